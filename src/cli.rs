@@ -1,0 +1,159 @@
+//! The command line: clap definitions and the value parsers that turn flags into typed values.
+//!
+//! Stage one ("low" arguments) is what clap parses here; stage two, in [`crate::app`], resolves
+//! them against the scenario into the typed requests the library runs.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::config::Setting;
+use crate::scenario::MAX_CLIENTS;
+use crate::units::{Period, Rate, Seconds};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "planner",
+    version,
+    about = "Finds the cheapest setup of a fan-out service that holds a load under a latency target",
+    long_about = "Finds the cheapest setup of a fan-out service that holds a load under a latency target.\n\n\
+        Each request fans out to synchronous backends (stations) at once and is served when all are \
+        done. planner simulates that as real async Rust on tokio in virtual time (exact and instant), \
+        load-tests every upgrade of the stations in parallel, and reports the cheapest that passes.\n\n\
+        The default scenario is the asyncio tutorial's fast-food restaurant: a soda machine, a \
+        kitchen of 3 cooks and a 5-portion fryer.",
+    after_help = "Examples:\n  planner run --period 0.5\n  planner run --set soda.units=2 --set burger.units=5 --rate 2 --csv clients.csv\n  planner optimize --target-rate 2 --timeout 5"
+)]
+pub struct Cli {
+    /// Scenario file (TOML); default: the embedded fast-food scenario (data/fastfood.toml)
+    #[arg(long, global = true, value_name = "FILE")]
+    pub scenario: Option<PathBuf>,
+
+    /// No progress bars
+    #[arg(long, short, global = true)]
+    pub quiet: bool,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Load-test one configuration and show each client's latency
+    Run(RunArgs),
+}
+
+/// The load test's shape, shared by every command.
+#[derive(Debug, Args, Clone)]
+pub struct LoadArgs {
+    /// Number of clients [default: from the scenario]
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=MAX_CLIENTS as i64))]
+    pub clients: Option<u32>,
+
+    /// Latency every client must stay strictly under, in seconds [default: from the scenario]
+    #[arg(long, value_name = "SECONDS", value_parser = parse_seconds)]
+    pub timeout: Option<Seconds>,
+}
+
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// Override one station's size, e.g. soda.units=2 or fries.batch=7 (repeatable)
+    #[arg(long = "set", value_name = "STATION.PARAM=VALUE")]
+    pub set: Vec<Setting>,
+
+    #[command(flatten)]
+    pub load: LoadArgs,
+
+    /// Arrival rate in clients per second [default: from the scenario]
+    #[arg(long, value_name = "R", value_parser = parse_rate, conflicts_with = "period")]
+    pub rate: Option<Rate>,
+
+    /// Seconds between two clients; 0 sends them all at once
+    #[arg(long, value_name = "SECONDS", value_parser = parse_period)]
+    pub period: Option<Period>,
+
+    /// Write one CSV row per client to FILE (`-` for stdout)
+    #[arg(long, value_name = "FILE")]
+    pub csv: Option<String>,
+
+    /// Output format on stdout
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+
+    /// Print the event log (orders, services, batches) in time order
+    #[arg(long)]
+    pub trace: bool,
+
+    /// Virtual time (exact, instant) or the real clock
+    #[arg(long, value_enum, default_value_t = ClockArg::Virtual)]
+    pub clock: ClockArg,
+
+    /// With --clock real: run X times faster than model time (latencies stay in model seconds)
+    #[arg(long, value_name = "X", value_parser = parse_speed)]
+    pub speed: Option<f64>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// Aligned text for people
+    Table,
+    /// One JSON document
+    Json,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ClockArg {
+    /// Tokio's paused clock: deterministic and instant
+    Virtual,
+    /// Tokio's real clock (see --speed)
+    Real,
+}
+
+fn number(text: &str) -> Result<f64, String> {
+    text.trim()
+        .parse::<f64>()
+        .map_err(|_| format!("`{text}` is not a number"))
+}
+
+pub fn parse_seconds(text: &str) -> Result<Seconds, String> {
+    Seconds::new(number(text)?)
+}
+
+pub fn parse_rate(text: &str) -> Result<Rate, String> {
+    Rate::new(number(text)?)
+}
+
+pub fn parse_period(text: &str) -> Result<Period, String> {
+    Period::new(number(text)?)
+}
+
+pub fn parse_speed(text: &str) -> Result<f64, String> {
+    let v = number(text)?;
+    if v.is_finite() && v > 0.0 {
+        Ok(v)
+    } else {
+        Err(format!("must be a positive finite factor, got {v}"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn verify_cli() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn value_parsers_refuse_nonsense() {
+        for bad in ["0", "-1", "NaN", "nan", "inf", "abc", ""] {
+            assert!(parse_rate(bad).is_err(), "{bad}");
+            assert!(parse_seconds(bad).is_err(), "{bad}");
+        }
+        assert!(parse_period("0").is_ok());
+        assert!(parse_period("-0.5").is_err());
+        assert!(parse_speed("0").is_err());
+    }
+}

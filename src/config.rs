@@ -1,0 +1,223 @@
+//! A configuration: one value per station's lever (units of a pool, portions of a batch).
+//!
+//! Everything the search, the cost model and the reports vary is this one vector; the engine
+//! gets its stations from it.
+
+use std::fmt;
+use std::str::FromStr;
+
+use crate::engine;
+use crate::scenario::Scenario;
+
+/// One value per station, in scenario order.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Config(Vec<u32>);
+
+/// A `STATION.PARAM=VALUE` assignment that does not fit the scenario.
+#[derive(Debug, thiserror::Error, PartialEq)]
+pub enum ConfigError {
+    #[error("unknown station `{station}` in `{text}` (stations: {known})")]
+    UnknownStation {
+        text: String,
+        station: String,
+        known: String,
+    },
+    #[error("station `{station}` has no parameter `{param}` in `{text}`; its lever is `{station}.{expected}`")]
+    UnknownParam {
+        text: String,
+        station: String,
+        param: String,
+        expected: &'static str,
+    },
+}
+
+/// `STATION.PARAM=VALUE` as typed, checked for shape only (the scenario is not known yet).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Setting {
+    pub station: String,
+    pub param: String,
+    pub value: u32,
+    text: String,
+}
+
+impl FromStr for Setting {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Self, String> {
+        let (lever, value) = text
+            .split_once('=')
+            .ok_or_else(|| format!("expected STATION.PARAM=VALUE, got `{text}`"))?;
+        let (station, param) = split_lever(lever)
+            .ok_or_else(|| format!("expected STATION.PARAM=VALUE, got `{text}`"))?;
+        let value = value.trim();
+        let value: u32 = value
+            .parse()
+            .map_err(|_| format!("`{value}` in `{text}` is not a whole number"))?;
+        if value == 0 {
+            return Err(format!(
+                "`{text}`: a station needs at least 1 unit or portion"
+            ));
+        }
+        Ok(Setting {
+            station,
+            param,
+            value,
+            text: text.to_string(),
+        })
+    }
+}
+
+/// Splits `STATION.PARAM` into its two non-empty parts.
+pub fn split_lever(lever: &str) -> Option<(String, String)> {
+    let (station, param) = lever.trim().split_once('.')?;
+    (!station.is_empty() && !param.is_empty()).then(|| (station.to_string(), param.to_string()))
+}
+
+/// Finds the station index a `STATION.PARAM` names, or says why it names none.
+pub fn resolve_lever(
+    scenario: &Scenario,
+    station: &str,
+    param: &str,
+    text: &str,
+) -> Result<usize, ConfigError> {
+    let (index, s) = scenario
+        .station(station)
+        .ok_or_else(|| ConfigError::UnknownStation {
+            text: text.to_string(),
+            station: station.to_string(),
+            known: scenario
+                .stations
+                .iter()
+                .map(|s| s.name.as_str())
+                .collect::<Vec<_>>()
+                .join(", "),
+        })?;
+    if s.kind.param() != param {
+        return Err(ConfigError::UnknownParam {
+            text: text.to_string(),
+            station: station.to_string(),
+            param: param.to_string(),
+            expected: s.kind.param(),
+        });
+    }
+    Ok(index)
+}
+
+impl Config {
+    pub fn new(values: Vec<u32>) -> Config {
+        Config(values)
+    }
+
+    /// The scenario's baseline.
+    pub fn baseline(scenario: &Scenario) -> Config {
+        Config(scenario.stations.iter().map(|s| s.baseline).collect())
+    }
+
+    /// The baseline with the given settings applied, later ones winning.
+    pub fn with_settings(scenario: &Scenario, settings: &[Setting]) -> Result<Config, ConfigError> {
+        let mut config = Config::baseline(scenario);
+        for s in settings {
+            let index = resolve_lever(scenario, &s.station, &s.param, &s.text)?;
+            config.0[index] = s.value;
+        }
+        Ok(config)
+    }
+
+    pub fn values(&self) -> &[u32] {
+        &self.0
+    }
+
+    /// The stations as the engine runs them.
+    pub fn engine_stations(&self, scenario: &Scenario) -> Vec<engine::Station> {
+        scenario
+            .stations
+            .iter()
+            .zip(&self.0)
+            .map(|(s, &v)| s.engine_station(v))
+            .collect()
+    }
+
+    /// `soda.units=2 burger.units=5 fries.batch=7`.
+    pub fn describe(&self, scenario: &Scenario) -> String {
+        scenario
+            .stations
+            .iter()
+            .zip(&self.0)
+            .map(|(s, v)| format!("{}={v}", s.lever_name()))
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
+
+    /// What changes from `base` in words: "+1 soda machine, +2 cooks, 7-portion fryer".
+    pub fn delta_words(&self, base: &Config, scenario: &Scenario) -> String {
+        let words: Vec<String> = scenario
+            .stations
+            .iter()
+            .zip(self.0.iter().zip(&base.0))
+            .filter(|(_, (v, b))| v != b)
+            .map(|(s, (&v, &b))| match s.kind {
+                crate::scenario::StationKind::Pool => {
+                    let diff = v as i64 - b as i64;
+                    let noun = if diff.abs() == 1 { &s.unit } else { &s.units };
+                    format!("{diff:+} {noun}")
+                }
+                crate::scenario::StationKind::Batch => format!("{v}-{} {}", s.unit, s.device),
+            })
+            .collect();
+        if words.is_empty() {
+            "no change".into()
+        } else {
+            words.join(", ")
+        }
+    }
+
+    /// How many levers differ from `base`.
+    pub fn changed_levers(&self, base: &Config) -> usize {
+        self.0.iter().zip(&base.0).filter(|(a, b)| a != b).count()
+    }
+}
+
+impl fmt::Display for Config {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let parts: Vec<String> = self.0.iter().map(|v| v.to_string()).collect();
+        write!(f, "({})", parts.join(", "))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn settings_apply_to_the_baseline() {
+        let s = Scenario::embedded();
+        let set: Vec<Setting> = ["soda.units=2", "burger.units=5", "fries.batch=7"]
+            .iter()
+            .map(|t| t.parse().unwrap())
+            .collect();
+        let c = Config::with_settings(&s, &set).unwrap();
+        assert_eq!(c.values(), &[2, 5, 7]);
+        assert_eq!(
+            c.delta_words(&Config::baseline(&s), &s),
+            "+1 soda machine, +2 cooks, 7-portion fryer"
+        );
+    }
+
+    #[test]
+    fn bad_settings_are_refused() {
+        let s = Scenario::embedded();
+        assert!("soda.units=0".parse::<Setting>().is_err());
+        assert!("soda.units=-1".parse::<Setting>().is_err());
+        assert!("soda=2".parse::<Setting>().is_err());
+        let unknown: Setting = "pizza.units=2".parse().unwrap();
+        assert!(matches!(
+            Config::with_settings(&s, &[unknown]),
+            Err(ConfigError::UnknownStation { .. })
+        ));
+        let wrong: Setting = "fries.units=2".parse().unwrap();
+        assert!(matches!(
+            Config::with_settings(&s, &[wrong]),
+            Err(ConfigError::UnknownParam { .. })
+        ));
+    }
+}

@@ -1,0 +1,248 @@
+//! Running one load test on a tokio runtime.
+
+use std::cell::RefCell;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex as StdMutex};
+use std::time::Duration;
+
+use futures_util::future::join_all;
+use tokio::runtime::{Builder, Runtime};
+use tokio::sync::{Mutex, Notify, Semaphore};
+use tokio::task::unconstrained;
+use tokio::time::{sleep, sleep_until, Instant};
+
+use super::{Clock, EngineError, Event, EventKind, Kind, Outcome, Station};
+use crate::units::MAX_TIMER_STEPS;
+
+thread_local! {
+    /// One paused-clock runtime per thread, reused: building a runtime costs more than a
+    /// small load test. Its clock only moves forward, and every run measures from its own start.
+    static VIRTUAL: RefCell<Option<Runtime>> = const { RefCell::new(None) };
+}
+
+/// Runs one open-loop load test: client `i` is due at `due[i]` steps (non-decreasing) and
+/// orders from every station at once. Returns when every client is served.
+pub fn simulate(
+    stations: &[Station],
+    due: &[u64],
+    clock: Clock,
+    trace: bool,
+) -> Result<Outcome, EngineError> {
+    if stations.is_empty() {
+        return Err(EngineError::NoStations);
+    }
+    if due.is_empty() {
+        return Err(EngineError::NoClients);
+    }
+    let mut previous = 0;
+    for (client, &d) in due.iter().enumerate() {
+        if d < previous {
+            return Err(EngineError::UnsortedArrivals(client));
+        }
+        if d - previous > MAX_TIMER_STEPS {
+            return Err(EngineError::GapTooLong {
+                client: client + 1,
+                gap: d - previous,
+            });
+        }
+        previous = d;
+    }
+    match clock {
+        Clock::Virtual => VIRTUAL.with(|cell| {
+            let mut slot = cell.borrow_mut();
+            if slot.is_none() {
+                let rt = Builder::new_current_thread()
+                    .enable_time()
+                    .start_paused(true)
+                    .build()
+                    .map_err(|e| EngineError::Runtime(e.to_string()))?;
+                *slot = Some(rt);
+            }
+            let rt = slot.as_ref().expect("just built");
+            Ok(rt.block_on(drive(stations, due, Duration::from_millis(1), trace)))
+        }),
+        Clock::Real {
+            speed,
+            step_seconds,
+        } => {
+            if !(speed.is_finite() && speed > 0.0) {
+                return Err(EngineError::BadSpeed(speed));
+            }
+            let tick = Duration::from_secs_f64(step_seconds / speed);
+            if tick.is_zero() {
+                return Err(EngineError::TooFast {
+                    speed,
+                    step: step_seconds,
+                });
+            }
+            let rt = Builder::new_current_thread()
+                .enable_time()
+                .build()
+                .map_err(|e| EngineError::Runtime(e.to_string()))?;
+            Ok(rt.block_on(drive(stations, due, tick, trace)))
+        }
+    }
+}
+
+/// A station's live state inside one run.
+enum Live {
+    Pool {
+        units: Semaphore,
+        service: Duration,
+    },
+    Batch {
+        ready: Mutex<u32>,
+        portions: u32,
+        service: Duration,
+    },
+}
+
+/// What every client task shares. Results go to atomics indexed by client, so that no task
+/// handle has to be kept (a kept `JoinHandle` holds its finished task's memory).
+struct Shared {
+    origin: Instant,
+    tick_nanos: u128,
+    stations: Vec<Live>,
+    start: Box<[AtomicU64]>,
+    done: Box<[AtomicU64]>,
+    remaining: AtomicUsize,
+    finished: Notify,
+    trace: Option<StdMutex<Vec<Event>>>,
+}
+
+impl Shared {
+    /// The current model time in steps (rounded, for the real clock's jitter).
+    fn now(&self) -> u64 {
+        let nanos = Instant::now().duration_since(self.origin).as_nanos();
+        ((nanos + self.tick_nanos / 2) / self.tick_nanos) as u64
+    }
+
+    fn log(&self, at: u64, client: usize, station: Option<usize>, kind: EventKind) {
+        if let Some(trace) = &self.trace {
+            trace.lock().expect("trace lock").push(Event {
+                at,
+                client: client as u32,
+                station: station.map(|s| s as u16),
+                kind,
+            });
+        }
+    }
+
+    /// One client at one station: wait FIFO, get served, record when.
+    async fn visit(&self, client: usize, station: usize) {
+        let slot = client * self.stations.len() + station;
+        match &self.stations[station] {
+            Live::Pool { units, service } => {
+                let _unit = units.acquire().await.expect("never closed");
+                let started = self.now();
+                self.start[slot].store(started, Ordering::Relaxed);
+                self.log(started, client, Some(station), EventKind::ServiceStarted);
+                sleep(*service).await;
+            }
+            Live::Batch {
+                ready,
+                portions,
+                service,
+            } => {
+                let mut ready = ready.lock().await;
+                let started = self.now();
+                self.start[slot].store(started, Ordering::Relaxed);
+                if *ready == 0 {
+                    // The seed cooks while holding the lock: later clients queue behind it.
+                    self.log(started, client, Some(station), EventKind::BatchStarted);
+                    sleep(*service).await;
+                    *ready = *portions;
+                    self.log(self.now(), client, Some(station), EventKind::BatchReady);
+                }
+                *ready -= 1;
+            }
+        }
+        let finished = self.now();
+        self.done[slot].store(finished, Ordering::Relaxed);
+        self.log(finished, client, Some(station), EventKind::StationDone);
+    }
+
+    async fn order(self: Arc<Self>, client: usize) {
+        if self.trace.is_some() {
+            self.log(self.now(), client, None, EventKind::Ordered);
+        }
+        join_all((0..self.stations.len()).map(|s| self.visit(client, s))).await;
+        if self.trace.is_some() {
+            self.log(self.now(), client, None, EventKind::Served);
+        }
+        if self.remaining.fetch_sub(1, Ordering::AcqRel) == 1 {
+            self.finished.notify_one();
+        }
+    }
+}
+
+fn steps_to_duration(steps: u64, tick_nanos: u128) -> Duration {
+    let nanos = steps as u128 * tick_nanos;
+    Duration::new(
+        (nanos / 1_000_000_000) as u64,
+        (nanos % 1_000_000_000) as u32,
+    )
+}
+
+/// The open-loop driver: spawns each client's task when it is due, then waits for all.
+async fn drive(stations: &[Station], due: &[u64], tick: Duration, trace: bool) -> Outcome {
+    let tick_nanos = tick.as_nanos();
+    let n = due.len();
+    let width = stations.len();
+    let live = stations
+        .iter()
+        .map(|s| {
+            let service = steps_to_duration(s.service, tick_nanos);
+            match s.kind {
+                Kind::Pool { units } => Live::Pool {
+                    units: Semaphore::new(units as usize),
+                    service,
+                },
+                Kind::Batch { portions } => Live::Batch {
+                    ready: Mutex::new(0),
+                    portions,
+                    service,
+                },
+            }
+        })
+        .collect();
+    let zeros = |len: usize| (0..len).map(|_| AtomicU64::new(0)).collect::<Box<[_]>>();
+    let shared = Arc::new(Shared {
+        origin: Instant::now(),
+        tick_nanos,
+        stations: live,
+        start: zeros(n * width),
+        done: zeros(n * width),
+        remaining: AtomicUsize::new(n),
+        finished: Notify::new(),
+        trace: trace.then(|| StdMutex::new(Vec::new())),
+    });
+    let origin = shared.origin;
+    // The driver is unconstrained so that tokio's cooperative budget never makes it yield
+    // in the middle of a burst; clients spawned at one instant start in index order.
+    unconstrained(async {
+        for (client, &d) in due.iter().enumerate() {
+            let at = origin + steps_to_duration(d, tick_nanos);
+            if at > Instant::now() {
+                sleep_until(at).await;
+            }
+            tokio::spawn(unconstrained(shared.clone().order(client)));
+        }
+        shared.finished.notified().await;
+    })
+    .await;
+    let load = |v: &[AtomicU64]| v.iter().map(|a| a.load(Ordering::Relaxed)).collect();
+    let trace = shared.trace.as_ref().map(|t| {
+        let mut events = std::mem::take(&mut *t.lock().expect("trace lock"));
+        // Stable: events at one instant keep the order in which they happened.
+        events.sort_by_key(|e| e.at);
+        events
+    });
+    Outcome {
+        stations: width,
+        due: due.to_vec(),
+        start: load(&shared.start),
+        done: load(&shared.done),
+        trace,
+    }
+}

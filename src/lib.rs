@@ -1,0 +1,17 @@
+//! `planner`: finds the cheapest configuration of a fan-out service that holds a load under
+//! a latency target, by load-testing every candidate in virtual time.
+//!
+//! Data flows one way: the scenario file becomes typed stations; a configuration (one value
+//! per lever) becomes engine stations; the engine runs a load test on tokio; stats turn
+//! latencies into verdicts; reports show them. `app` is the edge that wires it to the shell.
+
+pub mod app;
+pub mod cli;
+pub mod config;
+pub mod engine;
+pub mod levers;
+pub mod load;
+pub mod report;
+pub mod scenario;
+pub mod stats;
+pub mod units;

@@ -1,0 +1,276 @@
+//! Reports of one load test: the per-client table, the CSV, the JSON document, the trace.
+
+use serde::Serialize;
+
+use super::table::{Align, Table};
+use crate::config::Config;
+use crate::engine::{EventKind, Outcome};
+use crate::load::LoadTest;
+use crate::scenario::Scenario;
+use crate::stats::{self, Summary};
+use crate::units::Resolution;
+
+/// Per-client rows beyond this many are left to `--csv`: a terminal is no place for them.
+pub const MAX_TABLE_ROWS: usize = 100;
+
+/// Everything a report of one run shows.
+pub struct RunReport<'a> {
+    pub scenario: &'a Scenario,
+    pub config: &'a Config,
+    pub load: &'a LoadTest,
+    pub clock: String,
+    pub outcome: &'a Outcome,
+    pub summary: &'a Summary,
+}
+
+fn verdict(ok: bool) -> &'static str {
+    if ok {
+        "ok"
+    } else {
+        "LATE"
+    }
+}
+
+/// "10 clients every 0.5 s (2 clients/s)" or "10 clients all at once".
+pub fn describe_load(load: &LoadTest) -> String {
+    match load.rate() {
+        Some(rate) => format!(
+            "{} clients every {} s ({} clients/s)",
+            load.clients,
+            trim_float(1.0 / rate),
+            trim_float(rate)
+        ),
+        None => format!("{} clients all at once", load.clients),
+    }
+}
+
+/// A float without trailing noise: 0.5, 2, 0.333333.
+pub fn trim_float(v: f64) -> String {
+    let s = format!("{v:.6}");
+    let s = s.trim_end_matches('0').trim_end_matches('.');
+    s.to_string()
+}
+
+impl RunReport<'_> {
+    fn res(&self) -> Resolution {
+        self.scenario.resolution
+    }
+
+    fn satisfied(&self, client: usize) -> bool {
+        let limit = Resolution::timeout_nanos(self.load.timeout);
+        stats::satisfied(self.outcome.latency(client), self.res(), limit)
+    }
+
+    /// The human report.
+    pub fn table(&self) -> String {
+        let res = self.res();
+        let s = self.summary;
+        let mut out = format!(
+            "{}: {}\n{}, timeout {} s, {} clock\n\n",
+            self.scenario.name,
+            self.config.describe(self.scenario),
+            describe_load(self.load),
+            trim_float(self.load.timeout.get()),
+            self.clock
+        );
+        let mut table = Table::new(&[
+            ("client", Align::Right),
+            ("due (s)", Align::Right),
+            ("latency (s)", Align::Right),
+            ("verdict", Align::Left),
+            ("last station", Align::Left),
+        ]);
+        let n = self.outcome.clients();
+        for c in 0..n.min(MAX_TABLE_ROWS) {
+            let ok = self.satisfied(c);
+            table.row(vec![
+                (c + 1).to_string(),
+                res.format(self.outcome.due[c]),
+                res.format(self.outcome.latency(c)),
+                verdict(ok).into(),
+                self.scenario.stations[self.outcome.bottleneck(c)]
+                    .name
+                    .clone(),
+            ]);
+        }
+        out.push_str(&table.render());
+        if n > MAX_TABLE_ROWS {
+            out.push_str(&format!(
+                "… {} more clients (--csv FILE lists them all)\n",
+                n - MAX_TABLE_ROWS
+            ));
+        }
+        out.push_str(&format!(
+            "\nsatisfied {}/{} ({}%)   p50 {} s   p95 {} s   max {} s   headroom {} s\n",
+            s.satisfied,
+            s.clients,
+            trim_float(s.satisfaction),
+            res.format(s.p50_steps),
+            res.format(s.p95_steps),
+            res.format(s.max_steps),
+            format_signed(stats::headroom(s, res, self.load.timeout), res.decimals()),
+        ));
+        out
+    }
+
+    /// One row per client: `client,arrival_s,latency_s,satisfied,<station>_done_s…`.
+    pub fn csv(&self) -> Result<Vec<u8>, csv::Error> {
+        let res = self.res();
+        let mut w = csv::Writer::from_writer(Vec::new());
+        let mut header = vec![
+            "client".to_string(),
+            "arrival_s".into(),
+            "latency_s".into(),
+            "satisfied".into(),
+        ];
+        header.extend(
+            self.scenario
+                .stations
+                .iter()
+                .map(|s| format!("{}_done_s", s.name)),
+        );
+        w.write_record(&header)?;
+        for c in 0..self.outcome.clients() {
+            let mut row = vec![
+                (c + 1).to_string(),
+                res.format(self.outcome.due[c]),
+                res.format(self.outcome.latency(c)),
+                self.satisfied(c).to_string(),
+            ];
+            row.extend(self.outcome.done_of(c).iter().map(|&d| res.format(d)));
+            w.write_record(&row)?;
+        }
+        w.into_inner().map_err(|e| e.into_error().into())
+    }
+
+    /// The whole result as one JSON document.
+    pub fn json(&self) -> String {
+        let res = self.res();
+        let stations: Vec<&str> = self
+            .scenario
+            .stations
+            .iter()
+            .map(|s| s.name.as_str())
+            .collect();
+        let clients: Vec<JsonClient> = (0..self.outcome.clients())
+            .map(|c| JsonClient {
+                client: c + 1,
+                arrival_s: res.to_seconds(self.outcome.due[c]),
+                latency_s: res.to_seconds(self.outcome.latency(c)),
+                satisfied: self.satisfied(c),
+                bottleneck: stations[self.outcome.bottleneck(c)],
+                start_s: self
+                    .outcome
+                    .start_of(c)
+                    .iter()
+                    .map(|&t| res.to_seconds(t))
+                    .collect(),
+                done_s: self
+                    .outcome
+                    .done_of(c)
+                    .iter()
+                    .map(|&t| res.to_seconds(t))
+                    .collect(),
+            })
+            .collect();
+        let doc = JsonRun {
+            scenario: &self.scenario.name,
+            stations: stations.clone(),
+            config: self
+                .scenario
+                .stations
+                .iter()
+                .zip(self.config.values())
+                .map(|(s, &v)| (s.lever_name(), v))
+                .collect(),
+            clients_count: self.load.clients,
+            rate: self.load.rate(),
+            timeout_s: self.load.timeout.get(),
+            clock: &self.clock,
+            summary: JsonSummary {
+                satisfied: self.summary.satisfied,
+                clients: self.summary.clients,
+                satisfaction: self.summary.satisfaction,
+                p50_s: res.to_seconds(self.summary.p50_steps),
+                p95_s: res.to_seconds(self.summary.p95_steps),
+                max_s: res.to_seconds(self.summary.max_steps),
+                headroom_s: stats::headroom(self.summary, res, self.load.timeout),
+            },
+            clients,
+        };
+        serde_json::to_string_pretty(&doc).expect("plain data serialises") + "\n"
+    }
+
+    /// The event log, one line per event, like the seed's prints.
+    pub fn trace(&self) -> String {
+        let res = self.res();
+        let Some(events) = &self.outcome.trace else {
+            return String::new();
+        };
+        let mut out = String::new();
+        for e in events {
+            let client = e.client as usize;
+            let who = format!("client_{}", client + 1);
+            let station = e.station.map(|s| &self.scenario.stations[s as usize]);
+            let name = station.map(|s| s.name.as_str()).unwrap_or("");
+            let text = match e.kind {
+                EventKind::Ordered => format!("=> order placed by {who}"),
+                EventKind::ServiceStarted => format!("   > {name}: serving {who}"),
+                EventKind::BatchStarted => format!(
+                    "   ** {name}: batch of {} started for {who}",
+                    self.config.values()[e.station.unwrap_or(0) as usize]
+                ),
+                EventKind::BatchReady => format!("   ** {name}: batch ready"),
+                EventKind::StationDone => format!("   < {name}: done for {who}"),
+                EventKind::Served => format!(
+                    "<= {who} served in {} s",
+                    res.format(self.outcome.latency(client))
+                ),
+            };
+            out.push_str(&format!("{:>12}  {text}\n", res.format(e.at)));
+        }
+        out
+    }
+}
+
+/// `+1.500` / `-2.500` with the given decimals.
+pub fn format_signed(v: f64, decimals: usize) -> String {
+    format!("{v:+.decimals$}")
+}
+
+#[derive(Serialize)]
+struct JsonRun<'a> {
+    scenario: &'a str,
+    stations: Vec<&'a str>,
+    config: std::collections::BTreeMap<String, u32>,
+    #[serde(rename = "clients")]
+    clients_count: u32,
+    rate: Option<f64>,
+    timeout_s: f64,
+    clock: &'a str,
+    summary: JsonSummary,
+    #[serde(rename = "results")]
+    clients: Vec<JsonClient<'a>>,
+}
+
+#[derive(Serialize)]
+struct JsonSummary {
+    satisfied: usize,
+    clients: usize,
+    satisfaction: f64,
+    p50_s: f64,
+    p95_s: f64,
+    max_s: f64,
+    headroom_s: f64,
+}
+
+#[derive(Serialize)]
+struct JsonClient<'a> {
+    client: usize,
+    arrival_s: f64,
+    latency_s: f64,
+    satisfied: bool,
+    bottleneck: &'a str,
+    start_s: Vec<f64>,
+    done_s: Vec<f64>,
+}

@@ -1,0 +1,422 @@
+//! The scenario file: which stations a request fans out to, the default load test, what each
+//! unit costs and which values each lever may take.
+//!
+//! The TOML text is parsed once into typed values (parse, don't validate): after
+//! [`Scenario::parse`] every service time sits on the resolution's grid, every count is ≥ 1
+//! and every name is unique, so no later code checks them again. Errors name the file, the
+//! line and the field.
+
+use std::num::NonZeroU32;
+use std::path::Path;
+
+use serde::Deserialize;
+use toml::Spanned;
+
+use crate::engine;
+use crate::levers::Values;
+use crate::units::{Rate, Resolution, Seconds};
+
+/// The fast-food restaurant of the seed, built into the binary so the tool works anywhere.
+pub const DEFAULT_TEXT: &str = include_str!("../data/fastfood.toml");
+/// The name under which the embedded scenario is reported.
+pub const DEFAULT_NAME: &str = "data/fastfood.toml (embedded)";
+
+/// The most clients one load test may have.
+pub const MAX_CLIENTS: u32 = 10_000_000;
+
+/// A scenario that failed to load, located as precisely as the TOML parser allows.
+#[derive(Debug, thiserror::Error, PartialEq)]
+pub enum ScenarioError {
+    #[error("cannot read scenario file {file}: {reason}")]
+    Read { file: String, reason: String },
+    #[error("{file}:{line}:{column}: {message}")]
+    Invalid {
+        file: String,
+        line: usize,
+        column: usize,
+        message: String,
+    },
+}
+
+/// How a station serves, with its baseline size.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StationKind {
+    Pool,
+    Batch,
+}
+
+impl StationKind {
+    /// The one parameter a lever turns on this kind of station.
+    pub fn param(self) -> &'static str {
+        match self {
+            StationKind::Pool => "units",
+            StationKind::Batch => "batch",
+        }
+    }
+}
+
+/// One validated station.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Station {
+    pub name: String,
+    pub kind: StationKind,
+    pub service: Seconds,
+    /// The service time in steps of the scenario's resolution.
+    pub service_steps: u64,
+    /// Baseline units (pool) or portions per batch (batch).
+    pub baseline: u32,
+    /// What one unit is called: "soda machine", "cook", "portion".
+    pub unit: String,
+    /// The plural of `unit`.
+    pub units: String,
+    /// What a batch station's device is called ("fryer"), for "7-portion fryer".
+    pub device: String,
+    pub cpu_per_unit: f64,
+    pub ram_gib_per_unit: f64,
+    pub cpu_fixed: f64,
+    pub ram_gib_fixed: f64,
+    /// The values a search tries; just the baseline when the file gives no range.
+    pub range: Values,
+}
+
+impl Station {
+    /// `soda.units`, `fries.batch`: how the user names this station's lever.
+    pub fn lever_name(&self) -> String {
+        format!("{}.{}", self.name, self.kind.param())
+    }
+
+    /// The engine's view of this station at a given lever value.
+    pub fn engine_station(&self, value: u32) -> engine::Station {
+        engine::Station {
+            name: self.name.clone(),
+            service: self.service_steps,
+            kind: match self.kind {
+                StationKind::Pool => engine::Kind::Pool { units: value },
+                StationKind::Batch => engine::Kind::Batch { portions: value },
+            },
+        }
+    }
+}
+
+/// The load test a scenario runs when the command line does not say otherwise.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LoadDefaults {
+    pub clients: u32,
+    pub timeout: Seconds,
+    pub rate: Rate,
+}
+
+/// Prices per core and per GiB, and the unit they are in.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Prices {
+    pub cpu: f64,
+    pub ram: f64,
+    pub currency: String,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Scenario {
+    /// Where it came from, for messages.
+    pub source: String,
+    pub name: String,
+    pub description: String,
+    pub resolution: Resolution,
+    pub stations: Vec<Station>,
+    pub load: LoadDefaults,
+    pub prices: Prices,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawScenario {
+    name: String,
+    #[serde(default)]
+    description: String,
+    resolution: Option<Spanned<f64>>,
+    load: RawLoad,
+    cost: RawCost,
+    #[serde(rename = "station")]
+    stations: Spanned<Vec<Spanned<RawStation>>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawLoad {
+    clients: Spanned<u32>,
+    timeout: Seconds,
+    rate: Rate,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawCost {
+    cpu_price: NonNegative,
+    ram_price: NonNegative,
+    #[serde(default = "default_currency")]
+    currency: String,
+}
+
+fn default_currency() -> String {
+    "$".into()
+}
+
+#[derive(Deserialize, Clone, Copy, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+enum RawKind {
+    Pool,
+    Batch,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawStation {
+    name: Spanned<String>,
+    kind: RawKind,
+    service: Spanned<Seconds>,
+    units: Option<NonZeroU32>,
+    batch: Option<NonZeroU32>,
+    unit: Option<String>,
+    units_name: Option<String>,
+    device: Option<String>,
+    #[serde(default)]
+    cpu_per_unit: NonNegative,
+    #[serde(default)]
+    ram_gib_per_unit: NonNegative,
+    #[serde(default)]
+    cpu_fixed: NonNegative,
+    #[serde(default)]
+    ram_gib_fixed: NonNegative,
+    range: Option<Spanned<String>>,
+}
+
+/// A finite number ≥ 0 (a price, a cost per unit).
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+struct NonNegative(f64);
+
+impl<'de> Deserialize<'de> for NonNegative {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let v = f64::deserialize(d)?;
+        if v.is_finite() && v >= 0.0 {
+            Ok(NonNegative(v))
+        } else {
+            Err(serde::de::Error::custom(format!(
+                "must be a finite number ≥ 0, got {v}"
+            )))
+        }
+    }
+}
+
+/// Is `name` usable in `--set NAME.PARAM=…` and as a CSV column prefix?
+pub fn valid_name(name: &str) -> bool {
+    !name.is_empty()
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+}
+
+impl Scenario {
+    /// The embedded default scenario.
+    pub fn embedded() -> Scenario {
+        Scenario::parse(DEFAULT_TEXT, DEFAULT_NAME).expect("the embedded scenario is valid")
+    }
+
+    /// Reads and parses a scenario file.
+    pub fn load(path: &Path) -> Result<Scenario, ScenarioError> {
+        let file = path.display().to_string();
+        let text = std::fs::read_to_string(path).map_err(|e| ScenarioError::Read {
+            file: file.clone(),
+            reason: e.to_string(),
+        })?;
+        Scenario::parse(&text, &file)
+    }
+
+    /// Parses scenario text; `file` names it in errors.
+    pub fn parse(text: &str, file: &str) -> Result<Scenario, ScenarioError> {
+        let at = |span: Option<std::ops::Range<usize>>, message: String| {
+            let (line, column) = match span {
+                Some(span) => line_column(text, span.start),
+                None => (1, 1),
+            };
+            ScenarioError::Invalid {
+                file: file.to_string(),
+                line,
+                column,
+                message,
+            }
+        };
+        let raw: RawScenario = toml::from_str(text)
+            .map_err(|e| at(e.span(), e.message().trim().replace('\n', " ")))?;
+
+        let resolution = match &raw.resolution {
+            None => Resolution::MILLISECOND,
+            Some(r) => Resolution::from_seconds(*r.get_ref())
+                .map_err(|m| at(Some(r.span()), format!("resolution {m}")))?,
+        };
+        let clients = *raw.load.clients.get_ref();
+        if clients == 0 || clients > MAX_CLIENTS {
+            return Err(at(
+                Some(raw.load.clients.span()),
+                format!("load.clients must be between 1 and {MAX_CLIENTS}, got {clients}"),
+            ));
+        }
+        if raw.stations.get_ref().is_empty() {
+            return Err(at(
+                Some(raw.stations.span()),
+                "a scenario needs at least one [[station]]".into(),
+            ));
+        }
+        let mut stations: Vec<Station> = Vec::new();
+        for spanned in raw.stations.get_ref() {
+            let span = spanned.span();
+            let s = spanned.get_ref();
+            let name = s.name.get_ref().clone();
+            if !valid_name(&name) {
+                return Err(at(
+                    Some(s.name.span()),
+                    format!("station name `{name}` must be letters, digits, `_` or `-`"),
+                ));
+            }
+            if stations.iter().any(|o| o.name == name) {
+                return Err(at(
+                    Some(s.name.span()),
+                    format!("station `{name}` is defined twice"),
+                ));
+            }
+            let (kind, baseline) = match (s.kind, s.units, s.batch) {
+                (RawKind::Pool, Some(u), None) => (StationKind::Pool, u.get()),
+                (RawKind::Batch, None, Some(b)) => (StationKind::Batch, b.get()),
+                (RawKind::Pool, _, Some(_)) => {
+                    return Err(at(
+                        Some(span),
+                        format!("station `{name}` is a pool: give `units`, not `batch`"),
+                    ))
+                }
+                (RawKind::Batch, Some(_), _) => {
+                    return Err(at(
+                        Some(span),
+                        format!("station `{name}` is a batch: give `batch`, not `units`"),
+                    ))
+                }
+                (RawKind::Pool, None, None) => {
+                    return Err(at(
+                        Some(span),
+                        format!("station `{name}`: missing field `units`"),
+                    ))
+                }
+                (RawKind::Batch, None, None) => {
+                    return Err(at(
+                        Some(span),
+                        format!("station `{name}`: missing field `batch`"),
+                    ))
+                }
+            };
+            let service = *s.service.get_ref();
+            let service_steps = resolution
+                .exact_steps(service, &format!("station `{name}`: service time"))
+                .map_err(|m| at(Some(s.service.span()), m))?;
+            let range = match &s.range {
+                None => Values::single(baseline),
+                Some(r) => Values::parse(r.get_ref())
+                    .map_err(|m| at(Some(r.span()), format!("station `{name}`: range: {m}")))?,
+            };
+            let unit = s.unit.clone().unwrap_or_else(|| match kind {
+                StationKind::Pool => "unit".into(),
+                StationKind::Batch => "portion".into(),
+            });
+            let units = s.units_name.clone().unwrap_or_else(|| format!("{unit}s"));
+            stations.push(Station {
+                device: s.device.clone().unwrap_or_else(|| name.clone()),
+                name,
+                kind,
+                service,
+                service_steps,
+                baseline,
+                unit,
+                units,
+                cpu_per_unit: s.cpu_per_unit.0,
+                ram_gib_per_unit: s.ram_gib_per_unit.0,
+                cpu_fixed: s.cpu_fixed.0,
+                ram_gib_fixed: s.ram_gib_fixed.0,
+                range,
+            });
+        }
+        if !valid_name(&raw.name) {
+            return Err(at(
+                None,
+                format!(
+                    "scenario name `{}` must be letters, digits, `_` or `-`",
+                    raw.name
+                ),
+            ));
+        }
+        Ok(Scenario {
+            source: file.to_string(),
+            name: raw.name,
+            description: raw.description,
+            resolution,
+            stations,
+            load: LoadDefaults {
+                clients,
+                timeout: raw.load.timeout,
+                rate: raw.load.rate,
+            },
+            prices: Prices {
+                cpu: raw.cost.cpu_price.0,
+                ram: raw.cost.ram_price.0,
+                currency: raw.cost.currency,
+            },
+        })
+    }
+
+    /// The station called `name`, with its index.
+    pub fn station(&self, name: &str) -> Option<(usize, &Station)> {
+        self.stations
+            .iter()
+            .enumerate()
+            .find(|(_, s)| s.name == name)
+    }
+}
+
+/// 1-based line and column (in characters) of a byte offset.
+fn line_column(text: &str, offset: usize) -> (usize, usize) {
+    let offset = offset.min(text.len());
+    let before = &text[..offset];
+    let line = before.matches('\n').count() + 1;
+    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+    (line, before[line_start..].chars().count() + 1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn embedded_scenario_is_the_seed() {
+        let s = Scenario::embedded();
+        let names: Vec<&str> = s.stations.iter().map(|s| s.name.as_str()).collect();
+        assert_eq!(names, ["soda", "burger", "fries"]);
+        let steps: Vec<u64> = s.stations.iter().map(|s| s.service_steps).collect();
+        assert_eq!(steps, [1000, 3000, 4000]);
+        let base: Vec<u32> = s.stations.iter().map(|s| s.baseline).collect();
+        assert_eq!(base, [1, 3, 5]);
+        assert_eq!(s.load.clients, 10);
+        assert_eq!(s.load.timeout.get(), 5.0);
+    }
+
+    #[test]
+    fn errors_name_file_line_and_field() {
+        let text = DEFAULT_TEXT.replace("units = 3", "units = 0");
+        let err = Scenario::parse(&text, "x.toml").unwrap_err().to_string();
+        assert!(err.starts_with("x.toml:"), "{err}");
+        let line = text
+            .lines()
+            .position(|l| l.starts_with("units = 0"))
+            .unwrap()
+            + 1;
+        assert!(err.contains(&format!(":{line}:")), "{err}");
+
+        let text = DEFAULT_TEXT.replace("service = 3.0", "service = 3.0005");
+        let err = Scenario::parse(&text, "x.toml").unwrap_err().to_string();
+        assert!(err.contains("not a whole number of steps"), "{err}");
+    }
+}

@@ -1,0 +1,273 @@
+//! Quantities with their unit in their type.
+//!
+//! Model time is kept as whole *steps* of the scenario's resolution (an integer), so that
+//! every latency is exact and every verdict (`latency < timeout`) is decided without floating
+//! point noise. Floating-point seconds only appear where a human typed them or reads them.
+
+use std::fmt;
+use std::num::NonZeroU64;
+
+use serde::{Deserialize, Deserializer, Serialize};
+
+/// A duration in seconds that is finite and strictly positive (a service time, a timeout).
+#[derive(Debug, Clone, Copy, PartialEq, PartialOrd, Serialize)]
+#[serde(transparent)]
+pub struct Seconds(f64);
+
+impl Seconds {
+    /// Accepts only finite values > 0.
+    pub fn new(value: f64) -> Result<Self, String> {
+        if value.is_nan() {
+            Err("must be a number of seconds, not NaN".into())
+        } else if !value.is_finite() {
+            Err("must be a finite number of seconds".into())
+        } else if value <= 0.0 {
+            Err(format!("must be greater than 0 seconds, got {value}"))
+        } else {
+            Ok(Self(value))
+        }
+    }
+
+    pub fn get(self) -> f64 {
+        self.0
+    }
+}
+
+impl<'de> Deserialize<'de> for Seconds {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let v = f64::deserialize(d)?;
+        Seconds::new(v).map_err(serde::de::Error::custom)
+    }
+}
+
+impl fmt::Display for Seconds {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} s", self.0)
+    }
+}
+
+/// An arrival rate in clients per second: finite and strictly positive.
+#[derive(Debug, Clone, Copy, PartialEq, PartialOrd, Serialize)]
+#[serde(transparent)]
+pub struct Rate(f64);
+
+impl Rate {
+    pub fn new(value: f64) -> Result<Self, String> {
+        if value.is_nan() {
+            Err("must be a number of clients per second, not NaN".into())
+        } else if !value.is_finite() {
+            Err("must be a finite number of clients per second".into())
+        } else if value <= 0.0 {
+            Err(format!(
+                "must be greater than 0 clients per second, got {value}"
+            ))
+        } else {
+            Ok(Self(value))
+        }
+    }
+
+    pub fn get(self) -> f64 {
+        self.0
+    }
+
+    /// The spacing between two clients' due times.
+    pub fn period(self) -> Period {
+        Period(1.0 / self.0)
+    }
+}
+
+impl<'de> Deserialize<'de> for Rate {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let v = f64::deserialize(d)?;
+        Rate::new(v).map_err(serde::de::Error::custom)
+    }
+}
+
+/// The spacing between consecutive clients in seconds; 0 means every client at once.
+#[derive(Debug, Clone, Copy, PartialEq, PartialOrd, Serialize)]
+#[serde(transparent)]
+pub struct Period(f64);
+
+impl Period {
+    pub fn new(value: f64) -> Result<Self, String> {
+        if value.is_nan() {
+            Err("must be a number of seconds, not NaN".into())
+        } else if !value.is_finite() {
+            Err("must be a finite number of seconds".into())
+        } else if value < 0.0 {
+            Err(format!(
+                "must be 0 (all at once) or more seconds, got {value}"
+            ))
+        } else {
+            Ok(Self(value))
+        }
+    }
+
+    pub fn get(self) -> f64 {
+        self.0
+    }
+
+    /// The rate this period stands for, or `None` for a burst (period 0).
+    pub fn rate(self) -> Option<f64> {
+        (self.0 > 0.0).then(|| 1.0 / self.0)
+    }
+}
+
+/// The finest time the model distinguishes, in nanoseconds.
+///
+/// Tokio's timers tick in milliseconds, so the engine maps one step of the resolution onto
+/// one tokio millisecond in virtual time: a scenario of microsecond services stays exact.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(into = "f64")]
+pub struct Resolution(NonZeroU64);
+
+impl From<Resolution> for f64 {
+    fn from(r: Resolution) -> f64 {
+        r.seconds()
+    }
+}
+
+/// The longest single wait, in steps, that the engine hands to tokio's timer: the span of its
+/// timer wheel (2^36 ms). Longer sleeps would be clamped by tokio and silently wrong.
+pub const MAX_TIMER_STEPS: u64 = (1 << 36) - 1;
+
+impl Resolution {
+    pub const MILLISECOND: Resolution = Resolution(NonZeroU64::new(1_000_000).unwrap());
+
+    /// A resolution given in seconds: it must be a whole number of nanoseconds, at most 1 s.
+    pub fn from_seconds(value: f64) -> Result<Self, String> {
+        if !value.is_finite() || value <= 0.0 {
+            return Err(format!("must be a positive number of seconds, got {value}"));
+        }
+        if value > 1.0 {
+            return Err(format!("must be at most 1 second, got {value}"));
+        }
+        let ns = value * 1e9;
+        let whole = ns.round();
+        if whole < 1.0 || (ns - whole).abs() > 1e-6 * whole.max(1.0) {
+            return Err(format!(
+                "must be a whole number of nanoseconds, got {value} s"
+            ));
+        }
+        Ok(Resolution(
+            NonZeroU64::new(whole as u64).expect("checked >= 1"),
+        ))
+    }
+
+    pub fn nanos(self) -> u64 {
+        self.0.get()
+    }
+
+    pub fn seconds(self) -> f64 {
+        self.0.get() as f64 / 1e9
+    }
+
+    /// A duration that must be a whole number of steps (a service time).
+    pub fn exact_steps(self, secs: Seconds, what: &str) -> Result<u64, String> {
+        let steps = secs.get() / self.seconds();
+        let whole = steps.round();
+        if (steps - whole).abs() > 1e-6 * whole.max(1.0) || whole < 1.0 {
+            return Err(format!(
+                "{what} of {} s is not a whole number of steps of the resolution ({} s); state a finer `resolution`",
+                secs.get(),
+                self.seconds()
+            ));
+        }
+        if whole > MAX_TIMER_STEPS as f64 {
+            return Err(format!(
+                "{what} of {} s is {whole:.0} steps of {} s, longer than tokio's timer can wait ({MAX_TIMER_STEPS} steps); state a coarser `resolution`",
+                secs.get(),
+                self.seconds()
+            ));
+        }
+        Ok(whole as u64)
+    }
+
+    /// A point in time, rounded to the nearest step (due times off the grid).
+    pub fn nearest_steps(self, secs: f64) -> u64 {
+        let steps = secs / self.seconds();
+        // A hair of slack so that 2.5 computed as 2.4999999 still rounds like 2.5.
+        (steps + 1e-9 * steps.abs().max(1.0)).round() as u64
+    }
+
+    /// The timeout as nanoseconds: verdicts compare exact integers.
+    pub fn timeout_nanos(secs: Seconds) -> u128 {
+        (secs.get() * 1e9).round() as u128
+    }
+
+    /// Model seconds of a number of steps, for humans and CSV.
+    pub fn to_seconds(self, steps: u64) -> f64 {
+        (steps as u128 * self.0.get() as u128) as f64 / 1e9
+    }
+
+    /// How many decimals a time needs to be shown exactly: at least milliseconds.
+    pub fn decimals(self) -> usize {
+        let mut ns = self.0.get();
+        let mut digits = 9usize;
+        while digits > 3 && ns % 10 == 0 {
+            ns /= 10;
+            digits -= 1;
+        }
+        digits
+    }
+
+    /// Exact decimal text of a number of steps in seconds, with [`Resolution::decimals`] digits.
+    pub fn format(self, steps: u64) -> String {
+        let ns = steps as u128 * self.0.get() as u128;
+        let d = self.decimals();
+        let whole = ns / 1_000_000_000;
+        let frac = ns % 1_000_000_000;
+        let frac = frac / 10u128.pow(9 - d as u32);
+        format!("{whole}.{frac:0d$}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rejects_non_positive_and_nan() {
+        assert!(Seconds::new(0.0).is_err());
+        assert!(Seconds::new(-1.0).is_err());
+        assert!(Seconds::new(f64::NAN).is_err());
+        assert!(Seconds::new(f64::INFINITY).is_err());
+        assert!(Rate::new(0.0).is_err());
+        assert!(Period::new(-0.5).is_err());
+        assert!(Period::new(0.0).is_ok());
+    }
+
+    #[test]
+    fn formats_exactly() {
+        let ms = Resolution::MILLISECOND;
+        assert_eq!(ms.format(4000), "4.000");
+        assert_eq!(ms.format(3500), "3.500");
+        let us = Resolution::from_seconds(1e-6).unwrap();
+        assert_eq!(us.decimals(), 6);
+        assert_eq!(us.format(2500), "0.002500");
+    }
+
+    #[test]
+    fn service_times_must_sit_on_the_grid() {
+        let ms = Resolution::MILLISECOND;
+        assert_eq!(
+            ms.exact_steps(Seconds::new(4.0).unwrap(), "x").unwrap(),
+            4000
+        );
+        assert!(ms.exact_steps(Seconds::new(0.0025).unwrap(), "x").is_err());
+        let us = Resolution::from_seconds(0.000001).unwrap();
+        assert_eq!(
+            us.exact_steps(Seconds::new(0.0025).unwrap(), "x").unwrap(),
+            2500
+        );
+        assert!(us.exact_steps(Seconds::new(1e6).unwrap(), "x").is_err());
+    }
+
+    #[test]
+    fn due_times_round_to_nearest_step() {
+        let ms = Resolution::MILLISECOND;
+        assert_eq!(ms.nearest_steps(1.0 / 3.0), 333);
+        assert_eq!(ms.nearest_steps(3.0 * (1.0 / 3.0)), 1000);
+        assert_eq!(ms.nearest_steps(2.0 / 3.0), 667);
+    }
+}
