@@ -47,11 +47,11 @@ pub enum Command {
 #[derive(Debug, Args, Clone)]
 pub struct LoadArgs {
     /// Number of clients [default: from the scenario]
-    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=MAX_CLIENTS as i64))]
+    #[arg(long, value_name = "N", allow_negative_numbers = true, value_parser = clap::value_parser!(u32).range(1..=MAX_CLIENTS as i64))]
     pub clients: Option<u32>,
 
     /// Latency every client must stay strictly under, in seconds [default: from the scenario]
-    #[arg(long, value_name = "SECONDS", value_parser = parse_seconds)]
+    #[arg(long, value_name = "SECONDS", allow_negative_numbers = true, value_parser = parse_seconds)]
     pub timeout: Option<Seconds>,
 }
 
@@ -65,11 +65,11 @@ pub struct RunArgs {
     pub load: LoadArgs,
 
     /// Arrival rate in clients per second [default: from the scenario]
-    #[arg(long, value_name = "R", value_parser = parse_rate, conflicts_with = "period")]
+    #[arg(long, value_name = "R", allow_negative_numbers = true, value_parser = parse_rate, conflicts_with = "period")]
     pub rate: Option<Rate>,
 
     /// Seconds between two clients; 0 sends them all at once
-    #[arg(long, value_name = "SECONDS", value_parser = parse_period)]
+    #[arg(long, value_name = "SECONDS", allow_negative_numbers = true, value_parser = parse_period)]
     pub period: Option<Period>,
 
     /// Write one CSV row per client to FILE (`-` for stdout)
@@ -89,7 +89,7 @@ pub struct RunArgs {
     pub clock: ClockArg,
 
     /// With --clock real: run X times faster than model time (latencies stay in model seconds)
-    #[arg(long, value_name = "X", value_parser = parse_speed)]
+    #[arg(long, value_name = "X", allow_negative_numbers = true, value_parser = parse_speed)]
     pub speed: Option<f64>,
 }
 

@@ -204,7 +204,7 @@ impl Resolution {
     pub fn decimals(self) -> usize {
         let mut ns = self.0.get();
         let mut digits = 9usize;
-        while digits > 3 && ns % 10 == 0 {
+        while digits > 3 && ns.is_multiple_of(10) {
             ns /= 10;
             digits -= 1;
         }

@@ -1,0 +1,46 @@
+//! Helpers shared by the integration tests: run the real binary, read its CSV.
+#![allow(dead_code)]
+
+use assert_cmd::Command;
+
+pub fn planner() -> Command {
+    Command::cargo_bin("planner").expect("binary built")
+}
+
+/// Runs `planner ARGS` and returns (exit code, stdout, stderr).
+pub fn run(args: &[&str]) -> (i32, String, String) {
+    let out = planner().args(args).output().expect("runs");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8(out.stdout).expect("utf-8 stdout"),
+        String::from_utf8(out.stderr).expect("utf-8 stderr"),
+    )
+}
+
+/// Parses CSV text into its header and rows of strings.
+pub fn parse_csv(text: &str) -> (Vec<String>, Vec<Vec<String>>) {
+    let mut r = csv::Reader::from_reader(text.as_bytes());
+    let header = r.headers().unwrap().iter().map(String::from).collect();
+    let rows = r
+        .records()
+        .map(|rec| rec.unwrap().iter().map(String::from).collect())
+        .collect();
+    (header, rows)
+}
+
+/// Asserts a failure of the kind bad input gets: exit 2, one line on stderr, no panic.
+pub fn assert_input_error(args: &[&str], needle: &str) {
+    let (code, stdout, stderr) = run(args);
+    assert_eq!(code, 2, "{args:?}: exit {code}, stderr: {stderr}");
+    assert_eq!(
+        stderr.trim_end().lines().count(),
+        1,
+        "{args:?}: not one line: {stderr}"
+    );
+    assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
+    assert!(
+        stderr.to_lowercase().contains(&needle.to_lowercase()),
+        "{args:?}: expected `{needle}` in: {stderr}"
+    );
+    assert!(stdout.is_empty(), "{args:?}: stdout not empty: {stdout}");
+}
