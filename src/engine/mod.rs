@@ -46,7 +46,7 @@ pub enum Clock {
     Real { speed: f64, step_seconds: f64 },
 }
 
-/// What one load test recorded. Times are steps since the first client's due time.
+/// What one load test recorded. Times are steps since the load test started (time 0).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Outcome {
     pub stations: usize,
