@@ -6,13 +6,17 @@ use std::process::ExitCode;
 use anyhow::{bail, Context, Result};
 use clap::Parser;
 
-use crate::cli::{Cli, ClockArg, Command, Format, RunArgs};
-use crate::config::Config;
+use crate::cli::{Cli, ClockArg, Command, Format, OptimizeArgs, RunArgs, SearchArgs, SweepArgs};
+use crate::config::{resolve_lever, Config};
 use crate::engine::Clock;
 use crate::load::{self, Arrivals, LoadTest};
+use crate::progress::Progress;
 use crate::report::output::{write_stdout, Destination, Pending};
 use crate::report::run::RunReport;
+use crate::report::search::SearchContext;
+use crate::scenario::Prices;
 use crate::scenario::Scenario;
+use crate::search::{self, Candidate, Space, Target};
 use crate::stats::{Share, Summary};
 
 /// Exit code: the target is met (or the command only reports).
@@ -74,6 +78,125 @@ fn dispatch(cli: Cli) -> Result<u8> {
     };
     match cli.command {
         Command::Run(args) => run(&scenario, args),
+        Command::Optimize(args) => optimize(&scenario, args, cli.quiet),
+        Command::Sweep(args) => sweep(&scenario, args, cli.quiet),
+    }
+}
+
+/// Everything a search needs, resolved against the scenario.
+struct SearchPlan {
+    prices: Prices,
+    target: Target,
+    space: Space,
+    ranking: Vec<Candidate>,
+}
+
+fn plan_search(scenario: &Scenario, args: &SearchArgs) -> Result<SearchPlan> {
+    let mut overrides = Vec::new();
+    for r in &args.ranges {
+        let station = resolve_lever(scenario, &r.station, &r.param, &r.text)?;
+        overrides.push((station, r.values.clone()));
+    }
+    let space = Space::new(scenario, &overrides);
+    space.check_size(scenario, args.max_configs)?;
+    let prices = Prices {
+        cpu: args.cpu_price.unwrap_or(scenario.prices.cpu),
+        ram: args.ram_price.unwrap_or(scenario.prices.ram),
+        currency: scenario.prices.currency.clone(),
+    };
+    let rate = args.target_rate.unwrap_or(scenario.load.rate);
+    let target = Target {
+        load: LoadTest {
+            clients: args.load.clients.unwrap_or(scenario.load.clients),
+            arrivals: Arrivals::Fixed(rate.period()),
+            timeout: args.load.timeout.unwrap_or(scenario.load.timeout),
+        },
+        share: args.min_satisfaction,
+    };
+    // A load test that cannot run fails here once, not once per configuration.
+    load::check(scenario, &target.load)?;
+    let ranking = search::rank(&space, scenario, &prices);
+    Ok(SearchPlan {
+        prices,
+        target,
+        space,
+        ranking,
+    })
+}
+
+fn optimize(scenario: &Scenario, args: OptimizeArgs, quiet: bool) -> Result<u8> {
+    let plan = plan_search(scenario, &args.search)?;
+    let csv = open_csv(&args.search.csv)?;
+    let bar = Progress::new(plan.ranking.len() as u64, "load-testing", quiet);
+    let result = search::optimize(scenario, &plan.target, &plan.ranking, args.show, &|n| {
+        bar.inc(n)
+    })?;
+    bar.finish();
+    let ctx = SearchContext {
+        scenario,
+        prices: &plan.prices,
+        target: &plan.target,
+        space: &plan.space,
+    };
+    let on_stdout = commit_csv(csv, || ctx.csv(&result.evaluated))?;
+    if !on_stdout {
+        let text = match args.search.format {
+            Format::Table => ctx.optimize_text(&result),
+            Format::Json => ctx.optimize_json(&result),
+        };
+        write_stdout(text.as_bytes())?;
+    }
+    Ok(if result.answer.is_some() {
+        EXIT_OK
+    } else {
+        EXIT_UNMET
+    })
+}
+
+fn sweep(scenario: &Scenario, args: SweepArgs, quiet: bool) -> Result<u8> {
+    let plan = plan_search(scenario, &args.search)?;
+    let csv = open_csv(&args.search.csv)?;
+    let bar = Progress::new(plan.ranking.len() as u64, "load-testing", quiet);
+    let all = search::evaluate(scenario, &plan.target, &plan.ranking, &|n| bar.inc(n))?;
+    bar.finish();
+    let ctx = SearchContext {
+        scenario,
+        prices: &plan.prices,
+        target: &plan.target,
+        space: &plan.space,
+    };
+    let on_stdout = commit_csv(csv, || ctx.csv(&all))?;
+    if !on_stdout {
+        let text = match args.search.format {
+            Format::Table => ctx.sweep_text(&all, args.show),
+            Format::Json => ctx.sweep_json(&all),
+        };
+        write_stdout(text.as_bytes())?;
+    }
+    Ok(EXIT_OK)
+}
+
+/// Opens `--csv` before any work, so an unwritable path fails at once.
+fn open_csv(csv: &Option<String>) -> Result<Option<(Pending, bool)>> {
+    csv.as_deref()
+        .map(|text| {
+            let dest = Destination::parse(text);
+            Ok((Pending::open("the CSV", &dest)?, dest.is_stdout()))
+        })
+        .transpose()
+}
+
+/// Writes the CSV if one was asked for; says whether it took stdout.
+fn commit_csv(
+    csv: Option<(Pending, bool)>,
+    content: impl FnOnce() -> Result<Vec<u8>, csv::Error>,
+) -> Result<bool> {
+    match csv {
+        None => Ok(false),
+        Some((pending, on_stdout)) => {
+            pending.commit(&content().context("cannot format the CSV")?)?;
+            Ok(on_stdout)
+        }
     }
 }
 
@@ -101,11 +224,8 @@ fn run(scenario: &Scenario, args: RunArgs) -> Result<u8> {
         timeout: args.load.timeout.unwrap_or(scenario.load.timeout),
     };
     let clock = clock_of(args.clock, args.speed, scenario)?;
-    let csv_dest = args.csv.as_deref().map(Destination::parse);
-    let csv_out = csv_dest
-        .as_ref()
-        .map(|d| Pending::open("the CSV", d))
-        .transpose()?;
+    load::check(scenario, &load)?;
+    let csv = open_csv(&args.csv)?;
 
     let outcome = load::run(scenario, &config, &load, clock, args.trace)?;
     let summary = Summary::of(&outcome, scenario.resolution, load.timeout, Share::ALL);
@@ -121,11 +241,7 @@ fn run(scenario: &Scenario, args: RunArgs) -> Result<u8> {
         outcome: &outcome,
         summary: &summary,
     };
-    if let Some(out) = csv_out {
-        out.commit(&report.csv().context("cannot format the CSV")?)?;
-    }
-    let csv_on_stdout = csv_dest.as_ref().is_some_and(Destination::is_stdout);
-    if !csv_on_stdout {
+    if !commit_csv(csv, || report.csv())? {
         let mut text = String::new();
         if args.trace {
             text.push_str(&report.trace());

@@ -7,8 +7,11 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-use crate::config::Setting;
+use crate::config::{split_lever, Setting};
+use crate::levers::Values;
 use crate::scenario::MAX_CLIENTS;
+use crate::search::DEFAULT_MAX_CONFIGS;
+use crate::stats::Share;
 use crate::units::{Period, Rate, Seconds};
 
 #[derive(Debug, Parser)]
@@ -41,6 +44,97 @@ pub struct Cli {
 pub enum Command {
     /// Load-test one configuration and show each client's latency
     Run(RunArgs),
+    /// Find the cheapest configuration that meets a target rate and timeout
+    Optimize(OptimizeArgs),
+    /// Load-test every configuration of the space (the cost-vs-satisfaction table)
+    Sweep(SweepArgs),
+}
+
+/// A lever's values given on the command line: `STATION.PARAM=VALUES`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RangeArg {
+    pub station: String,
+    pub param: String,
+    pub values: Values,
+    pub text: String,
+}
+
+impl std::str::FromStr for RangeArg {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Self, String> {
+        let (lever, values) = text
+            .split_once('=')
+            .ok_or_else(|| format!("expected STATION.PARAM=VALUES, got `{text}`"))?;
+        let (station, param) = split_lever(lever)
+            .ok_or_else(|| format!("expected STATION.PARAM=VALUES, got `{text}`"))?;
+        let values = Values::parse(values).map_err(|e| format!("`{text}`: {e}"))?;
+        Ok(RangeArg {
+            station,
+            param,
+            values,
+            text: text.to_string(),
+        })
+    }
+}
+
+/// What a search tests every configuration against, and how it weighs them.
+#[derive(Debug, Args, Clone)]
+pub struct SearchArgs {
+    /// Arrival rate to hold, in clients per second [default: from the scenario]
+    #[arg(long, visible_alias = "rate", value_name = "R", allow_negative_numbers = true, value_parser = parse_rate)]
+    pub target_rate: Option<Rate>,
+
+    #[command(flatten)]
+    pub load: LoadArgs,
+
+    /// Percentage of clients that must be satisfied
+    #[arg(long, value_name = "PCT", default_value = "100", allow_negative_numbers = true, value_parser = parse_share)]
+    pub min_satisfaction: Share,
+
+    /// Values a lever tries, replacing the scenario's: soda.units=1..=6, fries.batch=5,7,10 (repeatable)
+    #[arg(long = "range", value_name = "STATION.PARAM=VALUES")]
+    pub ranges: Vec<RangeArg>,
+
+    /// Refuse a space with more configurations than this
+    #[arg(long, value_name = "N", default_value_t = DEFAULT_MAX_CONFIGS, value_parser = clap::value_parser!(u64).range(1..))]
+    pub max_configs: u64,
+
+    /// Price of one CPU core [default: from the scenario]
+    #[arg(long, value_name = "PRICE", allow_negative_numbers = true, value_parser = parse_price)]
+    pub cpu_price: Option<f64>,
+
+    /// Price of one GiB of RAM [default: from the scenario]
+    #[arg(long, value_name = "PRICE", allow_negative_numbers = true, value_parser = parse_price)]
+    pub ram_price: Option<f64>,
+
+    /// Write the cost-vs-satisfaction table (one row per configuration tested) to FILE (`-` for stdout)
+    #[arg(long, value_name = "FILE")]
+    pub csv: Option<String>,
+
+    /// Output format on stdout
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+}
+
+#[derive(Debug, Args)]
+pub struct OptimizeArgs {
+    #[command(flatten)]
+    pub search: SearchArgs,
+
+    /// How many of the next cheapest passing configurations to show
+    #[arg(long, value_name = "N", default_value_t = 4)]
+    pub show: usize,
+}
+
+#[derive(Debug, Args)]
+pub struct SweepArgs {
+    #[command(flatten)]
+    pub search: SearchArgs,
+
+    /// How many of the cheapest rows to print in the table
+    #[arg(long, value_name = "N", default_value_t = 20)]
+    pub show: usize,
 }
 
 /// The load test's shape, shared by every command.
@@ -125,6 +219,19 @@ pub fn parse_rate(text: &str) -> Result<Rate, String> {
 
 pub fn parse_period(text: &str) -> Result<Period, String> {
     Period::new(number(text)?)
+}
+
+pub fn parse_share(text: &str) -> Result<Share, String> {
+    Share::new(number(text.trim().trim_end_matches('%'))?)
+}
+
+pub fn parse_price(text: &str) -> Result<f64, String> {
+    let v = number(text)?;
+    if v.is_finite() && v >= 0.0 {
+        Ok(v)
+    } else {
+        Err(format!("must be a finite price ≥ 0, got {v}"))
+    }
 }
 
 pub fn parse_speed(text: &str) -> Result<f64, String> {

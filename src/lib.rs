@@ -8,10 +8,13 @@
 pub mod app;
 pub mod cli;
 pub mod config;
+pub mod cost;
 pub mod engine;
 pub mod levers;
 pub mod load;
+pub mod progress;
 pub mod report;
 pub mod scenario;
+pub mod search;
 pub mod stats;
 pub mod units;

@@ -4,7 +4,7 @@
 use crate::config::Config;
 use crate::engine::{self, Clock, EngineError, Outcome};
 use crate::scenario::Scenario;
-use crate::units::{Period, Resolution, Seconds};
+use crate::units::{Period, Resolution, Seconds, MAX_TIMER_STEPS};
 
 /// When clients arrive.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -38,6 +38,20 @@ impl LoadTest {
             Arrivals::Fixed(p) => p.rate(),
         }
     }
+}
+
+/// Refuses a load test the engine could not run (a gap between clients longer than tokio's
+/// timer can wait), before any work starts.
+pub fn check(scenario: &Scenario, load: &LoadTest) -> Result<(), EngineError> {
+    let Arrivals::Fixed(period) = load.arrivals;
+    let steps = period.get() / scenario.resolution.seconds();
+    if load.clients > 1 && steps > MAX_TIMER_STEPS as f64 {
+        return Err(EngineError::GapTooLong {
+            client: 2,
+            gap: steps as u64,
+        });
+    }
+    Ok(())
 }
 
 /// Runs the load test of one configuration.

@@ -3,4 +3,5 @@
 
 pub mod output;
 pub mod run;
+pub mod search;
 pub mod table;

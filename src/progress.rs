@@ -1,0 +1,38 @@
+//! Progress bars, in one place: on stderr, and only when stderr is a terminal and the user
+//! did not ask for `--quiet`, so pipes and CI logs stay clean.
+
+use std::io::IsTerminal;
+
+use indicatif::{ProgressBar, ProgressStyle};
+
+/// A progress bar that may be hidden; cheap to `inc` from many threads.
+pub struct Progress(Option<ProgressBar>);
+
+impl Progress {
+    pub fn new(total: u64, what: &str, quiet: bool) -> Progress {
+        if quiet || !std::io::stderr().is_terminal() {
+            return Progress(None);
+        }
+        let bar = ProgressBar::new(total);
+        bar.set_style(
+            ProgressStyle::with_template("{msg} [{bar:30}] {pos}/{len} ({per_sec}, ETA {eta})")
+                .expect("valid template")
+                .progress_chars("=> "),
+        );
+        bar.set_message(what.to_string());
+        Progress(Some(bar))
+    }
+
+    pub fn inc(&self, n: u64) {
+        if let Some(bar) = &self.0 {
+            bar.inc(n);
+        }
+    }
+
+    /// Removes the bar from the terminal.
+    pub fn finish(&self) {
+        if let Some(bar) = &self.0 {
+            bar.finish_and_clear();
+        }
+    }
+}

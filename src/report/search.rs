@@ -1,0 +1,448 @@
+//! Reports of searches: the optimize answer, the sweep table, and their CSV and JSON forms.
+
+use serde::Serialize;
+
+use super::run::{format_signed, trim_float};
+use super::table::{Align, Table};
+use crate::config::Config;
+use crate::cost::{self, Cost};
+use crate::scenario::{Prices, Scenario};
+use crate::search::{Evaluated, Optimization, Space, Target};
+use crate::stats;
+
+/// What every search report needs to know.
+pub struct SearchContext<'a> {
+    pub scenario: &'a Scenario,
+    pub prices: &'a Prices,
+    pub target: &'a Target,
+    pub space: &'a Space,
+}
+
+/// One row of the cost-vs-satisfaction CSV, after the lever columns.
+#[derive(Serialize)]
+struct Row {
+    cpu_cores: f64,
+    ram_gib: f64,
+    cost: f64,
+    clients: usize,
+    rate: Option<f64>,
+    timeout: f64,
+    satisfied: usize,
+    satisfaction: f64,
+    p50_s: f64,
+    p95_s: f64,
+    max_s: f64,
+    meets_target: bool,
+}
+
+/// The fixed columns that follow the lever columns.
+pub const CSV_COLUMNS: &[&str] = &[
+    "cpu_cores",
+    "ram_gib",
+    "cost",
+    "clients",
+    "rate",
+    "timeout",
+    "satisfied",
+    "satisfaction",
+    "p50_s",
+    "p95_s",
+    "max_s",
+    "meets_target",
+];
+
+impl SearchContext<'_> {
+    fn seconds(&self, steps: u64) -> f64 {
+        self.scenario.resolution.to_seconds(steps)
+    }
+
+    fn row(&self, e: &Evaluated) -> Row {
+        let s = &e.summary;
+        Row {
+            cpu_cores: cost::tidy(e.candidate.cost.cpu_cores),
+            ram_gib: cost::tidy(e.candidate.cost.ram_gib),
+            cost: cost::tidy(e.candidate.cost.price),
+            clients: s.clients,
+            rate: self.target.load.rate(),
+            timeout: self.target.load.timeout.get(),
+            satisfied: s.satisfied,
+            satisfaction: cost::tidy(s.satisfaction),
+            p50_s: self.seconds(s.p50_steps),
+            p95_s: self.seconds(s.p95_steps),
+            max_s: self.seconds(s.max_steps),
+            meets_target: s.meets_target,
+        }
+    }
+
+    /// The cost-vs-satisfaction table: one row per configuration, sorted by cost then lever
+    /// values; lever columns `STATION.PARAM` first.
+    pub fn csv(&self, rows: &[Evaluated]) -> Result<Vec<u8>, csv::Error> {
+        let mut sorted: Vec<&Evaluated> = rows.iter().collect();
+        sorted.sort_by(|a, b| {
+            (a.candidate.cost.key(), &a.candidate.config)
+                .cmp(&(b.candidate.cost.key(), &b.candidate.config))
+        });
+        let mut w = csv::WriterBuilder::new()
+            .has_headers(false)
+            .from_writer(Vec::new());
+        let mut header: Vec<String> = self
+            .scenario
+            .stations
+            .iter()
+            .map(|s| s.lever_name())
+            .collect();
+        header.extend(CSV_COLUMNS.iter().map(|c| c.to_string()));
+        w.write_record(&header)?;
+        for e in sorted {
+            for v in e.candidate.config.values() {
+                w.write_field(v.to_string())?;
+            }
+            w.serialize(self.row(e))?;
+        }
+        w.into_inner().map_err(|e| e.into_error().into())
+    }
+
+    /// "10 clients at 2 clients/s, every latency under 5 s".
+    pub fn describe_target(&self) -> String {
+        let load = &self.target.load;
+        let arrivals = match load.rate() {
+            Some(r) => format!("at {} clients/s", trim_float(r)),
+            None => "all at once".into(),
+        };
+        let share = self.target.share.percent();
+        let who = if share >= 100.0 {
+            "every latency".to_string()
+        } else {
+            format!("{}% of latencies", trim_float(share))
+        };
+        format!(
+            "{} clients {arrivals}, {who} under {} s",
+            load.clients,
+            trim_float(load.timeout.get())
+        )
+    }
+
+    fn money(&self, v: f64) -> String {
+        format!("{v:.2}")
+    }
+
+    fn baseline(&self) -> (Config, Cost) {
+        let base = Config::baseline(self.scenario);
+        let cost = Cost::of(self.scenario, &base, self.prices);
+        (base, cost)
+    }
+
+    /// The satisfied / percentiles line of one result.
+    fn result_line(&self, e: &Evaluated) -> String {
+        let s = &e.summary;
+        let res = self.scenario.resolution;
+        format!(
+            "satisfied {}/{} ({}%)   p50 {} s   p95 {} s   max {} s   headroom {} s",
+            s.satisfied,
+            s.clients,
+            trim_float(s.satisfaction),
+            res.format(s.p50_steps),
+            res.format(s.p95_steps),
+            res.format(s.max_steps),
+            format_signed(
+                stats::headroom(s, res, self.target.load.timeout),
+                res.decimals()
+            )
+        )
+    }
+
+    /// A table of results: price, delta, levers, change, satisfied, max latency.
+    fn results_table(&self, rows: &[&Evaluated]) -> String {
+        let (base, base_cost) = self.baseline();
+        let cur = &self.prices.currency;
+        let price_col = format!("price ({cur})");
+        let mut t = Table::new(&[
+            (price_col.as_str(), Align::Right),
+            ("delta", Align::Right),
+            ("cores", Align::Right),
+            ("RAM GiB", Align::Right),
+            ("configuration", Align::Left),
+            ("satisfied", Align::Right),
+            ("max (s)", Align::Right),
+            ("change", Align::Left),
+        ]);
+        for e in rows {
+            let c = &e.candidate;
+            t.row(vec![
+                self.money(c.cost.price),
+                format!("{:+.2}", c.cost.price - base_cost.price),
+                trim_float(cost::tidy(c.cost.cpu_cores)),
+                trim_float(cost::tidy(c.cost.ram_gib)),
+                c.config.describe(self.scenario),
+                format!("{}/{}", e.summary.satisfied, e.summary.clients),
+                self.scenario.resolution.format(e.summary.max_steps),
+                c.config.delta_words(&base, self.scenario),
+            ]);
+        }
+        t.render()
+    }
+
+    /// The human report of `optimize`.
+    pub fn optimize_text(&self, o: &Optimization) -> String {
+        let mut out = format!(
+            "{}: cheapest configuration for {}\nspace: {} = {} configurations; load-tested {} (cheapest first, stopping once every cheaper one had failed)\n\n",
+            self.scenario.name,
+            self.describe_target(),
+            self.space.shape(self.scenario),
+            o.total,
+            o.evaluated.len()
+        );
+        let Some(answer) = o.answer else {
+            out.push_str("No configuration in the space meets the target.\n\nClosest (most satisfied clients, then cheapest):\n");
+            let mut closest: Vec<&Evaluated> = o.evaluated.iter().collect();
+            closest.sort_by(|a, b| {
+                b.summary
+                    .satisfied
+                    .cmp(&a.summary.satisfied)
+                    .then(a.summary.max_steps.cmp(&b.summary.max_steps))
+                    .then(a.candidate.cost.key().cmp(&b.candidate.cost.key()))
+            });
+            closest.truncate(5);
+            out.push_str(&indent(&self.results_table(&closest)));
+            return out;
+        };
+        let e = &o.evaluated[answer];
+        let c = &e.candidate;
+        let (base, base_cost) = self.baseline();
+        let cur = &self.prices.currency;
+        out.push_str(&format!(
+            "Answer: {}\n        {}\n\n",
+            c.config.describe(self.scenario),
+            c.config.delta_words(&base, self.scenario)
+        ));
+        let mut t = Table::new(&[
+            ("", Align::Left),
+            ("cores", Align::Right),
+            ("RAM GiB", Align::Right),
+            (cur.as_str(), Align::Right),
+        ]);
+        t.row(vec![
+            "baseline".into(),
+            trim_float(cost::tidy(base_cost.cpu_cores)),
+            trim_float(cost::tidy(base_cost.ram_gib)),
+            self.money(base_cost.price),
+        ]);
+        t.row(vec![
+            "answer".into(),
+            trim_float(cost::tidy(c.cost.cpu_cores)),
+            trim_float(cost::tidy(c.cost.ram_gib)),
+            self.money(c.cost.price),
+        ]);
+        let pct = if base_cost.price > 0.0 {
+            format!(" ({:+.1}%)", 100.0 * (c.cost.price / base_cost.price - 1.0))
+        } else {
+            String::new()
+        };
+        t.row(vec![
+            "delta".into(),
+            format!("{:+}", cost::tidy(c.cost.cpu_cores - base_cost.cpu_cores)),
+            format!("{:+}", cost::tidy(c.cost.ram_gib - base_cost.ram_gib)),
+            format!("{:+.2}{pct}", c.cost.price - base_cost.price),
+        ]);
+        out.push_str(&indent(&t.render()));
+        out.push_str(&format!(
+            "  prices: {} {cur} per core, {} {cur} per GiB\n\n",
+            trim_float(self.prices.cpu),
+            trim_float(self.prices.ram)
+        ));
+        let by_station = cost::per_station(self.scenario, &c.config);
+        let base_station = cost::per_station(self.scenario, &base);
+        let lines: Vec<String> = self
+            .scenario
+            .stations
+            .iter()
+            .zip(by_station.iter().zip(&base_station))
+            .filter(|(_, (a, b))| a != b)
+            .map(|(s, (a, b))| {
+                let cores = cost::tidy(a.cpu_cores - b.cpu_cores);
+                let ram = cost::tidy(a.ram_gib - b.ram_gib);
+                let mut parts = vec![s.name.clone()];
+                if cores != 0.0 {
+                    let noun = if cores.abs() == 1.0 { "core" } else { "cores" };
+                    parts.push(format!("{cores:+} {noun}"));
+                }
+                if ram != 0.0 {
+                    parts.push(format!("{ram:+} GiB"));
+                }
+                parts.join(" ")
+            })
+            .collect();
+        if !lines.is_empty() {
+            out.push_str(&format!("  by station: {}\n", lines.join(" · ")));
+        }
+        out.push_str(&format!("  load test: {}\n", self.result_line(e)));
+        if !o.runners_up.is_empty() {
+            out.push_str("\nNext cheapest that also meet the target (among those load-tested):\n");
+            let rows: Vec<&Evaluated> = o.runners_up.iter().map(|&i| &o.evaluated[i]).collect();
+            out.push_str(&indent(&self.results_table(&rows)));
+        }
+        out
+    }
+
+    /// The human report of `sweep`: counts, then the cheapest rows.
+    pub fn sweep_text(&self, all: &[Evaluated], shown: usize) -> String {
+        let passing = all.iter().filter(|e| e.summary.meets_target).count();
+        let mut out = format!(
+            "{}: {} configurations for {}\nspace: {}\n{} meet the target\n\n",
+            self.scenario.name,
+            all.len(),
+            self.describe_target(),
+            self.space.shape(self.scenario),
+            passing
+        );
+        let rows: Vec<&Evaluated> = all.iter().take(shown).collect();
+        out.push_str(&self.results_table(&rows));
+        if all.len() > shown {
+            out.push_str(&format!(
+                "… {} more (--csv FILE writes them all)\n",
+                all.len() - shown
+            ));
+        }
+        out
+    }
+
+    fn json_result(&self, e: &Evaluated) -> JsonResult {
+        let base = Config::baseline(self.scenario);
+        JsonResult {
+            config: self
+                .scenario
+                .stations
+                .iter()
+                .zip(e.candidate.config.values())
+                .map(|(s, &v)| (s.lever_name(), v))
+                .collect(),
+            change: e.candidate.config.delta_words(&base, self.scenario),
+            cpu_cores: cost::tidy(e.candidate.cost.cpu_cores),
+            ram_gib: cost::tidy(e.candidate.cost.ram_gib),
+            cost: cost::tidy(e.candidate.cost.price),
+            satisfied: e.summary.satisfied,
+            clients: e.summary.clients,
+            satisfaction: e.summary.satisfaction,
+            p50_s: self.seconds(e.summary.p50_steps),
+            p95_s: self.seconds(e.summary.p95_steps),
+            max_s: self.seconds(e.summary.max_steps),
+            headroom_s: stats::headroom(
+                &e.summary,
+                self.scenario.resolution,
+                self.target.load.timeout,
+            ),
+            meets_target: e.summary.meets_target,
+        }
+    }
+
+    fn json_target(&self) -> JsonTarget {
+        JsonTarget {
+            clients: self.target.load.clients,
+            rate: self.target.load.rate(),
+            timeout_s: self.target.load.timeout.get(),
+            min_satisfaction: self.target.share.percent(),
+        }
+    }
+
+    /// `optimize --format json`.
+    pub fn optimize_json(&self, o: &Optimization) -> String {
+        let (base, base_cost) = self.baseline();
+        let answer = o.answer.map(|i| self.json_result(&o.evaluated[i]));
+        let doc = JsonOptimize {
+            scenario: &self.scenario.name,
+            target: self.json_target(),
+            space: self.space.shape(self.scenario),
+            configurations: o.total,
+            evaluated: o.evaluated.len(),
+            found: answer.is_some(),
+            baseline: JsonBaseline {
+                config: base.describe(self.scenario),
+                cpu_cores: cost::tidy(base_cost.cpu_cores),
+                ram_gib: cost::tidy(base_cost.ram_gib),
+                cost: cost::tidy(base_cost.price),
+            },
+            delta_cost: answer
+                .as_ref()
+                .map(|a| cost::tidy(a.cost - base_cost.price)),
+            answer,
+            runners_up: o
+                .runners_up
+                .iter()
+                .map(|&i| self.json_result(&o.evaluated[i]))
+                .collect(),
+            currency: &self.prices.currency,
+        };
+        serde_json::to_string_pretty(&doc).expect("plain data serialises") + "\n"
+    }
+
+    /// `sweep --format json`.
+    pub fn sweep_json(&self, all: &[Evaluated]) -> String {
+        let doc = JsonSweep {
+            scenario: &self.scenario.name,
+            target: self.json_target(),
+            space: self.space.shape(self.scenario),
+            results: all.iter().map(|e| self.json_result(e)).collect(),
+        };
+        serde_json::to_string_pretty(&doc).expect("plain data serialises") + "\n"
+    }
+}
+
+fn indent(text: &str) -> String {
+    text.lines().map(|l| format!("  {l}\n")).collect()
+}
+
+#[derive(Serialize)]
+struct JsonTarget {
+    clients: u32,
+    rate: Option<f64>,
+    timeout_s: f64,
+    min_satisfaction: f64,
+}
+
+#[derive(Serialize)]
+struct JsonBaseline {
+    config: String,
+    cpu_cores: f64,
+    ram_gib: f64,
+    cost: f64,
+}
+
+#[derive(Serialize)]
+struct JsonResult {
+    config: std::collections::BTreeMap<String, u32>,
+    change: String,
+    cpu_cores: f64,
+    ram_gib: f64,
+    cost: f64,
+    satisfied: usize,
+    clients: usize,
+    satisfaction: f64,
+    p50_s: f64,
+    p95_s: f64,
+    max_s: f64,
+    headroom_s: f64,
+    meets_target: bool,
+}
+
+#[derive(Serialize)]
+struct JsonOptimize<'a> {
+    scenario: &'a str,
+    target: JsonTarget,
+    space: String,
+    configurations: usize,
+    evaluated: usize,
+    found: bool,
+    baseline: JsonBaseline,
+    answer: Option<JsonResult>,
+    delta_cost: Option<f64>,
+    runners_up: Vec<JsonResult>,
+    currency: &'a str,
+}
+
+#[derive(Serialize)]
+struct JsonSweep<'a> {
+    scenario: &'a str,
+    target: JsonTarget,
+    space: String,
+    results: Vec<JsonResult>,
+}

@@ -1,0 +1,282 @@
+//! The space of configurations and how it is searched.
+//!
+//! The space is the Cartesian product of each lever's values. Candidates are ranked by cost,
+//! then by how few levers they change from the baseline, then by lever values: that order
+//! *is* the answer's tie-break, so the first candidate in it that meets the target is the
+//! answer. `optimize` load-tests the ranking in parallel batches from the cheapest and stops
+//! at the first batch that holds a passing candidate: every cheaper one has then been tested
+//! and failed, so the answer is exact without testing the rest. `sweep` tests everything.
+//!
+//! Every load test runs in its own virtual-time runtime (one per rayon worker, reused), and
+//! results are collected in rank order: output is identical whatever the thread count.
+
+use rayon::prelude::*;
+
+use crate::config::Config;
+use crate::cost::Cost;
+use crate::engine::{Clock, EngineError};
+use crate::levers::Values;
+use crate::load::{self, LoadTest};
+use crate::scenario::{Prices, Scenario};
+use crate::stats::{Share, Summary};
+
+/// The default ceiling on the number of configurations a search may have.
+pub const DEFAULT_MAX_CONFIGS: u64 = 1_000_000;
+
+/// Why a search cannot run.
+#[derive(Debug, thiserror::Error, PartialEq)]
+pub enum SearchError {
+    #[error("the search space has {size} configurations ({shape}), more than --max-configs {max}; narrow a --range or raise --max-configs")]
+    TooLarge { size: u128, shape: String, max: u64 },
+    #[error(transparent)]
+    Engine(#[from] EngineError),
+}
+
+/// The values every station's lever may take, in scenario order.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Space {
+    levers: Vec<Values>,
+}
+
+impl Space {
+    /// The scenario's ranges with some replaced (`--range`).
+    pub fn new(scenario: &Scenario, overrides: &[(usize, Values)]) -> Space {
+        let mut levers: Vec<Values> = scenario.stations.iter().map(|s| s.range.clone()).collect();
+        for (station, values) in overrides {
+            levers[*station] = values.clone();
+        }
+        Space { levers }
+    }
+
+    pub fn levers(&self) -> &[Values] {
+        &self.levers
+    }
+
+    /// How many configurations the space holds (exact, even when huge).
+    pub fn size(&self) -> u128 {
+        self.levers
+            .iter()
+            .try_fold(1u128, |acc, v| acc.checked_mul(v.len() as u128))
+            .unwrap_or(u128::MAX)
+    }
+
+    /// `soda.units 1..=4 × burger.units 3..=8 × fries.batch 5,7`.
+    pub fn shape(&self, scenario: &Scenario) -> String {
+        scenario
+            .stations
+            .iter()
+            .zip(&self.levers)
+            .map(|(s, v)| format!("{} {v}", s.lever_name()))
+            .collect::<Vec<_>>()
+            .join(" × ")
+    }
+
+    /// Refuses a space larger than `max` before anything is allocated for it.
+    pub fn check_size(&self, scenario: &Scenario, max: u64) -> Result<u64, SearchError> {
+        let size = self.size();
+        if size > max as u128 {
+            return Err(SearchError::TooLarge {
+                size,
+                shape: self.shape(scenario),
+                max,
+            });
+        }
+        Ok(size as u64)
+    }
+
+    /// Every configuration, in odometer order.
+    pub fn configs(&self) -> impl Iterator<Item = Config> + '_ {
+        let total = self.size();
+        let mut index = vec![0usize; self.levers.len()];
+        let mut produced = 0u128;
+        std::iter::from_fn(move || {
+            if produced == total {
+                return None;
+            }
+            let config = Config::new(
+                index
+                    .iter()
+                    .zip(&self.levers)
+                    .map(|(&i, v)| v.as_slice()[i])
+                    .collect(),
+            );
+            produced += 1;
+            for (i, v) in index.iter_mut().zip(&self.levers).rev() {
+                *i += 1;
+                if *i < v.len() {
+                    break;
+                }
+                *i = 0;
+            }
+            Some(config)
+        })
+    }
+}
+
+/// A configuration with its cost, ready to be ranked.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Candidate {
+    pub config: Config,
+    pub cost: Cost,
+    /// How many levers differ from the baseline.
+    pub changed: usize,
+}
+
+/// Every configuration of the space, cheapest first; ties broken by fewest changed levers,
+/// then by lever values in scenario order.
+pub fn rank(space: &Space, scenario: &Scenario, prices: &Prices) -> Vec<Candidate> {
+    let baseline = Config::baseline(scenario);
+    let mut all: Vec<Candidate> = space
+        .configs()
+        .map(|config| Candidate {
+            cost: Cost::of(scenario, &config, prices),
+            changed: config.changed_levers(&baseline),
+            config,
+        })
+        .collect();
+    all.par_sort_unstable_by(|a, b| {
+        (a.cost.key(), a.changed, &a.config).cmp(&(b.cost.key(), b.changed, &b.config))
+    });
+    all
+}
+
+/// What a configuration is tested against.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Target {
+    pub load: LoadTest,
+    pub share: Share,
+}
+
+/// One candidate's load-test result.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Evaluated {
+    pub candidate: Candidate,
+    pub summary: Summary,
+}
+
+/// Load-tests one configuration.
+pub fn evaluate_one(
+    scenario: &Scenario,
+    target: &Target,
+    config: &Config,
+) -> Result<Summary, EngineError> {
+    let outcome = load::run(scenario, config, &target.load, Clock::Virtual, false)?;
+    Ok(Summary::of(
+        &outcome,
+        scenario.resolution,
+        target.load.timeout,
+        target.share,
+    ))
+}
+
+/// Load-tests candidates in parallel; results come back in the candidates' order.
+pub fn evaluate(
+    scenario: &Scenario,
+    target: &Target,
+    candidates: &[Candidate],
+    progress: &(dyn Fn(u64) + Sync),
+) -> Result<Vec<Evaluated>, SearchError> {
+    candidates
+        .par_iter()
+        .map(|c| {
+            let summary = evaluate_one(scenario, target, &c.config)?;
+            progress(1);
+            Ok(Evaluated {
+                candidate: c.clone(),
+                summary,
+            })
+        })
+        .collect()
+}
+
+/// What `optimize` found.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Optimization {
+    /// The candidates tested, a prefix of the ranking, in rank order.
+    pub evaluated: Vec<Evaluated>,
+    /// Index in `evaluated` of the cheapest candidate that meets the target.
+    pub answer: Option<usize>,
+    /// Indices in `evaluated` of the next cheapest that also meet it. Exact, because the
+    /// tested candidates are a prefix of the ranking: no untested one is cheaper.
+    pub runners_up: Vec<usize>,
+    /// The size of the whole space.
+    pub total: usize,
+}
+
+/// The first batch's size; batches double up to [`MAX_BATCH`]. Fixed, not tied to the thread
+/// count, so that what is tested (and reported) is the same on every machine.
+const FIRST_BATCH: usize = 8;
+const MAX_BATCH: usize = 4096;
+
+/// Tests the ranking from the cheapest in parallel batches and stops after the first batch
+/// that holds a passing candidate: every cheaper candidate has been tested by then. Up to
+/// `runners_up` further passing candidates from the tested batches are reported too.
+pub fn optimize(
+    scenario: &Scenario,
+    target: &Target,
+    ranking: &[Candidate],
+    runners_up: usize,
+    progress: &(dyn Fn(u64) + Sync),
+) -> Result<Optimization, SearchError> {
+    let mut evaluated: Vec<Evaluated> = Vec::new();
+    let mut batch = FIRST_BATCH;
+    let mut passing: Vec<usize> = Vec::new();
+    while evaluated.len() < ranking.len() && passing.is_empty() {
+        let end = (evaluated.len() + batch).min(ranking.len());
+        let results = evaluate(scenario, target, &ranking[evaluated.len()..end], progress)?;
+        evaluated.extend(results);
+        passing = evaluated
+            .iter()
+            .enumerate()
+            .filter(|(_, e)| e.summary.meets_target)
+            .map(|(i, _)| i)
+            .take(1 + runners_up)
+            .collect();
+        batch = (batch * 2).min(MAX_BATCH);
+    }
+    Ok(Optimization {
+        answer: passing.first().copied(),
+        runners_up: passing.iter().skip(1).copied().collect(),
+        evaluated,
+        total: ranking.len(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn space_enumerates_the_product() {
+        let s = Scenario::embedded();
+        let space = Space::new(&s, &[]);
+        assert_eq!(space.size(), 4 * 6 * 2);
+        let all: Vec<Config> = space.configs().collect();
+        assert_eq!(all.len(), 48);
+        assert_eq!(all[0].values(), &[1, 3, 5]);
+        assert_eq!(all[1].values(), &[1, 3, 7]);
+        assert_eq!(all[47].values(), &[4, 8, 7]);
+    }
+
+    #[test]
+    fn huge_spaces_are_refused_with_their_size() {
+        let s = Scenario::embedded();
+        let big = Values::parse("1..=100000").unwrap();
+        let space = Space::new(&s, &[(0, big.clone()), (1, big)]);
+        let err = space.check_size(&s, DEFAULT_MAX_CONFIGS).unwrap_err();
+        assert!(
+            err.to_string().contains("20000000000 configurations"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn ranking_breaks_ties_by_changed_levers_then_values() {
+        let s = Scenario::embedded();
+        let r = rank(&Space::new(&s, &[]), &s, &s.prices);
+        assert_eq!(r[0].config.values(), &[1, 3, 5]);
+        for w in r.windows(2) {
+            assert!(w[0].cost.key() <= w[1].cost.key());
+        }
+    }
+}
