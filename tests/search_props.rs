@@ -1,0 +1,71 @@
+//! Optimize's early stop is exact: over many random spaces it gives the sweep's cheapest
+//! passing configuration (in the documented tie order), after testing only a prefix.
+
+use planner::levers::Values;
+use planner::load::{Arrivals, LoadTest};
+use planner::scenario::{Prices, Scenario};
+use planner::search::{self, Space, Target};
+use planner::stats::Share;
+use planner::units::{Period, Seconds};
+use proptest::prelude::*;
+
+fn values() -> impl Strategy<Value = Values> {
+    prop::collection::vec(1u32..10, 1..5).prop_map(|v| {
+        let text: Vec<String> = v.iter().map(|x| x.to_string()).collect();
+        Values::parse(&text.join(",")).unwrap()
+    })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(96))]
+
+    #[test]
+    fn early_stop_gives_the_sweeps_answer(
+        soda in values(),
+        cooks in values(),
+        batch in values(),
+        clients in 1u32..16,
+        period_ms in 0u32..1500,
+        timeout_ms in 2000u32..9000,
+        share in prop::sample::select(vec![50.0, 80.0, 100.0]),
+        cpu in 0.0f64..50.0,
+        ram in 0.0f64..50.0,
+    ) {
+        let scenario = Scenario::embedded();
+        let space = Space::new(&scenario, &[(0, soda), (1, cooks), (2, batch)]);
+        let prices = Prices { cpu, ram, currency: "$".into() };
+        let target = Target {
+            load: LoadTest {
+                clients,
+                arrivals: Arrivals::Fixed(Period::new(period_ms as f64 / 1000.0).unwrap()),
+                timeout: Seconds::new(timeout_ms as f64 / 1000.0).unwrap(),
+            },
+            share: Share::new(share).unwrap(),
+        };
+        let ranking = search::rank(&space, &scenario, &prices);
+        let all = search::evaluate(&scenario, &target, &ranking, &|_| {}).unwrap();
+        let sweep_answer = all.iter().position(|e| e.summary.meets_target);
+        let opt = search::optimize(&scenario, &target, &ranking, 3, &|_| {}).unwrap();
+        prop_assert_eq!(opt.answer, sweep_answer);
+        // What optimize tested is exactly the sweep's prefix.
+        prop_assert_eq!(&all[..opt.evaluated.len()], &opt.evaluated[..]);
+        if let Some(a) = sweep_answer {
+            // Stopped at the end of the batch holding the answer: 8, 24, 56, … or the end.
+            let mut end = 8usize;
+            let mut batch = 8usize;
+            while end <= a {
+                batch *= 2;
+                end += batch;
+            }
+            prop_assert_eq!(opt.evaluated.len(), end.min(all.len()));
+            // Runners-up are the next passing rows of the sweep within the tested prefix.
+            let next: Vec<usize> = (a + 1..opt.evaluated.len())
+                .filter(|&i| all[i].summary.meets_target)
+                .take(3)
+                .collect();
+            prop_assert_eq!(opt.runners_up, next);
+        } else {
+            prop_assert_eq!(opt.evaluated.len(), all.len());
+        }
+    }
+}
