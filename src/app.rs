@@ -6,16 +6,21 @@ use std::process::ExitCode;
 use anyhow::{bail, Context, Result};
 use clap::Parser;
 
-use crate::cli::{Cli, ClockArg, Command, Format, OptimizeArgs, RunArgs, SearchArgs, SweepArgs};
+use crate::cli::{
+    Cli, ClockArg, Command, CompareArgs, Format, OptimizeArgs, RunArgs, SearchArgs, SweepArgs,
+};
+use crate::compare::{self, Contender, Shape};
 use crate::config::{resolve_lever, Config};
 use crate::engine::Clock;
 use crate::load::{self, Arrivals, LoadTest};
 use crate::progress::Progress;
+use crate::report::compare::CompareContext;
 use crate::report::output::{write_stdout, Destination, Pending};
 use crate::report::run::RunReport;
 use crate::report::search::SearchContext;
 use crate::scenario::Prices;
 use crate::scenario::Scenario;
+use crate::scenario::{Plan, Strategy};
 use crate::search::{self, Candidate, Space, Target};
 use crate::stats::{Share, Summary};
 
@@ -80,7 +85,88 @@ fn dispatch(cli: Cli) -> Result<u8> {
         Command::Run(args) => run(&scenario, args),
         Command::Optimize(args) => optimize(&scenario, args, cli.quiet),
         Command::Sweep(args) => sweep(&scenario, args, cli.quiet),
+        Command::Compare(args) => compare(&scenario, args, cli.quiet),
     }
+}
+
+fn compare(scenario: &Scenario, args: CompareArgs, quiet: bool) -> Result<u8> {
+    // The scenario's strategies, then the command line's: a same name replaces, a new one
+    // is appended; a name given twice on the command line is an error.
+    let mut strategies: Vec<Strategy> = if args.only {
+        Vec::new()
+    } else {
+        scenario.strategies.clone()
+    };
+    let mut seen = std::collections::HashSet::new();
+    for s in &args.strategies {
+        if !seen.insert(s.name.clone()) {
+            bail!("strategy `{}` is given twice", s.name);
+        }
+        let parsed =
+            Strategy::parse(&s.name, &s.plan, &scenario.stations).map_err(anyhow::Error::msg)?;
+        match strategies.iter_mut().find(|t| t.name == parsed.name) {
+            Some(existing) => *existing = parsed,
+            None => strategies.push(parsed),
+        }
+    }
+    if strategies.is_empty() {
+        bail!("no strategy to compare: give --strategy NAME=SETTINGS");
+    }
+    let prices = scenario.prices.clone();
+    let shape = Shape {
+        clients: args.load.clients.unwrap_or(scenario.load.clients),
+        timeout: args.load.timeout.unwrap_or(scenario.load.timeout),
+        share: args.min_satisfaction,
+    };
+    let target_rate = args.target_rate.unwrap_or(scenario.load.rate);
+    let csv = open_csv(&args.csv)?;
+    let mut contenders = Vec::new();
+    for s in &strategies {
+        let config = match &s.plan {
+            Plan::Fixed(config) => config.clone(),
+            Plan::Cheapest => {
+                let space = Space::new(scenario, &[]);
+                space.check_size(scenario, search::DEFAULT_MAX_CONFIGS)?;
+                let ranking = search::rank(&space, scenario, &prices);
+                let target = Target {
+                    load: shape.at(target_rate),
+                    share: shape.share,
+                };
+                load::check(scenario, &target.load)?;
+                let found = search::optimize(scenario, &target, &ranking, 0, &|_| {})?;
+                match found.answer {
+                    Some(i) => found.evaluated[i].candidate.config.clone(),
+                    None => {
+                        eprintln!(
+                            "note: strategy `{}` left out: no configuration in the scenario's space meets {} clients/s",
+                            s.name,
+                            target_rate.get()
+                        );
+                        continue;
+                    }
+                }
+            }
+        };
+        contenders.push(Contender::new(&s.name, config, scenario, &prices));
+    }
+    let total = (contenders.len() * args.rates.as_slice().len()) as u64;
+    let bar = Progress::new(total, "load-testing", quiet);
+    let comparison = compare::compare(scenario, contenders, args.rates, &shape, &|n| bar.inc(n))?;
+    bar.finish();
+    let ctx = CompareContext {
+        scenario,
+        prices: &prices,
+        shape: &shape,
+        comparison: &comparison,
+    };
+    if !commit_csv(csv, || ctx.csv())? {
+        let text = match args.format {
+            Format::Table => ctx.table(),
+            Format::Json => ctx.json(),
+        };
+        write_stdout(text.as_bytes())?;
+    }
+    Ok(EXIT_OK)
 }
 
 /// Everything a search needs, resolved against the scenario.
@@ -94,7 +180,7 @@ struct SearchPlan {
 fn plan_search(scenario: &Scenario, args: &SearchArgs) -> Result<SearchPlan> {
     let mut overrides = Vec::new();
     for r in &args.ranges {
-        let station = resolve_lever(scenario, &r.station, &r.param, &r.text)?;
+        let station = resolve_lever(&scenario.stations, &r.station, &r.param, &r.text)?;
         overrides.push((station, r.values.clone()));
     }
     let space = Space::new(scenario, &overrides);

@@ -7,6 +7,7 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+use crate::compare::Rates;
 use crate::config::{split_lever, Setting};
 use crate::levers::Values;
 use crate::scenario::MAX_CLIENTS;
@@ -48,6 +49,66 @@ pub enum Command {
     Optimize(OptimizeArgs),
     /// Load-test every configuration of the space (the cost-vs-satisfaction table)
     Sweep(SweepArgs),
+    /// Compare upgrade strategies side by side across arrival rates
+    Compare(CompareArgs),
+}
+
+/// `NAME=soda.units=2,burger.units=5` or `NAME=optimize`, as typed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StrategyArg {
+    pub name: String,
+    pub plan: String,
+}
+
+impl std::str::FromStr for StrategyArg {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Self, String> {
+        let (name, plan) = text
+            .split_once('=')
+            .ok_or_else(|| format!("expected NAME=STATION.PARAM=VALUE,…, got `{text}`"))?;
+        if name.trim().is_empty() {
+            return Err(format!("`{text}`: a strategy needs a name"));
+        }
+        Ok(StrategyArg {
+            name: name.trim().to_string(),
+            plan: plan.to_string(),
+        })
+    }
+}
+
+#[derive(Debug, Args)]
+pub struct CompareArgs {
+    /// Add a strategy, or replace the scenario's one of that name: NAME=soda.units=2,burger.units=5 (NAME=optimize: the cheapest that meets the target) (repeatable)
+    #[arg(long = "strategy", value_name = "NAME=SETTINGS")]
+    pub strategies: Vec<StrategyArg>,
+
+    /// Compare only the --strategy ones, not the scenario's
+    #[arg(long)]
+    pub only: bool,
+
+    /// Arrival rates to test: START..=END:STEP, or a list 1,1.5,2
+    #[arg(long, value_name = "RATES", default_value = "0.5..=3:0.25", value_parser = parse_rates)]
+    pub rates: Rates,
+
+    /// The rate the `cheapest` strategy is optimized for, drawn as a guide [default: from the scenario]
+    #[arg(long, value_name = "R", allow_negative_numbers = true, value_parser = parse_rate)]
+    pub target_rate: Option<Rate>,
+
+    #[command(flatten)]
+    pub load: LoadArgs,
+
+    /// Percentage of clients that must be satisfied
+    #[arg(long, value_name = "PCT", default_value = "100", allow_negative_numbers = true, value_parser = parse_share)]
+    pub min_satisfaction: Share,
+
+    /// Write one row per strategy × rate to FILE (`-` for stdout)
+    #[arg(long, value_name = "FILE")]
+    pub csv: Option<String>,
+
+    /// Output format on stdout
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
 }
 
 /// A lever's values given on the command line: `STATION.PARAM=VALUES`.
@@ -219,6 +280,10 @@ pub fn parse_rate(text: &str) -> Result<Rate, String> {
 
 pub fn parse_period(text: &str) -> Result<Period, String> {
     Period::new(number(text)?)
+}
+
+pub fn parse_rates(text: &str) -> Result<Rates, String> {
+    Rates::parse(text)
 }
 
 pub fn parse_share(text: &str) -> Result<Share, String> {

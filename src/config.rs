@@ -7,7 +7,7 @@ use std::fmt;
 use std::str::FromStr;
 
 use crate::engine;
-use crate::scenario::Scenario;
+use crate::scenario::{Scenario, Station};
 
 /// One value per station, in scenario order.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -38,6 +38,17 @@ pub struct Setting {
     pub param: String,
     pub value: u32,
     text: String,
+}
+
+impl Setting {
+    /// Parses `soda.units=2,burger.units=5` (an empty text is no setting).
+    pub fn parse_list(text: &str) -> Result<Vec<Setting>, String> {
+        text.split(',')
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+            .map(str::parse)
+            .collect()
+    }
 }
 
 impl FromStr for Setting {
@@ -75,18 +86,19 @@ pub fn split_lever(lever: &str) -> Option<(String, String)> {
 
 /// Finds the station index a `STATION.PARAM` names, or says why it names none.
 pub fn resolve_lever(
-    scenario: &Scenario,
+    stations: &[Station],
     station: &str,
     param: &str,
     text: &str,
 ) -> Result<usize, ConfigError> {
-    let (index, s) = scenario
-        .station(station)
+    let (index, s) = stations
+        .iter()
+        .enumerate()
+        .find(|(_, s)| s.name == station)
         .ok_or_else(|| ConfigError::UnknownStation {
             text: text.to_string(),
             station: station.to_string(),
-            known: scenario
-                .stations
+            known: stations
                 .iter()
                 .map(|s| s.name.as_str())
                 .collect::<Vec<_>>()
@@ -115,9 +127,17 @@ impl Config {
 
     /// The baseline with the given settings applied, later ones winning.
     pub fn with_settings(scenario: &Scenario, settings: &[Setting]) -> Result<Config, ConfigError> {
-        let mut config = Config::baseline(scenario);
+        Config::from_stations(&scenario.stations, settings)
+    }
+
+    /// The stations' baseline with the settings applied (used while a scenario is parsed).
+    pub fn from_stations(
+        stations: &[Station],
+        settings: &[Setting],
+    ) -> Result<Config, ConfigError> {
+        let mut config = Config(stations.iter().map(|s| s.baseline).collect());
         for s in settings {
-            let index = resolve_lever(scenario, &s.station, &s.param, &s.text)?;
+            let index = resolve_lever(stations, &s.station, &s.param, &s.text)?;
             config.0[index] = s.value;
         }
         Ok(config)

@@ -7,6 +7,7 @@
 
 pub mod app;
 pub mod cli;
+pub mod compare;
 pub mod config;
 pub mod cost;
 pub mod engine;

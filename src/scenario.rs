@@ -9,9 +9,11 @@
 use std::num::NonZeroU32;
 use std::path::Path;
 
+use indexmap::IndexMap;
 use serde::Deserialize;
 use toml::Spanned;
 
+use crate::config::{Config, Setting};
 use crate::engine;
 use crate::levers::Values;
 use crate::units::{Rate, Resolution, Seconds};
@@ -114,6 +116,48 @@ pub struct Prices {
     pub currency: String,
 }
 
+/// A named configuration to compare: fixed lever values, or whatever `optimize` finds.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Strategy {
+    pub name: String,
+    pub plan: Plan,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Plan {
+    /// These lever values, in station order.
+    Fixed(Config),
+    /// The cheapest configuration that meets the target (written `optimize` in the file).
+    Cheapest,
+}
+
+/// The word that stands for [`Plan::Cheapest`] in a strategy.
+pub const CHEAPEST_PLAN: &str = "optimize";
+
+impl Strategy {
+    /// Parses `NAME=soda.units=2,burger.units=5` (or `NAME=optimize`) against the stations.
+    pub fn parse(name: &str, plan: &str, stations: &[Station]) -> Result<Strategy, String> {
+        let name = name.trim();
+        if name.is_empty() {
+            return Err("a strategy needs a name".into());
+        }
+        let plan = if plan.trim() == CHEAPEST_PLAN {
+            Plan::Cheapest
+        } else {
+            let settings =
+                Setting::parse_list(plan).map_err(|e| format!("strategy `{name}`: {e}"))?;
+            Plan::Fixed(
+                Config::from_stations(stations, &settings)
+                    .map_err(|e| format!("strategy `{name}`: {e}"))?,
+            )
+        };
+        Ok(Strategy {
+            name: name.to_string(),
+            plan,
+        })
+    }
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct Scenario {
     /// Where it came from, for messages.
@@ -124,6 +168,8 @@ pub struct Scenario {
     pub stations: Vec<Station>,
     pub load: LoadDefaults,
     pub prices: Prices,
+    /// The strategies `compare` shows by default, in file order.
+    pub strategies: Vec<Strategy>,
 }
 
 #[derive(Deserialize)]
@@ -137,6 +183,8 @@ struct RawScenario {
     cost: RawCost,
     #[serde(rename = "station")]
     stations: Spanned<Vec<Spanned<RawStation>>>,
+    #[serde(default)]
+    strategies: IndexMap<String, Spanned<String>>,
 }
 
 #[derive(Deserialize)]
@@ -349,7 +397,14 @@ impl Scenario {
                 ),
             ));
         }
+        let mut strategies = Vec::new();
+        for (name, plan) in &raw.strategies {
+            let strategy = Strategy::parse(name, plan.get_ref(), &stations)
+                .map_err(|m| at(Some(plan.span()), m))?;
+            strategies.push(strategy);
+        }
         Ok(Scenario {
+            strategies,
             source: file.to_string(),
             name: raw.name,
             description: raw.description,

@@ -6,9 +6,11 @@ use super::run::{format_signed, trim_float};
 use super::table::{Align, Table};
 use crate::config::Config;
 use crate::cost::{self, Cost};
+use crate::load::LoadTest;
 use crate::scenario::{Prices, Scenario};
 use crate::search::{Evaluated, Optimization, Space, Target};
 use crate::stats;
+use crate::units::Resolution;
 
 /// What every search report needs to know.
 pub struct SearchContext<'a> {
@@ -20,7 +22,7 @@ pub struct SearchContext<'a> {
 
 /// One row of the cost-vs-satisfaction CSV, after the lever columns.
 #[derive(Serialize)]
-struct Row {
+pub(super) struct Row {
     cpu_cores: f64,
     ram_gib: f64,
     cost: f64,
@@ -51,27 +53,37 @@ pub const CSV_COLUMNS: &[&str] = &[
     "meets_target",
 ];
 
+impl Row {
+    pub(super) fn new(cost: &Cost, s: &stats::Summary, load: &LoadTest, res: Resolution) -> Row {
+        Row {
+            cpu_cores: cost::tidy(cost.cpu_cores),
+            ram_gib: cost::tidy(cost.ram_gib),
+            cost: cost::tidy(cost.price),
+            clients: s.clients,
+            rate: load.rate(),
+            timeout: load.timeout.get(),
+            satisfied: s.satisfied,
+            satisfaction: cost::tidy(s.satisfaction),
+            p50_s: res.to_seconds(s.p50_steps),
+            p95_s: res.to_seconds(s.p95_steps),
+            max_s: res.to_seconds(s.max_steps),
+            meets_target: s.meets_target,
+        }
+    }
+}
+
 impl SearchContext<'_> {
     fn seconds(&self, steps: u64) -> f64 {
         self.scenario.resolution.to_seconds(steps)
     }
 
     fn row(&self, e: &Evaluated) -> Row {
-        let s = &e.summary;
-        Row {
-            cpu_cores: cost::tidy(e.candidate.cost.cpu_cores),
-            ram_gib: cost::tidy(e.candidate.cost.ram_gib),
-            cost: cost::tidy(e.candidate.cost.price),
-            clients: s.clients,
-            rate: self.target.load.rate(),
-            timeout: self.target.load.timeout.get(),
-            satisfied: s.satisfied,
-            satisfaction: cost::tidy(s.satisfaction),
-            p50_s: self.seconds(s.p50_steps),
-            p95_s: self.seconds(s.p95_steps),
-            max_s: self.seconds(s.max_steps),
-            meets_target: s.meets_target,
-        }
+        Row::new(
+            &e.candidate.cost,
+            &e.summary,
+            &self.target.load,
+            self.scenario.resolution,
+        )
     }
 
     /// The cost-vs-satisfaction table: one row per configuration, sorted by cost then lever

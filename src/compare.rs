@@ -1,0 +1,272 @@
+//! Upgrade strategies side by side across arrival rates.
+//!
+//! A manager rarely buys "the optimum" blind: they ask what each upgrade buys and at which
+//! load it breaks. This module load-tests every (strategy, rate) pair, in parallel and in a
+//! fixed order, and derives each strategy's highest sustained rate and the station that
+//! breaks first above it.
+
+use rayon::prelude::*;
+
+use crate::config::Config;
+use crate::cost::Cost;
+use crate::engine::Clock;
+use crate::load::{self, Arrivals, LoadTest};
+use crate::scenario::{Prices, Scenario};
+use crate::search::SearchError;
+use crate::stats::{Share, Summary};
+use crate::units::{Rate, Seconds};
+
+/// The most rates one comparison may list.
+pub const MAX_RATES: usize = 10_000;
+
+/// Strictly increasing arrival rates.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Rates(Vec<Rate>);
+
+impl Rates {
+    pub fn as_slice(&self) -> &[Rate] {
+        &self.0
+    }
+
+    /// Parses `START..=END:STEP` (inclusive), `START..END:STEP`, or a list `1,1.5,2`.
+    pub fn parse(text: &str) -> Result<Rates, String> {
+        let text = text.trim();
+        let rate = |s: &str| -> Result<f64, String> {
+            let v: f64 = s
+                .trim()
+                .parse()
+                .map_err(|_| format!("`{}` is not a number", s.trim()))?;
+            Rate::new(v).map(Rate::get).map_err(|e| format!("rate {e}"))
+        };
+        let values: Vec<f64> = if let Some((start, rest)) = text.split_once("..") {
+            let (inclusive, rest) = match rest.strip_prefix('=') {
+                Some(r) => (true, r),
+                None => (false, rest),
+            };
+            let (end, step) = rest
+                .split_once(':')
+                .ok_or_else(|| format!("`{text}`: a range needs a step, as in 0.5..=3:0.25"))?;
+            let (start, end) = (rate(start)?, rate(end)?);
+            let step: f64 = step
+                .trim()
+                .parse()
+                .map_err(|_| format!("`{}` is not a number", step.trim()))?;
+            if !(step.is_finite() && step > 0.0) {
+                return Err(format!("the step must be greater than 0, got {step}"));
+            }
+            if end < start {
+                return Err(format!(
+                    "the range `{text}` is empty: {end} is below {start}"
+                ));
+            }
+            let count = ((end - start) / step + 1e-9).floor() + 1.0;
+            if count > MAX_RATES as f64 {
+                return Err(format!(
+                    "`{text}` lists {count:.0} rates, more than {MAX_RATES}"
+                ));
+            }
+            let count = count as usize;
+            let mut v: Vec<f64> = (0..count).map(|i| start + i as f64 * step).collect();
+            // Rates computed as start + i × step (no drift); snap the last onto the end.
+            if let Some(last) = v.last_mut() {
+                if (*last - end).abs() <= 1e-9 * end.max(1.0) {
+                    if inclusive {
+                        *last = end;
+                    } else {
+                        v.pop();
+                    }
+                }
+            }
+            if v.is_empty() {
+                return Err(format!("the range `{text}` is empty"));
+            }
+            v
+        } else {
+            let v: Vec<f64> = text.split(',').map(rate).collect::<Result<_, _>>()?;
+            if v.len() > MAX_RATES {
+                return Err(format!("{} rates listed, more than {MAX_RATES}", v.len()));
+            }
+            if let Some(w) = v.windows(2).find(|w| w[1] <= w[0]) {
+                return Err(format!(
+                    "rates must increase: {} comes after {}",
+                    w[1], w[0]
+                ));
+            }
+            v
+        };
+        Ok(Rates(
+            values
+                .into_iter()
+                .map(|r| Rate::new(r).expect("checked"))
+                .collect(),
+        ))
+    }
+}
+
+/// A strategy with its configuration resolved and priced.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Contender {
+    pub name: String,
+    pub config: Config,
+    pub cost: Cost,
+}
+
+impl Contender {
+    pub fn new(name: &str, config: Config, scenario: &Scenario, prices: &Prices) -> Contender {
+        Contender {
+            name: name.to_string(),
+            cost: Cost::of(scenario, &config, prices),
+            config,
+        }
+    }
+}
+
+/// One (strategy, rate) load test.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Cell {
+    pub summary: Summary,
+    /// The station that most often finished last for a late client (first in scenario order
+    /// on ties); `None` when no client was late.
+    pub late_bottleneck: Option<usize>,
+}
+
+/// Every strategy at every rate.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Comparison {
+    pub contenders: Vec<Contender>,
+    pub rates: Rates,
+    /// `cells[strategy][rate]`.
+    pub cells: Vec<Vec<Cell>>,
+}
+
+/// The load test shared by every cell, but for its rate.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Shape {
+    pub clients: u32,
+    pub timeout: Seconds,
+    pub share: Share,
+}
+
+impl Shape {
+    pub fn at(&self, rate: Rate) -> LoadTest {
+        LoadTest {
+            clients: self.clients,
+            arrivals: Arrivals::Fixed(rate.period()),
+            timeout: self.timeout,
+        }
+    }
+}
+
+/// Load-tests every contender at every rate, in parallel; results in a fixed order.
+pub fn compare(
+    scenario: &Scenario,
+    contenders: Vec<Contender>,
+    rates: Rates,
+    shape: &Shape,
+    progress: &(dyn Fn(u64) + Sync),
+) -> Result<Comparison, SearchError> {
+    for &r in rates.as_slice() {
+        load::check(scenario, &shape.at(r))?;
+    }
+    let pairs: Vec<(usize, usize)> = (0..contenders.len())
+        .flat_map(|s| (0..rates.0.len()).map(move |r| (s, r)))
+        .collect();
+    let flat: Vec<Cell> = pairs
+        .par_iter()
+        .map(|&(s, r)| {
+            let load = shape.at(rates.0[r]);
+            let outcome = load::run(
+                scenario,
+                &contenders[s].config,
+                &load,
+                Clock::Virtual,
+                false,
+            )?;
+            let summary = Summary::of(&outcome, scenario.resolution, load.timeout, shape.share);
+            let limit = crate::units::Resolution::timeout_nanos(load.timeout);
+            let mut counts = vec![0usize; scenario.stations.len()];
+            for c in 0..outcome.clients() {
+                if !crate::stats::satisfied(outcome.latency(c), scenario.resolution, limit) {
+                    counts[outcome.bottleneck(c)] += 1;
+                }
+            }
+            let most = counts.iter().copied().max().unwrap_or(0);
+            let late_bottleneck =
+                (most > 0).then(|| counts.iter().position(|&n| n == most).unwrap_or(0));
+            progress(1);
+            Ok(Cell {
+                summary,
+                late_bottleneck,
+            })
+        })
+        .collect::<Result<_, SearchError>>()?;
+    let width = rates.0.len();
+    let cells = flat.chunks(width).map(|c| c.to_vec()).collect();
+    Ok(Comparison {
+        contenders,
+        rates,
+        cells,
+    })
+}
+
+impl Comparison {
+    /// Index of the highest listed rate met at it and at every lower listed rate.
+    pub fn sustained(&self, strategy: usize) -> Option<usize> {
+        let row = &self.cells[strategy];
+        let held = row.iter().take_while(|c| c.summary.meets_target).count();
+        held.checked_sub(1)
+    }
+
+    /// The station that breaks first above the sustained rate (at the first failing rate).
+    pub fn breaks_first(&self, strategy: usize) -> Option<usize> {
+        let row = &self.cells[strategy];
+        let first_fail = self.sustained(strategy).map_or(0, |i| i + 1);
+        row.get(first_fail).and_then(|c| c.late_bottleneck)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rates(text: &str) -> Vec<f64> {
+        Rates::parse(text)
+            .unwrap()
+            .as_slice()
+            .iter()
+            .map(|r| r.get())
+            .collect()
+    }
+
+    #[test]
+    fn parses_ranges_with_steps_and_lists() {
+        let r = rates("0.5..=3:0.25");
+        assert_eq!(r.len(), 11);
+        assert_eq!(r[0], 0.5);
+        assert_eq!(r[10], 3.0);
+        assert_eq!(rates("1..2:0.5"), vec![1.0, 1.5]);
+        assert_eq!(rates("1,1.5,2"), vec![1.0, 1.5, 2.0]);
+        assert_eq!(
+            rates("0.1..=0.3:0.1"),
+            vec![0.1, 0.2, 0.30000000000000004_f64.min(0.3)]
+        );
+    }
+
+    #[test]
+    fn refuses_bad_rates() {
+        for bad in [
+            "",
+            "3..=1:0.5",
+            "1..=3:0",
+            "1..=3:-1",
+            "1..=3",
+            "2,1",
+            "1,1",
+            "0,1",
+            "1..=100000:0.001",
+            "a..=b:1",
+        ] {
+            assert!(Rates::parse(bad).is_err(), "{bad}");
+        }
+    }
+}

@@ -1,0 +1,218 @@
+//! Reports of `compare`: the strategies × rates table, its long-form CSV and JSON.
+
+use serde::Serialize;
+
+use super::run::trim_float;
+use super::search::{Row, CSV_COLUMNS};
+use super::table::{Align, Table};
+use crate::compare::{Comparison, Shape};
+use crate::config::Config;
+use crate::cost::{self, Cost};
+use crate::scenario::{Prices, Scenario};
+
+/// What a comparison report needs besides the comparison.
+pub struct CompareContext<'a> {
+    pub scenario: &'a Scenario,
+    pub prices: &'a Prices,
+    pub shape: &'a Shape,
+    pub comparison: &'a Comparison,
+}
+
+impl CompareContext<'_> {
+    fn baseline_cost(&self) -> Cost {
+        Cost::of(self.scenario, &Config::baseline(self.scenario), self.prices)
+    }
+
+    fn sustained_text(&self, s: usize) -> String {
+        match self.comparison.sustained(s) {
+            Some(i) => trim_float(self.comparison.rates.as_slice()[i].get()),
+            None => "none".into(),
+        }
+    }
+
+    fn breaks_text(&self, s: usize) -> String {
+        let c = self.comparison;
+        let held_all = c.sustained(s) == Some(c.rates.as_slice().len() - 1);
+        if held_all {
+            return "— (holds every rate)".into();
+        }
+        match c.breaks_first(s) {
+            Some(st) => self.scenario.stations[st].name.clone(),
+            None => "?".into(),
+        }
+    }
+
+    /// One row per strategy: cost, delta, satisfaction at each rate, sustained rate, breaker.
+    pub fn table(&self) -> String {
+        let c = self.comparison;
+        let base = self.baseline_cost();
+        let cur = &self.prices.currency;
+        let rate_cols: Vec<String> = c
+            .rates
+            .as_slice()
+            .iter()
+            .map(|r| format!("{}/s", trim_float(r.get())))
+            .collect();
+        let price_col = format!("cost ({cur})");
+        let mut columns: Vec<(&str, Align)> = vec![
+            ("strategy", Align::Left),
+            (price_col.as_str(), Align::Right),
+            ("delta", Align::Right),
+        ];
+        columns.extend(rate_cols.iter().map(|r| (r.as_str(), Align::Right)));
+        columns.push(("sustains", Align::Right));
+        columns.push(("breaks first", Align::Left));
+        let mut t = Table::new(&columns);
+        for (s, con) in c.contenders.iter().enumerate() {
+            let mut row = vec![
+                con.name.clone(),
+                format!("{:.2}", con.cost.price),
+                format!("{:+.2}", con.cost.price - base.price),
+            ];
+            row.extend(
+                c.cells[s]
+                    .iter()
+                    .map(|cell| format!("{}%", trim_float(cell.summary.satisfaction))),
+            );
+            row.push(self.sustained_text(s));
+            row.push(self.breaks_text(s));
+            t.row(row);
+        }
+        let share = self.shape.share.percent();
+        let mut out = format!(
+            "{}: satisfaction at each rate ({} clients, timeout {} s)\na strategy sustains a rate when {} served in time at it and at every lower listed rate\n\n",
+            self.scenario.name,
+            self.shape.clients,
+            trim_float(self.shape.timeout.get()),
+            if share >= 100.0 {
+                "every client is".to_string()
+            } else {
+                format!("{}% of clients are", trim_float(share))
+            },
+        );
+        out.push_str(&t.render());
+        out.push('\n');
+        for con in &c.contenders {
+            out.push_str(&format!(
+                "  {}: {}\n",
+                con.name,
+                con.config.describe(self.scenario)
+            ));
+        }
+        out
+    }
+
+    /// The long form: one row per strategy × rate, `strategy` then the sweep's columns.
+    pub fn csv(&self) -> Result<Vec<u8>, csv::Error> {
+        let c = self.comparison;
+        let mut w = csv::WriterBuilder::new()
+            .has_headers(false)
+            .from_writer(Vec::new());
+        let mut header = vec!["strategy".to_string()];
+        header.extend(self.scenario.stations.iter().map(|s| s.lever_name()));
+        header.extend(CSV_COLUMNS.iter().map(|c| c.to_string()));
+        w.write_record(&header)?;
+        for (s, con) in c.contenders.iter().enumerate() {
+            for (r, rate) in c.rates.as_slice().iter().enumerate() {
+                w.write_field(&con.name)?;
+                for v in con.config.values() {
+                    w.write_field(v.to_string())?;
+                }
+                let load = self.shape.at(*rate);
+                w.serialize(Row::new(
+                    &con.cost,
+                    &c.cells[s][r].summary,
+                    &load,
+                    self.scenario.resolution,
+                ))?;
+            }
+        }
+        w.into_inner().map_err(|e| e.into_error().into())
+    }
+
+    /// The whole comparison as one JSON document.
+    pub fn json(&self) -> String {
+        let c = self.comparison;
+        let base = self.baseline_cost();
+        let res = self.scenario.resolution;
+        let strategies = c
+            .contenders
+            .iter()
+            .enumerate()
+            .map(|(s, con)| JsonStrategy {
+                name: &con.name,
+                config: self
+                    .scenario
+                    .stations
+                    .iter()
+                    .zip(con.config.values())
+                    .map(|(st, &v)| (st.lever_name(), v))
+                    .collect(),
+                cpu_cores: cost::tidy(con.cost.cpu_cores),
+                ram_gib: cost::tidy(con.cost.ram_gib),
+                cost: cost::tidy(con.cost.price),
+                delta_cost: cost::tidy(con.cost.price - base.price),
+                sustained_rate: c.sustained(s).map(|i| c.rates.as_slice()[i].get()),
+                breaks_first: c
+                    .breaks_first(s)
+                    .map(|st| self.scenario.stations[st].name.as_str()),
+                rates: c
+                    .rates
+                    .as_slice()
+                    .iter()
+                    .zip(&c.cells[s])
+                    .map(|(r, cell)| JsonCell {
+                        rate: r.get(),
+                        satisfied: cell.summary.satisfied,
+                        satisfaction: cell.summary.satisfaction,
+                        p95_s: res.to_seconds(cell.summary.p95_steps),
+                        max_s: res.to_seconds(cell.summary.max_steps),
+                        meets_target: cell.summary.meets_target,
+                    })
+                    .collect(),
+            })
+            .collect();
+        let doc = JsonCompare {
+            scenario: &self.scenario.name,
+            clients: self.shape.clients,
+            timeout_s: self.shape.timeout.get(),
+            min_satisfaction: self.shape.share.percent(),
+            currency: &self.prices.currency,
+            strategies,
+        };
+        serde_json::to_string_pretty(&doc).expect("plain data serialises") + "\n"
+    }
+}
+
+#[derive(Serialize)]
+struct JsonCompare<'a> {
+    scenario: &'a str,
+    clients: u32,
+    timeout_s: f64,
+    min_satisfaction: f64,
+    currency: &'a str,
+    strategies: Vec<JsonStrategy<'a>>,
+}
+
+#[derive(Serialize)]
+struct JsonStrategy<'a> {
+    name: &'a str,
+    config: std::collections::BTreeMap<String, u32>,
+    cpu_cores: f64,
+    ram_gib: f64,
+    cost: f64,
+    delta_cost: f64,
+    sustained_rate: Option<f64>,
+    breaks_first: Option<&'a str>,
+    rates: Vec<JsonCell>,
+}
+
+#[derive(Serialize)]
+struct JsonCell {
+    rate: f64,
+    satisfied: usize,
+    satisfaction: f64,
+    p95_s: f64,
+    max_s: f64,
+    meets_target: bool,
+}

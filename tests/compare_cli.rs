@@ -1,0 +1,159 @@
+//! `planner compare` through the real binary.
+
+mod common;
+
+use common::{assert_input_error, parse_csv, planner, run};
+
+#[test]
+fn compares_the_seeds_strategies() {
+    let (code, out, err) = run(&["compare", "--timeout", "5", "--rates", "0.5..=3:0.25"]);
+    assert_eq!(code, 0, "{err}");
+    let line = |name: &str| {
+        out.lines()
+            .find(|l| l.starts_with(name) && l.contains('%'))
+            .unwrap_or_else(|| panic!("no row for {name}: {out}"))
+            .to_string()
+    };
+    // The baseline holds 1.25/s (5/10 at 2/s, as the seed prints), and breaks in the kitchen.
+    let base = line("baseline");
+    assert!(base.contains("131.00"), "{base}");
+    assert!(base.trim_end().ends_with("1.25  burger"), "{base}");
+    // The cheapest configuration for 2/s holds up to 2.25/s.
+    let cheapest = line("cheapest");
+    assert!(cheapest.contains("227.60"), "{cheapest}");
+    assert!(cheapest.contains(" 2.25 "), "{cheapest}");
+    assert!(
+        out.contains("cheapest: soda.units=2 burger.units=5 fries.batch=7"),
+        "{out}"
+    );
+}
+
+#[test]
+fn long_form_csv_has_a_row_per_strategy_and_rate() {
+    let (code, out, _) = run(&["compare", "--rates", "1,2", "--csv", "-"]);
+    assert_eq!(code, 0);
+    let (header, rows) = parse_csv(&out);
+    assert_eq!(header[0], "strategy");
+    assert_eq!(
+        header[1..4].join(","),
+        "soda.units,burger.units,fries.batch"
+    );
+    assert_eq!(header.last().unwrap(), "meets_target");
+    assert_eq!(rows.len(), 6 * 2);
+    // The baseline at 2/s is the seed's 5/10.
+    let base2 = rows
+        .iter()
+        .find(|r| r[0] == "baseline" && r[8] == "2.0")
+        .unwrap();
+    assert_eq!(base2[10], "5");
+}
+
+#[test]
+fn user_strategies_add_and_replace() {
+    let (code, out, _) = run(&[
+        "compare",
+        "--rates",
+        "2",
+        "--format",
+        "json",
+        "--strategy",
+        "big kitchen=burger.units=8",
+        "--strategy",
+        "baseline=soda.units=1",
+    ]);
+    assert_eq!(code, 0);
+    let doc: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let names: Vec<&str> = doc["strategies"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "baseline",
+            "+1 soda machine",
+            "+1 cook",
+            "7-portion fryer",
+            "all three",
+            "cheapest",
+            "big kitchen"
+        ]
+    );
+    let (code, out, _) = run(&[
+        "compare",
+        "--rates",
+        "2",
+        "--only",
+        "--strategy",
+        "x=fries.batch=7",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(code, 0);
+    let doc: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(doc["strategies"].as_array().unwrap().len(), 1);
+    assert_eq!(doc["strategies"][0]["rates"][0]["satisfied"], 6);
+}
+
+#[test]
+fn same_output_with_one_and_two_threads() {
+    let outputs: Vec<Vec<u8>> = ["1", "2"]
+        .iter()
+        .map(|t| {
+            planner()
+                .env("RAYON_NUM_THREADS", t)
+                .args(["compare", "--rates", "0.5..=4:0.1", "--csv", "-"])
+                .output()
+                .unwrap()
+                .stdout
+        })
+        .collect();
+    assert!(!outputs[0].is_empty());
+    assert_eq!(outputs[0], outputs[1]);
+}
+
+#[test]
+fn bad_compare_input_exits_2() {
+    let cases: &[(&[&str], &str)] = &[
+        (
+            &["compare", "--strategy", "x=pizza.units=2"],
+            "unknown station `pizza`",
+        ),
+        (
+            &["compare", "--strategy", "x=soda.batch=2"],
+            "no parameter `batch`",
+        ),
+        (
+            &[
+                "compare",
+                "--strategy",
+                "x=soda.units=1",
+                "--strategy",
+                "x=soda.units=2",
+            ],
+            "given twice",
+        ),
+        (&["compare", "--strategy", "=soda.units=2"], "needs a name"),
+        (&["compare", "--rates", ""], "not a number"),
+        (&["compare", "--rates", "3..=1:0.5"], "empty"),
+        (&["compare", "--rates", "2,1"], "must increase"),
+        (
+            &["compare", "--rates", "1..=3:0"],
+            "step must be greater than 0",
+        ),
+        (
+            &["compare", "--rates", "1..=3:-0.5"],
+            "step must be greater than 0",
+        ),
+        (
+            &["compare", "--rates", "0.001..=100:0.001"],
+            "more than 10000",
+        ),
+        (&["compare", "--only"], "no strategy"),
+    ];
+    for (args, needle) in cases {
+        assert_input_error(args, needle);
+    }
+}
