@@ -6,6 +6,7 @@ use std::process::ExitCode;
 use anyhow::{bail, Context, Result};
 use clap::Parser;
 
+use crate::capacity::{self, Capacity};
 use crate::cli::{
     Cli, ClockArg, Command, CompareArgs, Format, OptimizeArgs, RunArgs, SearchArgs, SweepArgs,
 };
@@ -14,6 +15,7 @@ use crate::config::{resolve_lever, Config};
 use crate::engine::Clock;
 use crate::load::{self, Arrivals, LoadTest};
 use crate::progress::Progress;
+use crate::report;
 use crate::report::compare::CompareContext;
 use crate::report::output::{write_stdout, Destination, Pending};
 use crate::report::run::RunReport;
@@ -177,7 +179,7 @@ struct SearchPlan {
     ranking: Vec<Candidate>,
 }
 
-fn plan_search(scenario: &Scenario, args: &SearchArgs) -> Result<SearchPlan> {
+fn plan_search(scenario: &Scenario, args: &SearchArgs, sustained: bool) -> Result<SearchPlan> {
     let mut overrides = Vec::new();
     for r in &args.ranges {
         let station = resolve_lever(&scenario.stations, &r.station, &r.param, &r.text)?;
@@ -191,9 +193,14 @@ fn plan_search(scenario: &Scenario, args: &SearchArgs) -> Result<SearchPlan> {
         currency: scenario.prices.currency.clone(),
     };
     let rate = args.target_rate.unwrap_or(scenario.load.rate);
+    let clients = match (args.load.clients, sustained) {
+        (Some(n), _) => n,
+        (None, false) => scenario.load.clients,
+        (None, true) => capacity::sustained_clients(scenario, rate.get(), scenario.load.clients),
+    };
     let target = Target {
         load: LoadTest {
-            clients: args.load.clients.unwrap_or(scenario.load.clients),
+            clients,
             arrivals: Arrivals::Fixed(rate.period()),
             timeout: args.load.timeout.unwrap_or(scenario.load.timeout),
         },
@@ -201,7 +208,10 @@ fn plan_search(scenario: &Scenario, args: &SearchArgs) -> Result<SearchPlan> {
     };
     // A load test that cannot run fails here once, not once per configuration.
     load::check(scenario, &target.load)?;
-    let ranking = search::rank(&space, scenario, &prices);
+    let mut ranking = search::rank(&space, scenario, &prices);
+    if sustained {
+        ranking.retain(|c| Capacity::of(scenario, &c.config).sustains(rate.get()));
+    }
     Ok(SearchPlan {
         prices,
         target,
@@ -211,7 +221,40 @@ fn plan_search(scenario: &Scenario, args: &SearchArgs) -> Result<SearchPlan> {
 }
 
 fn optimize(scenario: &Scenario, args: OptimizeArgs, quiet: bool) -> Result<u8> {
-    let plan = plan_search(scenario, &args.search)?;
+    let plan = plan_search(scenario, &args.search, args.sustained)?;
+    if args.sustained {
+        let rate = plan.target.load.rate().unwrap_or(f64::INFINITY);
+        let maxima: Vec<u32> = plan
+            .space
+            .levers()
+            .iter()
+            .map(|v| v.as_slice().last().copied().unwrap_or(1))
+            .collect();
+        let missing = capacity::unreachable(scenario, &maxima, rate);
+        if !missing.is_empty() {
+            let text = match args.search.format {
+                Format::Table => format!(
+                    "{}: no configuration in the space sustains {} clients/s; it would take {}\n",
+                    scenario.name,
+                    report::run::trim_float(rate),
+                    missing.join(", and ")
+                ),
+                Format::Json => {
+                    serde_json::to_string_pretty(&serde_json::json!({
+                        "scenario": scenario.name,
+                        "sustained": true,
+                        "found": false,
+                        "rate": rate,
+                        "unreachable": missing,
+                    }))
+                    .expect("plain data")
+                        + "\n"
+                }
+            };
+            write_stdout(text.as_bytes())?;
+            return Ok(EXIT_UNMET);
+        }
+    }
     let csv = open_csv(&args.search.csv)?;
     let bar = Progress::new(plan.ranking.len() as u64, "load-testing", quiet);
     let result = search::optimize(scenario, &plan.target, &plan.ranking, args.show, &|n| {
@@ -223,6 +266,7 @@ fn optimize(scenario: &Scenario, args: OptimizeArgs, quiet: bool) -> Result<u8> 
         prices: &plan.prices,
         target: &plan.target,
         space: &plan.space,
+        sustained: args.sustained,
     };
     let on_stdout = commit_csv(csv, || ctx.csv(&result.evaluated))?;
     if !on_stdout {
@@ -240,7 +284,7 @@ fn optimize(scenario: &Scenario, args: OptimizeArgs, quiet: bool) -> Result<u8> 
 }
 
 fn sweep(scenario: &Scenario, args: SweepArgs, quiet: bool) -> Result<u8> {
-    let plan = plan_search(scenario, &args.search)?;
+    let plan = plan_search(scenario, &args.search, false)?;
     let csv = open_csv(&args.search.csv)?;
     let bar = Progress::new(plan.ranking.len() as u64, "load-testing", quiet);
     let all = search::evaluate(scenario, &plan.target, &plan.ranking, &|n| bar.inc(n))?;
@@ -250,6 +294,7 @@ fn sweep(scenario: &Scenario, args: SweepArgs, quiet: bool) -> Result<u8> {
         prices: &plan.prices,
         target: &plan.target,
         space: &plan.space,
+        sustained: false,
     };
     let on_stdout = commit_csv(csv, || ctx.csv(&all))?;
     if !on_stdout {

@@ -186,6 +186,11 @@ pub struct OptimizeArgs {
     /// How many of the next cheapest passing configurations to show
     #[arg(long, value_name = "N", default_value_t = 4)]
     pub show: usize,
+
+    /// Only accept configurations whose every station keeps up with the rate for ever, tested
+    /// long enough to show it (--clients defaults to a long test chosen from the capacities)
+    #[arg(long)]
+    pub sustained: bool,
 }
 
 #[derive(Debug, Args)]

@@ -6,6 +6,7 @@
 //! latencies into verdicts; reports show them. `app` is the edge that wires it to the shell.
 
 pub mod app;
+pub mod capacity;
 pub mod cli;
 pub mod compare;
 pub mod config;

@@ -3,8 +3,9 @@
 use serde::Serialize;
 
 use super::run::trim_float;
-use super::search::{Row, CSV_COLUMNS};
+use super::search::{csv_header, Row};
 use super::table::{Align, Table};
+use crate::capacity::Capacity;
 use crate::compare::{Comparison, Shape};
 use crate::config::Config;
 use crate::cost::{self, Cost};
@@ -62,6 +63,7 @@ impl CompareContext<'_> {
         columns.extend(rate_cols.iter().map(|r| (r.as_str(), Align::Right)));
         columns.push(("sustains", Align::Right));
         columns.push(("breaks first", Align::Left));
+        columns.push(("capacity/s", Align::Right));
         let mut t = Table::new(&columns);
         for (s, con) in c.contenders.iter().enumerate() {
             let mut row = vec![
@@ -76,6 +78,12 @@ impl CompareContext<'_> {
             );
             row.push(self.sustained_text(s));
             row.push(self.breaks_text(s));
+            let cap = Capacity::of(self.scenario, &con.config);
+            row.push(format!(
+                "{} ({})",
+                trim_float((cap.system() * 1000.0).round() / 1000.0),
+                self.scenario.stations[cap.bottleneck].name
+            ));
             t.row(row);
         }
         let share = self.shape.share.percent();
@@ -109,22 +117,19 @@ impl CompareContext<'_> {
             .has_headers(false)
             .from_writer(Vec::new());
         let mut header = vec!["strategy".to_string()];
-        header.extend(self.scenario.stations.iter().map(|s| s.lever_name()));
-        header.extend(CSV_COLUMNS.iter().map(|c| c.to_string()));
+        header.extend(csv_header(self.scenario));
         w.write_record(&header)?;
         for (s, con) in c.contenders.iter().enumerate() {
             for (r, rate) in c.rates.as_slice().iter().enumerate() {
-                w.write_field(&con.name)?;
-                for v in con.config.values() {
-                    w.write_field(v.to_string())?;
-                }
                 let load = self.shape.at(*rate);
-                w.serialize(Row::new(
+                let row = Row::new(
+                    self.scenario,
+                    &con.config,
                     &con.cost,
                     &c.cells[s][r].summary,
                     &load,
-                    self.scenario.resolution,
-                ))?;
+                );
+                w.serialize((&con.name, row))?;
             }
         }
         w.into_inner().map_err(|e| e.into_error().into())
@@ -153,6 +158,12 @@ impl CompareContext<'_> {
                 cost: cost::tidy(con.cost.price),
                 delta_cost: cost::tidy(con.cost.price - base.price),
                 sustained_rate: c.sustained(s).map(|i| c.rates.as_slice()[i].get()),
+                capacity: super::capacity::json(
+                    self.scenario,
+                    &con.config,
+                    None,
+                    self.shape.timeout,
+                ),
                 breaks_first: c
                     .breaks_first(s)
                     .map(|st| self.scenario.stations[st].name.as_str()),
@@ -204,6 +215,7 @@ struct JsonStrategy<'a> {
     delta_cost: f64,
     sustained_rate: Option<f64>,
     breaks_first: Option<&'a str>,
+    capacity: super::capacity::JsonCapacity,
     rates: Vec<JsonCell>,
 }
 

@@ -110,6 +110,12 @@ impl RunReport<'_> {
             res.format(s.max_steps),
             format_signed(stats::headroom(s, res, self.load.timeout), res.decimals()),
         ));
+        out.push_str(&super::capacity::block(
+            self.scenario,
+            self.config,
+            self.load.rate(),
+            self.load.timeout,
+        ));
         out
     }
 
@@ -187,6 +193,12 @@ impl RunReport<'_> {
             rate: self.load.rate(),
             timeout_s: self.load.timeout.get(),
             clock: &self.clock,
+            capacity: super::capacity::json(
+                self.scenario,
+                self.config,
+                self.load.rate(),
+                self.load.timeout,
+            ),
             summary: JsonSummary {
                 satisfied: self.summary.satisfied,
                 clients: self.summary.clients,
@@ -248,6 +260,7 @@ struct JsonRun<'a> {
     rate: Option<f64>,
     timeout_s: f64,
     clock: &'a str,
+    capacity: super::capacity::JsonCapacity,
     summary: JsonSummary,
     #[serde(rename = "results")]
     clients: Vec<JsonClient<'a>>,

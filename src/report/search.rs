@@ -4,13 +4,13 @@ use serde::Serialize;
 
 use super::run::{format_signed, trim_float};
 use super::table::{Align, Table};
+use crate::capacity::Capacity;
 use crate::config::Config;
 use crate::cost::{self, Cost};
 use crate::load::LoadTest;
 use crate::scenario::{Prices, Scenario};
 use crate::search::{Evaluated, Optimization, Space, Target};
 use crate::stats;
-use crate::units::Resolution;
 
 /// What every search report needs to know.
 pub struct SearchContext<'a> {
@@ -18,11 +18,15 @@ pub struct SearchContext<'a> {
     pub prices: &'a Prices,
     pub target: &'a Target,
     pub space: &'a Space,
+    /// `optimize --sustained`: only configurations whose every station keeps up were tested.
+    pub sustained: bool,
 }
 
-/// One row of the cost-vs-satisfaction CSV, after the lever columns.
+/// One row of the cost-vs-satisfaction CSV. The csv crate flattens the vectors into one
+/// column per lever and one per station.
 #[derive(Serialize)]
 pub(super) struct Row {
+    levers: Vec<u32>,
     cpu_cores: f64,
     ram_gib: f64,
     cost: f64,
@@ -35,9 +39,11 @@ pub(super) struct Row {
     p95_s: f64,
     max_s: f64,
     meets_target: bool,
+    capacity: Vec<f64>,
+    bottleneck: String,
 }
 
-/// The fixed columns that follow the lever columns.
+/// The fixed columns that follow the lever columns (then `capacity_<station>…,bottleneck`).
 pub const CSV_COLUMNS: &[&str] = &[
     "cpu_cores",
     "ram_gib",
@@ -53,9 +59,34 @@ pub const CSV_COLUMNS: &[&str] = &[
     "meets_target",
 ];
 
+/// The whole header: levers, the fixed columns, each station's capacity, the bottleneck.
+pub(super) fn csv_header(scenario: &Scenario) -> Vec<String> {
+    let mut header: Vec<String> = scenario.stations.iter().map(|s| s.lever_name()).collect();
+    header.extend(CSV_COLUMNS.iter().map(|c| c.to_string()));
+    header.extend(
+        scenario
+            .stations
+            .iter()
+            .map(|s| format!("capacity_{}", s.name)),
+    );
+    header.push("bottleneck".into());
+    header
+}
+
 impl Row {
-    pub(super) fn new(cost: &Cost, s: &stats::Summary, load: &LoadTest, res: Resolution) -> Row {
+    pub(super) fn new(
+        scenario: &Scenario,
+        config: &Config,
+        cost: &Cost,
+        s: &stats::Summary,
+        load: &LoadTest,
+    ) -> Row {
+        let res = scenario.resolution;
+        let cap = Capacity::of(scenario, config);
         Row {
+            levers: config.values().to_vec(),
+            capacity: cap.per_station.iter().map(|&c| cost::tidy(c)).collect(),
+            bottleneck: scenario.stations[cap.bottleneck].name.clone(),
             cpu_cores: cost::tidy(cost.cpu_cores),
             ram_gib: cost::tidy(cost.ram_gib),
             cost: cost::tidy(cost.price),
@@ -79,10 +110,11 @@ impl SearchContext<'_> {
 
     fn row(&self, e: &Evaluated) -> Row {
         Row::new(
+            self.scenario,
+            &e.candidate.config,
             &e.candidate.cost,
             &e.summary,
             &self.target.load,
-            self.scenario.resolution,
         )
     }
 
@@ -97,18 +129,8 @@ impl SearchContext<'_> {
         let mut w = csv::WriterBuilder::new()
             .has_headers(false)
             .from_writer(Vec::new());
-        let mut header: Vec<String> = self
-            .scenario
-            .stations
-            .iter()
-            .map(|s| s.lever_name())
-            .collect();
-        header.extend(CSV_COLUMNS.iter().map(|c| c.to_string()));
-        w.write_record(&header)?;
+        w.write_record(csv_header(self.scenario))?;
         for e in sorted {
-            for v in e.candidate.config.values() {
-                w.write_field(v.to_string())?;
-            }
             w.serialize(self.row(e))?;
         }
         w.into_inner().map_err(|e| e.into_error().into())
@@ -196,12 +218,20 @@ impl SearchContext<'_> {
 
     /// The human report of `optimize`.
     pub fn optimize_text(&self, o: &Optimization) -> String {
+        let size = self.space.size();
+        let candidates = if self.sustained {
+            format!(
+                "{size} configurations, {} of which keep up with the rate",
+                o.total
+            )
+        } else {
+            format!("{size} configurations")
+        };
         let mut out = format!(
-            "{}: cheapest configuration for {}\nspace: {} = {} configurations; load-tested {} (cheapest first, stopping once every cheaper one had failed)\n\n",
+            "{}: cheapest configuration for {}\nspace: {} = {candidates}; load-tested {} (cheapest first, stopping once every cheaper one had failed)\n\n",
             self.scenario.name,
             self.describe_target(),
             self.space.shape(self.scenario),
-            o.total,
             o.evaluated.len()
         );
         let Some(answer) = o.answer else {
@@ -288,6 +318,23 @@ impl SearchContext<'_> {
             out.push_str(&format!("  by station: {}\n", lines.join(" · ")));
         }
         out.push_str(&format!("  load test: {}\n", self.result_line(e)));
+        out.push_str(&indent(&super::capacity::block(
+            self.scenario,
+            &c.config,
+            self.target.load.rate(),
+            self.target.load.timeout,
+        )));
+        let keeps_up = self
+            .target
+            .load
+            .rate()
+            .is_none_or(|r| Capacity::of(self.scenario, &c.config).sustains(r));
+        if !keeps_up {
+            out.push_str(&format!(
+                "  This answer holds the {}-client test only. `planner optimize --sustained` finds one that holds the rate for good.\n",
+                self.target.load.clients
+            ));
+        }
         if !o.runners_up.is_empty() {
             out.push_str("\nNext cheapest that also meet the target (among those load-tested):\n");
             let rows: Vec<&Evaluated> = o.runners_up.iter().map(|&i| &o.evaluated[i]).collect();
@@ -344,6 +391,12 @@ impl SearchContext<'_> {
                 self.target.load.timeout,
             ),
             meets_target: e.summary.meets_target,
+            capacity: super::capacity::json(
+                self.scenario,
+                &e.candidate.config,
+                self.target.load.rate(),
+                self.target.load.timeout,
+            ),
         }
     }
 
@@ -366,6 +419,7 @@ impl SearchContext<'_> {
             space: self.space.shape(self.scenario),
             configurations: o.total,
             evaluated: o.evaluated.len(),
+            sustained: self.sustained,
             found: answer.is_some(),
             baseline: JsonBaseline {
                 config: base.describe(self.scenario),
@@ -434,6 +488,7 @@ struct JsonResult {
     max_s: f64,
     headroom_s: f64,
     meets_target: bool,
+    capacity: super::capacity::JsonCapacity,
 }
 
 #[derive(Serialize)]
@@ -443,6 +498,7 @@ struct JsonOptimize<'a> {
     space: String,
     configurations: usize,
     evaluated: usize,
+    sustained: bool,
     found: bool,
     baseline: JsonBaseline,
     answer: Option<JsonResult>,

@@ -1,0 +1,113 @@
+//! How capacity and shortfalls read in every report.
+
+use serde::Serialize;
+
+use super::run::trim_float;
+use crate::capacity::{Capacity, Shortfall};
+use crate::config::Config;
+use crate::scenario::Scenario;
+use crate::units::Seconds;
+
+/// "capacity (clients/s): soda 2 (100% busy) · burger 1.667 (120% busy) …; bottleneck fries".
+pub fn line(scenario: &Scenario, cap: &Capacity, rate: Option<f64>) -> String {
+    let parts: Vec<String> = scenario
+        .stations
+        .iter()
+        .zip(&cap.per_station)
+        .map(|(s, &c)| match rate {
+            Some(r) => format!(
+                "{} {} ({}% busy)",
+                s.name,
+                round3(c),
+                trim_float((100.0 * r / c * 10.0).round() / 10.0)
+            ),
+            None => format!("{} {}", s.name, round3(c)),
+        })
+        .collect();
+    format!(
+        "capacity (clients/s): {}; bottleneck {}",
+        parts.join(" · "),
+        scenario.stations[cap.bottleneck].name
+    )
+}
+
+fn round3(v: f64) -> String {
+    trim_float((v * 1000.0).round() / 1000.0)
+}
+
+/// The plain-words warning for one station that cannot keep up.
+pub fn warning(scenario: &Scenario, s: &Shortfall, rate: f64, timeout: Seconds) -> String {
+    format!(
+        "warning: {} keeps up with only {} clients/s, below the {} clients/s tested: its queue grows by {} clients every second, and the {} s timeout is breached after roughly {} clients (about {} s); a longer test fails",
+        scenario.stations[s.station].name,
+        round3(s.capacity),
+        trim_float(rate),
+        round3(s.growth),
+        trim_float(timeout.get()),
+        s.breach_after,
+        trim_float(((s.breach_after - 1) as f64 / rate * 10.0).round() / 10.0),
+    )
+}
+
+/// The capacity line and, when the rate is above some station's capacity, the warnings.
+pub fn block(scenario: &Scenario, config: &Config, rate: Option<f64>, timeout: Seconds) -> String {
+    let cap = Capacity::of(scenario, config);
+    let mut out = line(scenario, &cap, rate) + "\n";
+    if let Some(r) = rate {
+        for s in cap.shortfalls(scenario, r, timeout) {
+            out.push_str(&warning(scenario, &s, r, timeout));
+            out.push('\n');
+        }
+    }
+    out
+}
+
+/// Capacity as JSON documents show it.
+#[derive(Serialize)]
+pub struct JsonCapacity {
+    /// Clients per second each station sustains, by station name.
+    pub per_station: std::collections::BTreeMap<String, f64>,
+    pub bottleneck: String,
+    /// Whether every station keeps up with the tested rate.
+    pub sustainable: Option<bool>,
+    pub shortfalls: Vec<JsonShortfall>,
+}
+
+#[derive(Serialize)]
+pub struct JsonShortfall {
+    pub station: String,
+    pub capacity: f64,
+    pub queue_growth_per_s: f64,
+    pub timeout_breached_after_clients: u64,
+}
+
+pub fn json(
+    scenario: &Scenario,
+    config: &Config,
+    rate: Option<f64>,
+    timeout: Seconds,
+) -> JsonCapacity {
+    let cap = Capacity::of(scenario, config);
+    let name = |i: usize| scenario.stations[i].name.clone();
+    JsonCapacity {
+        per_station: cap
+            .per_station
+            .iter()
+            .enumerate()
+            .map(|(i, &c)| (name(i), c))
+            .collect(),
+        bottleneck: name(cap.bottleneck),
+        sustainable: rate.map(|r| cap.sustains(r)),
+        shortfalls: rate
+            .map(|r| cap.shortfalls(scenario, r, timeout))
+            .unwrap_or_default()
+            .into_iter()
+            .map(|s| JsonShortfall {
+                station: name(s.station),
+                capacity: s.capacity,
+                queue_growth_per_s: s.growth,
+                timeout_breached_after_clients: s.breach_after,
+            })
+            .collect(),
+    }
+}
