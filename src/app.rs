@@ -122,6 +122,7 @@ fn compare(scenario: &Scenario, args: CompareArgs, quiet: bool) -> Result<u8> {
     };
     let target_rate = args.target_rate.unwrap_or(scenario.load.rate);
     let csv = open_csv(&args.csv)?;
+    let plot = open_plot(&args.plot)?;
     let mut contenders = Vec::new();
     for s in &strategies {
         let config = match &s.plan {
@@ -161,7 +162,10 @@ fn compare(scenario: &Scenario, args: CompareArgs, quiet: bool) -> Result<u8> {
         shape: &shape,
         comparison: &comparison,
     };
-    if !commit_csv(csv, || ctx.csv())? {
+    let plotted = commit(plot, || {
+        ctx.plot_svg(Some(target_rate.get())).map(String::into_bytes)
+    })?;
+    if !commit(csv, || ctx.csv())? && !plotted {
         let text = match args.format {
             Format::Table => ctx.table(),
             Format::Json => ctx.json(),
@@ -256,11 +260,24 @@ fn optimize(scenario: &Scenario, args: OptimizeArgs, quiet: bool) -> Result<u8> 
         }
     }
     let csv = open_csv(&args.search.csv)?;
+    let plot = open_plot(&args.search.plot)?;
     let bar = Progress::new(plan.ranking.len() as u64, "load-testing", quiet);
     let result = search::optimize(scenario, &plan.target, &plan.ranking, args.show, &|n| {
         bar.inc(n)
     })?;
     bar.finish();
+    // The picture shows every configuration: test the ones the early stop skipped, for it only.
+    let everything = match &plot {
+        None => None,
+        Some(_) => {
+            let rest = &plan.ranking[result.evaluated.len()..];
+            let bar = Progress::new(rest.len() as u64, "load-testing for the plot", quiet);
+            let mut all = result.evaluated.clone();
+            all.extend(search::evaluate(scenario, &plan.target, rest, &|n| bar.inc(n))?);
+            bar.finish();
+            Some(all)
+        }
+    };
     let ctx = SearchContext {
         scenario,
         prices: &plan.prices,
@@ -268,7 +285,12 @@ fn optimize(scenario: &Scenario, args: OptimizeArgs, quiet: bool) -> Result<u8> 
         space: &plan.space,
         sustained: args.sustained,
     };
-    let on_stdout = commit_csv(csv, || ctx.csv(&result.evaluated))?;
+    let answer = result.answer.map(|i| &result.evaluated[i].candidate.config);
+    let plotted = commit(plot, || {
+        let all = everything.as_deref().unwrap_or(&result.evaluated);
+        ctx.pareto_svg(all, answer).map(String::into_bytes)
+    })?;
+    let on_stdout = commit(csv, || ctx.csv(&result.evaluated))? || plotted;
     if !on_stdout {
         let text = match args.search.format {
             Format::Table => ctx.optimize_text(&result),
@@ -286,6 +308,7 @@ fn optimize(scenario: &Scenario, args: OptimizeArgs, quiet: bool) -> Result<u8> 
 fn sweep(scenario: &Scenario, args: SweepArgs, quiet: bool) -> Result<u8> {
     let plan = plan_search(scenario, &args.search, false)?;
     let csv = open_csv(&args.search.csv)?;
+    let plot = open_plot(&args.search.plot)?;
     let bar = Progress::new(plan.ranking.len() as u64, "load-testing", quiet);
     let all = search::evaluate(scenario, &plan.target, &plan.ranking, &|n| bar.inc(n))?;
     bar.finish();
@@ -296,7 +319,12 @@ fn sweep(scenario: &Scenario, args: SweepArgs, quiet: bool) -> Result<u8> {
         space: &plan.space,
         sustained: false,
     };
-    let on_stdout = commit_csv(csv, || ctx.csv(&all))?;
+    let cheapest = all
+        .iter()
+        .find(|e| e.summary.meets_target)
+        .map(|e| &e.candidate.config);
+    let plotted = commit(plot, || ctx.pareto_svg(&all, cheapest).map(String::into_bytes))?;
+    let on_stdout = commit(csv, || ctx.csv(&all))? || plotted;
     if !on_stdout {
         let text = match args.search.format {
             Format::Table => ctx.sweep_text(&all, args.show),
@@ -307,26 +335,45 @@ fn sweep(scenario: &Scenario, args: SweepArgs, quiet: bool) -> Result<u8> {
     Ok(EXIT_OK)
 }
 
-/// Opens `--csv` before any work, so an unwritable path fails at once.
-fn open_csv(csv: &Option<String>) -> Result<Option<(Pending, bool)>> {
-    csv.as_deref()
+/// An output the user asked for, opened before any work so an unwritable path fails at once.
+struct Requested {
+    what: &'static str,
+    pending: Pending,
+    on_stdout: bool,
+}
+
+fn open_output(what: &'static str, path: &Option<String>) -> Result<Option<Requested>> {
+    path.as_deref()
         .map(|text| {
             let dest = Destination::parse(text);
-            Ok((Pending::open("the CSV", &dest)?, dest.is_stdout()))
+            Ok(Requested {
+                what,
+                pending: Pending::open(what, &dest)?,
+                on_stdout: dest.is_stdout(),
+            })
         })
         .transpose()
 }
 
-/// Writes the CSV if one was asked for; says whether it took stdout.
-fn commit_csv(
-    csv: Option<(Pending, bool)>,
-    content: impl FnOnce() -> Result<Vec<u8>, csv::Error>,
-) -> Result<bool> {
-    match csv {
+fn open_csv(path: &Option<String>) -> Result<Option<Requested>> {
+    open_output("the CSV", path)
+}
+
+fn open_plot(path: &Option<String>) -> Result<Option<Requested>> {
+    open_output("the plot", path)
+}
+
+/// Writes a requested output, if any; says whether it took stdout.
+fn commit<E>(output: Option<Requested>, content: impl FnOnce() -> Result<Vec<u8>, E>) -> Result<bool>
+where
+    E: std::error::Error + Send + Sync + 'static,
+{
+    match output {
         None => Ok(false),
-        Some((pending, on_stdout)) => {
-            pending.commit(&content().context("cannot format the CSV")?)?;
-            Ok(on_stdout)
+        Some(out) => {
+            let bytes = content().with_context(|| format!("cannot draw or format {}", out.what))?;
+            out.pending.commit(&bytes)?;
+            Ok(out.on_stdout)
         }
     }
 }
@@ -357,6 +404,7 @@ fn run(scenario: &Scenario, args: RunArgs) -> Result<u8> {
     let clock = clock_of(args.clock, args.speed, scenario)?;
     load::check(scenario, &load)?;
     let csv = open_csv(&args.csv)?;
+    let plot = open_plot(&args.plot)?;
 
     let outcome = load::run(scenario, &config, &load, clock, args.trace)?;
     let summary = Summary::of(&outcome, scenario.resolution, load.timeout, Share::ALL);
@@ -372,7 +420,8 @@ fn run(scenario: &Scenario, args: RunArgs) -> Result<u8> {
         outcome: &outcome,
         summary: &summary,
     };
-    if !commit_csv(csv, || report.csv())? {
+    let plotted = commit(plot, || report.timeline_svg().map(String::into_bytes))?;
+    if !commit(csv, || report.csv())? && !plotted {
         let mut text = String::new();
         if args.trace {
             text.push_str(&report.trace());

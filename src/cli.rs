@@ -106,6 +106,10 @@ pub struct CompareArgs {
     #[arg(long, value_name = "FILE")]
     pub csv: Option<String>,
 
+    /// Draw satisfaction against rate (SVG), one line per strategy, the target as guides
+    #[arg(long, value_name = "FILE.svg")]
+    pub plot: Option<String>,
+
     /// Output format on stdout
     #[arg(long, value_enum, default_value_t = Format::Table)]
     pub format: Format,
@@ -172,6 +176,10 @@ pub struct SearchArgs {
     /// Write the cost-vs-satisfaction table (one row per configuration tested) to FILE (`-` for stdout)
     #[arg(long, value_name = "FILE")]
     pub csv: Option<String>,
+
+    /// Draw cost against satisfaction (SVG): every configuration a point, the Pareto frontier, the answer marked
+    #[arg(long, value_name = "FILE.svg")]
+    pub plot: Option<String>,
 
     /// Output format on stdout
     #[arg(long, value_enum, default_value_t = Format::Table)]
@@ -243,6 +251,10 @@ pub struct RunArgs {
     /// Print the event log (orders, services, batches) in time order
     #[arg(long)]
     pub trace: bool,
+
+    /// Draw the load test's timeline (SVG): a row per client, a bar per station, waiting and serving shaded
+    #[arg(long, value_name = "FILE.svg")]
+    pub plot: Option<String>,
 
     /// Virtual time (exact, instant) or the real clock
     #[arg(long, value_enum, default_value_t = ClockArg::Virtual)]

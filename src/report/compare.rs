@@ -110,6 +110,38 @@ impl CompareContext<'_> {
         out
     }
 
+    /// Satisfaction against rate, one line per strategy, with the target as guides.
+    pub fn plot_svg(&self, target_rate: Option<f64>) -> Result<String, super::plot::PlotError> {
+        let c = self.comparison;
+        let series = c
+            .contenders
+            .iter()
+            .enumerate()
+            .map(|(s, con)| super::plot::StrategySeries {
+                name: con.name.clone(),
+                cost_label: format!("{:.2} {}", con.cost.price, self.prices.currency),
+                points: c
+                    .rates
+                    .as_slice()
+                    .iter()
+                    .zip(&c.cells[s])
+                    .map(|(r, cell)| (r.get(), cell.summary.satisfaction))
+                    .collect(),
+            })
+            .collect();
+        super::plot::compare_svg(&super::plot::ComparePlot {
+            title: format!(
+                "{}: satisfaction by arrival rate ({} clients, timeout {} s)",
+                self.scenario.name,
+                self.shape.clients,
+                trim_float(self.shape.timeout.get())
+            ),
+            series,
+            target_rate,
+            min_satisfaction: self.shape.share.percent(),
+        })
+    }
+
     /// The long form: one row per strategy × rate, `strategy` then the sweep's columns.
     pub fn csv(&self) -> Result<Vec<u8>, csv::Error> {
         let c = self.comparison;

@@ -4,6 +4,7 @@
 pub mod capacity;
 pub mod compare;
 pub mod output;
+pub mod plot;
 pub mod run;
 pub mod search;
 pub mod table;

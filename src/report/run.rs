@@ -213,6 +213,53 @@ impl RunReport<'_> {
         serde_json::to_string_pretty(&doc).expect("plain data serialises") + "\n"
     }
 
+    /// The timeline picture: one row per client, a bar per station from order to done.
+    pub fn timeline_svg(&self) -> Result<String, super::plot::PlotError> {
+        let res = self.res();
+        let clients = (0..self.outcome.clients().min(super::plot::TIMELINE_MAX_CLIENTS))
+            .map(|c| super::plot::ClientTimeline {
+                due_s: res.to_seconds(self.outcome.due[c]),
+                start_s: self
+                    .outcome
+                    .start_of(c)
+                    .iter()
+                    .map(|&t| res.to_seconds(t))
+                    .collect(),
+                done_s: self
+                    .outcome
+                    .done_of(c)
+                    .iter()
+                    .map(|&t| res.to_seconds(t))
+                    .collect(),
+                late: !self.satisfied(c),
+            })
+            .collect();
+        let mut title = format!(
+            "{}: {}, timeout {} s",
+            self.scenario.name,
+            describe_load(self.load),
+            trim_float(self.load.timeout.get())
+        );
+        if self.outcome.clients() > super::plot::TIMELINE_MAX_CLIENTS {
+            title.push_str(&format!(
+                " (first {} of {} clients shown)",
+                super::plot::TIMELINE_MAX_CLIENTS,
+                self.outcome.clients()
+            ));
+        }
+        super::plot::timeline_svg(&super::plot::TimelinePlot {
+            title,
+            stations: self
+                .scenario
+                .stations
+                .iter()
+                .map(|s| s.name.clone())
+                .collect(),
+            timeout_s: self.load.timeout.get(),
+            clients,
+        })
+    }
+
     /// The event log, one line per event, like the seed's prints.
     pub fn trace(&self) -> String {
         let res = self.res();

@@ -136,6 +136,40 @@ impl SearchContext<'_> {
         w.into_inner().map_err(|e| e.into_error().into())
     }
 
+    /// Cost against satisfaction, every configuration a point, the frontier and the answer.
+    pub fn pareto_svg(
+        &self,
+        rows: &[Evaluated],
+        answer: Option<&Config>,
+    ) -> Result<String, super::plot::PlotError> {
+        let points: Vec<super::plot::ParetoPoint> = rows
+            .iter()
+            .map(|e| super::plot::ParetoPoint {
+                cost: e.candidate.cost.price,
+                satisfaction: e.summary.satisfaction,
+                meets_target: e.summary.meets_target,
+                label: e.candidate.config.describe(self.scenario),
+            })
+            .collect();
+        let answer = answer.and_then(|a| rows.iter().position(|e| &e.candidate.config == a));
+        let rate = match self.target.load.rate() {
+            Some(r) => format!("{} clients/s", trim_float(r)),
+            None => "all at once".into(),
+        };
+        super::plot::pareto_svg(&super::plot::ParetoPlot {
+            title: format!(
+                "{}: {} configurations, {} clients at {rate}, timeout {} s",
+                self.scenario.name,
+                rows.len(),
+                self.target.load.clients,
+                trim_float(self.target.load.timeout.get())
+            ),
+            currency: self.prices.currency.clone(),
+            points,
+            answer,
+        })
+    }
+
     /// "10 clients at 2 clients/s, every latency under 5 s".
     pub fn describe_target(&self) -> String {
         let load = &self.target.load;
