@@ -163,7 +163,8 @@ fn compare(scenario: &Scenario, args: CompareArgs, quiet: bool) -> Result<u8> {
         comparison: &comparison,
     };
     let plotted = commit(plot, || {
-        ctx.plot_svg(Some(target_rate.get())).map(String::into_bytes)
+        ctx.plot_svg(Some(target_rate.get()))
+            .map(String::into_bytes)
     })?;
     if !commit(csv, || ctx.csv())? && !plotted {
         let text = match args.format {
@@ -273,7 +274,9 @@ fn optimize(scenario: &Scenario, args: OptimizeArgs, quiet: bool) -> Result<u8> 
             let rest = &plan.ranking[result.evaluated.len()..];
             let bar = Progress::new(rest.len() as u64, "load-testing for the plot", quiet);
             let mut all = result.evaluated.clone();
-            all.extend(search::evaluate(scenario, &plan.target, rest, &|n| bar.inc(n))?);
+            all.extend(search::evaluate(scenario, &plan.target, rest, &|n| {
+                bar.inc(n)
+            })?);
             bar.finish();
             Some(all)
         }
@@ -323,7 +326,9 @@ fn sweep(scenario: &Scenario, args: SweepArgs, quiet: bool) -> Result<u8> {
         .iter()
         .find(|e| e.summary.meets_target)
         .map(|e| &e.candidate.config);
-    let plotted = commit(plot, || ctx.pareto_svg(&all, cheapest).map(String::into_bytes))?;
+    let plotted = commit(plot, || {
+        ctx.pareto_svg(&all, cheapest).map(String::into_bytes)
+    })?;
     let on_stdout = commit(csv, || ctx.csv(&all))? || plotted;
     if !on_stdout {
         let text = match args.search.format {
@@ -364,7 +369,10 @@ fn open_plot(path: &Option<String>) -> Result<Option<Requested>> {
 }
 
 /// Writes a requested output, if any; says whether it took stdout.
-fn commit<E>(output: Option<Requested>, content: impl FnOnce() -> Result<Vec<u8>, E>) -> Result<bool>
+fn commit<E>(
+    output: Option<Requested>,
+    content: impl FnOnce() -> Result<Vec<u8>, E>,
+) -> Result<bool>
 where
     E: std::error::Error + Send + Sync + 'static,
 {

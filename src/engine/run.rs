@@ -1,6 +1,7 @@
 //! Running one load test on a tokio runtime.
 
 use std::cell::RefCell;
+use std::pin::pin;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex as StdMutex};
 use std::time::Duration;
@@ -9,7 +10,7 @@ use futures_util::future::join_all;
 use tokio::runtime::{Builder, Runtime};
 use tokio::sync::{Mutex, Notify, Semaphore};
 use tokio::task::unconstrained;
-use tokio::time::{sleep, sleep_until, Instant};
+use tokio::time::{sleep_until, Instant};
 
 use super::{Clock, EngineError, Event, EventKind, Kind, Outcome, Station};
 use crate::units::MAX_TIMER_STEPS;
@@ -59,7 +60,22 @@ pub fn simulate(
                 *slot = Some(rt);
             }
             let rt = slot.as_ref().expect("just built");
-            Ok(rt.block_on(drive(stations, due, Duration::from_millis(1), trace)))
+            // Every duration of this test is a multiple of `quantum` steps; one tokio
+            // millisecond stands for one quantum, so timers stay close together in tokio's
+            // wheel (the seed's 500 ms grid becomes 1 ms) and nothing is rounded.
+            let quantum = stations
+                .iter()
+                .map(|s| s.service)
+                .chain(due.iter().copied())
+                .fold(0, gcd)
+                .max(1);
+            Ok(rt.block_on(drive(
+                stations,
+                due,
+                Duration::from_millis(1),
+                trace,
+                Some(quantum),
+            )))
         }),
         Clock::Real {
             speed,
@@ -79,7 +95,7 @@ pub fn simulate(
                 .enable_time()
                 .build()
                 .map_err(|e| EngineError::Runtime(e.to_string()))?;
-            Ok(rt.block_on(drive(stations, due, tick, trace)))
+            Ok(rt.block_on(drive(stations, due, tick, trace, None)))
         }
     }
 }
@@ -89,11 +105,13 @@ enum Live {
     Pool {
         units: Semaphore,
         service: Duration,
+        steps: u64,
     },
     Batch {
         ready: Mutex<u32>,
         portions: u32,
         service: Duration,
+        steps: u64,
     },
 }
 
@@ -102,6 +120,10 @@ enum Live {
 struct Shared {
     origin: Instant,
     tick_nanos: u128,
+    /// With the paused clock: how many steps one tokio millisecond stands for. Nothing moves
+    /// between timers, so a sleep of `steps` that started at step `s` ends at exactly
+    /// `s + steps`. `None` with the real clock.
+    quantum: Option<u64>,
     stations: Vec<Live>,
     start: Box<[AtomicU64]>,
     done: Box<[AtomicU64]>,
@@ -111,12 +133,25 @@ struct Shared {
 }
 
 impl Shared {
-    /// The current model time in steps (rounded, for the real clock's jitter).
-    fn now(&self) -> u64 {
-        let nanos = Instant::now().duration_since(self.origin).as_nanos();
-        ((nanos + self.tick_nanos / 2) / self.tick_nanos) as u64
+    /// The model time of `at` in steps (rounded, for the real clock's jitter).
+    fn steps_at(&self, at: Instant) -> u64 {
+        let since = at.duration_since(self.origin);
+        match self.quantum {
+            // Whole milliseconds, without 128-bit division.
+            Some(q) => {
+                (since.as_secs() * 1000 + (u64::from(since.subsec_nanos()) + 500_000) / 1_000_000)
+                    * q
+            }
+            None => ((since.as_nanos() + self.tick_nanos / 2) / self.tick_nanos) as u64,
+        }
     }
 
+    /// The current model time in steps.
+    fn now(&self) -> u64 {
+        self.steps_at(Instant::now())
+    }
+
+    #[inline]
     fn log(&self, at: u64, client: usize, station: Option<usize>, kind: EventKind) {
         if let Some(trace) = &self.trace {
             trace.lock().expect("trace lock").push(Event {
@@ -131,33 +166,57 @@ impl Shared {
     /// One client at one station: wait FIFO, get served, record when.
     async fn visit(&self, client: usize, station: usize) {
         let slot = client * self.stations.len() + station;
-        match &self.stations[station] {
-            Live::Pool { units, service } => {
+        // With the paused clock the end of service is known when it starts; the real clock
+        // reads it after the fact.
+        let derived = match &self.stations[station] {
+            Live::Pool {
+                units,
+                service,
+                steps,
+            } => {
                 let _unit = units.acquire().await.expect("never closed");
-                let started = self.now();
+                let now = Instant::now();
+                let started = self.steps_at(now);
                 self.start[slot].store(started, Ordering::Relaxed);
                 self.log(started, client, Some(station), EventKind::ServiceStarted);
-                sleep(*service).await;
+                sleep_until(now + *service).await;
+                started + steps
             }
             Live::Batch {
                 ready,
                 portions,
                 service,
+                steps,
             } => {
                 let mut ready = ready.lock().await;
-                let started = self.now();
+                let now = Instant::now();
+                let started = self.steps_at(now);
                 self.start[slot].store(started, Ordering::Relaxed);
+                let mut derived = started;
                 if *ready == 0 {
                     // The seed cooks while holding the lock: later clients queue behind it.
                     self.log(started, client, Some(station), EventKind::BatchStarted);
-                    sleep(*service).await;
+                    sleep_until(now + *service).await;
                     *ready = *portions;
-                    self.log(self.now(), client, Some(station), EventKind::BatchReady);
+                    derived = started + steps;
+                    if self.trace.is_some() {
+                        let at = if self.quantum.is_some() {
+                            derived
+                        } else {
+                            self.now()
+                        };
+                        self.log(at, client, Some(station), EventKind::BatchReady);
+                    }
                 }
                 *ready -= 1;
+                derived
             }
-        }
-        let finished = self.now();
+        };
+        let finished = if self.quantum.is_some() {
+            derived
+        } else {
+            self.now()
+        };
         self.done[slot].store(finished, Ordering::Relaxed);
         self.log(finished, client, Some(station), EventKind::StationDone);
     }
@@ -176,32 +235,51 @@ impl Shared {
     }
 }
 
+fn gcd(a: u64, b: u64) -> u64 {
+    if b == 0 {
+        a
+    } else {
+        gcd(b, a % b)
+    }
+}
+
 fn steps_to_duration(steps: u64, tick_nanos: u128) -> Duration {
     let nanos = steps as u128 * tick_nanos;
-    Duration::new(
-        (nanos / 1_000_000_000) as u64,
-        (nanos % 1_000_000_000) as u32,
-    )
+    match u64::try_from(nanos) {
+        Ok(nanos) => Duration::from_nanos(nanos),
+        Err(_) => Duration::new(
+            (nanos / 1_000_000_000) as u64,
+            (nanos % 1_000_000_000) as u32,
+        ),
+    }
 }
 
 /// The open-loop driver: spawns each client's task when it is due, then waits for all.
-async fn drive(stations: &[Station], due: &[u64], tick: Duration, trace: bool) -> Outcome {
+async fn drive(
+    stations: &[Station],
+    due: &[u64],
+    tick: Duration,
+    trace: bool,
+    quantum: Option<u64>,
+) -> Outcome {
     let tick_nanos = tick.as_nanos();
     let n = due.len();
     let width = stations.len();
     let live = stations
         .iter()
         .map(|s| {
-            let service = steps_to_duration(s.service, tick_nanos);
+            let service = steps_to_duration(s.service / quantum.unwrap_or(1), tick_nanos);
             match s.kind {
                 Kind::Pool { units } => Live::Pool {
                     units: Semaphore::new(units as usize),
                     service,
+                    steps: s.service,
                 },
                 Kind::Batch { portions } => Live::Batch {
                     ready: Mutex::new(0),
                     portions,
                     service,
+                    steps: s.service,
                 },
             }
         })
@@ -210,6 +288,7 @@ async fn drive(stations: &[Station], due: &[u64], tick: Duration, trace: bool) -
     let shared = Arc::new(Shared {
         origin: Instant::now(),
         tick_nanos,
+        quantum,
         stations: live,
         start: zeros(n * width),
         done: zeros(n * width),
@@ -221,10 +300,24 @@ async fn drive(stations: &[Station], due: &[u64], tick: Duration, trace: bool) -
     // The driver is unconstrained so that tokio's cooperative budget never makes it yield
     // in the middle of a burst; clients spawned at one instant start in index order.
     unconstrained(async {
+        // One timer, reset for each gap, instead of a new one per client.
+        let mut timer = pin!(sleep_until(origin));
+        // With the paused clock, time stands still between timers: when the driver's timer
+        // fires, the clock is exactly at its deadline, and no `Instant::now()` is needed.
+        let mut now = 0;
         for (client, &d) in due.iter().enumerate() {
-            let at = origin + steps_to_duration(d, tick_nanos);
-            if at > Instant::now() {
-                sleep_until(at).await;
+            if let Some(q) = quantum {
+                if d > now {
+                    timer.as_mut().reset(origin + Duration::from_millis(d / q));
+                    timer.as_mut().await;
+                    now = d;
+                }
+            } else {
+                let at = origin + steps_to_duration(d, tick_nanos);
+                if at > Instant::now() {
+                    timer.as_mut().reset(at);
+                    timer.as_mut().await;
+                }
             }
             tokio::spawn(unconstrained(shared.clone().order(client)));
         }

@@ -216,7 +216,10 @@ impl RunReport<'_> {
     /// The timeline picture: one row per client, a bar per station from order to done.
     pub fn timeline_svg(&self) -> Result<String, super::plot::PlotError> {
         let res = self.res();
-        let clients = (0..self.outcome.clients().min(super::plot::TIMELINE_MAX_CLIENTS))
+        let clients = (0..self
+            .outcome
+            .clients()
+            .min(super::plot::TIMELINE_MAX_CLIENTS))
             .map(|c| super::plot::ClientTimeline {
                 due_s: res.to_seconds(self.outcome.due[c]),
                 start_s: self
