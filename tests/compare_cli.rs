@@ -17,7 +17,9 @@ fn compares_the_seeds_strategies() {
     // The baseline holds 1.25/s (5/10 at 2/s, as the seed prints), and breaks in the kitchen.
     let base = line("baseline");
     assert!(base.contains("131.00"), "{base}");
-    assert!(base.trim_end().ends_with("1.25  burger"), "{base}");
+    assert!(base.contains(" 1.25  burger "), "{base}");
+    // Its capacity: 1 client/s, the soda machine's.
+    assert!(base.trim_end().ends_with("1 (soda)"), "{base}");
     // The cheapest configuration for 2/s holds up to 2.25/s.
     let cheapest = line("cheapest");
     assert!(cheapest.contains("227.60"), "{cheapest}");
@@ -38,7 +40,8 @@ fn long_form_csv_has_a_row_per_strategy_and_rate() {
         header[1..4].join(","),
         "soda.units,burger.units,fries.batch"
     );
-    assert_eq!(header.last().unwrap(), "meets_target");
+    assert_eq!(header[15], "meets_target");
+    assert_eq!(header[16..].join(","), "capacity_soda,capacity_burger,capacity_fries,bottleneck");
     assert_eq!(rows.len(), 6 * 2);
     // The baseline at 2/s is the seed's 5/10.
     let base2 = rows
