@@ -41,7 +41,10 @@ fn long_form_csv_has_a_row_per_strategy_and_rate() {
         "soda.units,burger.units,fries.batch"
     );
     assert_eq!(header[15], "meets_target");
-    assert_eq!(header[16..].join(","), "capacity_soda,capacity_burger,capacity_fries,bottleneck");
+    assert_eq!(
+        header[16..].join(","),
+        "capacity_soda,capacity_burger,capacity_fries,bottleneck"
+    );
     assert_eq!(rows.len(), 6 * 2);
     // The baseline at 2/s is the seed's 5/10.
     let base2 = rows

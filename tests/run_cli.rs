@@ -369,3 +369,15 @@ fn help_describes_the_tool() {
         assert!(text.contains(flag), "{flag} missing from help");
     }
 }
+
+#[cfg(unix)]
+#[test]
+fn output_files_are_readable_not_private() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("c.csv");
+    let (code, _, _) = run(&["run", "--csv", path.to_str().unwrap()]);
+    assert_eq!(code, 0);
+    let mode = std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o644);
+}

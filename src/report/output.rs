@@ -93,6 +93,17 @@ impl Pending {
                     source,
                 };
                 temp.write_all(content).map_err(err)?;
+                // A temporary file is private (0600); the output keeps the permissions of the
+                // file it replaces, or gets the usual 0644.
+                #[cfg(unix)]
+                {
+                    use std::os::unix::fs::PermissionsExt;
+                    let permissions = match std::fs::metadata(&target) {
+                        Ok(m) => m.permissions(),
+                        Err(_) => std::fs::Permissions::from_mode(0o644),
+                    };
+                    temp.as_file().set_permissions(permissions).map_err(err)?;
+                }
                 temp.as_file().sync_all().map_err(err)?;
                 temp.persist(&target).map_err(|e| err(e.error))?;
                 Ok(())

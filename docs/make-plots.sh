@@ -1,0 +1,8 @@
+#!/usr/bin/env bash
+# Regenerates the example pictures shown in README.md.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+planner() { cargo run --quiet --release -- "$@"; }
+planner compare --timeout 5 --rates 0.5..=3:0.25 --plot docs/compare.svg > /dev/null
+planner sweep --target-rate 2 --timeout 5 --plot docs/sweep.svg > /dev/null
+planner run --period 0.5 --plot docs/timeline.svg > /dev/null
