@@ -17,12 +17,12 @@ fn clients_per_second(c: &mut Criterion) {
     let mut group = c.benchmark_group("load_test");
     group.sample_size(20);
     for clients in [1_000u32, 10_000, 100_000] {
-        let load = LoadTest {
+        let load = LoadTest::new(
             clients,
-            arrivals: Arrivals::Fixed(Period::new(0.5).unwrap()),
-            timeout: Seconds::new(5.0).unwrap(),
-        };
-        let due = load.due_times(scenario.resolution);
+            Arrivals::Fixed(Period::new(0.5).unwrap()),
+            Seconds::new(5.0).unwrap(),
+        );
+        let due = load.due_times(scenario.resolution, &Config::new(vec![2, 6, 8]), 0);
         group.throughput(Throughput::Elements(clients as u64));
         group.bench_with_input(BenchmarkId::from_parameter(clients), &due, |b, due| {
             b.iter(|| simulate(&stations, due, Clock::Virtual, false).unwrap())

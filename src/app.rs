@@ -8,7 +8,8 @@ use clap::Parser;
 
 use crate::capacity::{self, Capacity};
 use crate::cli::{
-    Cli, ClockArg, Command, CompareArgs, Format, OptimizeArgs, RunArgs, SearchArgs, SweepArgs,
+    ArrivalsArg, Cli, ClockArg, Command, CompareArgs, Format, LoadArgs, OptimizeArgs, RunArgs,
+    SearchArgs, SweepArgs,
 };
 use crate::compare::{self, Contender, Shape};
 use crate::config::{resolve_lever, Config};
@@ -25,6 +26,7 @@ use crate::scenario::Scenario;
 use crate::scenario::{Plan, Strategy};
 use crate::search::{self, Candidate, Space, Target};
 use crate::stats::{Share, Summary};
+use crate::units::{Period, Rate};
 
 /// Exit code: the target is met (or the command only reports).
 pub const EXIT_OK: u8 = 0;
@@ -115,12 +117,12 @@ fn compare(scenario: &Scenario, args: CompareArgs, quiet: bool) -> Result<u8> {
         bail!("no strategy to compare: give --strategy NAME=SETTINGS");
     }
     let prices = scenario.prices.clone();
+    let target_rate = args.target_rate.unwrap_or(scenario.load.rate);
+    let clients = args.load.clients.unwrap_or(scenario.load.clients);
     let shape = Shape {
-        clients: args.load.clients.unwrap_or(scenario.load.clients),
-        timeout: args.load.timeout.unwrap_or(scenario.load.timeout),
+        load: build_load(scenario, &args.load, target_rate.period(), clients)?,
         share: args.min_satisfaction,
     };
-    let target_rate = args.target_rate.unwrap_or(scenario.load.rate);
     let csv = open_csv(&args.csv)?;
     let plot = open_plot(&args.plot)?;
     let mut contenders = Vec::new();
@@ -203,16 +205,11 @@ fn plan_search(scenario: &Scenario, args: &SearchArgs, sustained: bool) -> Resul
         (None, false) => scenario.load.clients,
         (None, true) => capacity::sustained_clients(scenario, rate.get(), scenario.load.clients),
     };
+    // A load test that cannot run fails here once, not once per configuration.
     let target = Target {
-        load: LoadTest {
-            clients,
-            arrivals: Arrivals::Fixed(rate.period()),
-            timeout: args.load.timeout.unwrap_or(scenario.load.timeout),
-        },
+        load: build_load(scenario, &args.load, rate.period(), clients)?,
         share: args.min_satisfaction,
     };
-    // A load test that cannot run fails here once, not once per configuration.
-    load::check(scenario, &target.load)?;
     let mut ranking = search::rank(&space, scenario, &prices);
     if sustained {
         ranking.retain(|c| Capacity::of(scenario, &c.config).sustains(rate.get()));
@@ -386,6 +383,44 @@ where
     }
 }
 
+/// The load test the flags describe, at a given period (the rate of Poisson arrivals).
+fn build_load(
+    scenario: &Scenario,
+    args: &LoadArgs,
+    period: Period,
+    clients: u32,
+) -> Result<LoadTest> {
+    let arrivals = match args.arrivals {
+        ArrivalsArg::Fixed => Arrivals::Fixed(period),
+        ArrivalsArg::Poisson => match period.rate() {
+            Some(rate) => Arrivals::Poisson(Rate::new(rate).map_err(anyhow::Error::msg)?),
+            None => bail!("Poisson arrivals need a rate: --period 0 sends everyone at once"),
+        },
+    };
+    if args.warmup >= clients {
+        bail!(
+            "--warmup {} leaves no client to measure: the test has {clients} clients",
+            args.warmup
+        );
+    }
+    let mut load = LoadTest::new(
+        clients,
+        arrivals,
+        args.timeout.unwrap_or(scenario.load.timeout),
+    );
+    load.warmup = args.warmup;
+    load.seed = args.seed;
+    let random = load.is_random(scenario);
+    load.replications = args
+        .replications
+        .unwrap_or(if random { DEFAULT_REPLICATIONS } else { 1 });
+    load::check(scenario, &load)?;
+    Ok(load)
+}
+
+/// Replications of a random load test when the user does not say.
+const DEFAULT_REPLICATIONS: u32 = 20;
+
 fn clock_of(clock: ClockArg, speed: Option<f64>, scenario: &Scenario) -> Result<Clock> {
     match (clock, speed) {
         (ClockArg::Virtual, Some(_)) => bail!("--speed only applies with --clock real"),
@@ -399,23 +434,35 @@ fn clock_of(clock: ClockArg, speed: Option<f64>, scenario: &Scenario) -> Result<
 
 fn run(scenario: &Scenario, args: RunArgs) -> Result<u8> {
     let config = Config::with_settings(scenario, &args.set)?;
-    let arrivals = match (args.rate, args.period) {
-        (_, Some(p)) => Arrivals::Fixed(p),
-        (Some(r), None) => Arrivals::Fixed(r.period()),
-        (None, None) => Arrivals::Fixed(scenario.load.rate.period()),
+    let period = match (args.rate, args.period) {
+        (_, Some(p)) => p,
+        (Some(r), None) => r.period(),
+        (None, None) => scenario.load.rate.period(),
     };
-    let load = LoadTest {
-        clients: args.load.clients.unwrap_or(scenario.load.clients),
-        arrivals,
-        timeout: args.load.timeout.unwrap_or(scenario.load.timeout),
-    };
+    let clients = args.load.clients.unwrap_or(scenario.load.clients);
+    let load = build_load(scenario, &args.load, period, clients)?;
     let clock = clock_of(args.clock, args.speed, scenario)?;
     load::check(scenario, &load)?;
     let csv = open_csv(&args.csv)?;
     let plot = open_plot(&args.plot)?;
 
-    let outcome = load::run(scenario, &config, &load, clock, args.trace)?;
-    let summary = Summary::of(&outcome, scenario.resolution, load.timeout, Share::ALL);
+    let outcome = load::run(scenario, &config, &load, 0, clock, args.trace)?;
+    let summary = Summary::of(
+        &outcome,
+        scenario.resolution,
+        load.timeout,
+        Share::ALL,
+        load.warmup,
+    );
+    // Further replications, for the means and intervals (virtual time only).
+    let combined = if load.runs(scenario) > 1 {
+        if clock != Clock::Virtual {
+            bail!("--replications above 1 needs the virtual clock");
+        }
+        Some(load::assess(scenario, &config, &load, Share::ALL)?.summary)
+    } else {
+        None
+    };
     let clock_name = match clock {
         Clock::Virtual => "virtual".to_string(),
         Clock::Real { speed, .. } => format!("real (speed ×{speed})"),
@@ -427,6 +474,7 @@ fn run(scenario: &Scenario, args: RunArgs) -> Result<u8> {
         clock: clock_name,
         outcome: &outcome,
         summary: &summary,
+        combined: combined.as_ref(),
     };
     let plotted = commit(plot, || report.timeline_svg().map(String::into_bytes))?;
     if !commit(csv, || report.csv())? && !plotted {

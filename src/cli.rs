@@ -10,6 +10,8 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use crate::compare::Rates;
 use crate::config::{split_lever, Setting};
 use crate::levers::Values;
+use crate::load::MAX_REPLICATIONS;
+use crate::random::DEFAULT_SEED;
 use crate::scenario::MAX_CLIENTS;
 use crate::search::DEFAULT_MAX_CONFIGS;
 use crate::stats::Share;
@@ -162,7 +164,7 @@ pub struct SearchArgs {
     pub ranges: Vec<RangeArg>,
 
     /// Refuse a space with more configurations than this
-    #[arg(long, value_name = "N", default_value_t = DEFAULT_MAX_CONFIGS, value_parser = clap::value_parser!(u64).range(1..))]
+    #[arg(long, value_name = "N", default_value_t = DEFAULT_MAX_CONFIGS, allow_negative_numbers = true, value_parser = clap::value_parser!(u64).range(1..))]
     pub max_configs: u64,
 
     /// Price of one CPU core [default: from the scenario]
@@ -192,7 +194,12 @@ pub struct OptimizeArgs {
     pub search: SearchArgs,
 
     /// How many of the next cheapest passing configurations to show
-    #[arg(long, value_name = "N", default_value_t = 4)]
+    #[arg(
+        long,
+        value_name = "N",
+        default_value_t = 4,
+        allow_negative_numbers = true
+    )]
     pub show: usize,
 
     /// Only accept configurations whose every station keeps up with the rate for ever, tested
@@ -207,7 +214,12 @@ pub struct SweepArgs {
     pub search: SearchArgs,
 
     /// How many of the cheapest rows to print in the table
-    #[arg(long, value_name = "N", default_value_t = 20)]
+    #[arg(
+        long,
+        value_name = "N",
+        default_value_t = 20,
+        allow_negative_numbers = true
+    )]
     pub show: usize,
 }
 
@@ -221,6 +233,35 @@ pub struct LoadArgs {
     /// Latency every client must stay strictly under, in seconds [default: from the scenario]
     #[arg(long, value_name = "SECONDS", allow_negative_numbers = true, value_parser = parse_seconds)]
     pub timeout: Option<Seconds>,
+
+    /// How clients arrive: on a fixed period (the seed's), or as a Poisson process
+    #[arg(long, value_enum, default_value_t = ArrivalsArg::Fixed)]
+    pub arrivals: ArrivalsArg,
+
+    /// Seed of every random draw (Poisson arrivals, random service times)
+    #[arg(long, value_name = "S", default_value_t = DEFAULT_SEED, allow_negative_numbers = true)]
+    pub seed: u64,
+
+    /// Independent runs of a random load test; results are means with 95 % intervals [default: 20 when something is random]
+    #[arg(long, value_name = "R", allow_negative_numbers = true, value_parser = clap::value_parser!(u32).range(1..=MAX_REPLICATIONS as i64))]
+    pub replications: Option<u32>,
+
+    /// Leave the first K clients out of the statistics (they still load the stations)
+    #[arg(
+        long,
+        value_name = "K",
+        default_value_t = 0,
+        allow_negative_numbers = true
+    )]
+    pub warmup: u32,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ArrivalsArg {
+    /// Client i due at (i − 1) × period
+    Fixed,
+    /// Exponential gaps of mean 1/rate
+    Poisson,
 }
 
 #[derive(Debug, Args)]

@@ -9,12 +9,11 @@ use rayon::prelude::*;
 
 use crate::config::Config;
 use crate::cost::Cost;
-use crate::engine::Clock;
-use crate::load::{self, Arrivals, LoadTest};
+use crate::load::{self, LoadTest};
 use crate::scenario::{Prices, Scenario};
 use crate::search::SearchError;
 use crate::stats::{Share, Summary};
-use crate::units::{Rate, Seconds};
+use crate::units::Rate;
 
 /// The most rates one comparison may list.
 pub const MAX_RATES: usize = 10_000;
@@ -142,18 +141,14 @@ pub struct Comparison {
 /// The load test shared by every cell, but for its rate.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Shape {
-    pub clients: u32,
-    pub timeout: Seconds,
+    /// Everything but the rate (its arrivals' rate is replaced per cell).
+    pub load: LoadTest,
     pub share: Share,
 }
 
 impl Shape {
     pub fn at(&self, rate: Rate) -> LoadTest {
-        LoadTest {
-            clients: self.clients,
-            arrivals: Arrivals::Fixed(rate.period()),
-            timeout: self.timeout,
-        }
+        self.load.at_rate(rate)
     }
 }
 
@@ -175,28 +170,11 @@ pub fn compare(
         .par_iter()
         .map(|&(s, r)| {
             let load = shape.at(rates.0[r]);
-            let outcome = load::run(
-                scenario,
-                &contenders[s].config,
-                &load,
-                Clock::Virtual,
-                false,
-            )?;
-            let summary = Summary::of(&outcome, scenario.resolution, load.timeout, shape.share);
-            let limit = crate::units::Resolution::timeout_nanos(load.timeout);
-            let mut counts = vec![0usize; scenario.stations.len()];
-            for c in 0..outcome.clients() {
-                if !crate::stats::satisfied(outcome.latency(c), scenario.resolution, limit) {
-                    counts[outcome.bottleneck(c)] += 1;
-                }
-            }
-            let most = counts.iter().copied().max().unwrap_or(0);
-            let late_bottleneck =
-                (most > 0).then(|| counts.iter().position(|&n| n == most).unwrap_or(0));
+            let assessment = load::assess(scenario, &contenders[s].config, &load, shape.share)?;
             progress(1);
             Ok(Cell {
-                summary,
-                late_bottleneck,
+                late_bottleneck: assessment.late_bottleneck(),
+                summary: assessment.summary,
             })
         })
         .collect::<Result<_, SearchError>>()?;

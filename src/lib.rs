@@ -15,6 +15,7 @@ pub mod engine;
 pub mod levers;
 pub mod load;
 pub mod progress;
+pub mod random;
 pub mod report;
 pub mod scenario;
 pub mod search;

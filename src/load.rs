@@ -1,34 +1,52 @@
 //! The open-loop load test of the seed's `perf_test`: `clients` orders, client *i* due at
-//! `(i − 1) × period` whatever happens to the others, each judged against the timeout.
+//! `(i − 1) × period` whatever happens to the others, each judged against the timeout; or,
+//! beyond the seed, Poisson arrivals and random service times over several replications.
+
+use rayon::prelude::*;
 
 use crate::config::Config;
 use crate::engine::{self, Clock, EngineError, Outcome};
+use crate::random;
 use crate::scenario::Scenario;
-use crate::units::{Period, Resolution, Seconds, MAX_TIMER_STEPS};
+use crate::stats::{self, Share, Summary};
+use crate::units::{Period, Rate, Resolution, Seconds, MAX_TIMER_STEPS};
 
 /// When clients arrive.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Arrivals {
     /// Every `period` seconds (0: all at once), the seed's metronome.
     Fixed(Period),
+    /// A Poisson process: independent exponential gaps of mean 1/rate.
+    Poisson(Rate),
 }
 
-/// One load test: how many clients, when they come, and the latency they accept.
+/// The most replications one load test may ask for.
+pub const MAX_REPLICATIONS: u32 = 100_000;
+
+/// One load test: how many clients, when they come, the latency they accept, and how it is
+/// sampled when something in it is random.
 #[derive(Debug, Clone, PartialEq)]
 pub struct LoadTest {
     pub clients: u32,
     pub arrivals: Arrivals,
     pub timeout: Seconds,
+    /// The first `warmup` clients are simulated but left out of the statistics.
+    pub warmup: u32,
+    pub seed: u64,
+    /// How many independent runs, when the test is random.
+    pub replications: u32,
 }
 
 impl LoadTest {
-    /// Each client's due time in steps: `(i − 1) × period` rounded to the nearest step, so
-    /// that off-grid periods (rate 3/s) do not drift.
-    pub fn due_times(&self, resolution: Resolution) -> Vec<u64> {
-        match self.arrivals {
-            Arrivals::Fixed(period) => (0..self.clients as u64)
-                .map(|i| resolution.nearest_steps(i as f64 * period.get()))
-                .collect(),
+    /// The seed's kind of test: no warmup, one run.
+    pub fn new(clients: u32, arrivals: Arrivals, timeout: Seconds) -> LoadTest {
+        LoadTest {
+            clients,
+            arrivals,
+            timeout,
+            warmup: 0,
+            seed: random::DEFAULT_SEED,
+            replications: 1,
         }
     }
 
@@ -36,6 +54,49 @@ impl LoadTest {
     pub fn rate(&self) -> Option<f64> {
         match self.arrivals {
             Arrivals::Fixed(p) => p.rate(),
+            Arrivals::Poisson(r) => Some(r.get()),
+        }
+    }
+
+    /// The same test at another rate, with the same kind of arrivals.
+    pub fn at_rate(&self, rate: Rate) -> LoadTest {
+        let arrivals = match self.arrivals {
+            Arrivals::Fixed(_) => Arrivals::Fixed(rate.period()),
+            Arrivals::Poisson(_) => Arrivals::Poisson(rate),
+        };
+        LoadTest {
+            arrivals,
+            ..self.clone()
+        }
+    }
+
+    /// Whether anything in this test on this scenario is drawn at random.
+    pub fn is_random(&self, scenario: &Scenario) -> bool {
+        matches!(self.arrivals, Arrivals::Poisson(_))
+            || scenario.stations.iter().any(|s| !s.distribution.is_fixed())
+    }
+
+    /// How many runs the test takes: one when nothing is random (they would all agree).
+    pub fn runs(&self, scenario: &Scenario) -> u32 {
+        if self.is_random(scenario) {
+            self.replications
+        } else {
+            1
+        }
+    }
+
+    /// Each client's due time in steps. Fixed: `(i − 1) × period` rounded to the nearest
+    /// step, so that off-grid periods (rate 3/s) do not drift. Poisson: from the stream of
+    /// this configuration and replication.
+    pub fn due_times(&self, resolution: Resolution, config: &Config, replication: u32) -> Vec<u64> {
+        match self.arrivals {
+            Arrivals::Fixed(period) => (0..self.clients as u64)
+                .map(|i| resolution.nearest_steps(i as f64 * period.get()))
+                .collect(),
+            Arrivals::Poisson(rate) => {
+                let mut rng = random::stream(self.seed, config, replication, 0);
+                random::poisson_due(&mut rng, self.clients, rate.get(), resolution)
+            }
         }
     }
 }
@@ -43,8 +104,11 @@ impl LoadTest {
 /// Refuses a load test the engine could not run (a gap between clients longer than tokio's
 /// timer can wait), before any work starts.
 pub fn check(scenario: &Scenario, load: &LoadTest) -> Result<(), EngineError> {
-    let Arrivals::Fixed(period) = load.arrivals;
-    let steps = period.get() / scenario.resolution.seconds();
+    let steps = match load.arrivals {
+        Arrivals::Fixed(period) => period.get() / scenario.resolution.seconds(),
+        // Poisson gaps are unbounded but a gap of 40 means has odds below e^-40.
+        Arrivals::Poisson(rate) => 40.0 / rate.get() / scenario.resolution.seconds(),
+    };
     if load.clients > 1 && steps > MAX_TIMER_STEPS as f64 {
         return Err(EngineError::GapTooLong {
             client: 2,
@@ -54,14 +118,91 @@ pub fn check(scenario: &Scenario, load: &LoadTest) -> Result<(), EngineError> {
     Ok(())
 }
 
-/// Runs the load test of one configuration.
+/// Runs one replication of the load test of one configuration.
 pub fn run(
     scenario: &Scenario,
     config: &Config,
     load: &LoadTest,
+    replication: u32,
     clock: Clock,
     trace: bool,
 ) -> Result<Outcome, EngineError> {
-    let due = load.due_times(scenario.resolution);
-    engine::simulate(&config.engine_stations(scenario), &due, clock, trace)
+    let due = load.due_times(scenario.resolution, config, replication);
+    let draws = random::draws(scenario, load.clients, load.seed, config, replication);
+    engine::simulate_drawn(
+        &config.engine_stations(scenario),
+        &due,
+        draws.as_deref(),
+        clock,
+        trace,
+    )
+}
+
+/// What a configuration's load test says, over every replication.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Assessment {
+    pub summary: Summary,
+    /// Per station, how many late clients (after warmup, over all replications) it was the
+    /// last to serve.
+    pub late_by_station: Vec<usize>,
+}
+
+impl Assessment {
+    /// The station that most often made a client late (first in scenario order on ties).
+    pub fn late_bottleneck(&self) -> Option<usize> {
+        let most = self.late_by_station.iter().copied().max().unwrap_or(0);
+        (most > 0).then(|| {
+            self.late_by_station
+                .iter()
+                .position(|&n| n == most)
+                .unwrap_or(0)
+        })
+    }
+}
+
+/// Load-tests a configuration in virtual time, its replications in parallel.
+pub fn assess(
+    scenario: &Scenario,
+    config: &Config,
+    load: &LoadTest,
+    share: Share,
+) -> Result<Assessment, EngineError> {
+    let one = |replication: u32| -> Result<(Summary, Vec<usize>), EngineError> {
+        let outcome = run(scenario, config, load, replication, Clock::Virtual, false)?;
+        let summary = Summary::of(
+            &outcome,
+            scenario.resolution,
+            load.timeout,
+            share,
+            load.warmup,
+        );
+        let limit = Resolution::timeout_nanos(load.timeout);
+        let mut late = vec![0usize; scenario.stations.len()];
+        for c in load.warmup as usize..outcome.clients() {
+            if !stats::satisfied(outcome.latency(c), scenario.resolution, limit) {
+                late[outcome.bottleneck(c)] += 1;
+            }
+        }
+        Ok((summary, late))
+    };
+    let runs = load.runs(scenario);
+    let results: Vec<(Summary, Vec<usize>)> = if runs == 1 {
+        vec![one(0)?]
+    } else {
+        (0..runs)
+            .into_par_iter()
+            .map(one)
+            .collect::<Result<_, _>>()?
+    };
+    let mut late_by_station = vec![0usize; scenario.stations.len()];
+    for (_, late) in &results {
+        for (total, n) in late_by_station.iter_mut().zip(late) {
+            *total += n;
+        }
+    }
+    let summaries: Vec<Summary> = results.into_iter().map(|(s, _)| s).collect();
+    Ok(Assessment {
+        summary: Summary::combine(&summaries, scenario.resolution, share),
+        late_by_station,
+    })
 }

@@ -79,6 +79,28 @@ pub struct Station {
     pub ram_gib_fixed: f64,
     /// The values a search tries; just the baseline when the file gives no range.
     pub range: Values,
+    /// How service times vary around `service`, their mean.
+    pub distribution: ServiceDistribution,
+}
+
+/// The distribution of a station's service times, all with mean `service`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum ServiceDistribution {
+    /// Always exactly `service` (the seed's).
+    Fixed,
+    /// Memoryless: coefficient of variation 1.
+    Exponential,
+    /// Uniform around the mean with this coefficient of variation (at most 1/√3, so that no
+    /// time is negative).
+    Uniform { cv: f64 },
+    /// Log-normal with this coefficient of variation.
+    Lognormal { cv: f64 },
+}
+
+impl ServiceDistribution {
+    pub fn is_fixed(&self) -> bool {
+        matches!(self, ServiceDistribution::Fixed)
+    }
 }
 
 impl Station {
@@ -235,6 +257,18 @@ struct RawStation {
     #[serde(default)]
     ram_gib_fixed: NonNegative,
     range: Option<Spanned<String>>,
+    #[serde(default)]
+    distribution: Option<Spanned<RawDistribution>>,
+    cv: Option<Spanned<f64>>,
+}
+
+#[derive(Deserialize, Clone, Copy, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+enum RawDistribution {
+    Fixed,
+    Exponential,
+    Uniform,
+    Lognormal,
 }
 
 /// A finite number ≥ 0 (a price, a cost per unit).
@@ -367,6 +401,7 @@ impl Scenario {
                 Some(r) => Values::parse(r.get_ref())
                     .map_err(|m| at(Some(r.span()), format!("station `{name}`: range: {m}")))?,
             };
+            let distribution = distribution_of(s, &name).map_err(|(span, m)| at(span, m))?;
             let unit = s.unit.clone().unwrap_or_else(|| match kind {
                 StationKind::Pool => "unit".into(),
                 StationKind::Batch => "portion".into(),
@@ -386,6 +421,7 @@ impl Scenario {
                 cpu_fixed: s.cpu_fixed.0,
                 ram_gib_fixed: s.ram_gib_fixed.0,
                 range,
+                distribution,
             });
         }
         if !valid_name(&raw.name) {
@@ -429,6 +465,66 @@ impl Scenario {
             .iter()
             .enumerate()
             .find(|(_, s)| s.name == name)
+    }
+}
+
+/// The station's service distribution, checked: `cv` where one is needed, in range.
+fn distribution_of(
+    s: &RawStation,
+    name: &str,
+) -> Result<ServiceDistribution, (Option<std::ops::Range<usize>>, String)> {
+    let kind = s.distribution.as_ref().map(|d| *d.get_ref());
+    let span = s.distribution.as_ref().map(|d| d.span());
+    let cv = match &s.cv {
+        None => None,
+        Some(cv) => {
+            let v = *cv.get_ref();
+            if !(v.is_finite() && v >= 0.0) {
+                return Err((
+                    Some(cv.span()),
+                    format!("station `{name}`: cv must be a finite number ≥ 0, got {v}"),
+                ));
+            }
+            Some((v, cv.span()))
+        }
+    };
+    let need_cv = |what: &str| {
+        cv.clone().map(|(v, _)| v).ok_or_else(|| {
+            (
+                span.clone(),
+                format!("station `{name}`: a {what} distribution needs `cv`, its coefficient of variation"),
+            )
+        })
+    };
+    let no_cv = |what: &str| match &cv {
+        Some((_, sp)) => Err((
+            Some(sp.clone()),
+            format!("station `{name}`: a {what} distribution takes no `cv`"),
+        )),
+        None => Ok(()),
+    };
+    match kind {
+        None | Some(RawDistribution::Fixed) => {
+            no_cv("fixed")?;
+            Ok(ServiceDistribution::Fixed)
+        }
+        Some(RawDistribution::Exponential) => {
+            no_cv("exponential (cv 1)")?;
+            Ok(ServiceDistribution::Exponential)
+        }
+        Some(RawDistribution::Uniform) => {
+            let cv = need_cv("uniform")?;
+            if cv > 1.0 / 3f64.sqrt() {
+                return Err((
+                    s.cv.as_ref().map(|c| c.span()),
+                    format!("station `{name}`: a uniform distribution's cv is at most 0.577 (1/√3), got {cv}"),
+                ));
+            }
+            Ok(ServiceDistribution::Uniform { cv })
+        }
+        Some(RawDistribution::Lognormal) => Ok(ServiceDistribution::Lognormal {
+            cv: need_cv("lognormal")?,
+        }),
     }
 }
 

@@ -14,7 +14,7 @@ use rayon::prelude::*;
 
 use crate::config::Config;
 use crate::cost::Cost;
-use crate::engine::{Clock, EngineError};
+use crate::engine::EngineError;
 use crate::levers::Values;
 use crate::load::{self, LoadTest};
 use crate::scenario::{Prices, Scenario};
@@ -154,19 +154,13 @@ pub struct Evaluated {
     pub summary: Summary,
 }
 
-/// Load-tests one configuration.
+/// Load-tests one configuration (all its replications).
 pub fn evaluate_one(
     scenario: &Scenario,
     target: &Target,
     config: &Config,
 ) -> Result<Summary, EngineError> {
-    let outcome = load::run(scenario, config, &target.load, Clock::Virtual, false)?;
-    Ok(Summary::of(
-        &outcome,
-        scenario.resolution,
-        target.load.timeout,
-        target.share,
-    ))
+    Ok(load::assess(scenario, config, &target.load, target.share)?.summary)
 }
 
 /// Load-tests candidates in parallel; results come back in the candidates' order.

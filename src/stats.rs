@@ -39,9 +39,10 @@ impl Share {
     }
 }
 
-/// The summary of one load test.
+/// The summary of one load test (or of several replications: see `spread`).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Summary {
+    /// Clients counted (after the warmup).
     pub clients: usize,
     pub satisfied: usize,
     /// Satisfied share in percent.
@@ -49,19 +50,133 @@ pub struct Summary {
     pub p50_steps: u64,
     pub p95_steps: u64,
     pub max_steps: u64,
+    /// Mean latency, in steps.
+    pub mean_steps: f64,
     pub meets_target: bool,
+    /// Over several replications: means with 95 % confidence intervals. The fields above
+    /// then hold the means (rounded to whole clients and steps), and `meets_target` holds
+    /// when the satisfaction interval's lower bound reaches the required share.
+    pub spread: Option<Spread>,
+}
+
+/// A mean with its 95 % confidence interval.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Interval {
+    pub mean: f64,
+    pub low: f64,
+    pub high: f64,
+}
+
+impl Interval {
+    /// Student's t interval of the mean of `values` (a point for a single value).
+    pub fn of(values: &[f64]) -> Interval {
+        let n = values.len() as f64;
+        let mean = values.iter().sum::<f64>() / n;
+        if values.len() < 2 {
+            return Interval {
+                mean,
+                low: mean,
+                high: mean,
+            };
+        }
+        let var = values.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / (n - 1.0);
+        let half = t975(values.len() - 1) * (var / n).sqrt();
+        Interval {
+            mean,
+            low: mean - half,
+            high: mean + half,
+        }
+    }
+
+    pub fn half_width(&self) -> f64 {
+        (self.high - self.low) / 2.0
+    }
+}
+
+/// Replication statistics: satisfaction in percent, latencies in seconds.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Spread {
+    pub replications: usize,
+    pub satisfaction: Interval,
+    pub mean_s: Interval,
+    pub p50_s: Interval,
+    pub p95_s: Interval,
+    pub max_s: Interval,
+}
+
+/// The 97.5 % quantile of Student's t with `df` degrees of freedom.
+pub fn t975(df: usize) -> f64 {
+    const TABLE: [f64; 30] = [
+        12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228, 2.201, 2.179, 2.160,
+        2.145, 2.131, 2.120, 2.110, 2.101, 2.093, 2.086, 2.080, 2.074, 2.069, 2.064, 2.060, 2.056,
+        2.052, 2.048, 2.045, 2.042,
+    ];
+    match df {
+        0 => f64::INFINITY,
+        1..=30 => TABLE[df - 1],
+        _ => {
+            // Cornish–Fisher expansion around the normal quantile: within 1e-4 beyond 30.
+            let z: f64 = 1.959_964;
+            let d = df as f64;
+            z + (z.powi(3) + z) / (4.0 * d)
+                + (5.0 * z.powi(5) + 16.0 * z.powi(3) + 3.0 * z) / (96.0 * d * d)
+        }
+    }
 }
 
 impl Summary {
-    /// Summarises an outcome against a timeout and a required share.
+    /// Summarises an outcome against a timeout and a required share, leaving out the first
+    /// `warmup` clients (fewer than the outcome's clients).
     pub fn of(
         outcome: &Outcome,
         resolution: Resolution,
         timeout: Seconds,
         share: Share,
+        warmup: u32,
     ) -> Summary {
-        let mut latencies: Vec<u64> = (0..outcome.clients()).map(|c| outcome.latency(c)).collect();
+        let mut latencies: Vec<u64> = (warmup as usize..outcome.clients())
+            .map(|c| outcome.latency(c))
+            .collect();
         Summary::of_latencies(&mut latencies, resolution, timeout, share)
+    }
+
+    /// Combines replications: one replication is returned as it is.
+    pub fn combine(runs: &[Summary], resolution: Resolution, share: Share) -> Summary {
+        if runs.len() == 1 {
+            return runs[0].clone();
+        }
+        let secs = |f: fn(&Summary) -> f64| -> Interval {
+            Interval::of(
+                &runs
+                    .iter()
+                    .map(|s| f(s) * resolution.seconds())
+                    .collect::<Vec<_>>(),
+            )
+        };
+        let satisfaction = Interval::of(&runs.iter().map(|s| s.satisfaction).collect::<Vec<_>>());
+        let spread = Spread {
+            replications: runs.len(),
+            satisfaction,
+            mean_s: secs(|s| s.mean_steps),
+            p50_s: secs(|s| s.p50_steps as f64),
+            p95_s: secs(|s| s.p95_steps as f64),
+            max_s: secs(|s| s.max_steps as f64),
+        };
+        let n = runs.len() as f64;
+        let mean_of = |f: fn(&Summary) -> f64| runs.iter().map(f).sum::<f64>() / n;
+        let clients = runs[0].clients;
+        Summary {
+            clients,
+            satisfied: mean_of(|s| s.satisfied as f64).round() as usize,
+            satisfaction: satisfaction.mean,
+            p50_steps: mean_of(|s| s.p50_steps as f64).round() as u64,
+            p95_steps: mean_of(|s| s.p95_steps as f64).round() as u64,
+            max_steps: mean_of(|s| s.max_steps as f64).round() as u64,
+            mean_steps: mean_of(|s| s.mean_steps),
+            // The lower bound must reach the share; a hair of slack for 100 % exactly.
+            meets_target: satisfaction.low >= share.percent() - 1e-9,
+            spread: Some(spread),
+        }
     }
 
     /// Summarises latencies (in steps; reordered in place).
@@ -90,7 +205,9 @@ impl Summary {
             p50_steps: pct(50.0),
             p95_steps: pct(95.0),
             max_steps: latencies[n - 1],
+            mean_steps: latencies.iter().map(|&l| l as f64).sum::<f64>() / n as f64,
             meets_target: satisfied >= share.required(n),
+            spread: None,
         }
     }
 }
@@ -132,6 +249,16 @@ mod tests {
         );
         assert_eq!(s.satisfied, 3);
         assert!((headroom(&s, ms, t) + 7.0).abs() < 1e-12);
+    }
+
+    #[test]
+    fn intervals_use_students_t() {
+        let i = Interval::of(&[1.0, 2.0, 3.0]);
+        assert_eq!(i.mean, 2.0);
+        // sd 1, n 3: half-width t(2) / √3.
+        assert!((i.half_width() - 4.303 / 3f64.sqrt()).abs() < 1e-9);
+        assert!((t975(1000) - 1.962).abs() < 1e-3);
+        assert!((t975(31) - 2.0395).abs() < 1e-3);
     }
 
     #[test]

@@ -43,7 +43,7 @@ fn long_form_csv_has_a_row_per_strategy_and_rate() {
     assert_eq!(header[15], "meets_target");
     assert_eq!(
         header[16..].join(","),
-        "capacity_soda,capacity_burger,capacity_fries,bottleneck"
+        "replications,satisfaction_low,satisfaction_high,mean_s,capacity_soda,capacity_burger,capacity_fries,bottleneck"
     );
     assert_eq!(rows.len(), 6 * 2);
     // The baseline at 2/s is the seed's 5/10.

@@ -87,13 +87,13 @@ fn sweep_csv_header_and_rows_agree_with_run() {
     let (header, rows) = parse_csv(&out);
     assert_eq!(
         header.join(","),
-        "soda.units,burger.units,fries.batch,cpu_cores,ram_gib,cost,clients,rate,timeout,satisfied,satisfaction,p50_s,p95_s,max_s,meets_target,capacity_soda,capacity_burger,capacity_fries,bottleneck"
+        "soda.units,burger.units,fries.batch,cpu_cores,ram_gib,cost,clients,rate,timeout,satisfied,satisfaction,p50_s,p95_s,max_s,meets_target,replications,satisfaction_low,satisfaction_high,mean_s,capacity_soda,capacity_burger,capacity_fries,bottleneck"
     );
     let base = rows
         .iter()
         .find(|r| r[0] == "1" && r[1] == "3" && r[2] == "5")
         .unwrap();
-    assert_eq!(base[15..].join(","), "1.0,1.0,1.25,soda");
+    assert_eq!(base[15..].join(","), "1,50.0,50.0,5.05,1.0,1.0,1.25,soda");
     assert_eq!(rows.len(), 48);
     // Sorted by cost, then lever values.
     let costs: Vec<f64> = rows.iter().map(|r| r[5].parse().unwrap()).collect();

@@ -35,11 +35,11 @@ proptest! {
         let space = Space::new(&scenario, &[(0, soda), (1, cooks), (2, batch)]);
         let prices = Prices { cpu, ram, currency: "$".into() };
         let target = Target {
-            load: LoadTest {
+            load: LoadTest::new(
                 clients,
-                arrivals: Arrivals::Fixed(Period::new(period_ms as f64 / 1000.0).unwrap()),
-                timeout: Seconds::new(timeout_ms as f64 / 1000.0).unwrap(),
-            },
+                Arrivals::Fixed(Period::new(period_ms as f64 / 1000.0).unwrap()),
+                Seconds::new(timeout_ms as f64 / 1000.0).unwrap(),
+            ),
             share: Share::new(share).unwrap(),
         };
         let ranking = search::rank(&space, &scenario, &prices);

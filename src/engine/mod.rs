@@ -16,7 +16,7 @@
 mod run;
 mod trace;
 
-pub use run::simulate;
+pub use run::{simulate, simulate_drawn};
 pub use trace::{Event, EventKind};
 
 /// One station of the fan-out, as the engine runs it.
@@ -111,6 +111,10 @@ pub enum EngineError {
     BadSpeed(f64),
     #[error("at speed {speed}, one step of {step} s lasts less than a nanosecond of real time")]
     TooFast { speed: f64, step: f64 },
+    #[error("{got} drawn service times for {expected} (client, station) pairs")]
+    DrawCount { expected: usize, got: usize },
+    #[error("a drawn service time of {0} steps is longer than tokio's timer can wait")]
+    ServiceTooLong(u64),
     #[error("could not start the tokio runtime: {0}")]
     Runtime(String),
 }

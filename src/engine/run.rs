@@ -29,6 +29,31 @@ pub fn simulate(
     clock: Clock,
     trace: bool,
 ) -> Result<Outcome, EngineError> {
+    simulate_drawn(stations, due, None, clock, trace)
+}
+
+/// [`simulate`] with service times drawn in advance: `draws[client * stations + station]` is
+/// the steps that station takes for that client (for a batch station, the batch that client
+/// starts, if it starts one). Drawn before the run, they do not depend on the order in which
+/// tasks happen to run.
+pub fn simulate_drawn(
+    stations: &[Station],
+    due: &[u64],
+    draws: Option<&[u64]>,
+    clock: Clock,
+    trace: bool,
+) -> Result<Outcome, EngineError> {
+    if let Some(d) = draws {
+        if d.len() != due.len() * stations.len() {
+            return Err(EngineError::DrawCount {
+                expected: due.len() * stations.len(),
+                got: d.len(),
+            });
+        }
+        if let Some(&long) = d.iter().find(|&&x| x > MAX_TIMER_STEPS) {
+            return Err(EngineError::ServiceTooLong(long));
+        }
+    }
     if stations.is_empty() {
         return Err(EngineError::NoStations);
     }
@@ -67,11 +92,13 @@ pub fn simulate(
                 .iter()
                 .map(|s| s.service)
                 .chain(due.iter().copied())
+                .chain(draws.unwrap_or(&[]).iter().copied())
                 .fold(0, gcd)
                 .max(1);
             Ok(rt.block_on(drive(
                 stations,
                 due,
+                draws,
                 Duration::from_millis(1),
                 trace,
                 Some(quantum),
@@ -95,7 +122,7 @@ pub fn simulate(
                 .enable_time()
                 .build()
                 .map_err(|e| EngineError::Runtime(e.to_string()))?;
-            Ok(rt.block_on(drive(stations, due, tick, trace, None)))
+            Ok(rt.block_on(drive(stations, due, draws, tick, trace, None)))
         }
     }
 }
@@ -125,6 +152,8 @@ struct Shared {
     /// `s + steps`. `None` with the real clock.
     quantum: Option<u64>,
     stations: Vec<Live>,
+    /// Drawn service steps per (client, station), when service times vary.
+    draws: Option<Box<[u64]>>,
     start: Box<[AtomicU64]>,
     done: Box<[AtomicU64]>,
     remaining: AtomicUsize,
@@ -163,6 +192,18 @@ impl Shared {
         }
     }
 
+    /// The service this client gets here: drawn, or the station's fixed one.
+    fn service(&self, slot: usize, fixed: (Duration, u64)) -> (Duration, u64) {
+        match &self.draws {
+            None => fixed,
+            Some(d) => {
+                let steps = d[slot];
+                let ticks = steps / self.quantum.unwrap_or(1);
+                (steps_to_duration(ticks, self.tick_nanos), steps)
+            }
+        }
+    }
+
     /// One client at one station: wait FIFO, get served, record when.
     async fn visit(&self, client: usize, station: usize) {
         let slot = client * self.stations.len() + station;
@@ -175,11 +216,12 @@ impl Shared {
                 steps,
             } => {
                 let _unit = units.acquire().await.expect("never closed");
+                let (service, steps) = self.service(slot, (*service, *steps));
                 let now = Instant::now();
                 let started = self.steps_at(now);
                 self.start[slot].store(started, Ordering::Relaxed);
                 self.log(started, client, Some(station), EventKind::ServiceStarted);
-                sleep_until(now + *service).await;
+                sleep_until(now + service).await;
                 started + steps
             }
             Live::Batch {
@@ -196,7 +238,8 @@ impl Shared {
                 if *ready == 0 {
                     // The seed cooks while holding the lock: later clients queue behind it.
                     self.log(started, client, Some(station), EventKind::BatchStarted);
-                    sleep_until(now + *service).await;
+                    let (service, steps) = self.service(slot, (*service, *steps));
+                    sleep_until(now + service).await;
                     *ready = *portions;
                     derived = started + steps;
                     if self.trace.is_some() {
@@ -258,6 +301,7 @@ fn steps_to_duration(steps: u64, tick_nanos: u128) -> Duration {
 async fn drive(
     stations: &[Station],
     due: &[u64],
+    draws: Option<&[u64]>,
     tick: Duration,
     trace: bool,
     quantum: Option<u64>,
@@ -290,6 +334,7 @@ async fn drive(
         tick_nanos,
         quantum,
         stations: live,
+        draws: draws.map(Box::from),
         start: zeros(n * width),
         done: zeros(n * width),
         remaining: AtomicUsize::new(n),

@@ -90,8 +90,8 @@ impl CompareContext<'_> {
         let mut out = format!(
             "{}: satisfaction at each rate ({} clients, timeout {} s)\na strategy sustains a rate when {} served in time at it and at every lower listed rate\n\n",
             self.scenario.name,
-            self.shape.clients,
-            trim_float(self.shape.timeout.get()),
+            self.shape.load.clients,
+            trim_float(self.shape.load.timeout.get()),
             if share >= 100.0 {
                 "every client is".to_string()
             } else {
@@ -133,8 +133,8 @@ impl CompareContext<'_> {
             title: format!(
                 "{}: satisfaction by arrival rate ({} clients, timeout {} s)",
                 self.scenario.name,
-                self.shape.clients,
-                trim_float(self.shape.timeout.get())
+                self.shape.load.clients,
+                trim_float(self.shape.load.timeout.get())
             ),
             series,
             target_rate,
@@ -194,7 +194,7 @@ impl CompareContext<'_> {
                     self.scenario,
                     &con.config,
                     None,
-                    self.shape.timeout,
+                    self.shape.load.timeout,
                 ),
                 breaks_first: c
                     .breaks_first(s)
@@ -217,8 +217,8 @@ impl CompareContext<'_> {
             .collect();
         let doc = JsonCompare {
             scenario: &self.scenario.name,
-            clients: self.shape.clients,
-            timeout_s: self.shape.timeout.get(),
+            clients: self.shape.load.clients,
+            timeout_s: self.shape.load.timeout.get(),
             min_satisfaction: self.shape.share.percent(),
             currency: &self.prices.currency,
             strategies,

@@ -39,6 +39,10 @@ pub(super) struct Row {
     p95_s: f64,
     max_s: f64,
     meets_target: bool,
+    replications: usize,
+    satisfaction_low: f64,
+    satisfaction_high: f64,
+    mean_s: f64,
     capacity: Vec<f64>,
     bottleneck: String,
 }
@@ -57,6 +61,10 @@ pub const CSV_COLUMNS: &[&str] = &[
     "p95_s",
     "max_s",
     "meets_target",
+    "replications",
+    "satisfaction_low",
+    "satisfaction_high",
+    "mean_s",
 ];
 
 /// The whole header: levers, the fixed columns, each station's capacity, the bottleneck.
@@ -99,6 +107,18 @@ impl Row {
             p95_s: res.to_seconds(s.p95_steps),
             max_s: res.to_seconds(s.max_steps),
             meets_target: s.meets_target,
+            replications: s.spread.as_ref().map_or(1, |sp| sp.replications),
+            satisfaction_low: cost::tidy(
+                s.spread
+                    .as_ref()
+                    .map_or(s.satisfaction, |sp| sp.satisfaction.low),
+            ),
+            satisfaction_high: cost::tidy(
+                s.spread
+                    .as_ref()
+                    .map_or(s.satisfaction, |sp| sp.satisfaction.high),
+            ),
+            mean_s: cost::tidy(s.mean_steps * res.seconds()),
         }
     }
 }
@@ -203,6 +223,12 @@ impl SearchContext<'_> {
     /// The satisfied / percentiles line of one result.
     fn result_line(&self, e: &Evaluated) -> String {
         let s = &e.summary;
+        if s.spread.is_some() {
+            return super::run::spread_line(s, self.target.load.warmup)
+                .unwrap_or_default()
+                .trim_end()
+                .to_string();
+        }
         let res = self.scenario.resolution;
         format!(
             "satisfied {}/{} ({}%)   p50 {} s   p95 {} s   max {} s   headroom {} s",
@@ -425,6 +451,7 @@ impl SearchContext<'_> {
                 self.target.load.timeout,
             ),
             meets_target: e.summary.meets_target,
+            spread: e.summary.spread.clone(),
             capacity: super::capacity::json(
                 self.scenario,
                 &e.candidate.config,
@@ -522,6 +549,8 @@ struct JsonResult {
     max_s: f64,
     headroom_s: f64,
     meets_target: bool,
+    /// Means with 95 % intervals, when the test is random.
+    spread: Option<stats::Spread>,
     capacity: super::capacity::JsonCapacity,
 }
 
