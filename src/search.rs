@@ -84,6 +84,17 @@ impl Space {
         Ok(size as u64)
     }
 
+    /// The configuration at `index` of the odometer order (the last lever turning fastest).
+    pub fn config_at(&self, mut index: u128) -> Config {
+        let mut values = vec![0u32; self.levers.len()];
+        for (slot, lever) in values.iter_mut().zip(&self.levers).rev() {
+            let len = lever.len() as u128;
+            *slot = lever.as_slice()[(index % len) as usize];
+            index /= len;
+        }
+        Config::new(values)
+    }
+
     /// Every configuration, in odometer order.
     pub fn configs(&self) -> impl Iterator<Item = Config> + '_ {
         let total = self.size();
@@ -126,8 +137,10 @@ pub struct Candidate {
 /// then by lever values in scenario order.
 pub fn rank(space: &Space, scenario: &Scenario, prices: &Prices) -> Vec<Candidate> {
     let baseline = Config::baseline(scenario);
-    let mut all: Vec<Candidate> = space
-        .configs()
+    let size = u64::try_from(space.size()).expect("checked against --max-configs");
+    let mut all: Vec<Candidate> = (0..size)
+        .into_par_iter()
+        .map(|i| space.config_at(i as u128))
         .map(|config| Candidate {
             cost: Cost::of(scenario, &config, prices),
             changed: config.changed_levers(&baseline),
@@ -250,6 +263,9 @@ mod tests {
         assert_eq!(all[0].values(), &[1, 3, 5]);
         assert_eq!(all[1].values(), &[1, 3, 7]);
         assert_eq!(all[47].values(), &[4, 8, 7]);
+        for (i, c) in all.iter().enumerate() {
+            assert_eq!(&space.config_at(i as u128), c);
+        }
     }
 
     #[test]
