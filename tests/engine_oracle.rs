@@ -45,6 +45,12 @@ impl Expected {
 
 /// The independent model: one pass per station over the clients in index order.
 fn oracle(stations: &[Station], due: &[u64]) -> Expected {
+    oracle_drawn(stations, due, None)
+}
+
+/// The oracle with a service time per (client, station) (for a batch station: the batch the
+/// client starts, if it starts one).
+fn oracle_drawn(stations: &[Station], due: &[u64], draws: Option<&[u64]>) -> Expected {
     assert!(
         due.windows(2).all(|w| w[0] <= w[1]),
         "due times must not decrease"
@@ -66,7 +72,7 @@ fn oracle(stations: &[Station], due: &[u64]) -> Expected {
                         .min_by_key(|&(_, &f)| f)
                         .expect("at least one unit");
                     let begin = d.max(at);
-                    let end = begin + station.service;
+                    let end = begin + draws.map_or(station.service, |x| x[i * w + s]);
                     free[unit] = end;
                     start[i * w + s] = begin;
                     done[i * w + s] = end;
@@ -80,7 +86,7 @@ fn oracle(stations: &[Station], due: &[u64]) -> Expected {
                     let t = d.max(lock_free);
                     let end = if ready == 0 {
                         ready = portions;
-                        t + station.service
+                        t + draws.map_or(station.service, |x| x[i * w + s])
                     } else {
                         t
                     };
@@ -487,4 +493,34 @@ fn a_big_burst_matches_the_oracle() {
     due.extend(vec![20_000; 5000]);
     let o = engine(&stations, &due, false);
     compare(&stations, &due, &o).unwrap();
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(cases(2_000)))]
+
+    /// Random service times (drawn before the run, some of zero steps) keep the engine and
+    /// the oracle in agreement.
+    #[test]
+    fn engine_matches_oracle_with_drawn_service_times(
+        stations in stations(),
+        due in due_times(),
+        seed in any::<u64>(),
+    ) {
+        let n = due.len() * stations.len();
+        // A small LCG is enough to spread draws over 0..=6000 steps.
+        let mut x = seed | 1;
+        let draws: Vec<u64> = (0..n)
+            .map(|_| {
+                x = x.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+                (x >> 33) % 6001
+            })
+            .collect();
+        let got = planner::engine::simulate_drawn(&stations, &due, Some(&draws), Clock::Virtual, false)
+            .unwrap();
+        let want = oracle_drawn(&stations, &due, Some(&draws));
+        for c in 0..due.len() {
+            prop_assert_eq!(got.start_of(c), &want.start[c * stations.len()..(c + 1) * stations.len()]);
+            prop_assert_eq!(got.done_of(c), &want.done[c * stations.len()..(c + 1) * stations.len()]);
+        }
+    }
 }

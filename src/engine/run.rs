@@ -131,14 +131,18 @@ pub fn simulate_drawn(
 enum Live {
     Pool {
         units: Semaphore,
-        service: Duration,
+        /// Service time in steps.
         steps: u64,
+        /// When the last unit was released (steps).
+        released: AtomicU64,
     },
     Batch {
         ready: Mutex<u32>,
         portions: u32,
-        service: Duration,
+        /// Batch time in steps.
         steps: u64,
+        /// When the lock was last released (steps).
+        released: AtomicU64,
     },
 }
 
@@ -192,83 +196,106 @@ impl Shared {
         }
     }
 
-    /// The service this client gets here: drawn, or the station's fixed one.
-    fn service(&self, slot: usize, fixed: (Duration, u64)) -> (Duration, u64) {
+    /// The service steps this client gets here: drawn, or the station's fixed ones.
+    fn service(&self, slot: usize, fixed: u64) -> u64 {
         match &self.draws {
             None => fixed,
-            Some(d) => {
-                let steps = d[slot];
-                let ticks = steps / self.quantum.unwrap_or(1);
-                (steps_to_duration(ticks, self.tick_nanos), steps)
-            }
+            Some(d) => d[slot],
+        }
+    }
+
+    /// The instant of a model time, for the timers.
+    fn instant(&self, steps: u64) -> Instant {
+        match self.quantum {
+            Some(q) => self.origin + Duration::from_millis(steps / q),
+            None => self.origin + steps_to_duration(steps, self.tick_nanos),
+        }
+    }
+
+    /// When a client that got a unit or the lock started: under the paused clock without
+    /// reading it. A client served at once started when it arrived (it is first polled at its
+    /// due instant); one that waited got what a finishing client released, at that client's
+    /// (derived) done time, before the clock could move on.
+    fn started(&self, waited: bool, due: u64, released: &AtomicU64) -> u64 {
+        match (self.quantum, waited) {
+            (Some(_), false) => due,
+            (Some(_), true) => released.load(Ordering::Relaxed),
+            (None, _) => self.now(),
         }
     }
 
     /// One client at one station: wait FIFO, get served, record when.
-    async fn visit(&self, client: usize, station: usize) {
+    async fn visit(&self, client: usize, due: u64, station: usize) {
         let slot = client * self.stations.len() + station;
         // With the paused clock the end of service is known when it starts; the real clock
         // reads it after the fact.
-        let derived = match &self.stations[station] {
+        let finished = match &self.stations[station] {
             Live::Pool {
                 units,
-                service,
                 steps,
+                released,
             } => {
-                let _unit = units.acquire().await.expect("never closed");
-                let (service, steps) = self.service(slot, (*service, *steps));
-                let now = Instant::now();
-                let started = self.steps_at(now);
+                // `try_acquire` only succeeds when nobody waits: tokio hands released
+                // permits to waiters first, so this keeps the queue FIFO.
+                let (unit, waited) = match units.try_acquire() {
+                    Ok(unit) => (unit, false),
+                    Err(_) => (units.acquire().await.expect("never closed"), true),
+                };
+                let steps = self.service(slot, *steps);
+                let started = self.started(waited, due, released);
                 self.start[slot].store(started, Ordering::Relaxed);
                 self.log(started, client, Some(station), EventKind::ServiceStarted);
-                sleep_until(now + service).await;
-                started + steps
+                sleep_until(self.instant(started + steps)).await;
+                let finished = if self.quantum.is_some() {
+                    started + steps
+                } else {
+                    self.now()
+                };
+                released.store(finished, Ordering::Relaxed);
+                drop(unit);
+                finished
             }
             Live::Batch {
                 ready,
                 portions,
-                service,
                 steps,
+                released,
             } => {
-                let mut ready = ready.lock().await;
-                let now = Instant::now();
-                let started = self.steps_at(now);
+                let (mut ready, waited) = match ready.try_lock() {
+                    Ok(guard) => (guard, false),
+                    Err(_) => (ready.lock().await, true),
+                };
+                let started = self.started(waited, due, released);
                 self.start[slot].store(started, Ordering::Relaxed);
-                let mut derived = started;
+                let mut finished = started;
                 if *ready == 0 {
                     // The seed cooks while holding the lock: later clients queue behind it.
                     self.log(started, client, Some(station), EventKind::BatchStarted);
-                    let (service, steps) = self.service(slot, (*service, *steps));
-                    sleep_until(now + service).await;
+                    let steps = self.service(slot, *steps);
+                    sleep_until(self.instant(started + steps)).await;
                     *ready = *portions;
-                    derived = started + steps;
-                    if self.trace.is_some() {
-                        let at = if self.quantum.is_some() {
-                            derived
-                        } else {
-                            self.now()
-                        };
-                        self.log(at, client, Some(station), EventKind::BatchReady);
-                    }
+                    finished = if self.quantum.is_some() {
+                        started + steps
+                    } else {
+                        self.now()
+                    };
+                    self.log(finished, client, Some(station), EventKind::BatchReady);
                 }
                 *ready -= 1;
-                derived
+                released.store(finished, Ordering::Relaxed);
+                drop(ready);
+                finished
             }
-        };
-        let finished = if self.quantum.is_some() {
-            derived
-        } else {
-            self.now()
         };
         self.done[slot].store(finished, Ordering::Relaxed);
         self.log(finished, client, Some(station), EventKind::StationDone);
     }
 
-    async fn order(self: Arc<Self>, client: usize) {
+    async fn order(self: Arc<Self>, client: usize, due: u64) {
         if self.trace.is_some() {
             self.log(self.now(), client, None, EventKind::Ordered);
         }
-        join_all((0..self.stations.len()).map(|s| self.visit(client, s))).await;
+        join_all((0..self.stations.len()).map(|s| self.visit(client, due, s))).await;
         if self.trace.is_some() {
             self.log(self.now(), client, None, EventKind::Served);
         }
@@ -311,21 +338,18 @@ async fn drive(
     let width = stations.len();
     let live = stations
         .iter()
-        .map(|s| {
-            let service = steps_to_duration(s.service / quantum.unwrap_or(1), tick_nanos);
-            match s.kind {
-                Kind::Pool { units } => Live::Pool {
-                    units: Semaphore::new(units as usize),
-                    service,
-                    steps: s.service,
-                },
-                Kind::Batch { portions } => Live::Batch {
-                    ready: Mutex::new(0),
-                    portions,
-                    service,
-                    steps: s.service,
-                },
-            }
+        .map(|s| match s.kind {
+            Kind::Pool { units } => Live::Pool {
+                units: Semaphore::new(units as usize),
+                steps: s.service,
+                released: AtomicU64::new(0),
+            },
+            Kind::Batch { portions } => Live::Batch {
+                ready: Mutex::new(0),
+                portions,
+                steps: s.service,
+                released: AtomicU64::new(0),
+            },
         })
         .collect();
     let zeros = |len: usize| (0..len).map(|_| AtomicU64::new(0)).collect::<Box<[_]>>();
@@ -351,20 +375,17 @@ async fn drive(
         // fires, the clock is exactly at its deadline, and no `Instant::now()` is needed.
         let mut now = 0;
         for (client, &d) in due.iter().enumerate() {
-            if let Some(q) = quantum {
-                if d > now {
-                    timer.as_mut().reset(origin + Duration::from_millis(d / q));
-                    timer.as_mut().await;
-                    now = d;
-                }
-            } else {
-                let at = origin + steps_to_duration(d, tick_nanos);
-                if at > Instant::now() {
-                    timer.as_mut().reset(at);
-                    timer.as_mut().await;
-                }
+            let at = shared.instant(d);
+            let later = match quantum {
+                Some(_) => d > now,
+                None => at > Instant::now(),
+            };
+            if later {
+                timer.as_mut().reset(at);
+                timer.as_mut().await;
+                now = d;
             }
-            tokio::spawn(unconstrained(shared.clone().order(client)));
+            tokio::spawn(unconstrained(shared.clone().order(client, d)));
         }
         shared.finished.notified().await;
     })
