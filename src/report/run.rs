@@ -8,7 +8,7 @@ use crate::engine::{EventKind, Outcome};
 use crate::load::LoadTest;
 use crate::scenario::Scenario;
 use crate::stats::{self, Summary};
-use crate::units::Resolution;
+use crate::units::{Resolution, Seconds};
 
 /// Per-client rows beyond this many are left to `--csv`: a terminal is no place for them.
 pub const MAX_TABLE_ROWS: usize = 100;
@@ -106,16 +106,7 @@ impl RunReport<'_> {
                 n - MAX_TABLE_ROWS
             ));
         }
-        out.push_str(&format!(
-            "\nsatisfied {}/{} ({}%)   p50 {} s   p95 {} s   max {} s   headroom {} s\n",
-            s.satisfied,
-            s.clients,
-            trim_float(s.satisfaction),
-            res.format(s.p50_steps),
-            res.format(s.p95_steps),
-            res.format(s.max_steps),
-            format_signed(stats::headroom(s, res, self.load.timeout), res.decimals()),
-        ));
+        out.push_str(&format!("\n{}\n", summary_line(s, res, self.load.timeout)));
         if let Some(line) = self.combined.and_then(|c| spread_line(c, self.load.warmup)) {
             out.push_str(&line);
         }
@@ -174,18 +165,8 @@ impl RunReport<'_> {
                 latency_s: res.to_seconds(self.outcome.latency(c)),
                 satisfied: self.satisfied(c),
                 bottleneck: stations[self.outcome.bottleneck(c)],
-                start_s: self
-                    .outcome
-                    .start_of(c)
-                    .iter()
-                    .map(|&t| res.to_seconds(t))
-                    .collect(),
-                done_s: self
-                    .outcome
-                    .done_of(c)
-                    .iter()
-                    .map(|&t| res.to_seconds(t))
-                    .collect(),
+                start_s: seconds(res, self.outcome.start_of(c)),
+                done_s: seconds(res, self.outcome.done_of(c)),
             })
             .collect();
         let doc = JsonRun {
@@ -232,18 +213,8 @@ impl RunReport<'_> {
             .min(super::plot::TIMELINE_MAX_CLIENTS))
             .map(|c| super::plot::ClientTimeline {
                 due_s: res.to_seconds(self.outcome.due[c]),
-                start_s: self
-                    .outcome
-                    .start_of(c)
-                    .iter()
-                    .map(|&t| res.to_seconds(t))
-                    .collect(),
-                done_s: self
-                    .outcome
-                    .done_of(c)
-                    .iter()
-                    .map(|&t| res.to_seconds(t))
-                    .collect(),
+                start_s: seconds(res, self.outcome.start_of(c)),
+                done_s: seconds(res, self.outcome.done_of(c)),
                 late: !self.satisfied(c),
             })
             .collect();
@@ -326,6 +297,25 @@ pub fn spread_line(summary: &Summary, warmup: u32) -> Option<String> {
         pm(&s.p95_s, " s"),
         pm(&s.max_s, " s"),
     ))
+}
+
+/// "satisfied 5/10 (50%)   p50 4.500 s   p95 7.500 s   max 7.500 s   headroom -2.500 s".
+pub fn summary_line(s: &Summary, res: Resolution, timeout: Seconds) -> String {
+    format!(
+        "satisfied {}/{} ({}%)   p50 {} s   p95 {} s   max {} s   headroom {} s",
+        s.satisfied,
+        s.clients,
+        trim_float(s.satisfaction),
+        res.format(s.p50_steps),
+        res.format(s.p95_steps),
+        res.format(s.max_steps),
+        format_signed(stats::headroom(s, res, timeout), res.decimals()),
+    )
+}
+
+/// Model times in seconds.
+fn seconds(res: Resolution, steps: &[u64]) -> Vec<f64> {
+    steps.iter().map(|&t| res.to_seconds(t)).collect()
 }
 
 /// `+1.500` / `-2.500` with the given decimals.

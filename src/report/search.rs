@@ -3,7 +3,7 @@
 use rayon::prelude::*;
 use serde::Serialize;
 
-use super::run::{format_signed, trim_float};
+use super::run::trim_float;
 use super::table::{Align, Table};
 use crate::capacity::Capacity;
 use crate::config::Config;
@@ -245,20 +245,7 @@ impl SearchContext<'_> {
                 .trim_end()
                 .to_string();
         }
-        let res = self.scenario.resolution;
-        format!(
-            "satisfied {}/{} ({}%)   p50 {} s   p95 {} s   max {} s   headroom {} s",
-            s.satisfied,
-            s.clients,
-            trim_float(s.satisfaction),
-            res.format(s.p50_steps),
-            res.format(s.p95_steps),
-            res.format(s.max_steps),
-            format_signed(
-                stats::headroom(s, res, self.target.load.timeout),
-                res.decimals()
-            )
-        )
+        super::run::summary_line(s, self.scenario.resolution, self.target.load.timeout)
     }
 
     /// A table of results: price, delta, levers, change, satisfied, max latency.
