@@ -86,7 +86,7 @@ fn dispatch(cli: Cli) -> Result<u8> {
         None => Scenario::embedded(),
     };
     match cli.command {
-        Command::Run(args) => run(&scenario, args),
+        Command::Run(args) => run(&scenario, args, cli.quiet),
         Command::Optimize(args) => optimize(&scenario, args, cli.quiet),
         Command::Sweep(args) => sweep(&scenario, args, cli.quiet),
         Command::Compare(args) => compare(&scenario, args, cli.quiet),
@@ -432,7 +432,7 @@ fn clock_of(clock: ClockArg, speed: Option<f64>, scenario: &Scenario) -> Result<
     }
 }
 
-fn run(scenario: &Scenario, args: RunArgs) -> Result<u8> {
+fn run(scenario: &Scenario, args: RunArgs, quiet: bool) -> Result<u8> {
     let config = Config::with_settings(scenario, &args.set)?;
     let period = match (args.rate, args.period) {
         (_, Some(p)) => p,
@@ -446,6 +446,12 @@ fn run(scenario: &Scenario, args: RunArgs) -> Result<u8> {
     let csv = open_csv(&args.csv)?;
     let plot = open_plot(&args.plot)?;
 
+    // Small tests take microseconds; a long one gets a spinner on a terminal.
+    let spinner = if load.clients as u64 * load.runs(scenario) as u64 >= 100_000 {
+        Progress::spinner(&format!("simulating {} clients", load.clients), quiet)
+    } else {
+        Progress::spinner("", true)
+    };
     let outcome = load::run(scenario, &config, &load, 0, clock, args.trace)?;
     let summary = Summary::of(
         &outcome,
@@ -463,6 +469,7 @@ fn run(scenario: &Scenario, args: RunArgs) -> Result<u8> {
     } else {
         None
     };
+    spinner.finish();
     let clock_name = match clock {
         Clock::Virtual => "virtual".to_string(),
         Clock::Real { speed, .. } => format!("real (speed ×{speed})"),
