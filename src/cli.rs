@@ -28,7 +28,7 @@ use crate::units::{Period, Rate, Seconds};
         load-tests every upgrade of the stations in parallel, and reports the cheapest that passes.\n\n\
         The default scenario is the asyncio tutorial's fast-food restaurant: a soda machine, a \
         kitchen of 3 cooks and a 5-portion fryer.",
-    after_help = "Examples:\n  planner run --period 0.5\n  planner run --set soda.units=2 --set burger.units=5 --rate 2 --csv clients.csv\n  planner optimize --target-rate 2 --timeout 5"
+    after_help = "Examples:\n  planner run --period 0.5\n  planner run --set soda.units=2 --set burger.units=5 --rate 2 --csv clients.csv\n  planner optimize --target-rate 2 --timeout 5\n  planner optimize --sustained --range fries.batch=5,7,8,10\n  planner sweep --csv table.csv --plot sweep.svg\n  planner compare --rates 0.5..=3:0.25 --plot compare.svg\n  planner --scenario data/api.toml optimize"
 )]
 pub struct Cli {
     /// Scenario file (TOML); default: the embedded fast-food scenario (data/fastfood.toml)

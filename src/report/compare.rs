@@ -87,11 +87,25 @@ impl CompareContext<'_> {
             t.row(row);
         }
         let share = self.shape.share.percent();
+        let load = &self.shape.load;
+        let randomness = if load.is_random(self.scenario) {
+            format!(
+                ", {} arrivals, mean of {} replications (seed {}); a rate is met when the 95% interval's lower bound is",
+                match load.arrivals {
+                    crate::load::Arrivals::Poisson(_) => "Poisson",
+                    crate::load::Arrivals::Fixed(_) => "fixed",
+                },
+                load.runs(self.scenario),
+                load.seed
+            )
+        } else {
+            String::new()
+        };
         let mut out = format!(
-            "{}: satisfaction at each rate ({} clients, timeout {} s)\na strategy sustains a rate when {} served in time at it and at every lower listed rate\n\n",
+            "{}: satisfaction at each rate ({} clients, timeout {} s{randomness})\na strategy sustains a rate when {} served in time at it and at every lower listed rate\n\n",
             self.scenario.name,
-            self.shape.load.clients,
-            trim_float(self.shape.load.timeout.get()),
+            load.clients,
+            trim_float(load.timeout.get()),
             if share >= 100.0 {
                 "every client is".to_string()
             } else {
