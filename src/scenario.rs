@@ -83,6 +83,10 @@ pub struct Station {
     pub distribution: ServiceDistribution,
 }
 
+/// The largest coefficient of variation a scenario may state: far beyond any real service,
+/// and small enough that the log-normal's parameters stay finite.
+pub const MAX_CV: f64 = 100.0;
+
 /// The distribution of a station's service times, all with mean `service`.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum ServiceDistribution {
@@ -483,6 +487,12 @@ fn distribution_of(
                 return Err((
                     Some(cv.span()),
                     format!("station `{name}`: cv must be a finite number ≥ 0, got {v}"),
+                ));
+            }
+            if v > MAX_CV {
+                return Err((
+                    Some(cv.span()),
+                    format!("station `{name}`: cv must be at most {MAX_CV}, got {v}"),
                 ));
             }
             Some((v, cv.span()))

@@ -199,6 +199,10 @@ fn service_distributions_are_read_and_checked() {
             "cv must be a finite number ≥ 0",
         ),
         ("distribution = \"uniform\"\ncv = 0.9", "at most 0.577"),
+        (
+            "distribution = \"lognormal\"\ncv = 1e200",
+            "cv must be at most 100",
+        ),
         ("distribution = \"lognormal\"", "needs `cv`"),
         ("distribution = \"exponential\"\ncv = 0.3", "takes no `cv`"),
     ];
