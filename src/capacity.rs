@@ -19,6 +19,9 @@ pub struct Capacity {
     pub bottleneck: usize,
 }
 
+/// `breach_after` for a queue that grows too slowly to matter in any test that fits in memory.
+pub const NEVER: u64 = 1_000_000_000_000_000;
+
 /// A station whose capacity is below the arrival rate.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Shortfall {
@@ -78,7 +81,11 @@ impl Capacity {
                     1
                 } else {
                     let n = slack / per_client;
-                    (n - 1e-9 * n).ceil() as u64 + 1
+                    if n.is_finite() && n < NEVER as f64 {
+                        ((n - 1e-9 * n).ceil() as u64).saturating_add(1)
+                    } else {
+                        NEVER
+                    }
                 };
                 Shortfall {
                     station: i,

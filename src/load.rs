@@ -110,9 +110,9 @@ pub fn check(scenario: &Scenario, load: &LoadTest) -> Result<(), EngineError> {
         Arrivals::Poisson(rate) => 40.0 / rate.get() / scenario.resolution.seconds(),
     };
     if load.clients > 1 && steps > MAX_TIMER_STEPS as f64 {
-        return Err(EngineError::GapTooLong {
-            client: 2,
-            gap: steps as u64,
+        return Err(EngineError::PeriodTooLong {
+            seconds: steps * scenario.resolution.seconds(),
+            max_seconds: MAX_TIMER_STEPS as f64 * scenario.resolution.seconds(),
         });
     }
     Ok(())

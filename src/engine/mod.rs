@@ -107,6 +107,8 @@ pub enum EngineError {
     UnsortedArrivals(usize),
     #[error("the gap of {gap} steps before client {client} is longer than tokio's timer can wait")]
     GapTooLong { client: usize, gap: u64 },
+    #[error("clients {seconds} s apart are further apart than tokio's timer can wait at this resolution (at most {max_seconds} s)")]
+    PeriodTooLong { seconds: f64, max_seconds: f64 },
     #[error("speed must be a positive finite number, got {0}")]
     BadSpeed(f64),
     #[error("at speed {speed}, one step of {step} s lasts less than a nanosecond of real time")]

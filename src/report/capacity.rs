@@ -37,6 +37,16 @@ fn round3(v: f64) -> String {
 
 /// The plain-words warning for one station that cannot keep up.
 pub fn warning(scenario: &Scenario, s: &Shortfall, rate: f64, timeout: Seconds) -> String {
+    if s.breach_after >= crate::capacity::NEVER {
+        return format!(
+            "warning: {} keeps up with only {} clients/s, below the {} clients/s tested: its queue grows by {} clients every second, though the {} s timeout is only breached after more than 10^15 clients",
+            scenario.stations[s.station].name,
+            round3(s.capacity),
+            trim_float(rate),
+            round3(s.growth),
+            trim_float(timeout.get()),
+        );
+    }
     format!(
         "warning: {} keeps up with only {} clients/s, below the {} clients/s tested: its queue grows by {} clients every second, and the {} s timeout is breached after roughly {} clients (about {} s); a longer test fails",
         scenario.stations[s.station].name,

@@ -48,6 +48,10 @@ pub fn describe_load(load: &LoadTest) -> String {
 
 /// A float without trailing noise: 0.5, 2, 0.333333.
 pub fn trim_float(v: f64) -> String {
+    if v.abs() >= 1e12 {
+        // 1e300 clients/s is a typo's rate; no one wants 300 digits of it.
+        return format!("{v:.3e}");
+    }
     let s = format!("{v:.6}");
     let s = s.trim_end_matches('0').trim_end_matches('.');
     s.to_string()
