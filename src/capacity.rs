@@ -54,11 +54,6 @@ impl Capacity {
         self.per_station[self.bottleneck]
     }
 
-    /// Arrival rate over each station's capacity.
-    pub fn utilisation(&self, rate: f64) -> Vec<f64> {
-        self.per_station.iter().map(|c| rate / c).collect()
-    }
-
     /// Does every station keep up with `rate`?
     pub fn sustains(&self, rate: f64) -> bool {
         self.per_station.iter().all(|&c| c >= rate * (1.0 - 1e-12))

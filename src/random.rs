@@ -6,7 +6,7 @@
 //! a pair, arrivals and each station have a stream of their own: changing one station's
 //! distribution leaves the arrivals and the other stations' draws as they were.
 
-use rand::{Rng, SeedableRng};
+use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 use rand_distr::{Distribution, Exp, LogNormal, Uniform};
 
@@ -100,14 +100,15 @@ pub fn draws(
     Some(out)
 }
 
-/// A uniform draw in [0, 1), for tests of the streams themselves.
-pub fn unit(rng: &mut ChaCha8Rng) -> f64 {
-    rng.random::<f64>()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use rand::Rng;
+
+    /// A uniform draw in [0, 1), to tell streams apart.
+    fn unit(rng: &mut ChaCha8Rng) -> f64 {
+        rng.random::<f64>()
+    }
 
     #[test]
     fn streams_depend_on_seed_config_and_replication_only() {

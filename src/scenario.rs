@@ -462,14 +462,6 @@ impl Scenario {
             },
         })
     }
-
-    /// The station called `name`, with its index.
-    pub fn station(&self, name: &str) -> Option<(usize, &Station)> {
-        self.stations
-            .iter()
-            .enumerate()
-            .find(|(_, s)| s.name == name)
-    }
 }
 
 /// The station's service distribution, checked: `cv` where one is needed, in range.
