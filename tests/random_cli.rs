@@ -2,7 +2,7 @@
 
 mod common;
 
-use common::{assert_input_error, parse_csv, planner, run};
+use common::{assert_input_error, parse_csv, planner, run, scenario_file};
 
 fn arrivals(args: &[&str]) -> Vec<f64> {
     let mut all = args.to_vec();
@@ -179,11 +179,7 @@ fn scenario_with(station_extra: &str) -> (tempfile::TempDir, String) {
             "unit = \"cook\"",
             &format!("unit = \"cook\"\n{station_extra}"),
         );
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("s.toml");
-    std::fs::write(&path, text).unwrap();
-    let p = path.to_str().unwrap().to_string();
-    (dir, p)
+    scenario_file(&text)
 }
 
 #[test]

@@ -2,7 +2,7 @@
 
 mod common;
 
-use common::{assert_input_error, parse_csv, planner, run};
+use common::{assert_input_error, parse_csv, planner, run, scenario_file};
 
 /// Latencies (in the CSV's text) and satisfied flags of `planner run ARGS --csv -`.
 fn latencies(args: &[&str]) -> (Vec<String>, usize) {
@@ -268,14 +268,6 @@ fn unwritable_csv_leaves_no_file() {
         "is a directory",
     );
     assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
-}
-
-fn scenario_file(text: &str) -> (tempfile::TempDir, String) {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("s.toml");
-    std::fs::write(&path, text).unwrap();
-    let p = path.to_str().unwrap().to_string();
-    (dir, p)
 }
 
 #[test]

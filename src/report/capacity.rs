@@ -37,26 +37,25 @@ fn round3(v: f64) -> String {
 
 /// The plain-words warning for one station that cannot keep up.
 pub fn warning(scenario: &Scenario, s: &Shortfall, rate: f64, timeout: Seconds) -> String {
-    if s.breach_after >= crate::capacity::NEVER {
-        return format!(
-            "warning: {} keeps up with only {} clients/s, below the {} clients/s tested: its queue grows by {} clients every second, though the {} s timeout is only breached after more than 10^15 clients",
-            scenario.stations[s.station].name,
-            round3(s.capacity),
-            trim_float(rate),
-            round3(s.growth),
-            trim_float(timeout.get()),
-        );
-    }
-    format!(
-        "warning: {} keeps up with only {} clients/s, below the {} clients/s tested: its queue grows by {} clients every second, and the {} s timeout is breached after roughly {} clients (about {} s); a longer test fails",
+    let head = format!(
+        "warning: {} keeps up with only {} clients/s, below the {} clients/s tested: its queue grows by {} clients every second",
         scenario.stations[s.station].name,
         round3(s.capacity),
         trim_float(rate),
         round3(s.growth),
-        trim_float(timeout.get()),
-        s.breach_after,
-        trim_float(((s.breach_after - 1) as f64 / rate * 10.0).round() / 10.0),
-    )
+    );
+    let timeout = trim_float(timeout.get());
+    if s.breach_after >= crate::capacity::NEVER {
+        format!(
+            "{head}, though the {timeout} s timeout is only breached after more than 10^15 clients"
+        )
+    } else {
+        format!(
+            "{head}, and the {timeout} s timeout is breached after roughly {} clients (about {} s); a longer test fails",
+            s.breach_after,
+            trim_float(((s.breach_after - 1) as f64 / rate * 10.0).round() / 10.0),
+        )
+    }
 }
 
 /// The capacity line and, when the rate is above some station's capacity, the warnings.

@@ -44,3 +44,12 @@ pub fn assert_input_error(args: &[&str], needle: &str) {
     );
     assert!(stdout.is_empty(), "{args:?}: stdout not empty: {stdout}");
 }
+
+/// Writes a scenario file into a fresh temporary directory; keep the directory alive.
+pub fn scenario_file(text: &str) -> (tempfile::TempDir, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("s.toml");
+    std::fs::write(&path, text).unwrap();
+    let p = path.to_str().unwrap().to_string();
+    (dir, p)
+}
