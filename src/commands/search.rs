@@ -1,0 +1,174 @@
+//! `planner optimize` and `planner sweep`: the search space, load-tested.
+
+use anyhow::Result;
+
+use super::{build_load, commit, open_csv, open_plot};
+use crate::app::{EXIT_OK, EXIT_UNMET};
+use crate::capacity::{self, Capacity};
+use crate::cli::{Format, OptimizeArgs, SearchArgs, SweepArgs};
+use crate::config::resolve_lever;
+use crate::progress::Progress;
+use crate::report;
+use crate::report::output::write_stdout;
+use crate::report::search::SearchContext;
+use crate::scenario::{Prices, Scenario};
+use crate::search::{self, Candidate, Space, Target};
+
+/// Everything a search needs, resolved against the scenario.
+struct SearchPlan {
+    prices: Prices,
+    target: Target,
+    space: Space,
+    ranking: Vec<Candidate>,
+}
+
+fn plan_search(scenario: &Scenario, args: &SearchArgs, sustained: bool) -> Result<SearchPlan> {
+    let mut overrides = Vec::new();
+    for r in &args.ranges {
+        let station = resolve_lever(&scenario.stations, &r.station, &r.param, &r.text)?;
+        overrides.push((station, r.values.clone()));
+    }
+    let space = Space::new(scenario, &overrides);
+    space.check_size(scenario, args.max_configs)?;
+    let prices = Prices {
+        cpu: args.cpu_price.unwrap_or(scenario.prices.cpu),
+        ram: args.ram_price.unwrap_or(scenario.prices.ram),
+        currency: scenario.prices.currency.clone(),
+    };
+    let rate = args.target_rate.unwrap_or(scenario.load.rate);
+    let clients = match (args.load.clients, sustained) {
+        (Some(n), _) => n,
+        (None, false) => scenario.load.clients,
+        (None, true) => capacity::sustained_clients(scenario, rate.get(), scenario.load.clients),
+    };
+    // A load test that cannot run fails here once, not once per configuration.
+    let target = Target {
+        load: build_load(scenario, &args.load, rate.period(), clients)?,
+        share: args.min_satisfaction,
+    };
+    let mut ranking = search::rank(&space, scenario, &prices);
+    if sustained {
+        ranking.retain(|c| Capacity::of(scenario, &c.config).sustains(rate.get()));
+    }
+    Ok(SearchPlan {
+        prices,
+        target,
+        space,
+        ranking,
+    })
+}
+
+pub fn optimize(scenario: &Scenario, args: OptimizeArgs, quiet: bool) -> Result<u8> {
+    let plan = plan_search(scenario, &args.search, args.sustained)?;
+    if args.sustained {
+        let rate = plan.target.load.rate().unwrap_or(f64::INFINITY);
+        let maxima: Vec<u32> = plan
+            .space
+            .levers()
+            .iter()
+            .map(|v| v.as_slice().last().copied().unwrap_or(1))
+            .collect();
+        let missing = capacity::unreachable(scenario, &maxima, rate);
+        if !missing.is_empty() {
+            let text = match args.search.format {
+                Format::Table => format!(
+                    "{}: no configuration in the space sustains {} clients/s; it would take {}\n",
+                    scenario.name,
+                    report::run::trim_float(rate),
+                    missing.join(", and ")
+                ),
+                Format::Json => {
+                    serde_json::to_string_pretty(&serde_json::json!({
+                        "scenario": scenario.name,
+                        "sustained": true,
+                        "found": false,
+                        "rate": rate,
+                        "unreachable": missing,
+                    }))
+                    .expect("plain data")
+                        + "\n"
+                }
+            };
+            write_stdout(text.as_bytes())?;
+            return Ok(EXIT_UNMET);
+        }
+    }
+    let csv = open_csv(&args.search.csv)?;
+    let plot = open_plot(&args.search.plot)?;
+    let bar = Progress::new(plan.ranking.len() as u64, "load-testing", quiet);
+    let result = search::optimize(scenario, &plan.target, &plan.ranking, args.show, &|n| {
+        bar.inc(n)
+    })?;
+    bar.finish();
+    // The picture shows every configuration: test the ones the early stop skipped, for it only.
+    let everything = match &plot {
+        None => None,
+        Some(_) => {
+            let rest = &plan.ranking[result.evaluated.len()..];
+            let bar = Progress::new(rest.len() as u64, "load-testing for the plot", quiet);
+            let mut all = result.evaluated.clone();
+            all.extend(search::evaluate(scenario, &plan.target, rest, &|n| {
+                bar.inc(n)
+            })?);
+            bar.finish();
+            Some(all)
+        }
+    };
+    let ctx = SearchContext {
+        scenario,
+        prices: &plan.prices,
+        target: &plan.target,
+        space: &plan.space,
+        sustained: args.sustained,
+    };
+    let answer = result.answer.map(|i| &result.evaluated[i].candidate.config);
+    let plotted = commit(plot, || {
+        let all = everything.as_deref().unwrap_or(&result.evaluated);
+        ctx.pareto_svg(all, answer).map(String::into_bytes)
+    })?;
+    let on_stdout = commit(csv, || ctx.csv(&result.evaluated))? || plotted;
+    if !on_stdout {
+        let text = match args.search.format {
+            Format::Table => ctx.optimize_text(&result),
+            Format::Json => ctx.optimize_json(&result),
+        };
+        write_stdout(text.as_bytes())?;
+    }
+    Ok(if result.answer.is_some() {
+        EXIT_OK
+    } else {
+        EXIT_UNMET
+    })
+}
+
+pub fn sweep(scenario: &Scenario, args: SweepArgs, quiet: bool) -> Result<u8> {
+    let plan = plan_search(scenario, &args.search, false)?;
+    let csv = open_csv(&args.search.csv)?;
+    let plot = open_plot(&args.search.plot)?;
+    let bar = Progress::new(plan.ranking.len() as u64, "load-testing", quiet);
+    let all = search::evaluate(scenario, &plan.target, &plan.ranking, &|n| bar.inc(n))?;
+    bar.finish();
+    let ctx = SearchContext {
+        scenario,
+        prices: &plan.prices,
+        target: &plan.target,
+        space: &plan.space,
+        sustained: false,
+    };
+    let cheapest = all
+        .iter()
+        .find(|e| e.summary.meets_target)
+        .map(|e| &e.candidate.config);
+    let plotted = commit(plot, || {
+        ctx.pareto_svg(&all, cheapest).map(String::into_bytes)
+    })?;
+    let on_stdout = commit(csv, || ctx.csv(&all))? || plotted;
+    if !on_stdout {
+        let text = match args.search.format {
+            Format::Table => ctx.sweep_text(&all, args.show),
+            Format::Json => ctx.sweep_json(&all),
+        };
+        write_stdout(text.as_bytes())?;
+    }
+    Ok(EXIT_OK)
+}
