@@ -205,7 +205,9 @@ struct RawScenario {
     #[serde(default)]
     description: String,
     resolution: Option<Spanned<f64>>,
+    #[serde(default)]
     load: RawLoad,
+    #[serde(default)]
     cost: RawCost,
     #[serde(rename = "station")]
     stations: Spanned<Vec<Spanned<RawStation>>>,
@@ -213,21 +215,43 @@ struct RawScenario {
     strategies: IndexMap<String, Spanned<String>>,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Default)]
 #[serde(deny_unknown_fields)]
 struct RawLoad {
-    clients: Spanned<u32>,
-    timeout: Seconds,
-    rate: Rate,
+    clients: Option<Spanned<u32>>,
+    timeout: Option<Seconds>,
+    rate: Option<Rate>,
 }
+
+/// The seed's load test: 10 clients, 5 s, and the manager's 2 clients per second.
+const DEFAULT_CLIENTS: u32 = 10;
+const DEFAULT_TIMEOUT_S: f64 = 5.0;
+const DEFAULT_RATE: f64 = 2.0;
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawCost {
+    #[serde(default = "one")]
     cpu_price: NonNegative,
+    #[serde(default = "one")]
     ram_price: NonNegative,
     #[serde(default = "default_currency")]
     currency: String,
+}
+
+/// Without a `[cost]` section a core and a GiB cost one unit each.
+impl Default for RawCost {
+    fn default() -> Self {
+        RawCost {
+            cpu_price: one(),
+            ram_price: one(),
+            currency: default_currency(),
+        }
+    }
+}
+
+fn one() -> NonNegative {
+    NonNegative(1.0)
 }
 
 fn default_currency() -> String {
@@ -338,10 +362,14 @@ impl Scenario {
             Some(r) => Resolution::from_seconds(*r.get_ref())
                 .map_err(|m| at(Some(r.span()), format!("resolution {m}")))?,
         };
-        let clients = *raw.load.clients.get_ref();
+        let clients = raw
+            .load
+            .clients
+            .as_ref()
+            .map_or(DEFAULT_CLIENTS, |c| *c.get_ref());
         if clients == 0 || clients > MAX_CLIENTS {
             return Err(at(
-                Some(raw.load.clients.span()),
+                raw.load.clients.as_ref().map(|c| c.span()),
                 format!("load.clients must be between 1 and {MAX_CLIENTS}, got {clients}"),
             ));
         }
@@ -452,8 +480,14 @@ impl Scenario {
             stations,
             load: LoadDefaults {
                 clients,
-                timeout: raw.load.timeout,
-                rate: raw.load.rate,
+                timeout: raw
+                    .load
+                    .timeout
+                    .unwrap_or(Seconds::new(DEFAULT_TIMEOUT_S).expect("positive")),
+                rate: raw
+                    .load
+                    .rate
+                    .unwrap_or(Rate::new(DEFAULT_RATE).expect("positive")),
             },
             prices: Prices {
                 cpu: raw.cost.cpu_price.0,

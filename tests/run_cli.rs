@@ -373,3 +373,23 @@ fn output_files_are_readable_not_private() {
     let mode = std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
     assert_eq!(mode, 0o644);
 }
+
+#[test]
+fn a_minimal_scenario_takes_the_seeds_load_test() {
+    let text =
+        "name = \"mini\"\n[[station]]\nname = \"db\"\nkind = \"pool\"\nservice = 0.5\nunits = 2\n";
+    let (_dir, path) = scenario_file(text);
+    let (code, out, err) = run(&["--scenario", &path, "run", "--period", "0", "--csv", "-"]);
+    assert_eq!(code, 0, "{err}");
+    let (header, rows) = parse_csv(&out);
+    assert_eq!(header.last().unwrap(), "db_done_s");
+    // 10 clients (the default) on 2 units of 0.5 s: served in pairs.
+    let lat: Vec<&str> = rows.iter().map(|r| r[2].as_str()).collect();
+    assert_eq!(
+        lat,
+        [
+            "0.500", "0.500", "1.000", "1.000", "1.500", "1.500", "2.000", "2.000", "2.500",
+            "2.500"
+        ]
+    );
+}
