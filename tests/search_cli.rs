@@ -245,3 +245,34 @@ fn bad_search_input_exits_2() {
         assert_input_error(args, needle);
     }
 }
+
+#[test]
+fn a_killed_sweep_leaves_no_file_behind() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("table.csv");
+    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("planner"))
+        .args([
+            "sweep",
+            "--range",
+            "soda.units=1..=100",
+            "--range",
+            "burger.units=1..=2000",
+        ])
+        .args(["--csv", path.to_str().unwrap(), "--quiet"])
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    if child.try_wait().unwrap().is_none() {
+        child.kill().unwrap();
+        child.wait().unwrap();
+        // Killed mid-work: no table, and no temporary file either.
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
+    } else {
+        // A machine fast enough to finish 200,000 load tests in 0.3 s wrote the whole table.
+        assert_eq!(
+            std::fs::read_to_string(&path).unwrap().lines().count(),
+            200_001
+        );
+    }
+}

@@ -1,8 +1,10 @@
 //! Where data goes: stdout (`-`) or a file written atomically.
 //!
-//! A file destination is opened as a temporary file beside its target *before* the work
-//! starts, so an unwritable path fails at once, and renamed over the target only when the
-//! whole content is written: an interrupted or failed run leaves no half file.
+//! A file destination is probed *before* the work starts (a temporary file is created beside
+//! the target and removed at once), so an unwritable path fails at once. The content is then
+//! written to a fresh temporary file that is renamed over the target only when it is whole:
+//! an interrupted or failed run leaves neither a half file nor a stray temporary one (a run
+//! killed during its long computation holds no temporary file at all).
 
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
@@ -44,18 +46,14 @@ pub struct OutputError {
 pub struct Pending {
     what: &'static str,
     target: Option<PathBuf>,
-    temp: Option<NamedTempFile>,
 }
 
 impl Pending {
-    /// Opens the temporary file now so that an unwritable path is refused before any work.
+    /// Checks now that the target's directory takes a new file, so that an unwritable path
+    /// is refused before any work.
     pub fn open(what: &'static str, dest: &Destination) -> Result<Pending, OutputError> {
         match dest {
-            Destination::Stdout => Ok(Pending {
-                what,
-                target: None,
-                temp: None,
-            }),
+            Destination::Stdout => Ok(Pending { what, target: None }),
             Destination::File(path) => {
                 let err = |source| OutputError {
                     what,
@@ -65,19 +63,11 @@ impl Pending {
                 if path.is_dir() {
                     return Err(err(io::Error::other("it is a directory")));
                 }
-                let dir = match path.parent() {
-                    Some(p) if !p.as_os_str().is_empty() => p,
-                    _ => Path::new("."),
-                };
-                let temp = tempfile::Builder::new()
-                    .prefix(".planner-")
-                    .suffix(".tmp")
-                    .tempfile_in(dir)
-                    .map_err(err)?;
+                // Dropped at once: the probe file is removed.
+                temp_beside(path).map_err(err)?;
                 Ok(Pending {
                     what,
                     target: Some(path.clone()),
-                    temp: Some(temp),
                 })
             }
         }
@@ -85,13 +75,14 @@ impl Pending {
 
     /// Writes the whole content and, for a file, renames it into place.
     pub fn commit(self, content: &[u8]) -> Result<(), OutputError> {
-        match (self.temp, self.target) {
-            (Some(mut temp), Some(target)) => {
+        match self.target {
+            Some(target) => {
                 let err = |source| OutputError {
                     what: self.what,
                     path: target.display().to_string(),
                     source,
                 };
+                let mut temp = temp_beside(&target).map_err(err)?;
                 temp.write_all(content).map_err(err)?;
                 // A temporary file is private (0600); the output keeps the permissions of the
                 // file it replaces, or gets the usual 0644.
@@ -108,13 +99,26 @@ impl Pending {
                 temp.persist(&target).map_err(|e| err(e.error))?;
                 Ok(())
             }
-            _ => write_stdout(content).map_err(|source| OutputError {
+            None => write_stdout(content).map_err(|source| OutputError {
                 what: self.what,
                 path: "stdout".into(),
                 source,
             }),
         }
     }
+}
+
+/// A new temporary file in the target's directory (so that the rename stays on one file
+/// system), removed when dropped unless persisted.
+fn temp_beside(target: &Path) -> io::Result<NamedTempFile> {
+    let dir = match target.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    tempfile::Builder::new()
+        .prefix(".planner-")
+        .suffix(".tmp")
+        .tempfile_in(dir)
 }
 
 /// Writes to stdout; a closed pipe (`planner … | head`) is not an error.
