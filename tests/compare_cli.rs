@@ -2,7 +2,7 @@
 
 mod common;
 
-use common::{assert_input_error, parse_csv, planner, run};
+use common::{assert_input_error, parse_csv, run, same_with_one_and_two_threads};
 
 #[test]
 fn compares_the_seeds_strategies() {
@@ -105,19 +105,7 @@ fn user_strategies_add_and_replace() {
 
 #[test]
 fn same_output_with_one_and_two_threads() {
-    let outputs: Vec<Vec<u8>> = ["1", "2"]
-        .iter()
-        .map(|t| {
-            planner()
-                .env("RAYON_NUM_THREADS", t)
-                .args(["compare", "--rates", "0.5..=4:0.1", "--csv", "-"])
-                .output()
-                .unwrap()
-                .stdout
-        })
-        .collect();
-    assert!(!outputs[0].is_empty());
-    assert_eq!(outputs[0], outputs[1]);
+    same_with_one_and_two_threads(&["compare", "--rates", "0.5..=4:0.1", "--csv", "-"]);
 }
 
 #[test]

@@ -2,7 +2,7 @@
 
 mod common;
 
-use common::{assert_input_error, parse_csv, planner, run, scenario_file};
+use common::{assert_input_error, parse_csv, run, same_with_one_and_two_threads, scenario_file};
 
 fn arrivals(args: &[&str]) -> Vec<f64> {
     let mut all = args.to_vec();
@@ -73,20 +73,8 @@ fn random_searches_are_identical_with_one_and_two_threads() {
         "--csv",
         "-",
     ];
-    let outs: Vec<Vec<u8>> = ["1", "2"]
-        .iter()
-        .map(|t| {
-            planner()
-                .env("RAYON_NUM_THREADS", t)
-                .args(args)
-                .output()
-                .unwrap()
-                .stdout
-        })
-        .collect();
-    assert!(!outs[0].is_empty());
-    assert_eq!(outs[0], outs[1]);
-    let (header, rows) = parse_csv(std::str::from_utf8(&outs[0]).unwrap());
+    let out = same_with_one_and_two_threads(&args);
+    let (header, rows) = parse_csv(std::str::from_utf8(&out).unwrap());
     let reps = header.iter().position(|h| h == "replications").unwrap();
     let low = header.iter().position(|h| h == "satisfaction_low").unwrap();
     let high = header

@@ -2,7 +2,7 @@
 
 mod common;
 
-use common::{assert_input_error, parse_csv, planner, run};
+use common::{assert_input_error, parse_csv, run, same_with_one_and_two_threads};
 
 #[test]
 fn answers_the_seeds_question() {
@@ -149,19 +149,7 @@ fn same_output_with_one_and_two_threads() {
             "2.5",
         ],
     ] {
-        let outputs: Vec<Vec<u8>> = ["1", "2"]
-            .iter()
-            .map(|threads| {
-                let out = planner()
-                    .env("RAYON_NUM_THREADS", threads)
-                    .args(&args)
-                    .output()
-                    .unwrap();
-                out.stdout
-            })
-            .collect();
-        assert!(!outputs[0].is_empty());
-        assert_eq!(outputs[0], outputs[1], "{args:?}");
+        same_with_one_and_two_threads(&args);
     }
 }
 

@@ -53,3 +53,25 @@ pub fn scenario_file(text: &str) -> (tempfile::TempDir, String) {
     let p = path.to_str().unwrap().to_string();
     (dir, p)
 }
+
+/// Runs `planner ARGS` with one rayon thread and with two, asserts both printed the same
+/// non-empty stdout, and returns it.
+pub fn same_with_one_and_two_threads(args: &[&str]) -> Vec<u8> {
+    let outputs: Vec<Vec<u8>> = ["1", "2"]
+        .iter()
+        .map(|threads| {
+            planner()
+                .env("RAYON_NUM_THREADS", threads)
+                .args(args)
+                .output()
+                .unwrap()
+                .stdout
+        })
+        .collect();
+    assert!(!outputs[0].is_empty(), "{args:?}: no output");
+    assert_eq!(
+        outputs[0], outputs[1],
+        "{args:?}: output depends on the thread count"
+    );
+    outputs.into_iter().next().unwrap()
+}
