@@ -16,7 +16,7 @@
 mod run;
 mod trace;
 
-pub use run::{simulate, simulate_drawn};
+pub use run::{simulate, simulate_drawn, sleep_quietly};
 pub use trace::{Event, EventKind};
 
 /// One station of the fan-out, as the engine runs it.
