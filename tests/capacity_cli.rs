@@ -13,6 +13,11 @@ fn run_shows_each_stations_capacity() {
         out.contains("capacity (clients/s): soda 1 (200% busy) · burger 1 (200% busy) · fries 1.25 (160% busy); bottleneck soda"),
         "{out}"
     );
+    assert!(
+        out.contains("its queue grows by 1 client every second"),
+        "{out}"
+    );
+    assert!(out.contains("grows by 0.75 clients every second"), "{out}");
     let (_, json, _) = run(&["run", "--set", "fries.batch=7", "--format", "json"]);
     let doc: serde_json::Value = serde_json::from_str(&json).unwrap();
     assert_eq!(doc["capacity"]["per_station"]["fries"], 1.75);

@@ -35,14 +35,24 @@ fn round3(v: f64) -> String {
     trim_float((v * 1000.0).round() / 1000.0)
 }
 
+/// "client" after a count of exactly 1, "clients" after any other (0.25 clients).
+fn clients(count: &str) -> &'static str {
+    if count == "1" {
+        "client"
+    } else {
+        "clients"
+    }
+}
+
 /// The plain-words warning for one station that cannot keep up.
 pub fn warning(scenario: &Scenario, s: &Shortfall, rate: f64, timeout: Seconds) -> String {
+    let growth = round3(s.growth);
     let head = format!(
-        "warning: {} keeps up with only {} clients/s, below the {} clients/s tested: its queue grows by {} clients every second",
+        "warning: {} keeps up with only {} clients/s, below the {} clients/s tested: its queue grows by {growth} {} every second",
         scenario.stations[s.station].name,
         round3(s.capacity),
         trim_float(rate),
-        round3(s.growth),
+        clients(&growth),
     );
     let timeout = trim_float(timeout.get());
     if s.breach_after >= crate::capacity::NEVER {
@@ -51,8 +61,9 @@ pub fn warning(scenario: &Scenario, s: &Shortfall, rate: f64, timeout: Seconds) 
         )
     } else {
         format!(
-            "{head}, and the {timeout} s timeout is breached after roughly {} clients (about {} s); a longer test fails",
+            "{head}, and the {timeout} s timeout is breached after roughly {} {} (about {} s); a longer test fails",
             s.breach_after,
+            clients(&s.breach_after.to_string()),
             trim_float(((s.breach_after - 1) as f64 / rate * 10.0).round() / 10.0),
         )
     }
