@@ -257,15 +257,25 @@ fn bad_command_lines_exit_2_with_one_line() {
 fn unwritable_csv_leaves_no_file() {
     let dir = tempfile::tempdir().unwrap();
     let target = dir.path().join("sub").join("x.csv");
+    let sub = dir.path().join("sub");
+    // The message names the file and its missing directory, each once.
     assert_input_error(
         &["run", "--csv", target.to_str().unwrap()],
-        "cannot write the CSV",
+        &format!(
+            "error: cannot write the CSV to {}: directory {} does not exist\n",
+            target.display(),
+            sub.display()
+        ),
     );
     assert!(!target.exists());
     // A directory as the target: refused, left as it was.
-    assert_input_error(
-        &["run", "--csv", dir.path().to_str().unwrap()],
-        "is a directory",
+    let (_, _, stderr) = run(&["run", "--csv", dir.path().to_str().unwrap()]);
+    assert_eq!(
+        stderr,
+        format!(
+            "error: cannot write the CSV to {}: it is a directory\n",
+            dir.path().display()
+        )
     );
     assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
 }

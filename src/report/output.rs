@@ -32,14 +32,14 @@ impl Destination {
     }
 }
 
-/// Why an output could not be written.
+/// Why an output could not be written. The I/O error is part of the message, not a source
+/// of its own, so that the one-line report does not repeat it.
 #[derive(Debug, thiserror::Error)]
-#[error("cannot write {what} to {path}: {source}")]
+#[error("cannot write {what} to {path}: {reason}")]
 pub struct OutputError {
     what: &'static str,
     path: String,
-    #[source]
-    source: io::Error,
+    reason: io::Error,
 }
 
 /// A destination ready to receive its content once.
@@ -55,10 +55,10 @@ impl Pending {
         match dest {
             Destination::Stdout => Ok(Pending { what, target: None }),
             Destination::File(path) => {
-                let err = |source| OutputError {
+                let err = |reason| OutputError {
                     what,
                     path: path.display().to_string(),
-                    source,
+                    reason,
                 };
                 if path.is_dir() {
                     return Err(err(io::Error::other("it is a directory")));
@@ -77,10 +77,10 @@ impl Pending {
     pub fn commit(self, content: &[u8]) -> Result<(), OutputError> {
         match self.target {
             Some(target) => {
-                let err = |source| OutputError {
+                let err = |reason| OutputError {
                     what: self.what,
                     path: target.display().to_string(),
-                    source,
+                    reason,
                 };
                 let mut temp = temp_beside(&target).map_err(err)?;
                 temp.write_all(content).map_err(err)?;
@@ -99,10 +99,10 @@ impl Pending {
                 temp.persist(&target).map_err(|e| err(e.error))?;
                 Ok(())
             }
-            None => write_stdout(content).map_err(|source| OutputError {
+            None => write_stdout(content).map_err(|reason| OutputError {
                 what: self.what,
                 path: "stdout".into(),
-                source,
+                reason,
             }),
         }
     }
@@ -119,6 +119,15 @@ fn temp_beside(target: &Path) -> io::Result<NamedTempFile> {
         .prefix(".planner-")
         .suffix(".tmp")
         .tempfile_in(dir)
+        // tempfile names its random file in the message; the user knows only the directory.
+        .map_err(|e| {
+            let why = match e.kind() {
+                io::ErrorKind::NotFound => "does not exist".to_string(),
+                io::ErrorKind::PermissionDenied => "is not writable".to_string(),
+                kind => format!("takes no new file ({kind})"),
+            };
+            io::Error::new(e.kind(), format!("directory {} {why}", dir.display()))
+        })
 }
 
 /// Writes to stdout; a closed pipe (`planner … | head`) is not an error.
