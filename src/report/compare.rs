@@ -192,13 +192,7 @@ impl CompareContext<'_> {
             .enumerate()
             .map(|(s, con)| JsonStrategy {
                 name: &con.name,
-                config: self
-                    .scenario
-                    .stations
-                    .iter()
-                    .zip(con.config.values())
-                    .map(|(st, &v)| (st.lever_name(), v))
-                    .collect(),
+                config: super::json::levers(self.scenario, &con.config),
                 cpu_cores: cost::tidy(con.cost.cpu_cores),
                 ram_gib: cost::tidy(con.cost.ram_gib),
                 cost: cost::tidy(con.cost.price),

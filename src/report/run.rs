@@ -2,6 +2,7 @@
 
 use serde::Serialize;
 
+use super::json::JsonSummary;
 use super::table::{Align, Table};
 use crate::config::Config;
 use crate::engine::{EventKind, Outcome};
@@ -176,13 +177,7 @@ impl RunReport<'_> {
         let doc = JsonRun {
             scenario: &self.scenario.name,
             stations: stations.clone(),
-            config: self
-                .scenario
-                .stations
-                .iter()
-                .zip(self.config.values())
-                .map(|(s, &v)| (s.lever_name(), v))
-                .collect(),
+            config: super::json::levers(self.scenario, self.config),
             clients_count: self.load.clients,
             rate: self.load.rate(),
             timeout_s: self.load.timeout.get(),
@@ -193,15 +188,7 @@ impl RunReport<'_> {
                 self.load.rate(),
                 self.load.timeout,
             ),
-            summary: JsonSummary {
-                satisfied: self.summary.satisfied,
-                clients: self.summary.clients,
-                satisfaction: self.summary.satisfaction,
-                p50_s: res.to_seconds(self.summary.p50_steps),
-                p95_s: res.to_seconds(self.summary.p95_steps),
-                max_s: res.to_seconds(self.summary.max_steps),
-                headroom_s: stats::headroom(self.summary, res, self.load.timeout),
-            },
+            summary: JsonSummary::new(self.summary, res, self.load.timeout),
             replications: self.combined,
             clients,
         };
@@ -343,17 +330,6 @@ struct JsonRun<'a> {
     replications: Option<&'a Summary>,
     #[serde(rename = "results")]
     clients: Vec<JsonClient<'a>>,
-}
-
-#[derive(Serialize)]
-struct JsonSummary {
-    satisfied: usize,
-    clients: usize,
-    satisfaction: f64,
-    p50_s: f64,
-    p95_s: f64,
-    max_s: f64,
-    headroom_s: f64,
 }
 
 #[derive(Serialize)]

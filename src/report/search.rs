@@ -3,6 +3,7 @@
 use rayon::prelude::*;
 use serde::Serialize;
 
+use super::json::JsonSummary;
 use super::run::trim_float;
 use super::table::{Align, Table};
 use crate::capacity::Capacity;
@@ -125,10 +126,6 @@ impl Row {
 }
 
 impl SearchContext<'_> {
-    fn seconds(&self, steps: u64) -> f64 {
-        self.scenario.resolution.to_seconds(steps)
-    }
-
     fn row(&self, e: &Evaluated) -> Row {
         Row::new(
             self.scenario,
@@ -431,24 +428,12 @@ impl SearchContext<'_> {
     fn json_result(&self, e: &Evaluated) -> JsonResult {
         let base = Config::baseline(self.scenario);
         JsonResult {
-            config: self
-                .scenario
-                .stations
-                .iter()
-                .zip(e.candidate.config.values())
-                .map(|(s, &v)| (s.lever_name(), v))
-                .collect(),
+            config: super::json::levers(self.scenario, &e.candidate.config),
             change: e.candidate.config.delta_words(&base, self.scenario),
             cpu_cores: cost::tidy(e.candidate.cost.cpu_cores),
             ram_gib: cost::tidy(e.candidate.cost.ram_gib),
             cost: cost::tidy(e.candidate.cost.price),
-            satisfied: e.summary.satisfied,
-            clients: e.summary.clients,
-            satisfaction: e.summary.satisfaction,
-            p50_s: self.seconds(e.summary.p50_steps),
-            p95_s: self.seconds(e.summary.p95_steps),
-            max_s: self.seconds(e.summary.max_steps),
-            headroom_s: stats::headroom(
+            summary: JsonSummary::new(
                 &e.summary,
                 self.scenario.resolution,
                 self.target.load.timeout,
@@ -544,13 +529,8 @@ struct JsonResult {
     cpu_cores: f64,
     ram_gib: f64,
     cost: f64,
-    satisfied: usize,
-    clients: usize,
-    satisfaction: f64,
-    p50_s: f64,
-    p95_s: f64,
-    max_s: f64,
-    headroom_s: f64,
+    #[serde(flatten)]
+    summary: JsonSummary,
     meets_target: bool,
     /// Means with 95 % intervals, when the test is random.
     spread: Option<stats::Spread>,
