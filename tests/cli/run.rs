@@ -1,8 +1,6 @@
 //! `planner run` through the real binary: the seed's tables, verdicts, examples and errors.
 
-mod common;
-
-use common::{assert_input_error, parse_csv, planner, run, scenario_file};
+use crate::common::{assert_input_error, parse_csv, planner, run, scenario_file};
 
 /// Latencies (in the CSV's text) and satisfied flags of `planner run ARGS --csv -`.
 fn latencies(args: &[&str]) -> (Vec<String>, usize) {

@@ -1,8 +1,6 @@
 //! Sustained load: capacity figures, honest warnings, `optimize --sustained`.
 
-mod common;
-
-use common::run;
+use crate::common::run;
 
 #[test]
 fn run_shows_each_stations_capacity() {

@@ -1,8 +1,6 @@
 //! `planner optimize` and `planner sweep` through the real binary.
 
-mod common;
-
-use common::{assert_input_error, parse_csv, run, same_with_one_and_two_threads};
+use crate::common::{assert_input_error, parse_csv, run, same_with_one_and_two_threads};
 
 #[test]
 fn answers_the_seeds_question() {

@@ -1,8 +1,6 @@
 //! `planner compare` through the real binary.
 
-mod common;
-
-use common::{assert_input_error, parse_csv, run, same_with_one_and_two_threads};
+use crate::common::{assert_input_error, parse_csv, run, same_with_one_and_two_threads};
 
 #[test]
 fn compares_the_seeds_strategies() {

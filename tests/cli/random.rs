@@ -1,8 +1,8 @@
 //! Poisson arrivals, random service times, replications and their confidence intervals.
 
-mod common;
-
-use common::{assert_input_error, parse_csv, run, same_with_one_and_two_threads, scenario_file};
+use crate::common::{
+    assert_input_error, parse_csv, run, same_with_one_and_two_threads, scenario_file,
+};
 
 fn arrivals(args: &[&str]) -> Vec<f64> {
     let mut all = args.to_vec();

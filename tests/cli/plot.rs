@@ -1,8 +1,6 @@
 //! `--plot` on every command writes an SVG that parses and holds the expected series.
 
-mod common;
-
-use common::{assert_input_error, run};
+use crate::common::{assert_input_error, run};
 
 fn plot(args: &[&str]) -> String {
     let dir = tempfile::tempdir().unwrap();

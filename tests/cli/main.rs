@@ -1,0 +1,13 @@
+//! The integration tests, as one binary: one link step instead of nine, which is most of a
+//! cold `cargo test --release` on two cores. One module per command or behaviour; `common`
+//! runs the real binary.
+
+mod capacity;
+mod common;
+mod compare;
+mod engine_oracle;
+mod plot;
+mod random;
+mod run;
+mod search;
+mod search_props;
