@@ -8,6 +8,7 @@ mod compare;
 mod engine_oracle;
 mod plot;
 mod random;
+mod readme;
 mod run;
 mod search;
 mod search_props;

@@ -1,0 +1,141 @@
+//! README.md's examples, run: every `$ planner …` line in a ```text block is executed and its
+//! output compared with the lines that follow it, so the README can never drift from the
+//! program.
+//!
+//! Matching rules, so that long outputs can be shown in part:
+//! - a line that is only `…` stands for any number of lines (none included);
+//! - a line ending in `…` matches any line that starts with the text before it;
+//! - every other line must match exactly (trailing spaces ignored).
+//!
+//! Commands run through `sh -c` in a fresh directory where `planner` is the binary under test
+//! and `data/` is the repository's, so `planner sweep --csv t.csv && head -5 t.csv` works too.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// One example: the command line and the output the README shows for it.
+#[derive(Debug)]
+struct Example {
+    line: usize,
+    command: String,
+    expected: Vec<String>,
+}
+
+fn repository() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// The examples of a Markdown text, in order.
+fn examples(markdown: &str) -> Vec<Example> {
+    let mut out: Vec<Example> = Vec::new();
+    let mut in_text = false;
+    for (number, line) in markdown.lines().enumerate() {
+        if line.trim_start().starts_with("```") {
+            in_text = !in_text && line.trim() == "```text";
+            continue;
+        }
+        if !in_text {
+            continue;
+        }
+        if let Some(command) = line.strip_prefix("$ planner") {
+            out.push(Example {
+                line: number + 1,
+                command: format!("planner{command}"),
+                expected: Vec::new(),
+            });
+        } else if let Some(example) = out.last_mut() {
+            example.expected.push(line.to_string());
+        }
+    }
+    for example in &mut out {
+        while example.expected.last().is_some_and(|l| l.trim().is_empty()) {
+            example.expected.pop();
+        }
+    }
+    out
+}
+
+/// Whether `actual` matches `expected` under the rules above.
+fn matches(expected: &[String], actual: &[&str]) -> bool {
+    match expected.split_first() {
+        None => actual.is_empty(),
+        Some((first, rest)) if first.trim() == "…" => {
+            (0..=actual.len()).any(|skip| matches(rest, &actual[skip..]))
+        }
+        Some((first, rest)) => match actual.split_first() {
+            None => false,
+            Some((line, more)) => {
+                let (want, got) = (first.trim_end(), line.trim_end());
+                let same = match want.strip_suffix('…') {
+                    Some(prefix) => got.starts_with(prefix),
+                    None => want == got,
+                };
+                same && matches(rest, more)
+            }
+        },
+    }
+}
+
+/// Runs one example in `dir` and returns its stdout.
+fn run(example: &Example, dir: &Path) -> String {
+    let binary = PathBuf::from(env!("CARGO_BIN_EXE_planner"));
+    let path = format!(
+        "{}:{}",
+        binary.parent().unwrap().display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let out = Command::new("sh")
+        .arg("-c")
+        .arg(&example.command)
+        .current_dir(dir)
+        .env("PATH", path)
+        .output()
+        .expect("sh runs");
+    String::from_utf8(out.stdout).expect("utf-8 stdout")
+}
+
+#[test]
+fn every_readme_example_prints_what_the_readme_shows() {
+    let readme = std::fs::read_to_string(repository().join("README.md")).unwrap();
+    let all = examples(&readme);
+    assert!(all.len() >= 8, "only {} examples found", all.len());
+    let dir = tempfile::tempdir().unwrap();
+    std::os::unix::fs::symlink(repository().join("data"), dir.path().join("data")).unwrap();
+    let mut failures = Vec::new();
+    for example in &all {
+        let stdout = run(example, dir.path());
+        let actual: Vec<&str> = stdout.lines().collect();
+        if !matches(&example.expected, &actual) {
+            failures.push(format!(
+                "README.md:{}: `{}` printed:\n{}\n--- the README shows:\n{}",
+                example.line,
+                example.command,
+                stdout,
+                example.expected.join("\n")
+            ));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+}
+
+#[test]
+fn elisions_match_what_they_say() {
+    let lines = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+    assert!(matches(&lines(&["a", "…", "d"]), &["a", "b", "c", "d"]));
+    assert!(matches(&lines(&["a", "…", "d"]), &["a", "d"]));
+    assert!(!matches(&lines(&["a", "…", "d"]), &["a", "b"]));
+    assert!(matches(&lines(&["warning: x …"]), &["warning: x keeps up"]));
+    assert!(!matches(&lines(&["warning: x …"]), &["warning: y"]));
+    assert!(!matches(&lines(&["a"]), &["a", "b"]));
+    assert!(matches(&lines(&["a  "]), &["a"]));
+}
+
+#[test]
+fn examples_are_found_with_their_output() {
+    let text = "intro\n```text\n$ planner run\nline 1\n\n```\n```sh\n$ planner no\n```\n";
+    let found = examples(text);
+    assert_eq!(found.len(), 1);
+    assert_eq!(found[0].command, "planner run");
+    assert_eq!(found[0].expected, vec!["line 1".to_string()]);
+    assert_eq!(found[0].line, 3);
+}
