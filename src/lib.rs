@@ -19,6 +19,7 @@ pub mod load;
 pub mod progress;
 pub mod random;
 pub mod report;
+pub mod request;
 pub mod scenario;
 pub mod search;
 pub mod stats;

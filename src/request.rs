@@ -1,0 +1,79 @@
+//! Request classes: which kind of request each client sends.
+//!
+//! A scenario's `[[request]]` tables split arrivals into classes by share ("80 % browse, 20 %
+//! check out"). With fixed arrivals the split must be exact and deterministic, so classes are
+//! dealt by smooth weighted round-robin: at each client every class's credit grows by its
+//! share, the largest credit wins (ties to the first in file order) and the winner's credit
+//! drops by 1. Shares 0.25/0.75 then give exactly one client in four to the first class, and
+//! over any n clients each class gets its share of n to within one client.
+
+/// Credits closer than this count as equal: shares such as 0.1 and 0.2 are not exact in
+/// binary, and a tie that exact arithmetic would have must still go to the first class.
+const TIE: f64 = 1e-9;
+
+/// The class of each of `clients` clients, by smooth weighted round-robin over `shares`
+/// (which sum to 1).
+pub fn deal(shares: &[f64], clients: usize) -> Vec<u32> {
+    let mut credit = vec![0.0f64; shares.len()];
+    let mut out = Vec::with_capacity(clients);
+    for _ in 0..clients {
+        let mut best = 0;
+        for (i, share) in shares.iter().enumerate() {
+            credit[i] += share;
+            if credit[i] > credit[best] + TIE {
+                best = i;
+            }
+        }
+        credit[best] -= 1.0;
+        out.push(best as u32);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn counts(classes: &[u32], n: usize) -> Vec<usize> {
+        (0..n)
+            .map(|c| classes.iter().filter(|&&k| k == c as u32).count())
+            .collect()
+    }
+
+    #[test]
+    fn a_quarter_is_exactly_one_in_four() {
+        let classes = deal(&[0.25, 0.75], 12);
+        assert_eq!(classes, vec![1, 0, 1, 1, 1, 0, 1, 1, 1, 0, 1, 1]);
+    }
+
+    #[test]
+    fn one_class_takes_everyone() {
+        assert_eq!(deal(&[1.0], 5), vec![0; 5]);
+    }
+
+    #[test]
+    fn ties_go_to_the_first_class_even_in_inexact_binary() {
+        // 0.1 + 0.2 ≠ 0.3 in binary; the tie at the third client must still go to class 0.
+        let classes = deal(&[0.5, 0.5], 4);
+        assert_eq!(classes, vec![0, 1, 0, 1]);
+        let classes = deal(&[0.3, 0.1, 0.2, 0.4], 10);
+        assert_eq!(counts(&classes, 4), vec![3, 1, 2, 4]);
+    }
+
+    #[test]
+    fn every_prefix_is_within_one_client_of_its_share() {
+        let shares = [0.8, 0.15, 0.05];
+        let classes = deal(&shares, 1000);
+        for n in 1..=1000 {
+            let got = counts(&classes[..n], 3);
+            for (c, share) in shares.iter().enumerate() {
+                let want = share * n as f64;
+                assert!(
+                    (got[c] as f64 - want).abs() <= 1.0 + 1e-9,
+                    "prefix {n}: class {c} has {} for {want}",
+                    got[c]
+                );
+            }
+        }
+    }
+}
