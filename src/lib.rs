@@ -13,6 +13,7 @@ pub mod compare;
 pub mod config;
 pub mod cost;
 pub mod engine;
+pub mod fit;
 pub mod flow;
 pub mod levers;
 pub mod load;
