@@ -12,6 +12,7 @@ pub mod commands;
 pub mod compare;
 pub mod config;
 pub mod cost;
+pub mod duration;
 pub mod engine;
 pub mod fit;
 pub mod flow;
