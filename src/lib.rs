@@ -24,5 +24,6 @@ pub mod report;
 pub mod request;
 pub mod scenario;
 pub mod search;
+pub mod stages;
 pub mod stats;
 pub mod units;
