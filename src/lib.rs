@@ -20,6 +20,7 @@ pub mod levers;
 pub mod load;
 pub mod progress;
 pub mod random;
+pub mod replay;
 pub mod report;
 pub mod request;
 pub mod scenario;
