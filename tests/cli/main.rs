@@ -10,4 +10,5 @@ mod plot;
 mod random;
 mod run;
 mod search;
+mod search_fixes;
 mod search_props;
