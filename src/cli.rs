@@ -206,6 +206,11 @@ pub struct OptimizeArgs {
     /// long enough to show it (--clients defaults to a long test chosen from the capacities)
     #[arg(long)]
     pub sustained: bool,
+
+    /// With --plot: also load-test the configurations the early stop skipped, so the plot
+    /// shows the whole space (slower; the answer is the same)
+    #[arg(long)]
+    pub plot_all: bool,
 }
 
 #[derive(Debug, Args)]

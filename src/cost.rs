@@ -37,10 +37,56 @@ impl Cost {
         }
     }
 
-    /// The price as an integer of millionths: costs are ordered and tied on this key, so that
-    /// float noise (0.1 + 0.2) never decides between two configurations.
-    pub fn key(&self) -> i64 {
-        (self.price * 1e6).round() as i64
+    /// The key configurations are ranked and tied on: see [`PriceKey`].
+    pub fn key(&self) -> PriceKey {
+        PriceKey::of(self.price)
+    }
+}
+
+/// A price rounded to [`PriceKey::DIGITS`] significant digits, so that float noise
+/// (0.1 + 0.2 against 0.3) never decides between two configurations, whatever the prices'
+/// magnitude: prices within about one part in 10¹² tie. Rounding to a fixed number of
+/// digits, unlike "equal within a tolerance", is transitive, so sorting by it is sound; and it
+/// is monotone, so a dearer configuration never ranks before a cheaper one outside a tie.
+#[derive(Debug, Clone, Copy)]
+pub struct PriceKey(f64);
+
+impl PriceKey {
+    /// Significant digits kept. Summing a few dozen stations' cores and GiB at their prices
+    /// errs by ~1e-15 of the price, a thousand times finer than this grid.
+    pub const DIGITS: usize = 12;
+
+    pub fn of(price: f64) -> PriceKey {
+        // Formatting rounds the exact binary value correctly; parsing back is exact enough to
+        // keep the order and the ties. Scaling by a power of ten instead would overflow at
+        // the ends of the f64 range.
+        let text = format!("{price:.*e}", Self::DIGITS - 1);
+        PriceKey(text.parse().unwrap_or(price))
+    }
+
+    /// The rounded price.
+    pub fn value(self) -> f64 {
+        self.0
+    }
+}
+
+impl PartialEq for PriceKey {
+    fn eq(&self, other: &Self) -> bool {
+        self.cmp(other).is_eq()
+    }
+}
+
+impl Eq for PriceKey {}
+
+impl PartialOrd for PriceKey {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for PriceKey {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.0.total_cmp(&other.0)
     }
 }
 
@@ -57,10 +103,13 @@ pub fn per_station(scenario: &Scenario, config: &Config) -> Vec<StationCost> {
         .collect()
 }
 
-/// Rounds away float noise for display and CSV (1e-9 of a unit).
+/// Rounds away float noise for display and CSV (1e-9 of a unit). Past ~9e6 an f64 has no
+/// billionths left to round, and past ~1e299 scaling would overflow: such values are kept.
 pub fn tidy(v: f64) -> f64 {
     let t = (v * 1e9).round() / 1e9;
-    if t == 0.0 {
+    if !t.is_finite() {
+        v
+    } else if t == 0.0 {
         0.0
     } else {
         t
@@ -109,5 +158,29 @@ mod tests {
         assert_eq!(c.cpu_cores, 4.0);
         assert!((c.ram_gib - 2.75).abs() < 1e-12);
         assert!((c.price - (4.0 * s.prices.cpu + 2.75 * s.prices.ram)).abs() < 1e-9);
+    }
+
+    #[test]
+    fn price_keys_tie_float_noise_and_keep_real_differences() {
+        let k = PriceKey::of;
+        assert_eq!(k(0.1 + 0.2), k(0.3));
+        assert!(k(0.3) < k(0.300000001));
+        // No overflow at either end of the range: 1e13 × 1e6 no longer saturates.
+        assert!(k(4e13 + 11.0) < k(5e13 + 13.0));
+        assert!(k(1.2e302) < k(1.3e302));
+        assert!(k(3e-300) < k(4e-300));
+        // The same order whatever the scale.
+        for scale in [1.0, 1e9, 1e100, 1e300] {
+            assert!(k(131.0 * scale) < k(132.6 * scale));
+            assert_eq!(k(0.1 * scale + 0.2 * scale), k(0.3 * scale));
+        }
+        assert_eq!(k(0.0).value(), 0.0);
+    }
+
+    #[test]
+    fn tidy_keeps_huge_values() {
+        assert_eq!(tidy(0.1 + 0.2), 0.3);
+        assert_eq!(tidy(1.2e302), 1.2e302);
+        assert_eq!(tidy(4e13 + 11.0), 4e13 + 11.0);
     }
 }

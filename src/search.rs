@@ -13,7 +13,7 @@
 use rayon::prelude::*;
 
 use crate::config::Config;
-use crate::cost::Cost;
+use crate::cost::{Cost, PriceKey};
 use crate::engine::EngineError;
 use crate::levers::Values;
 use crate::load::{self, LoadTest};
@@ -28,6 +28,8 @@ pub const DEFAULT_MAX_CONFIGS: u64 = 1_000_000;
 pub enum SearchError {
     #[error("the search space has {size} configurations ({shape}), more than --max-configs {max}; narrow a --range or raise --max-configs")]
     TooLarge { size: u128, shape: String, max: u64 },
+    #[error("prices too large: the dearest configuration ({config}) would cost more than a 64-bit float holds; lower --cpu-price or --ram-price")]
+    PriceOverflow { config: String },
     #[error(transparent)]
     Engine(#[from] EngineError),
 }
@@ -84,6 +86,28 @@ impl Space {
         Ok(size as u64)
     }
 
+    /// Each lever's largest value, in scenario order (values are kept sorted).
+    pub fn maxima(&self) -> Vec<u32> {
+        self.levers
+            .iter()
+            .map(|v| v.as_slice().last().copied().unwrap_or(1))
+            .collect()
+    }
+
+    /// Refuses prices at which some configuration's price is not a finite number, so that
+    /// every price the ranking compares is a real one. Prices grow with every lever, so
+    /// checking the dearest configuration checks them all.
+    pub fn check_prices(&self, scenario: &Scenario, prices: &Prices) -> Result<(), SearchError> {
+        let dearest = Config::new(self.maxima());
+        if Cost::of(scenario, &dearest, prices).price.is_finite() {
+            Ok(())
+        } else {
+            Err(SearchError::PriceOverflow {
+                config: dearest.describe(scenario),
+            })
+        }
+    }
+
     /// The configuration at `index` of the odometer order (the last lever turning fastest).
     pub fn config_at(&self, mut index: u128) -> Config {
         let mut values = vec![0u32; self.levers.len()];
@@ -105,24 +129,29 @@ pub struct Candidate {
     pub changed: usize,
 }
 
-/// Every configuration of the space, cheapest first; ties broken by fewest changed levers,
-/// then by lever values in scenario order.
+/// Every configuration of the space, cheapest first (prices compared by [`PriceKey`]); ties
+/// broken by fewest changed levers, then by lever values in scenario order.
 pub fn rank(space: &Space, scenario: &Scenario, prices: &Prices) -> Vec<Candidate> {
     let baseline = Config::baseline(scenario);
     let size = u64::try_from(space.size()).expect("checked against --max-configs");
-    let mut all: Vec<Candidate> = (0..size)
+    // Each key is computed once, not once per comparison: rounding a price costs a format.
+    let mut all: Vec<(PriceKey, Candidate)> = (0..size)
         .into_par_iter()
         .map(|i| space.config_at(i as u128))
-        .map(|config| Candidate {
-            cost: Cost::of(scenario, &config, prices),
-            changed: config.changed_levers(&baseline),
-            config,
+        .map(|config| {
+            let cost = Cost::of(scenario, &config, prices);
+            let candidate = Candidate {
+                cost,
+                changed: config.changed_levers(&baseline),
+                config,
+            };
+            (cost.key(), candidate)
         })
         .collect();
-    all.par_sort_unstable_by(|a, b| {
-        (a.cost.key(), a.changed, &a.config).cmp(&(b.cost.key(), b.changed, &b.config))
+    all.par_sort_unstable_by(|(ka, a), (kb, b)| {
+        (ka, a.changed, &a.config).cmp(&(kb, b.changed, &b.config))
     });
-    all
+    all.into_par_iter().map(|(_, c)| c).collect()
 }
 
 /// What a configuration is tested against.
@@ -219,6 +248,20 @@ pub fn optimize(
         evaluated,
         total: ranking.len(),
     })
+}
+
+/// The tested configurations that came closest to the target, best first: the most
+/// satisfied clients (with replications, the highest mean satisfaction), then the cheapest
+/// (rank order). Indices into `o.evaluated`, at most `n` of them.
+pub fn closest(o: &Optimization, n: usize) -> Vec<usize> {
+    let mut order: Vec<usize> = (0..o.evaluated.len()).collect();
+    // Stable: equal satisfaction keeps rank order, which is price order.
+    order.sort_by(|&a, &b| {
+        let sat = |i: usize| o.evaluated[i].summary.satisfaction;
+        sat(b).total_cmp(&sat(a))
+    });
+    order.truncate(n);
+    order
 }
 
 #[cfg(test)]

@@ -1,6 +1,6 @@
 //! `planner optimize` and `planner sweep`: the search space, load-tested.
 
-use anyhow::Result;
+use anyhow::{bail, Result};
 
 use super::{build_load, commit, open_csv, open_plot};
 use crate::app::{EXIT_OK, EXIT_UNMET};
@@ -35,6 +35,7 @@ fn plan_search(scenario: &Scenario, args: &SearchArgs, sustained: bool) -> Resul
         ram: args.ram_price.unwrap_or(scenario.prices.ram),
         currency: scenario.prices.currency.clone(),
     };
+    space.check_prices(scenario, &prices)?;
     let rate = args.target_rate.unwrap_or(scenario.load.rate);
     let clients = match (args.load.clients, sustained) {
         (Some(n), _) => n,
@@ -59,16 +60,13 @@ fn plan_search(scenario: &Scenario, args: &SearchArgs, sustained: bool) -> Resul
 }
 
 pub fn optimize(scenario: &Scenario, args: OptimizeArgs, quiet: bool) -> Result<u8> {
+    if args.plot_all && args.search.plot.is_none() {
+        bail!("--plot-all load-tests the whole space for the plot: it needs --plot FILE.svg");
+    }
     let plan = plan_search(scenario, &args.search, args.sustained)?;
     if args.sustained {
         let rate = plan.target.load.rate().unwrap_or(f64::INFINITY);
-        let maxima: Vec<u32> = plan
-            .space
-            .levers()
-            .iter()
-            .map(|v| v.as_slice().last().copied().unwrap_or(1))
-            .collect();
-        let missing = capacity::unreachable(scenario, &maxima, rate);
+        let missing = capacity::unreachable(scenario, &plan.space.maxima(), rate);
         if !missing.is_empty() {
             let text = match args.search.format {
                 Format::Table => format!(
@@ -100,10 +98,10 @@ pub fn optimize(scenario: &Scenario, args: OptimizeArgs, quiet: bool) -> Result<
         bar.inc(n)
     })?;
     bar.finish();
-    // The picture shows every configuration: test the ones the early stop skipped, for it only.
+    // The picture shows what was tested; with --plot-all, test what the early stop skipped too,
+    // for the picture only.
     let everything = match &plot {
-        None => None,
-        Some(_) => {
+        Some(_) if args.plot_all => {
             let rest = &plan.ranking[result.evaluated.len()..];
             let bar = Progress::new(rest.len() as u64, "load-testing for the plot", quiet);
             let mut all = result.evaluated.clone();
@@ -113,6 +111,7 @@ pub fn optimize(scenario: &Scenario, args: OptimizeArgs, quiet: bool) -> Result<
             bar.finish();
             Some(all)
         }
+        _ => None,
     };
     let ctx = SearchContext {
         scenario,
@@ -124,12 +123,13 @@ pub fn optimize(scenario: &Scenario, args: OptimizeArgs, quiet: bool) -> Result<
     let answer = result.answer.map(|i| &result.evaluated[i].candidate.config);
     let plotted = commit(plot, || {
         let all = everything.as_deref().unwrap_or(&result.evaluated);
-        ctx.pareto_svg(all, answer).map(String::into_bytes)
+        ctx.pareto_svg(all, result.total, answer)
+            .map(String::into_bytes)
     })?;
     let on_stdout = commit(csv, || ctx.csv(&result.evaluated))? || plotted;
     if !on_stdout {
         let text = match args.search.format {
-            Format::Table => ctx.optimize_text(&result),
+            Format::Table => ctx.optimize_text(&result, everything.is_some()),
             Format::Json => ctx.optimize_json(&result),
         };
         write_stdout(text.as_bytes())?;
@@ -160,13 +160,17 @@ pub fn sweep(scenario: &Scenario, args: SweepArgs, quiet: bool) -> Result<u8> {
         .find(|e| e.summary.meets_target)
         .map(|e| &e.candidate.config);
     let plotted = commit(plot, || {
-        ctx.pareto_svg(&all, cheapest).map(String::into_bytes)
+        ctx.pareto_svg(&all, all.len(), cheapest)
+            .map(String::into_bytes)
     })?;
-    let on_stdout = commit(csv, || ctx.csv(&all))? || plotted;
-    if !on_stdout {
-        let text = match args.search.format {
-            Format::Table => ctx.sweep_text(&all, args.show),
-            Format::Json => ctx.sweep_json(&all),
+    let csv_on_stdout = commit(csv, || ctx.csv(&all))?;
+    if !(csv_on_stdout || plotted) {
+        let text = match (args.search.format, &args.search.csv) {
+            // The table went to a file (not stdout, or nothing would be printed here): say
+            // what it holds rather than repeat its first rows.
+            (Format::Table, Some(file)) => ctx.sweep_summary(&all, file),
+            (Format::Table, _) => ctx.sweep_text(&all, args.show),
+            (Format::Json, _) => ctx.sweep_json(&all),
         };
         write_stdout(text.as_bytes())?;
     }

@@ -11,7 +11,7 @@ use crate::config::Config;
 use crate::cost::{self, Cost};
 use crate::load::LoadTest;
 use crate::scenario::{Prices, Scenario};
-use crate::search::{Evaluated, Optimization, Space, Target};
+use crate::search::{self, Evaluated, Optimization, Space, Target};
 use crate::stats;
 
 /// What every search report needs to know.
@@ -136,13 +136,16 @@ impl SearchContext<'_> {
         )
     }
 
-    /// The cost-vs-satisfaction table: one row per configuration, sorted by cost then lever
-    /// values; lever columns `STATION.PARAM` first.
+    /// The cost-vs-satisfaction table: one row per configuration, sorted by the cost it
+    /// prints then lever values, so the cost column never decreases whatever the prices;
+    /// lever columns `STATION.PARAM` first.
     pub fn csv(&self, rows: &[Evaluated]) -> Result<Vec<u8>, csv::Error> {
         let mut sorted: Vec<&Evaluated> = rows.iter().collect();
         sorted.par_sort_by(|a, b| {
-            (a.candidate.cost.key(), &a.candidate.config)
-                .cmp(&(b.candidate.cost.key(), &b.candidate.config))
+            let printed = |e: &Evaluated| cost::tidy(e.candidate.cost.price);
+            printed(a)
+                .total_cmp(&printed(b))
+                .then_with(|| a.candidate.config.cmp(&b.candidate.config))
         });
         let writer = || {
             csv::WriterBuilder::new()
@@ -169,10 +172,12 @@ impl SearchContext<'_> {
         Ok(out)
     }
 
-    /// Cost against satisfaction, every configuration a point, the frontier and the answer.
+    /// Cost against satisfaction, every configuration in `rows` a point, the frontier and
+    /// the answer; the title says when `rows` are only some of the `total` candidates.
     pub fn pareto_svg(
         &self,
         rows: &[Evaluated],
+        total: usize,
         answer: Option<&Config>,
     ) -> Result<String, super::plot::PlotError> {
         let points: Vec<super::plot::ParetoPoint> = rows
@@ -189,11 +194,15 @@ impl SearchContext<'_> {
             Some(r) => format!("{} clients/s", trim_float(r)),
             None => "all at once".into(),
         };
+        let shown = if rows.len() < total {
+            format!("{} of {total} configurations (the cheapest)", rows.len())
+        } else {
+            format!("{} configurations", rows.len())
+        };
         super::plot::pareto_svg(&super::plot::ParetoPlot {
             title: format!(
-                "{}: {} configurations, {} clients at {rate}, timeout {} s",
+                "{}: {shown}, {} clients at {rate}, timeout {} s",
                 self.scenario.name,
-                rows.len(),
                 self.target.load.clients,
                 trim_float(self.target.load.timeout.get())
             ),
@@ -224,7 +233,21 @@ impl SearchContext<'_> {
     }
 
     fn money(&self, v: f64) -> String {
-        format!("{v:.2}")
+        if v.abs() < 1e15 {
+            format!("{v:.2}")
+        } else {
+            // Cents mean nothing at this size, and 1e300 would print 300 digits.
+            format!("{v:.6e}")
+        }
+    }
+
+    fn signed_money(&self, v: f64) -> String {
+        let m = self.money(v);
+        if v >= 0.0 {
+            format!("+{m}")
+        } else {
+            m
+        }
     }
 
     fn baseline(&self) -> (Config, Cost) {
@@ -264,7 +287,7 @@ impl SearchContext<'_> {
             let c = &e.candidate;
             t.row(vec![
                 self.money(c.cost.price),
-                format!("{:+.2}", c.cost.price - base_cost.price),
+                self.signed_money(c.cost.price - base_cost.price),
                 trim_float(cost::tidy(c.cost.cpu_cores)),
                 trim_float(cost::tidy(c.cost.ram_gib)),
                 c.config.describe(self.scenario),
@@ -276,8 +299,41 @@ impl SearchContext<'_> {
         t.render()
     }
 
-    /// The human report of `optimize`.
-    pub fn optimize_text(&self, o: &Optimization) -> String {
+    /// What `optimize` load-tested, said truthfully: the early stop only when there was one,
+    /// and what `--plot-all` added for the picture.
+    fn tested_words(&self, o: &Optimization, plot_all: bool) -> String {
+        let tested = o.evaluated.len();
+        let which = if self.sustained { " that keep up" } else { "" };
+        if o.answer.is_none() && tested == o.total {
+            return format!("load-tested all {tested}{which}; none meets the target");
+        }
+        let how = "cheapest first, stopping once every cheaper one had failed";
+        if plot_all && tested < o.total {
+            format!(
+                "load-tested {tested} for the answer ({how}), all {}{which} for the plot",
+                o.total
+            )
+        } else {
+            format!("load-tested {tested} ({how})")
+        }
+    }
+
+    /// "none keeps up with 5 clients/s: it would take soda.units ≥ 5 (…)", when the levers'
+    /// ranges cannot reach the rate: then no test long enough can pass, whatever the target.
+    fn lever_limits(&self) -> Option<String> {
+        let rate = self.target.load.rate()?;
+        let missing = crate::capacity::unreachable(self.scenario, &self.space.maxima(), rate);
+        (!missing.is_empty()).then(|| {
+            format!(
+                "None keeps up with {} clients/s either: it would take {}.\n",
+                trim_float(rate),
+                missing.join(", and ")
+            )
+        })
+    }
+
+    /// The human report of `optimize`; `plot_all`: `--plot-all` tested the rest for the plot.
+    pub fn optimize_text(&self, o: &Optimization, plot_all: bool) -> String {
         let size = self.space.size();
         let candidates = if self.sustained {
             format!(
@@ -288,23 +344,22 @@ impl SearchContext<'_> {
             format!("{size} configurations")
         };
         let mut out = format!(
-            "{}: cheapest configuration for {}\nspace: {} = {candidates}; load-tested {} (cheapest first, stopping once every cheaper one had failed)\n\n",
+            "{}: cheapest configuration for {}\nspace: {} = {candidates}; {}\n\n",
             self.scenario.name,
             self.describe_target(),
             self.space.shape(self.scenario),
-            o.evaluated.len()
+            self.tested_words(o, plot_all)
         );
         let Some(answer) = o.answer else {
-            out.push_str("No configuration in the space meets the target.\n\nClosest (most satisfied clients, then cheapest):\n");
-            let mut closest: Vec<&Evaluated> = o.evaluated.iter().collect();
-            closest.sort_by(|a, b| {
-                b.summary
-                    .satisfied
-                    .cmp(&a.summary.satisfied)
-                    .then(a.summary.max_steps.cmp(&b.summary.max_steps))
-                    .then(a.candidate.cost.key().cmp(&b.candidate.cost.key()))
-            });
-            closest.truncate(5);
+            out.push_str("No configuration in the space meets the target.\n");
+            if let Some(limits) = self.lever_limits() {
+                out.push_str(&limits);
+            }
+            out.push_str("\nClosest (most satisfied clients, then cheapest):\n");
+            let closest: Vec<&Evaluated> = search::closest(o, CLOSEST_SHOWN)
+                .into_iter()
+                .map(|i| &o.evaluated[i])
+                .collect();
             out.push_str(&indent(&self.results_table(&closest)));
             return out;
         };
@@ -344,7 +399,7 @@ impl SearchContext<'_> {
             "delta".into(),
             format!("{:+}", cost::tidy(c.cost.cpu_cores - base_cost.cpu_cores)),
             format!("{:+}", cost::tidy(c.cost.ram_gib - base_cost.ram_gib)),
-            format!("{:+.2}{pct}", c.cost.price - base_cost.price),
+            format!("{}{pct}", self.signed_money(c.cost.price - base_cost.price)),
         ]);
         out.push_str(&indent(&t.render()));
         out.push_str(&format!(
@@ -425,6 +480,29 @@ impl SearchContext<'_> {
         out
     }
 
+    /// What `sweep --csv FILE` prints: the table is in the file, so three lines say what it
+    /// holds instead of repeating its first rows.
+    pub fn sweep_summary(&self, all: &[Evaluated], file: &str) -> String {
+        let passing = all.iter().filter(|e| e.summary.meets_target).count();
+        let cheapest = match all.iter().find(|e| e.summary.meets_target) {
+            Some(e) => format!(
+                "the cheapest that meets the target: {} at {} {}",
+                e.candidate.config.describe(self.scenario),
+                self.money(e.candidate.cost.price),
+                self.prices.currency
+            ),
+            None => "none meets the target".into(),
+        };
+        format!(
+            "{}: {} configurations for {}\nspace: {}; {passing} meet the target\nwrote {} rows to {file}; {cheapest}\n",
+            self.scenario.name,
+            all.len(),
+            self.describe_target(),
+            self.space.shape(self.scenario),
+            all.len(),
+        )
+    }
+
     fn json_result(&self, e: &Evaluated) -> JsonResult {
         let base = Config::baseline(self.scenario);
         JsonResult {
@@ -501,6 +579,9 @@ impl SearchContext<'_> {
         serde_json::to_string_pretty(&doc).expect("plain data serialises") + "\n"
     }
 }
+
+/// Rows of the "Closest" table when nothing meets the target.
+const CLOSEST_SHOWN: usize = 5;
 
 fn indent(text: &str) -> String {
     text.lines().map(|l| format!("  {l}\n")).collect()

@@ -11,4 +11,5 @@ mod random;
 mod readme;
 mod run;
 mod search;
+mod search_fixes;
 mod search_props;

@@ -74,7 +74,14 @@ fn compare_plot_has_a_line_per_strategy_and_the_guides() {
 fn sweep_and_optimize_plots_mark_the_answer_and_the_frontier() {
     for args in [
         vec!["sweep"],
-        vec!["optimize", "--target-rate", "2", "--timeout", "5"],
+        vec![
+            "optimize",
+            "--target-rate",
+            "2",
+            "--timeout",
+            "5",
+            "--plot-all",
+        ],
     ] {
         let svg = plot(&args);
         let t = texts(&svg);
