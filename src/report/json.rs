@@ -29,9 +29,8 @@ pub struct JsonLoad {
     clients: u32,
     /// `fixed` (client i due at (i − 1) × period) or `poisson`.
     arrivals: &'static str,
-    /// Absent where the rate varies (compare lists its rates apart).
     #[serde(flatten)]
-    schedule: Option<JsonSchedule>,
+    schedule: JsonSchedule,
     timeout_s: f64,
     /// The first `warmup` clients load the stations but are left out of the statistics.
     warmup: u32,
@@ -51,32 +50,27 @@ struct JsonSchedule {
 
 impl JsonLoad {
     pub fn new(scenario: &Scenario, load: &LoadTest) -> JsonLoad {
-        let schedule = match load.arrivals {
-            Arrivals::Fixed(p) => JsonSchedule {
-                rate: p.rate(),
-                period_s: p.get(),
-            },
-            Arrivals::Poisson(r) => JsonSchedule {
-                rate: Some(r.get()),
-                period_s: r.period().get(),
-            },
+        let (arrivals, schedule) = match load.arrivals {
+            Arrivals::Fixed(p) => (
+                "fixed",
+                JsonSchedule {
+                    rate: p.rate(),
+                    period_s: p.get(),
+                },
+            ),
+            Arrivals::Poisson(r) => (
+                "poisson",
+                JsonSchedule {
+                    rate: Some(r.get()),
+                    period_s: r.period().get(),
+                },
+            ),
         };
-        JsonLoad {
-            schedule: Some(schedule),
-            ..JsonLoad::without_rate(scenario, load)
-        }
-    }
-
-    /// The load test without its rate, for documents that list several rates.
-    pub fn without_rate(scenario: &Scenario, load: &LoadTest) -> JsonLoad {
         let random = load.is_random(scenario);
         JsonLoad {
             clients: load.clients,
-            arrivals: match load.arrivals {
-                Arrivals::Fixed(_) => "fixed",
-                Arrivals::Poisson(_) => "poisson",
-            },
-            schedule: None,
+            arrivals,
+            schedule,
             timeout_s: load.timeout.get(),
             warmup: load.warmup,
             seed: random.then_some(load.seed),
