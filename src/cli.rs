@@ -294,7 +294,7 @@ pub struct RunArgs {
     #[arg(long, value_enum, default_value_t = Format::Table)]
     pub format: Format,
 
-    /// Print the event log (orders, services, batches) in time order
+    /// Print the event log (orders, services, batches) in time order: above the table on stdout, or on stderr when stdout carries JSON, CSV or SVG
     #[arg(long)]
     pub trace: bool,
 

@@ -250,18 +250,22 @@ pub fn optimize(
     })
 }
 
-/// The tested configurations that came closest to the target, best first: the most
-/// satisfied clients (with replications, the highest mean satisfaction), then the cheapest
-/// (rank order). Indices into `o.evaluated`, at most `n` of them.
+/// How many near misses a report lists when nothing meets the target.
+pub const CLOSEST: usize = 5;
+
+/// The `n` tested candidates that came closest to the target, as indices in `o.evaluated`:
+/// the most satisfied first (with replications, by the mean satisfaction, which is what the
+/// summary holds then), ties in rank order — the cheapest first. One function, so that the
+/// table and the JSON list the same near misses in the same order.
 pub fn closest(o: &Optimization, n: usize) -> Vec<usize> {
-    let mut order: Vec<usize> = (0..o.evaluated.len()).collect();
-    // Stable: equal satisfaction keeps rank order, which is price order.
-    order.sort_by(|&a, &b| {
-        let sat = |i: usize| o.evaluated[i].summary.satisfaction;
-        sat(b).total_cmp(&sat(a))
+    let mut indices: Vec<usize> = (0..o.evaluated.len()).collect();
+    // A stable sort: equal satisfactions keep the rank order of `evaluated`.
+    indices.sort_by(|&a, &b| {
+        let satisfaction = |i: usize| o.evaluated[i].summary.satisfaction;
+        satisfaction(b).total_cmp(&satisfaction(a))
     });
-    order.truncate(n);
-    order
+    indices.truncate(n);
+    indices
 }
 
 #[cfg(test)]

@@ -1,16 +1,19 @@
 //! `planner run`: one configuration, one load test, every client shown.
 
-use anyhow::{bail, Result};
+use std::io::Write;
+
+use anyhow::{bail, Context, Result};
 
 use super::{build_load, commit, open_csv, open_plot};
 use crate::app::EXIT_OK;
 use crate::cli::{ClockArg, Format, RunArgs};
 use crate::config::Config;
 use crate::engine::Clock;
-use crate::load;
+use crate::load::{self, LoadTest};
 use crate::progress::Progress;
+use crate::random;
 use crate::report::output::write_stdout;
-use crate::report::run::RunReport;
+use crate::report::run::{trim_float, RunReport};
 use crate::scenario::Scenario;
 use crate::stats::{Share, Summary};
 
@@ -25,6 +28,74 @@ fn clock_of(clock: ClockArg, speed: Option<f64>, scenario: &Scenario) -> Result<
     }
 }
 
+/// Tokio's real timers tick in milliseconds: a deadline between two ticks waits for the next.
+const REAL_TICK_S: f64 = 1e-3;
+
+/// Refuses `--clock real` when tokio's real timers would round the test's durations, which
+/// would silently change its results. Every duration of the test (service times, due times,
+/// drawn times) is a multiple of its quantum, the greatest common divisor of them all in
+/// steps; a step lasts `resolution / speed` real seconds, and one quantum must last a tick.
+fn check_real_clock(
+    scenario: &Scenario,
+    config: &Config,
+    load: &LoadTest,
+    clock: Clock,
+) -> Result<()> {
+    let Clock::Real {
+        speed,
+        step_seconds,
+    } = clock
+    else {
+        return Ok(());
+    };
+    fn gcd(a: u64, b: u64) -> u64 {
+        if b == 0 {
+            a
+        } else {
+            gcd(b, a % b)
+        }
+    }
+    let draws = random::draws(scenario, load.clients, load.seed, config, 0);
+    let quantum = config
+        .engine_stations(scenario)
+        .iter()
+        .map(|s| s.service)
+        .chain(load.due_times(scenario.resolution, config, 0))
+        .chain(draws.into_iter().flatten())
+        .fold(0, gcd)
+        .max(1);
+    let model = quantum as f64 * step_seconds;
+    let real = model / speed;
+    if real >= REAL_TICK_S * (1.0 - 1e-9) {
+        return Ok(());
+    }
+    let most = speed * real / REAL_TICK_S;
+    let most = if most >= 1e-6 {
+        trim_float(most)
+    } else {
+        format!("{most:e}")
+    };
+    bail!(
+        "--clock real cannot honour this test: its times are multiples of {}, which at --speed {} last {} of real time, but tokio's timers tick in milliseconds; use the virtual clock, or --speed {most} or lower",
+        duration_text(model),
+        trim_float(speed),
+        duration_text(real),
+    )
+}
+
+/// "1 µs", "0.5 ms", "2 s": a short duration in the unit that reads best.
+fn duration_text(seconds: f64) -> String {
+    if seconds >= 1.0 {
+        format!("{} s", trim_float(seconds))
+    } else if seconds >= 1e-3 {
+        format!("{} ms", trim_float(seconds * 1e3))
+    } else if seconds >= 1e-6 {
+        format!("{} µs", trim_float(seconds * 1e6))
+    } else {
+        format!("{} ns", trim_float(seconds * 1e9))
+    }
+}
+
 pub fn run(scenario: &Scenario, args: RunArgs, quiet: bool) -> Result<u8> {
     let config = Config::with_settings(scenario, &args.set)?;
     let period = match (args.rate, args.period) {
@@ -36,6 +107,10 @@ pub fn run(scenario: &Scenario, args: RunArgs, quiet: bool) -> Result<u8> {
     let load = build_load(scenario, &args.load, period, clients)?;
     let clock = clock_of(args.clock, args.speed, scenario)?;
     load::check(scenario, &load)?;
+    if load.runs(scenario) > 1 && clock != Clock::Virtual {
+        bail!("--replications above 1 needs the virtual clock");
+    }
+    check_real_clock(scenario, &config, &load, clock)?;
     let csv = open_csv(&args.csv)?;
     let plot = open_plot(&args.plot)?;
 
@@ -55,34 +130,38 @@ pub fn run(scenario: &Scenario, args: RunArgs, quiet: bool) -> Result<u8> {
     );
     // Further replications, for the means and intervals (virtual time only).
     let combined = if load.runs(scenario) > 1 {
-        if clock != Clock::Virtual {
-            bail!("--replications above 1 needs the virtual clock");
-        }
         Some(load::assess(scenario, &config, &load, Share::ALL)?.summary)
     } else {
         None
     };
     spinner.finish();
-    let clock_name = match clock {
-        Clock::Virtual => "virtual".to_string(),
-        Clock::Real { speed, .. } => format!("real (speed ×{speed})"),
-    };
     let report = RunReport {
         scenario,
         config: &config,
         load: &load,
-        clock: clock_name,
+        clock,
         outcome: &outcome,
         summary: &summary,
         combined: combined.as_ref(),
     };
     let plotted = commit(plot, || report.timeline_svg().map(String::into_bytes))?;
-    if !commit(csv, || report.csv())? && !plotted {
-        let mut text = String::new();
-        if args.trace {
-            text.push_str(&report.trace());
+    let stdout_taken = commit(csv, || report.csv())? || plotted;
+    // The trace reads like the tutorial's prints, above the table; ahead of JSON, CSV or SVG
+    // on stdout it would break them for whatever reads them, so it goes to stderr then.
+    let trace = args.trace.then(|| report.trace());
+    let mut text = String::new();
+    if !stdout_taken && args.format == Format::Table {
+        if let Some(trace) = &trace {
+            text.push_str(trace);
             text.push('\n');
         }
+    } else if let Some(trace) = &trace {
+        std::io::stderr()
+            .lock()
+            .write_all(trace.as_bytes())
+            .context("cannot write the trace to stderr")?;
+    }
+    if !stdout_taken {
         text.push_str(&match args.format {
             Format::Table => report.table(),
             Format::Json => report.json(),

@@ -85,8 +85,8 @@ pub fn block(scenario: &Scenario, config: &Config, rate: Option<f64>, timeout: S
 /// Capacity as JSON documents show it.
 #[derive(Serialize)]
 pub struct JsonCapacity {
-    /// Clients per second each station sustains, by station name.
-    pub per_station: std::collections::BTreeMap<String, f64>,
+    /// Clients per second each station sustains, by station name, in scenario order.
+    pub per_station: indexmap::IndexMap<String, f64>,
     pub bottleneck: String,
     /// Whether every station keeps up with the tested rate.
     pub sustainable: Option<bool>,

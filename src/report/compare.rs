@@ -2,6 +2,7 @@
 
 use serde::Serialize;
 
+use super::json::{JsonLoad, JsonPrices, JsonSummary, JsonTarget};
 use super::run::trim_float;
 use super::search::{csv_header, Row};
 use super::table::{Align, Table};
@@ -214,21 +215,22 @@ impl CompareContext<'_> {
                     .zip(&c.cells[s])
                     .map(|(r, cell)| JsonCell {
                         rate: r.get(),
-                        satisfied: cell.summary.satisfied,
-                        satisfaction: cell.summary.satisfaction,
-                        p95_s: res.to_seconds(cell.summary.p95_steps),
-                        max_s: res.to_seconds(cell.summary.max_steps),
+                        summary: JsonSummary::new(&cell.summary, res, self.shape.load.timeout),
                         meets_target: cell.summary.meets_target,
+                        spread: cell.summary.spread.clone(),
                     })
                     .collect(),
             })
             .collect();
         let doc = JsonCompare {
             scenario: &self.scenario.name,
-            clients: self.shape.load.clients,
-            timeout_s: self.shape.load.timeout.get(),
-            min_satisfaction: self.shape.share.percent(),
-            currency: &self.prices.currency,
+            resolution_s: res.seconds(),
+            target: JsonTarget::new(
+                JsonLoad::new(self.scenario, &self.shape.load),
+                self.shape.share,
+            ),
+            rates: c.rates.as_slice().iter().map(|r| r.get()).collect(),
+            prices: JsonPrices::new(self.prices),
             strategies,
         };
         serde_json::to_string_pretty(&doc).expect("plain data serialises") + "\n"
@@ -238,17 +240,20 @@ impl CompareContext<'_> {
 #[derive(Serialize)]
 struct JsonCompare<'a> {
     scenario: &'a str,
-    clients: u32,
-    timeout_s: f64,
-    min_satisfaction: f64,
-    currency: &'a str,
+    resolution_s: f64,
+    /// The load at the target rate (the one the `optimize` strategies are found for) and
+    /// the share a rate must serve in time to count as sustained.
+    target: JsonTarget,
+    /// The rates every strategy is tested at, each the target's load at another rate.
+    rates: Vec<f64>,
+    prices: JsonPrices,
     strategies: Vec<JsonStrategy<'a>>,
 }
 
 #[derive(Serialize)]
 struct JsonStrategy<'a> {
     name: &'a str,
-    config: std::collections::BTreeMap<String, u32>,
+    config: indexmap::IndexMap<String, u32>,
     cpu_cores: f64,
     ram_gib: f64,
     cost: f64,
@@ -262,9 +267,9 @@ struct JsonStrategy<'a> {
 #[derive(Serialize)]
 struct JsonCell {
     rate: f64,
-    satisfied: usize,
-    satisfaction: f64,
-    p95_s: f64,
-    max_s: f64,
+    #[serde(flatten)]
+    summary: JsonSummary,
     meets_target: bool,
+    /// Means with 95 % intervals, when the test is random.
+    spread: Option<crate::stats::Spread>,
 }

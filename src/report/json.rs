@@ -1,22 +1,119 @@
-//! Pieces that several JSON documents share, so that they read the same everywhere.
+//! Pieces that several JSON documents share, so that they read the same everywhere: one
+//! shape for a configuration, for a load test and for prices, every time in seconds.
 
-use std::collections::BTreeMap;
-
+use indexmap::IndexMap;
 use serde::Serialize;
 
 use crate::config::Config;
-use crate::scenario::Scenario;
-use crate::stats::{self, Summary};
+use crate::load::{Arrivals, LoadTest};
+use crate::scenario::{Prices, Scenario};
+use crate::stats::{self, Share, Summary};
 use crate::units::{Resolution, Seconds};
 
-/// A configuration as `{"soda.units": 2, "burger.units": 5, "fries.batch": 7}`.
-pub fn levers(scenario: &Scenario, config: &Config) -> BTreeMap<String, u32> {
+/// A configuration as `{"soda.units": 2, "burger.units": 5, "fries.batch": 7}`, in scenario
+/// order: the order of the scenario file, of every table and of the CSV columns, so that a
+/// reader sees the same configuration in the same order everywhere.
+pub fn levers(scenario: &Scenario, config: &Config) -> IndexMap<String, u32> {
     scenario
         .stations
         .iter()
         .zip(config.values())
         .map(|(s, &v)| (s.lever_name(), v))
         .collect()
+}
+
+/// Every input of a load test that shapes its result, so that a document can be reproduced
+/// from itself alone.
+#[derive(Serialize)]
+pub struct JsonLoad {
+    clients: u32,
+    /// `fixed` (client i due at (i − 1) × period) or `poisson`.
+    arrivals: &'static str,
+    #[serde(flatten)]
+    schedule: JsonSchedule,
+    timeout_s: f64,
+    /// The first `warmup` clients load the stations but are left out of the statistics.
+    warmup: u32,
+    /// `null` when nothing is drawn at random: the seed then changes nothing.
+    seed: Option<u64>,
+    /// How many runs the statistics cover (1 when nothing is random: they would all agree).
+    replications: u32,
+}
+
+#[derive(Serialize)]
+struct JsonSchedule {
+    /// Clients per second; `null` for a burst (everyone at once).
+    rate: Option<f64>,
+    /// Seconds between two clients (the mean gap with Poisson arrivals); 0 for a burst.
+    period_s: f64,
+}
+
+impl JsonLoad {
+    pub fn new(scenario: &Scenario, load: &LoadTest) -> JsonLoad {
+        let (arrivals, schedule) = match load.arrivals {
+            Arrivals::Fixed(p) => (
+                "fixed",
+                JsonSchedule {
+                    rate: p.rate(),
+                    period_s: p.get(),
+                },
+            ),
+            Arrivals::Poisson(r) => (
+                "poisson",
+                JsonSchedule {
+                    rate: Some(r.get()),
+                    period_s: r.period().get(),
+                },
+            ),
+        };
+        let random = load.is_random(scenario);
+        JsonLoad {
+            clients: load.clients,
+            arrivals,
+            schedule,
+            timeout_s: load.timeout.get(),
+            warmup: load.warmup,
+            seed: random.then_some(load.seed),
+            replications: load.runs(scenario),
+        }
+    }
+}
+
+/// A load test with the share of clients that must be served in time: what a search or a
+/// comparison holds every configuration to.
+#[derive(Serialize)]
+pub struct JsonTarget {
+    #[serde(flatten)]
+    load: JsonLoad,
+    /// Percent of clients (after the warm-up) that must be satisfied.
+    min_satisfaction: f64,
+}
+
+impl JsonTarget {
+    pub fn new(load: JsonLoad, share: Share) -> JsonTarget {
+        JsonTarget {
+            load,
+            min_satisfaction: share.percent(),
+        }
+    }
+}
+
+/// The prices every cost in a document was computed with.
+#[derive(Serialize)]
+pub struct JsonPrices {
+    cpu_per_core: f64,
+    ram_per_gib: f64,
+    currency: String,
+}
+
+impl JsonPrices {
+    pub fn new(prices: &Prices) -> JsonPrices {
+        JsonPrices {
+            cpu_per_core: prices.cpu,
+            ram_per_gib: prices.ram,
+            currency: prices.currency.clone(),
+        }
+    }
 }
 
 /// One load test's verdict and latencies, in seconds.
@@ -41,6 +138,24 @@ impl JsonSummary {
             p95_s: resolution.to_seconds(summary.p95_steps),
             max_s: resolution.to_seconds(summary.max_steps),
             headroom_s: stats::headroom(summary, resolution, timeout),
+        }
+    }
+}
+
+/// A summary over several replications: the means (in the fields a single run has) and
+/// their 95 % intervals.
+#[derive(Serialize)]
+pub struct JsonReplicated {
+    #[serde(flatten)]
+    summary: JsonSummary,
+    spread: Option<stats::Spread>,
+}
+
+impl JsonReplicated {
+    pub fn new(summary: &Summary, resolution: Resolution, timeout: Seconds) -> JsonReplicated {
+        JsonReplicated {
+            summary: JsonSummary::new(summary, resolution, timeout),
+            spread: summary.spread.clone(),
         }
     }
 }

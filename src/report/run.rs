@@ -2,11 +2,11 @@
 
 use serde::Serialize;
 
-use super::json::JsonSummary;
+use super::json::{JsonLoad, JsonReplicated, JsonSummary};
 use super::table::{Align, Table};
 use crate::config::Config;
-use crate::engine::{EventKind, Outcome};
-use crate::load::LoadTest;
+use crate::engine::{Clock, EventKind, Outcome};
+use crate::load::{Arrivals, LoadTest};
 use crate::scenario::Scenario;
 use crate::stats::{self, Summary};
 use crate::units::{Resolution, Seconds};
@@ -19,7 +19,8 @@ pub struct RunReport<'a> {
     pub scenario: &'a Scenario,
     pub config: &'a Config,
     pub load: &'a LoadTest,
-    pub clock: String,
+    pub clock: Clock,
+    /// Replication 1: the one whose clients are listed.
     pub outcome: &'a Outcome,
     pub summary: &'a Summary,
     /// With replications: the combined summary of all of them.
@@ -34,16 +35,30 @@ fn verdict(ok: bool) -> &'static str {
     }
 }
 
-/// "10 clients every 0.5 s (2 clients/s)" or "10 clients all at once".
+/// "10 clients every 0.5 s (2 clients/s)", "10 clients all at once", or "200 clients,
+/// Poisson arrivals at 2 clients/s" (no period there: the gaps are random).
 pub fn describe_load(load: &LoadTest) -> String {
-    match load.rate() {
-        Some(rate) => format!(
+    match (load.arrivals, load.rate()) {
+        (Arrivals::Poisson(rate), _) => format!(
+            "{} clients, Poisson arrivals at {} clients/s",
+            load.clients,
+            trim_float(rate.get())
+        ),
+        (Arrivals::Fixed(_), Some(rate)) => format!(
             "{} clients every {} s ({} clients/s)",
             load.clients,
             trim_float(1.0 / rate),
             trim_float(rate)
         ),
-        None => format!("{} clients all at once", load.clients),
+        (Arrivals::Fixed(_), None) => format!("{} clients all at once", load.clients),
+    }
+}
+
+/// "virtual" or "real (speed ×10)".
+fn clock_text(clock: Clock) -> String {
+    match clock {
+        Clock::Virtual => "virtual".into(),
+        Clock::Real { speed, .. } => format!("real (speed ×{speed})"),
     }
 }
 
@@ -68,6 +83,17 @@ impl RunReport<'_> {
         stats::satisfied(self.outcome.latency(client), self.res(), limit)
     }
 
+    /// Warm-up clients are not judged: they only load the stations.
+    fn is_warmup(&self, client: usize) -> bool {
+        client < self.load.warmup as usize
+    }
+
+    /// "replication 1 of 50 (seed 1)" when the listed clients are one of several runs.
+    fn shown_replication(&self) -> Option<String> {
+        let reps = self.combined?.spread.as_ref()?.replications;
+        Some(format!("replication 1 of {reps} (seed {})", self.load.seed))
+    }
+
     /// The human report.
     pub fn table(&self) -> String {
         let res = self.res();
@@ -78,8 +104,12 @@ impl RunReport<'_> {
             self.config.describe(self.scenario),
             describe_load(self.load),
             trim_float(self.load.timeout.get()),
-            self.clock
+            clock_text(self.clock)
         );
+        let shown = self.shown_replication();
+        if let Some(which) = &shown {
+            out.push_str(&format!("{which}:\n"));
+        }
         let mut table = Table::new(&[
             ("client", Align::Right),
             ("due (s)", Align::Right),
@@ -94,7 +124,7 @@ impl RunReport<'_> {
                 (c + 1).to_string(),
                 res.format(self.outcome.due[c]),
                 res.format(self.outcome.latency(c)),
-                if c < self.load.warmup as usize {
+                if self.is_warmup(c) {
                     "warmup".into()
                 } else {
                     verdict(ok).into()
@@ -111,7 +141,11 @@ impl RunReport<'_> {
                 n - MAX_TABLE_ROWS
             ));
         }
-        out.push_str(&format!("\n{}\n", summary_line(s, res, self.load.timeout)));
+        let prefix = shown.map(|w| format!("{w}: ")).unwrap_or_default();
+        out.push_str(&format!(
+            "\n{prefix}{}\n",
+            summary_line(s, res, self.load.timeout)
+        ));
         if let Some(line) = self.combined.and_then(|c| spread_line(c, self.load.warmup)) {
             out.push_str(&line);
         }
@@ -124,7 +158,8 @@ impl RunReport<'_> {
         out
     }
 
-    /// One row per client: `client,arrival_s,latency_s,satisfied,<station>_done_s…`.
+    /// One row per client: `client,arrival_s,latency_s,satisfied,<station>_done_s…`; a
+    /// warm-up client's `satisfied` is empty, as it is `null` in the JSON: it was not judged.
     pub fn csv(&self) -> Result<Vec<u8>, csv::Error> {
         let res = self.res();
         let mut w = csv::Writer::from_writer(Vec::new());
@@ -146,7 +181,11 @@ impl RunReport<'_> {
                 (c + 1).to_string(),
                 res.format(self.outcome.due[c]),
                 res.format(self.outcome.latency(c)),
-                self.satisfied(c).to_string(),
+                if self.is_warmup(c) {
+                    String::new()
+                } else {
+                    self.satisfied(c).to_string()
+                },
             ];
             row.extend(self.outcome.done_of(c).iter().map(|&d| res.format(d)));
             w.write_record(&row)?;
@@ -168,28 +207,36 @@ impl RunReport<'_> {
                 client: c + 1,
                 arrival_s: res.to_seconds(self.outcome.due[c]),
                 latency_s: res.to_seconds(self.outcome.latency(c)),
-                satisfied: self.satisfied(c),
+                warmup: self.is_warmup(c),
+                satisfied: (!self.is_warmup(c)).then(|| self.satisfied(c)),
                 bottleneck: stations[self.outcome.bottleneck(c)],
                 start_s: seconds(res, self.outcome.start_of(c)),
                 done_s: seconds(res, self.outcome.done_of(c)),
             })
             .collect();
+        let (clock, speed) = match self.clock {
+            Clock::Virtual => ("virtual", None),
+            Clock::Real { speed, .. } => ("real", Some(speed)),
+        };
         let doc = JsonRun {
             scenario: &self.scenario.name,
+            resolution_s: res.seconds(),
             stations: stations.clone(),
             config: super::json::levers(self.scenario, self.config),
-            clients_count: self.load.clients,
-            rate: self.load.rate(),
-            timeout_s: self.load.timeout.get(),
-            clock: &self.clock,
+            load: JsonLoad::new(self.scenario, self.load),
+            clock,
+            speed,
             capacity: super::capacity::json(
                 self.scenario,
                 self.config,
                 self.load.rate(),
                 self.load.timeout,
             ),
+            replication: 1,
             summary: JsonSummary::new(self.summary, res, self.load.timeout),
-            replications: self.combined,
+            replications: self
+                .combined
+                .map(|c| JsonReplicated::new(c, res, self.load.timeout)),
             clients,
         };
         serde_json::to_string_pretty(&doc).expect("plain data serialises") + "\n"
@@ -317,17 +364,19 @@ pub fn format_signed(v: f64, decimals: usize) -> String {
 #[derive(Serialize)]
 struct JsonRun<'a> {
     scenario: &'a str,
+    resolution_s: f64,
     stations: Vec<&'a str>,
-    config: std::collections::BTreeMap<String, u32>,
-    #[serde(rename = "clients")]
-    clients_count: u32,
-    rate: Option<f64>,
-    timeout_s: f64,
-    clock: &'a str,
+    config: indexmap::IndexMap<String, u32>,
+    load: JsonLoad,
+    /// `virtual` or `real`; `speed` is the real clock's factor (`null` in virtual time).
+    clock: &'static str,
+    speed: Option<f64>,
     capacity: super::capacity::JsonCapacity,
+    /// Which replication `summary` and `results` come from.
+    replication: u32,
     summary: JsonSummary,
-    /// Over every replication, when the test is random.
-    replications: Option<&'a Summary>,
+    /// Means and 95 % intervals over every replication, when the test is random.
+    replications: Option<JsonReplicated>,
     #[serde(rename = "results")]
     clients: Vec<JsonClient<'a>>,
 }
@@ -337,7 +386,9 @@ struct JsonClient<'a> {
     client: usize,
     arrival_s: f64,
     latency_s: f64,
-    satisfied: bool,
+    /// A warm-up client loads the stations but is not judged: `satisfied` is then `null`.
+    warmup: bool,
+    satisfied: Option<bool>,
     bottleneck: &'a str,
     start_s: Vec<f64>,
     done_s: Vec<f64>,

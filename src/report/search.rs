@@ -3,7 +3,7 @@
 use rayon::prelude::*;
 use serde::Serialize;
 
-use super::json::JsonSummary;
+use super::json::{JsonLoad, JsonPrices, JsonSummary, JsonTarget};
 use super::run::trim_float;
 use super::table::{Align, Table};
 use crate::capacity::Capacity;
@@ -356,7 +356,7 @@ impl SearchContext<'_> {
                 out.push_str(&limits);
             }
             out.push_str("\nClosest (most satisfied clients, then cheapest):\n");
-            let closest: Vec<&Evaluated> = search::closest(o, CLOSEST_SHOWN)
+            let closest: Vec<&Evaluated> = search::closest(o, search::CLOSEST)
                 .into_iter()
                 .map(|i| &o.evaluated[i])
                 .collect();
@@ -528,28 +528,33 @@ impl SearchContext<'_> {
     }
 
     fn json_target(&self) -> JsonTarget {
-        JsonTarget {
-            clients: self.target.load.clients,
-            rate: self.target.load.rate(),
-            timeout_s: self.target.load.timeout.get(),
-            min_satisfaction: self.target.share.percent(),
-        }
+        JsonTarget::new(
+            JsonLoad::new(self.scenario, &self.target.load),
+            self.target.share,
+        )
     }
 
     /// `optimize --format json`.
     pub fn optimize_json(&self, o: &Optimization) -> String {
         let (base, base_cost) = self.baseline();
         let answer = o.answer.map(|i| self.json_result(&o.evaluated[i]));
+        // The near misses the table shows, in its order; none when something passed.
+        let closest = match o.answer {
+            Some(_) => Vec::new(),
+            None => search::closest(o, search::CLOSEST),
+        };
         let doc = JsonOptimize {
             scenario: &self.scenario.name,
+            resolution_s: self.scenario.resolution.seconds(),
             target: self.json_target(),
+            prices: JsonPrices::new(self.prices),
             space: self.space.shape(self.scenario),
             configurations: o.total,
             evaluated: o.evaluated.len(),
             sustained: self.sustained,
             found: answer.is_some(),
             baseline: JsonBaseline {
-                config: base.describe(self.scenario),
+                config: super::json::levers(self.scenario, &base),
                 cpu_cores: cost::tidy(base_cost.cpu_cores),
                 ram_gib: cost::tidy(base_cost.ram_gib),
                 cost: cost::tidy(base_cost.price),
@@ -563,7 +568,10 @@ impl SearchContext<'_> {
                 .iter()
                 .map(|&i| self.json_result(&o.evaluated[i]))
                 .collect(),
-            currency: &self.prices.currency,
+            closest: closest
+                .iter()
+                .map(|&i| self.json_result(&o.evaluated[i]))
+                .collect(),
         };
         serde_json::to_string_pretty(&doc).expect("plain data serialises") + "\n"
     }
@@ -572,7 +580,9 @@ impl SearchContext<'_> {
     pub fn sweep_json(&self, all: &[Evaluated]) -> String {
         let doc = JsonSweep {
             scenario: &self.scenario.name,
+            resolution_s: self.scenario.resolution.seconds(),
             target: self.json_target(),
+            prices: JsonPrices::new(self.prices),
             space: self.space.shape(self.scenario),
             results: all.iter().map(|e| self.json_result(e)).collect(),
         };
@@ -580,24 +590,13 @@ impl SearchContext<'_> {
     }
 }
 
-/// Rows of the "Closest" table when nothing meets the target.
-const CLOSEST_SHOWN: usize = 5;
-
 fn indent(text: &str) -> String {
     text.lines().map(|l| format!("  {l}\n")).collect()
 }
 
 #[derive(Serialize)]
-struct JsonTarget {
-    clients: u32,
-    rate: Option<f64>,
-    timeout_s: f64,
-    min_satisfaction: f64,
-}
-
-#[derive(Serialize)]
 struct JsonBaseline {
-    config: String,
+    config: indexmap::IndexMap<String, u32>,
     cpu_cores: f64,
     ram_gib: f64,
     cost: f64,
@@ -605,7 +604,7 @@ struct JsonBaseline {
 
 #[derive(Serialize)]
 struct JsonResult {
-    config: std::collections::BTreeMap<String, u32>,
+    config: indexmap::IndexMap<String, u32>,
     change: String,
     cpu_cores: f64,
     ram_gib: f64,
@@ -621,7 +620,9 @@ struct JsonResult {
 #[derive(Serialize)]
 struct JsonOptimize<'a> {
     scenario: &'a str,
+    resolution_s: f64,
     target: JsonTarget,
+    prices: JsonPrices,
     space: String,
     configurations: usize,
     evaluated: usize,
@@ -631,13 +632,16 @@ struct JsonOptimize<'a> {
     answer: Option<JsonResult>,
     delta_cost: Option<f64>,
     runners_up: Vec<JsonResult>,
-    currency: &'a str,
+    /// When nothing meets the target: the near misses, most satisfied first, then cheapest.
+    closest: Vec<JsonResult>,
 }
 
 #[derive(Serialize)]
 struct JsonSweep<'a> {
     scenario: &'a str,
+    resolution_s: f64,
     target: JsonTarget,
+    prices: JsonPrices,
     space: String,
     results: Vec<JsonResult>,
 }

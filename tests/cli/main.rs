@@ -6,6 +6,7 @@ mod capacity;
 mod common;
 mod compare;
 mod engine_oracle;
+mod json_fixes;
 mod plot;
 mod random;
 mod readme;

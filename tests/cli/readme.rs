@@ -7,6 +7,7 @@
 //! - a line ending in `…` matches any line that starts with the text before it;
 //! - every other line must match exactly (trailing spaces ignored).
 //!
+//! Each example's output is its stdout followed by its stderr, as a terminal shows them.
 //! Commands run through `sh -c` in a fresh directory where `planner` is the binary under test
 //! and `data/` is the repository's, so `planner sweep --csv t.csv && head -5 t.csv` works too.
 
@@ -76,7 +77,8 @@ fn matches(expected: &[String], actual: &[&str]) -> bool {
     }
 }
 
-/// Runs one example in `dir` and returns its stdout.
+/// Runs one example in `dir` and returns what reaches the terminal: stdout, then stderr
+/// (notes and errors; progress bars stay hidden off a terminal).
 fn run(example: &Example, dir: &Path) -> String {
     let binary = PathBuf::from(env!("CARGO_BIN_EXE_planner"));
     let path = format!(
@@ -91,7 +93,9 @@ fn run(example: &Example, dir: &Path) -> String {
         .env("PATH", path)
         .output()
         .expect("sh runs");
-    String::from_utf8(out.stdout).expect("utf-8 stdout")
+    let mut text = String::from_utf8(out.stdout).expect("utf-8 stdout");
+    text.push_str(&String::from_utf8(out.stderr).expect("utf-8 stderr"));
+    text
 }
 
 #[test]
