@@ -64,6 +64,7 @@ fn one_line(e: &anyhow::Error) -> String {
 }
 
 fn dispatch(cli: Cli) -> Result<u8> {
+    crate::report::output::handle_signals();
     let scenario = match &cli.scenario {
         Some(path) => Scenario::load(path)?,
         None => Scenario::embedded(),

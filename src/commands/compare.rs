@@ -2,7 +2,7 @@
 
 use anyhow::{bail, Result};
 
-use super::{build_load, commit, open_csv, open_plot};
+use super::{build_load, open_outputs};
 use crate::app::EXIT_OK;
 use crate::cli::{CompareArgs, Format};
 use crate::compare::{self, Contender, Shape};
@@ -43,8 +43,7 @@ pub fn compare(scenario: &Scenario, args: CompareArgs, quiet: bool) -> Result<u8
         load: build_load(scenario, &args.load, target_rate.period(), clients)?,
         share: args.min_satisfaction,
     };
-    let csv = open_csv(&args.csv)?;
-    let plot = open_plot(&args.plot)?;
+    let outputs = open_outputs(scenario, &args.csv, &args.plot, args.format)?;
     let mut contenders = Vec::new();
     for s in &strategies {
         let config = match &s.plan {
@@ -84,11 +83,15 @@ pub fn compare(scenario: &Scenario, args: CompareArgs, quiet: bool) -> Result<u8
         shape: &shape,
         comparison: &comparison,
     };
-    let plotted = commit(plot, || {
-        ctx.plot_svg(Some(target_rate.get()))
-            .map(String::into_bytes)
-    })?;
-    if !commit(csv, || ctx.csv())? && !plotted {
+    let on_stdout = outputs.stdout_taken();
+    outputs.commit(
+        || ctx.csv(),
+        || {
+            ctx.plot_svg(Some(target_rate.get()))
+                .map(String::into_bytes)
+        },
+    )?;
+    if !on_stdout {
         let text = match args.format {
             Format::Table => ctx.table(),
             Format::Json => ctx.json(),

@@ -8,55 +8,90 @@ pub mod search;
 
 use anyhow::{bail, Context, Result};
 
-use crate::cli::{ArrivalsArg, LoadArgs};
+use crate::cli::{ArrivalsArg, Format, LoadArgs};
 use crate::load::{self, Arrivals, LoadTest};
-use crate::report::output::{Destination, Pending};
-use crate::scenario::Scenario;
+use crate::report::output::{OutputError, OutputId, Outputs};
+use crate::scenario::{Scenario, DEFAULT_NAME};
 use crate::units::{Period, Rate};
 
-/// An output the user asked for, opened before any work so an unwritable path fails at once.
+/// A command's `--csv` and `--plot`, opened before any work so that an unwritable path or
+/// a clash fails at once, and written together at the end.
 pub(crate) struct Requested {
-    what: &'static str,
-    pending: Pending,
-    on_stdout: bool,
+    outputs: Outputs,
+    csv: Option<OutputId>,
+    plot: Option<OutputId>,
 }
 
-pub(crate) fn open_output(what: &'static str, path: &Option<String>) -> Result<Option<Requested>> {
-    path.as_deref()
-        .map(|text| {
-            let dest = Destination::parse(text);
-            Ok(Requested {
-                what,
-                pending: Pending::open(what, &dest)?,
-                on_stdout: dest.is_stdout(),
-            })
-        })
-        .transpose()
-}
-
-pub(crate) fn open_csv(path: &Option<String>) -> Result<Option<Requested>> {
-    open_output("the CSV", path)
-}
-
-pub(crate) fn open_plot(path: &Option<String>) -> Result<Option<Requested>> {
-    open_output("the plot", path)
-}
-
-/// Writes a requested output, if any; says whether it took stdout.
-pub(crate) fn commit<E>(
-    output: Option<Requested>,
-    content: impl FnOnce() -> Result<Vec<u8>, E>,
-) -> Result<bool>
-where
-    E: std::error::Error + Send + Sync + 'static,
-{
-    match output {
-        None => Ok(false),
-        Some(out) => {
-            let bytes = content().with_context(|| format!("cannot draw or format {}", out.what))?;
-            out.pending.commit(&bytes)?;
-            Ok(out.on_stdout)
+/// Opens `--csv` and `--plot`, refusing one that is the scenario file or the other output,
+/// a plot not named `.svg`, and `--format json` when an output takes stdout.
+pub(crate) fn open_outputs(
+    scenario: &Scenario,
+    csv: &Option<String>,
+    plot: &Option<String>,
+    format: Format,
+) -> Result<Requested> {
+    let mut outputs = Outputs::new();
+    if scenario.source != DEFAULT_NAME {
+        outputs.input("scenario file", std::path::Path::new(&scenario.source));
+    }
+    let csv = match csv {
+        Some(text) => Some(outputs.open("--csv", "the CSV", text)?),
+        None => None,
+    };
+    let plot = match plot {
+        Some(text) => {
+            check_svg(text)?;
+            Some(outputs.open("--plot", "the plot", text)?)
         }
+        None => None,
+    };
+    if format == Format::Json {
+        outputs.claim_stdout("--format json")?;
+    }
+    Ok(Requested { outputs, csv, plot })
+}
+
+/// A plot is SVG whatever its name says: a `.png` of SVG text opens nowhere. A name with no
+/// extension (`/dev/null`, a FIFO) is taken as it is.
+fn check_svg(text: &str) -> Result<(), OutputError> {
+    let ext = std::path::Path::new(text).extension();
+    match ext {
+        Some(ext) if !ext.eq_ignore_ascii_case("svg") => Err(OutputError::Extension {
+            flag: "--plot",
+            path: text.to_string(),
+            what: "the plot",
+            kind: "SVG",
+            ext: ".svg",
+        }),
+        _ => Ok(()),
+    }
+}
+
+impl Requested {
+    /// Whether `--csv -` or `--plot -` takes stdout, where the command's table would go.
+    pub(crate) fn stdout_taken(&self) -> bool {
+        self.outputs.stdout_taken()
+    }
+
+    /// Renders the outputs asked for, then writes them all or none.
+    pub(crate) fn commit<E, F>(
+        self,
+        csv: impl FnOnce() -> Result<Vec<u8>, E>,
+        plot: impl FnOnce() -> Result<Vec<u8>, F>,
+    ) -> Result<()>
+    where
+        E: std::error::Error + Send + Sync + 'static,
+        F: std::error::Error + Send + Sync + 'static,
+    {
+        let mut contents = Vec::new();
+        if let Some(id) = self.plot {
+            contents.push((id, plot().context("cannot draw the plot")?));
+        }
+        if let Some(id) = self.csv {
+            contents.push((id, csv().context("cannot format the CSV")?));
+        }
+        self.outputs.commit_all(contents)?;
+        Ok(())
     }
 }
 

@@ -4,7 +4,7 @@ use std::io::Write;
 
 use anyhow::{bail, Context, Result};
 
-use super::{build_load, commit, open_csv, open_plot};
+use super::{build_load, open_outputs};
 use crate::app::EXIT_OK;
 use crate::cli::{ClockArg, Format, RunArgs};
 use crate::config::Config;
@@ -111,8 +111,7 @@ pub fn run(scenario: &Scenario, args: RunArgs, quiet: bool) -> Result<u8> {
         bail!("--replications above 1 needs the virtual clock");
     }
     check_real_clock(scenario, &config, &load, clock)?;
-    let csv = open_csv(&args.csv)?;
-    let plot = open_plot(&args.plot)?;
+    let outputs = open_outputs(scenario, &args.csv, &args.plot, args.format)?;
 
     // Small tests take microseconds; a long one gets a spinner on a terminal.
     let spinner = if load.clients as u64 * load.runs(scenario) as u64 >= 100_000 {
@@ -144,8 +143,11 @@ pub fn run(scenario: &Scenario, args: RunArgs, quiet: bool) -> Result<u8> {
         summary: &summary,
         combined: combined.as_ref(),
     };
-    let plotted = commit(plot, || report.timeline_svg().map(String::into_bytes))?;
-    let stdout_taken = commit(csv, || report.csv())? || plotted;
+    let stdout_taken = outputs.stdout_taken();
+    outputs.commit(
+        || report.csv(),
+        || report.timeline_svg().map(String::into_bytes),
+    )?;
     // The trace reads like the tutorial's prints, above the table; ahead of JSON, CSV or SVG
     // on stdout it would break them for whatever reads them, so it goes to stderr then.
     let trace = args.trace.then(|| report.trace());

@@ -2,7 +2,7 @@
 
 use anyhow::{bail, Result};
 
-use super::{build_load, commit, open_csv, open_plot};
+use super::{build_load, open_outputs};
 use crate::app::{EXIT_OK, EXIT_UNMET};
 use crate::capacity::{self, Capacity};
 use crate::cli::{Format, OptimizeArgs, SearchArgs, SweepArgs};
@@ -91,8 +91,12 @@ pub fn optimize(scenario: &Scenario, args: OptimizeArgs, quiet: bool) -> Result<
             return Ok(EXIT_UNMET);
         }
     }
-    let csv = open_csv(&args.search.csv)?;
-    let plot = open_plot(&args.search.plot)?;
+    let outputs = open_outputs(
+        scenario,
+        &args.search.csv,
+        &args.search.plot,
+        args.search.format,
+    )?;
     let bar = Progress::new(plan.ranking.len() as u64, "load-testing", quiet);
     let result = search::optimize(scenario, &plan.target, &plan.ranking, args.show, &|n| {
         bar.inc(n)
@@ -100,7 +104,7 @@ pub fn optimize(scenario: &Scenario, args: OptimizeArgs, quiet: bool) -> Result<
     bar.finish();
     // The picture shows what was tested; with --plot-all, test what the early stop skipped too,
     // for the picture only.
-    let everything = match &plot {
+    let everything = match &args.search.plot {
         Some(_) if args.plot_all => {
             let rest = &plan.ranking[result.evaluated.len()..];
             let bar = Progress::new(rest.len() as u64, "load-testing for the plot", quiet);
@@ -121,12 +125,15 @@ pub fn optimize(scenario: &Scenario, args: OptimizeArgs, quiet: bool) -> Result<
         sustained: args.sustained,
     };
     let answer = result.answer.map(|i| &result.evaluated[i].candidate.config);
-    let plotted = commit(plot, || {
-        let all = everything.as_deref().unwrap_or(&result.evaluated);
-        ctx.pareto_svg(all, result.total, answer)
-            .map(String::into_bytes)
-    })?;
-    let on_stdout = commit(csv, || ctx.csv(&result.evaluated))? || plotted;
+    let on_stdout = outputs.stdout_taken();
+    outputs.commit(
+        || ctx.csv(&result.evaluated),
+        || {
+            let all = everything.as_deref().unwrap_or(&result.evaluated);
+            ctx.pareto_svg(all, result.total, answer)
+                .map(String::into_bytes)
+        },
+    )?;
     if !on_stdout {
         let text = match args.search.format {
             Format::Table => ctx.optimize_text(&result, everything.is_some()),
@@ -143,8 +150,12 @@ pub fn optimize(scenario: &Scenario, args: OptimizeArgs, quiet: bool) -> Result<
 
 pub fn sweep(scenario: &Scenario, args: SweepArgs, quiet: bool) -> Result<u8> {
     let plan = plan_search(scenario, &args.search, false)?;
-    let csv = open_csv(&args.search.csv)?;
-    let plot = open_plot(&args.search.plot)?;
+    let outputs = open_outputs(
+        scenario,
+        &args.search.csv,
+        &args.search.plot,
+        args.search.format,
+    )?;
     let bar = Progress::new(plan.ranking.len() as u64, "load-testing", quiet);
     let all = search::evaluate(scenario, &plan.target, &plan.ranking, &|n| bar.inc(n))?;
     bar.finish();
@@ -159,12 +170,15 @@ pub fn sweep(scenario: &Scenario, args: SweepArgs, quiet: bool) -> Result<u8> {
         .iter()
         .find(|e| e.summary.meets_target)
         .map(|e| &e.candidate.config);
-    let plotted = commit(plot, || {
-        ctx.pareto_svg(&all, all.len(), cheapest)
-            .map(String::into_bytes)
-    })?;
-    let csv_on_stdout = commit(csv, || ctx.csv(&all))?;
-    if !(csv_on_stdout || plotted) {
+    let on_stdout = outputs.stdout_taken();
+    outputs.commit(
+        || ctx.csv(&all),
+        || {
+            ctx.pareto_svg(&all, all.len(), cheapest)
+                .map(String::into_bytes)
+        },
+    )?;
+    if !on_stdout {
         let text = match (args.search.format, &args.search.csv) {
             // The table went to a file (not stdout, or nothing would be printed here): say
             // what it holds rather than repeat its first rows.

@@ -1,15 +1,30 @@
-//! Where data goes: stdout (`-`) or a file written atomically.
+//! Where data goes: stdout (`-`) or files, every output of one command landing together.
 //!
-//! A file destination is probed *before* the work starts (a temporary file is created beside
-//! the target and removed at once), so an unwritable path fails at once. The content is then
-//! written to a fresh temporary file that is renamed over the target only when it is whole:
-//! an interrupted or failed run leaves neither a half file nor a stray temporary one (a run
-//! killed during its long computation holds no temporary file at all).
+//! [`Outputs`] opens every output *before* the work, so that an unwritable path, an output
+//! that is the scenario file or that another output of the same command already names is
+//! refused before minutes of load tests. At the end the command renders every content, and
+//! [`Outputs::commit_all`] writes them in three passes:
+//!
+//! 1. each regular file's content to a temporary file beside it (a failure here removes
+//!    every temporary file: no output has changed);
+//! 2. the outputs that cannot be staged — stdout, a device, a FIFO — written through;
+//! 3. every temporary file renamed over its target.
+//!
+//! A rename replaces only a regular file or a new path: renaming over `/dev/null` would
+//! replace the device with a file, so a device or FIFO is opened and written in place. A
+//! symbolic link is followed to its final target, which is replaced there, so the link stays
+//! a link; `/dev/stdout` and the other `/proc/self/fd` links are this process's own
+//! descriptors and are written as such.
+//!
+//! Temporary files are named `.planner-tmp-<pid>-<n>`, so that one found in a directory says
+//! what it is and whose it was. They exist only during the final write; SIGINT or SIGTERM
+//! then removes them before the process exits (130 or 143). Only a SIGKILL or a crash can
+//! leave one, and the next run that writes into the same directory removes those of processes
+//! that are gone.
 
+use std::fs::{self, File, Metadata, OpenOptions};
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
-
-use tempfile::NamedTempFile;
 
 /// An output destination as given on the command line.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -32,102 +47,513 @@ impl Destination {
     }
 }
 
-/// Why an output could not be written. The I/O error is part of the message, not a source
-/// of its own, so that the one-line report does not repeat it.
+/// Why the outputs could not be opened or written. Every variant names the paths the user
+/// gave, never a temporary file's; an I/O error is part of the message, not a source of its
+/// own, so that the one-line report does not repeat it.
 #[derive(Debug, thiserror::Error)]
-#[error("cannot write {what} to {path}: {reason}")]
-pub struct OutputError {
-    what: &'static str,
-    path: String,
-    reason: io::Error,
+pub enum OutputError {
+    #[error("cannot write {what} to {path}: {reason}")]
+    Write {
+        what: &'static str,
+        path: String,
+        reason: io::Error,
+    },
+    #[error("{flag} {path} would overwrite the {input_what} {input}")]
+    OverwritesInput {
+        flag: &'static str,
+        path: String,
+        input_what: &'static str,
+        input: String,
+    },
+    #[error("{flag} {path} and {other_flag} {other_path} name the same file")]
+    SameFile {
+        flag: &'static str,
+        path: String,
+        other_flag: &'static str,
+        other_path: String,
+    },
+    #[error("{first} and {second} both write to stdout: send one of them to a file")]
+    BothStdout { first: String, second: String },
+    #[error("{flag} {path}: {what} is {kind}; name the file {ext} (or `-` for stdout)")]
+    Extension {
+        flag: &'static str,
+        path: String,
+        what: &'static str,
+        kind: &'static str,
+        ext: &'static str,
+    },
 }
 
-/// A destination ready to receive its content once.
-pub struct Pending {
-    what: &'static str,
-    target: Option<PathBuf>,
+/// Writes output number `usize`'s content into its temporary file.
+type Stage = dyn FnMut(usize, &mut File, &[u8]) -> io::Result<()>;
+
+/// One output of a command, as returned by [`Outputs::open`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OutputId(usize);
+
+/// How one destination is written.
+#[derive(Debug)]
+enum Sink {
+    /// This process's stdout (`-`, `/dev/stdout`, `/proc/self/fd/1`).
+    Stdout,
+    /// This process's stderr (`/dev/stderr`): written as is, not replaced.
+    Stderr,
+    /// Written in place: a device, a FIFO, another process's descriptor.
+    Through { path: PathBuf, truncate: bool },
+    /// A regular file or a new path (a link's final target): staged, then renamed over.
+    Atomic { target: PathBuf },
 }
 
-impl Pending {
-    /// Checks now that the target's directory takes a new file, so that an unwritable path
-    /// is refused before any work.
-    pub fn open(what: &'static str, dest: &Destination) -> Result<Pending, OutputError> {
-        match dest {
-            Destination::Stdout => Ok(Pending { what, target: None }),
+/// What makes two paths the same file: a descriptor of this process, the same inode, or
+/// the same normalized path for files that do not exist yet.
+#[derive(Debug, Default)]
+struct Identity {
+    descriptor: Option<u32>,
+    inode: Option<(u64, u64)>,
+    path: Option<PathBuf>,
+}
+
+impl Identity {
+    fn same(&self, other: &Identity) -> bool {
+        fn both<T: PartialEq>(a: &Option<T>, b: &Option<T>) -> bool {
+            matches!((a, b), (Some(a), Some(b)) if a == b)
+        }
+        both(&self.descriptor, &other.descriptor)
+            || both(&self.inode, &other.inode)
+            || both(&self.path, &other.path)
+    }
+
+    fn takes_stdout(&self) -> bool {
+        self.descriptor == Some(1)
+    }
+}
+
+struct Slot {
+    flag: &'static str,
+    what: &'static str,
+    /// As the user typed it: what every message names.
+    shown: String,
+    sink: Sink,
+    identity: Identity,
+}
+
+impl Slot {
+    fn error(&self, reason: io::Error) -> OutputError {
+        OutputError::Write {
+            what: self.what,
+            path: self.shown.clone(),
+            reason,
+        }
+    }
+
+    fn claim(&self) -> String {
+        format!("{} {}", self.flag, self.shown)
+    }
+}
+
+struct Input {
+    what: &'static str,
+    shown: String,
+    identity: Identity,
+}
+
+/// Every output of one command, opened before the work and committed together.
+#[derive(Default)]
+pub struct Outputs {
+    slots: Vec<Slot>,
+    inputs: Vec<Input>,
+    /// Something other than an output that prints on stdout (`--format json`).
+    stdout_claim: Option<String>,
+}
+
+impl Outputs {
+    pub fn new() -> Outputs {
+        Outputs::default()
+    }
+
+    /// Records a file the command reads, so that no output may replace it.
+    pub fn input(&mut self, what: &'static str, path: &Path) {
+        let identity = Identity {
+            descriptor: None,
+            inode: fs::metadata(path).ok().and_then(|m| inode(&m)),
+            path: fs::canonicalize(path).ok(),
+        };
+        self.inputs.push(Input {
+            what,
+            shown: path.display().to_string(),
+            identity,
+        });
+    }
+
+    /// Opens an output given as `flag TEXT`: classifies it, checks now that it can be
+    /// written, and refuses it if it is an input or another output.
+    pub fn open(
+        &mut self,
+        flag: &'static str,
+        what: &'static str,
+        text: &str,
+    ) -> Result<OutputId, OutputError> {
+        let shown = text.to_string();
+        let write_error = |reason| OutputError::Write {
+            what,
+            path: shown.clone(),
+            reason,
+        };
+        let (sink, identity) = match Destination::parse(text) {
+            Destination::Stdout => (Sink::Stdout, own_descriptor_identity(1)),
             Destination::File(path) => {
-                let err = |reason| OutputError {
-                    what,
-                    path: path.display().to_string(),
-                    reason,
-                };
-                if path.is_dir() {
-                    return Err(err(io::Error::other("it is a directory")));
+                if text.is_empty() {
+                    return Err(write_error(io::Error::other("the path is empty")));
                 }
-                // Dropped at once: the probe file is removed.
-                temp_beside(path).map_err(err)?;
-                Ok(Pending {
-                    what,
-                    target: Some(path.clone()),
-                })
+                let (sink, identity) = classify(&path).map_err(write_error)?;
+                probe(&sink).map_err(write_error)?;
+                (sink, identity)
+            }
+        };
+        let slot = Slot {
+            flag,
+            what,
+            shown,
+            sink,
+            identity,
+        };
+        for input in &self.inputs {
+            if slot.identity.same(&input.identity) {
+                return Err(OutputError::OverwritesInput {
+                    flag,
+                    path: slot.shown,
+                    input_what: input.what,
+                    input: input.shown.clone(),
+                });
             }
         }
+        if slot.identity.takes_stdout() {
+            if let Some(claim) = &self.stdout_claim {
+                return Err(OutputError::BothStdout {
+                    first: claim.clone(),
+                    second: slot.claim(),
+                });
+            }
+        }
+        for other in &self.slots {
+            if slot.identity.same(&other.identity) {
+                return Err(if slot.identity.takes_stdout() {
+                    OutputError::BothStdout {
+                        first: other.claim(),
+                        second: slot.claim(),
+                    }
+                } else {
+                    OutputError::SameFile {
+                        flag: other.flag,
+                        path: other.shown.clone(),
+                        other_flag: flag,
+                        other_path: slot.shown,
+                    }
+                });
+            }
+        }
+        self.slots.push(slot);
+        Ok(OutputId(self.slots.len() - 1))
     }
 
-    /// Writes the whole content and, for a file, renames it into place.
-    pub fn commit(self, content: &[u8]) -> Result<(), OutputError> {
-        match self.target {
-            Some(target) => {
-                let err = |reason| OutputError {
-                    what: self.what,
-                    path: target.display().to_string(),
-                    reason,
-                };
-                let mut temp = temp_beside(&target).map_err(err)?;
-                temp.write_all(content).map_err(err)?;
-                // A temporary file is private (0600); the output keeps the permissions of the
-                // file it replaces, or gets the usual 0644.
-                #[cfg(unix)]
-                {
-                    use std::os::unix::fs::PermissionsExt;
-                    let permissions = match std::fs::metadata(&target) {
-                        Ok(m) => m.permissions(),
-                        Err(_) => std::fs::Permissions::from_mode(0o644),
-                    };
-                    temp.as_file().set_permissions(permissions).map_err(err)?;
-                }
-                temp.as_file().sync_all().map_err(err)?;
-                temp.persist(&target).map_err(|e| err(e.error))?;
-                Ok(())
-            }
-            None => write_stdout(content).map_err(|reason| OutputError {
-                what: self.what,
-                path: "stdout".into(),
-                reason,
-            }),
+    /// Reserves stdout for something other than an output (`claim`: the flag that asks for
+    /// it, e.g. `--format json`): refused if an output already takes stdout, since the two
+    /// would be mixed into one stream that neither reader can parse.
+    pub fn claim_stdout(&mut self, claim: &str) -> Result<(), OutputError> {
+        if let Some(slot) = self.slots.iter().find(|s| s.identity.takes_stdout()) {
+            return Err(OutputError::BothStdout {
+                first: slot.claim(),
+                second: claim.to_string(),
+            });
         }
+        self.stdout_claim = Some(claim.to_string());
+        Ok(())
+    }
+
+    /// Whether an output writes to stdout (then the command prints nothing else there).
+    pub fn stdout_taken(&self) -> bool {
+        self.slots.iter().any(|s| s.identity.takes_stdout())
+    }
+
+    /// Writes every output's content (each id at most once; an output without content is
+    /// left untouched): all or none of the files land.
+    pub fn commit_all(self, contents: Vec<(OutputId, Vec<u8>)>) -> Result<(), OutputError> {
+        self.commit_all_with(contents, &mut |_, file, bytes| file.write_all(bytes))
+    }
+
+    /// [`Outputs::commit_all`] with the staging write injected, so that a test can make one
+    /// output fail after another was staged.
+    fn commit_all_with(
+        self,
+        contents: Vec<(OutputId, Vec<u8>)>,
+        stage: &mut Stage,
+    ) -> Result<(), OutputError> {
+        let mut staged: Vec<(PathBuf, &Slot)> = Vec::new();
+        let result = self.write_all(&contents, &mut staged, stage);
+        // Whatever is still staged did not land: remove it.
+        for (temp, _) in &staged {
+            temps::remove(temp);
+        }
+        result
+    }
+
+    fn write_all<'a>(
+        &'a self,
+        contents: &[(OutputId, Vec<u8>)],
+        staged: &mut Vec<(PathBuf, &'a Slot)>,
+        stage: &mut Stage,
+    ) -> Result<(), OutputError> {
+        // 1. Every regular file to a temporary file beside its target.
+        for (id, bytes) in contents {
+            let slot = &self.slots[id.0];
+            if let Sink::Atomic { target } = &slot.sink {
+                let (temp, mut file) = temps::create(dir_of(target)).map_err(|e| slot.error(e))?;
+                staged.push((temp, slot));
+                stage(id.0, &mut file, bytes)
+                    .and_then(|_| keep_permissions(&file, target))
+                    .and_then(|_| file.sync_all())
+                    .map_err(|e| slot.error(e))?;
+            }
+        }
+        // 2. What cannot be staged, written through.
+        for (id, bytes) in contents {
+            let slot = &self.slots[id.0];
+            let written = match &slot.sink {
+                Sink::Atomic { .. } => continue,
+                Sink::Stdout => write_stdout(bytes),
+                Sink::Stderr => io::stderr().lock().write_all(bytes),
+                Sink::Through { path, truncate } => OpenOptions::new()
+                    .write(true)
+                    .truncate(*truncate)
+                    .open(path)
+                    .and_then(|mut f| f.write_all(bytes).and_then(|_| f.flush())),
+            };
+            match written {
+                // A reader that stopped early (`| head`, a FIFO closed) is not an error.
+                Err(e) if e.kind() == io::ErrorKind::BrokenPipe => {}
+                other => other.map_err(|e| slot.error(e))?,
+            }
+        }
+        // 3. Every staged file into place.
+        while let Some((temp, slot)) = staged.first() {
+            let Sink::Atomic { target } = &slot.sink else {
+                unreachable!("only atomic outputs are staged")
+            };
+            temps::rename(temp, target).map_err(|e| slot.error(e))?;
+            staged.remove(0);
+        }
+        Ok(())
     }
 }
 
-/// A new temporary file in the target's directory (so that the rename stays on one file
-/// system), removed when dropped unless persisted.
-fn temp_beside(target: &Path) -> io::Result<NamedTempFile> {
-    let dir = match target.parent() {
+/// Follows `path` to what a write should go to.
+fn classify(path: &Path) -> io::Result<(Sink, Identity)> {
+    let mut current = path.to_path_buf();
+    // Linux's own limit on a chain of links.
+    for _ in 0..40 {
+        match descriptor_link(&current) {
+            Some(Descriptor::Own(1)) => return Ok((Sink::Stdout, own_descriptor_identity(1))),
+            Some(Descriptor::Own(2)) => return Ok((Sink::Stderr, own_descriptor_identity(2))),
+            Some(_) => {
+                let meta = fs::metadata(&current)?;
+                let identity = device_identity(&meta);
+                let truncate = meta.is_file();
+                return Ok((
+                    Sink::Through {
+                        path: current,
+                        truncate,
+                    },
+                    identity,
+                ));
+            }
+            None => {}
+        }
+        let meta = match fs::symlink_metadata(&current) {
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {
+                let identity = Identity {
+                    path: normalized(&current),
+                    ..Identity::default()
+                };
+                return Ok((Sink::Atomic { target: current }, identity));
+            }
+            other => other?,
+        };
+        let kind = meta.file_type();
+        if kind.is_symlink() {
+            let link = fs::read_link(&current)?;
+            current = dir_of(&current).join(link);
+            continue;
+        }
+        if kind.is_dir() {
+            return Err(io::Error::other("it is a directory"));
+        }
+        if kind.is_file() {
+            let identity = Identity {
+                inode: inode(&meta),
+                path: normalized(&current),
+                descriptor: None,
+            };
+            return Ok((Sink::Atomic { target: current }, identity));
+        }
+        if is_socket(&meta) {
+            return Err(io::Error::other("it is a socket"));
+        }
+        // A device or a FIFO.
+        let identity = device_identity(&meta);
+        return Ok((
+            Sink::Through {
+                path: current,
+                truncate: false,
+            },
+            identity,
+        ));
+    }
+    Err(io::Error::other("too many levels of symbolic links"))
+}
+
+/// Checks now that a destination can be written, without changing it.
+fn probe(sink: &Sink) -> io::Result<()> {
+    match sink {
+        Sink::Atomic { target } => {
+            let dir = dir_of(target);
+            temps::remove_stale(dir);
+            let (temp, _file) = temps::create(dir)?;
+            temps::remove(&temp);
+            Ok(())
+        }
+        // Opening a FIFO waits for its reader: that is for the final write, not the probe.
+        Sink::Through { path, .. } if !is_fifo(path) => {
+            OpenOptions::new().write(true).open(path).map(drop)
+        }
+        _ => Ok(()),
+    }
+}
+
+/// The directory a path's file lives in (`.` for a bare name).
+fn dir_of(path: &Path) -> &Path {
+    match path.parent() {
         Some(p) if !p.as_os_str().is_empty() => p,
         _ => Path::new("."),
-    };
-    tempfile::Builder::new()
-        .prefix(".planner-")
-        .suffix(".tmp")
-        .tempfile_in(dir)
-        // tempfile names its random file in the message; the user knows only the directory.
-        .map_err(|e| {
-            let why = match e.kind() {
-                io::ErrorKind::NotFound => "does not exist".to_string(),
-                io::ErrorKind::PermissionDenied => "is not writable".to_string(),
-                kind => format!("takes no new file ({kind})"),
-            };
-            io::Error::new(e.kind(), format!("directory {} {why}", dir.display()))
-        })
+    }
+}
+
+/// The path with its directory made canonical, so that `x` and `./x` compare equal even
+/// before `x` exists.
+fn normalized(path: &Path) -> Option<PathBuf> {
+    let name = path.file_name()?;
+    Some(fs::canonicalize(dir_of(path)).ok()?.join(name))
+}
+
+/// A `/proc/<pid>/fd/<n>` link (also reached as `/dev/fd/<n>`, `/dev/stdout`): its target is
+/// an open file description, perhaps a pipe with no path, so it is written through.
+enum Descriptor {
+    Own(u32),
+    Other,
+}
+
+fn descriptor_link(path: &Path) -> Option<Descriptor> {
+    let number: u32 = path.file_name()?.to_str()?.parse().ok()?;
+    let dir = fs::canonicalize(dir_of(path)).ok()?;
+    if !dir.starts_with("/proc") || dir.file_name()? != "fd" {
+        return None;
+    }
+    let own = Path::new("/proc").join(std::process::id().to_string());
+    Some(if dir.starts_with(&own) {
+        Descriptor::Own(number)
+    } else {
+        Descriptor::Other
+    })
+}
+
+/// This process's descriptor `n`, and the file it is open on (so that `--csv out.csv` is
+/// seen to clash with `-` when stdout is redirected to `out.csv`).
+fn own_descriptor_identity(n: u32) -> Identity {
+    let meta = fs::metadata(format!("/proc/self/fd/{n}")).ok();
+    Identity {
+        descriptor: Some(n),
+        inode: meta.as_ref().and_then(|m| device_identity(m).inode),
+        path: None,
+    }
+}
+
+/// A character device (`/dev/null`, a terminal) may take two outputs; a FIFO or a block
+/// device holds only one.
+fn device_identity(meta: &Metadata) -> Identity {
+    Identity {
+        inode: if is_char_device(meta) {
+            None
+        } else {
+            inode(meta)
+        },
+        ..Identity::default()
+    }
+}
+
+#[cfg(unix)]
+fn inode(meta: &Metadata) -> Option<(u64, u64)> {
+    use std::os::unix::fs::MetadataExt;
+    Some((meta.dev(), meta.ino()))
+}
+
+#[cfg(not(unix))]
+fn inode(_: &Metadata) -> Option<(u64, u64)> {
+    None
+}
+
+#[cfg(unix)]
+fn is_char_device(meta: &Metadata) -> bool {
+    use std::os::unix::fs::FileTypeExt;
+    meta.file_type().is_char_device()
+}
+
+#[cfg(not(unix))]
+fn is_char_device(_: &Metadata) -> bool {
+    false
+}
+
+#[cfg(unix)]
+fn is_socket(meta: &Metadata) -> bool {
+    use std::os::unix::fs::FileTypeExt;
+    meta.file_type().is_socket()
+}
+
+#[cfg(not(unix))]
+fn is_socket(_: &Metadata) -> bool {
+    false
+}
+
+#[cfg(unix)]
+fn is_fifo(path: &Path) -> bool {
+    use std::os::unix::fs::FileTypeExt;
+    fs::metadata(path).is_ok_and(|m| m.file_type().is_fifo())
+}
+
+#[cfg(not(unix))]
+fn is_fifo(_: &Path) -> bool {
+    false
+}
+
+/// A temporary file is private (0600); the output keeps the permissions of the file it
+/// replaces, or gets the usual 0644.
+fn keep_permissions(file: &File, target: &Path) -> io::Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let permissions = match fs::metadata(target) {
+            Ok(m) => m.permissions(),
+            Err(_) => fs::Permissions::from_mode(0o644),
+        };
+        file.set_permissions(permissions)?;
+    }
+    #[cfg(not(unix))]
+    let _ = (file, target);
+    Ok(())
+}
+
+/// Makes SIGINT and SIGTERM remove the temporary files of the final write and exit 130 or
+/// 143; called once at start.
+pub fn handle_signals() {
+    temps::install_handler();
 }
 
 /// Writes to stdout; a closed pipe (`planner … | head`) is not an error.
@@ -136,5 +562,269 @@ pub fn write_stdout(content: &[u8]) -> io::Result<()> {
     match out.write_all(content).and_then(|_| out.flush()) {
         Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Ok(()),
         other => other,
+    }
+}
+
+/// The temporary files that exist right now, and the signal handler that removes them.
+///
+/// Creating a file and registering it happen under one lock, as do renaming and
+/// unregistering it, and the handler takes that lock before removing: a signal at any
+/// instant finds every temporary file on disk in the registry, and nothing else.
+mod temps {
+    use std::fs::{self, File, OpenOptions};
+    use std::io;
+    use std::path::{Path, PathBuf};
+    use std::sync::atomic::{AtomicU64, Ordering};
+    use std::sync::{Mutex, MutexGuard, Once};
+    use std::time::{Duration, SystemTime};
+
+    static REGISTRY: Mutex<Vec<PathBuf>> = Mutex::new(Vec::new());
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+
+    const PREFIX: &str = ".planner-tmp-";
+
+    fn registry() -> MutexGuard<'static, Vec<PathBuf>> {
+        // A panic elsewhere while holding the lock leaves a list that is still right.
+        REGISTRY.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// A new, registered, private file in `dir`.
+    pub fn create(dir: &Path) -> io::Result<(PathBuf, File)> {
+        install_handler();
+        let mut registry = registry();
+        loop {
+            let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+            let path = dir.join(format!("{PREFIX}{}-{n}", std::process::id()));
+            let mut options = OpenOptions::new();
+            options.write(true).create_new(true);
+            #[cfg(unix)]
+            std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+            match options.open(&path) {
+                Ok(file) => {
+                    registry.push(path.clone());
+                    return Ok((path, file));
+                }
+                // Left by a killed run of an earlier process with this pid.
+                Err(e) if e.kind() == io::ErrorKind::AlreadyExists && n < 1000 => continue,
+                Err(e) => return Err(in_directory(dir, e)),
+            }
+        }
+    }
+
+    /// The error of creating a file in `dir`, naming the directory the user knows rather
+    /// than the temporary file's name.
+    fn in_directory(dir: &Path, e: io::Error) -> io::Error {
+        let why = match e.kind() {
+            io::ErrorKind::NotFound => "does not exist".to_string(),
+            io::ErrorKind::PermissionDenied => "is not writable".to_string(),
+            io::ErrorKind::NotADirectory => "is not a directory".to_string(),
+            kind => format!("takes no new file ({kind})"),
+        };
+        io::Error::new(e.kind(), format!("directory {} {why}", dir.display()))
+    }
+
+    pub fn remove(path: &Path) {
+        let mut registry = registry();
+        let _ = fs::remove_file(path);
+        registry.retain(|p| p != path);
+    }
+
+    pub fn rename(temp: &Path, target: &Path) -> io::Result<()> {
+        let mut registry = registry();
+        fs::rename(temp, target)?;
+        registry.retain(|p| p != temp);
+        Ok(())
+    }
+
+    /// Removes the temporary files that processes now gone (killed with SIGKILL) left in
+    /// `dir`. A file is taken for stale only if its pid is not running and it has not
+    /// changed for a minute, so a writer in another pid namespace is left alone.
+    pub fn remove_stale(dir: &Path) {
+        // Without /proc, whether a pid runs is unknown: leave everything.
+        if !Path::new("/proc/self").exists() {
+            return;
+        }
+        let Ok(entries) = fs::read_dir(dir) else {
+            return;
+        };
+        let me = std::process::id();
+        for entry in entries.flatten() {
+            let name = entry.file_name();
+            let Some(pid) = name
+                .to_str()
+                .and_then(|n| n.strip_prefix(PREFIX))
+                .and_then(|rest| rest.split_once('-'))
+                .filter(|(_, n)| n.parse::<u64>().is_ok())
+                .and_then(|(pid, _)| pid.parse::<u32>().ok())
+            else {
+                continue;
+            };
+            if pid == me || Path::new("/proc").join(pid.to_string()).exists() {
+                continue;
+            }
+            let idle = entry
+                .metadata()
+                .and_then(|m| m.modified())
+                .ok()
+                .and_then(|t| SystemTime::now().duration_since(t).ok());
+            if idle.is_some_and(|d| d >= Duration::from_secs(60)) {
+                let _ = fs::remove_file(entry.path());
+            }
+        }
+    }
+
+    /// SIGINT and SIGTERM remove every registered file and exit with 128 + the signal (130,
+    /// 143), as a shell reports a process the signal ended. Installed by the first temporary
+    /// file at the latest, and by [`super::handle_signals`] at start, so that the exit code
+    /// does not depend on how far the run had got.
+    pub fn install_handler() {
+        static ONCE: Once = Once::new();
+        ONCE.call_once(|| {
+            use signal_hook::consts::{SIGINT, SIGTERM};
+            // Without the handler a signal still ends the process, only leaving its file.
+            let Ok(mut signals) = signal_hook::iterator::Signals::new([SIGINT, SIGTERM]) else {
+                return;
+            };
+            let spawned = std::thread::Builder::new()
+                .name("planner-signals".into())
+                .spawn(move || {
+                    if let Some(signal) = signals.forever().next() {
+                        // Held until exit: nothing can create or rename a file meanwhile.
+                        let mut registry = registry();
+                        for path in registry.drain(..) {
+                            let _ = fs::remove_file(path);
+                        }
+                        std::process::exit(128 + signal);
+                    }
+                });
+            drop(spawned);
+        });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn names(dir: &Path) -> Vec<String> {
+        let mut v: Vec<String> = fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        v.sort();
+        v
+    }
+
+    #[test]
+    fn a_late_failure_of_one_output_lands_none() {
+        let dir = tempfile::tempdir().unwrap();
+        let first = dir.path().join("a.csv");
+        let second = dir.path().join("b.svg");
+        fs::write(&first, "old a").unwrap();
+        let mut outputs = Outputs::new();
+        let a = outputs
+            .open("--csv", "the CSV", first.to_str().unwrap())
+            .unwrap();
+        let b = outputs
+            .open("--plot", "the plot", second.to_str().unwrap())
+            .unwrap();
+        let err = outputs
+            .commit_all_with(
+                vec![(a, b"new a".to_vec()), (b, b"new b".to_vec())],
+                &mut |i, file, bytes| {
+                    if i == 1 {
+                        Err(io::Error::other("no space left (injected)"))
+                    } else {
+                        file.write_all(bytes)
+                    }
+                },
+            )
+            .unwrap_err()
+            .to_string();
+        // The first output was staged whole, yet did not land; no temporary file is left.
+        assert_eq!(fs::read_to_string(&first).unwrap(), "old a");
+        assert_eq!(names(dir.path()), ["a.csv"]);
+        assert_eq!(
+            err,
+            format!(
+                "cannot write the plot to {}: no space left (injected)",
+                second.display()
+            )
+        );
+    }
+
+    #[test]
+    fn both_outputs_land_when_both_are_written() {
+        let dir = tempfile::tempdir().unwrap();
+        let first = dir.path().join("a.csv");
+        let second = dir.path().join("b.svg");
+        let mut outputs = Outputs::new();
+        let a = outputs
+            .open("--csv", "the CSV", first.to_str().unwrap())
+            .unwrap();
+        let b = outputs
+            .open("--plot", "the plot", second.to_str().unwrap())
+            .unwrap();
+        outputs
+            .commit_all(vec![(a, b"A".to_vec()), (b, b"B".to_vec())])
+            .unwrap();
+        assert_eq!(names(dir.path()), ["a.csv", "b.svg"]);
+        assert_eq!(fs::read_to_string(&second).unwrap(), "B");
+    }
+
+    #[test]
+    fn a_bare_name_and_its_dotted_form_are_one_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let x = dir.path().join("x.svg");
+        let dotted = dir.path().join(".").join("x.svg");
+        let mut outputs = Outputs::new();
+        outputs
+            .open("--csv", "the CSV", x.to_str().unwrap())
+            .unwrap();
+        let err = outputs
+            .open("--plot", "the plot", dotted.to_str().unwrap())
+            .err()
+            .unwrap();
+        assert!(matches!(err, OutputError::SameFile { .. }), "{err}");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn stale_temporary_files_of_dead_processes_are_removed() {
+        let dir = tempfile::tempdir().unwrap();
+        // pid_max is at most 2^22 on Linux: this pid never runs.
+        let stale = dir.path().join(".planner-tmp-999999999-0");
+        let fresh = dir.path().join(".planner-tmp-999999998-0");
+        let alive = dir
+            .path()
+            .join(format!(".planner-tmp-{}-77777", std::process::id()));
+        for p in [&stale, &fresh, &alive] {
+            fs::write(p, "x").unwrap();
+        }
+        let old = std::time::SystemTime::now() - std::time::Duration::from_secs(300);
+        File::options()
+            .write(true)
+            .open(&stale)
+            .unwrap()
+            .set_modified(old)
+            .unwrap();
+        File::options()
+            .write(true)
+            .open(&alive)
+            .unwrap()
+            .set_modified(old)
+            .unwrap();
+        let mut outputs = Outputs::new();
+        outputs
+            .open(
+                "--csv",
+                "the CSV",
+                dir.path().join("t.csv").to_str().unwrap(),
+            )
+            .unwrap();
+        // Only the file of a dead pid that has not changed for a minute goes.
+        assert!(!stale.exists());
+        assert!(fresh.exists());
+        assert!(alive.exists());
     }
 }

@@ -7,6 +7,7 @@ mod common;
 mod compare;
 mod engine_oracle;
 mod json_fixes;
+mod outputs;
 mod plot;
 mod random;
 mod readme;
