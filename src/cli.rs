@@ -112,7 +112,7 @@ pub struct CompareArgs {
     #[arg(long, value_name = "FILE.svg")]
     pub plot: Option<String>,
 
-    /// Output format on stdout
+    /// Output format on stdout, which `--csv -` or `--plot -` takes instead (then json is refused)
     #[arg(long, value_enum, default_value_t = Format::Table)]
     pub format: Format,
 }
@@ -183,7 +183,7 @@ pub struct SearchArgs {
     #[arg(long, value_name = "FILE.svg")]
     pub plot: Option<String>,
 
-    /// Output format on stdout
+    /// Output format on stdout, which `--csv -` or `--plot -` takes instead (then json is refused)
     #[arg(long, value_enum, default_value_t = Format::Table)]
     pub format: Format,
 }
@@ -290,7 +290,7 @@ pub struct RunArgs {
     #[arg(long, value_name = "FILE")]
     pub csv: Option<String>,
 
-    /// Output format on stdout
+    /// Output format on stdout, which `--csv -` or `--plot -` takes instead (then json is refused)
     #[arg(long, value_enum, default_value_t = Format::Table)]
     pub format: Format,
 
