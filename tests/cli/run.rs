@@ -185,12 +185,33 @@ fn second_scenario_runs_at_microsecond_resolution() {
 
 #[test]
 fn real_clock_agrees_with_virtual_time() {
+    // A real timer never fires early, but a loaded machine wakes it late, and lateness carries
+    // over to the clients queued behind. So: no attempt may be early, and one of three
+    // attempts must match the model to within 25 ms of real time (0.25 model seconds).
     let (virt, _) = latencies(&["run", "--period", "0.5"]);
-    let (real, _) = latencies(&["run", "--period", "0.5", "--clock", "real", "--speed", "10"]);
-    for (v, r) in virt.iter().zip(&real) {
-        let (v, r): (f64, f64) = (v.parse().unwrap(), r.parse().unwrap());
-        assert!((v - r).abs() <= 0.25, "virtual {v} vs real {r}");
+    let virt: Vec<f64> = virt.iter().map(|v| v.parse().unwrap()).collect();
+    let mut worst = Vec::new();
+    for _ in 0..3 {
+        let (real, _) = latencies(&["run", "--period", "0.5", "--clock", "real", "--speed", "10"]);
+        let real: Vec<f64> = real.iter().map(|r| r.parse().unwrap()).collect();
+        assert_eq!(real.len(), virt.len());
+        for (v, r) in virt.iter().zip(&real) {
+            assert!(
+                *r >= v - 0.01,
+                "the real clock was early: virtual {v} vs real {r}"
+            );
+        }
+        let off = virt
+            .iter()
+            .zip(&real)
+            .map(|(v, r)| (v - r).abs())
+            .fold(0.0, f64::max);
+        if off <= 0.25 {
+            return;
+        }
+        worst.push(off);
     }
+    panic!("the real clock strayed from the model by {worst:?} model seconds in three attempts");
 }
 
 #[test]
