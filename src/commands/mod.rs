@@ -86,7 +86,9 @@ pub(crate) fn build_load(
         args.timeout.unwrap_or(scenario.load.timeout),
     );
     load.warmup = args.warmup;
-    load.seed = args.seed;
+    if let Some(seed) = args.seed {
+        load.seed = seed;
+    }
     let random = load.is_random(scenario);
     load.replications = args
         .replications

@@ -5,8 +5,7 @@ use anyhow::Result;
 use super::{build_load, commit, open_csv, open_plot};
 use crate::app::{EXIT_OK, EXIT_UNMET};
 use crate::capacity::{self, Capacity};
-use crate::cli::{Format, OptimizeArgs, SearchArgs, SweepArgs};
-use crate::config::resolve_lever;
+use crate::cli::{Format, OptimizeArgs, RangeArg, SearchArgs, SweepArgs};
 use crate::progress::Progress;
 use crate::report;
 use crate::report::output::write_stdout;
@@ -23,11 +22,7 @@ struct SearchPlan {
 }
 
 fn plan_search(scenario: &Scenario, args: &SearchArgs, sustained: bool) -> Result<SearchPlan> {
-    let mut overrides = Vec::new();
-    for r in &args.ranges {
-        let station = resolve_lever(&scenario.stations, &r.station, &r.param, &r.text)?;
-        overrides.push((station, r.values.clone()));
-    }
+    let overrides = RangeArg::resolve_all(&args.ranges, &scenario.stations)?;
     let space = Space::new(scenario, &overrides);
     space.check_size(scenario, args.max_configs)?;
     let prices = Prices {

@@ -1,0 +1,151 @@
+//! Bad or surprising input through the real binary: every message names the problem and says
+//! what is accepted, repeated settings are refused, lists and TOML arrays are accepted.
+
+use crate::common::{assert_input_error, run, scenario_file};
+
+fn fastfood() -> String {
+    std::fs::read_to_string("data/fastfood.toml").unwrap()
+}
+
+#[test]
+fn flag_messages_say_what_is_accepted() {
+    let cases: &[(&[&str], &str)] = &[
+        (
+            &["optimize", "--max-configs", "0"],
+            "'--max-configs <N>': must be at least 1",
+        ),
+        (
+            &["run", "--seed", "-1"],
+            "a whole number from 0 to 18446744073709551615",
+        ),
+        (
+            &["run", "--rate", "-inf"],
+            "'--rate <R>': must be a positive number",
+        ),
+        (&["run", "--timeout", "-inf"], "must be a positive number"),
+        (
+            &["optimize", "--target-rate", "-inf"],
+            "must be a positive number",
+        ),
+        (&["run", "--period", "-inf"], "0 (all at once) or more"),
+        (&["optimize", "--cpu-price", "-inf"], "finite price ≥ 0"),
+    ];
+    for (args, needle) in cases {
+        assert_input_error(args, needle);
+    }
+}
+
+#[test]
+fn a_bare_planner_prints_a_short_usage() {
+    let (code, out, err) = run(&[]);
+    assert_eq!(code, 2);
+    assert!(out.is_empty(), "{out}");
+    assert_eq!(err.lines().count(), 3, "{err}");
+    assert!(err.starts_with("usage: planner"), "{err}");
+    assert!(err.contains("run, optimize, sweep, compare"), "{err}");
+}
+
+#[test]
+fn a_range_may_mix_lists_and_ranges_or_be_a_toml_array() {
+    let (code, out, err) = run(&["sweep", "--range", "burger.units=3..=5,8", "--csv", "-"]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(out.lines().count(), 1 + 4 * 4 * 2, "{out}");
+
+    for range in ["\"3..=5,8\"", "[3, 4, 5, 8]", "[8, 5, 4, 3]"] {
+        let text = fastfood().replace("range = \"3..=8\"", &format!("range = {range}"));
+        let (_dir, path) = scenario_file(&text);
+        let (code, out, err) = run(&["--scenario", &path, "optimize"]);
+        assert!(code <= 1, "{range}: {err}");
+        assert!(out.contains("burger.units 3..=5,8 "), "{range}: {out}");
+    }
+    // A malformed one says which forms are accepted.
+    assert_input_error(
+        &["optimize", "--range", "burger.units=3..=5;8"],
+        "a mix such as 1..=4,6",
+    );
+    let text = fastfood().replace("range = \"3..=8\"", "range = [3, 0]");
+    let (_dir, path) = scenario_file(&text);
+    assert_input_error(&["--scenario", &path, "run"], "at least 1");
+}
+
+#[test]
+fn scenario_errors_point_at_the_problem_and_say_it() {
+    // A control character in a comment: the message says so, at its line and column.
+    let (_dir, path) = scenario_file("# a\u{1}\nname = \"x\"\n");
+    assert_input_error(
+        &["--scenario", &path, "run"],
+        &format!("{path}:1:4: control character U+0001"),
+    );
+    // A bad scenario name: pointed at where it is written, not at 1:1.
+    let text = fastfood().replace("name = \"fastfood\"", "name = \"fast food\"");
+    let line = text.lines().position(|l| l.contains("fast food")).unwrap() + 1;
+    let (_dir, path) = scenario_file(&text);
+    assert_input_error(
+        &["--scenario", &path, "run"],
+        &format!("{path}:{line}:8: scenario name `fast food`"),
+    );
+    // English: "an exponential".
+    let text = fastfood().replace(
+        "unit = \"cook\"",
+        "unit = \"cook\"\ndistribution = \"exponential\"\ncv = 1",
+    );
+    let (_dir, path) = scenario_file(&text);
+    assert_input_error(
+        &["--scenario", &path, "run"],
+        "an exponential (cv 1) distribution takes no `cv`",
+    );
+}
+
+#[test]
+fn a_huge_space_is_refused_in_a_short_line() {
+    let mut text = String::from("name = \"big\"\n");
+    for i in 0..1000 {
+        text.push_str(&format!(
+            "[[station]]\nname = \"s{i}\"\nkind = \"pool\"\nservice = 1.0\nunits = 1\nrange = \"1,2\"\n"
+        ));
+    }
+    let (_dir, path) = scenario_file(&text);
+    let (code, _, err) = run(&["--scenario", &path, "sweep"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("more than 10^30 configurations"), "{err}");
+    assert!(err.contains("(1000 levers in all)"), "{err}");
+    assert!(err.len() < 400, "{} bytes: {err}", err.len());
+}
+
+#[test]
+fn a_lever_given_twice_is_refused() {
+    assert_input_error(
+        &["run", "--set", "soda.units=2", "--set", "soda.units=3"],
+        "`soda.units` is given twice (`soda.units=2` and `soda.units=3`)",
+    );
+    assert_input_error(
+        &[
+            "sweep",
+            "--range",
+            "burger.units=3..=5",
+            "--range",
+            "burger.units=4,6",
+        ],
+        "`burger.units` is given twice",
+    );
+    assert_input_error(
+        &["compare", "--strategy", "x=fries.batch=7,fries.batch=5"],
+        "strategy `x`: `fries.batch` is given twice",
+    );
+    let text = fastfood().replace(
+        "\"+1 cook\" = \"burger.units=4\"",
+        "\"+1 cook\" = \"burger.units=4,burger.units=5\"",
+    );
+    let (_dir, path) = scenario_file(&text);
+    assert_input_error(&["--scenario", &path, "run"], "`burger.units` is given twice");
+}
+
+#[test]
+fn no_seed_jargon_in_the_help_or_the_scenario() {
+    let (_, help, _) = run(&["run", "--help"]);
+    assert!(help.contains("the tutorial's"), "{help}");
+    for text in [help, fastfood(), run(&["--help"]).1] {
+        assert!(!text.contains("seed's"), "{text}");
+        assert!(!text.contains("shared/seeds"), "{text}");
+    }
+}
