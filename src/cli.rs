@@ -88,9 +88,9 @@ pub struct CompareArgs {
     #[arg(long)]
     pub only: bool,
 
-    /// Arrival rates to test: START..=END:STEP, or a list 1,1.5,2
-    #[arg(long, value_name = "RATES", default_value = "0.5..=3:0.25", value_parser = parse_rates)]
-    pub rates: Rates,
+    /// Arrival rates to test: START..=END:STEP, or a list 1,1.5,2 [default: 11 rates from 25 % to 150 % of --target-rate, to 2 significant digits]
+    #[arg(long, value_name = "RATES", value_parser = parse_rates)]
+    pub rates: Option<Rates>,
 
     /// The rate the `cheapest` strategy is optimized for, drawn as a guide [default: from the scenario]
     #[arg(long, value_name = "R", allow_hyphen_values = true, value_parser = parse_rate)]

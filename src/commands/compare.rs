@@ -5,12 +5,13 @@ use anyhow::{bail, Result};
 use super::{build_load, commit, open_csv, open_plot};
 use crate::app::EXIT_OK;
 use crate::cli::{CompareArgs, Format};
-use crate::compare::{self, Contender, Shape};
+use crate::compare::{self, Contender, Rates, Shape};
 use crate::load;
 use crate::progress::Progress;
+use crate::report;
 use crate::report::compare::CompareContext;
 use crate::report::output::write_stdout;
-use crate::scenario::{Plan, Scenario, Strategy};
+use crate::scenario::{Plan, Scenario, Strategy, CHEAPEST_PLAN};
 use crate::search::{self, Space, Target};
 
 pub fn compare(scenario: &Scenario, args: CompareArgs, quiet: bool) -> Result<u8> {
@@ -45,7 +46,10 @@ pub fn compare(scenario: &Scenario, args: CompareArgs, quiet: bool) -> Result<u8
     };
     let csv = open_csv(&args.csv)?;
     let plot = open_plot(&args.plot)?;
+    let rates = args.rates.unwrap_or_else(|| Rates::around(target_rate));
     let mut contenders = Vec::new();
+    // Said only if something is left to compare; otherwise the refusal says it.
+    let mut left_out: Vec<String> = Vec::new();
     for s in &strategies {
         let config = match &s.plan {
             Plan::Fixed(config) => config.clone(),
@@ -62,11 +66,7 @@ pub fn compare(scenario: &Scenario, args: CompareArgs, quiet: bool) -> Result<u8
                 match found.answer {
                     Some(i) => found.evaluated[i].candidate.config.clone(),
                     None => {
-                        eprintln!(
-                            "note: strategy `{}` left out: no configuration in the scenario's space meets {} clients/s",
-                            s.name,
-                            target_rate.get()
-                        );
+                        left_out.push(s.name.clone());
                         continue;
                     }
                 }
@@ -74,9 +74,29 @@ pub fn compare(scenario: &Scenario, args: CompareArgs, quiet: bool) -> Result<u8
         };
         contenders.push(Contender::new(&s.name, config, scenario, &prices));
     }
-    let total = (contenders.len() * args.rates.as_slice().len()) as u64;
+    if !left_out.is_empty() {
+        let why = format!(
+            "no configuration in the scenario's space meets {} clients/s",
+            report::run::trim_float(target_rate.get())
+        );
+        let names = left_out
+            .iter()
+            .map(|n| format!("`{n}`"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let (noun, verb) = if left_out.len() == 1 {
+            ("strategy", "is")
+        } else {
+            ("strategies", "are")
+        };
+        if contenders.is_empty() {
+            bail!("no strategy left to compare: {noun} {names} (`{CHEAPEST_PLAN}`) {verb} left out because {why}");
+        }
+        eprintln!("note: {noun} {names} left out: {why}");
+    }
+    let total = (contenders.len() * rates.as_slice().len()) as u64;
     let bar = Progress::new(total, "load-testing", quiet);
-    let comparison = compare::compare(scenario, contenders, args.rates, &shape, &|n| bar.inc(n))?;
+    let comparison = compare::compare(scenario, contenders, rates, &shape, &|n| bar.inc(n))?;
     bar.finish();
     let ctx = CompareContext {
         scenario,

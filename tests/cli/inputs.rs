@@ -137,7 +137,10 @@ fn a_lever_given_twice_is_refused() {
         "\"+1 cook\" = \"burger.units=4,burger.units=5\"",
     );
     let (_dir, path) = scenario_file(&text);
-    assert_input_error(&["--scenario", &path, "run"], "`burger.units` is given twice");
+    assert_input_error(
+        &["--scenario", &path, "run"],
+        "`burger.units` is given twice",
+    );
 }
 
 #[test]
@@ -148,4 +151,94 @@ fn no_seed_jargon_in_the_help_or_the_scenario() {
         assert!(!text.contains("seed's"), "{text}");
         assert!(!text.contains("shared/seeds"), "{text}");
     }
+}
+
+/// The `rate` column of `compare --csv -`, one value per row.
+fn compared_rates(args: &[&str]) -> Vec<f64> {
+    let (code, out, err) = run(args);
+    assert_eq!(code, 0, "{err}");
+    let (header, rows) = crate::common::parse_csv(&out);
+    let col = header.iter().position(|h| h == "rate").unwrap();
+    // The CSV's rate is 1 / period: 3400 comes back as 3400.0000000000005.
+    rows.iter()
+        .map(|r| {
+            let v: f64 = r[col].parse().unwrap();
+            (v * 1e6).round() / 1e6
+        })
+        .collect()
+}
+
+#[test]
+fn compare_tests_rates_around_the_scenarios_own_rate() {
+    // api.toml's rate is 3000 requests/s: 25 % to 150 % of it, not the fast food's 0.5..=3.
+    let api = compared_rates(&[
+        "--scenario",
+        "data/api.toml",
+        "compare",
+        "--only",
+        "--strategy",
+        "b=",
+        "--csv",
+        "-",
+    ]);
+    assert_eq!(
+        api,
+        [750.0, 1100.0, 1500.0, 1900.0, 2300.0, 2600.0, 3000.0, 3400.0, 3800.0, 4100.0, 4500.0]
+    );
+    // --target-rate moves the spread with it.
+    let fast = compared_rates(&[
+        "compare",
+        "--only",
+        "--strategy",
+        "b=",
+        "--target-rate",
+        "4",
+        "--csv",
+        "-",
+    ]);
+    assert_eq!(fast.len(), 11);
+    assert_eq!((fast[0], fast[6], fast[10]), (1.0, 4.0, 6.0));
+    // Given rates are kept as given.
+    let given = compared_rates(&[
+        "compare",
+        "--only",
+        "--strategy",
+        "b=",
+        "--rates",
+        "1,2",
+        "--csv",
+        "-",
+    ]);
+    assert_eq!(given, [1.0, 2.0]);
+}
+
+#[test]
+fn compare_with_every_strategy_left_out_is_refused() {
+    assert_input_error(
+        &[
+            "compare",
+            "--only",
+            "--strategy",
+            "x=optimize",
+            "--target-rate",
+            "100",
+        ],
+        "no strategy left to compare: strategy `x`",
+    );
+    // With something left, the one left out is a note and the table is printed.
+    let (code, out, err) = run(&[
+        "compare",
+        "--strategy",
+        "x=optimize",
+        "--target-rate",
+        "100",
+        "--rates",
+        "1",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        err.contains("note: strategies `cheapest`, `x` left out"),
+        "{err}"
+    );
+    assert!(out.contains("baseline"), "{out}");
 }
