@@ -542,6 +542,34 @@ impl Scenario {
     }
 }
 
+impl Scenario {
+    /// One line when a search space (one [`Values`] per station) leaves out a baseline value.
+    /// The baseline then stays the reference every cost delta is measured from, but it is
+    /// never load-tested, so "nothing cheaper passes" silently skips it: say so rather than
+    /// add a value the user did not ask for.
+    pub fn baseline_left_out(&self, levers: &[Values]) -> Option<String> {
+        let missing: Vec<String> = self
+            .stations
+            .iter()
+            .zip(levers)
+            .filter(|(s, v)| !v.as_slice().contains(&s.baseline))
+            .map(|(s, v)| format!("{}={} (range {v})", s.lever_name(), s.baseline))
+            .collect();
+        if missing.is_empty() {
+            return None;
+        }
+        let (them, range) = if missing.len() == 1 {
+            ("its value", "range")
+        } else {
+            ("those values", "ranges")
+        };
+        Some(format!(
+            "the search space leaves out the baseline's {}: the baseline is not load-tested, only used as the reference for costs; add {them} to the {range} to consider it",
+            missing.join(" and ")
+        ))
+    }
+}
+
 /// The station's service distribution, checked: `cv` where one is needed, in range.
 fn distribution_of(
     s: &RawStation,

@@ -55,6 +55,9 @@ pub fn compare(scenario: &Scenario, args: CompareArgs, quiet: bool) -> Result<u8
             Plan::Fixed(config) => config.clone(),
             Plan::Cheapest => {
                 let space = Space::new(scenario, &[]);
+                if let Some(warning) = scenario.baseline_left_out(space.levers()) {
+                    eprintln!("warning: strategy `{}`: {warning}", s.name);
+                }
                 space.check_size(scenario, search::DEFAULT_MAX_CONFIGS)?;
                 let ranking = search::rank(&space, scenario, &prices);
                 let target = Target {

@@ -24,6 +24,9 @@ struct SearchPlan {
 fn plan_search(scenario: &Scenario, args: &SearchArgs, sustained: bool) -> Result<SearchPlan> {
     let overrides = RangeArg::resolve_all(&args.ranges, &scenario.stations)?;
     let space = Space::new(scenario, &overrides);
+    if let Some(warning) = scenario.baseline_left_out(space.levers()) {
+        eprintln!("warning: {warning}");
+    }
     space.check_size(scenario, args.max_configs)?;
     let prices = Prices {
         cpu: args.cpu_price.unwrap_or(scenario.prices.cpu),

@@ -242,3 +242,33 @@ fn compare_with_every_strategy_left_out_is_refused() {
     );
     assert!(out.contains("baseline"), "{out}");
 }
+
+#[test]
+fn a_range_without_the_baseline_value_is_warned_about() {
+    let (code, out, err) = run(&["optimize", "--range", "soda.units=2..=4"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("space: soda.units 2..=4 "), "{out}");
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(
+        err.starts_with(
+            "warning: the search space leaves out the baseline's soda.units=1 (range 2..=4)"
+        ),
+        "{err}"
+    );
+    // From the scenario file too, and for every lever concerned, on one line.
+    let text = fastfood()
+        .replace("range = \"3..=8\"", "range = \"4..=8\"")
+        .replace("range = \"5,7\"", "range = [7]");
+    let (_dir, path) = scenario_file(&text);
+    let (code, _, err) = run(&["--scenario", &path, "sweep", "--csv", "-"]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(
+        err.contains("burger.units=3 (range 4..=8) and fries.batch=5 (range 7)"),
+        "{err}"
+    );
+    // A space that holds the baseline says nothing.
+    let (code, _, err) = run(&["optimize", "--range", "soda.units=1,3"]);
+    assert_eq!(code, 0);
+    assert!(err.is_empty(), "{err}");
+}
