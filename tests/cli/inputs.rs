@@ -272,3 +272,32 @@ fn a_range_without_the_baseline_value_is_warned_about() {
     assert_eq!(code, 0);
     assert!(err.is_empty(), "{err}");
 }
+
+#[test]
+fn seed_and_replications_on_a_deterministic_test_are_noted() {
+    let (code, plain, err) = run(&["run"]);
+    assert_eq!(code, 0);
+    assert!(err.is_empty(), "{err}");
+    let (code, out, err) = run(&["run", "--seed", "7", "--replications", "5"]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(out, plain, "the flags changed the result");
+    assert_eq!(
+        err.trim_end(),
+        "note: fastfood's load test has nothing random (fixed arrivals, fixed service times): --seed and --replications change nothing"
+    );
+    let (code, _, err) = run(&["optimize", "--seed", "7"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(err.contains(": --seed changes nothing"), "{err}");
+    // Where something is random they matter, and nothing is noted.
+    let (code, _, err) = run(&[
+        "run",
+        "--arrivals",
+        "poisson",
+        "--seed",
+        "7",
+        "--replications",
+        "3",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    assert!(err.is_empty(), "{err}");
+}
