@@ -15,6 +15,7 @@ pub mod cost;
 pub mod engine;
 pub mod levers;
 pub mod load;
+pub mod memory;
 pub mod progress;
 pub mod random;
 pub mod report;

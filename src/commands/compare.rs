@@ -7,6 +7,7 @@ use crate::app::EXIT_OK;
 use crate::cli::{CompareArgs, Format};
 use crate::compare::{self, Contender, Rates, Shape};
 use crate::load;
+use crate::memory;
 use crate::progress::Progress;
 use crate::report;
 use crate::report::compare::CompareContext;
@@ -65,6 +66,8 @@ pub fn compare(scenario: &Scenario, args: CompareArgs, quiet: bool) -> Result<u8
                     share: shape.share,
                 };
                 load::check(scenario, &target.load)?;
+                let weakest = memory::weakest(scenario, ranking.iter().map(|c| &c.config));
+                memory::check_search(scenario, &target.load, weakest, ranking.len() as u64)?;
                 let found = search::optimize(scenario, &target, &ranking, 0, &|_| {})?;
                 match found.answer {
                     Some(i) => found.evaluated[i].candidate.config.clone(),
@@ -97,7 +100,10 @@ pub fn compare(scenario: &Scenario, args: CompareArgs, quiet: bool) -> Result<u8
         }
         eprintln!("note: {noun} {names} left out: {why}");
     }
+    let fastest = *rates.as_slice().last().expect("at least one rate");
+    let weakest = memory::weakest(scenario, contenders.iter().map(|c| &c.config));
     let total = (contenders.len() * rates.as_slice().len()) as u64;
+    memory::check_search(scenario, &shape.at(fastest), weakest, total)?;
     let bar = Progress::new(total, "load-testing", quiet);
     let comparison = compare::compare(scenario, contenders, rates, &shape, &|n| bar.inc(n))?;
     bar.finish();

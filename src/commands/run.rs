@@ -8,6 +8,7 @@ use crate::cli::{ClockArg, Format, RunArgs};
 use crate::config::Config;
 use crate::engine::Clock;
 use crate::load;
+use crate::memory::{self, RunOutputs};
 use crate::progress::Progress;
 use crate::report::output::write_stdout;
 use crate::report::run::RunReport;
@@ -36,6 +37,11 @@ pub fn run(scenario: &Scenario, args: RunArgs, quiet: bool) -> Result<u8> {
     let load = build_load(scenario, &args.load, period, clients)?;
     let clock = clock_of(args.clock, args.speed, scenario)?;
     load::check(scenario, &load)?;
+    let outputs = RunOutputs {
+        json: args.format == Format::Json,
+        trace: args.trace,
+    };
+    memory::check_run(scenario, &config, &load, outputs)?;
     let csv = open_csv(&args.csv)?;
     let plot = open_plot(&args.plot)?;
 

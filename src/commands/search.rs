@@ -6,6 +6,7 @@ use super::{build_load, commit, open_csv, open_plot};
 use crate::app::{EXIT_OK, EXIT_UNMET};
 use crate::capacity::{self, Capacity};
 use crate::cli::{Format, OptimizeArgs, RangeArg, SearchArgs, SweepArgs};
+use crate::memory;
 use crate::progress::Progress;
 use crate::report;
 use crate::report::output::write_stdout;
@@ -48,6 +49,8 @@ fn plan_search(scenario: &Scenario, args: &SearchArgs, sustained: bool) -> Resul
     if sustained {
         ranking.retain(|c| Capacity::of(scenario, &c.config).sustains(rate.get()));
     }
+    let weakest = memory::weakest(scenario, ranking.iter().map(|c| &c.config));
+    memory::check_search(scenario, &target.load, weakest, ranking.len() as u64)?;
     Ok(SearchPlan {
         prices,
         target,

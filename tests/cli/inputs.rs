@@ -301,3 +301,113 @@ fn seed_and_replications_on_a_deterministic_test_are_noted() {
     assert_eq!(code, 0, "{err}");
     assert!(err.is_empty(), "{err}");
 }
+
+/// Runs `planner ARGS` with the memory it may use set to `limit`.
+fn run_with_memory(limit: &str, threads: &str, args: &[&str]) -> (i32, String, String) {
+    let out = crate::common::planner()
+        .env("PLANNER_MEMORY_LIMIT", limit)
+        .env("RAYON_NUM_THREADS", threads)
+        .args(args)
+        .output()
+        .unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8(out.stdout).unwrap(),
+        String::from_utf8(out.stderr).unwrap(),
+    )
+}
+
+#[test]
+fn a_test_bigger_than_memory_is_refused_before_it_starts() {
+    let started = std::time::Instant::now();
+    let (code, out, err) = run_with_memory(
+        "1G",
+        "2",
+        &["run", "--clients", "10000000", "--period", "0"],
+    );
+    assert_eq!(code, 2, "{err}");
+    assert!(out.is_empty(), "{out}");
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(
+        err.starts_with("error: this load test needs about 16."),
+        "{err}"
+    );
+    assert!(err.contains("GiB of memory (10000000 clients)"), "{err}");
+    assert!(
+        err.contains("more than the 1.0 GiB available (PLANNER_MEMORY_LIMIT)"),
+        "{err}"
+    );
+    assert!(err.contains("lower --clients to "), "{err}");
+    // Refused up front, not after simulating.
+    assert!(started.elapsed().as_secs() < 2);
+
+    // The suggested count fits (under a small limit, to keep the test fast).
+    let args = [
+        "run",
+        "--clients",
+        "1000000",
+        "--period",
+        "0",
+        "--csv",
+        "/dev/null",
+    ];
+    let (code, _, err) = run_with_memory("64M", "2", &args);
+    assert_eq!(code, 2, "{err}");
+    let fit = err
+        .split("lower --clients to ")
+        .nth(1)
+        .and_then(|t| t.split_whitespace().next())
+        .unwrap()
+        .to_string();
+    let fit_n: u64 = fit.parse().unwrap();
+    assert!((10_000..64_000).contains(&fit_n), "{err}");
+    let (code, _, err) = run_with_memory(
+        "64M",
+        "2",
+        &[
+            "run",
+            "--clients",
+            &fit,
+            "--period",
+            "0",
+            "--csv",
+            "/dev/null",
+        ],
+    );
+    assert_eq!(code, 0, "{err}");
+    let more = (fit_n + 1000).to_string();
+    let (code, _, _) = run_with_memory(
+        "64M",
+        "2",
+        &[
+            "run",
+            "--clients",
+            &more,
+            "--period",
+            "0",
+            "--csv",
+            "/dev/null",
+        ],
+    );
+    assert_eq!(code, 2);
+
+    // A search multiplies by the tests running at once.
+    let (code, _, err) = run_with_memory("1G", "2", &["sweep", "--clients", "1000000"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("2 simulations at once"), "{err}");
+    assert!(err.contains("RAYON_NUM_THREADS"), "{err}");
+    let (code, _, err) = run_with_memory("1G", "2", &["compare", "--clients", "1000000"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("needs about"), "{err}");
+
+    // A small test under the same limit runs.
+    let (code, _, err) = run_with_memory("1G", "2", &["optimize"]);
+    assert_eq!(code, 0, "{err}");
+    // A limit that is not a size is refused.
+    let (code, _, err) = run_with_memory("lots", "2", &["run"]);
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("PLANNER_MEMORY_LIMIT=`lots` is not a size"),
+        "{err}"
+    );
+}
