@@ -18,26 +18,25 @@ pub const EXIT_UNMET: u8 = 1;
 /// Exit code: bad usage or input.
 pub const EXIT_INPUT: u8 = 2;
 
+/// What a bare `planner` prints on stderr: three lines, the full list being one `--help` away.
+const USAGE: &str = "usage: planner [--scenario FILE] COMMAND [OPTIONS]\n\
+    commands: run, optimize, sweep, compare (planner COMMAND --help lists its options)\n\
+    try: planner optimize --target-rate 2 --timeout 5   (planner --help for more)\n";
+
 /// Runs the `planner` command line and returns its exit code.
 pub fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {
             use clap::error::ErrorKind;
-            if matches!(
-                e.kind(),
-                ErrorKind::DisplayHelp
-                    | ErrorKind::DisplayVersion
-                    | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand
-            ) {
+            if matches!(e.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion) {
                 let _ = e.print();
-                return ExitCode::from(
-                    if e.kind() == ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand {
-                        EXIT_INPUT
-                    } else {
-                        EXIT_OK
-                    },
-                );
+                return ExitCode::from(EXIT_OK);
+            }
+            if e.kind() == ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand {
+                // A bare `planner` is a usage error: a short reminder, not the whole help.
+                eprint!("{USAGE}");
+                return ExitCode::from(EXIT_INPUT);
             }
             // One line: clap's first line names the flag and the problem.
             let text = e.render().to_string();

@@ -8,11 +8,10 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::compare::Rates;
-use crate::config::{split_lever, Setting};
+use crate::config::{resolve_lever, split_lever, ConfigError, Setting};
 use crate::levers::Values;
 use crate::load::MAX_REPLICATIONS;
-use crate::random::DEFAULT_SEED;
-use crate::scenario::MAX_CLIENTS;
+use crate::scenario::{Station, MAX_CLIENTS};
 use crate::search::DEFAULT_MAX_CONFIGS;
 use crate::stats::Share;
 use crate::units::{Period, Rate, Seconds};
@@ -26,8 +25,8 @@ use crate::units::{Period, Rate, Seconds};
         Each request fans out to synchronous backends (stations) at once and is served when all are \
         done. planner simulates that as real async Rust on tokio in virtual time (exact and instant), \
         load-tests every upgrade of the stations in parallel, and reports the cheapest that passes.\n\n\
-        The default scenario is the asyncio tutorial's fast-food restaurant: a soda machine, a \
-        kitchen of 3 cooks and a 5-portion fryer.",
+        The default scenario is the fast-food restaurant of a French asyncio tutorial (\"Example 4: \
+        the fast-food server\"): a soda machine, a kitchen of 3 cooks and a 5-portion fryer.",
     after_help = "Examples:\n  planner run --period 0.5\n  planner run --set soda.units=2 --set burger.units=5 --rate 2 --csv clients.csv\n  planner optimize --target-rate 2 --timeout 5\n  planner optimize --sustained --range fries.batch=5,7,8,10\n  planner sweep --csv table.csv --plot sweep.svg\n  planner compare --rates 0.5..=3:0.25 --plot compare.svg\n  planner --scenario data/api.toml optimize"
 )]
 pub struct Cli {
@@ -89,19 +88,19 @@ pub struct CompareArgs {
     #[arg(long)]
     pub only: bool,
 
-    /// Arrival rates to test: START..=END:STEP, or a list 1,1.5,2
-    #[arg(long, value_name = "RATES", default_value = "0.5..=3:0.25", value_parser = parse_rates)]
-    pub rates: Rates,
+    /// Arrival rates to test: START..=END:STEP, or a list 1,1.5,2 [default: 11 rates from 25 % to 150 % of --target-rate, to 2 significant digits]
+    #[arg(long, value_name = "RATES", value_parser = parse_rates)]
+    pub rates: Option<Rates>,
 
     /// The rate the `cheapest` strategy is optimized for, drawn as a guide [default: from the scenario]
-    #[arg(long, value_name = "R", allow_negative_numbers = true, value_parser = parse_rate)]
+    #[arg(long, value_name = "R", allow_hyphen_values = true, value_parser = parse_rate)]
     pub target_rate: Option<Rate>,
 
     #[command(flatten)]
     pub load: LoadArgs,
 
     /// Percentage of clients that must be satisfied
-    #[arg(long, value_name = "PCT", default_value = "100", allow_negative_numbers = true, value_parser = parse_share)]
+    #[arg(long, value_name = "PCT", default_value = "100", allow_hyphen_values = true, value_parser = parse_share)]
     pub min_satisfaction: Share,
 
     /// Write one row per strategy × rate to FILE (`-` for stdout)
@@ -145,18 +144,41 @@ impl std::str::FromStr for RangeArg {
     }
 }
 
+impl RangeArg {
+    /// Each `--range` as (station index, values), in the order given; a lever given twice is
+    /// refused rather than silently taking the last.
+    pub fn resolve_all(
+        ranges: &[RangeArg],
+        stations: &[Station],
+    ) -> Result<Vec<(usize, Values)>, ConfigError> {
+        let mut resolved: Vec<(usize, Values)> = Vec::new();
+        for (i, r) in ranges.iter().enumerate() {
+            let station = resolve_lever(stations, &r.station, &r.param, &r.text)?;
+            if let Some(j) = resolved.iter().position(|(s, _)| *s == station) {
+                return Err(ConfigError::Repeated {
+                    lever: stations[station].lever_name(),
+                    first: ranges[j].text.clone(),
+                    second: ranges[i].text.clone(),
+                });
+            }
+            resolved.push((station, r.values.clone()));
+        }
+        Ok(resolved)
+    }
+}
+
 /// What a search tests every configuration against, and how it weighs them.
 #[derive(Debug, Args, Clone)]
 pub struct SearchArgs {
     /// Arrival rate to hold, in clients per second [default: from the scenario]
-    #[arg(long, visible_alias = "rate", value_name = "R", allow_negative_numbers = true, value_parser = parse_rate)]
+    #[arg(long, visible_alias = "rate", value_name = "R", allow_hyphen_values = true, value_parser = parse_rate)]
     pub target_rate: Option<Rate>,
 
     #[command(flatten)]
     pub load: LoadArgs,
 
     /// Percentage of clients that must be satisfied
-    #[arg(long, value_name = "PCT", default_value = "100", allow_negative_numbers = true, value_parser = parse_share)]
+    #[arg(long, value_name = "PCT", default_value = "100", allow_hyphen_values = true, value_parser = parse_share)]
     pub min_satisfaction: Share,
 
     /// Values a lever tries, replacing the scenario's: soda.units=1..=6, fries.batch=5,7,10 (repeatable)
@@ -164,15 +186,15 @@ pub struct SearchArgs {
     pub ranges: Vec<RangeArg>,
 
     /// Refuse a space with more configurations than this
-    #[arg(long, value_name = "N", default_value_t = DEFAULT_MAX_CONFIGS, allow_negative_numbers = true, value_parser = clap::value_parser!(u64).range(1..))]
+    #[arg(long, value_name = "N", default_value_t = DEFAULT_MAX_CONFIGS, allow_negative_numbers = true, value_parser = parse_max_configs)]
     pub max_configs: u64,
 
     /// Price of one CPU core [default: from the scenario]
-    #[arg(long, value_name = "PRICE", allow_negative_numbers = true, value_parser = parse_price)]
+    #[arg(long, value_name = "PRICE", allow_hyphen_values = true, value_parser = parse_price)]
     pub cpu_price: Option<f64>,
 
     /// Price of one GiB of RAM [default: from the scenario]
-    #[arg(long, value_name = "PRICE", allow_negative_numbers = true, value_parser = parse_price)]
+    #[arg(long, value_name = "PRICE", allow_hyphen_values = true, value_parser = parse_price)]
     pub ram_price: Option<f64>,
 
     /// Write the cost-vs-satisfaction table (one row per configuration tested) to FILE (`-` for stdout)
@@ -236,16 +258,16 @@ pub struct LoadArgs {
     pub clients: Option<u32>,
 
     /// Latency every client must stay strictly under, in seconds [default: from the scenario]
-    #[arg(long, value_name = "SECONDS", allow_negative_numbers = true, value_parser = parse_seconds)]
+    #[arg(long, value_name = "SECONDS", allow_hyphen_values = true, value_parser = parse_seconds)]
     pub timeout: Option<Seconds>,
 
-    /// How clients arrive: on a fixed period (the seed's), or as a Poisson process
+    /// How clients arrive: on a fixed period (the tutorial's), or as a Poisson process
     #[arg(long, value_enum, default_value_t = ArrivalsArg::Fixed)]
     pub arrivals: ArrivalsArg,
 
-    /// Seed of every random draw (Poisson arrivals, random service times)
-    #[arg(long, value_name = "S", default_value_t = DEFAULT_SEED, allow_negative_numbers = true)]
-    pub seed: u64,
+    /// Seed of every random draw (Poisson arrivals, random service times) [default: 1]
+    #[arg(long, value_name = "S", allow_negative_numbers = true, value_parser = parse_seed)]
+    pub seed: Option<u64>,
 
     /// Independent runs of a random load test; results are means with 95 % intervals [default: 20 when something is random]
     #[arg(long, value_name = "R", allow_negative_numbers = true, value_parser = clap::value_parser!(u32).range(1..=MAX_REPLICATIONS as i64))]
@@ -279,11 +301,11 @@ pub struct RunArgs {
     pub load: LoadArgs,
 
     /// Arrival rate in clients per second [default: from the scenario]
-    #[arg(long, value_name = "R", allow_negative_numbers = true, value_parser = parse_rate, conflicts_with = "period")]
+    #[arg(long, value_name = "R", allow_hyphen_values = true, value_parser = parse_rate, conflicts_with = "period")]
     pub rate: Option<Rate>,
 
     /// Seconds between two clients; 0 sends them all at once
-    #[arg(long, value_name = "SECONDS", allow_negative_numbers = true, value_parser = parse_period)]
+    #[arg(long, value_name = "SECONDS", allow_hyphen_values = true, value_parser = parse_period)]
     pub period: Option<Period>,
 
     /// Write one CSV row per client to FILE (`-` for stdout)
@@ -307,7 +329,7 @@ pub struct RunArgs {
     pub clock: ClockArg,
 
     /// With --clock real: run X times faster than model time (latencies stay in model seconds)
-    #[arg(long, value_name = "X", allow_negative_numbers = true, value_parser = parse_speed)]
+    #[arg(long, value_name = "X", allow_hyphen_values = true, value_parser = parse_speed)]
     pub speed: Option<f64>,
 }
 
@@ -362,6 +384,28 @@ pub fn parse_price(text: &str) -> Result<f64, String> {
     }
 }
 
+/// `--max-configs`: a ceiling of 0 would refuse every space, so say what the flag needs.
+pub fn parse_max_configs(text: &str) -> Result<u64, String> {
+    match text.trim().parse::<u64>() {
+        Ok(0) => Err("must be at least 1 (the most configurations a search may have)".into()),
+        Ok(n) => Ok(n),
+        Err(_) => Err(format!(
+            "must be a whole number from 1 to {}, got `{text}`",
+            u64::MAX
+        )),
+    }
+}
+
+/// `--seed`: any u64; clap's own message ("invalid digit") does not say what is accepted.
+pub fn parse_seed(text: &str) -> Result<u64, String> {
+    text.trim().parse::<u64>().map_err(|_| {
+        format!(
+            "must be a whole number from 0 to {}, got `{text}`",
+            u64::MAX
+        )
+    })
+}
+
 pub fn parse_speed(text: &str) -> Result<f64, String> {
     let v = number(text)?;
     if v.is_finite() && v > 0.0 {
@@ -374,6 +418,7 @@ pub fn parse_speed(text: &str) -> Result<f64, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::random::DEFAULT_SEED;
     use clap::CommandFactory;
 
     #[test]
@@ -390,5 +435,21 @@ mod tests {
         assert!(parse_period("0").is_ok());
         assert!(parse_period("-0.5").is_err());
         assert!(parse_speed("0").is_err());
+        assert_eq!(parse_seed("18446744073709551615"), Ok(u64::MAX));
+        assert!(parse_seed("-1").unwrap_err().contains("from 0 to"));
+        assert!(parse_max_configs("0").unwrap_err().contains("at least 1"));
+    }
+
+    #[test]
+    fn seed_help_states_the_default_seed() {
+        let help = Cli::command()
+            .find_subcommand_mut("run")
+            .unwrap()
+            .render_help()
+            .to_string();
+        assert!(
+            help.contains(&format!("[default: {DEFAULT_SEED}]")),
+            "{help}"
+        );
     }
 }

@@ -27,6 +27,25 @@ impl Rates {
         &self.0
     }
 
+    /// The default rates around a scenario's `rate`: from 25 % to 150 % of it in 11 even
+    /// steps, each rounded to 2 significant digits so that the table's headings read as
+    /// figures a person would pick (rate 2: 0.5, 0.75, 1, 1.3, 1.5, … 3; rate 3000: 750,
+    /// 1100, 1500, … 4500). The spread shows where each strategy breaks below the target
+    /// and how much room it keeps above it, whatever the scenario's scale.
+    pub fn around(rate: Rate) -> Rates {
+        let mut values: Vec<Rate> = Vec::with_capacity(DEFAULT_STEPS);
+        for k in 0..DEFAULT_STEPS {
+            let exact = rate.get() * (DEFAULT_LOW + k as f64 * DEFAULT_STEP);
+            let rounded = Rate::new(two_significant_digits(exact))
+                .or_else(|_| Rate::new(exact))
+                .unwrap_or(rate);
+            if values.last().is_none_or(|last| rounded.get() > last.get()) {
+                values.push(rounded);
+            }
+        }
+        Rates(values)
+    }
+
     /// Parses `START..=END:STEP` (inclusive), `START..END:STEP`, or a list `1,1.5,2`.
     pub fn parse(text: &str) -> Result<Rates, String> {
         let text = text.trim();
@@ -99,6 +118,28 @@ impl Rates {
                 .map(|r| Rate::new(r).expect("checked"))
                 .collect(),
         ))
+    }
+}
+
+/// The default rates: `DEFAULT_STEPS` of them from `DEFAULT_LOW` × the scenario's rate, one
+/// `DEFAULT_STEP` × the rate apart (25 %, 37.5 %, … 150 %).
+const DEFAULT_STEPS: usize = 11;
+const DEFAULT_LOW: f64 = 0.25;
+const DEFAULT_STEP: f64 = 0.125;
+
+/// `x` rounded to 2 significant digits, computed so that 0.35 stays 0.35 (dividing by a power
+/// of ten, never multiplying by an inexact 0.01).
+fn two_significant_digits(x: f64) -> f64 {
+    if !(x.is_finite() && x > 0.0) {
+        return x;
+    }
+    let shift = 1 - x.log10().floor() as i32;
+    if shift >= 0 {
+        let scale = 10f64.powi(shift);
+        (x * scale).round() / scale
+    } else {
+        let scale = 10f64.powi(-shift);
+        (x / scale).round() * scale
     }
 }
 
@@ -228,6 +269,35 @@ mod tests {
             rates("0.1..=0.3:0.1"),
             vec![0.1, 0.2, 0.30000000000000004_f64.min(0.3)]
         );
+    }
+
+    #[test]
+    fn default_rates_follow_the_scenarios_rate() {
+        let around = |r: f64| -> Vec<f64> {
+            Rates::around(Rate::new(r).unwrap())
+                .as_slice()
+                .iter()
+                .map(|r| r.get())
+                .collect()
+        };
+        assert_eq!(
+            around(2.0),
+            [0.5, 0.75, 1.0, 1.3, 1.5, 1.8, 2.0, 2.3, 2.5, 2.8, 3.0]
+        );
+        assert_eq!(
+            around(3000.0),
+            [
+                750.0, 1100.0, 1500.0, 1900.0, 2300.0, 2600.0, 3000.0, 3400.0, 3800.0, 4100.0,
+                4500.0
+            ]
+        );
+        assert_eq!(around(0.35)[0], 0.088);
+        for r in [1e-9, 0.7, 1.0, 7.0, 123456.0, 1e200] {
+            let v = around(r);
+            assert!(v.len() >= 9, "{r}: {v:?}");
+            assert!(v.windows(2).all(|w| w[0] < w[1]), "{r}: {v:?}");
+            assert!(v[0] >= 0.2 * r && v[v.len() - 1] <= 1.6 * r, "{r}: {v:?}");
+        }
     }
 
     #[test]

@@ -29,6 +29,13 @@ pub enum ConfigError {
         param: String,
         expected: &'static str,
     },
+    /// Keeping the last of two values would hide a typo in a long command line.
+    #[error("`{lever}` is given twice (`{first}` and `{second}`); give each lever once")]
+    Repeated {
+        lever: String,
+        first: String,
+        second: String,
+    },
 }
 
 /// `STATION.PARAM=VALUE` as typed, checked for shape only (the scenario is not known yet).
@@ -125,7 +132,7 @@ impl Config {
         Config(scenario.stations.iter().map(|s| s.baseline).collect())
     }
 
-    /// The baseline with the given settings applied, later ones winning.
+    /// The baseline with the given settings applied; a lever set twice is refused.
     pub fn with_settings(scenario: &Scenario, settings: &[Setting]) -> Result<Config, ConfigError> {
         Config::from_stations(&scenario.stations, settings)
     }
@@ -136,8 +143,17 @@ impl Config {
         settings: &[Setting],
     ) -> Result<Config, ConfigError> {
         let mut config = Config(stations.iter().map(|s| s.baseline).collect());
+        let mut given: Vec<Option<&str>> = vec![None; stations.len()];
         for s in settings {
             let index = resolve_lever(stations, &s.station, &s.param, &s.text)?;
+            if let Some(first) = given[index] {
+                return Err(ConfigError::Repeated {
+                    lever: stations[index].lever_name(),
+                    first: first.to_string(),
+                    second: s.text.clone(),
+                });
+            }
+            given[index] = Some(&s.text);
             config.0[index] = s.value;
         }
         Ok(config)
@@ -233,6 +249,14 @@ mod tests {
         assert!(matches!(
             Config::with_settings(&s, &[unknown]),
             Err(ConfigError::UnknownStation { .. })
+        ));
+        let twice: Vec<Setting> = ["soda.units=2", "soda.units=3"]
+            .iter()
+            .map(|t| t.parse().unwrap())
+            .collect();
+        assert!(matches!(
+            Config::with_settings(&s, &twice),
+            Err(ConfigError::Repeated { .. })
         ));
         let wrong: Setting = "fries.units=2".parse().unwrap();
         assert!(matches!(

@@ -1,7 +1,8 @@
 //! Lever values: what a station's parameter may take in a search, as a list or a range.
 //!
-//! One syntax serves the scenario file (`range = "1..=4"`) and the command line
-//! (`--range burger.units=3..=12`, `--range fries.batch=5,7,10`).
+//! One syntax serves the scenario file (`range = "1..=4"`, or a TOML array `[5, 7]`) and the
+//! command line (`--range burger.units=3..=12`, `--range fries.batch=5,7,10`); lists and ranges
+//! mix (`1..=4,6`).
 
 use std::fmt;
 
@@ -30,58 +31,164 @@ impl Values {
         self.0.is_empty()
     }
 
-    /// Parses `A..=B`, `A..B`, `A` or a list `A,B,C` of whole numbers ≥ 1.
+    /// Parses a comma-separated list whose items are whole numbers ≥ 1 or ranges `A..=B`
+    /// (inclusive) and `A..B` (exclusive): `1..=4`, `5,7`, `1..=4,6,10..=12`.
     pub fn parse(text: &str) -> Result<Self, String> {
         let text = text.trim();
-        let number = |s: &str| -> Result<u32, String> {
-            let s = s.trim();
-            let v: u64 = s
-                .parse()
-                .map_err(|_| format!("`{s}` is not a whole number"))?;
-            if v == 0 {
-                return Err("values must be at least 1".into());
-            }
-            u32::try_from(v).map_err(|_| format!("`{s}` is too large"))
-        };
-        let mut values: Vec<u32> = if let Some((a, b)) = text.split_once("..") {
-            let (inclusive, b) = match b.strip_prefix('=') {
-                Some(b) => (true, b),
-                None => (false, b),
-            };
-            let (a, b) = (number(a)?, number(b)?);
-            let end = if inclusive { b as u64 } else { b as u64 - 1 };
-            if end < a as u64 {
-                return Err(format!("the range `{text}` is empty"));
-            }
-            if end - a as u64 + 1 > MAX_LEVER_VALUES {
+        if text.is_empty() {
+            return Err(format!("no values given; {FORMS}"));
+        }
+        let mut values: Vec<u32> = Vec::new();
+        for item in text.split(',') {
+            let item = item.trim();
+            if item.is_empty() {
                 return Err(format!(
-                    "the range `{text}` has {} values, more than {MAX_LEVER_VALUES}",
-                    end - a as u64 + 1
+                    "`{text}` has an empty item between commas; {FORMS}"
                 ));
             }
-            (a..=end as u32).collect()
-        } else {
-            if text.is_empty() {
-                return Err("no values given".into());
+            let (a, end) = match item.split_once("..") {
+                Some((a, b)) => {
+                    let (inclusive, b) = match b.strip_prefix('=') {
+                        Some(b) => (true, b),
+                        None => (false, b),
+                    };
+                    let (a, b) = (number(a)?, number(b)?);
+                    let end = if inclusive { b as u64 } else { b as u64 - 1 };
+                    if end < a as u64 {
+                        return Err(format!("the range `{item}` is empty"));
+                    }
+                    (a, end as u32)
+                }
+                None => {
+                    let v = number(item)?;
+                    (v, v)
+                }
+            };
+            // Counted before anything is allocated, so `1..=4000000000` costs nothing.
+            let count = values.len() as u64 + (end - a) as u64 + 1;
+            if count > MAX_LEVER_VALUES {
+                return Err(format!(
+                    "`{text}` has {count} values or more, more than {MAX_LEVER_VALUES}"
+                ));
             }
-            text.split(',').map(number).collect::<Result<_, _>>()?
-        };
+            values.extend(a..=end);
+        }
+        Ok(Values::from_sorted(values))
+    }
+
+    /// A TOML array such as `[1, 2, 3]`, under the same rules as the text forms.
+    pub fn from_numbers(numbers: &[i64]) -> Result<Self, String> {
+        if numbers.is_empty() {
+            return Err(format!("no values given; {FORMS}"));
+        }
+        if numbers.len() as u64 > MAX_LEVER_VALUES {
+            return Err(format!(
+                "{} values, more than {MAX_LEVER_VALUES}",
+                numbers.len()
+            ));
+        }
+        let values = numbers
+            .iter()
+            .map(|&v| {
+                if v < 1 {
+                    Err(format!("values must be at least 1, got {v}"))
+                } else {
+                    u32::try_from(v).map_err(|_| format!("{v} is too large (at most {})", u32::MAX))
+                }
+            })
+            .collect::<Result<Vec<u32>, String>>()?;
+        Ok(Values::from_sorted(values))
+    }
+
+    fn from_sorted(mut values: Vec<u32>) -> Self {
         values.sort_unstable();
         values.dedup();
-        Ok(Values(values))
+        Values(values)
     }
 }
 
+/// Beyond this a space's size is given as "more than 10^30": the exact 30-odd digits of a
+/// product of huge ranges say nothing more, and it saturates at `u128::MAX` anyway.
+const EXACT_COUNT_LIMIT: u128 = 1_000_000_000_000_000_000_000_000_000_000;
+
+/// A count of configurations for messages: exact up to 10^30, then "more than 10^30".
+pub fn count_text(n: u128) -> String {
+    if n > EXACT_COUNT_LIMIT {
+        "more than 10^30".into()
+    } else {
+        n.to_string()
+    }
+}
+
+/// The longest space shape a message quotes in full: a thousand levers would make one error
+/// line tens of kilobytes long.
+const SHAPE_LIMIT: usize = 160;
+
+/// A space's shape (`a.units 1..=4 × b.units 5,7 × …`) cut after whole levers to stay short.
+pub fn short_shape(shape: &str) -> String {
+    if shape.chars().count() <= SHAPE_LIMIT {
+        return shape.to_string();
+    }
+    let levers: Vec<&str> = shape.split(" × ").collect();
+    let mut kept = String::new();
+    let mut shown = 0;
+    for lever in &levers {
+        let next = if kept.is_empty() {
+            lever.to_string()
+        } else {
+            format!("{kept} × {lever}")
+        };
+        if next.chars().count() > SHAPE_LIMIT && shown > 0 {
+            break;
+        }
+        kept = next;
+        shown += 1;
+    }
+    if kept.chars().count() > SHAPE_LIMIT {
+        // One lever listing thousands of scattered values.
+        kept = kept.chars().take(SHAPE_LIMIT).collect::<String>() + "…";
+    }
+    if shown == levers.len() {
+        kept
+    } else {
+        format!("{kept} × … ({} levers in all)", levers.len())
+    }
+}
+
+/// The accepted forms, for every message about a malformed list.
+const FORMS: &str = "write values as 1..=4, 3..8, 5,7 or a mix such as 1..=4,6";
+
+/// One whole number ≥ 1 of a list or range.
+fn number(s: &str) -> Result<u32, String> {
+    let s = s.trim();
+    let v: u64 = s
+        .parse()
+        .map_err(|_| format!("`{s}` is not a whole number; {FORMS}"))?;
+    if v == 0 {
+        return Err("values must be at least 1".into());
+    }
+    u32::try_from(v).map_err(|_| format!("`{s}` is too large (at most {})", u32::MAX))
+}
+
+/// Runs of three or more consecutive values as `A..=B`, the rest listed: `1..=4,6`.
 impl fmt::Display for Values {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let v = &self.0;
-        let contiguous = v.len() > 2 && v.windows(2).all(|w| w[1] == w[0] + 1);
-        if contiguous {
-            write!(f, "{}..={}", v[0], v[v.len() - 1])
-        } else {
-            let parts: Vec<String> = v.iter().map(|x| x.to_string()).collect();
-            write!(f, "{}", parts.join(","))
+        let mut parts: Vec<String> = Vec::new();
+        let mut i = 0;
+        while i < v.len() {
+            let mut j = i;
+            while j + 1 < v.len() && v[j + 1] == v[j] + 1 {
+                j += 1;
+            }
+            if j - i >= 2 {
+                parts.push(format!("{}..={}", v[i], v[j]));
+            } else {
+                parts.extend(v[i..=j].iter().map(|x| x.to_string()));
+            }
+            i = j + 1;
         }
+        write!(f, "{}", parts.join(","))
     }
 }
 
@@ -97,6 +204,40 @@ mod tests {
         assert_eq!(Values::parse("8").unwrap().as_slice(), &[8]);
         assert_eq!(Values::parse("1..=4").unwrap().to_string(), "1..=4");
         assert_eq!(Values::parse("5,7").unwrap().to_string(), "5,7");
+    }
+
+    #[test]
+    fn huge_counts_and_shapes_stay_short() {
+        assert_eq!(count_text(1_000_000_000), "1000000000");
+        assert_eq!(count_text(u128::MAX), "more than 10^30");
+        let shape = vec!["station.units 1..=1000"; 1000].join(" × ");
+        let short = short_shape(&shape);
+        assert!(short.len() < 250, "{short}");
+        assert!(short.ends_with("(1000 levers in all)"), "{short}");
+        assert_eq!(short_shape("a.units 1,2"), "a.units 1,2");
+        let scattered = format!("a.units {}", vec!["7"; 5000].join(","));
+        assert!(short_shape(&scattered).chars().count() <= SHAPE_LIMIT + 1);
+    }
+
+    #[test]
+    fn mixes_lists_and_ranges() {
+        let v = Values::parse("1..=4,6").unwrap();
+        assert_eq!(v.as_slice(), &[1, 2, 3, 4, 6]);
+        assert_eq!(v.to_string(), "1..=4,6");
+        assert_eq!(
+            Values::parse("10..=12, 2..4, 3").unwrap().as_slice(),
+            &[2, 3, 10, 11, 12]
+        );
+        assert_eq!(Values::parse("3,4").unwrap().to_string(), "3,4");
+        assert_eq!(
+            Values::from_numbers(&[3, 1, 2]).unwrap().as_slice(),
+            &[1, 2, 3]
+        );
+        assert!(Values::from_numbers(&[0]).is_err());
+        assert!(Values::from_numbers(&[-2]).is_err());
+        assert!(Values::from_numbers(&[1 << 40]).is_err());
+        assert!(Values::from_numbers(&[]).is_err());
+        assert!(Values::parse("1..=600000,1..=600000").is_err());
     }
 
     #[test]

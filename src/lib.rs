@@ -18,6 +18,7 @@ pub mod fit;
 pub mod flow;
 pub mod levers;
 pub mod load;
+pub mod memory;
 pub mod progress;
 pub mod random;
 pub mod replay;

@@ -18,7 +18,7 @@ use crate::engine;
 use crate::levers::Values;
 use crate::units::{Rate, Resolution, Seconds};
 
-/// The fast-food restaurant of the seed, built into the binary so the tool works anywhere.
+/// The fast-food restaurant of the tutorial, built into the binary so the tool works anywhere.
 pub const DEFAULT_TEXT: &str = include_str!("../data/fastfood.toml");
 /// The name under which the embedded scenario is reported.
 pub const DEFAULT_NAME: &str = "data/fastfood.toml (embedded)";
@@ -90,7 +90,7 @@ pub const MAX_CV: f64 = 100.0;
 /// The distribution of a station's service times, all with mean `service`.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum ServiceDistribution {
-    /// Always exactly `service` (the seed's).
+    /// Always exactly `service` (the tutorial's).
     Fixed,
     /// Memoryless: coefficient of variation 1.
     Exponential,
@@ -201,7 +201,7 @@ pub struct Scenario {
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawScenario {
-    name: String,
+    name: Spanned<String>,
     #[serde(default)]
     description: String,
     resolution: Option<Spanned<f64>>,
@@ -223,7 +223,7 @@ struct RawLoad {
     rate: Option<Rate>,
 }
 
-/// The seed's load test: 10 clients, 5 s, and the manager's 2 clients per second.
+/// The tutorial's load test: 10 clients, 5 s, and the manager's 2 clients per second.
 const DEFAULT_CLIENTS: u32 = 10;
 const DEFAULT_TIMEOUT_S: f64 = 5.0;
 const DEFAULT_RATE: f64 = 2.0;
@@ -284,10 +284,51 @@ struct RawStation {
     cpu_fixed: NonNegative,
     #[serde(default)]
     ram_gib_fixed: NonNegative,
-    range: Option<Spanned<String>>,
+    range: Option<Spanned<RawRange>>,
     #[serde(default)]
     distribution: Option<Spanned<RawDistribution>>,
     cv: Option<Spanned<f64>>,
+}
+
+/// A station's `range`: the text forms of [`Values::parse`] or a TOML array of whole numbers.
+enum RawRange {
+    Text(String),
+    List(Vec<i64>),
+}
+
+impl<'de> Deserialize<'de> for RawRange {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = RawRange;
+
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str(
+                    "a range such as \"1..=4\", \"5,7\" or \"1..=4,6\", or an array such as [5, 7]",
+                )
+            }
+
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<RawRange, E> {
+                Ok(RawRange::Text(v.to_string()))
+            }
+
+            fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<RawRange, E> {
+                Ok(RawRange::List(vec![v]))
+            }
+
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                mut seq: A,
+            ) -> Result<RawRange, A::Error> {
+                let mut list = Vec::new();
+                while let Some(v) = seq.next_element::<i64>()? {
+                    list.push(v);
+                }
+                Ok(RawRange::List(list))
+            }
+        }
+        d.deserialize_any(Visitor)
+    }
 }
 
 #[derive(Deserialize, Clone, Copy, PartialEq, Eq)]
@@ -354,8 +395,8 @@ impl Scenario {
                 message,
             }
         };
-        let raw: RawScenario = toml::from_str(text)
-            .map_err(|e| at(e.span(), e.message().trim().replace('\n', " ")))?;
+        let raw: RawScenario =
+            toml::from_str(text).map_err(|e| at(e.span(), toml_message(&e, text)))?;
 
         let resolution = match &raw.resolution {
             None => Resolution::MILLISECOND,
@@ -430,8 +471,11 @@ impl Scenario {
                 .map_err(|m| at(Some(s.service.span()), m))?;
             let range = match &s.range {
                 None => Values::single(baseline),
-                Some(r) => Values::parse(r.get_ref())
-                    .map_err(|m| at(Some(r.span()), format!("station `{name}`: range: {m}")))?,
+                Some(r) => match r.get_ref() {
+                    RawRange::Text(t) => Values::parse(t),
+                    RawRange::List(l) => Values::from_numbers(l),
+                }
+                .map_err(|m| at(Some(r.span()), format!("station `{name}`: range: {m}")))?,
             };
             let distribution = distribution_of(s, &name).map_err(|(span, m)| at(span, m))?;
             let unit = s.unit.clone().unwrap_or_else(|| match kind {
@@ -456,12 +500,12 @@ impl Scenario {
                 distribution,
             });
         }
-        if !valid_name(&raw.name) {
+        if !valid_name(raw.name.get_ref()) {
             return Err(at(
-                None,
+                Some(raw.name.span()),
                 format!(
                     "scenario name `{}` must be letters, digits, `_` or `-`",
-                    raw.name
+                    raw.name.get_ref()
                 ),
             ));
         }
@@ -474,7 +518,7 @@ impl Scenario {
         Ok(Scenario {
             strategies,
             source: file.to_string(),
-            name: raw.name,
+            name: raw.name.into_inner(),
             description: raw.description,
             resolution,
             stations,
@@ -495,6 +539,34 @@ impl Scenario {
                 currency: raw.cost.currency,
             },
         })
+    }
+}
+
+impl Scenario {
+    /// One line when a search space (one [`Values`] per station) leaves out a baseline value.
+    /// The baseline then stays the reference every cost delta is measured from, but it is
+    /// never load-tested, so "nothing cheaper passes" silently skips it: say so rather than
+    /// add a value the user did not ask for.
+    pub fn baseline_left_out(&self, levers: &[Values]) -> Option<String> {
+        let missing: Vec<String> = self
+            .stations
+            .iter()
+            .zip(levers)
+            .filter(|(s, v)| !v.as_slice().contains(&s.baseline))
+            .map(|(s, v)| format!("{}={} (range {v})", s.lever_name(), s.baseline))
+            .collect();
+        if missing.is_empty() {
+            return None;
+        }
+        let (them, range) = if missing.len() == 1 {
+            ("its value", "range")
+        } else {
+            ("those values", "ranges")
+        };
+        Some(format!(
+            "the search space leaves out the baseline's {}: the baseline is not load-tested, only used as the reference for costs; add {them} to the {range} to consider it",
+            missing.join(" and ")
+        ))
     }
 }
 
@@ -528,28 +600,28 @@ fn distribution_of(
         cv.clone().map(|(v, _)| v).ok_or_else(|| {
             (
                 span.clone(),
-                format!("station `{name}`: a {what} distribution needs `cv`, its coefficient of variation"),
+                format!("station `{name}`: {what} distribution needs `cv`, its coefficient of variation"),
             )
         })
     };
     let no_cv = |what: &str| match &cv {
         Some((_, sp)) => Err((
             Some(sp.clone()),
-            format!("station `{name}`: a {what} distribution takes no `cv`"),
+            format!("station `{name}`: {what} distribution takes no `cv`"),
         )),
         None => Ok(()),
     };
     match kind {
         None | Some(RawDistribution::Fixed) => {
-            no_cv("fixed")?;
+            no_cv("a fixed")?;
             Ok(ServiceDistribution::Fixed)
         }
         Some(RawDistribution::Exponential) => {
-            no_cv("exponential (cv 1)")?;
+            no_cv("an exponential (cv 1)")?;
             Ok(ServiceDistribution::Exponential)
         }
         Some(RawDistribution::Uniform) => {
-            let cv = need_cv("uniform")?;
+            let cv = need_cv("a uniform")?;
             if cv > 1.0 / 3f64.sqrt() {
                 return Err((
                     s.cv.as_ref().map(|c| c.span()),
@@ -559,8 +631,29 @@ fn distribution_of(
             Ok(ServiceDistribution::Uniform { cv })
         }
         Some(RawDistribution::Lognormal) => Ok(ServiceDistribution::Lognormal {
-            cv: need_cv("lognormal")?,
+            cv: need_cv("a lognormal")?,
         }),
+    }
+}
+
+/// The TOML parser's message on one line. Some syntax errors come without one (a control
+/// character in a comment): then say what stands at the error's position.
+fn toml_message(e: &toml::de::Error, text: &str) -> String {
+    let message = e.message().trim().replace('\n', " ");
+    if !message.is_empty() {
+        return message;
+    }
+    let found = e
+        .span()
+        .and_then(|span| text.get(span.start..))
+        .and_then(|rest| rest.chars().next());
+    match found {
+        Some(c) if c.is_control() => format!(
+            "control character U+{:04X} is not valid TOML, not even in a comment or a string (only tab is allowed)",
+            c as u32
+        ),
+        Some(c) => format!("invalid TOML at `{c}`"),
+        None => "invalid TOML: the file ends too early".into(),
     }
 }
 
@@ -578,7 +671,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn embedded_scenario_is_the_seed() {
+    fn embedded_scenario_is_the_tutorials() {
         let s = Scenario::embedded();
         let names: Vec<&str> = s.stations.iter().map(|s| s.name.as_str()).collect();
         assert_eq!(names, ["soda", "burger", "fries"]);

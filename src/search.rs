@@ -26,7 +26,7 @@ pub const DEFAULT_MAX_CONFIGS: u64 = 1_000_000;
 /// Why a search cannot run.
 #[derive(Debug, thiserror::Error, PartialEq)]
 pub enum SearchError {
-    #[error("the search space has {size} configurations ({shape}), more than --max-configs {max}; narrow a --range or raise --max-configs")]
+    #[error("the search space has {} configurations ({}), more than --max-configs {max}; narrow a --range or raise --max-configs", crate::levers::count_text(*.size), crate::levers::short_shape(.shape))]
     TooLarge { size: u128, shape: String, max: u64 },
     #[error("prices too large: the dearest configuration ({config}) would cost more than a 64-bit float holds; lower --cpu-price or --ram-price")]
     PriceOverflow { config: String },

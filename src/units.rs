@@ -17,12 +17,15 @@ pub struct Seconds(f64);
 impl Seconds {
     /// Accepts only finite values > 0.
     pub fn new(value: f64) -> Result<Self, String> {
+        // The sign first: `-inf` is a negative number before it is an infinite one.
         if value.is_nan() {
             Err("must be a number of seconds, not NaN".into())
+        } else if value <= 0.0 {
+            Err(format!(
+                "must be a positive number, greater than 0 seconds, got {value}"
+            ))
         } else if !value.is_finite() {
             Err("must be a finite number of seconds".into())
-        } else if value <= 0.0 {
-            Err(format!("must be greater than 0 seconds, got {value}"))
         } else {
             Ok(Self(value))
         }
@@ -55,12 +58,12 @@ impl Rate {
     pub fn new(value: f64) -> Result<Self, String> {
         if value.is_nan() {
             Err("must be a number of clients per second, not NaN".into())
-        } else if !value.is_finite() {
-            Err("must be a finite number of clients per second".into())
         } else if value <= 0.0 {
             Err(format!(
-                "must be greater than 0 clients per second, got {value}"
+                "must be a positive number, greater than 0 clients per second, got {value}"
             ))
+        } else if !value.is_finite() {
+            Err("must be a finite number of clients per second".into())
         } else {
             Ok(Self(value))
         }
@@ -92,12 +95,12 @@ impl Period {
     pub fn new(value: f64) -> Result<Self, String> {
         if value.is_nan() {
             Err("must be a number of seconds, not NaN".into())
-        } else if !value.is_finite() {
-            Err("must be a finite number of seconds".into())
         } else if value < 0.0 {
             Err(format!(
                 "must be 0 (all at once) or more seconds, got {value}"
             ))
+        } else if !value.is_finite() {
+            Err("must be a finite number of seconds".into())
         } else {
             Ok(Self(value))
         }

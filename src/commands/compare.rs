@@ -5,12 +5,14 @@ use anyhow::{bail, Result};
 use super::{build_load, open_outputs};
 use crate::app::EXIT_OK;
 use crate::cli::{CompareArgs, Format};
-use crate::compare::{self, Contender, Shape};
+use crate::compare::{self, Contender, Rates, Shape};
 use crate::load;
+use crate::memory;
 use crate::progress::Progress;
+use crate::report;
 use crate::report::compare::CompareContext;
 use crate::report::output::write_stdout;
-use crate::scenario::{Plan, Scenario, Strategy};
+use crate::scenario::{Plan, Scenario, Strategy, CHEAPEST_PLAN};
 use crate::search::{self, Space, Target};
 
 pub fn compare(scenario: &Scenario, args: CompareArgs, quiet: bool) -> Result<u8> {
@@ -44,12 +46,18 @@ pub fn compare(scenario: &Scenario, args: CompareArgs, quiet: bool) -> Result<u8
         share: args.min_satisfaction,
     };
     let outputs = open_outputs(scenario, &args.csv, &args.plot, args.format)?;
+    let rates = args.rates.unwrap_or_else(|| Rates::around(target_rate));
     let mut contenders = Vec::new();
+    // Said only if something is left to compare; otherwise the refusal says it.
+    let mut left_out: Vec<String> = Vec::new();
     for s in &strategies {
         let config = match &s.plan {
             Plan::Fixed(config) => config.clone(),
             Plan::Cheapest => {
                 let space = Space::new(scenario, &[]);
+                if let Some(warning) = scenario.baseline_left_out(space.levers()) {
+                    eprintln!("warning: strategy `{}`: {warning}", s.name);
+                }
                 space.check_size(scenario, search::DEFAULT_MAX_CONFIGS)?;
                 let ranking = search::rank(&space, scenario, &prices);
                 let target = Target {
@@ -57,15 +65,13 @@ pub fn compare(scenario: &Scenario, args: CompareArgs, quiet: bool) -> Result<u8
                     share: shape.share,
                 };
                 load::check(scenario, &target.load)?;
+                let weakest = memory::weakest(scenario, ranking.iter().map(|c| &c.config));
+                memory::check_search(scenario, &target.load, weakest, ranking.len() as u64)?;
                 let found = search::optimize(scenario, &target, &ranking, 0, &|_| {})?;
                 match found.answer {
                     Some(i) => found.evaluated[i].candidate.config.clone(),
                     None => {
-                        eprintln!(
-                            "note: strategy `{}` left out: no configuration in the scenario's space meets {} clients/s",
-                            s.name,
-                            target_rate.get()
-                        );
+                        left_out.push(s.name.clone());
                         continue;
                     }
                 }
@@ -73,9 +79,32 @@ pub fn compare(scenario: &Scenario, args: CompareArgs, quiet: bool) -> Result<u8
         };
         contenders.push(Contender::new(&s.name, config, scenario, &prices));
     }
-    let total = (contenders.len() * args.rates.as_slice().len()) as u64;
+    if !left_out.is_empty() {
+        let why = format!(
+            "no configuration in the scenario's space meets {} clients/s",
+            report::run::trim_float(target_rate.get())
+        );
+        let names = left_out
+            .iter()
+            .map(|n| format!("`{n}`"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let (noun, verb) = if left_out.len() == 1 {
+            ("strategy", "is")
+        } else {
+            ("strategies", "are")
+        };
+        if contenders.is_empty() {
+            bail!("no strategy left to compare: {noun} {names} (`{CHEAPEST_PLAN}`) {verb} left out because {why}");
+        }
+        eprintln!("note: {noun} {names} left out: {why}");
+    }
+    let fastest = *rates.as_slice().last().expect("at least one rate");
+    let weakest = memory::weakest(scenario, contenders.iter().map(|c| &c.config));
+    let total = (contenders.len() * rates.as_slice().len()) as u64;
+    memory::check_search(scenario, &shape.at(fastest), weakest, total)?;
     let bar = Progress::new(total, "load-testing", quiet);
-    let comparison = compare::compare(scenario, contenders, args.rates, &shape, &|n| bar.inc(n))?;
+    let comparison = compare::compare(scenario, contenders, rates, &shape, &|n| bar.inc(n))?;
     bar.finish();
     let ctx = CompareContext {
         scenario,

@@ -121,8 +121,13 @@ pub(crate) fn build_load(
         args.timeout.unwrap_or(scenario.load.timeout),
     );
     load.warmup = args.warmup;
-    load.seed = args.seed;
+    if let Some(seed) = args.seed {
+        load.seed = seed;
+    }
     let random = load.is_random(scenario);
+    if !random {
+        note_unused_randomness(scenario, args);
+    }
     load.replications = args
         .replications
         .unwrap_or(if random { DEFAULT_REPLICATIONS } else { 1 });
@@ -132,3 +137,27 @@ pub(crate) fn build_load(
 
 /// Replications of a random load test when the user does not say.
 const DEFAULT_REPLICATIONS: u32 = 20;
+
+/// Scripts pass --seed and --replications uniformly, so a deterministic test takes them, but
+/// says on stderr that they change nothing rather than let them look like they did.
+fn note_unused_randomness(scenario: &Scenario, args: &LoadArgs) {
+    let given: Vec<&str> = [
+        args.seed.map(|_| "--seed"),
+        args.replications.map(|_| "--replications"),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    if !given.is_empty() {
+        let verb = if given.len() == 1 {
+            "changes"
+        } else {
+            "change"
+        };
+        eprintln!(
+            "note: {}'s load test has nothing random (fixed arrivals, fixed service times): {} {verb} nothing",
+            scenario.name,
+            given.join(" and ")
+        );
+    }
+}

@@ -10,6 +10,7 @@ use crate::cli::{ClockArg, Format, RunArgs};
 use crate::config::Config;
 use crate::engine::Clock;
 use crate::load::{self, LoadTest};
+use crate::memory::{self, RunOutputs};
 use crate::progress::Progress;
 use crate::random;
 use crate::report::output::write_stdout;
@@ -111,6 +112,15 @@ pub fn run(scenario: &Scenario, args: RunArgs, quiet: bool) -> Result<u8> {
         bail!("--replications above 1 needs the virtual clock");
     }
     check_real_clock(scenario, &config, &load, clock)?;
+    memory::check_run(
+        scenario,
+        &config,
+        &load,
+        RunOutputs {
+            json: args.format == Format::Json,
+            trace: args.trace,
+        },
+    )?;
     let outputs = open_outputs(scenario, &args.csv, &args.plot, args.format)?;
 
     // Small tests take microseconds; a long one gets a spinner on a terminal.

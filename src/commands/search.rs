@@ -5,8 +5,8 @@ use anyhow::{bail, Result};
 use super::{build_load, open_outputs};
 use crate::app::{EXIT_OK, EXIT_UNMET};
 use crate::capacity::{self, Capacity};
-use crate::cli::{Format, OptimizeArgs, SearchArgs, SweepArgs};
-use crate::config::resolve_lever;
+use crate::cli::{Format, OptimizeArgs, RangeArg, SearchArgs, SweepArgs};
+use crate::memory;
 use crate::progress::Progress;
 use crate::report;
 use crate::report::output::write_stdout;
@@ -23,12 +23,11 @@ struct SearchPlan {
 }
 
 fn plan_search(scenario: &Scenario, args: &SearchArgs, sustained: bool) -> Result<SearchPlan> {
-    let mut overrides = Vec::new();
-    for r in &args.ranges {
-        let station = resolve_lever(&scenario.stations, &r.station, &r.param, &r.text)?;
-        overrides.push((station, r.values.clone()));
-    }
+    let overrides = RangeArg::resolve_all(&args.ranges, &scenario.stations)?;
     let space = Space::new(scenario, &overrides);
+    if let Some(warning) = scenario.baseline_left_out(space.levers()) {
+        eprintln!("warning: {warning}");
+    }
     space.check_size(scenario, args.max_configs)?;
     let prices = Prices {
         cpu: args.cpu_price.unwrap_or(scenario.prices.cpu),
@@ -51,6 +50,8 @@ fn plan_search(scenario: &Scenario, args: &SearchArgs, sustained: bool) -> Resul
     if sustained {
         ranking.retain(|c| Capacity::of(scenario, &c.config).sustains(rate.get()));
     }
+    let weakest = memory::weakest(scenario, ranking.iter().map(|c| &c.config));
+    memory::check_search(scenario, &target.load, weakest, ranking.len() as u64)?;
     Ok(SearchPlan {
         prices,
         target,

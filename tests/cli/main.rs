@@ -6,6 +6,7 @@ mod capacity;
 mod common;
 mod compare;
 mod engine_oracle;
+mod inputs;
 mod json_fixes;
 mod outputs;
 mod plot;

@@ -1,4 +1,4 @@
-//! README.md's examples, run: every `$ planner …` line in a ```text block is executed and its
+//! README.md's examples, run: every `$ …` line in a ```text block is executed and its
 //! output compared with the lines that follow it, so the README can never drift from the
 //! program.
 //!
@@ -38,10 +38,10 @@ fn examples(markdown: &str) -> Vec<Example> {
         if !in_text {
             continue;
         }
-        if let Some(command) = line.strip_prefix("$ planner") {
+        if let Some(command) = line.strip_prefix("$ ") {
             out.push(Example {
                 line: number + 1,
-                command: format!("planner{command}"),
+                command: command.to_string(),
                 expected: Vec::new(),
             });
         } else if let Some(example) = out.last_mut() {
