@@ -8,7 +8,7 @@ use anyhow::Result;
 use clap::Parser;
 
 use crate::cli::{Cli, Command};
-use crate::commands;
+use crate::commands::{self, Failure, Verdict};
 use crate::scenario::Scenario;
 
 /// Exit code: the target is met (or the command only reports).
@@ -17,6 +17,9 @@ pub const EXIT_OK: u8 = 0;
 pub const EXIT_UNMET: u8 = 1;
 /// Exit code: bad usage or input.
 pub const EXIT_INPUT: u8 = 2;
+/// Exit code: the work was done but its result could not be written (a full disk, an I/O
+/// error) or rendered; the input was fine, so the same command may succeed later.
+pub const EXIT_FAILURE: u8 = 3;
 
 /// What a bare `planner` prints on stderr: three lines, the full list being one `--help` away.
 const USAGE: &str = "usage: planner [--scenario FILE] COMMAND [OPTIONS]\n\
@@ -49,10 +52,12 @@ pub fn main() -> ExitCode {
         }
     };
     match dispatch(cli) {
-        Ok(code) => ExitCode::from(code),
+        Ok(Verdict::Met) => ExitCode::from(EXIT_OK),
+        Ok(Verdict::Unmet) => ExitCode::from(EXIT_UNMET),
         Err(e) => {
             eprintln!("error: {}", one_line(&e));
-            ExitCode::from(EXIT_INPUT)
+            let failure = e.chain().any(|c| c.is::<Failure>());
+            ExitCode::from(if failure { EXIT_FAILURE } else { EXIT_INPUT })
         }
     }
 }
@@ -62,7 +67,7 @@ fn one_line(e: &anyhow::Error) -> String {
     format!("{e:#}").replace('\n', " ")
 }
 
-fn dispatch(cli: Cli) -> Result<u8> {
+fn dispatch(cli: Cli) -> Result<Verdict> {
     crate::report::output::handle_signals();
     let scenario = match &cli.scenario {
         Some(path) => Scenario::load(path)?,

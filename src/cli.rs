@@ -1,6 +1,6 @@
 //! The command line: clap definitions and the value parsers that turn flags into typed values.
 //!
-//! Stage one ("low" arguments) is what clap parses here; stage two, in [`crate::app`], resolves
+//! Stage one ("low" arguments) is what clap parses here; stage two, in `crate::commands`, resolves
 //! them against the scenario into the typed requests the library runs.
 
 use std::path::PathBuf;
@@ -11,6 +11,7 @@ use crate::compare::Rates;
 use crate::config::{resolve_lever, split_lever, ConfigError, Setting};
 use crate::levers::Values;
 use crate::load::MAX_REPLICATIONS;
+pub use crate::report::Format;
 use crate::scenario::{Station, MAX_CLIENTS};
 use crate::search::DEFAULT_MAX_CONFIGS;
 use crate::stats::Share;
@@ -103,17 +104,8 @@ pub struct CompareArgs {
     #[arg(long, value_name = "PCT", default_value = "100", allow_hyphen_values = true, value_parser = parse_share)]
     pub min_satisfaction: Share,
 
-    /// Write one row per strategy × rate to FILE (`-` for stdout)
-    #[arg(long, value_name = "FILE")]
-    pub csv: Option<String>,
-
-    /// Draw satisfaction against rate (SVG), one line per strategy, the target as guides
-    #[arg(long, value_name = "FILE.svg")]
-    pub plot: Option<String>,
-
-    /// Output format on stdout, which `--csv -` or `--plot -` takes instead (then json is refused)
-    #[arg(long, value_enum, default_value_t = Format::Table)]
-    pub format: Format,
+    #[command(flatten)]
+    pub output: OutputArgs,
 }
 
 /// A lever's values given on the command line: `STATION.PARAM=VALUES`.
@@ -197,17 +189,8 @@ pub struct SearchArgs {
     #[arg(long, value_name = "PRICE", allow_hyphen_values = true, value_parser = parse_price)]
     pub ram_price: Option<f64>,
 
-    /// Write the cost-vs-satisfaction table (one row per configuration tested) to FILE (`-` for stdout)
-    #[arg(long, value_name = "FILE")]
-    pub csv: Option<String>,
-
-    /// Draw cost against satisfaction (SVG): every configuration a point, the Pareto frontier, the answer marked
-    #[arg(long, value_name = "FILE.svg")]
-    pub plot: Option<String>,
-
-    /// Output format on stdout, which `--csv -` or `--plot -` takes instead (then json is refused)
-    #[arg(long, value_enum, default_value_t = Format::Table)]
-    pub format: Format,
+    #[command(flatten)]
+    pub output: OutputArgs,
 }
 
 #[derive(Debug, Args)]
@@ -308,21 +291,12 @@ pub struct RunArgs {
     #[arg(long, value_name = "SECONDS", allow_hyphen_values = true, value_parser = parse_period)]
     pub period: Option<Period>,
 
-    /// Write one CSV row per client to FILE (`-` for stdout)
-    #[arg(long, value_name = "FILE")]
-    pub csv: Option<String>,
-
-    /// Output format on stdout, which `--csv -` or `--plot -` takes instead (then json is refused)
-    #[arg(long, value_enum, default_value_t = Format::Table)]
-    pub format: Format,
+    #[command(flatten)]
+    pub output: OutputArgs,
 
     /// Print the event log (orders, services, batches) in time order: above the table on stdout, or on stderr when stdout carries JSON, CSV or SVG
     #[arg(long)]
     pub trace: bool,
-
-    /// Draw the load test's timeline (SVG): a row per client, a bar per station, waiting and serving shaded
-    #[arg(long, value_name = "FILE.svg")]
-    pub plot: Option<String>,
 
     /// Virtual time (exact, instant) or the real clock
     #[arg(long, value_enum, default_value_t = ClockArg::Virtual)]
@@ -333,12 +307,25 @@ pub struct RunArgs {
     pub speed: Option<f64>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum Format {
-    /// Aligned text for people
-    Table,
-    /// One JSON document
-    Json,
+/// Where a command's result goes: stdout in one format, and files. Every command takes these,
+/// and writes all of them together at the end, or none.
+#[derive(Debug, Args, Clone)]
+pub struct OutputArgs {
+    /// Format of the result on stdout; `--csv -` or `--plot -` take stdout instead (then only
+    /// table is accepted here)
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+
+    /// Write the result's rows as CSV to FILE (`-` for stdout): one per client (run), per
+    /// configuration tested (optimize, sweep), per strategy × rate (compare)
+    #[arg(long, value_name = "FILE")]
+    pub csv: Option<String>,
+
+    /// Draw the result as SVG to FILE (`-` for stdout): the clients' timeline (run), cost
+    /// against satisfaction with the Pareto frontier (optimize, sweep), satisfaction against
+    /// rate per strategy (compare)
+    #[arg(long, value_name = "FILE.svg")]
+    pub plot: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

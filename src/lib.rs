@@ -5,10 +5,10 @@
 //! per lever) becomes engine stations; the engine runs a load test on tokio; stats turn
 //! latencies into verdicts; reports show them. `app` is the edge that wires it to the shell.
 
-pub mod app;
+pub(crate) mod app;
 pub mod capacity;
-pub mod cli;
-pub mod commands;
+pub(crate) mod cli;
+pub(crate) mod commands;
 pub mod compare;
 pub mod config;
 pub mod cost;
@@ -19,7 +19,7 @@ pub mod flow;
 pub mod levers;
 pub mod load;
 pub mod memory;
-pub mod progress;
+pub(crate) mod progress;
 pub mod random;
 pub mod replay;
 pub mod report;
@@ -29,3 +29,9 @@ pub mod search;
 pub mod stages;
 pub mod stats;
 pub mod units;
+
+/// Runs the `planner` command line (arguments from the environment) and returns its exit
+/// code: the whole program, which `main.rs` only calls.
+pub fn run() -> std::process::ExitCode {
+    app::main()
+}

@@ -2,20 +2,19 @@
 
 use anyhow::{bail, Result};
 
-use super::{build_load, open_outputs};
-use crate::app::EXIT_OK;
-use crate::cli::{CompareArgs, Format};
+use super::{build_load, open_outputs, Verdict};
+use crate::cli::CompareArgs;
 use crate::compare::{self, Contender, Rates, Shape};
 use crate::load;
 use crate::memory;
 use crate::progress::Progress;
 use crate::report;
 use crate::report::compare::CompareContext;
-use crate::report::output::write_stdout;
+use crate::report::Report;
 use crate::scenario::{Plan, Scenario, Strategy, CHEAPEST_PLAN};
 use crate::search::{self, Space, Target};
 
-pub fn compare(scenario: &Scenario, args: CompareArgs, quiet: bool) -> Result<u8> {
+pub(crate) fn compare(scenario: &Scenario, args: CompareArgs, quiet: bool) -> Result<Verdict> {
     // The scenario's strategies, then the command line's: a same name replaces, a new one
     // is appended; a name given twice on the command line is an error.
     let mut strategies: Vec<Strategy> = if args.only {
@@ -45,7 +44,7 @@ pub fn compare(scenario: &Scenario, args: CompareArgs, quiet: bool) -> Result<u8
         load: build_load(scenario, &args.load, target_rate.period(), clients)?,
         share: args.min_satisfaction,
     };
-    let outputs = open_outputs(scenario, &args.csv, &args.plot, args.format)?;
+    let outputs = open_outputs(scenario, &args.output)?;
     let rates = args.rates.unwrap_or_else(|| Rates::around(target_rate));
     let mut contenders = Vec::new();
     // Said only if something is left to compare; otherwise the refusal says it.
@@ -106,26 +105,12 @@ pub fn compare(scenario: &Scenario, args: CompareArgs, quiet: bool) -> Result<u8
     let bar = Progress::new(total, "load-testing", quiet);
     let comparison = compare::compare(scenario, contenders, rates, &shape, &|n| bar.inc(n))?;
     bar.finish();
-    let ctx = CompareContext {
+    outputs.emit(&Report::Compare(CompareContext {
         scenario,
         prices: &prices,
         shape: &shape,
         comparison: &comparison,
-    };
-    let on_stdout = outputs.stdout_taken();
-    outputs.commit(
-        || ctx.csv(),
-        || {
-            ctx.plot_svg(Some(target_rate.get()))
-                .map(String::into_bytes)
-        },
-    )?;
-    if !on_stdout {
-        let text = match args.format {
-            Format::Table => ctx.table(),
-            Format::Json => ctx.json(),
-        };
-        write_stdout(text.as_bytes())?;
-    }
-    Ok(EXIT_OK)
+        target_rate: Some(target_rate.get()),
+    }))?;
+    Ok(Verdict::Met)
 }

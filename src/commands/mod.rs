@@ -1,54 +1,88 @@
 //! One module per command: each turns its parsed arguments into typed requests, runs them
-//! through the library and hands the results to [`crate::report`]. What they share — output
-//! files opened before any work, the load test the flags describe — lives here.
+//! through the library, builds one [`Report`] and hands it to [`Requested::emit`], and returns
+//! a [`Verdict`]. What they share — outputs opened before any work and written together, the
+//! load test the flags describe — lives here.
 
 pub mod compare;
 pub mod run;
 pub mod search;
 
-use anyhow::{bail, Context, Result};
+use anyhow::{bail, Result};
+use clap::ValueEnum;
 
-use crate::cli::{ArrivalsArg, Format, LoadArgs};
+use crate::cli::{ArrivalsArg, LoadArgs, OutputArgs};
 use crate::load::{self, Arrivals, LoadTest};
-use crate::report::output::{OutputError, OutputId, Outputs};
+use crate::report::export::ExportError;
+use crate::report::output::{write_stdout, OutputError, OutputId, Outputs};
+use crate::report::{Format, Report};
 use crate::scenario::{Scenario, DEFAULT_NAME};
 use crate::units::{Period, Rate};
 
-/// A command's `--csv` and `--plot`, opened before any work so that an unwritable path or
-/// a clash fails at once, and written together at the end.
-pub(crate) struct Requested {
-    outputs: Outputs,
-    csv: Option<OutputId>,
-    plot: Option<OutputId>,
+/// What a command concludes, which `app` maps to an exit code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Verdict {
+    /// The target is met, or the command only reports.
+    Met,
+    /// No configuration meets the target.
+    Unmet,
 }
 
-/// Opens `--csv` and `--plot`, refusing one that is the scenario file or the other output,
-/// a plot not named `.svg`, and `--format json` when an output takes stdout.
-pub(crate) fn open_outputs(
-    scenario: &Scenario,
-    csv: &Option<String>,
-    plot: &Option<String>,
+/// A failure that is not the user's input: the work was done, but its result could not be
+/// written (a full disk, a closed device), or could not be rendered. `app` gives these their
+/// own exit code, so that a script can tell "fix your flags" from "try again".
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum Failure {
+    #[error(transparent)]
+    Output(#[from] OutputError),
+    #[error("cannot write to stdout: {0}")]
+    Stdout(std::io::Error),
+    #[error(transparent)]
+    Export(ExportError),
+}
+
+/// A command's outputs — stdout in its `--format`, `--csv FILE`, `--plot FILE` — opened
+/// before any work so that an unwritable path or a clash fails at once, and written together
+/// at the end from one report.
+pub(crate) struct Requested {
+    outputs: Outputs,
+    files: Vec<(OutputId, Format)>,
     format: Format,
-) -> Result<Requested> {
+}
+
+/// Opens a command's outputs, refusing one that is the scenario file or another output, a
+/// plot not named `.svg`, and a `--format` other than table when an output takes stdout.
+pub(crate) fn open_outputs(scenario: &Scenario, args: &OutputArgs) -> Result<Requested> {
     let mut outputs = Outputs::new();
     if scenario.source != DEFAULT_NAME {
         outputs.input("scenario file", std::path::Path::new(&scenario.source));
     }
-    let csv = match csv {
-        Some(text) => Some(outputs.open("--csv", "the CSV", text)?),
-        None => None,
-    };
-    let plot = match plot {
-        Some(text) => {
-            check_svg(text)?;
-            Some(outputs.open("--plot", "the plot", text)?)
-        }
-        None => None,
-    };
-    if format == Format::Json {
-        outputs.claim_stdout("--format json")?;
+    let mut files = Vec::new();
+    if let Some(text) = &args.csv {
+        files.push((
+            outputs.open("--csv", Format::Csv.what(), text)?,
+            Format::Csv,
+        ));
     }
-    Ok(Requested { outputs, csv, plot })
+    if let Some(text) = &args.plot {
+        check_svg(text)?;
+        files.push((
+            outputs.open("--plot", Format::Svg.what(), text)?,
+            Format::Svg,
+        ));
+    }
+    if args.format != Format::Table {
+        let name = args
+            .format
+            .to_possible_value()
+            .map(|v| v.get_name().to_string())
+            .unwrap_or_default();
+        outputs.claim_stdout(&format!("--format {name}"))?;
+    }
+    Ok(Requested {
+        outputs,
+        files,
+        format: args.format,
+    })
 }
 
 /// A plot is SVG whatever its name says: a `.png` of SVG text opens nowhere. A name with no
@@ -68,29 +102,33 @@ fn check_svg(text: &str) -> Result<(), OutputError> {
 }
 
 impl Requested {
-    /// Whether `--csv -` or `--plot -` takes stdout, where the command's table would go.
-    pub(crate) fn stdout_taken(&self) -> bool {
-        self.outputs.stdout_taken()
+    /// What stdout carries: the `--format`, unless `--csv -` or `--plot -` took it.
+    pub(crate) fn stdout_format(&self) -> Option<Format> {
+        (!self.outputs.stdout_taken()).then_some(self.format)
     }
 
-    /// Renders the outputs asked for, then writes them all or none.
-    pub(crate) fn commit<E, F>(
-        self,
-        csv: impl FnOnce() -> Result<Vec<u8>, E>,
-        plot: impl FnOnce() -> Result<Vec<u8>, F>,
-    ) -> Result<()>
-    where
-        E: std::error::Error + Send + Sync + 'static,
-        F: std::error::Error + Send + Sync + 'static,
-    {
+    /// Renders the report in every format asked for, then writes every output, all or none,
+    /// and stdout last.
+    pub(crate) fn emit(self, report: &Report<'_>) -> Result<()> {
+        let render = |format: Format| {
+            format.export(report).map_err(|e| match e {
+                // Asked of a report that has nothing to show: the request is the problem.
+                ExportError::Nothing { .. } => anyhow::Error::new(e),
+                e => anyhow::Error::new(Failure::Export(e)),
+            })
+        };
         let mut contents = Vec::new();
-        if let Some(id) = self.plot {
-            contents.push((id, plot().context("cannot draw the plot")?));
+        for &(id, format) in &self.files {
+            contents.push((id, render(format)?));
         }
-        if let Some(id) = self.csv {
-            contents.push((id, csv().context("cannot format the CSV")?));
+        let stdout = match self.stdout_format() {
+            Some(format) => Some(render(format)?),
+            None => None,
+        };
+        self.outputs.commit_all(contents).map_err(Failure::Output)?;
+        if let Some(bytes) = stdout {
+            write_stdout(&bytes).map_err(Failure::Stdout)?;
         }
-        self.outputs.commit_all(contents)?;
         Ok(())
     }
 }

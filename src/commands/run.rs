@@ -4,17 +4,16 @@ use std::io::Write;
 
 use anyhow::{bail, Context, Result};
 
-use super::{build_load, open_outputs};
-use crate::app::EXIT_OK;
-use crate::cli::{ClockArg, Format, RunArgs};
+use super::{build_load, open_outputs, Verdict};
+use crate::cli::{ClockArg, RunArgs};
 use crate::config::Config;
 use crate::engine::Clock;
 use crate::load::{self, LoadTest};
 use crate::memory::{self, RunOutputs};
 use crate::progress::Progress;
 use crate::random;
-use crate::report::output::write_stdout;
 use crate::report::run::{trim_float, RunReport};
+use crate::report::{Format, Report};
 use crate::scenario::Scenario;
 use crate::stats::{Share, Summary};
 
@@ -97,7 +96,7 @@ fn duration_text(seconds: f64) -> String {
     }
 }
 
-pub fn run(scenario: &Scenario, args: RunArgs, quiet: bool) -> Result<u8> {
+pub(crate) fn run(scenario: &Scenario, args: RunArgs, quiet: bool) -> Result<Verdict> {
     let config = Config::with_settings(scenario, &args.set)?;
     let period = match (args.rate, args.period) {
         (_, Some(p)) => p,
@@ -117,11 +116,11 @@ pub fn run(scenario: &Scenario, args: RunArgs, quiet: bool) -> Result<u8> {
         &config,
         &load,
         RunOutputs {
-            json: args.format == Format::Json,
+            json: args.output.format == Format::Json,
             trace: args.trace,
         },
     )?;
-    let outputs = open_outputs(scenario, &args.csv, &args.plot, args.format)?;
+    let outputs = open_outputs(scenario, &args.output)?;
 
     // Small tests take microseconds; a long one gets a spinner on a terminal.
     let spinner = if load.clients as u64 * load.runs(scenario) as u64 >= 100_000 {
@@ -144,6 +143,9 @@ pub fn run(scenario: &Scenario, args: RunArgs, quiet: bool) -> Result<u8> {
         None
     };
     spinner.finish();
+    // The trace reads like the tutorial's prints, above the table; ahead of JSON, CSV or SVG
+    // on stdout it would break them for whatever reads them, so it goes to stderr then.
+    let trace_above_table = args.trace && outputs.stdout_format() == Some(Format::Table);
     let report = RunReport {
         scenario,
         config: &config,
@@ -152,33 +154,14 @@ pub fn run(scenario: &Scenario, args: RunArgs, quiet: bool) -> Result<u8> {
         outcome: &outcome,
         summary: &summary,
         combined: combined.as_ref(),
+        trace: trace_above_table,
     };
-    let stdout_taken = outputs.stdout_taken();
-    outputs.commit(
-        || report.csv(),
-        || report.timeline_svg().map(String::into_bytes),
-    )?;
-    // The trace reads like the tutorial's prints, above the table; ahead of JSON, CSV or SVG
-    // on stdout it would break them for whatever reads them, so it goes to stderr then.
-    let trace = args.trace.then(|| report.trace());
-    let mut text = String::new();
-    if !stdout_taken && args.format == Format::Table {
-        if let Some(trace) = &trace {
-            text.push_str(trace);
-            text.push('\n');
-        }
-    } else if let Some(trace) = &trace {
+    if args.trace && !trace_above_table {
         std::io::stderr()
             .lock()
-            .write_all(trace.as_bytes())
+            .write_all(report.trace().as_bytes())
             .context("cannot write the trace to stderr")?;
     }
-    if !stdout_taken {
-        text.push_str(&match args.format {
-            Format::Table => report.table(),
-            Format::Json => report.json(),
-        });
-        write_stdout(text.as_bytes())?;
-    }
-    Ok(EXIT_OK)
+    outputs.emit(&Report::Run(report))?;
+    Ok(Verdict::Met)
 }

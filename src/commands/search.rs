@@ -2,15 +2,13 @@
 
 use anyhow::{bail, Result};
 
-use super::{build_load, open_outputs};
-use crate::app::{EXIT_OK, EXIT_UNMET};
+use super::{build_load, open_outputs, Verdict};
 use crate::capacity::{self, Capacity};
-use crate::cli::{Format, OptimizeArgs, RangeArg, SearchArgs, SweepArgs};
+use crate::cli::{OptimizeArgs, RangeArg, SearchArgs, SweepArgs};
 use crate::memory;
 use crate::progress::Progress;
-use crate::report;
-use crate::report::output::write_stdout;
-use crate::report::search::SearchContext;
+use crate::report::search::{OptimizeReport, SearchContext, SweepReport, Unreachable};
+use crate::report::Report;
 use crate::scenario::{Prices, Scenario};
 use crate::search::{self, Candidate, Space, Target};
 
@@ -60,8 +58,8 @@ fn plan_search(scenario: &Scenario, args: &SearchArgs, sustained: bool) -> Resul
     })
 }
 
-pub fn optimize(scenario: &Scenario, args: OptimizeArgs, quiet: bool) -> Result<u8> {
-    if args.plot_all && args.search.plot.is_none() {
+pub(crate) fn optimize(scenario: &Scenario, args: OptimizeArgs, quiet: bool) -> Result<Verdict> {
+    if args.plot_all && args.search.output.plot.is_none() {
         bail!("--plot-all load-tests the whole space for the plot: it needs --plot FILE.svg");
     }
     let plan = plan_search(scenario, &args.search, args.sustained)?;
@@ -69,35 +67,16 @@ pub fn optimize(scenario: &Scenario, args: OptimizeArgs, quiet: bool) -> Result<
         let rate = plan.target.load.rate().unwrap_or(f64::INFINITY);
         let missing = capacity::unreachable(scenario, &plan.space.maxima(), rate);
         if !missing.is_empty() {
-            let text = match args.search.format {
-                Format::Table => format!(
-                    "{}: no configuration in the space sustains {} clients/s; it would take {}\n",
-                    scenario.name,
-                    report::run::trim_float(rate),
-                    missing.join(", and ")
-                ),
-                Format::Json => {
-                    serde_json::to_string_pretty(&serde_json::json!({
-                        "scenario": scenario.name,
-                        "sustained": true,
-                        "found": false,
-                        "rate": rate,
-                        "unreachable": missing,
-                    }))
-                    .expect("plain data")
-                        + "\n"
-                }
-            };
-            write_stdout(text.as_bytes())?;
-            return Ok(EXIT_UNMET);
+            let outputs = open_outputs(scenario, &args.search.output)?;
+            outputs.emit(&Report::Unreachable(Unreachable {
+                scenario,
+                rate,
+                missing,
+            }))?;
+            return Ok(Verdict::Unmet);
         }
     }
-    let outputs = open_outputs(
-        scenario,
-        &args.search.csv,
-        &args.search.plot,
-        args.search.format,
-    )?;
+    let outputs = open_outputs(scenario, &args.search.output)?;
     let bar = Progress::new(plan.ranking.len() as u64, "load-testing", quiet);
     let result = search::optimize(scenario, &plan.target, &plan.ranking, args.show, &|n| {
         bar.inc(n)
@@ -105,7 +84,7 @@ pub fn optimize(scenario: &Scenario, args: OptimizeArgs, quiet: bool) -> Result<
     bar.finish();
     // The picture shows what was tested; with --plot-all, test what the early stop skipped too,
     // for the picture only.
-    let everything = match &args.search.plot {
+    let everything = match &args.search.output.plot {
         Some(_) if args.plot_all => {
             let rest = &plan.ranking[result.evaluated.len()..];
             let bar = Progress::new(rest.len() as u64, "load-testing for the plot", quiet);
@@ -125,38 +104,19 @@ pub fn optimize(scenario: &Scenario, args: OptimizeArgs, quiet: bool) -> Result<
         space: &plan.space,
         sustained: args.sustained,
     };
-    let answer = result.answer.map(|i| &result.evaluated[i].candidate.config);
-    let on_stdout = outputs.stdout_taken();
-    outputs.commit(
-        || ctx.csv(&result.evaluated),
-        || {
-            let all = everything.as_deref().unwrap_or(&result.evaluated);
-            ctx.pareto_svg(all, result.total, answer)
-                .map(String::into_bytes)
-        },
-    )?;
-    if !on_stdout {
-        let text = match args.search.format {
-            Format::Table => ctx.optimize_text(&result, everything.is_some()),
-            Format::Json => ctx.optimize_json(&result),
-        };
-        write_stdout(text.as_bytes())?;
-    }
-    Ok(if result.answer.is_some() {
-        EXIT_OK
-    } else {
-        EXIT_UNMET
-    })
+    let found = result.answer.is_some();
+    outputs.emit(&Report::Optimize(OptimizeReport {
+        ctx,
+        plotted: everything.as_deref().unwrap_or(&result.evaluated),
+        result: &result,
+        plot_all: everything.is_some(),
+    }))?;
+    Ok(if found { Verdict::Met } else { Verdict::Unmet })
 }
 
-pub fn sweep(scenario: &Scenario, args: SweepArgs, quiet: bool) -> Result<u8> {
+pub(crate) fn sweep(scenario: &Scenario, args: SweepArgs, quiet: bool) -> Result<Verdict> {
     let plan = plan_search(scenario, &args.search, false)?;
-    let outputs = open_outputs(
-        scenario,
-        &args.search.csv,
-        &args.search.plot,
-        args.search.format,
-    )?;
+    let outputs = open_outputs(scenario, &args.search.output)?;
     let bar = Progress::new(plan.ranking.len() as u64, "load-testing", quiet);
     let all = search::evaluate(scenario, &plan.target, &plan.ranking, &|n| bar.inc(n))?;
     bar.finish();
@@ -167,27 +127,13 @@ pub fn sweep(scenario: &Scenario, args: SweepArgs, quiet: bool) -> Result<u8> {
         space: &plan.space,
         sustained: false,
     };
-    let cheapest = all
-        .iter()
-        .find(|e| e.summary.meets_target)
-        .map(|e| &e.candidate.config);
-    let on_stdout = outputs.stdout_taken();
-    outputs.commit(
-        || ctx.csv(&all),
-        || {
-            ctx.pareto_svg(&all, all.len(), cheapest)
-                .map(String::into_bytes)
-        },
-    )?;
-    if !on_stdout {
-        let text = match (args.search.format, &args.search.csv) {
-            // The table went to a file (not stdout, or nothing would be printed here): say
-            // what it holds rather than repeat its first rows.
-            (Format::Table, Some(file)) => ctx.sweep_summary(&all, file),
-            (Format::Table, _) => ctx.sweep_text(&all, args.show),
-            (Format::Json, _) => ctx.sweep_json(&all),
-        };
-        write_stdout(text.as_bytes())?;
-    }
-    Ok(EXIT_OK)
+    // With the table in a file (not on stdout), stdout says what the file holds instead.
+    let csv_file = args.search.output.csv.as_deref().filter(|f| *f != "-");
+    outputs.emit(&Report::Sweep(SweepReport {
+        ctx,
+        all: &all,
+        show: args.show,
+        csv_file,
+    }))?;
+    Ok(Verdict::Met)
 }

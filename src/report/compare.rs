@@ -18,6 +18,8 @@ pub struct CompareContext<'a> {
     pub prices: &'a Prices,
     pub shape: &'a Shape,
     pub comparison: &'a Comparison,
+    /// The rate the `cheapest` strategy was optimized for, drawn as a guide.
+    pub target_rate: Option<f64>,
 }
 
 impl CompareContext<'_> {
@@ -126,7 +128,8 @@ impl CompareContext<'_> {
     }
 
     /// Satisfaction against rate, one line per strategy, with the target as guides.
-    pub fn plot_svg(&self, target_rate: Option<f64>) -> Result<String, super::plot::PlotError> {
+    pub fn svg(&self) -> Result<String, super::plot::PlotError> {
+        let target_rate = self.target_rate;
         let c = self.comparison;
         let series = c
             .contenders

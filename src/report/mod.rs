@@ -3,9 +3,12 @@
 
 pub mod capacity;
 pub mod compare;
+pub mod export;
 pub mod json;
 pub mod output;
 pub mod plot;
 pub mod run;
 pub mod search;
 pub mod table;
+
+pub use export::{Format, Report};

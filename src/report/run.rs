@@ -25,6 +25,8 @@ pub struct RunReport<'a> {
     pub summary: &'a Summary,
     /// With replications: the combined summary of all of them.
     pub combined: Option<&'a Summary>,
+    /// `--trace`: the event log goes above the table (other formats leave it to stderr).
+    pub trace: bool,
 }
 
 fn verdict(ok: bool) -> &'static str {
@@ -94,11 +96,16 @@ impl RunReport<'_> {
         Some(format!("replication 1 of {reps} (seed {})", self.load.seed))
     }
 
-    /// The human report.
+    /// The human report, the trace above it when asked for.
     pub fn table(&self) -> String {
         let res = self.res();
         let s = self.summary;
-        let mut out = format!(
+        let mut out = if self.trace {
+            self.trace() + "\n"
+        } else {
+            String::new()
+        };
+        out += &format!(
             "{}: {}\n{}, timeout {} s, {} clock\n\n",
             self.scenario.name,
             self.config.describe(self.scenario),
@@ -243,6 +250,11 @@ impl RunReport<'_> {
     }
 
     /// The timeline picture: one row per client, a bar per station from order to done.
+    /// The load test's picture.
+    pub fn svg(&self) -> Result<String, super::plot::PlotError> {
+        self.timeline_svg()
+    }
+
     pub fn timeline_svg(&self) -> Result<String, super::plot::PlotError> {
         let res = self.res();
         let clients = (0..self

@@ -24,6 +24,121 @@ pub struct SearchContext<'a> {
     pub sustained: bool,
 }
 
+/// `optimize`'s result, as every format shows it.
+pub struct OptimizeReport<'a> {
+    pub ctx: SearchContext<'a>,
+    pub result: &'a Optimization,
+    /// What the picture shows: what was load-tested, or the whole space with `--plot-all`.
+    pub plotted: &'a [Evaluated],
+    pub plot_all: bool,
+}
+
+impl OptimizeReport<'_> {
+    pub fn table(&self) -> String {
+        self.ctx.optimize_text(self.result, self.plot_all)
+    }
+
+    pub fn json(&self) -> String {
+        self.ctx.optimize_json(self.result)
+    }
+
+    /// Every configuration load-tested for the answer, cheapest first.
+    pub fn csv(&self) -> Result<Vec<u8>, csv::Error> {
+        self.ctx.csv(&self.result.evaluated)
+    }
+
+    pub fn svg(&self) -> Result<String, super::plot::PlotError> {
+        let answer = self
+            .result
+            .answer
+            .map(|i| &self.result.evaluated[i].candidate.config);
+        self.ctx.pareto_svg(self.plotted, self.result.total, answer)
+    }
+}
+
+/// `sweep`'s result, as every format shows it.
+pub struct SweepReport<'a> {
+    pub ctx: SearchContext<'a>,
+    pub all: &'a [Evaluated],
+    /// How many of the cheapest rows the table lists.
+    pub show: usize,
+    /// `--csv FILE` (not stdout): the table then says what the file holds instead.
+    pub csv_file: Option<&'a str>,
+}
+
+impl SweepReport<'_> {
+    pub fn table(&self) -> String {
+        match self.csv_file {
+            Some(file) => self.ctx.sweep_summary(self.all, file),
+            None => self.ctx.sweep_text(self.all, self.show),
+        }
+    }
+
+    pub fn json(&self) -> String {
+        self.ctx.sweep_json(self.all)
+    }
+
+    pub fn csv(&self) -> Result<Vec<u8>, csv::Error> {
+        self.ctx.csv(self.all)
+    }
+
+    pub fn svg(&self) -> Result<String, super::plot::PlotError> {
+        let cheapest = self
+            .all
+            .iter()
+            .find(|e| e.summary.meets_target)
+            .map(|e| &e.candidate.config);
+        self.ctx.pareto_svg(self.all, self.all.len(), cheapest)
+    }
+}
+
+/// `optimize --sustained` when no lever's range can keep up with the rate: nothing is
+/// load-tested, and the report says which values would be needed.
+pub struct Unreachable<'a> {
+    pub scenario: &'a Scenario,
+    pub rate: f64,
+    /// "fries.batch ≥ 8 (…)", one per lever that falls short.
+    pub missing: Vec<String>,
+}
+
+#[derive(Serialize)]
+struct JsonUnreachable<'a> {
+    scenario: &'a str,
+    sustained: bool,
+    found: bool,
+    rate: f64,
+    unreachable: &'a [String],
+}
+
+impl Unreachable<'_> {
+    pub fn table(&self) -> String {
+        format!(
+            "{}: no configuration in the space sustains {} clients/s; it would take {}\n",
+            self.scenario.name,
+            trim_float(self.rate),
+            self.missing.join(", and ")
+        )
+    }
+
+    pub fn json(&self) -> String {
+        let doc = JsonUnreachable {
+            scenario: &self.scenario.name,
+            sustained: true,
+            found: false,
+            rate: self.rate,
+            unreachable: &self.missing,
+        };
+        serde_json::to_string_pretty(&doc).expect("plain data serialises") + "\n"
+    }
+
+    /// The search CSV's header and no row: nothing was load-tested.
+    pub fn csv(&self) -> Result<Vec<u8>, csv::Error> {
+        let mut w = csv::Writer::from_writer(Vec::new());
+        w.write_record(csv_header(self.scenario))?;
+        w.into_inner().map_err(|e| e.into_error().into())
+    }
+}
+
 /// One row of the cost-vs-satisfaction CSV. The csv crate flattens the vectors into one
 /// column per lever and one per station.
 #[derive(Serialize)]

@@ -175,7 +175,12 @@ fn one_failing_output_leaves_the_others_as_they_were() {
         "error: cannot write the CSV to {}: No space left on device",
         full.display()
     );
-    assert_input_error(&["sweep", "--plot", s(&plot), "--csv", s(&full)], &err);
+    // The input was fine and the work done: a failed write is exit 3, not a usage error.
+    let (code, stdout, stderr) = run(&["sweep", "--plot", s(&plot), "--csv", s(&full)]);
+    assert_eq!(code, 3, "{stderr}");
+    assert_eq!(stderr.trim_end().lines().count(), 1, "{stderr}");
+    assert!(stderr.starts_with(&err), "{stderr}");
+    assert!(stdout.is_empty(), "{stdout}");
     assert_eq!(std::fs::read_to_string(&plot).unwrap(), "old plot");
     let mut expected = vec!["p.svg".to_string()];
     if full.starts_with(dir.path()) {

@@ -1,0 +1,18 @@
+//! Aligned text for people: what `planner` prints by default.
+
+use super::{ExportError, Exporter, Report};
+
+pub(super) struct Table;
+
+impl Exporter for Table {
+    fn export(&self, report: &Report<'_>) -> Result<Vec<u8>, ExportError> {
+        let text = match report {
+            Report::Run(r) => r.table(),
+            Report::Optimize(o) => o.table(),
+            Report::Unreachable(u) => u.table(),
+            Report::Sweep(s) => s.table(),
+            Report::Compare(c) => c.table(),
+        };
+        Ok(text.into_bytes())
+    }
+}
