@@ -6,14 +6,14 @@ use anyhow::{bail, Context, Result};
 
 use super::{build_load, commit, open_csv, open_plot};
 use crate::app::EXIT_OK;
-use crate::cli::{ClockArg, Format, RunArgs};
+use crate::cli::{ClockArg, Format, PlotKind, RunArgs};
 use crate::config::Config;
 use crate::engine::Clock;
 use crate::load::{self, LoadTest};
 use crate::progress::Progress;
 use crate::random;
 use crate::report::output::write_stdout;
-use crate::report::run::{trim_float, RunReport};
+use crate::report::run::{trim_float, RunReport, TIMELINE_MAX_AUTO};
 use crate::scenario::Scenario;
 use crate::stats::{Share, Summary};
 
@@ -111,6 +111,9 @@ pub fn run(scenario: &Scenario, args: RunArgs, quiet: bool) -> Result<u8> {
         bail!("--replications above 1 needs the virtual clock");
     }
     check_real_clock(scenario, &config, &load, clock)?;
+    if args.plot_kind.is_some() && args.plot.is_none() {
+        bail!("--plot-kind chooses the picture of --plot FILE.svg, which is missing");
+    }
     let csv = open_csv(&args.csv)?;
     let plot = open_plot(&args.plot)?;
 
@@ -144,7 +147,18 @@ pub fn run(scenario: &Scenario, args: RunArgs, quiet: bool) -> Result<u8> {
         summary: &summary,
         combined: combined.as_ref(),
     };
-    let plotted = commit(plot, || report.timeline_svg().map(String::into_bytes))?;
+    let dashboard = match args.plot_kind {
+        Some(kind) => kind == PlotKind::Dashboard,
+        None => outcome.clients() > TIMELINE_MAX_AUTO,
+    };
+    let plotted = commit(plot, || {
+        let svg = if dashboard {
+            report.dashboard_svg()
+        } else {
+            report.timeline_svg()
+        };
+        svg.map(String::into_bytes)
+    })?;
     let stdout_taken = commit(csv, || report.csv())? || plotted;
     // The trace reads like the tutorial's prints, above the table; ahead of JSON, CSV or SVG
     // on stdout it would break them for whatever reads them, so it goes to stderr then.

@@ -14,6 +14,10 @@ use crate::units::{Resolution, Seconds};
 /// Per-client rows beyond this many are left to `--csv`: a terminal is no place for them.
 pub const MAX_TABLE_ROWS: usize = 100;
 
+/// `run --plot` draws the timeline up to this many clients and the dashboard above: past
+/// it a row per client gets too thin to read, and the rate over time is what matters.
+pub const TIMELINE_MAX_AUTO: usize = 60;
+
 /// Everything a report of one run shows.
 pub struct RunReport<'a> {
     pub scenario: &'a Scenario,
@@ -277,6 +281,34 @@ impl RunReport<'_> {
                 .iter()
                 .map(|s| s.name.clone())
                 .collect(),
+            timeout_s: self.load.timeout.get(),
+            clients,
+        })
+    }
+
+    /// The dashboard picture: arrivals per second and latency percentiles over time, per
+    /// time window, for any number of clients. Warm-up clients arrive and are drawn, but are
+    /// not counted late: they are not judged.
+    pub fn dashboard_svg(&self) -> Result<String, super::plot::PlotError> {
+        let res = self.res();
+        let clients = (0..self.outcome.clients())
+            .map(|c| super::plot::DashboardClient {
+                due_s: res.to_seconds(self.outcome.due[c]),
+                latency_s: res.to_seconds(self.outcome.latency(c)),
+                late: !self.is_warmup(c) && !self.satisfied(c),
+            })
+            .collect();
+        let mut title = format!(
+            "{}: {}, timeout {} s",
+            self.scenario.name,
+            describe_load(self.load),
+            trim_float(self.load.timeout.get())
+        );
+        if let Some(which) = self.shown_replication() {
+            title.push_str(&format!(", {which}"));
+        }
+        super::plot::dashboard_svg(&super::plot::DashboardPlot {
+            title,
             timeout_s: self.load.timeout.get(),
             clients,
         })

@@ -8,6 +8,7 @@ mod compare;
 mod engine_oracle;
 mod json_fixes;
 mod plot;
+mod plot_dashboard;
 mod random;
 mod readme;
 mod run;

@@ -6,7 +6,9 @@
 //! - [`compare_svg`]: satisfaction against arrival rate, one line per strategy;
 //! - [`pareto_svg`]: every configuration as a (cost, satisfaction) point, the Pareto frontier
 //!   and the chosen answer;
-//! - [`timeline_svg`]: one load test as a Gantt chart, one row per client, one bar per station.
+//! - [`timeline_svg`]: one load test as a Gantt chart, one row per client, one bar per station;
+//! - [`dashboard_svg`]: one load test as a load-testing dashboard, the arrival rate and the
+//!   latency percentiles over time, per time window, for any number of clients.
 //!
 //! Every function returns the whole SVG document as a `String`. Text is written as SVG
 //! `<text>` elements and laid out with `plotters`' built-in size estimate, so no font file
@@ -14,11 +16,13 @@
 //! pictures share (styles, legend, grid, page layout) lives in `frame`.
 
 mod compare;
+mod dashboard;
 mod frame;
 mod pareto;
 mod timeline;
 
 pub use compare::{compare_svg, ComparePlot, StrategySeries};
+pub use dashboard::{dashboard_svg, DashboardClient, DashboardPlot};
 pub use pareto::{pareto_frontier, pareto_svg, ParetoPlot, ParetoPoint};
 pub use timeline::{timeline_svg, ClientTimeline, TimelinePlot, TIMELINE_MAX_CLIENTS};
 
