@@ -246,6 +246,16 @@ impl RunReport<'_> {
         serde_json::to_string_pretty(&doc).expect("plain data serialises") + "\n"
     }
 
+    /// "fastfood: 10 clients every 0.5 s (2 clients/s), timeout 5 s": what a picture shows.
+    fn picture_title(&self) -> String {
+        format!(
+            "{}: {}, timeout {} s",
+            self.scenario.name,
+            describe_load(self.load),
+            trim_float(self.load.timeout.get())
+        )
+    }
+
     /// The timeline picture: one row per client, a bar per station from order to done.
     pub fn timeline_svg(&self) -> Result<String, super::plot::PlotError> {
         let res = self.res();
@@ -260,12 +270,7 @@ impl RunReport<'_> {
                 late: !self.satisfied(c),
             })
             .collect();
-        let mut title = format!(
-            "{}: {}, timeout {} s",
-            self.scenario.name,
-            describe_load(self.load),
-            trim_float(self.load.timeout.get())
-        );
+        let mut title = self.picture_title();
         if self.outcome.clients() > super::plot::TIMELINE_MAX_CLIENTS {
             title.push_str(&format!(
                 " (first {} of {} clients shown)",
@@ -298,12 +303,7 @@ impl RunReport<'_> {
                 late: !self.is_warmup(c) && !self.satisfied(c),
             })
             .collect();
-        let mut title = format!(
-            "{}: {}, timeout {} s",
-            self.scenario.name,
-            describe_load(self.load),
-            trim_float(self.load.timeout.get())
-        );
+        let mut title = self.picture_title();
         if let Some(which) = self.shown_replication() {
             title.push_str(&format!(", {which}"));
         }

@@ -150,20 +150,32 @@ fn aggregate(clients: &[DashboardClient]) -> Result<(f64, Vec<Window>), PlotErro
     Ok((w, windows))
 }
 
-/// A value for a tooltip or a data attribute: three significant digits at least, without
-/// trailing zeros, so that a latency of 12 µs does not print as 0.
-fn sig(v: f64) -> String {
-    let digits = if v == 0.0 {
-        0
-    } else {
-        (2 - v.abs().log10().floor() as i32).clamp(0, 12) as usize
-    };
-    let s = format!("{v:.digits$}");
+/// `v` with `decimals` decimals at most, without trailing zeros.
+fn trimmed(v: f64, decimals: usize) -> String {
+    let s = format!("{v:.decimals$}");
     if s.contains('.') {
         s.trim_end_matches('0').trim_end_matches('.').to_string()
     } else {
         s
     }
+}
+
+/// A value for a tooltip or a data attribute: three decimals, and three significant digits
+/// at least, so that 1234.567 s keeps its milliseconds and a latency of 12 µs is not 0.
+fn sig(v: f64) -> String {
+    let digits = if v == 0.0 {
+        0
+    } else {
+        2 - v.abs().log10().floor() as i32
+    };
+    trimmed(v, digits.clamp(3, 12) as usize)
+}
+
+/// A window's start or end: as many decimals as its width `w` needs (1000.5 s for 0.5 s
+/// windows, 1.000123 s for 1 µs ones), so that a window's end is the next one's start.
+fn bound(v: f64, w: f64) -> String {
+    let digits = (-w.log10()).ceil() as i32 + 1;
+    trimmed(v, digits.clamp(3, 12) as usize)
 }
 
 /// "10 s", "0.5 s", "5 min", "1 h", "2 d".
@@ -234,7 +246,7 @@ pub fn dashboard_svg(input: &DashboardPlot) -> Result<String, PlotError> {
     ];
     rows.push(LegendRow {
         swatch: Swatch::None,
-        text: format!("late: {late_total} ({}%)", sig(pct)),
+        text: format!("late: {late_total} ({}%)", trimmed(pct, 1)),
         style: if late_total > 0 {
             bold_style(LABEL_SIZE, LATE)
         } else {
@@ -379,15 +391,15 @@ fn column(v: &Window, w: f64, (x0, y0): (i32, i32), (x1, y1): (i32, i32)) -> Str
     let end = v.start_s + w;
     let mut data = format!(
         r#"data-start-s="{}" data-end-s="{}" data-arrivals="{}" data-late="{}""#,
-        sig(v.start_s),
-        sig(end),
+        bound(v.start_s, w),
+        bound(end, w),
         v.arrivals,
         v.late
     );
     let mut tip = format!(
         "{}–{} s: {} clients ({} /s)",
-        sig(v.start_s),
-        sig(end),
+        bound(v.start_s, w),
+        bound(end, w),
         v.arrivals,
         sig(v.arrivals as f64 / w)
     );
@@ -557,7 +569,12 @@ mod tests {
     fn plot_dashboard_formats_small_and_round_values() {
         assert_eq!(sig(0.000012), "0.000012");
         assert_eq!(sig(3.5), "3.5");
-        assert_eq!(sig(1234.4), "1234");
+        assert_eq!(sig(1234.567), "1234.567");
+        assert_eq!(sig(23.95), "23.95");
+        assert_eq!(bound(1000.5, 0.5), "1000.5");
+        assert_eq!(bound(1.000123, 1e-6), "1.000123");
+        assert_eq!(bound(0.1 + 0.2, 0.1), "0.3");
+        assert_eq!(trimmed(100.0 / 3.0, 1), "33.3");
         assert_eq!(sig(0.0), "0");
         assert_eq!(duration(10.0), "10 s");
         assert_eq!(duration(0.5), "0.5 s");
