@@ -194,15 +194,33 @@ fn run_plot_draws_the_timeline_up_to_60_clients_and_plot_kind_chooses() {
 }
 
 #[test]
-fn run_dashboard_of_100000_clients_stays_small_and_thread_independent() {
-    let args = ["run", "--clients", "100000", "--rate", "50", "--plot", "-"];
-    let svg = same_with_one_and_two_threads(&args);
+fn run_dashboard_of_100000_clients_stays_small() {
+    let svg = plot(&["run", "--clients", "100000", "--rate", "50"]);
     assert!(svg.len() < 200_000, "{} bytes", svg.len());
-    let svg = String::from_utf8(svg).unwrap();
-    let doc = roxmltree::Document::parse(&svg).expect("the SVG parses");
+    assert!(is_dashboard(&svg));
+    let doc = roxmltree::Document::parse(&svg).unwrap();
     let w = windows(&doc);
     assert!((50..=100).contains(&w.len()), "{} windows", w.len());
     assert_eq!(w.iter().map(|v| v.arrivals).sum::<usize>(), 100_000);
+}
+
+#[test]
+fn run_dashboard_is_the_same_with_one_thread_or_two() {
+    let args = [
+        "run",
+        "--clients",
+        "500",
+        "--rate",
+        "1.6",
+        "--arrivals",
+        "poisson",
+        "--replications",
+        "3",
+        "--plot",
+        "-",
+    ];
+    let svg = String::from_utf8(same_with_one_and_two_threads(&args)).unwrap();
+    assert!(is_dashboard(&svg));
 }
 
 #[test]
