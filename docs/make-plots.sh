@@ -6,3 +6,5 @@ planner() { cargo run --quiet --release -- "$@"; }
 planner compare --timeout 5 --rates 0.5..=3:0.25 --plot docs/compare.svg > /dev/null
 planner sweep --target-rate 2 --timeout 5 --plot docs/sweep.svg > /dev/null
 planner run --period 0.5 --plot docs/timeline.svg > /dev/null
+planner run --clients 2000 --rate 1.6 --set soda.units=2 --set burger.units=6 --set fries.batch=8 \
+    --arrivals poisson --plot docs/dashboard.svg > /dev/null

@@ -298,6 +298,10 @@ pub struct RunArgs {
     #[arg(long)]
     pub trace: bool,
 
+    /// Which picture --plot draws [default: timeline up to 60 clients, dashboard above]
+    #[arg(long, value_enum, value_name = "KIND")]
+    pub plot_kind: Option<PlotKind>,
+
     /// Virtual time (exact, instant) or the real clock
     #[arg(long, value_enum, default_value_t = ClockArg::Virtual)]
     pub clock: ClockArg,
@@ -305,6 +309,14 @@ pub struct RunArgs {
     /// With --clock real: run X times faster than model time (latencies stay in model seconds)
     #[arg(long, value_name = "X", allow_hyphen_values = true, value_parser = parse_speed)]
     pub speed: Option<f64>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum PlotKind {
+    /// A row per client, a bar per station from order to done, waiting and serving shaded
+    Timeline,
+    /// Arrivals per second and latency p50/p99 over time, per time window; any number of clients
+    Dashboard,
 }
 
 /// Where a command's result goes: stdout in one format, and files. Every command takes these,

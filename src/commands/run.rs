@@ -5,14 +5,14 @@ use std::io::Write;
 use anyhow::{bail, Context, Result};
 
 use super::{build_load, open_outputs, Verdict};
-use crate::cli::{ClockArg, RunArgs};
+use crate::cli::{ClockArg, PlotKind, RunArgs};
 use crate::config::Config;
 use crate::engine::Clock;
 use crate::load::{self, LoadTest};
 use crate::memory::{self, RunOutputs};
 use crate::progress::Progress;
 use crate::random;
-use crate::report::run::{trim_float, RunReport};
+use crate::report::run::{trim_float, RunReport, TIMELINE_MAX_AUTO};
 use crate::report::{Format, Report};
 use crate::scenario::Scenario;
 use crate::stats::{Share, Summary};
@@ -111,6 +111,9 @@ pub(crate) fn run(scenario: &Scenario, args: RunArgs, quiet: bool) -> Result<Ver
         bail!("--replications above 1 needs the virtual clock");
     }
     check_real_clock(scenario, &config, &load, clock)?;
+    if args.plot_kind.is_some() && args.output.plot.is_none() {
+        bail!("--plot-kind chooses the picture of --plot FILE.svg, which is missing");
+    }
     memory::check_run(
         scenario,
         &config,
@@ -155,6 +158,10 @@ pub(crate) fn run(scenario: &Scenario, args: RunArgs, quiet: bool) -> Result<Ver
         summary: &summary,
         combined: combined.as_ref(),
         trace: trace_above_table,
+        dashboard: match args.plot_kind {
+            Some(kind) => kind == PlotKind::Dashboard,
+            None => outcome.clients() > TIMELINE_MAX_AUTO,
+        },
     };
     if args.trace && !trace_above_table {
         std::io::stderr()

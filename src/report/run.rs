@@ -14,6 +14,10 @@ use crate::units::{Resolution, Seconds};
 /// Per-client rows beyond this many are left to `--csv`: a terminal is no place for them.
 pub const MAX_TABLE_ROWS: usize = 100;
 
+/// `run --plot` draws the timeline up to this many clients and the dashboard above: past
+/// it a row per client gets too thin to read, and the rate over time is what matters.
+pub const TIMELINE_MAX_AUTO: usize = 60;
+
 /// Everything a report of one run shows.
 pub struct RunReport<'a> {
     pub scenario: &'a Scenario,
@@ -27,6 +31,8 @@ pub struct RunReport<'a> {
     pub combined: Option<&'a Summary>,
     /// `--trace`: the event log goes above the table (other formats leave it to stderr).
     pub trace: bool,
+    /// The picture: the dashboard (arrivals and latency over time) rather than the timeline.
+    pub dashboard: bool,
 }
 
 fn verdict(ok: bool) -> &'static str {
@@ -249,10 +255,24 @@ impl RunReport<'_> {
         serde_json::to_string_pretty(&doc).expect("plain data serialises") + "\n"
     }
 
+    /// "fastfood: 10 clients every 0.5 s (2 clients/s), timeout 5 s": what a picture shows.
+    fn picture_title(&self) -> String {
+        format!(
+            "{}: {}, timeout {} s",
+            self.scenario.name,
+            describe_load(self.load),
+            trim_float(self.load.timeout.get())
+        )
+    }
+
     /// The timeline picture: one row per client, a bar per station from order to done.
-    /// The load test's picture.
+    /// The load test's picture: its timeline or its dashboard.
     pub fn svg(&self) -> Result<String, super::plot::PlotError> {
-        self.timeline_svg()
+        if self.dashboard {
+            self.dashboard_svg()
+        } else {
+            self.timeline_svg()
+        }
     }
 
     pub fn timeline_svg(&self) -> Result<String, super::plot::PlotError> {
@@ -268,12 +288,7 @@ impl RunReport<'_> {
                 late: !self.satisfied(c),
             })
             .collect();
-        let mut title = format!(
-            "{}: {}, timeout {} s",
-            self.scenario.name,
-            describe_load(self.load),
-            trim_float(self.load.timeout.get())
-        );
+        let mut title = self.picture_title();
         if self.outcome.clients() > super::plot::TIMELINE_MAX_CLIENTS {
             title.push_str(&format!(
                 " (first {} of {} clients shown)",
@@ -289,6 +304,29 @@ impl RunReport<'_> {
                 .iter()
                 .map(|s| s.name.clone())
                 .collect(),
+            timeout_s: self.load.timeout.get(),
+            clients,
+        })
+    }
+
+    /// The dashboard picture: arrivals per second and latency percentiles over time, per
+    /// time window, for any number of clients. Warm-up clients arrive and are drawn, but are
+    /// not counted late: they are not judged.
+    pub fn dashboard_svg(&self) -> Result<String, super::plot::PlotError> {
+        let res = self.res();
+        let clients = (0..self.outcome.clients())
+            .map(|c| super::plot::DashboardClient {
+                due_s: res.to_seconds(self.outcome.due[c]),
+                latency_s: res.to_seconds(self.outcome.latency(c)),
+                late: !self.is_warmup(c) && !self.satisfied(c),
+            })
+            .collect();
+        let mut title = self.picture_title();
+        if let Some(which) = self.shown_replication() {
+            title.push_str(&format!(", {which}"));
+        }
+        super::plot::dashboard_svg(&super::plot::DashboardPlot {
+            title,
             timeout_s: self.load.timeout.get(),
             clients,
         })

@@ -10,6 +10,7 @@ mod inputs;
 mod json_fixes;
 mod outputs;
 mod plot;
+mod plot_dashboard;
 mod random;
 mod readme;
 mod run;

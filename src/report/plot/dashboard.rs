@@ -1,0 +1,598 @@
+//! One load test as a load-testing dashboard draws it: the arrival rate over time above, the
+//! latency percentiles over time below. Unlike the timeline it aggregates clients into time
+//! windows first, so a million clients make a picture of the same size as a hundred.
+
+use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
+
+use super::frame::{
+    bold_style, chart_builder, draw_mesh, legend_height, page, text_style, text_width, Area,
+    LegendRow, Mesh, Swatch, LABEL_SIZE, LATE, LATE_ROW, TEXT,
+};
+use super::{draw_err, finite, PlotError};
+
+/// One client of a load test, as the dashboard needs it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct DashboardClient {
+    /// When the client was due (its order time), in model seconds.
+    pub due_s: f64,
+    /// Its latency, from due to served, in model seconds.
+    pub latency_s: f64,
+    /// Whether it missed the timeout (counted in the red part of the arrival bars).
+    pub late: bool,
+}
+
+/// Input of [`dashboard_svg`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct DashboardPlot {
+    /// Title drawn above both panels.
+    pub title: String,
+    /// Latency timeout in seconds: a horizontal guide on the latency panel.
+    pub timeout_s: f64,
+    /// Every client, in any order.
+    pub clients: Vec<DashboardClient>,
+}
+
+/// A dashboard has at most this many windows: enough to show the shape of the test, few
+/// enough that each bar stays several pixels wide and the SVG small.
+const MAX_WINDOWS: usize = 100;
+
+/// Up to this many windows, each latency point also gets a dot.
+const FEW_WINDOWS: usize = 40;
+
+/// Clients due in one time window `[start_s, start_s + width)`.
+#[derive(Debug, Clone, PartialEq)]
+struct Window {
+    start_s: f64,
+    arrivals: usize,
+    late: usize,
+    /// Nearest-rank latency percentiles and the maximum, in seconds; `None` without clients.
+    p50_s: Option<f64>,
+    p99_s: Option<f64>,
+    max_s: Option<f64>,
+}
+
+/// Round window widths in seconds, smallest first: 1, 2 and 5 times a power of ten up to
+/// 10 s, then the minutes and hours a clock reads easily, then days.
+fn round_widths() -> impl Iterator<Item = f64> {
+    // Dividing by an exact power of ten gives the nearest double to 0.1, 0.5…; multiplying
+    // by an inexact one would not.
+    let small = (-9..=1).flat_map(|e: i32| {
+        [1.0, 2.0, 5.0].into_iter().map(move |m| {
+            if e < 0 {
+                m / 10f64.powi(-e)
+            } else {
+                m * 10f64.powi(e)
+            }
+        })
+    });
+    let clock = [
+        15.0, 30.0, 60.0, 120.0, 300.0, 600.0, 900.0, 1800.0, 3600.0, 7200.0, 10800.0, 21600.0,
+        43200.0,
+    ];
+    let days = (0..=9).flat_map(|e: i32| {
+        [1.0, 2.0, 5.0]
+            .into_iter()
+            .map(move |m| m * 86400.0 * 10f64.powi(e))
+    });
+    small.filter(|&w| w <= 10.0).chain(clock).chain(days)
+}
+
+/// Index of the window of width `w` that holds time `t`. The small slack keeps a time that
+/// is a whole number of windows (3 × 0.1 s, computed as 0.30000000000000004 or
+/// 0.29999999999999999) in the window it starts rather than the one before.
+fn window_of(t: f64, w: f64) -> f64 {
+    (t / w + 1e-9).floor()
+}
+
+/// The window width for clients due from `first` to `last`: the smallest round width that
+/// covers them in at most `most` windows. `span` stands in for `last - first` when every
+/// client is due at once, so that the one window still has a width in proportion to the test.
+fn window_width(first: f64, last: f64, span: f64, most: usize) -> f64 {
+    let count = |w: f64| window_of(last, w) - window_of(first, w) + 1.0;
+    let span = if last > first { last - first } else { span };
+    round_widths()
+        .find(|&w| w * most as f64 >= span && count(w) <= most as f64)
+        .unwrap_or_else(|| (last - first).max(span) / most as f64)
+}
+
+/// The nearest-rank `p` % percentile of `sorted` (not empty): the smallest latency that at
+/// least `p` % of the clients do not exceed, as the run's summary line computes it.
+fn percentile(sorted: &[f64], p: f64) -> f64 {
+    let n = sorted.len();
+    let rank = ((p / 100.0) * n as f64).ceil().max(1.0) as usize;
+    sorted[rank.min(n) - 1]
+}
+
+/// The clients grouped into consecutive windows of a round width (see [`window_width`]):
+/// about 50 to [`MAX_WINDOWS`] of them over the test, fewer when there are few clients, so
+/// that a window holds two clients on average rather than zero or one.
+fn aggregate(clients: &[DashboardClient]) -> Result<(f64, Vec<Window>), PlotError> {
+    let (mut first, mut last, mut longest) = (f64::INFINITY, f64::NEG_INFINITY, 0.0f64);
+    for (i, c) in clients.iter().enumerate() {
+        let due = finite(|| format!("client {} due time", i + 1), c.due_s)?;
+        let lat = finite(|| format!("client {} latency", i + 1), c.latency_s)?;
+        first = first.min(due);
+        last = last.max(due);
+        longest = longest.max(lat);
+    }
+    if clients.is_empty() {
+        return Err(PlotError::Empty("no client"));
+    }
+    let most = (clients.len() / 2).clamp(1, MAX_WINDOWS);
+    let burst_span = if longest > 0.0 { longest } else { 1.0 };
+    let w = window_width(first, last, burst_span, most);
+    let k0 = window_of(first, w);
+    let n = (window_of(last, w) - k0) as usize + 1;
+    let mut latencies: Vec<Vec<f64>> = vec![Vec::new(); n];
+    let mut late = vec![0usize; n];
+    for c in clients {
+        let k = ((window_of(c.due_s, w) - k0) as usize).min(n - 1);
+        latencies[k].push(c.latency_s);
+        late[k] += usize::from(c.late);
+    }
+    let windows = latencies
+        .into_iter()
+        .zip(late)
+        .enumerate()
+        .map(|(i, (mut l, late))| {
+            l.sort_by(f64::total_cmp);
+            Window {
+                start_s: (k0 + i as f64) * w,
+                arrivals: l.len(),
+                late,
+                p50_s: (!l.is_empty()).then(|| percentile(&l, 50.0)),
+                p99_s: (!l.is_empty()).then(|| percentile(&l, 99.0)),
+                max_s: l.last().copied(),
+            }
+        })
+        .collect();
+    Ok((w, windows))
+}
+
+/// `v` with `decimals` decimals at most, without trailing zeros.
+fn trimmed(v: f64, decimals: usize) -> String {
+    let s = format!("{v:.decimals$}");
+    if s.contains('.') {
+        s.trim_end_matches('0').trim_end_matches('.').to_string()
+    } else {
+        s
+    }
+}
+
+/// A value for a tooltip or a data attribute: three decimals, and three significant digits
+/// at least, so that 1234.567 s keeps its milliseconds and a latency of 12 µs is not 0.
+fn sig(v: f64) -> String {
+    let digits = if v == 0.0 {
+        0
+    } else {
+        2 - v.abs().log10().floor() as i32
+    };
+    trimmed(v, digits.clamp(3, 12) as usize)
+}
+
+/// A window's start or end: as many decimals as its width `w` needs (1000.5 s for 0.5 s
+/// windows, 1.000123 s for 1 µs ones), so that a window's end is the next one's start.
+fn bound(v: f64, w: f64) -> String {
+    let digits = (-w.log10()).ceil() as i32 + 1;
+    trimmed(v, digits.clamp(3, 12) as usize)
+}
+
+/// "10 s", "0.5 s", "5 min", "1 h", "2 d".
+fn duration(w: f64) -> String {
+    for (unit, s) in [("d", 86400.0), ("h", 3600.0), ("min", 60.0)] {
+        if w >= s && (w / s).fract() == 0.0 {
+            return format!("{} {unit}", w / s);
+        }
+    }
+    format!("{} s", sig(w))
+}
+
+const ARRIVALS: RGBColor = RGBColor(0x8f, 0xb3, 0xd9);
+const P50: RGBColor = RGBColor(0x1f, 0x77, 0xb4);
+const P99: RGBColor = RGBColor(0xff, 0x7f, 0x0e);
+
+/// Height of the whole picture and of the arrivals panel, in pixels.
+const HEIGHT: i32 = 700;
+const TOP_PANEL: i32 = 260;
+/// Width of the two panels, in pixels (the legend is beside them).
+const PLOT_W: i32 = 760;
+
+/// The load test as two panels sharing one time axis (due time, in model seconds):
+///
+/// - arrivals: one bar per window, its height the window's arrival rate (clients due in it
+///   divided by its width), the part of it that was late in red;
+/// - latency: p50 and p99 of the latencies of the clients due in each window, one point per
+///   window at its middle, the lines broken across windows without clients (a lone point is
+///   a dot); the timeout as a dashed red guide, the area above it tinted. The maximum is in
+///   the tooltips only: with up to 100 clients in a window it is the p99.
+///
+/// The window width is a round figure (0.1 s, 0.5 s, 1 s, 10 s, 1 min…) giving about 50 to
+/// 100 windows, fewer for few clients (two per window on average). Every window also gets
+/// an invisible column with a tooltip and its figures as `data-*` attributes (`data-start-s`,
+/// `data-arrivals`, `data-late`, `data-p50-s`, `data-p99-s`, `data-max-s`), so that a viewer
+/// can hover and a program can read the numbers back. The size of the SVG depends on the
+/// number of windows only, never on the number of clients.
+pub fn dashboard_svg(input: &DashboardPlot) -> Result<String, PlotError> {
+    let timeout = finite(|| "timeout".into(), input.timeout_s)?;
+    let (w, windows) = aggregate(&input.clients)?;
+    let total = input.clients.len();
+    let late_total: usize = windows.iter().map(|v| v.late).sum();
+    let (x0, x1) = (windows[0].start_s, windows[windows.len() - 1].start_s + w);
+    let rate = |count: usize| count as f64 / w;
+    let rate_hi = windows.iter().map(|v| rate(v.arrivals)).fold(0.0, f64::max);
+    let rate_hi = if rate_hi > 0.0 { rate_hi * 1.12 } else { 1.0 };
+    let lat_hi = windows
+        .iter()
+        .filter_map(|v| v.max_s)
+        .fold(timeout, f64::max);
+    let lat_hi = if lat_hi > 0.0 { lat_hi * 1.1 } else { 1.0 };
+
+    let pct = 100.0 * late_total as f64 / total as f64;
+    let mut rows = vec![
+        LegendRow::heading(format!("arrivals, per {} window", duration(w))),
+        LegendRow::new(Swatch::Block(ARRIVALS), "clients/s on time"),
+        LegendRow::new(Swatch::Block(LATE), "clients/s late"),
+        LegendRow::heading("latency, by due time"),
+        LegendRow::new(Swatch::solid(P99), "p99"),
+        LegendRow::new(Swatch::solid(P50), "p50"),
+        LegendRow::new(Swatch::dashed(LATE), format!("timeout {} s", sig(timeout))),
+        LegendRow::new(Swatch::Block(LATE_ROW), "over the timeout"),
+        LegendRow::heading(format!(
+            "{total} clients, {} window{}",
+            windows.len(),
+            if windows.len() == 1 { "" } else { "s" }
+        )),
+    ];
+    rows.push(LegendRow {
+        swatch: Swatch::None,
+        text: format!("late: {late_total} ({}%)", trimmed(pct, 1)),
+        style: if late_total > 0 {
+            bold_style(LABEL_SIZE, LATE)
+        } else {
+            text_style(LABEL_SIZE, TEXT)
+        },
+    });
+    let height = HEIGHT.max(legend_height(&rows) + 80);
+
+    let mut columns = Vec::with_capacity(windows.len());
+    let mut svg = page(
+        &input.title,
+        PLOT_W,
+        height,
+        &rows,
+        36,
+        |left: &Area<'_>| {
+            let panel_title = bold_style(LABEL_SIZE + 2.0, TEXT);
+            let (top, bottom) = left.split_vertically(TOP_PANEL);
+            let top = top
+                .titled("Arrivals per second", panel_title.clone())
+                .map_err(draw_err)?;
+            let bottom = bottom
+                .titled("Latency by due time", panel_title)
+                .map_err(draw_err)?;
+
+            let mut arrivals = chart_builder(&top, 6)
+                .x_label_area_size(28)
+                .build_cartesian_2d(x0..x1, 0.0..rate_hi)
+                .map_err(draw_err)?;
+            draw_mesh(
+                &mut arrivals,
+                &Mesh {
+                    x_desc: "",
+                    y_desc: "clients/s",
+                    x_labels: 12,
+                    y_labels: 5,
+                    y_grid: true,
+                },
+            )?;
+            let gap = w * 0.08;
+            let mut bars = Vec::with_capacity(windows.len() * 2);
+            for v in windows.iter().filter(|v| v.arrivals > 0) {
+                let (a, b) = (v.start_s + gap, v.start_s + w - gap);
+                let (all, on_time) = (rate(v.arrivals), rate(v.arrivals - v.late));
+                bars.push(Rectangle::new([(a, all), (b, 0.0)], ARRIVALS.filled()));
+                if v.late > 0 {
+                    bars.push(Rectangle::new([(a, all), (b, on_time)], LATE.filled()));
+                }
+            }
+            arrivals.draw_series(bars).map_err(draw_err)?;
+
+            let mut latency = chart_builder(&bottom, 6)
+                .build_cartesian_2d(x0..x1, 0.0..lat_hi)
+                .map_err(draw_err)?;
+            latency
+                .draw_series([Rectangle::new(
+                    [(x0, lat_hi), (x1, timeout.min(lat_hi))],
+                    LATE_ROW.filled(),
+                )])
+                .map_err(draw_err)?;
+            draw_mesh(
+                &mut latency,
+                &Mesh {
+                    x_desc: "due time (s)",
+                    y_desc: "latency (s)",
+                    x_labels: 12,
+                    y_labels: 8,
+                    y_grid: true,
+                },
+            )?;
+            latency
+                .draw_series(DashedLineSeries::new(
+                    vec![(x0, timeout), (x1, timeout)],
+                    7,
+                    5,
+                    LATE.stroke_width(2),
+                ))
+                .map_err(draw_err)?;
+            for (color, p99) in [(P99, true), (P50, false)] {
+                let value = |v: &Window| if p99 { v.p99_s } else { v.p50_s };
+                for run in windows.split(|v| value(v).is_none()) {
+                    let points: Vec<(f64, f64)> = run
+                        .iter()
+                        .filter_map(|v| Some((v.start_s + w / 2.0, value(v)?)))
+                        .collect();
+                    if points.len() > 1 {
+                        latency
+                            .draw_series(LineSeries::new(points.clone(), color.stroke_width(2)))
+                            .map_err(draw_err)?;
+                    }
+                    // A lone point has no line to show it; few windows read better with dots.
+                    if points.len() == 1 || windows.len() <= FEW_WINDOWS {
+                        latency
+                            .draw_series(
+                                points
+                                    .into_iter()
+                                    .map(|p| Circle::new(p, 3, color.filled())),
+                            )
+                            .map_err(draw_err)?;
+                    }
+                }
+            }
+
+            // The guide's label, at its right end on a white box, over the lines it may cross.
+            let (gx, gy) = latency.backend_coord(&(x1, timeout));
+            let base = bottom.get_base_pixel();
+            let label = format!("timeout {} s", sig(timeout));
+            let (tx, ty) = (gx - base.0 - 6, gy - base.1 - 5);
+            let tw = text_width(&label, LABEL_SIZE) * 27 / 25; // bold is a little wider
+            bottom
+                .draw(&Rectangle::new(
+                    [(tx - tw - 4, ty - 17), (tx + 3, ty + 1)],
+                    WHITE.mix(0.85).filled(),
+                ))
+                .map_err(draw_err)?;
+            bottom
+                .draw(&Text::new(
+                    label,
+                    (tx, ty),
+                    bold_style(LABEL_SIZE, LATE).pos(Pos::new(HPos::Right, VPos::Bottom)),
+                ))
+                .map_err(draw_err)?;
+
+            // One invisible column per window over both panels, for the tooltip and the data.
+            let y_top = arrivals.backend_coord(&(x0, rate_hi)).1;
+            let y_bottom = latency.backend_coord(&(x0, 0.0)).1;
+            for v in &windows {
+                let xa = arrivals.backend_coord(&(v.start_s, 0.0)).0;
+                let xb = arrivals.backend_coord(&(v.start_s + w, 0.0)).0;
+                columns.push(column(v, w, (xa, y_top), (xb.max(xa + 1), y_bottom)));
+            }
+            Ok(())
+        },
+    )?;
+    let end = svg.rfind("</svg>").ok_or_else(|| draw_err("no </svg>"))?;
+    svg.insert_str(end, &columns.concat());
+    Ok(svg)
+}
+
+/// A window's invisible column: hovering shows its figures; programs read the `data-*`.
+fn column(v: &Window, w: f64, (x0, y0): (i32, i32), (x1, y1): (i32, i32)) -> String {
+    let end = v.start_s + w;
+    let mut data = format!(
+        r#"data-start-s="{}" data-end-s="{}" data-arrivals="{}" data-late="{}""#,
+        bound(v.start_s, w),
+        bound(end, w),
+        v.arrivals,
+        v.late
+    );
+    let mut tip = format!(
+        "{}–{} s: {} clients ({} /s)",
+        bound(v.start_s, w),
+        bound(end, w),
+        v.arrivals,
+        sig(v.arrivals as f64 / w)
+    );
+    if v.late > 0 {
+        tip.push_str(&format!(", {} late", v.late));
+    }
+    if let (Some(p50), Some(p99), Some(max)) = (v.p50_s, v.p99_s, v.max_s) {
+        data.push_str(&format!(
+            r#" data-p50-s="{}" data-p99-s="{}" data-max-s="{}""#,
+            sig(p50),
+            sig(p99),
+            sig(max)
+        ));
+        tip.push_str(&format!(
+            "; latency p50 {} s, p99 {} s, max {} s",
+            sig(p50),
+            sig(p99),
+            sig(max)
+        ));
+    }
+    format!(
+        "<rect class=\"window\" x=\"{x0}\" y=\"{y0}\" width=\"{}\" height=\"{}\" fill=\"#000\" fill-opacity=\"0\" {data}><title>{tip}</title></rect>\n",
+        x1 - x0,
+        y1 - y0
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::svg_read::{attr, elements, hex, texts};
+    use super::*;
+
+    fn client(due_s: f64, latency_s: f64) -> DashboardClient {
+        DashboardClient {
+            due_s,
+            latency_s,
+            late: latency_s >= 5.0,
+        }
+    }
+
+    #[test]
+    fn plot_dashboard_widths_are_round_and_give_at_most_100_windows() {
+        // 2000 clients every 0.5 s: 999.5 s of arrivals, 100 windows of 10 s.
+        assert_eq!(window_width(0.0, 999.5, 1.0, 100), 10.0);
+        assert_eq!(window_width(0.0, 9.0, 1.0, 100), 0.1);
+        assert_eq!(window_width(0.0, 99.0, 1.0, 100), 1.0);
+        assert_eq!(window_width(0.0, 3.0 * 3600.0, 1.0, 100), 120.0);
+        // Ten clients every 0.5 s, five windows at most: 1 s windows, two clients each.
+        assert_eq!(window_width(0.0, 4.5, 1.0, 5), 1.0);
+        // All at once: one window, as wide as a hundredth of the longest latency.
+        assert_eq!(window_width(0.0, 0.0, 12.0, 100), 0.2);
+        // 0.3 s is the start of window 3 of 0.1 s, not the end of window 2.
+        assert_eq!(window_of(0.1 + 0.2, 0.1), 3.0);
+        let widths: Vec<f64> = round_widths().collect();
+        assert!(widths.windows(2).all(|p| p[0] < p[1]), "{widths:?}");
+        for w in [0.1, 0.5, 1.0, 5.0, 10.0, 60.0, 300.0, 3600.0] {
+            assert!(widths.contains(&w), "{w}");
+        }
+    }
+
+    #[test]
+    fn plot_dashboard_windows_count_clients_late_ones_and_percentiles() {
+        // 200 clients every 0.5 s (99.5 s): 100 windows of 1 s, two clients in each.
+        let clients: Vec<DashboardClient> = (0..200)
+            .map(|i| client(0.5 * f64::from(i), if i % 7 == 0 { 6.0 } else { 3.0 }))
+            .collect();
+        let (w, windows) = aggregate(&clients).unwrap();
+        assert_eq!(w, 1.0);
+        assert_eq!(windows.len(), 100);
+        assert!(windows.iter().all(|v| v.arrivals == 2));
+        let late: usize = windows.iter().map(|v| v.late).sum();
+        assert_eq!(late, clients.iter().filter(|c| c.late).count());
+        // Window 0 holds clients 0 (6 s) and 1 (3 s): p50 3, p99 6.
+        assert_eq!(windows[0].p50_s, Some(3.0));
+        assert_eq!(windows[0].p99_s, Some(6.0));
+        assert_eq!(windows[1].p99_s, Some(3.0));
+    }
+
+    #[test]
+    fn plot_dashboard_draws_bars_lines_guide_and_data() {
+        let clients: Vec<DashboardClient> = (0..400)
+            .map(|i| client(0.25 * f64::from(i), 1.0 + f64::from(i % 40) * 0.15))
+            .collect();
+        let input = DashboardPlot {
+            title: "fastfood: 400 clients".into(),
+            timeout_s: 5.0,
+            clients,
+        };
+        let svg = dashboard_svg(&input).unwrap();
+        let doc = roxmltree::Document::parse(&svg).unwrap();
+        let all = texts(&doc);
+        for t in [
+            "fastfood: 400 clients",
+            "Arrivals per second",
+            "Latency by due time",
+            "timeout 5 s",
+            "due time (s)",
+            "latency (s)",
+            "clients/s",
+        ] {
+            assert!(all.contains(&t.to_string()), "no text {t:?} in {all:?}");
+        }
+        let columns: Vec<_> = elements(&doc, "rect")
+            .into_iter()
+            .filter(|n| attr(n, "class") == "window")
+            .collect();
+        assert_eq!(columns.len(), 100);
+        let bars = elements(&doc, "rect")
+            .iter()
+            .filter(|n| attr(n, "fill") == hex(ARRIVALS))
+            .count();
+        assert_eq!(bars, 100 + 1); // + the legend's
+        let arrivals: usize = columns
+            .iter()
+            .map(|n| attr(n, "data-arrivals").parse::<usize>().unwrap())
+            .sum();
+        assert_eq!(arrivals, 400);
+        for p in [P50, P99] {
+            let lines = elements(&doc, "polyline")
+                .iter()
+                .filter(|n| attr(n, "stroke") == hex(p))
+                .count();
+            assert_eq!(lines, 1 + 1, "{p:?}"); // one unbroken line + the legend's
+        }
+        let late = elements(&doc, "rect")
+            .iter()
+            .filter(|n| attr(n, "fill") == hex(LATE))
+            .count();
+        assert!(late > 10, "{late} late bars");
+    }
+
+    #[test]
+    fn plot_dashboard_breaks_lines_across_empty_windows_and_refuses_bad_input() {
+        let mut clients: Vec<DashboardClient> =
+            (0..100).map(|i| client(f64::from(i), 2.0)).collect();
+        clients.extend((0..100).map(|i| client(200.0 + f64::from(i), 2.0)));
+        let (_, windows) = aggregate(&clients).unwrap();
+        assert!(windows.iter().any(|v| v.arrivals == 0 && v.p50_s.is_none()));
+        let svg = dashboard_svg(&DashboardPlot {
+            title: "gap".into(),
+            timeout_s: 5.0,
+            clients,
+        })
+        .unwrap();
+        let doc = roxmltree::Document::parse(&svg).unwrap();
+        let p50 = elements(&doc, "polyline")
+            .iter()
+            .filter(|n| attr(n, "stroke") == hex(P50))
+            .count();
+        assert_eq!(p50, 2 + 1);
+
+        let empty = DashboardPlot {
+            title: "none".into(),
+            timeout_s: 5.0,
+            clients: vec![],
+        };
+        assert!(matches!(dashboard_svg(&empty), Err(PlotError::Empty(_))));
+        let nan = DashboardPlot {
+            clients: vec![client(0.0, f64::NAN)],
+            ..empty
+        };
+        let err = dashboard_svg(&nan).unwrap_err();
+        assert!(err.to_string().contains("client 1 latency"), "{err}");
+    }
+
+    #[test]
+    fn plot_dashboard_formats_small_and_round_values() {
+        assert_eq!(sig(0.000012), "0.000012");
+        assert_eq!(sig(3.5), "3.5");
+        assert_eq!(sig(1234.567), "1234.567");
+        assert_eq!(sig(23.95), "23.95");
+        assert_eq!(bound(1000.5, 0.5), "1000.5");
+        assert_eq!(bound(1.000123, 1e-6), "1.000123");
+        assert_eq!(bound(0.1 + 0.2, 0.1), "0.3");
+        assert_eq!(trimmed(100.0 / 3.0, 1), "33.3");
+        assert_eq!(sig(0.0), "0");
+        assert_eq!(duration(10.0), "10 s");
+        assert_eq!(duration(0.5), "0.5 s");
+        assert_eq!(duration(120.0), "2 min");
+        assert_eq!(duration(7200.0), "2 h");
+    }
+
+    #[test]
+    fn plot_dashboard_size_does_not_grow_with_clients() {
+        let big: Vec<DashboardClient> = (0..1_000_000u32)
+            .map(|i| client(f64::from(i) * 0.001, 1.0 + f64::from(i % 1000) * 0.005))
+            .collect();
+        let svg = dashboard_svg(&DashboardPlot {
+            title: "a million".into(),
+            timeout_s: 5.0,
+            clients: big,
+        })
+        .unwrap();
+        assert!(svg.len() < 200_000, "{} bytes", svg.len());
+    }
+}
