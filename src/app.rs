@@ -9,6 +9,7 @@ use clap::Parser;
 
 use crate::cli::{Cli, Command};
 use crate::commands::{self, Failure, Verdict};
+use crate::compare::Strategy;
 use crate::scenario::Scenario;
 
 /// Exit code: the target is met (or the command only reports).
@@ -73,6 +74,8 @@ fn dispatch(cli: Cli) -> Result<Verdict> {
         Some(path) => Scenario::load(path)?,
         None => Scenario::embedded(),
     };
+    // A strategy names stations and levers: checked with the file, whatever the command.
+    Strategy::of_scenario(&scenario)?;
     match cli.command {
         Command::Run(args) => commands::run::run(&scenario, args, cli.quiet),
         Command::Optimize(args) => commands::search::optimize(&scenario, args, cli.quiet),

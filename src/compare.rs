@@ -7,10 +7,10 @@
 
 use rayon::prelude::*;
 
-use crate::config::Config;
+use crate::config::{Config, Setting};
 use crate::cost::Cost;
 use crate::load::{self, LoadTest};
-use crate::scenario::{Prices, Scenario};
+use crate::scenario::{Prices, Scenario, ScenarioError, Station};
 use crate::search::SearchError;
 use crate::stats::{Share, Summary};
 use crate::units::Rate;
@@ -140,6 +140,72 @@ fn two_significant_digits(x: f64) -> f64 {
     } else {
         let scale = 10f64.powi(-shift);
         (x / scale).round() * scale
+    }
+}
+
+/// A named configuration to compare: fixed lever values, or whatever `optimize` finds.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Strategy {
+    pub name: String,
+    pub plan: Plan,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Plan {
+    /// These lever values, in station order.
+    Fixed(Config),
+    /// The cheapest configuration that meets the target (written `optimize` in the file).
+    Cheapest,
+}
+
+/// The word that stands for [`Plan::Cheapest`] in a strategy.
+pub const CHEAPEST_PLAN: &str = "optimize";
+
+/// Why a strategy cannot be compared.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum StrategyError {
+    #[error("a strategy needs a name")]
+    NoName,
+    #[error("strategy `{name}`: {reason}")]
+    Settings { name: String, reason: String },
+}
+
+impl Strategy {
+    /// Parses `NAME=soda.units=2,burger.units=5` (or `NAME=optimize`) against the stations.
+    pub fn parse(name: &str, plan: &str, stations: &[Station]) -> Result<Strategy, StrategyError> {
+        let name = name.trim();
+        if name.is_empty() {
+            return Err(StrategyError::NoName);
+        }
+        let settings_error = |reason: String| StrategyError::Settings {
+            name: name.to_string(),
+            reason,
+        };
+        let plan = if plan.trim() == CHEAPEST_PLAN {
+            Plan::Cheapest
+        } else {
+            let settings = Setting::parse_list(plan).map_err(settings_error)?;
+            Plan::Fixed(
+                Config::from_stations(stations, &settings)
+                    .map_err(|e| settings_error(e.to_string()))?,
+            )
+        };
+        Ok(Strategy {
+            name: name.to_string(),
+            plan,
+        })
+    }
+
+    /// The scenario's `[strategies]`, resolved; an error names the file, line and column.
+    pub fn of_scenario(scenario: &Scenario) -> Result<Vec<Strategy>, ScenarioError> {
+        scenario
+            .strategies
+            .iter()
+            .map(|t| {
+                Strategy::parse(&t.name, &t.plan, &scenario.stations)
+                    .map_err(|e| scenario.error_at(t.at, e.to_string()))
+            })
+            .collect()
     }
 }
 

@@ -13,7 +13,6 @@ use indexmap::IndexMap;
 use serde::Deserialize;
 use toml::Spanned;
 
-use crate::config::{Config, Setting};
 use crate::engine;
 use crate::levers::Values;
 use crate::units::{Rate, Resolution, Seconds};
@@ -142,46 +141,15 @@ pub struct Prices {
     pub currency: String,
 }
 
-/// A named configuration to compare: fixed lever values, or whatever `optimize` finds.
+/// A strategy as the scenario's `[strategies]` writes it: `compare` resolves it against the
+/// stations (the scenario itself stays below configurations in the flow of data).
 #[derive(Debug, Clone, PartialEq)]
-pub struct Strategy {
+pub struct StrategyText {
     pub name: String,
-    pub plan: Plan,
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub enum Plan {
-    /// These lever values, in station order.
-    Fixed(Config),
-    /// The cheapest configuration that meets the target (written `optimize` in the file).
-    Cheapest,
-}
-
-/// The word that stands for [`Plan::Cheapest`] in a strategy.
-pub const CHEAPEST_PLAN: &str = "optimize";
-
-impl Strategy {
-    /// Parses `NAME=soda.units=2,burger.units=5` (or `NAME=optimize`) against the stations.
-    pub fn parse(name: &str, plan: &str, stations: &[Station]) -> Result<Strategy, String> {
-        let name = name.trim();
-        if name.is_empty() {
-            return Err("a strategy needs a name".into());
-        }
-        let plan = if plan.trim() == CHEAPEST_PLAN {
-            Plan::Cheapest
-        } else {
-            let settings =
-                Setting::parse_list(plan).map_err(|e| format!("strategy `{name}`: {e}"))?;
-            Plan::Fixed(
-                Config::from_stations(stations, &settings)
-                    .map_err(|e| format!("strategy `{name}`: {e}"))?,
-            )
-        };
-        Ok(Strategy {
-            name: name.to_string(),
-            plan,
-        })
-    }
+    /// `soda.units=2,burger.units=4`, `optimize`, or empty for the baseline.
+    pub plan: String,
+    /// Where the plan is written, for messages: (line, column), 1-based.
+    pub at: (usize, usize),
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -195,7 +163,7 @@ pub struct Scenario {
     pub load: LoadDefaults,
     pub prices: Prices,
     /// The strategies `compare` shows by default, in file order.
-    pub strategies: Vec<Strategy>,
+    pub strategies: Vec<StrategyText>,
 }
 
 #[derive(Deserialize)]
@@ -381,6 +349,16 @@ impl Scenario {
         Scenario::parse(&text, &file)
     }
 
+    /// An error at a place of this scenario's file (`file:line:column: message`).
+    pub fn error_at(&self, at: (usize, usize), message: String) -> ScenarioError {
+        ScenarioError::Invalid {
+            file: self.source.clone(),
+            line: at.0,
+            column: at.1,
+            message,
+        }
+    }
+
     /// Parses scenario text; `file` names it in errors.
     pub fn parse(text: &str, file: &str) -> Result<Scenario, ScenarioError> {
         let at = |span: Option<std::ops::Range<usize>>, message: String| {
@@ -509,12 +487,15 @@ impl Scenario {
                 ),
             ));
         }
-        let mut strategies = Vec::new();
-        for (name, plan) in &raw.strategies {
-            let strategy = Strategy::parse(name, plan.get_ref(), &stations)
-                .map_err(|m| at(Some(plan.span()), m))?;
-            strategies.push(strategy);
-        }
+        let strategies = raw
+            .strategies
+            .iter()
+            .map(|(name, plan)| StrategyText {
+                name: name.clone(),
+                plan: plan.get_ref().clone(),
+                at: line_column(text, plan.span().start),
+            })
+            .collect();
         Ok(Scenario {
             strategies,
             source: file.to_string(),

@@ -4,14 +4,14 @@ use anyhow::{bail, Result};
 
 use super::{build_load, open_outputs, Verdict};
 use crate::cli::CompareArgs;
-use crate::compare::{self, Contender, Rates, Shape};
+use crate::compare::{self, Contender, Plan, Rates, Shape, Strategy, CHEAPEST_PLAN};
 use crate::load;
 use crate::memory;
 use crate::progress::Progress;
 use crate::report;
 use crate::report::compare::CompareContext;
 use crate::report::Report;
-use crate::scenario::{Plan, Scenario, Strategy, CHEAPEST_PLAN};
+use crate::scenario::Scenario;
 use crate::search::{self, Space, Target};
 
 pub(crate) fn compare(scenario: &Scenario, args: CompareArgs, quiet: bool) -> Result<Verdict> {
@@ -20,15 +20,14 @@ pub(crate) fn compare(scenario: &Scenario, args: CompareArgs, quiet: bool) -> Re
     let mut strategies: Vec<Strategy> = if args.only {
         Vec::new()
     } else {
-        scenario.strategies.clone()
+        Strategy::of_scenario(scenario)?
     };
     let mut seen = std::collections::HashSet::new();
     for s in &args.strategies {
         if !seen.insert(s.name.clone()) {
             bail!("strategy `{}` is given twice", s.name);
         }
-        let parsed =
-            Strategy::parse(&s.name, &s.plan, &scenario.stations).map_err(anyhow::Error::msg)?;
+        let parsed = Strategy::parse(&s.name, &s.plan, &scenario.stations)?;
         match strategies.iter_mut().find(|t| t.name == parsed.name) {
             Some(existing) => *existing = parsed,
             None => strategies.push(parsed),

@@ -2,9 +2,9 @@
 
 use serde::Serialize;
 
+use super::csv::{csv_header, Row};
 use super::json::{JsonLoad, JsonPrices, JsonSummary, JsonTarget};
 use super::run::trim_float;
-use super::search::{csv_header, Row};
 use super::table::{Align, Table};
 use crate::capacity::Capacity;
 use crate::compare::{Comparison, Shape};

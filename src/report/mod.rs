@@ -3,6 +3,7 @@
 
 pub mod capacity;
 pub mod compare;
+pub mod csv;
 pub mod export;
 pub mod json;
 pub mod output;

@@ -2,6 +2,7 @@
 //! cold `cargo test --release` on two cores. One module per command or behaviour; `common`
 //! runs the real binary.
 
+mod architecture;
 mod capacity;
 mod common;
 mod compare;
