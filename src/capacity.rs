@@ -8,7 +8,7 @@
 use serde::Serialize;
 
 use crate::config::Config;
-use crate::scenario::{Scenario, StationKind};
+use crate::scenario::Scenario;
 use crate::units::Seconds;
 
 /// Each station's sustained capacity in clients per second, in scenario order.
@@ -39,7 +39,7 @@ impl Capacity {
             .stations
             .iter()
             .zip(config.values())
-            .map(|(s, &v)| v as f64 / s.service.get())
+            .map(|(s, &v)| s.capacity(v))
             .collect();
         let min = per_station.iter().copied().fold(f64::INFINITY, f64::min);
         let bottleneck = per_station.iter().position(|&c| c == min).unwrap_or(0);
@@ -124,16 +124,7 @@ pub fn unreachable(scenario: &Scenario, maxima: &[u32], rate: f64) -> Vec<String
         .filter_map(|(i, s)| {
             let need = needed_value(scenario, i, rate);
             (need > maxima[i] as u64).then(|| {
-                let why = match s.kind {
-                    StationKind::Pool => format!(
-                        "each {} serves one request per {} s",
-                        s.unit,
-                        s.service.get()
-                    ),
-                    StationKind::Batch => {
-                        format!("{need} {} per {} s batch", s.units, s.service.get())
-                    }
-                };
+                let why = s.kind.need_words(need, s.service.get(), &s.names());
                 format!(
                     "{} ≥ {need} ({why}; the range stops at {})",
                     s.lever_name(),

@@ -9,10 +9,10 @@ use rayon::prelude::*;
 
 use crate::config::{Config, Setting};
 use crate::cost::Cost;
-use crate::load::{self, LoadTest};
+use crate::load;
 use crate::scenario::{Prices, Scenario, ScenarioError, Station};
-use crate::search::SearchError;
-use crate::stats::{Share, Summary};
+use crate::search::{SearchError, Target};
+use crate::stats::Summary;
 use crate::units::Rate;
 
 /// The most rates one comparison may list.
@@ -245,30 +245,16 @@ pub struct Comparison {
     pub cells: Vec<Vec<Cell>>,
 }
 
-/// The load test shared by every cell, but for its rate.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Shape {
-    /// Everything but the rate (its arrivals' rate is replaced per cell).
-    pub load: LoadTest,
-    pub share: Share,
-}
-
-impl Shape {
-    pub fn at(&self, rate: Rate) -> LoadTest {
-        self.load.at_rate(rate)
-    }
-}
-
 /// Load-tests every contender at every rate, in parallel; results in a fixed order.
 pub fn compare(
     scenario: &Scenario,
     contenders: Vec<Contender>,
     rates: Rates,
-    shape: &Shape,
+    target: &Target,
     progress: &(dyn Fn(u64) + Sync),
 ) -> Result<Comparison, SearchError> {
     for &r in rates.as_slice() {
-        load::check(scenario, &shape.at(r))?;
+        load::check(scenario, &target.at(r).load)?;
     }
     let pairs: Vec<(usize, usize)> = (0..contenders.len())
         .flat_map(|s| (0..rates.0.len()).map(move |r| (s, r)))
@@ -276,8 +262,8 @@ pub fn compare(
     let flat: Vec<Cell> = pairs
         .par_iter()
         .map(|&(s, r)| {
-            let load = shape.at(rates.0[r]);
-            let assessment = load::assess(scenario, &contenders[s].config, &load, shape.share)?;
+            let at = target.at(rates.0[r]);
+            let assessment = load::assess(scenario, &contenders[s].config, &at.load, at.share)?;
             progress(1);
             Ok(Cell {
                 late_bottleneck: assessment.late_bottleneck(),

@@ -191,14 +191,7 @@ impl Config {
             .iter()
             .zip(self.0.iter().zip(&base.0))
             .filter(|(_, (v, b))| v != b)
-            .map(|(s, (&v, &b))| match s.kind {
-                crate::scenario::StationKind::Pool => {
-                    let diff = v as i64 - b as i64;
-                    let noun = if diff.abs() == 1 { &s.unit } else { &s.units };
-                    format!("{diff:+} {noun}")
-                }
-                crate::scenario::StationKind::Batch => format!("{v}-{} {}", s.unit, s.device),
-            })
+            .map(|(s, (&v, &b))| s.kind.change_words(v, b, &s.names()))
             .collect();
         if words.is_empty() {
             "no change".into()

@@ -27,6 +27,7 @@ pub mod request;
 pub mod scenario;
 pub mod search;
 pub mod stages;
+pub mod station;
 pub mod stats;
 pub mod units;
 

@@ -39,22 +39,8 @@ pub enum ScenarioError {
     },
 }
 
-/// How a station serves, with its baseline size.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum StationKind {
-    Pool,
-    Batch,
-}
-
-impl StationKind {
-    /// The one parameter a lever turns on this kind of station.
-    pub fn param(self) -> &'static str {
-        match self {
-            StationKind::Pool => "units",
-            StationKind::Batch => "batch",
-        }
-    }
-}
+use crate::station::Names;
+pub use crate::station::StationKind;
 
 /// One validated station.
 #[derive(Debug, Clone, PartialEq)]
@@ -107,6 +93,20 @@ impl ServiceDistribution {
 }
 
 impl Station {
+    /// What this station's things are called, for reports.
+    pub fn names(&self) -> Names<'_> {
+        Names {
+            unit: &self.unit,
+            units: &self.units,
+            device: &self.device,
+        }
+    }
+
+    /// Requests per second this station sustains at lever `value`, one visit per request.
+    pub fn capacity(&self, value: u32) -> f64 {
+        self.kind.capacity(value, self.service.get())
+    }
+
     /// `soda.units`, `fries.batch`: how the user names this station's lever.
     pub fn lever_name(&self) -> String {
         format!("{}.{}", self.name, self.kind.param())
@@ -117,10 +117,7 @@ impl Station {
         engine::Station {
             name: self.name.clone(),
             service: self.service_steps,
-            kind: match self.kind {
-                StationKind::Pool => engine::Kind::Pool { units: value },
-                StationKind::Batch => engine::Kind::Batch { portions: value },
-            },
+            kind: self.kind.engine(value),
         }
     }
 }
@@ -456,10 +453,10 @@ impl Scenario {
                 .map_err(|m| at(Some(r.span()), format!("station `{name}`: range: {m}")))?,
             };
             let distribution = distribution_of(s, &name).map_err(|(span, m)| at(span, m))?;
-            let unit = s.unit.clone().unwrap_or_else(|| match kind {
-                StationKind::Pool => "unit".into(),
-                StationKind::Batch => "portion".into(),
-            });
+            let unit = s
+                .unit
+                .clone()
+                .unwrap_or_else(|| kind.default_unit().to_string());
             let units = s.units_name.clone().unwrap_or_else(|| format!("{unit}s"));
             stations.push(Station {
                 device: s.device.clone().unwrap_or_else(|| name.clone()),

@@ -19,6 +19,7 @@ use crate::levers::Values;
 use crate::load::{self, LoadTest};
 use crate::scenario::{Prices, Scenario};
 use crate::stats::{Share, Summary};
+use crate::units::Rate;
 
 /// The default ceiling on the number of configurations a search may have.
 pub const DEFAULT_MAX_CONFIGS: u64 = 1_000_000;
@@ -154,11 +155,22 @@ pub fn rank(space: &Space, scenario: &Scenario, prices: &Prices) -> Vec<Candidat
     all.into_par_iter().map(|(_, c)| c).collect()
 }
 
-/// What a configuration is tested against.
+/// What a configuration is tested against: a load test and the share of clients that must
+/// be satisfied. `optimize`, `sweep` and `compare` (at each of its rates) all use it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Target {
     pub load: LoadTest,
     pub share: Share,
+}
+
+impl Target {
+    /// The same target with arrivals at another rate.
+    pub fn at(&self, rate: Rate) -> Target {
+        Target {
+            load: self.load.at_rate(rate),
+            share: self.share,
+        }
+    }
 }
 
 /// One candidate's load-test result.
@@ -209,6 +221,18 @@ pub struct Optimization {
     pub runners_up: Vec<usize>,
     /// The size of the whole space.
     pub total: usize,
+    /// How the tested candidates were chosen, for the report to say.
+    pub selection: Selection,
+}
+
+/// Which candidates `optimize` load-tested.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Selection {
+    /// The cheapest, in rank order, up to the batch that held the answer: every cheaper one
+    /// was tested and failed.
+    CheapestFirst,
+    /// All of them: nothing passed, so the early stop never came.
+    Everything,
 }
 
 /// The first batch's size; batches double up to [`MAX_BATCH`]. Fixed, not tied to the thread
@@ -242,11 +266,17 @@ pub fn optimize(
             .collect();
         batch = (batch * 2).min(MAX_BATCH);
     }
+    let selection = if passing.is_empty() {
+        Selection::Everything
+    } else {
+        Selection::CheapestFirst
+    };
     Ok(Optimization {
         answer: passing.first().copied(),
         runners_up: passing.iter().skip(1).copied().collect(),
         evaluated,
         total: ranking.len(),
+        selection,
     })
 }
 

@@ -4,7 +4,7 @@ use anyhow::{bail, Result};
 
 use super::{build_load, open_outputs, Verdict};
 use crate::cli::CompareArgs;
-use crate::compare::{self, Contender, Plan, Rates, Shape, Strategy, CHEAPEST_PLAN};
+use crate::compare::{self, Contender, Plan, Rates, Strategy, CHEAPEST_PLAN};
 use crate::load;
 use crate::memory;
 use crate::progress::Progress;
@@ -39,7 +39,7 @@ pub(crate) fn compare(scenario: &Scenario, args: CompareArgs, quiet: bool) -> Re
     let prices = scenario.prices.clone();
     let target_rate = args.target_rate.unwrap_or(scenario.load.rate);
     let clients = args.load.clients.unwrap_or(scenario.load.clients);
-    let shape = Shape {
+    let target = Target {
         load: build_load(scenario, &args.load, target_rate.period(), clients)?,
         share: args.min_satisfaction,
     };
@@ -58,14 +58,11 @@ pub(crate) fn compare(scenario: &Scenario, args: CompareArgs, quiet: bool) -> Re
                 }
                 space.check_size(scenario, search::DEFAULT_MAX_CONFIGS)?;
                 let ranking = search::rank(&space, scenario, &prices);
-                let target = Target {
-                    load: shape.at(target_rate),
-                    share: shape.share,
-                };
-                load::check(scenario, &target.load)?;
+                let at = target.at(target_rate);
+                load::check(scenario, &at.load)?;
                 let weakest = memory::weakest(scenario, ranking.iter().map(|c| &c.config));
-                memory::check_search(scenario, &target.load, weakest, ranking.len() as u64)?;
-                let found = search::optimize(scenario, &target, &ranking, 0, &|_| {})?;
+                memory::check_search(scenario, &at.load, weakest, ranking.len() as u64)?;
+                let found = search::optimize(scenario, &at, &ranking, 0, &|_| {})?;
                 match found.answer {
                     Some(i) => found.evaluated[i].candidate.config.clone(),
                     None => {
@@ -100,14 +97,14 @@ pub(crate) fn compare(scenario: &Scenario, args: CompareArgs, quiet: bool) -> Re
     let fastest = *rates.as_slice().last().expect("at least one rate");
     let weakest = memory::weakest(scenario, contenders.iter().map(|c| &c.config));
     let total = (contenders.len() * rates.as_slice().len()) as u64;
-    memory::check_search(scenario, &shape.at(fastest), weakest, total)?;
+    memory::check_search(scenario, &target.at(fastest).load, weakest, total)?;
     let bar = Progress::new(total, "load-testing", quiet);
-    let comparison = compare::compare(scenario, contenders, rates, &shape, &|n| bar.inc(n))?;
+    let comparison = compare::compare(scenario, contenders, rates, &target, &|n| bar.inc(n))?;
     bar.finish();
     outputs.emit(&Report::Compare(CompareContext {
         scenario,
         prices: &prices,
-        shape: &shape,
+        target: &target,
         comparison: &comparison,
         target_rate: Some(target_rate.get()),
     }))?;

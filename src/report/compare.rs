@@ -7,16 +7,18 @@ use super::json::{JsonLoad, JsonPrices, JsonSummary, JsonTarget};
 use super::run::trim_float;
 use super::table::{Align, Table};
 use crate::capacity::Capacity;
-use crate::compare::{Comparison, Shape};
+use crate::compare::Comparison;
 use crate::config::Config;
 use crate::cost::{self, Cost};
 use crate::scenario::{Prices, Scenario};
+use crate::search::Target;
 
 /// What a comparison report needs besides the comparison.
 pub struct CompareContext<'a> {
     pub scenario: &'a Scenario,
     pub prices: &'a Prices,
-    pub shape: &'a Shape,
+    /// What every strategy is tested against, at each rate.
+    pub target: &'a Target,
     pub comparison: &'a Comparison,
     /// The rate the `cheapest` strategy was optimized for, drawn as a guide.
     pub target_rate: Option<f64>,
@@ -89,8 +91,8 @@ impl CompareContext<'_> {
             ));
             t.row(row);
         }
-        let share = self.shape.share.percent();
-        let load = &self.shape.load;
+        let share = self.target.share.percent();
+        let load = &self.target.load;
         let randomness = if load.is_random(self.scenario) {
             format!(
                 ", {} arrivals, mean of {} replications (seed {}); a rate is met when the 95% interval's lower bound is",
@@ -151,12 +153,12 @@ impl CompareContext<'_> {
             title: format!(
                 "{}: satisfaction by arrival rate ({} clients, timeout {} s)",
                 self.scenario.name,
-                self.shape.load.clients,
-                trim_float(self.shape.load.timeout.get())
+                self.target.load.clients,
+                trim_float(self.target.load.timeout.get())
             ),
             series,
             target_rate,
-            min_satisfaction: self.shape.share.percent(),
+            min_satisfaction: self.target.share.percent(),
         })
     }
 
@@ -171,7 +173,7 @@ impl CompareContext<'_> {
         w.write_record(&header)?;
         for (s, con) in c.contenders.iter().enumerate() {
             for (r, rate) in c.rates.as_slice().iter().enumerate() {
-                let load = self.shape.at(*rate);
+                let load = self.target.at(*rate).load;
                 let row = Row::new(
                     self.scenario,
                     &con.config,
@@ -206,7 +208,7 @@ impl CompareContext<'_> {
                     self.scenario,
                     &con.config,
                     None,
-                    self.shape.load.timeout,
+                    self.target.load.timeout,
                 ),
                 breaks_first: c
                     .breaks_first(s)
@@ -218,7 +220,7 @@ impl CompareContext<'_> {
                     .zip(&c.cells[s])
                     .map(|(r, cell)| JsonCell {
                         rate: r.get(),
-                        summary: JsonSummary::new(&cell.summary, res, self.shape.load.timeout),
+                        summary: JsonSummary::new(&cell.summary, res, self.target.load.timeout),
                         meets_target: cell.summary.meets_target,
                         spread: cell.summary.spread.clone(),
                     })
@@ -229,8 +231,8 @@ impl CompareContext<'_> {
             scenario: &self.scenario.name,
             resolution_s: res.seconds(),
             target: JsonTarget::new(
-                JsonLoad::new(self.scenario, &self.shape.load),
-                self.shape.share,
+                JsonLoad::new(self.scenario, &self.target.load),
+                self.target.share,
             ),
             rates: c.rates.as_slice().iter().map(|r| r.get()).collect(),
             prices: JsonPrices::new(self.prices),

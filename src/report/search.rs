@@ -318,7 +318,7 @@ impl SearchContext<'_> {
     fn tested_words(&self, o: &Optimization, plot_all: bool) -> String {
         let tested = o.evaluated.len();
         let which = if self.sustained { " that keep up" } else { "" };
-        if o.answer.is_none() && tested == o.total {
+        if o.selection == search::Selection::Everything {
             return format!("load-tested all {tested}{which}; none meets the target");
         }
         let how = "cheapest first, stopping once every cheaper one had failed";
