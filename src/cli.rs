@@ -355,15 +355,15 @@ fn number(text: &str) -> Result<f64, String> {
 }
 
 pub fn parse_seconds(text: &str) -> Result<Seconds, String> {
-    Seconds::new(number(text)?)
+    Seconds::new(number(text)?).map_err(|e| e.to_string())
 }
 
 pub fn parse_rate(text: &str) -> Result<Rate, String> {
-    Rate::new(number(text)?)
+    Rate::new(number(text)?).map_err(|e| e.to_string())
 }
 
 pub fn parse_period(text: &str) -> Result<Period, String> {
-    Period::new(number(text)?)
+    Period::new(number(text)?).map_err(|e| e.to_string())
 }
 
 pub fn parse_rates(text: &str) -> Result<Rates, String> {
@@ -371,7 +371,7 @@ pub fn parse_rates(text: &str) -> Result<Rates, String> {
 }
 
 pub fn parse_share(text: &str) -> Result<Share, String> {
-    Share::new(number(text.trim().trim_end_matches('%'))?)
+    Share::new(number(text.trim().trim_end_matches('%'))?).map_err(|e| e.to_string())
 }
 
 pub fn parse_price(text: &str) -> Result<f64, String> {

@@ -33,18 +33,16 @@ impl Values {
 
     /// Parses a comma-separated list whose items are whole numbers ≥ 1 or ranges `A..=B`
     /// (inclusive) and `A..B` (exclusive): `1..=4`, `5,7`, `1..=4,6,10..=12`.
-    pub fn parse(text: &str) -> Result<Self, String> {
+    pub fn parse(text: &str) -> Result<Self, ValuesError> {
         let text = text.trim();
         if text.is_empty() {
-            return Err(format!("no values given; {FORMS}"));
+            return Err(ValuesError::Empty);
         }
         let mut values: Vec<u32> = Vec::new();
         for item in text.split(',') {
             let item = item.trim();
             if item.is_empty() {
-                return Err(format!(
-                    "`{text}` has an empty item between commas; {FORMS}"
-                ));
+                return Err(ValuesError::EmptyItem(text.to_string()));
             }
             let (a, end) = match item.split_once("..") {
                 Some((a, b)) => {
@@ -55,7 +53,7 @@ impl Values {
                     let (a, b) = (number(a)?, number(b)?);
                     let end = if inclusive { b as u64 } else { b as u64 - 1 };
                     if end < a as u64 {
-                        return Err(format!("the range `{item}` is empty"));
+                        return Err(ValuesError::EmptyRange(item.to_string()));
                     }
                     (a, end as u32)
                 }
@@ -67,9 +65,10 @@ impl Values {
             // Counted before anything is allocated, so `1..=4000000000` costs nothing.
             let count = values.len() as u64 + (end - a) as u64 + 1;
             if count > MAX_LEVER_VALUES {
-                return Err(format!(
-                    "`{text}` has {count} values or more, more than {MAX_LEVER_VALUES}"
-                ));
+                return Err(ValuesError::TooMany {
+                    text: text.to_string(),
+                    count,
+                });
             }
             values.extend(a..=end);
         }
@@ -77,26 +76,26 @@ impl Values {
     }
 
     /// A TOML array such as `[1, 2, 3]`, under the same rules as the text forms.
-    pub fn from_numbers(numbers: &[i64]) -> Result<Self, String> {
+    pub fn from_numbers(numbers: &[i64]) -> Result<Self, ValuesError> {
         if numbers.is_empty() {
-            return Err(format!("no values given; {FORMS}"));
+            return Err(ValuesError::Empty);
         }
         if numbers.len() as u64 > MAX_LEVER_VALUES {
-            return Err(format!(
-                "{} values, more than {MAX_LEVER_VALUES}",
-                numbers.len()
-            ));
+            return Err(ValuesError::TooMany {
+                text: format!("{} values", numbers.len()),
+                count: numbers.len() as u64,
+            });
         }
         let values = numbers
             .iter()
             .map(|&v| {
                 if v < 1 {
-                    Err(format!("values must be at least 1, got {v}"))
+                    Err(ValuesError::Zero(v.to_string()))
                 } else {
-                    u32::try_from(v).map_err(|_| format!("{v} is too large (at most {})", u32::MAX))
+                    u32::try_from(v).map_err(|_| ValuesError::TooLarge(v.to_string()))
                 }
             })
-            .collect::<Result<Vec<u32>, String>>()?;
+            .collect::<Result<Vec<u32>, ValuesError>>()?;
         Ok(Values::from_sorted(values))
     }
 
@@ -155,19 +154,38 @@ pub fn short_shape(shape: &str) -> String {
     }
 }
 
-/// The accepted forms, for every message about a malformed list.
-const FORMS: &str = "write values as 1..=4, 3..8, 5,7 or a mix such as 1..=4,6";
+/// Why a text or an array is not a list of lever values. Every message about a malformed
+/// list ends with the accepted forms.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum ValuesError {
+    #[error("no values given; write values as 1..=4, 3..8, 5,7 or a mix such as 1..=4,6")]
+    Empty,
+    #[error("`{0}` has an empty item between commas; write values as 1..=4, 3..8, 5,7 or a mix such as 1..=4,6")]
+    EmptyItem(String),
+    #[error("the range `{0}` is empty")]
+    EmptyRange(String),
+    #[error("`{text}` has {count} values or more, more than {MAX_LEVER_VALUES}")]
+    TooMany { text: String, count: u64 },
+    #[error(
+        "`{0}` is not a whole number; write values as 1..=4, 3..8, 5,7 or a mix such as 1..=4,6"
+    )]
+    NotWhole(String),
+    #[error("values must be at least 1, got {0}")]
+    Zero(String),
+    #[error("`{0}` is too large (at most 4294967295)")]
+    TooLarge(String),
+}
 
 /// One whole number ≥ 1 of a list or range.
-fn number(s: &str) -> Result<u32, String> {
+fn number(s: &str) -> Result<u32, ValuesError> {
     let s = s.trim();
     let v: u64 = s
         .parse()
-        .map_err(|_| format!("`{s}` is not a whole number; {FORMS}"))?;
+        .map_err(|_| ValuesError::NotWhole(s.to_string()))?;
     if v == 0 {
-        return Err("values must be at least 1".into());
+        return Err(ValuesError::Zero(s.to_string()));
     }
-    u32::try_from(v).map_err(|_| format!("`{s}` is too large (at most {})", u32::MAX))
+    u32::try_from(v).map_err(|_| ValuesError::TooLarge(s.to_string()))
 }
 
 /// Runs of three or more consecutive values as `A..=B`, the rest listed: `1..=4,6`.

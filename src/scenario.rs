@@ -443,7 +443,7 @@ impl Scenario {
             let service = *s.service.get_ref();
             let service_steps = resolution
                 .exact_steps(service, &format!("station `{name}`: service time"))
-                .map_err(|m| at(Some(s.service.span()), m))?;
+                .map_err(|m| at(Some(s.service.span()), m.to_string()))?;
             let range = match &s.range {
                 None => Values::single(baseline),
                 Some(r) => match r.get_ref() {

@@ -8,6 +8,15 @@ use serde::Serialize;
 use crate::engine::Outcome;
 use crate::units::{Resolution, Seconds};
 
+/// Why a number is not a share of clients.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum ShareError {
+    #[error("must be a percentage, not NaN")]
+    NaN,
+    #[error("must be a percentage above 0 and at most 100, got {0}")]
+    OutOfRange(f64),
+}
+
 /// The share of clients that must be satisfied, in percent (0, 100].
 #[derive(Debug, Clone, Copy, PartialEq, PartialOrd, Serialize)]
 #[serde(transparent)]
@@ -16,13 +25,11 @@ pub struct Share(f64);
 impl Share {
     pub const ALL: Share = Share(100.0);
 
-    pub fn new(percent: f64) -> Result<Share, String> {
+    pub fn new(percent: f64) -> Result<Share, ShareError> {
         if percent.is_nan() {
-            Err("must be a percentage, not NaN".into())
+            Err(ShareError::NaN)
         } else if percent <= 0.0 || percent > 100.0 {
-            Err(format!(
-                "must be a percentage above 0 and at most 100, got {percent}"
-            ))
+            Err(ShareError::OutOfRange(percent))
         } else {
             Ok(Share(percent))
         }

@@ -9,6 +9,50 @@ use std::num::NonZeroU64;
 
 use serde::{Deserialize, Deserializer, Serialize};
 
+/// Why a number is not the quantity it should be. The message reads after the name of the
+/// flag or field that held it: "--rate: must be greater than 0 clients per second, got -1".
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum QuantityError {
+    #[error("must be a number of {unit}, not NaN")]
+    NaN { unit: &'static str },
+    #[error("must be a finite number of {unit}")]
+    Infinite { unit: &'static str },
+    #[error("must be greater than 0 {unit}, got {value}")]
+    NotPositive { unit: &'static str, value: f64 },
+    #[error("must be 0 (all at once) or more seconds, got {value}")]
+    NegativePeriod { value: f64 },
+    #[error("must be at most 1 second, got {value}")]
+    ResolutionTooCoarse { value: f64 },
+    #[error("must be a whole number of nanoseconds, got {value} s")]
+    NotWholeNanoseconds { value: f64 },
+    #[error("{what} of {seconds} s is not a whole number of steps of the resolution ({step} s); state a finer `resolution`")]
+    OffTheGrid {
+        what: String,
+        seconds: f64,
+        step: f64,
+    },
+    #[error("{what} of {seconds} s is {steps:.0} steps of {step} s, longer than tokio's timer can wait ({MAX_TIMER_STEPS} steps); state a coarser `resolution`")]
+    TooManySteps {
+        what: String,
+        seconds: f64,
+        steps: f64,
+        step: f64,
+    },
+}
+
+/// A finite number above 0, in `unit`.
+fn positive(value: f64, unit: &'static str) -> Result<f64, QuantityError> {
+    if value.is_nan() {
+        Err(QuantityError::NaN { unit })
+    } else if !value.is_finite() {
+        Err(QuantityError::Infinite { unit })
+    } else if value <= 0.0 {
+        Err(QuantityError::NotPositive { unit, value })
+    } else {
+        Ok(value)
+    }
+}
+
 /// A duration in seconds that is finite and strictly positive (a service time, a timeout).
 #[derive(Debug, Clone, Copy, PartialEq, PartialOrd, Serialize)]
 #[serde(transparent)]
@@ -138,19 +182,15 @@ impl Resolution {
     pub const MILLISECOND: Resolution = Resolution(NonZeroU64::new(1_000_000).unwrap());
 
     /// A resolution given in seconds: it must be a whole number of nanoseconds, at most 1 s.
-    pub fn from_seconds(value: f64) -> Result<Self, String> {
-        if !value.is_finite() || value <= 0.0 {
-            return Err(format!("must be a positive number of seconds, got {value}"));
-        }
+    pub fn from_seconds(value: f64) -> Result<Self, QuantityError> {
+        positive(value, "seconds")?;
         if value > 1.0 {
-            return Err(format!("must be at most 1 second, got {value}"));
+            return Err(QuantityError::ResolutionTooCoarse { value });
         }
         let ns = value * 1e9;
         let whole = ns.round();
         if whole < 1.0 || (ns - whole).abs() > 1e-6 * whole.max(1.0) {
-            return Err(format!(
-                "must be a whole number of nanoseconds, got {value} s"
-            ));
+            return Err(QuantityError::NotWholeNanoseconds { value });
         }
         Ok(Resolution(
             NonZeroU64::new(whole as u64).expect("checked >= 1"),
@@ -166,22 +206,23 @@ impl Resolution {
     }
 
     /// A duration that must be a whole number of steps (a service time).
-    pub fn exact_steps(self, secs: Seconds, what: &str) -> Result<u64, String> {
+    pub fn exact_steps(self, secs: Seconds, what: &str) -> Result<u64, QuantityError> {
         let steps = secs.get() / self.seconds();
         let whole = steps.round();
         if (steps - whole).abs() > 1e-6 * whole.max(1.0) || whole < 1.0 {
-            return Err(format!(
-                "{what} of {} s is not a whole number of steps of the resolution ({} s); state a finer `resolution`",
-                secs.get(),
-                self.seconds()
-            ));
+            return Err(QuantityError::OffTheGrid {
+                what: what.to_string(),
+                seconds: secs.get(),
+                step: self.seconds(),
+            });
         }
         if whole > MAX_TIMER_STEPS as f64 {
-            return Err(format!(
-                "{what} of {} s is {whole:.0} steps of {} s, longer than tokio's timer can wait ({MAX_TIMER_STEPS} steps); state a coarser `resolution`",
-                secs.get(),
-                self.seconds()
-            ));
+            return Err(QuantityError::TooManySteps {
+                what: what.to_string(),
+                seconds: secs.get(),
+                steps: whole,
+                step: self.seconds(),
+            });
         }
         Ok(whole as u64)
     }
