@@ -17,7 +17,7 @@ pub enum QuantityError {
     NaN { unit: &'static str },
     #[error("must be a finite number of {unit}")]
     Infinite { unit: &'static str },
-    #[error("must be greater than 0 {unit}, got {value}")]
+    #[error("must be a positive number, greater than 0 {unit}, got {value}")]
     NotPositive { unit: &'static str, value: f64 },
     #[error("must be 0 (all at once) or more seconds, got {value}")]
     NegativePeriod { value: f64 },
@@ -40,14 +40,15 @@ pub enum QuantityError {
     },
 }
 
-/// A finite number above 0, in `unit`.
+/// A finite number above 0, in `unit`. The sign is checked first: `-inf` is a negative
+/// number before it is an infinite one.
 fn positive(value: f64, unit: &'static str) -> Result<f64, QuantityError> {
     if value.is_nan() {
         Err(QuantityError::NaN { unit })
-    } else if !value.is_finite() {
-        Err(QuantityError::Infinite { unit })
     } else if value <= 0.0 {
         Err(QuantityError::NotPositive { unit, value })
+    } else if !value.is_finite() {
+        Err(QuantityError::Infinite { unit })
     } else {
         Ok(value)
     }
@@ -60,19 +61,8 @@ pub struct Seconds(f64);
 
 impl Seconds {
     /// Accepts only finite values > 0.
-    pub fn new(value: f64) -> Result<Self, String> {
-        // The sign first: `-inf` is a negative number before it is an infinite one.
-        if value.is_nan() {
-            Err("must be a number of seconds, not NaN".into())
-        } else if value <= 0.0 {
-            Err(format!(
-                "must be a positive number, greater than 0 seconds, got {value}"
-            ))
-        } else if !value.is_finite() {
-            Err("must be a finite number of seconds".into())
-        } else {
-            Ok(Self(value))
-        }
+    pub fn new(value: f64) -> Result<Self, QuantityError> {
+        positive(value, "seconds").map(Self)
     }
 
     pub fn get(self) -> f64 {
@@ -99,18 +89,8 @@ impl fmt::Display for Seconds {
 pub struct Rate(f64);
 
 impl Rate {
-    pub fn new(value: f64) -> Result<Self, String> {
-        if value.is_nan() {
-            Err("must be a number of clients per second, not NaN".into())
-        } else if value <= 0.0 {
-            Err(format!(
-                "must be a positive number, greater than 0 clients per second, got {value}"
-            ))
-        } else if !value.is_finite() {
-            Err("must be a finite number of clients per second".into())
-        } else {
-            Ok(Self(value))
-        }
+    pub fn new(value: f64) -> Result<Self, QuantityError> {
+        positive(value, "clients per second").map(Self)
     }
 
     pub fn get(self) -> f64 {
@@ -136,15 +116,14 @@ impl<'de> Deserialize<'de> for Rate {
 pub struct Period(f64);
 
 impl Period {
-    pub fn new(value: f64) -> Result<Self, String> {
+    pub fn new(value: f64) -> Result<Self, QuantityError> {
+        // The sign first: `-inf` is a negative number before it is an infinite one.
         if value.is_nan() {
-            Err("must be a number of seconds, not NaN".into())
+            Err(QuantityError::NaN { unit: "seconds" })
         } else if value < 0.0 {
-            Err(format!(
-                "must be 0 (all at once) or more seconds, got {value}"
-            ))
+            Err(QuantityError::NegativePeriod { value })
         } else if !value.is_finite() {
-            Err("must be a finite number of seconds".into())
+            Err(QuantityError::Infinite { unit: "seconds" })
         } else {
             Ok(Self(value))
         }
