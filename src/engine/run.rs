@@ -127,8 +127,8 @@ pub fn simulate_drawn(
     match clock {
         Clock::Virtual => {
             let model = Rc::new(Model::new(Virtual, stations, due, draws, trace));
-            exec::run(drive(model.clone(), due.into()));
-            Ok(model.outcome(due))
+            exec::run(drive(model.clone()));
+            Ok(model.outcome())
         }
         Clock::Real {
             speed,
@@ -155,10 +155,10 @@ pub fn simulate_drawn(
                     tick_nanos: tick.as_nanos(),
                 };
                 let model = Rc::new(Model::new(real, stations, due, draws, trace));
-                drive(model.clone(), due.into()).await;
+                drive(model.clone()).await;
                 model
             });
-            Ok(model.outcome(due))
+            Ok(model.outcome())
         }
     }
 }
@@ -176,8 +176,10 @@ struct Model<R> {
     stations: Vec<Live>,
     /// Drawn service steps per (client, station), when service times vary.
     draws: Option<Box<[u64]>>,
-    start: Box<[Cell<u64>]>,
-    done: Box<[Cell<u64>]>,
+    due: RefCell<Vec<u64>>,
+    /// Written in place and moved out into the [`Outcome`]: no copy of a per-client array.
+    start: RefCell<Vec<u64>>,
+    done: RefCell<Vec<u64>>,
     remaining: Cell<usize>,
     /// The driver, waiting for the last client.
     finished: Cell<Option<Waker>>,
@@ -193,7 +195,6 @@ impl<R: Runtime> Model<R> {
         trace: bool,
     ) -> Model<R> {
         let cells = due.len() * stations.len();
-        let zeros = || (0..cells).map(|_| Cell::new(0)).collect::<Box<[_]>>();
         Model {
             rt,
             stations: stations
@@ -210,8 +211,9 @@ impl<R: Runtime> Model<R> {
                 })
                 .collect(),
             draws: draws.map(Box::from),
-            start: zeros(),
-            done: zeros(),
+            due: RefCell::new(due.to_vec()),
+            start: RefCell::new(vec![0; cells]),
+            done: RefCell::new(vec![0; cells]),
             remaining: Cell::new(due.len()),
             finished: Cell::new(None),
             trace: trace.then(|| RefCell::new(Vec::new())),
@@ -219,12 +221,12 @@ impl<R: Runtime> Model<R> {
     }
 
     #[inline]
-    fn log(&self, at: u64, client: usize, station: Option<usize>, kind: EventKind) {
+    fn log(&self, at: u64, client: u32, station: Option<u16>, kind: EventKind) {
         if let Some(trace) = &self.trace {
             trace.borrow_mut().push(Event {
                 at,
-                client: client as u32,
-                station: station.map(|s| s as u16),
+                client,
+                station,
                 kind,
             });
         }
@@ -239,34 +241,36 @@ impl<R: Runtime> Model<R> {
     }
 
     /// One client at one station: wait FIFO, get served, record when.
-    async fn visit(&self, client: usize, station: usize) {
-        let slot = client * self.stations.len() + station;
-        let (start, done) = match &self.stations[station] {
+    /// (Client and station are narrow integers, and the hooks capture them by value: this
+    /// future is alive for every waiting client, so its size is memory per client.)
+    async fn visit(&self, client: u32, station: u16) {
+        let slot = client as usize * self.stations.len() + station as usize;
+        let (start, done) = match &self.stations[station as usize] {
             Live::Pool { pool, steps } => {
-                pool.visit(&self.rt, self.service(slot, *steps), |at| {
+                pool.visit(&self.rt, self.service(slot, *steps), move |at| {
                     self.log(at, client, Some(station), EventKind::ServiceStarted)
                 })
                 .await
             }
             Live::Batch { batch, steps } => {
                 batch
-                    .take(&self.rt, self.service(slot, *steps), |at, kind| {
+                    .take(&self.rt, self.service(slot, *steps), move |at, kind| {
                         self.log(at, client, Some(station), kind)
                     })
                     .await
             }
         };
-        self.start[slot].set(start);
-        self.done[slot].set(done);
+        self.start.borrow_mut()[slot] = start;
+        self.done.borrow_mut()[slot] = done;
         self.log(done, client, Some(station), EventKind::StationDone);
     }
 
     /// One client's order: every station at once, served when all are done.
-    async fn order(self: Rc<Self>, client: usize) {
+    async fn order(self: Rc<Self>, client: u32) {
         if self.trace.is_some() {
             self.log(self.rt.now(), client, None, EventKind::Ordered);
         }
-        join_all((0..self.stations.len()).map(|s| self.visit(client, s))).await;
+        join_all((0..self.stations.len() as u16).map(|s| self.visit(client, s))).await;
         if self.trace.is_some() {
             self.log(self.rt.now(), client, None, EventKind::Served);
         }
@@ -279,8 +283,7 @@ impl<R: Runtime> Model<R> {
         }
     }
 
-    fn outcome(&self, due: &[u64]) -> Outcome {
-        let load = |v: &[Cell<u64>]| v.iter().map(Cell::get).collect();
+    fn outcome(&self) -> Outcome {
         let trace = self.trace.as_ref().map(|t| {
             let mut events = t.take();
             // Stable: events at one instant keep the order in which they happened.
@@ -289,9 +292,9 @@ impl<R: Runtime> Model<R> {
         });
         Outcome {
             stations: self.stations.len(),
-            due: due.to_vec(),
-            start: load(&self.start),
-            done: load(&self.done),
+            due: self.due.take(),
+            start: self.start.take(),
+            done: self.done.take(),
             trace,
         }
     }
@@ -299,10 +302,12 @@ impl<R: Runtime> Model<R> {
 
 /// The open-loop driver: starts each client's future when it is due (clients due at one
 /// instant start in index order), then waits for the last one.
-async fn drive<R: Runtime>(model: Rc<Model<R>>, due: Rc<[u64]>) {
-    for (client, &d) in due.iter().enumerate() {
+async fn drive<R: Runtime>(model: Rc<Model<R>>) {
+    let clients = model.due.borrow().len();
+    for client in 0..clients {
+        let d = model.due.borrow()[client];
         model.rt.sleep_until(d).await;
-        model.rt.spawn(model.clone().order(client));
+        model.rt.spawn(model.clone().order(client as u32));
     }
     poll_fn(|cx| {
         if model.remaining.get() == 0 {
