@@ -29,11 +29,11 @@ struct Slot {
     task: Option<Task>,
 }
 
-/// A timer: wake `waker` at `at`; `order` breaks ties at one instant in the order set.
+/// A timer: wake task `key` at `at`; `order` breaks ties at one instant in the order set.
 struct Timer {
     at: u64,
     order: u64,
-    waker: Waker,
+    key: usize,
 }
 
 impl PartialEq for Timer {
@@ -62,6 +62,8 @@ struct Core {
     ready: RefCell<VecDeque<u32>>,
     timers: RefCell<BinaryHeap<Timer>>,
     running: Cell<bool>,
+    /// The key of the task being polled: a sleep's timer wakes the task that made it.
+    current: Cell<usize>,
 }
 
 impl Core {
@@ -74,6 +76,7 @@ impl Core {
             ready: RefCell::new(VecDeque::new()),
             timers: RefCell::new(BinaryHeap::new()),
             running: Cell::new(false),
+            current: Cell::new(0),
         }
     }
 
@@ -156,38 +159,40 @@ pub fn spawn(task: impl Future<Output = ()> + 'static) {
 }
 
 /// A future that is ready once the virtual clock reaches `at`.
+///
+/// Its timer is set when it is made, for the task that makes it: a sleep is one word (it is
+/// part of every waiting client's future) and its poll is one comparison. So a sleep must be
+/// awaited by the task that made it, as every model future is; made and dropped unawaited,
+/// it only wakes that task once for nothing.
 pub struct Sleep {
     at: u64,
-    set: bool,
 }
 
 /// Sleeps until step `at`; at or before now it is ready at once, without yielding.
 pub fn sleep_until(at: u64) -> Sleep {
-    Sleep { at, set: false }
+    CORE.with(|core| {
+        if at > core.now.get() {
+            let order = core.next_order.get();
+            core.next_order.set(order + 1);
+            core.timers.borrow_mut().push(Timer {
+                at,
+                order,
+                key: core.current.get(),
+            });
+        }
+    });
+    Sleep { at }
 }
 
 impl Future for Sleep {
     type Output = ();
 
-    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
-        CORE.with(|core| {
-            if core.now.get() >= self.at {
-                return Poll::Ready(());
-            }
-            // Polled again before its instant (woken by something else): its timer is set
-            // and wakes the same task, since a model future stays in the task that made it.
-            if !self.set {
-                let order = core.next_order.get();
-                core.next_order.set(order + 1);
-                core.timers.borrow_mut().push(Timer {
-                    at: self.at,
-                    order,
-                    waker: cx.waker().clone(),
-                });
-                self.set = true;
-            }
+    fn poll(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<()> {
+        if CORE.with(|core| core.now.get()) >= self.at {
+            Poll::Ready(())
+        } else {
             Poll::Pending
-        })
+        }
     }
 }
 
@@ -216,6 +221,7 @@ pub fn run(main: impl Future<Output = ()> + 'static) {
                 // it returns Ready, after which nothing queues it) is skipped.
                 let Some(mut task) = task else { continue };
                 let waker = waker(index, generation);
+                core.current.set(pack(index, generation));
                 let mut cx = Context::from_waker(&waker);
                 if task.as_mut().poll(&mut cx).is_ready() {
                     {
@@ -236,9 +242,9 @@ pub fn run(main: impl Future<Output = ()> + 'static) {
             let mut timers = core.timers.borrow_mut();
             let Some(first) = timers.pop() else { break };
             core.now.set(first.at);
-            first.waker.wake();
+            core.wake(first.key);
             while timers.peek().is_some_and(|t| t.at == first.at) {
-                timers.pop().expect("peeked").waker.wake();
+                core.wake(timers.pop().expect("peeked").key);
             }
         }
         // Leave the executor clean for the next run: tasks that can never finish are

@@ -2,11 +2,11 @@
 
 use std::cell::{Cell, RefCell};
 use std::future::{poll_fn, Future};
+use std::pin::Pin;
 use std::rc::Rc;
-use std::task::{Poll, Waker};
+use std::task::{Context, Poll, Waker};
 use std::time::Duration;
 
-use futures_util::future::join_all;
 use tokio::runtime::Builder;
 use tokio::task::LocalSet;
 
@@ -232,34 +232,55 @@ impl<R: Runtime> Model<R> {
         }
     }
 
+    fn slot(&self, client: u32, station: u16) -> usize {
+        client as usize * self.stations.len() + station as usize
+    }
+
     /// The service steps this client gets here: drawn, or the station's fixed ones.
-    fn service(&self, slot: usize, fixed: u64) -> u64 {
+    fn service(&self, client: u32, station: u16) -> u64 {
         match &self.draws {
-            None => fixed,
-            Some(d) => d[slot],
+            Some(d) => d[self.slot(client, station)],
+            None => match self.stations[station as usize] {
+                Live::Pool { steps, .. } | Live::Batch { steps, .. } => steps,
+            },
         }
     }
 
     /// One client at one station: wait FIFO, get served, record when.
-    /// (Client and station are narrow integers, and the hooks capture them by value: this
-    /// future is alive for every waiting client, so its size is memory per client.)
+    ///
+    /// This future is alive for every waiting client, so its size is memory per client:
+    /// client and station are narrow integers, and whatever can be derived from them after
+    /// an await (the slot, the service time) is derived then rather than kept across it.
     async fn visit(&self, client: u32, station: u16) {
-        let slot = client as usize * self.stations.len() + station as usize;
         let (start, done) = match &self.stations[station as usize] {
-            Live::Pool { pool, steps } => {
-                pool.visit(&self.rt, self.service(slot, *steps), move |at| {
-                    self.log(at, client, Some(station), EventKind::ServiceStarted)
-                })
-                .await
+            Live::Pool { pool, .. } => {
+                let _unit = pool.acquire().await;
+                let start = self.rt.now();
+                self.log(start, client, Some(station), EventKind::ServiceStarted);
+                self.rt
+                    .sleep_until(start + self.service(client, station))
+                    .await;
+                (start, self.rt.now())
             }
-            Live::Batch { batch, steps } => {
-                batch
-                    .take(&self.rt, self.service(slot, *steps), move |at, kind| {
-                        self.log(at, client, Some(station), kind)
-                    })
-                    .await
+            Live::Batch { batch, .. } => {
+                let lock = batch.lock().await;
+                let start = self.rt.now();
+                let mut done = start;
+                if batch.is_empty(&lock) {
+                    // The seed cooks while holding the lock: later clients queue behind it.
+                    self.log(start, client, Some(station), EventKind::BatchStarted);
+                    self.rt
+                        .sleep_until(start + self.service(client, station))
+                        .await;
+                    batch.refill(&lock);
+                    done = self.rt.now();
+                    self.log(done, client, Some(station), EventKind::BatchReady);
+                }
+                batch.take(&lock);
+                (start, done)
             }
         };
+        let slot = self.slot(client, station);
         self.start.borrow_mut()[slot] = start;
         self.done.borrow_mut()[slot] = done;
         self.log(done, client, Some(station), EventKind::StationDone);
@@ -270,7 +291,7 @@ impl<R: Runtime> Model<R> {
         if self.trace.is_some() {
             self.log(self.rt.now(), client, None, EventKind::Ordered);
         }
-        join_all((0..self.stations.len() as u16).map(|s| self.visit(client, s))).await;
+        Join::new((0..self.stations.len() as u16).map(|s| self.visit(client, s))).await;
         if self.trace.is_some() {
             self.log(self.rt.now(), client, None, EventKind::Served);
         }
@@ -318,6 +339,46 @@ async fn drive<R: Runtime>(model: Rc<Model<R>>) {
         }
     })
     .await
+}
+
+/// Visits at once: done when every one is done. (`futures_util`'s `join_all` keeps each
+/// output and, past 30 futures, a bigger structure in every order; visits return nothing.)
+struct Join<F> {
+    visits: Pin<Box<[Option<F>]>>,
+}
+
+impl<F: Future<Output = ()>> Join<F> {
+    fn new(visits: impl Iterator<Item = F>) -> Join<F> {
+        Join {
+            visits: Box::into_pin(visits.map(Some).collect()),
+        }
+    }
+}
+
+impl<F: Future<Output = ()>> Future for Join<F> {
+    type Output = ();
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        // SAFETY: the visits stay where their box put them: each is polled in place and,
+        // once done, dropped in place (`set(None)`); none is ever moved out.
+        let visits = unsafe { self.visits.as_mut().get_unchecked_mut() };
+        let mut pending = false;
+        for visit in visits.iter_mut() {
+            let mut visit = unsafe { Pin::new_unchecked(visit) };
+            if let Some(future) = visit.as_mut().as_pin_mut() {
+                if future.poll(cx).is_ready() {
+                    visit.set(None);
+                } else {
+                    pending = true;
+                }
+            }
+        }
+        if pending {
+            Poll::Pending
+        } else {
+            Poll::Ready(())
+        }
+    }
 }
 
 fn steps_to_duration(steps: u64, tick_nanos: u128) -> Duration {

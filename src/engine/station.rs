@@ -1,13 +1,13 @@
 //! The stations as async primitives: what a client's future awaits at each visit.
 //!
-//! A flow composes visits (`pool.visit(..).await` then another, or several joined); each
-//! returns when that visit started and ended, so the caller records what it needs.
+//! A visit is a few lines of async code over these (see the model's `visit`): wait for a unit
+//! or the lock, read the clock, sleep the service. Flows compose such visits. They are kept
+//! flat (one async fn per visit, no nested wrapper futures) because a visit's future is alive
+//! for every waiting client: its size is memory per client.
 
 use std::cell::Cell;
 
-use super::run::Runtime;
-use super::sync::Semaphore;
-use super::EventKind;
+use super::sync::{Acquire, Permit, Semaphore};
 
 /// `units` identical servers; a request waits FIFO for a free one and holds it.
 pub struct Pool {
@@ -21,19 +21,9 @@ impl Pool {
         }
     }
 
-    /// One request served for `service` steps: `(start, done)`. `started` is told the start
-    /// as it happens (for a trace in the order things happened).
-    pub async fn visit<R: Runtime>(
-        &self,
-        rt: &R,
-        service: u64,
-        started: impl FnOnce(u64),
-    ) -> (u64, u64) {
-        let _unit = self.units.acquire().await;
-        let start = rt.now();
-        started(start);
-        rt.sleep_until(start + service).await;
-        (start, rt.now())
+    /// Waits FIFO for a free unit; the unit is given back when the permit is dropped.
+    pub fn acquire(&self) -> Acquire<'_> {
+        self.units.acquire()
     }
 }
 
@@ -55,26 +45,23 @@ impl Batch {
         }
     }
 
-    /// Takes one portion, cooking a batch of `batch` steps first if the shelf is empty:
-    /// `(start, done)`, start being when the lock was taken. `cooking` is told
-    /// [`EventKind::BatchStarted`] and [`EventKind::BatchReady`] as they happen.
-    pub async fn take<R: Runtime>(
-        &self,
-        rt: &R,
-        batch: u64,
-        mut cooking: impl FnMut(u64, EventKind),
-    ) -> (u64, u64) {
-        let _lock = self.lock.acquire().await;
-        let start = rt.now();
-        let mut done = start;
-        if self.ready.get() == 0 {
-            cooking(start, EventKind::BatchStarted);
-            rt.sleep_until(start + batch).await;
-            self.ready.set(self.portions);
-            done = rt.now();
-            cooking(done, EventKind::BatchReady);
-        }
+    /// Waits FIFO for the lock over the shelf.
+    pub fn lock(&self) -> Acquire<'_> {
+        self.lock.acquire()
+    }
+
+    /// Whether the holder of `_lock` must cook a batch before taking its portion.
+    pub fn is_empty(&self, _lock: &Permit<'_>) -> bool {
+        self.ready.get() == 0
+    }
+
+    /// A batch is ready: the shelf holds a full batch.
+    pub fn refill(&self, _lock: &Permit<'_>) {
+        self.ready.set(self.portions);
+    }
+
+    /// Takes one portion from a shelf that is not empty.
+    pub fn take(&self, _lock: &Permit<'_>) {
         self.ready.set(self.ready.get() - 1);
-        (start, done)
     }
 }

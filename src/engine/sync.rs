@@ -16,41 +16,24 @@ use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll, Waker};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum State {
-    Waiting,
-    Granted,
-    /// Dropped while waiting; removed when it reaches the front.
-    Gone,
-}
-
-struct Node {
-    state: State,
-    waker: Option<Waker>,
-}
-
+/// Waiters hold tickets, numbered in arrival order; the queue holds the wakers of tickets
+/// `head..`, a dropped waiter's entry emptied in place. A waiter whose ticket has left the
+/// queue (is below `head`) while it still waits was handed a unit: the queue is popped only
+/// to grant the front waiter or to skip a dropped one. So an entry is one `Option<Waker>`,
+/// no node, no state.
 struct Inner {
     free: u32,
-    /// Waiters in arrival order, as indexes into `nodes`.
-    queue: VecDeque<u32>,
-    nodes: Vec<Node>,
-    vacant: Vec<u32>,
+    head: u64,
+    queue: VecDeque<Option<Waker>>,
 }
 
 impl Inner {
     fn release(&mut self) {
         while let Some(front) = self.queue.pop_front() {
-            let node = &mut self.nodes[front as usize];
-            match node.state {
-                State::Waiting => {
-                    node.state = State::Granted;
-                    if let Some(w) = node.waker.take() {
-                        w.wake();
-                    }
-                    return;
-                }
-                State::Gone => self.vacant.push(front),
-                State::Granted => unreachable!("a granted waiter has left the queue"),
+            self.head += 1;
+            if let Some(waiter) = front {
+                waiter.wake();
+                return;
             }
         }
         self.free += 1;
@@ -67,9 +50,8 @@ impl Semaphore {
         Semaphore {
             inner: RefCell::new(Inner {
                 free: units,
+                head: 0,
                 queue: VecDeque::new(),
-                nodes: Vec::new(),
-                vacant: Vec::new(),
             }),
         }
     }
@@ -78,7 +60,7 @@ impl Semaphore {
     pub fn acquire(&self) -> Acquire<'_> {
         Acquire {
             semaphore: self,
-            node: None,
+            ticket: NOT_QUEUED,
         }
     }
 
@@ -99,11 +81,13 @@ impl Drop for Permit<'_> {
     }
 }
 
+const NOT_QUEUED: u64 = u64::MAX;
+
 /// The future of [`Semaphore::acquire`].
 pub struct Acquire<'a> {
     semaphore: &'a Semaphore,
-    /// Our place in the queue, once we had to wait.
-    node: Option<u32>,
+    /// Our place in the queue once we had to wait, else `NOT_QUEUED`.
+    ticket: u64,
 }
 
 impl<'a> Future for Acquire<'a> {
@@ -112,63 +96,44 @@ impl<'a> Future for Acquire<'a> {
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Permit<'a>> {
         let semaphore = self.semaphore;
         let mut inner = semaphore.inner.borrow_mut();
-        match self.node {
-            None => {
-                // A unit is free only when nobody waits (`release` serves waiters first).
-                if inner.free > 0 {
-                    inner.free -= 1;
-                    return Poll::Ready(Permit { semaphore });
-                }
-                let node = Node {
-                    state: State::Waiting,
-                    waker: Some(cx.waker().clone()),
-                };
-                let index = match inner.vacant.pop() {
-                    Some(i) => {
-                        inner.nodes[i as usize] = node;
-                        i
-                    }
-                    None => {
-                        inner.nodes.push(node);
-                        (inner.nodes.len() - 1) as u32
-                    }
-                };
-                inner.queue.push_back(index);
-                drop(inner);
-                self.node = Some(index);
-                Poll::Pending
+        if self.ticket == NOT_QUEUED {
+            // A unit is free only when nobody waits (`release` serves waiters first).
+            if inner.free > 0 {
+                inner.free -= 1;
+                return Poll::Ready(Permit { semaphore });
             }
-            Some(index) => {
-                let node = &mut inner.nodes[index as usize];
-                if node.state == State::Granted {
-                    inner.vacant.push(index);
-                    drop(inner);
-                    self.node = None;
-                    return Poll::Ready(Permit { semaphore });
-                }
-                match &node.waker {
-                    Some(w) if w.will_wake(cx.waker()) => {}
-                    _ => node.waker = Some(cx.waker().clone()),
-                }
-                Poll::Pending
-            }
+            let ticket = inner.head + inner.queue.len() as u64;
+            inner.queue.push_back(Some(cx.waker().clone()));
+            drop(inner);
+            self.ticket = ticket;
+            return Poll::Pending;
         }
+        if self.ticket < inner.head {
+            drop(inner);
+            self.ticket = NOT_QUEUED;
+            return Poll::Ready(Permit { semaphore });
+        }
+        let at = (self.ticket - inner.head) as usize;
+        match &mut inner.queue[at] {
+            Some(w) if w.will_wake(cx.waker()) => {}
+            entry => *entry = Some(cx.waker().clone()),
+        }
+        Poll::Pending
     }
 }
 
 impl Drop for Acquire<'_> {
     fn drop(&mut self) {
-        let Some(index) = self.node else { return };
+        if self.ticket == NOT_QUEUED {
+            return;
+        }
         let mut inner = self.semaphore.inner.borrow_mut();
-        let node = &mut inner.nodes[index as usize];
-        node.waker = None;
-        match node.state {
-            State::Waiting => node.state = State::Gone,
-            State::Granted => {
-                inner.vacant.push(index);
-                inner.release();
-            }
-            State::Gone => {}
+        if self.ticket < inner.head {
+            // Handed a unit it never saw: pass it on.
+            inner.release();
+        } else {
+            let at = (self.ticket - inner.head) as usize;
+            inner.queue[at] = None;
         }
     }
 }

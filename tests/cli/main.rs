@@ -5,6 +5,7 @@
 mod capacity;
 mod common;
 mod compare;
+mod engine_memory;
 mod engine_oracle;
 mod plot;
 mod random;
