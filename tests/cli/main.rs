@@ -7,6 +7,7 @@ mod common;
 mod compare;
 mod engine_memory;
 mod engine_oracle;
+mod engine_order;
 mod plot;
 mod random;
 mod run;
