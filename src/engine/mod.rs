@@ -20,7 +20,7 @@ mod station;
 mod sync;
 mod trace;
 
-pub use run::{simulate, simulate_drawn};
+pub use run::{simulate, simulate_drawn, simulate_each, Served};
 pub use trace::{Event, EventKind};
 
 /// One station of the fan-out, as the engine runs it.

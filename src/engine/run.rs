@@ -94,6 +94,74 @@ pub fn simulate_drawn(
     clock: Clock,
     trace: bool,
 ) -> Result<Outcome, EngineError> {
+    validate(stations, due, draws)?;
+    match clock {
+        Clock::Virtual => {
+            let model = Rc::new(Model::new(Virtual, stations, due, draws, trace, None));
+            exec::run(drive(model.clone()));
+            Ok(model.outcome())
+        }
+        Clock::Real {
+            speed,
+            step_seconds,
+        } => {
+            if !(speed.is_finite() && speed > 0.0) {
+                return Err(EngineError::BadSpeed(speed));
+            }
+            let tick = Duration::from_secs_f64(step_seconds / speed);
+            if tick.is_zero() {
+                return Err(EngineError::TooFast {
+                    speed,
+                    step: step_seconds,
+                });
+            }
+            let rt = Builder::new_current_thread()
+                .enable_time()
+                .build()
+                .map_err(|e| EngineError::Runtime(e.to_string()))?;
+            let local = LocalSet::new();
+            let model = local.block_on(&rt, async {
+                let real = Real {
+                    origin: tokio::time::Instant::now(),
+                    tick_nanos: tick.as_nanos(),
+                };
+                let model = Rc::new(Model::new(real, stations, due, draws, trace, None));
+                drive(model.clone()).await;
+                model
+            });
+            Ok(model.outcome())
+        }
+    }
+}
+
+/// One client's result as [`simulate_each`] reports it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Served {
+    pub client: u32,
+    pub due: u64,
+    /// When its last station finished.
+    pub served: u64,
+    /// That station (the first such in scenario order).
+    pub bottleneck: u16,
+}
+
+/// [`simulate_drawn`] in virtual time, telling `each` about every client as it is served
+/// instead of keeping rows: a finished client costs nothing, so a long load test that only
+/// needs statistics holds in memory only the clients still in flight.
+pub fn simulate_each(
+    stations: &[Station],
+    due: &[u64],
+    draws: Option<&[u64]>,
+    each: impl FnMut(Served) + 'static,
+) -> Result<(), EngineError> {
+    validate(stations, due, draws)?;
+    let sink: Sink = RefCell::new(Box::new(each));
+    let model = Rc::new(Model::new(Virtual, stations, due, draws, false, Some(sink)));
+    exec::run(drive(model));
+    Ok(())
+}
+
+fn validate(stations: &[Station], due: &[u64], draws: Option<&[u64]>) -> Result<(), EngineError> {
     if let Some(d) = draws {
         if d.len() != due.len() * stations.len() {
             return Err(EngineError::DrawCount {
@@ -124,43 +192,7 @@ pub fn simulate_drawn(
         }
         previous = d;
     }
-    match clock {
-        Clock::Virtual => {
-            let model = Rc::new(Model::new(Virtual, stations, due, draws, trace));
-            exec::run(drive(model.clone()));
-            Ok(model.outcome())
-        }
-        Clock::Real {
-            speed,
-            step_seconds,
-        } => {
-            if !(speed.is_finite() && speed > 0.0) {
-                return Err(EngineError::BadSpeed(speed));
-            }
-            let tick = Duration::from_secs_f64(step_seconds / speed);
-            if tick.is_zero() {
-                return Err(EngineError::TooFast {
-                    speed,
-                    step: step_seconds,
-                });
-            }
-            let rt = Builder::new_current_thread()
-                .enable_time()
-                .build()
-                .map_err(|e| EngineError::Runtime(e.to_string()))?;
-            let local = LocalSet::new();
-            let model = local.block_on(&rt, async {
-                let real = Real {
-                    origin: tokio::time::Instant::now(),
-                    tick_nanos: tick.as_nanos(),
-                };
-                let model = Rc::new(Model::new(real, stations, due, draws, trace));
-                drive(model.clone()).await;
-                model
-            });
-            Ok(model.outcome())
-        }
-    }
+    Ok(())
 }
 
 /// A station's live state inside one run.
@@ -184,7 +216,11 @@ struct Model<R> {
     /// The driver, waiting for the last client.
     finished: Cell<Option<Waker>>,
     trace: Option<RefCell<Vec<Event>>>,
+    /// Told about each client as it is served, instead of rows kept (`start`/`done` empty).
+    sink: Option<Sink>,
 }
+
+type Sink = RefCell<Box<dyn FnMut(Served)>>;
 
 impl<R: Runtime> Model<R> {
     fn new(
@@ -193,8 +229,13 @@ impl<R: Runtime> Model<R> {
         due: &[u64],
         draws: Option<&[u64]>,
         trace: bool,
+        sink: Option<Sink>,
     ) -> Model<R> {
-        let cells = due.len() * stations.len();
+        let cells = if sink.is_some() {
+            0
+        } else {
+            due.len() * stations.len()
+        };
         Model {
             rt,
             stations: stations
@@ -217,6 +258,7 @@ impl<R: Runtime> Model<R> {
             remaining: Cell::new(due.len()),
             finished: Cell::new(None),
             trace: trace.then(|| RefCell::new(Vec::new())),
+            sink,
         }
     }
 
@@ -251,7 +293,7 @@ impl<R: Runtime> Model<R> {
     /// This future is alive for every waiting client, so its size is memory per client:
     /// client and station are narrow integers, and whatever can be derived from them after
     /// an await (the slot, the service time) is derived then rather than kept across it.
-    async fn visit(&self, client: u32, station: u16) {
+    async fn visit(&self, client: u32, station: u16) -> u64 {
         let (start, done) = match &self.stations[station as usize] {
             Live::Pool { pool, .. } => {
                 let _unit = pool.acquire().await;
@@ -280,10 +322,13 @@ impl<R: Runtime> Model<R> {
                 (start, done)
             }
         };
-        let slot = self.slot(client, station);
-        self.start.borrow_mut()[slot] = start;
-        self.done.borrow_mut()[slot] = done;
+        if self.sink.is_none() {
+            let slot = self.slot(client, station);
+            self.start.borrow_mut()[slot] = start;
+            self.done.borrow_mut()[slot] = done;
+        }
         self.log(done, client, Some(station), EventKind::StationDone);
+        done
     }
 
     /// One client's order: every station at once, served when all are done.
@@ -291,9 +336,19 @@ impl<R: Runtime> Model<R> {
         if self.trace.is_some() {
             self.log(self.rt.now(), client, None, EventKind::Ordered);
         }
-        Join::new((0..self.stations.len() as u16).map(|s| self.visit(client, s))).await;
+        let (served, bottleneck) =
+            Join::new((0..self.stations.len() as u16).map(|s| self.visit(client, s))).await;
         if self.trace.is_some() {
             self.log(self.rt.now(), client, None, EventKind::Served);
+        }
+        if let Some(sink) = &self.sink {
+            let due = self.due.borrow()[client as usize];
+            sink.borrow_mut()(Served {
+                client,
+                due,
+                served,
+                bottleneck,
+            });
         }
         let left = self.remaining.get() - 1;
         self.remaining.set(left);
@@ -341,42 +396,53 @@ async fn drive<R: Runtime>(model: Rc<Model<R>>) {
     .await
 }
 
-/// Visits at once: done when every one is done. (`futures_util`'s `join_all` keeps each
-/// output and, past 30 futures, a bigger structure in every order; visits return nothing.)
+/// Visits at once, each returning when it was done: done when every one is done, with the
+/// last done time and the first visit (in order) that ended then. (`futures_util`'s
+/// `join_all` keeps every output and, past 30 futures, a bigger structure in every order.)
 struct Join<F> {
     visits: Pin<Box<[Option<F>]>>,
+    last: (u64, u16),
 }
 
-impl<F: Future<Output = ()>> Join<F> {
+impl<F: Future<Output = u64>> Join<F> {
     fn new(visits: impl Iterator<Item = F>) -> Join<F> {
         Join {
             visits: Box::into_pin(visits.map(Some).collect()),
+            last: (0, 0),
         }
     }
 }
 
-impl<F: Future<Output = ()>> Future for Join<F> {
-    type Output = ();
+impl<F: Future<Output = u64>> Future for Join<F> {
+    type Output = (u64, u16);
 
-    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<(u64, u16)> {
+        // (`Join` itself is `Unpin`: its visits are pinned in their box.)
+        let this = self.get_mut();
         // SAFETY: the visits stay where their box put them: each is polled in place and,
         // once done, dropped in place (`set(None)`); none is ever moved out.
-        let visits = unsafe { self.visits.as_mut().get_unchecked_mut() };
+        let visits = unsafe { this.visits.as_mut().get_unchecked_mut() };
         let mut pending = false;
-        for visit in visits.iter_mut() {
+        let mut last = this.last;
+        for (i, visit) in visits.iter_mut().enumerate() {
             let mut visit = unsafe { Pin::new_unchecked(visit) };
             if let Some(future) = visit.as_mut().as_pin_mut() {
-                if future.poll(cx).is_ready() {
+                if let Poll::Ready(done) = future.poll(cx) {
                     visit.set(None);
+                    let i = i as u16;
+                    if done > last.0 || (done == last.0 && i < last.1) {
+                        last = (done, i);
+                    }
                 } else {
                     pending = true;
                 }
             }
         }
+        this.last = last;
         if pending {
             Poll::Pending
         } else {
-            Poll::Ready(())
+            Poll::Ready(last)
         }
     }
 }

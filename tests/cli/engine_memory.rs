@@ -2,9 +2,10 @@
 //! it counts per thread, so tests running alongside do not disturb it).
 
 use std::alloc::{GlobalAlloc, Layout, System};
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
+use std::rc::Rc;
 
-use planner::engine::{simulate, Clock, Kind, Station};
+use planner::engine::{simulate, simulate_each, Clock, Kind, Station};
 
 struct Counting;
 
@@ -92,4 +93,44 @@ fn clients_that_do_not_wait_cost_almost_nothing_beyond_their_rows() {
     let per_client = peak_per_client(&stations, &due);
     eprintln!("{per_client:.1} bytes per client in flight-limited run");
     assert!(per_client < 16.0, "{per_client:.1} bytes per client");
+}
+
+/// Peak bytes allocated during one `simulate_each` run, per client (the due times, the
+/// caller's, are not counted).
+fn peak_per_client_each(stations: &[Station], due: &[u64]) -> f64 {
+    let run = || simulate_each(stations, due, None, |_| {}).unwrap();
+    run();
+    let before = LIVE.with(Cell::get);
+    PEAK.with(|p| p.set(before));
+    run();
+    (PEAK.with(Cell::get) - before) as f64 / due.len() as f64
+}
+
+#[test]
+fn told_each_client_as_it_is_served_a_run_keeps_no_row_per_client() {
+    let stations = vec![pool(2, 1000), pool(6, 3000), batch(8, 4000)];
+    let due: Vec<u64> = (0..20_000).map(|i| i * 500).collect();
+    // Only its copy of the due times (8 bytes a client) grows with the clients.
+    let per_client = peak_per_client_each(&stations, &due);
+    eprintln!("{per_client:.1} bytes per client, told as served");
+    assert!(per_client < 9.0, "{per_client:.1} bytes per client");
+}
+
+#[test]
+fn each_served_client_is_reported_as_the_rows_say() {
+    let stations = vec![pool(1, 1000), pool(3, 3000), batch(5, 4000)];
+    let due: Vec<u64> = (0..300).map(|i| i / 3 * 500).collect();
+    let rows = simulate(&stations, &due, Clock::Virtual, false).unwrap();
+    let told = Rc::new(RefCell::new(Vec::new()));
+    let sink = told.clone();
+    simulate_each(&stations, &due, None, move |s| sink.borrow_mut().push(s)).unwrap();
+    let mut told = told.take();
+    assert_eq!(told.len(), due.len());
+    told.sort_by_key(|s| s.client);
+    for (c, s) in told.iter().enumerate() {
+        assert_eq!(s.client as usize, c);
+        assert_eq!(s.due, due[c]);
+        assert_eq!(s.served, rows.served(c), "client {c}");
+        assert_eq!(s.bottleneck as usize, rows.bottleneck(c), "client {c}");
+    }
 }
