@@ -219,20 +219,47 @@ impl Summary {
 /// list, without keeping a number per client.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Histogram {
-    counts: BTreeMap<u64, u64>,
+    /// (latency, clients) by latency: a sorted vector while distinct latencies are few (a
+    /// 10-client test of a sweep allocates once), a tree beyond.
+    counts: Vec<(u64, u64)>,
+    many: BTreeMap<u64, u64>,
     clients: u64,
     sum: u128,
 }
 
 impl Histogram {
     pub fn add(&mut self, latency_steps: u64) {
-        *self.counts.entry(latency_steps).or_insert(0) += 1;
+        const FEW: usize = 32;
+        if !self.many.is_empty() {
+            *self.many.entry(latency_steps).or_insert(0) += 1;
+        } else {
+            match self
+                .counts
+                .binary_search_by_key(&latency_steps, |&(l, _)| l)
+            {
+                Ok(i) => self.counts[i].1 += 1,
+                Err(_) if self.counts.len() == FEW => {
+                    self.many.extend(self.counts.drain(..));
+                    self.many.insert(latency_steps, 1);
+                }
+                Err(i) => self.counts.insert(i, (latency_steps, 1)),
+            }
+        }
         self.clients += 1;
         self.sum += u128::from(latency_steps);
     }
 
     pub fn clients(&self) -> u64 {
         self.clients
+    }
+
+    /// (latency, clients), by latency.
+    fn counts(&self) -> Box<dyn Iterator<Item = (u64, u64)> + '_> {
+        if self.many.is_empty() {
+            Box::new(self.counts.iter().copied())
+        } else {
+            Box::new(self.many.iter().map(|(&l, &c)| (l, c)))
+        }
     }
 }
 
@@ -247,16 +274,15 @@ impl Summary {
         let n = histogram.clients as usize;
         let limit = Resolution::timeout_nanos(timeout);
         let satisfied = histogram
-            .counts
-            .iter()
-            .filter(|&(&l, _)| satisfied(l, resolution, limit))
-            .map(|(_, &c)| c as usize)
+            .counts()
+            .filter(|&(l, _)| satisfied(l, resolution, limit))
+            .map(|(_, c)| c as usize)
             .sum();
         let pct = |p: f64| {
             // Nearest rank, as `of_latencies`: the first latency whose running count reaches it.
             let rank = (((p / 100.0) * n as f64).ceil().max(1.0) as usize).min(n) as u64;
             let mut seen = 0;
-            for (&l, &c) in &histogram.counts {
+            for (l, c) in histogram.counts() {
                 seen += c;
                 if seen >= rank {
                     return l;
@@ -264,11 +290,7 @@ impl Summary {
             }
             unreachable!("the rank is at most the number of clients")
         };
-        let max = *histogram
-            .counts
-            .keys()
-            .next_back()
-            .expect("at least one latency");
+        let max = histogram.counts().last().expect("at least one latency").0;
         Summary {
             clients: n,
             satisfied,
@@ -326,7 +348,9 @@ mod tests {
     fn a_histogram_summarises_as_the_sorted_latencies_do() {
         let ms = Resolution::MILLISECOND;
         let t = Seconds::new(5.0).unwrap();
-        let cases: [&[u64]; 4] = [
+        let spread: Vec<u64> = (0..500).map(|i| (i * 7919) % 1000).collect();
+        let cases: [&[u64]; 5] = [
+            &spread,
             &[4000, 4000, 4000, 6000, 6000, 8000, 9000, 9000, 9000, 12000],
             &[4999, 5000, 5001],
             &[7],
