@@ -203,6 +203,7 @@ pub fn run(main: impl Future<Output = ()> + 'static) {
     CORE.with(|core| {
         assert!(!core.running.get(), "the virtual executor does not nest");
         core.running.set(true);
+        let _cleanup = Cleanup(core);
         core.now.set(0);
         core.next_order.set(0);
         spawn(main);
@@ -247,8 +248,17 @@ pub fn run(main: impl Future<Output = ()> + 'static) {
                 core.wake(timers.pop().expect("peeked").key);
             }
         }
-        // Leave the executor clean for the next run: tasks that can never finish are
-        // dropped (outside any borrow: dropping one may wake another).
+    })
+}
+
+/// Leaves the executor clean for the next run, however this one ended (a panicking task
+/// included): tasks that can never finish are dropped, timers and queues emptied.
+struct Cleanup<'a>(&'a Core);
+
+impl Drop for Cleanup<'_> {
+    fn drop(&mut self) {
+        let core = self.0;
+        // Dropped outside any borrow: dropping one may wake another.
         let left: Vec<Task> = core
             .slots
             .borrow_mut()
@@ -257,6 +267,7 @@ pub fn run(main: impl Future<Output = ()> + 'static) {
             .collect();
         drop(left);
         core.ready.borrow_mut().clear();
+        core.timers.borrow_mut().clear();
         let mut slots = core.slots.borrow_mut();
         let mut vacant = core.vacant.borrow_mut();
         vacant.clear();
@@ -266,7 +277,7 @@ pub fn run(main: impl Future<Output = ()> + 'static) {
             vacant.push(i as u32);
         }
         core.running.set(false);
-    })
+    }
 }
 
 #[cfg(test)]
@@ -343,6 +354,29 @@ mod tests {
             });
             assert_eq!(*log.borrow(), [(0, "at once"), (7, "after")]);
         }
+    }
+
+    #[test]
+    fn a_run_that_panics_leaves_the_executor_usable() {
+        let panicked = std::panic::catch_unwind(|| {
+            run(async {
+                spawn(async {
+                    sleep_until(9).await;
+                });
+                sleep_until(3).await;
+                panic!("a bug in a model");
+            })
+        });
+        assert!(panicked.is_err());
+        let log = Rc::new(RefCell::new(Vec::new()));
+        let l = log.clone();
+        run(async move {
+            sleep_until(2).await;
+            record(&l, "next run");
+        });
+        // The dead run's timer at 9 is gone: the clock stopped at 2.
+        assert_eq!(*log.borrow(), [(2, "next run")]);
+        assert_eq!(now(), 2);
     }
 
     #[test]
