@@ -308,6 +308,7 @@ impl<R: Runtime> Model<R> {
 
     // (No named reference to the station lives across an await: the future would keep it.
     // Plain fns returning async blocks: an `async fn` keeps its arguments twice.)
+    #[allow(clippy::manual_async_fn)] // on purpose: see above
     fn visit_pool(&self, client: u32, station: u16) -> impl Future<Output = u64> + '_ {
         async move {
             let _unit = self.pool(station).acquire().await;
@@ -320,6 +321,7 @@ impl<R: Runtime> Model<R> {
         }
     }
 
+    #[allow(clippy::manual_async_fn)] // on purpose, as `visit_pool`
     fn visit_batch(&self, client: u32, station: u16) -> impl Future<Output = u64> + '_ {
         async move {
             let lock = self.batch(station).lock().await;
@@ -371,6 +373,7 @@ impl<R: Runtime> Model<R> {
     /// One client's order: every station at once, served when all are done.
     ///
     /// (A plain fn returning an async block: an `async fn` keeps its arguments twice.)
+    #[allow(clippy::manual_async_fn)] // on purpose: see above
     fn order(self: Rc<Self>, client: u32) -> impl Future<Output = ()> {
         async move {
             if self.trace.is_some() {
