@@ -13,6 +13,7 @@ use crate::levers::Values;
 use crate::load::MAX_REPLICATIONS;
 use crate::scenario::{Station, MAX_CLIENTS};
 use crate::search::DEFAULT_MAX_CONFIGS;
+use crate::stages::Stage;
 use crate::stats::Share;
 use crate::units::{Period, Rate, Seconds};
 
@@ -261,9 +262,21 @@ pub struct LoadArgs {
     #[arg(long, value_name = "SECONDS", allow_hyphen_values = true, value_parser = parse_seconds)]
     pub timeout: Option<Seconds>,
 
-    /// How clients arrive: on a fixed period (the tutorial's), or as a Poisson process
-    #[arg(long, value_enum, default_value_t = ArrivalsArg::Fixed)]
-    pub arrivals: ArrivalsArg,
+    /// How clients arrive: on a fixed period (the tutorial's), or as a Poisson process [default: the scenario's `[load] arrivals`, else fixed]
+    #[arg(long, value_enum)]
+    pub arrivals: Option<ArrivalsArg>,
+
+    /// A stage of the arrival rate, as k6's ramping-arrival-rate: the rate moves linearly from the previous target (the first from --rate, else 0) to TARGET clients/s over DURATION (10s:2, 5m:800); the stages decide how many clients come (repeatable)
+    #[arg(long = "stage", value_name = "DURATION:TARGET", value_parser = parse_stage, conflicts_with_all = ["clients", "replay"])]
+    pub stages: Vec<Stage>,
+
+    /// Replay a trace: a CSV with a `time` column (seconds, or RFC 3339 timestamps; due times count from the first row) and an optional `class` column; one client per row
+    #[arg(long, value_name = "FILE.csv", conflicts_with = "clients")]
+    pub replay: Option<PathBuf>,
+
+    /// With --replay: replay X times faster (2 doubles the traffic)
+    #[arg(long, value_name = "X", requires = "replay", allow_hyphen_values = true, value_parser = parse_speed)]
+    pub replay_speed: Option<f64>,
 
     /// Seed of every random draw (Poisson arrivals, random service times) [default: 1]
     #[arg(long, value_name = "S", allow_negative_numbers = true, value_parser = parse_seed)]
@@ -300,12 +313,12 @@ pub struct RunArgs {
     #[command(flatten)]
     pub load: LoadArgs,
 
-    /// Arrival rate in clients per second [default: from the scenario]
-    #[arg(long, value_name = "R", allow_hyphen_values = true, value_parser = parse_rate, conflicts_with = "period")]
-    pub rate: Option<Rate>,
+    /// Arrival rate in clients per second; with --stage, the start rate (may be 0) [default: from the scenario]
+    #[arg(long, value_name = "R", allow_hyphen_values = true, value_parser = parse_start_rate, conflicts_with = "period")]
+    pub rate: Option<f64>,
 
     /// Seconds between two clients; 0 sends them all at once
-    #[arg(long, value_name = "SECONDS", allow_hyphen_values = true, value_parser = parse_period)]
+    #[arg(long, value_name = "SECONDS", allow_hyphen_values = true, value_parser = parse_period, conflicts_with_all = ["stages", "replay"])]
     pub period: Option<Period>,
 
     /// Write one CSV row per client to FILE (`-` for stdout)
@@ -355,16 +368,39 @@ fn number(text: &str) -> Result<f64, String> {
         .map_err(|_| format!("`{text}` is not a number"))
 }
 
+/// A duration with or without a unit (`5`, `300ms`, `1.5s`): see [`crate::duration::parse`].
+/// A bare number is passed on as it is, so that the typed value's own check names what is
+/// wrong with it (`-5`: "must be greater than 0").
+fn duration(text: &str) -> Result<f64, String> {
+    match text.trim().parse::<f64>() {
+        Ok(v) => Ok(v),
+        Err(_) => crate::duration::parse(text).map_err(|e| e.to_string()),
+    }
+}
+
 pub fn parse_seconds(text: &str) -> Result<Seconds, String> {
-    Seconds::new(number(text)?)
+    Seconds::new(duration(text)?)
 }
 
 pub fn parse_rate(text: &str) -> Result<Rate, String> {
     Rate::new(number(text)?)
 }
 
+/// `run --rate`: a rate (> 0), or 0, which only a staged load accepts (its start rate).
+pub fn parse_start_rate(text: &str) -> Result<f64, String> {
+    let v = number(text)?;
+    if v == 0.0 {
+        return Ok(0.0);
+    }
+    Rate::new(v).map(Rate::get)
+}
+
+pub fn parse_stage(text: &str) -> Result<Stage, String> {
+    Stage::parse(text).map_err(|e| e.to_string())
+}
+
 pub fn parse_period(text: &str) -> Result<Period, String> {
-    Period::new(number(text)?)
+    Period::new(duration(text)?)
 }
 
 pub fn parse_rates(text: &str) -> Result<Rates, String> {

@@ -8,14 +8,18 @@
 
 use std::num::NonZeroU32;
 use std::path::Path;
+use std::sync::Arc;
 
 use indexmap::IndexMap;
 use serde::Deserialize;
 use toml::Spanned;
 
 use crate::config::{Config, Setting};
+use crate::duration::Duration;
 use crate::engine;
 use crate::levers::Values;
+use crate::load::ArrivalKind;
+use crate::stages::{Profile, Stage};
 use crate::units::{Rate, Resolution, Seconds};
 
 /// The fast-food restaurant of the tutorial, built into the binary so the tool works anywhere.
@@ -131,7 +135,14 @@ impl Station {
 pub struct LoadDefaults {
     pub clients: u32,
     pub timeout: Seconds,
+    /// The rate of a constant load; with `stages`, their peak, for the commands that take
+    /// one rate (a search's target, compare's guide).
     pub rate: Rate,
+    /// `[load] stages`: the rate over time (from `rate`, the start rate), which then decides
+    /// how many clients come.
+    pub stages: Option<Arc<Profile>>,
+    /// `[load] arrivals`, when the file says; the command line overrides it.
+    pub arrivals: Option<ArrivalKind>,
 }
 
 /// Prices per core and per GiB, and the unit they are in.
@@ -220,7 +231,17 @@ struct RawScenario {
 struct RawLoad {
     clients: Option<Spanned<u32>>,
     timeout: Option<Seconds>,
-    rate: Option<Rate>,
+    rate: Option<Spanned<f64>>,
+    stages: Option<Spanned<Vec<Spanned<RawStage>>>>,
+    arrivals: Option<ArrivalKind>,
+}
+
+/// One `[load] stages` entry, k6's `{ duration = "10m", target = 800 }`.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawStage {
+    duration: Duration,
+    target: f64,
 }
 
 /// The tutorial's load test: 10 clients, 5 s, and the manager's 2 clients per second.
@@ -509,6 +530,7 @@ impl Scenario {
                 ),
             ));
         }
+        let (rate, stages) = load_shape(&raw.load).map_err(|(span, m)| at(span, m))?;
         let mut strategies = Vec::new();
         for (name, plan) in &raw.strategies {
             let strategy = Strategy::parse(name, plan.get_ref(), &stations)
@@ -528,10 +550,9 @@ impl Scenario {
                     .load
                     .timeout
                     .unwrap_or(Seconds::new(DEFAULT_TIMEOUT_S).expect("positive")),
-                rate: raw
-                    .load
-                    .rate
-                    .unwrap_or(Rate::new(DEFAULT_RATE).expect("positive")),
+                rate,
+                stages,
+                arrivals: raw.load.arrivals,
             },
             prices: Prices {
                 cpu: raw.cost.cpu_price.0,
@@ -568,6 +589,72 @@ impl Scenario {
             missing.join(" and ")
         ))
     }
+}
+
+/// `[load] rate` and `stages`: a constant rate (> 0), or stages from a start rate (≥ 0, 0
+/// by default as in k6) that decide the number of clients, so `clients` is refused with them.
+fn load_shape(
+    load: &RawLoad,
+) -> Result<(Rate, Option<Arc<Profile>>), (Option<std::ops::Range<usize>>, String)> {
+    let rate_span = load.rate.as_ref().map(|r| r.span());
+    let Some(raw_stages) = &load.stages else {
+        let rate = match &load.rate {
+            None => Rate::new(DEFAULT_RATE).expect("positive"),
+            Some(r) => {
+                Rate::new(*r.get_ref()).map_err(|m| (rate_span, format!("load.rate {m}")))?
+            }
+        };
+        return Ok((rate, None));
+    };
+    if let Some(c) = &load.clients {
+        return Err((
+            Some(c.span()),
+            "load.clients cannot be used with load.stages: the stages decide how many clients come"
+                .into(),
+        ));
+    }
+    let mut stages = Vec::new();
+    for (i, st) in raw_stages.get_ref().iter().enumerate() {
+        let r = st.get_ref();
+        let stage = Stage::new(r.duration.0, r.target).map_err(|_| {
+            let what = if r.duration.0 > 0.0 {
+                format!(
+                    "its target must be a rate ≥ 0 (clients/s), got {}",
+                    r.target
+                )
+            } else {
+                "its duration must be more than 0".to_string()
+            };
+            (Some(st.span()), format!("load.stages[{i}]: {what}"))
+        })?;
+        stages.push(stage);
+    }
+    if stages.is_empty() {
+        return Err((
+            Some(raw_stages.span()),
+            "load.stages is empty: give at least one { duration = \"…\", target = … }".into(),
+        ));
+    }
+    let start = load.rate.as_ref().map_or(0.0, |r| *r.get_ref());
+    let profile = Profile::new(start, stages).map_err(|e| {
+        let span = match e {
+            crate::stages::StageError::BadStart(_) => rate_span.clone(),
+            _ => Some(raw_stages.span()),
+        };
+        (span, format!("load.stages: {e}"))
+    })?;
+    let peak = profile
+        .stages()
+        .iter()
+        .map(|s| s.target)
+        .fold(profile.start(), f64::max);
+    let rate = Rate::new(peak).map_err(|m| {
+        (
+            Some(raw_stages.span()),
+            format!("load.stages: peak rate {m}"),
+        )
+    })?;
+    Ok((rate, Some(Arc::new(profile))))
 }
 
 /// The station's service distribution, checked: `cv` where one is needed, in range.

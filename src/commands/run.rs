@@ -4,7 +4,7 @@ use std::io::Write;
 
 use anyhow::{bail, Context, Result};
 
-use super::{build_load, open_outputs};
+use super::{build_load_shaped, open_outputs};
 use crate::app::EXIT_OK;
 use crate::cli::{ClockArg, Format, RunArgs};
 use crate::config::Config;
@@ -17,6 +17,7 @@ use crate::report::output::write_stdout;
 use crate::report::run::{trim_float, RunReport};
 use crate::scenario::Scenario;
 use crate::stats::{Share, Summary};
+use crate::units::Rate;
 
 fn clock_of(clock: ClockArg, speed: Option<f64>, scenario: &Scenario) -> Result<Clock> {
     match (clock, speed) {
@@ -101,11 +102,21 @@ pub fn run(scenario: &Scenario, args: RunArgs, quiet: bool) -> Result<u8> {
     let config = Config::with_settings(scenario, &args.set)?;
     let period = match (args.rate, args.period) {
         (_, Some(p)) => p,
-        (Some(r), None) => r.period(),
-        (None, None) => scenario.load.rate.period(),
+        (Some(r), None) if r > 0.0 => Rate::new(r).map_err(anyhow::Error::msg)?.period(),
+        (Some(_), None) if args.load.stages.is_empty() => bail!(
+            "invalid value '0' for '--rate <R>': must be a positive number, greater than 0 clients per second (0 is only a start rate, with --stage)"
+        ),
+        (_, None) => scenario.load.rate.period(),
     };
     let clients = args.load.clients.unwrap_or(scenario.load.clients);
-    let load = build_load(scenario, &args.load, period, clients)?;
+    let load = build_load_shaped(
+        scenario,
+        &args.load,
+        period,
+        clients,
+        args.rate,
+        args.rate.is_some() || args.period.is_some(),
+    )?;
     let clock = clock_of(args.clock, args.speed, scenario)?;
     load::check(scenario, &load)?;
     if load.runs(scenario) > 1 && clock != Clock::Virtual {

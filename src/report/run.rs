@@ -38,7 +38,26 @@ fn verdict(ok: bool) -> &'static str {
 /// "10 clients every 0.5 s (2 clients/s)", "10 clients all at once", or "200 clients,
 /// Poisson arrivals at 2 clients/s" (no period there: the gaps are random).
 pub fn describe_load(load: &LoadTest) -> String {
-    match (load.arrivals, load.rate()) {
+    match (&load.arrivals, load.rate()) {
+        (Arrivals::Stages { profile, poisson }, _) => {
+            let mut rates = vec![trim_float(profile.start())];
+            rates.extend(profile.stages().iter().map(|s| trim_float(s.target)));
+            format!(
+                "{}{} clients, {} arrivals in {} stages over {} s (rate {} clients/s)",
+                if *poisson { "about " } else { "" },
+                load.clients,
+                if *poisson { "Poisson" } else { "fixed" },
+                profile.stages().len(),
+                trim_float(profile.duration()),
+                rates.join(" → ")
+            )
+        }
+        (Arrivals::Replay(_), rate) => format!(
+            "{} clients replayed from a trace over {} s (mean {} clients/s)",
+            load.clients,
+            trim_float(load.arrivals.span().unwrap_or(0.0)),
+            trim_float(rate.unwrap_or(0.0))
+        ),
         (Arrivals::Poisson(rate), _) => format!(
             "{} clients, Poisson arrivals at {} clients/s",
             load.clients,
@@ -326,26 +345,28 @@ pub fn spread_line(summary: &Summary, warmup: u32) -> Option<String> {
         String::new()
     };
     Some(format!(
-        "over {} replications{warm} (means ± 95% intervals): satisfied {}% ± {}   mean {}   p50 {}   p95 {}   max {}\n",
+        "over {} replications{warm} (means ± 95% intervals): satisfied {}% ± {}   mean {}   p50 {}   p95 {}   p99 {}   max {}\n",
         s.replications,
         trim_float((s.satisfaction.mean * 100.0).round() / 100.0),
         trim_float((s.satisfaction.half_width() * 100.0).round() / 100.0),
         pm(&s.mean_s, " s"),
         pm(&s.p50_s, " s"),
         pm(&s.p95_s, " s"),
+        pm(&s.p99_s, " s"),
         pm(&s.max_s, " s"),
     ))
 }
 
-/// "satisfied 5/10 (50%)   p50 4.500 s   p95 7.500 s   max 7.500 s   headroom -2.500 s".
+/// "satisfied 5/10 (50%)   p50 4.500 s   p95 7.500 s   p99 7.500 s   max 7.500 s   headroom -2.500 s".
 pub fn summary_line(s: &Summary, res: Resolution, timeout: Seconds) -> String {
     format!(
-        "satisfied {}/{} ({}%)   p50 {} s   p95 {} s   max {} s   headroom {} s",
+        "satisfied {}/{} ({}%)   p50 {} s   p95 {} s   p99 {} s   max {} s   headroom {} s",
         s.satisfied,
         s.clients,
         trim_float(s.satisfaction),
         res.format(s.p50_steps),
         res.format(s.p95_steps),
+        res.format(s.p99_steps),
         res.format(s.max_steps),
         format_signed(stats::headroom(s, res, timeout), res.decimals()),
     )
