@@ -13,6 +13,7 @@ use crate::levers::Values;
 use crate::load::MAX_REPLICATIONS;
 use crate::scenario::{Station, MAX_CLIENTS};
 use crate::search::DEFAULT_MAX_CONFIGS;
+use crate::slo::Slo;
 use crate::stages::Stage;
 use crate::stats::Share;
 use crate::units::{Period, Rate, Seconds};
@@ -145,6 +146,25 @@ impl std::str::FromStr for RangeArg {
     }
 }
 
+impl LoadArgs {
+    /// The share of clients that must be satisfied: `--slo`'s when given, which then refuses
+    /// a `--min-satisfaction` that says otherwise.
+    pub fn share(&self, min_satisfaction: Share) -> Result<Share, String> {
+        match self.slo {
+            None => Ok(min_satisfaction),
+            Some(slo) if min_satisfaction == Share::ALL || min_satisfaction == slo.share => {
+                Ok(slo.share)
+            }
+            Some(slo) => Err(format!(
+                "--slo asks {} % of clients under {} s, but --min-satisfaction says {} %: give one",
+                slo.share.percent(),
+                slo.timeout.get(),
+                min_satisfaction.percent()
+            )),
+        }
+    }
+}
+
 impl RangeArg {
     /// Each `--range` as (station index, values), in the order given; a lever given twice is
     /// refused rather than silently taking the last.
@@ -258,9 +278,13 @@ pub struct LoadArgs {
     #[arg(long, value_name = "N", allow_negative_numbers = true, value_parser = clap::value_parser!(u32).range(1..=MAX_CLIENTS as i64))]
     pub clients: Option<u32>,
 
-    /// Latency every client must stay strictly under, in seconds [default: from the scenario]
+    /// Latency every client must stay strictly under, in seconds or with a unit (300ms) [default: from the scenario]
     #[arg(long, value_name = "SECONDS", allow_hyphen_values = true, value_parser = parse_seconds)]
     pub timeout: Option<Seconds>,
+
+    /// The objective in words: "p99 < 300ms" is --timeout 300ms --min-satisfaction 99 (also p95, p99.9, max)
+    #[arg(long, value_name = "\"pN < DURATION\"", conflicts_with = "timeout", value_parser = parse_slo)]
+    pub slo: Option<Slo>,
 
     /// How clients arrive: on a fixed period (the tutorial's), or as a Poisson process [default: the scenario's `[load] arrivals`, else fixed]
     #[arg(long, value_enum)]
@@ -393,6 +417,10 @@ pub fn parse_start_rate(text: &str) -> Result<f64, String> {
         return Ok(0.0);
     }
     Rate::new(v).map(Rate::get)
+}
+
+pub fn parse_slo(text: &str) -> Result<Slo, String> {
+    Slo::parse(text).map_err(|e| e.to_string())
 }
 
 pub fn parse_stage(text: &str) -> Result<Stage, String> {

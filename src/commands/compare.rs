@@ -43,7 +43,10 @@ pub fn compare(scenario: &Scenario, args: CompareArgs, quiet: bool) -> Result<u8
     let clients = args.load.clients.unwrap_or(scenario.load.clients);
     let shape = Shape {
         load: build_load(scenario, &args.load, target_rate.period(), clients)?,
-        share: args.min_satisfaction,
+        share: args
+            .load
+            .share(args.min_satisfaction)
+            .map_err(anyhow::Error::msg)?,
     };
     let outputs = open_outputs(scenario, &args.csv, &args.plot, args.format)?;
     let rates = args.rates.unwrap_or_else(|| Rates::around(target_rate));

@@ -194,7 +194,10 @@ pub(crate) fn build_load_shaped(
     let mut load = LoadTest::new(
         clients,
         arrivals,
-        args.timeout.unwrap_or(scenario.load.timeout),
+        args.slo
+            .map(|s| s.timeout)
+            .or(args.timeout)
+            .unwrap_or(scenario.load.timeout),
     );
     load.warmup = args.warmup;
     if let Some(seed) = args.seed {
