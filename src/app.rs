@@ -73,5 +73,6 @@ fn dispatch(cli: Cli) -> Result<u8> {
         Command::Optimize(args) => commands::search::optimize(&scenario, args, cli.quiet),
         Command::Sweep(args) => commands::search::sweep(&scenario, args, cli.quiet),
         Command::Compare(args) => commands::compare::compare(&scenario, args, cli.quiet),
+        Command::Fit(args) => commands::fit::fit(&scenario, args),
     }
 }

@@ -54,6 +54,19 @@ pub enum Command {
     Sweep(SweepArgs),
     /// Compare upgrade strategies side by side across arrival rates
     Compare(CompareArgs),
+    /// Summarise measured service times and print the scenario lines that reproduce them
+    Fit(FitArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct FitArgs {
+    /// One column of service times in seconds (a header line is skipped)
+    #[arg(value_name = "FILE")]
+    pub file: PathBuf,
+
+    /// Output format on stdout
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
 }
 
 /// `NAME=soda.units=2,burger.units=5` or `NAME=optimize`, as typed.

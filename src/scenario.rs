@@ -92,7 +92,7 @@ pub struct Station {
 pub const MAX_CV: f64 = 100.0;
 
 /// The distribution of a station's service times, all with mean `service`.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum ServiceDistribution {
     /// Always exactly `service` (the tutorial's).
     Fixed,
@@ -103,6 +103,9 @@ pub enum ServiceDistribution {
     Uniform { cv: f64 },
     /// Log-normal with this coefficient of variation.
     Lognormal { cv: f64 },
+    /// Measured service times in seconds (sorted), each drawn with equal probability, as
+    /// Ciw's `Empirical`; `service` is their mean.
+    Empirical(Arc<[f64]>),
 }
 
 impl ServiceDistribution {
@@ -291,7 +294,10 @@ enum RawKind {
 struct RawStation {
     name: Spanned<String>,
     kind: RawKind,
-    service: Spanned<Seconds>,
+    /// Seconds, a duration string, or `{ p50 = …, p99 = … }`: see [`service_of`].
+    service: Option<Spanned<toml::Value>>,
+    /// With `distribution = "empirical"`: a file of measured service times.
+    samples: Option<Spanned<String>>,
     units: Option<NonZeroU32>,
     batch: Option<NonZeroU32>,
     unit: Option<String>,
@@ -359,6 +365,7 @@ enum RawDistribution {
     Exponential,
     Uniform,
     Lognormal,
+    Empirical,
 }
 
 /// A finite number ≥ 0 (a price, a cost per unit).
@@ -486,10 +493,17 @@ impl Scenario {
                     ))
                 }
             };
-            let service = *s.service.get_ref();
-            let service_steps = resolution
-                .exact_steps(service, &format!("station `{name}`: service time"))
-                .map_err(|m| at(Some(s.service.span()), m))?;
+            let (service, distribution, from_measure) =
+                service_of(s, &name, file).map_err(|(sp, m)| at(sp.or(Some(span.clone())), m))?;
+            // A fitted or measured mean lies anywhere: it takes the nearest step, while a
+            // stated time must sit on the grid (a typo there would change the model).
+            let service_steps = if from_measure {
+                resolution.nearest_steps(service.get()).max(1)
+            } else {
+                resolution
+                    .exact_steps(service, &format!("station `{name}`: service time"))
+                    .map_err(|m| at(s.service.as_ref().map(|v| v.span()), m))?
+            };
             let range = match &s.range {
                 None => Values::single(baseline),
                 Some(r) => match r.get_ref() {
@@ -498,7 +512,6 @@ impl Scenario {
                 }
                 .map_err(|m| at(Some(r.span()), format!("station `{name}`: range: {m}")))?,
             };
-            let distribution = distribution_of(s, &name).map_err(|(span, m)| at(span, m))?;
             let unit = s.unit.clone().unwrap_or_else(|| match kind {
                 StationKind::Pool => "unit".into(),
                 StationKind::Batch => "portion".into(),
@@ -657,6 +670,128 @@ fn load_shape(
     Ok((rate, Some(Arc::new(profile))))
 }
 
+type Located = (Option<std::ops::Range<usize>>, String);
+
+/// A station's mean service time and distribution, and whether the mean was measured or
+/// fitted (then not expected on the resolution's grid). The forms: `service = 0.02` or
+/// `"20ms"` with an optional `distribution`; `service = { p50 = "20ms", p99 = "200ms" }`, the
+/// log-normal through both; `distribution = "empirical"` with `samples = "FILE"` (one column
+/// of seconds, relative to the scenario file), whose mean is the service time.
+fn service_of(
+    s: &RawStation,
+    name: &str,
+    file: &str,
+) -> Result<(Seconds, ServiceDistribution, bool), Located> {
+    let kind = s.distribution.as_ref().map(|d| *d.get_ref());
+    let dist_span = s.distribution.as_ref().map(|d| d.span());
+    if kind == Some(RawDistribution::Empirical) {
+        if let Some(v) = &s.service {
+            return Err((Some(v.span()), format!("station `{name}`: an empirical distribution takes its mean from `samples`: remove `service`")));
+        }
+        if let Some(cv) = &s.cv {
+            return Err((
+                Some(cv.span()),
+                format!("station `{name}`: an empirical distribution takes no `cv`"),
+            ));
+        }
+        let Some(path) = &s.samples else {
+            return Err((dist_span, format!("station `{name}`: an empirical distribution needs `samples`, a file of measured service times")));
+        };
+        let full = Path::new(file)
+            .parent()
+            .unwrap_or(Path::new(""))
+            .join(path.get_ref());
+        let text = std::fs::read_to_string(&full).map_err(|e| {
+            (
+                Some(path.span()),
+                format!(
+                    "station `{name}`: cannot read samples {}: {e}",
+                    full.display()
+                ),
+            )
+        })?;
+        let samples = crate::fit::Samples::parse(&text).map_err(|e| {
+            (
+                Some(path.span()),
+                format!("station `{name}`: samples {}: {e}", full.display()),
+            )
+        })?;
+        let mean = Seconds::new(samples.mean()).map_err(|m| {
+            (
+                Some(path.span()),
+                format!("station `{name}`: the samples' mean {m}"),
+            )
+        })?;
+        return Ok((
+            mean,
+            ServiceDistribution::Empirical(samples.sorted().into()),
+            true,
+        ));
+    }
+    if let Some(p) = &s.samples {
+        return Err((
+            Some(p.span()),
+            format!("station `{name}`: `samples` goes with distribution = \"empirical\""),
+        ));
+    }
+    let Some(value) = &s.service else {
+        return Err((None, format!("station `{name}`: missing field `service`")));
+    };
+    let vspan = Some(value.span());
+    let seconds = |v: &toml::Value, what: &str| -> Result<f64, Located> {
+        let secs = match v {
+            toml::Value::Float(f) => *f,
+            toml::Value::Integer(i) => *i as f64,
+            toml::Value::String(t) => crate::duration::parse(t)
+                .map_err(|e| (vspan.clone(), format!("station `{name}`: {what}: {e}")))?,
+            other => {
+                return Err((vspan.clone(), format!(
+                    "station `{name}`: {what} must be seconds (0.02), a duration (\"20ms\") or percentiles ({{ p50 = \"20ms\", p99 = \"200ms\" }}), got {}",
+                    other.type_str()
+                )))
+            }
+        };
+        Seconds::new(secs)
+            .map(|s| s.get())
+            .map_err(|m| (vspan.clone(), format!("station `{name}`: {what} {m}")))
+    };
+    if let toml::Value::Table(t) = value.get_ref() {
+        if let Some(k) = t.keys().find(|k| *k != "p50" && *k != "p99") {
+            return Err((
+                vspan,
+                format!("station `{name}`: service percentiles are p50 and p99, got `{k}`"),
+            ));
+        }
+        let (Some(p50), Some(p99)) = (t.get("p50"), t.get("p99")) else {
+            return Err((
+                vspan,
+                format!("station `{name}`: service percentiles need both p50 and p99"),
+            ));
+        };
+        let (p50, p99) = (seconds(p50, "p50")?, seconds(p99, "p99")?);
+        if !matches!(kind, None | Some(RawDistribution::Lognormal)) {
+            return Err((dist_span, format!("station `{name}`: a service given by percentiles is log-normal: remove `distribution` or make it \"lognormal\"")));
+        }
+        if let Some(cv) = &s.cv {
+            return Err((
+                Some(cv.span()),
+                format!("station `{name}`: the percentiles decide the cv: remove `cv`"),
+            ));
+        }
+        let (mean, cv) = crate::fit::lognormal_through(p50, p99)
+            .map_err(|e| (vspan.clone(), format!("station `{name}`: {e}")))?;
+        let mean = Seconds::new(mean).map_err(|m| {
+            (
+                vspan.clone(),
+                format!("station `{name}`: the fitted mean {m}"),
+            )
+        })?;
+        return Ok((mean, ServiceDistribution::Lognormal { cv }, true));
+    }
+    let service = Seconds::new(seconds(value.get_ref(), "service time")?).expect("checked");
+    Ok((service, distribution_of(s, name)?, false))
+}
+
 /// The station's service distribution, checked: `cv` where one is needed, in range.
 fn distribution_of(
     s: &RawStation,
@@ -720,6 +855,7 @@ fn distribution_of(
         Some(RawDistribution::Lognormal) => Ok(ServiceDistribution::Lognormal {
             cv: need_cv("a lognormal")?,
         }),
+        Some(RawDistribution::Empirical) => unreachable!("handled by service_of"),
     }
 }
 

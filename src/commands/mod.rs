@@ -3,6 +3,7 @@
 //! files opened before any work, the load test the flags describe — lives here.
 
 pub mod compare;
+pub mod fit;
 pub mod run;
 pub mod search;
 

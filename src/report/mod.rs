@@ -3,6 +3,7 @@
 
 pub mod capacity;
 pub mod compare;
+pub mod fit;
 pub mod json;
 pub mod output;
 pub mod plot;
