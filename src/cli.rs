@@ -304,7 +304,7 @@ pub struct LoadArgs {
     pub arrivals: Option<ArrivalsArg>,
 
     /// A stage of the arrival rate, as k6's ramping-arrival-rate: the rate moves linearly from the previous target (the first from --rate, else 0) to TARGET clients/s over DURATION (10s:2, 5m:800); the stages decide how many clients come (repeatable)
-    #[arg(long = "stage", value_name = "DURATION:TARGET", value_parser = parse_stage, conflicts_with_all = ["clients", "replay"])]
+    #[arg(long = "stage", value_name = "DURATION:TARGET", allow_hyphen_values = true, value_parser = parse_stage, conflicts_with_all = ["clients", "replay"])]
     pub stages: Vec<Stage>,
 
     /// Replay a trace: a CSV with a `time` column (seconds, or RFC 3339 timestamps; due times count from the first row) and an optional `class` column; one client per row

@@ -167,7 +167,8 @@ impl Summary {
         };
         let n = runs.len() as f64;
         let mean_of = |f: fn(&Summary) -> f64| runs.iter().map(f).sum::<f64>() / n;
-        let clients = runs[0].clients;
+        // Poisson stages bring a different number of clients to each replication.
+        let clients = mean_of(|s| s.clients as f64).round() as usize;
         Summary {
             clients,
             satisfied: mean_of(|s| s.satisfied as f64).round() as usize,

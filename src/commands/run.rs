@@ -141,16 +141,18 @@ pub fn run(scenario: &Scenario, args: RunArgs, quiet: bool) -> Result<u8> {
         Progress::spinner("", true)
     };
     let outcome = load::run(scenario, &config, &load, 0, clock, args.trace)?;
+    // `--slo "p99 < T"` asks 99 % of clients under T; otherwise every one.
+    let share = args.load.share(Share::ALL).map_err(anyhow::Error::msg)?;
     let summary = Summary::of(
         &outcome,
         scenario.resolution,
         load.timeout,
-        Share::ALL,
+        share,
         load.warmup,
     );
     // Further replications, for the means and intervals (virtual time only).
     let combined = if load.runs(scenario) > 1 {
-        Some(load::assess(scenario, &config, &load, Share::ALL)?.summary)
+        Some(load::assess(scenario, &config, &load, share)?.summary)
     } else {
         None
     };

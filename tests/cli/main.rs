@@ -12,6 +12,7 @@ mod outputs;
 mod plot;
 mod random;
 mod readme;
+mod real_inputs;
 mod run;
 mod search;
 mod search_fixes;
