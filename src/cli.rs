@@ -378,6 +378,10 @@ pub struct RunArgs {
     #[arg(long, value_enum, default_value_t = ClockArg::Virtual)]
     pub clock: ClockArg,
 
+    /// The unit the table shows latencies in (auto: ms when the timeout is under 1 s, µs under 1 ms); CSV and JSON stay in seconds
+    #[arg(long, value_enum, default_value_t = UnitArg::Auto)]
+    pub unit: UnitArg,
+
     /// With --clock real: run X times faster than model time (latencies stay in model seconds)
     #[arg(long, value_name = "X", allow_hyphen_values = true, value_parser = parse_speed)]
     pub speed: Option<f64>,
@@ -389,6 +393,14 @@ pub enum Format {
     Table,
     /// One JSON document
     Json,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum UnitArg {
+    Auto,
+    S,
+    Ms,
+    Us,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -6,7 +6,7 @@ use anyhow::{bail, Context, Result};
 
 use super::{build_load_shaped, open_outputs};
 use crate::app::EXIT_OK;
-use crate::cli::{ClockArg, Format, RunArgs};
+use crate::cli::{ClockArg, Format, RunArgs, UnitArg};
 use crate::config::Config;
 use crate::engine::Clock;
 use crate::load::{self, LoadTest};
@@ -17,7 +17,7 @@ use crate::report::output::write_stdout;
 use crate::report::run::{trim_float, RunReport};
 use crate::scenario::Scenario;
 use crate::stats::{Share, Summary};
-use crate::units::Rate;
+use crate::units::{Rate, TimeUnit};
 
 fn clock_of(clock: ClockArg, speed: Option<f64>, scenario: &Scenario) -> Result<Clock> {
     match (clock, speed) {
@@ -165,6 +165,12 @@ pub fn run(scenario: &Scenario, args: RunArgs, quiet: bool) -> Result<u8> {
         outcome: &outcome,
         summary: &summary,
         combined: combined.as_ref(),
+        unit: match args.unit {
+            UnitArg::Auto => TimeUnit::auto(load.timeout),
+            UnitArg::S => TimeUnit::S,
+            UnitArg::Ms => TimeUnit::Ms,
+            UnitArg::Us => TimeUnit::Us,
+        },
     };
     let stdout_taken = outputs.stdout_taken();
     outputs.commit(

@@ -9,7 +9,7 @@ use crate::engine::{Clock, EventKind, Outcome};
 use crate::load::{Arrivals, LoadTest};
 use crate::scenario::Scenario;
 use crate::stats::{self, Summary};
-use crate::units::{Resolution, Seconds};
+use crate::units::{Resolution, Seconds, TimeUnit};
 
 /// Per-client rows beyond this many are left to `--csv`: a terminal is no place for them.
 pub const MAX_TABLE_ROWS: usize = 100;
@@ -25,6 +25,8 @@ pub struct RunReport<'a> {
     pub summary: &'a Summary,
     /// With replications: the combined summary of all of them.
     pub combined: Option<&'a Summary>,
+    /// The unit the table shows latencies in (`--unit`).
+    pub unit: TimeUnit,
 }
 
 fn verdict(ok: bool) -> &'static str {
@@ -117,22 +119,25 @@ impl RunReport<'_> {
     pub fn table(&self) -> String {
         let res = self.res();
         let s = self.summary;
+        let unit = self.unit;
         let mut out = format!(
-            "{}: {}\n{}, timeout {} s, {} clock\n\n",
+            "{}: {}\n{}, timeout {} {}, {} clock\n\n",
             self.scenario.name,
             self.config.describe(self.scenario),
             describe_load(self.load),
-            trim_float(self.load.timeout.get()),
+            trim_float(self.load.timeout.get() * 1e9 / unit_nanos(unit)),
+            unit.symbol(),
             clock_text(self.clock)
         );
         let shown = self.shown_replication();
         if let Some(which) = &shown {
             out.push_str(&format!("{which}:\n"));
         }
+        let latency_header = format!("latency ({})", unit.symbol());
         let mut table = Table::new(&[
             ("client", Align::Right),
             ("due (s)", Align::Right),
-            ("latency (s)", Align::Right),
+            (&latency_header, Align::Right),
             ("verdict", Align::Left),
             ("last station", Align::Left),
         ]);
@@ -142,7 +147,7 @@ impl RunReport<'_> {
             table.row(vec![
                 (c + 1).to_string(),
                 res.format(self.outcome.due[c]),
-                res.format(self.outcome.latency(c)),
+                unit.format(res, self.outcome.latency(c)),
                 if self.is_warmup(c) {
                     "warmup".into()
                 } else {
@@ -163,9 +168,12 @@ impl RunReport<'_> {
         let prefix = shown.map(|w| format!("{w}: ")).unwrap_or_default();
         out.push_str(&format!(
             "\n{prefix}{}\n",
-            summary_line(s, res, self.load.timeout)
+            summary_line_in(s, res, self.load.timeout, unit)
         ));
-        if let Some(line) = self.combined.and_then(|c| spread_line(c, self.load.warmup)) {
+        if let Some(line) = self
+            .combined
+            .and_then(|c| spread_line_in(c, self.load.warmup, unit, unit.decimals(res)))
+        {
             out.push_str(&line);
         }
         out.push_str(&super::capacity::block(
@@ -335,9 +343,33 @@ impl RunReport<'_> {
 
 /// "over 20 replications (seed 1): satisfied 97.3% ± 1.1 …", or `None` for one run.
 pub fn spread_line(summary: &Summary, warmup: u32) -> Option<String> {
+    spread_line_in(summary, warmup, TimeUnit::S, 3)
+}
+
+/// Nanoseconds in one `unit`, for the figures that are not whole steps.
+fn unit_nanos(unit: TimeUnit) -> f64 {
+    match unit {
+        TimeUnit::S => 1e9,
+        TimeUnit::Ms => 1e6,
+        TimeUnit::Us => 1e3,
+    }
+}
+
+/// [`spread_line`] with latencies in `unit`, to `decimals` places.
+pub fn spread_line_in(
+    summary: &Summary,
+    warmup: u32,
+    unit: TimeUnit,
+    decimals: usize,
+) -> Option<String> {
     let s = summary.spread.as_ref()?;
-    let pm = |i: &crate::stats::Interval, unit: &str| {
-        format!("{:.3}{unit} ± {:.3}", i.mean, i.half_width())
+    let symbol = format!(" {}", unit.symbol());
+    let pm = |i: &crate::stats::Interval, _: &str| {
+        format!(
+            "{}{symbol} ± {}",
+            unit.format_seconds(i.mean, decimals),
+            unit.format_seconds(i.half_width(), decimals)
+        )
     };
     let warm = if warmup > 0 {
         format!(", first {warmup} clients left out")
@@ -359,16 +391,25 @@ pub fn spread_line(summary: &Summary, warmup: u32) -> Option<String> {
 
 /// "satisfied 5/10 (50%)   p50 4.500 s   p95 7.500 s   p99 7.500 s   max 7.500 s   headroom -2.500 s".
 pub fn summary_line(s: &Summary, res: Resolution, timeout: Seconds) -> String {
+    summary_line_in(s, res, timeout, TimeUnit::S)
+}
+
+/// [`summary_line`] with latencies in `unit`.
+pub fn summary_line_in(s: &Summary, res: Resolution, timeout: Seconds, unit: TimeUnit) -> String {
+    let u = unit.symbol();
     format!(
-        "satisfied {}/{} ({}%)   p50 {} s   p95 {} s   p99 {} s   max {} s   headroom {} s",
+        "satisfied {}/{} ({}%)   p50 {} {u}   p95 {} {u}   p99 {} {u}   max {} {u}   headroom {} {u}",
         s.satisfied,
         s.clients,
         trim_float(s.satisfaction),
-        res.format(s.p50_steps),
-        res.format(s.p95_steps),
-        res.format(s.p99_steps),
-        res.format(s.max_steps),
-        format_signed(stats::headroom(s, res, timeout), res.decimals()),
+        unit.format(res, s.p50_steps),
+        unit.format(res, s.p95_steps),
+        unit.format(res, s.p99_steps),
+        unit.format(res, s.max_steps),
+        format_signed(
+            stats::headroom(s, res, timeout) * 1e9 / unit_nanos(unit),
+            unit.decimals(res)
+        ),
     )
 }
 

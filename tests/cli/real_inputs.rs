@@ -450,3 +450,28 @@ fn bad_real_world_inputs_are_refused_in_one_line_and_write_nothing() {
         assert!(!csv.exists());
     }
 }
+
+#[test]
+fn latencies_show_in_a_readable_unit_and_files_stay_in_seconds() {
+    let (_, out, _) = run(&["run", "--period", "0.5", "--unit", "ms"]);
+    assert!(
+        out.contains("p50 4500 ms   p95 7500 ms   p99 7500 ms   max 7500 ms   headroom -2500 ms"),
+        "{out}"
+    );
+    assert!(out.contains("latency (ms)"), "{out}");
+    // auto: the timeout of 300 ms puts latencies in ms, with the resolution's decimals.
+    let (_, out, _) = run(&["run", "--period", "0.5", "--timeout", "300ms"]);
+    assert!(out.contains("timeout 300 ms"), "{out}");
+    assert!(out.contains("p50 4500 ms"), "{out}");
+    let (_, out, _) = run(&["--scenario", "data/api.toml", "run", "--unit", "us"]);
+    assert!(out.contains("latency (µs)"), "{out}");
+    let (_, out, _) = run(&["--scenario", "data/api.toml", "run"]);
+    assert!(out.contains("latency (ms)"), "{out}");
+    assert!(out.contains(" ms   p95 "), "{out}");
+    // CSV and JSON keep seconds whatever the unit.
+    let (_, csv, _) = run(&["run", "--period", "0.5", "--unit", "us", "--csv", "-"]);
+    let (_, rows) = parse_csv(&csv);
+    assert_eq!(rows[0][2], "4.000");
+    let doc = json(&["run", "--period", "0.5", "--unit", "ms", "--format", "json"]);
+    assert_eq!(doc["summary"]["p50_s"], 4.5);
+}
