@@ -5,6 +5,7 @@ pub mod capacity;
 pub mod compare;
 pub mod fit;
 pub mod json;
+pub mod load_plot;
 pub mod output;
 pub mod plot;
 pub mod run;

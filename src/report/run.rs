@@ -271,6 +271,12 @@ impl RunReport<'_> {
 
     /// The timeline picture: one row per client, a bar per station from order to done.
     pub fn timeline_svg(&self) -> Result<String, super::plot::PlotError> {
+        if matches!(
+            self.load.arrivals,
+            Arrivals::Stages { .. } | Arrivals::Replay(_)
+        ) {
+            return self.load_over_time_svg();
+        }
         let res = self.res();
         let clients = (0..self
             .outcome
@@ -338,6 +344,36 @@ impl RunReport<'_> {
             out.push_str(&format!("{:>12}  {text}\n", res.format(e.at)));
         }
         out
+    }
+}
+
+impl RunReport<'_> {
+    /// A staged or replayed load drawn as a load-test dashboard: arrivals per second, and
+    /// the p50 and p99 latency of the clients due in each window (see [`super::load_plot`]).
+    fn load_over_time_svg(&self) -> Result<String, super::plot::PlotError> {
+        use super::load_plot::{load_svg, window_length, windows, LoadPlot};
+        let res = self.res();
+        let n = self.outcome.clients();
+        let due: Vec<f64> = (0..n)
+            .map(|c| res.to_seconds(self.outcome.due[c]))
+            .collect();
+        let latency: Vec<f64> = (0..n)
+            .map(|c| res.to_seconds(self.outcome.latency(c)))
+            .collect();
+        let span = due.iter().copied().fold(0.0, f64::max);
+        let window = window_length(span, res.seconds());
+        load_svg(&LoadPlot {
+            title: format!(
+                "{}: {}, timeout {} s",
+                self.scenario.name,
+                describe_load(self.load),
+                trim_float(self.load.timeout.get())
+            ),
+            window_s: window,
+            windows: windows(&due, &latency, window),
+            timeout_s: self.load.timeout.get(),
+            unit: self.unit,
+        })
     }
 }
 

@@ -475,3 +475,21 @@ fn latencies_show_in_a_readable_unit_and_files_stay_in_seconds() {
     let doc = json(&["run", "--period", "0.5", "--unit", "ms", "--format", "json"]);
     assert_eq!(doc["summary"]["p50_s"], 4.5);
 }
+
+#[test]
+fn a_staged_run_plots_arrivals_and_latency_over_time() {
+    let (code, svg, err) = run(&["run", "--stage", "10s:2", "--stage", "10s:2", "--plot", "-"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(svg.starts_with("<svg"), "{svg}");
+    for words in [
+        "arrivals per second",
+        "p50 of the clients due",
+        "p99",
+        "timeout 5 s",
+    ] {
+        assert!(svg.contains(words), "{words} missing");
+    }
+    // A constant rate keeps the per-client timeline.
+    let (_, svg, _) = run(&["run", "--plot", "-"]);
+    assert!(!svg.contains("arrivals per second"));
+}
