@@ -6,3 +6,4 @@ planner() { cargo run --quiet --release -- "$@"; }
 planner compare --timeout 5 --rates 0.5..=3:0.25 --plot docs/compare.svg > /dev/null
 planner sweep --target-rate 2 --timeout 5 --plot docs/sweep.svg > /dev/null
 planner run --period 0.5 --plot docs/timeline.svg > /dev/null
+planner --scenario data/morning.toml run --set db.units=3 --plot docs/morning.svg > /dev/null
