@@ -161,9 +161,13 @@ impl std::str::FromStr for RangeArg {
 
 impl LoadArgs {
     /// The share of clients that must be satisfied: `--slo`'s when given, which then refuses
-    /// a `--min-satisfaction` that says otherwise.
-    pub fn share(&self, min_satisfaction: Share) -> Result<Share, String> {
+    /// a `--min-satisfaction` that says otherwise; else the scenario's `[load] slo` unless
+    /// `--min-satisfaction` or `--timeout` says otherwise (a new timeout, a new objective).
+    pub fn share(&self, min_satisfaction: Share, scenario: Option<Share>) -> Result<Share, String> {
         match self.slo {
+            None if min_satisfaction == Share::ALL && self.timeout.is_none() => {
+                Ok(scenario.unwrap_or(min_satisfaction))
+            }
             None => Ok(min_satisfaction),
             Some(slo) if min_satisfaction == Share::ALL || min_satisfaction == slo.share => {
                 Ok(slo.share)

@@ -138,6 +138,9 @@ impl Station {
 pub struct LoadDefaults {
     pub clients: u32,
     pub timeout: Seconds,
+    /// The share of clients that must beat `timeout` when `[load] slo` says so (`p99 < …`:
+    /// 99 %); `None`: the command line's `--min-satisfaction` (100 % by default).
+    pub share: Option<crate::stats::Share>,
     /// The rate of a constant load; with `stages`, their peak, for the commands that take
     /// one rate (a search's target, compare's guide).
     pub rate: Rate,
@@ -234,6 +237,8 @@ struct RawScenario {
 struct RawLoad {
     clients: Option<Spanned<u32>>,
     timeout: Option<Seconds>,
+    /// `"p99 < 300ms"`: the timeout and the share in words.
+    slo: Option<Spanned<String>>,
     rate: Option<Spanned<f64>>,
     stages: Option<Spanned<Vec<Spanned<RawStage>>>>,
     arrivals: Option<ArrivalKind>,
@@ -544,6 +549,21 @@ impl Scenario {
             ));
         }
         let (rate, stages) = load_shape(&raw.load).map_err(|(span, m)| at(span, m))?;
+        let slo = match &raw.load.slo {
+            None => None,
+            Some(text) => {
+                if raw.load.timeout.is_some() {
+                    return Err(at(
+                        Some(text.span()),
+                        "load.slo and load.timeout both set the timeout: give one".into(),
+                    ));
+                }
+                Some(
+                    crate::slo::Slo::parse(text.get_ref())
+                        .map_err(|e| at(Some(text.span()), format!("load.slo: {e}")))?,
+                )
+            }
+        };
         let mut strategies = Vec::new();
         for (name, plan) in &raw.strategies {
             let strategy = Strategy::parse(name, plan.get_ref(), &stations)
@@ -559,9 +579,10 @@ impl Scenario {
             stations,
             load: LoadDefaults {
                 clients,
-                timeout: raw
-                    .load
-                    .timeout
+                share: slo.map(|s| s.share),
+                timeout: slo
+                    .map(|s| s.timeout)
+                    .or(raw.load.timeout)
                     .unwrap_or(Seconds::new(DEFAULT_TIMEOUT_S).expect("positive")),
                 rate,
                 stages,
@@ -606,9 +627,7 @@ impl Scenario {
 
 /// `[load] rate` and `stages`: a constant rate (> 0), or stages from a start rate (≥ 0, 0
 /// by default as in k6) that decide the number of clients, so `clients` is refused with them.
-fn load_shape(
-    load: &RawLoad,
-) -> Result<(Rate, Option<Arc<Profile>>), (Option<std::ops::Range<usize>>, String)> {
+fn load_shape(load: &RawLoad) -> Result<(Rate, Option<Arc<Profile>>), Located> {
     let rate_span = load.rate.as_ref().map(|r| r.span());
     let Some(raw_stages) = &load.stages else {
         let rate = match &load.rate {

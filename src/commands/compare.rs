@@ -45,7 +45,7 @@ pub fn compare(scenario: &Scenario, args: CompareArgs, quiet: bool) -> Result<u8
         load: build_load(scenario, &args.load, target_rate.period(), clients)?,
         share: args
             .load
-            .share(args.min_satisfaction)
+            .share(args.min_satisfaction, scenario.load.share)
             .map_err(anyhow::Error::msg)?,
     };
     let outputs = open_outputs(scenario, &args.csv, &args.plot, args.format)?;

@@ -142,7 +142,10 @@ pub fn run(scenario: &Scenario, args: RunArgs, quiet: bool) -> Result<u8> {
     };
     let outcome = load::run(scenario, &config, &load, 0, clock, args.trace)?;
     // `--slo "p99 < T"` asks 99 % of clients under T; otherwise every one.
-    let share = args.load.share(Share::ALL).map_err(anyhow::Error::msg)?;
+    let share = args
+        .load
+        .share(Share::ALL, scenario.load.share)
+        .map_err(anyhow::Error::msg)?;
     let summary = Summary::of(
         &outcome,
         scenario.resolution,

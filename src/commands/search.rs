@@ -46,7 +46,7 @@ fn plan_search(scenario: &Scenario, args: &SearchArgs, sustained: bool) -> Resul
         load: build_load(scenario, &args.load, rate.period(), clients)?,
         share: args
             .load
-            .share(args.min_satisfaction)
+            .share(args.min_satisfaction, scenario.load.share)
             .map_err(anyhow::Error::msg)?,
     };
     let mut ranking = search::rank(&space, scenario, &prices);

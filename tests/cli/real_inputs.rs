@@ -493,3 +493,26 @@ fn a_staged_run_plots_arrivals_and_latency_over_time() {
     let (_, svg, _) = run(&["run", "--plot", "-"]);
     assert!(!svg.contains("arrivals per second"));
 }
+
+#[test]
+fn a_scenario_states_its_objective_in_words() {
+    let base = std::fs::read_to_string("data/fastfood.toml").unwrap();
+    let (_d, path) = scenario_file(&base.replace("timeout = 5.0", "slo = \"p90 < 5s\""));
+    let from_file = run(&["--scenario", &path, "optimize", "--format", "json"]);
+    let from_flags = run(&["optimize", "--slo", "p90 < 5s", "--format", "json"]);
+    assert_eq!(from_file.0, from_flags.0);
+    let strip = |s: &str| -> Value {
+        let mut v: Value = serde_json::from_str(s).unwrap();
+        v.as_object_mut().unwrap().remove("scenario_file");
+        v
+    };
+    let (file, flags) = (strip(&from_file.1), strip(&from_flags.1));
+    assert_eq!(file["answer"], flags["answer"]);
+    assert_eq!(file["target"], flags["target"]);
+    assert_eq!(file["target"]["min_satisfaction"], 90.0);
+    let (_d, path) =
+        scenario_file(&base.replace("timeout = 5.0", "timeout = 5.0\nslo = \"p99 < 1s\""));
+    assert_input_error(&["--scenario", &path, "run"], "give one");
+    let (_d, path) = scenario_file(&base.replace("timeout = 5.0", "slo = \"mean < 1s\""));
+    assert_input_error(&["--scenario", &path, "run"], "mean objective");
+}
