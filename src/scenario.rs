@@ -213,6 +213,8 @@ pub struct Scenario {
     pub prices: Prices,
     /// The strategies `compare` shows by default, in file order.
     pub strategies: Vec<Strategy>,
+    /// The sample files its empirical stations read, which no output may replace.
+    pub sample_files: Vec<std::path::PathBuf>,
 }
 
 #[derive(Deserialize)]
@@ -454,6 +456,7 @@ impl Scenario {
             ));
         }
         let mut stations: Vec<Station> = Vec::new();
+        let mut sample_files = Vec::new();
         for spanned in raw.stations.get_ref() {
             let span = spanned.span();
             let s = spanned.get_ref();
@@ -500,6 +503,9 @@ impl Scenario {
             };
             let (service, distribution, from_measure) =
                 service_of(s, &name, file).map_err(|(sp, m)| at(sp.or(Some(span.clone())), m))?;
+            if let Some(samples) = &s.samples {
+                sample_files.push(samples_path(file, samples.get_ref()));
+            }
             // A fitted or measured mean lies anywhere: it takes the nearest step, while a
             // stated time must sit on the grid (a typo there would change the model).
             let service_steps = if from_measure {
@@ -572,6 +578,7 @@ impl Scenario {
         }
         Ok(Scenario {
             strategies,
+            sample_files,
             source: file.to_string(),
             name: raw.name.into_inner(),
             description: raw.description,
@@ -691,6 +698,14 @@ fn load_shape(load: &RawLoad) -> Result<(Rate, Option<Arc<Profile>>), Located> {
 
 type Located = (Option<std::ops::Range<usize>>, String);
 
+/// A `samples` path, relative to the scenario file's directory.
+fn samples_path(scenario_file: &str, samples: &str) -> std::path::PathBuf {
+    Path::new(scenario_file)
+        .parent()
+        .unwrap_or(Path::new(""))
+        .join(samples)
+}
+
 /// A station's mean service time and distribution, and whether the mean was measured or
 /// fitted (then not expected on the resolution's grid). The forms: `service = 0.02` or
 /// `"20ms"` with an optional `distribution`; `service = { p50 = "20ms", p99 = "200ms" }`, the
@@ -716,10 +731,7 @@ fn service_of(
         let Some(path) = &s.samples else {
             return Err((dist_span, format!("station `{name}`: an empirical distribution needs `samples`, a file of measured service times")));
         };
-        let full = Path::new(file)
-            .parent()
-            .unwrap_or(Path::new(""))
-            .join(path.get_ref());
+        let full = samples_path(file, path.get_ref());
         let text = std::fs::read_to_string(&full).map_err(|e| {
             (
                 Some(path.span()),

@@ -36,6 +36,12 @@ pub(crate) fn open_outputs(
     if scenario.source != DEFAULT_NAME {
         outputs.input("scenario file", std::path::Path::new(&scenario.source));
     }
+    for samples in &scenario.sample_files {
+        outputs.input("samples file", samples);
+    }
+    if let Some(trace) = REPLAYED.get() {
+        outputs.input("trace", trace);
+    }
     let csv = match csv {
         Some(text) => Some(outputs.open("--csv", "the CSV", text)?),
         None => None,
@@ -215,10 +221,15 @@ pub(crate) fn build_load_shaped(
     Ok(load)
 }
 
+/// The trace this process replays, kept so that no output may replace it: the load is built
+/// from the flags before the outputs are opened, in every command.
+static REPLAYED: std::sync::OnceLock<std::path::PathBuf> = std::sync::OnceLock::new();
+
 /// The due times of `--replay FILE`. Its rows are sorted if they were not (said on stderr).
 /// Request classes need a scenario that defines them, which this one cannot yet: a trace
 /// that names classes is refused rather than replayed as if they did not matter.
 fn replay_arrivals(scenario: &Scenario, path: &std::path::Path, speed: f64) -> Result<Arrivals> {
+    let _ = REPLAYED.set(path.to_path_buf());
     let text = std::fs::read_to_string(path)
         .with_context(|| format!("cannot read the trace {}", path.display()))?;
     let trace =

@@ -516,3 +516,35 @@ fn a_scenario_states_its_objective_in_words() {
     let (_d, path) = scenario_file(&base.replace("timeout = 5.0", "slo = \"mean < 1s\""));
     assert_input_error(&["--scenario", &path, "run"], "mean objective");
 }
+
+#[test]
+fn no_output_replaces_a_trace_or_a_samples_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let trace = dir.path().join("t.csv");
+    std::fs::write(&trace, "time\n0\n1\n").unwrap();
+    let t = trace.to_str().unwrap();
+    assert_input_error(
+        &["run", "--replay", t, "--csv", t],
+        "would overwrite the trace",
+    );
+    assert_eq!(std::fs::read_to_string(&trace).unwrap(), "time\n0\n1\n");
+    let samples = dir.path().join("db.csv");
+    std::fs::write(&samples, "0.01\n0.02\n").unwrap();
+    let scenario = dir.path().join("s.toml");
+    std::fs::write(
+        &scenario,
+        no_queue_scenario("distribution = \"empirical\"\nsamples = \"db.csv\""),
+    )
+    .unwrap();
+    assert_input_error(
+        &[
+            "--scenario",
+            scenario.to_str().unwrap(),
+            "run",
+            "--csv",
+            samples.to_str().unwrap(),
+        ],
+        "would overwrite the samples file",
+    );
+    assert_eq!(std::fs::read_to_string(&samples).unwrap(), "0.01\n0.02\n");
+}
