@@ -20,7 +20,7 @@ pub const EXIT_INPUT: u8 = 2;
 
 /// What a bare `planner` prints on stderr: three lines, the full list being one `--help` away.
 const USAGE: &str = "usage: planner [--scenario FILE] COMMAND [OPTIONS]\n\
-    commands: run, optimize, sweep, compare (planner COMMAND --help lists its options)\n\
+    commands: run, optimize, sweep, compare, fit (planner COMMAND --help lists its options)\n\
     try: planner optimize --target-rate 2 --timeout 5   (planner --help for more)\n";
 
 /// Runs the `planner` command line and returns its exit code.
