@@ -8,3 +8,4 @@ planner sweep --target-rate 2 --timeout 5 --plot docs/sweep.svg > /dev/null
 planner run --period 0.5 --plot docs/timeline.svg > /dev/null
 planner run --clients 2000 --rate 1.6 --set soda.units=2 --set burger.units=6 --set fries.batch=8 \
     --arrivals poisson --plot docs/dashboard.svg > /dev/null
+planner --scenario data/morning.toml run --set db.units=3 --plot docs/morning.svg > /dev/null

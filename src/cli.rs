@@ -14,6 +14,8 @@ use crate::load::MAX_REPLICATIONS;
 pub use crate::report::Format;
 use crate::scenario::{Station, MAX_CLIENTS};
 use crate::search::DEFAULT_MAX_CONFIGS;
+use crate::slo::Slo;
+use crate::stages::Stage;
 use crate::stats::Share;
 use crate::units::{Period, Rate, Seconds};
 
@@ -53,6 +55,18 @@ pub enum Command {
     Sweep(SweepArgs),
     /// Compare upgrade strategies side by side across arrival rates
     Compare(CompareArgs),
+    /// Summarise measured service times and print the scenario lines that reproduce them
+    Fit(FitArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct FitArgs {
+    /// One column of service times in seconds (a header line is skipped)
+    #[arg(value_name = "FILE")]
+    pub file: PathBuf,
+
+    #[command(flatten)]
+    pub output: OutputArgs,
 }
 
 /// `NAME=soda.units=2,burger.units=5` or `NAME=optimize`, as typed.
@@ -133,6 +147,29 @@ impl std::str::FromStr for RangeArg {
             values,
             text: text.to_string(),
         })
+    }
+}
+
+impl LoadArgs {
+    /// The share of clients that must be satisfied: `--slo`'s when given, which then refuses
+    /// a `--min-satisfaction` that says otherwise; else the scenario's `[load] slo` unless
+    /// `--min-satisfaction` or `--timeout` says otherwise (a new timeout, a new objective).
+    pub fn share(&self, min_satisfaction: Share, scenario: Option<Share>) -> Result<Share, String> {
+        match self.slo {
+            None if min_satisfaction == Share::ALL && self.timeout.is_none() => {
+                Ok(scenario.unwrap_or(min_satisfaction))
+            }
+            None => Ok(min_satisfaction),
+            Some(slo) if min_satisfaction == Share::ALL || min_satisfaction == slo.share => {
+                Ok(slo.share)
+            }
+            Some(slo) => Err(format!(
+                "--slo asks {} % of clients under {} s, but --min-satisfaction says {} %: give one",
+                slo.share.percent(),
+                slo.timeout.get(),
+                min_satisfaction.percent()
+            )),
+        }
     }
 }
 
@@ -240,13 +277,29 @@ pub struct LoadArgs {
     #[arg(long, value_name = "N", allow_negative_numbers = true, value_parser = clap::value_parser!(u32).range(1..=MAX_CLIENTS as i64))]
     pub clients: Option<u32>,
 
-    /// Latency every client must stay strictly under, in seconds [default: from the scenario]
+    /// Latency every client must stay strictly under, in seconds or with a unit (300ms) [default: from the scenario]
     #[arg(long, value_name = "SECONDS", allow_hyphen_values = true, value_parser = parse_seconds)]
     pub timeout: Option<Seconds>,
 
-    /// How clients arrive: on a fixed period (the tutorial's), or as a Poisson process
-    #[arg(long, value_enum, default_value_t = ArrivalsArg::Fixed)]
-    pub arrivals: ArrivalsArg,
+    /// The objective in words: "p99 < 300ms" is --timeout 300ms --min-satisfaction 99 (also p95, p99.9, max)
+    #[arg(long, value_name = "\"pN < DURATION\"", conflicts_with = "timeout", value_parser = parse_slo)]
+    pub slo: Option<Slo>,
+
+    /// How clients arrive: on a fixed period (the tutorial's), or as a Poisson process [default: the scenario's `[load] arrivals`, else fixed]
+    #[arg(long, value_enum)]
+    pub arrivals: Option<ArrivalsArg>,
+
+    /// A stage of the arrival rate, as k6's ramping-arrival-rate: the rate moves linearly from the previous target (the first from --rate, else 0) to TARGET clients/s over DURATION (10s:2, 5m:800); the stages decide how many clients come (repeatable)
+    #[arg(long = "stage", value_name = "DURATION:TARGET", allow_hyphen_values = true, value_parser = parse_stage, conflicts_with_all = ["clients", "replay"])]
+    pub stages: Vec<Stage>,
+
+    /// Replay a trace: a CSV with a `time` column (seconds, or RFC 3339 timestamps; due times count from the first row) and an optional `class` column; one client per row
+    #[arg(long, value_name = "FILE.csv", conflicts_with = "clients")]
+    pub replay: Option<PathBuf>,
+
+    /// With --replay: replay X times faster (2 doubles the traffic)
+    #[arg(long, value_name = "X", requires = "replay", allow_hyphen_values = true, value_parser = parse_speed)]
+    pub replay_speed: Option<f64>,
 
     /// Seed of every random draw (Poisson arrivals, random service times) [default: 1]
     #[arg(long, value_name = "S", allow_negative_numbers = true, value_parser = parse_seed)]
@@ -283,12 +336,12 @@ pub struct RunArgs {
     #[command(flatten)]
     pub load: LoadArgs,
 
-    /// Arrival rate in clients per second [default: from the scenario]
-    #[arg(long, value_name = "R", allow_hyphen_values = true, value_parser = parse_rate, conflicts_with = "period")]
-    pub rate: Option<Rate>,
+    /// Arrival rate in clients per second; with --stage, the start rate (may be 0) [default: from the scenario]
+    #[arg(long, value_name = "R", allow_hyphen_values = true, value_parser = parse_start_rate, conflicts_with = "period")]
+    pub rate: Option<f64>,
 
     /// Seconds between two clients; 0 sends them all at once
-    #[arg(long, value_name = "SECONDS", allow_hyphen_values = true, value_parser = parse_period)]
+    #[arg(long, value_name = "SECONDS", allow_hyphen_values = true, value_parser = parse_period, conflicts_with_all = ["stages", "replay"])]
     pub period: Option<Period>,
 
     #[command(flatten)]
@@ -305,6 +358,10 @@ pub struct RunArgs {
     /// Virtual time (exact, instant) or the real clock
     #[arg(long, value_enum, default_value_t = ClockArg::Virtual)]
     pub clock: ClockArg,
+
+    /// The unit the table shows latencies in (auto: ms when the timeout is under 1 s, µs under 1 ms); CSV and JSON stay in seconds
+    #[arg(long, value_enum, default_value_t = UnitArg::Auto)]
+    pub unit: UnitArg,
 
     /// With --clock real: run X times faster than model time (latencies stay in model seconds)
     #[arg(long, value_name = "X", allow_hyphen_values = true, value_parser = parse_speed)]
@@ -341,6 +398,14 @@ pub struct OutputArgs {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum UnitArg {
+    Auto,
+    S,
+    Ms,
+    Us,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum ClockArg {
     /// Tokio's paused clock: deterministic and instant
     Virtual,
@@ -354,16 +419,43 @@ fn number(text: &str) -> Result<f64, String> {
         .map_err(|_| format!("`{text}` is not a number"))
 }
 
+/// A duration with or without a unit (`5`, `300ms`, `1.5s`): see [`crate::duration::parse`].
+/// A bare number is passed on as it is, so that the typed value's own check names what is
+/// wrong with it (`-5`: "must be greater than 0").
+fn duration(text: &str) -> Result<f64, String> {
+    match text.trim().parse::<f64>() {
+        Ok(v) => Ok(v),
+        Err(_) => crate::duration::parse(text).map_err(|e| e.to_string()),
+    }
+}
+
 pub fn parse_seconds(text: &str) -> Result<Seconds, String> {
-    Seconds::new(number(text)?).map_err(|e| e.to_string())
+    Seconds::new(duration(text)?).map_err(|e| e.to_string())
 }
 
 pub fn parse_rate(text: &str) -> Result<Rate, String> {
     Rate::new(number(text)?).map_err(|e| e.to_string())
 }
 
+/// `run --rate`: a rate (> 0), or 0, which only a staged load accepts (its start rate).
+pub fn parse_start_rate(text: &str) -> Result<f64, String> {
+    let v = number(text)?;
+    if v == 0.0 {
+        return Ok(0.0);
+    }
+    Rate::new(v).map(Rate::get).map_err(|e| e.to_string())
+}
+
+pub fn parse_slo(text: &str) -> Result<Slo, String> {
+    Slo::parse(text).map_err(|e| e.to_string())
+}
+
+pub fn parse_stage(text: &str) -> Result<Stage, String> {
+    Stage::parse(text).map_err(|e| e.to_string())
+}
+
 pub fn parse_period(text: &str) -> Result<Period, String> {
-    Period::new(number(text)?).map_err(|e| e.to_string())
+    Period::new(duration(text)?).map_err(|e| e.to_string())
 }
 
 pub fn parse_rates(text: &str) -> Result<Rates, String> {

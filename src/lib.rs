@@ -26,6 +26,7 @@ pub mod report;
 pub mod request;
 pub mod scenario;
 pub mod search;
+pub mod slo;
 pub mod stages;
 pub mod station;
 pub mod stats;

@@ -2,6 +2,9 @@
 //! `(i − 1) × period` whatever happens to the others, each judged against the timeout; or,
 //! beyond the seed, Poisson arrivals and random service times over several replications.
 
+use std::sync::Arc;
+
+use rand_distr::{Distribution, Exp1};
 use rayon::prelude::*;
 
 use crate::config::Config;
@@ -11,17 +14,60 @@ use std::rc::Rc;
 use crate::engine::{self, Clock, EngineError, Outcome, Served};
 use crate::random;
 use crate::scenario::Scenario;
+use crate::stages::Profile;
 use crate::stats::{self, Histogram, Share, Summary};
 use crate::units::{Period, Rate, Resolution, Seconds, MAX_TIMER_STEPS};
 
 /// When clients arrive.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum Arrivals {
     /// Every `period` seconds (0: all at once), the seed's metronome.
     Fixed(Period),
     /// A Poisson process: independent exponential gaps of mean 1/rate.
     Poisson(Rate),
+    /// k6's `ramping-arrival-rate`: the rate moves linearly stage by stage. Fixed: client *i*
+    /// is due when the expected count Λ(t) reaches i − 1; Poisson: the non-homogeneous
+    /// process, a time change of a unit-rate one. The stages decide how many clients come.
+    Stages {
+        profile: Arc<Profile>,
+        poisson: bool,
+    },
+    /// A recorded trace: each client's due time in seconds, sorted, the first at 0.
+    Replay(Arc<[f64]>),
 }
+
+impl Arrivals {
+    /// "fixed" or "poisson": whether the due times are drawn.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Arrivals::Fixed(_) | Arrivals::Stages { poisson: false, .. } => "fixed",
+            Arrivals::Poisson(_) | Arrivals::Stages { poisson: true, .. } => "poisson",
+            Arrivals::Replay(_) => "replay",
+        }
+    }
+
+    /// How many clients a staged or replayed load brings (the expected count, rounded up,
+    /// for Poisson stages); `None` when `--clients` decides.
+    pub fn own_clients(&self) -> Option<u64> {
+        match self {
+            Arrivals::Fixed(_) | Arrivals::Poisson(_) => None,
+            Arrivals::Stages { profile, .. } => Some(profile.fixed_clients()),
+            Arrivals::Replay(due) => Some(due.len() as u64),
+        }
+    }
+
+    /// Seconds from the first due time to the end of the load (the stages' total, the
+    /// trace's last row); `None` for a rate, which lasts as long as `--clients` makes it.
+    pub fn span(&self) -> Option<f64> {
+        match self {
+            Arrivals::Fixed(_) | Arrivals::Poisson(_) => None,
+            Arrivals::Stages { profile, .. } => Some(profile.duration()),
+            Arrivals::Replay(due) => Some(due.last().copied().unwrap_or(0.0)),
+        }
+    }
+}
+
+pub use crate::scenario::ArrivalKind;
 
 /// The most replications one load test may ask for.
 pub const MAX_REPLICATIONS: u32 = 100_000;
@@ -53,29 +99,65 @@ impl LoadTest {
         }
     }
 
-    /// The arrival rate in clients/s, `None` for a burst.
+    /// The arrival rate in clients/s, `None` for a burst. Stages: their peak, the rate the
+    /// stations must keep up with; a replay: its mean rate over the trace.
     pub fn rate(&self) -> Option<f64> {
-        match self.arrivals {
+        match &self.arrivals {
             Arrivals::Fixed(p) => p.rate(),
             Arrivals::Poisson(r) => Some(r.get()),
+            Arrivals::Stages { profile, .. } => Some(peak(profile)),
+            Arrivals::Replay(due) => {
+                let span = due.last().copied().unwrap_or(0.0);
+                (span > 0.0).then(|| (due.len() - 1) as f64 / span)
+            }
         }
     }
 
-    /// The same test at another rate, with the same kind of arrivals.
+    /// The same test at another rate, with the same kind of arrivals. Stages are scaled so
+    /// that their peak is `rate`; a trace is replayed faster or slower to a mean of `rate`.
     pub fn at_rate(&self, rate: Rate) -> LoadTest {
-        let arrivals = match self.arrivals {
+        let arrivals = match &self.arrivals {
             Arrivals::Fixed(_) => Arrivals::Fixed(rate.period()),
             Arrivals::Poisson(_) => Arrivals::Poisson(rate),
+            Arrivals::Stages { profile, poisson } => {
+                let k = rate.get() / peak(profile);
+                let stages = profile
+                    .stages()
+                    .iter()
+                    .map(|s| crate::stages::Stage {
+                        target: s.target * k,
+                        ..*s
+                    })
+                    .collect();
+                match Profile::new(profile.start() * k, stages) {
+                    Ok(p) => Arrivals::Stages {
+                        profile: Arc::new(p),
+                        poisson: *poisson,
+                    },
+                    Err(_) => self.arrivals.clone(),
+                }
+            }
+            Arrivals::Replay(due) => match self.rate() {
+                Some(mean) => {
+                    let k = mean / rate.get();
+                    Arrivals::Replay(due.iter().map(|t| t * k).collect())
+                }
+                None => self.arrivals.clone(),
+            },
         };
+        let clients = arrivals
+            .own_clients()
+            .map_or(self.clients, |n| n.min(u32::MAX as u64) as u32);
         LoadTest {
             arrivals,
+            clients,
             ..self.clone()
         }
     }
 
     /// Whether anything in this test on this scenario is drawn at random.
     pub fn is_random(&self, scenario: &Scenario) -> bool {
-        matches!(self.arrivals, Arrivals::Poisson(_))
+        self.arrivals.kind() == "poisson"
             || scenario.stations.iter().any(|s| !s.distribution.is_fixed())
     }
 
@@ -91,8 +173,11 @@ impl LoadTest {
     /// Each client's due time in steps. Fixed: `(i − 1) × period` rounded to the nearest
     /// step, so that off-grid periods (rate 3/s) do not drift. Poisson: from the stream of
     /// this configuration and replication.
+    ///
+    /// Stages and traces bring their own clients: Poisson stages a number that varies from
+    /// one replication to the next, so the length of this list, not `clients`, is the count.
     pub fn due_times(&self, resolution: Resolution, config: &Config, replication: u32) -> Vec<u64> {
-        match self.arrivals {
+        match &self.arrivals {
             Arrivals::Fixed(period) => (0..self.clients as u64)
                 .map(|i| resolution.nearest_steps(i as f64 * period.get()))
                 .collect(),
@@ -100,17 +185,48 @@ impl LoadTest {
                 let mut rng = random::stream(self.seed, config, replication, 0);
                 random::poisson_due(&mut rng, self.clients, rate.get(), resolution)
             }
+            Arrivals::Stages {
+                profile,
+                poisson: false,
+            } => profile
+                .fixed_due_times()
+                .into_iter()
+                .map(|t| resolution.nearest_steps(t))
+                .collect(),
+            Arrivals::Stages {
+                profile,
+                poisson: true,
+            } => {
+                let mut rng = random::stream(self.seed, config, replication, 0);
+                profile
+                    .poisson_due_times(|| Exp1.sample(&mut rng))
+                    .into_iter()
+                    .map(|t| resolution.nearest_steps(t))
+                    .collect()
+            }
+            Arrivals::Replay(due) => due.iter().map(|&t| resolution.nearest_steps(t)).collect(),
         }
     }
+}
+
+/// The highest rate a profile reaches: at a stage's start or end, as rates move linearly.
+fn peak(profile: &Profile) -> f64 {
+    profile
+        .stages()
+        .iter()
+        .map(|s| s.target)
+        .fold(profile.start(), f64::max)
 }
 
 /// Refuses a load test the engine could not run (a gap between clients longer than tokio's
 /// timer can wait), before any work starts.
 pub fn check(scenario: &Scenario, load: &LoadTest) -> Result<(), EngineError> {
-    let steps = match load.arrivals {
+    let steps = match &load.arrivals {
         Arrivals::Fixed(period) => period.get() / scenario.resolution.seconds(),
         // Poisson gaps are unbounded but a gap of 40 means has odds below e^-40.
         Arrivals::Poisson(rate) => 40.0 / rate.get() / scenario.resolution.seconds(),
+        // No gap is longer than the whole load.
+        other => other.span().unwrap_or(0.0) / scenario.resolution.seconds(),
     };
     if load.clients > 1 && steps > MAX_TIMER_STEPS as f64 {
         return Err(EngineError::PeriodTooLong {
@@ -131,7 +247,7 @@ pub fn run(
     trace: bool,
 ) -> Result<Outcome, EngineError> {
     let due = load.due_times(scenario.resolution, config, replication);
-    let draws = random::draws(scenario, load.clients, load.seed, config, replication);
+    let draws = random::draws(scenario, due.len() as u32, load.seed, config, replication);
     engine::simulate_drawn(
         &config.engine_stations(scenario),
         &due,
@@ -174,7 +290,12 @@ pub fn assess(
     // bottleneck): no per-client row is kept, so memory follows the clients in flight.
     let one = |replication: u32| -> Result<(Summary, Vec<usize>), EngineError> {
         let due = load.due_times(scenario.resolution, config, replication);
-        let draws = random::draws(scenario, load.clients, load.seed, config, replication);
+        if due.is_empty() {
+            // Poisson stages may bring no client in a replication: nothing to simulate.
+            let summary = Summary::of_latencies(&mut [], scenario.resolution, load.timeout, share);
+            return Ok((summary, vec![0; scenario.stations.len()]));
+        }
+        let draws = random::draws(scenario, due.len() as u32, load.seed, config, replication);
         let tally = Rc::new(RefCell::new((
             Histogram::default(),
             vec![0usize; scenario.stations.len()],

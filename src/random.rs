@@ -53,8 +53,8 @@ pub fn poisson_due(rng: &mut ChaCha8Rng, clients: u32, rate: f64, res: Resolutio
 }
 
 /// One service time in seconds.
-fn sample(d: ServiceDistribution, mean: f64, rng: &mut ChaCha8Rng) -> f64 {
-    match d {
+fn sample(d: &ServiceDistribution, mean: f64, rng: &mut ChaCha8Rng) -> f64 {
+    match *d {
         ServiceDistribution::Fixed => mean,
         ServiceDistribution::Exponential => Exp::new(1.0 / mean).expect("mean > 0").sample(rng),
         ServiceDistribution::Uniform { cv } => {
@@ -73,6 +73,11 @@ fn sample(d: ServiceDistribution, mean: f64, rng: &mut ChaCha8Rng) -> f64 {
             LogNormal::new(mu, sigma2.sqrt())
                 .expect("finite parameters")
                 .sample(rng)
+        }
+        ServiceDistribution::Empirical(ref samples) => {
+            samples[Uniform::new(0, samples.len())
+                .expect("samples are not empty")
+                .sample(rng)]
         }
     }
 }
@@ -93,7 +98,7 @@ pub fn draws(
     for (i, s) in scenario.stations.iter().enumerate() {
         let mut rng = stream(seed, config, replication, 1 + i as u64);
         for c in 0..clients as usize {
-            let secs = sample(s.distribution, s.service.get(), &mut rng);
+            let secs = sample(&s.distribution, s.service.get(), &mut rng);
             out[c * width + i] = scenario.resolution.nearest_steps(secs).min(MAX_TIMER_STEPS);
         }
     }
@@ -131,7 +136,7 @@ mod tests {
             ServiceDistribution::Lognormal { cv: 0.8 },
         ] {
             let n = 200_000;
-            let mean = (0..n).map(|_| sample(d, 2.0, &mut rng)).sum::<f64>() / n as f64;
+            let mean = (0..n).map(|_| sample(&d, 2.0, &mut rng)).sum::<f64>() / n as f64;
             assert!((mean - 2.0).abs() < 0.03, "{d:?}: {mean}");
         }
     }

@@ -8,13 +8,16 @@
 
 use std::num::NonZeroU32;
 use std::path::Path;
+use std::sync::Arc;
 
 use indexmap::IndexMap;
 use serde::Deserialize;
 use toml::Spanned;
 
+use crate::duration::Duration;
 use crate::engine;
 use crate::levers::Values;
+use crate::stages::{Profile, Stage};
 use crate::units::{Rate, Resolution, Seconds};
 
 /// The fast-food restaurant of the tutorial, built into the binary so the tool works anywhere.
@@ -73,7 +76,7 @@ pub struct Station {
 pub const MAX_CV: f64 = 100.0;
 
 /// The distribution of a station's service times, all with mean `service`.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum ServiceDistribution {
     /// Always exactly `service` (the tutorial's).
     Fixed,
@@ -84,6 +87,9 @@ pub enum ServiceDistribution {
     Uniform { cv: f64 },
     /// Log-normal with this coefficient of variation.
     Lognormal { cv: f64 },
+    /// Measured service times in seconds (sorted), each drawn with equal probability, as
+    /// Ciw's `Empirical`; `service` is their mean.
+    Empirical(Arc<[f64]>),
 }
 
 impl ServiceDistribution {
@@ -122,12 +128,30 @@ impl Station {
     }
 }
 
+/// Whether due times are drawn: `[load] arrivals` in a scenario file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ArrivalKind {
+    Fixed,
+    Poisson,
+}
+
 /// The load test a scenario runs when the command line does not say otherwise.
 #[derive(Debug, Clone, PartialEq)]
 pub struct LoadDefaults {
     pub clients: u32,
     pub timeout: Seconds,
+    /// The share of clients that must beat `timeout` when `[load] slo` says so (`p99 < …`:
+    /// 99 %); `None`: the command line's `--min-satisfaction` (100 % by default).
+    pub share: Option<crate::stats::Share>,
+    /// The rate of a constant load; with `stages`, their peak, for the commands that take
+    /// one rate (a search's target, compare's guide).
     pub rate: Rate,
+    /// `[load] stages`: the rate over time (from `rate`, the start rate), which then decides
+    /// how many clients come.
+    pub stages: Option<Arc<Profile>>,
+    /// `[load] arrivals`, when the file says; the command line overrides it.
+    pub arrivals: Option<ArrivalKind>,
 }
 
 /// Prices per core and per GiB, and the unit they are in.
@@ -161,6 +185,8 @@ pub struct Scenario {
     pub prices: Prices,
     /// The strategies `compare` shows by default, in file order.
     pub strategies: Vec<StrategyText>,
+    /// The sample files its empirical stations read, which no output may replace.
+    pub sample_files: Vec<std::path::PathBuf>,
 }
 
 #[derive(Deserialize)]
@@ -185,7 +211,19 @@ struct RawScenario {
 struct RawLoad {
     clients: Option<Spanned<u32>>,
     timeout: Option<Seconds>,
-    rate: Option<Rate>,
+    /// `"p99 < 300ms"`: the timeout and the share in words.
+    slo: Option<Spanned<String>>,
+    rate: Option<Spanned<f64>>,
+    stages: Option<Spanned<Vec<Spanned<RawStage>>>>,
+    arrivals: Option<ArrivalKind>,
+}
+
+/// One `[load] stages` entry, k6's `{ duration = "10m", target = 800 }`.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawStage {
+    duration: Duration,
+    target: f64,
 }
 
 /// The tutorial's load test: 10 clients, 5 s, and the manager's 2 clients per second.
@@ -235,7 +273,10 @@ enum RawKind {
 struct RawStation {
     name: Spanned<String>,
     kind: RawKind,
-    service: Spanned<Seconds>,
+    /// Seconds, a duration string, or `{ p50 = …, p99 = … }`: see [`service_of`].
+    service: Option<Spanned<toml::Value>>,
+    /// With `distribution = "empirical"`: a file of measured service times.
+    samples: Option<Spanned<String>>,
     units: Option<NonZeroU32>,
     batch: Option<NonZeroU32>,
     unit: Option<String>,
@@ -303,6 +344,7 @@ enum RawDistribution {
     Exponential,
     Uniform,
     Lognormal,
+    Empirical,
 }
 
 /// A finite number ≥ 0 (a price, a cost per unit).
@@ -396,6 +438,7 @@ impl Scenario {
             ));
         }
         let mut stations: Vec<Station> = Vec::new();
+        let mut sample_files = Vec::new();
         for spanned in raw.stations.get_ref() {
             let span = spanned.span();
             let s = spanned.get_ref();
@@ -440,10 +483,20 @@ impl Scenario {
                     ))
                 }
             };
-            let service = *s.service.get_ref();
-            let service_steps = resolution
-                .exact_steps(service, &format!("station `{name}`: service time"))
-                .map_err(|m| at(Some(s.service.span()), m.to_string()))?;
+            let (service, distribution, from_measure) =
+                service_of(s, &name, file).map_err(|(sp, m)| at(sp.or(Some(span.clone())), m))?;
+            if let Some(samples) = &s.samples {
+                sample_files.push(samples_path(file, samples.get_ref()));
+            }
+            // A fitted or measured mean lies anywhere: it takes the nearest step, while a
+            // stated time must sit on the grid (a typo there would change the model).
+            let service_steps = if from_measure {
+                resolution.nearest_steps(service.get()).max(1)
+            } else {
+                resolution
+                    .exact_steps(service, &format!("station `{name}`: service time"))
+                    .map_err(|m| at(s.service.as_ref().map(|v| v.span()), m.to_string()))?
+            };
             let range = match &s.range {
                 None => Values::single(baseline),
                 Some(r) => match r.get_ref() {
@@ -452,7 +505,6 @@ impl Scenario {
                 }
                 .map_err(|m| at(Some(r.span()), format!("station `{name}`: range: {m}")))?,
             };
-            let distribution = distribution_of(s, &name).map_err(|(span, m)| at(span, m))?;
             let unit = s
                 .unit
                 .clone()
@@ -484,6 +536,22 @@ impl Scenario {
                 ),
             ));
         }
+        let (rate, stages) = load_shape(&raw.load).map_err(|(span, m)| at(span, m))?;
+        let slo = match &raw.load.slo {
+            None => None,
+            Some(text) => {
+                if raw.load.timeout.is_some() {
+                    return Err(at(
+                        Some(text.span()),
+                        "load.slo and load.timeout both set the timeout: give one".into(),
+                    ));
+                }
+                Some(
+                    crate::slo::Slo::parse(text.get_ref())
+                        .map_err(|e| at(Some(text.span()), format!("load.slo: {e}")))?,
+                )
+            }
+        };
         let strategies = raw
             .strategies
             .iter()
@@ -495,6 +563,7 @@ impl Scenario {
             .collect();
         Ok(Scenario {
             strategies,
+            sample_files,
             source: file.to_string(),
             name: raw.name.into_inner(),
             description: raw.description,
@@ -502,14 +571,14 @@ impl Scenario {
             stations,
             load: LoadDefaults {
                 clients,
-                timeout: raw
-                    .load
-                    .timeout
+                share: slo.map(|s| s.share),
+                timeout: slo
+                    .map(|s| s.timeout)
+                    .or(raw.load.timeout)
                     .unwrap_or(Seconds::new(DEFAULT_TIMEOUT_S).expect("positive")),
-                rate: raw
-                    .load
-                    .rate
-                    .unwrap_or(Rate::new(DEFAULT_RATE).expect("positive")),
+                rate,
+                stages,
+                arrivals: raw.load.arrivals,
             },
             prices: Prices {
                 cpu: raw.cost.cpu_price.0,
@@ -546,6 +615,197 @@ impl Scenario {
             missing.join(" and ")
         ))
     }
+}
+
+/// `[load] rate` and `stages`: a constant rate (> 0), or stages from a start rate (≥ 0, 0
+/// by default as in k6) that decide the number of clients, so `clients` is refused with them.
+fn load_shape(load: &RawLoad) -> Result<(Rate, Option<Arc<Profile>>), Located> {
+    let rate_span = load.rate.as_ref().map(|r| r.span());
+    let Some(raw_stages) = &load.stages else {
+        let rate = match &load.rate {
+            None => Rate::new(DEFAULT_RATE).expect("positive"),
+            Some(r) => {
+                Rate::new(*r.get_ref()).map_err(|m| (rate_span, format!("load.rate {m}")))?
+            }
+        };
+        return Ok((rate, None));
+    };
+    if let Some(c) = &load.clients {
+        return Err((
+            Some(c.span()),
+            "load.clients cannot be used with load.stages: the stages decide how many clients come"
+                .into(),
+        ));
+    }
+    let mut stages = Vec::new();
+    for (i, st) in raw_stages.get_ref().iter().enumerate() {
+        let r = st.get_ref();
+        let stage = Stage::new(r.duration.0, r.target).map_err(|_| {
+            let what = if r.duration.0 > 0.0 {
+                format!(
+                    "its target must be a rate ≥ 0 (clients/s), got {}",
+                    r.target
+                )
+            } else {
+                "its duration must be more than 0".to_string()
+            };
+            (Some(st.span()), format!("load.stages[{i}]: {what}"))
+        })?;
+        stages.push(stage);
+    }
+    if stages.is_empty() {
+        return Err((
+            Some(raw_stages.span()),
+            "load.stages is empty: give at least one { duration = \"…\", target = … }".into(),
+        ));
+    }
+    let start = load.rate.as_ref().map_or(0.0, |r| *r.get_ref());
+    let profile = Profile::new(start, stages).map_err(|e| {
+        let span = match e {
+            crate::stages::StageError::BadStart(_) => rate_span.clone(),
+            _ => Some(raw_stages.span()),
+        };
+        (span, format!("load.stages: {e}"))
+    })?;
+    let peak = profile
+        .stages()
+        .iter()
+        .map(|s| s.target)
+        .fold(profile.start(), f64::max);
+    let rate = Rate::new(peak).map_err(|m| {
+        (
+            Some(raw_stages.span()),
+            format!("load.stages: peak rate {m}"),
+        )
+    })?;
+    Ok((rate, Some(Arc::new(profile))))
+}
+
+type Located = (Option<std::ops::Range<usize>>, String);
+
+/// A `samples` path, relative to the scenario file's directory.
+fn samples_path(scenario_file: &str, samples: &str) -> std::path::PathBuf {
+    Path::new(scenario_file)
+        .parent()
+        .unwrap_or(Path::new(""))
+        .join(samples)
+}
+
+/// A station's mean service time and distribution, and whether the mean was measured or
+/// fitted (then not expected on the resolution's grid). The forms: `service = 0.02` or
+/// `"20ms"` with an optional `distribution`; `service = { p50 = "20ms", p99 = "200ms" }`, the
+/// log-normal through both; `distribution = "empirical"` with `samples = "FILE"` (one column
+/// of seconds, relative to the scenario file), whose mean is the service time.
+fn service_of(
+    s: &RawStation,
+    name: &str,
+    file: &str,
+) -> Result<(Seconds, ServiceDistribution, bool), Located> {
+    let kind = s.distribution.as_ref().map(|d| *d.get_ref());
+    let dist_span = s.distribution.as_ref().map(|d| d.span());
+    if kind == Some(RawDistribution::Empirical) {
+        if let Some(v) = &s.service {
+            return Err((Some(v.span()), format!("station `{name}`: an empirical distribution takes its mean from `samples`: remove `service`")));
+        }
+        if let Some(cv) = &s.cv {
+            return Err((
+                Some(cv.span()),
+                format!("station `{name}`: an empirical distribution takes no `cv`"),
+            ));
+        }
+        let Some(path) = &s.samples else {
+            return Err((dist_span, format!("station `{name}`: an empirical distribution needs `samples`, a file of measured service times")));
+        };
+        let full = samples_path(file, path.get_ref());
+        let text = std::fs::read_to_string(&full).map_err(|e| {
+            (
+                Some(path.span()),
+                format!(
+                    "station `{name}`: cannot read samples {}: {e}",
+                    full.display()
+                ),
+            )
+        })?;
+        let samples = crate::fit::Samples::parse(&text).map_err(|e| {
+            (
+                Some(path.span()),
+                format!("station `{name}`: samples {}: {e}", full.display()),
+            )
+        })?;
+        let mean = Seconds::new(samples.mean()).map_err(|m| {
+            (
+                Some(path.span()),
+                format!("station `{name}`: the samples' mean {m}"),
+            )
+        })?;
+        return Ok((
+            mean,
+            ServiceDistribution::Empirical(samples.sorted().into()),
+            true,
+        ));
+    }
+    if let Some(p) = &s.samples {
+        return Err((
+            Some(p.span()),
+            format!("station `{name}`: `samples` goes with distribution = \"empirical\""),
+        ));
+    }
+    let Some(value) = &s.service else {
+        return Err((None, format!("station `{name}`: missing field `service`")));
+    };
+    let vspan = Some(value.span());
+    let seconds = |v: &toml::Value, what: &str| -> Result<f64, Located> {
+        let secs = match v {
+            toml::Value::Float(f) => *f,
+            toml::Value::Integer(i) => *i as f64,
+            toml::Value::String(t) => crate::duration::parse(t)
+                .map_err(|e| (vspan.clone(), format!("station `{name}`: {what}: {e}")))?,
+            other => {
+                return Err((vspan.clone(), format!(
+                    "station `{name}`: {what} must be seconds (0.02), a duration (\"20ms\") or percentiles ({{ p50 = \"20ms\", p99 = \"200ms\" }}), got {}",
+                    other.type_str()
+                )))
+            }
+        };
+        Seconds::new(secs)
+            .map(|s| s.get())
+            .map_err(|m| (vspan.clone(), format!("station `{name}`: {what} {m}")))
+    };
+    if let toml::Value::Table(t) = value.get_ref() {
+        if let Some(k) = t.keys().find(|k| *k != "p50" && *k != "p99") {
+            return Err((
+                vspan,
+                format!("station `{name}`: service percentiles are p50 and p99, got `{k}`"),
+            ));
+        }
+        let (Some(p50), Some(p99)) = (t.get("p50"), t.get("p99")) else {
+            return Err((
+                vspan,
+                format!("station `{name}`: service percentiles need both p50 and p99"),
+            ));
+        };
+        let (p50, p99) = (seconds(p50, "p50")?, seconds(p99, "p99")?);
+        if !matches!(kind, None | Some(RawDistribution::Lognormal)) {
+            return Err((dist_span, format!("station `{name}`: a service given by percentiles is log-normal: remove `distribution` or make it \"lognormal\"")));
+        }
+        if let Some(cv) = &s.cv {
+            return Err((
+                Some(cv.span()),
+                format!("station `{name}`: the percentiles decide the cv: remove `cv`"),
+            ));
+        }
+        let (mean, cv) = crate::fit::lognormal_through(p50, p99)
+            .map_err(|e| (vspan.clone(), format!("station `{name}`: {e}")))?;
+        let mean = Seconds::new(mean).map_err(|m| {
+            (
+                vspan.clone(),
+                format!("station `{name}`: the fitted mean {m}"),
+            )
+        })?;
+        return Ok((mean, ServiceDistribution::Lognormal { cv }, true));
+    }
+    let service = Seconds::new(seconds(value.get_ref(), "service time")?).expect("checked");
+    Ok((service, distribution_of(s, name)?, false))
 }
 
 /// The station's service distribution, checked: `cv` where one is needed, in range.
@@ -611,6 +871,7 @@ fn distribution_of(
         Some(RawDistribution::Lognormal) => Ok(ServiceDistribution::Lognormal {
             cv: need_cv("a lognormal")?,
         }),
+        Some(RawDistribution::Empirical) => unreachable!("handled by service_of"),
     }
 }
 

@@ -58,6 +58,7 @@ pub struct Summary {
     pub satisfaction: f64,
     pub p50_steps: u64,
     pub p95_steps: u64,
+    pub p99_steps: u64,
     pub max_steps: u64,
     /// Mean latency, in steps.
     pub mean_steps: f64,
@@ -110,6 +111,7 @@ pub struct Spread {
     pub mean_s: Interval,
     pub p50_s: Interval,
     pub p95_s: Interval,
+    pub p99_s: Interval,
     pub max_s: Interval,
 }
 
@@ -169,17 +171,20 @@ impl Summary {
             mean_s: secs(|s| s.mean_steps),
             p50_s: secs(|s| s.p50_steps as f64),
             p95_s: secs(|s| s.p95_steps as f64),
+            p99_s: secs(|s| s.p99_steps as f64),
             max_s: secs(|s| s.max_steps as f64),
         };
         let n = runs.len() as f64;
         let mean_of = |f: fn(&Summary) -> f64| runs.iter().map(f).sum::<f64>() / n;
-        let clients = runs[0].clients;
+        // Poisson stages bring a different number of clients to each replication.
+        let clients = mean_of(|s| s.clients as f64).round() as usize;
         Summary {
             clients,
             satisfied: mean_of(|s| s.satisfied as f64).round() as usize,
             satisfaction: satisfaction.mean,
             p50_steps: mean_of(|s| s.p50_steps as f64).round() as u64,
             p95_steps: mean_of(|s| s.p95_steps as f64).round() as u64,
+            p99_steps: mean_of(|s| s.p99_steps as f64).round() as u64,
             max_steps: mean_of(|s| s.max_steps as f64).round() as u64,
             mean_steps: mean_of(|s| s.mean_steps),
             // The lower bound must reach the share; a hair of slack for 100 % exactly.
@@ -196,6 +201,21 @@ impl Summary {
         share: Share,
     ) -> Summary {
         let n = latencies.len();
+        if n == 0 {
+            // Poisson stages may bring no client in a replication: nothing was late.
+            return Summary {
+                clients: 0,
+                satisfied: 0,
+                satisfaction: 100.0,
+                p50_steps: 0,
+                p95_steps: 0,
+                p99_steps: 0,
+                max_steps: 0,
+                mean_steps: 0.0,
+                meets_target: true,
+                spread: None,
+            };
+        }
         let limit = Resolution::timeout_nanos(timeout);
         let satisfied = latencies
             .iter()
@@ -213,6 +233,7 @@ impl Summary {
             satisfaction: 100.0 * satisfied as f64 / n as f64,
             p50_steps: pct(50.0),
             p95_steps: pct(95.0),
+            p99_steps: pct(99.0),
             max_steps: latencies[n - 1],
             mean_steps: latencies.iter().map(|&l| l as f64).sum::<f64>() / n as f64,
             meets_target: satisfied >= share.required(n),
@@ -304,6 +325,7 @@ impl Summary {
             satisfaction: 100.0 * satisfied as f64 / n as f64,
             p50_steps: pct(50.0),
             p95_steps: pct(95.0),
+            p99_steps: pct(99.0),
             max_steps: max,
             mean_steps: histogram.sum as f64 / n as f64,
             meets_target: satisfied >= share.required(n),
@@ -344,8 +366,8 @@ mod tests {
         let mut l = [4000, 4000, 4000, 6000, 6000, 8000, 9000, 9000, 9000, 12000];
         let s = Summary::of_latencies(&mut l, ms, t, Share::ALL);
         assert_eq!(
-            (s.p50_steps, s.p95_steps, s.max_steps),
-            (6000, 12000, 12000)
+            (s.p50_steps, s.p95_steps, s.p99_steps, s.max_steps),
+            (6000, 12000, 12000, 12000)
         );
         assert_eq!(s.satisfied, 3);
         assert!((headroom(&s, ms, t) + 7.0).abs() < 1e-12);

@@ -70,9 +70,19 @@ impl Seconds {
     }
 }
 
+/// A TOML number of seconds or a string with a unit (`"250us"`), as [`crate::duration`] reads.
 impl<'de> Deserialize<'de> for Seconds {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let v = f64::deserialize(d)?;
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum Raw {
+            Number(f64),
+            Text(String),
+        }
+        let v = match Raw::deserialize(d)? {
+            Raw::Number(v) => v,
+            Raw::Text(t) => crate::duration::parse(&t).map_err(serde::de::Error::custom)?,
+        };
         Seconds::new(v).map_err(serde::de::Error::custom)
     }
 }
@@ -245,9 +255,92 @@ impl Resolution {
     }
 }
 
+/// The unit latencies are shown in (`--unit`); CSV and JSON stay in seconds, for programs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TimeUnit {
+    S,
+    Ms,
+    Us,
+}
+
+impl TimeUnit {
+    /// The unit that reads best against a timeout: ms under 1 s, µs under 1 ms.
+    pub fn auto(timeout: Seconds) -> TimeUnit {
+        if timeout.get() < 1e-3 {
+            TimeUnit::Us
+        } else if timeout.get() < 1.0 {
+            TimeUnit::Ms
+        } else {
+            TimeUnit::S
+        }
+    }
+
+    pub fn symbol(self) -> &'static str {
+        match self {
+            TimeUnit::S => "s",
+            TimeUnit::Ms => "ms",
+            TimeUnit::Us => "µs",
+        }
+    }
+
+    /// Nanoseconds in one of this unit.
+    fn nanos(self) -> u128 {
+        match self {
+            TimeUnit::S => 1_000_000_000,
+            TimeUnit::Ms => 1_000_000,
+            TimeUnit::Us => 1_000,
+        }
+    }
+
+    /// How many decimals every time of a report in this unit shows: as many as the
+    /// resolution needs, so that every figure is exact and they all line up.
+    pub fn decimals(self, res: Resolution) -> usize {
+        let shift = 9 - self.nanos().ilog10() as usize;
+        (res.decimals()).saturating_sub(shift)
+    }
+
+    /// Exact decimal text of a number of steps in this unit (no symbol).
+    pub fn format(self, res: Resolution, steps: u64) -> String {
+        let ns = steps as u128 * res.nanos() as u128;
+        let d = self.decimals(res);
+        let whole = ns / self.nanos();
+        if d == 0 {
+            return whole.to_string();
+        }
+        let digits = self.nanos().ilog10();
+        let frac = (ns % self.nanos()) / 10u128.pow(digits - d as u32);
+        format!("{whole}.{frac:0d$}")
+    }
+
+    /// Seconds (a mean, an interval bound) in this unit with these decimals.
+    pub fn format_seconds(self, seconds: f64, decimals: usize) -> String {
+        format!("{:.decimals$}", seconds * 1e9 / self.nanos() as f64)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn time_units_show_exact_figures_with_one_number_of_decimals() {
+        let ms = Resolution::MILLISECOND;
+        assert_eq!(TimeUnit::S.format(ms, 4500), "4.500");
+        assert_eq!(TimeUnit::Ms.format(ms, 4500), "4500");
+        assert_eq!(TimeUnit::Us.format(ms, 3), "3000");
+        let r = Resolution::from_seconds(0.0001).unwrap();
+        assert_eq!(TimeUnit::Ms.format(r, 234), "23.4");
+        assert_eq!(TimeUnit::Ms.decimals(r), 1);
+        let us = Resolution::from_seconds(1e-6).unwrap();
+        assert_eq!(TimeUnit::Ms.format(us, 2500), "2.500");
+        assert_eq!(TimeUnit::Us.format(us, 2500), "2500");
+        let t = |v| TimeUnit::auto(Seconds::new(v).unwrap());
+        assert_eq!(
+            (t(5.0), t(0.3), t(0.0005)),
+            (TimeUnit::S, TimeUnit::Ms, TimeUnit::Us)
+        );
+        assert_eq!(TimeUnit::Ms.format_seconds(0.0234567, 1), "23.5");
+    }
 
     #[test]
     fn rejects_non_positive_and_nan() {

@@ -41,7 +41,10 @@ pub(crate) fn compare(scenario: &Scenario, args: CompareArgs, quiet: bool) -> Re
     let clients = args.load.clients.unwrap_or(scenario.load.clients);
     let target = Target {
         load: build_load(scenario, &args.load, target_rate.period(), clients)?,
-        share: args.min_satisfaction,
+        share: args
+            .load
+            .share(args.min_satisfaction, scenario.load.share)
+            .map_err(anyhow::Error::msg)?,
     };
     let outputs = open_outputs(scenario, &args.output)?;
     let rates = args.rates.unwrap_or_else(|| Rates::around(target_rate));

@@ -4,18 +4,20 @@
 //! load test the flags describe — lives here.
 
 pub mod compare;
+pub mod fit;
 pub mod run;
 pub mod search;
 
-use anyhow::{bail, Result};
+use anyhow::{bail, Context, Result};
 use clap::ValueEnum;
 
 use crate::cli::{ArrivalsArg, LoadArgs, OutputArgs};
-use crate::load::{self, Arrivals, LoadTest};
+use crate::load::{self, ArrivalKind, Arrivals, LoadTest};
 use crate::report::export::ExportError;
 use crate::report::output::{write_stdout, OutputError, OutputId, Outputs};
 use crate::report::{Format, Report};
-use crate::scenario::{Scenario, DEFAULT_NAME};
+use crate::scenario::{Scenario, DEFAULT_NAME, MAX_CLIENTS};
+use crate::stages::Profile;
 use crate::units::{Period, Rate};
 
 /// What a command concludes, which `app` maps to an exit code.
@@ -55,6 +57,12 @@ pub(crate) fn open_outputs(scenario: &Scenario, args: &OutputArgs) -> Result<Req
     let mut outputs = Outputs::new();
     if scenario.source != DEFAULT_NAME {
         outputs.input("scenario file", std::path::Path::new(&scenario.source));
+    }
+    for samples in &scenario.sample_files {
+        outputs.input("samples file", samples);
+    }
+    if let Some(trace) = REPLAYED.get() {
+        outputs.input("trace", trace);
     }
     let mut files = Vec::new();
     if let Some(text) = &args.csv {
@@ -140,12 +148,87 @@ pub(crate) fn build_load(
     period: Period,
     clients: u32,
 ) -> Result<LoadTest> {
-    let arrivals = match args.arrivals {
-        ArrivalsArg::Fixed => Arrivals::Fixed(period),
-        ArrivalsArg::Poisson => match period.rate() {
-            Some(rate) => Arrivals::Poisson(Rate::new(rate).map_err(anyhow::Error::msg)?),
+    build_load_shaped(scenario, args, period, clients, None, false)
+}
+
+/// [`build_load`] for `run`, whose `--rate` starts the `--stage`s (`start`), and whose
+/// `--rate` or `--period` (`constant`) replaces the scenario's stages by a constant rate.
+/// Elsewhere the scenario's stages are scaled to peak at the command's rate (the same
+/// stages when it is the scenario's).
+pub(crate) fn build_load_shaped(
+    scenario: &Scenario,
+    args: &LoadArgs,
+    period: Period,
+    clients: u32,
+    start: Option<f64>,
+    constant: bool,
+) -> Result<LoadTest> {
+    let poisson = match args.arrivals {
+        Some(a) => a == ArrivalsArg::Poisson,
+        None => scenario.load.arrivals == Some(ArrivalKind::Poisson),
+    };
+    let shaped = if !args.stages.is_empty() {
+        let profile = Profile::new(start.unwrap_or(0.0), args.stages.clone()).context("--stage")?;
+        Some(Arrivals::Stages {
+            profile: std::sync::Arc::new(profile),
+            poisson,
+        })
+    } else if let Some(path) = &args.replay {
+        if args.arrivals == Some(ArrivalsArg::Poisson) {
+            bail!(
+                "--replay plays the trace's own times: --arrivals poisson cannot be used with it"
+            );
+        }
+        Some(replay_arrivals(
+            scenario,
+            path,
+            args.replay_speed.unwrap_or(1.0),
+        )?)
+    } else {
+        match (&scenario.load.stages, constant) {
+            (Some(profile), false) => {
+                if args.clients.is_some() {
+                    bail!(
+                        "--clients cannot be used with {}'s [load] stages, which decide how many clients come (give --rate for a constant load)",
+                        scenario.name
+                    );
+                }
+                let staged = LoadTest::new(
+                    1,
+                    Arrivals::Stages {
+                        profile: profile.clone(),
+                        poisson,
+                    },
+                    scenario.load.timeout,
+                );
+                Some(match period.rate() {
+                    Some(r) if r != scenario.load.rate.get() => {
+                        staged
+                            .at_rate(Rate::new(r).map_err(anyhow::Error::msg)?)
+                            .arrivals
+                    }
+                    _ => staged.arrivals,
+                })
+            }
+            _ => None,
+        }
+    };
+    let (arrivals, clients) = match shaped {
+        Some(arrivals) => {
+            let n = arrivals.own_clients().unwrap_or(clients as u64);
+            if n > MAX_CLIENTS as u64 {
+                bail!("the load brings {n} clients, more than the {MAX_CLIENTS} a test may have");
+            }
+            (arrivals, n as u32)
+        }
+        None if poisson => match period.rate() {
+            Some(rate) => (
+                Arrivals::Poisson(Rate::new(rate).map_err(anyhow::Error::msg)?),
+                clients,
+            ),
             None => bail!("Poisson arrivals need a rate: --period 0 sends everyone at once"),
         },
+        None => (Arrivals::Fixed(period), clients),
     };
     if args.warmup >= clients {
         bail!(
@@ -156,7 +239,10 @@ pub(crate) fn build_load(
     let mut load = LoadTest::new(
         clients,
         arrivals,
-        args.timeout.unwrap_or(scenario.load.timeout),
+        args.slo
+            .map(|s| s.timeout)
+            .or(args.timeout)
+            .unwrap_or(scenario.load.timeout),
     );
     load.warmup = args.warmup;
     if let Some(seed) = args.seed {
@@ -171,6 +257,37 @@ pub(crate) fn build_load(
         .unwrap_or(if random { DEFAULT_REPLICATIONS } else { 1 });
     load::check(scenario, &load)?;
     Ok(load)
+}
+
+/// The trace this process replays, kept so that no output may replace it: the load is built
+/// from the flags before the outputs are opened, in every command.
+static REPLAYED: std::sync::OnceLock<std::path::PathBuf> = std::sync::OnceLock::new();
+
+/// The due times of `--replay FILE`. Its rows are sorted if they were not (said on stderr).
+/// Request classes need a scenario that defines them, which this one cannot yet: a trace
+/// that names classes is refused rather than replayed as if they did not matter.
+fn replay_arrivals(scenario: &Scenario, path: &std::path::Path, speed: f64) -> Result<Arrivals> {
+    let _ = REPLAYED.set(path.to_path_buf());
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("cannot read the trace {}", path.display()))?;
+    let trace =
+        crate::replay::parse(&text, speed).with_context(|| format!("trace {}", path.display()))?;
+    if let Some(class) = trace.arrivals.iter().find_map(|a| a.class.as_deref()) {
+        bail!(
+            "trace {}: its `class` column names request classes (`{class}`), but scenario {} defines none; drop the column to replay every row as the scenario's one request",
+            path.display(),
+            scenario.name
+        );
+    }
+    if trace.was_unsorted {
+        eprintln!(
+            "note: trace {}: its rows were not in time order; they are replayed sorted",
+            path.display()
+        );
+    }
+    Ok(Arrivals::Replay(
+        trace.arrivals.iter().map(|a| a.due).collect(),
+    ))
 }
 
 /// Replications of a random load test when the user does not say.

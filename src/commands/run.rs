@@ -4,11 +4,11 @@ use std::io::Write;
 
 use anyhow::{bail, Context, Result};
 
-use super::{build_load, open_outputs, Verdict};
-use crate::cli::{ClockArg, PlotKind, RunArgs};
+use super::{build_load_shaped, open_outputs, Verdict};
+use crate::cli::{ClockArg, PlotKind, RunArgs, UnitArg};
 use crate::config::Config;
 use crate::engine::Clock;
-use crate::load::{self, LoadTest};
+use crate::load::{self, Arrivals, LoadTest};
 use crate::memory::{self, RunOutputs};
 use crate::progress::Progress;
 use crate::random;
@@ -16,6 +16,7 @@ use crate::report::run::{trim_float, RunReport, TIMELINE_MAX_AUTO};
 use crate::report::{Format, Report};
 use crate::scenario::Scenario;
 use crate::stats::{Share, Summary};
+use crate::units::{Rate, TimeUnit};
 
 fn clock_of(clock: ClockArg, speed: Option<f64>, scenario: &Scenario) -> Result<Clock> {
     match (clock, speed) {
@@ -100,11 +101,21 @@ pub(crate) fn run(scenario: &Scenario, args: RunArgs, quiet: bool) -> Result<Ver
     let config = Config::with_settings(scenario, &args.set)?;
     let period = match (args.rate, args.period) {
         (_, Some(p)) => p,
-        (Some(r), None) => r.period(),
-        (None, None) => scenario.load.rate.period(),
+        (Some(r), None) if r > 0.0 => Rate::new(r).map_err(anyhow::Error::msg)?.period(),
+        (Some(_), None) if args.load.stages.is_empty() => bail!(
+            "invalid value '0' for '--rate <R>': must be a positive number, greater than 0 clients per second (0 is only a start rate, with --stage)"
+        ),
+        (_, None) => scenario.load.rate.period(),
     };
     let clients = args.load.clients.unwrap_or(scenario.load.clients);
-    let load = build_load(scenario, &args.load, period, clients)?;
+    let load = build_load_shaped(
+        scenario,
+        &args.load,
+        period,
+        clients,
+        args.rate,
+        args.rate.is_some() || args.period.is_some(),
+    )?;
     let clock = clock_of(args.clock, args.speed, scenario)?;
     load::check(scenario, &load)?;
     if load.runs(scenario) > 1 && clock != Clock::Virtual {
@@ -132,16 +143,21 @@ pub(crate) fn run(scenario: &Scenario, args: RunArgs, quiet: bool) -> Result<Ver
         Progress::spinner("", true)
     };
     let outcome = load::run(scenario, &config, &load, 0, clock, args.trace)?;
+    // `--slo "p99 < T"` asks 99 % of clients under T; otherwise every one.
+    let share = args
+        .load
+        .share(Share::ALL, scenario.load.share)
+        .map_err(anyhow::Error::msg)?;
     let summary = Summary::of(
         &outcome,
         scenario.resolution,
         load.timeout,
-        Share::ALL,
+        share,
         load.warmup,
     );
     // Further replications, for the means and intervals (virtual time only).
     let combined = if load.runs(scenario) > 1 {
-        Some(load::assess(scenario, &config, &load, Share::ALL)?.summary)
+        Some(load::assess(scenario, &config, &load, share)?.summary)
     } else {
         None
     };
@@ -160,7 +176,17 @@ pub(crate) fn run(scenario: &Scenario, args: RunArgs, quiet: bool) -> Result<Ver
         trace: trace_above_table,
         dashboard: match args.plot_kind {
             Some(kind) => kind == PlotKind::Dashboard,
-            None => outcome.clients() > TIMELINE_MAX_AUTO,
+            // A ramp or a replay is about the rate over time, whatever its size.
+            None => {
+                outcome.clients() > TIMELINE_MAX_AUTO
+                    || matches!(load.arrivals, Arrivals::Stages { .. } | Arrivals::Replay(_))
+            }
+        },
+        unit: match args.unit {
+            UnitArg::Auto => TimeUnit::auto(load.timeout),
+            UnitArg::S => TimeUnit::S,
+            UnitArg::Ms => TimeUnit::Ms,
+            UnitArg::Us => TimeUnit::Us,
         },
     };
     if args.trace && !trace_above_table {

@@ -42,7 +42,10 @@ fn plan_search(scenario: &Scenario, args: &SearchArgs, sustained: bool) -> Resul
     // A load test that cannot run fails here once, not once per configuration.
     let target = Target {
         load: build_load(scenario, &args.load, rate.period(), clients)?,
-        share: args.min_satisfaction,
+        share: args
+            .load
+            .share(args.min_satisfaction, scenario.load.share)
+            .map_err(anyhow::Error::msg)?,
     };
     let mut ranking = search::rank(&space, scenario, &prices);
     if sustained {

@@ -96,9 +96,10 @@ impl CompareContext<'_> {
         let randomness = if load.is_random(self.scenario) {
             format!(
                 ", {} arrivals, mean of {} replications (seed {}); a rate is met when the 95% interval's lower bound is",
-                match load.arrivals {
-                    crate::load::Arrivals::Poisson(_) => "Poisson",
-                    crate::load::Arrivals::Fixed(_) => "fixed",
+                if load.arrivals.kind() == "poisson" {
+                    "Poisson"
+                } else {
+                    "fixed"
                 },
                 load.runs(self.scenario),
                 load.seed

@@ -50,7 +50,7 @@ struct JsonSchedule {
 
 impl JsonLoad {
     pub fn new(scenario: &Scenario, load: &LoadTest) -> JsonLoad {
-        let (arrivals, schedule) = match load.arrivals {
+        let (arrivals, schedule) = match &load.arrivals {
             Arrivals::Fixed(p) => (
                 "fixed",
                 JsonSchedule {
@@ -63,6 +63,14 @@ impl JsonLoad {
                 JsonSchedule {
                     rate: Some(r.get()),
                     period_s: r.period().get(),
+                },
+            ),
+            // Stages: their peak rate; a replay: its mean rate.
+            other => (
+                other.kind(),
+                JsonSchedule {
+                    rate: load.rate(),
+                    period_s: load.rate().map_or(0.0, |r| 1.0 / r),
                 },
             ),
         };
@@ -124,6 +132,7 @@ pub struct JsonSummary {
     satisfaction: f64,
     p50_s: f64,
     p95_s: f64,
+    p99_s: f64,
     max_s: f64,
     headroom_s: f64,
 }
@@ -136,6 +145,7 @@ impl JsonSummary {
             satisfaction: summary.satisfaction,
             p50_s: resolution.to_seconds(summary.p50_steps),
             p95_s: resolution.to_seconds(summary.p95_steps),
+            p99_s: resolution.to_seconds(summary.p99_steps),
             max_s: resolution.to_seconds(summary.max_steps),
             headroom_s: stats::headroom(summary, resolution, timeout),
         }

@@ -5,6 +5,7 @@ pub mod capacity;
 pub mod compare;
 pub mod csv;
 pub mod export;
+pub mod fit;
 pub mod json;
 pub mod output;
 pub mod plot;

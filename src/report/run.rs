@@ -9,7 +9,7 @@ use crate::engine::{Clock, EventKind, Outcome};
 use crate::load::{Arrivals, LoadTest};
 use crate::scenario::Scenario;
 use crate::stats::{self, Summary};
-use crate::units::{Resolution, Seconds};
+use crate::units::{Resolution, Seconds, TimeUnit};
 
 /// Per-client rows beyond this many are left to `--csv`: a terminal is no place for them.
 pub const MAX_TABLE_ROWS: usize = 100;
@@ -33,6 +33,8 @@ pub struct RunReport<'a> {
     pub trace: bool,
     /// The picture: the dashboard (arrivals and latency over time) rather than the timeline.
     pub dashboard: bool,
+    /// The unit the table shows latencies in (`--unit`).
+    pub unit: TimeUnit,
 }
 
 fn verdict(ok: bool) -> &'static str {
@@ -46,7 +48,26 @@ fn verdict(ok: bool) -> &'static str {
 /// "10 clients every 0.5 s (2 clients/s)", "10 clients all at once", or "200 clients,
 /// Poisson arrivals at 2 clients/s" (no period there: the gaps are random).
 pub fn describe_load(load: &LoadTest) -> String {
-    match (load.arrivals, load.rate()) {
+    match (&load.arrivals, load.rate()) {
+        (Arrivals::Stages { profile, poisson }, _) => {
+            let mut rates = vec![trim_float(profile.start())];
+            rates.extend(profile.stages().iter().map(|s| trim_float(s.target)));
+            format!(
+                "{}{} clients, {} arrivals in {} stages over {} s (rate {} clients/s)",
+                if *poisson { "about " } else { "" },
+                load.clients,
+                if *poisson { "Poisson" } else { "fixed" },
+                profile.stages().len(),
+                trim_float(profile.duration()),
+                rates.join(" → ")
+            )
+        }
+        (Arrivals::Replay(_), rate) => format!(
+            "{} clients replayed from a trace over {} s (mean {} clients/s)",
+            load.clients,
+            trim_float(load.arrivals.span().unwrap_or(0.0)),
+            trim_float(rate.unwrap_or(0.0))
+        ),
         (Arrivals::Poisson(rate), _) => format!(
             "{} clients, Poisson arrivals at {} clients/s",
             load.clients,
@@ -106,27 +127,30 @@ impl RunReport<'_> {
     pub fn table(&self) -> String {
         let res = self.res();
         let s = self.summary;
+        let unit = self.unit;
         let mut out = if self.trace {
             self.trace() + "\n"
         } else {
             String::new()
         };
         out += &format!(
-            "{}: {}\n{}, timeout {} s, {} clock\n\n",
+            "{}: {}\n{}, timeout {} {}, {} clock\n\n",
             self.scenario.name,
             self.config.describe(self.scenario),
             describe_load(self.load),
-            trim_float(self.load.timeout.get()),
+            trim_float(self.load.timeout.get() * 1e9 / unit_nanos(unit)),
+            unit.symbol(),
             clock_text(self.clock)
         );
         let shown = self.shown_replication();
         if let Some(which) = &shown {
             out.push_str(&format!("{which}:\n"));
         }
+        let latency_header = format!("latency ({})", unit.symbol());
         let mut table = Table::new(&[
             ("client", Align::Right),
             ("due (s)", Align::Right),
-            ("latency (s)", Align::Right),
+            (&latency_header, Align::Right),
             ("verdict", Align::Left),
             ("last station", Align::Left),
         ]);
@@ -136,7 +160,7 @@ impl RunReport<'_> {
             table.row(vec![
                 (c + 1).to_string(),
                 res.format(self.outcome.due[c]),
-                res.format(self.outcome.latency(c)),
+                unit.format(res, self.outcome.latency(c)),
                 if self.is_warmup(c) {
                     "warmup".into()
                 } else {
@@ -157,9 +181,12 @@ impl RunReport<'_> {
         let prefix = shown.map(|w| format!("{w}: ")).unwrap_or_default();
         out.push_str(&format!(
             "\n{prefix}{}\n",
-            summary_line(s, res, self.load.timeout)
+            summary_line_in(s, res, self.load.timeout, unit)
         ));
-        if let Some(line) = self.combined.and_then(|c| spread_line(c, self.load.warmup)) {
+        if let Some(line) = self
+            .combined
+            .and_then(|c| spread_line_in(c, self.load.warmup, unit, unit.decimals(res)))
+        {
             out.push_str(&line);
         }
         out.push_str(&super::capacity::block(
@@ -265,7 +292,6 @@ impl RunReport<'_> {
         )
     }
 
-    /// The timeline picture: one row per client, a bar per station from order to done.
     /// The load test's picture: its timeline or its dashboard.
     pub fn svg(&self) -> Result<String, super::plot::PlotError> {
         if self.dashboard {
@@ -275,6 +301,7 @@ impl RunReport<'_> {
         }
     }
 
+    /// The timeline picture: one row per client, a bar per station from order to done.
     pub fn timeline_svg(&self) -> Result<String, super::plot::PlotError> {
         let res = self.res();
         let clients = (0..self
@@ -366,9 +393,33 @@ impl RunReport<'_> {
 
 /// "over 20 replications (seed 1): satisfied 97.3% ± 1.1 …", or `None` for one run.
 pub fn spread_line(summary: &Summary, warmup: u32) -> Option<String> {
+    spread_line_in(summary, warmup, TimeUnit::S, 3)
+}
+
+/// Nanoseconds in one `unit`, for the figures that are not whole steps.
+fn unit_nanos(unit: TimeUnit) -> f64 {
+    match unit {
+        TimeUnit::S => 1e9,
+        TimeUnit::Ms => 1e6,
+        TimeUnit::Us => 1e3,
+    }
+}
+
+/// [`spread_line`] with latencies in `unit`, to `decimals` places.
+pub fn spread_line_in(
+    summary: &Summary,
+    warmup: u32,
+    unit: TimeUnit,
+    decimals: usize,
+) -> Option<String> {
     let s = summary.spread.as_ref()?;
-    let pm = |i: &crate::stats::Interval, unit: &str| {
-        format!("{:.3}{unit} ± {:.3}", i.mean, i.half_width())
+    let symbol = format!(" {}", unit.symbol());
+    let pm = |i: &crate::stats::Interval, _: &str| {
+        format!(
+            "{}{symbol} ± {}",
+            unit.format_seconds(i.mean, decimals),
+            unit.format_seconds(i.half_width(), decimals)
+        )
     };
     let warm = if warmup > 0 {
         format!(", first {warmup} clients left out")
@@ -376,28 +427,39 @@ pub fn spread_line(summary: &Summary, warmup: u32) -> Option<String> {
         String::new()
     };
     Some(format!(
-        "over {} replications{warm} (means ± 95% intervals): satisfied {}% ± {}   mean {}   p50 {}   p95 {}   max {}\n",
+        "over {} replications{warm} (means ± 95% intervals): satisfied {}% ± {}   mean {}   p50 {}   p95 {}   p99 {}   max {}\n",
         s.replications,
         trim_float((s.satisfaction.mean * 100.0).round() / 100.0),
         trim_float((s.satisfaction.half_width() * 100.0).round() / 100.0),
         pm(&s.mean_s, " s"),
         pm(&s.p50_s, " s"),
         pm(&s.p95_s, " s"),
+        pm(&s.p99_s, " s"),
         pm(&s.max_s, " s"),
     ))
 }
 
-/// "satisfied 5/10 (50%)   p50 4.500 s   p95 7.500 s   max 7.500 s   headroom -2.500 s".
+/// "satisfied 5/10 (50%)   p50 4.500 s   p95 7.500 s   p99 7.500 s   max 7.500 s   headroom -2.500 s".
 pub fn summary_line(s: &Summary, res: Resolution, timeout: Seconds) -> String {
+    summary_line_in(s, res, timeout, TimeUnit::S)
+}
+
+/// [`summary_line`] with latencies in `unit`.
+pub fn summary_line_in(s: &Summary, res: Resolution, timeout: Seconds, unit: TimeUnit) -> String {
+    let u = unit.symbol();
     format!(
-        "satisfied {}/{} ({}%)   p50 {} s   p95 {} s   max {} s   headroom {} s",
+        "satisfied {}/{} ({}%)   p50 {} {u}   p95 {} {u}   p99 {} {u}   max {} {u}   headroom {} {u}",
         s.satisfied,
         s.clients,
         trim_float(s.satisfaction),
-        res.format(s.p50_steps),
-        res.format(s.p95_steps),
-        res.format(s.max_steps),
-        format_signed(stats::headroom(s, res, timeout), res.decimals()),
+        unit.format(res, s.p50_steps),
+        unit.format(res, s.p95_steps),
+        unit.format(res, s.p99_steps),
+        unit.format(res, s.max_steps),
+        format_signed(
+            stats::headroom(s, res, timeout) * 1e9 / unit_nanos(unit),
+            unit.decimals(res)
+        ),
     )
 }
 

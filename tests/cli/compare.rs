@@ -38,9 +38,9 @@ fn long_form_csv_has_a_row_per_strategy_and_rate() {
         header[1..4].join(","),
         "soda.units,burger.units,fries.batch"
     );
-    assert_eq!(header[15], "meets_target");
+    assert_eq!(header[16], "meets_target");
     assert_eq!(
-        header[16..].join(","),
+        header[17..].join(","),
         "replications,satisfaction_low,satisfaction_high,mean_s,capacity_soda,capacity_burger,capacity_fries,bottleneck"
     );
     assert_eq!(rows.len(), 6 * 2);

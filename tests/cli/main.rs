@@ -16,6 +16,7 @@ mod plot;
 mod plot_dashboard;
 mod random;
 mod readme;
+mod real_inputs;
 mod run;
 mod search;
 mod search_fixes;

@@ -65,7 +65,7 @@ fn table_shows_the_summary() {
     assert_eq!(code, 0);
     assert!(out.contains("satisfied 5/10 (50%)"), "{out}");
     assert!(
-        out.contains("p50 4.500 s   p95 7.500 s   max 7.500 s   headroom -2.500 s"),
+        out.contains("p50 4.500 s   p95 7.500 s   p99 7.500 s   max 7.500 s   headroom -2.500 s"),
         "{out}"
     );
     assert!(out.contains("LATE"), "{out}");
@@ -329,7 +329,7 @@ fn bad_scenario_files_name_file_line_and_field() {
         (
             default.replace("timeout = 5.0", "timeout = \"five\""),
             "timeout = \"five\"",
-            "invalid type",
+            "`five` is not a duration",
         ),
         (
             default.replace("name = \"burger\"", "name = \"soda\" # twice"),

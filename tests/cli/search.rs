@@ -34,9 +34,9 @@ fn four_cooks_leave_a_client_at_exactly_five_seconds() {
         .iter()
         .find(|r| r[0] == "2" && r[1] == "4" && r[2] == "7")
         .unwrap();
-    // columns: levers(3), cpu, ram, cost, clients, rate, timeout, satisfied, satisfaction, p50, p95, max, meets
-    assert_eq!(row[13], "5.0");
-    assert_eq!(row[14], "false");
+    // columns: levers(3), cpu, ram, cost, clients, rate, timeout, satisfied, satisfaction, p50, p95, p99, max, meets
+    assert_eq!(row[14], "5.0");
+    assert_eq!(row[15], "false");
     assert_eq!(row[9], "8");
 }
 
@@ -85,13 +85,13 @@ fn sweep_csv_header_and_rows_agree_with_run() {
     let (header, rows) = parse_csv(&out);
     assert_eq!(
         header.join(","),
-        "soda.units,burger.units,fries.batch,cpu_cores,ram_gib,cost,clients,rate,timeout,satisfied,satisfaction,p50_s,p95_s,max_s,meets_target,replications,satisfaction_low,satisfaction_high,mean_s,capacity_soda,capacity_burger,capacity_fries,bottleneck"
+        "soda.units,burger.units,fries.batch,cpu_cores,ram_gib,cost,clients,rate,timeout,satisfied,satisfaction,p50_s,p95_s,p99_s,max_s,meets_target,replications,satisfaction_low,satisfaction_high,mean_s,capacity_soda,capacity_burger,capacity_fries,bottleneck"
     );
     let base = rows
         .iter()
         .find(|r| r[0] == "1" && r[1] == "3" && r[2] == "5")
         .unwrap();
-    assert_eq!(base[15..].join(","), "1,50.0,50.0,5.05,1.0,1.0,1.25,soda");
+    assert_eq!(base[16..].join(","), "1,50.0,50.0,5.05,1.0,1.0,1.25,soda");
     assert_eq!(rows.len(), 48);
     // Sorted by cost, then lever values.
     let costs: Vec<f64> = rows.iter().map(|r| r[5].parse().unwrap()).collect();
@@ -124,14 +124,18 @@ fn sweep_csv_header_and_rows_agree_with_run() {
         let s = &doc["summary"];
         assert_eq!(row[9], s["satisfied"].to_string());
         assert_eq!(
-            row[13].parse::<f64>().unwrap(),
+            row[14].parse::<f64>().unwrap(),
             s["max_s"].as_f64().unwrap()
+        );
+        assert_eq!(
+            row[13].parse::<f64>().unwrap(),
+            s["p99_s"].as_f64().unwrap()
         );
         assert_eq!(
             row[11].parse::<f64>().unwrap(),
             s["p50_s"].as_f64().unwrap()
         );
-        assert_eq!(row[14], (s["satisfied"] == 10).to_string());
+        assert_eq!(row[15], (s["satisfied"] == 10).to_string());
     }
 }
 

@@ -12,6 +12,7 @@ impl Exporter for Csv {
             Report::Optimize(o) => o.csv()?,
             Report::Unreachable(u) => u.csv()?,
             Report::Sweep(s) => s.csv()?,
+            Report::Fit(f) => f.csv()?,
             Report::Compare(c) => c.csv()?,
         })
     }

@@ -12,6 +12,7 @@ impl Exporter for Json {
             Report::Optimize(o) => o.json(),
             Report::Unreachable(u) => u.json(),
             Report::Sweep(s) => s.json(),
+            Report::Fit(f) => f.json(),
             Report::Compare(c) => c.json(),
         };
         Ok(text.into_bytes())

@@ -14,6 +14,7 @@ mod table;
 use clap::ValueEnum;
 
 use super::compare::CompareContext;
+use super::fit::FitReport;
 use super::plot::PlotError;
 use super::run::RunReport;
 use super::search::{OptimizeReport, SweepReport, Unreachable};
@@ -30,6 +31,8 @@ pub enum Report<'a> {
     Sweep(SweepReport<'a>),
     /// `planner compare`: strategies across rates.
     Compare(CompareContext<'a>),
+    /// `planner fit`: a sample file and the distributions that could state it.
+    Fit(FitReport<'a>),
 }
 
 /// How a report is written.

@@ -16,6 +16,12 @@ impl Exporter for Svg {
                     why: "no configuration in the space keeps up, so none was load-tested",
                 })
             }
+            Report::Fit(_) => {
+                return Err(ExportError::Nothing {
+                    format: "plot",
+                    why: "fit draws no picture",
+                })
+            }
             Report::Sweep(s) => s.svg()?,
             Report::Compare(c) => c.svg()?,
         };

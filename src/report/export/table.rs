@@ -11,6 +11,7 @@ impl Exporter for Table {
             Report::Optimize(o) => o.table(),
             Report::Unreachable(u) => u.table(),
             Report::Sweep(s) => s.table(),
+            Report::Fit(f) => f.table(),
             Report::Compare(c) => c.table(),
         };
         Ok(text.into_bytes())

@@ -1,0 +1,127 @@
+//! Objectives in words: `--slo "p99 < 300ms"`.
+//!
+//! People state a latency objective as a percentile under a bound; planner's test is "N % of
+//! clients strictly under the timeout", which is the same statement: pN < T holds exactly when
+//! at least N % of clients finish strictly under T (nearest rank). `max < T` is 100 %.
+//! `mean < T` bounds another statistic, which no verdict here tests: it is refused by name
+//! rather than approximated by a percentile.
+
+use crate::duration;
+use crate::stats::Share;
+use crate::units::Seconds;
+
+/// What `--slo` sets: the timeout and the share of clients that must beat it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Slo {
+    pub timeout: Seconds,
+    pub share: Share,
+}
+
+/// Why a text is not an objective.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum SloError {
+    #[error("`{0}` is not an objective: write pN < DURATION (p99 < 300ms, p99.9 < 1s) or max < DURATION")]
+    Malformed(String),
+    #[error("`{text}`: the percentile must be above 0 and at most 100, got {value}")]
+    Percentile { text: String, value: String },
+    #[error("`{text}`: {reason}")]
+    Bound { text: String, reason: String },
+    #[error("`{0}`: a mean objective is not supported (verdicts count clients under a timeout); state a percentile instead, e.g. p50 < T or p99 < T")]
+    Mean(String),
+}
+
+impl Slo {
+    pub fn parse(text: &str) -> Result<Slo, SloError> {
+        let (stat, bound) = text
+            .split_once('<')
+            .ok_or_else(|| SloError::Malformed(text.to_string()))?;
+        let stat = stat.trim().to_ascii_lowercase();
+        let bound = bound.trim();
+        if bound.starts_with('=') {
+            // `<=` would not be the strict bound every verdict uses.
+            return Err(SloError::Malformed(text.to_string()));
+        }
+        let percent = match stat.as_str() {
+            "max" => 100.0,
+            "mean" | "avg" | "average" => return Err(SloError::Mean(text.to_string())),
+            s => {
+                let n = s
+                    .strip_prefix('p')
+                    .ok_or_else(|| SloError::Malformed(text.to_string()))?;
+                let v: f64 = n
+                    .parse()
+                    .map_err(|_| SloError::Malformed(text.to_string()))?;
+                if !(v > 0.0 && v <= 100.0) {
+                    return Err(SloError::Percentile {
+                        text: text.to_string(),
+                        value: n.to_string(),
+                    });
+                }
+                v
+            }
+        };
+        let seconds = duration::parse(bound).map_err(|e| SloError::Bound {
+            text: text.to_string(),
+            reason: e.to_string(),
+        })?;
+        let timeout = Seconds::new(seconds).map_err(|m| SloError::Bound {
+            text: text.to_string(),
+            reason: format!("the bound {m}"),
+        })?;
+        let share = Share::new(percent).map_err(|_| SloError::Percentile {
+            text: text.to_string(),
+            value: percent.to_string(),
+        })?;
+        Ok(Slo { timeout, share })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn words_become_timeout_and_share() {
+        let s = Slo::parse("p99 < 300ms").unwrap();
+        assert_eq!((s.timeout.get(), s.share.percent()), (0.3, 99.0));
+        let s = Slo::parse("P99.9<1s").unwrap();
+        assert_eq!((s.timeout.get(), s.share.percent()), (1.0, 99.9));
+        let s = Slo::parse("max < 5").unwrap();
+        assert_eq!((s.timeout.get(), s.share.percent()), (5.0, 100.0));
+        let s = Slo::parse("p95 < 250us").unwrap();
+        assert!((s.timeout.get() - 250e-6).abs() < 1e-15);
+    }
+
+    #[test]
+    fn nonsense_is_refused() {
+        assert!(matches!(
+            Slo::parse("p99 300ms"),
+            Err(SloError::Malformed(_))
+        ));
+        assert!(matches!(
+            Slo::parse("p99 <= 300ms"),
+            Err(SloError::Malformed(_))
+        ));
+        assert!(matches!(
+            Slo::parse("q99 < 1s"),
+            Err(SloError::Malformed(_))
+        ));
+        assert!(matches!(
+            Slo::parse("p0 < 1s"),
+            Err(SloError::Percentile { .. })
+        ));
+        assert!(matches!(
+            Slo::parse("p101 < 1s"),
+            Err(SloError::Percentile { .. })
+        ));
+        assert!(matches!(
+            Slo::parse("p99 < 0ms"),
+            Err(SloError::Bound { .. })
+        ));
+        assert!(matches!(
+            Slo::parse("p99 < 3 parsecs"),
+            Err(SloError::Bound { .. })
+        ));
+        assert!(matches!(Slo::parse("mean < 1s"), Err(SloError::Mean(_))));
+    }
+}
