@@ -15,18 +15,22 @@ pub const MAX_LEVER_VALUES: u64 = 1_000_000;
 pub struct Values(Vec<u32>);
 
 impl Values {
+    /// A lever held at one value, as a station's baseline is when no range is given.
     pub fn single(v: u32) -> Self {
         Values(vec![v])
     }
 
+    /// The values in increasing order, each at most once.
     pub fn as_slice(&self) -> &[u32] {
         &self.0
     }
 
+    /// How many configurations this lever contributes to the search space (a factor of its size).
     pub fn len(&self) -> usize {
         self.0.len()
     }
 
+    /// False for any parsed value (`parse` refuses an empty list); here because `len` is.
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
     }

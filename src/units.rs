@@ -65,6 +65,7 @@ impl Seconds {
         positive(value, "seconds").map(Self)
     }
 
+    /// The value in seconds, for arithmetic and display; the invariant no longer travels with it.
     pub fn get(self) -> f64 {
         self.0
     }
@@ -89,10 +90,12 @@ impl fmt::Display for Seconds {
 pub struct Rate(f64);
 
 impl Rate {
+    /// Accepts only finite values > 0.
     pub fn new(value: f64) -> Result<Self, QuantityError> {
         positive(value, "clients per second").map(Self)
     }
 
+    /// The value in clients per second.
     pub fn get(self) -> f64 {
         self.0
     }
@@ -116,6 +119,7 @@ impl<'de> Deserialize<'de> for Rate {
 pub struct Period(f64);
 
 impl Period {
+    /// Accepts 0 (a burst: every client at once) and any finite positive spacing.
     pub fn new(value: f64) -> Result<Self, QuantityError> {
         // The sign first: `-inf` is a negative number before it is an infinite one.
         if value.is_nan() {
@@ -129,6 +133,7 @@ impl Period {
         }
     }
 
+    /// The spacing in seconds.
     pub fn get(self) -> f64 {
         self.0
     }
@@ -158,6 +163,7 @@ impl From<Resolution> for f64 {
 pub const MAX_TIMER_STEPS: u64 = (1 << 36) - 1;
 
 impl Resolution {
+    /// The default when a scenario states no `resolution`: model time in whole milliseconds.
     pub const MILLISECOND: Resolution = Resolution(NonZeroU64::new(1_000_000).unwrap());
 
     /// A resolution given in seconds: it must be a whole number of nanoseconds, at most 1 s.
@@ -176,10 +182,12 @@ impl Resolution {
         ))
     }
 
+    /// One step in nanoseconds, exact (the integer every model time is counted in).
     pub fn nanos(self) -> u64 {
         self.0.get()
     }
 
+    /// One step in seconds, for converting a human's seconds into steps and back.
     pub fn seconds(self) -> f64 {
         self.0.get() as f64 / 1e9
     }
