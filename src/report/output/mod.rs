@@ -29,11 +29,15 @@ use std::path::{Path, PathBuf};
 /// An output destination as given on the command line.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Destination {
+    /// `-`.
     Stdout,
+    /// Any other text, taken as a path; it may still name stdout (`/dev/stdout`), which
+    /// [`Outputs::open`] finds out.
     File(PathBuf),
 }
 
 impl Destination {
+    /// Never fails: only `-` is special, and a path is checked when it is opened.
     pub fn parse(text: &str) -> Destination {
         if text == "-" {
             Destination::Stdout
@@ -42,6 +46,7 @@ impl Destination {
         }
     }
 
+    /// Whether the user wrote `-` (not whether a path happens to reach stdout).
     pub fn is_stdout(&self) -> bool {
         matches!(self, Destination::Stdout)
     }
@@ -53,33 +58,61 @@ impl Destination {
 #[derive(Debug, thiserror::Error)]
 pub enum OutputError {
     #[error("cannot write {what} to {path}: {reason}")]
+    /// Opening, writing or renaming failed; nothing was left half-written.
     Write {
+        /// What the output holds ("the CSV"), for the message.
         what: &'static str,
+        /// The destination as the user typed it.
         path: String,
+        /// The system's error, shown in the same line.
         reason: io::Error,
     },
     #[error("{flag} {path} would overwrite the {input_what} {input}")]
+    /// An output names a file the command reads (the scenario, a trace): writing it would
+    /// destroy the input.
     OverwritesInput {
+        /// The output's flag (`--csv`).
         flag: &'static str,
+        /// The output as typed.
         path: String,
+        /// What the input is ("scenario").
         input_what: &'static str,
+        /// The input as typed.
         input: String,
     },
     #[error("{flag} {path} and {other_flag} {other_path} name the same file")]
+    /// Two outputs of one command reach the same file (same path, inode or descriptor): one
+    /// would silently replace the other.
     SameFile {
+        /// The output opened first.
         flag: &'static str,
+        /// Its destination as typed.
         path: String,
+        /// The output opened second.
         other_flag: &'static str,
+        /// Its destination as typed.
         other_path: String,
     },
     #[error("{first} and {second} both write to stdout: send one of them to a file")]
-    BothStdout { first: String, second: String },
+    /// Two things would print on stdout, interleaving two formats in one stream.
+    BothStdout {
+        /// The first claimant, as `FLAG DESTINATION` (or the stdout format's name).
+        first: String,
+        /// The second claimant, likewise.
+        second: String,
+    },
     #[error("{flag} {path}: {what} is {kind}; name the file {ext} (or `-` for stdout)")]
+    /// A file whose extension promises another format than the one written (`--plot x.png`).
     Extension {
+        /// The output's flag.
         flag: &'static str,
+        /// The destination as typed.
         path: String,
+        /// What the output holds ("the plot").
         what: &'static str,
+        /// The format written ("SVG").
         kind: &'static str,
+        /// The extension to use instead, dot included.
         ext: &'static str,
     },
 }
@@ -167,6 +200,7 @@ pub struct Outputs {
 }
 
 impl Outputs {
+    /// No output yet: each is added by [`Outputs::open`] before the work starts.
     pub fn new() -> Outputs {
         Outputs::default()
     }
