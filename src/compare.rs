@@ -233,7 +233,7 @@ pub struct Contender {
 }
 
 impl Contender {
-    /// Prices `config` at `prices` once, so every rate's row shows the same cost.
+    /// Prices `config` at `prices` once: a strategy costs the same at every rate.
     pub fn new(name: &str, config: Config, scenario: &Scenario, prices: &Prices) -> Contender {
         Contender {
             name: name.to_string(),
@@ -256,7 +256,7 @@ pub struct Cell {
 /// Every strategy at every rate.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Comparison {
-    /// In the order the strategies were given; rows of `cells`.
+    /// The strategies kept, in the order given; rows of `cells`.
     pub contenders: Vec<Contender>,
     /// Columns of `cells`.
     pub rates: Rates,

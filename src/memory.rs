@@ -62,7 +62,7 @@ pub struct PerClient {
     pub json: u64,
     /// `run --trace`'s events of each client, per station.
     pub trace_per_station: u64,
-    /// A random test's extra per client (its drawn values), whatever the stations.
+    /// A random test's extra per client, whatever the stations.
     pub random_base: u64,
     /// A random test's extra per client and station.
     pub random_per_station: u64,

@@ -34,7 +34,7 @@ pub struct Trace {
 /// Why a trace cannot be replayed. Lines are the file's, 1-based, header included.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum ReplayError {
-    /// The CSV reader's own complaint (a ragged row, invalid UTF-8), as its message.
+    /// The CSV reader's own complaint (a row with more or fewer fields than the header).
     #[error("cannot read the trace: {0}")]
     Csv(String),
     /// Holds the header's columns, comma-separated, so the user sees what was read instead.

@@ -57,7 +57,7 @@ pub enum ExportError {
     /// The csv crate's error (an I/O error into a Vec cannot happen; a bad record can).
     #[error("cannot format the CSV: {0}")]
     Csv(#[from] ::csv::Error),
-    /// The data cannot be drawn (nothing to plot, a range too wide for the axes).
+    /// The data cannot be drawn (nothing to plot, a value that is not finite).
     #[error("cannot draw the plot: {0}")]
     Plot(#[from] PlotError),
     /// The report has nothing to show in this format (no configuration was load-tested).

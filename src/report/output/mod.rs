@@ -58,7 +58,8 @@ impl Destination {
 #[derive(Debug, thiserror::Error)]
 pub enum OutputError {
     #[error("cannot write {what} to {path}: {reason}")]
-    /// Opening, writing or renaming failed; nothing was left half-written.
+    /// Opening, writing or renaming one output failed (a regular file is replaced whole or
+    /// not at all).
     Write {
         /// What the output holds ("the CSV"), for the message.
         what: &'static str,
@@ -68,14 +69,14 @@ pub enum OutputError {
         reason: io::Error,
     },
     #[error("{flag} {path} would overwrite the {input_what} {input}")]
-    /// An output names a file the command reads (the scenario, a trace): writing it would
-    /// destroy the input.
+    /// An output names a file the command reads (the scenario file): writing it would destroy
+    /// the input.
     OverwritesInput {
         /// The output's flag (`--csv`).
         flag: &'static str,
         /// The output as typed.
         path: String,
-        /// What the input is ("scenario").
+        /// What the input is ("scenario file").
         input_what: &'static str,
         /// The input as typed.
         input: String,
@@ -96,7 +97,7 @@ pub enum OutputError {
     #[error("{first} and {second} both write to stdout: send one of them to a file")]
     /// Two things would print on stdout, interleaving two formats in one stream.
     BothStdout {
-        /// The first claimant, as `FLAG DESTINATION` (or the stdout format's name).
+        /// The first claimant, as `FLAG DESTINATION` (`--csv -`, or `--format json`).
         first: String,
         /// The second claimant, likewise.
         second: String,
