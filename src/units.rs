@@ -14,28 +14,65 @@ use serde::{Deserialize, Deserializer, Serialize};
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum QuantityError {
     #[error("must be a number of {unit}, not NaN")]
-    NaN { unit: &'static str },
+    /// NaN, which no comparison would catch later.
+    NaN {
+        /// The quantity's unit in words ("seconds", "clients per second").
+        unit: &'static str,
+    },
     #[error("must be a finite number of {unit}")]
-    Infinite { unit: &'static str },
+    /// `inf`, which no count of steps can hold.
+    Infinite {
+        /// The quantity's unit in words.
+        unit: &'static str,
+    },
     #[error("must be a positive number, greater than 0 {unit}, got {value}")]
-    NotPositive { unit: &'static str, value: f64 },
+    /// 0 or below, or `-inf`, where only a positive quantity means anything.
+    NotPositive {
+        /// The quantity's unit in words.
+        unit: &'static str,
+        /// The number given.
+        value: f64,
+    },
     #[error("must be 0 (all at once) or more seconds, got {value}")]
-    NegativePeriod { value: f64 },
+    /// A period below 0 (0 itself is a burst, and allowed).
+    NegativePeriod {
+        /// The number given, in seconds.
+        value: f64,
+    },
     #[error("must be at most 1 second, got {value}")]
-    ResolutionTooCoarse { value: f64 },
+    /// A resolution above 1 s: service times and timeouts would round to whole seconds or
+    /// coarser.
+    ResolutionTooCoarse {
+        /// The number given, in seconds.
+        value: f64,
+    },
     #[error("must be a whole number of nanoseconds, got {value} s")]
-    NotWholeNanoseconds { value: f64 },
+    /// A resolution finer than 1 ns or between two nanoseconds: steps are whole nanoseconds.
+    NotWholeNanoseconds {
+        /// The number given, in seconds.
+        value: f64,
+    },
     #[error("{what} of {seconds} s is not a whole number of steps of the resolution ({step} s); state a finer `resolution`")]
+    /// A duration that is not a whole number (≥ 1) of steps, so it cannot be kept exact.
     OffTheGrid {
+        /// What the duration is, for the message ("station `soda`: service time").
         what: String,
+        /// The duration, in seconds.
         seconds: f64,
+        /// The resolution, in seconds.
         step: f64,
     },
     #[error("{what} of {seconds} s is {steps:.0} steps of {step} s, longer than tokio's timer can wait ({MAX_TIMER_STEPS} steps); state a coarser `resolution`")]
+    /// A duration longer than [`MAX_TIMER_STEPS`] steps: tokio would clamp the wait and
+    /// silently shorten it.
     TooManySteps {
+        /// What the duration is, for the message.
         what: String,
+        /// The duration, in seconds.
         seconds: f64,
+        /// The duration, in steps.
         steps: f64,
+        /// The resolution, in seconds.
         step: f64,
     },
 }
