@@ -14,6 +14,7 @@ use crate::units::Seconds;
 /// Each station's sustained capacity in clients per second, in scenario order.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Capacity {
+    /// Clients per second each station can serve for ever at this configuration, in scenario order.
     pub per_station: Vec<f64>,
     /// The station with the lowest capacity (first in scenario order on ties).
     pub bottleneck: usize,
@@ -25,7 +26,9 @@ pub const NEVER: u64 = 1_000_000_000_000_000;
 /// A station whose capacity is below the arrival rate.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Shortfall {
+    /// Index of the station in `Scenario::stations`.
     pub station: usize,
+    /// Its sustained capacity, in clients per second.
     pub capacity: f64,
     /// How many clients per second its queue grows by.
     pub growth: f64,
@@ -34,6 +37,7 @@ pub struct Shortfall {
 }
 
 impl Capacity {
+    /// Each station's capacity at `config`, whose values follow the scenario's station order.
     pub fn of(scenario: &Scenario, config: &Config) -> Capacity {
         let per_station: Vec<f64> = scenario
             .stations

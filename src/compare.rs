@@ -23,6 +23,7 @@ pub const MAX_RATES: usize = 10_000;
 pub struct Rates(Vec<Rate>);
 
 impl Rates {
+    /// The rates in increasing order, each once; a table's columns follow it.
     pub fn as_slice(&self) -> &[Rate] {
         &self.0
     }
@@ -146,10 +147,14 @@ fn two_significant_digits(x: f64) -> f64 {
 /// A named configuration to compare: fixed lever values, or whatever `optimize` finds.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Strategy {
+    /// Non-empty, trimmed; the label of the strategy's row in every output.
     pub name: String,
+    /// How its configuration is obtained.
     pub plan: Plan,
 }
 
+/// What a strategy stands for: a configuration chosen by the user, or one found by search at
+/// the target rate (then its cost is whatever the cheapest passing configuration costs).
 #[derive(Debug, Clone, PartialEq)]
 pub enum Plan {
     /// These lever values, in station order.
@@ -164,10 +169,17 @@ pub const CHEAPEST_PLAN: &str = "optimize";
 /// Why a strategy cannot be compared.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum StrategyError {
+    /// Nothing (or only spaces) before the `=`: its row would have no label.
     #[error("a strategy needs a name")]
     NoName,
     #[error("strategy `{name}`: {reason}")]
-    Settings { name: String, reason: String },
+    /// The settings after the `=` do not fit the scenario's stations.
+    Settings {
+        /// The strategy's name, to say which one of several is wrong.
+        name: String,
+        /// What is wrong with its settings, already worded for the user.
+        reason: String,
+    },
 }
 
 impl Strategy {
@@ -212,12 +224,16 @@ impl Strategy {
 /// A strategy with its configuration resolved and priced.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Contender {
+    /// The strategy's name.
     pub name: String,
+    /// Its lever values: the fixed ones, or those `optimize` found at the target rate.
     pub config: Config,
+    /// At the prices of the comparison, so strategies are priced alike.
     pub cost: Cost,
 }
 
 impl Contender {
+    /// Prices `config` at `prices` once: a strategy costs the same at every rate.
     pub fn new(name: &str, config: Config, scenario: &Scenario, prices: &Prices) -> Contender {
         Contender {
             name: name.to_string(),
@@ -230,6 +246,7 @@ impl Contender {
 /// One (strategy, rate) load test.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Cell {
+    /// The verdict and latency figures of this strategy's load test at this rate.
     pub summary: Summary,
     /// The station that most often finished last for a late client (first in scenario order
     /// on ties); `None` when no client was late.
@@ -239,7 +256,9 @@ pub struct Cell {
 /// Every strategy at every rate.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Comparison {
+    /// The strategies kept, in the order given; rows of `cells`.
     pub contenders: Vec<Contender>,
+    /// Columns of `cells`.
     pub rates: Rates,
     /// `cells[strategy][rate]`.
     pub cells: Vec<Vec<Cell>>,

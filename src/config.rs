@@ -17,23 +17,36 @@ pub struct Config(Vec<u32>);
 #[derive(Debug, thiserror::Error, PartialEq)]
 pub enum ConfigError {
     #[error("unknown station `{station}` in `{text}` (stations: {known})")]
+    /// The setting names no station of the scenario.
     UnknownStation {
+        /// The whole setting as typed, to find it on the command line.
         text: String,
+        /// The station part as typed.
         station: String,
+        /// The scenario's station names, comma-separated, in scenario order.
         known: String,
     },
     #[error("station `{station}` has no parameter `{param}` in `{text}`; its lever is `{station}.{expected}`")]
+    /// The station exists but its lever has another name (`units` for a pool, `batch` for
+    /// a batch station).
     UnknownParam {
+        /// The whole setting as typed.
         text: String,
+        /// The station, which does exist.
         station: String,
+        /// The parameter part as typed.
         param: String,
+        /// The station's one lever name.
         expected: &'static str,
     },
     /// Keeping the last of two values would hide a typo in a long command line.
     #[error("`{lever}` is given twice (`{first}` and `{second}`); give each lever once")]
     Repeated {
+        /// The lever as `STATION.PARAM`.
         lever: String,
+        /// The first setting of it, as typed.
         first: String,
+        /// The second setting of it, as typed.
         second: String,
     },
 }
@@ -41,8 +54,11 @@ pub enum ConfigError {
 /// `STATION.PARAM=VALUE` as typed, checked for shape only (the scenario is not known yet).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Setting {
+    /// The part before the `.`, not yet known to name a station.
     pub station: String,
+    /// The part between `.` and `=`, not yet known to be the station's lever.
     pub param: String,
+    /// At least 1: a station with no unit or portion could serve nobody.
     pub value: u32,
     text: String,
 }
@@ -123,6 +139,7 @@ pub fn resolve_lever(
 }
 
 impl Config {
+    /// Values in scenario order, unchecked: the caller took them from the scenario's levers.
     pub fn new(values: Vec<u32>) -> Config {
         Config(values)
     }
@@ -159,6 +176,7 @@ impl Config {
         Ok(config)
     }
 
+    /// One value per station, in scenario order (units of a pool, portions of a batch).
     pub fn values(&self) -> &[u32] {
         &self.0
     }

@@ -13,19 +13,27 @@ use crate::scenario::{Prices, Scenario};
 /// Resources and price of one configuration.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct Cost {
+    /// CPU cores summed over every station (fractional: a station may need half a core).
     pub cpu_cores: f64,
+    /// RAM in GiB summed over every station.
     pub ram_gib: f64,
+    /// `cpu_cores × prices.cpu + ram_gib × prices.ram`, in the scenario's currency;
+    /// unrounded (rank and tie by [`Cost::key`]).
     pub price: f64,
 }
 
 /// One station's share of a cost.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct StationCost {
+    /// Cores this station needs: `cpu_fixed + cpu_per_unit × value`.
     pub cpu_cores: f64,
+    /// GiB this station needs: `ram_gib_fixed + ram_gib_per_unit × value`.
     pub ram_gib: f64,
 }
 
 impl Cost {
+    /// Sums [`per_station`] and prices the total at `prices`, which may differ from the
+    /// scenario's own (`search --cpu-price`).
     pub fn of(scenario: &Scenario, config: &Config, prices: &Prices) -> Cost {
         let (cpu, ram) = per_station(scenario, config)
             .iter()
@@ -56,6 +64,7 @@ impl PriceKey {
     /// errs by ~1e-15 of the price, a thousand times finer than this grid.
     pub const DIGITS: usize = 12;
 
+    /// Rounds `price` to the key; a price the round trip cannot read back keeps its value.
     pub fn of(price: f64) -> PriceKey {
         // Formatting rounds the exact binary value correctly; parsing back is exact enough to
         // keep the order and the ties. Scaling by a power of ten instead would overflow at

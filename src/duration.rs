@@ -25,12 +25,22 @@ pub const UNITS: &[(&str, f64)] = &[
 /// Why a text is not a duration.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum DurationError {
+    /// No number where one was expected (empty text, a word, a number with garbage); holds
+    /// the text as given.
     #[error("`{0}` is not a duration: write seconds (0.25) or a number with a unit: ns, us, ms, s, m, h (250us, 1.5s, 2m)")]
     Malformed(String),
+    /// A number followed by a unit outside [`UNITS`].
     #[error("`{text}` has an unknown unit `{unit}`: use ns, us (or µs), ms, s, m (or min) or h")]
-    UnknownUnit { text: String, unit: String },
+    UnknownUnit {
+        /// The whole text as given, so the user finds it among their flags.
+        text: String,
+        /// The part after the number, as written.
+        unit: String,
+    },
+    /// `inf`, `NaN`, or a number too large for an f64 once in seconds; holds the text as given.
     #[error("`{0}` is not a finite duration")]
     NotFinite(String),
+    /// Below zero; holds the text as given.
     #[error("`{0}` is negative: a duration is 0 or more")]
     Negative(String),
 }

@@ -16,15 +16,36 @@ pub const Z99: f64 = 2.326_347_874_040_840_8;
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum FitError {
     #[error("line {line}: `{text}` is not a number of seconds")]
-    NotANumber { line: usize, text: String },
+    /// A line past the header that does not read as a number.
+    NotANumber {
+        /// The file's line, 1-based.
+        line: usize,
+        /// The line as read, trimmed of spaces and a trailing comma.
+        text: String,
+    },
     #[error("line {line}: {value} is not a service time (must be finite and ≥ 0)")]
-    Negative { line: usize, value: f64 },
+    /// A number that cannot be a service time: below 0, infinite or NaN.
+    Negative {
+        /// The file's line, 1-based.
+        line: usize,
+        /// The number read.
+        value: f64,
+    },
+    /// Only blank lines, or a header alone: nothing to summarise.
     #[error("the file holds no sample")]
     Empty,
+    /// A mean of 0 would make the CV a division by zero and every model degenerate.
     #[error("every sample is 0: there is no service time to fit")]
     AllZero,
     #[error("p99 ({p99} s) must be greater than p50 ({p50} s)")]
-    PercentilesOutOfOrder { p50: f64, p99: f64 },
+    /// p99 ≤ p50 or not finite: no log-normal passes through them (σ would be ≤ 0).
+    PercentilesOutOfOrder {
+        /// The median given, in seconds.
+        p50: f64,
+        /// The 99th percentile given, in seconds.
+        p99: f64,
+    },
+    /// Holds the median given: its logarithm is needed, so it must be > 0 and finite.
     #[error("p50 must be a positive number of seconds, got {0}")]
     BadMedian(f64),
 }
@@ -78,10 +99,12 @@ impl Samples {
         Ok(Samples { sorted: values })
     }
 
+    /// How many samples were read (never 0: [`Samples::new`] refuses an empty file).
     pub fn len(&self) -> usize {
         self.sorted.len()
     }
 
+    /// Always false for built samples; here because `len` is.
     pub fn is_empty(&self) -> bool {
         self.sorted.is_empty()
     }
@@ -91,6 +114,7 @@ impl Samples {
         &self.sorted
     }
 
+    /// In seconds; > 0, since an all-zero file is refused.
     pub fn mean(&self) -> f64 {
         self.sorted.iter().sum::<f64>() / self.sorted.len() as f64
     }
@@ -142,15 +166,21 @@ fn first_content_line(text: &str) -> usize {
 /// A service-time distribution a scenario can state.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Model {
+    /// Every service takes exactly the mean.
     Fixed {
+        /// Seconds.
         mean: f64,
     },
+    /// Memoryless service times (CV 1), the M/M/c textbook case.
     Exponential {
+        /// Seconds.
         mean: f64,
     },
     /// Log-normal with this mean and coefficient of variation (the scenario's parameters).
     Lognormal {
+        /// Seconds.
         mean: f64,
+        /// Standard deviation over the mean; > 0.
         cv: f64,
     },
     /// The samples themselves, drawn uniformly.
@@ -243,6 +273,7 @@ fn erfc(x: f64) -> f64 {
 /// One candidate distribution and how far it is from the samples.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Fitted {
+    /// The distribution, with parameters matched to the samples' mean and CV.
     pub model: Model,
     /// Kolmogorov–Smirnov distance (0: the samples themselves).
     pub ks: f64,

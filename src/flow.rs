@@ -30,7 +30,9 @@ pub const PROBABILITY_TOLERANCE: f64 = 1e-9;
 pub enum Flow {
     /// One visit; `service` overrides the station's mean service time, in seconds.
     Visit {
+        /// Index into the scenario's stations.
         station: usize,
+        /// `None`: the station's own service time.
         service: Option<f64>,
     },
     /// Steps one after the other.
@@ -44,6 +46,7 @@ pub enum Flow {
 /// What the parser needs to know of a station.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct StationRef<'a> {
+    /// The name a visit must spell exactly.
     pub name: &'a str,
     /// Whether a visit may carry its own service time (a pool's visit may; a batch station's
     /// batch time belongs to the station).
@@ -54,7 +57,9 @@ pub struct StationRef<'a> {
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 #[error("column {column}: {message}")]
 pub struct FlowError {
+    /// Where in the flow text the problem starts, so the message can point at it.
     pub column: usize,
+    /// What is wrong there, and what was expected.
     pub message: String,
 }
 

@@ -15,18 +15,22 @@ pub const MAX_LEVER_VALUES: u64 = 1_000_000;
 pub struct Values(Vec<u32>);
 
 impl Values {
+    /// A lever held at one value, as a station's baseline is when no range is given.
     pub fn single(v: u32) -> Self {
         Values(vec![v])
     }
 
+    /// The values in increasing order, each at most once.
     pub fn as_slice(&self) -> &[u32] {
         &self.0
     }
 
+    /// How many configurations this lever contributes to the search space (a factor of its size).
     pub fn len(&self) -> usize {
         self.0.len()
     }
 
+    /// False for any parsed value (`parse` refuses an empty list); here because `len` is.
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
     }
@@ -158,20 +162,32 @@ pub fn short_shape(shape: &str) -> String {
 /// list ends with the accepted forms.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum ValuesError {
+    /// Blank text or an empty array: a lever must take at least one value.
     #[error("no values given; write values as 1..=4, 3..8, 5,7 or a mix such as 1..=4,6")]
     Empty,
     #[error("`{0}` has an empty item between commas; write values as 1..=4, 3..8, 5,7 or a mix such as 1..=4,6")]
+    /// `1,,3` or a trailing comma; holds the whole list.
     EmptyItem(String),
+    /// A range whose end comes before its start (`5..=3`, `4..4`); holds the range.
     #[error("the range `{0}` is empty")]
     EmptyRange(String),
     #[error("`{text}` has {count} values or more, more than {MAX_LEVER_VALUES}")]
-    TooMany { text: String, count: u64 },
+    /// Past [`MAX_LEVER_VALUES`]: refused before anything is allocated.
+    TooMany {
+        /// The whole list as given (for an array, "N values").
+        text: String,
+        /// The values counted when the limit was crossed, a lower bound of the list's size.
+        count: u64,
+    },
     #[error(
         "`{0}` is not a whole number; write values as 1..=4, 3..8, 5,7 or a mix such as 1..=4,6"
     )]
+    /// An item or range bound that is not a whole number (`2.5`, `x`, `-1`); holds it.
     NotWhole(String),
+    /// 0, or a negative number from a TOML array: a station needs one unit or portion.
     #[error("values must be at least 1, got {0}")]
     Zero(String),
+    /// Beyond `u32`, the type every lever value is kept in.
     #[error("`{0}` is too large (at most 4294967295)")]
     TooLarge(String),
 }

@@ -50,20 +50,30 @@ const RANDOM_WAITING_SHARE: f64 = 0.25;
 /// Bytes per client of each part of a test; see [`PER_CLIENT`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct PerClient {
+    /// What every client leaves behind once served (times, verdict), whatever the stations.
     pub kept_base: u64,
+    /// What every served client leaves behind for each station it has a time at.
     pub kept_per_station: u64,
+    /// A client still waiting (a live tokio task), whatever the stations.
     pub waiting_base: u64,
+    /// A waiting client's extra per station.
     pub waiting_per_station: u64,
+    /// `run --format json`'s record of each client, held until the document is written.
     pub json: u64,
+    /// `run --trace`'s events of each client, per station.
     pub trace_per_station: u64,
+    /// A random test's extra per client, whatever the stations.
     pub random_base: u64,
+    /// A random test's extra per client and station.
     pub random_per_station: u64,
 }
 
 /// Outputs of `run` that hold a record of every client in memory.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct RunOutputs {
+    /// `--format json`: every client's record is held until the document is written.
     pub json: bool,
+    /// `--trace`: every client's events are held until they are written.
     pub trace: bool,
 }
 
@@ -71,17 +81,24 @@ pub struct RunOutputs {
 #[derive(Debug, thiserror::Error, PartialEq)]
 pub enum MemoryError {
     #[error("this load test needs about {need} of memory ({clients} clients{parallel}), more than the {available} available{source_note}; lower --clients to {fit} or fewer{threads}")]
+    /// The estimate exceeds what the process may use; the message names the remedy.
     TooLarge {
+        /// The estimate for the whole process, base included.
         need: Bytes,
+        /// The least of MemAvailable, the cgroup's room, or `PLANNER_MEMORY_LIMIT`.
         available: Bytes,
+        /// The clients asked for (of each simulation).
         clients: u32,
         /// ", 3 tests at once" when several run together.
         parallel: String,
+        /// " (PLANNER_MEMORY_LIMIT)" when the user set the limit, so they know to raise it.
         source_note: String,
+        /// The most clients that would fit, the figure to pass to `--clients`.
         fit: u64,
         /// A second remedy when tests run in parallel.
         threads: String,
     },
+    /// Holds the variable's text; refused rather than ignored, lest a typo disable the check.
     #[error("PLANNER_MEMORY_LIMIT=`{0}` is not a size such as 4G, 512M or 1000000 (bytes)")]
     BadLimit(String),
 }

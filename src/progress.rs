@@ -9,6 +9,8 @@ use indicatif::{ProgressBar, ProgressStyle};
 pub struct Progress(Option<ProgressBar>);
 
 impl Progress {
+    /// A bar of `total` steps labelled `what`; hidden (every call a no-op) under `--quiet` or
+    /// when stderr is not a terminal.
     pub fn new(total: u64, what: &str, quiet: bool) -> Progress {
         if quiet || !std::io::stderr().is_terminal() {
             return Progress(None);
@@ -44,6 +46,7 @@ impl Progress {
         Progress(Some(bar))
     }
 
+    /// Advances by `n` steps; callers on rayon threads need no lock.
     pub fn inc(&self, n: u64) {
         if let Some(bar) = &self.0 {
             bar.inc(n);

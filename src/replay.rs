@@ -15,7 +15,10 @@ use time::OffsetDateTime;
 /// One replayed request: its due time in seconds since the first, and its class, if given.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Arrival {
+    /// Seconds after the earliest row, already divided by the replay speed.
     pub due: f64,
+    /// The row's `class` cell as written (not yet matched against the scenario's classes);
+    /// `None` when the file has no `class` column.
     pub class: Option<String>,
 }
 
@@ -31,18 +34,36 @@ pub struct Trace {
 /// Why a trace cannot be replayed. Lines are the file's, 1-based, header included.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum ReplayError {
+    /// The CSV reader's own complaint (a row with more or fewer fields than the header).
     #[error("cannot read the trace: {0}")]
     Csv(String),
+    /// Holds the header's columns, comma-separated, so the user sees what was read instead.
     #[error("the trace has no `time` column (its columns: {0})")]
     NoTimeColumn(String),
     #[error("line {line}: `{text}` is neither seconds nor an RFC 3339 timestamp")]
-    NotATime { line: u64, text: String },
+    /// A `time` cell that parses as neither form (or as a non-finite number).
+    NotATime {
+        /// The row's line in the file.
+        line: u64,
+        /// The cell as read, trimmed.
+        text: String,
+    },
     #[error("line {line}: mixes seconds and timestamps; use one form throughout")]
-    MixedForms { line: u64 },
+    /// A row in the other form than the first row's: their origins could not be related.
+    MixedForms {
+        /// The first row in the other form.
+        line: u64,
+    },
     #[error("line {line}: the class is empty")]
-    EmptyClass { line: u64 },
+    /// A blank `class` cell: with a `class` column every row must name one.
+    EmptyClass {
+        /// The row with the blank cell.
+        line: u64,
+    },
+    /// A header and nothing under it: there is no load to replay.
     #[error("the trace has no row")]
     Empty,
+    /// Holds the factor given; checked here because a due time is divided by it.
     #[error("--replay-speed must be a positive finite factor, got {0}")]
     BadSpeed(f64),
 }

@@ -13,23 +13,42 @@ use crate::duration;
 /// One stage: the rate moves linearly to `target` over `duration` seconds.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Stage {
+    /// Seconds, finite and > 0: a zero-length stage would be a jump, which a ramp cannot be.
     pub duration: f64,
+    /// Clients per second reached at the stage's end, finite and ≥ 0 (0 ramps down to idle).
     pub target: f64,
 }
 
 /// Why a stage or a profile is refused.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum StageError {
+    /// No `:` in the text; holds the text as given.
     #[error("`{0}` is not a stage: write DURATION:TARGET, e.g. 10s:2 or 5m:800")]
     Malformed(String),
     #[error("stage `{text}`: {reason}")]
-    Duration { text: String, reason: String },
+    /// The part before the `:` is not a duration.
+    Duration {
+        /// The whole stage as given.
+        text: String,
+        /// The duration parser's message, which names the accepted units.
+        reason: String,
+    },
     #[error("stage `{text}`: the duration must be more than 0")]
-    ZeroDuration { text: String },
+    /// A duration of 0 (or not finite) seconds.
+    ZeroDuration {
+        /// The stage as given, or the bare duration when built by [`Stage::new`].
+        text: String,
+    },
     #[error("stage `{text}`: the target rate must be a finite number ≥ 0")]
-    BadTarget { text: String },
+    /// A target rate that is not a number, is negative, or is not finite.
+    BadTarget {
+        /// The stage as given, or the bare target when built by [`Stage::new`].
+        text: String,
+    },
+    /// Holds the start rate given.
     #[error("the start rate must be a finite number ≥ 0, got {0}")]
     BadStart(f64),
+    /// Every rate is 0 (or there is no stage): the load test would have no client to judge.
     #[error("the stages bring no client: the rate is 0 throughout")]
     NoArrivals,
 }
@@ -57,6 +76,7 @@ impl Stage {
         })
     }
 
+    /// A stage from numbers already read (a scenario file's), checked as [`Stage::parse`] does.
     pub fn new(duration: f64, target: f64) -> Result<Stage, StageError> {
         if !(duration.is_finite() && duration > 0.0) {
             return Err(StageError::ZeroDuration {
@@ -89,6 +109,7 @@ pub struct Profile {
 }
 
 impl Profile {
+    /// `start` is the rate in clients per second at time 0, where the first stage ramps from.
     pub fn new(start: f64, stages: Vec<Stage>) -> Result<Profile, StageError> {
         if !(start.is_finite() && start >= 0.0) {
             return Err(StageError::BadStart(start));
@@ -111,10 +132,12 @@ impl Profile {
         Ok(profile)
     }
 
+    /// The stages in the order they run.
     pub fn stages(&self) -> &[Stage] {
         &self.stages
     }
 
+    /// The rate at time 0, in clients per second.
     pub fn start(&self) -> f64 {
         self.start
     }

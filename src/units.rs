@@ -14,28 +14,65 @@ use serde::{Deserialize, Deserializer, Serialize};
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum QuantityError {
     #[error("must be a number of {unit}, not NaN")]
-    NaN { unit: &'static str },
+    /// NaN, which no comparison would catch later.
+    NaN {
+        /// The quantity's unit in words ("seconds", "clients per second").
+        unit: &'static str,
+    },
     #[error("must be a finite number of {unit}")]
-    Infinite { unit: &'static str },
+    /// `inf`, which no count of steps can hold.
+    Infinite {
+        /// The quantity's unit in words.
+        unit: &'static str,
+    },
     #[error("must be a positive number, greater than 0 {unit}, got {value}")]
-    NotPositive { unit: &'static str, value: f64 },
+    /// 0 or below, or `-inf`, where only a positive quantity means anything.
+    NotPositive {
+        /// The quantity's unit in words.
+        unit: &'static str,
+        /// The number given.
+        value: f64,
+    },
     #[error("must be 0 (all at once) or more seconds, got {value}")]
-    NegativePeriod { value: f64 },
+    /// A period below 0 (0 itself is a burst, and allowed).
+    NegativePeriod {
+        /// The number given, in seconds.
+        value: f64,
+    },
     #[error("must be at most 1 second, got {value}")]
-    ResolutionTooCoarse { value: f64 },
+    /// A resolution above 1 s: service times and timeouts would round to whole seconds or
+    /// coarser.
+    ResolutionTooCoarse {
+        /// The number given, in seconds.
+        value: f64,
+    },
     #[error("must be a whole number of nanoseconds, got {value} s")]
-    NotWholeNanoseconds { value: f64 },
+    /// A resolution finer than 1 ns or between two nanoseconds: steps are whole nanoseconds.
+    NotWholeNanoseconds {
+        /// The number given, in seconds.
+        value: f64,
+    },
     #[error("{what} of {seconds} s is not a whole number of steps of the resolution ({step} s); state a finer `resolution`")]
+    /// A duration that is not a whole number (≥ 1) of steps, so it cannot be kept exact.
     OffTheGrid {
+        /// What the duration is, for the message ("station `soda`: service time").
         what: String,
+        /// The duration, in seconds.
         seconds: f64,
+        /// The resolution, in seconds.
         step: f64,
     },
     #[error("{what} of {seconds} s is {steps:.0} steps of {step} s, longer than tokio's timer can wait ({MAX_TIMER_STEPS} steps); state a coarser `resolution`")]
+    /// A duration longer than [`MAX_TIMER_STEPS`] steps: tokio would clamp the wait and
+    /// silently shorten it.
     TooManySteps {
+        /// What the duration is, for the message.
         what: String,
+        /// The duration, in seconds.
         seconds: f64,
+        /// The duration, in steps.
         steps: f64,
+        /// The resolution, in seconds.
         step: f64,
     },
 }
@@ -65,6 +102,7 @@ impl Seconds {
         positive(value, "seconds").map(Self)
     }
 
+    /// The value in seconds, for arithmetic and display; the invariant no longer travels with it.
     pub fn get(self) -> f64 {
         self.0
     }
@@ -99,10 +137,12 @@ impl fmt::Display for Seconds {
 pub struct Rate(f64);
 
 impl Rate {
+    /// Accepts only finite values > 0.
     pub fn new(value: f64) -> Result<Self, QuantityError> {
         positive(value, "clients per second").map(Self)
     }
 
+    /// The value in clients per second.
     pub fn get(self) -> f64 {
         self.0
     }
@@ -126,6 +166,7 @@ impl<'de> Deserialize<'de> for Rate {
 pub struct Period(f64);
 
 impl Period {
+    /// Accepts 0 (a burst: every client at once) and any finite positive spacing.
     pub fn new(value: f64) -> Result<Self, QuantityError> {
         // The sign first: `-inf` is a negative number before it is an infinite one.
         if value.is_nan() {
@@ -139,6 +180,7 @@ impl Period {
         }
     }
 
+    /// The spacing in seconds.
     pub fn get(self) -> f64 {
         self.0
     }
@@ -168,6 +210,7 @@ impl From<Resolution> for f64 {
 pub const MAX_TIMER_STEPS: u64 = (1 << 36) - 1;
 
 impl Resolution {
+    /// The default when a scenario states no `resolution`: model time in whole milliseconds.
     pub const MILLISECOND: Resolution = Resolution(NonZeroU64::new(1_000_000).unwrap());
 
     /// A resolution given in seconds: it must be a whole number of nanoseconds, at most 1 s.
@@ -186,10 +229,12 @@ impl Resolution {
         ))
     }
 
+    /// One step in nanoseconds, exact (the integer every model time is counted in).
     pub fn nanos(self) -> u64 {
         self.0.get()
     }
 
+    /// One step in seconds, for converting a human's seconds into steps and back.
     pub fn seconds(self) -> f64 {
         self.0.get() as f64 / 1e9
     }

@@ -87,20 +87,30 @@ pub fn block(scenario: &Scenario, config: &Config, rate: Option<f64>, timeout: S
 pub struct JsonCapacity {
     /// Clients per second each station sustains, by station name, in scenario order.
     pub per_station: indexmap::IndexMap<String, f64>,
+    /// The station with the lowest capacity (the first in scenario order on ties).
     pub bottleneck: String,
     /// Whether every station keeps up with the tested rate.
     pub sustainable: Option<bool>,
+    /// The stations below the tested rate, in scenario order; empty without a rate.
     pub shortfalls: Vec<JsonShortfall>,
 }
 
+/// A station whose queue grows without bound at the tested rate, as JSON shows it.
 #[derive(Serialize)]
 pub struct JsonShortfall {
+    /// The station's name.
     pub station: String,
+    /// Clients per second it sustains.
     pub capacity: f64,
+    /// Clients its queue gains each second: the rate minus its capacity.
     pub queue_growth_per_s: f64,
+    /// Roughly the first client whose latency reaches the timeout
+    /// ([`crate::capacity::NEVER`] when that is beyond any test).
     pub timeout_breached_after_clients: u64,
 }
 
+/// `config`'s capacity at `rate` (`None` for a burst, which has no rate to sustain): names
+/// instead of indices, so the document reads without the scenario.
 pub fn json(
     scenario: &Scenario,
     config: &Config,

@@ -15,10 +15,13 @@ use crate::search::Target;
 
 /// What a comparison report needs besides the comparison.
 pub struct CompareContext<'a> {
+    /// Names the stations and prices the baseline the costs are compared against.
     pub scenario: &'a Scenario,
+    /// The prices every strategy's cost was computed at; their currency labels the costs.
     pub prices: &'a Prices,
     /// What every strategy is tested against, at each rate.
     pub target: &'a Target,
+    /// The load tests' results, one cell per strategy and rate.
     pub comparison: &'a Comparison,
     /// The rate the `cheapest` strategy was optimized for, drawn as a guide.
     pub target_rate: Option<f64>,

@@ -72,6 +72,7 @@ pub(super) fn csv_header(scenario: &Scenario) -> Vec<String> {
 }
 
 impl Row {
+    /// One configuration's row; `cost` and `s` must be `config`'s, tested under `load`.
     pub(super) fn new(
         scenario: &Scenario,
         config: &Config,

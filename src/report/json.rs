@@ -49,6 +49,7 @@ struct JsonSchedule {
 }
 
 impl JsonLoad {
+    /// The scenario decides whether anything is random, hence whether the seed is shown.
     pub fn new(scenario: &Scenario, load: &LoadTest) -> JsonLoad {
         let (arrivals, schedule) = match &load.arrivals {
             Arrivals::Fixed(p) => (
@@ -98,6 +99,7 @@ pub struct JsonTarget {
 }
 
 impl JsonTarget {
+    /// `share` is shown in percent, as the command line takes it.
     pub fn new(load: JsonLoad, share: Share) -> JsonTarget {
         JsonTarget {
             load,
@@ -115,6 +117,7 @@ pub struct JsonPrices {
 }
 
 impl JsonPrices {
+    /// The prices actually used, which a flag may have changed from the scenario's.
     pub fn new(prices: &Prices) -> JsonPrices {
         JsonPrices {
             cpu_per_core: prices.cpu,
@@ -138,6 +141,8 @@ pub struct JsonSummary {
 }
 
 impl JsonSummary {
+    /// Latencies are counted in steps; `resolution` turns them into seconds and `timeout`
+    /// gives the headroom (timeout minus the worst latency).
     pub fn new(summary: &Summary, resolution: Resolution, timeout: Seconds) -> JsonSummary {
         JsonSummary {
             satisfied: summary.satisfied,
@@ -162,6 +167,7 @@ pub struct JsonReplicated {
 }
 
 impl JsonReplicated {
+    /// As [`JsonSummary::new`]; `spread` is `null` for a single run.
     pub fn new(summary: &Summary, resolution: Resolution, timeout: Seconds) -> JsonReplicated {
         JsonReplicated {
             summary: JsonSummary::new(summary, resolution, timeout),

@@ -20,12 +20,17 @@ pub const TIMELINE_MAX_AUTO: usize = 60;
 
 /// Everything a report of one run shows.
 pub struct RunReport<'a> {
+    /// Names the stations and their levers.
     pub scenario: &'a Scenario,
+    /// The configuration that was load-tested.
     pub config: &'a Config,
+    /// The test as run: clients, arrivals, timeout, warm-up, seed.
     pub load: &'a LoadTest,
+    /// Shown in the heading and the JSON, since a real-clock run's latencies carry jitter.
     pub clock: Clock,
     /// Replication 1: the one whose clients are listed.
     pub outcome: &'a Outcome,
+    /// Replication 1's verdict and percentiles, matching the listed clients.
     pub summary: &'a Summary,
     /// With replications: the combined summary of all of them.
     pub combined: Option<&'a Summary>,
@@ -301,7 +306,8 @@ impl RunReport<'_> {
         }
     }
 
-    /// The timeline picture: one row per client, a bar per station from order to done.
+    /// The timeline picture: one row per client, a bar per station from order to done; past
+    /// [`super::plot::TIMELINE_MAX_CLIENTS`] only the first clients, as its title says.
     pub fn timeline_svg(&self) -> Result<String, super::plot::PlotError> {
         let res = self.res();
         let clients = (0..self

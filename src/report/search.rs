@@ -16,9 +16,13 @@ use crate::stats;
 
 /// What every search report needs to know.
 pub struct SearchContext<'a> {
+    /// Names the stations, their levers and the baseline the costs are compared against.
     pub scenario: &'a Scenario,
+    /// The prices the costs were computed at (a flag may have changed them).
     pub prices: &'a Prices,
+    /// The load test and the share every configuration was held to.
     pub target: &'a Target,
+    /// The levers' values searched, for the "space:" line and the lever limits.
     pub space: &'a Space,
     /// `optimize --sustained`: only configurations whose every station keeps up were tested.
     pub sustained: bool,
@@ -26,18 +30,24 @@ pub struct SearchContext<'a> {
 
 /// `optimize`'s result, as every format shows it.
 pub struct OptimizeReport<'a> {
+    /// What the search was asked.
     pub ctx: SearchContext<'a>,
+    /// What it found: the configurations tested for the answer, cheapest first.
     pub result: &'a Optimization,
     /// What the picture shows: what was load-tested, or the whole space with `--plot-all`.
     pub plotted: &'a [Evaluated],
+    /// `--plot-all`: the text then says how many more were tested for the picture.
     pub plot_all: bool,
 }
 
 impl OptimizeReport<'_> {
+    /// The answer and its cost against the baseline, or the closest misses when none passed.
     pub fn table(&self) -> String {
         self.ctx.optimize_text(self.result, self.plot_all)
     }
 
+    /// One document: the target, the prices, the baseline, the answer, the runners-up (or the
+    /// closest misses) and how many configurations were tested.
     pub fn json(&self) -> String {
         self.ctx.optimize_json(self.result)
     }
@@ -47,6 +57,7 @@ impl OptimizeReport<'_> {
         self.ctx.csv(&self.result.evaluated)
     }
 
+    /// Cost against satisfaction of every configuration in `plotted`, the answer marked.
     pub fn svg(&self) -> Result<String, super::plot::PlotError> {
         let answer = self
             .result
@@ -58,7 +69,9 @@ impl OptimizeReport<'_> {
 
 /// `sweep`'s result, as every format shows it.
 pub struct SweepReport<'a> {
+    /// What the sweep was asked.
     pub ctx: SearchContext<'a>,
+    /// Every configuration of the space, load-tested, cheapest first.
     pub all: &'a [Evaluated],
     /// How many of the cheapest rows the table lists.
     pub show: usize,
@@ -67,6 +80,7 @@ pub struct SweepReport<'a> {
 }
 
 impl SweepReport<'_> {
+    /// The `show` cheapest rows; with `--csv FILE`, a summary that points to the file.
     pub fn table(&self) -> String {
         match self.csv_file {
             Some(file) => self.ctx.sweep_summary(self.all, file),
@@ -74,14 +88,17 @@ impl SweepReport<'_> {
         }
     }
 
+    /// One document with every configuration, not only the rows the table shows.
     pub fn json(&self) -> String {
         self.ctx.sweep_json(self.all)
     }
 
+    /// One row per configuration, cheapest first.
     pub fn csv(&self) -> Result<Vec<u8>, csv::Error> {
         self.ctx.csv(self.all)
     }
 
+    /// Cost against satisfaction of the whole space, the cheapest passing one marked.
     pub fn svg(&self) -> Result<String, super::plot::PlotError> {
         let cheapest = self
             .all
@@ -95,7 +112,9 @@ impl SweepReport<'_> {
 /// `optimize --sustained` when no lever's range can keep up with the rate: nothing is
 /// load-tested, and the report says which values would be needed.
 pub struct Unreachable<'a> {
+    /// Its name heads the report.
     pub scenario: &'a Scenario,
+    /// The rate no configuration sustains, in clients per second.
     pub rate: f64,
     /// "fries.batch ≥ 8 (…)", one per lever that falls short.
     pub missing: Vec<String>,
@@ -111,6 +130,7 @@ struct JsonUnreachable<'a> {
 }
 
 impl Unreachable<'_> {
+    /// One line: the rate and, for each short lever, the value it would need.
     pub fn table(&self) -> String {
         format!(
             "{}: no configuration in the space sustains {} clients/s; it would take {}\n",
@@ -120,6 +140,7 @@ impl Unreachable<'_> {
         )
     }
 
+    /// `found: false` with the levers that fall short, so a script can tell this case apart.
     pub fn json(&self) -> String {
         let doc = JsonUnreachable {
             scenario: &self.scenario.name,

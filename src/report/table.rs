@@ -3,7 +3,9 @@
 /// Column alignment.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Align {
+    /// For names and words.
     Left,
+    /// For numbers, so that their digits line up.
     Right,
 }
 
@@ -15,6 +17,7 @@ pub struct Table {
 }
 
 impl Table {
+    /// One (heading, alignment) per column, left to right; the heading counts in the width.
     pub fn new(columns: &[(&str, Align)]) -> Table {
         Table {
             header: columns.iter().map(|(h, _)| h.to_string()).collect(),
@@ -23,11 +26,14 @@ impl Table {
         }
     }
 
+    /// Appends a row; it must hold one cell per column (checked in debug builds only).
     pub fn row(&mut self, cells: Vec<String>) {
         debug_assert_eq!(cells.len(), self.header.len());
         self.rows.push(cells);
     }
 
+    /// Each column as wide as its widest cell (in characters), two spaces between columns,
+    /// no trailing spaces; every line ends with a newline.
     pub fn render(&self) -> String {
         let width = |i: usize| {
             self.rows

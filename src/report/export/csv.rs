@@ -3,6 +3,7 @@
 
 use super::{ExportError, Exporter, Report};
 
+/// Stateless, so [`super::Format::exporter`] can hand out a `&'static` one.
 pub(super) struct Csv;
 
 impl Exporter for Csv {

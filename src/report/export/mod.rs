@@ -50,20 +50,25 @@ pub enum Format {
 
 /// Renders any report in one format.
 pub trait Exporter {
+    /// The bytes to write; on an error no output of the command is written.
     fn export(&self, report: &Report<'_>) -> Result<Vec<u8>, ExportError>;
 }
 
 /// Why a report could not be rendered.
 #[derive(Debug, thiserror::Error)]
 pub enum ExportError {
+    /// The csv crate's error (an I/O error into a Vec cannot happen; a bad record can).
     #[error("cannot format the CSV: {0}")]
     Csv(#[from] ::csv::Error),
+    /// The data cannot be drawn (nothing to plot, a value that is not finite).
     #[error("cannot draw the plot: {0}")]
     Plot(#[from] PlotError),
     /// The report has nothing to show in this format (no configuration was load-tested).
     #[error("there is no {format} to write: {why}")]
     Nothing {
+        /// The format asked for ("CSV", "plot").
         format: &'static str,
+        /// Why the report is empty, worded for the user.
         why: &'static str,
     },
 }

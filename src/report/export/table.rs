@@ -2,6 +2,7 @@
 
 use super::{ExportError, Exporter, Report};
 
+/// Stateless, so [`super::Format::exporter`] can hand out a `&'static` one.
 pub(super) struct Table;
 
 impl Exporter for Table {

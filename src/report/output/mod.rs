@@ -29,11 +29,15 @@ use std::path::{Path, PathBuf};
 /// An output destination as given on the command line.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Destination {
+    /// `-`.
     Stdout,
+    /// Any other text, taken as a path; it may still name stdout (`/dev/stdout`), which
+    /// [`Outputs::open`] finds out.
     File(PathBuf),
 }
 
 impl Destination {
+    /// Never fails: only `-` is special, and a path is checked when it is opened.
     pub fn parse(text: &str) -> Destination {
         if text == "-" {
             Destination::Stdout
@@ -42,6 +46,7 @@ impl Destination {
         }
     }
 
+    /// Whether the user wrote `-` (not whether a path happens to reach stdout).
     pub fn is_stdout(&self) -> bool {
         matches!(self, Destination::Stdout)
     }
@@ -53,33 +58,62 @@ impl Destination {
 #[derive(Debug, thiserror::Error)]
 pub enum OutputError {
     #[error("cannot write {what} to {path}: {reason}")]
+    /// Opening, writing or renaming one output failed (a regular file is replaced whole or
+    /// not at all).
     Write {
+        /// What the output holds ("the CSV"), for the message.
         what: &'static str,
+        /// The destination as the user typed it.
         path: String,
+        /// The system's error, shown in the same line.
         reason: io::Error,
     },
     #[error("{flag} {path} would overwrite the {input_what} {input}")]
+    /// An output names a file the command reads (the scenario file): writing it would destroy
+    /// the input.
     OverwritesInput {
+        /// The output's flag (`--csv`).
         flag: &'static str,
+        /// The output as typed.
         path: String,
+        /// What the input is ("scenario file").
         input_what: &'static str,
+        /// The input as typed.
         input: String,
     },
     #[error("{flag} {path} and {other_flag} {other_path} name the same file")]
+    /// Two outputs of one command reach the same file (same path, inode or descriptor): one
+    /// would silently replace the other.
     SameFile {
+        /// The output opened first.
         flag: &'static str,
+        /// Its destination as typed.
         path: String,
+        /// The output opened second.
         other_flag: &'static str,
+        /// Its destination as typed.
         other_path: String,
     },
     #[error("{first} and {second} both write to stdout: send one of them to a file")]
-    BothStdout { first: String, second: String },
+    /// Two things would print on stdout, interleaving two formats in one stream.
+    BothStdout {
+        /// The first claimant, as `FLAG DESTINATION` (`--csv -`, or `--format json`).
+        first: String,
+        /// The second claimant, likewise.
+        second: String,
+    },
     #[error("{flag} {path}: {what} is {kind}; name the file {ext} (or `-` for stdout)")]
+    /// A file whose extension promises another format than the one written (`--plot x.png`).
     Extension {
+        /// The output's flag.
         flag: &'static str,
+        /// The destination as typed.
         path: String,
+        /// What the output holds ("the plot").
         what: &'static str,
+        /// The format written ("SVG").
         kind: &'static str,
+        /// The extension to use instead, dot included.
         ext: &'static str,
     },
 }
@@ -167,6 +201,7 @@ pub struct Outputs {
 }
 
 impl Outputs {
+    /// No output yet: each is added by [`Outputs::open`] before the work starts.
     pub fn new() -> Outputs {
         Outputs::default()
     }
@@ -568,128 +603,4 @@ pub fn write_stdout(content: &[u8]) -> io::Result<()> {
 mod temps;
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn names(dir: &Path) -> Vec<String> {
-        let mut v: Vec<String> = fs::read_dir(dir)
-            .unwrap()
-            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-            .collect();
-        v.sort();
-        v
-    }
-
-    #[test]
-    fn a_late_failure_of_one_output_lands_none() {
-        let dir = tempfile::tempdir().unwrap();
-        let first = dir.path().join("a.csv");
-        let second = dir.path().join("b.svg");
-        fs::write(&first, "old a").unwrap();
-        let mut outputs = Outputs::new();
-        let a = outputs
-            .open("--csv", "the CSV", first.to_str().unwrap())
-            .unwrap();
-        let b = outputs
-            .open("--plot", "the plot", second.to_str().unwrap())
-            .unwrap();
-        let err = outputs
-            .commit_all_with(
-                vec![(a, b"new a".to_vec()), (b, b"new b".to_vec())],
-                &mut |i, file, bytes| {
-                    if i == 1 {
-                        Err(io::Error::other("no space left (injected)"))
-                    } else {
-                        file.write_all(bytes)
-                    }
-                },
-            )
-            .unwrap_err()
-            .to_string();
-        // The first output was staged whole, yet did not land; no temporary file is left.
-        assert_eq!(fs::read_to_string(&first).unwrap(), "old a");
-        assert_eq!(names(dir.path()), ["a.csv"]);
-        assert_eq!(
-            err,
-            format!(
-                "cannot write the plot to {}: no space left (injected)",
-                second.display()
-            )
-        );
-    }
-
-    #[test]
-    fn both_outputs_land_when_both_are_written() {
-        let dir = tempfile::tempdir().unwrap();
-        let first = dir.path().join("a.csv");
-        let second = dir.path().join("b.svg");
-        let mut outputs = Outputs::new();
-        let a = outputs
-            .open("--csv", "the CSV", first.to_str().unwrap())
-            .unwrap();
-        let b = outputs
-            .open("--plot", "the plot", second.to_str().unwrap())
-            .unwrap();
-        outputs
-            .commit_all(vec![(a, b"A".to_vec()), (b, b"B".to_vec())])
-            .unwrap();
-        assert_eq!(names(dir.path()), ["a.csv", "b.svg"]);
-        assert_eq!(fs::read_to_string(&second).unwrap(), "B");
-    }
-
-    #[test]
-    fn a_bare_name_and_its_dotted_form_are_one_file() {
-        let dir = tempfile::tempdir().unwrap();
-        let x = dir.path().join("x.svg");
-        let dotted = dir.path().join(".").join("x.svg");
-        let mut outputs = Outputs::new();
-        outputs
-            .open("--csv", "the CSV", x.to_str().unwrap())
-            .unwrap();
-        let err = outputs
-            .open("--plot", "the plot", dotted.to_str().unwrap())
-            .err()
-            .unwrap();
-        assert!(matches!(err, OutputError::SameFile { .. }), "{err}");
-    }
-
-    #[cfg(unix)]
-    #[test]
-    fn stale_temporary_files_of_dead_processes_are_removed() {
-        let dir = tempfile::tempdir().unwrap();
-        // pid_max is at most 2^22 on Linux: this pid never runs.
-        let stale = dir.path().join(".planner-tmp-999999999-0");
-        let fresh = dir.path().join(".planner-tmp-999999998-0");
-        let alive = dir
-            .path()
-            .join(format!(".planner-tmp-{}-77777", std::process::id()));
-        for p in [&stale, &fresh, &alive] {
-            fs::write(p, "x").unwrap();
-        }
-        let old = std::time::SystemTime::now() - std::time::Duration::from_secs(300);
-        File::options()
-            .write(true)
-            .open(&stale)
-            .unwrap()
-            .set_modified(old)
-            .unwrap();
-        File::options()
-            .write(true)
-            .open(&alive)
-            .unwrap()
-            .set_modified(old)
-            .unwrap();
-        let mut outputs = Outputs::new();
-        outputs
-            .open(
-                "--csv",
-                "the CSV",
-                dir.path().join("t.csv").to_str().unwrap(),
-            )
-            .unwrap();
-        // Only the file of a dead pid that has not changed for a minute goes.
-        assert!(!stale.exists());
-        assert!(fresh.exists());
-        assert!(alive.exists());
-    }
-}
+mod tests;

@@ -56,12 +56,17 @@ fn in_directory(dir: &Path, e: io::Error) -> io::Error {
     io::Error::new(e.kind(), format!("directory {} {why}", dir.display()))
 }
 
+/// Deletes a temporary file and forgets it, under the lock so the signal handler never
+/// removes it twice nor misses it; a file already gone is no error.
 pub fn remove(path: &Path) {
     let mut registry = registry();
     let _ = fs::remove_file(path);
     registry.retain(|p| p != path);
 }
 
+/// Renames a temporary file over its target and forgets it, under the lock: once renamed it
+/// is the user's file, which the signal handler must not remove. On failure it stays
+/// registered, so it is still cleaned up.
 pub fn rename(temp: &Path, target: &Path) -> io::Result<()> {
     let mut registry = registry();
     fs::rename(temp, target)?;

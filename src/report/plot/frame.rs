@@ -12,6 +12,7 @@ const FONT: &str = "sans-serif";
 /// `plotters`' SVG backend writes `font-size = size / 1.24`: these sizes give 17, 13 and 12 px.
 const TITLE_SIZE: f64 = 21.0;
 const DESC_SIZE: f64 = 16.0;
+/// Legend rows, tick labels and in-chart annotations.
 pub(super) const LABEL_SIZE: f64 = 15.0;
 /// Height of one legend row, in pixels.
 const LEGEND_ROW: i32 = 22;
@@ -29,17 +30,25 @@ pub(super) const PALETTE: [RGBColor; 10] = [
     RGBColor(0xbc, 0xbd, 0x22),
     RGBColor(0x17, 0xbe, 0xcf),
 ];
-/// Dashed guides and the Pareto frontier.
+/// Dashed guides (a target rate, a timeout): dark grey, present but not data.
 pub(super) const GUIDE: RGBColor = RGBColor(0x44, 0x44, 0x44);
+/// The Pareto frontier's line, a shade darker than the guides.
 pub(super) const FRONTIER: RGBColor = RGBColor(0x33, 0x33, 0x33);
+/// A configuration that meets the target (blue; blue and orange read apart in colour
+/// blindness, unlike green and red).
 pub(super) const PASS: RGBColor = RGBColor(0x1f, 0x77, 0xb4);
+/// A configuration that misses the target.
 pub(super) const FAIL: RGBColor = RGBColor(0xff, 0x7f, 0x0e);
+/// A late client's label or marker.
 pub(super) const LATE: RGBColor = RGBColor(0xc6, 0x28, 0x28);
+/// The pale background behind a late client's row or a late time window.
 pub(super) const LATE_ROW: RGBColor = RGBColor(0xfd, 0xec, 0xec);
+/// Every ordinary text: near black, softer than pure black on white.
 pub(super) const TEXT: RGBColor = RGBColor(0x22, 0x22, 0x22);
 const GRID_LIGHT: RGBColor = RGBColor(0xee, 0xee, 0xee);
 const GRID_BOLD: RGBColor = RGBColor(0xd8, 0xd8, 0xd8);
 
+/// The `i`-th series' colour; past ten series the colours repeat.
 pub(super) fn palette(i: usize) -> RGBColor {
     PALETTE[i % PALETTE.len()]
 }
@@ -50,10 +59,12 @@ pub(super) fn lighten(c: RGBColor, amount: f64) -> RGBColor {
     RGBColor(mix(c.0), mix(c.1), mix(c.2))
 }
 
+/// Regular text in the one font every picture uses.
 pub(super) fn text_style(size: f64, color: RGBColor) -> TextStyle<'static> {
     (FONT, size).into_font().color(&color)
 }
 
+/// Bold text in the same font: titles, headings, warnings.
 pub(super) fn bold_style(size: f64, color: RGBColor) -> TextStyle<'static> {
     (FONT, size, FontStyle::Bold).into_font().color(&color)
 }
@@ -79,8 +90,11 @@ pub(super) fn padded(lo: f64, hi: f64, frac: f64, min_span: f64) -> (f64, f64) {
 pub(super) enum Swatch {
     /// A line segment, dashed or solid, with an optional marker: (radius, filled).
     Line {
+        /// The line's colour, and the marker's.
         color: RGBColor,
+        /// Dashed for guides, solid for data.
         dashed: bool,
+        /// The marker at the segment's middle, if any: (radius in pixels, filled).
         ring: Option<(u32, bool)>,
     },
     /// A filled dot.
@@ -96,6 +110,7 @@ pub(super) enum Swatch {
 }
 
 impl Swatch {
+    /// A dashed line with no marker, as guides are drawn.
     pub(super) fn dashed(color: RGBColor) -> Self {
         Swatch::Line {
             color,
@@ -104,6 +119,7 @@ impl Swatch {
         }
     }
 
+    /// A solid line with no marker (the Pareto frontier, a percentile over time).
     pub(super) fn solid(color: RGBColor) -> Self {
         Swatch::Line {
             color,
@@ -113,13 +129,18 @@ impl Swatch {
     }
 }
 
+/// One line of a legend box.
 pub(super) struct LegendRow {
+    /// The sample drawn left of the text.
     pub(super) swatch: Swatch,
+    /// What the swatch stands for.
     pub(super) text: String,
+    /// Regular for an entry, bold for a heading or a warning.
     pub(super) style: TextStyle<'static>,
 }
 
 impl LegendRow {
+    /// An entry in the legend's regular style.
     pub(super) fn new(swatch: Swatch, text: impl Into<String>) -> Self {
         LegendRow {
             swatch,
@@ -128,6 +149,7 @@ impl LegendRow {
         }
     }
 
+    /// A bold line with no swatch, heading the rows below it.
     pub(super) fn heading(text: impl Into<String>) -> Self {
         LegendRow {
             swatch: Swatch::None,
@@ -251,11 +273,14 @@ fn draw_legend<DB: DrawingBackend>(
     Ok(())
 }
 
+/// Every chart plots f64 against f64; the alias keeps signatures readable.
 pub(super) type Chart<'a, DB> = ChartContext<'a, DB, Cartesian2d<RangedCoordf64, RangedCoordf64>>;
 
 /// What a chart's grid and axes show; every picture draws them the same way otherwise.
 pub(super) struct Mesh<'a> {
+    /// The x axis's caption, unit included.
     pub(super) x_desc: &'a str,
+    /// The y axis's caption, unit included.
     pub(super) y_desc: &'a str,
     /// How many x tick labels `plotters` aims for.
     pub(super) x_labels: usize,
