@@ -231,6 +231,10 @@ pub(crate) fn merge(args: MergeArgs) -> Result<Verdict> {
         files.push((shown, bytes));
     }
     let is_csv = |b: &[u8]| b.starts_with(crate::shard::CSV_MARK.as_bytes());
+    let is_doc = |b: &[u8]| b.trim_ascii_start().starts_with(b"{");
+    if let Some((file, _)) = files.iter().find(|(_, b)| !is_csv(b) && !is_doc(b)) {
+        return Err(MergeError::NotAShard { file: file.clone() }.into());
+    }
     let sweep = files.iter().find(|(_, b)| is_csv(b));
     let optimize = files.iter().find(|(_, b)| !is_csv(b));
     match (sweep, optimize) {

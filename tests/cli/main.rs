@@ -18,3 +18,4 @@ mod run;
 mod search;
 mod search_fixes;
 mod search_props;
+mod shards;
