@@ -259,9 +259,8 @@ fn merge_sweep(args: &MergeArgs, files: &[(String, Vec<u8>)]) -> Result<Verdict>
         return Ok(Verdict::Met);
     };
     let mut o = Outputs::new();
-    for (path, (shown, _)) in args.files.iter().zip(files) {
-        // A shard may not be overwritten by the merge it is part of.
-        let _ = shown;
+    // A shard may not be overwritten by the merge it is part of.
+    for path in &args.files {
         o.input("shard", path);
     }
     let id = o.open("--csv", Format::Csv.what(), target)?;
