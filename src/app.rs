@@ -24,7 +24,7 @@ pub const EXIT_FAILURE: u8 = 3;
 
 /// What a bare `planner` prints on stderr: three lines, the full list being one `--help` away.
 const USAGE: &str = "usage: planner [--scenario FILE] COMMAND [OPTIONS]\n\
-    commands: run, optimize, sweep, compare, fit (planner COMMAND --help lists its options)\n\
+    commands: run, optimize, sweep, compare, fit, merge (planner COMMAND --help lists its options)\n\
     try: planner optimize --target-rate 2 --timeout 5   (planner --help for more)\n";
 
 /// Runs the `planner` command line and returns its exit code.
@@ -82,5 +82,6 @@ fn dispatch(cli: Cli) -> Result<Verdict> {
         Command::Sweep(args) => commands::search::sweep(&scenario, args, cli.quiet),
         Command::Compare(args) => commands::compare::compare(&scenario, args, cli.quiet),
         Command::Fit(args) => commands::fit::fit(&scenario, args),
+        Command::Merge(args) => commands::merge::merge(args),
     }
 }

@@ -14,6 +14,7 @@ use crate::load::MAX_REPLICATIONS;
 pub use crate::report::Format;
 use crate::scenario::{Station, MAX_CLIENTS};
 use crate::search::DEFAULT_MAX_CONFIGS;
+use crate::shard::ShardArg;
 use crate::slo::Slo;
 use crate::stages::Stage;
 use crate::stats::Share;
@@ -57,6 +58,8 @@ pub enum Command {
     Compare(CompareArgs),
     /// Summarise measured service times and print the scenario lines that reproduce them
     Fit(FitArgs),
+    /// Combine the outputs of sweep or optimize --shard K/N into the single run's result
+    Merge(MergeArgs),
 }
 
 #[derive(Debug, Args)]
@@ -253,6 +256,10 @@ pub struct OptimizeArgs {
     /// shows the whole space (slower; the answer is the same)
     #[arg(long)]
     pub plot_all: bool,
+
+    /// Test only shard K of N of the cost ranking (every N-th from the K-th), stopping at its first pass; auto: from SLURM_ARRAY_TASK_ID or JOB_COMPLETION_INDEX (see docs/scale-out.md)
+    #[arg(long, value_name = "K/N|auto", value_parser = parse_shard)]
+    pub shard: Option<ShardArg>,
 }
 
 #[derive(Debug, Args)]
@@ -268,6 +275,31 @@ pub struct SweepArgs {
         allow_negative_numbers = true
     )]
     pub show: usize,
+
+    /// Test only shard K of N of the cost ranking (every N-th from the K-th) and write its rows to --csv FILE for `planner merge`; auto: from SLURM_ARRAY_TASK_ID or JOB_COMPLETION_INDEX (see docs/scale-out.md)
+    #[arg(long, value_name = "K/N|auto", value_parser = parse_shard)]
+    pub shard: Option<ShardArg>,
+
+    /// With --shard: keep the rows already in --csv FILE (a killed shard's) and test only the rest
+    #[arg(long)]
+    pub resume: bool,
+}
+
+/// `planner merge`: shard outputs in, one result out.
+#[derive(Debug, Args)]
+pub struct MergeArgs {
+    /// Every shard's output: sweep --shard CSV files, or optimize --shard --format json documents
+    #[arg(value_name = "FILES", required = true)]
+    pub files: Vec<PathBuf>,
+
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+pub fn parse_shard(text: &str) -> Result<ShardArg, String> {
+    // clap names the flag and the value; say only what is accepted.
+    ShardArg::parse(text)
+        .map_err(|_| "expected K/N with 1 ≤ K ≤ N (3/8: shard 3 of 8), or auto".to_string())
 }
 
 /// The load test's shape, shared by every command.

@@ -8,19 +8,23 @@ use crate::cli::{OptimizeArgs, RangeArg, SearchArgs, SweepArgs};
 use crate::memory;
 use crate::progress::Progress;
 use crate::report::search::{OptimizeReport, SearchContext, SweepReport, Unreachable};
-use crate::report::Report;
+use crate::report::{Format, Report};
 use crate::scenario::{Prices, Scenario};
 use crate::search::{self, Candidate, Space, Target};
 
 /// Everything a search needs, resolved against the scenario.
-struct SearchPlan {
-    prices: Prices,
-    target: Target,
-    space: Space,
-    ranking: Vec<Candidate>,
+pub(crate) struct SearchPlan {
+    pub(crate) prices: Prices,
+    pub(crate) target: Target,
+    pub(crate) space: Space,
+    pub(crate) ranking: Vec<Candidate>,
 }
 
-fn plan_search(scenario: &Scenario, args: &SearchArgs, sustained: bool) -> Result<SearchPlan> {
+pub(crate) fn plan_search(
+    scenario: &Scenario,
+    args: &SearchArgs,
+    sustained: bool,
+) -> Result<SearchPlan> {
     let overrides = RangeArg::resolve_all(&args.ranges, &scenario.stations)?;
     let space = Space::new(scenario, &overrides);
     if let Some(warning) = scenario.baseline_left_out(space.levers()) {
@@ -65,6 +69,10 @@ pub(crate) fn optimize(scenario: &Scenario, args: OptimizeArgs, quiet: bool) -> 
     if args.plot_all && args.search.output.plot.is_none() {
         bail!("--plot-all load-tests the whole space for the plot: it needs --plot FILE.svg");
     }
+    let shard = args.shard.map(|s| s.resolve()).transpose()?;
+    if shard.is_some() && args.plot_all {
+        bail!("--plot-all with --shard: a shard tests only its part; plot the merge instead");
+    }
     let plan = plan_search(scenario, &args.search, args.sustained)?;
     if args.sustained {
         let rate = plan.target.load.rate().unwrap_or(f64::INFINITY);
@@ -80,11 +88,30 @@ pub(crate) fn optimize(scenario: &Scenario, args: OptimizeArgs, quiet: bool) -> 
         }
     }
     let outputs = open_outputs(scenario, &args.search.output)?;
-    let bar = Progress::new(plan.ranking.len() as u64, "load-testing", quiet);
-    let result = search::optimize(scenario, &plan.target, &plan.ranking, args.show, &|n| {
-        bar.inc(n)
-    })?;
+    let part: Vec<Candidate>;
+    let ranking = match shard {
+        Some(s) => {
+            part = s
+                .ranks(plan.ranking.len())
+                .map(|r| plan.ranking[r].clone())
+                .collect();
+            &part
+        }
+        None => &plan.ranking,
+    };
+    let bar = Progress::new(ranking.len() as u64, "load-testing", quiet);
+    let result = search::optimize(scenario, &plan.target, ranking, args.show, &|n| bar.inc(n))?;
     bar.finish();
+    let doc = match shard {
+        Some(s) => Some(super::merge::shard_doc(
+            scenario,
+            &plan,
+            args.sustained,
+            s,
+            &result,
+        )?),
+        None => None,
+    };
     // The picture shows what was tested; with --plot-all, test what the early stop skipped too,
     // for the picture only.
     let everything = match &args.search.output.plot {
@@ -108,17 +135,29 @@ pub(crate) fn optimize(scenario: &Scenario, args: OptimizeArgs, quiet: bool) -> 
         sustained: args.sustained,
     };
     let found = result.answer.is_some();
-    outputs.emit(&Report::Optimize(OptimizeReport {
-        ctx,
-        plotted: everything.as_deref().unwrap_or(&result.evaluated),
-        result: &result,
-        plot_all: everything.is_some(),
-    }))?;
+    // A shard's `--format json` is its shard document, which `planner merge` reads.
+    let stdout = doc.filter(|_| outputs.stdout_format() == Some(Format::Json));
+    outputs.emit_with(
+        &Report::Optimize(OptimizeReport {
+            ctx,
+            plotted: everything.as_deref().unwrap_or(&result.evaluated),
+            result: &result,
+            plot_all: everything.is_some(),
+        }),
+        stdout,
+    )?;
     Ok(if found { Verdict::Met } else { Verdict::Unmet })
 }
 
 pub(crate) fn sweep(scenario: &Scenario, args: SweepArgs, quiet: bool) -> Result<Verdict> {
+    let shard = args.shard.map(|s| s.resolve()).transpose()?;
+    if args.resume && shard.is_none() {
+        bail!("--resume continues a sweep shard's --csv FILE: it needs --shard K/N (1/1 for the whole sweep)");
+    }
     let plan = plan_search(scenario, &args.search, false)?;
+    if let Some(shard) = shard {
+        return super::merge::sweep_shard(scenario, &args, &plan, shard, quiet);
+    }
     let outputs = open_outputs(scenario, &args.search.output)?;
     let bar = Progress::new(plan.ranking.len() as u64, "load-testing", quiet);
     let all = search::evaluate(scenario, &plan.target, &plan.ranking, &|n| bar.inc(n))?;

@@ -21,3 +21,4 @@ mod run;
 mod search;
 mod search_fixes;
 mod search_props;
+mod shards;
