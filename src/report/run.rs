@@ -221,21 +221,29 @@ impl RunReport<'_> {
                 .map(|s| format!("{}_done_s", s.name)),
         );
         w.write_record(&header)?;
-        for c in 0..self.outcome.clients() {
-            let mut row = vec![
-                (c + 1).to_string(),
-                res.format(self.outcome.due[c]),
-                res.format(self.outcome.latency(c)),
-                if self.is_warmup(c) {
-                    String::new()
-                } else {
-                    self.satisfied(c).to_string()
-                },
-            ];
-            row.extend(self.outcome.done_of(c).iter().map(|&d| res.format(d)));
-            w.write_record(&row)?;
+        let mut out = w.into_inner().map_err(|e| e.into_error())?;
+        // Every cell is a number or a word without commas or quotes: the rows are written
+        // straight into one buffer, no string per cell (a million rows would be millions).
+        let n = self.outcome.clients();
+        out.reserve(n * (24 + 12 * self.scenario.stations.len()));
+        let mut number = itoa::Buffer::new();
+        for c in 0..n {
+            out.extend_from_slice(number.format(c + 1).as_bytes());
+            out.push(b',');
+            res.push_seconds(self.outcome.due[c], &mut out);
+            out.push(b',');
+            res.push_seconds(self.outcome.latency(c), &mut out);
+            out.push(b',');
+            if !self.is_warmup(c) {
+                out.extend_from_slice(if self.satisfied(c) { b"true" } else { b"false" });
+            }
+            for &done in self.outcome.done_of(c) {
+                out.push(b',');
+                res.push_seconds(done, &mut out);
+            }
+            out.push(b'\n');
         }
-        w.into_inner().map_err(|e| e.into_error().into())
+        Ok(out)
     }
 
     /// The whole result as one JSON document.
