@@ -91,17 +91,31 @@ pub fn parse(text: &str) -> Result<f64, DurationError> {
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Duration(pub f64);
 
+/// A TOML value that holds a duration, as written: a number of seconds, or a string with a
+/// unit. Every duration field of a scenario reads through it.
+#[derive(Deserialize)]
+#[serde(untagged)]
+pub(crate) enum Written {
+    Number(f64),
+    Text(String),
+}
+
+impl Written {
+    /// The seconds written: a number as it is (its reader checks its range and words the
+    /// refusal for what it is), a text through [`parse`].
+    pub(crate) fn seconds(self) -> Result<f64, DurationError> {
+        match self {
+            Written::Number(v) => Ok(v),
+            Written::Text(t) => parse(&t),
+        }
+    }
+}
+
 impl<'de> Deserialize<'de> for Duration {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        #[derive(Deserialize)]
-        #[serde(untagged)]
-        enum Raw {
-            Number(f64),
-            Text(String),
-        }
-        let seconds = match Raw::deserialize(d)? {
-            Raw::Number(v) => parse(&v.to_string()),
-            Raw::Text(t) => parse(&t),
+        let seconds = match Written::deserialize(d)? {
+            Written::Number(v) => parse(&v.to_string()),
+            Written::Text(t) => parse(&t),
         };
         seconds.map(Duration).map_err(serde::de::Error::custom)
     }

@@ -227,18 +227,8 @@ impl Summary {
             let rank = ((p / 100.0) * n as f64).ceil().max(1.0) as usize;
             latencies[rank.min(n) - 1]
         };
-        Summary {
-            clients: n,
-            satisfied,
-            satisfaction: 100.0 * satisfied as f64 / n as f64,
-            p50_steps: pct(50.0),
-            p95_steps: pct(95.0),
-            p99_steps: pct(99.0),
-            max_steps: latencies[n - 1],
-            mean_steps: latencies.iter().map(|&l| l as f64).sum::<f64>() / n as f64,
-            meets_target: satisfied >= share.required(n),
-            spread: None,
-        }
+        let mean = latencies.iter().map(|&l| l as f64).sum::<f64>() / n as f64;
+        Summary::of_counts(n, satisfied, pct, latencies[n - 1], mean, share)
     }
 }
 
@@ -292,6 +282,30 @@ impl Histogram {
 }
 
 impl Summary {
+    /// The summary of `n` clients (at least one), whatever held their latencies: `pct`
+    /// gives the nearest-rank percentile, in steps.
+    fn of_counts(
+        n: usize,
+        satisfied: usize,
+        pct: impl Fn(f64) -> u64,
+        max_steps: u64,
+        mean_steps: f64,
+        share: Share,
+    ) -> Summary {
+        Summary {
+            clients: n,
+            satisfied,
+            satisfaction: 100.0 * satisfied as f64 / n as f64,
+            p50_steps: pct(50.0),
+            p95_steps: pct(95.0),
+            p99_steps: pct(99.0),
+            max_steps,
+            mean_steps,
+            meets_target: satisfied >= share.required(n),
+            spread: None,
+        }
+    }
+
     /// [`Summary::of_latencies`] from a histogram of at least one latency: the same summary.
     pub fn of_histogram(
         histogram: &Histogram,
@@ -319,18 +333,8 @@ impl Summary {
             unreachable!("the rank is at most the number of clients")
         };
         let max = histogram.counts().last().expect("at least one latency").0;
-        Summary {
-            clients: n,
-            satisfied,
-            satisfaction: 100.0 * satisfied as f64 / n as f64,
-            p50_steps: pct(50.0),
-            p95_steps: pct(95.0),
-            p99_steps: pct(99.0),
-            max_steps: max,
-            mean_steps: histogram.sum as f64 / n as f64,
-            meets_target: satisfied >= share.required(n),
-            spread: None,
-        }
+        let mean = histogram.sum as f64 / n as f64;
+        Summary::of_counts(n, satisfied, pct, max, mean, share)
     }
 }
 

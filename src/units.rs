@@ -111,16 +111,9 @@ impl Seconds {
 /// A TOML number of seconds or a string with a unit (`"250us"`), as [`crate::duration`] reads.
 impl<'de> Deserialize<'de> for Seconds {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        #[derive(Deserialize)]
-        #[serde(untagged)]
-        enum Raw {
-            Number(f64),
-            Text(String),
-        }
-        let v = match Raw::deserialize(d)? {
-            Raw::Number(v) => v,
-            Raw::Text(t) => crate::duration::parse(&t).map_err(serde::de::Error::custom)?,
-        };
+        let v = crate::duration::Written::deserialize(d)?
+            .seconds()
+            .map_err(serde::de::Error::custom)?;
         Seconds::new(v).map_err(serde::de::Error::custom)
     }
 }

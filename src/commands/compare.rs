@@ -2,7 +2,7 @@
 
 use anyhow::{bail, Result};
 
-use super::{build_load, open_outputs, Verdict};
+use super::{build_target, open_outputs, Verdict};
 use crate::cli::CompareArgs;
 use crate::compare::{self, Contender, Plan, Rates, Strategy, CHEAPEST_PLAN};
 use crate::load;
@@ -12,7 +12,7 @@ use crate::report;
 use crate::report::compare::CompareContext;
 use crate::report::Report;
 use crate::scenario::Scenario;
-use crate::search::{self, Space, Target};
+use crate::search::{self, Space};
 
 pub(crate) fn compare(scenario: &Scenario, args: CompareArgs, quiet: bool) -> Result<Verdict> {
     // The scenario's strategies, then the command line's: a same name replaces, a new one
@@ -39,13 +39,13 @@ pub(crate) fn compare(scenario: &Scenario, args: CompareArgs, quiet: bool) -> Re
     let prices = scenario.prices.clone();
     let target_rate = args.target_rate.unwrap_or(scenario.load.rate);
     let clients = args.load.clients.unwrap_or(scenario.load.clients);
-    let target = Target {
-        load: build_load(scenario, &args.load, target_rate.period(), clients)?,
-        share: args
-            .load
-            .share(args.min_satisfaction, scenario.load.share)
-            .map_err(anyhow::Error::msg)?,
-    };
+    let target = build_target(
+        scenario,
+        &args.load,
+        args.min_satisfaction,
+        target_rate,
+        clients,
+    )?;
     let outputs = open_outputs(scenario, &args.output)?;
     let rates = args.rates.unwrap_or_else(|| Rates::around(target_rate));
     let mut contenders = Vec::new();

@@ -18,7 +18,9 @@ use crate::report::export::ExportError;
 use crate::report::output::{write_stdout, OutputError, OutputId, Outputs};
 use crate::report::{Format, Report};
 use crate::scenario::{Scenario, DEFAULT_NAME, MAX_CLIENTS};
+use crate::search::Target;
 use crate::stages::Profile;
+use crate::stats::Share;
 use crate::units::{Period, Rate};
 
 /// What a command concludes, which `app` maps to an exit code.
@@ -147,6 +149,24 @@ impl Requested {
         }
         Ok(())
     }
+}
+
+/// What every configuration is tested against at `rate`: the load test the flags describe
+/// and the share of clients that must be satisfied (from `--min-satisfaction`, `--slo` or
+/// the scenario).
+pub(crate) fn build_target(
+    scenario: &Scenario,
+    args: &LoadArgs,
+    min_satisfaction: Share,
+    rate: Rate,
+    clients: u32,
+) -> Result<Target> {
+    Ok(Target {
+        load: build_load(scenario, args, rate.period(), clients)?,
+        share: args
+            .share(min_satisfaction, scenario.load.share)
+            .map_err(anyhow::Error::msg)?,
+    })
 }
 
 /// The load test the flags describe, at a given period (the rate of Poisson arrivals).

@@ -2,7 +2,7 @@
 
 use anyhow::{bail, Result};
 
-use super::{build_load, open_outputs, Verdict};
+use super::{build_target, open_outputs, Verdict};
 use crate::capacity::{self, Capacity};
 use crate::cli::{OptimizeArgs, RangeArg, SearchArgs, SweepArgs};
 use crate::memory;
@@ -44,13 +44,7 @@ pub(crate) fn plan_search(
         (None, true) => capacity::sustained_clients(scenario, rate.get(), scenario.load.clients),
     };
     // A load test that cannot run fails here once, not once per configuration.
-    let target = Target {
-        load: build_load(scenario, &args.load, rate.period(), clients)?,
-        share: args
-            .load
-            .share(args.min_satisfaction, scenario.load.share)
-            .map_err(anyhow::Error::msg)?,
-    };
+    let target = build_target(scenario, &args.load, args.min_satisfaction, rate, clients)?;
     let mut ranking = search::rank(&space, scenario, &prices);
     if sustained {
         ranking.retain(|c| Capacity::of(scenario, &c.config).sustains(rate.get()));
