@@ -27,7 +27,7 @@ use crate::units::{Period, Rate, Seconds};
     about = "Finds the cheapest setup of a fan-out service that holds a load under a latency target",
     long_about = "Finds the cheapest setup of a fan-out service that holds a load under a latency target.\n\n\
         Each request fans out to synchronous backends (stations) at once and is served when all are \
-        done. planner simulates that as real async Rust on tokio in virtual time (exact and instant), \
+        done. planner simulates that as real async Rust in virtual time (exact and instant, on its own executor), \
         load-tests every upgrade of the stations in parallel, and reports the cheapest that passes.\n\n\
         The default scenario is the fast-food restaurant of a French asyncio tutorial (\"Example 4: \
         the fast-food server\"): a soda machine, a kitchen of 3 cooks and a 5-portion fryer.",
@@ -439,7 +439,7 @@ pub enum UnitArg {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum ClockArg {
-    /// Tokio's paused clock: deterministic and instant
+    /// The engine's own virtual clock: deterministic and instant
     Virtual,
     /// Tokio's real clock (see --speed)
     Real,

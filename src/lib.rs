@@ -1,9 +1,39 @@
-//! `planner`: finds the cheapest configuration of a fan-out service that holds a load under
-//! a latency target, by load-testing every candidate in virtual time.
+//! `planner`: finds the cheapest configuration of a service that holds a load under a
+//! latency target, by load-testing every candidate in virtual time.
 //!
-//! Data flows one way: the scenario file becomes typed stations; a configuration (one value
-//! per lever) becomes engine stations; the engine runs a load test on tokio; stats turn
-//! latencies into verdicts; reports show them. `app` is the edge that wires it to the shell.
+//! Data flows one way: the scenario file becomes typed stations ([`scenario`], [`station`]);
+//! a configuration (one value per lever, [`config`]) becomes engine stations; [`load`] turns
+//! the load test into due times and drawn service times, and the [`engine`] runs it as real
+//! async Rust on its own virtual-time executor; [`stats`] turns latencies into verdicts;
+//! [`cost`] and [`capacity`] weigh configurations, [`search`] and [`compare`] choose among
+//! them; [`report`] shows the result in every format. The command line is a thin edge over
+//! this library, reached through [`run`].
+//!
+//! Load-testing one configuration of the tutorial's restaurant, 10 clients every 0.5 s: one
+//! soda machine more, two cooks more and the 7-portion fryer serve them all within 5 s.
+//!
+//! ```
+//! use planner::config::Config;
+//! use planner::load::{self, Arrivals, LoadTest};
+//! use planner::scenario::Scenario;
+//! use planner::stats::Share;
+//! use planner::units::{Period, Seconds};
+//!
+//! let scenario = Scenario::embedded();
+//! let config = Config::new(vec![2, 5, 7]); // soda.units, burger.units, fries.batch
+//! let test = LoadTest::new(
+//!     10,
+//!     Arrivals::Fixed(Period::new(0.5).unwrap()),
+//!     Seconds::new(5.0).unwrap(),
+//! );
+//! let summary = load::assess(&scenario, &config, &test, Share::ALL).unwrap().summary;
+//! assert_eq!(summary.satisfied, 10);
+//! assert!(summary.meets_target);
+//! // The baseline serves only half of them in time.
+//! let baseline = Config::baseline(&scenario);
+//! let summary = load::assess(&scenario, &baseline, &test, Share::ALL).unwrap().summary;
+//! assert_eq!(summary.satisfied, 5);
+//! ```
 
 pub(crate) mod app;
 pub mod capacity;
