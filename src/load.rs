@@ -5,10 +5,13 @@
 use rayon::prelude::*;
 
 use crate::config::Config;
-use crate::engine::{self, Clock, EngineError, Outcome};
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use crate::engine::{self, Clock, EngineError, Outcome, Served};
 use crate::random;
 use crate::scenario::Scenario;
-use crate::stats::{self, Share, Summary};
+use crate::stats::{self, Histogram, Share, Summary};
 use crate::units::{Period, Rate, Resolution, Seconds, MAX_TIMER_STEPS};
 
 /// When clients arrive.
@@ -167,22 +170,36 @@ pub fn assess(
     load: &LoadTest,
     share: Share,
 ) -> Result<Assessment, EngineError> {
+    // Each client is counted as it is served (a histogram of latencies, late clients per
+    // bottleneck): no per-client row is kept, so memory follows the clients in flight.
     let one = |replication: u32| -> Result<(Summary, Vec<usize>), EngineError> {
-        let outcome = run(scenario, config, load, replication, Clock::Virtual, false)?;
-        let summary = Summary::of(
-            &outcome,
-            scenario.resolution,
-            load.timeout,
-            share,
-            load.warmup,
-        );
+        let due = load.due_times(scenario.resolution, config, replication);
+        let draws = random::draws(scenario, load.clients, load.seed, config, replication);
+        let tally = Rc::new(RefCell::new((
+            Histogram::default(),
+            vec![0usize; scenario.stations.len()],
+        )));
+        let counted = tally.clone();
+        let (resolution, warmup) = (scenario.resolution, load.warmup);
         let limit = Resolution::timeout_nanos(load.timeout);
-        let mut late = vec![0usize; scenario.stations.len()];
-        for c in load.warmup as usize..outcome.clients() {
-            if !stats::satisfied(outcome.latency(c), scenario.resolution, limit) {
-                late[outcome.bottleneck(c)] += 1;
-            }
-        }
+        engine::simulate_each(
+            &config.engine_stations(scenario),
+            &due,
+            draws.as_deref(),
+            move |s: Served| {
+                if s.client < warmup {
+                    return;
+                }
+                let latency = s.served - s.due;
+                let mut tally = counted.borrow_mut();
+                tally.0.add(latency);
+                if !stats::satisfied(latency, resolution, limit) {
+                    tally.1[s.bottleneck as usize] += 1;
+                }
+            },
+        )?;
+        let (histogram, late) = std::mem::take(&mut *tally.borrow_mut());
+        let summary = Summary::of_histogram(&histogram, resolution, load.timeout, share);
         Ok((summary, late))
     };
     let runs = load.runs(scenario);

@@ -3,6 +3,8 @@
 //! Latencies are whole steps; a client is satisfied when its latency is *strictly* below the
 //! timeout (the seed's "inférieur à 5 secondes"), decided on exact nanoseconds.
 
+use std::collections::BTreeMap;
+
 use serde::Serialize;
 
 use crate::engine::Outcome;
@@ -212,6 +214,97 @@ impl Summary {
     }
 }
 
+/// Latencies counted by value. Latencies are whole steps and a load test has few distinct
+/// ones, so this is small and exact: the same percentiles, mean and maximum as the sorted
+/// list, without keeping a number per client.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Histogram {
+    /// (latency, clients) by latency: a sorted vector while distinct latencies are few (a
+    /// 10-client test of a sweep allocates once), a tree beyond.
+    counts: Vec<(u64, u64)>,
+    many: BTreeMap<u64, u64>,
+    clients: u64,
+    sum: u128,
+}
+
+impl Histogram {
+    pub fn add(&mut self, latency_steps: u64) {
+        const FEW: usize = 32;
+        if !self.many.is_empty() {
+            *self.many.entry(latency_steps).or_insert(0) += 1;
+        } else {
+            match self
+                .counts
+                .binary_search_by_key(&latency_steps, |&(l, _)| l)
+            {
+                Ok(i) => self.counts[i].1 += 1,
+                Err(_) if self.counts.len() == FEW => {
+                    self.many.extend(self.counts.drain(..));
+                    self.many.insert(latency_steps, 1);
+                }
+                Err(i) => self.counts.insert(i, (latency_steps, 1)),
+            }
+        }
+        self.clients += 1;
+        self.sum += u128::from(latency_steps);
+    }
+
+    pub fn clients(&self) -> u64 {
+        self.clients
+    }
+
+    /// (latency, clients), by latency.
+    fn counts(&self) -> Box<dyn Iterator<Item = (u64, u64)> + '_> {
+        if self.many.is_empty() {
+            Box::new(self.counts.iter().copied())
+        } else {
+            Box::new(self.many.iter().map(|(&l, &c)| (l, c)))
+        }
+    }
+}
+
+impl Summary {
+    /// [`Summary::of_latencies`] from a histogram of at least one latency: the same summary.
+    pub fn of_histogram(
+        histogram: &Histogram,
+        resolution: Resolution,
+        timeout: Seconds,
+        share: Share,
+    ) -> Summary {
+        let n = histogram.clients as usize;
+        let limit = Resolution::timeout_nanos(timeout);
+        let satisfied = histogram
+            .counts()
+            .filter(|&(l, _)| satisfied(l, resolution, limit))
+            .map(|(_, c)| c as usize)
+            .sum();
+        let pct = |p: f64| {
+            // Nearest rank, as `of_latencies`: the first latency whose running count reaches it.
+            let rank = (((p / 100.0) * n as f64).ceil().max(1.0) as usize).min(n) as u64;
+            let mut seen = 0;
+            for (l, c) in histogram.counts() {
+                seen += c;
+                if seen >= rank {
+                    return l;
+                }
+            }
+            unreachable!("the rank is at most the number of clients")
+        };
+        let max = histogram.counts().last().expect("at least one latency").0;
+        Summary {
+            clients: n,
+            satisfied,
+            satisfaction: 100.0 * satisfied as f64 / n as f64,
+            p50_steps: pct(50.0),
+            p95_steps: pct(95.0),
+            max_steps: max,
+            mean_steps: histogram.sum as f64 / n as f64,
+            meets_target: satisfied >= share.required(n),
+            spread: None,
+        }
+    }
+}
+
 /// Strictly below the timeout, in exact nanoseconds.
 pub fn satisfied(latency_steps: u64, resolution: Resolution, timeout_nanos: u128) -> bool {
     (latency_steps as u128) * (resolution.nanos() as u128) < timeout_nanos
@@ -249,6 +342,34 @@ mod tests {
         );
         assert_eq!(s.satisfied, 3);
         assert!((headroom(&s, ms, t) + 7.0).abs() < 1e-12);
+    }
+
+    #[test]
+    fn a_histogram_summarises_as_the_sorted_latencies_do() {
+        let ms = Resolution::MILLISECOND;
+        let t = Seconds::new(5.0).unwrap();
+        let spread: Vec<u64> = (0..500).map(|i| (i * 7919) % 1000).collect();
+        let cases: [&[u64]; 5] = [
+            &spread,
+            &[4000, 4000, 4000, 6000, 6000, 8000, 9000, 9000, 9000, 12000],
+            &[4999, 5000, 5001],
+            &[7],
+            &[
+                3000, 3500, 3000, 4000, 3000, 3000, 4500, 3000, 3000, 3000, 3000, 5000, 0,
+            ],
+        ];
+        for latencies in cases {
+            for share in [Share::ALL, Share::new(50.0).unwrap()] {
+                let mut h = Histogram::default();
+                latencies.iter().for_each(|&l| h.add(l));
+                let want = Summary::of_latencies(&mut latencies.to_vec(), ms, t, share);
+                assert_eq!(
+                    Summary::of_histogram(&h, ms, t, share),
+                    want,
+                    "{latencies:?}"
+                );
+            }
+        }
     }
 
     #[test]

@@ -1,22 +1,26 @@
-//! The async model: stations as tokio primitives, one task per client order, one load test.
+//! The async model: stations as async primitives, one future per client order, one load test.
 //!
 //! This is the seed's restaurant written as real async Rust. A pool station is a FIFO
-//! [`tokio::sync::Semaphore`] held for the service time; a batch station is a FIFO
-//! [`tokio::sync::Mutex`] over a counter of ready portions, the batch cooked while the lock is
-//! held. Each client order is one spawned task that visits every station concurrently.
+//! semaphore held for the service time; a batch station is a FIFO lock over a counter of ready
+//! portions, the batch cooked while the lock is held. Each client order is one spawned future
+//! that visits every station concurrently (a join of one visit per station).
 //!
-//! Time comes from tokio. In virtual time the runtime's clock is paused from its first instant
-//! (`start_paused`), one model step is one tokio millisecond, and the clock jumps to the next
-//! timer whenever every task waits: a 10-client test takes microseconds and its times are
-//! exact. With the real clock the same code sleeps for real, `speed` times faster.
+//! The model is generic over a small runtime (now, sleep, spawn). In virtual time it runs on
+//! the engine's own executor ([`exec`]): one step is one unit of its clock, which jumps to the
+//! next timer whenever every task waits, so a 10-client test takes microseconds and its times
+//! are exact. With the real clock the same code runs on tokio, sleeping for real, `speed`
+//! times faster.
 //!
 //! The engine knows nothing of costs, searches or output formats: it takes stations and due
 //! times in steps and returns, per client and station, when service started and ended.
 
+mod exec;
 mod run;
+mod station;
+mod sync;
 mod trace;
 
-pub use run::{simulate, simulate_drawn, sleep_quietly};
+pub use run::{simulate, simulate_drawn, simulate_each, Served};
 pub use trace::{Event, EventKind};
 
 /// One station of the fan-out, as the engine runs it.
@@ -40,7 +44,7 @@ pub enum Kind {
 /// Which clock drives the simulation.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Clock {
-    /// Tokio's paused clock: deterministic and instant.
+    /// The engine's own virtual-time executor: deterministic and instant.
     Virtual,
     /// Tokio's real clock, every model duration divided by `speed`.
     Real { speed: f64, step_seconds: f64 },

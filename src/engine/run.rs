@@ -1,26 +1,75 @@
-//! Running one load test on a tokio runtime.
+//! One load test: the model as async Rust, generic over the clock that drives it.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::future::{poll_fn, Future};
-use std::pin::pin;
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex as StdMutex};
-use std::task::Poll;
+use std::pin::Pin;
+use std::rc::Rc;
+use std::task::{Context, Poll, Waker};
 use std::time::Duration;
 
-use futures_util::future::join_all;
-use tokio::runtime::{Builder, Runtime};
-use tokio::sync::{Mutex, Notify, Semaphore};
-use tokio::task::unconstrained;
-use tokio::time::{sleep_until, Instant};
+use tokio::runtime::Builder;
+use tokio::task::LocalSet;
 
+use super::exec;
+use super::station::{Batch, Pool};
 use super::{Clock, EngineError, Event, EventKind, Kind, Outcome, Station};
 use crate::units::MAX_TIMER_STEPS;
 
-thread_local! {
-    /// One paused-clock runtime per thread, reused: building a runtime costs more than a
-    /// small load test. Its clock only moves forward, and every run measures from its own start.
-    static VIRTUAL: RefCell<Option<Runtime>> = const { RefCell::new(None) };
+/// What the model needs from a clock: the time, a sleep, a spawn — all in model steps. The
+/// virtual executor is one; tokio's real clock (`--clock real`) is the other. The model code
+/// is the same on both.
+pub trait Runtime: 'static {
+    type Sleep: Future<Output = ()>;
+    /// Steps since the load test started.
+    fn now(&self) -> u64;
+    /// Ready once the clock reaches step `at` (at once if it already has).
+    fn sleep_until(&self, at: u64) -> Self::Sleep;
+    fn spawn(&self, task: impl Future<Output = ()> + 'static);
+}
+
+/// The virtual executor of this thread ([`exec`]): exact and instant.
+pub struct Virtual;
+
+impl Runtime for Virtual {
+    type Sleep = exec::Sleep;
+
+    #[inline]
+    fn now(&self) -> u64 {
+        exec::now()
+    }
+
+    #[inline]
+    fn sleep_until(&self, at: u64) -> exec::Sleep {
+        exec::sleep_until(at)
+    }
+
+    fn spawn(&self, task: impl Future<Output = ()> + 'static) {
+        exec::spawn(task)
+    }
+}
+
+/// Tokio's real clock, one step lasting `tick`; tasks are spawned on a `LocalSet`.
+pub struct Real {
+    origin: tokio::time::Instant,
+    tick_nanos: u128,
+}
+
+impl Runtime for Real {
+    type Sleep = tokio::time::Sleep;
+
+    /// Rounded to the nearest step: the real clock jitters.
+    fn now(&self) -> u64 {
+        let since = tokio::time::Instant::now().duration_since(self.origin);
+        ((since.as_nanos() + self.tick_nanos / 2) / self.tick_nanos) as u64
+    }
+
+    fn sleep_until(&self, at: u64) -> tokio::time::Sleep {
+        tokio::time::sleep_until(self.origin + steps_to_duration(at, self.tick_nanos))
+    }
+
+    fn spawn(&self, task: impl Future<Output = ()> + 'static) {
+        tokio::task::spawn_local(task);
+    }
 }
 
 /// Runs one open-loop load test: client `i` is due at `due[i]` steps (non-decreasing) and
@@ -45,6 +94,74 @@ pub fn simulate_drawn(
     clock: Clock,
     trace: bool,
 ) -> Result<Outcome, EngineError> {
+    validate(stations, due, draws)?;
+    match clock {
+        Clock::Virtual => {
+            let model = Rc::new(Model::new(Virtual, stations, due, draws, trace, None));
+            exec::run(drive(model.clone()));
+            Ok(model.outcome())
+        }
+        Clock::Real {
+            speed,
+            step_seconds,
+        } => {
+            if !(speed.is_finite() && speed > 0.0) {
+                return Err(EngineError::BadSpeed(speed));
+            }
+            let tick = Duration::from_secs_f64(step_seconds / speed);
+            if tick.is_zero() {
+                return Err(EngineError::TooFast {
+                    speed,
+                    step: step_seconds,
+                });
+            }
+            let rt = Builder::new_current_thread()
+                .enable_time()
+                .build()
+                .map_err(|e| EngineError::Runtime(e.to_string()))?;
+            let local = LocalSet::new();
+            let model = local.block_on(&rt, async {
+                let real = Real {
+                    origin: tokio::time::Instant::now(),
+                    tick_nanos: tick.as_nanos(),
+                };
+                let model = Rc::new(Model::new(real, stations, due, draws, trace, None));
+                drive(model.clone()).await;
+                model
+            });
+            Ok(model.outcome())
+        }
+    }
+}
+
+/// One client's result as [`simulate_each`] reports it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Served {
+    pub client: u32,
+    pub due: u64,
+    /// When its last station finished.
+    pub served: u64,
+    /// That station (the first such in scenario order).
+    pub bottleneck: u16,
+}
+
+/// [`simulate_drawn`] in virtual time, telling `each` about every client as it is served
+/// instead of keeping rows: a finished client costs nothing, so a long load test that only
+/// needs statistics holds in memory only the clients still in flight.
+pub fn simulate_each(
+    stations: &[Station],
+    due: &[u64],
+    draws: Option<&[u64]>,
+    each: impl FnMut(Served) + 'static,
+) -> Result<(), EngineError> {
+    validate(stations, due, draws)?;
+    let sink: Sink = RefCell::new(Box::new(each));
+    let model = Rc::new(Model::new(Virtual, stations, due, draws, false, Some(sink)));
+    exec::run(drive(model));
+    Ok(())
+}
+
+fn validate(stations: &[Station], due: &[u64], draws: Option<&[u64]>) -> Result<(), EngineError> {
     if let Some(d) = draws {
         if d.len() != due.len() * stations.len() {
             return Err(EngineError::DrawCount {
@@ -75,243 +192,258 @@ pub fn simulate_drawn(
         }
         previous = d;
     }
-    match clock {
-        Clock::Virtual => VIRTUAL.with(|cell| {
-            let mut slot = cell.borrow_mut();
-            if slot.is_none() {
-                let rt = Builder::new_current_thread()
-                    .enable_time()
-                    .start_paused(true)
-                    .build()
-                    .map_err(|e| EngineError::Runtime(e.to_string()))?;
-                *slot = Some(rt);
-            }
-            let rt = slot.as_ref().expect("just built");
-            // Every duration of this test is a multiple of `quantum` steps; one tokio
-            // millisecond stands for one quantum, so timers stay close together in tokio's
-            // wheel (the seed's 500 ms grid becomes 1 ms) and nothing is rounded.
-            let quantum = stations
-                .iter()
-                .map(|s| s.service)
-                .chain(due.iter().copied())
-                .chain(draws.unwrap_or(&[]).iter().copied())
-                .fold(0, gcd)
-                .max(1);
-            Ok(rt.block_on(drive(
-                stations,
-                due,
-                draws,
-                Duration::from_millis(1),
-                trace,
-                Some(quantum),
-            )))
-        }),
-        Clock::Real {
-            speed,
-            step_seconds,
-        } => {
-            if !(speed.is_finite() && speed > 0.0) {
-                return Err(EngineError::BadSpeed(speed));
-            }
-            let tick = Duration::from_secs_f64(step_seconds / speed);
-            if tick.is_zero() {
-                return Err(EngineError::TooFast {
-                    speed,
-                    step: step_seconds,
-                });
-            }
-            let rt = Builder::new_current_thread()
-                .enable_time()
-                .build()
-                .map_err(|e| EngineError::Runtime(e.to_string()))?;
-            Ok(rt.block_on(drive(stations, due, draws, tick, trace, None)))
-        }
-    }
+    Ok(())
 }
 
 /// A station's live state inside one run.
 enum Live {
-    Pool {
-        units: Semaphore,
-        /// Service time in steps.
-        steps: u64,
-        /// When the last unit was released (steps).
-        released: AtomicU64,
-    },
-    Batch {
-        ready: Mutex<u32>,
-        portions: u32,
-        /// Batch time in steps.
-        steps: u64,
-        /// When the lock was last released (steps).
-        released: AtomicU64,
-    },
+    Pool { pool: Pool, steps: u64 },
+    Batch { batch: Batch, steps: u64 },
 }
 
-/// What every client task shares. Results go to atomics indexed by client, so that no task
-/// handle has to be kept (a kept `JoinHandle` holds its finished task's memory).
-struct Shared {
-    origin: Instant,
-    tick_nanos: u128,
-    /// With the paused clock: how many steps one tokio millisecond stands for. Nothing moves
-    /// between timers, so a sleep of `steps` that started at step `s` ends at exactly
-    /// `s + steps`. `None` with the real clock.
-    quantum: Option<u64>,
+/// What every client's future shares: the stations and where results go. Results are
+/// written by client index, so that no task handle has to be kept.
+struct Model<R> {
+    rt: R,
     stations: Vec<Live>,
     /// Drawn service steps per (client, station), when service times vary.
     draws: Option<Box<[u64]>>,
-    start: Box<[AtomicU64]>,
-    done: Box<[AtomicU64]>,
-    remaining: AtomicUsize,
-    finished: Notify,
-    trace: Option<StdMutex<Vec<Event>>>,
+    due: RefCell<Vec<u64>>,
+    /// Written in place and moved out into the [`Outcome`]: no copy of a per-client array.
+    start: RefCell<Vec<u64>>,
+    done: RefCell<Vec<u64>>,
+    remaining: Cell<usize>,
+    /// The driver, waiting for the last client.
+    finished: Cell<Option<Waker>>,
+    trace: Option<RefCell<Vec<Event>>>,
+    /// Told about each client as it is served, instead of rows kept (`start`/`done` empty).
+    sink: Option<Sink>,
 }
 
-impl Shared {
-    /// The model time of `at` in steps (rounded, for the real clock's jitter).
-    fn steps_at(&self, at: Instant) -> u64 {
-        let since = at.duration_since(self.origin);
-        match self.quantum {
-            // Whole milliseconds, without 128-bit division.
-            Some(q) => {
-                (since.as_secs() * 1000 + (u64::from(since.subsec_nanos()) + 500_000) / 1_000_000)
-                    * q
-            }
-            None => ((since.as_nanos() + self.tick_nanos / 2) / self.tick_nanos) as u64,
+type Sink = RefCell<Box<dyn FnMut(Served)>>;
+
+impl<R: Runtime> Model<R> {
+    fn new(
+        rt: R,
+        stations: &[Station],
+        due: &[u64],
+        draws: Option<&[u64]>,
+        trace: bool,
+        sink: Option<Sink>,
+    ) -> Model<R> {
+        let cells = if sink.is_some() {
+            0
+        } else {
+            due.len() * stations.len()
+        };
+        Model {
+            rt,
+            stations: stations
+                .iter()
+                .map(|s| match s.kind {
+                    Kind::Pool { units } => Live::Pool {
+                        pool: Pool::new(units),
+                        steps: s.service,
+                    },
+                    Kind::Batch { portions } => Live::Batch {
+                        batch: Batch::new(portions),
+                        steps: s.service,
+                    },
+                })
+                .collect(),
+            draws: draws.map(Box::from),
+            due: RefCell::new(due.to_vec()),
+            start: RefCell::new(vec![0; cells]),
+            done: RefCell::new(vec![0; cells]),
+            remaining: Cell::new(due.len()),
+            finished: Cell::new(None),
+            trace: trace.then(|| RefCell::new(Vec::new())),
+            sink,
         }
     }
 
-    /// The current model time in steps.
-    fn now(&self) -> u64 {
-        self.steps_at(Instant::now())
-    }
-
     #[inline]
-    fn log(&self, at: u64, client: usize, station: Option<usize>, kind: EventKind) {
+    fn log(&self, at: u64, client: u32, station: Option<u16>, kind: EventKind) {
         if let Some(trace) = &self.trace {
-            trace.lock().expect("trace lock").push(Event {
+            trace.borrow_mut().push(Event {
                 at,
-                client: client as u32,
-                station: station.map(|s| s as u16),
+                client,
+                station,
                 kind,
             });
         }
     }
 
+    fn slot(&self, client: u32, station: u16) -> usize {
+        client as usize * self.stations.len() + station as usize
+    }
+
     /// The service steps this client gets here: drawn, or the station's fixed ones.
-    fn service(&self, slot: usize, fixed: u64) -> u64 {
+    fn service(&self, client: u32, station: u16) -> u64 {
         match &self.draws {
-            None => fixed,
-            Some(d) => d[slot],
-        }
-    }
-
-    /// The instant of a model time, for the timers.
-    fn instant(&self, steps: u64) -> Instant {
-        match self.quantum {
-            Some(q) => self.origin + Duration::from_millis(steps / q),
-            None => self.origin + steps_to_duration(steps, self.tick_nanos),
-        }
-    }
-
-    /// When a client that got a unit or the lock started: under the paused clock without
-    /// reading it. A client served at once started when it arrived (it is first polled at its
-    /// due instant); one that waited got what a finishing client released, at that client's
-    /// (derived) done time, before the clock could move on.
-    fn started(&self, waited: bool, due: u64, released: &AtomicU64) -> u64 {
-        match (self.quantum, waited) {
-            (Some(_), false) => due,
-            (Some(_), true) => released.load(Ordering::Relaxed),
-            (None, _) => self.now(),
+            Some(d) => d[self.slot(client, station)],
+            None => match self.stations[station as usize] {
+                Live::Pool { steps, .. } | Live::Batch { steps, .. } => steps,
+            },
         }
     }
 
     /// One client at one station: wait FIFO, get served, record when.
-    async fn visit(&self, client: usize, due: u64, station: usize) {
-        let slot = client * self.stations.len() + station;
-        // With the paused clock the end of service is known when it starts; the real clock
-        // reads it after the fact.
-        let finished = match &self.stations[station] {
-            Live::Pool {
-                units,
-                steps,
-                released,
-            } => {
-                // `try_acquire` only succeeds when nobody waits: tokio hands released
-                // permits to waiters first, so this keeps the queue FIFO.
-                let (unit, waited) = match units.try_acquire() {
-                    Ok(unit) => (unit, false),
-                    Err(_) => (units.acquire().await.expect("never closed"), true),
-                };
-                let steps = self.service(slot, *steps);
-                let started = self.started(waited, due, released);
-                self.start[slot].store(started, Ordering::Relaxed);
-                self.log(started, client, Some(station), EventKind::ServiceStarted);
-                sleep_quietly(self.instant(started + steps)).await;
-                let finished = if self.quantum.is_some() {
-                    started + steps
-                } else {
-                    self.now()
-                };
-                released.store(finished, Ordering::Relaxed);
-                drop(unit);
-                finished
+    ///
+    /// This future is alive for every waiting client, so its size is memory per client:
+    /// client and station are narrow integers, and whatever can be derived from them after
+    /// an await (the slot, the service time) is derived then rather than kept across it.
+    async fn visit(&self, client: u32, station: u16) -> u64 {
+        let (start, done) = match &self.stations[station as usize] {
+            Live::Pool { pool, .. } => {
+                let _unit = pool.acquire().await;
+                let start = self.rt.now();
+                self.log(start, client, Some(station), EventKind::ServiceStarted);
+                self.rt
+                    .sleep_until(start + self.service(client, station))
+                    .await;
+                (start, self.rt.now())
             }
-            Live::Batch {
-                ready,
-                portions,
-                steps,
-                released,
-            } => {
-                let (mut ready, waited) = match ready.try_lock() {
-                    Ok(guard) => (guard, false),
-                    Err(_) => (ready.lock().await, true),
-                };
-                let started = self.started(waited, due, released);
-                self.start[slot].store(started, Ordering::Relaxed);
-                let mut finished = started;
-                if *ready == 0 {
+            Live::Batch { batch, .. } => {
+                let lock = batch.lock().await;
+                let start = self.rt.now();
+                let mut done = start;
+                if batch.is_empty(&lock) {
                     // The seed cooks while holding the lock: later clients queue behind it.
-                    self.log(started, client, Some(station), EventKind::BatchStarted);
-                    let steps = self.service(slot, *steps);
-                    sleep_quietly(self.instant(started + steps)).await;
-                    *ready = *portions;
-                    finished = if self.quantum.is_some() {
-                        started + steps
-                    } else {
-                        self.now()
-                    };
-                    self.log(finished, client, Some(station), EventKind::BatchReady);
+                    self.log(start, client, Some(station), EventKind::BatchStarted);
+                    self.rt
+                        .sleep_until(start + self.service(client, station))
+                        .await;
+                    batch.refill(&lock);
+                    done = self.rt.now();
+                    self.log(done, client, Some(station), EventKind::BatchReady);
                 }
-                *ready -= 1;
-                released.store(finished, Ordering::Relaxed);
-                drop(ready);
-                finished
+                batch.take(&lock);
+                (start, done)
             }
         };
-        self.done[slot].store(finished, Ordering::Relaxed);
-        self.log(finished, client, Some(station), EventKind::StationDone);
+        if self.sink.is_none() {
+            let slot = self.slot(client, station);
+            self.start.borrow_mut()[slot] = start;
+            self.done.borrow_mut()[slot] = done;
+        }
+        self.log(done, client, Some(station), EventKind::StationDone);
+        done
     }
 
-    async fn order(self: Arc<Self>, client: usize, due: u64) {
+    /// One client's order: every station at once, served when all are done.
+    async fn order(self: Rc<Self>, client: u32) {
         if self.trace.is_some() {
-            self.log(self.now(), client, None, EventKind::Ordered);
+            self.log(self.rt.now(), client, None, EventKind::Ordered);
         }
-        join_all((0..self.stations.len()).map(|s| self.visit(client, due, s))).await;
+        let (served, bottleneck) =
+            Join::new((0..self.stations.len() as u16).map(|s| self.visit(client, s))).await;
         if self.trace.is_some() {
-            self.log(self.now(), client, None, EventKind::Served);
+            self.log(self.rt.now(), client, None, EventKind::Served);
         }
-        if self.remaining.fetch_sub(1, Ordering::AcqRel) == 1 {
-            self.finished.notify_one();
+        if let Some(sink) = &self.sink {
+            let due = self.due.borrow()[client as usize];
+            sink.borrow_mut()(Served {
+                client,
+                due,
+                served,
+                bottleneck,
+            });
+        }
+        let left = self.remaining.get() - 1;
+        self.remaining.set(left);
+        if left == 0 {
+            if let Some(driver) = self.finished.take() {
+                driver.wake();
+            }
+        }
+    }
+
+    fn outcome(&self) -> Outcome {
+        let trace = self.trace.as_ref().map(|t| {
+            let mut events = t.take();
+            // Stable: events at one instant keep the order in which they happened.
+            events.sort_by_key(|e| e.at);
+            events
+        });
+        Outcome {
+            stations: self.stations.len(),
+            due: self.due.take(),
+            start: self.start.take(),
+            done: self.done.take(),
+            trace,
         }
     }
 }
 
-fn gcd(a: u64, b: u64) -> u64 {
-    if b == 0 {
-        a
-    } else {
-        gcd(b, a % b)
+/// The open-loop driver: starts each client's future when it is due (clients due at one
+/// instant start in index order), then waits for the last one.
+async fn drive<R: Runtime>(model: Rc<Model<R>>) {
+    let clients = model.due.borrow().len();
+    for client in 0..clients {
+        let d = model.due.borrow()[client];
+        model.rt.sleep_until(d).await;
+        model.rt.spawn(model.clone().order(client as u32));
+    }
+    poll_fn(|cx| {
+        if model.remaining.get() == 0 {
+            Poll::Ready(())
+        } else {
+            model.finished.set(Some(cx.waker().clone()));
+            Poll::Pending
+        }
+    })
+    .await
+}
+
+/// Visits at once, each returning when it was done: done when every one is done, with the
+/// last done time and the first visit (in order) that ended then. (`futures_util`'s
+/// `join_all` keeps every output and, past 30 futures, a bigger structure in every order.)
+struct Join<F> {
+    visits: Pin<Box<[Option<F>]>>,
+    last: (u64, u16),
+}
+
+impl<F: Future<Output = u64>> Join<F> {
+    fn new(visits: impl Iterator<Item = F>) -> Join<F> {
+        Join {
+            visits: Box::into_pin(visits.map(Some).collect()),
+            last: (0, 0),
+        }
+    }
+}
+
+impl<F: Future<Output = u64>> Future for Join<F> {
+    type Output = (u64, u16);
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<(u64, u16)> {
+        // (`Join` itself is `Unpin`: its visits are pinned in their box.)
+        let this = self.get_mut();
+        // SAFETY: the visits stay where their box put them: each is polled in place and,
+        // once done, dropped in place (`set(None)`); none is ever moved out.
+        let visits = unsafe { this.visits.as_mut().get_unchecked_mut() };
+        let mut pending = false;
+        let mut last = this.last;
+        for (i, visit) in visits.iter_mut().enumerate() {
+            let mut visit = unsafe { Pin::new_unchecked(visit) };
+            if let Some(future) = visit.as_mut().as_pin_mut() {
+                if let Poll::Ready(done) = future.poll(cx) {
+                    visit.set(None);
+                    let i = i as u16;
+                    if done > last.0 || (done == last.0 && i < last.1) {
+                        last = (done, i);
+                    }
+                } else {
+                    pending = true;
+                }
+            }
+        }
+        this.last = last;
+        if pending {
+            Poll::Pending
+        } else {
+            Poll::Ready(last)
+        }
     }
 }
 
@@ -323,162 +455,5 @@ fn steps_to_duration(steps: u64, tick_nanos: u128) -> Duration {
             (nanos / 1_000_000_000) as u64,
             (nanos % 1_000_000_000) as u32,
         ),
-    }
-}
-
-/// The open-loop driver: spawns each client's task when it is due, then waits for all.
-async fn drive(
-    stations: &[Station],
-    due: &[u64],
-    draws: Option<&[u64]>,
-    tick: Duration,
-    trace: bool,
-    quantum: Option<u64>,
-) -> Outcome {
-    let tick_nanos = tick.as_nanos();
-    let n = due.len();
-    let width = stations.len();
-    let live = stations
-        .iter()
-        .map(|s| match s.kind {
-            Kind::Pool { units } => Live::Pool {
-                units: Semaphore::new(units as usize),
-                steps: s.service,
-                released: AtomicU64::new(0),
-            },
-            Kind::Batch { portions } => Live::Batch {
-                ready: Mutex::new(0),
-                portions,
-                steps: s.service,
-                released: AtomicU64::new(0),
-            },
-        })
-        .collect();
-    let zeros = |len: usize| (0..len).map(|_| AtomicU64::new(0)).collect::<Box<[_]>>();
-    let shared = Arc::new(Shared {
-        origin: Instant::now(),
-        tick_nanos,
-        quantum,
-        stations: live,
-        draws: draws.map(Box::from),
-        start: zeros(n * width),
-        done: zeros(n * width),
-        remaining: AtomicUsize::new(n),
-        finished: Notify::new(),
-        trace: trace.then(|| StdMutex::new(Vec::new())),
-    });
-    let origin = shared.origin;
-    // The driver is unconstrained so that tokio's cooperative budget never makes it yield
-    // in the middle of a burst; clients spawned at one instant start in index order.
-    unconstrained(async {
-        // One timer, reset for each gap, instead of a new one per client.
-        let mut timer = pin!(sleep_until(origin));
-        // With the paused clock, time stands still between timers: when the driver's timer
-        // fires, the clock is exactly at its deadline, and no `Instant::now()` is needed.
-        let mut now = 0;
-        for (client, &d) in due.iter().enumerate() {
-            let at = shared.instant(d);
-            let later = match quantum {
-                Some(_) => d > now,
-                None => at > Instant::now(),
-            };
-            if later {
-                timer.as_mut().reset(at);
-                timer.as_mut().await;
-                now = d;
-            }
-            tokio::spawn(unconstrained(shared.clone().order(client, d)));
-        }
-        shared.finished.notified().await;
-    })
-    .await;
-    let load = |v: &[AtomicU64]| v.iter().map(|a| a.load(Ordering::Relaxed)).collect();
-    let trace = shared.trace.as_ref().map(|t| {
-        let mut events = std::mem::take(&mut *t.lock().expect("trace lock"));
-        // Stable: events at one instant keep the order in which they happened.
-        events.sort_by_key(|e| e.at);
-        events
-    });
-    Outcome {
-        stations: width,
-        due: due.to_vec(),
-        start: load(&shared.start),
-        done: load(&shared.done),
-        trace,
-    }
-}
-
-/// `sleep_until`, polled again only once it may have fired.
-///
-/// Why: tokio re-registers a sleep's waker on every poll (an atomic swap and a waker clone),
-/// and a client's task is woken once by each of its stations, so with plain sleeps every wake
-/// re-registered the timers of the stations still serving it: about two needless
-/// registrations per client, 6–8 % of a load test's time (`cargo bench --bench engine`).
-///
-/// Skipping the poll is sound: tokio already holds a waker that wakes this same task (the
-/// check is `Waker::will_wake`'s, on the data and vtable addresses), and it calls it when the
-/// timer fires, which is also when `is_elapsed` turns true. Polled from another task, the sleep
-/// is polled as usual.
-pub async fn sleep_quietly(at: Instant) {
-    let mut sleep = pin!(sleep_until(at));
-    let mut registered: Option<(usize, usize)> = None;
-    poll_fn(|cx| {
-        let waker = (
-            cx.waker().data() as usize,
-            cx.waker().vtable() as *const _ as usize,
-        );
-        if registered == Some(waker) && !sleep.is_elapsed() {
-            return Poll::Pending;
-        }
-        let poll = sleep.as_mut().poll(cx);
-        registered = Some(waker);
-        poll
-    })
-    .await
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use std::task::{Context, Waker};
-
-    fn paused() -> Runtime {
-        Builder::new_current_thread()
-            .enable_time()
-            .start_paused(true)
-            .build()
-            .unwrap()
-    }
-
-    #[test]
-    fn quiet_sleeps_joined_in_one_task_each_end_on_time() {
-        paused().block_on(async {
-            let origin = Instant::now();
-            let ends = join_all([3u64, 1, 2].map(|ms| async move {
-                sleep_quietly(origin + Duration::from_millis(ms)).await;
-                Instant::now().duration_since(origin)
-            }));
-            let ends = tokio::time::timeout(Duration::from_millis(10), ends)
-                .await
-                .expect("every sleep ends");
-            assert_eq!(ends, [3, 1, 2].map(Duration::from_millis));
-        });
-    }
-
-    #[test]
-    fn a_quiet_sleep_first_polled_elsewhere_wakes_the_task_that_awaits_it() {
-        paused().block_on(async {
-            let origin = Instant::now();
-            let mut sleep = Box::pin(sleep_quietly(origin + Duration::from_millis(2)));
-            let mut elsewhere = Context::from_waker(Waker::noop());
-            assert!(sleep.as_mut().poll(&mut elsewhere).is_pending());
-            tokio::time::timeout(Duration::from_millis(10), sleep)
-                .await
-                .expect("the sleep wakes its new task");
-            assert_eq!(
-                Instant::now().duration_since(origin),
-                Duration::from_millis(2)
-            );
-        });
     }
 }

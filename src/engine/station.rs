@@ -1,0 +1,67 @@
+//! The stations as async primitives: what a client's future awaits at each visit.
+//!
+//! A visit is a few lines of async code over these (see the model's `visit`): wait for a unit
+//! or the lock, read the clock, sleep the service. Flows compose such visits. They are kept
+//! flat (one async fn per visit, no nested wrapper futures) because a visit's future is alive
+//! for every waiting client: its size is memory per client.
+
+use std::cell::Cell;
+
+use super::sync::{Acquire, Permit, Semaphore};
+
+/// `units` identical servers; a request waits FIFO for a free one and holds it.
+pub struct Pool {
+    units: Semaphore,
+}
+
+impl Pool {
+    pub fn new(units: u32) -> Pool {
+        Pool {
+            units: Semaphore::new(units),
+        }
+    }
+
+    /// Waits FIFO for a free unit; the unit is given back when the permit is dropped.
+    pub fn acquire(&self) -> Acquire<'_> {
+        self.units.acquire()
+    }
+}
+
+/// A shelf refilled `portions` at a time by whoever finds it empty, under one FIFO lock;
+/// the batch cooks while the lock is held, so later clients queue behind it (the seed's
+/// fryer).
+pub struct Batch {
+    lock: Semaphore,
+    ready: Cell<u32>,
+    portions: u32,
+}
+
+impl Batch {
+    pub fn new(portions: u32) -> Batch {
+        Batch {
+            lock: Semaphore::new(1),
+            ready: Cell::new(0),
+            portions,
+        }
+    }
+
+    /// Waits FIFO for the lock over the shelf.
+    pub fn lock(&self) -> Acquire<'_> {
+        self.lock.acquire()
+    }
+
+    /// Whether the holder of `_lock` must cook a batch before taking its portion.
+    pub fn is_empty(&self, _lock: &Permit<'_>) -> bool {
+        self.ready.get() == 0
+    }
+
+    /// A batch is ready: the shelf holds a full batch.
+    pub fn refill(&self, _lock: &Permit<'_>) {
+        self.ready.set(self.portions);
+    }
+
+    /// Takes one portion from a shelf that is not empty.
+    pub fn take(&self, _lock: &Permit<'_>) {
+        self.ready.set(self.ready.get() - 1);
+    }
+}

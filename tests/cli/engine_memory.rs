@@ -1,0 +1,136 @@
+//! Memory per client, measured by a counting allocator (this test binary's global allocator;
+//! it counts per thread, so tests running alongside do not disturb it).
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::cell::{Cell, RefCell};
+use std::rc::Rc;
+
+use planner::engine::{simulate, simulate_each, Clock, Kind, Station};
+
+struct Counting;
+
+thread_local! {
+    static LIVE: Cell<isize> = const { Cell::new(0) };
+    static PEAK: Cell<isize> = const { Cell::new(0) };
+}
+
+fn add(bytes: isize) {
+    // `try_with`: allocations during thread teardown are not counted.
+    let _ = LIVE.try_with(|live| {
+        let now = live.get() + bytes;
+        live.set(now);
+        let _ = PEAK.try_with(|peak| peak.set(peak.get().max(now)));
+    });
+}
+
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        add(layout.size() as isize);
+        unsafe { System.alloc(layout) }
+    }
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        add(-(layout.size() as isize));
+        unsafe { System.dealloc(ptr, layout) }
+    }
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        add(new_size as isize - layout.size() as isize);
+        unsafe { System.realloc(ptr, layout, new_size) }
+    }
+}
+
+#[global_allocator]
+static COUNTING: Counting = Counting;
+
+fn pool(units: u32, service: u64) -> Station {
+    Station {
+        name: "pool".into(),
+        service,
+        kind: Kind::Pool { units },
+    }
+}
+
+fn batch(portions: u32, service: u64) -> Station {
+    Station {
+        name: "batch".into(),
+        service,
+        kind: Kind::Batch { portions },
+    }
+}
+
+/// Peak bytes allocated during one load test beyond what it returns, per client.
+fn peak_per_client(stations: &[Station], due: &[u64]) -> f64 {
+    // Warm the thread's executor up, so that its queues' first growth is not counted.
+    simulate(stations, due, Clock::Virtual, false).unwrap();
+    let before = LIVE.with(Cell::get);
+    PEAK.with(|p| p.set(before));
+    let outcome = simulate(stations, due, Clock::Virtual, false).unwrap();
+    let peak = PEAK.with(Cell::get) - before;
+    // The result rows: due, start and done per client.
+    let rows = (outcome.due.capacity() + outcome.start.capacity() + outcome.done.capacity()) * 8;
+    (peak - rows as isize) as f64 / due.len() as f64
+}
+
+#[test]
+fn a_waiting_client_costs_a_bounded_number_of_bytes() {
+    // 20,000 clients at one instant at the seed's three stations: at the peak nearly all of
+    // them wait in a queue.
+    let stations = vec![pool(1, 1000), pool(3, 3000), batch(5, 4000)];
+    let due = vec![0; 20_000];
+    let per_client = peak_per_client(&stations, &due);
+    eprintln!("{per_client:.0} bytes per waiting client");
+    assert!(
+        per_client <= 1024.0,
+        "{per_client:.0} bytes per waiting client"
+    );
+}
+
+#[test]
+fn clients_that_do_not_wait_cost_almost_nothing_beyond_their_rows() {
+    // Stations that keep up (the benchmark's configuration, one client every 500 steps):
+    // only a handful of clients are in flight at any time, whatever the total.
+    let stations = vec![pool(2, 1000), pool(6, 3000), batch(8, 4000)];
+    let due: Vec<u64> = (0..20_000).map(|i| i * 500).collect();
+    let per_client = peak_per_client(&stations, &due);
+    eprintln!("{per_client:.1} bytes per client in flight-limited run");
+    assert!(per_client < 16.0, "{per_client:.1} bytes per client");
+}
+
+/// Peak bytes allocated during one `simulate_each` run, per client (the due times, the
+/// caller's, are not counted).
+fn peak_per_client_each(stations: &[Station], due: &[u64]) -> f64 {
+    let run = || simulate_each(stations, due, None, |_| {}).unwrap();
+    run();
+    let before = LIVE.with(Cell::get);
+    PEAK.with(|p| p.set(before));
+    run();
+    (PEAK.with(Cell::get) - before) as f64 / due.len() as f64
+}
+
+#[test]
+fn told_each_client_as_it_is_served_a_run_keeps_no_row_per_client() {
+    let stations = vec![pool(2, 1000), pool(6, 3000), batch(8, 4000)];
+    let due: Vec<u64> = (0..20_000).map(|i| i * 500).collect();
+    // Only its copy of the due times (8 bytes a client) grows with the clients.
+    let per_client = peak_per_client_each(&stations, &due);
+    eprintln!("{per_client:.1} bytes per client, told as served");
+    assert!(per_client < 9.0, "{per_client:.1} bytes per client");
+}
+
+#[test]
+fn each_served_client_is_reported_as_the_rows_say() {
+    let stations = vec![pool(1, 1000), pool(3, 3000), batch(5, 4000)];
+    let due: Vec<u64> = (0..300).map(|i| i / 3 * 500).collect();
+    let rows = simulate(&stations, &due, Clock::Virtual, false).unwrap();
+    let told = Rc::new(RefCell::new(Vec::new()));
+    let sink = told.clone();
+    simulate_each(&stations, &due, None, move |s| sink.borrow_mut().push(s)).unwrap();
+    let mut told = told.take();
+    assert_eq!(told.len(), due.len());
+    told.sort_by_key(|s| s.client);
+    for (c, s) in told.iter().enumerate() {
+        assert_eq!(s.client as usize, c);
+        assert_eq!(s.due, due[c]);
+        assert_eq!(s.served, rows.served(c), "client {c}");
+        assert_eq!(s.bottleneck as usize, rows.bottleneck(c), "client {c}");
+    }
+}
