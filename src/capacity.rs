@@ -36,10 +36,10 @@ pub struct Shortfall {
 impl Capacity {
     pub fn of(scenario: &Scenario, config: &Config) -> Capacity {
         let per_station: Vec<f64> = scenario
-            .stations
+            .demand()
             .iter()
             .zip(config.values())
-            .map(|(s, &v)| v as f64 / s.service.get())
+            .map(|(&d, &v)| v as f64 / d)
             .collect();
         let min = per_station.iter().copied().fold(f64::INFINITY, f64::min);
         let bottleneck = per_station.iter().position(|&c| c == min).unwrap_or(0);
@@ -107,32 +107,42 @@ pub fn sustained_clients(scenario: &Scenario, rate: f64, at_least: u32) -> u32 {
         .max(at_least)
 }
 
-/// The smallest lever value at which a station keeps up with `rate`: `⌈rate × service⌉`.
+/// The smallest lever value at which a station keeps up with `rate`: `⌈rate × D⌉`, D its
+/// demand per request (the service time, for the tutorial's fan-out).
 pub fn needed_value(scenario: &Scenario, station: usize, rate: f64) -> u64 {
-    let s = &scenario.stations[station];
-    let exact = rate * s.service.get();
+    let exact = rate * scenario.demand()[station];
     // 2/s × 4 s is 8 portions, not 9 by float noise.
     (exact - 1e-9 * exact.max(1.0)).ceil().max(1.0) as u64
 }
 
 /// "fries.batch ≥ 8": what each station needs to sustain `rate`, where `max` cannot reach it.
 pub fn unreachable(scenario: &Scenario, maxima: &[u32], rate: f64) -> Vec<String> {
+    let demand = scenario.demand();
     scenario
         .stations
         .iter()
         .enumerate()
         .filter_map(|(i, s)| {
             let need = needed_value(scenario, i, rate);
+            let visits = scenario.visits()[i];
             (need > maxima[i] as u64).then(|| {
                 let why = match s.kind {
-                    StationKind::Pool => format!(
+                    StationKind::Pool if visits == 1.0 => format!(
                         "each {} serves one request per {} s",
-                        s.unit,
-                        s.service.get()
+                        s.unit, demand[i]
                     ),
-                    StationKind::Batch => {
+                    StationKind::Pool => format!(
+                        "each {} serves {} s of work per request",
+                        s.unit, demand[i]
+                    ),
+                    StationKind::Batch if visits == 1.0 => {
                         format!("{need} {} per {} s batch", s.units, s.service.get())
                     }
+                    StationKind::Batch => format!(
+                        "{need} {} per {} s batch, {visits} per request",
+                        s.units,
+                        s.service.get()
+                    ),
                 };
                 format!(
                     "{} ≥ {need} ({why}; the range stops at {})",

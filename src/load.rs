@@ -8,8 +8,9 @@ use crate::config::Config;
 use std::cell::RefCell;
 use std::rc::Rc;
 
-use crate::engine::{self, Clock, EngineError, Outcome, Served};
+use crate::engine::{self, Classes, Clock, EngineError, Outcome, Served};
 use crate::random;
+use crate::request;
 use crate::scenario::Scenario;
 use crate::stats::{self, Histogram, Share, Summary};
 use crate::units::{Period, Rate, Resolution, Seconds, MAX_TIMER_STEPS};
@@ -38,6 +39,8 @@ pub struct LoadTest {
     pub seed: u64,
     /// How many independent runs, when the test is random.
     pub replications: u32,
+    /// Whether the timeout came from the command line: it then overrides every class's.
+    pub timeout_given: bool,
 }
 
 impl LoadTest {
@@ -50,6 +53,7 @@ impl LoadTest {
             warmup: 0,
             seed: random::DEFAULT_SEED,
             replications: 1,
+            timeout_given: false,
         }
     }
 
@@ -77,6 +81,46 @@ impl LoadTest {
     pub fn is_random(&self, scenario: &Scenario) -> bool {
         matches!(self.arrivals, Arrivals::Poisson(_))
             || scenario.stations.iter().any(|s| !s.distribution.is_fixed())
+            || scenario.requests.iter().any(|r| r.flow.is_random())
+    }
+
+    /// The engine's request classes for one replication, `None` without `[[request]]`.
+    /// Fixed arrivals deal classes by smooth weighted round-robin (exact shares); Poisson
+    /// arrivals draw each client's class from the seeded stream. Every pick of a client's
+    /// flow is drawn in advance, so the draws do not depend on the order the run takes.
+    pub fn classes(&self, scenario: &Scenario, config: &Config, replication: u32) -> Option<Classes> {
+        if scenario.requests.is_empty() {
+            return None;
+        }
+        let shares: Vec<f64> = scenario.requests.iter().map(|r| r.share).collect();
+        let class = match self.arrivals {
+            Arrivals::Fixed(_) => request::deal(&shares, self.clients as usize),
+            Arrivals::Poisson(_) => {
+                let mut rng = random::stream(self.seed, config, replication, random::CLASS_LANE);
+                (0..self.clients)
+                    .map(|_| random::choose(&mut rng, &shares) as u32)
+                    .collect()
+            }
+        };
+        let plans: Vec<engine::Plan> = scenario.requests.iter().map(|r| r.plan.clone()).collect();
+        let mut classes = Classes {
+            plans,
+            class,
+            choices: Vec::new(),
+        };
+        let stride = classes.pick_stride();
+        let mut choices = vec![0u32; self.clients as usize * stride];
+        if stride > 0 {
+            let picks: Vec<Vec<Vec<f64>>> = classes.plans.iter().map(|p| p.picks()).collect();
+            let mut rng = random::stream(self.seed, config, replication, random::PICK_LANE);
+            for (client, &k) in classes.class.iter().enumerate() {
+                for (slot, p) in picks[k as usize].iter().enumerate() {
+                    choices[client * stride + slot] = random::choose(&mut rng, p) as u32;
+                }
+            }
+        }
+        classes.choices = choices;
+        Some(classes)
     }
 
     /// How many runs the test takes: one when nothing is random (they would all agree).
@@ -131,6 +175,17 @@ pub fn run(
     trace: bool,
 ) -> Result<Outcome, EngineError> {
     let due = load.due_times(scenario.resolution, config, replication);
+    if let Some(classes) = load.classes(scenario, config, replication) {
+        let draws = random::flow_draws(scenario, &classes, load.seed, config, replication);
+        return engine::simulate_classes(
+            &config.engine_stations(scenario),
+            &classes,
+            &due,
+            draws.as_deref(),
+            clock,
+            trace,
+        );
+    }
     let draws = random::draws(scenario, load.clients, load.seed, config, replication);
     engine::simulate_drawn(
         &config.engine_stations(scenario),
@@ -141,6 +196,45 @@ pub fn run(
     )
 }
 
+/// One request class's verdict in a load test.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ClassVerdict {
+    pub name: String,
+    /// The objective it was judged by: its timeout and required share.
+    pub timeout: Seconds,
+    pub share: Share,
+    /// `None` when the test gave this class no client (after warmup).
+    pub summary: Option<Summary>,
+}
+
+impl ClassVerdict {
+    /// A class with no client cannot miss its objective.
+    pub fn meets(&self) -> bool {
+        self.summary.as_ref().is_none_or(|s| s.meets_target)
+    }
+}
+
+/// Each class's objective: its own timeout and min_satisfaction unless the command line
+/// overrides them (`--timeout` given; a `--min-satisfaction` other than the default 100 %).
+pub fn objectives(scenario: &Scenario, load: &LoadTest, share: Share) -> Vec<(Seconds, Share)> {
+    scenario
+        .requests
+        .iter()
+        .map(|r| {
+            let timeout = if load.timeout_given {
+                load.timeout
+            } else {
+                r.timeout.unwrap_or(load.timeout)
+            };
+            let share = match r.min_satisfaction {
+                Some(m) if share == Share::ALL => Share::new(m).unwrap_or(share),
+                _ => share,
+            };
+            (timeout, share)
+        })
+        .collect()
+}
+
 /// What a configuration's load test says, over every replication.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Assessment {
@@ -148,6 +242,8 @@ pub struct Assessment {
     /// Per station, how many late clients (after warmup, over all replications) it was the
     /// last to serve.
     pub late_by_station: Vec<usize>,
+    /// Per request class, in file order (empty without `[[request]]`).
+    pub classes: Vec<ClassVerdict>,
 }
 
 impl Assessment {
@@ -172,6 +268,9 @@ pub fn assess(
 ) -> Result<Assessment, EngineError> {
     // Each client is counted as it is served (a histogram of latencies, late clients per
     // bottleneck): no per-client row is kept, so memory follows the clients in flight.
+    if !scenario.requests.is_empty() {
+        return assess_classes(scenario, config, load, share);
+    }
     let one = |replication: u32| -> Result<(Summary, Vec<usize>), EngineError> {
         let due = load.due_times(scenario.resolution, config, replication);
         let draws = random::draws(scenario, load.clients, load.seed, config, replication);
@@ -221,5 +320,119 @@ pub fn assess(
     Ok(Assessment {
         summary: Summary::combine(&summaries, scenario.resolution, share),
         late_by_station,
+        classes: Vec::new(),
+    })
+}
+
+/// What one replication of a test with classes counted: all clients, then per class.
+type ClassTally = (Histogram, Vec<Histogram>, Vec<usize>);
+
+/// [`assess`] for a scenario with request classes: each client is judged by its class's
+/// objective, and the configuration meets the target when every class meets its own.
+fn assess_classes(
+    scenario: &Scenario,
+    config: &Config,
+    load: &LoadTest,
+    share: Share,
+) -> Result<Assessment, EngineError> {
+    let objectives = objectives(scenario, load, share);
+    let k = objectives.len();
+    let limits: Vec<u128> = objectives
+        .iter()
+        .map(|(t, _)| Resolution::timeout_nanos(*t))
+        .collect();
+    let resolution = scenario.resolution;
+    let one = |replication: u32| -> Result<ClassTally, EngineError> {
+        let due = load.due_times(resolution, config, replication);
+        let classes = load
+            .classes(scenario, config, replication)
+            .expect("a scenario with requests has classes");
+        let draws = random::flow_draws(scenario, &classes, load.seed, config, replication);
+        let tally = Rc::new(RefCell::new((
+            Histogram::default(),
+            vec![Histogram::default(); k],
+            vec![0usize; scenario.stations.len()],
+        )));
+        let counted = tally.clone();
+        let warmup = load.warmup;
+        let limits = limits.clone();
+        engine::simulate_classes_each(
+            &config.engine_stations(scenario),
+            &classes,
+            &due,
+            draws.as_deref(),
+            move |s: Served| {
+                if s.client < warmup {
+                    return;
+                }
+                let latency = s.served - s.due;
+                let mut tally = counted.borrow_mut();
+                tally.0.add(latency);
+                tally.1[s.class as usize].add(latency);
+                if !stats::satisfied(latency, resolution, limits[s.class as usize]) {
+                    tally.2[s.bottleneck as usize] += 1;
+                }
+            },
+        )?;
+        let out = std::mem::take(&mut *tally.borrow_mut());
+        Ok(out)
+    };
+    let runs = load.runs(scenario);
+    let results: Vec<ClassTally> = if runs == 1 {
+        vec![one(0)?]
+    } else {
+        (0..runs)
+            .into_par_iter()
+            .map(one)
+            .collect::<Result<_, _>>()?
+    };
+    let mut late_by_station = vec![0usize; scenario.stations.len()];
+    for (_, _, late) in &results {
+        for (total, n) in late_by_station.iter_mut().zip(late) {
+            *total += n;
+        }
+    }
+    let classes: Vec<ClassVerdict> = scenario
+        .requests
+        .iter()
+        .enumerate()
+        .map(|(i, r)| {
+            let (timeout, share) = objectives[i];
+            let runs: Vec<Summary> = results
+                .iter()
+                .filter(|t| t.1[i].clients() > 0)
+                .map(|t| Summary::of_histogram(&t.1[i], resolution, timeout, share))
+                .collect();
+            ClassVerdict {
+                name: r.name.clone(),
+                timeout,
+                share,
+                summary: (!runs.is_empty()).then(|| Summary::combine(&runs, resolution, share)),
+            }
+        })
+        .collect();
+    // All clients together, each satisfied by its own class's timeout.
+    let summaries: Vec<Summary> = results
+        .iter()
+        .map(|t| {
+            let mut all = Summary::of_histogram(&t.0, resolution, load.timeout, share);
+            let satisfied: usize = t
+                .1
+                .iter()
+                .zip(&objectives)
+                .filter(|(h, _)| h.clients() > 0)
+                .map(|(h, (timeout, s))| Summary::of_histogram(h, resolution, *timeout, *s).satisfied)
+                .sum();
+            all.satisfied = satisfied;
+            all.satisfaction = 100.0 * satisfied as f64 / all.clients as f64;
+            all
+        })
+        .collect();
+    let mut summary = Summary::combine(&summaries, resolution, share);
+    summary.meets_target = classes.iter().all(ClassVerdict::meets);
+    Ok(Assessment {
+        summary,
+        late_by_station,
+        classes,
     })
 }

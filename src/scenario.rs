@@ -17,6 +17,11 @@ use crate::engine;
 use crate::levers::Values;
 use crate::units::{Rate, Resolution, Seconds};
 
+mod requests;
+
+pub use requests::RequestClass;
+use requests::{requests_of, RawRequest};
+
 /// The fast-food restaurant of the tutorial, built into the binary so the tool works anywhere.
 pub const DEFAULT_TEXT: &str = include_str!("../data/fastfood.toml");
 /// The name under which the embedded scenario is reported.
@@ -164,6 +169,8 @@ pub struct Scenario {
     pub prices: Prices,
     /// The strategies `compare` shows by default, in file order.
     pub strategies: Vec<StrategyText>,
+    /// The request classes, in file order; empty for the tutorial's single fan-out class.
+    pub requests: Vec<RequestClass>,
 }
 
 #[derive(Deserialize)]
@@ -181,6 +188,8 @@ struct RawScenario {
     stations: Spanned<Vec<Spanned<RawStation>>>,
     #[serde(default)]
     strategies: IndexMap<String, Spanned<String>>,
+    #[serde(default, rename = "request")]
+    requests: Vec<Spanned<RawRequest>>,
 }
 
 #[derive(Deserialize, Default)]
@@ -487,6 +496,7 @@ impl Scenario {
                 ),
             ));
         }
+        let requests = requests_of(&raw.requests, &stations, resolution, text, &at)?;
         let strategies = raw
             .strategies
             .iter()
@@ -498,6 +508,7 @@ impl Scenario {
             .collect();
         Ok(Scenario {
             strategies,
+            requests,
             source: file.to_string(),
             name: raw.name.into_inner(),
             description: raw.description,
