@@ -127,14 +127,12 @@ pub fn unreachable(scenario: &Scenario, maxima: &[u32], rate: f64) -> Vec<String
             let visits = scenario.visits()[i];
             (need > maxima[i] as u64).then(|| {
                 let why = match s.kind {
-                    StationKind::Pool if visits == 1.0 => format!(
-                        "each {} serves one request per {} s",
-                        s.unit, demand[i]
-                    ),
-                    StationKind::Pool => format!(
-                        "each {} serves {} s of work per request",
-                        s.unit, demand[i]
-                    ),
+                    StationKind::Pool if visits == 1.0 => {
+                        format!("each {} serves one request per {} s", s.unit, demand[i])
+                    }
+                    StationKind::Pool => {
+                        format!("each {} serves {} s of work per request", s.unit, demand[i])
+                    }
                     StationKind::Batch if visits == 1.0 => {
                         format!("{need} {} per {} s batch", s.units, s.service.get())
                     }

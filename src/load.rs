@@ -88,7 +88,12 @@ impl LoadTest {
     /// Fixed arrivals deal classes by smooth weighted round-robin (exact shares); Poisson
     /// arrivals draw each client's class from the seeded stream. Every pick of a client's
     /// flow is drawn in advance, so the draws do not depend on the order the run takes.
-    pub fn classes(&self, scenario: &Scenario, config: &Config, replication: u32) -> Option<Classes> {
+    pub fn classes(
+        &self,
+        scenario: &Scenario,
+        config: &Config,
+        replication: u32,
+    ) -> Option<Classes> {
         if scenario.requests.is_empty() {
             return None;
         }
@@ -416,13 +421,14 @@ fn assess_classes(
         .iter()
         .map(|t| {
             let mut all = Summary::of_histogram(&t.0, resolution, load.timeout, share);
-            let satisfied: usize = t
-                .1
-                .iter()
-                .zip(&objectives)
-                .filter(|(h, _)| h.clients() > 0)
-                .map(|(h, (timeout, s))| Summary::of_histogram(h, resolution, *timeout, *s).satisfied)
-                .sum();
+            let satisfied: usize =
+                t.1.iter()
+                    .zip(&objectives)
+                    .filter(|(h, _)| h.clients() > 0)
+                    .map(|(h, (timeout, s))| {
+                        Summary::of_histogram(h, resolution, *timeout, *s).satisfied
+                    })
+                    .sum();
             all.satisfied = satisfied;
             all.satisfaction = 100.0 * satisfied as f64 / all.clients as f64;
             all

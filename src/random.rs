@@ -72,8 +72,7 @@ pub fn flow_draws(
         return None;
     }
     let width = classes.visit_stride();
-    let visits: Vec<Vec<(usize, Option<u64>)>> =
-        classes.plans.iter().map(|p| p.visits()).collect();
+    let visits: Vec<Vec<(usize, Option<u64>)>> = classes.plans.iter().map(|p| p.visits()).collect();
     let res = scenario.resolution;
     let mut out = vec![0u64; classes.class.len() * width];
     for (i, s) in scenario.stations.iter().enumerate() {

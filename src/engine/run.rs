@@ -12,8 +12,8 @@ use tokio::task::LocalSet;
 
 use super::exec;
 use super::plan::Classes;
-use super::walk::check_classes;
 use super::station::{Batch, Pool};
+use super::walk::check_classes;
 use super::{Clock, EngineError, Event, EventKind, Kind, Outcome, Station, NOT_VISITED};
 use crate::units::MAX_TIMER_STEPS;
 
@@ -124,7 +124,9 @@ fn simulate_with(
     let flows = classes.cloned();
     match clock {
         Clock::Virtual => {
-            let model = Rc::new(Model::new(Virtual, stations, flows, due, draws, trace, None));
+            let model = Rc::new(Model::new(
+                Virtual, stations, flows, due, draws, trace, None,
+            ));
             exec::run(drive(model.clone()));
             Ok(model.outcome())
         }
@@ -207,7 +209,15 @@ fn simulate_each_with(
     validate(stations, classes, due, draws)?;
     let sink: Sink = RefCell::new(Box::new(each));
     let flows = classes.cloned();
-    let model = Rc::new(Model::new(Virtual, stations, flows, due, draws, false, Some(sink)));
+    let model = Rc::new(Model::new(
+        Virtual,
+        stations,
+        flows,
+        due,
+        draws,
+        false,
+        Some(sink),
+    ));
     exec::run(drive(model));
     Ok(())
 }
@@ -403,9 +413,7 @@ impl<R: Runtime> Model<R> {
             self.log(self.rt.now(), client, None, EventKind::Ordered);
         }
         let (served, bottleneck) = match &self.flows {
-            None => {
-                Join::new((0..self.stations.len() as u16).map(|s| self.visit(client, s))).await
-            }
+            None => Join::new((0..self.stations.len() as u16).map(|s| self.visit(client, s))).await,
             Some(flows) => {
                 let plan = &flows.plans[flows.class[client as usize] as usize];
                 self.walk(client, plan, plan.root).await

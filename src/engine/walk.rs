@@ -101,12 +101,15 @@ impl<R: Runtime> Model<R> {
         self.log(done, client, Some(station), EventKind::StationDone);
         done
     }
-
 }
 
 /// Classes that fit the load test: a class per client, a valid choice per pick, stations that
 /// exist.
-pub(super) fn check_classes(c: &Classes, stations: usize, clients: usize) -> Result<(), EngineError> {
+pub(super) fn check_classes(
+    c: &Classes,
+    stations: usize,
+    clients: usize,
+) -> Result<(), EngineError> {
     let bad = |why: &str| Err(EngineError::BadClasses(why.to_string()));
     if c.plans.is_empty() {
         return bad("no request class");
@@ -158,7 +161,9 @@ pub(super) struct JoinLast<'a> {
 }
 
 impl<'a> JoinLast<'a> {
-    pub(super) fn new(branches: impl Iterator<Item = Pin<Box<dyn Future<Output = (u64, u16)> + 'a>>>) -> Self {
+    pub(super) fn new(
+        branches: impl Iterator<Item = Pin<Box<dyn Future<Output = (u64, u16)> + 'a>>>,
+    ) -> Self {
         JoinLast {
             branches: branches.map(Some).collect(),
             last: (0, u16::MAX),
@@ -189,4 +194,3 @@ impl Future for JoinLast<'_> {
         }
     }
 }
-

@@ -185,7 +185,6 @@ impl ScenarioError {
     }
 }
 
-
 /// The engine's plan of a flow; `steps` turns a visit's own service time into steps.
 fn compile(flow: &Flow, steps: &dyn Fn(f64) -> u64) -> engine::Plan {
     fn add(plan: &mut engine::Plan, flow: &Flow, steps: &dyn Fn(f64) -> u64) -> u32 {
@@ -248,5 +247,4 @@ impl Scenario {
         }
         out
     }
-
 }

@@ -9,6 +9,7 @@ mod compare;
 mod engine_memory;
 mod engine_oracle;
 mod engine_order;
+mod flow_oracle;
 mod inputs;
 mod json_fixes;
 mod outputs;
