@@ -240,6 +240,61 @@ pub fn objectives(scenario: &Scenario, load: &LoadTest, share: Share) -> Vec<(Se
         .collect()
 }
 
+/// Per class, the clients of one run (after warmup) judged by their class's objective.
+pub fn judge_classes(
+    scenario: &Scenario,
+    outcome: &Outcome,
+    load: &LoadTest,
+    share: Share,
+) -> Vec<ClassVerdict> {
+    let Some(class) = &outcome.class else {
+        return Vec::new();
+    };
+    objectives(scenario, load, share)
+        .into_iter()
+        .zip(&scenario.requests)
+        .enumerate()
+        .map(|(k, ((timeout, share), r))| {
+            let mut latencies: Vec<u64> = (load.warmup as usize..outcome.clients())
+                .filter(|&c| class[c] as usize == k)
+                .map(|c| outcome.latency(c))
+                .collect();
+            ClassVerdict {
+                name: r.name.clone(),
+                timeout,
+                share,
+                summary: (!latencies.is_empty()).then(|| {
+                    Summary::of_latencies(&mut latencies, scenario.resolution, timeout, share)
+                }),
+            }
+        })
+        .collect()
+}
+
+/// The summary of one run. With classes each client is satisfied by its class's timeout,
+/// and the run meets the target when every class meets its own objective.
+pub fn summarize(scenario: &Scenario, outcome: &Outcome, load: &LoadTest, share: Share) -> Summary {
+    let mut summary = Summary::of(
+        outcome,
+        scenario.resolution,
+        load.timeout,
+        share,
+        load.warmup,
+    );
+    let classes = judge_classes(scenario, outcome, load, share);
+    if !classes.is_empty() {
+        let satisfied: usize = classes
+            .iter()
+            .filter_map(|c| c.summary.as_ref())
+            .map(|s| s.satisfied)
+            .sum();
+        summary.satisfied = satisfied;
+        summary.satisfaction = 100.0 * satisfied as f64 / summary.clients as f64;
+        summary.meets_target = classes.iter().all(ClassVerdict::meets);
+    }
+    summary
+}
+
 /// What a configuration's load test says, over every replication.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Assessment {

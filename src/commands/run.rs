@@ -15,7 +15,7 @@ use crate::random;
 use crate::report::run::{trim_float, RunReport, TIMELINE_MAX_AUTO};
 use crate::report::{Format, Report};
 use crate::scenario::Scenario;
-use crate::stats::{Share, Summary};
+use crate::stats::Share;
 
 fn clock_of(clock: ClockArg, speed: Option<f64>, scenario: &Scenario) -> Result<Clock> {
     match (clock, speed) {
@@ -132,13 +132,7 @@ pub(crate) fn run(scenario: &Scenario, args: RunArgs, quiet: bool) -> Result<Ver
         Progress::spinner("", true)
     };
     let outcome = load::run(scenario, &config, &load, 0, clock, args.trace)?;
-    let summary = Summary::of(
-        &outcome,
-        scenario.resolution,
-        load.timeout,
-        Share::ALL,
-        load.warmup,
-    );
+    let summary = load::summarize(scenario, &outcome, &load, Share::ALL);
     // Further replications, for the means and intervals (virtual time only).
     let combined = if load.runs(scenario) > 1 {
         Some(load::assess(scenario, &config, &load, Share::ALL)?.summary)

@@ -5,10 +5,10 @@ use serde::Serialize;
 use super::json::{JsonLoad, JsonReplicated, JsonSummary};
 use super::table::{Align, Table};
 use crate::config::Config;
-use crate::engine::{Clock, EventKind, Outcome};
-use crate::load::{Arrivals, LoadTest};
+use crate::engine::{Clock, EventKind, Outcome, NOT_VISITED};
+use crate::load::{self, Arrivals, LoadTest};
 use crate::scenario::Scenario;
-use crate::stats::{self, Summary};
+use crate::stats::{self, Share, Summary};
 use crate::units::{Resolution, Seconds};
 
 /// Per-client rows beyond this many are left to `--csv`: a terminal is no place for them.
@@ -87,7 +87,11 @@ impl RunReport<'_> {
     }
 
     fn satisfied(&self, client: usize) -> bool {
-        let limit = Resolution::timeout_nanos(self.load.timeout);
+        let timeout = match &self.outcome.class {
+            Some(class) => super::classes::timeout_of(self.scenario, self.load, class[client]),
+            None => self.load.timeout,
+        };
+        let limit = Resolution::timeout_nanos(timeout);
         stats::satisfied(self.outcome.latency(client), self.res(), limit)
     }
 
@@ -162,6 +166,10 @@ impl RunReport<'_> {
         if let Some(line) = self.combined.and_then(|c| spread_line(c, self.load.warmup)) {
             out.push_str(&line);
         }
+        out.push_str(&super::classes::block(
+            &load::judge_classes(self.scenario, self.outcome, self.load, Share::ALL),
+            res,
+        ));
         out.push_str(&super::capacity::block(
             self.scenario,
             self.config,
@@ -176,12 +184,13 @@ impl RunReport<'_> {
     pub fn csv(&self) -> Result<Vec<u8>, csv::Error> {
         let res = self.res();
         let mut w = csv::Writer::from_writer(Vec::new());
-        let mut header = vec![
-            "client".to_string(),
-            "arrival_s".into(),
-            "latency_s".into(),
-            "satisfied".into(),
-        ];
+        let mut header = vec!["client".to_string()];
+        // Only a scenario with classes has the column: the tutorial's CSV stays as it was.
+        let class = self.outcome.class.as_deref();
+        if class.is_some() {
+            header.push("class".into());
+        }
+        header.extend(["arrival_s".into(), "latency_s".into(), "satisfied".into()]);
         header.extend(
             self.scenario
                 .stations
@@ -190,8 +199,11 @@ impl RunReport<'_> {
         );
         w.write_record(&header)?;
         for c in 0..self.outcome.clients() {
-            let mut row = vec![
-                (c + 1).to_string(),
+            let mut row = vec![(c + 1).to_string()];
+            if let Some(class) = class {
+                row.push(self.scenario.requests[class[c] as usize].name.clone());
+            }
+            row.extend([
                 res.format(self.outcome.due[c]),
                 res.format(self.outcome.latency(c)),
                 if self.is_warmup(c) {
@@ -199,8 +211,15 @@ impl RunReport<'_> {
                 } else {
                     self.satisfied(c).to_string()
                 },
-            ];
-            row.extend(self.outcome.done_of(c).iter().map(|&d| res.format(d)));
+            ]);
+            // Empty where the client's flow never went.
+            row.extend(self.outcome.done_of(c).iter().map(|&d| {
+                if d == NOT_VISITED {
+                    String::new()
+                } else {
+                    res.format(d)
+                }
+            }));
             w.write_record(&row)?;
         }
         w.into_inner().map_err(|e| e.into_error().into())
@@ -218,6 +237,11 @@ impl RunReport<'_> {
         let clients: Vec<JsonClient> = (0..self.outcome.clients())
             .map(|c| JsonClient {
                 client: c + 1,
+                class: self
+                    .outcome
+                    .class
+                    .as_ref()
+                    .map(|k| self.scenario.requests[k[c] as usize].name.as_str()),
                 arrival_s: res.to_seconds(self.outcome.due[c]),
                 latency_s: res.to_seconds(self.outcome.latency(c)),
                 warmup: self.is_warmup(c),
@@ -247,6 +271,10 @@ impl RunReport<'_> {
             ),
             replication: 1,
             summary: JsonSummary::new(self.summary, res, self.load.timeout),
+            classes: super::classes::json(
+                &load::judge_classes(self.scenario, self.outcome, self.load, Share::ALL),
+                res,
+            ),
             replications: self
                 .combined
                 .map(|c| JsonReplicated::new(c, res, self.load.timeout)),
@@ -401,9 +429,18 @@ pub fn summary_line(s: &Summary, res: Resolution, timeout: Seconds) -> String {
     )
 }
 
-/// Model times in seconds.
+/// Model times in seconds; a station the client never visited is NaN (`null` in JSON).
 fn seconds(res: Resolution, steps: &[u64]) -> Vec<f64> {
-    steps.iter().map(|&t| res.to_seconds(t)).collect()
+    steps
+        .iter()
+        .map(|&t| {
+            if t == NOT_VISITED {
+                f64::NAN
+            } else {
+                res.to_seconds(t)
+            }
+        })
+        .collect()
 }
 
 /// `+1.500` / `-2.500` with the given decimals.
@@ -425,6 +462,9 @@ struct JsonRun<'a> {
     /// Which replication `summary` and `results` come from.
     replication: u32,
     summary: JsonSummary,
+    /// Per request class, keyed by name (only for a scenario with classes).
+    #[serde(skip_serializing_if = "indexmap::IndexMap::is_empty")]
+    classes: indexmap::IndexMap<String, super::classes::JsonClass>,
     /// Means and 95 % intervals over every replication, when the test is random.
     replications: Option<JsonReplicated>,
     #[serde(rename = "results")]
@@ -434,6 +474,9 @@ struct JsonRun<'a> {
 #[derive(Serialize)]
 struct JsonClient<'a> {
     client: usize,
+    /// Its request class, when the scenario has classes.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    class: Option<&'a str>,
     arrival_s: f64,
     latency_s: f64,
     /// A warm-up client loads the stations but is not judged: `satisfied` is then `null`.
