@@ -10,6 +10,7 @@ mod engine_memory;
 mod engine_oracle;
 mod engine_order;
 mod flow_oracle;
+mod flows;
 mod inputs;
 mod json_fixes;
 mod outputs;
