@@ -16,6 +16,7 @@ mod json_fixes;
 mod outputs;
 mod plot;
 mod plot_dashboard;
+mod queueing;
 mod random;
 mod readme;
 mod run;
