@@ -5,8 +5,10 @@ use indexmap::IndexMap;
 use serde::Serialize;
 
 use super::run::trim_float;
+use crate::config::Config;
 use crate::load::{ClassVerdict, LoadTest};
 use crate::scenario::Scenario;
+use crate::stats::Share;
 use crate::units::{Resolution, Seconds};
 
 /// The timeout a client of `class` is judged by: its class's, unless `--timeout` overrides.
@@ -15,6 +17,23 @@ pub fn timeout_of(scenario: &Scenario, load: &LoadTest, class: u32) -> Seconds {
         Some(r) if !load.timeout_given => r.timeout.unwrap_or(load.timeout),
         _ => load.timeout,
     }
+}
+
+/// "browse: 99% under 0.3 s, checkout: every latency under 1 s": each class's objective.
+pub fn objectives_text(scenario: &Scenario, load: &LoadTest, share: Share) -> String {
+    crate::load::objectives(scenario, load, share)
+        .iter()
+        .zip(&scenario.requests)
+        .map(|((timeout, share), r)| {
+            let who = if share.percent() >= 100.0 {
+                "every latency".to_string()
+            } else {
+                format!("{}% of latencies", trim_float(share.percent()))
+            };
+            format!("{}: {who} under {} s", r.name, trim_float(timeout.get()))
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// The table's per-class block ("" without classes).
@@ -64,6 +83,18 @@ pub fn block(classes: &[ClassVerdict], res: Resolution) -> String {
         table.row(row);
     }
     format!("per request class:\n{}", table.render())
+}
+
+/// The per-class block of a search's answer ("" without classes): its load test again (the
+/// search keeps only the overall summary; the test is deterministic in its seed).
+pub fn answer_block(scenario: &Scenario, config: &Config, load: &LoadTest, share: Share) -> String {
+    if scenario.requests.is_empty() {
+        return String::new();
+    }
+    match crate::load::assess(scenario, config, load, share) {
+        Ok(a) => block(&a.classes, scenario.resolution),
+        Err(_) => String::new(),
+    }
 }
 
 /// One class in JSON.

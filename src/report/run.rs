@@ -369,7 +369,15 @@ impl RunReport<'_> {
         let mut out = String::new();
         for e in events {
             let client = e.client as usize;
-            let who = format!("client_{}", client + 1);
+            // With classes every line names the client's class: "client_3 (checkout)".
+            let who = match &self.outcome.class {
+                Some(k) => format!(
+                    "client_{} ({})",
+                    client + 1,
+                    self.scenario.requests[k[client] as usize].name
+                ),
+                None => format!("client_{}", client + 1),
+            };
             let station = e.station.map(|s| &self.scenario.stations[s as usize]);
             let name = station.map(|s| s.name.as_str()).unwrap_or("");
             let text = match e.kind {
