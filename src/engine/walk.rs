@@ -15,12 +15,7 @@ impl<R: Runtime> Model<R> {
     /// branches (polled in branch order, so they reach their stations in that order), `pick`
     /// walks the client's drawn branch. Returns when it ended and the station that ended it
     /// (the lowest station index among visits ending then).
-    pub(super) fn walk<'a>(
-        &'a self,
-        client: u32,
-        plan: &'a Plan,
-        node: u32,
-    ) -> Pin<Box<dyn Future<Output = (u64, u16)> + 'a>> {
+    pub(super) fn walk<'a>(&'a self, client: u32, plan: &'a Plan, node: u32) -> Branch<'a> {
         Box::pin(async move {
             match plan.node(node) {
                 Node::Visit {
@@ -143,6 +138,9 @@ pub(super) fn check_classes(
     Ok(())
 }
 
+/// A node of a client's flow in progress: boxed, as a flow's shape is known only at run time.
+pub(super) type Branch<'a> = Pin<Box<dyn Future<Output = (u64, u16)> + 'a>>;
+
 /// Of two (end, station) results, the one that ended later; on a tie the lower station.
 fn later(a: (u64, u16), b: (u64, u16)) -> (u64, u16) {
     if b.0 > a.0 || (b.0 == a.0 && b.1 < a.1) {
@@ -156,14 +154,12 @@ fn later(a: (u64, u16), b: (u64, u16)) -> (u64, u16) {
 /// with the [`later`] of their results. Boxed branches: a flow's shape is known only at run
 /// time.
 pub(super) struct JoinLast<'a> {
-    branches: Vec<Option<Pin<Box<dyn Future<Output = (u64, u16)> + 'a>>>>,
+    branches: Vec<Option<Branch<'a>>>,
     last: (u64, u16),
 }
 
 impl<'a> JoinLast<'a> {
-    pub(super) fn new(
-        branches: impl Iterator<Item = Pin<Box<dyn Future<Output = (u64, u16)> + 'a>>>,
-    ) -> Self {
+    pub(super) fn new(branches: impl Iterator<Item = Branch<'a>>) -> Self {
         JoinLast {
             branches: branches.map(Some).collect(),
             last: (0, u16::MAX),

@@ -374,11 +374,9 @@ fn oracle(
     stations: &[Station],
     flows: &[F],
     class: &[u32],
-    choices: &[u32],
-    pick_width: usize,
+    (choices, pick_width): (&[u32], usize),
     due: &[u64],
-    draws: Option<&[u64]>,
-    width: usize,
+    (draws, width): (Option<&[u64]>, usize),
 ) -> Want {
     let n = due.len();
     let w = stations.len();
@@ -547,11 +545,9 @@ fn case(seed: u64) -> Result<(), String> {
         &stations,
         &flows,
         &class,
-        &choices,
-        pw,
+        (&choices, pw),
         &due,
-        draws.as_deref(),
-        width,
+        (draws.as_deref(), width),
     );
     let got = simulate_classes(
         &stations,
