@@ -7,6 +7,7 @@ use std::rc::Rc;
 use std::task::{Context, Poll, Waker};
 use std::time::Duration;
 
+use futures_util::future::Either;
 use tokio::runtime::Builder;
 use tokio::task::LocalSet;
 
@@ -364,40 +365,78 @@ impl<R: Runtime> Model<R> {
         }
     }
 
-    /// One client at one station: wait FIFO, get served, record when.
+    /// One client at one station: wait FIFO, get served, record when; returns when done.
     ///
-    /// This future is alive for every waiting client, so its size is memory per client:
-    /// client and station are narrow integers, and whatever can be derived from them after
-    /// an await (the slot, the service time) is derived then rather than kept across it.
-    async fn visit(&self, client: u32, station: u16) -> u64 {
-        let (start, done) = match &self.stations[station as usize] {
-            Live::Pool { pool, .. } => {
-                let _unit = pool.acquire().await;
-                let start = self.rt.now();
-                self.log(start, client, Some(station), EventKind::ServiceStarted);
+    /// This future is alive for every waiting client, so its size is memory per client: one
+    /// small future per kind of station (an enum of the two, not one future holding both
+    /// kinds' state), client and station as narrow integers, and whatever can be derived
+    /// after an await (the station, the slot, the service time) derived then, not kept.
+    fn visit(
+        &self,
+        client: u32,
+        station: u16,
+    ) -> Either<impl Future<Output = u64> + '_, impl Future<Output = u64> + '_> {
+        match self.stations[station as usize] {
+            Live::Pool { .. } => Either::Left(self.visit_pool(client, station)),
+            Live::Batch { .. } => Either::Right(self.visit_batch(client, station)),
+        }
+    }
+
+    // (No named reference to the station lives across an await: the future would keep it.
+    // Plain fns returning async blocks: an `async fn` keeps its arguments twice.)
+    #[allow(clippy::manual_async_fn)] // on purpose: see above
+    fn visit_pool(&self, client: u32, station: u16) -> impl Future<Output = u64> + '_ {
+        async move {
+            let _unit = self.pool(station).acquire().await;
+            let start = self.rt.now();
+            self.log(start, client, Some(station), EventKind::ServiceStarted);
+            self.rt
+                .sleep_until(start + self.service(client, station))
+                .await;
+            self.record(client, station, start, self.rt.now())
+        }
+    }
+
+    #[allow(clippy::manual_async_fn)] // on purpose, as `visit_pool`
+    fn visit_batch(&self, client: u32, station: u16) -> impl Future<Output = u64> + '_ {
+        async move {
+            let lock = self.batch(station).lock().await;
+            let start = self.rt.now();
+            let done = if self.batch(station).is_empty(&lock) {
+                // The seed cooks while holding the lock: later clients queue behind it.
+                self.log(start, client, Some(station), EventKind::BatchStarted);
                 self.rt
                     .sleep_until(start + self.service(client, station))
                     .await;
-                (start, self.rt.now())
-            }
-            Live::Batch { batch, .. } => {
-                let lock = batch.lock().await;
-                let start = self.rt.now();
-                let mut done = start;
-                if batch.is_empty(&lock) {
-                    // The seed cooks while holding the lock: later clients queue behind it.
-                    self.log(start, client, Some(station), EventKind::BatchStarted);
-                    self.rt
-                        .sleep_until(start + self.service(client, station))
-                        .await;
-                    batch.refill(&lock);
-                    done = self.rt.now();
-                    self.log(done, client, Some(station), EventKind::BatchReady);
-                }
-                batch.take(&lock);
-                (start, done)
-            }
-        };
+                self.batch(station).refill(&lock);
+                let ready = self.rt.now();
+                self.log(ready, client, Some(station), EventKind::BatchReady);
+                ready
+            } else {
+                start
+            };
+            self.batch(station).take(&lock);
+            drop(lock);
+            self.record(client, station, start, done)
+        }
+    }
+
+    fn pool(&self, station: u16) -> &Pool {
+        match &self.stations[station as usize] {
+            Live::Pool { pool, .. } => pool,
+            Live::Batch { .. } => unreachable!("a pool station"),
+        }
+    }
+
+    fn batch(&self, station: u16) -> &Batch {
+        match &self.stations[station as usize] {
+            Live::Batch { batch, .. } => batch,
+            Live::Pool { .. } => unreachable!("a batch station"),
+        }
+    }
+
+    /// Keeps the row (or not, when each client is told as served) and logs the end.
+    fn record(&self, client: u32, station: u16, start: u64, done: u64) -> u64 {
         if self.sink.is_none() {
             let slot = self.slot(client, station);
             self.start.borrow_mut()[slot] = start;
@@ -408,35 +447,42 @@ impl<R: Runtime> Model<R> {
     }
 
     /// One client's order: every station at once, served when all are done.
-    async fn order(self: Rc<Self>, client: u32) {
-        if self.trace.is_some() {
-            self.log(self.rt.now(), client, None, EventKind::Ordered);
-        }
-        let (served, bottleneck) = match &self.flows {
-            None => Join::new((0..self.stations.len() as u16).map(|s| self.visit(client, s))).await,
-            Some(flows) => {
-                let plan = &flows.plans[flows.class[client as usize] as usize];
-                self.walk(client, plan, plan.root).await
+    ///
+    /// (A plain fn returning an async block: an `async fn` keeps its arguments twice.)
+    #[allow(clippy::manual_async_fn)] // on purpose: see above
+    fn order(self: Rc<Self>, client: u32) -> impl Future<Output = ()> {
+        async move {
+            if self.trace.is_some() {
+                self.log(self.rt.now(), client, None, EventKind::Ordered);
             }
-        };
-        if self.trace.is_some() {
-            self.log(self.rt.now(), client, None, EventKind::Served);
-        }
-        if let Some(sink) = &self.sink {
-            let due = self.due.borrow()[client as usize];
-            sink.borrow_mut()(Served {
-                client,
-                due,
-                served,
-                bottleneck,
-                class: self.flows.as_ref().map_or(0, |f| f.class[client as usize]),
-            });
-        }
-        let left = self.remaining.get() - 1;
-        self.remaining.set(left);
-        if left == 0 {
-            if let Some(driver) = self.finished.take() {
-                driver.wake();
+            let (served, bottleneck) = match &self.flows {
+                None => {
+                    Join::new((0..self.stations.len() as u16).map(|s| self.visit(client, s))).await
+                }
+                Some(flows) => {
+                    let plan = &flows.plans[flows.class[client as usize] as usize];
+                    self.walk(client, plan, plan.root).await
+                }
+            };
+            if self.trace.is_some() {
+                self.log(self.rt.now(), client, None, EventKind::Served);
+            }
+            if let Some(sink) = &self.sink {
+                let due = self.due.borrow()[client as usize];
+                sink.borrow_mut()(Served {
+                    client,
+                    due,
+                    served,
+                    bottleneck,
+                    class: self.flows.as_ref().map_or(0, |f| f.class[client as usize]),
+                });
+            }
+            let left = self.remaining.get() - 1;
+            self.remaining.set(left);
+            if left == 0 {
+                if let Some(driver) = self.finished.take() {
+                    driver.wake();
+                }
             }
         }
     }
