@@ -291,8 +291,17 @@ pub fn summarize(scenario: &Scenario, outcome: &Outcome, load: &LoadTest, share:
         summary.satisfied = satisfied;
         summary.satisfaction = 100.0 * satisfied as f64 / summary.clients as f64;
         summary.meets_target = classes.iter().all(ClassVerdict::meets);
+        summary.class_satisfaction = class_satisfaction(&classes);
     }
     summary
+}
+
+/// Each class's satisfied share in percent (100 for a class with no client: nothing missed).
+fn class_satisfaction(classes: &[ClassVerdict]) -> Vec<f64> {
+    classes
+        .iter()
+        .map(|c| c.summary.as_ref().map_or(100.0, |s| s.satisfaction))
+        .collect()
 }
 
 /// What a configuration's load test says, over every replication.
@@ -491,6 +500,7 @@ fn assess_classes(
         .collect();
     let mut summary = Summary::combine(&summaries, resolution, share);
     summary.meets_target = classes.iter().all(ClassVerdict::meets);
+    summary.class_satisfaction = class_satisfaction(&classes);
     Ok(Assessment {
         summary,
         late_by_station,

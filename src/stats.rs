@@ -59,6 +59,10 @@ pub struct Summary {
     /// then hold the means (rounded to whole clients and steps), and `meets_target` holds
     /// when the satisfaction interval's lower bound reaches the required share.
     pub spread: Option<Spread>,
+    /// Each request class's satisfied share in percent (its mean over replications), in
+    /// file order; empty without classes.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub class_satisfaction: Vec<f64>,
 }
 
 /// A mean with its 95 % confidence interval.
@@ -178,6 +182,7 @@ impl Summary {
             // The lower bound must reach the share; a hair of slack for 100 % exactly.
             meets_target: satisfaction.low >= share.percent() - 1e-9,
             spread: Some(spread),
+            class_satisfaction: Vec::new(),
         }
     }
 
@@ -210,6 +215,7 @@ impl Summary {
             mean_steps: latencies.iter().map(|&l| l as f64).sum::<f64>() / n as f64,
             meets_target: satisfied >= share.required(n),
             spread: None,
+            class_satisfaction: Vec::new(),
         }
     }
 }
@@ -301,6 +307,7 @@ impl Summary {
             mean_steps: histogram.sum as f64 / n as f64,
             meets_target: satisfied >= share.required(n),
             spread: None,
+            class_satisfaction: Vec::new(),
         }
     }
 }

@@ -268,3 +268,27 @@ fn the_shop_example_runs_and_optimizes() {
     assert_eq!(doc["classes"]["checkout"]["clients"], 400);
     assert_eq!(doc["results"][0]["class"], "browse");
 }
+
+#[test]
+fn sweep_csv_has_a_satisfaction_column_per_class() {
+    // fast (a → c, 0.04 s) under 0.035 s: 0 %; slow (a → b, 0.21 s) under 0.5 s: 100 %.
+    let text = two_classes((0.5, 0.5), "a -> c", "").replace("timeout = 0.05", "timeout = 0.035");
+    let (_dir, path) = scenario_file(&text);
+    let (code, out, err) = run(&["--scenario", &path, "sweep", "--csv", "-"]);
+    assert_eq!(code, 0, "{err}");
+    let (header, rows) = parse_csv(&out);
+    let n = header.len();
+    assert_eq!(header[n - 2..], ["satisfaction_fast", "satisfaction_slow"]);
+    let meets = header.iter().position(|h| h == "meets_target").unwrap();
+    for r in &rows {
+        assert_eq!(r[n - 2], "0.0", "{r:?}");
+        assert_eq!(r[n - 1], "100.0", "{r:?}");
+        assert_eq!(r[meets], "false", "{r:?}");
+    }
+    // The tutorial's sweep has no such column: its header still ends with the bottleneck.
+    let (_, out, _) = run(&["sweep", "--csv", "-"]);
+    assert!(
+        out.lines().next().unwrap().ends_with(",bottleneck"),
+        "{out}"
+    );
+}
