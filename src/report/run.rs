@@ -311,8 +311,9 @@ impl RunReport<'_> {
             .min(super::plot::TIMELINE_MAX_CLIENTS))
             .map(|c| super::plot::ClientTimeline {
                 due_s: res.to_seconds(self.outcome.due[c]),
-                start_s: seconds(res, self.outcome.start_of(c)),
-                done_s: seconds(res, self.outcome.done_of(c)),
+                // A station the flow never reached: an empty bar at the client's due time.
+                start_s: drawn(res, self.outcome.start_of(c), self.outcome.due[c]),
+                done_s: drawn(res, self.outcome.done_of(c), self.outcome.due[c]),
                 late: !self.satisfied(c),
             })
             .collect();
@@ -448,6 +449,14 @@ fn seconds(res: Resolution, steps: &[u64]) -> Vec<f64> {
                 res.to_seconds(t)
             }
         })
+        .collect()
+}
+
+/// Model times in seconds for a picture, `due` standing in for a station never visited.
+fn drawn(res: Resolution, steps: &[u64], due: u64) -> Vec<f64> {
+    steps
+        .iter()
+        .map(|&t| res.to_seconds(if t == NOT_VISITED { due } else { t }))
         .collect()
 }
 

@@ -292,3 +292,21 @@ fn sweep_csv_has_a_satisfaction_column_per_class() {
         "{out}"
     );
 }
+
+#[test]
+fn the_timeline_of_a_flow_draws_without_the_stations_a_client_skipped() {
+    let dir = tempfile::tempdir().unwrap();
+    let svg = dir.path().join("t.svg");
+    let (code, _, err) = run(&[
+        "--scenario",
+        "data/shop.toml",
+        "run",
+        "--clients",
+        "20",
+        "--plot",
+        svg.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let text = std::fs::read_to_string(&svg).unwrap();
+    assert!(text.contains("<svg") && !text.contains("NaN"), "{text}");
+}
