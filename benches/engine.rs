@@ -9,6 +9,8 @@
 //!   at 1,000, 10,000 and 100,000 clients.
 //! - `sweep_config`: one 10-client load test of the seed's kind, as a sweep runs a million of
 //!   them (target ≤ 3 µs each), arrivals and statistics included.
+//! - `web_shop`: `data/shop.toml`'s two request classes and their flows, 10,000 and 100,000
+//!   clients (classes dealt and picks drawn included).
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use planner::config::Config;
@@ -53,5 +55,26 @@ fn clients_per_second(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, clients_per_second);
+/// The web shop of `data/shop.toml`: two request classes, sequences, `all`, a `pick`, own
+/// service times — every client walks its class's compiled flow.
+fn web_shop(c: &mut Criterion) {
+    let scenario = Scenario::load(std::path::Path::new("data/shop.toml")).unwrap();
+    let config = Config::new(vec![1, 1, 2, 50, 1, 6]);
+    let mut group = c.benchmark_group("web_shop");
+    group.sample_size(20);
+    for clients in [10_000u32, 100_000] {
+        let test = LoadTest::new(
+            clients,
+            Arrivals::Fixed(Period::new(0.005).unwrap()),
+            Seconds::new(0.3).unwrap(),
+        );
+        group.throughput(Throughput::Elements(clients as u64));
+        group.bench_with_input(BenchmarkId::from_parameter(clients), &test, |b, test| {
+            b.iter(|| load::run(&scenario, &config, test, 0, Clock::Virtual, false).unwrap())
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, clients_per_second, web_shop);
 criterion_main!(benches);

@@ -40,10 +40,11 @@ impl Capacity {
     /// Each station's capacity at `config`, whose values follow the scenario's station order.
     pub fn of(scenario: &Scenario, config: &Config) -> Capacity {
         let per_station: Vec<f64> = scenario
-            .stations
+            .demand()
             .iter()
             .zip(config.values())
-            .map(|(s, &v)| s.capacity(v))
+            .zip(&scenario.stations)
+            .map(|((&d, &v), s)| s.kind.capacity(v, d))
             .collect();
         let min = per_station.iter().copied().fold(f64::INFINITY, f64::min);
         let bottleneck = per_station.iter().position(|&c| c == min).unwrap_or(0);
@@ -111,24 +112,28 @@ pub fn sustained_clients(scenario: &Scenario, rate: f64, at_least: u32) -> u32 {
         .max(at_least)
 }
 
-/// The smallest lever value at which a station keeps up with `rate`: `⌈rate × service⌉`.
+/// The smallest lever value at which a station keeps up with `rate`: `⌈rate × D⌉`, D its
+/// demand per request (the service time, for the tutorial's fan-out).
 pub fn needed_value(scenario: &Scenario, station: usize, rate: f64) -> u64 {
-    let s = &scenario.stations[station];
-    let exact = rate * s.service.get();
+    let exact = rate * scenario.demand()[station];
     // 2/s × 4 s is 8 portions, not 9 by float noise.
     (exact - 1e-9 * exact.max(1.0)).ceil().max(1.0) as u64
 }
 
 /// "fries.batch ≥ 8": what each station needs to sustain `rate`, where `max` cannot reach it.
 pub fn unreachable(scenario: &Scenario, maxima: &[u32], rate: f64) -> Vec<String> {
+    let demand = scenario.demand();
     scenario
         .stations
         .iter()
         .enumerate()
         .filter_map(|(i, s)| {
             let need = needed_value(scenario, i, rate);
+            let visits = scenario.visits()[i];
             (need > maxima[i] as u64).then(|| {
-                let why = s.kind.need_words(need, s.service.get(), &s.names());
+                let why = s
+                    .kind
+                    .need_words(need, s.service.get(), demand[i], visits, &s.names());
                 format!(
                     "{} ≥ {need} ({why}; the range stops at {})",
                     s.lever_name(),

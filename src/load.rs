@@ -11,8 +11,9 @@ use crate::config::Config;
 use std::cell::RefCell;
 use std::rc::Rc;
 
-use crate::engine::{self, Clock, EngineError, Outcome, Served};
+use crate::engine::{self, Classes, Clock, EngineError, Outcome, Served};
 use crate::random;
+use crate::request;
 use crate::scenario::Scenario;
 use crate::stages::Profile;
 use crate::stats::{self, Histogram, Share, Summary};
@@ -84,6 +85,8 @@ pub struct LoadTest {
     pub seed: u64,
     /// How many independent runs, when the test is random.
     pub replications: u32,
+    /// Whether the timeout came from the command line: it then overrides every class's.
+    pub timeout_given: bool,
 }
 
 impl LoadTest {
@@ -96,6 +99,7 @@ impl LoadTest {
             warmup: 0,
             seed: random::DEFAULT_SEED,
             replications: 1,
+            timeout_given: false,
         }
     }
 
@@ -159,6 +163,57 @@ impl LoadTest {
     pub fn is_random(&self, scenario: &Scenario) -> bool {
         self.arrivals.kind() == "poisson"
             || scenario.stations.iter().any(|s| !s.distribution.is_fixed())
+            || scenario.requests.iter().any(|r| r.flow.is_random())
+    }
+
+    /// The engine's request classes for one replication, `None` without `[[request]]`.
+    /// Fixed arrivals deal classes by smooth weighted round-robin (exact shares); Poisson
+    /// arrivals draw each client's class from the seeded stream. Every pick of a client's
+    /// flow is drawn in advance, so the draws do not depend on the order the run takes.
+    pub fn classes(
+        &self,
+        scenario: &Scenario,
+        config: &Config,
+        replication: u32,
+        clients: usize,
+    ) -> Option<Classes> {
+        if scenario.requests.is_empty() {
+            return None;
+        }
+        let shares: Vec<f64> = scenario.requests.iter().map(|r| r.share).collect();
+        // Random arrivals draw each client's class; a schedule deals them exactly.
+        let drawn = match &self.arrivals {
+            Arrivals::Poisson(_) => true,
+            Arrivals::Stages { poisson, .. } => *poisson,
+            Arrivals::Fixed(_) | Arrivals::Replay(_) => false,
+        };
+        let class = if drawn {
+            let mut rng = random::stream(self.seed, config, replication, random::CLASS_LANE);
+            (0..clients)
+                .map(|_| random::choose(&mut rng, &shares) as u32)
+                .collect()
+        } else {
+            request::deal(&shares, clients)
+        };
+        let plans: Vec<engine::Plan> = scenario.requests.iter().map(|r| r.plan.clone()).collect();
+        let mut classes = Classes {
+            plans,
+            class,
+            choices: Vec::new(),
+        };
+        let stride = classes.pick_stride();
+        let mut choices = vec![0u32; clients * stride];
+        if stride > 0 {
+            let picks: Vec<Vec<Vec<f64>>> = classes.plans.iter().map(|p| p.picks()).collect();
+            let mut rng = random::stream(self.seed, config, replication, random::PICK_LANE);
+            for (client, &k) in classes.class.iter().enumerate() {
+                for (slot, p) in picks[k as usize].iter().enumerate() {
+                    choices[client * stride + slot] = random::choose(&mut rng, p) as u32;
+                }
+            }
+        }
+        classes.choices = choices;
+        Some(classes)
     }
 
     /// How many runs the test takes: one when nothing is random (they would all agree).
@@ -247,6 +302,17 @@ pub fn run(
     trace: bool,
 ) -> Result<Outcome, EngineError> {
     let due = load.due_times(scenario.resolution, config, replication);
+    if let Some(classes) = load.classes(scenario, config, replication, due.len()) {
+        let draws = random::flow_draws(scenario, &classes, load.seed, config, replication);
+        return engine::simulate_classes(
+            &config.engine_stations(scenario),
+            &classes,
+            &due,
+            draws.as_deref(),
+            clock,
+            trace,
+        );
+    }
     let draws = random::draws(scenario, due.len() as u32, load.seed, config, replication);
     engine::simulate_drawn(
         &config.engine_stations(scenario),
@@ -257,6 +323,109 @@ pub fn run(
     )
 }
 
+/// One request class's verdict in a load test.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ClassVerdict {
+    pub name: String,
+    /// The objective it was judged by: its timeout and required share.
+    pub timeout: Seconds,
+    pub share: Share,
+    /// `None` when the test gave this class no client (after warmup).
+    pub summary: Option<Summary>,
+}
+
+impl ClassVerdict {
+    /// A class with no client cannot miss its objective.
+    pub fn meets(&self) -> bool {
+        self.summary.as_ref().is_none_or(|s| s.meets_target)
+    }
+}
+
+/// Each class's objective: its own timeout and min_satisfaction unless the command line
+/// overrides them (`--timeout` given; a `--min-satisfaction` other than the default 100 %).
+pub fn objectives(scenario: &Scenario, load: &LoadTest, share: Share) -> Vec<(Seconds, Share)> {
+    scenario
+        .requests
+        .iter()
+        .map(|r| {
+            let timeout = if load.timeout_given {
+                load.timeout
+            } else {
+                r.timeout.unwrap_or(load.timeout)
+            };
+            let share = match r.min_satisfaction {
+                Some(m) if share == Share::ALL => Share::new(m).unwrap_or(share),
+                _ => share,
+            };
+            (timeout, share)
+        })
+        .collect()
+}
+
+/// Per class, the clients of one run (after warmup) judged by their class's objective.
+pub fn judge_classes(
+    scenario: &Scenario,
+    outcome: &Outcome,
+    load: &LoadTest,
+    share: Share,
+) -> Vec<ClassVerdict> {
+    let Some(class) = &outcome.class else {
+        return Vec::new();
+    };
+    objectives(scenario, load, share)
+        .into_iter()
+        .zip(&scenario.requests)
+        .enumerate()
+        .map(|(k, ((timeout, share), r))| {
+            let mut latencies: Vec<u64> = (load.warmup as usize..outcome.clients())
+                .filter(|&c| class[c] as usize == k)
+                .map(|c| outcome.latency(c))
+                .collect();
+            ClassVerdict {
+                name: r.name.clone(),
+                timeout,
+                share,
+                summary: (!latencies.is_empty()).then(|| {
+                    Summary::of_latencies(&mut latencies, scenario.resolution, timeout, share)
+                }),
+            }
+        })
+        .collect()
+}
+
+/// The summary of one run. With classes each client is satisfied by its class's timeout,
+/// and the run meets the target when every class meets its own objective.
+pub fn summarize(scenario: &Scenario, outcome: &Outcome, load: &LoadTest, share: Share) -> Summary {
+    let mut summary = Summary::of(
+        outcome,
+        scenario.resolution,
+        load.timeout,
+        share,
+        load.warmup,
+    );
+    let classes = judge_classes(scenario, outcome, load, share);
+    if !classes.is_empty() {
+        let satisfied: usize = classes
+            .iter()
+            .filter_map(|c| c.summary.as_ref())
+            .map(|s| s.satisfied)
+            .sum();
+        summary.satisfied = satisfied;
+        summary.satisfaction = 100.0 * satisfied as f64 / summary.clients as f64;
+        summary.meets_target = classes.iter().all(ClassVerdict::meets);
+        summary.class_satisfaction = class_satisfaction(&classes);
+    }
+    summary
+}
+
+/// Each class's satisfied share in percent (100 for a class with no client: nothing missed).
+fn class_satisfaction(classes: &[ClassVerdict]) -> Vec<f64> {
+    classes
+        .iter()
+        .map(|c| c.summary.as_ref().map_or(100.0, |s| s.satisfaction))
+        .collect()
+}
+
 /// What a configuration's load test says, over every replication.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Assessment {
@@ -264,6 +433,8 @@ pub struct Assessment {
     /// Per station, how many late clients (after warmup, over all replications) it was the
     /// last to serve.
     pub late_by_station: Vec<usize>,
+    /// Per request class, in file order (empty without `[[request]]`).
+    pub classes: Vec<ClassVerdict>,
 }
 
 impl Assessment {
@@ -288,6 +459,9 @@ pub fn assess(
 ) -> Result<Assessment, EngineError> {
     // Each client is counted as it is served (a histogram of latencies, late clients per
     // bottleneck): no per-client row is kept, so memory follows the clients in flight.
+    if !scenario.requests.is_empty() {
+        return assess_classes(scenario, config, load, share);
+    }
     let one = |replication: u32| -> Result<(Summary, Vec<usize>), EngineError> {
         let due = load.due_times(scenario.resolution, config, replication);
         if due.is_empty() {
@@ -342,5 +516,121 @@ pub fn assess(
     Ok(Assessment {
         summary: Summary::combine(&summaries, scenario.resolution, share),
         late_by_station,
+        classes: Vec::new(),
+    })
+}
+
+/// What one replication of a test with classes counted: all clients, then per class.
+type ClassTally = (Histogram, Vec<Histogram>, Vec<usize>);
+
+/// [`assess`] for a scenario with request classes: each client is judged by its class's
+/// objective, and the configuration meets the target when every class meets its own.
+fn assess_classes(
+    scenario: &Scenario,
+    config: &Config,
+    load: &LoadTest,
+    share: Share,
+) -> Result<Assessment, EngineError> {
+    let objectives = objectives(scenario, load, share);
+    let k = objectives.len();
+    let limits: Vec<u128> = objectives
+        .iter()
+        .map(|(t, _)| Resolution::timeout_nanos(*t))
+        .collect();
+    let resolution = scenario.resolution;
+    let one = |replication: u32| -> Result<ClassTally, EngineError> {
+        let due = load.due_times(resolution, config, replication);
+        let classes = load
+            .classes(scenario, config, replication, due.len())
+            .expect("a scenario with requests has classes");
+        let draws = random::flow_draws(scenario, &classes, load.seed, config, replication);
+        let tally = Rc::new(RefCell::new((
+            Histogram::default(),
+            vec![Histogram::default(); k],
+            vec![0usize; scenario.stations.len()],
+        )));
+        let counted = tally.clone();
+        let warmup = load.warmup;
+        let limits = limits.clone();
+        engine::simulate_classes_each(
+            &config.engine_stations(scenario),
+            &classes,
+            &due,
+            draws.as_deref(),
+            move |s: Served| {
+                if s.client < warmup {
+                    return;
+                }
+                let latency = s.served - s.due;
+                let mut tally = counted.borrow_mut();
+                tally.0.add(latency);
+                tally.1[s.class as usize].add(latency);
+                if !stats::satisfied(latency, resolution, limits[s.class as usize]) {
+                    tally.2[s.bottleneck as usize] += 1;
+                }
+            },
+        )?;
+        let out = std::mem::take(&mut *tally.borrow_mut());
+        Ok(out)
+    };
+    let runs = load.runs(scenario);
+    let results: Vec<ClassTally> = if runs == 1 {
+        vec![one(0)?]
+    } else {
+        (0..runs)
+            .into_par_iter()
+            .map(one)
+            .collect::<Result<_, _>>()?
+    };
+    let mut late_by_station = vec![0usize; scenario.stations.len()];
+    for (_, _, late) in &results {
+        for (total, n) in late_by_station.iter_mut().zip(late) {
+            *total += n;
+        }
+    }
+    let classes: Vec<ClassVerdict> = scenario
+        .requests
+        .iter()
+        .enumerate()
+        .map(|(i, r)| {
+            let (timeout, share) = objectives[i];
+            let runs: Vec<Summary> = results
+                .iter()
+                .filter(|t| t.1[i].clients() > 0)
+                .map(|t| Summary::of_histogram(&t.1[i], resolution, timeout, share))
+                .collect();
+            ClassVerdict {
+                name: r.name.clone(),
+                timeout,
+                share,
+                summary: (!runs.is_empty()).then(|| Summary::combine(&runs, resolution, share)),
+            }
+        })
+        .collect();
+    // All clients together, each satisfied by its own class's timeout.
+    let summaries: Vec<Summary> = results
+        .iter()
+        .map(|t| {
+            let mut all = Summary::of_histogram(&t.0, resolution, load.timeout, share);
+            let satisfied: usize =
+                t.1.iter()
+                    .zip(&objectives)
+                    .filter(|(h, _)| h.clients() > 0)
+                    .map(|(h, (timeout, s))| {
+                        Summary::of_histogram(h, resolution, *timeout, *s).satisfied
+                    })
+                    .sum();
+            all.satisfied = satisfied;
+            all.satisfaction = 100.0 * satisfied as f64 / all.clients as f64;
+            all
+        })
+        .collect();
+    let mut summary = Summary::combine(&summaries, resolution, share);
+    summary.meets_target = classes.iter().all(ClassVerdict::meets);
+    summary.class_satisfaction = class_satisfaction(&classes);
+    Ok(Assessment {
+        summary,
+        late_by_station,
+        classes,
     })
 }

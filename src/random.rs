@@ -11,6 +11,7 @@ use rand_chacha::ChaCha8Rng;
 use rand_distr::{Distribution, Exp, LogNormal, Uniform};
 
 use crate::config::Config;
+use crate::engine::Classes;
 use crate::scenario::{Scenario, ServiceDistribution};
 use crate::units::{Resolution, MAX_TIMER_STEPS};
 
@@ -36,6 +37,63 @@ pub fn stream(seed: u64, config: &Config, replication: u32, lane: u64) -> ChaCha
     let mut rng = ChaCha8Rng::seed_from_u64(key);
     rng.set_stream(lane);
     rng
+}
+
+/// The lane of the classes of Poisson arrivals (beyond any station's lane).
+pub const CLASS_LANE: u64 = 1 << 32;
+/// The lane of the picks of every client's flow.
+pub const PICK_LANE: u64 = (1 << 32) + 1;
+
+/// An index drawn with these probabilities (which sum to 1; the last takes any rounding).
+pub fn choose(rng: &mut ChaCha8Rng, probabilities: &[f64]) -> usize {
+    use rand::Rng;
+    let u: f64 = rng.random();
+    let mut acc = 0.0;
+    for (i, p) in probabilities.iter().enumerate() {
+        acc += p;
+        if u < acc {
+            return i;
+        }
+    }
+    probabilities.len() - 1
+}
+
+/// Service steps per (client, visit slot of its class's flow), or `None` when every station
+/// is fixed. A visit with its own service time draws around that mean. Each station draws
+/// from its own stream, clients in order and a client's visits in slot order.
+pub fn flow_draws(
+    scenario: &Scenario,
+    classes: &Classes,
+    seed: u64,
+    config: &Config,
+    replication: u32,
+) -> Option<Vec<u64>> {
+    if scenario.stations.iter().all(|s| s.distribution.is_fixed()) {
+        return None;
+    }
+    let width = classes.visit_stride();
+    let visits: Vec<Vec<(usize, Option<u64>)>> = classes.plans.iter().map(|p| p.visits()).collect();
+    let res = scenario.resolution;
+    let mut out = vec![0u64; classes.class.len() * width];
+    for (i, s) in scenario.stations.iter().enumerate() {
+        let mut rng = stream(seed, config, replication, 1 + i as u64);
+        for (c, &k) in classes.class.iter().enumerate() {
+            for (slot, &(station, own)) in visits[k as usize].iter().enumerate() {
+                if station != i {
+                    continue;
+                }
+                let steps = own.unwrap_or(s.service_steps);
+                out[c * width + slot] = if s.distribution.is_fixed() {
+                    steps
+                } else {
+                    let mean = steps as f64 * res.seconds();
+                    res.nearest_steps(sample(&s.distribution, mean, &mut rng))
+                        .min(MAX_TIMER_STEPS)
+                };
+            }
+        }
+    }
+    Some(out)
 }
 
 /// Due times of a Poisson process of `rate` clients/s, the first client at 0.

@@ -20,6 +20,11 @@ use crate::levers::Values;
 use crate::stages::{Profile, Stage};
 use crate::units::{Rate, Resolution, Seconds};
 
+mod requests;
+
+pub use requests::RequestClass;
+use requests::{requests_of, RawRequest};
+
 /// The fast-food restaurant of the tutorial, built into the binary so the tool works anywhere.
 pub const DEFAULT_TEXT: &str = include_str!("../data/fastfood.toml");
 /// The name under which the embedded scenario is reported.
@@ -190,6 +195,8 @@ pub struct Scenario {
     pub strategies: Vec<StrategyText>,
     /// The sample files its empirical stations read, which no output may replace.
     pub sample_files: Vec<std::path::PathBuf>,
+    /// The request classes, in file order; empty for the tutorial's single fan-out class.
+    pub requests: Vec<RequestClass>,
 }
 
 #[derive(Deserialize)]
@@ -207,6 +214,8 @@ struct RawScenario {
     stations: Spanned<Vec<Spanned<RawStation>>>,
     #[serde(default)]
     strategies: IndexMap<String, Spanned<String>>,
+    #[serde(default, rename = "request")]
+    requests: Vec<Spanned<RawRequest>>,
 }
 
 #[derive(Deserialize, Default)]
@@ -555,6 +564,7 @@ impl Scenario {
                 )
             }
         };
+        let requests = requests_of(&raw.requests, &stations, resolution, text, &at)?;
         let strategies = raw
             .strategies
             .iter()
@@ -567,6 +577,7 @@ impl Scenario {
         Ok(Scenario {
             strategies,
             sample_files,
+            requests,
             source: file.to_string(),
             name: raw.name.into_inner(),
             description: raw.description,

@@ -292,6 +292,9 @@ pub struct StoredSummary {
     pub mean_steps: u64,
     pub meets_target: bool,
     pub spread: Option<StoredSpread>,
+    /// Each request class's satisfaction, as bits; empty without classes.
+    #[serde(default)]
+    pub class_satisfaction: Vec<u64>,
 }
 
 /// A [`Spread`] with its intervals as `[mean, low, high]` bits.
@@ -325,6 +328,7 @@ impl From<&Summary> for StoredSummary {
             max_steps: s.max_steps,
             mean_steps: s.mean_steps.to_bits(),
             meets_target: s.meets_target,
+            class_satisfaction: s.class_satisfaction.iter().map(|v| v.to_bits()).collect(),
             spread: s.spread.as_ref().map(|sp| StoredSpread {
                 replications: sp.replications,
                 intervals: [
@@ -352,6 +356,11 @@ impl From<&StoredSummary> for Summary {
             max_steps: s.max_steps,
             mean_steps: f64::from_bits(s.mean_steps),
             meets_target: s.meets_target,
+            class_satisfaction: s
+                .class_satisfaction
+                .iter()
+                .map(|&v| f64::from_bits(v))
+                .collect(),
             spread: s.spread.as_ref().map(|sp| Spread {
                 replications: sp.replications,
                 satisfaction: load(&sp.intervals[0]),
@@ -473,6 +482,7 @@ mod tests {
             max_steps: 11,
             mean_steps: 1.0 / 3.0,
             meets_target: false,
+            class_satisfaction: vec![0.1 + 0.2, 100.0],
             spread: Some(Spread {
                 replications: 3,
                 satisfaction: Interval::of(&[0.1, 0.7, 0.3]),

@@ -73,13 +73,30 @@ impl StationKind {
     }
 
     /// Why a lever must reach `needed` to keep up: "each cook serves one request per 3 s",
-    /// "8 portions per 4 s batch".
-    pub fn need_words(self, needed: u64, service: f64, names: &Names<'_>) -> String {
+    /// "8 portions per 4 s batch"; with flows, a request's `demand` seconds of work over its
+    /// expected `visits`.
+    pub fn need_words(
+        self,
+        needed: u64,
+        service: f64,
+        demand: f64,
+        visits: f64,
+        names: &Names<'_>,
+    ) -> String {
         match self {
-            StationKind::Pool => {
-                format!("each {} serves one request per {service} s", names.unit)
+            StationKind::Pool if visits == 1.0 => {
+                format!("each {} serves one request per {demand} s", names.unit)
             }
-            StationKind::Batch => format!("{needed} {} per {service} s batch", names.units),
+            StationKind::Pool => {
+                format!("each {} serves {demand} s of work per request", names.unit)
+            }
+            StationKind::Batch if visits == 1.0 => {
+                format!("{needed} {} per {service} s batch", names.units)
+            }
+            StationKind::Batch => format!(
+                "{needed} {} per {service} s batch, {visits} per request",
+                names.units
+            ),
         }
     }
 }
@@ -123,8 +140,12 @@ mod tests {
             "7-portion fryer"
         );
         assert_eq!(
-            StationKind::Batch.need_words(8, 4.0, &FRIES),
+            StationKind::Batch.need_words(8, 4.0, 0.5, 1.0, &FRIES),
             "8 portions per 4 s batch"
+        );
+        assert_eq!(
+            StationKind::Pool.need_words(6, 3.0, 3.0, 1.0, &COOKS),
+            "each cook serves one request per 3 s"
         );
         assert_eq!(StationKind::Pool.engine(3), engine::Kind::Pool { units: 3 });
     }

@@ -67,6 +67,10 @@ pub struct Summary {
     /// then hold the means (rounded to whole clients and steps), and `meets_target` holds
     /// when the satisfaction interval's lower bound reaches the required share.
     pub spread: Option<Spread>,
+    /// Each request class's satisfied share in percent (its mean over replications), in
+    /// file order; empty without classes.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub class_satisfaction: Vec<f64>,
 }
 
 /// A mean with its 95 % confidence interval.
@@ -190,6 +194,7 @@ impl Summary {
             // The lower bound must reach the share; a hair of slack for 100 % exactly.
             meets_target: satisfaction.low >= share.percent() - 1e-9,
             spread: Some(spread),
+            class_satisfaction: Vec::new(),
         }
     }
 
@@ -214,6 +219,7 @@ impl Summary {
                 mean_steps: 0.0,
                 meets_target: true,
                 spread: None,
+                class_satisfaction: Vec::new(),
             };
         }
         let limit = Resolution::timeout_nanos(timeout);
@@ -303,6 +309,7 @@ impl Summary {
             mean_steps,
             meets_target: satisfied >= share.required(n),
             spread: None,
+            class_satisfaction: Vec::new(),
         }
     }
 

@@ -273,6 +273,7 @@ pub(crate) fn build_load_shaped(
             .unwrap_or(scenario.load.timeout),
     );
     load.warmup = args.warmup;
+    load.timeout_given = args.timeout.is_some();
     if let Some(seed) = args.seed {
         load.seed = seed;
     }

@@ -15,7 +15,7 @@ use crate::random;
 use crate::report::run::{trim_float, RunReport, TIMELINE_MAX_AUTO};
 use crate::report::{Format, Report};
 use crate::scenario::Scenario;
-use crate::stats::{Share, Summary};
+use crate::stats::Share;
 use crate::units::{Rate, TimeUnit};
 
 fn clock_of(clock: ClockArg, speed: Option<f64>, scenario: &Scenario) -> Result<Clock> {
@@ -148,13 +148,7 @@ pub(crate) fn run(scenario: &Scenario, args: RunArgs, quiet: bool) -> Result<Ver
         .load
         .share(Share::ALL, scenario.load.share)
         .map_err(anyhow::Error::msg)?;
-    let summary = Summary::of(
-        &outcome,
-        scenario.resolution,
-        load.timeout,
-        share,
-        load.warmup,
-    );
+    let summary = load::summarize(scenario, &outcome, &load, share);
     // Further replications, for the means and intervals (virtual time only).
     let combined = if load.runs(scenario) > 1 {
         Some(load::assess(scenario, &config, &load, share)?.summary)

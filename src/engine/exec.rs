@@ -218,20 +218,26 @@ pub fn run(main: impl Future<Output = ()> + 'static) {
                     slot.queued = false;
                     (slot.task.take(), slot.generation)
                 };
-                // A slot freed after it was queued (cannot happen: a task leaves only when
-                // it returns Ready, after which nothing queues it) is skipped.
-                let Some(mut task) = task else { continue };
+                // A task that woke itself in the poll it finished in (a flow's branch handing
+                // a unit to a sibling) left this stale entry: its slot is freed only now, so
+                // a task spawned meanwhile cannot take the slot and run in the stale place.
+                let Some(mut task) = task else {
+                    core.vacant.borrow_mut().push(index);
+                    continue;
+                };
                 let waker = waker(index, generation);
                 core.current.set(pack(index, generation));
                 let mut cx = Context::from_waker(&waker);
                 if task.as_mut().poll(&mut cx).is_ready() {
-                    {
+                    let stale = {
                         let mut slots = core.slots.borrow_mut();
                         let slot = &mut slots[index as usize];
                         slot.generation = slot.generation.wrapping_add(1);
-                        slot.queued = false;
+                        slot.queued
+                    };
+                    if !stale {
+                        core.vacant.borrow_mut().push(index);
                     }
-                    core.vacant.borrow_mut().push(index);
                     drop(task);
                 } else {
                     core.slots.borrow_mut()[index as usize].task = Some(task);

@@ -15,12 +15,20 @@
 //! times in steps and returns, per client and station, when service started and ended.
 
 mod exec;
+mod plan;
 mod run;
 mod station;
 mod sync;
 mod trace;
+mod walk;
 
-pub use run::{simulate, simulate_drawn, simulate_each, Served};
+pub use plan::{Classes, Node, Plan};
+pub use run::{
+    simulate, simulate_classes, simulate_classes_each, simulate_drawn, simulate_each, Served,
+};
+
+/// A station's start and done times for a client that never visited it (flows only).
+pub const NOT_VISITED: u64 = u64::MAX;
 pub use trace::{Event, EventKind};
 
 /// One station of the fan-out, as the engine runs it.
@@ -59,8 +67,11 @@ pub struct Outcome {
     /// `start[client * stations + station]`: when that station began serving the client
     /// (for a batch station, when the client got the lock).
     pub start: Vec<u64>,
-    /// `done[client * stations + station]`: when that station finished with the client.
+    /// `done[client * stations + station]`: when that station finished with the client (its
+    /// last visit, with flows; [`NOT_VISITED`] when it never went there).
     pub done: Vec<u64>,
+    /// Each client's request class, when the scenario has classes.
+    pub class: Option<Vec<u32>>,
     /// The event log in time order, when asked for.
     pub trace: Option<Vec<Event>>,
 }
@@ -75,6 +86,7 @@ impl Outcome {
         self.done_of(client)
             .iter()
             .copied()
+            .filter(|&d| d != NOT_VISITED)
             .max()
             .unwrap_or(self.due[client])
     }
@@ -121,6 +133,8 @@ pub enum EngineError {
     DrawCount { expected: usize, got: usize },
     #[error("a drawn service time of {0} steps is longer than tokio's timer can wait")]
     ServiceTooLong(u64),
+    #[error("request classes do not fit the load test: {0}")]
+    BadClasses(String),
     #[error("could not start the tokio runtime: {0}")]
     Runtime(String),
 }

@@ -12,8 +12,10 @@ use tokio::runtime::Builder;
 use tokio::task::LocalSet;
 
 use super::exec;
+use super::plan::Classes;
 use super::station::{Batch, Pool};
-use super::{Clock, EngineError, Event, EventKind, Kind, Outcome, Station};
+use super::walk::check_classes;
+use super::{Clock, EngineError, Event, EventKind, Kind, Outcome, Station, NOT_VISITED};
 use crate::units::MAX_TIMER_STEPS;
 
 /// What the model needs from a clock: the time, a sleep, a spawn — all in model steps. The
@@ -95,10 +97,37 @@ pub fn simulate_drawn(
     clock: Clock,
     trace: bool,
 ) -> Result<Outcome, EngineError> {
-    validate(stations, due, draws)?;
+    simulate_with(stations, None, due, draws, clock, trace)
+}
+
+/// Runs one load test of request classes: client `i` is of class `classes.class[i]` and walks
+/// that class's flow. `draws`, when service times vary, are per (client, visit slot).
+pub fn simulate_classes(
+    stations: &[Station],
+    classes: &Classes,
+    due: &[u64],
+    draws: Option<&[u64]>,
+    clock: Clock,
+    trace: bool,
+) -> Result<Outcome, EngineError> {
+    simulate_with(stations, Some(classes), due, draws, clock, trace)
+}
+
+fn simulate_with(
+    stations: &[Station],
+    classes: Option<&Classes>,
+    due: &[u64],
+    draws: Option<&[u64]>,
+    clock: Clock,
+    trace: bool,
+) -> Result<Outcome, EngineError> {
+    validate(stations, classes, due, draws)?;
+    let flows = classes.cloned();
     match clock {
         Clock::Virtual => {
-            let model = Rc::new(Model::new(Virtual, stations, due, draws, trace, None));
+            let model = Rc::new(Model::new(
+                Virtual, stations, flows, due, draws, trace, None,
+            ));
             exec::run(drive(model.clone()));
             Ok(model.outcome())
         }
@@ -126,7 +155,7 @@ pub fn simulate_drawn(
                     origin: tokio::time::Instant::now(),
                     tick_nanos: tick.as_nanos(),
                 };
-                let model = Rc::new(Model::new(real, stations, due, draws, trace, None));
+                let model = Rc::new(Model::new(real, stations, flows, due, draws, trace, None));
                 drive(model.clone()).await;
                 model
             });
@@ -144,6 +173,8 @@ pub struct Served {
     pub served: u64,
     /// That station (the first such in scenario order).
     pub bottleneck: u16,
+    /// Its request class (0 without classes).
+    pub class: u32,
 }
 
 /// [`simulate_drawn`] in virtual time, telling `each` about every client as it is served
@@ -155,18 +186,57 @@ pub fn simulate_each(
     draws: Option<&[u64]>,
     each: impl FnMut(Served) + 'static,
 ) -> Result<(), EngineError> {
-    validate(stations, due, draws)?;
+    simulate_each_with(stations, None, due, draws, each)
+}
+
+/// [`simulate_classes`] in virtual time, telling `each` about every client as it is served.
+pub fn simulate_classes_each(
+    stations: &[Station],
+    classes: &Classes,
+    due: &[u64],
+    draws: Option<&[u64]>,
+    each: impl FnMut(Served) + 'static,
+) -> Result<(), EngineError> {
+    simulate_each_with(stations, Some(classes), due, draws, each)
+}
+
+fn simulate_each_with(
+    stations: &[Station],
+    classes: Option<&Classes>,
+    due: &[u64],
+    draws: Option<&[u64]>,
+    each: impl FnMut(Served) + 'static,
+) -> Result<(), EngineError> {
+    validate(stations, classes, due, draws)?;
     let sink: Sink = RefCell::new(Box::new(each));
-    let model = Rc::new(Model::new(Virtual, stations, due, draws, false, Some(sink)));
+    let flows = classes.cloned();
+    let model = Rc::new(Model::new(
+        Virtual,
+        stations,
+        flows,
+        due,
+        draws,
+        false,
+        Some(sink),
+    ));
     exec::run(drive(model));
     Ok(())
 }
 
-fn validate(stations: &[Station], due: &[u64], draws: Option<&[u64]>) -> Result<(), EngineError> {
+fn validate(
+    stations: &[Station],
+    classes: Option<&Classes>,
+    due: &[u64],
+    draws: Option<&[u64]>,
+) -> Result<(), EngineError> {
+    let width = classes.map_or(stations.len(), Classes::visit_stride);
+    if let Some(c) = classes {
+        check_classes(c, stations.len(), due.len())?;
+    }
     if let Some(d) = draws {
-        if d.len() != due.len() * stations.len() {
+        if d.len() != due.len() * width {
             return Err(EngineError::DrawCount {
-                expected: due.len() * stations.len(),
+                expected: due.len() * width,
                 got: d.len(),
             });
         }
@@ -197,28 +267,30 @@ fn validate(stations: &[Station], due: &[u64], draws: Option<&[u64]>) -> Result<
 }
 
 /// A station's live state inside one run.
-enum Live {
+pub(super) enum Live {
     Pool { pool: Pool, steps: u64 },
     Batch { batch: Batch, steps: u64 },
 }
 
 /// What every client's future shares: the stations and where results go. Results are
 /// written by client index, so that no task handle has to be kept.
-struct Model<R> {
-    rt: R,
-    stations: Vec<Live>,
+pub(super) struct Model<R> {
+    pub(super) rt: R,
+    pub(super) stations: Vec<Live>,
     /// Drawn service steps per (client, station), when service times vary.
-    draws: Option<Box<[u64]>>,
+    pub(super) draws: Option<Box<[u64]>>,
     due: RefCell<Vec<u64>>,
     /// Written in place and moved out into the [`Outcome`]: no copy of a per-client array.
-    start: RefCell<Vec<u64>>,
-    done: RefCell<Vec<u64>>,
+    pub(super) start: RefCell<Vec<u64>>,
+    pub(super) done: RefCell<Vec<u64>>,
     remaining: Cell<usize>,
     /// The driver, waiting for the last client.
     finished: Cell<Option<Waker>>,
-    trace: Option<RefCell<Vec<Event>>>,
+    pub(super) trace: Option<RefCell<Vec<Event>>>,
     /// Told about each client as it is served, instead of rows kept (`start`/`done` empty).
-    sink: Option<Sink>,
+    pub(super) sink: Option<Sink>,
+    /// Request classes; `None` runs the tutorial's fan-out on its own fast path.
+    pub(super) flows: Option<Classes>,
 }
 
 type Sink = RefCell<Box<dyn FnMut(Served)>>;
@@ -227,6 +299,7 @@ impl<R: Runtime> Model<R> {
     fn new(
         rt: R,
         stations: &[Station],
+        flows: Option<Classes>,
         due: &[u64],
         draws: Option<&[u64]>,
         trace: bool,
@@ -237,6 +310,8 @@ impl<R: Runtime> Model<R> {
         } else {
             due.len() * stations.len()
         };
+        // With flows a station a client never visits keeps this mark.
+        let unset = if flows.is_some() { NOT_VISITED } else { 0 };
         Model {
             rt,
             stations: stations
@@ -254,17 +329,18 @@ impl<R: Runtime> Model<R> {
                 .collect(),
             draws: draws.map(Box::from),
             due: RefCell::new(due.to_vec()),
-            start: RefCell::new(vec![0; cells]),
-            done: RefCell::new(vec![0; cells]),
+            start: RefCell::new(vec![unset; cells]),
+            done: RefCell::new(vec![unset; cells]),
             remaining: Cell::new(due.len()),
             finished: Cell::new(None),
             trace: trace.then(|| RefCell::new(Vec::new())),
             sink,
+            flows,
         }
     }
 
     #[inline]
-    fn log(&self, at: u64, client: u32, station: Option<u16>, kind: EventKind) {
+    pub(super) fn log(&self, at: u64, client: u32, station: Option<u16>, kind: EventKind) {
         if let Some(trace) = &self.trace {
             trace.borrow_mut().push(Event {
                 at,
@@ -275,7 +351,7 @@ impl<R: Runtime> Model<R> {
         }
     }
 
-    fn slot(&self, client: u32, station: u16) -> usize {
+    pub(super) fn slot(&self, client: u32, station: u16) -> usize {
         client as usize * self.stations.len() + station as usize
     }
 
@@ -379,8 +455,15 @@ impl<R: Runtime> Model<R> {
             if self.trace.is_some() {
                 self.log(self.rt.now(), client, None, EventKind::Ordered);
             }
-            let (served, bottleneck) =
-                Join::new((0..self.stations.len() as u16).map(|s| self.visit(client, s))).await;
+            let (served, bottleneck) = match &self.flows {
+                None => {
+                    Join::new((0..self.stations.len() as u16).map(|s| self.visit(client, s))).await
+                }
+                Some(flows) => {
+                    let plan = &flows.plans[flows.class[client as usize] as usize];
+                    self.walk(client, plan, plan.root).await
+                }
+            };
             if self.trace.is_some() {
                 self.log(self.rt.now(), client, None, EventKind::Served);
             }
@@ -391,6 +474,7 @@ impl<R: Runtime> Model<R> {
                     due,
                     served,
                     bottleneck,
+                    class: self.flows.as_ref().map_or(0, |f| f.class[client as usize]),
                 });
             }
             let left = self.remaining.get() - 1;
@@ -415,6 +499,7 @@ impl<R: Runtime> Model<R> {
             due: self.due.take(),
             start: self.start.take(),
             done: self.done.take(),
+            class: self.flows.as_ref().map(|f| f.class.clone()),
             trace,
         }
     }

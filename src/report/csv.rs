@@ -34,6 +34,8 @@ pub(super) struct Row {
     mean_s: f64,
     capacity: Vec<f64>,
     bottleneck: String,
+    /// `satisfaction_<class>` columns, only for a scenario with classes.
+    class_satisfaction: Vec<f64>,
 }
 
 /// The fixed columns that follow the lever columns (then `capacity_<station>…,bottleneck`).
@@ -57,7 +59,8 @@ pub const CSV_COLUMNS: &[&str] = &[
     "mean_s",
 ];
 
-/// The whole header: levers, the fixed columns, each station's capacity, the bottleneck.
+/// The whole header: levers, the fixed columns, each station's capacity, the bottleneck,
+/// then each request class's satisfaction (only for a scenario with classes).
 pub(super) fn csv_header(scenario: &Scenario) -> Vec<String> {
     let mut header: Vec<String> = scenario.stations.iter().map(|s| s.lever_name()).collect();
     header.extend(CSV_COLUMNS.iter().map(|c| c.to_string()));
@@ -68,6 +71,12 @@ pub(super) fn csv_header(scenario: &Scenario) -> Vec<String> {
             .map(|s| format!("capacity_{}", s.name)),
     );
     header.push("bottleneck".into());
+    header.extend(
+        scenario
+            .requests
+            .iter()
+            .map(|r| format!("satisfaction_{}", r.name)),
+    );
     header
 }
 
@@ -111,6 +120,11 @@ impl Row {
                     .map_or(s.satisfaction, |sp| sp.satisfaction.high),
             ),
             mean_s: cost::tidy(s.mean_steps * res.seconds()),
+            class_satisfaction: s
+                .class_satisfaction
+                .iter()
+                .map(|&c| cost::tidy(c))
+                .collect(),
         }
     }
 }

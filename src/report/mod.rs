@@ -2,6 +2,7 @@
 //! writes behind them. Reports know how to show results, not how they were computed.
 
 pub mod capacity;
+pub mod classes;
 pub mod compare;
 pub mod csv;
 pub mod export;

@@ -5,10 +5,10 @@ use serde::Serialize;
 use super::json::{JsonLoad, JsonReplicated, JsonSummary};
 use super::table::{Align, Table};
 use crate::config::Config;
-use crate::engine::{Clock, EventKind, Outcome};
-use crate::load::{Arrivals, LoadTest};
+use crate::engine::{Clock, EventKind, Outcome, NOT_VISITED};
+use crate::load::{self, Arrivals, LoadTest};
 use crate::scenario::Scenario;
-use crate::stats::{self, Summary};
+use crate::stats::{self, Share, Summary};
 use crate::units::{Resolution, Seconds, TimeUnit};
 
 /// Per-client rows beyond this many are left to `--csv`: a terminal is no place for them.
@@ -113,7 +113,11 @@ impl RunReport<'_> {
     }
 
     fn satisfied(&self, client: usize) -> bool {
-        let limit = Resolution::timeout_nanos(self.load.timeout);
+        let timeout = match &self.outcome.class {
+            Some(class) => super::classes::timeout_of(self.scenario, self.load, class[client]),
+            None => self.load.timeout,
+        };
+        let limit = Resolution::timeout_nanos(timeout);
         stats::satisfied(self.outcome.latency(client), self.res(), limit)
     }
 
@@ -194,6 +198,10 @@ impl RunReport<'_> {
         {
             out.push_str(&line);
         }
+        out.push_str(&super::classes::block(
+            &load::judge_classes(self.scenario, self.outcome, self.load, Share::ALL),
+            res,
+        ));
         out.push_str(&super::capacity::block(
             self.scenario,
             self.config,
@@ -208,12 +216,13 @@ impl RunReport<'_> {
     pub fn csv(&self) -> Result<Vec<u8>, csv::Error> {
         let res = self.res();
         let mut w = csv::Writer::from_writer(Vec::new());
-        let mut header = vec![
-            "client".to_string(),
-            "arrival_s".into(),
-            "latency_s".into(),
-            "satisfied".into(),
-        ];
+        let mut header = vec!["client".to_string()];
+        // Only a scenario with classes has the column: the tutorial's CSV stays as it was.
+        let class = self.outcome.class.as_deref();
+        if class.is_some() {
+            header.push("class".into());
+        }
+        header.extend(["arrival_s".into(), "latency_s".into(), "satisfied".into()]);
         header.extend(
             self.scenario
                 .stations
@@ -222,14 +231,19 @@ impl RunReport<'_> {
         );
         w.write_record(&header)?;
         let mut out = w.into_inner().map_err(|e| e.into_error())?;
-        // Every cell is a number or a word without commas or quotes: the rows are written
-        // straight into one buffer, no string per cell (a million rows would be millions).
+        // Every cell is a number or a name of letters, digits, `_` and `-`: the rows are
+        // written straight into one buffer, no string per cell (a million rows would be
+        // millions).
         let n = self.outcome.clients();
         out.reserve(n * (24 + 12 * self.scenario.stations.len()));
         let mut number = itoa::Buffer::new();
         for c in 0..n {
             out.extend_from_slice(number.format(c + 1).as_bytes());
             out.push(b',');
+            if let Some(class) = class {
+                out.extend_from_slice(self.scenario.requests[class[c] as usize].name.as_bytes());
+                out.push(b',');
+            }
             res.push_seconds(self.outcome.due[c], &mut out);
             out.push(b',');
             res.push_seconds(self.outcome.latency(c), &mut out);
@@ -239,7 +253,10 @@ impl RunReport<'_> {
             }
             for &done in self.outcome.done_of(c) {
                 out.push(b',');
-                res.push_seconds(done, &mut out);
+                // Empty where the client's flow never went.
+                if done != NOT_VISITED {
+                    res.push_seconds(done, &mut out);
+                }
             }
             out.push(b'\n');
         }
@@ -258,6 +275,11 @@ impl RunReport<'_> {
         let clients: Vec<JsonClient> = (0..self.outcome.clients())
             .map(|c| JsonClient {
                 client: c + 1,
+                class: self
+                    .outcome
+                    .class
+                    .as_ref()
+                    .map(|k| self.scenario.requests[k[c] as usize].name.as_str()),
                 arrival_s: res.to_seconds(self.outcome.due[c]),
                 latency_s: res.to_seconds(self.outcome.latency(c)),
                 warmup: self.is_warmup(c),
@@ -287,6 +309,10 @@ impl RunReport<'_> {
             ),
             replication: 1,
             summary: JsonSummary::new(self.summary, res, self.load.timeout),
+            classes: super::classes::json(
+                &load::judge_classes(self.scenario, self.outcome, self.load, Share::ALL),
+                res,
+            ),
             replications: self
                 .combined
                 .map(|c| JsonReplicated::new(c, res, self.load.timeout)),
@@ -324,8 +350,9 @@ impl RunReport<'_> {
             .min(super::plot::TIMELINE_MAX_CLIENTS))
             .map(|c| super::plot::ClientTimeline {
                 due_s: res.to_seconds(self.outcome.due[c]),
-                start_s: seconds(res, self.outcome.start_of(c)),
-                done_s: seconds(res, self.outcome.done_of(c)),
+                // A station the flow never reached: an empty bar at the client's due time.
+                start_s: drawn(res, self.outcome.start_of(c), self.outcome.due[c]),
+                done_s: drawn(res, self.outcome.done_of(c), self.outcome.due[c]),
                 late: !self.satisfied(c),
             })
             .collect();
@@ -382,7 +409,15 @@ impl RunReport<'_> {
         let mut out = String::new();
         for e in events {
             let client = e.client as usize;
-            let who = format!("client_{}", client + 1);
+            // With classes every line names the client's class: "client_3 (checkout)".
+            let who = match &self.outcome.class {
+                Some(k) => format!(
+                    "client_{} ({})",
+                    client + 1,
+                    self.scenario.requests[k[client] as usize].name
+                ),
+                None => format!("client_{}", client + 1),
+            };
             let station = e.station.map(|s| &self.scenario.stations[s as usize]);
             let name = station.map(|s| s.name.as_str()).unwrap_or("");
             let text = match e.kind {
@@ -477,9 +512,26 @@ pub fn summary_line_in(s: &Summary, res: Resolution, timeout: Seconds, unit: Tim
     )
 }
 
-/// Model times in seconds.
+/// Model times in seconds; a station the client never visited is NaN (`null` in JSON).
 fn seconds(res: Resolution, steps: &[u64]) -> Vec<f64> {
-    steps.iter().map(|&t| res.to_seconds(t)).collect()
+    steps
+        .iter()
+        .map(|&t| {
+            if t == NOT_VISITED {
+                f64::NAN
+            } else {
+                res.to_seconds(t)
+            }
+        })
+        .collect()
+}
+
+/// Model times in seconds for a picture, `due` standing in for a station never visited.
+fn drawn(res: Resolution, steps: &[u64], due: u64) -> Vec<f64> {
+    steps
+        .iter()
+        .map(|&t| res.to_seconds(if t == NOT_VISITED { due } else { t }))
+        .collect()
 }
 
 /// `+1.500` / `-2.500` with the given decimals.
@@ -501,6 +553,9 @@ struct JsonRun<'a> {
     /// Which replication `summary` and `results` come from.
     replication: u32,
     summary: JsonSummary,
+    /// Per request class, keyed by name (only for a scenario with classes).
+    #[serde(skip_serializing_if = "indexmap::IndexMap::is_empty")]
+    classes: indexmap::IndexMap<String, super::classes::JsonClass>,
     /// Means and 95 % intervals over every replication, when the test is random.
     replications: Option<JsonReplicated>,
     #[serde(rename = "results")]
@@ -510,6 +565,9 @@ struct JsonRun<'a> {
 #[derive(Serialize)]
 struct JsonClient<'a> {
     client: usize,
+    /// Its request class, when the scenario has classes.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    class: Option<&'a str>,
     arrival_s: f64,
     latency_s: f64,
     /// A warm-up client loads the stations but is not judged: `satisfied` is then `null`.

@@ -254,6 +254,13 @@ impl SearchContext<'_> {
             Some(r) => format!("at {} clients/s", trim_float(r)),
             None => "all at once".into(),
         };
+        if !self.scenario.requests.is_empty() {
+            return format!(
+                "{} clients {arrivals}, {}",
+                load.clients,
+                super::classes::objectives_text(self.scenario, load, self.target.share)
+            );
+        }
         let share = self.target.share.percent();
         let who = if share >= 100.0 {
             "every latency".to_string()
@@ -468,6 +475,12 @@ impl SearchContext<'_> {
             out.push_str(&format!("  by station: {}\n", lines.join(" · ")));
         }
         out.push_str(&format!("  load test: {}\n", self.result_line(e)));
+        out.push_str(&indent(&super::classes::answer_block(
+            self.scenario,
+            &c.config,
+            &self.target.load,
+            self.target.share,
+        )));
         out.push_str(&indent(&super::capacity::block(
             self.scenario,
             &c.config,

@@ -1,0 +1,154 @@
+//! A request flow compiled once per scenario into what each client's future walks.
+//!
+//! The flow text is parsed once ([`crate::flow`]); the engine then needs, per node, only
+//! indices: which station a visit goes to, its service in steps, and which pre-drawn slot its
+//! random service time and pick choice sit in. Slots are numbered once per plan (visits and
+//! picks in tree order), so the draws for a client are a fixed-size row that does not depend
+//! on the order in which the client's branches happen to run.
+
+/// One request class's flow, flattened: nodes refer to each other by index.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Plan {
+    pub(crate) nodes: Vec<Node>,
+    pub(crate) root: u32,
+    /// Visit nodes, each with its slot in a client's row of service draws.
+    pub(crate) visits: u32,
+    /// Pick nodes, each with its slot in a client's row of branch choices.
+    pub(crate) picks: u32,
+}
+
+/// A node of a [`Plan`].
+#[derive(Debug, Clone, PartialEq)]
+pub enum Node {
+    /// One visit; `steps` is this visit's own service (None: the station's).
+    Visit {
+        station: u16,
+        slot: u32,
+        steps: Option<u64>,
+    },
+    Seq(Box<[u32]>),
+    All(Box<[u32]>),
+    /// One branch, the client's pre-drawn choice for `slot`.
+    Pick {
+        slot: u32,
+        branches: Box<[(f64, u32)]>,
+    },
+}
+
+impl Plan {
+    /// An empty plan, to be built bottom-up: each builder call adds a node and returns its
+    /// index; [`Plan::finish`] names the root.
+    pub fn builder() -> Plan {
+        Plan {
+            nodes: Vec::new(),
+            root: 0,
+            visits: 0,
+            picks: 0,
+        }
+    }
+
+    fn push(&mut self, node: Node) -> u32 {
+        self.nodes.push(node);
+        (self.nodes.len() - 1) as u32
+    }
+
+    /// A visit to `station`; `steps`: its own service (None: the station's).
+    pub fn visit(&mut self, station: u16, steps: Option<u64>) -> u32 {
+        let slot = self.visits;
+        self.visits += 1;
+        self.push(Node::Visit {
+            station,
+            slot,
+            steps,
+        })
+    }
+
+    pub fn seq(&mut self, steps: Vec<u32>) -> u32 {
+        self.push(Node::Seq(steps.into()))
+    }
+
+    pub fn all(&mut self, branches: Vec<u32>) -> u32 {
+        self.push(Node::All(branches.into()))
+    }
+
+    /// One of `branches` (probability, node), drawn per client.
+    pub fn pick(&mut self, branches: Vec<(f64, u32)>) -> u32 {
+        let slot = self.picks;
+        self.picks += 1;
+        self.push(Node::Pick {
+            slot,
+            branches: branches.into(),
+        })
+    }
+
+    pub fn finish(mut self, root: u32) -> Plan {
+        self.root = root;
+        self
+    }
+
+    /// Visit slots, each with its station and own service steps, in slot order.
+    pub fn visits(&self) -> Vec<(usize, Option<u64>)> {
+        let mut out = vec![(0, None); self.visits as usize];
+        for n in &self.nodes {
+            if let Node::Visit {
+                station,
+                slot,
+                steps,
+            } = n
+            {
+                out[*slot as usize] = (*station as usize, *steps);
+            }
+        }
+        out
+    }
+
+    /// Pick slots, each with its branch probabilities, in slot order.
+    pub fn picks(&self) -> Vec<Vec<f64>> {
+        let mut out = vec![Vec::new(); self.picks as usize];
+        for n in &self.nodes {
+            if let Node::Pick { slot, branches } = n {
+                out[*slot as usize] = branches.iter().map(|b| b.0).collect();
+            }
+        }
+        out
+    }
+
+    pub fn visit_slots(&self) -> usize {
+        self.visits as usize
+    }
+
+    pub fn pick_slots(&self) -> usize {
+        self.picks as usize
+    }
+
+    pub fn node(&self, index: u32) -> &Node {
+        &self.nodes[index as usize]
+    }
+
+    pub fn root(&self) -> u32 {
+        self.root
+    }
+}
+
+/// Request classes as the engine runs them: one plan per class and, per client, its class
+/// and its pre-drawn pick choices (`choices[client * pick_stride + slot]`, the branch index).
+/// Service draws, when times vary, are per (client, visit slot): `client * visit_stride +
+/// slot`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Classes {
+    pub plans: Vec<Plan>,
+    pub class: Vec<u32>,
+    pub choices: Vec<u32>,
+}
+
+impl Classes {
+    /// The widest class's visit slots: the row width of service draws.
+    pub fn visit_stride(&self) -> usize {
+        self.plans.iter().map(Plan::visit_slots).max().unwrap_or(0)
+    }
+
+    /// The widest class's pick slots: the row width of `choices`.
+    pub fn pick_stride(&self) -> usize {
+        self.plans.iter().map(Plan::pick_slots).max().unwrap_or(0)
+    }
+}

@@ -1,0 +1,138 @@
+//! Per-class blocks of a report: each request class's clients, satisfied share, latency
+//! percentiles and whether it met its own objective.
+
+use indexmap::IndexMap;
+use serde::Serialize;
+
+use super::run::trim_float;
+use crate::config::Config;
+use crate::load::{ClassVerdict, LoadTest};
+use crate::scenario::Scenario;
+use crate::stats::Share;
+use crate::units::{Resolution, Seconds};
+
+/// The timeout a client of `class` is judged by: its class's, unless `--timeout` overrides.
+pub fn timeout_of(scenario: &Scenario, load: &LoadTest, class: u32) -> Seconds {
+    match scenario.requests.get(class as usize) {
+        Some(r) if !load.timeout_given => r.timeout.unwrap_or(load.timeout),
+        _ => load.timeout,
+    }
+}
+
+/// "browse: 99% under 0.3 s, checkout: every latency under 1 s": each class's objective.
+pub fn objectives_text(scenario: &Scenario, load: &LoadTest, share: Share) -> String {
+    crate::load::objectives(scenario, load, share)
+        .iter()
+        .zip(&scenario.requests)
+        .map(|((timeout, share), r)| {
+            let who = if share.percent() >= 100.0 {
+                "every latency".to_string()
+            } else {
+                format!("{}% of latencies", trim_float(share.percent()))
+            };
+            format!("{}: {who} under {} s", r.name, trim_float(timeout.get()))
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// The table's per-class block ("" without classes).
+pub fn block(classes: &[ClassVerdict], res: Resolution) -> String {
+    if classes.is_empty() {
+        return String::new();
+    }
+    let mut table = super::table::Table::new(&[
+        ("class", super::table::Align::Left),
+        ("clients", super::table::Align::Right),
+        ("satisfied", super::table::Align::Right),
+        ("p50 (s)", super::table::Align::Right),
+        ("p95 (s)", super::table::Align::Right),
+        ("max (s)", super::table::Align::Right),
+        ("objective", super::table::Align::Left),
+        ("met", super::table::Align::Left),
+    ]);
+    for c in classes {
+        let objective = format!(
+            "{}% under {} s",
+            trim_float(c.share.percent()),
+            trim_float(c.timeout.get())
+        );
+        let met = if c.meets() { "yes" } else { "NO" };
+        let row = match &c.summary {
+            Some(s) => vec![
+                c.name.clone(),
+                s.clients.to_string(),
+                format!("{}%", trim_float((s.satisfaction * 100.0).round() / 100.0)),
+                res.format(s.p50_steps),
+                res.format(s.p95_steps),
+                res.format(s.max_steps),
+                objective,
+                met.into(),
+            ],
+            None => vec![
+                c.name.clone(),
+                "0".into(),
+                "-".into(),
+                "-".into(),
+                "-".into(),
+                "-".into(),
+                objective,
+                met.into(),
+            ],
+        };
+        table.row(row);
+    }
+    format!("per request class:\n{}", table.render())
+}
+
+/// The per-class block of a search's answer ("" without classes): its load test again (the
+/// search keeps only the overall summary; the test is deterministic in its seed).
+pub fn answer_block(scenario: &Scenario, config: &Config, load: &LoadTest, share: Share) -> String {
+    if scenario.requests.is_empty() {
+        return String::new();
+    }
+    match crate::load::assess(scenario, config, load, share) {
+        Ok(a) => block(&a.classes, scenario.resolution),
+        Err(_) => String::new(),
+    }
+}
+
+/// One class in JSON.
+#[derive(Serialize)]
+pub struct JsonClass {
+    clients: usize,
+    satisfied: usize,
+    satisfaction: Option<f64>,
+    mean_s: Option<f64>,
+    p50_s: Option<f64>,
+    p95_s: Option<f64>,
+    max_s: Option<f64>,
+    timeout_s: f64,
+    min_satisfaction: f64,
+    meets_objective: bool,
+}
+
+/// The classes keyed by name, in file order.
+pub fn json(classes: &[ClassVerdict], res: Resolution) -> IndexMap<String, JsonClass> {
+    classes
+        .iter()
+        .map(|c| {
+            let s = c.summary.as_ref();
+            (
+                c.name.clone(),
+                JsonClass {
+                    clients: s.map_or(0, |s| s.clients),
+                    satisfied: s.map_or(0, |s| s.satisfied),
+                    satisfaction: s.map(|s| s.satisfaction),
+                    mean_s: s.map(|s| s.mean_steps * res.seconds()),
+                    p50_s: s.map(|s| res.to_seconds(s.p50_steps)),
+                    p95_s: s.map(|s| res.to_seconds(s.p95_steps)),
+                    max_s: s.map(|s| res.to_seconds(s.max_steps)),
+                    timeout_s: c.timeout.get(),
+                    min_satisfaction: c.share.percent(),
+                    meets_objective: c.meets(),
+                },
+            )
+        })
+        .collect()
+}
