@@ -17,42 +17,79 @@ use csv::ByteRecord;
 use crate::shard::{Shard, ShardDoc, ShardMeta, CSV_MARK};
 use crate::stats::Summary;
 
-/// Why shards cannot be merged.
+/// Why shards cannot be merged. Every variant names the file (or shard) at fault, because
+/// the user's fix is always about one file: rerun it, drop it, or add the one missing.
 #[derive(Debug, thiserror::Error, PartialEq)]
 pub enum MergeError {
+    /// The file carries no shard metadata, so it was not written by `--shard`.
     #[error("{file}: not a planner shard (expected a sweep --shard CSV, whose first line starts `{}`, or an optimize --shard --format json document)", CSV_MARK.trim_end())]
-    NotAShard { file: String },
+    NotAShard {
+        /// The file as the user named it.
+        file: String,
+    },
+    /// The file says it is a shard but its contents do not hold together (edited or cut).
     #[error("{file}: damaged shard: {why}")]
-    Damaged { file: String, why: String },
+    Damaged {
+        /// The file as the user named it.
+        file: String,
+        /// What does not hold together, for the user to read.
+        why: String,
+    },
+    /// The file is a shard of another study: merging it would mix two answers.
     #[error("{file} is a foreign shard: its {what} is {theirs}, not {ours} as in {first}")]
     Foreign {
+        /// The file that differs.
         file: String,
+        /// The first metadata field that differs, as the user would call it (`seed`, ...).
         what: &'static str,
+        /// That field's value in `file`.
         theirs: String,
+        /// That field's value in `first`.
         ours: String,
+        /// The first file given, which sets what the study is.
         first: String,
     },
+    /// The same shard given in two files: its rows would count twice.
     #[error("shard {shard} is given twice: {first} and {second}")]
     Duplicate {
+        /// The shard, as `K/N`.
         shard: String,
+        /// The file that gave it first.
         first: String,
+        /// The file that gave it again.
         second: String,
     },
+    /// A shard of the set is absent: without its part the answer could be wrong.
     #[error("shard {shard} is missing ({given} of {count} given); run it and merge all {count}")]
     Missing {
+        /// The lowest missing shard, as `K/N`.
         shard: String,
+        /// How many distinct shards were given.
         given: usize,
+        /// How many shards the study was split into (the `N` of `K/N`).
         count: u32,
     },
+    /// A shard stopped before load-testing its whole part (interrupted); `--resume` ends it.
     #[error("{file}: shard {shard} is unfinished: {tested} of its {part} configurations load-tested; run it again with --resume")]
     Unfinished {
+        /// The file as the user named it.
         file: String,
+        /// The shard, as `K/N`.
         shard: String,
+        /// How many of its configurations it holds results for.
         tested: usize,
+        /// How many configurations its part has.
         part: usize,
     },
+    /// Sweep and optimize shards given together: they answer different questions.
     #[error("cannot merge sweep CSVs with optimize documents ({sweep} and {optimize})")]
-    Mixed { sweep: String, optimize: String },
+    Mixed {
+        /// A sweep shard among the files.
+        sweep: String,
+        /// An optimize shard among the files.
+        optimize: String,
+    },
+    /// No files were named.
     #[error("nothing to merge: name the shard files")]
     Empty,
 }
@@ -69,6 +106,8 @@ fn damaged(file: &str, why: impl std::fmt::Display) -> MergeError {
 #[derive(Debug, Clone, PartialEq)]
 pub struct RowKey {
     cost: f64,
+    /// The configuration's lever values, in the scenario's lever order (the CSV's first
+    /// columns).
     pub levers: Vec<u32>,
 }
 
@@ -83,8 +122,12 @@ impl RowKey {
 /// A sweep shard's CSV, read: its metadata, header and rows with their keys.
 #[derive(Debug, Clone)]
 pub struct SweepCsv {
+    /// The shard's metadata, from the CSV's first line.
     pub meta: ShardMeta,
+    /// The CSV header as written, so the merge writes it back unchanged.
     pub header: ByteRecord,
+    /// Every row as written (bytes untouched, so the merge is byte for byte), with the key it
+    /// sorts by; in file order, not yet sorted.
     pub rows: Vec<(RowKey, ByteRecord)>,
 }
 

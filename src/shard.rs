@@ -29,25 +29,44 @@ pub struct Shard {
 /// runs, not when it is parsed, so that a recorded command line parses anywhere).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ShardArg {
+    /// `--shard K/N`, as typed.
     Fixed(Shard),
+    /// `--shard auto`: K/N from [`Shard::from_env`] when the command runs.
     Auto,
 }
 
-/// Why a shard cannot be named.
+/// Why a shard cannot be named. The `auto` variants each tell the user which scheduler
+/// variable to set or fix, since the command line itself was fine.
 #[derive(Debug, thiserror::Error, PartialEq)]
 pub enum ShardError {
+    /// `--shard` is neither `K/N` with 1 ≤ K ≤ N nor `auto`.
     #[error("--shard {text}: expected K/N with 1 ≤ K ≤ N (shard 3 of 8: 3/8), or auto")]
-    Syntax { text: String },
+    Syntax {
+        /// The argument as given.
+        text: String,
+    },
+    /// `auto` outside a Slurm array or Kubernetes Indexed Job: nothing says which shard this is.
     #[error("--shard auto: no scheduler variables; set SLURM_ARRAY_TASK_ID and SLURM_ARRAY_TASK_COUNT (a Slurm array), or JOB_COMPLETION_INDEX and PLANNER_SHARDS (a Kubernetes Indexed Job)")]
     NoScheduler,
+    /// A scheduler variable holds something other than a whole number.
     #[error("--shard auto: {var}={value} is not a whole number")]
-    NotANumber { var: &'static str, value: String },
+    NotANumber {
+        /// The variable's name.
+        var: &'static str,
+        /// Its value, untrimmed, as the environment holds it.
+        value: String,
+    },
+    /// A Kubernetes pod knows its index but not the Job's completions, which must be passed.
     #[error("--shard auto: JOB_COMPLETION_INDEX is set but PLANNER_SHARDS is not: set it to the Job's completions (the number of shards)")]
     NoCount,
+    /// The variables name a shard that does not exist (K outside 1..=N, or N below 1).
     #[error("--shard auto: {what} gives shard {index} of {count}, outside 1..={count}")]
     OutOfRange {
+        /// The variable the index came from.
         what: &'static str,
+        /// K as computed from it (from 1), before any range check.
         index: i64,
+        /// N as the variables give it.
         count: i64,
     },
 }
@@ -56,6 +75,7 @@ impl Shard {
     /// The whole search as one shard.
     pub const WHOLE: Shard = Shard { index: 1, count: 1 };
 
+    /// Shard `index` of `count` (index from 1), or `None` unless 1 ≤ index ≤ count.
     pub fn new(index: u32, count: u32) -> Option<Shard> {
         (count >= 1 && (1..=count).contains(&index)).then_some(Shard { index, count })
     }
@@ -171,6 +191,7 @@ pub struct ShardMeta {
     pub scenario: String,
     /// A hash of the scenario text: the same name may hold other stations.
     pub scenario_hash: String,
+    /// The load test's seed: another seed draws other service times, so other results.
     pub seed: u64,
     /// The space's shape, `soda.units 1..=4 × …`.
     pub space: String,
@@ -282,15 +303,25 @@ pub fn fingerprint(text: &str) -> String {
 /// may round a decimal by one unit in the last place, and the merge must be exact.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct StoredSummary {
+    /// [`Summary::clients`]: clients counted, after the warmup.
     pub clients: usize,
+    /// [`Summary::satisfied`]: clients served within the timeout.
     pub satisfied: usize,
+    /// [`Summary::satisfaction`] (percent), as `f64` bits.
     pub satisfaction: u64,
+    /// [`Summary::p50_steps`]: median latency in steps of the scenario's resolution.
     pub p50_steps: u64,
+    /// [`Summary::p95_steps`], in steps.
     pub p95_steps: u64,
+    /// [`Summary::p99_steps`], in steps.
     pub p99_steps: u64,
+    /// [`Summary::max_steps`], in steps.
     pub max_steps: u64,
+    /// [`Summary::mean_steps`] (steps), as `f64` bits.
     pub mean_steps: u64,
+    /// [`Summary::meets_target`]: whether this configuration passed.
     pub meets_target: bool,
+    /// [`Summary::spread`]: present only when the load test ran several replications.
     pub spread: Option<StoredSpread>,
     /// Each request class's satisfaction, as bits; empty without classes.
     #[serde(default)]
@@ -300,7 +331,9 @@ pub struct StoredSummary {
 /// A [`Spread`] with its intervals as `[mean, low, high]` bits.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct StoredSpread {
+    /// How many replications the intervals are over.
     pub replications: usize,
+    /// [`Spread`]'s intervals in this order: satisfaction, mean, p50, p95, p99, max.
     pub intervals: [[u64; 3]; 6],
 }
 
@@ -377,7 +410,9 @@ impl From<&StoredSummary> for Summary {
 /// One load-tested configuration of a shard: its rank in the whole ranking and its result.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Tested {
+    /// Its place in the whole cost ranking (from 0, cheapest first), not in the shard's part.
     pub rank: usize,
+    /// Its result, bit-exact.
     pub summary: StoredSummary,
 }
 
@@ -387,12 +422,15 @@ pub struct Tested {
 /// result by rank.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ShardDoc {
+    /// The metadata; its key is the name the merge recognises a shard document by.
     pub planner_shard: ShardMeta,
     /// Where the scenario came from, for messages.
     pub scenario_source: String,
+    /// The scenario file's whole text, so the merge needs no file that might have changed.
     pub scenario_text: String,
     /// The shard's command line, after the program name.
     pub args: Vec<String>,
+    /// Every configuration it load-tested, in rank order; stops at its first pass.
     pub tested: Vec<Tested>,
 }
 

@@ -13,24 +13,44 @@ use crate::units::Seconds;
 /// What `--slo` sets: the timeout and the share of clients that must beat it.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Slo {
+    /// The bound: a client is satisfied when it finishes strictly under it.
     pub timeout: Seconds,
+    /// The percentile, as the share of clients that must be satisfied (`max` is 100 %).
     pub share: Share,
 }
 
-/// Why a text is not an objective.
+/// Why a text is not an objective. Each variant holds the whole text as given, so the
+/// message shows the user what they typed.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum SloError {
+    /// Not of the form `pN < DURATION` or `max < DURATION` (including `<=`, which would not
+    /// be the strict bound every verdict uses).
     #[error("`{0}` is not an objective: write pN < DURATION (p99 < 300ms, p99.9 < 1s) or max < DURATION")]
     Malformed(String),
+    /// A percentile of 0 or below, or above 100: no share of clients it could stand for.
     #[error("`{text}`: the percentile must be above 0 and at most 100, got {value}")]
-    Percentile { text: String, value: String },
+    Percentile {
+        /// The objective as given.
+        text: String,
+        /// The percentile as written after `p`.
+        value: String,
+    },
+    /// The bound is not a duration, or not a usable timeout (zero, negative, infinite).
     #[error("`{text}`: {reason}")]
-    Bound { text: String, reason: String },
+    Bound {
+        /// The objective as given.
+        text: String,
+        /// Why the bound was refused, from the duration or timeout check.
+        reason: String,
+    },
+    /// A mean objective: no verdict tests a mean, and a percentile would only approximate it.
     #[error("`{0}`: a mean objective is not supported (verdicts count clients under a timeout); state a percentile instead, e.g. p50 < T or p99 < T")]
     Mean(String),
 }
 
 impl Slo {
+    /// Reads `pN < DURATION` or `max < DURATION` (case and spaces free, any duration unit
+    /// [`duration::parse`] takes).
     pub fn parse(text: &str) -> Result<Slo, SloError> {
         let (stat, bound) = text
             .split_once('<')

@@ -317,8 +317,11 @@ impl Resolution {
 /// The unit latencies are shown in (`--unit`); CSV and JSON stay in seconds, for programs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TimeUnit {
+    /// Seconds.
     S,
+    /// Milliseconds.
     Ms,
+    /// Microseconds.
     Us,
 }
 
@@ -334,6 +337,7 @@ impl TimeUnit {
         }
     }
 
+    /// The unit's symbol after a number (`µs` with the micro sign, not `us`).
     pub fn symbol(self) -> &'static str {
         match self {
             TimeUnit::S => "s",

@@ -9,6 +9,8 @@ use crate::report::fit::FitReport;
 use crate::report::Report;
 use crate::scenario::Scenario;
 
+/// `planner fit FILE`: always [`Verdict::Met`], since a fit has no target to miss; an
+/// unreadable or invalid sample file is an input error.
 pub(crate) fn fit(scenario: &Scenario, args: FitArgs) -> Result<Verdict> {
     let outputs = open_outputs(scenario, &args.output)?;
     let file = args.file.display().to_string();

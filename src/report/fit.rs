@@ -11,7 +11,10 @@ use crate::units::Resolution;
 pub struct FitReport<'a> {
     /// The file as the user named it (the empirical line refers to it).
     pub file: &'a str,
+    /// The samples, in seconds, for the summary line.
     pub samples: &'a Samples,
+    /// The fitted distributions, shown in this order (as [`crate::fit::candidates`] returns
+    /// them: fixed, exponential, lognormal when the samples vary, empirical).
     pub candidates: &'a [Fitted],
     /// The scenario's: a stated service time must sit on its grid.
     pub resolution: Resolution,
@@ -97,6 +100,8 @@ impl FitReport<'_> {
         }
     }
 
+    /// The report for people: the samples' summary, then each candidate's scenario lines,
+    /// ready to paste into a `[[station]]`.
     pub fn table(&self) -> String {
         let s = self.samples;
         let mut out = format!(
@@ -126,6 +131,8 @@ impl FitReport<'_> {
         out
     }
 
+    /// The report for programs: the same figures unrounded, in seconds, with each candidate's
+    /// scenario lines.
     pub fn json(&self) -> String {
         let s = self.samples;
         let doc = JsonFit {
