@@ -9,7 +9,7 @@
 //!   at 1,000, 10,000 and 100,000 clients.
 //! - `sweep_config`: one 10-client load test of the seed's kind, as a sweep runs a million of
 //!   them (target ≤ 3 µs each), arrivals and statistics included.
-//! - `web_shop`: `data/shop.toml`'s two request classes and their flows, 10,000 and 100,000
+//! - `web_shop`: `data/api.toml`'s two request classes and their flows, 10,000 and 100,000
 //!   clients (classes dealt and picks drawn included).
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
@@ -55,10 +55,10 @@ fn clients_per_second(c: &mut Criterion) {
     group.finish();
 }
 
-/// The web shop of `data/shop.toml`: two request classes, sequences, `all`, a `pick`, own
+/// The web shop of `data/api.toml`: two request classes, sequences, `all`, a `pick`, own
 /// service times — every client walks its class's compiled flow.
 fn web_shop(c: &mut Criterion) {
-    let scenario = Scenario::load(std::path::Path::new("data/shop.toml")).unwrap();
+    let scenario = Scenario::load(std::path::Path::new("data/api.toml")).unwrap();
     let config = Config::new(vec![1, 1, 2, 50, 1, 6]);
     let mut group = c.benchmark_group("web_shop");
     group.sample_size(20);

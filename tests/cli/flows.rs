@@ -258,10 +258,10 @@ fn a_flow_with_pick_is_random_and_the_same_for_any_thread_count() {
 
 #[test]
 fn the_shop_example_runs_and_optimizes() {
-    let (code, out, err) = run(&["--scenario", "data/shop.toml", "optimize"]);
+    let (code, out, err) = run(&["--scenario", "data/api.toml", "optimize"]);
     assert_eq!(code, 0, "{err}");
     assert!(out.contains("Answer:"), "{out}");
-    let (code, out, err) = run(&["--scenario", "data/shop.toml", "run", "--format", "json"]);
+    let (code, out, err) = run(&["--scenario", "data/api.toml", "run", "--format", "json"]);
     assert_eq!(code, 0, "{err}");
     let doc: serde_json::Value = serde_json::from_str(&out).unwrap();
     assert_eq!(doc["classes"]["browse"]["clients"], 1600);
@@ -299,7 +299,7 @@ fn the_timeline_of_a_flow_draws_without_the_stations_a_client_skipped() {
     let svg = dir.path().join("t.svg");
     let (code, _, err) = run(&[
         "--scenario",
-        "data/shop.toml",
+        "data/api.toml",
         "run",
         "--clients",
         "20",

@@ -170,10 +170,10 @@ fn compared_rates(args: &[&str]) -> Vec<f64> {
 
 #[test]
 fn compare_tests_rates_around_the_scenarios_own_rate() {
-    // api.toml's rate is 3000 requests/s: 25 % to 150 % of it, not the fast food's 0.5..=3.
+    // fanout.toml's rate is 3000 requests/s: 25 % to 150 % of it, not the fast food's 0.5..=3.
     let api = compared_rates(&[
         "--scenario",
-        "data/api.toml",
+        "data/fanout.toml",
         "compare",
         "--only",
         "--strategy",

@@ -480,7 +480,7 @@ range = "1..=2"
 #[test]
 fn real_clock_refuses_steps_finer_than_its_millisecond_tick() {
     assert_input_error(
-        &["--scenario", "data/api.toml", "run", "--clock", "real"],
+        &["--scenario", "data/fanout.toml", "run", "--clock", "real"],
         "--clock real cannot honour this test: its times are multiples of 1 µs, which at --speed 1 last 1 µs of real time, but tokio's timers tick in milliseconds; use the virtual clock, or --speed 0.001 or lower",
     );
     // The seed's 0.5 s grid lasts 0.5 ms at --speed 1000: too fine; at 500 it is 1 ms.

@@ -463,9 +463,9 @@ fn latencies_show_in_a_readable_unit_and_files_stay_in_seconds() {
     let (_, out, _) = run(&["run", "--period", "0.5", "--timeout", "300ms"]);
     assert!(out.contains("timeout 300 ms"), "{out}");
     assert!(out.contains("p50 4500 ms"), "{out}");
-    let (_, out, _) = run(&["--scenario", "data/api.toml", "run", "--unit", "us"]);
+    let (_, out, _) = run(&["--scenario", "data/fanout.toml", "run", "--unit", "us"]);
     assert!(out.contains("latency (µs)"), "{out}");
-    let (_, out, _) = run(&["--scenario", "data/api.toml", "run"]);
+    let (_, out, _) = run(&["--scenario", "data/fanout.toml", "run"]);
     assert!(out.contains("latency (ms)"), "{out}");
     assert!(out.contains(" ms   p95 "), "{out}");
     // CSV and JSON keep seconds whatever the unit.

@@ -162,7 +162,7 @@ fn second_scenario_runs_at_microsecond_resolution() {
     // client 3 is due at 666.67 µs, rounded to 667 µs.
     let (code, out, err) = run(&[
         "--scenario",
-        "data/api.toml",
+        "data/fanout.toml",
         "run",
         "--clients",
         "4",
