@@ -491,7 +491,7 @@ pub fn parse_period(text: &str) -> Result<Period, String> {
 }
 
 pub fn parse_rates(text: &str) -> Result<Rates, String> {
-    Rates::parse(text)
+    Rates::parse(text).map_err(|e| e.to_string())
 }
 
 pub fn parse_share(text: &str) -> Result<Share, String> {

@@ -22,6 +22,11 @@ pub const MAX_RATES: usize = 10_000;
 #[derive(Debug, Clone, PartialEq)]
 pub struct Rates(Vec<Rate>);
 
+/// Why a text is not a list of rates; the message says what was wrong and how to write it.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("{0}")]
+pub struct RatesError(String);
+
 impl Rates {
     /// The rates in increasing order, each once; a table's columns follow it.
     pub fn as_slice(&self) -> &[Rate] {
@@ -48,41 +53,47 @@ impl Rates {
     }
 
     /// Parses `START..=END:STEP` (inclusive), `START..END:STEP`, or a list `1,1.5,2`.
-    pub fn parse(text: &str) -> Result<Rates, String> {
+    pub fn parse(text: &str) -> Result<Rates, RatesError> {
         let text = text.trim();
-        let rate = |s: &str| -> Result<f64, String> {
+        let rate = |s: &str| -> Result<f64, RatesError> {
             let v: f64 = s
                 .trim()
                 .parse()
-                .map_err(|_| format!("`{}` is not a number", s.trim()))?;
-            Rate::new(v).map(Rate::get).map_err(|e| format!("rate {e}"))
+                .map_err(|_| RatesError(format!("`{}` is not a number", s.trim())))?;
+            Rate::new(v)
+                .map(Rate::get)
+                .map_err(|e| RatesError(format!("rate {e}")))
         };
         let values: Vec<f64> = if let Some((start, rest)) = text.split_once("..") {
             let (inclusive, rest) = match rest.strip_prefix('=') {
                 Some(r) => (true, r),
                 None => (false, rest),
             };
-            let (end, step) = rest
-                .split_once(':')
-                .ok_or_else(|| format!("`{text}`: a range needs a step, as in 0.5..=3:0.25"))?;
+            let (end, step) = rest.split_once(':').ok_or_else(|| {
+                RatesError(format!(
+                    "`{text}`: a range needs a step, as in 0.5..=3:0.25"
+                ))
+            })?;
             let (start, end) = (rate(start)?, rate(end)?);
             let step: f64 = step
                 .trim()
                 .parse()
-                .map_err(|_| format!("`{}` is not a number", step.trim()))?;
+                .map_err(|_| RatesError(format!("`{}` is not a number", step.trim())))?;
             if !(step.is_finite() && step > 0.0) {
-                return Err(format!("the step must be greater than 0, got {step}"));
+                return Err(RatesError(format!(
+                    "the step must be greater than 0, got {step}"
+                )));
             }
             if end < start {
-                return Err(format!(
+                return Err(RatesError(format!(
                     "the range `{text}` is empty: {end} is below {start}"
-                ));
+                )));
             }
             let count = ((end - start) / step + 1e-9).floor() + 1.0;
             if count > MAX_RATES as f64 {
-                return Err(format!(
+                return Err(RatesError(format!(
                     "`{text}` lists {count:.0} rates, more than {MAX_RATES}"
-                ));
+                )));
             }
             let count = count as usize;
             let mut v: Vec<f64> = (0..count).map(|i| start + i as f64 * step).collect();
@@ -97,19 +108,22 @@ impl Rates {
                 }
             }
             if v.is_empty() {
-                return Err(format!("the range `{text}` is empty"));
+                return Err(RatesError(format!("the range `{text}` is empty")));
             }
             v
         } else {
             let v: Vec<f64> = text.split(',').map(rate).collect::<Result<_, _>>()?;
             if v.len() > MAX_RATES {
-                return Err(format!("{} rates listed, more than {MAX_RATES}", v.len()));
+                return Err(RatesError(format!(
+                    "{} rates listed, more than {MAX_RATES}",
+                    v.len()
+                )));
             }
             if let Some(w) = v.windows(2).find(|w| w[1] <= w[0]) {
-                return Err(format!(
+                return Err(RatesError(format!(
                     "rates must increase: {} comes after {}",
                     w[1], w[0]
-                ));
+                )));
             }
             v
         };
@@ -196,7 +210,7 @@ impl Strategy {
         let plan = if plan.trim() == CHEAPEST_PLAN {
             Plan::Cheapest
         } else {
-            let settings = Setting::parse_list(plan).map_err(settings_error)?;
+            let settings = Setting::parse_list(plan).map_err(|e| settings_error(e.to_string()))?;
             Plan::Fixed(
                 Config::from_stations(stations, &settings)
                     .map_err(|e| settings_error(e.to_string()))?,

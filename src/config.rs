@@ -65,7 +65,7 @@ pub struct Setting {
 
 impl Setting {
     /// Parses `soda.units=2,burger.units=5` (an empty text is no setting).
-    pub fn parse_list(text: &str) -> Result<Vec<Setting>, String> {
+    pub fn parse_list(text: &str) -> Result<Vec<Setting>, SettingError> {
         text.split(',')
             .map(str::trim)
             .filter(|t| !t.is_empty())
@@ -74,23 +74,39 @@ impl Setting {
     }
 }
 
-impl FromStr for Setting {
-    type Err = String;
+/// Why a text is not a `STATION.PARAM=VALUE` setting.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum SettingError {
+    /// No `=`, or no `.` between a station and its parameter.
+    #[error("expected STATION.PARAM=VALUE, got `{0}`")]
+    Shape(String),
+    /// The value is not a whole number.
+    #[error("`{value}` in `{text}` is not a whole number")]
+    NotWhole {
+        /// The value as typed.
+        value: String,
+        /// The whole setting.
+        text: String,
+    },
+    /// A station with no unit or portion could serve nobody.
+    #[error("`{0}`: a station needs at least 1 unit or portion")]
+    Zero(String),
+}
 
-    fn from_str(text: &str) -> Result<Self, String> {
-        let (lever, value) = text
-            .split_once('=')
-            .ok_or_else(|| format!("expected STATION.PARAM=VALUE, got `{text}`"))?;
-        let (station, param) = split_lever(lever)
-            .ok_or_else(|| format!("expected STATION.PARAM=VALUE, got `{text}`"))?;
+impl FromStr for Setting {
+    type Err = SettingError;
+
+    fn from_str(text: &str) -> Result<Self, SettingError> {
+        let shape = || SettingError::Shape(text.to_string());
+        let (lever, value) = text.split_once('=').ok_or_else(shape)?;
+        let (station, param) = split_lever(lever).ok_or_else(shape)?;
         let value = value.trim();
-        let value: u32 = value
-            .parse()
-            .map_err(|_| format!("`{value}` in `{text}` is not a whole number"))?;
+        let value: u32 = value.parse().map_err(|_| SettingError::NotWhole {
+            value: value.to_string(),
+            text: text.to_string(),
+        })?;
         if value == 0 {
-            return Err(format!(
-                "`{text}`: a station needs at least 1 unit or portion"
-            ));
+            return Err(SettingError::Zero(text.to_string()));
         }
         Ok(Setting {
             station,
