@@ -14,12 +14,16 @@
 //! The engine knows nothing of costs, searches or output formats: it takes stations and due
 //! times in steps and returns, per client and station, when service started and ended.
 
+mod behave;
 mod exec;
 mod run;
 mod station;
 mod sync;
 mod trace;
 
+pub use behave::{
+    simulate_behaving, simulate_closed, Behaviour, ClosedLoop, Fate, Request, ServiceDraw,
+};
 pub use run::{simulate, simulate_drawn, simulate_each, Served};
 pub use trace::{Event, EventKind};
 
