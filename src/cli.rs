@@ -398,6 +398,9 @@ pub struct RunArgs {
     /// With --clock real: run X times faster than model time (latencies stay in model seconds)
     #[arg(long, value_name = "X", allow_hyphen_values = true, value_parser = parse_speed)]
     pub speed: Option<f64>,
+
+    #[command(flatten)]
+    pub behave: crate::commands::behave::BehaveArgs,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

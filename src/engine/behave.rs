@@ -48,6 +48,8 @@ pub struct Fate {
     pub served: Option<u64>,
     /// Attempts made (1 without retries).
     pub attempts: u32,
+    /// When it was served or gave up for good.
+    pub ended: u64,
 }
 
 /// One closed-loop request.
@@ -71,9 +73,10 @@ pub struct ClosedLoop {
     pub seed: u64,
 }
 
-/// Service steps of one visit, asked when a request starts (so draws follow the executor's
-/// deterministic order).
-pub type ServiceDraw = Box<dyn FnMut(u16) -> u64>;
+/// Service steps of one visit of (client, station), asked when an attempt starts (so draws
+/// follow the executor's deterministic order). In a closed loop the client is the request's
+/// number, in the order requests start.
+pub type ServiceDraw = Box<dyn FnMut(u32, u16) -> u64>;
 
 enum Live {
     Pool(Pool),
@@ -122,9 +125,9 @@ impl Shared {
         })
     }
 
-    fn service(&self, station: u16) -> u64 {
+    fn service(&self, client: u32, station: u16) -> u64 {
         match &self.draw {
-            Some(d) => d.borrow_mut()(station),
+            Some(d) => d.borrow_mut()(client, station),
             None => self.fixed[station as usize],
         }
     }
@@ -177,10 +180,10 @@ impl Shared {
     }
 
     /// One attempt of a client's order: every station at once; done when all are.
-    fn order(self: &Rc<Self>) -> impl Future<Output = u64> {
+    fn order(self: &Rc<Self>, client: u32) -> impl Future<Output = u64> {
         let visits: Vec<_> = (0..self.stations.len() as u16)
             .map(|s| {
-                let service = self.service(s);
+                let service = self.service(client, s);
                 self.clone().visit(s, service)
             })
             .collect();
@@ -234,6 +237,7 @@ pub fn simulate_behaving(
                 due: d,
                 served: None,
                 attempts: 0,
+                ended: d,
             })
             .collect(),
     ));
@@ -256,11 +260,12 @@ pub fn simulate_behaving(
                 loop {
                     attempts += 1;
                     let deadline = behaviour.patience.map(|p| start + p);
-                    let done = before(shared.order(), deadline).await;
+                    let done = before(shared.order(client as u32), deadline).await;
                     if done.is_some() || attempts > behaviour.retries {
                         let mut f = fates.borrow_mut();
                         f[client].served = done;
                         f[client].attempts = attempts;
+                        f[client].ended = exec::now();
                         return;
                     }
                     let wait = behaviour
@@ -297,18 +302,22 @@ pub fn simulate_closed(
         closed.seed ^ 0x7468_696e_6b,
     )));
     let out = requests.clone();
+    let made = Rc::new(Cell::new(0u32));
     exec::run(async move {
         for user in 0..closed.users {
             let shared = shared.clone();
             let requests = requests.clone();
             let think = think.clone();
+            let made = made.clone();
             exec::spawn(async move {
                 loop {
                     let start = exec::now();
                     if start > closed.duration {
                         return;
                     }
-                    let done = shared.order().await;
+                    let number = made.get();
+                    made.set(number + 1);
+                    let done = shared.order(number).await;
                     requests.borrow_mut().push(Request { user, start, done });
                     let pause = if closed.think_exponential && closed.think > 0 {
                         let exp = Exp::new(1.0 / closed.think as f64).expect("think > 0");
