@@ -220,6 +220,13 @@ fn open(scenario: &Scenario, args: &RunArgs) -> Result<Verdict> {
         .collect();
     lat.sort_by(f64::total_cmp);
     let share = |k: usize| 100.0 * k as f64 / n.max(1) as f64;
+    // When the run recovered: the due time after the last unsatisfied client (a retry storm
+    // outlives the burst that started it).
+    let ok = |f: &engine::Fate| f.served.is_some_and(|s| s - f.due < timeout);
+    let settled = counted
+        .iter()
+        .rposition(|f| !ok(f))
+        .map(|i| counted.get(i + 1).map(|f| f.due as f64 * res.seconds()));
     let amplification = attempts as f64 / n.max(1) as f64;
     if args.output.format == Format::Json {
         let v = json!({
@@ -232,6 +239,7 @@ fn open(scenario: &Scenario, args: &RunArgs) -> Result<Verdict> {
             "amplification": amplification,
             "latency_p50": percentile(&lat, 50.0),
             "latency_p99": percentile(&lat, 99.0),
+            "settled_at": settled.map(|s| s.unwrap_or(f64::NAN)),
             "patience": b.patience,
             "cancel": if behaviour.cancel_all { "all" } else { "none" },
             "retries": behaviour.retries,
@@ -277,6 +285,14 @@ fn open(scenario: &Scenario, args: &RunArgs) -> Result<Verdict> {
             "attempts:      {attempts} ({} per client)",
             t((amplification * 100.0).round() / 100.0)
         );
+        match settled {
+            None => println!("settled:       every client satisfied"),
+            Some(None) => println!("settled:       never (the last client was not satisfied)"),
+            Some(Some(at)) => println!(
+                "settled:       every client due from {} s on satisfied",
+                t((at * 1000.0).round() / 1000.0)
+            ),
+        }
         if !lat.is_empty() {
             println!(
                 "latency:       p50 {} s, p99 {} s (served clients)",
