@@ -155,10 +155,11 @@ fn service_draw(scenario: &Scenario, config: &Config, seed: u64, replication: u3
 pub(crate) fn run(scenario: &Scenario, args: RunArgs) -> Result<Verdict> {
     common_checks(&args)?;
     let b = &args.behave;
-    if b.retries.is_some_and(|k| k > 0) && b.patience.is_none() {
+    let patience = b.patience.or(scenario.load.patience.map(|p| p.get()));
+    if b.retries.is_some_and(|k| k > 0) && patience.is_none() {
         bail!("--retries needs --patience: only a client that gives up retries");
     }
-    if b.cancel.is_some() && b.patience.is_none() {
+    if b.cancel.is_some() && patience.is_none() {
         bail!("--cancel needs --patience: only a client that gives up cancels");
     }
     match b.users {
@@ -186,11 +187,17 @@ fn open(scenario: &Scenario, args: &RunArgs) -> Result<Verdict> {
     )?;
     let res = scenario.resolution;
     let steps = |s: f64| res.nearest_steps(s);
+    // The command line over the scenario's `[load] patience`, `retries`, `backoff`.
+    let patience = b.patience.or(scenario.load.patience.map(|p| p.get()));
+    let backoff = b
+        .backoff
+        .or(scenario.load.backoff.map(|p| p.get()))
+        .unwrap_or(1.0);
     let behaviour = Behaviour {
-        patience: b.patience.map(|p| steps(p).max(1)),
+        patience: patience.map(|p| steps(p).max(1)),
         cancel_all: b.cancel == Some(CancelArg::All),
-        retries: b.retries.unwrap_or(0),
-        backoff: steps(b.backoff.unwrap_or(1.0)),
+        retries: b.retries.or(scenario.load.retries).unwrap_or(0),
+        backoff: steps(backoff),
         jitter: b.jitter.then_some(load.seed),
     };
     let due = load.due_times(res, &config, 0);
@@ -240,7 +247,7 @@ fn open(scenario: &Scenario, args: &RunArgs) -> Result<Verdict> {
             "latency_p50": percentile(&lat, 50.0),
             "latency_p99": percentile(&lat, 99.0),
             "settled_at": settled.map(|s| s.unwrap_or(f64::NAN)),
-            "patience": b.patience,
+            "patience": patience,
             "cancel": if behaviour.cancel_all { "all" } else { "none" },
             "retries": behaviour.retries,
         });
@@ -250,14 +257,14 @@ fn open(scenario: &Scenario, args: &RunArgs) -> Result<Verdict> {
         println!(
             "{n} clients, timeout {} s{}{}",
             t(load.timeout.get()),
-            b.patience
+            patience
                 .map(|p| format!(", patience {} s", t(p)))
                 .unwrap_or_default(),
             if behaviour.retries > 0 {
                 format!(
                     ", up to {} retries (backoff {} s{})",
                     behaviour.retries,
-                    t(b.backoff.unwrap_or(1.0)),
+                    t(backoff),
                     if b.jitter { ", jitter" } else { "" }
                 )
             } else {
@@ -306,8 +313,8 @@ fn open(scenario: &Scenario, args: &RunArgs) -> Result<Verdict> {
 
 fn closed(scenario: &Scenario, args: &RunArgs, users: u32) -> Result<Verdict> {
     let b = &args.behave;
-    if b.patience.is_some() {
-        bail!("--patience applies to an open loop (--rate); a closed loop's users wait for their response");
+    if b.patience.is_some() || b.retries.is_some() {
+        bail!("--patience and --retries apply to an open loop (--rate); a closed loop's users wait for their response");
     }
     if args.load.stages.len() + usize::from(args.load.replay.is_some()) > 0 {
         bail!("--users runs a closed loop: it takes no --stage or --replay");

@@ -188,3 +188,38 @@ fn a_fixed_closed_loop_is_exact() {
     assert_eq!(v["throughput"].as_f64().unwrap(), 1.0);
     assert_eq!(v["response_p99"].as_f64().unwrap(), 1.5);
 }
+
+#[test]
+fn the_scenario_may_set_patience_and_retries() {
+    let text = ONE_SERVER.replace("rate = 2.0\n", "rate = 2.0\npatience = 2.2\n");
+    let (_d, path) = scenario_file(&text);
+    let v = json(&["--scenario", &path, "run", "--format", "json"]);
+    assert_eq!(v["satisfied"], 3);
+    assert_eq!(v["attempts"], 10);
+    // The command line wins over the file.
+    let v = json(&[
+        "--scenario",
+        &path,
+        "run",
+        "--patience",
+        "10",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(v["given_up"], 0);
+    let text = ONE_SERVER.replace("rate = 2.0\n", "rate = 2.0\npatience = 2.2\nretries = 2\n");
+    let (_d2, path) = scenario_file(&text);
+    let v = json(&["--scenario", &path, "run", "--format", "json"]);
+    assert_eq!(v["retries"], 2);
+    assert!(v["attempts"].as_u64().unwrap() > 10);
+    let text = ONE_SERVER.replace("rate = 2.0\n", "rate = 2.0\nretries = 101\n");
+    let (_d3, path) = scenario_file(&text);
+    assert_input_error(
+        &["--scenario", &path, "run"],
+        "load.retries must be at most 100",
+    );
+    let text = ONE_SERVER.replace("rate = 2.0\n", "rate = 2.0\npatience = 0\n");
+    let (_d4, path) = scenario_file(&text);
+    // Located at `patience = 0` (line 8, column 12), as for every duration of the file.
+    assert_input_error(&["--scenario", &path, "run"], "s.toml:8:12: must be a positive");
+}
