@@ -299,7 +299,7 @@ pub fn simulate_closed(
     let shared = Shared::new(stations, draw, false);
     let requests = Rc::new(RefCell::new(Vec::new()));
     let think = Rc::new(RefCell::new(ChaCha8Rng::seed_from_u64(
-        closed.seed ^ 0x7468_696e_6b,
+        closed.seed ^ 0x0074_6869_6e6b,
     )));
     let out = requests.clone();
     let made = Rc::new(Cell::new(0u32));
