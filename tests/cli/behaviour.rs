@@ -221,5 +221,8 @@ fn the_scenario_may_set_patience_and_retries() {
     let text = ONE_SERVER.replace("rate = 2.0\n", "rate = 2.0\npatience = 0\n");
     let (_d4, path) = scenario_file(&text);
     // Located at `patience = 0` (line 8, column 12), as for every duration of the file.
-    assert_input_error(&["--scenario", &path, "run"], "s.toml:8:12: must be a positive");
+    assert_input_error(
+        &["--scenario", &path, "run"],
+        "s.toml:8:12: must be a positive",
+    );
 }
