@@ -111,7 +111,13 @@ fn open(scenario: &Scenario, args: &RunArgs) -> Result<Verdict> {
     let due = load.due_times(res, &config, 0);
     let stations = config.engine_stations(scenario);
     let draw = service_draw(scenario, &config, load.seed, 0);
-    let fates = engine::simulate_behaving(&stations, &due, Some(draw), behaviour)?;
+    let run = engine::simulate_behaving(&stations, &due, Some(draw), behaviour)?;
+    let fates = run.fates;
+    let wasted: Vec<(String, f64)> = stations
+        .iter()
+        .zip(&run.wasted)
+        .map(|(s, &w)| (s.name.clone(), w as f64 * res.seconds()))
+        .collect();
     let timeout = res.nearest_steps(load.timeout.get());
     let counted = &fates[(load.warmup as usize).min(fates.len())..];
     let n = counted.len();
@@ -154,6 +160,7 @@ fn open(scenario: &Scenario, args: &RunArgs) -> Result<Verdict> {
             "amplification": amplification,
             "latency_p50": percentile(&lat, 50.0),
             "latency_p99": percentile(&lat, 99.0),
+            "wasted_seconds": wasted.iter().map(|(n, w)| (n.clone(), json!(w))).collect::<serde_json::Map<_, _>>(),
             "settled_at": settled.map(|s| s.unwrap_or(f64::NAN)),
             "patience": patience,
             "cancel": if behaviour.cancel_all { "all" } else { "none" },
@@ -200,6 +207,16 @@ fn open(scenario: &Scenario, args: &RunArgs) -> Result<Verdict> {
             "attempts:      {attempts} ({} per client)",
             t((amplification * 100.0).round() / 100.0)
         );
+        if wasted.iter().any(|(_, w)| *w > 0.0) {
+            let list: Vec<String> = wasted
+                .iter()
+                .map(|(n, w)| format!("{n} {} s", t((w * 1000.0).round() / 1000.0)))
+                .collect();
+            println!(
+                "wasted work:   {} (service for clients who gave up)",
+                list.join(", ")
+            );
+        }
         match settled {
             None => println!("settled:       every client satisfied"),
             Some(None) => println!("settled:       never (the last client was not satisfied)"),

@@ -83,8 +83,14 @@ enum Live {
     Batch(Batch),
 }
 
+/// The pool services one attempt started: (station, start, end). Should the attempt be
+/// given up, they are the work it wasted.
+type Started = Rc<RefCell<Vec<(u16, u64, u64)>>>;
+
 struct Shared {
     stations: Vec<Live>,
+    /// Service steps spent per station on attempts that were given up.
+    wasted: Vec<Cell<u64>>,
     fixed: Vec<u64>,
     draw: Option<RefCell<ServiceDraw>>,
     cancel_all: bool,
@@ -120,6 +126,7 @@ impl Shared {
                 })
                 .collect(),
             fixed: stations.iter().map(|s| s.service).collect(),
+            wasted: stations.iter().map(|_| Cell::new(0)).collect(),
             draw: draw.map(RefCell::new),
             cancel_all,
         })
@@ -133,11 +140,13 @@ impl Shared {
     }
 
     /// One visit; returns when it is done for the client.
-    async fn visit(self: Rc<Self>, station: u16, service: u64) -> u64 {
+    async fn visit(self: Rc<Self>, station: u16, service: u64, started: Started) -> u64 {
         match &self.stations[station as usize] {
             Live::Pool(pool) => {
                 let unit = pool.acquire().await;
-                let end = exec::now() + service;
+                let now = exec::now();
+                let end = now + service;
+                started.borrow_mut().push((station, now, end));
                 if self.cancel_all {
                     exec::sleep_until(end).await;
                     drop(unit);
@@ -180,11 +189,11 @@ impl Shared {
     }
 
     /// One attempt of a client's order: every station at once; done when all are.
-    fn order(self: &Rc<Self>, client: u32) -> impl Future<Output = u64> {
+    fn order(self: &Rc<Self>, client: u32, started: &Started) -> impl Future<Output = u64> {
         let visits: Vec<_> = (0..self.stations.len() as u16)
             .map(|s| {
                 let service = self.service(client, s);
-                self.clone().visit(s, service)
+                self.clone().visit(s, service, started.clone())
             })
             .collect();
         async move { join_all(visits).await.into_iter().max().unwrap_or(0) }
@@ -215,14 +224,23 @@ fn check(stations: &[Station]) -> Result<(), EngineError> {
     Ok(())
 }
 
+/// What an open-loop run of behaving clients recorded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Behaved {
+    /// Each client's fate, in client order.
+    pub fates: Vec<Fate>,
+    /// Per station, the service steps spent on attempts that were given up.
+    pub wasted: Vec<u64>,
+}
+
 /// An open-loop load test whose clients give up and retry as `behaviour` says: client `i` is
-/// first due at `due[i]` (non-decreasing). Returns each client's fate, in client order.
+/// first due at `due[i]` (non-decreasing).
 pub fn simulate_behaving(
     stations: &[Station],
     due: &[u64],
     draw: Option<ServiceDraw>,
     behaviour: Behaviour,
-) -> Result<Vec<Fate>, EngineError> {
+) -> Result<Behaved, EngineError> {
     check(stations)?;
     if due.is_empty() {
         return Err(EngineError::NoClients);
@@ -248,6 +266,7 @@ pub fn simulate_behaving(
     ));
     let due = due.to_vec();
     let out = fates.clone();
+    let totals = shared.clone();
     exec::run(async move {
         for (client, &first) in due.iter().enumerate() {
             exec::sleep_until(first).await;
@@ -260,7 +279,22 @@ pub fn simulate_behaving(
                 loop {
                     attempts += 1;
                     let deadline = behaviour.patience.map(|p| start + p);
-                    let done = before(shared.order(client as u32), deadline).await;
+                    let started: Started = Rc::default();
+                    let done = before(shared.order(client as u32, &started), deadline).await;
+                    if done.is_none() {
+                        // Given up at its deadline, now: the work it started was for nothing
+                        // (cut short there when the units were freed).
+                        let now = exec::now();
+                        for &(s, from, to) in started.borrow().iter() {
+                            let to = if behaviour.cancel_all {
+                                to.min(now)
+                            } else {
+                                to
+                            };
+                            let w = &shared.wasted[s as usize];
+                            w.set(w.get() + to.saturating_sub(from));
+                        }
+                    }
                     if done.is_some() || attempts > behaviour.retries {
                         let mut f = fates.borrow_mut();
                         f[client].served = done;
@@ -282,7 +316,8 @@ pub fn simulate_behaving(
         }
     });
     let fates = out.take();
-    Ok(fates)
+    let wasted = totals.wasted.iter().map(Cell::get).collect();
+    Ok(Behaved { fates, wasted })
 }
 
 /// A closed loop of users (see [`ClosedLoop`]); returns every request made, in the order
@@ -317,7 +352,7 @@ pub fn simulate_closed(
                     }
                     let number = made.get();
                     made.set(number + 1);
-                    let done = shared.order(number).await;
+                    let done = shared.order(number, &Rc::default()).await;
                     requests.borrow_mut().push(Request { user, start, done });
                     let pause = if closed.think_exponential && closed.think > 0 {
                         let exp = Exp::new(1.0 / closed.think as f64).expect("think > 0");

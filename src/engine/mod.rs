@@ -22,7 +22,7 @@ mod sync;
 mod trace;
 
 pub use behave::{
-    simulate_behaving, simulate_closed, Behaviour, ClosedLoop, Fate, Request, ServiceDraw,
+    simulate_behaving, simulate_closed, Behaved, Behaviour, ClosedLoop, Fate, Request, ServiceDraw,
 };
 pub use run::{simulate, simulate_drawn, simulate_each, Served};
 pub use trace::{Event, EventKind};

@@ -49,6 +49,8 @@ fn without_patience_four_are_satisfied_and_with_patience_three() {
     // client (due 4.5 s) gives up at 6.7 s.
     let goodput = v["goodput"].as_f64().unwrap();
     assert!((goodput - 3.0 / 6.7).abs() < 1e-9, "{goodput}");
+    // Clients 4, 5, 7 and 9 give up in service: four whole 1-second services wasted.
+    assert_eq!(v["wasted_seconds"]["server"], 4.0);
     // Cancelling frees the unit earlier but still only 3 make it.
     let v = json(&[
         "--scenario",
@@ -63,6 +65,8 @@ fn without_patience_four_are_satisfied_and_with_patience_three() {
     ]);
     assert_eq!(v["satisfied"], 3);
     assert_eq!(v["cancel"], "all");
+    // Each unit freed at the deadline: 0.7 s + 6 × 0.5 s wasted.
+    assert!((v["wasted_seconds"]["server"].as_f64().unwrap() - 3.7).abs() < 1e-9);
 }
 
 #[test]

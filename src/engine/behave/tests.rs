@@ -32,7 +32,8 @@ fn ten_clients_every_half_second_on_one_second_server_without_patience() {
         None,
         Behaviour::default(),
     )
-    .unwrap();
+    .unwrap()
+    .fates;
     let latencies: Vec<u64> = fates.iter().map(|f| f.served.unwrap() - f.due).collect();
     assert_eq!(latencies, vec![10, 15, 20, 25, 30, 35, 40, 45, 50, 55]);
     assert_eq!(satisfied(&fates, 30), 4);
@@ -44,7 +45,9 @@ fn with_patience_client_four_gives_up_in_service_and_its_unit_runs_on() {
         patience: Some(22),
         ..Behaviour::default()
     };
-    let fates = simulate_behaving(&[pool(1, 10)], &every_half_second(10), None, b).unwrap();
+    let fates = simulate_behaving(&[pool(1, 10)], &every_half_second(10), None, b)
+        .unwrap()
+        .fates;
     let served: Vec<Option<u64>> = fates.iter().map(|f| f.served).collect();
     // 1..3 served at 1, 2, 3 s; 4 (due 1.5 s) gives up at 3.7 s in service, which runs to
     // 4 s; 5 (due 2) starts at 4 and gives up at 4.2; 6 (due 2.5) gives up queued at 4.7.
@@ -63,7 +66,9 @@ fn cancel_all_frees_the_unit_at_the_deadline() {
         cancel_all: true,
         ..Behaviour::default()
     };
-    let fates = simulate_behaving(&[pool(1, 10)], &every_half_second(10), None, b).unwrap();
+    let fates = simulate_behaving(&[pool(1, 10)], &every_half_second(10), None, b)
+        .unwrap()
+        .fates;
     assert_eq!(fates[2].served, Some(30));
     assert!(fates[3..].iter().all(|f| f.served.is_none()));
     // Without cancellation the same clients keep the unit to the end of each service.
@@ -76,7 +81,8 @@ fn cancel_all_frees_the_unit_at_the_deadline() {
             ..b
         },
     )
-    .unwrap();
+    .unwrap()
+    .fates;
     assert_eq!(kept[2].served, Some(30));
     // Done at its deadline is done: patience 2.5 lets client 4 finish at 4.0.
     let exact = simulate_behaving(
@@ -88,7 +94,8 @@ fn cancel_all_frees_the_unit_at_the_deadline() {
             ..Behaviour::default()
         },
     )
-    .unwrap();
+    .unwrap()
+    .fates;
     assert_eq!(exact[3].served, Some(40));
 }
 
@@ -103,7 +110,9 @@ fn a_cancelled_unit_goes_to_the_next_waiter_at_once() {
         patience: Some(14),
         ..Behaviour::default()
     };
-    let kept = simulate_behaving(&stations, &[0, 0, 14], None, b).unwrap();
+    let kept = simulate_behaving(&stations, &[0, 0, 14], None, b)
+        .unwrap()
+        .fates;
     assert_eq!(
         kept.iter().map(|f| f.served).collect::<Vec<_>>(),
         vec![Some(10), None, None]
@@ -117,7 +126,8 @@ fn a_cancelled_unit_goes_to_the_next_waiter_at_once() {
             ..b
         },
     )
-    .unwrap();
+    .unwrap()
+    .fates;
     assert_eq!(
         freed.iter().map(|f| f.served).collect::<Vec<_>>(),
         vec![Some(10), None, Some(24)]
@@ -134,7 +144,9 @@ fn retries_wait_backoff_doubling_and_count_attempts() {
         backoff: 2,
         ..Behaviour::default()
     };
-    let fates = simulate_behaving(&[pool(1, 10)], &[0], None, b).unwrap();
+    let fates = simulate_behaving(&[pool(1, 10)], &[0], None, b)
+        .unwrap()
+        .fates;
     assert_eq!(fates[0].attempts, 4);
     assert_eq!(fates[0].served, None);
     // A retry that succeeds: the second client (due 0) starts at 10 and gives up at 12 in
@@ -146,7 +158,9 @@ fn retries_wait_backoff_doubling_and_count_attempts() {
         backoff: 8,
         ..Behaviour::default()
     };
-    let fates = simulate_behaving(&[pool(1, 10)], &[0, 0], None, b).unwrap();
+    let fates = simulate_behaving(&[pool(1, 10)], &[0, 0], None, b)
+        .unwrap()
+        .fates;
     assert_eq!(fates[0].served, Some(10));
     assert_eq!(fates[1].served, Some(30));
     assert_eq!(fates[1].attempts, 2);
@@ -162,8 +176,12 @@ fn jittered_retries_are_reproducible_and_within_the_backoff() {
         ..Behaviour::default()
     };
     let due: Vec<u64> = (0..50).collect();
-    let one = simulate_behaving(&[pool(2, 5)], &due, None, b).unwrap();
-    let two = simulate_behaving(&[pool(2, 5)], &due, None, b).unwrap();
+    let one = simulate_behaving(&[pool(2, 5)], &due, None, b)
+        .unwrap()
+        .fates;
+    let two = simulate_behaving(&[pool(2, 5)], &due, None, b)
+        .unwrap()
+        .fates;
     assert_eq!(one, two);
     assert!(one.iter().all(|f| (1..=6).contains(&f.attempts)));
 }
@@ -184,7 +202,9 @@ fn a_batch_being_cooked_finishes_and_its_portions_stay_for_later_clients() {
         patience: Some(2),
         ..Behaviour::default()
     };
-    let fates = simulate_behaving(&[batch(5, 4)], &[0, 5], None, b).unwrap();
+    let fates = simulate_behaving(&[batch(5, 4)], &[0, 5], None, b)
+        .unwrap()
+        .fates;
     assert_eq!(fates[0].served, None);
     assert_eq!(fates[1].served, Some(5));
     // Cancel all does not stop a batch either.
@@ -197,7 +217,8 @@ fn a_batch_being_cooked_finishes_and_its_portions_stay_for_later_clients() {
             ..b
         },
     )
-    .unwrap();
+    .unwrap()
+    .fates;
     assert_eq!(fates[1].served, Some(5));
 }
 
@@ -266,4 +287,32 @@ fn closed_loop_with_fixed_times_cycles_exactly() {
         done,
         vec![(0, 0, 10), (1, 0, 20), (0, 15, 30), (1, 25, 40),]
     );
+}
+
+#[test]
+fn the_work_of_given_up_attempts_is_counted_as_wasted() {
+    // Patience 2.2 on the hand case: clients 4, 5, 7 and 9 give up in service, each
+    // wasting a whole 1-second service (6, 8 and 10 give up queued): 4 s. Cancelling frees
+    // each unit at the deadline: 4 wastes 0.7 s, 5..10 each 0.5 s, 3.7 s in all.
+    let b = Behaviour {
+        patience: Some(22),
+        ..Behaviour::default()
+    };
+    let run = simulate_behaving(&[pool(1, 10)], &every_half_second(10), None, b).unwrap();
+    assert_eq!(run.wasted, vec![40]);
+    let b = Behaviour {
+        cancel_all: true,
+        ..b
+    };
+    let run = simulate_behaving(&[pool(1, 10)], &every_half_second(10), None, b).unwrap();
+    assert_eq!(run.wasted, vec![37]);
+    // Nobody gives up: nothing wasted.
+    let run = simulate_behaving(
+        &[pool(1, 10)],
+        &every_half_second(10),
+        None,
+        Behaviour::default(),
+    )
+    .unwrap();
+    assert_eq!(run.wasted, vec![0]);
 }
