@@ -1,7 +1,7 @@
 //! Clients that think, give up and retry (issue 14): patience, cancellation, retries and a
 //! closed loop, through the real binary.
 
-use crate::common::{assert_input_error, run, scenario_file};
+use crate::common::{assert_input_error, run, same_with_one_and_two_threads, scenario_file};
 
 /// One 1-second server, 10 clients every 0.5 s, timeout 3 s (the issue's hand case).
 const ONE_SERVER: &str = r#"name = "one"
@@ -228,5 +228,51 @@ fn the_scenario_may_set_patience_and_retries() {
     assert_input_error(
         &["--scenario", &path, "run"],
         "s.toml:8:12: must be a positive",
+    );
+}
+
+#[test]
+fn behaving_runs_do_not_depend_on_the_thread_count_and_repeat_exactly() {
+    let retry = [
+        "--scenario",
+        "data/mm1.toml",
+        "run",
+        "--rate",
+        "0.9",
+        "--clients",
+        "400",
+        "--patience",
+        "5",
+        "--retries",
+        "3",
+        "--backoff",
+        "1",
+        "--jitter",
+        "--format",
+        "json",
+    ];
+    let one = same_with_one_and_two_threads(&retry);
+    assert_eq!(one, same_with_one_and_two_threads(&retry));
+    let closed = [
+        "--scenario",
+        "data/mm1.toml",
+        "run",
+        "--users",
+        "4",
+        "--think",
+        "2",
+        "--think-distribution",
+        "exponential",
+        "--duration",
+        "300",
+        "--format",
+        "json",
+    ];
+    same_with_one_and_two_threads(&closed);
+    // Another seed draws other service and think times.
+    let other = [&closed[..], &["--seed", "9"]].concat();
+    assert_ne!(
+        same_with_one_and_two_threads(&closed),
+        same_with_one_and_two_threads(&other)
     );
 }
