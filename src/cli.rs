@@ -431,15 +431,15 @@ pub struct BehaveArgs {
     pub users: Option<u32>,
 
     /// Mean think time of a user between a response and the next request [default: 0]
-    #[arg(long, value_name = "SECONDS", allow_hyphen_values = true, value_parser = parse_non_negative, requires = "users")]
+    #[arg(long, value_name = "SECONDS", allow_hyphen_values = true, value_parser = parse_non_negative)]
     pub think: Option<f64>,
 
     /// Think times fixed or exponential around --think
-    #[arg(long, value_enum, value_name = "D", requires = "users")]
+    #[arg(long, value_enum, value_name = "D")]
     pub think_distribution: Option<ThinkArg>,
 
     /// No request starts after this much time (closed loop) [default: 600s]
-    #[arg(long, value_name = "SECONDS", allow_hyphen_values = true, value_parser = parse_positive, requires = "users")]
+    #[arg(long, value_name = "SECONDS", allow_hyphen_values = true, value_parser = parse_positive)]
     pub duration: Option<f64>,
 }
 
@@ -484,6 +484,9 @@ impl BehaveArgs {
             || self.backoff.is_some()
             || self.jitter
             || self.users.is_some()
+            || self.think.is_some()
+            || self.think_distribution.is_some()
+            || self.duration.is_some()
     }
 }
 

@@ -70,6 +70,11 @@ pub(crate) fn run(scenario: &Scenario, args: RunArgs) -> Result<Verdict> {
     if b.cancel.is_some() && patience.is_none() {
         bail!("--cancel needs --patience: only a client that gives up cancels");
     }
+    if b.users.is_none()
+        && (b.think.is_some() || b.think_distribution.is_some() || b.duration.is_some())
+    {
+        bail!("--think, --think-distribution and --duration describe a closed loop: they need --users N");
+    }
     match b.users {
         Some(users) => closed(scenario, &args, users),
         None => open(scenario, &args),
@@ -243,6 +248,9 @@ fn closed(scenario: &Scenario, args: &RunArgs, users: u32) -> Result<Verdict> {
     }
     if args.load.stages.len() + usize::from(args.load.replay.is_some()) > 0 {
         bail!("--users runs a closed loop: it takes no --stage or --replay");
+    }
+    if args.load.clients.is_some() {
+        bail!("--users runs a closed loop: --duration, not --clients, decides how many requests are made");
     }
     let config = Config::with_settings(scenario, &args.set)?;
     let res = scenario.resolution;

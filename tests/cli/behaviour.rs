@@ -118,6 +118,9 @@ fn bad_behaviour_flags_are_refused_in_one_line() {
     assert_input_error(&["run", "--users", "3", "--rate", "2"], "--users");
     assert_input_error(&["run", "--users", "3", "--think", "-1"], "--think");
     assert_input_error(&["run", "--retries", "2"], "--retries needs --patience");
+    assert_input_error(&["run", "--users", "3", "--clients", "5"], "not --clients");
+    assert_input_error(&["run", "--users", "3", "--patience", "1"], "open loop");
+    assert_input_error(&["run", "--think", "1"], "--users");
 }
 
 /// Exact mean value analysis of one single-server station of mean service `s` and a think
