@@ -111,7 +111,7 @@ pub fn poisson_due(rng: &mut ChaCha8Rng, clients: u32, rate: f64, res: Resolutio
 }
 
 /// One service time in seconds.
-fn sample(d: &ServiceDistribution, mean: f64, rng: &mut ChaCha8Rng) -> f64 {
+pub(crate) fn sample(d: &ServiceDistribution, mean: f64, rng: &mut ChaCha8Rng) -> f64 {
     match *d {
         ServiceDistribution::Fixed => mean,
         ServiceDistribution::Exponential => Exp::new(1.0 / mean).expect("mean > 0").sample(rng),

@@ -160,6 +160,11 @@ pub struct LoadDefaults {
     pub stages: Option<Arc<Profile>>,
     /// `[load] arrivals`, when the file says; the command line overrides it.
     pub arrivals: Option<ArrivalKind>,
+    /// `[load] patience`: clients give up after this long (`run --patience`).
+    pub patience: Option<Seconds>,
+    /// `[load] retries` (at most 100) and `backoff`: fresh attempts after giving up.
+    pub retries: Option<u32>,
+    pub backoff: Option<Seconds>,
 }
 
 /// Prices per core and per GiB, and the unit they are in.
@@ -228,6 +233,9 @@ struct RawLoad {
     rate: Option<Spanned<f64>>,
     stages: Option<Spanned<Vec<Spanned<RawStage>>>>,
     arrivals: Option<ArrivalKind>,
+    patience: Option<Seconds>,
+    retries: Option<Spanned<u32>>,
+    backoff: Option<Seconds>,
 }
 
 /// One `[load] stages` entry, k6's `{ duration = "10m", target = 800 }`.
@@ -593,6 +601,17 @@ impl Scenario {
                 rate,
                 stages,
                 arrivals: raw.load.arrivals,
+                patience: raw.load.patience,
+                retries: match raw.load.retries {
+                    Some(r) if *r.get_ref() > 100 => {
+                        return Err(at(
+                            Some(r.span()),
+                            format!("load.retries must be at most 100, got {}", r.get_ref()),
+                        ))
+                    }
+                    r => r.map(|r| r.into_inner()),
+                },
+                backoff: raw.load.backoff,
             },
             prices: Prices {
                 cpu: raw.cost.cpu_price.0,

@@ -3,6 +3,7 @@
 //! a [`Verdict`]. What they share — outputs opened before any work and written together, the
 //! load test the flags describe — lives here.
 
+pub mod behave;
 pub mod compare;
 pub mod fit;
 pub mod merge;

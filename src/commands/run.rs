@@ -98,6 +98,9 @@ fn duration_text(seconds: f64) -> String {
 }
 
 pub(crate) fn run(scenario: &Scenario, args: RunArgs, quiet: bool) -> Result<Verdict> {
+    if args.behave.active() || scenario.load.patience.is_some() {
+        return super::behave::run(scenario, args);
+    }
     let config = Config::with_settings(scenario, &args.set)?;
     let period = match (args.rate, args.period) {
         (_, Some(p)) => p,

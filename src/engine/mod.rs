@@ -14,6 +14,7 @@
 //! The engine knows nothing of costs, searches or output formats: it takes stations and due
 //! times in steps and returns, per client and station, when service started and ended.
 
+mod behave;
 mod exec;
 mod plan;
 mod run;
@@ -29,6 +30,9 @@ pub use run::{
 
 /// A station's start and done times for a client that never visited it (flows only).
 pub const NOT_VISITED: u64 = u64::MAX;
+pub use behave::{
+    simulate_behaving, simulate_closed, Behaved, Behaviour, ClosedLoop, Fate, Request, ServiceDraw,
+};
 pub use trace::{Event, EventKind};
 
 /// One station of the fan-out, as the engine runs it.

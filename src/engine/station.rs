@@ -21,6 +21,16 @@ impl Pool {
         }
     }
 
+    /// Gives back a unit whose permit was detached (a service outliving its client).
+    pub fn release_detached(&self) {
+        self.units.release_detached();
+    }
+
+    #[cfg(test)]
+    pub(super) fn free(&self) -> u32 {
+        self.units.free()
+    }
+
     /// Waits FIFO for a free unit; the unit is given back when the permit is dropped.
     pub fn acquire(&self) -> Acquire<'_> {
         self.units.acquire()
@@ -63,5 +73,19 @@ impl Batch {
     /// Takes one portion from a shelf that is not empty.
     pub fn take(&self, _lock: &Permit<'_>) {
         self.ready.set(self.ready.get() - 1);
+    }
+
+    /// Ends a batch cooked under a detached lock: the shelf is refilled, the cook takes its
+    /// portion only if it is still there (`take`), and the lock goes to the next waiter. A
+    /// batch always finishes, so that a client giving up never leaves the shelf half-cooked.
+    pub fn finish_detached(&self, take: bool) {
+        self.ready.set(self.portions - u32::from(take));
+        self.lock.release_detached();
+    }
+
+    /// Portions on the shelf (for tests).
+    #[cfg(test)]
+    pub(super) fn ready(&self) -> u32 {
+        self.ready.get()
     }
 }

@@ -64,8 +64,14 @@ impl Semaphore {
         }
     }
 
+    /// Gives back a unit whose permit was [`Permit::detach`]ed: work that outlives the
+    /// client that asked for it (a service running to its end after the client gave up).
+    pub fn release_detached(&self) {
+        self.inner.borrow_mut().release();
+    }
+
     #[cfg(test)]
-    fn free(&self) -> u32 {
+    pub(super) fn free(&self) -> u32 {
         self.inner.borrow().free
     }
 }
@@ -78,6 +84,14 @@ pub struct Permit<'a> {
 impl Drop for Permit<'_> {
     fn drop(&mut self) {
         self.semaphore.inner.borrow_mut().release();
+    }
+}
+
+impl Permit<'_> {
+    /// Keeps the unit held after the permit is gone, until [`Semaphore::release_detached`]:
+    /// the holder's future may then be dropped without freeing the unit.
+    pub fn detach(self) {
+        std::mem::forget(self);
     }
 }
 

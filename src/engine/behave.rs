@@ -1,0 +1,373 @@
+//! Clients that behave: patience (a client gives up and its future is dropped), retries with
+//! backoff, and a closed loop of users who think between requests. Virtual time only.
+//!
+//! Giving up is dropping the client's future at its deadline: a select between the order and
+//! a sleep on the executor. What that drop does is the stations' business, and it is why
+//! every primitive is cancel-safe ([`super::sync`]): a visit still queued leaves the FIFO and
+//! never receives a unit. A visit in service is detached from the client before its service
+//! sleep (the unit released by a task of its own at the end: the work is wasted, not undone),
+//! unless `cancel_all`, when the unit goes with the dropped future at once. A batch being
+//! cooked is always detached: it finishes, and its portions stay on the shelf.
+
+use std::cell::{Cell, RefCell};
+use std::future::{poll_fn, Future};
+use std::pin::pin;
+use std::rc::Rc;
+use std::task::Poll;
+
+use futures_util::future::join_all;
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use rand_distr::{Distribution, Exp};
+
+use super::exec;
+use super::station::{Batch, Pool};
+use super::{EngineError, Kind, Station};
+
+/// How open-loop clients behave when their order is slow. Times in steps.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Behaviour {
+    /// A client whose attempt has not completed this long after it began gives it up.
+    pub patience: Option<u64>,
+    /// Giving up also frees the units serving the client at once (else their work runs on).
+    pub cancel_all: bool,
+    /// Fresh attempts after giving up, at most.
+    pub retries: u32,
+    /// Wait before the k-th retry: `backoff · 2^(k-1)`.
+    pub backoff: u64,
+    /// Draw each wait uniformly in [0, that] from this seed's stream.
+    pub jitter: Option<u64>,
+}
+
+/// What became of one client.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Fate {
+    /// Its first due time: latency counts from here, whatever the retries.
+    pub due: u64,
+    /// When an attempt completed, or `None` when the client gave up for good.
+    pub served: Option<u64>,
+    /// Attempts made (1 without retries).
+    pub attempts: u32,
+    /// When it was served or gave up for good.
+    pub ended: u64,
+}
+
+/// One closed-loop request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Request {
+    pub user: u32,
+    pub start: u64,
+    pub done: u64,
+}
+
+/// A closed loop: `users` users each repeat request → response → think, from time 0; a
+/// request that would start after `duration` is not made.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ClosedLoop {
+    pub users: u32,
+    /// Mean think time in steps.
+    pub think: u64,
+    /// Think times exponential around `think` (else fixed).
+    pub think_exponential: bool,
+    pub duration: u64,
+    pub seed: u64,
+}
+
+/// Service steps of one visit of (client, station), asked when an attempt starts (so draws
+/// follow the executor's deterministic order). In a closed loop the client is the request's
+/// number, in the order requests start.
+pub type ServiceDraw = Box<dyn FnMut(u32, u16) -> u64>;
+
+enum Live {
+    Pool(Pool),
+    Batch(Batch),
+}
+
+/// The pool services one attempt started: (station, start, end). Should the attempt be
+/// given up, they are the work it wasted.
+type Started = Rc<RefCell<Vec<(u16, u64, u64)>>>;
+
+struct Shared {
+    stations: Vec<Live>,
+    /// Service steps spent per station on attempts that were given up.
+    wasted: Vec<Cell<u64>>,
+    fixed: Vec<u64>,
+    draw: Option<RefCell<ServiceDraw>>,
+    cancel_all: bool,
+}
+
+/// Where the cook of a detached batch stands: still waiting for it, done, or gone.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Cook {
+    Waiting,
+    Done,
+    Gone,
+}
+
+/// Marks the cook gone if its visit is dropped before the batch is ready.
+struct CookGuard(Rc<Cell<Cook>>);
+
+impl Drop for CookGuard {
+    fn drop(&mut self) {
+        if self.0.get() == Cook::Waiting {
+            self.0.set(Cook::Gone);
+        }
+    }
+}
+
+impl Shared {
+    fn new(stations: &[Station], draw: Option<ServiceDraw>, cancel_all: bool) -> Rc<Shared> {
+        Rc::new(Shared {
+            stations: stations
+                .iter()
+                .map(|s| match s.kind {
+                    Kind::Pool { units } => Live::Pool(Pool::new(units)),
+                    Kind::Batch { portions } => Live::Batch(Batch::new(portions)),
+                })
+                .collect(),
+            fixed: stations.iter().map(|s| s.service).collect(),
+            wasted: stations.iter().map(|_| Cell::new(0)).collect(),
+            draw: draw.map(RefCell::new),
+            cancel_all,
+        })
+    }
+
+    fn service(&self, client: u32, station: u16) -> u64 {
+        match &self.draw {
+            Some(d) => d.borrow_mut()(client, station),
+            None => self.fixed[station as usize],
+        }
+    }
+
+    /// One visit; returns when it is done for the client.
+    async fn visit(self: Rc<Self>, station: u16, service: u64, started: Started) -> u64 {
+        match &self.stations[station as usize] {
+            Live::Pool(pool) => {
+                let unit = pool.acquire().await;
+                let now = exec::now();
+                let end = now + service;
+                started.borrow_mut().push((station, now, end));
+                if self.cancel_all {
+                    exec::sleep_until(end).await;
+                    drop(unit);
+                } else {
+                    unit.detach();
+                    let me = self.clone();
+                    exec::spawn(async move {
+                        exec::sleep_until(end).await;
+                        if let Live::Pool(pool) = &me.stations[station as usize] {
+                            pool.release_detached();
+                        }
+                    });
+                    exec::sleep_until(end).await;
+                }
+                end
+            }
+            Live::Batch(batch) => {
+                let lock = batch.lock().await;
+                let start = exec::now();
+                if !batch.is_empty(&lock) {
+                    batch.take(&lock);
+                    return start;
+                }
+                let ready = start + service;
+                let cook = Rc::new(Cell::new(Cook::Waiting));
+                let guard = CookGuard(cook.clone());
+                lock.detach();
+                let me = self.clone();
+                exec::spawn(async move {
+                    exec::sleep_until(ready).await;
+                    if let Live::Batch(batch) = &me.stations[station as usize] {
+                        batch.finish_detached(cook.get() != Cook::Gone);
+                    }
+                });
+                exec::sleep_until(ready).await;
+                guard.0.set(Cook::Done);
+                ready
+            }
+        }
+    }
+
+    /// One attempt of a client's order: every station at once; done when all are.
+    fn order(self: &Rc<Self>, client: u32, started: &Started) -> impl Future<Output = u64> {
+        let visits: Vec<_> = (0..self.stations.len() as u16)
+            .map(|s| {
+                let service = self.service(client, s);
+                self.clone().visit(s, service, started.clone())
+            })
+            .collect();
+        async move { join_all(visits).await.into_iter().max().unwrap_or(0) }
+    }
+}
+
+/// `order`, unless `deadline` comes first: then `None`, the order dropped. An order done at
+/// its deadline is done.
+async fn before<F: Future<Output = u64>>(order: F, deadline: Option<u64>) -> Option<u64> {
+    let Some(deadline) = deadline else {
+        return Some(order.await);
+    };
+    let mut order = pin!(order);
+    let mut sleep = pin!(exec::sleep_until(deadline));
+    poll_fn(|cx| {
+        if let Poll::Ready(done) = order.as_mut().poll(cx) {
+            return Poll::Ready(Some(done));
+        }
+        sleep.as_mut().poll(cx).map(|()| None)
+    })
+    .await
+}
+
+fn check(stations: &[Station]) -> Result<(), EngineError> {
+    if stations.is_empty() {
+        return Err(EngineError::NoStations);
+    }
+    Ok(())
+}
+
+/// What an open-loop run of behaving clients recorded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Behaved {
+    /// Each client's fate, in client order.
+    pub fates: Vec<Fate>,
+    /// Per station, the service steps spent on attempts that were given up.
+    pub wasted: Vec<u64>,
+}
+
+/// An open-loop load test whose clients give up and retry as `behaviour` says: client `i` is
+/// first due at `due[i]` (non-decreasing).
+pub fn simulate_behaving(
+    stations: &[Station],
+    due: &[u64],
+    draw: Option<ServiceDraw>,
+    behaviour: Behaviour,
+) -> Result<Behaved, EngineError> {
+    check(stations)?;
+    if due.is_empty() {
+        return Err(EngineError::NoClients);
+    }
+    if let Some(i) = due.windows(2).position(|w| w[1] < w[0]) {
+        return Err(EngineError::UnsortedArrivals(i + 1));
+    }
+    let shared = Shared::new(stations, draw, behaviour.cancel_all);
+    let fates: Rc<RefCell<Vec<Fate>>> = Rc::new(RefCell::new(
+        due.iter()
+            .map(|&d| Fate {
+                due: d,
+                served: None,
+                attempts: 0,
+                ended: d,
+            })
+            .collect(),
+    ));
+    let jitter = Rc::new(RefCell::new(
+        behaviour
+            .jitter
+            .map(|seed| ChaCha8Rng::seed_from_u64(seed ^ 0x6a69_7474_6572)),
+    ));
+    let due = due.to_vec();
+    let out = fates.clone();
+    let totals = shared.clone();
+    exec::run(async move {
+        for (client, &first) in due.iter().enumerate() {
+            exec::sleep_until(first).await;
+            let shared = shared.clone();
+            let fates = fates.clone();
+            let jitter = jitter.clone();
+            exec::spawn(async move {
+                let mut start = first;
+                let mut attempts = 0u32;
+                loop {
+                    attempts += 1;
+                    let deadline = behaviour.patience.map(|p| start + p);
+                    let started: Started = Rc::default();
+                    let done = before(shared.order(client as u32, &started), deadline).await;
+                    if done.is_none() {
+                        // Given up at its deadline, now: the work it started was for nothing
+                        // (cut short there when the units were freed).
+                        let now = exec::now();
+                        for &(s, from, to) in started.borrow().iter() {
+                            let to = if behaviour.cancel_all {
+                                to.min(now)
+                            } else {
+                                to
+                            };
+                            let w = &shared.wasted[s as usize];
+                            w.set(w.get() + to.saturating_sub(from));
+                        }
+                    }
+                    if done.is_some() || attempts > behaviour.retries {
+                        let mut f = fates.borrow_mut();
+                        f[client].served = done;
+                        f[client].attempts = attempts;
+                        f[client].ended = exec::now();
+                        return;
+                    }
+                    let wait = behaviour
+                        .backoff
+                        .saturating_mul(1u64 << (attempts - 1).min(62));
+                    let wait = match jitter.borrow_mut().as_mut() {
+                        Some(rng) => rng.random_range(0..=wait),
+                        None => wait,
+                    };
+                    start = exec::now() + wait;
+                    exec::sleep_until(start).await;
+                }
+            });
+        }
+    });
+    let fates = out.take();
+    let wasted = totals.wasted.iter().map(Cell::get).collect();
+    Ok(Behaved { fates, wasted })
+}
+
+/// A closed loop of users (see [`ClosedLoop`]); returns every request made, in the order
+/// they completed.
+pub fn simulate_closed(
+    stations: &[Station],
+    closed: ClosedLoop,
+    draw: Option<ServiceDraw>,
+) -> Result<Vec<Request>, EngineError> {
+    check(stations)?;
+    if closed.users == 0 {
+        return Err(EngineError::NoClients);
+    }
+    let shared = Shared::new(stations, draw, false);
+    let requests = Rc::new(RefCell::new(Vec::new()));
+    let think = Rc::new(RefCell::new(ChaCha8Rng::seed_from_u64(
+        closed.seed ^ 0x0074_6869_6e6b,
+    )));
+    let out = requests.clone();
+    let made = Rc::new(Cell::new(0u32));
+    exec::run(async move {
+        for user in 0..closed.users {
+            let shared = shared.clone();
+            let requests = requests.clone();
+            let think = think.clone();
+            let made = made.clone();
+            exec::spawn(async move {
+                loop {
+                    let start = exec::now();
+                    if start > closed.duration {
+                        return;
+                    }
+                    let number = made.get();
+                    made.set(number + 1);
+                    let done = shared.order(number, &Rc::default()).await;
+                    requests.borrow_mut().push(Request { user, start, done });
+                    let pause = if closed.think_exponential && closed.think > 0 {
+                        let exp = Exp::new(1.0 / closed.think as f64).expect("think > 0");
+                        exp.sample(&mut *think.borrow_mut()).round() as u64
+                    } else {
+                        closed.think
+                    };
+                    exec::sleep_until(exec::now() + pause).await;
+                }
+            });
+        }
+    });
+    let requests = out.take();
+    Ok(requests)
+}
+
+#[cfg(test)]
+mod tests;
