@@ -42,13 +42,19 @@ pub fn main() -> ExitCode {
                 eprint!("{USAGE}");
                 return ExitCode::from(EXIT_INPUT);
             }
-            // One line: clap's first line names the flag and the problem.
+            // One line: clap's first line names the flag and the problem; when it ends in a
+            // colon ("the following required arguments were not provided:"), what it lists
+            // follows on the next lines, folded onto this one.
             let text = e.render().to_string();
-            let first = text
-                .lines()
-                .find(|l| !l.trim().is_empty())
-                .unwrap_or("error: bad usage");
-            eprintln!("{}", first.trim_end());
+            let mut lines = text.lines().map(str::trim).filter(|l| !l.is_empty());
+            let first = lines.next().unwrap_or("error: bad usage");
+            let line = if first.ends_with(':') {
+                let listed: Vec<&str> = lines.take_while(|l| !l.starts_with("Usage:")).collect();
+                format!("{first} {}", listed.join(", "))
+            } else {
+                first.to_string()
+            };
+            eprintln!("{}", line.trim_end());
             return ExitCode::from(EXIT_INPUT);
         }
     };

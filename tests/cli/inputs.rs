@@ -393,3 +393,11 @@ fn a_test_bigger_than_memory_is_refused_before_it_starts() {
         "{err}"
     );
 }
+
+#[test]
+fn a_missing_required_flag_is_named_on_the_one_line() {
+    crate::common::assert_input_error(
+        &["run", "--replay-speed", "2"],
+        "the following required arguments were not provided: --replay",
+    );
+}
