@@ -350,8 +350,17 @@ pub(super) fn page(
     {
         let root = SVGBackend::with_string(&mut svg, (width, height as u32)).into_drawing_area();
         root.fill(&WHITE).map_err(draw_err)?;
+        // A long title (a run's whole load description) shrinks to fit the page rather than
+        // run off both its sides.
+        let room = width as f64 - 24.0;
+        let natural = text_width(title, TITLE_SIZE) as f64;
+        let size = if natural > room {
+            (TITLE_SIZE * room / natural).max(8.0)
+        } else {
+            TITLE_SIZE
+        };
         let body = root
-            .titled(title, text_style(TITLE_SIZE, TEXT))
+            .titled(title, text_style(size, TEXT))
             .map_err(draw_err)?;
         let (left, right) = body.split_horizontally(plot_w);
         draw(&left)?;
