@@ -161,6 +161,7 @@ pub struct LoadDefaults {
     pub patience: Option<Seconds>,
     /// `[load] retries` (at most 100) and `backoff`: fresh attempts after giving up.
     pub retries: Option<u32>,
+    /// `[load] backoff`: the first retry's wait, doubled each time; `--backoff` overrides it.
     pub backoff: Option<Seconds>,
 }
 
