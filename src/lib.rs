@@ -1,3 +1,4 @@
+#![warn(missing_docs)]
 //! `planner`: finds the cheapest configuration of a service that holds a load under a
 //! latency target, by load-testing every candidate in virtual time.
 //!

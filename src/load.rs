@@ -30,7 +30,9 @@ pub enum Arrivals {
     /// is due when the expected count Λ(t) reaches i − 1; Poisson: the non-homogeneous
     /// process, a time change of a unit-rate one. The stages decide how many clients come.
     Stages {
+        /// The rate at time 0 and the stages, each ramping linearly to its target rate.
         profile: Arc<Profile>,
+        /// Whether due times are drawn (the non-homogeneous process) or placed at Λ(t) = i − 1.
         poisson: bool,
     },
     /// A recorded trace: each client's due time in seconds, sorted, the first at 0.
@@ -77,11 +79,17 @@ pub const MAX_REPLICATIONS: u32 = 100_000;
 /// sampled when something in it is random.
 #[derive(Debug, Clone, PartialEq)]
 pub struct LoadTest {
+    /// Clients in the test, warmup included; a staged or replayed load sets it to its own
+    /// count.
     pub clients: u32,
+    /// When each client is due.
     pub arrivals: Arrivals,
+    /// A client is satisfied when its latency is strictly under this.
     pub timeout: Seconds,
     /// The first `warmup` clients are simulated but left out of the statistics.
     pub warmup: u32,
+    /// Keys every random stream, with the configuration and the replication, so one seed
+    /// gives the same draws for any thread count or search order.
     pub seed: u64,
     /// How many independent runs, when the test is random.
     pub replications: u32,
@@ -326,9 +334,11 @@ pub fn run(
 /// One request class's verdict in a load test.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ClassVerdict {
+    /// The class's `[[request]]` name.
     pub name: String,
     /// The objective it was judged by: its timeout and required share.
     pub timeout: Seconds,
+    /// The required share of satisfied clients, in percent.
     pub share: Share,
     /// `None` when the test gave this class no client (after warmup).
     pub summary: Option<Summary>,
@@ -429,6 +439,8 @@ fn class_satisfaction(classes: &[ClassVerdict]) -> Vec<f64> {
 /// What a configuration's load test says, over every replication.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Assessment {
+    /// Every class's clients together; over several replications, each figure's mean across
+    /// them, with its spread.
     pub summary: Summary,
     /// Per station, how many late clients (after warmup, over all replications) it was the
     /// last to serve.

@@ -36,13 +36,24 @@ pub const MAX_CLIENTS: u32 = 10_000_000;
 /// A scenario that failed to load, located as precisely as the TOML parser allows.
 #[derive(Debug, thiserror::Error, PartialEq)]
 pub enum ScenarioError {
+    /// The file could not be read at all (missing, unreadable, not UTF-8).
     #[error("cannot read scenario file {file}: {reason}")]
-    Read { file: String, reason: String },
+    Read {
+        /// The path as the user gave it.
+        file: String,
+        /// The operating system's reason.
+        reason: String,
+    },
+    /// The file was read but refused; the position points the user at the offending text.
     #[error("{file}:{line}:{column}: {message}")]
     Invalid {
+        /// The path as the user gave it, or [`DEFAULT_NAME`] for the embedded scenario.
         file: String,
+        /// 1-based.
         line: usize,
+        /// 1-based, in characters.
         column: usize,
+        /// What is wrong there, in the user's terms (the TOML parser's or ours).
         message: String,
     },
 }
@@ -50,14 +61,19 @@ pub enum ScenarioError {
 use crate::station::Names;
 pub use crate::station::StationKind;
 
+mod distribution;
+pub use distribution::{ServiceDistribution, MAX_CV};
 mod fields;
 use fields::{line_column, load_shape, samples_path, service_of, toml_message};
 
 /// One validated station.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Station {
+    /// Unique within the scenario; the prefix of its lever (`soda.units`).
     pub name: String,
+    /// Pool or batch: which lever it has (`units` or `batch`).
     pub kind: StationKind,
+    /// Mean service time of one request (pool) or one batch (batch).
     pub service: Seconds,
     /// The service time in steps of the scenario's resolution.
     pub service_steps: u64,
@@ -69,41 +85,18 @@ pub struct Station {
     pub units: String,
     /// What a batch station's device is called ("fryer"), for "7-portion fryer".
     pub device: String,
+    /// Cores per unit (pool) or per portion (batch): the cost of one lever step.
     pub cpu_per_unit: f64,
+    /// GiB per unit (pool) or per portion (batch).
     pub ram_gib_per_unit: f64,
+    /// Cores the station needs whatever its lever value.
     pub cpu_fixed: f64,
+    /// GiB the station needs whatever its lever value.
     pub ram_gib_fixed: f64,
     /// The values a search tries; just the baseline when the file gives no range.
     pub range: Values,
     /// How service times vary around `service`, their mean.
     pub distribution: ServiceDistribution,
-}
-
-/// The largest coefficient of variation a scenario may state: far beyond any real service,
-/// and small enough that the log-normal's parameters stay finite.
-pub const MAX_CV: f64 = 100.0;
-
-/// The distribution of a station's service times, all with mean `service`.
-#[derive(Debug, Clone, PartialEq)]
-pub enum ServiceDistribution {
-    /// Always exactly `service` (the tutorial's).
-    Fixed,
-    /// Memoryless: coefficient of variation 1.
-    Exponential,
-    /// Uniform around the mean with this coefficient of variation (at most 1/√3, so that no
-    /// time is negative).
-    Uniform { cv: f64 },
-    /// Log-normal with this coefficient of variation.
-    Lognormal { cv: f64 },
-    /// Measured service times in seconds (sorted), each drawn with equal probability, as
-    /// Ciw's `Empirical`; `service` is their mean.
-    Empirical(Arc<[f64]>),
-}
-
-impl ServiceDistribution {
-    pub fn is_fixed(&self) -> bool {
-        matches!(self, ServiceDistribution::Fixed)
-    }
 }
 
 impl Station {
@@ -140,14 +133,18 @@ impl Station {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum ArrivalKind {
+    /// Client *i* due at (i − 1) × period: the seed's metronome.
     Fixed,
+    /// Exponential gaps drawn from the seeded stream.
     Poisson,
 }
 
 /// The load test a scenario runs when the command line does not say otherwise.
 #[derive(Debug, Clone, PartialEq)]
 pub struct LoadDefaults {
+    /// Clients per load test, when `--clients` does not say.
     pub clients: u32,
+    /// A client is satisfied when its latency is strictly under this.
     pub timeout: Seconds,
     /// The share of clients that must beat `timeout` when `[load] slo` says so (`p99 < …`:
     /// 99 %); `None`: the command line's `--min-satisfaction` (100 % by default).
@@ -164,14 +161,18 @@ pub struct LoadDefaults {
     pub patience: Option<Seconds>,
     /// `[load] retries` (at most 100) and `backoff`: fresh attempts after giving up.
     pub retries: Option<u32>,
+    /// `[load] backoff`: the first retry's wait, doubled each time; `--backoff` overrides it.
     pub backoff: Option<Seconds>,
 }
 
 /// Prices per core and per GiB, and the unit they are in.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Prices {
+    /// Per core, in `currency` (the embedded scenario: $ per month).
     pub cpu: f64,
+    /// Per GiB, in `currency`.
     pub ram: f64,
+    /// Printed after every price, as the file writes it (`$/month`).
     pub currency: String,
 }
 
@@ -179,6 +180,7 @@ pub struct Prices {
 /// stations (the scenario itself stays below configurations in the flow of data).
 #[derive(Debug, Clone, PartialEq)]
 pub struct StrategyText {
+    /// As the file writes it, and as reports label the strategy (`+1 cook`).
     pub name: String,
     /// `soda.units=2,burger.units=4`, `optimize`, or empty for the baseline.
     pub plan: String,
@@ -186,15 +188,24 @@ pub struct StrategyText {
     pub at: (usize, usize),
 }
 
+/// A validated scenario file: every station, the default load test, the prices and the
+/// request classes, with every cross-reference checked.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Scenario {
     /// Where it came from, for messages.
     pub source: String,
+    /// Short name for reports (`fastfood`).
     pub name: String,
+    /// One line for humans, shown in reports.
     pub description: String,
+    /// Model seconds per engine step; service times and timeouts must be whole steps of it.
     pub resolution: Resolution,
+    /// In file order, which is the order of levers, of configuration values and of report
+    /// columns.
     pub stations: Vec<Station>,
+    /// The `[load]` table, before the command line overrides it.
     pub load: LoadDefaults,
+    /// As the file gives them; `--cpu-price` and `--ram-price` override them per command.
     pub prices: Prices,
     /// The strategies `compare` shows by default, in file order.
     pub strategies: Vec<StrategyText>,

@@ -27,10 +27,24 @@ pub const DEFAULT_MAX_CONFIGS: u64 = 1_000_000;
 /// Why a search cannot run.
 #[derive(Debug, thiserror::Error, PartialEq)]
 pub enum SearchError {
+    /// More configurations than `--max-configs` allows: ranking them all would exhaust memory or
+    /// time, so the user must narrow a range or raise the ceiling.
     #[error("the search space has {} configurations ({}), more than --max-configs {max}; narrow a --range or raise --max-configs", crate::levers::count_text(*.size), crate::levers::short_shape(.shape))]
-    TooLarge { size: u128, shape: String, max: u64 },
+    TooLarge {
+        /// Configurations in the space, exact even beyond `u64`.
+        size: u128,
+        /// Each lever's values (`a.units 1..=4 × b.units 5,7`), cut short for the message.
+        shape: String,
+        /// The ceiling in force (`--max-configs`).
+        max: u64,
+    },
+    /// Some configuration's price is not finite: no ranking by cost is possible.
     #[error("prices too large: the dearest configuration ({config}) would cost more than a 64-bit float holds; lower --cpu-price or --ram-price")]
-    PriceOverflow { config: String },
+    PriceOverflow {
+        /// The dearest configuration, described for the user.
+        config: String,
+    },
+    /// A load test the engine refuses (see [`EngineError`]).
     #[error(transparent)]
     Engine(#[from] EngineError),
 }
@@ -51,6 +65,7 @@ impl Space {
         Space { levers }
     }
 
+    /// One set of values per station, in scenario order.
     pub fn levers(&self) -> &[Values] {
         &self.levers
     }
@@ -124,7 +139,9 @@ impl Space {
 /// A configuration with its cost, ready to be ranked.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Candidate {
+    /// One value per lever, in scenario order.
     pub config: Config,
+    /// Its resources and price at the search's prices.
     pub cost: Cost,
     /// How many levers differ from the baseline.
     pub changed: usize,
@@ -159,7 +176,9 @@ pub fn rank(space: &Space, scenario: &Scenario, prices: &Prices) -> Vec<Candidat
 /// be satisfied. `optimize`, `sweep` and `compare` (at each of its rates) all use it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Target {
+    /// Clients, arrivals and timeout, at the rate being tested.
     pub load: LoadTest,
+    /// Percentage of clients that must beat the timeout.
     pub share: Share,
 }
 
@@ -176,7 +195,9 @@ impl Target {
 /// One candidate's load-test result.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Evaluated {
+    /// The configuration and what it costs.
     pub candidate: Candidate,
+    /// Its load test's result, over every replication.
     pub summary: Summary,
 }
 

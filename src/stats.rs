@@ -13,8 +13,10 @@ use crate::units::{Resolution, Seconds};
 /// Why a number is not a share of clients.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum ShareError {
+    /// NaN compares false with everything, so it is refused before any range check.
     #[error("must be a percentage, not NaN")]
     NaN,
+    /// At or below 0 % (every configuration would pass) or above 100 %.
     #[error("must be a percentage above 0 and at most 100, got {0}")]
     OutOfRange(f64),
 }
@@ -25,8 +27,10 @@ pub enum ShareError {
 pub struct Share(f64);
 
 impl Share {
+    /// Every client satisfied: the seed's target.
     pub const ALL: Share = Share(100.0);
 
+    /// `percent` must lie in (0, 100]; 0 would accept any configuration.
     pub fn new(percent: f64) -> Result<Share, ShareError> {
         if percent.is_nan() {
             Err(ShareError::NaN)
@@ -37,6 +41,7 @@ impl Share {
         }
     }
 
+    /// In (0, 100].
     pub fn percent(self) -> f64 {
         self.0
     }
@@ -53,15 +58,22 @@ impl Share {
 pub struct Summary {
     /// Clients counted (after the warmup).
     pub clients: usize,
+    /// Clients whose latency is strictly under the timeout.
     pub satisfied: usize,
     /// Satisfied share in percent.
     pub satisfaction: f64,
+    /// Median latency in steps, by nearest rank: the smallest latency that at least half the
+    /// clients do not exceed, so it is a latency some client really had.
     pub p50_steps: u64,
+    /// 95th percentile latency in steps, by nearest rank as `p50_steps`.
     pub p95_steps: u64,
+    /// 99th percentile latency in steps, by nearest rank as `p50_steps`.
     pub p99_steps: u64,
+    /// The slowest client's latency, in steps.
     pub max_steps: u64,
     /// Mean latency, in steps.
     pub mean_steps: f64,
+    /// Whether enough clients were satisfied for the share asked for (an empty test meets it).
     pub meets_target: bool,
     /// Over several replications: means with 95 % confidence intervals. The fields above
     /// then hold the means (rounded to whole clients and steps), and `meets_target` holds
@@ -76,8 +88,11 @@ pub struct Summary {
 /// A mean with its 95 % confidence interval.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct Interval {
+    /// In the unit of the values it was computed from.
     pub mean: f64,
+    /// Mean minus the half-width; may fall below any value for few, spread-out runs.
     pub low: f64,
+    /// Mean plus the half-width.
     pub high: f64,
 }
 
@@ -102,6 +117,7 @@ impl Interval {
         }
     }
 
+    /// The ± a report prints after the mean.
     pub fn half_width(&self) -> f64 {
         (self.high - self.low) / 2.0
     }
@@ -110,12 +126,19 @@ impl Interval {
 /// Replication statistics: satisfaction in percent, latencies in seconds.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Spread {
+    /// Runs combined; at least 2 (one run has no spread).
     pub replications: usize,
+    /// Satisfied share in percent.
     pub satisfaction: Interval,
+    /// The runs' mean latencies, in seconds.
     pub mean_s: Interval,
+    /// The runs' median latencies, in seconds.
     pub p50_s: Interval,
+    /// The runs' 95th percentile latencies, in seconds.
     pub p95_s: Interval,
+    /// The runs' 99th percentile latencies, in seconds.
     pub p99_s: Interval,
+    /// The runs' slowest latencies, in seconds.
     pub max_s: Interval,
 }
 
@@ -252,6 +275,7 @@ pub struct Histogram {
 }
 
 impl Histogram {
+    /// Counts one client; `latency_steps` is its latency in steps.
     pub fn add(&mut self, latency_steps: u64) {
         const FEW: usize = 32;
         if !self.many.is_empty() {
@@ -273,6 +297,7 @@ impl Histogram {
         self.sum += u128::from(latency_steps);
     }
 
+    /// Clients added so far.
     pub fn clients(&self) -> u64 {
         self.clients
     }

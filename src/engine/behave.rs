@@ -55,8 +55,11 @@ pub struct Fate {
 /// One closed-loop request.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Request {
+    /// 0-based user who made it.
     pub user: u32,
+    /// When the user sent it, in steps: its latency counts from here.
     pub start: u64,
+    /// When its whole order was served, in steps.
     pub done: u64,
 }
 
@@ -64,12 +67,15 @@ pub struct Request {
 /// request that would start after `duration` is not made.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct ClosedLoop {
+    /// The population: at most this many requests are in the system at once.
     pub users: u32,
     /// Mean think time in steps.
     pub think: u64,
     /// Think times exponential around `think` (else fixed).
     pub think_exponential: bool,
+    /// Steps after which no user starts a new request (those in flight finish).
     pub duration: u64,
+    /// Keys the think-time stream, so a run is the same for any thread count.
     pub seed: u64,
 }
 

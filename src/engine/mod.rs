@@ -38,9 +38,11 @@ pub use trace::{Event, EventKind};
 /// One station of the fan-out, as the engine runs it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Station {
+    /// As the scenario names it; the engine knows a station only by its index in the slice.
     pub name: String,
     /// Service time of one request (pool) or one batch (batch), in steps.
     pub service: u64,
+    /// Pool or batch, with the size a configuration chose for it.
     pub kind: Kind,
 }
 
@@ -48,9 +50,15 @@ pub struct Station {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Kind {
     /// `units` identical servers; a request waits FIFO for a free one and holds it.
-    Pool { units: u32 },
+    Pool {
+        /// Identical servers; the seed's soda `Lock` is a pool of 1.
+        units: u32,
+    },
     /// A cache refilled `portions` at a time by whoever finds it empty, under one FIFO lock.
-    Batch { portions: u32 },
+    Batch {
+        /// Portions one batch makes; each client takes one.
+        portions: u32,
+    },
 }
 
 /// Which clock drives the simulation.
@@ -59,12 +67,18 @@ pub enum Clock {
     /// The engine's own virtual-time executor: deterministic and instant.
     Virtual,
     /// Tokio's real clock, every model duration divided by `speed`.
-    Real { speed: f64, step_seconds: f64 },
+    Real {
+        /// How many times faster than the model's clock (1: real time); positive and finite.
+        speed: f64,
+        /// Model seconds in one step (the scenario's resolution), to turn steps into sleeps.
+        step_seconds: f64,
+    },
 }
 
 /// What one load test recorded. Times are steps since the load test started (time 0).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Outcome {
+    /// Stations per client: the row width of `start` and `done`.
     pub stations: usize,
     /// Due time of each client.
     pub due: Vec<u64>,
@@ -81,6 +95,7 @@ pub struct Outcome {
 }
 
 impl Outcome {
+    /// Clients in the load test; client indices are 0-based, in due-time order.
     pub fn clients(&self) -> usize {
         self.due.len()
     }
@@ -100,10 +115,12 @@ impl Outcome {
         self.served(client) - self.due[client]
     }
 
+    /// The client's row of `done`, one entry per station in scenario order.
     pub fn done_of(&self, client: usize) -> &[u64] {
         &self.done[client * self.stations..(client + 1) * self.stations]
     }
 
+    /// The client's row of `start`, one entry per station in scenario order.
     pub fn start_of(&self, client: usize) -> &[u64] {
         &self.start[client * self.stations..(client + 1) * self.stations]
     }
@@ -119,26 +136,64 @@ impl Outcome {
 /// Why a simulation could not run.
 #[derive(Debug, thiserror::Error, PartialEq)]
 pub enum EngineError {
+    /// Nothing to measure: a load test needs at least one client.
     #[error("the load test has no clients")]
     NoClients,
+    /// Nothing to visit: the engine needs at least one station.
     #[error("the system has no stations")]
     NoStations,
+    /// Due times must not decrease; holds the 0-based index of the first client due before the
+    /// one before it.
     #[error("due times must not decrease (client {0})")]
     UnsortedArrivals(usize),
+    /// Two consecutive due times are further apart than [`crate::units::MAX_TIMER_STEPS`], the
+    /// longest wait tokio's timer can hold (checked whatever the clock, so both accept the same
+    /// tests).
     #[error("the gap of {gap} steps before client {client} is longer than tokio's timer can wait")]
-    GapTooLong { client: usize, gap: u64 },
+    GapTooLong {
+        /// 1-based, as the user counts clients.
+        client: usize,
+        /// In steps.
+        gap: u64,
+    },
+    /// The load test's period (or, for Poisson, 40 mean gaps) exceeds the longest timer wait at
+    /// the scenario's resolution: the user must shorten the period or coarsen the resolution.
     #[error("clients {seconds} s apart are further apart than tokio's timer can wait at this resolution (at most {max_seconds} s)")]
-    PeriodTooLong { seconds: f64, max_seconds: f64 },
+    PeriodTooLong {
+        /// The longest gap the load test would ask for, in model seconds.
+        seconds: f64,
+        /// The longest the timer can wait at this resolution, in model seconds.
+        max_seconds: f64,
+    },
+    /// `Clock::Real`'s speed was zero, negative, NaN or infinite.
     #[error("speed must be a positive finite number, got {0}")]
     BadSpeed(f64),
+    /// `Clock::Real` would sleep for less than a nanosecond per step, which tokio cannot time:
+    /// the user must lower the speed.
     #[error("at speed {speed}, one step of {step} s lasts less than a nanosecond of real time")]
-    TooFast { speed: f64, step: f64 },
+    TooFast {
+        /// The speed asked for, too high for this resolution.
+        speed: f64,
+        /// Model seconds per step (the scenario's resolution).
+        step: f64,
+    },
+    /// The row of drawn service times does not hold one per (client, visit slot): a caller's bug,
+    /// not the user's.
     #[error("{got} drawn service times for {expected} (client, station) pairs")]
-    DrawCount { expected: usize, got: usize },
+    DrawCount {
+        /// Clients times the row width (stations, or the widest class's visit slots).
+        expected: usize,
+        /// Draws actually handed over.
+        got: usize,
+    },
+    /// A drawn service time exceeds the longest timer wait (a heavy-tailed draw at a fine
+    /// resolution).
     #[error("a drawn service time of {0} steps is longer than tokio's timer can wait")]
     ServiceTooLong(u64),
+    /// The request classes do not match the stations or clients (says which way): a caller's bug.
     #[error("request classes do not fit the load test: {0}")]
     BadClasses(String),
+    /// Tokio could not build its runtime for a real-clock run (the OS refused a resource).
     #[error("could not start the tokio runtime: {0}")]
     Runtime(String),
 }

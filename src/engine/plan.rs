@@ -22,15 +22,22 @@ pub struct Plan {
 pub enum Node {
     /// One visit; `steps` is this visit's own service (None: the station's).
     Visit {
+        /// Index into the engine's station slice.
         station: u16,
+        /// This visit's column in a client's row of service draws.
         slot: u32,
+        /// This visit's own service in steps (a `name(SECONDS)` visit); None: the station's.
         steps: Option<u64>,
     },
+    /// Children run one after the other; the flow's `a -> b`.
     Seq(Box<[u32]>),
+    /// Children run at once, done when the last is; the flow's `all(...)`.
     All(Box<[u32]>),
     /// One branch, the client's pre-drawn choice for `slot`.
     Pick {
+        /// This pick's column in a client's row of choices.
         slot: u32,
+        /// (probability, child node), in the flow's order; the choice indexes this list.
         branches: Box<[(f64, u32)]>,
     },
 }
@@ -63,10 +70,12 @@ impl Plan {
         })
     }
 
+    /// Steps (node indices) run in the given order.
     pub fn seq(&mut self, steps: Vec<u32>) -> u32 {
         self.push(Node::Seq(steps.into()))
     }
 
+    /// Branches (node indices) run concurrently; the node ends with the last.
     pub fn all(&mut self, branches: Vec<u32>) -> u32 {
         self.push(Node::All(branches.into()))
     }
@@ -81,6 +90,7 @@ impl Plan {
         })
     }
 
+    /// Names the root, once every node is built; a plan without it walks node 0.
     pub fn finish(mut self, root: u32) -> Plan {
         self.root = root;
         self
@@ -113,18 +123,22 @@ impl Plan {
         out
     }
 
+    /// Visit slots: the width of this class's row of service draws.
     pub fn visit_slots(&self) -> usize {
         self.visits as usize
     }
 
+    /// Pick slots: the width of this class's row of branch choices.
     pub fn pick_slots(&self) -> usize {
         self.picks as usize
     }
 
+    /// Panics on an index the builder did not return.
     pub fn node(&self, index: u32) -> &Node {
         &self.nodes[index as usize]
     }
 
+    /// The node a client's walk starts from.
     pub fn root(&self) -> u32 {
         self.root
     }
@@ -136,8 +150,11 @@ impl Plan {
 /// slot`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Classes {
+    /// One plan per class, in the scenario's `[[request]]` order.
     pub plans: Vec<Plan>,
+    /// Each client's class (index into `plans`), by client.
     pub class: Vec<u32>,
+    /// Pre-drawn branch indices, `choices[client * pick_stride + slot]`.
     pub choices: Vec<u32>,
 }
 

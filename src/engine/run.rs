@@ -167,7 +167,9 @@ fn simulate_with(
 /// One client's result as [`simulate_each`] reports it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Served {
+    /// 0-based, in due-time order.
     pub client: u32,
+    /// In steps, as the caller gave it.
     pub due: u64,
     /// When its last station finished.
     pub served: u64,

@@ -12,9 +12,11 @@ use serde::Deserialize;
 /// One `[[request]]`: a kind of request, its share of arrivals, its flow and its objective.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RequestClass {
+    /// Unique among the classes; names the class's report rows and `satisfaction_<name>` column.
     pub name: String,
     /// Fraction of arrivals, in (0, 1]; the classes' shares sum to 1.
     pub share: f64,
+    /// The flow as parsed: the capacity laws read its expected visits and demand from it.
     pub flow: Flow,
     /// The flow compiled once for the engine.
     pub plan: engine::Plan,
