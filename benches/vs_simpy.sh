@@ -34,7 +34,7 @@ median_ns() {
 }
 
 # Same results first: planner's summary line against SimPy's.
-ours=$("${planner[@]}" | sed -n 's/^satisfied \([0-9]*\/[0-9]*\) .*p50 \([0-9.]*\) s *p95 \([0-9.]*\) s *max \([0-9.]*\) s.*/satisfied \1 p50 \2 p95 \3 max \4/p')
+ours=$("${planner[@]}" | sed -n 's/^satisfied \([0-9]*\/[0-9]*\) .*p50 \([0-9.]*\) s *p95 \([0-9.]*\) s *\(p99 [0-9.]* s *\)\{0,1\}max \([0-9.]*\) s.*/satisfied \1 p50 \2 p95 \3 max \5/p')
 theirs=$("${simpy[@]}")
 echo "planner: $ours"
 echo "SimPy:   $theirs"
