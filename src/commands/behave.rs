@@ -4,7 +4,7 @@
 use anyhow::{bail, Result};
 use serde_json::json;
 
-use super::{build_load_shaped, Verdict};
+use super::Verdict;
 use crate::cli::{CancelArg, ClockArg, RunArgs, ThinkArg};
 use crate::config::Config;
 use crate::engine::{self, Behaviour, ClosedLoop, ServiceDraw};
@@ -13,7 +13,6 @@ use crate::report::run::trim_float;
 use crate::report::Format;
 use crate::scenario::Scenario;
 use crate::stats::Interval;
-use crate::units::Rate;
 
 /// Percentile `p` (0..=100) of sorted values, nearest rank.
 fn percentile(sorted: &[f64], p: f64) -> f64 {
@@ -92,20 +91,7 @@ pub(crate) fn run(scenario: &Scenario, args: RunArgs) -> Result<Verdict> {
 fn open(scenario: &Scenario, args: &RunArgs) -> Result<Verdict> {
     let b = &args.behave;
     let config = Config::with_settings(scenario, &args.set)?;
-    let period = match (args.rate, args.period) {
-        (_, Some(p)) => p,
-        (Some(r), None) => Rate::new(r).map_err(anyhow::Error::msg)?.period(),
-        (None, None) => scenario.load.rate.period(),
-    };
-    let clients = args.load.clients.unwrap_or(scenario.load.clients);
-    let load = build_load_shaped(
-        scenario,
-        &args.load,
-        period,
-        clients,
-        args.rate,
-        args.rate.is_some() || args.period.is_some(),
-    )?;
+    let load = super::run::load_of(scenario, args)?;
     let res = scenario.resolution;
     let steps = |s: f64| res.nearest_steps(s);
     // The command line over the scenario's `[load] patience`, `retries`, `backoff`.

@@ -97,11 +97,10 @@ fn duration_text(seconds: f64) -> String {
     }
 }
 
-pub(crate) fn run(scenario: &Scenario, args: RunArgs, quiet: bool) -> Result<Verdict> {
-    if args.behave.active() || scenario.load.patience.is_some() {
-        return super::behave::run(scenario, args);
-    }
-    let config = Config::with_settings(scenario, &args.set)?;
+/// The load test `run`'s flags describe: `--period`, or `--rate` (0 only as the start rate of
+/// `--stage`s), `--clients`, and the rest of the load flags. `run` and its behaving variants
+/// (patience, retries, closed loops) read them the same way.
+pub(super) fn load_of(scenario: &Scenario, args: &RunArgs) -> Result<LoadTest> {
     let period = match (args.rate, args.period) {
         (_, Some(p)) => p,
         (Some(r), None) if r > 0.0 => Rate::new(r).map_err(anyhow::Error::msg)?.period(),
@@ -111,14 +110,22 @@ pub(crate) fn run(scenario: &Scenario, args: RunArgs, quiet: bool) -> Result<Ver
         (_, None) => scenario.load.rate.period(),
     };
     let clients = args.load.clients.unwrap_or(scenario.load.clients);
-    let load = build_load_shaped(
+    build_load_shaped(
         scenario,
         &args.load,
         period,
         clients,
         args.rate,
         args.rate.is_some() || args.period.is_some(),
-    )?;
+    )
+}
+
+pub(crate) fn run(scenario: &Scenario, args: RunArgs, quiet: bool) -> Result<Verdict> {
+    if args.behave.active() || scenario.load.patience.is_some() {
+        return super::behave::run(scenario, args);
+    }
+    let config = Config::with_settings(scenario, &args.set)?;
+    let load = load_of(scenario, &args)?;
     let clock = clock_of(args.clock, args.speed, scenario)?;
     load::check(scenario, &load)?;
     if load.runs(scenario) > 1 && clock != Clock::Virtual {
