@@ -117,9 +117,10 @@ pub struct CompareArgs {
     #[command(flatten)]
     pub load: LoadArgs,
 
-    /// Percentage of clients that must be satisfied
-    #[arg(long, value_name = "PCT", default_value = "100", allow_hyphen_values = true, value_parser = parse_share)]
-    pub min_satisfaction: Share,
+    /// Percentage of clients that must be satisfied; given, it overrides every request class's
+    /// own [default: 100, or the scenario's]
+    #[arg(long, value_name = "PCT", allow_hyphen_values = true, value_parser = parse_share)]
+    pub min_satisfaction: Option<Share>,
 
     #[command(flatten)]
     pub output: OutputArgs,
@@ -157,20 +158,23 @@ impl LoadArgs {
     /// The share of clients that must be satisfied: `--slo`'s when given, which then refuses
     /// a `--min-satisfaction` that says otherwise; else the scenario's `[load] slo` unless
     /// `--min-satisfaction` or `--timeout` says otherwise (a new timeout, a new objective).
-    pub fn share(&self, min_satisfaction: Share, scenario: Option<Share>) -> Result<Share, String> {
-        match self.slo {
-            None if min_satisfaction == Share::ALL && self.timeout.is_none() => {
-                Ok(scenario.unwrap_or(min_satisfaction))
-            }
-            None => Ok(min_satisfaction),
-            Some(slo) if min_satisfaction == Share::ALL || min_satisfaction == slo.share => {
-                Ok(slo.share)
-            }
-            Some(slo) => Err(format!(
+    pub fn share(
+        &self,
+        min_satisfaction: Option<Share>,
+        scenario: Option<Share>,
+    ) -> Result<Share, String> {
+        match (self.slo, min_satisfaction) {
+            (None, Some(m)) => Ok(m),
+            // A scenario's objective holds unless the command line states another timeout.
+            (None, None) if self.timeout.is_none() => Ok(scenario.unwrap_or(Share::ALL)),
+            (None, None) => Ok(Share::ALL),
+            (Some(slo), None) => Ok(slo.share),
+            (Some(slo), Some(m)) if m == slo.share => Ok(slo.share),
+            (Some(slo), Some(m)) => Err(format!(
                 "--slo asks {} % of clients under {} s, but --min-satisfaction says {} %: give one",
                 slo.share.percent(),
                 slo.timeout.get(),
-                min_satisfaction.percent()
+                m.percent()
             )),
         }
     }
@@ -209,9 +213,10 @@ pub struct SearchArgs {
     #[command(flatten)]
     pub load: LoadArgs,
 
-    /// Percentage of clients that must be satisfied
-    #[arg(long, value_name = "PCT", default_value = "100", allow_hyphen_values = true, value_parser = parse_share)]
-    pub min_satisfaction: Share,
+    /// Percentage of clients that must be satisfied; given, it overrides every request class's
+    /// own [default: 100, or the scenario's]
+    #[arg(long, value_name = "PCT", allow_hyphen_values = true, value_parser = parse_share)]
+    pub min_satisfaction: Option<Share>,
 
     /// Values a lever tries, replacing the scenario's: soda.units=1..=6, fries.batch=5,7,10 (repeatable)
     #[arg(long = "range", value_name = "STATION.PARAM=VALUES")]

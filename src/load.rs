@@ -95,6 +95,9 @@ pub struct LoadTest {
     pub replications: u32,
     /// Whether the timeout came from the command line: it then overrides every class's.
     pub timeout_given: bool,
+    /// Whether the share came from the command line (`--min-satisfaction`, `--slo`): it then
+    /// overrides every class's.
+    pub share_given: bool,
 }
 
 impl LoadTest {
@@ -108,6 +111,7 @@ impl LoadTest {
             seed: random::DEFAULT_SEED,
             replications: 1,
             timeout_given: false,
+            share_given: false,
         }
     }
 
@@ -352,7 +356,7 @@ impl ClassVerdict {
 }
 
 /// Each class's objective: its own timeout and min_satisfaction unless the command line
-/// overrides them (`--timeout` given; a `--min-satisfaction` other than the default 100 %).
+/// overrides them (`--timeout`, `--min-satisfaction` or `--slo` given).
 pub fn objectives(scenario: &Scenario, load: &LoadTest, share: Share) -> Vec<(Seconds, Share)> {
     scenario
         .requests
@@ -364,7 +368,7 @@ pub fn objectives(scenario: &Scenario, load: &LoadTest, share: Share) -> Vec<(Se
                 r.timeout.unwrap_or(load.timeout)
             };
             let share = match r.min_satisfaction {
-                Some(m) if share == Share::ALL => Share::new(m).unwrap_or(share),
+                Some(m) if !load.share_given => Share::new(m).unwrap_or(share),
                 _ => share,
             };
             (timeout, share)

@@ -158,12 +158,15 @@ impl Requested {
 pub(crate) fn build_target(
     scenario: &Scenario,
     args: &LoadArgs,
-    min_satisfaction: Share,
+    min_satisfaction: Option<Share>,
     rate: Rate,
     clients: u32,
 ) -> Result<Target> {
+    let mut load = build_load(scenario, args, rate.period(), clients)?;
+    // A share stated on the command line overrides every request class's own.
+    load.share_given = min_satisfaction.is_some() || args.slo.is_some();
     Ok(Target {
-        load: build_load(scenario, args, rate.period(), clients)?,
+        load,
         share: args
             .share(min_satisfaction, scenario.load.share)
             .map_err(anyhow::Error::msg)?,

@@ -15,7 +15,6 @@ use crate::random;
 use crate::report::run::{trim_float, RunReport, TIMELINE_MAX_AUTO};
 use crate::report::{Format, Report};
 use crate::scenario::Scenario;
-use crate::stats::Share;
 use crate::units::{Rate, TimeUnit};
 
 fn clock_of(clock: ClockArg, speed: Option<f64>, scenario: &Scenario) -> Result<Clock> {
@@ -156,7 +155,7 @@ pub(crate) fn run(scenario: &Scenario, args: RunArgs, quiet: bool) -> Result<Ver
     // `--slo "p99 < T"` asks 99 % of clients under T; otherwise every one.
     let share = args
         .load
-        .share(Share::ALL, scenario.load.share)
+        .share(None, scenario.load.share)
         .map_err(anyhow::Error::msg)?;
     let summary = load::summarize(scenario, &outcome, &load, share);
     // Further replications, for the means and intervals (virtual time only).

@@ -310,3 +310,28 @@ fn the_timeline_of_a_flow_draws_without_the_stations_a_client_skipped() {
     let text = std::fs::read_to_string(&svg).unwrap();
     assert!(text.contains("<svg") && !text.contains("NaN"), "{text}");
 }
+
+#[test]
+fn an_explicit_min_satisfaction_of_100_overrides_a_class_of_99() {
+    let first_line = |extra: &[&str]| {
+        let mut args = vec![
+            "--scenario",
+            "data/api.toml",
+            "optimize",
+            "--clients",
+            "200",
+        ];
+        args.extend_from_slice(extra);
+        let (_, out, err) = crate::common::run(&args);
+        out.lines()
+            .next()
+            .unwrap_or_else(|| panic!("{err}"))
+            .to_string()
+    };
+    assert!(first_line(&[]).contains("browse: 99% of latencies under 0.3 s"));
+    let forced = first_line(&["--min-satisfaction", "100"]);
+    assert!(
+        forced.contains("browse: every latency under 0.3 s"),
+        "{forced}"
+    );
+}
