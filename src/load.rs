@@ -480,18 +480,18 @@ pub fn assess(
     }
     let one = |replication: u32| -> Result<(Summary, Vec<usize>), EngineError> {
         let due = load.due_times(scenario.resolution, config, replication);
-        if due.is_empty() {
-            // Poisson stages may bring no client in a replication: nothing to simulate.
-            let summary = Summary::of_latencies(&mut [], scenario.resolution, load.timeout, share);
-            return Ok((summary, vec![0; scenario.stations.len()]));
-        }
-        let draws = random::draws(scenario, due.len() as u32, load.seed, config, replication);
         let tally = Rc::new(RefCell::new((
             Histogram::default(),
             vec![0usize; scenario.stations.len()],
         )));
-        let counted = tally.clone();
         let (resolution, warmup) = (scenario.resolution, load.warmup);
+        // Poisson stages may bring no client in a replication: nothing to simulate, and its
+        // empty histogram summarises as such.
+        if due.is_empty() {
+            return Ok((Summary::empty(), tally.take().1));
+        }
+        let draws = random::draws(scenario, due.len() as u32, load.seed, config, replication);
+        let counted = tally.clone();
         let limit = Resolution::timeout_nanos(load.timeout);
         engine::simulate_each(
             &config.engine_stations(scenario),
@@ -556,6 +556,14 @@ fn assess_classes(
     let resolution = scenario.resolution;
     let one = |replication: u32| -> Result<ClassTally, EngineError> {
         let due = load.due_times(resolution, config, replication);
+        if due.is_empty() {
+            // No client in this replication (Poisson stages): empty tallies.
+            return Ok((
+                Histogram::default(),
+                vec![Histogram::default(); k],
+                vec![0usize; scenario.stations.len()],
+            ));
+        }
         let classes = load
             .classes(scenario, config, replication, due.len())
             .expect("a scenario with requests has classes");
@@ -636,8 +644,10 @@ fn assess_classes(
                         Summary::of_histogram(h, resolution, *timeout, *s).satisfied
                     })
                     .sum();
-            all.satisfied = satisfied;
-            all.satisfaction = 100.0 * satisfied as f64 / all.clients as f64;
+            if all.clients > 0 {
+                all.satisfied = satisfied;
+                all.satisfaction = 100.0 * satisfied as f64 / all.clients as f64;
+            }
             all
         })
         .collect();

@@ -230,20 +230,7 @@ impl Summary {
     ) -> Summary {
         let n = latencies.len();
         if n == 0 {
-            // Poisson stages may bring no client in a replication: nothing was late.
-            return Summary {
-                clients: 0,
-                satisfied: 0,
-                satisfaction: 100.0,
-                p50_steps: 0,
-                p95_steps: 0,
-                p99_steps: 0,
-                max_steps: 0,
-                mean_steps: 0.0,
-                meets_target: true,
-                spread: None,
-                class_satisfaction: Vec::new(),
-            };
+            return Summary::empty();
         }
         let limit = Resolution::timeout_nanos(timeout);
         let satisfied = latencies
@@ -313,6 +300,24 @@ impl Histogram {
 }
 
 impl Summary {
+    /// The summary of no client: a replication of Poisson stages may bring none, or none
+    /// past the warm-up. Nothing was late, so nothing fails.
+    pub fn empty() -> Summary {
+        Summary {
+            clients: 0,
+            satisfied: 0,
+            satisfaction: 100.0,
+            p50_steps: 0,
+            p95_steps: 0,
+            p99_steps: 0,
+            max_steps: 0,
+            mean_steps: 0.0,
+            meets_target: true,
+            spread: None,
+            class_satisfaction: Vec::new(),
+        }
+    }
+
     /// The summary of `n` clients (at least one), whatever held their latencies: `pct`
     /// gives the nearest-rank percentile, in steps.
     fn of_counts(
@@ -338,7 +343,7 @@ impl Summary {
         }
     }
 
-    /// [`Summary::of_latencies`] from a histogram of at least one latency: the same summary.
+    /// [`Summary::of_latencies`] from a histogram: the same summary.
     pub fn of_histogram(
         histogram: &Histogram,
         resolution: Resolution,
@@ -346,6 +351,9 @@ impl Summary {
         share: Share,
     ) -> Summary {
         let n = histogram.clients as usize;
+        if n == 0 {
+            return Summary::empty();
+        }
         let limit = Resolution::timeout_nanos(timeout);
         let satisfied = histogram
             .counts()

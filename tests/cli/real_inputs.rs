@@ -550,3 +550,25 @@ fn no_output_replaces_a_trace_or_a_samples_file() {
     );
     assert_eq!(std::fs::read_to_string(&samples).unwrap(), "0.01\n0.02\n");
 }
+
+#[test]
+fn a_replication_with_no_client_past_the_warmup_is_summarised_not_a_panic() {
+    // 20 s ramping to 1/s: about 10 Poisson clients, so some of 30 replications bring no more
+    // than the 5 warm-up clients and leave nothing to measure.
+    let (code, out, err) = run(&[
+        "run",
+        "--arrivals",
+        "poisson",
+        "--rate",
+        "0",
+        "--stage",
+        "20s:1",
+        "--warmup",
+        "5",
+        "--replications",
+        "30",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    assert!(!err.contains("panicked"), "{err}");
+    assert!(out.contains("over 30 replications"), "{out}");
+}
