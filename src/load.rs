@@ -513,21 +513,8 @@ pub fn assess(
         let summary = Summary::of_histogram(&histogram, resolution, load.timeout, share);
         Ok((summary, late))
     };
-    let runs = load.runs(scenario);
-    let results: Vec<(Summary, Vec<usize>)> = if runs == 1 {
-        vec![one(0)?]
-    } else {
-        (0..runs)
-            .into_par_iter()
-            .map(one)
-            .collect::<Result<_, _>>()?
-    };
-    let mut late_by_station = vec![0usize; scenario.stations.len()];
-    for (_, late) in &results {
-        for (total, n) in late_by_station.iter_mut().zip(late) {
-            *total += n;
-        }
-    }
+    let results = replicate(load.runs(scenario), one)?;
+    let late_by_station = total_late(results.iter().map(|(_, late)| late.as_slice()));
     let summaries: Vec<Summary> = results.into_iter().map(|(s, _)| s).collect();
     Ok(Assessment {
         summary: Summary::combine(&summaries, scenario.resolution, share),
@@ -537,6 +524,30 @@ pub fn assess(
 }
 
 /// What one replication of a test with classes counted: all clients, then per class.
+/// Runs replications 0..runs, in parallel under rayon when there are several; results in
+/// replication order, so they do not depend on the thread count.
+fn replicate<T: Send>(
+    runs: u32,
+    one: impl Fn(u32) -> Result<T, EngineError> + Sync + Send,
+) -> Result<Vec<T>, EngineError> {
+    if runs == 1 {
+        Ok(vec![one(0)?])
+    } else {
+        (0..runs).into_par_iter().map(one).collect()
+    }
+}
+
+/// The late clients per station, summed over replications.
+fn total_late<'a>(mut lates: impl Iterator<Item = &'a [usize]>) -> Vec<usize> {
+    let mut total = lates.next().map(<[usize]>::to_vec).unwrap_or_default();
+    for late in lates {
+        for (t, n) in total.iter_mut().zip(late) {
+            *t += n;
+        }
+    }
+    total
+}
+
 type ClassTally = (Histogram, Vec<Histogram>, Vec<usize>);
 
 /// [`assess`] for a scenario with request classes: each client is judged by its class's
@@ -597,21 +608,8 @@ fn assess_classes(
         let out = std::mem::take(&mut *tally.borrow_mut());
         Ok(out)
     };
-    let runs = load.runs(scenario);
-    let results: Vec<ClassTally> = if runs == 1 {
-        vec![one(0)?]
-    } else {
-        (0..runs)
-            .into_par_iter()
-            .map(one)
-            .collect::<Result<_, _>>()?
-    };
-    let mut late_by_station = vec![0usize; scenario.stations.len()];
-    for (_, _, late) in &results {
-        for (total, n) in late_by_station.iter_mut().zip(late) {
-            *total += n;
-        }
-    }
+    let results = replicate(load.runs(scenario), one)?;
+    let late_by_station = total_late(results.iter().map(|(_, _, late)| late.as_slice()));
     let classes: Vec<ClassVerdict> = scenario
         .requests
         .iter()
