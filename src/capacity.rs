@@ -43,8 +43,8 @@ impl Capacity {
             .demand()
             .iter()
             .zip(config.values())
-            .zip(&scenario.stations)
-            .map(|((&d, &v), s)| s.kind.capacity(v, d))
+            .zip(scenario.stations())
+            .map(|((&d, &v), s)| s.kind().capacity(v, d))
             .collect();
         let min = per_station.iter().copied().fold(f64::INFINITY, f64::min);
         let bottleneck = per_station.iter().position(|&c| c == min).unwrap_or(0);
@@ -76,7 +76,7 @@ impl Capacity {
             .filter(|(_, &c)| c < rate * (1.0 - 1e-12))
             .map(|(i, &c)| {
                 let per_client = 1.0 / c - 1.0 / rate;
-                let slack = timeout.get() - scenario.stations[i].service.get();
+                let slack = timeout.get() - scenario.stations()[i].service().get();
                 let breach_after = if slack <= 0.0 {
                     1
                 } else {
@@ -102,9 +102,9 @@ impl Capacity {
 /// longest service's cycles at that rate, so a slowly growing queue has time to break.
 pub fn sustained_clients(scenario: &Scenario, rate: f64, at_least: u32) -> u32 {
     let longest = scenario
-        .stations
+        .stations()
         .iter()
-        .map(|s| s.service.get())
+        .map(|s| s.service().get())
         .fold(0.0, f64::max);
     let cycles = (25.0 * rate * longest).ceil();
     (cycles.min(crate::scenario::MAX_CLIENTS as f64) as u32)
@@ -124,16 +124,16 @@ pub fn needed_value(scenario: &Scenario, station: usize, rate: f64) -> u64 {
 pub fn unreachable(scenario: &Scenario, maxima: &[u32], rate: f64) -> Vec<String> {
     let demand = scenario.demand();
     scenario
-        .stations
+        .stations()
         .iter()
         .enumerate()
         .filter_map(|(i, s)| {
             let need = needed_value(scenario, i, rate);
             let visits = scenario.visits()[i];
             (need > maxima[i] as u64).then(|| {
-                let why = s
-                    .kind
-                    .need_words(need, s.service.get(), demand[i], visits, &s.names());
+                let why =
+                    s.kind()
+                        .need_words(need, s.service().get(), demand[i], visits, &s.names());
                 format!(
                     "{} ≥ {need} ({why}; the range stops at {})",
                     s.lever_name(),

@@ -225,10 +225,10 @@ impl Strategy {
     /// The scenario's `[strategies]`, resolved; an error names the file, line and column.
     pub fn of_scenario(scenario: &Scenario) -> Result<Vec<Strategy>, ScenarioError> {
         scenario
-            .strategies
+            .strategies()
             .iter()
             .map(|t| {
-                Strategy::parse(&t.name, &t.plan, &scenario.stations)
+                Strategy::parse(&t.name, &t.plan, scenario.stations())
                     .map_err(|e| scenario.error_at(t.at, e.to_string()))
             })
             .collect()

@@ -133,22 +133,22 @@ pub fn resolve_lever(
     let (index, s) = stations
         .iter()
         .enumerate()
-        .find(|(_, s)| s.name == station)
+        .find(|(_, s)| s.name() == station)
         .ok_or_else(|| ConfigError::UnknownStation {
             text: text.to_string(),
             station: station.to_string(),
             known: stations
                 .iter()
-                .map(|s| s.name.as_str())
+                .map(|s| s.name())
                 .collect::<Vec<_>>()
                 .join(", "),
         })?;
-    if s.kind.param() != param {
+    if s.kind().param() != param {
         return Err(ConfigError::UnknownParam {
             text: text.to_string(),
             station: station.to_string(),
             param: param.to_string(),
-            expected: s.kind.param(),
+            expected: s.kind().param(),
         });
     }
     Ok(index)
@@ -162,12 +162,12 @@ impl Config {
 
     /// The scenario's baseline.
     pub fn baseline(scenario: &Scenario) -> Config {
-        Config(scenario.stations.iter().map(|s| s.baseline).collect())
+        Config(scenario.stations().iter().map(|s| s.baseline()).collect())
     }
 
     /// The baseline with the given settings applied; a lever set twice is refused.
     pub fn with_settings(scenario: &Scenario, settings: &[Setting]) -> Result<Config, ConfigError> {
-        Config::from_stations(&scenario.stations, settings)
+        Config::from_stations(scenario.stations(), settings)
     }
 
     /// The stations' baseline with the settings applied (used while a scenario is parsed).
@@ -175,7 +175,7 @@ impl Config {
         stations: &[Station],
         settings: &[Setting],
     ) -> Result<Config, ConfigError> {
-        let mut config = Config(stations.iter().map(|s| s.baseline).collect());
+        let mut config = Config(stations.iter().map(|s| s.baseline()).collect());
         let mut given: Vec<Option<&str>> = vec![None; stations.len()];
         for s in settings {
             let index = resolve_lever(stations, &s.station, &s.param, &s.text)?;
@@ -200,7 +200,7 @@ impl Config {
     /// The stations as the engine runs them.
     pub fn engine_stations(&self, scenario: &Scenario) -> Vec<engine::Station> {
         scenario
-            .stations
+            .stations()
             .iter()
             .zip(&self.0)
             .map(|(s, &v)| s.engine_station(v))
@@ -210,7 +210,7 @@ impl Config {
     /// `soda.units=2 burger.units=5 fries.batch=7`.
     pub fn describe(&self, scenario: &Scenario) -> String {
         scenario
-            .stations
+            .stations()
             .iter()
             .zip(&self.0)
             .map(|(s, v)| format!("{}={v}", s.lever_name()))
@@ -221,11 +221,11 @@ impl Config {
     /// What changes from `base` in words: "+1 soda machine, +2 cooks, 7-portion fryer".
     pub fn delta_words(&self, base: &Config, scenario: &Scenario) -> String {
         let words: Vec<String> = scenario
-            .stations
+            .stations()
             .iter()
             .zip(self.0.iter().zip(&base.0))
             .filter(|(_, (v, b))| v != b)
-            .map(|(s, (&v, &b))| s.kind.change_words(v, b, &s.names()))
+            .map(|(s, (&v, &b))| s.kind().change_words(v, b, &s.names()))
             .collect();
         if words.is_empty() {
             "no change".into()

@@ -102,12 +102,12 @@ impl Ord for PriceKey {
 /// Each station's cores and RAM at this configuration, in scenario order.
 pub fn per_station(scenario: &Scenario, config: &Config) -> Vec<StationCost> {
     scenario
-        .stations
+        .stations()
         .iter()
         .zip(config.values())
         .map(|(s, &v)| StationCost {
-            cpu_cores: s.cpu_fixed + s.cpu_per_unit * v as f64,
-            ram_gib: s.ram_gib_fixed + s.ram_gib_per_unit * v as f64,
+            cpu_cores: s.cpu_fixed() + s.cpu_per_unit() * v as f64,
+            ram_gib: s.ram_gib_fixed() + s.ram_gib_per_unit() * v as f64,
         })
         .collect()
 }
@@ -163,10 +163,10 @@ mod tests {
     #[test]
     fn price_is_cores_and_gib_at_their_prices() {
         let s = Scenario::embedded();
-        let c = Cost::of(&s, &Config::baseline(&s), &s.prices);
+        let c = Cost::of(&s, &Config::baseline(&s), s.prices());
         assert_eq!(c.cpu_cores, 4.0);
         assert!((c.ram_gib - 2.75).abs() < 1e-12);
-        assert!((c.price - (4.0 * s.prices.cpu + 2.75 * s.prices.ram)).abs() < 1e-9);
+        assert!((c.price - (4.0 * s.prices().cpu + 2.75 * s.prices().ram)).abs() < 1e-9);
     }
 
     #[test]

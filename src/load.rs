@@ -174,8 +174,11 @@ impl LoadTest {
     /// Whether anything in this test on this scenario is drawn at random.
     pub fn is_random(&self, scenario: &Scenario) -> bool {
         self.arrivals.kind() == "poisson"
-            || scenario.stations.iter().any(|s| !s.distribution.is_fixed())
-            || scenario.requests.iter().any(|r| r.flow.is_random())
+            || scenario
+                .stations()
+                .iter()
+                .any(|s| !s.distribution().is_fixed())
+            || scenario.requests().iter().any(|r| r.flow.is_random())
     }
 
     /// The engine's request classes for one replication, `None` without `[[request]]`.
@@ -189,10 +192,10 @@ impl LoadTest {
         replication: u32,
         clients: usize,
     ) -> Option<Classes> {
-        if scenario.requests.is_empty() {
+        if scenario.requests().is_empty() {
             return None;
         }
-        let shares: Vec<f64> = scenario.requests.iter().map(|r| r.share).collect();
+        let shares: Vec<f64> = scenario.requests().iter().map(|r| r.share).collect();
         // Random arrivals draw each client's class; a schedule deals them exactly.
         let drawn = match &self.arrivals {
             Arrivals::Poisson(_) => true,
@@ -207,7 +210,7 @@ impl LoadTest {
         } else {
             request::deal(&shares, clients)
         };
-        let plans: Vec<engine::Plan> = scenario.requests.iter().map(|r| r.plan.clone()).collect();
+        let plans: Vec<engine::Plan> = scenario.requests().iter().map(|r| r.plan.clone()).collect();
         let mut classes = Classes {
             plans,
             class,
@@ -289,16 +292,16 @@ fn peak(profile: &Profile) -> f64 {
 /// timer can wait), before any work starts.
 pub fn check(scenario: &Scenario, load: &LoadTest) -> Result<(), EngineError> {
     let steps = match &load.arrivals {
-        Arrivals::Fixed(period) => period.get() / scenario.resolution.seconds(),
+        Arrivals::Fixed(period) => period.get() / scenario.resolution().seconds(),
         // Poisson gaps are unbounded but a gap of 40 means has odds below e^-40.
-        Arrivals::Poisson(rate) => 40.0 / rate.get() / scenario.resolution.seconds(),
+        Arrivals::Poisson(rate) => 40.0 / rate.get() / scenario.resolution().seconds(),
         // No gap is longer than the whole load.
-        other => other.span().unwrap_or(0.0) / scenario.resolution.seconds(),
+        other => other.span().unwrap_or(0.0) / scenario.resolution().seconds(),
     };
     if load.clients > 1 && steps > MAX_TIMER_STEPS as f64 {
         return Err(EngineError::PeriodTooLong {
-            seconds: steps * scenario.resolution.seconds(),
-            max_seconds: MAX_TIMER_STEPS as f64 * scenario.resolution.seconds(),
+            seconds: steps * scenario.resolution().seconds(),
+            max_seconds: MAX_TIMER_STEPS as f64 * scenario.resolution().seconds(),
         });
     }
     Ok(())
@@ -313,7 +316,7 @@ pub fn run(
     clock: Clock,
     trace: bool,
 ) -> Result<Outcome, EngineError> {
-    let due = load.due_times(scenario.resolution, config, replication);
+    let due = load.due_times(scenario.resolution(), config, replication);
     if let Some(classes) = load.classes(scenario, config, replication, due.len()) {
         let draws = random::flow_draws(scenario, &classes, load.seed, config, replication);
         return engine::simulate_classes(
@@ -359,7 +362,7 @@ impl ClassVerdict {
 /// overrides them (`--timeout`, `--min-satisfaction` or `--slo` given).
 pub fn objectives(scenario: &Scenario, load: &LoadTest, share: Share) -> Vec<(Seconds, Share)> {
     scenario
-        .requests
+        .requests()
         .iter()
         .map(|r| {
             let timeout = if load.timeout_given {
@@ -388,7 +391,7 @@ pub fn judge_classes(
     };
     objectives(scenario, load, share)
         .into_iter()
-        .zip(&scenario.requests)
+        .zip(scenario.requests())
         .enumerate()
         .map(|(k, ((timeout, share), r))| {
             let mut latencies: Vec<u64> = (load.warmup as usize..outcome.clients())
@@ -400,7 +403,7 @@ pub fn judge_classes(
                 timeout,
                 share,
                 summary: (!latencies.is_empty()).then(|| {
-                    Summary::of_latencies(&mut latencies, scenario.resolution, timeout, share)
+                    Summary::of_latencies(&mut latencies, scenario.resolution(), timeout, share)
                 }),
             }
         })
@@ -412,7 +415,7 @@ pub fn judge_classes(
 pub fn summarize(scenario: &Scenario, outcome: &Outcome, load: &LoadTest, share: Share) -> Summary {
     let mut summary = Summary::of(
         outcome,
-        scenario.resolution,
+        scenario.resolution(),
         load.timeout,
         share,
         load.warmup,
@@ -475,16 +478,16 @@ pub fn assess(
 ) -> Result<Assessment, EngineError> {
     // Each client is counted as it is served (a histogram of latencies, late clients per
     // bottleneck): no per-client row is kept, so memory follows the clients in flight.
-    if !scenario.requests.is_empty() {
+    if !scenario.requests().is_empty() {
         return assess_classes(scenario, config, load, share);
     }
     let one = |replication: u32| -> Result<(Summary, Vec<usize>), EngineError> {
-        let due = load.due_times(scenario.resolution, config, replication);
+        let due = load.due_times(scenario.resolution(), config, replication);
         let tally = Rc::new(RefCell::new((
             Histogram::default(),
-            vec![0usize; scenario.stations.len()],
+            vec![0usize; scenario.stations().len()],
         )));
-        let (resolution, warmup) = (scenario.resolution, load.warmup);
+        let (resolution, warmup) = (scenario.resolution(), load.warmup);
         // Poisson stages may bring no client in a replication: nothing to simulate, and its
         // empty histogram summarises as such.
         if due.is_empty() {
@@ -517,7 +520,7 @@ pub fn assess(
     let late_by_station = total_late(results.iter().map(|(_, late)| late.as_slice()));
     let summaries: Vec<Summary> = results.into_iter().map(|(s, _)| s).collect();
     Ok(Assessment {
-        summary: Summary::combine(&summaries, scenario.resolution, share),
+        summary: Summary::combine(&summaries, scenario.resolution(), share),
         late_by_station,
         classes: Vec::new(),
     })
@@ -564,7 +567,7 @@ fn assess_classes(
         .iter()
         .map(|(t, _)| Resolution::timeout_nanos(*t))
         .collect();
-    let resolution = scenario.resolution;
+    let resolution = scenario.resolution();
     let one = |replication: u32| -> Result<ClassTally, EngineError> {
         let due = load.due_times(resolution, config, replication);
         if due.is_empty() {
@@ -572,7 +575,7 @@ fn assess_classes(
             return Ok((
                 Histogram::default(),
                 vec![Histogram::default(); k],
-                vec![0usize; scenario.stations.len()],
+                vec![0usize; scenario.stations().len()],
             ));
         }
         let classes = load
@@ -582,7 +585,7 @@ fn assess_classes(
         let tally = Rc::new(RefCell::new((
             Histogram::default(),
             vec![Histogram::default(); k],
-            vec![0usize; scenario.stations.len()],
+            vec![0usize; scenario.stations().len()],
         )));
         let counted = tally.clone();
         let warmup = load.warmup;
@@ -611,7 +614,7 @@ fn assess_classes(
     let results = replicate(load.runs(scenario), one)?;
     let late_by_station = total_late(results.iter().map(|(_, _, late)| late.as_slice()));
     let classes: Vec<ClassVerdict> = scenario
-        .requests
+        .requests()
         .iter()
         .enumerate()
         .map(|(i, r)| {

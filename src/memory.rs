@@ -122,7 +122,7 @@ impl PerClient {
     /// Bytes one simulation of `load` needs per client, when the weakest configuration it
     /// runs keeps up with `capacity` clients per second.
     fn per_client(&self, scenario: &Scenario, load: &LoadTest, capacity: f64) -> f64 {
-        let stations = scenario.stations.len() as u64;
+        let stations = scenario.stations().len() as u64;
         let kept = self.kept_base + self.kept_per_station * stations;
         let waiting = (self.waiting_base + self.waiting_per_station * stations) as f64;
         let random = load.is_random(scenario);
@@ -155,7 +155,7 @@ pub fn check_run(
     } else {
         1
     };
-    let stations = scenario.stations.len() as u64;
+    let stations = scenario.stations().len() as u64;
     let mut extra = 0;
     if outputs.json {
         extra += PER_CLIENT.json;

@@ -68,26 +68,30 @@ pub fn flow_draws(
     config: &Config,
     replication: u32,
 ) -> Option<Vec<u64>> {
-    if scenario.stations.iter().all(|s| s.distribution.is_fixed()) {
+    if scenario
+        .stations()
+        .iter()
+        .all(|s| s.distribution().is_fixed())
+    {
         return None;
     }
     let width = classes.visit_stride();
     let visits: Vec<Vec<(usize, Option<u64>)>> = classes.plans.iter().map(|p| p.visits()).collect();
-    let res = scenario.resolution;
+    let res = scenario.resolution();
     let mut out = vec![0u64; classes.class.len() * width];
-    for (i, s) in scenario.stations.iter().enumerate() {
+    for (i, s) in scenario.stations().iter().enumerate() {
         let mut rng = stream(seed, config, replication, 1 + i as u64);
         for (c, &k) in classes.class.iter().enumerate() {
             for (slot, &(station, own)) in visits[k as usize].iter().enumerate() {
                 if station != i {
                     continue;
                 }
-                let steps = own.unwrap_or(s.service_steps);
-                out[c * width + slot] = if s.distribution.is_fixed() {
+                let steps = own.unwrap_or(s.service_steps());
+                out[c * width + slot] = if s.distribution().is_fixed() {
                     steps
                 } else {
                     let mean = steps as f64 * res.seconds();
-                    res.nearest_steps(sample(&s.distribution, mean, &mut rng))
+                    res.nearest_steps(sample(s.distribution(), mean, &mut rng))
                         .min(MAX_TIMER_STEPS)
                 };
             }
@@ -148,16 +152,23 @@ pub fn draws(
     config: &Config,
     replication: u32,
 ) -> Option<Vec<u64>> {
-    if scenario.stations.iter().all(|s| s.distribution.is_fixed()) {
+    if scenario
+        .stations()
+        .iter()
+        .all(|s| s.distribution().is_fixed())
+    {
         return None;
     }
-    let width = scenario.stations.len();
+    let width = scenario.stations().len();
     let mut out = vec![0u64; clients as usize * width];
-    for (i, s) in scenario.stations.iter().enumerate() {
+    for (i, s) in scenario.stations().iter().enumerate() {
         let mut rng = stream(seed, config, replication, 1 + i as u64);
         for c in 0..clients as usize {
-            let secs = sample(&s.distribution, s.service.get(), &mut rng);
-            out[c * width + i] = scenario.resolution.nearest_steps(secs).min(MAX_TIMER_STEPS);
+            let secs = sample(s.distribution(), s.service().get(), &mut rng);
+            out[c * width + i] = scenario
+                .resolution()
+                .nearest_steps(secs)
+                .min(MAX_TIMER_STEPS);
         }
     }
     Some(out)

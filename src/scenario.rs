@@ -15,7 +15,6 @@ use serde::Deserialize;
 use toml::Spanned;
 
 use crate::duration::Duration;
-use crate::engine;
 use crate::levers::Values;
 use crate::stages::{Profile, Stage};
 use crate::units::{Rate, Resolution, Seconds};
@@ -58,76 +57,15 @@ pub enum ScenarioError {
     },
 }
 
-use crate::station::Names;
 pub use crate::station::StationKind;
 
 mod distribution;
 pub use distribution::{ServiceDistribution, MAX_CV};
+mod access;
 mod fields;
+mod station;
 use fields::{line_column, load_shape, samples_path, service_of, toml_message};
-
-/// One validated station.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Station {
-    /// Unique within the scenario; the prefix of its lever (`soda.units`).
-    pub name: String,
-    /// Pool or batch: which lever it has (`units` or `batch`).
-    pub kind: StationKind,
-    /// Mean service time of one request (pool) or one batch (batch).
-    pub service: Seconds,
-    /// The service time in steps of the scenario's resolution.
-    pub service_steps: u64,
-    /// Baseline units (pool) or portions per batch (batch).
-    pub baseline: u32,
-    /// What one unit is called: "soda machine", "cook", "portion".
-    pub unit: String,
-    /// The plural of `unit`.
-    pub units: String,
-    /// What a batch station's device is called ("fryer"), for "7-portion fryer".
-    pub device: String,
-    /// Cores per unit (pool) or per portion (batch): the cost of one lever step.
-    pub cpu_per_unit: f64,
-    /// GiB per unit (pool) or per portion (batch).
-    pub ram_gib_per_unit: f64,
-    /// Cores the station needs whatever its lever value.
-    pub cpu_fixed: f64,
-    /// GiB the station needs whatever its lever value.
-    pub ram_gib_fixed: f64,
-    /// The values a search tries; just the baseline when the file gives no range.
-    pub range: Values,
-    /// How service times vary around `service`, their mean.
-    pub distribution: ServiceDistribution,
-}
-
-impl Station {
-    /// What this station's things are called, for reports.
-    pub fn names(&self) -> Names<'_> {
-        Names {
-            unit: &self.unit,
-            units: &self.units,
-            device: &self.device,
-        }
-    }
-
-    /// Requests per second this station sustains at lever `value`, one visit per request.
-    pub fn capacity(&self, value: u32) -> f64 {
-        self.kind.capacity(value, self.service.get())
-    }
-
-    /// `soda.units`, `fries.batch`: how the user names this station's lever.
-    pub fn lever_name(&self) -> String {
-        format!("{}.{}", self.name, self.kind.param())
-    }
-
-    /// The engine's view of this station at a given lever value.
-    pub fn engine_station(&self, value: u32) -> engine::Station {
-        engine::Station {
-            name: self.name.clone(),
-            service: self.service_steps,
-            kind: self.kind.engine(value),
-        }
-    }
-}
+pub use station::Station;
 
 /// Whether due times are drawn: `[load] arrivals` in a scenario file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize)]
@@ -193,26 +131,26 @@ pub struct StrategyText {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Scenario {
     /// Where it came from, for messages.
-    pub source: String,
+    source: String,
     /// Short name for reports (`fastfood`).
-    pub name: String,
+    name: String,
     /// One line for humans, shown in reports.
-    pub description: String,
+    description: String,
     /// Model seconds per engine step; service times and timeouts must be whole steps of it.
-    pub resolution: Resolution,
+    resolution: Resolution,
     /// In file order, which is the order of levers, of configuration values and of report
     /// columns.
-    pub stations: Vec<Station>,
+    stations: Vec<Station>,
     /// The `[load]` table, before the command line overrides it.
-    pub load: LoadDefaults,
+    load: LoadDefaults,
     /// As the file gives them; `--cpu-price` and `--ram-price` override them per command.
-    pub prices: Prices,
+    prices: Prices,
     /// The strategies `compare` shows by default, in file order.
-    pub strategies: Vec<StrategyText>,
+    strategies: Vec<StrategyText>,
     /// The sample files its empirical stations read, which no output may replace.
-    pub sample_files: Vec<std::path::PathBuf>,
+    sample_files: Vec<std::path::PathBuf>,
     /// The request classes, in file order; empty for the tutorial's single fan-out class.
-    pub requests: Vec<RequestClass>,
+    requests: Vec<RequestClass>,
 }
 
 #[derive(Deserialize)]
@@ -480,7 +418,7 @@ impl Scenario {
                     format!("station name `{name}` must be letters, digits, `_` or `-`"),
                 ));
             }
-            if stations.iter().any(|o| o.name == name) {
+            if stations.iter().any(|o| o.name() == name) {
                 return Err(at(
                     Some(s.name.span()),
                     format!("station `{name}` is defined twice"),
@@ -643,8 +581,8 @@ impl Scenario {
             .stations
             .iter()
             .zip(levers)
-            .filter(|(s, v)| !v.as_slice().contains(&s.baseline))
-            .map(|(s, v)| format!("{}={} (range {v})", s.lever_name(), s.baseline))
+            .filter(|(s, v)| !v.as_slice().contains(&s.baseline()))
+            .map(|(s, v)| format!("{}={} (range {v})", s.lever_name(), s.baseline()))
             .collect();
         if missing.is_empty() {
             return None;
@@ -668,11 +606,11 @@ mod tests {
     #[test]
     fn embedded_scenario_is_the_tutorials() {
         let s = Scenario::embedded();
-        let names: Vec<&str> = s.stations.iter().map(|s| s.name.as_str()).collect();
+        let names: Vec<&str> = s.stations.iter().map(|s| s.name()).collect();
         assert_eq!(names, ["soda", "burger", "fries"]);
-        let steps: Vec<u64> = s.stations.iter().map(|s| s.service_steps).collect();
+        let steps: Vec<u64> = s.stations.iter().map(|s| s.service_steps()).collect();
         assert_eq!(steps, [1000, 3000, 4000]);
-        let base: Vec<u32> = s.stations.iter().map(|s| s.baseline).collect();
+        let base: Vec<u32> = s.stations.iter().map(|s| s.baseline()).collect();
         assert_eq!(base, [1, 3, 5]);
         assert_eq!(s.load.clients, 10);
         assert_eq!(s.load.timeout.get(), 5.0);

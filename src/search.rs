@@ -58,7 +58,11 @@ pub struct Space {
 impl Space {
     /// The scenario's ranges with some replaced (`--range`).
     pub fn new(scenario: &Scenario, overrides: &[(usize, Values)]) -> Space {
-        let mut levers: Vec<Values> = scenario.stations.iter().map(|s| s.range.clone()).collect();
+        let mut levers: Vec<Values> = scenario
+            .stations()
+            .iter()
+            .map(|s| s.range().clone())
+            .collect();
         for (station, values) in overrides {
             levers[*station] = values.clone();
         }
@@ -81,7 +85,7 @@ impl Space {
     /// `soda.units 1..=4 × burger.units 3..=8 × fries.batch 5,7`.
     pub fn shape(&self, scenario: &Scenario) -> String {
         scenario
-            .stations
+            .stations()
             .iter()
             .zip(&self.levers)
             .map(|(s, v)| format!("{} {v}", s.lever_name()))
@@ -353,7 +357,7 @@ mod tests {
     #[test]
     fn ranking_breaks_ties_by_changed_levers_then_values() {
         let s = Scenario::embedded();
-        let r = rank(&Space::new(&s, &[]), &s, &s.prices);
+        let r = rank(&Space::new(&s, &[]), &s, s.prices());
         assert_eq!(r[0].config.values(), &[1, 3, 5]);
         for w in r.windows(2) {
             assert!(w[0].cost.key() <= w[1].cost.key());

@@ -264,7 +264,7 @@ impl ShardMeta {
             planner: env!("CARGO_PKG_VERSION").to_string(),
             command: command.to_string(),
             shard: shard.to_string(),
-            scenario: scenario.name.clone(),
+            scenario: scenario.name().to_string(),
             scenario_hash: fingerprint(scenario_text),
             seed: target.load.seed,
             space: space.shape(scenario),

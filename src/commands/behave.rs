@@ -41,14 +41,14 @@ fn service_draw(scenario: &Scenario, config: &Config, seed: u64, replication: u3
     let stations = config.engine_stations(scenario);
     let fixed: Vec<u64> = stations.iter().map(|s| s.service).collect();
     let dists: Vec<_> = scenario
-        .stations
+        .stations()
         .iter()
-        .map(|s| (s.distribution.clone(), s.service.get()))
+        .map(|s| (s.distribution().clone(), s.service().get()))
         .collect();
     let mut rngs: Vec<_> = (0..dists.len())
         .map(|i| random::stream(seed, config, replication, 1 + i as u64))
         .collect();
-    let res = scenario.resolution;
+    let res = scenario.resolution();
     Box::new(move |_client, station| {
         let s = station as usize;
         if dists[s].0.is_fixed() {
@@ -63,14 +63,16 @@ pub(crate) fn run(scenario: &Scenario, args: RunArgs) -> Result<Verdict> {
     common_checks(&args)?;
     // Patience, retries and closed loops walk the tutorial's fan-out order; a scenario of
     // request flows would be simulated as another model, so it is refused, not approximated.
-    if !scenario.requests.is_empty() {
+    if !scenario.requests().is_empty() {
         bail!(
             "--patience, --retries and --users do not yet support request flows: scenario {} has [[request]] classes",
-            scenario.name
+            scenario.name()
         );
     }
     let b = &args.behave;
-    let patience = b.patience.or(scenario.load.patience.map(|p| p.get()));
+    let patience = b
+        .patience
+        .or(scenario.load_defaults().patience.map(|p| p.get()));
     if b.retries.is_some_and(|k| k > 0) && patience.is_none() {
         bail!("--retries needs --patience: only a client that gives up retries");
     }
@@ -92,18 +94,20 @@ fn open(scenario: &Scenario, args: &RunArgs) -> Result<Verdict> {
     let b = &args.behave;
     let config = Config::with_settings(scenario, &args.set)?;
     let load = super::run::load_of(scenario, args)?;
-    let res = scenario.resolution;
+    let res = scenario.resolution();
     let steps = |s: f64| res.nearest_steps(s);
     // The command line over the scenario's `[load] patience`, `retries`, `backoff`.
-    let patience = b.patience.or(scenario.load.patience.map(|p| p.get()));
+    let patience = b
+        .patience
+        .or(scenario.load_defaults().patience.map(|p| p.get()));
     let backoff = b
         .backoff
-        .or(scenario.load.backoff.map(|p| p.get()))
+        .or(scenario.load_defaults().backoff.map(|p| p.get()))
         .unwrap_or(1.0);
     let behaviour = Behaviour {
         patience: patience.map(|p| steps(p).max(1)),
         cancel_all: b.cancel == Some(CancelArg::All),
-        retries: b.retries.or(scenario.load.retries).unwrap_or(0),
+        retries: b.retries.or(scenario.load_defaults().retries).unwrap_or(0),
         backoff: steps(backoff),
         jitter: b.jitter.then_some(load.seed),
     };
@@ -247,12 +251,16 @@ fn closed(scenario: &Scenario, args: &RunArgs, users: u32) -> Result<Verdict> {
         bail!("--users runs a closed loop: --duration, not --clients, decides how many requests are made");
     }
     let config = Config::with_settings(scenario, &args.set)?;
-    let res = scenario.resolution;
+    let res = scenario.resolution();
     let think = b.think.unwrap_or(0.0);
     let exponential = b.think_distribution == Some(ThinkArg::Exponential);
     let duration = b.duration.unwrap_or(600.0);
     let seed = args.load.seed.unwrap_or(random::DEFAULT_SEED);
-    let random = exponential || scenario.stations.iter().any(|s| !s.distribution.is_fixed());
+    let random = exponential
+        || scenario
+            .stations()
+            .iter()
+            .any(|s| !s.distribution().is_fixed());
     let runs = if random {
         args.load.replications.unwrap_or(20)
     } else {

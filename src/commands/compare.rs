@@ -27,7 +27,7 @@ pub(crate) fn compare(scenario: &Scenario, args: CompareArgs, quiet: bool) -> Re
         if !seen.insert(s.name.clone()) {
             bail!("strategy `{}` is given twice", s.name);
         }
-        let parsed = Strategy::parse(&s.name, &s.plan, &scenario.stations)?;
+        let parsed = Strategy::parse(&s.name, &s.plan, scenario.stations())?;
         match strategies.iter_mut().find(|t| t.name == parsed.name) {
             Some(existing) => *existing = parsed,
             None => strategies.push(parsed),
@@ -36,9 +36,12 @@ pub(crate) fn compare(scenario: &Scenario, args: CompareArgs, quiet: bool) -> Re
     if strategies.is_empty() {
         bail!("no strategy to compare: give --strategy NAME=SETTINGS");
     }
-    let prices = scenario.prices.clone();
-    let target_rate = args.target_rate.unwrap_or(scenario.load.rate);
-    let clients = args.load.clients.unwrap_or(scenario.load.clients);
+    let prices = scenario.prices().clone();
+    let target_rate = args.target_rate.unwrap_or(scenario.load_defaults().rate);
+    let clients = args
+        .load
+        .clients
+        .unwrap_or(scenario.load_defaults().clients);
     let target = build_target(
         scenario,
         &args.load,

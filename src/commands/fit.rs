@@ -22,7 +22,7 @@ pub(crate) fn fit(scenario: &Scenario, args: FitArgs) -> Result<Verdict> {
         file: &file,
         samples: &samples,
         candidates: &candidates,
-        resolution: scenario.resolution,
+        resolution: scenario.resolution(),
     };
     outputs.emit(&Report::Fit(report))?;
     Ok(Verdict::Met)

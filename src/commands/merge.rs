@@ -29,11 +29,11 @@ use crate::shard::{Shard, ShardDoc, ShardMeta, Tested};
 
 /// The scenario's text, which a shard records so that the merge needs no scenario file.
 fn scenario_text(scenario: &Scenario) -> Result<String> {
-    if scenario.source == DEFAULT_NAME {
+    if scenario.source() == DEFAULT_NAME {
         return Ok(DEFAULT_TEXT.to_string());
     }
-    std::fs::read_to_string(&scenario.source)
-        .with_context(|| format!("cannot read the scenario file {} again", scenario.source))
+    std::fs::read_to_string(scenario.source())
+        .with_context(|| format!("cannot read the scenario file {} again", scenario.source()))
 }
 
 /// The rank in the whole ranking of the `i`-th configuration of `shard`'s part.
@@ -65,7 +65,7 @@ pub(crate) fn shard_doc(
     meta.first_pass = result.answer.map(|i| rank_of(shard, i));
     let doc = ShardDoc {
         planner_shard: meta,
-        scenario_source: scenario.source.clone(),
+        scenario_source: scenario.source().to_string(),
         scenario_text: text,
         args: std::env::args_os()
             .skip(1)
@@ -114,8 +114,8 @@ pub(crate) fn sweep_shard(
     // that it can be written before any work.
     let open = || -> Result<_> {
         let mut o = Outputs::new();
-        if scenario.source != DEFAULT_NAME {
-            o.input("scenario file", Path::new(&scenario.source));
+        if scenario.source() != DEFAULT_NAME {
+            o.input("scenario file", Path::new(&scenario.source()));
         }
         let id = o.open("--csv", Format::Csv.what(), file)?;
         Ok((o, id))
@@ -214,7 +214,7 @@ pub(crate) fn sweep_shard(
     write(&mut meta, &header, &mut rows)?;
     println!(
         "{}: shard {shard} of a sweep of {} configurations: wrote {} rows to {file}; merge all {} with `planner merge`",
-        scenario.name,
+        scenario.name(),
         plan.ranking.len(),
         rows.len(),
         shard.count()

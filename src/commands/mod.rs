@@ -59,10 +59,10 @@ pub(crate) struct Requested {
 /// plot not named `.svg`, and a `--format` other than table when an output takes stdout.
 pub(crate) fn open_outputs(scenario: &Scenario, args: &OutputArgs) -> Result<Requested> {
     let mut outputs = Outputs::new();
-    if scenario.source != DEFAULT_NAME {
-        outputs.input("scenario file", std::path::Path::new(&scenario.source));
+    if scenario.source() != DEFAULT_NAME {
+        outputs.input("scenario file", std::path::Path::new(&scenario.source()));
     }
-    for samples in &scenario.sample_files {
+    for samples in scenario.sample_files() {
         outputs.input("samples file", samples);
     }
     if let Some(trace) = REPLAYED.get() {
@@ -168,7 +168,7 @@ pub(crate) fn build_target(
     Ok(Target {
         load,
         share: args
-            .share(min_satisfaction, scenario.load.share)
+            .share(min_satisfaction, scenario.load_defaults().share)
             .map_err(anyhow::Error::msg)?,
     })
 }
@@ -197,7 +197,7 @@ pub(crate) fn build_load_shaped(
 ) -> Result<LoadTest> {
     let poisson = match args.arrivals {
         Some(a) => a == ArrivalsArg::Poisson,
-        None => scenario.load.arrivals == Some(ArrivalKind::Poisson),
+        None => scenario.load_defaults().arrivals == Some(ArrivalKind::Poisson),
     };
     let shaped = if !args.stages.is_empty() {
         let profile = Profile::new(start.unwrap_or(0.0), args.stages.clone()).context("--stage")?;
@@ -217,12 +217,12 @@ pub(crate) fn build_load_shaped(
             args.replay_speed.unwrap_or(1.0),
         )?)
     } else {
-        match (&scenario.load.stages, constant) {
+        match (&scenario.load_defaults().stages, constant) {
             (Some(profile), false) => {
                 if args.clients.is_some() {
                     bail!(
                         "--clients cannot be used with {}'s [load] stages, which decide how many clients come (give --rate for a constant load)",
-                        scenario.name
+                        scenario.name()
                     );
                 }
                 let staged = LoadTest::new(
@@ -231,10 +231,10 @@ pub(crate) fn build_load_shaped(
                         profile: profile.clone(),
                         poisson,
                     },
-                    scenario.load.timeout,
+                    scenario.load_defaults().timeout,
                 );
                 Some(match period.rate() {
-                    Some(r) if r != scenario.load.rate.get() => {
+                    Some(r) if r != scenario.load_defaults().rate.get() => {
                         staged
                             .at_rate(Rate::new(r).map_err(anyhow::Error::msg)?)
                             .arrivals
@@ -274,7 +274,7 @@ pub(crate) fn build_load_shaped(
         args.slo
             .map(|s| s.timeout)
             .or(args.timeout)
-            .unwrap_or(scenario.load.timeout),
+            .unwrap_or(scenario.load_defaults().timeout),
     );
     load.warmup = args.warmup;
     load.timeout_given = args.timeout.is_some();
@@ -309,7 +309,7 @@ fn replay_arrivals(scenario: &Scenario, path: &std::path::Path, speed: f64) -> R
         bail!(
             "trace {}: its `class` column names request classes (`{class}`), but scenario {} defines none; drop the column to replay every row as the scenario's one request",
             path.display(),
-            scenario.name
+            scenario.name()
         );
     }
     if trace.was_unsorted {
@@ -344,7 +344,7 @@ fn note_unused_randomness(scenario: &Scenario, args: &LoadArgs) {
         };
         eprintln!(
             "note: {}'s load test has nothing random (fixed arrivals, fixed service times): {} {verb} nothing",
-            scenario.name,
+            scenario.name(),
             given.join(" and ")
         );
     }

@@ -23,7 +23,7 @@ fn clock_of(clock: ClockArg, speed: Option<f64>, scenario: &Scenario) -> Result<
         (ClockArg::Virtual, None) => Ok(Clock::Virtual),
         (ClockArg::Real, speed) => Ok(Clock::Real {
             speed: speed.unwrap_or(1.0),
-            step_seconds: scenario.resolution.seconds(),
+            step_seconds: scenario.resolution().seconds(),
         }),
     }
 }
@@ -60,7 +60,7 @@ fn check_real_clock(
         .engine_stations(scenario)
         .iter()
         .map(|s| s.service)
-        .chain(load.due_times(scenario.resolution, config, 0))
+        .chain(load.due_times(scenario.resolution(), config, 0))
         .chain(draws.into_iter().flatten())
         .fold(0, gcd)
         .max(1);
@@ -106,9 +106,12 @@ pub(super) fn load_of(scenario: &Scenario, args: &RunArgs) -> Result<LoadTest> {
         (Some(_), None) if args.load.stages.is_empty() => bail!(
             "invalid value '0' for '--rate <R>': must be a positive number, greater than 0 clients per second (0 is only a start rate, with --stage)"
         ),
-        (_, None) => scenario.load.rate.period(),
+        (_, None) => scenario.load_defaults().rate.period(),
     };
-    let clients = args.load.clients.unwrap_or(scenario.load.clients);
+    let clients = args
+        .load
+        .clients
+        .unwrap_or(scenario.load_defaults().clients);
     build_load_shaped(
         scenario,
         &args.load,
@@ -120,7 +123,7 @@ pub(super) fn load_of(scenario: &Scenario, args: &RunArgs) -> Result<LoadTest> {
 }
 
 pub(crate) fn run(scenario: &Scenario, args: RunArgs, quiet: bool) -> Result<Verdict> {
-    if args.behave.active() || scenario.load.patience.is_some() {
+    if args.behave.active() || scenario.load_defaults().patience.is_some() {
         return super::behave::run(scenario, args);
     }
     let config = Config::with_settings(scenario, &args.set)?;
@@ -155,7 +158,7 @@ pub(crate) fn run(scenario: &Scenario, args: RunArgs, quiet: bool) -> Result<Ver
     // `--slo "p99 < T"` asks 99 % of clients under T; otherwise every one.
     let share = args
         .load
-        .share(None, scenario.load.share)
+        .share(None, scenario.load_defaults().share)
         .map_err(anyhow::Error::msg)?;
     let summary = load::summarize(scenario, &outcome, &load, share);
     // Further replications, for the means and intervals (virtual time only).

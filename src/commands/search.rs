@@ -25,23 +25,25 @@ pub(crate) fn plan_search(
     args: &SearchArgs,
     sustained: bool,
 ) -> Result<SearchPlan> {
-    let overrides = RangeArg::resolve_all(&args.ranges, &scenario.stations)?;
+    let overrides = RangeArg::resolve_all(&args.ranges, scenario.stations())?;
     let space = Space::new(scenario, &overrides);
     if let Some(warning) = scenario.baseline_left_out(space.levers()) {
         eprintln!("warning: {warning}");
     }
     space.check_size(scenario, args.max_configs)?;
     let prices = Prices {
-        cpu: args.cpu_price.unwrap_or(scenario.prices.cpu),
-        ram: args.ram_price.unwrap_or(scenario.prices.ram),
-        currency: scenario.prices.currency.clone(),
+        cpu: args.cpu_price.unwrap_or(scenario.prices().cpu),
+        ram: args.ram_price.unwrap_or(scenario.prices().ram),
+        currency: scenario.prices().currency.clone(),
     };
     space.check_prices(scenario, &prices)?;
-    let rate = args.target_rate.unwrap_or(scenario.load.rate);
+    let rate = args.target_rate.unwrap_or(scenario.load_defaults().rate);
     let clients = match (args.load.clients, sustained) {
         (Some(n), _) => n,
-        (None, false) => scenario.load.clients,
-        (None, true) => capacity::sustained_clients(scenario, rate.get(), scenario.load.clients),
+        (None, false) => scenario.load_defaults().clients,
+        (None, true) => {
+            capacity::sustained_clients(scenario, rate.get(), scenario.load_defaults().clients)
+        }
     };
     // A load test that cannot run fails here once, not once per configuration.
     let target = build_target(scenario, &args.load, args.min_satisfaction, rate, clients)?;

@@ -11,23 +11,23 @@ use crate::units::Seconds;
 /// "capacity (clients/s): soda 2 (100% busy) · burger 1.667 (120% busy) …; bottleneck fries".
 pub fn line(scenario: &Scenario, cap: &Capacity, rate: Option<f64>) -> String {
     let parts: Vec<String> = scenario
-        .stations
+        .stations()
         .iter()
         .zip(&cap.per_station)
         .map(|(s, &c)| match rate {
             Some(r) => format!(
                 "{} {} ({}% busy)",
-                s.name,
+                s.name(),
                 round3(c),
                 trim_float((100.0 * r / c * 10.0).round() / 10.0)
             ),
-            None => format!("{} {}", s.name, round3(c)),
+            None => format!("{} {}", s.name(), round3(c)),
         })
         .collect();
     format!(
         "capacity (clients/s): {}; bottleneck {}",
         parts.join(" · "),
-        scenario.stations[cap.bottleneck].name
+        scenario.stations()[cap.bottleneck].name()
     )
 }
 
@@ -49,7 +49,7 @@ pub fn warning(scenario: &Scenario, s: &Shortfall, rate: f64, timeout: Seconds) 
     let growth = round3(s.growth);
     let head = format!(
         "warning: {} keeps up with only {} clients/s, below the {} clients/s tested: its queue grows by {growth} {} every second",
-        scenario.stations[s.station].name,
+        scenario.stations()[s.station].name(),
         round3(s.capacity),
         trim_float(rate),
         clients(&growth),
@@ -118,7 +118,7 @@ pub fn json(
     timeout: Seconds,
 ) -> JsonCapacity {
     let cap = Capacity::of(scenario, config);
-    let name = |i: usize| scenario.stations[i].name.clone();
+    let name = |i: usize| scenario.stations()[i].name().to_string();
     JsonCapacity {
         per_station: cap
             .per_station

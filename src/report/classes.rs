@@ -13,7 +13,7 @@ use crate::units::{Resolution, Seconds};
 
 /// The timeout a client of `class` is judged by: its class's, unless `--timeout` overrides.
 pub fn timeout_of(scenario: &Scenario, load: &LoadTest, class: u32) -> Seconds {
-    match scenario.requests.get(class as usize) {
+    match scenario.requests().get(class as usize) {
         Some(r) if !load.timeout_given => r.timeout.unwrap_or(load.timeout),
         _ => load.timeout,
     }
@@ -23,7 +23,7 @@ pub fn timeout_of(scenario: &Scenario, load: &LoadTest, class: u32) -> Seconds {
 pub fn objectives_text(scenario: &Scenario, load: &LoadTest, share: Share) -> String {
     crate::load::objectives(scenario, load, share)
         .iter()
-        .zip(&scenario.requests)
+        .zip(scenario.requests())
         .map(|((timeout, share), r)| {
             let who = if share.percent() >= 100.0 {
                 "every latency".to_string()
@@ -91,11 +91,11 @@ pub fn block(classes: &[ClassVerdict], res: Resolution) -> String {
 /// The per-class block of a search's answer ("" without classes): its load test again (the
 /// search keeps only the overall summary; the test is deterministic in its seed).
 pub fn answer_block(scenario: &Scenario, config: &Config, load: &LoadTest, share: Share) -> String {
-    if scenario.requests.is_empty() {
+    if scenario.requests().is_empty() {
         return String::new();
     }
     match crate::load::assess(scenario, config, load, share) {
-        Ok(a) => block(&a.classes, scenario.resolution),
+        Ok(a) => block(&a.classes, scenario.resolution()),
         Err(_) => String::new(),
     }
 }

@@ -46,7 +46,7 @@ impl CompareContext<'_> {
             return "— (holds every rate)".into();
         }
         match c.breaks_first(s) {
-            Some(st) => self.scenario.stations[st].name.clone(),
+            Some(st) => self.scenario.stations()[st].name().to_string(),
             None => "?".into(),
         }
     }
@@ -90,7 +90,7 @@ impl CompareContext<'_> {
             row.push(format!(
                 "{} ({})",
                 trim_float((cap.system() * 1000.0).round() / 1000.0),
-                self.scenario.stations[cap.bottleneck].name
+                self.scenario.stations()[cap.bottleneck].name()
             ));
             t.row(row);
         }
@@ -112,7 +112,7 @@ impl CompareContext<'_> {
         };
         let mut out = format!(
             "{}: satisfaction at each rate ({} clients, timeout {} s{randomness})\na strategy sustains a rate when {} served in time at it and at every lower listed rate\n\n",
-            self.scenario.name,
+            self.scenario.name(),
             load.clients,
             trim_float(load.timeout.get()),
             if share >= 100.0 {
@@ -156,7 +156,7 @@ impl CompareContext<'_> {
         super::plot::compare_svg(&super::plot::ComparePlot {
             title: format!(
                 "{}: satisfaction by arrival rate ({} clients, timeout {} s)",
-                self.scenario.name,
+                self.scenario.name(),
                 self.target.load.clients,
                 trim_float(self.target.load.timeout.get())
             ),
@@ -195,7 +195,7 @@ impl CompareContext<'_> {
     pub fn json(&self) -> String {
         let c = self.comparison;
         let base = self.baseline_cost();
-        let res = self.scenario.resolution;
+        let res = self.scenario.resolution();
         let strategies = c
             .contenders
             .iter()
@@ -216,7 +216,7 @@ impl CompareContext<'_> {
                 ),
                 breaks_first: c
                     .breaks_first(s)
-                    .map(|st| self.scenario.stations[st].name.as_str()),
+                    .map(|st| self.scenario.stations()[st].name()),
                 rates: c
                     .rates
                     .as_slice()
@@ -232,7 +232,7 @@ impl CompareContext<'_> {
             })
             .collect();
         let doc = JsonCompare {
-            scenario: &self.scenario.name,
+            scenario: self.scenario.name(),
             resolution_s: res.seconds(),
             target: JsonTarget::new(
                 JsonLoad::new(self.scenario, &self.target.load),

@@ -62,18 +62,18 @@ pub const CSV_COLUMNS: &[&str] = &[
 /// The whole header: levers, the fixed columns, each station's capacity, the bottleneck,
 /// then each request class's satisfaction (only for a scenario with classes).
 pub(super) fn csv_header(scenario: &Scenario) -> Vec<String> {
-    let mut header: Vec<String> = scenario.stations.iter().map(|s| s.lever_name()).collect();
+    let mut header: Vec<String> = scenario.stations().iter().map(|s| s.lever_name()).collect();
     header.extend(CSV_COLUMNS.iter().map(|c| c.to_string()));
     header.extend(
         scenario
-            .stations
+            .stations()
             .iter()
-            .map(|s| format!("capacity_{}", s.name)),
+            .map(|s| format!("capacity_{}", s.name())),
     );
     header.push("bottleneck".into());
     header.extend(
         scenario
-            .requests
+            .requests()
             .iter()
             .map(|r| format!("satisfaction_{}", r.name)),
     );
@@ -89,12 +89,12 @@ impl Row {
         s: &Summary,
         load: &LoadTest,
     ) -> Row {
-        let res = scenario.resolution;
+        let res = scenario.resolution();
         let cap = Capacity::of(scenario, config);
         Row {
             levers: config.values().to_vec(),
             capacity: cap.per_station.iter().map(|&c| cost::tidy(c)).collect(),
-            bottleneck: scenario.stations[cap.bottleneck].name.clone(),
+            bottleneck: scenario.stations()[cap.bottleneck].name().to_string(),
             cpu_cores: cost::tidy(cost.cpu_cores),
             ram_gib: cost::tidy(cost.ram_gib),
             cost: cost::tidy(cost.price),

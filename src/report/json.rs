@@ -15,7 +15,7 @@ use crate::units::{Resolution, Seconds};
 /// reader sees the same configuration in the same order everywhere.
 pub fn levers(scenario: &Scenario, config: &Config) -> IndexMap<String, u32> {
     scenario
-        .stations
+        .stations()
         .iter()
         .zip(config.values())
         .map(|(s, &v)| (s.lever_name(), v))

@@ -109,7 +109,7 @@ pub fn trim_float(v: f64) -> String {
 
 impl RunReport<'_> {
     fn res(&self) -> Resolution {
-        self.scenario.resolution
+        self.scenario.resolution()
     }
 
     fn satisfied(&self, client: usize) -> bool {
@@ -144,7 +144,7 @@ impl RunReport<'_> {
         };
         out += &format!(
             "{}: {}\n{}, timeout {} {}, {} clock\n\n",
-            self.scenario.name,
+            self.scenario.name(),
             self.config.describe(self.scenario),
             describe_load(self.load),
             trim_float(self.load.timeout.get() * 1e9 / unit_nanos(unit)),
@@ -175,9 +175,9 @@ impl RunReport<'_> {
                 } else {
                     verdict(ok).into()
                 },
-                self.scenario.stations[self.outcome.bottleneck(c)]
-                    .name
-                    .clone(),
+                self.scenario.stations()[self.outcome.bottleneck(c)]
+                    .name()
+                    .to_string(),
             ]);
         }
         out.push_str(&table.render());
@@ -225,9 +225,9 @@ impl RunReport<'_> {
         header.extend(["arrival_s".into(), "latency_s".into(), "satisfied".into()]);
         header.extend(
             self.scenario
-                .stations
+                .stations()
                 .iter()
-                .map(|s| format!("{}_done_s", s.name)),
+                .map(|s| format!("{}_done_s", s.name())),
         );
         w.write_record(&header)?;
         let mut out = w.into_inner().map_err(|e| e.into_error())?;
@@ -235,13 +235,13 @@ impl RunReport<'_> {
         // written straight into one buffer, no string per cell (a million rows would be
         // millions).
         let n = self.outcome.clients();
-        out.reserve(n * (24 + 12 * self.scenario.stations.len()));
+        out.reserve(n * (24 + 12 * self.scenario.stations().len()));
         let mut number = itoa::Buffer::new();
         for c in 0..n {
             out.extend_from_slice(number.format(c + 1).as_bytes());
             out.push(b',');
             if let Some(class) = class {
-                out.extend_from_slice(self.scenario.requests[class[c] as usize].name.as_bytes());
+                out.extend_from_slice(self.scenario.requests()[class[c] as usize].name.as_bytes());
                 out.push(b',');
             }
             res.push_seconds(self.outcome.due[c], &mut out);
@@ -266,12 +266,7 @@ impl RunReport<'_> {
     /// The whole result as one JSON document.
     pub fn json(&self) -> String {
         let res = self.res();
-        let stations: Vec<&str> = self
-            .scenario
-            .stations
-            .iter()
-            .map(|s| s.name.as_str())
-            .collect();
+        let stations: Vec<&str> = self.scenario.stations().iter().map(|s| s.name()).collect();
         let clients: Vec<JsonClient> = (0..self.outcome.clients())
             .map(|c| JsonClient {
                 client: c + 1,
@@ -279,7 +274,7 @@ impl RunReport<'_> {
                     .outcome
                     .class
                     .as_ref()
-                    .map(|k| self.scenario.requests[k[c] as usize].name.as_str()),
+                    .map(|k| self.scenario.requests()[k[c] as usize].name.as_str()),
                 arrival_s: res.to_seconds(self.outcome.due[c]),
                 latency_s: res.to_seconds(self.outcome.latency(c)),
                 warmup: self.is_warmup(c),
@@ -294,7 +289,7 @@ impl RunReport<'_> {
             Clock::Real { speed, .. } => ("real", Some(speed)),
         };
         let doc = JsonRun {
-            scenario: &self.scenario.name,
+            scenario: self.scenario.name(),
             resolution_s: res.seconds(),
             stations: stations.clone(),
             config: super::json::levers(self.scenario, self.config),
@@ -325,7 +320,7 @@ impl RunReport<'_> {
     fn picture_title(&self) -> String {
         format!(
             "{}: {}, timeout {} s",
-            self.scenario.name,
+            self.scenario.name(),
             describe_load(self.load),
             trim_float(self.load.timeout.get())
         )
@@ -368,9 +363,9 @@ impl RunReport<'_> {
             title,
             stations: self
                 .scenario
-                .stations
+                .stations()
                 .iter()
-                .map(|s| s.name.clone())
+                .map(|s| s.name().to_string())
                 .collect(),
             timeout_s: self.load.timeout.get(),
             clients,
@@ -414,12 +409,12 @@ impl RunReport<'_> {
                 Some(k) => format!(
                     "client_{} ({})",
                     client + 1,
-                    self.scenario.requests[k[client] as usize].name
+                    self.scenario.requests()[k[client] as usize].name
                 ),
                 None => format!("client_{}", client + 1),
             };
-            let station = e.station.map(|s| &self.scenario.stations[s as usize]);
-            let name = station.map(|s| s.name.as_str()).unwrap_or("");
+            let station = e.station.map(|s| &self.scenario.stations()[s as usize]);
+            let name = station.map(|s| s.name()).unwrap_or("");
             let text = match e.kind {
                 EventKind::Ordered => format!("=> order placed by {who}"),
                 EventKind::ServiceStarted => format!("   > {name}: serving {who}"),

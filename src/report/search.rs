@@ -134,7 +134,7 @@ impl Unreachable<'_> {
     pub fn table(&self) -> String {
         format!(
             "{}: no configuration in the space sustains {} clients/s; it would take {}\n",
-            self.scenario.name,
+            self.scenario.name(),
             trim_float(self.rate),
             self.missing.join(", and ")
         )
@@ -143,7 +143,7 @@ impl Unreachable<'_> {
     /// `found: false` with the levers that fall short, so a script can tell this case apart.
     pub fn json(&self) -> String {
         let doc = JsonUnreachable {
-            scenario: &self.scenario.name,
+            scenario: self.scenario.name(),
             sustained: true,
             found: false,
             rate: self.rate,
@@ -237,7 +237,7 @@ impl SearchContext<'_> {
         super::plot::pareto_svg(&super::plot::ParetoPlot {
             title: format!(
                 "{}: {shown}, {} clients at {rate}, timeout {} s",
-                self.scenario.name,
+                self.scenario.name(),
                 self.target.load.clients,
                 trim_float(self.target.load.timeout.get())
             ),
@@ -254,7 +254,7 @@ impl SearchContext<'_> {
             Some(r) => format!("at {} clients/s", trim_float(r)),
             None => "all at once".into(),
         };
-        if !self.scenario.requests.is_empty() {
+        if !self.scenario.requests().is_empty() {
             return format!(
                 "{} clients {arrivals}, {}",
                 load.clients,
@@ -307,7 +307,7 @@ impl SearchContext<'_> {
                 .trim_end()
                 .to_string();
         }
-        super::run::summary_line(s, self.scenario.resolution, self.target.load.timeout)
+        super::run::summary_line(s, self.scenario.resolution(), self.target.load.timeout)
     }
 
     /// A table of results: price, delta, levers, change, satisfied, max latency.
@@ -334,7 +334,7 @@ impl SearchContext<'_> {
                 trim_float(cost::tidy(c.cost.ram_gib)),
                 c.config.describe(self.scenario),
                 format!("{}/{}", e.summary.satisfied, e.summary.clients),
-                self.scenario.resolution.format(e.summary.max_steps),
+                self.scenario.resolution().format(e.summary.max_steps),
                 c.config.delta_words(&base, self.scenario),
             ]);
         }
@@ -387,7 +387,7 @@ impl SearchContext<'_> {
         };
         let mut out = format!(
             "{}: cheapest configuration for {}\nspace: {} = {candidates}; {}\n\n",
-            self.scenario.name,
+            self.scenario.name(),
             self.describe_target(),
             self.space.shape(self.scenario),
             self.tested_words(o, plot_all)
@@ -453,14 +453,14 @@ impl SearchContext<'_> {
         let base_station = cost::per_station(self.scenario, &base);
         let lines: Vec<String> = self
             .scenario
-            .stations
+            .stations()
             .iter()
             .zip(by_station.iter().zip(&base_station))
             .filter(|(_, (a, b))| a != b)
             .map(|(s, (a, b))| {
                 let cores = cost::tidy(a.cpu_cores - b.cpu_cores);
                 let ram = cost::tidy(a.ram_gib - b.ram_gib);
-                let mut parts = vec![s.name.clone()];
+                let mut parts = vec![s.name().to_string()];
                 if cores != 0.0 {
                     let noun = if cores.abs() == 1.0 { "core" } else { "cores" };
                     parts.push(format!("{cores:+} {noun}"));
@@ -511,7 +511,7 @@ impl SearchContext<'_> {
         let passing = all.iter().filter(|e| e.summary.meets_target).count();
         let mut out = format!(
             "{}: {} configurations for {}\nspace: {}\n{} meet the target\n\n",
-            self.scenario.name,
+            self.scenario.name(),
             all.len(),
             self.describe_target(),
             self.space.shape(self.scenario),
@@ -543,7 +543,7 @@ impl SearchContext<'_> {
         };
         format!(
             "{}: {} configurations for {}\nspace: {}; {passing} meet the target\nwrote {} rows to {file}; {cheapest}\n",
-            self.scenario.name,
+            self.scenario.name(),
             all.len(),
             self.describe_target(),
             self.space.shape(self.scenario),
@@ -561,7 +561,7 @@ impl SearchContext<'_> {
             cost: cost::tidy(e.candidate.cost.price),
             summary: JsonSummary::new(
                 &e.summary,
-                self.scenario.resolution,
+                self.scenario.resolution(),
                 self.target.load.timeout,
             ),
             meets_target: e.summary.meets_target,
@@ -592,8 +592,8 @@ impl SearchContext<'_> {
             None => search::closest(o, search::CLOSEST),
         };
         let doc = JsonOptimize {
-            scenario: &self.scenario.name,
-            resolution_s: self.scenario.resolution.seconds(),
+            scenario: self.scenario.name(),
+            resolution_s: self.scenario.resolution().seconds(),
             target: self.json_target(),
             prices: JsonPrices::new(self.prices),
             space: self.space.shape(self.scenario),
@@ -627,8 +627,8 @@ impl SearchContext<'_> {
     /// `sweep --format json`.
     pub fn sweep_json(&self, all: &[Evaluated]) -> String {
         let doc = JsonSweep {
-            scenario: &self.scenario.name,
-            resolution_s: self.scenario.resolution.seconds(),
+            scenario: self.scenario.name(),
+            resolution_s: self.scenario.resolution().seconds(),
             target: self.json_target(),
             prices: JsonPrices::new(self.prices),
             space: self.space.shape(self.scenario),

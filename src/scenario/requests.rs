@@ -53,8 +53,8 @@ pub(super) fn requests_of(
     let refs: Vec<StationRef<'_>> = stations
         .iter()
         .map(|s| StationRef {
-            name: &s.name,
-            takes_service: s.kind == StationKind::Pool,
+            name: s.name(),
+            takes_service: s.kind() == StationKind::Pool,
         })
         .collect();
     let mut out: Vec<RequestClass> = Vec::new();
@@ -165,7 +165,7 @@ pub(super) fn requests_of(
             Some(raw[0].span()),
             format!(
                 "station `{}` is in no request's flow: it would cost money and never matter; visit it or remove it",
-                stations[s].name
+                stations[s].name()
             ),
         ));
     }
@@ -238,9 +238,9 @@ impl Scenario {
     /// portions / D. For the tutorial's fan-out D is each station's service time.
     pub fn demand(&self) -> Vec<f64> {
         if self.requests.is_empty() {
-            return self.stations.iter().map(|s| s.service.get()).collect();
+            return self.stations.iter().map(|s| s.service().get()).collect();
         }
-        let service: Vec<f64> = self.stations.iter().map(|s| s.service.get()).collect();
+        let service: Vec<f64> = self.stations.iter().map(|s| s.service().get()).collect();
         let mut out = vec![0.0; service.len()];
         for r in &self.requests {
             for (o, d) in out.iter_mut().zip(r.flow.expected_demand(&service)) {

@@ -156,7 +156,7 @@ fn closest_is_a_library_order() {
         ),
         share: Share::ALL,
     };
-    let ranking = search::rank(&space, &scenario, &scenario.prices);
+    let ranking = search::rank(&space, &scenario, scenario.prices());
     let o = search::optimize(&scenario, &target, &ranking, 3, &|_| {}).unwrap();
     assert!(o.answer.is_none());
     let all = search::closest(&o, usize::MAX);
