@@ -22,7 +22,7 @@ use crate::units::{Rate, Resolution, Seconds};
 mod requests;
 
 pub use requests::RequestClass;
-use requests::{requests_of, RawRequest};
+use requests::{requests_of, At, RawRequest};
 
 /// The fast-food restaurant of the tutorial, built into the binary so the tool works anywhere.
 pub const DEFAULT_TEXT: &str = include_str!("../data/fastfood.toml");
@@ -64,7 +64,8 @@ pub use distribution::{ServiceDistribution, MAX_CV};
 mod access;
 mod fields;
 mod station;
-use fields::{line_column, load_shape, samples_path, service_of, toml_message};
+use fields::{line_column, load_shape, toml_message};
+use station::station_of;
 pub use station::Station;
 
 /// Whether due times are drawn: `[load] arrivals` in a scenario file.
@@ -389,17 +390,6 @@ impl Scenario {
             Some(r) => Resolution::from_seconds(*r.get_ref())
                 .map_err(|m| at(Some(r.span()), format!("resolution {m}")))?,
         };
-        let clients = raw
-            .load
-            .clients
-            .as_ref()
-            .map_or(DEFAULT_CLIENTS, |c| *c.get_ref());
-        if clients == 0 || clients > MAX_CLIENTS {
-            return Err(at(
-                raw.load.clients.as_ref().map(|c| c.span()),
-                format!("load.clients must be between 1 and {MAX_CLIENTS}, got {clients}"),
-            ));
-        }
         if raw.stations.get_ref().is_empty() {
             return Err(at(
                 Some(raw.stations.span()),
@@ -409,92 +399,9 @@ impl Scenario {
         let mut stations: Vec<Station> = Vec::new();
         let mut sample_files = Vec::new();
         for spanned in raw.stations.get_ref() {
-            let span = spanned.span();
-            let s = spanned.get_ref();
-            let name = s.name.get_ref().clone();
-            if !valid_name(&name) {
-                return Err(at(
-                    Some(s.name.span()),
-                    format!("station name `{name}` must be letters, digits, `_` or `-`"),
-                ));
-            }
-            if stations.iter().any(|o| o.name() == name) {
-                return Err(at(
-                    Some(s.name.span()),
-                    format!("station `{name}` is defined twice"),
-                ));
-            }
-            let (kind, baseline) = match (s.kind, s.units, s.batch) {
-                (RawKind::Pool, Some(u), None) => (StationKind::Pool, u.get()),
-                (RawKind::Batch, None, Some(b)) => (StationKind::Batch, b.get()),
-                (RawKind::Pool, _, Some(_)) => {
-                    return Err(at(
-                        Some(span),
-                        format!("station `{name}` is a pool: give `units`, not `batch`"),
-                    ))
-                }
-                (RawKind::Batch, Some(_), _) => {
-                    return Err(at(
-                        Some(span),
-                        format!("station `{name}` is a batch: give `batch`, not `units`"),
-                    ))
-                }
-                (RawKind::Pool, None, None) => {
-                    return Err(at(
-                        Some(span),
-                        format!("station `{name}`: missing field `units`"),
-                    ))
-                }
-                (RawKind::Batch, None, None) => {
-                    return Err(at(
-                        Some(span),
-                        format!("station `{name}`: missing field `batch`"),
-                    ))
-                }
-            };
-            let (service, distribution, from_measure) =
-                service_of(s, &name, file).map_err(|(sp, m)| at(sp.or(Some(span.clone())), m))?;
-            if let Some(samples) = &s.samples {
-                sample_files.push(samples_path(file, samples.get_ref()));
-            }
-            // A fitted or measured mean lies anywhere: it takes the nearest step, while a
-            // stated time must sit on the grid (a typo there would change the model).
-            let service_steps = if from_measure {
-                resolution.nearest_steps(service.get()).max(1)
-            } else {
-                resolution
-                    .exact_steps(service, &format!("station `{name}`: service time"))
-                    .map_err(|m| at(s.service.as_ref().map(|v| v.span()), m.to_string()))?
-            };
-            let range = match &s.range {
-                None => Values::single(baseline),
-                Some(r) => match r.get_ref() {
-                    RawRange::Text(t) => Values::parse(t),
-                    RawRange::List(l) => Values::from_numbers(l),
-                }
-                .map_err(|m| at(Some(r.span()), format!("station `{name}`: range: {m}")))?,
-            };
-            let unit = s
-                .unit
-                .clone()
-                .unwrap_or_else(|| kind.default_unit().to_string());
-            let units = s.units_name.clone().unwrap_or_else(|| format!("{unit}s"));
-            stations.push(Station {
-                device: s.device.clone().unwrap_or_else(|| name.clone()),
-                name,
-                kind,
-                service,
-                service_steps,
-                baseline,
-                unit,
-                units,
-                cpu_per_unit: s.cpu_per_unit.0,
-                ram_gib_per_unit: s.ram_gib_per_unit.0,
-                cpu_fixed: s.cpu_fixed.0,
-                ram_gib_fixed: s.ram_gib_fixed.0,
-                range,
-                distribution,
-            });
+            let (station, samples) = station_of(spanned, &stations, resolution, file, &at)?;
+            sample_files.extend(samples);
+            stations.push(station);
         }
         if !valid_name(raw.name.get_ref()) {
             return Err(at(
@@ -505,22 +412,7 @@ impl Scenario {
                 ),
             ));
         }
-        let (rate, stages) = load_shape(&raw.load).map_err(|(span, m)| at(span, m))?;
-        let slo = match &raw.load.slo {
-            None => None,
-            Some(text) => {
-                if raw.load.timeout.is_some() {
-                    return Err(at(
-                        Some(text.span()),
-                        "load.slo and load.timeout both set the timeout: give one".into(),
-                    ));
-                }
-                Some(
-                    crate::slo::Slo::parse(text.get_ref())
-                        .map_err(|e| at(Some(text.span()), format!("load.slo: {e}")))?,
-                )
-            }
-        };
+        let load = load_of(&raw.load, &at)?;
         let requests = requests_of(&raw.requests, &stations, resolution, text, &at)?;
         let strategies = raw
             .strategies
@@ -540,28 +432,7 @@ impl Scenario {
             description: raw.description,
             resolution,
             stations,
-            load: LoadDefaults {
-                clients,
-                share: slo.map(|s| s.share),
-                timeout: slo
-                    .map(|s| s.timeout)
-                    .or(raw.load.timeout)
-                    .unwrap_or(Seconds::new(DEFAULT_TIMEOUT_S).expect("positive")),
-                rate,
-                stages,
-                arrivals: raw.load.arrivals,
-                patience: raw.load.patience,
-                retries: match raw.load.retries {
-                    Some(r) if *r.get_ref() > 100 => {
-                        return Err(at(
-                            Some(r.span()),
-                            format!("load.retries must be at most 100, got {}", r.get_ref()),
-                        ))
-                    }
-                    r => r.map(|r| r.into_inner()),
-                },
-                backoff: raw.load.backoff,
-            },
+            load,
             prices: Prices {
                 cpu: raw.cost.cpu_price.0,
                 ram: raw.cost.ram_price.0,
@@ -569,6 +440,58 @@ impl Scenario {
             },
         })
     }
+}
+
+/// The `[load]` table, checked: the default load test of [`Scenario::parse`].
+fn load_of(load: &RawLoad, at: &At<'_>) -> Result<LoadDefaults, ScenarioError> {
+    let clients = load
+        .clients
+        .as_ref()
+        .map_or(DEFAULT_CLIENTS, |c| *c.get_ref());
+    if clients == 0 || clients > MAX_CLIENTS {
+        return Err(at(
+            load.clients.as_ref().map(|c| c.span()),
+            format!("load.clients must be between 1 and {MAX_CLIENTS}, got {clients}"),
+        ));
+    }
+    let (rate, stages) = load_shape(load).map_err(|(span, m)| at(span, m))?;
+    let slo = match &load.slo {
+        None => None,
+        Some(text) => {
+            if load.timeout.is_some() {
+                return Err(at(
+                    Some(text.span()),
+                    "load.slo and load.timeout both set the timeout: give one".into(),
+                ));
+            }
+            Some(
+                crate::slo::Slo::parse(text.get_ref())
+                    .map_err(|e| at(Some(text.span()), format!("load.slo: {e}")))?,
+            )
+        }
+    };
+    Ok(LoadDefaults {
+        clients,
+        share: slo.map(|s| s.share),
+        timeout: slo
+            .map(|s| s.timeout)
+            .or(load.timeout)
+            .unwrap_or(Seconds::new(DEFAULT_TIMEOUT_S).expect("positive")),
+        rate,
+        stages,
+        arrivals: load.arrivals,
+        patience: load.patience,
+        retries: match &load.retries {
+            Some(r) if *r.get_ref() > 100 => {
+                return Err(at(
+                    Some(r.span()),
+                    format!("load.retries must be at most 100, got {}", r.get_ref()),
+                ))
+            }
+            r => r.as_ref().map(|r| *r.get_ref()),
+        },
+        backoff: load.backoff,
+    })
 }
 
 impl Scenario {

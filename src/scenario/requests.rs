@@ -36,7 +36,7 @@ pub(super) struct RawRequest {
     min_satisfaction: Option<Spanned<f64>>,
 }
 
-type At<'a> = dyn Fn(Option<std::ops::Range<usize>>, String) -> ScenarioError + 'a;
+pub(super) type At<'a> = dyn Fn(Option<std::ops::Range<usize>>, String) -> ScenarioError + 'a;
 
 /// The `[[request]]` classes, checked: unique names, positive shares summing to 1, flows over
 /// known stations (errors name the flow and the column), every station visited by some class.

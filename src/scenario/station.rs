@@ -6,7 +6,17 @@ use crate::levers::Values;
 use crate::station::Names;
 use crate::units::Seconds;
 
-use super::{ServiceDistribution, StationKind};
+use std::path::PathBuf;
+
+use toml::Spanned;
+
+use crate::units::Resolution;
+
+use super::fields::{samples_path, service_of};
+use super::requests::At;
+use super::{
+    valid_name, RawKind, RawRange, RawStation, ScenarioError, ServiceDistribution, StationKind,
+};
 
 /// One validated station.
 #[derive(Debug, Clone, PartialEq)]
@@ -126,4 +136,100 @@ impl Station {
             kind: self.kind.engine(value),
         }
     }
+}
+
+/// One `[[station]]`, checked against the stations before it (`taken`), with the sample file
+/// it reads, if any: one station's part of [`Scenario::parse`].
+pub(super) fn station_of(
+    spanned: &Spanned<RawStation>,
+    taken: &[Station],
+    resolution: Resolution,
+    file: &str,
+    at: &At<'_>,
+) -> Result<(Station, Option<PathBuf>), ScenarioError> {
+    let span = spanned.span();
+    let s = spanned.get_ref();
+    let name = s.name.get_ref().clone();
+    if !valid_name(&name) {
+        return Err(at(
+            Some(s.name.span()),
+            format!("station name `{name}` must be letters, digits, `_` or `-`"),
+        ));
+    }
+    if taken.iter().any(|o| o.name() == name) {
+        return Err(at(
+            Some(s.name.span()),
+            format!("station `{name}` is defined twice"),
+        ));
+    }
+    let (kind, baseline) = match (s.kind, s.units, s.batch) {
+        (RawKind::Pool, Some(u), None) => (StationKind::Pool, u.get()),
+        (RawKind::Batch, None, Some(b)) => (StationKind::Batch, b.get()),
+        (RawKind::Pool, _, Some(_)) => {
+            return Err(at(
+                Some(span),
+                format!("station `{name}` is a pool: give `units`, not `batch`"),
+            ))
+        }
+        (RawKind::Batch, Some(_), _) => {
+            return Err(at(
+                Some(span),
+                format!("station `{name}` is a batch: give `batch`, not `units`"),
+            ))
+        }
+        (RawKind::Pool, None, None) => {
+            return Err(at(
+                Some(span),
+                format!("station `{name}`: missing field `units`"),
+            ))
+        }
+        (RawKind::Batch, None, None) => {
+            return Err(at(
+                Some(span),
+                format!("station `{name}`: missing field `batch`"),
+            ))
+        }
+    };
+    let (service, distribution, from_measure) =
+        service_of(s, &name, file).map_err(|(sp, m)| at(sp.or(Some(span.clone())), m))?;
+    // A fitted or measured mean lies anywhere: it takes the nearest step, while a
+    // stated time must sit on the grid (a typo there would change the model).
+    let service_steps = if from_measure {
+        resolution.nearest_steps(service.get()).max(1)
+    } else {
+        resolution
+            .exact_steps(service, &format!("station `{name}`: service time"))
+            .map_err(|m| at(s.service.as_ref().map(|v| v.span()), m.to_string()))?
+    };
+    let range = match &s.range {
+        None => Values::single(baseline),
+        Some(r) => match r.get_ref() {
+            RawRange::Text(t) => Values::parse(t),
+            RawRange::List(l) => Values::from_numbers(l),
+        }
+        .map_err(|m| at(Some(r.span()), format!("station `{name}`: range: {m}")))?,
+    };
+    let unit = s
+        .unit
+        .clone()
+        .unwrap_or_else(|| kind.default_unit().to_string());
+    let units = s.units_name.clone().unwrap_or_else(|| format!("{unit}s"));
+    let samples = s.samples.as_ref().map(|p| samples_path(file, p.get_ref()));
+    let station = Station {
+        device: s.device.clone().unwrap_or_else(|| name.clone()),
+        name,
+        kind,
+        service,
+        service_steps,
+        baseline,
+        unit,
+        units,
+        cpu_per_unit: s.cpu_per_unit.0,
+        ram_gib_per_unit: s.ram_gib_per_unit.0,
+        cpu_fixed: s.cpu_fixed.0,
+        ram_gib_fixed: s.ram_gib_fixed.0,
+        range,
+        distribution,
+    };
+    Ok((station, samples))
 }
