@@ -174,10 +174,7 @@ impl LoadTest {
     /// Whether anything in this test on this scenario is drawn at random.
     pub fn is_random(&self, scenario: &Scenario) -> bool {
         self.arrivals.kind() == "poisson"
-            || scenario
-                .stations()
-                .iter()
-                .any(|s| !s.distribution().is_fixed())
+            || scenario.draws_service()
             || scenario.requests().iter().any(|r| r.flow.is_random())
     }
 

@@ -68,11 +68,7 @@ pub fn flow_draws(
     config: &Config,
     replication: u32,
 ) -> Option<Vec<u64>> {
-    if scenario
-        .stations()
-        .iter()
-        .all(|s| s.distribution().is_fixed())
-    {
+    if !scenario.draws_service() {
         return None;
     }
     let width = classes.visit_stride();
@@ -152,11 +148,7 @@ pub fn draws(
     config: &Config,
     replication: u32,
 ) -> Option<Vec<u64>> {
-    if scenario
-        .stations()
-        .iter()
-        .all(|s| s.distribution().is_fixed())
-    {
+    if !scenario.draws_service() {
         return None;
     }
     let width = scenario.stations().len();

@@ -55,4 +55,10 @@ impl Scenario {
     pub fn requests(&self) -> &[RequestClass] {
         &self.requests
     }
+
+    /// Whether any station draws its service times (a distribution other than fixed): then a
+    /// load test needs a seed and replications, and draws are made per client.
+    pub fn draws_service(&self) -> bool {
+        self.stations.iter().any(|s| !s.distribution().is_fixed())
+    }
 }
