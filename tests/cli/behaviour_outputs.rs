@@ -173,3 +173,25 @@ fn a_closed_loop_writes_one_row_per_request_and_its_plot() {
     assert!(text.contains("Throughput") && text.contains("Response time by start time"));
     assert_input_error(&["run", "--users", "3", "--trace"], "--trace");
 }
+
+#[test]
+fn behaving_runs_have_one_picture_and_any_format_on_stdout() {
+    assert_input_error(
+        &[
+            "run",
+            "--patience",
+            "4",
+            "--plot",
+            "x.svg",
+            "--plot-kind",
+            "timeline",
+        ],
+        "--plot-kind",
+    );
+    let (code, out, err) = run_owned(&with(&["--format", "csv"]));
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(out, run_owned(&with(&["--csv", "-"])).1);
+    let (code, out, err) = run_owned(&with(&["--format", "svg"]));
+    assert_eq!(code, 0, "{err}");
+    roxmltree::Document::parse(&out).expect("one SVG document on stdout");
+}
