@@ -176,18 +176,22 @@ fn a_closed_loop_writes_one_row_per_request_and_its_plot() {
 
 #[test]
 fn behaving_runs_have_one_picture_and_any_format_on_stdout() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("x.svg");
+    let svg = path.to_str().unwrap();
     assert_input_error(
         &[
             "run",
             "--patience",
             "4",
             "--plot",
-            "x.svg",
+            svg,
             "--plot-kind",
             "timeline",
         ],
         "--plot-kind",
     );
+    assert!(!path.exists(), "no file written on bad input");
     let (code, out, err) = run_owned(&with(&["--format", "csv"]));
     assert_eq!(code, 0, "{err}");
     assert_eq!(out, run_owned(&with(&["--csv", "-"])).1);
