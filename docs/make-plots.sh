@@ -9,3 +9,5 @@ planner run --period 0.5 --plot docs/timeline.svg > /dev/null
 planner run --clients 2000 --rate 1.6 --set soda.units=2 --set burger.units=6 --set fries.batch=8 \
     --arrivals poisson --plot docs/dashboard.svg > /dev/null
 planner --scenario data/morning.toml run --set db.units=3 --plot docs/morning.svg > /dev/null
+planner run --rate 0.9 --stage 60s:0.9 --stage 1s:1.35 --stage 30s:1.35 --stage 1s:0.9 --stage 200s:0.9 \
+    --patience 5 --retries 3 --backoff 1 --plot docs/storm.svg > /dev/null

@@ -1,37 +1,25 @@
 //! `planner run` with clients that behave: patience, cancellation and retries (open loop),
 //! or a closed loop of users who think between requests. Virtual time only.
 
-use anyhow::{bail, Result};
-use serde_json::json;
+use std::io::Write;
 
-use super::Verdict;
+use anyhow::{bail, Context, Result};
+
+use super::{open_outputs, Verdict};
 use crate::cli::{CancelArg, ClockArg, RunArgs, ThinkArg};
 use crate::config::Config;
 use crate::engine::{self, Behaviour, ClosedLoop, ServiceDraw};
 use crate::random;
-use crate::report::run::trim_float;
-use crate::report::Format;
+use crate::report::behave::{ClosedReport, ClosedRun, OpenReport, OpenRun};
+use crate::report::Report;
 use crate::scenario::Scenario;
-use crate::stats::Interval;
-
-/// Percentile `p` (0..=100) of sorted values, nearest rank.
-fn percentile(sorted: &[f64], p: f64) -> f64 {
-    if sorted.is_empty() {
-        return f64::NAN;
-    }
-    let rank = ((p / 100.0) * sorted.len() as f64).ceil().max(1.0) as usize;
-    sorted[rank.min(sorted.len()) - 1]
-}
 
 fn common_checks(args: &RunArgs) -> Result<()> {
     if args.clock != ClockArg::Virtual {
         bail!("clients that give up, retry or think run on the virtual clock only (drop --clock real)");
     }
-    if args.output.csv.is_some() || args.output.plot.is_some() || args.trace {
-        bail!("--csv, --plot and --trace are not drawn for clients that give up, retry or think yet; use the table or --format json");
-    }
-    if !matches!(args.output.format, Format::Table | Format::Json) {
-        bail!("clients that give up, retry or think are reported as a table or --format json");
+    if args.plot_kind.is_some() {
+        bail!("--plot-kind chooses between run's pictures; clients that give up, retry or think have one picture (--plot FILE.svg)");
     }
     Ok(())
 }
@@ -111,131 +99,30 @@ fn open(scenario: &Scenario, args: &RunArgs) -> Result<Verdict> {
         backoff: steps(backoff),
         jitter: b.jitter.then_some(load.seed),
     };
+    let outputs = open_outputs(scenario, &args.output)?;
     let due = load.due_times(res, &config, 0);
     let stations = config.engine_stations(scenario);
     let draw = service_draw(scenario, &config, load.seed, 0);
-    let run = engine::simulate_behaving(&stations, &due, Some(draw), behaviour)?;
-    let fates = run.fates;
-    let wasted: Vec<(String, f64)> = stations
-        .iter()
-        .zip(&run.wasted)
-        .map(|(s, &w)| (s.name.clone(), w as f64 * res.seconds()))
-        .collect();
-    let timeout = res.nearest_steps(load.timeout.get());
-    let counted = &fates[(load.warmup as usize).min(fates.len())..];
-    let n = counted.len();
-    let satisfied = counted
-        .iter()
-        .filter(|f| f.served.is_some_and(|s| s - f.due < timeout))
-        .count();
-    let given_up = counted.iter().filter(|f| f.served.is_none()).count();
-    let attempts: u64 = counted.iter().map(|f| f.attempts as u64).sum();
-    let first = counted.iter().map(|f| f.due).min().unwrap_or(0);
-    let last = counted.iter().map(|f| f.ended).max().unwrap_or(0);
-    let span = (last - first) as f64 * res.seconds();
-    let goodput = if span > 0.0 {
-        satisfied as f64 / span
-    } else {
-        f64::NAN
-    };
-    let mut lat: Vec<f64> = counted
-        .iter()
-        .filter_map(|f| f.served.map(|s| (s - f.due) as f64 * res.seconds()))
-        .collect();
-    lat.sort_by(f64::total_cmp);
-    let share = |k: usize| 100.0 * k as f64 / n.max(1) as f64;
-    // When the run recovered: the due time after the last unsatisfied client (a retry storm
-    // outlives the burst that started it).
-    let ok = |f: &engine::Fate| f.served.is_some_and(|s| s - f.due < timeout);
-    let settled = counted
-        .iter()
-        .rposition(|f| !ok(f))
-        .map(|i| counted.get(i + 1).map(|f| f.due as f64 * res.seconds()));
-    let amplification = attempts as f64 / n.max(1) as f64;
-    if args.output.format == Format::Json {
-        let v = json!({
-            "clients": n,
-            "satisfied": satisfied,
-            "given_up": given_up,
-            "given_up_share": given_up as f64 / n.max(1) as f64,
-            "goodput": goodput,
-            "attempts": attempts,
-            "amplification": amplification,
-            "latency_p50": percentile(&lat, 50.0),
-            "latency_p99": percentile(&lat, 99.0),
-            "wasted_seconds": wasted.iter().map(|(n, w)| (n.clone(), json!(w))).collect::<serde_json::Map<_, _>>(),
-            "settled_at": settled.map(|s| s.unwrap_or(f64::NAN)),
-            "patience": patience,
-            "cancel": if behaviour.cancel_all { "all" } else { "none" },
-            "retries": behaviour.retries,
-        });
-        println!("{}", serde_json::to_string_pretty(&v)?);
-    } else {
-        let t = trim_float;
-        println!(
-            "{n} clients, timeout {} s{}{}",
-            t(load.timeout.get()),
-            patience
-                .map(|p| format!(", patience {} s", t(p)))
-                .unwrap_or_default(),
-            if behaviour.retries > 0 {
-                format!(
-                    ", up to {} retries (backoff {} s{})",
-                    behaviour.retries,
-                    t(backoff),
-                    if b.jitter { ", jitter" } else { "" }
-                )
-            } else {
-                String::new()
-            }
-        );
-        println!(
-            "satisfied:     {satisfied} ({} %)",
-            t((share(satisfied) * 10.0).round() / 10.0)
-        );
-        println!(
-            "given up:      {given_up} ({} %){}",
-            t((share(given_up) * 10.0).round() / 10.0),
-            if behaviour.cancel_all {
-                ", their units freed at once"
-            } else {
-                ", work in service wasted"
-            }
-        );
-        println!(
-            "goodput:       {} satisfied clients/s",
-            t((goodput * 1000.0).round() / 1000.0)
-        );
-        println!(
-            "attempts:      {attempts} ({} per client)",
-            t((amplification * 100.0).round() / 100.0)
-        );
-        if wasted.iter().any(|(_, w)| *w > 0.0) {
-            let list: Vec<String> = wasted
-                .iter()
-                .map(|(n, w)| format!("{n} {} s", t((w * 1000.0).round() / 1000.0)))
-                .collect();
-            println!(
-                "wasted work:   {} (service for clients who gave up)",
-                list.join(", ")
-            );
-        }
-        match settled {
-            None => println!("settled:       every client satisfied"),
-            Some(None) => println!("settled:       never (the last client was not satisfied)"),
-            Some(Some(at)) => println!(
-                "settled:       every client due from {} s on satisfied",
-                t((at * 1000.0).round() / 1000.0)
-            ),
-        }
-        if !lat.is_empty() {
-            println!(
-                "latency:       p50 {} s, p99 {} s (served clients)",
-                t((percentile(&lat, 50.0) * 1000.0).round() / 1000.0),
-                t((percentile(&lat, 99.0) * 1000.0).round() / 1000.0)
-            );
-        }
+    let behaved = engine::simulate_behaving(&stations, &due, Some(draw), behaviour)?;
+    let report = OpenReport::new(OpenRun {
+        scenario,
+        behaved: &behaved,
+        timeout_s: load.timeout.get(),
+        patience_s: patience,
+        retries: behaviour.retries,
+        backoff_s: backoff,
+        jitter: b.jitter,
+        cancel_all: behaviour.cancel_all,
+        warmup: load.warmup,
+    });
+    if args.trace {
+        // The trace is the run's story, not its result: stderr, whatever stdout carries.
+        std::io::stderr()
+            .lock()
+            .write_all(report.trace().as_bytes())
+            .context("cannot write the trace to stderr")?;
     }
+    outputs.emit(&Report::BehaveOpen(report))?;
     Ok(Verdict::Met)
 }
 
@@ -249,6 +136,9 @@ fn closed(scenario: &Scenario, args: &RunArgs, users: u32) -> Result<Verdict> {
     }
     if args.load.clients.is_some() {
         bail!("--users runs a closed loop: --duration, not --clients, decides how many requests are made");
+    }
+    if args.trace {
+        bail!("--trace follows clients who give up and retry; a closed loop's requests are in --csv FILE");
     }
     let config = Config::with_settings(scenario, &args.set)?;
     let res = scenario.resolution();
@@ -267,10 +157,8 @@ fn closed(scenario: &Scenario, args: &RunArgs, users: u32) -> Result<Verdict> {
         1
     };
     let stations = config.engine_stations(scenario);
-    let warmup = args.load.warmup as usize;
-    let (mut xs, mut rs, mut waits) = (Vec::new(), Vec::new(), Vec::new());
-    let mut all: Vec<f64> = Vec::new();
-    let mut completed = 0usize;
+    let outputs = open_outputs(scenario, &args.output)?;
+    let mut replications = Vec::with_capacity(runs as usize);
     for r in 0..runs {
         let closed = ClosedLoop {
             users,
@@ -282,74 +170,18 @@ fn closed(scenario: &Scenario, args: &RunArgs, users: u32) -> Result<Verdict> {
         let draw = service_draw(scenario, &config, seed, r);
         let mut reqs = engine::simulate_closed(&stations, closed, Some(draw))?;
         reqs.sort_by_key(|q| (q.start, q.user));
-        let end = closed.duration;
-        let done_in = reqs.iter().filter(|q| q.done <= end).count();
-        xs.push(done_in as f64 / duration);
-        let counted = &reqs[warmup.min(reqs.len())..];
-        let resp: Vec<f64> = counted
-            .iter()
-            .map(|q| (q.done - q.start) as f64 * res.seconds())
-            .collect();
-        completed += resp.len();
-        let mean = resp.iter().sum::<f64>() / resp.len().max(1) as f64;
-        rs.push(mean);
-        // Little's law on the users: the share waiting is X·R / N.
-        waits.push(done_in as f64 / duration * mean / users as f64);
-        all.extend(resp);
+        replications.push(reqs);
     }
-    all.sort_by(f64::total_cmp);
-    let x = Interval::of(&xs);
-    let r = Interval::of(&rs);
-    let w = Interval::of(&waits).mean.min(1.0);
-    if args.output.format == Format::Json {
-        let v = json!({
-            "users": users,
-            "think": think,
-            "think_distribution": if exponential { "exponential" } else { "fixed" },
-            "duration": duration,
-            "replications": runs,
-            "requests": completed,
-            "throughput": x.mean,
-            "throughput_interval": [x.low, x.high],
-            "response_mean": r.mean,
-            "response_mean_interval": [r.low, r.high],
-            "response_p50": percentile(&all, 50.0),
-            "response_p95": percentile(&all, 95.0),
-            "response_p99": percentile(&all, 99.0),
-            "waiting_share": w,
-            "thinking_share": 1.0 - w,
-        });
-        println!("{}", serde_json::to_string_pretty(&v)?);
-    } else {
-        let t = |v: f64| trim_float((v * 1000.0).round() / 1000.0);
-        println!(
-            "{users} users, think {} s ({}), {} s, {runs} replication{}",
-            t(think),
-            if exponential { "exponential" } else { "fixed" },
-            t(duration),
-            if runs == 1 { "" } else { "s" }
-        );
-        let ci = |i: Interval| {
-            if runs > 1 {
-                format!(" (95 % CI {} – {})", t(i.low), t(i.high))
-            } else {
-                String::new()
-            }
-        };
-        println!("requests:      {completed}");
-        println!("throughput:    {} requests/s{}", t(x.mean), ci(x));
-        println!("response time: mean {} s{}", t(r.mean), ci(r));
-        println!(
-            "               p50 {} s, p95 {} s, p99 {} s",
-            t(percentile(&all, 50.0)),
-            t(percentile(&all, 95.0)),
-            t(percentile(&all, 99.0))
-        );
-        println!(
-            "users:         {} % thinking, {} % waiting",
-            trim_float((100.0 * (1.0 - w)).round()),
-            trim_float((100.0 * w).round())
-        );
-    }
+    let report = ClosedReport::new(ClosedRun {
+        name: &scenario.name,
+        resolution: res,
+        users,
+        think_s: think,
+        exponential,
+        duration_s: duration,
+        warmup: args.load.warmup,
+        replications,
+    });
+    outputs.emit(&Report::BehaveClosed(report))?;
     Ok(Verdict::Met)
 }

@@ -52,6 +52,20 @@ pub struct Fate {
     pub ended: u64,
 }
 
+/// One attempt of an open-loop client, for the reports that draw the offered load over time
+/// and trace who gave up and retried when.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Attempt {
+    /// 0-based client who made it.
+    pub client: u32,
+    /// When it began (its due time, or the end of a backoff), in steps.
+    pub start: u64,
+    /// When it completed or was given up, in steps.
+    pub end: u64,
+    /// Whether it completed (else it was given up at `end`).
+    pub served: bool,
+}
+
 /// One closed-loop request.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Request {
@@ -237,6 +251,8 @@ pub struct Behaved {
     pub fates: Vec<Fate>,
     /// Per station, the service steps spent on attempts that were given up.
     pub wasted: Vec<u64>,
+    /// Every attempt, in the order they ended.
+    pub attempts: Vec<Attempt>,
 }
 
 /// An open-loop load test whose clients give up and retry as `behaviour` says: client `i` is
@@ -270,6 +286,8 @@ pub fn simulate_behaving(
             .jitter
             .map(|seed| ChaCha8Rng::seed_from_u64(seed ^ 0x6a69_7474_6572)),
     ));
+    let log: Rc<RefCell<Vec<Attempt>>> = Rc::default();
+    let log_out = log.clone();
     let due = due.to_vec();
     let out = fates.clone();
     let totals = shared.clone();
@@ -279,6 +297,7 @@ pub fn simulate_behaving(
             let shared = shared.clone();
             let fates = fates.clone();
             let jitter = jitter.clone();
+            let log = log.clone();
             exec::spawn(async move {
                 let mut start = first;
                 let mut attempts = 0u32;
@@ -287,6 +306,12 @@ pub fn simulate_behaving(
                     let deadline = behaviour.patience.map(|p| start + p);
                     let started: Started = Rc::default();
                     let done = before(shared.order(client as u32, &started), deadline).await;
+                    log.borrow_mut().push(Attempt {
+                        client: client as u32,
+                        start,
+                        end: exec::now(),
+                        served: done.is_some(),
+                    });
                     if done.is_none() {
                         // Given up at its deadline, now: the work it started was for nothing
                         // (cut short there when the units were freed).
@@ -323,7 +348,12 @@ pub fn simulate_behaving(
     });
     let fates = out.take();
     let wasted = totals.wasted.iter().map(Cell::get).collect();
-    Ok(Behaved { fates, wasted })
+    let attempts = log_out.take();
+    Ok(Behaved {
+        fates,
+        wasted,
+        attempts,
+    })
 }
 
 /// A closed loop of users (see [`ClosedLoop`]); returns every request made, in the order

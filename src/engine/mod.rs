@@ -30,6 +30,7 @@ pub use run::{
 
 /// A station's start and done times for a client that never visited it (flows only).
 pub const NOT_VISITED: u64 = u64::MAX;
+pub use behave::Attempt;
 pub use behave::{
     simulate_behaving, simulate_closed, Behaved, Behaviour, ClosedLoop, Fate, Request, ServiceDraw,
 };

@@ -1,6 +1,7 @@
 //! Everything a user reads: human tables, CSV rows, JSON documents, and the atomic file
 //! writes behind them. Reports know how to show results, not how they were computed.
 
+pub mod behave;
 pub mod capacity;
 pub mod classes;
 pub mod compare;

@@ -4,6 +4,7 @@
 
 mod architecture;
 mod behaviour;
+mod behaviour_outputs;
 mod capacity;
 mod common;
 mod compare;

@@ -15,6 +15,8 @@ impl Exporter for Csv {
             Report::Sweep(s) => s.csv()?,
             Report::Fit(f) => f.csv()?,
             Report::Compare(c) => c.csv()?,
+            Report::BehaveOpen(b) => b.csv()?,
+            Report::BehaveClosed(b) => b.csv()?,
         })
     }
 }

@@ -15,6 +15,8 @@ impl Exporter for Json {
             Report::Sweep(s) => s.json(),
             Report::Fit(f) => f.json(),
             Report::Compare(c) => c.json(),
+            Report::BehaveOpen(b) => b.json(),
+            Report::BehaveClosed(b) => b.json(),
         };
         Ok(text.into_bytes())
     }

@@ -13,6 +13,7 @@ mod table;
 
 use clap::ValueEnum;
 
+use super::behave::{ClosedReport, OpenReport};
 use super::compare::CompareContext;
 use super::fit::FitReport;
 use super::plot::PlotError;
@@ -33,6 +34,10 @@ pub enum Report<'a> {
     Compare(CompareContext<'a>),
     /// `planner fit`: a sample file and the distributions that could state it.
     Fit(FitReport<'a>),
+    /// `planner run --patience/--retries`: clients that give up and retry.
+    BehaveOpen(OpenReport<'a>),
+    /// `planner run --users`: a closed loop of users who think.
+    BehaveClosed(ClosedReport<'a>),
 }
 
 /// How a report is written.

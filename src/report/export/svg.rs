@@ -25,6 +25,8 @@ impl Exporter for Svg {
             }
             Report::Sweep(s) => s.svg()?,
             Report::Compare(c) => c.svg()?,
+            Report::BehaveOpen(b) => b.svg()?,
+            Report::BehaveClosed(b) => b.svg()?,
         };
         Ok(text.into_bytes())
     }

@@ -14,6 +14,8 @@ impl Exporter for Table {
             Report::Sweep(s) => s.table(),
             Report::Fit(f) => f.table(),
             Report::Compare(c) => c.table(),
+            Report::BehaveOpen(b) => b.table(),
+            Report::BehaveClosed(b) => b.table(),
         };
         Ok(text.into_bytes())
     }

@@ -81,14 +81,14 @@ fn round_widths() -> impl Iterator<Item = f64> {
 /// Index of the window of width `w` that holds time `t`. The small slack keeps a time that
 /// is a whole number of windows (3 × 0.1 s, computed as 0.30000000000000004 or
 /// 0.29999999999999999) in the window it starts rather than the one before.
-fn window_of(t: f64, w: f64) -> f64 {
+pub(super) fn window_of(t: f64, w: f64) -> f64 {
     (t / w + 1e-9).floor()
 }
 
 /// The window width for clients due from `first` to `last`: the smallest round width that
 /// covers them in at most `most` windows. `span` stands in for `last - first` when every
 /// client is due at once, so that the one window still has a width in proportion to the test.
-fn window_width(first: f64, last: f64, span: f64, most: usize) -> f64 {
+pub(super) fn window_width(first: f64, last: f64, span: f64, most: usize) -> f64 {
     let count = |w: f64| window_of(last, w) - window_of(first, w) + 1.0;
     let span = if last > first { last - first } else { span };
     round_widths()
@@ -98,7 +98,7 @@ fn window_width(first: f64, last: f64, span: f64, most: usize) -> f64 {
 
 /// The nearest-rank `p` % percentile of `sorted` (not empty): the smallest latency that at
 /// least `p` % of the clients do not exceed, as the run's summary line computes it.
-fn percentile(sorted: &[f64], p: f64) -> f64 {
+pub(super) fn percentile(sorted: &[f64], p: f64) -> f64 {
     let n = sorted.len();
     let rank = ((p / 100.0) * n as f64).ceil().max(1.0) as usize;
     sorted[rank.min(n) - 1]
@@ -162,7 +162,7 @@ fn trimmed(v: f64, decimals: usize) -> String {
 
 /// A value for a tooltip or a data attribute: three decimals, and three significant digits
 /// at least, so that 1234.567 s keeps its milliseconds and a latency of 12 µs is not 0.
-fn sig(v: f64) -> String {
+pub(super) fn sig(v: f64) -> String {
     let digits = if v == 0.0 {
         0
     } else {
@@ -179,7 +179,7 @@ fn bound(v: f64, w: f64) -> String {
 }
 
 /// "10 s", "0.5 s", "5 min", "1 h", "2 d".
-fn duration(w: f64) -> String {
+pub(super) fn duration(w: f64) -> String {
     for (unit, s) in [("d", 86400.0), ("h", 3600.0), ("min", 60.0)] {
         if w >= s && (w / s).fract() == 0.0 {
             return format!("{} {unit}", w / s);

@@ -8,19 +8,25 @@
 //!   and the chosen answer;
 //! - [`timeline_svg`]: one load test as a Gantt chart, one row per client, one bar per station;
 //! - [`dashboard_svg`]: one load test as a load-testing dashboard, the arrival rate and the
-//!   latency percentiles over time, per time window, for any number of clients.
+//!   latency percentiles over time, per time window, for any number of clients;
+//! - [`behave_svg`], [`closed_svg`]: clients that give up and retry, users who think, over
+//!   time in the dashboard's windows.
 //!
 //! Every function returns the whole SVG document as a `String`. Text is written as SVG
 //! `<text>` elements and laid out with `plotters`' built-in size estimate, so no font file
 //! and no system library is needed; the viewer picks a sans-serif font. The chart frame the
 //! pictures share (styles, legend, grid, page layout) lives in `frame`.
 
+mod behave;
 mod compare;
 mod dashboard;
 mod frame;
 mod pareto;
 mod timeline;
 
+pub use behave::{
+    behave_svg, closed_svg, BehaveClient, BehaveOutcome, BehavePlot, ClosedPlot, ClosedRequest,
+};
 pub use compare::{compare_svg, ComparePlot, StrategySeries};
 pub use dashboard::{dashboard_svg, DashboardClient, DashboardPlot};
 pub use pareto::{pareto_frontier, pareto_svg, ParetoPlot, ParetoPoint};

@@ -1,0 +1,20 @@
+//! Reports of behaving clients (`run --patience/--retries`, `run --users`): the table, the
+//! JSON document, the CSV rows, the picture and the trace, from what the engine recorded.
+//! The open loop (clients due at times, who give up and retry) and the closed loop (users
+//! who think between requests) read differently, so each has its report.
+
+mod closed;
+mod open;
+
+pub use closed::{ClosedReport, ClosedRun};
+pub use open::{OpenReport, OpenRun};
+
+/// Percentile `p` (0..=100) of sorted values, nearest rank; NaN (`null` in JSON) for none,
+/// as the figures of a run where no client was served have no latency.
+fn percentile(sorted: &[f64], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return f64::NAN;
+    }
+    let rank = ((p / 100.0) * sorted.len() as f64).ceil().max(1.0) as usize;
+    sorted[rank.min(sorted.len()) - 1]
+}

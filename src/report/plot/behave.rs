@@ -1,0 +1,490 @@
+//! Behaving clients over time, in the dashboard's windows: for the open loop the offered
+//! load (arrivals and attempts: the retry amplification), what became of the clients due in
+//! each window and their latencies; for the closed loop the throughput and response times.
+
+use plotters::prelude::*;
+
+use super::dashboard::{duration, percentile, sig, window_of, window_width};
+use super::frame::{
+    chart_builder, draw_mesh, legend_height, page, Chart, LegendRow, Mesh, Swatch, LABEL_SIZE,
+    LATE, LATE_ROW, PASS, TEXT,
+};
+use super::{draw_err, finite, PlotError};
+
+/// What became of an open-loop client.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BehaveOutcome {
+    /// Served within the timeout of its first due time.
+    Satisfied,
+    /// Served, but too late.
+    Late,
+    /// Gave up for good.
+    GivenUp,
+}
+
+/// One open-loop client, as [`behave_svg`] needs it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct BehaveClient {
+    /// Its first due time, in model seconds.
+    pub due_s: f64,
+    /// From its first due time to its service; `None` when it gave up for good.
+    pub latency_s: Option<f64>,
+    /// What became of it.
+    pub outcome: BehaveOutcome,
+}
+
+/// Input of [`behave_svg`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct BehavePlot {
+    /// Title drawn above the panels.
+    pub title: String,
+    /// Latency timeout in seconds: a guide on the latency panel.
+    pub timeout_s: f64,
+    /// Every client, in any order.
+    pub clients: Vec<BehaveClient>,
+    /// When every attempt began (first ones and retries), in model seconds.
+    pub attempts_s: Vec<f64>,
+}
+
+/// One closed-loop request, as [`closed_svg`] needs it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ClosedRequest {
+    /// When the user sent it, in model seconds.
+    pub start_s: f64,
+    /// When its response came, in model seconds.
+    pub done_s: f64,
+}
+
+/// Input of [`closed_svg`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct ClosedPlot {
+    /// Title drawn above the panels.
+    pub title: String,
+    /// No request starts after this: a guide on both panels.
+    pub duration_s: f64,
+    /// How many replications `requests` gathers: throughput is per replication.
+    pub replications: usize,
+    /// Every request of every replication.
+    pub requests: Vec<ClosedRequest>,
+}
+
+/// At most this many windows, as the dashboard.
+const MAX_WINDOWS: usize = 100;
+const ARRIVALS: RGBColor = RGBColor(0x8f, 0xb3, 0xd9);
+const ATTEMPTS: RGBColor = RGBColor(0x94, 0x67, 0xbd);
+const LATE_SERVED: RGBColor = RGBColor(0xff, 0x7f, 0x0e);
+const P50: RGBColor = RGBColor(0x1f, 0x77, 0xb4);
+const P99: RGBColor = RGBColor(0xff, 0x7f, 0x0e);
+const PLOT_W: i32 = 760;
+
+/// Windows of a round width over `first..=last`, for `n` values: (width, first index, count).
+fn windows(first: f64, last: f64, span: f64, n: usize) -> (f64, f64, usize) {
+    let most = (n / 2).clamp(1, MAX_WINDOWS);
+    let w = window_width(first, last, span, most);
+    let k0 = window_of(first, w);
+    (w, k0, (window_of(last, w) - k0) as usize + 1)
+}
+
+/// Per window, p50 and p99 of the values, `None` without values.
+type Percentiles = Vec<Option<(f64, f64)>>;
+
+fn percentiles(mut per: Vec<Vec<f64>>) -> Percentiles {
+    per.iter_mut()
+        .map(|v| {
+            v.sort_by(f64::total_cmp);
+            (!v.is_empty()).then(|| (percentile(v, 50.0), percentile(v, 99.0)))
+        })
+        .collect()
+}
+
+/// Draws p99 and p50 as lines at the windows' middles, broken where a window is empty.
+fn draw_percentiles<DB: DrawingBackend>(
+    chart: &mut Chart<'_, DB>,
+    x0: f64,
+    w: f64,
+    per: &Percentiles,
+) -> Result<(), PlotError> {
+    for (color, p99) in [(P99, true), (P50, false)] {
+        let mut runs: Vec<Vec<(f64, f64)>> = vec![Vec::new()];
+        for (k, v) in per.iter().enumerate() {
+            match v {
+                Some((p50, p99v)) => {
+                    let x = x0 + k as f64 * w + w / 2.0;
+                    let y = if p99 { *p99v } else { *p50 };
+                    runs.last_mut().expect("one run at least").push((x, y));
+                }
+                None if runs.last().is_some_and(|r| !r.is_empty()) => runs.push(Vec::new()),
+                None => {}
+            }
+        }
+        for points in runs.into_iter().filter(|r| !r.is_empty()) {
+            chart
+                .draw_series(LineSeries::new(points.clone(), color.stroke_width(2)))
+                .map_err(draw_err)?;
+            chart
+                .draw_series(
+                    points
+                        .into_iter()
+                        .map(|p| Circle::new(p, 2, color.filled())),
+                )
+                .map_err(draw_err)?;
+        }
+    }
+    Ok(())
+}
+
+/// A horizontal dashed guide across the chart.
+fn guide<DB: DrawingBackend>(
+    chart: &mut Chart<'_, DB>,
+    (x0, x1): (f64, f64),
+    y: f64,
+) -> Result<(), PlotError> {
+    chart
+        .draw_series(DashedLineSeries::new(
+            vec![(x0, y), (x1, y)],
+            7,
+            5,
+            LATE.stroke_width(2),
+        ))
+        .map_err(draw_err)?;
+    Ok(())
+}
+
+/// The open loop as three panels sharing one time axis, in windows of a round width:
+///
+/// - offered load: the clients first due in each window (bars) and every attempt begun in
+///   it, retries included (a line), per second: the gap between them is the amplification;
+/// - outcome by due time: the clients due in each window, satisfied, late and given up,
+///   stacked, per second;
+/// - latency by due time: p50 and p99 of the served clients, the timeout as a guide.
+pub fn behave_svg(input: &BehavePlot) -> Result<String, PlotError> {
+    let timeout = finite(|| "timeout".into(), input.timeout_s)?;
+    if input.clients.is_empty() {
+        return Err(PlotError::Empty("no client"));
+    }
+    let (mut first, mut last) = (f64::INFINITY, f64::NEG_INFINITY);
+    for (i, c) in input.clients.iter().enumerate() {
+        let due = finite(|| format!("client {} due time", i + 1), c.due_s)?;
+        if let Some(l) = c.latency_s {
+            finite(|| format!("client {} latency", i + 1), l)?;
+        }
+        first = first.min(due);
+        last = last.max(due);
+    }
+    for (i, &a) in input.attempts_s.iter().enumerate() {
+        finite(|| format!("attempt {} start", i + 1), a)?;
+        first = first.min(a);
+        last = last.max(a);
+    }
+    let (w, k0, n) = windows(first, last, timeout.max(1.0), input.clients.len());
+    let at = |t: f64| ((window_of(t, w) - k0) as usize).min(n - 1);
+    let (mut arrivals, mut attempts) = (vec![0usize; n], vec![0usize; n]);
+    let mut outcomes = vec![[0usize; 3]; n];
+    let mut latencies = vec![Vec::new(); n];
+    for c in &input.clients {
+        let k = at(c.due_s);
+        arrivals[k] += 1;
+        outcomes[k][c.outcome as usize] += 1;
+        if let Some(l) = c.latency_s {
+            latencies[k].push(l);
+        }
+    }
+    for &a in &input.attempts_s {
+        attempts[at(a)] += 1;
+    }
+    let lat_hi = input
+        .clients
+        .iter()
+        .filter_map(|c| c.latency_s)
+        .fold(timeout, f64::max)
+        * 1.1;
+    let per = percentiles(latencies);
+    let rate = |k: usize| k as f64 / w;
+    let load_hi = arrivals
+        .iter()
+        .chain(&attempts)
+        .map(|&k| rate(k))
+        .fold(0.0, f64::max)
+        .max(f64::MIN_POSITIVE)
+        * 1.12;
+    let (x0, x1) = (k0 * w, (k0 + n as f64) * w);
+    let count = |o: BehaveOutcome| input.clients.iter().filter(|c| c.outcome == o).count();
+    let rows = vec![
+        LegendRow::heading(format!("offered load, per {} window", duration(w))),
+        LegendRow::new(Swatch::Block(ARRIVALS), "arrivals (clients/s)"),
+        LegendRow::new(Swatch::solid(ATTEMPTS), "attempts/s, retries included"),
+        LegendRow::heading("clients by due time"),
+        LegendRow::new(Swatch::Block(PASS), "satisfied"),
+        LegendRow::new(Swatch::Block(LATE_SERVED), "served late"),
+        LegendRow::new(Swatch::Block(LATE), "given up"),
+        LegendRow::heading("latency of served clients"),
+        LegendRow::new(Swatch::solid(P99), "p99"),
+        LegendRow::new(Swatch::solid(P50), "p50"),
+        LegendRow::new(Swatch::dashed(LATE), format!("timeout {} s", sig(timeout))),
+        LegendRow::heading(format!(
+            "{} clients, {} attempts",
+            input.clients.len(),
+            input.attempts_s.len()
+        )),
+        LegendRow::new(
+            Swatch::None,
+            format!(
+                "satisfied {}, late {}, given up {}",
+                count(BehaveOutcome::Satisfied),
+                count(BehaveOutcome::Late),
+                count(BehaveOutcome::GivenUp)
+            ),
+        ),
+    ];
+    let height = 900.max(legend_height(&rows) + 80);
+    page(&input.title, PLOT_W, height, &rows, 36, |left| {
+        let title = super::frame::bold_style(LABEL_SIZE + 2.0, TEXT);
+        let third = (height - 40) / 3;
+        let (top, rest) = left.split_vertically(third);
+        let (middle, bottom) = rest.split_vertically(third);
+        let top = top
+            .titled("Offered load per second", title.clone())
+            .map_err(draw_err)?;
+        let middle = middle
+            .titled("Clients by due time, per second", title.clone())
+            .map_err(draw_err)?;
+        let bottom = bottom
+            .titled("Latency by due time", title)
+            .map_err(draw_err)?;
+        let gap = w * 0.08;
+        let bar = |k: usize| (x0 + k as f64 * w + gap, x0 + (k + 1) as f64 * w - gap);
+
+        let mut load = chart_builder(&top, 6)
+            .x_label_area_size(28)
+            .build_cartesian_2d(x0..x1, 0.0..load_hi)
+            .map_err(draw_err)?;
+        draw_mesh(&mut load, &mesh("", "per second", 5))?;
+        load.draw_series(
+            arrivals
+                .iter()
+                .enumerate()
+                .filter(|(_, &a)| a > 0)
+                .map(|(k, &a)| {
+                    let (l, r) = bar(k);
+                    Rectangle::new([(l, rate(a)), (r, 0.0)], ARRIVALS.filled())
+                }),
+        )
+        .map_err(draw_err)?;
+        let line: Vec<(f64, f64)> = attempts
+            .iter()
+            .enumerate()
+            .map(|(k, &a)| (x0 + k as f64 * w + w / 2.0, rate(a)))
+            .collect();
+        load.draw_series(LineSeries::new(line, ATTEMPTS.stroke_width(2)))
+            .map_err(draw_err)?;
+
+        let out_hi = arrivals
+            .iter()
+            .map(|&k| rate(k))
+            .fold(0.0, f64::max)
+            .max(f64::MIN_POSITIVE)
+            * 1.12;
+        let mut fate = chart_builder(&middle, 6)
+            .x_label_area_size(28)
+            .build_cartesian_2d(x0..x1, 0.0..out_hi)
+            .map_err(draw_err)?;
+        draw_mesh(&mut fate, &mesh("", "clients/s", 5))?;
+        let mut bars = Vec::new();
+        for (k, o) in outcomes.iter().enumerate() {
+            let (l, r) = bar(k);
+            let mut base = 0.0;
+            for (i, color) in [PASS, LATE_SERVED, LATE].into_iter().enumerate() {
+                if o[i] > 0 {
+                    let top = base + rate(o[i]);
+                    bars.push(Rectangle::new([(l, top), (r, base)], color.filled()));
+                    base = top;
+                }
+            }
+        }
+        fate.draw_series(bars).map_err(draw_err)?;
+
+        let mut latency = chart_builder(&bottom, 6)
+            .build_cartesian_2d(x0..x1, 0.0..lat_hi)
+            .map_err(draw_err)?;
+        latency
+            .draw_series([Rectangle::new(
+                [(x0, lat_hi), (x1, timeout.min(lat_hi))],
+                LATE_ROW.filled(),
+            )])
+            .map_err(draw_err)?;
+        draw_mesh(&mut latency, &mesh("due time (s)", "latency (s)", 6))?;
+        guide(&mut latency, (x0, x1), timeout)?;
+        draw_percentiles(&mut latency, x0, w, &per)
+    })
+}
+
+fn mesh<'a>(x_desc: &'a str, y_desc: &'a str, y_labels: usize) -> Mesh<'a> {
+    Mesh {
+        x_desc,
+        y_desc,
+        x_labels: 12,
+        y_labels,
+        y_grid: true,
+    }
+}
+
+/// The closed loop as two panels sharing one time axis, in windows of a round width:
+/// responses completed per second (per replication), by completion time; p50 and p99 of the
+/// response times, by the time the request was sent. The duration is a guide on both.
+pub fn closed_svg(input: &ClosedPlot) -> Result<String, PlotError> {
+    let duration_s = finite(|| "duration".into(), input.duration_s)?;
+    if input.requests.is_empty() {
+        return Err(PlotError::Empty("no request"));
+    }
+    let (mut first, mut last, mut longest) = (0.0f64, f64::NEG_INFINITY, 0.0f64);
+    for (i, q) in input.requests.iter().enumerate() {
+        let start = finite(|| format!("request {} start", i + 1), q.start_s)?;
+        let done = finite(|| format!("request {} response", i + 1), q.done_s)?;
+        first = first.min(start);
+        last = last.max(done);
+        longest = longest.max(done - start);
+    }
+    let (w, k0, n) = windows(first, last, longest.max(1.0), input.requests.len());
+    let at = |t: f64| ((window_of(t, w) - k0) as usize).min(n - 1);
+    let mut done = vec![0usize; n];
+    let mut response = vec![Vec::new(); n];
+    for q in &input.requests {
+        done[at(q.done_s)] += 1;
+        response[at(q.start_s)].push(q.done_s - q.start_s);
+    }
+    let runs = input.replications.max(1) as f64;
+    let rate = |k: usize| k as f64 / w / runs;
+    let x_hi = done
+        .iter()
+        .map(|&k| rate(k))
+        .fold(0.0, f64::max)
+        .max(f64::MIN_POSITIVE)
+        * 1.12;
+    let r_hi = longest.max(f64::MIN_POSITIVE) * 1.1;
+    let per = percentiles(response);
+    let (x0, x1) = (k0 * w, (k0 + n as f64) * w);
+    let rows = vec![
+        LegendRow::heading(format!("per {} window", duration(w))),
+        LegendRow::new(Swatch::Block(ARRIVALS), "responses/s, by completion"),
+        LegendRow::heading("response time, by start"),
+        LegendRow::new(Swatch::solid(P99), "p99"),
+        LegendRow::new(Swatch::solid(P50), "p50"),
+        LegendRow::new(
+            Swatch::Tick(LATE),
+            format!("duration {} s", sig(duration_s)),
+        ),
+        LegendRow::heading(format!(
+            "{} requests, {} replication{}",
+            input.requests.len(),
+            input.replications,
+            if input.replications == 1 { "" } else { "s" }
+        )),
+    ];
+    let height = 700.max(legend_height(&rows) + 80);
+    page(&input.title, PLOT_W, height, &rows, 36, |left| {
+        let title = super::frame::bold_style(LABEL_SIZE + 2.0, TEXT);
+        let (top, bottom) = left.split_vertically(300);
+        let top = top.titled("Throughput", title.clone()).map_err(draw_err)?;
+        let bottom = bottom
+            .titled("Response time by start time", title)
+            .map_err(draw_err)?;
+        let gap = w * 0.08;
+        let mut thr = chart_builder(&top, 6)
+            .x_label_area_size(28)
+            .build_cartesian_2d(x0..x1, 0.0..x_hi)
+            .map_err(draw_err)?;
+        draw_mesh(&mut thr, &mesh("", "requests/s", 5))?;
+        thr.draw_series(
+            done.iter()
+                .enumerate()
+                .filter(|(_, &d)| d > 0)
+                .map(|(k, &d)| {
+                    let l = x0 + k as f64 * w;
+                    Rectangle::new([(l + gap, rate(d)), (l + w - gap, 0.0)], ARRIVALS.filled())
+                }),
+        )
+        .map_err(draw_err)?;
+        let mut resp = chart_builder(&bottom, 6)
+            .build_cartesian_2d(x0..x1, 0.0..r_hi)
+            .map_err(draw_err)?;
+        draw_mesh(&mut resp, &mesh("time (s)", "response time (s)", 6))?;
+        for (chart, hi) in [(&mut thr, x_hi), (&mut resp, r_hi)] {
+            if (x0..=x1).contains(&duration_s) {
+                chart
+                    .draw_series(DashedLineSeries::new(
+                        vec![(duration_s, 0.0), (duration_s, hi)],
+                        7,
+                        5,
+                        LATE.stroke_width(2),
+                    ))
+                    .map_err(draw_err)?;
+            }
+        }
+        draw_percentiles(&mut resp, x0, w, &per)
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::svg_read::texts;
+    use super::*;
+
+    #[test]
+    fn plot_behave_counts_attempts_and_names_its_series() {
+        let clients: Vec<BehaveClient> = (0..40)
+            .map(|i| BehaveClient {
+                due_s: f64::from(i),
+                latency_s: (i % 4 != 0).then_some(2.0),
+                outcome: if i % 4 == 0 {
+                    BehaveOutcome::GivenUp
+                } else {
+                    BehaveOutcome::Satisfied
+                },
+            })
+            .collect();
+        let mut attempts_s: Vec<f64> = clients.iter().map(|c| c.due_s).collect();
+        attempts_s.extend((0..10).map(|i| 4.0 * f64::from(i) + 3.0));
+        let svg = behave_svg(&BehavePlot {
+            title: "storm".into(),
+            timeout_s: 5.0,
+            clients,
+            attempts_s,
+        })
+        .unwrap();
+        let doc = roxmltree::Document::parse(&svg).unwrap();
+        let all = texts(&doc);
+        for t in [
+            "storm",
+            "Offered load per second",
+            "attempts/s, retries included",
+            "given up",
+            "40 clients, 50 attempts",
+            "satisfied 30, late 0, given up 10",
+            "timeout 5 s",
+        ] {
+            assert!(all.contains(&t.to_string()), "no text {t:?} in {all:?}");
+        }
+    }
+
+    #[test]
+    fn plot_closed_draws_throughput_and_refuses_nothing() {
+        let requests: Vec<ClosedRequest> = (0..50)
+            .map(|i| ClosedRequest {
+                start_s: f64::from(i),
+                done_s: f64::from(i) + 0.5,
+            })
+            .collect();
+        let mut input = ClosedPlot {
+            title: "loop".into(),
+            duration_s: 50.0,
+            replications: 1,
+            requests,
+        };
+        let svg = closed_svg(&input).unwrap();
+        let all = texts(&roxmltree::Document::parse(&svg).unwrap());
+        assert!(all.contains(&"Throughput".to_string()), "{all:?}");
+        assert!(all.contains(&"50 requests, 1 replication".to_string()));
+        input.requests.clear();
+        assert!(matches!(closed_svg(&input), Err(PlotError::Empty(_))));
+    }
+}
