@@ -173,7 +173,7 @@ fn closed(scenario: &Scenario, args: &RunArgs, users: u32) -> Result<Verdict> {
         replications.push(reqs);
     }
     let report = ClosedReport::new(ClosedRun {
-        name: &scenario.name,
+        name: scenario.name(),
         resolution: res,
         users,
         think_s: think,

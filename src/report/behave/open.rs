@@ -94,7 +94,7 @@ fn outcome(f: &Fate, timeout: u64) -> BehaveOutcome {
 impl<'a> OpenReport<'a> {
     /// Computes the run's figures over the clients past the warm-up.
     pub fn new(run: OpenRun<'a>) -> OpenReport<'a> {
-        let res = run.scenario.resolution;
+        let res = run.scenario.resolution();
         let timeout = res.nearest_steps(run.timeout_s);
         let fates = &run.behaved.fates;
         let counted = &fates[(run.warmup as usize).min(fates.len())..];
@@ -123,10 +123,10 @@ impl<'a> OpenReport<'a> {
             .map(|i| counted.get(i + 1).map(|f| f.due as f64 * res.seconds()));
         let wasted = run
             .scenario
-            .stations
+            .stations()
             .iter()
             .zip(&run.behaved.wasted)
-            .map(|(s, &w)| (s.name.clone(), w as f64 * res.seconds()))
+            .map(|(s, &w)| (s.name().to_string(), w as f64 * res.seconds()))
             .collect();
         OpenReport {
             run,
@@ -142,7 +142,7 @@ impl<'a> OpenReport<'a> {
     }
 
     fn res(&self) -> Resolution {
-        self.run.scenario.resolution
+        self.run.scenario.resolution()
     }
 
     fn counted(&self) -> &[Fate] {
@@ -297,7 +297,7 @@ impl<'a> OpenReport<'a> {
             .collect();
         let title = self.table().lines().next().unwrap_or("").to_string();
         behave_svg(&BehavePlot {
-            title: format!("{}: {title}", self.run.scenario.name),
+            title: format!("{}: {title}", self.run.scenario.name()),
             timeout_s: self.run.timeout_s,
             clients,
             attempts_s,
