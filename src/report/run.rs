@@ -203,6 +203,7 @@ impl RunReport<'_> {
         out.push_str(&super::classes::block(
             &load::judge_classes(self.scenario, self.outcome, self.load, self.share),
             res,
+            unit,
         ));
         out.push_str(&super::capacity::block(
             self.scenario,

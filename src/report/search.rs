@@ -256,14 +256,12 @@ impl SearchContext<'_> {
             Some(r) => format!("at {} clients/s", trim_float(r)),
             None => "all at once".into(),
         };
+        let share = self.target.share;
         if !self.scenario.requests.is_empty() {
-            return format!(
-                "{} clients {arrivals}, {}",
-                load.clients,
-                super::classes::objectives_text(self.scenario, load, self.target.share)
-            );
+            let goals = super::classes::objectives_text(self.scenario, load, share, self.unit);
+            return format!("{} clients {arrivals}, {goals}", load.clients);
         }
-        let share = self.target.share.percent();
+        let share = share.percent();
         let who = if share >= 100.0 {
             "every latency".to_string()
         } else {
@@ -479,6 +477,7 @@ impl SearchContext<'_> {
             &c.config,
             &self.target.load,
             self.target.share,
+            self.unit,
         )));
         out.push_str(&indent(&super::capacity::block(
             self.scenario,
