@@ -18,7 +18,7 @@ use crate::shard::ShardArg;
 use crate::slo::Slo;
 use crate::stages::Stage;
 use crate::stats::Share;
-use crate::units::{Period, Rate, Seconds};
+use crate::units::{Period, Rate, Seconds, TimeUnit};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -121,6 +121,10 @@ pub struct CompareArgs {
     /// own [default: 100, or the scenario's]
     #[arg(long, value_name = "PCT", allow_hyphen_values = true, value_parser = parse_share)]
     pub min_satisfaction: Option<Share>,
+
+    /// The unit the table shows latencies in (auto: ms when the timeout is under 1 s, µs under 1 ms); CSV and JSON stay in seconds
+    #[arg(long, value_enum, default_value_t = UnitArg::Auto)]
+    pub unit: UnitArg,
 
     #[command(flatten)]
     pub output: OutputArgs,
@@ -233,6 +237,10 @@ pub struct SearchArgs {
     /// Price of one GiB of RAM [default: from the scenario]
     #[arg(long, value_name = "PRICE", allow_hyphen_values = true, value_parser = parse_price)]
     pub ram_price: Option<f64>,
+
+    /// The unit the table shows latencies in (auto: ms when the timeout is under 1 s, µs under 1 ms); CSV and JSON stay in seconds
+    #[arg(long, value_enum, default_value_t = UnitArg::Auto)]
+    pub unit: UnitArg,
 
     #[command(flatten)]
     pub output: OutputArgs,
@@ -530,6 +538,18 @@ pub enum UnitArg {
     S,
     Ms,
     Us,
+}
+
+impl UnitArg {
+    /// The unit itself; `auto` reads the timeout, the same rule for every command.
+    pub fn resolve(self, timeout: Seconds) -> TimeUnit {
+        match self {
+            UnitArg::Auto => TimeUnit::auto(timeout),
+            UnitArg::S => TimeUnit::S,
+            UnitArg::Ms => TimeUnit::Ms,
+            UnitArg::Us => TimeUnit::Us,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

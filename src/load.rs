@@ -13,6 +13,7 @@ use std::rc::Rc;
 
 use crate::engine::{self, Classes, Clock, EngineError, Outcome, Served};
 use crate::random;
+use crate::replay::Replayed;
 use crate::request;
 use crate::scenario::Scenario;
 use crate::stages::Profile;
@@ -35,8 +36,8 @@ pub enum Arrivals {
         /// Whether due times are drawn (the non-homogeneous process) or placed at Λ(t) = i − 1.
         poisson: bool,
     },
-    /// A recorded trace: each client's due time in seconds, sorted, the first at 0.
-    Replay(Arc<[f64]>),
+    /// A recorded trace: each client's due time and, when the trace names them, class.
+    Replay(Replayed),
 }
 
 impl Arrivals {
@@ -55,7 +56,7 @@ impl Arrivals {
         match self {
             Arrivals::Fixed(_) | Arrivals::Poisson(_) => None,
             Arrivals::Stages { profile, .. } => Some(profile.fixed_clients()),
-            Arrivals::Replay(due) => Some(due.len() as u64),
+            Arrivals::Replay(r) => Some(r.due.len() as u64),
         }
     }
 
@@ -65,7 +66,7 @@ impl Arrivals {
         match self {
             Arrivals::Fixed(_) | Arrivals::Poisson(_) => None,
             Arrivals::Stages { profile, .. } => Some(profile.duration()),
-            Arrivals::Replay(due) => Some(due.last().copied().unwrap_or(0.0)),
+            Arrivals::Replay(r) => Some(r.due.last().copied().unwrap_or(0.0)),
         }
     }
 }
@@ -122,7 +123,7 @@ impl LoadTest {
             Arrivals::Fixed(p) => p.rate(),
             Arrivals::Poisson(r) => Some(r.get()),
             Arrivals::Stages { profile, .. } => Some(peak(profile)),
-            Arrivals::Replay(due) => {
+            Arrivals::Replay(Replayed { due, .. }) => {
                 let span = due.last().copied().unwrap_or(0.0);
                 (span > 0.0).then(|| (due.len() - 1) as f64 / span)
             }
@@ -153,10 +154,13 @@ impl LoadTest {
                     Err(_) => self.arrivals.clone(),
                 }
             }
-            Arrivals::Replay(due) => match self.rate() {
+            Arrivals::Replay(r) => match self.rate() {
                 Some(mean) => {
                     let k = mean / rate.get();
-                    Arrivals::Replay(due.iter().map(|t| t * k).collect())
+                    Arrivals::Replay(Replayed {
+                        due: r.due.iter().map(|t| t * k).collect(),
+                        class: r.class.clone(),
+                    })
                 }
                 None => self.arrivals.clone(),
             },
@@ -179,8 +183,9 @@ impl LoadTest {
     }
 
     /// The engine's request classes for one replication, `None` without `[[request]]`.
-    /// Fixed arrivals deal classes by smooth weighted round-robin (exact shares); Poisson
-    /// arrivals draw each client's class from the seeded stream. Every pick of a client's
+    /// A trace with a `class` column gives each client its row's class; other fixed arrivals
+    /// deal classes by smooth weighted round-robin (exact shares); Poisson arrivals draw each
+    /// client's class from the seeded stream. Every pick of a client's
     /// flow is drawn in advance, so the draws do not depend on the order the run takes.
     pub fn classes(
         &self,
@@ -199,13 +204,16 @@ impl LoadTest {
             Arrivals::Stages { poisson, .. } => *poisson,
             Arrivals::Fixed(_) | Arrivals::Replay(_) => false,
         };
-        let class = if drawn {
-            let mut rng = random::stream(self.seed, config, replication, random::CLASS_LANE);
-            (0..clients)
-                .map(|_| random::choose(&mut rng, &shares) as u32)
-                .collect()
-        } else {
-            request::deal(&shares, clients)
+        let class = match &self.arrivals {
+            // A trace's `class` column says each client's class.
+            Arrivals::Replay(Replayed { class: Some(c), .. }) => c.to_vec(),
+            _ if drawn => {
+                let mut rng = random::stream(self.seed, config, replication, random::CLASS_LANE);
+                (0..clients)
+                    .map(|_| random::choose(&mut rng, &shares) as u32)
+                    .collect()
+            }
+            _ => request::deal(&shares, clients),
         };
         let plans: Vec<engine::Plan> = scenario.requests().iter().map(|r| r.plan.clone()).collect();
         let mut classes = Classes {
@@ -271,7 +279,7 @@ impl LoadTest {
                     .map(|t| resolution.nearest_steps(t))
                     .collect()
             }
-            Arrivals::Replay(due) => due.iter().map(|&t| resolution.nearest_steps(t)).collect(),
+            Arrivals::Replay(r) => r.due.iter().map(|&t| resolution.nearest_steps(t)).collect(),
         }
     }
 }

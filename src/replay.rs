@@ -9,6 +9,8 @@
 //! RFC 3339 is read with the `time` crate: offsets, leap-second rules and fractional seconds
 //! are easy to get subtly wrong by hand.
 
+use std::sync::Arc;
+
 use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 
@@ -20,6 +22,8 @@ pub struct Arrival {
     /// The row's `class` cell as written (not yet matched against the scenario's classes);
     /// `None` when the file has no `class` column.
     pub class: Option<String>,
+    /// The row's line in the file, so that a class the scenario does not know names it.
+    pub line: u64,
 }
 
 /// A trace read and ready to replay.
@@ -29,6 +33,16 @@ pub struct Trace {
     pub arrivals: Vec<Arrival>,
     /// Whether the file's rows were out of time order and had to be sorted.
     pub was_unsorted: bool,
+}
+
+/// A trace as a load test replays it, at whatever speed it was scaled to.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Replayed {
+    /// Each client's due time in seconds, sorted, the first at 0.
+    pub due: Arc<[f64]>,
+    /// Each client's request class, an index into the scenario's `[[request]]`, from the
+    /// trace's `class` column; `None` without one, and the classes are dealt by their shares.
+    pub class: Option<Arc<[u32]>>,
 }
 
 /// Why a trace cannot be replayed. Lines are the file's, 1-based, header included.
@@ -66,6 +80,25 @@ pub enum ReplayError {
     /// Holds the factor given; checked here because a due time is divided by it.
     #[error("--replay-speed must be a positive finite factor, got {0}")]
     BadSpeed(f64),
+    /// A `class` cell naming none of the scenario's `[[request]]` classes.
+    #[error("line {line}: no request class `{class}` in the scenario (its classes: {known})")]
+    UnknownClass {
+        /// The row naming it.
+        line: u64,
+        /// The cell as read.
+        class: String,
+        /// The scenario's class names, comma-separated.
+        known: String,
+    },
+    /// A `class` column on a scenario without `[[request]]`: there is nothing to map it to,
+    /// and replaying it as if the classes did not matter would mislead.
+    #[error("its `class` column names request classes (line {line}: `{class}`), but the scenario defines none; drop the column to replay every row as its one request")]
+    NoClasses {
+        /// The first row naming a class.
+        line: u64,
+        /// The class it names.
+        class: String,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -90,7 +123,7 @@ pub fn parse(text: &str, speed: f64) -> Result<Trace, ReplayError> {
     let time_at = column("time")
         .ok_or_else(|| ReplayError::NoTimeColumn(header.iter().collect::<Vec<_>>().join(", ")))?;
     let class_at = column("class");
-    let mut rows: Vec<(f64, Option<String>)> = Vec::new();
+    let mut rows: Vec<(f64, Option<String>, u64)> = Vec::new();
     let mut form = None;
     // Timestamps are seconds since the first row's, taken in whole nanoseconds: as f64
     // seconds since 1970 they would keep only about a microsecond.
@@ -111,7 +144,7 @@ pub fn parse(text: &str, speed: f64) -> Result<Trace, ReplayError> {
             Some("") => return Err(ReplayError::EmptyClass { line }),
             Some(c) => Some(c.to_string()),
         };
-        rows.push((value, class));
+        rows.push((value, class, line));
     }
     if rows.is_empty() {
         return Err(ReplayError::Empty);
@@ -124,13 +157,45 @@ pub fn parse(text: &str, speed: f64) -> Result<Trace, ReplayError> {
     Ok(Trace {
         arrivals: rows
             .into_iter()
-            .map(|(t, class)| Arrival {
+            .map(|(t, class, line)| Arrival {
                 due: (t - first) / speed,
                 class,
+                line,
             })
             .collect(),
         was_unsorted,
     })
+}
+
+impl Trace {
+    /// Each row's class as an index into `names` (the scenario's `[[request]]` names, in file
+    /// order), or `None` when the file has no `class` column. Names match exactly, as the
+    /// scenario spells them: a trace is data a script wrote, and a near miss is a typo.
+    pub fn class_indices(&self, names: &[&str]) -> Result<Option<Vec<u32>>, ReplayError> {
+        let mut indices = Vec::with_capacity(self.arrivals.len());
+        for a in &self.arrivals {
+            let Some(class) = &a.class else {
+                return Ok(None);
+            };
+            if names.is_empty() {
+                return Err(ReplayError::NoClasses {
+                    line: a.line,
+                    class: class.clone(),
+                });
+            }
+            match names.iter().position(|n| n == class) {
+                Some(k) => indices.push(k as u32),
+                None => {
+                    return Err(ReplayError::UnknownClass {
+                        line: a.line,
+                        class: class.clone(),
+                        known: names.join(", "),
+                    })
+                }
+            }
+        }
+        Ok(Some(indices))
+    }
 }
 
 /// Seconds as a finite number, or an RFC 3339 timestamp as seconds since `origin` (the first
@@ -193,6 +258,32 @@ mod tests {
             .map(|a| a.class.as_deref().unwrap())
             .collect();
         assert_eq!(order, vec!["d", "b", "a", "c"]);
+    }
+
+    #[test]
+    fn classes_map_to_the_scenario_by_name() {
+        let t = parse("time,class\n2,checkout\n0,browse\n1,browse\n", 1.0).unwrap();
+        let names = ["browse", "checkout"];
+        assert_eq!(t.class_indices(&names), Ok(Some(vec![0, 0, 1])));
+        let none = parse("time\n0\n", 1.0).unwrap();
+        assert_eq!(none.class_indices(&names), Ok(None));
+        assert_eq!(none.class_indices(&[]), Ok(None));
+        let typo = parse("time,class\n0,browse\n1,Checkout\n", 1.0).unwrap();
+        assert_eq!(
+            typo.class_indices(&names),
+            Err(ReplayError::UnknownClass {
+                line: 3,
+                class: "Checkout".into(),
+                known: "browse, checkout".into()
+            })
+        );
+        assert_eq!(
+            t.class_indices(&[]),
+            Err(ReplayError::NoClasses {
+                line: 3,
+                class: "browse".into()
+            })
+        );
     }
 
     #[test]

@@ -113,6 +113,7 @@ pub(crate) fn compare(scenario: &Scenario, args: CompareArgs, quiet: bool) -> Re
         target: &target,
         comparison: &comparison,
         target_rate: Some(target_rate.get()),
+        unit: args.unit.resolve(target.load.timeout),
     }))?;
     Ok(Verdict::Met)
 }

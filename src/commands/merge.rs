@@ -26,6 +26,7 @@ use crate::report::{Format, Report};
 use crate::scenario::{Scenario, DEFAULT_NAME, DEFAULT_TEXT};
 use crate::search::{self, Evaluated, Optimization, Selection};
 use crate::shard::{Shard, ShardDoc, ShardMeta, Tested};
+use crate::units::TimeUnit;
 
 /// The scenario's text, which a shard records so that the merge needs no scenario file.
 fn scenario_text(scenario: &Scenario) -> Result<String> {
@@ -139,6 +140,7 @@ pub(crate) fn sweep_shard(
         target: &plan.target,
         space: &plan.space,
         sustained: false,
+        unit: TimeUnit::auto(plan.target.load.timeout),
     };
     let part: Vec<usize> = shard.ranks(plan.ranking.len()).collect();
     let (mut header, mut rows) = match std::fs::read(file) {
@@ -370,6 +372,7 @@ fn merge_optimize(args: &MergeArgs, files: Vec<(String, Vec<u8>)>) -> Result<Ver
         target: &plan.target,
         space: &plan.space,
         sustained: opt.sustained,
+        unit: TimeUnit::auto(plan.target.load.timeout),
     };
     outputs.emit(&Report::Optimize(OptimizeReport {
         ctx,

@@ -277,7 +277,9 @@ pub(crate) fn build_load_shaped(
             .unwrap_or(scenario.load_defaults().timeout),
     );
     load.warmup = args.warmup;
-    load.timeout_given = args.timeout.is_some();
+    // `--slo` states both: given, it overrides every request class's own, as they do.
+    load.timeout_given = args.timeout.is_some() || args.slo.is_some();
+    load.share_given = args.slo.is_some();
     if let Some(seed) = args.seed {
         load.seed = seed;
     }
@@ -297,30 +299,31 @@ pub(crate) fn build_load_shaped(
 static REPLAYED: std::sync::OnceLock<std::path::PathBuf> = std::sync::OnceLock::new();
 
 /// The due times of `--replay FILE`. Its rows are sorted if they were not (said on stderr).
-/// Request classes need a scenario that defines them, which this one cannot yet: a trace
-/// that names classes is refused rather than replayed as if they did not matter.
+/// A `class` column maps each row to the scenario's `[[request]]` of that name.
 fn replay_arrivals(scenario: &Scenario, path: &std::path::Path, speed: f64) -> Result<Arrivals> {
     let _ = REPLAYED.set(path.to_path_buf());
     let text = std::fs::read_to_string(path)
         .with_context(|| format!("cannot read the trace {}", path.display()))?;
     let trace =
         crate::replay::parse(&text, speed).with_context(|| format!("trace {}", path.display()))?;
-    if let Some(class) = trace.arrivals.iter().find_map(|a| a.class.as_deref()) {
-        bail!(
-            "trace {}: its `class` column names request classes (`{class}`), but scenario {} defines none; drop the column to replay every row as the scenario's one request",
-            path.display(),
-            scenario.name()
-        );
-    }
+    let names: Vec<&str> = scenario
+        .requests()
+        .iter()
+        .map(|r| r.name.as_str())
+        .collect();
+    let class = trace
+        .class_indices(&names)
+        .with_context(|| format!("trace {}", path.display()))?;
     if trace.was_unsorted {
         eprintln!(
             "note: trace {}: its rows were not in time order; they are replayed sorted",
             path.display()
         );
     }
-    Ok(Arrivals::Replay(
-        trace.arrivals.iter().map(|a| a.due).collect(),
-    ))
+    Ok(Arrivals::Replay(crate::replay::Replayed {
+        due: trace.arrivals.iter().map(|a| a.due).collect(),
+        class: class.map(Into::into),
+    }))
 }
 
 /// Replications of a random load test when the user does not say.

@@ -5,7 +5,7 @@ use std::io::Write;
 use anyhow::{bail, Context, Result};
 
 use super::{build_load_shaped, open_outputs, Verdict};
-use crate::cli::{ClockArg, PlotKind, RunArgs, UnitArg};
+use crate::cli::{ClockArg, PlotKind, RunArgs};
 use crate::config::Config;
 use crate::engine::Clock;
 use crate::load::{self, Arrivals, LoadTest};
@@ -15,7 +15,7 @@ use crate::random;
 use crate::report::run::{trim_float, RunReport, TIMELINE_MAX_AUTO};
 use crate::report::{Format, Report};
 use crate::scenario::Scenario;
-use crate::units::{Rate, TimeUnit};
+use crate::units::Rate;
 
 fn clock_of(clock: ClockArg, speed: Option<f64>, scenario: &Scenario) -> Result<Clock> {
     match (clock, speed) {
@@ -188,12 +188,8 @@ pub(crate) fn run(scenario: &Scenario, args: RunArgs, quiet: bool) -> Result<Ver
                     || matches!(load.arrivals, Arrivals::Stages { .. } | Arrivals::Replay(_))
             }
         },
-        unit: match args.unit {
-            UnitArg::Auto => TimeUnit::auto(load.timeout),
-            UnitArg::S => TimeUnit::S,
-            UnitArg::Ms => TimeUnit::Ms,
-            UnitArg::Us => TimeUnit::Us,
-        },
+        unit: args.unit.resolve(load.timeout),
+        share,
     };
     if args.trace && !trace_above_table {
         std::io::stderr()

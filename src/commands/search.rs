@@ -129,6 +129,7 @@ pub(crate) fn optimize(scenario: &Scenario, args: OptimizeArgs, quiet: bool) -> 
         target: &plan.target,
         space: &plan.space,
         sustained: args.sustained,
+        unit: args.search.unit.resolve(plan.target.load.timeout),
     };
     let found = result.answer.is_some();
     // A shard's `--format json` is its shard document, which `planner merge` reads.
@@ -164,6 +165,7 @@ pub(crate) fn sweep(scenario: &Scenario, args: SweepArgs, quiet: bool) -> Result
         target: &plan.target,
         space: &plan.space,
         sustained: false,
+        unit: args.search.unit.resolve(plan.target.load.timeout),
     };
     // With the table in a file (not on stdout), stdout says what the file holds instead.
     let csv_file = args.search.output.csv.as_deref().filter(|f| *f != "-");

@@ -4,12 +4,12 @@
 use indexmap::IndexMap;
 use serde::Serialize;
 
-use super::run::trim_float;
+use super::run::{duration_in, trim_float};
 use crate::config::Config;
 use crate::load::{ClassVerdict, LoadTest};
 use crate::scenario::Scenario;
 use crate::stats::Share;
-use crate::units::{Resolution, Seconds};
+use crate::units::{Resolution, Seconds, TimeUnit};
 
 /// The timeout a client of `class` is judged by: its class's, unless `--timeout` overrides.
 pub fn timeout_of(scenario: &Scenario, load: &LoadTest, class: u32) -> Seconds {
@@ -19,8 +19,14 @@ pub fn timeout_of(scenario: &Scenario, load: &LoadTest, class: u32) -> Seconds {
     }
 }
 
-/// "browse: 99% under 0.3 s, checkout: every latency under 1 s": each class's objective.
-pub fn objectives_text(scenario: &Scenario, load: &LoadTest, share: Share) -> String {
+/// "browse: 99% under 300 ms, checkout: every latency under 1000 ms": each class's objective,
+/// in the report's unit.
+pub fn objectives_text(
+    scenario: &Scenario,
+    load: &LoadTest,
+    share: Share,
+    unit: TimeUnit,
+) -> String {
     crate::load::objectives(scenario, load, share)
         .iter()
         .zip(scenario.requests())
@@ -30,33 +36,39 @@ pub fn objectives_text(scenario: &Scenario, load: &LoadTest, share: Share) -> St
             } else {
                 format!("{}% of latencies", trim_float(share.percent()))
             };
-            format!("{}: {who} under {} s", r.name, trim_float(timeout.get()))
+            format!(
+                "{}: {who} under {}",
+                r.name,
+                duration_in(timeout.get(), unit)
+            )
         })
         .collect::<Vec<_>>()
         .join(", ")
 }
 
-/// The table's per-class block ("" without classes).
-pub fn block(classes: &[ClassVerdict], res: Resolution) -> String {
+/// The table's per-class block ("" without classes), latencies in the report's unit.
+pub fn block(classes: &[ClassVerdict], res: Resolution, unit: TimeUnit) -> String {
     if classes.is_empty() {
         return String::new();
     }
+    let col = |p: &str| format!("{p} ({})", unit.symbol());
+    let (p50, p95, p99, max) = (col("p50"), col("p95"), col("p99"), col("max"));
     let mut table = super::table::Table::new(&[
         ("class", super::table::Align::Left),
         ("clients", super::table::Align::Right),
         ("satisfied", super::table::Align::Right),
-        ("p50 (s)", super::table::Align::Right),
-        ("p95 (s)", super::table::Align::Right),
-        ("p99 (s)", super::table::Align::Right),
-        ("max (s)", super::table::Align::Right),
+        (p50.as_str(), super::table::Align::Right),
+        (p95.as_str(), super::table::Align::Right),
+        (p99.as_str(), super::table::Align::Right),
+        (max.as_str(), super::table::Align::Right),
         ("objective", super::table::Align::Left),
         ("met", super::table::Align::Left),
     ]);
     for c in classes {
         let objective = format!(
-            "{}% under {} s",
+            "{}% under {}",
             trim_float(c.share.percent()),
-            trim_float(c.timeout.get())
+            duration_in(c.timeout.get(), unit)
         );
         let met = if c.meets() { "yes" } else { "NO" };
         let row = match &c.summary {
@@ -64,10 +76,10 @@ pub fn block(classes: &[ClassVerdict], res: Resolution) -> String {
                 c.name.clone(),
                 s.clients.to_string(),
                 format!("{}%", trim_float((s.satisfaction * 100.0).round() / 100.0)),
-                res.format(s.p50_steps),
-                res.format(s.p95_steps),
-                res.format(s.p99_steps),
-                res.format(s.max_steps),
+                unit.format(res, s.p50_steps),
+                unit.format(res, s.p95_steps),
+                unit.format(res, s.p99_steps),
+                unit.format(res, s.max_steps),
                 objective,
                 met.into(),
             ],
@@ -90,12 +102,18 @@ pub fn block(classes: &[ClassVerdict], res: Resolution) -> String {
 
 /// The per-class block of a search's answer ("" without classes): its load test again (the
 /// search keeps only the overall summary; the test is deterministic in its seed).
-pub fn answer_block(scenario: &Scenario, config: &Config, load: &LoadTest, share: Share) -> String {
+pub fn answer_block(
+    scenario: &Scenario,
+    config: &Config,
+    load: &LoadTest,
+    share: Share,
+    unit: TimeUnit,
+) -> String {
     if scenario.requests().is_empty() {
         return String::new();
     }
     match crate::load::assess(scenario, config, load, share) {
-        Ok(a) => block(&a.classes, scenario.resolution()),
+        Ok(a) => block(&a.classes, scenario.resolution(), unit),
         Err(_) => String::new(),
     }
 }

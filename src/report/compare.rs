@@ -4,7 +4,7 @@ use serde::Serialize;
 
 use super::csv::{csv_header, Row};
 use super::json::{JsonLoad, JsonPrices, JsonSummary, JsonTarget};
-use super::run::trim_float;
+use super::run::{duration_in, trim_float};
 use super::table::{Align, Table};
 use crate::capacity::Capacity;
 use crate::compare::Comparison;
@@ -12,6 +12,7 @@ use crate::config::Config;
 use crate::cost::{self, Cost};
 use crate::scenario::{Prices, Scenario};
 use crate::search::Target;
+use crate::units::TimeUnit;
 
 /// What a comparison report needs besides the comparison.
 pub struct CompareContext<'a> {
@@ -25,6 +26,8 @@ pub struct CompareContext<'a> {
     pub comparison: &'a Comparison,
     /// The rate the `cheapest` strategy was optimized for, drawn as a guide.
     pub target_rate: Option<f64>,
+    /// The unit the table shows the timeout in (`--unit`); CSV and JSON stay in seconds.
+    pub unit: TimeUnit,
 }
 
 impl CompareContext<'_> {
@@ -111,10 +114,10 @@ impl CompareContext<'_> {
             String::new()
         };
         let mut out = format!(
-            "{}: satisfaction at each rate ({} clients, timeout {} s{randomness})\na strategy sustains a rate when {} served in time at it and at every lower listed rate\n\n",
+            "{}: satisfaction at each rate ({} clients, timeout {}{randomness})\na strategy sustains a rate when {} served in time at it and at every lower listed rate\n\n",
             self.scenario.name(),
             load.clients,
-            trim_float(load.timeout.get()),
+            duration_in(load.timeout.get(), self.unit),
             if share >= 100.0 {
                 "every client is".to_string()
             } else {

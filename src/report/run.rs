@@ -40,6 +40,9 @@ pub struct RunReport<'a> {
     pub dashboard: bool,
     /// The unit the table shows latencies in (`--unit`).
     pub unit: TimeUnit,
+    /// The share of clients that must be satisfied: `--slo`'s, else the scenario's; the classes
+    /// are judged by it when the command line gave it.
+    pub share: Share,
 }
 
 fn verdict(ok: bool) -> &'static str {
@@ -143,12 +146,11 @@ impl RunReport<'_> {
             String::new()
         };
         out += &format!(
-            "{}: {}\n{}, timeout {} {}, {} clock\n\n",
+            "{}: {}\n{}, timeout {}, {} clock\n\n",
             self.scenario.name(),
             self.config.describe(self.scenario),
             describe_load(self.load),
-            trim_float(self.load.timeout.get() * 1e9 / unit_nanos(unit)),
-            unit.symbol(),
+            duration_in(self.load.timeout.get(), unit),
             clock_text(self.clock)
         );
         let shown = self.shown_replication();
@@ -199,8 +201,9 @@ impl RunReport<'_> {
             out.push_str(&line);
         }
         out.push_str(&super::classes::block(
-            &load::judge_classes(self.scenario, self.outcome, self.load, Share::ALL),
+            &load::judge_classes(self.scenario, self.outcome, self.load, self.share),
             res,
+            unit,
         ));
         out.push_str(&super::capacity::block(
             self.scenario,
@@ -305,7 +308,7 @@ impl RunReport<'_> {
             replication: 1,
             summary: JsonSummary::new(self.summary, res, self.load.timeout),
             classes: super::classes::json(
-                &load::judge_classes(self.scenario, self.outcome, self.load, Share::ALL),
+                &load::judge_classes(self.scenario, self.outcome, self.load, self.share),
                 res,
             ),
             replications: self
@@ -438,6 +441,15 @@ impl RunReport<'_> {
 /// "over 20 replications (seed 1): satisfied 97.3% ± 1.1 …", or `None` for one run.
 pub fn spread_line(summary: &Summary, warmup: u32) -> Option<String> {
     spread_line_in(summary, warmup, TimeUnit::S, 3)
+}
+
+/// "10 ms": a duration that is no model time (a timeout) in `unit`, as short as it is exact.
+pub fn duration_in(seconds: f64, unit: TimeUnit) -> String {
+    format!(
+        "{} {}",
+        trim_float(seconds * 1e9 / unit_nanos(unit)),
+        unit.symbol()
+    )
 }
 
 /// Nanoseconds in one `unit`, for the figures that are not whole steps.

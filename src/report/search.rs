@@ -5,7 +5,7 @@ use serde::Serialize;
 
 use super::csv::{csv_header, Row};
 use super::json::{JsonLoad, JsonPrices, JsonSummary, JsonTarget};
-use super::run::trim_float;
+use super::run::{duration_in, trim_float};
 use super::table::{Align, Table};
 use crate::capacity::Capacity;
 use crate::config::Config;
@@ -26,6 +26,8 @@ pub struct SearchContext<'a> {
     pub space: &'a Space,
     /// `optimize --sustained`: only configurations whose every station keeps up were tested.
     pub sustained: bool,
+    /// The unit the table shows latencies in (`--unit`); CSV and JSON stay in seconds.
+    pub unit: crate::units::TimeUnit,
 }
 
 /// `optimize`'s result, as every format shows it.
@@ -254,24 +256,19 @@ impl SearchContext<'_> {
             Some(r) => format!("at {} clients/s", trim_float(r)),
             None => "all at once".into(),
         };
+        let share = self.target.share;
         if !self.scenario.requests().is_empty() {
-            return format!(
-                "{} clients {arrivals}, {}",
-                load.clients,
-                super::classes::objectives_text(self.scenario, load, self.target.share)
-            );
+            let goals = super::classes::objectives_text(self.scenario, load, share, self.unit);
+            return format!("{} clients {arrivals}, {goals}", load.clients);
         }
-        let share = self.target.share.percent();
+        let share = share.percent();
         let who = if share >= 100.0 {
             "every latency".to_string()
         } else {
             format!("{}% of latencies", trim_float(share))
         };
-        format!(
-            "{} clients {arrivals}, {who} under {} s",
-            load.clients,
-            trim_float(load.timeout.get())
-        )
+        let timeout = duration_in(load.timeout.get(), self.unit);
+        format!("{} clients {arrivals}, {who} under {timeout}", load.clients)
     }
 
     fn money(&self, v: f64) -> String {
@@ -300,21 +297,21 @@ impl SearchContext<'_> {
 
     /// The satisfied / percentiles line of one result.
     fn result_line(&self, e: &Evaluated) -> String {
-        let s = &e.summary;
+        let (s, res, unit) = (&e.summary, self.scenario.resolution(), self.unit);
         if s.spread.is_some() {
-            return super::run::spread_line(s, self.target.load.warmup)
-                .unwrap_or_default()
-                .trim_end()
-                .to_string();
+            let line =
+                super::run::spread_line_in(s, self.target.load.warmup, unit, unit.decimals(res));
+            return line.unwrap_or_default().trim_end().to_string();
         }
-        super::run::summary_line(s, self.scenario.resolution(), self.target.load.timeout)
+        super::run::summary_line_in(s, res, self.target.load.timeout, unit)
     }
 
     /// A table of results: price, delta, levers, change, satisfied, max latency.
     fn results_table(&self, rows: &[&Evaluated]) -> String {
         let (base, base_cost) = self.baseline();
-        let cur = &self.prices.currency;
+        let (cur, res) = (&self.prices.currency, self.scenario.resolution());
         let price_col = format!("price ({cur})");
+        let max_col = format!("max ({})", self.unit.symbol());
         let mut t = Table::new(&[
             (price_col.as_str(), Align::Right),
             ("delta", Align::Right),
@@ -322,7 +319,7 @@ impl SearchContext<'_> {
             ("RAM GiB", Align::Right),
             ("configuration", Align::Left),
             ("satisfied", Align::Right),
-            ("max (s)", Align::Right),
+            (max_col.as_str(), Align::Right),
             ("change", Align::Left),
         ]);
         for e in rows {
@@ -334,7 +331,7 @@ impl SearchContext<'_> {
                 trim_float(cost::tidy(c.cost.ram_gib)),
                 c.config.describe(self.scenario),
                 format!("{}/{}", e.summary.satisfied, e.summary.clients),
-                self.scenario.resolution().format(e.summary.max_steps),
+                self.unit.format(res, e.summary.max_steps),
                 c.config.delta_words(&base, self.scenario),
             ]);
         }
@@ -480,6 +477,7 @@ impl SearchContext<'_> {
             &c.config,
             &self.target.load,
             self.target.share,
+            self.unit,
         )));
         out.push_str(&indent(&super::capacity::block(
             self.scenario,

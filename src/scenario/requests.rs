@@ -34,6 +34,7 @@ pub(super) struct RawRequest {
     flow: Spanned<String>,
     timeout: Option<Seconds>,
     min_satisfaction: Option<Spanned<f64>>,
+    slo: Option<Spanned<String>>,
 }
 
 pub(super) type At<'a> = dyn Fn(Option<std::ops::Range<usize>>, String) -> ScenarioError + 'a;
@@ -130,12 +131,28 @@ pub(super) fn requests_of(
                 Some(v)
             }
         };
+        // `slo = "p99 < 300ms"` is the class's timeout and min_satisfaction in words; with
+        // either also given, one of the two statements would silently lose, so both are refused.
+        let (timeout, min_satisfaction) = match &r.slo {
+            None => (r.timeout, min_satisfaction),
+            Some(text) if r.timeout.is_some() || min_satisfaction.is_some() => {
+                return Err(at(
+                    Some(text.span()),
+                    format!("request `{name}`: slo states the timeout and min_satisfaction; give slo or those, not both"),
+                ))
+            }
+            Some(text) => {
+                let slo = crate::slo::Slo::parse(text.get_ref())
+                    .map_err(|e| at(Some(text.span()), format!("request `{name}`: slo {e}")))?;
+                (Some(slo.timeout), Some(slo.share.percent()))
+            }
+        };
         out.push(RequestClass {
             name,
             share,
             flow,
             plan,
-            timeout: r.timeout,
+            timeout,
             min_satisfaction,
         });
     }

@@ -328,10 +328,10 @@ fn an_explicit_min_satisfaction_of_100_overrides_a_class_of_99() {
             .unwrap_or_else(|| panic!("{err}"))
             .to_string()
     };
-    assert!(first_line(&[]).contains("browse: 99% of latencies under 0.3 s"));
+    assert!(first_line(&[]).contains("browse: 99% of latencies under 300 ms"));
     let forced = first_line(&["--min-satisfaction", "100"]);
     assert!(
-        forced.contains("browse: every latency under 0.3 s"),
+        forced.contains("browse: every latency under 300 ms"),
         "{forced}"
     );
 }

@@ -22,6 +22,7 @@ mod queueing;
 mod random;
 mod readme;
 mod real_inputs;
+mod real_inputs_more;
 mod run;
 mod search;
 mod search_fixes;
