@@ -262,7 +262,7 @@ pub struct OptimizeArgs {
     #[arg(long)]
     pub plot_all: bool,
 
-    /// Test only shard K of N of the cost ranking (every N-th from the K-th), stopping at its first pass; auto: from SLURM_ARRAY_TASK_ID or JOB_COMPLETION_INDEX (see docs/scale-out.md)
+    /// Test only shard K of N of the cost ranking (every N-th from the K-th), stopping at its (1 + --show)-th pass; auto: from SLURM_ARRAY_TASK_ID or JOB_COMPLETION_INDEX (see docs/scale-out.md)
     #[arg(long, value_name = "K/N|auto", value_parser = parse_shard)]
     pub shard: Option<ShardArg>,
 }

@@ -100,6 +100,11 @@ impl Shard {
         ((self.index - 1) as usize..len).step_by(self.count as usize)
     }
 
+    /// The rank in the whole ranking of the `i`-th configuration of this shard's part.
+    pub fn rank(self, i: usize) -> usize {
+        (self.index - 1) as usize + i * self.count as usize
+    }
+
     /// How many configurations this shard's part of a ranking of `len` holds.
     pub fn part_len(self, len: usize) -> usize {
         self.ranks(len).len()
@@ -206,8 +211,12 @@ pub struct ShardMeta {
     pub part: usize,
     /// How many of its part it load-tested (all, for a finished sweep shard).
     pub tested: usize,
-    /// The rank of its cheapest passing configuration (`optimize`: where it stopped).
+    /// The rank of its cheapest passing configuration.
     pub first_pass: Option<usize>,
+    /// `optimize --show R`: a shard stops at its `1 + R`-th pass, so shards of another R
+    /// tested other prefixes and do not merge into one result. Absent for a sweep.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub runners_up: Option<usize>,
 }
 
 impl ShardMeta {
@@ -218,7 +227,8 @@ impl ShardMeta {
 
     /// The first field in which `other` is not of the same study, as (what, this, other).
     pub fn differs(&self, other: &ShardMeta) -> Option<(&'static str, String, String)> {
-        let fields: [(&'static str, String, String); 8] = [
+        let show = |m: &ShardMeta| m.runners_up.map_or("none".into(), |r| r.to_string());
+        let fields: [(&'static str, String, String); 9] = [
             ("version", self.planner.clone(), other.planner.clone()),
             ("command", self.command.clone(), other.command.clone()),
             (
@@ -234,6 +244,7 @@ impl ShardMeta {
                 self.target.clone(),
                 other.target.clone(),
             ),
+            ("runners-up count (--show)", show(self), show(other)),
             (
                 "shard count",
                 self.shard.split('/').nth(1).unwrap_or("").to_string(),
@@ -284,6 +295,7 @@ impl ShardMeta {
             part: shard.part_len(configurations),
             tested: 0,
             first_pass: None,
+            runners_up: None,
         }
     }
 }
@@ -430,7 +442,8 @@ pub struct ShardDoc {
     pub scenario_text: String,
     /// The shard's command line, after the program name.
     pub args: Vec<String>,
-    /// Every configuration it load-tested, in rank order; stops at its first pass.
+    /// What it load-tested, in rank order: its part from the cheapest up to its `1 + R`-th
+    /// pass (`R` = [`ShardMeta::runners_up`]), or all of it when fewer pass.
     pub tested: Vec<Tested>,
 }
 

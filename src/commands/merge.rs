@@ -24,7 +24,7 @@ use crate::report::output::{write_stdout, Outputs};
 use crate::report::search::{OptimizeReport, SearchContext};
 use crate::report::{Format, Report};
 use crate::scenario::{Scenario, DEFAULT_NAME, DEFAULT_TEXT};
-use crate::search::{self, Evaluated, Optimization, Selection};
+use crate::search::{self, Evaluated, Optimization};
 use crate::shard::{Shard, ShardDoc, ShardMeta, Tested};
 
 /// The scenario's text, which a shard records so that the merge needs no scenario file.
@@ -36,17 +36,14 @@ fn scenario_text(scenario: &Scenario) -> Result<String> {
         .with_context(|| format!("cannot read the scenario file {} again", scenario.source))
 }
 
-/// The rank in the whole ranking of the `i`-th configuration of `shard`'s part.
-fn rank_of(shard: Shard, i: usize) -> usize {
-    (shard.index() - 1) as usize + i * shard.count() as usize
-}
-
-/// The document `optimize --shard K/N --format json` prints.
+/// The document `optimize --shard K/N --show R --format json` prints; `result` is the
+/// shard's part settled with `R` runners-up.
 pub(crate) fn shard_doc(
     scenario: &Scenario,
     plan: &SearchPlan,
     sustained: bool,
     shard: Shard,
+    runners_up: usize,
     result: &Optimization,
 ) -> Result<Vec<u8>> {
     let text = scenario_text(scenario)?;
@@ -62,7 +59,8 @@ pub(crate) fn shard_doc(
         shard,
     );
     meta.tested = result.evaluated.len();
-    meta.first_pass = result.answer.map(|i| rank_of(shard, i));
+    meta.first_pass = result.answer.map(|i| shard.rank(i));
+    meta.runners_up = Some(runners_up);
     let doc = ShardDoc {
         planner_shard: meta,
         scenario_source: scenario.source.clone(),
@@ -76,7 +74,7 @@ pub(crate) fn shard_doc(
             .iter()
             .enumerate()
             .map(|(i, e)| Tested {
-                rank: rank_of(shard, i),
+                rank: shard.rank(i),
                 summary: (&e.summary).into(),
             })
             .collect(),
@@ -322,6 +320,7 @@ fn merge_optimize(args: &MergeArgs, files: Vec<(String, Vec<u8>)>) -> Result<Ver
     );
     again.tested = first.planner_shard.tested;
     again.first_pass = first.planner_shard.first_pass;
+    again.runners_up = Some(opt.show);
     if again != first.planner_shard {
         bail!(MergeError::Damaged {
             file: file.clone(),
@@ -329,40 +328,22 @@ fn merge_optimize(args: &MergeArgs, files: Vec<(String, Vec<u8>)>) -> Result<Ver
         });
     }
     let evaluated: Vec<Evaluated> = combined
-        .tested
-        .iter()
-        .map(|(rank, summary)| Evaluated {
-            candidate: plan.ranking[*rank].clone(),
-            summary: summary.clone(),
+        .prefix
+        .into_iter()
+        .zip(&plan.ranking)
+        .map(|(summary, candidate)| Evaluated {
+            candidate: candidate.clone(),
+            summary,
         })
         .collect();
-    let answer = combined
-        .first_pass
-        .and_then(|r| combined.tested.iter().position(|(rank, _)| *rank == r));
-    // The next cheapest passing, among the ranking's prefix the shards tested together:
-    // beyond it an untested configuration could be cheaper than a listed one.
-    let covered = (0..combined.tested.len())
-        .find(|&i| combined.tested[i].0 != i)
-        .unwrap_or(combined.tested.len());
-    let runners_up = match answer {
-        Some(a) => (a + 1..covered)
-            .filter(|&i| evaluated[i].summary.meets_target)
-            .take(opt.show)
-            .collect(),
-        None => Vec::new(),
-    };
-    let selection = if answer.is_some() {
-        Selection::CheapestFirst
-    } else {
-        Selection::Everything
-    };
-    let result = Optimization {
-        evaluated,
-        answer,
-        runners_up,
-        total: plan.ranking.len(),
-        selection,
-    };
+    // By the proof at `combine_optimize`, honest shards always settle.
+    let result =
+        search::settle(evaluated, combined.runners_up, plan.ranking.len()).ok_or_else(|| {
+            MergeError::Damaged {
+                file: file.clone(),
+                why: "the shards together do not cover the ranking up to the last runner-up".into(),
+            }
+        })?;
     let outputs = open_outputs(&scenario, &args.output)?;
     let ctx = SearchContext {
         scenario: &scenario,
