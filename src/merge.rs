@@ -14,7 +14,8 @@ use std::collections::BTreeMap;
 
 use csv::ByteRecord;
 
-use crate::shard::{Shard, ShardDoc, ShardMeta, CSV_MARK};
+use crate::compare::Cell;
+use crate::shard::{CompareShardDoc, Shard, ShardDoc, ShardMeta, CSV_MARK};
 use crate::stats::Summary;
 
 /// Why shards cannot be merged. Every variant names the file (or shard) at fault, because
@@ -380,6 +381,48 @@ pub fn combine_optimize(docs: &[(String, ShardDoc)]) -> Result<Combined, MergeEr
         .map(|(_, (_, summary))| summary)
         .collect();
     Ok(Combined { prefix, runners_up })
+}
+
+/// Compare shard documents (file name, document) into every cell of the comparison, in
+/// order: each shard must hold its whole part (a compare shard does not stop early).
+pub fn combine_compare(docs: &[(String, CompareShardDoc)]) -> Result<Vec<Cell>, MergeError> {
+    let metas: Vec<(&str, &ShardMeta)> = docs
+        .iter()
+        .map(|(f, d)| (f.as_str(), &d.planner_shard))
+        .collect();
+    check_set(&metas, true)?;
+    let (first_file, first) = &docs[0];
+    let mut cells: Vec<Option<Cell>> = vec![None; first.planner_shard.configurations];
+    for (file, doc) in docs {
+        let shard = doc.planner_shard.shard().expect("checked");
+        if doc.contenders != first.contenders {
+            return Err(MergeError::Foreign {
+                file: file.clone(),
+                what: "strategies",
+                theirs: format!("{:?}", doc.contenders),
+                ours: format!("{:?}", first.contenders),
+                first: first_file.clone(),
+            });
+        }
+        if doc.cells.len() != doc.planner_shard.tested {
+            return Err(damaged(file, "its cells do not match its count"));
+        }
+        for (i, c) in doc.cells.iter().enumerate() {
+            if c.cell >= cells.len() || c.cell != shard.rank(i) {
+                return Err(damaged(
+                    file,
+                    format!("cell {} is not next in shard {shard}'s part", c.cell),
+                ));
+            }
+            cells[c.cell] = Some(c.cell());
+        }
+    }
+    // `check_set` saw every shard, each whole, so every cell is filled; a hole is damage.
+    cells
+        .into_iter()
+        .enumerate()
+        .map(|(i, c)| c.ok_or_else(|| damaged(first_file, format!("no shard holds cell {i}"))))
+        .collect()
 }
 
 #[cfg(test)]

@@ -18,14 +18,18 @@ use clap::Parser;
 use super::search::{plan_search, SearchPlan};
 use super::{open_outputs, Failure, Verdict};
 use crate::cli::{Cli, Command, MergeArgs, SweepArgs};
+use crate::compare::{self, Comparison, Contender, Rates};
+use crate::config::Config;
 use crate::merge::{self, MergeError, SweepCsv};
 use crate::progress::Progress;
+use crate::report::compare::CompareContext;
 use crate::report::output::{write_stdout, Outputs};
 use crate::report::search::{OptimizeReport, SearchContext};
 use crate::report::{Format, Report};
 use crate::scenario::{Scenario, DEFAULT_NAME, DEFAULT_TEXT};
-use crate::search::{self, Evaluated, Optimization};
-use crate::shard::{Shard, ShardDoc, ShardMeta, Tested};
+use crate::search::{self, Evaluated, Optimization, Space, Target};
+use crate::shard::{CompareShardDoc, Shard, ShardDoc, ShardMeta, StoredCell, Tested};
+use rayon::prelude::*;
 
 /// The scenario's text, which a shard records so that the merge needs no scenario file.
 fn scenario_text(scenario: &Scenario) -> Result<String> {
@@ -78,6 +82,95 @@ pub(crate) fn shard_doc(
                 summary: (&e.summary).into(),
             })
             .collect(),
+    };
+    let mut bytes = serde_json::to_vec_pretty(&doc).expect("plain data serialises");
+    bytes.push(b'\n');
+    Ok(bytes)
+}
+
+/// The identity of a compare shard: [`ShardMeta`] with the comparison's strategies (as
+/// resolved) and rates as its space, and its cells as its configurations.
+fn compare_meta(
+    scenario: &Scenario,
+    text: &str,
+    target: &Target,
+    contenders: &[Contender],
+    rates: &Rates,
+    shard: Shard,
+) -> ShardMeta {
+    let cells = contenders.len() * rates.as_slice().len();
+    let space = Space::new(scenario, &[]);
+    let mut meta = ShardMeta::new(
+        "compare",
+        scenario,
+        text,
+        &space,
+        &scenario.prices,
+        target,
+        false,
+        cells,
+        shard,
+    );
+    let strategies: Vec<String> = contenders
+        .iter()
+        .map(|c| format!("{} {:?}", c.name, c.config.values()))
+        .collect();
+    let rates: Vec<String> = rates
+        .as_slice()
+        .iter()
+        .map(|r| format!("{:?}", r.get()))
+        .collect();
+    meta.space = format!(
+        "strategies {} × rates {}",
+        strategies.join(", "),
+        rates.join(", ")
+    );
+    meta
+}
+
+/// The document `compare --shard K/N --format json` prints: its part of the cells, strategy
+/// by strategy and rate by rate, every N-th from the K-th.
+pub(crate) fn compare_shard(
+    scenario: &Scenario,
+    target: &Target,
+    contenders: &[Contender],
+    rates: &Rates,
+    shard: Shard,
+) -> Result<Vec<u8>> {
+    let text = scenario_text(scenario)?;
+    let mut meta = compare_meta(scenario, &text, target, contenders, rates, shard);
+    let width = rates.as_slice().len();
+    let part: Vec<usize> = shard.ranks(meta.configurations).collect();
+    let cells = part
+        .par_iter()
+        .map(|&i| {
+            let c = compare::cell(
+                scenario,
+                &contenders[i / width],
+                rates.as_slice()[i % width],
+                target,
+            )?;
+            Ok(StoredCell {
+                cell: i,
+                summary: (&c.summary).into(),
+                late_bottleneck: c.late_bottleneck,
+            })
+        })
+        .collect::<Result<Vec<_>, search::SearchError>>()?;
+    meta.tested = cells.len();
+    let doc = CompareShardDoc {
+        planner_shard: meta,
+        scenario_source: scenario.source.clone(),
+        scenario_text: text,
+        args: std::env::args_os()
+            .skip(1)
+            .map(|a| a.to_string_lossy().into_owned())
+            .collect(),
+        contenders: contenders
+            .iter()
+            .map(|c| (c.name.clone(), c.config.values().to_vec()))
+            .collect(),
+        cells,
     };
     let mut bytes = serde_json::to_vec_pretty(&doc).expect("plain data serialises");
     bytes.push(b'\n');
@@ -242,8 +335,98 @@ pub(crate) fn merge(args: MergeArgs) -> Result<Verdict> {
         }
         .into()),
         (Some(_), None) => merge_sweep(&args, &files),
-        _ => merge_optimize(&args, files),
+        _ => {
+            // Documents of two commands are two studies: say so, not that one is no shard.
+            let mut commands = Vec::new();
+            for (file, bytes) in &files {
+                let head: Head = serde_json::from_slice(bytes)
+                    .map_err(|_| MergeError::NotAShard { file: file.clone() })?;
+                commands.push((file, head.planner_shard.command));
+            }
+            let (first, command) = &commands[0];
+            if let Some((file, other)) = commands.iter().find(|(_, c)| c != command) {
+                return Err(MergeError::Foreign {
+                    file: file.to_string(),
+                    what: "command",
+                    theirs: other.clone(),
+                    ours: command.clone(),
+                    first: first.to_string(),
+                }
+                .into());
+            }
+            if command == "compare" {
+                merge_compare(&args, files)
+            } else {
+                merge_optimize(&args, files)
+            }
+        }
     }
+}
+
+/// Just enough of a shard document to tell an optimize one from a compare one.
+#[derive(serde::Deserialize)]
+struct Head {
+    planner_shard: ShardMeta,
+}
+
+fn merge_compare(args: &MergeArgs, files: Vec<(String, Vec<u8>)>) -> Result<Verdict> {
+    let mut docs: Vec<(String, CompareShardDoc)> = Vec::new();
+    for (file, bytes) in files {
+        let doc: CompareShardDoc = serde_json::from_slice(&bytes)
+            .map_err(|_| MergeError::NotAShard { file: file.clone() })?;
+        docs.push((file, doc));
+    }
+    let cells = merge::combine_compare(&docs)?;
+    let (file, first) = &docs[0];
+    let damaged = |why: &str| MergeError::Damaged {
+        file: file.clone(),
+        why: why.into(),
+    };
+    let scenario = Scenario::parse(&first.scenario_text, &first.scenario_source)
+        .with_context(|| format!("{file}: the scenario it records"))?;
+    let cli = Cli::try_parse_from(std::iter::once("planner".to_string()).chain(first.args.clone()))
+        .map_err(|_| damaged("its command line does not parse"))?;
+    let Command::Compare(cmp) = cli.command else {
+        bail!(damaged("its command line is not a compare"));
+    };
+    let (target, target_rate) = super::compare::compare_target(&scenario, &cmp)?;
+    let rates = cmp.rates.unwrap_or_else(|| Rates::around(target_rate));
+    let prices = scenario.prices.clone();
+    let contenders: Vec<Contender> = first
+        .contenders
+        .iter()
+        .map(|(name, values)| Contender::new(name, Config::new(values.clone()), &scenario, &prices))
+        .collect();
+    let shard = first.planner_shard.shard().expect("checked by the merge");
+    let mut again = compare_meta(
+        &scenario,
+        &first.scenario_text,
+        &target,
+        &contenders,
+        &rates,
+        shard,
+    );
+    again.tested = first.planner_shard.tested;
+    if again != first.planner_shard {
+        bail!(damaged(
+            "its command line gives another comparison (made by another planner build?)"
+        ));
+    }
+    let width = rates.as_slice().len();
+    let comparison = Comparison {
+        contenders,
+        rates,
+        cells: cells.chunks(width).map(<[_]>::to_vec).collect(),
+    };
+    let outputs = open_outputs(&scenario, &args.output)?;
+    outputs.emit(&Report::Compare(CompareContext {
+        scenario: &scenario,
+        prices: &prices,
+        target: &target,
+        comparison: &comparison,
+        target_rate: Some(target_rate.get()),
+    }))?;
+    Ok(Verdict::Met)
 }
 
 fn merge_sweep(args: &MergeArgs, files: &[(String, Vec<u8>)]) -> Result<Verdict> {

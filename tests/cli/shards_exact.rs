@@ -53,9 +53,20 @@ fn shuffled(n: u32, seed: u64) -> Vec<u32> {
 /// `optimize LOAD EXTRA --shard k/n --format json` for every k in a shuffled order; the
 /// documents' files, by shard.
 fn shards(dir: &std::path::Path, load: &[&str], extra: &[&str], n: u32) -> Vec<String> {
+    command_shards(dir, "optimize", load, extra, n)
+}
+
+/// [`shards`] of `command`.
+fn command_shards(
+    dir: &std::path::Path,
+    command: &str,
+    load: &[&str],
+    extra: &[&str],
+    n: u32,
+) -> Vec<String> {
     let mut files = vec![String::new(); n as usize];
     for k in shuffled(n, 11 + u64::from(n)) {
-        let mut args = strings(&["-q", "optimize"]);
+        let mut args = strings(&["-q", command]);
         args.extend(strings(load));
         args.extend(strings(extra));
         args.extend(strings(&[
@@ -65,7 +76,7 @@ fn shards(dir: &std::path::Path, load: &[&str], extra: &[&str], n: u32) -> Vec<S
             "json",
         ]));
         let (_, doc) = planner(&args);
-        let file = dir.join(format!("opt-{k}-of-{n}.json"));
+        let file = dir.join(format!("{command}-{k}-of-{n}.json"));
         std::fs::write(&file, doc).unwrap();
         files[(k - 1) as usize] = file.to_str().unwrap().to_string();
     }
@@ -108,7 +119,11 @@ fn outputs(dir: &std::path::Path, head: &[String], tail: &[String]) -> Outputs {
 }
 
 fn single(dir: &std::path::Path, load: &[&str], extra: &[&str]) -> Outputs {
-    let mut head = strings(&["-q", "optimize"]);
+    single_of(dir, "optimize", load, extra)
+}
+
+fn single_of(dir: &std::path::Path, command: &str, load: &[&str], extra: &[&str]) -> Outputs {
+    let mut head = strings(&["-q", command]);
     head.extend(strings(load));
     head.extend(strings(extra));
     outputs(dir, &head, &[])
@@ -252,5 +267,73 @@ fn shards_of_another_show_or_stopped_short_are_refused() {
     assert_input_error(
         &["merge", &files[0], cut.to_str().unwrap()],
         "nor test its whole part",
+    );
+}
+
+/// Two strategies of the command line (one found by `optimize`) besides the scenario's six,
+/// at five rates: 40 cells, fewer than some shard counts have multiples of.
+const COMPARE: [&str; 6] = [
+    "--strategy",
+    "big=soda.units=3,burger.units=6,fries.batch=7",
+    "--strategy",
+    "found=optimize",
+    "--rates",
+    "1,1.5,2,2.5,3",
+];
+
+#[test]
+fn merged_compare_shards_are_the_single_run_in_every_format() {
+    let dir = tempfile::tempdir().unwrap();
+    for load in LOADS {
+        let whole = single_of(dir.path(), "compare", load, &COMPARE);
+        assert_eq!(whole.code, 0);
+        assert!(whole.table.contains("big"), "{}", whole.table);
+        for n in COUNTS {
+            let files = command_shards(dir.path(), "compare", load, &COMPARE, n);
+            let cells: usize = files
+                .iter()
+                .map(|f| {
+                    let doc: serde_json::Value =
+                        serde_json::from_str(&std::fs::read_to_string(f).unwrap()).unwrap();
+                    doc["cells"].as_array().unwrap().len()
+                })
+                .sum();
+            assert_eq!(cells, 8 * 5, "{load:?} n={n}: each cell in one shard");
+            let m = merged(dir.path(), &files);
+            assert!(
+                m == whole,
+                "{load:?}: the merge of {n} compare shards differs:\n{m:#?}\n{whole:#?}"
+            );
+        }
+    }
+}
+
+#[test]
+fn compare_shard_sets_that_do_not_fit_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let load = LOADS[0];
+    let files = command_shards(dir.path(), "compare", load, &COMPARE, 3);
+    assert_input_error(&["merge", &files[0], &files[2]], "shard 2/3 is missing");
+    let other = dir.path().join("other");
+    std::fs::create_dir(&other).unwrap();
+    let mut rates = COMPARE.to_vec();
+    rates[5] = "1,2,3";
+    let foreign = command_shards(&other, "compare", load, &rates, 3);
+    assert_input_error(
+        &["merge", &files[0], &files[1], &foreign[2]],
+        "its space is",
+    );
+    let optimize = shards(&other, load, &[], 3);
+    assert_input_error(
+        &["merge", &files[0], &files[1], &optimize[2]],
+        "its command is optimize, not compare",
+    );
+    // A shard's cells are a document for the merge: no table, CSV or plot of a part.
+    assert_input_error(&["compare", "--shard", "1/2"], "--format json");
+    assert_input_error(
+        &[
+            "compare", "--shard", "1/2", "--format", "json", "--csv", "x.csv",
+        ],
+        "--format json",
     );
 }
