@@ -1,5 +1,5 @@
-//! Scale-out at the edge: what a shard of `sweep` or `optimize` writes, and `planner merge`,
-//! which reads those outputs back into the single run's result.
+//! Scale-out at the edge: what a shard of `sweep`, `optimize` or `compare` writes, and
+//! `planner merge`, which reads those outputs back into the single run's result.
 //!
 //! A sweep shard writes its rows to `--csv FILE` with its metadata as a first comment line,
 //! rewriting the file as it goes, so that a killed shard restarted with `--resume` tests only
