@@ -83,8 +83,8 @@ fn command_shards(
     files
 }
 
-/// The three outputs of one optimize (or merge) run: exit code and table, the JSON
-/// document, and the CSV file `--csv` writes (with the table on stdout again).
+/// The outputs of one optimize, compare or merge run: exit code and table, the JSON
+/// document, the CSV file `--csv` writes (with the table on stdout again), the `--plot` SVG.
 #[derive(Debug, PartialEq)]
 struct Outputs {
     code: i32,
@@ -92,6 +92,7 @@ struct Outputs {
     json: String,
     csv: Vec<u8>,
     csv_stdout: String,
+    svg: Vec<u8>,
 }
 
 /// Runs `head` (a command and its arguments, files last) three times, once per format.
@@ -109,12 +110,17 @@ fn outputs(dir: &std::path::Path, head: &[String], tail: &[String]) -> Outputs {
     let _ = std::fs::remove_file(&file);
     let (_, csv_stdout) = with(&["--csv", file.to_str().unwrap()]);
     let csv = std::fs::read(&file).unwrap();
+    let plot = dir.join("out.svg");
+    let _ = std::fs::remove_file(&plot);
+    with(&["--plot", plot.to_str().unwrap()]);
+    let svg = std::fs::read(&plot).unwrap();
     Outputs {
         code,
         table,
         json,
         csv,
         csv_stdout,
+        svg,
     }
 }
 
