@@ -128,6 +128,10 @@ pub struct CompareArgs {
 
     #[command(flatten)]
     pub output: OutputArgs,
+
+    /// Load-test only shard K of N of the (strategy, rate) cells (every N-th from the K-th) and print them with --format json for `planner merge`; auto: from SLURM_ARRAY_TASK_ID or JOB_COMPLETION_INDEX (see docs/scale-out.md)
+    #[arg(long, value_name = "K/N|auto", value_parser = parse_shard)]
+    pub shard: Option<ShardArg>,
 }
 
 /// A lever's values given on the command line: `STATION.PARAM=VALUES`.
@@ -270,7 +274,7 @@ pub struct OptimizeArgs {
     #[arg(long)]
     pub plot_all: bool,
 
-    /// Test only shard K of N of the cost ranking (every N-th from the K-th), stopping at its first pass; auto: from SLURM_ARRAY_TASK_ID or JOB_COMPLETION_INDEX (see docs/scale-out.md)
+    /// Test only shard K of N of the cost ranking (every N-th from the K-th), stopping at its (1 + --show)-th pass; auto: from SLURM_ARRAY_TASK_ID or JOB_COMPLETION_INDEX (see docs/scale-out.md)
     #[arg(long, value_name = "K/N|auto", value_parser = parse_shard)]
     pub shard: Option<ShardArg>,
 }
@@ -301,7 +305,7 @@ pub struct SweepArgs {
 /// `planner merge`: shard outputs in, one result out.
 #[derive(Debug, Args)]
 pub struct MergeArgs {
-    /// Every shard's output: sweep --shard CSV files, or optimize --shard --format json documents
+    /// Every shard's output: sweep --shard CSV files, or optimize or compare --shard --format json documents
     #[arg(value_name = "FILES", required = true)]
     pub files: Vec<PathBuf>,
 

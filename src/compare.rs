@@ -295,13 +295,9 @@ pub fn compare(
     let flat: Vec<Cell> = pairs
         .par_iter()
         .map(|&(s, r)| {
-            let at = target.at(rates.0[r]);
-            let assessment = load::assess(scenario, &contenders[s].config, &at.load, at.share)?;
+            let c = cell(scenario, &contenders[s], rates.0[r], target)?;
             progress(1);
-            Ok(Cell {
-                late_bottleneck: assessment.late_bottleneck(),
-                summary: assessment.summary,
-            })
+            Ok(c)
         })
         .collect::<Result<_, SearchError>>()?;
     let width = rates.0.len();
@@ -310,6 +306,22 @@ pub fn compare(
         contenders,
         rates,
         cells,
+    })
+}
+
+/// Load-tests one (strategy, rate) cell: one definition for the whole comparison and for a
+/// shard of it (`compare --shard`).
+pub fn cell(
+    scenario: &Scenario,
+    contender: &Contender,
+    rate: Rate,
+    target: &Target,
+) -> Result<Cell, SearchError> {
+    let at = target.at(rate);
+    let assessment = load::assess(scenario, &contender.config, &at.load, at.share)?;
+    Ok(Cell {
+        late_bottleneck: assessment.late_bottleneck(),
+        summary: assessment.summary,
     })
 }
 

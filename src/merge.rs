@@ -3,9 +3,9 @@
 //! A sweep shard's CSV holds its rows in the single run's order (cost as printed, then lever
 //! values); the whole sweep's rows are the union of the shards', so merging is sorting the
 //! union by that key and writing the rows as they were — the single run's CSV byte for byte.
-//! An optimize shard's document holds what it tested, by rank; the cheapest first pass
-//! across shards is the single run's answer, because each shard tested all of its part ranked
-//! before its own first pass.
+//! An optimize shard's document holds what it tested, by rank, up to its `1 + R`-th pass;
+//! together they hold every configuration the single run reports (see [`combine_optimize`]),
+//! so the merged result is the single run's, byte for byte.
 //!
 //! A set is refused before anything is written when a shard is of another study (the first
 //! field that differs is named), given twice, missing, or unfinished.
@@ -14,7 +14,8 @@ use std::collections::BTreeMap;
 
 use csv::ByteRecord;
 
-use crate::shard::{Shard, ShardDoc, ShardMeta, CSV_MARK};
+use crate::compare::Cell;
+use crate::shard::{CompareShardDoc, Shard, ShardDoc, ShardMeta, CSV_MARK};
 use crate::stats::Summary;
 
 /// Why shards cannot be merged. Every variant names the file (or shard) at fault, because
@@ -302,19 +303,38 @@ pub fn merge_sweep(files: &[(String, Vec<u8>)]) -> Result<Vec<u8>, MergeError> {
 /// What the optimize shards tested together.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Combined {
-    /// Every tested configuration's rank and result, in rank order.
-    pub tested: Vec<(usize, Summary)>,
-    /// The rank of the cheapest passing configuration of all: the single run's answer.
-    pub first_pass: Option<usize>,
+    /// Results of ranks `0..prefix.len()`: the longest prefix of the ranking the shards
+    /// tested together, in rank order. [`crate::search::settle`] settles it (see
+    /// [`combine_optimize`] for why).
+    pub prefix: Vec<Summary>,
+    /// `R`, the runners-up count every shard was run with.
+    pub runners_up: usize,
 }
 
 /// Optimize shard documents (file name, document) into what they tested together.
+///
+/// Why the merge is exact. Let `R` be the runners-up count and `g_0 < … < g_R` the ranks of
+/// the `1 + R` cheapest passing configurations of the whole ranking. Shard `j` tests its
+/// part cheapest first and stops at its own `(1 + R)`-th pass `q_j`, or tests all its part.
+/// Every `g_i` — indeed every rank `r ≤ g_R` — lies in the tested prefix of the shard that
+/// owns it: a shard that tested all its part holds it; a shard that stopped has `q_j ≥ g_R`,
+/// since otherwise it would have `1 + R` passes below `g_R`, where only `R` (`g_0..g_{R-1}`)
+/// exist. So the union of the shards' results covers ranks `0..=g_R`, and settling its
+/// longest covered prefix gives the single run's result: the same `g_i`, cut at `g_R`.
+/// When fewer than `1 + R` pass in all, no shard stopped early and the union is the whole
+/// ranking, which is what the single run tests then too.
 pub fn combine_optimize(docs: &[(String, ShardDoc)]) -> Result<Combined, MergeError> {
     let metas: Vec<(&str, &ShardMeta)> = docs
         .iter()
         .map(|(f, d)| (f.as_str(), &d.planner_shard))
         .collect();
     check_set(&metas, false)?;
+    let (first_file, first) = &docs[0];
+    let runners_up = first
+        .planner_shard
+        .runners_up
+        .ok_or_else(|| damaged(first_file, "it records no runners-up count (--show)"))?;
+    let wanted = runners_up.saturating_add(1);
     let mut tested: Vec<(usize, Summary)> = Vec::new();
     for (file, doc) in docs {
         let meta = &doc.planner_shard;
@@ -322,14 +342,27 @@ pub fn combine_optimize(docs: &[(String, ShardDoc)]) -> Result<Combined, MergeEr
         if doc.tested.len() != meta.tested {
             return Err(damaged(file, "its tested list does not match its count"));
         }
-        for t in &doc.tested {
-            if t.rank >= meta.configurations || !shard.owns(t.rank) {
+        for (i, t) in doc.tested.iter().enumerate() {
+            if t.rank >= meta.configurations || t.rank != shard.rank(i) {
                 return Err(damaged(
                     file,
-                    format!("rank {} is not shard {shard}'s", t.rank),
+                    format!("rank {} is not next in shard {shard}'s part", t.rank),
                 ));
             }
             tested.push((t.rank, Summary::from(&t.summary)));
+        }
+        let passes = doc.tested.iter().filter(|t| t.summary.meets_target).count();
+        let last_passes = doc.tested.last().is_some_and(|t| t.summary.meets_target);
+        let settled = if passes == wanted {
+            last_passes
+        } else {
+            passes < wanted && meta.tested == meta.part
+        };
+        if !settled {
+            return Err(damaged(
+                file,
+                format!("it does not stop at its pass number {wanted} nor test its whole part"),
+            ));
         }
         let first = doc
             .tested
@@ -341,11 +374,55 @@ pub fn combine_optimize(docs: &[(String, ShardDoc)]) -> Result<Combined, MergeEr
         }
     }
     tested.sort_by_key(|(rank, _)| *rank);
-    let first_pass = docs
+    let prefix = tested
+        .into_iter()
+        .enumerate()
+        .take_while(|(i, (rank, _))| i == rank)
+        .map(|(_, (_, summary))| summary)
+        .collect();
+    Ok(Combined { prefix, runners_up })
+}
+
+/// Compare shard documents (file name, document) into every cell of the comparison, in
+/// order: each shard must hold its whole part (a compare shard does not stop early).
+pub fn combine_compare(docs: &[(String, CompareShardDoc)]) -> Result<Vec<Cell>, MergeError> {
+    let metas: Vec<(&str, &ShardMeta)> = docs
         .iter()
-        .filter_map(|(_, d)| d.planner_shard.first_pass)
-        .min();
-    Ok(Combined { tested, first_pass })
+        .map(|(f, d)| (f.as_str(), &d.planner_shard))
+        .collect();
+    check_set(&metas, true)?;
+    let (first_file, first) = &docs[0];
+    let mut cells: Vec<Option<Cell>> = vec![None; first.planner_shard.configurations];
+    for (file, doc) in docs {
+        let shard = doc.planner_shard.shard().expect("checked");
+        if doc.contenders != first.contenders {
+            return Err(MergeError::Foreign {
+                file: file.clone(),
+                what: "strategies",
+                theirs: format!("{:?}", doc.contenders),
+                ours: format!("{:?}", first.contenders),
+                first: first_file.clone(),
+            });
+        }
+        if doc.cells.len() != doc.planner_shard.tested {
+            return Err(damaged(file, "its cells do not match its count"));
+        }
+        for (i, c) in doc.cells.iter().enumerate() {
+            if c.cell >= cells.len() || c.cell != shard.rank(i) {
+                return Err(damaged(
+                    file,
+                    format!("cell {} is not next in shard {shard}'s part", c.cell),
+                ));
+            }
+            cells[c.cell] = Some(c.cell());
+        }
+    }
+    // `check_set` saw every shard, each whole, so every cell is filled; a hole is damage.
+    cells
+        .into_iter()
+        .enumerate()
+        .map(|(i, c)| c.ok_or_else(|| damaged(first_file, format!("no shard holds cell {i}"))))
+        .collect()
 }
 
 #[cfg(test)]
@@ -368,6 +445,7 @@ mod tests {
             part: s.part_len(5),
             tested,
             first_pass: None,
+            runners_up: None,
         }
     }
 

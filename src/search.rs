@@ -4,8 +4,9 @@
 //! then by how few levers they change from the baseline, then by lever values: that order
 //! *is* the answer's tie-break, so the first candidate in it that meets the target is the
 //! answer. `optimize` load-tests the ranking in parallel batches from the cheapest and stops
-//! at the first batch that holds a passing candidate: every cheaper one has then been tested
-//! and failed, so the answer is exact without testing the rest. `sweep` tests everything.
+//! once the tested prefix holds the answer and its runners-up: every cheaper one has then
+//! been tested and failed, so the answer is exact without testing the rest. `sweep` tests
+//! everything.
 //!
 //! Every load test runs in its own virtual-time runtime (one per rayon worker, reused), and
 //! results are collected in rank order: output is identical whatever the thread count.
@@ -234,10 +235,12 @@ pub fn evaluate(
         .collect()
 }
 
-/// What `optimize` found.
+/// What `optimize` found: the canonical result of [`settle`], the same whether one process
+/// or many shards did the work.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Optimization {
-    /// The candidates tested, a prefix of the ranking, in rank order.
+    /// Every configuration ranked up to the last runner-up, in rank order (the whole ranking
+    /// when fewer than the answer and its runners-up pass): a prefix of the ranking.
     pub evaluated: Vec<Evaluated>,
     /// Index in `evaluated` of the cheapest candidate that meets the target.
     pub answer: Option<usize>,
@@ -250,24 +253,62 @@ pub struct Optimization {
     pub selection: Selection,
 }
 
-/// Which candidates `optimize` load-tested.
+/// Which candidates `optimize` reports as load-tested.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Selection {
-    /// The cheapest, in rank order, up to the batch that held the answer: every cheaper one
-    /// was tested and failed.
+    /// The cheapest, in rank order, up to the last runner-up: every one ranked before it was
+    /// tested, and only the answer and the runners-up among them passed.
     CheapestFirst,
-    /// All of them: nothing passed, so the early stop never came.
+    /// All of them: fewer than the answer and its runners-up passed (maybe none), so the
+    /// early stop never came.
     Everything,
 }
 
 /// The first batch's size; batches double up to [`MAX_BATCH`]. Fixed, not tied to the thread
-/// count, so that what is tested (and reported) is the same on every machine.
+/// count; the report holds [`settle`]'s prefix anyway, whatever the batches tested.
 const FIRST_BATCH: usize = 8;
 const MAX_BATCH: usize = 4096;
 
-/// Tests the ranking from the cheapest in parallel batches and stops after the first batch
-/// that holds a passing candidate: every cheaper candidate has been tested by then. Up to
-/// `runners_up` further passing candidates from the tested batches are reported too.
+/// The one definition of an optimize result, which the single run and the merge of shards
+/// both compute. With `R = runners_up` and `g_0 < g_1 < … < g_R` the ranks of the `1 + R`
+/// cheapest passing configurations, the result is every configuration of rank ≤ `g_R` with
+/// its summary, the answer `g_0` and the runners-up `g_1..g_R`; when fewer than `1 + R` pass
+/// (none, maybe), it is the whole ranking with what passed.
+///
+/// `tested` must be a prefix of the ranking (ranks `0..tested.len()`), in rank order, of a
+/// ranking of `total`. Returns `None` when that prefix does not settle the result yet: it
+/// holds fewer than `1 + R` passes and is not the whole ranking, so a configuration not yet
+/// tested could still be a runner-up. Anything `tested` holds beyond `g_R` is dropped, so
+/// the result does not depend on how much more a batch (or a shard) happened to test.
+pub fn settle(mut tested: Vec<Evaluated>, runners_up: usize, total: usize) -> Option<Optimization> {
+    let wanted = runners_up.saturating_add(1);
+    let passing: Vec<usize> = tested
+        .iter()
+        .enumerate()
+        .filter(|(_, e)| e.summary.meets_target)
+        .map(|(i, _)| i)
+        .take(wanted)
+        .collect();
+    let selection = if passing.len() == wanted {
+        tested.truncate(passing[passing.len() - 1] + 1);
+        Selection::CheapestFirst
+    } else if tested.len() == total {
+        Selection::Everything
+    } else {
+        return None;
+    };
+    Some(Optimization {
+        evaluated: tested,
+        answer: passing.first().copied(),
+        runners_up: passing.iter().skip(1).copied().collect(),
+        total,
+        selection,
+    })
+}
+
+/// Tests the ranking from the cheapest in parallel batches until the tested prefix holds
+/// the answer and `runners_up` more passing candidates (or is the whole ranking), then
+/// reports [`settle`]'s canonical prefix of it.
 pub fn optimize(
     scenario: &Scenario,
     target: &Target,
@@ -275,34 +316,18 @@ pub fn optimize(
     runners_up: usize,
     progress: &(dyn Fn(u64) + Sync),
 ) -> Result<Optimization, SearchError> {
+    let wanted = runners_up.saturating_add(1);
     let mut evaluated: Vec<Evaluated> = Vec::new();
     let mut batch = FIRST_BATCH;
-    let mut passing: Vec<usize> = Vec::new();
-    while evaluated.len() < ranking.len() && passing.is_empty() {
+    let mut passing = 0;
+    while evaluated.len() < ranking.len() && passing < wanted {
         let end = (evaluated.len() + batch).min(ranking.len());
         let results = evaluate(scenario, target, &ranking[evaluated.len()..end], progress)?;
+        passing += results.iter().filter(|e| e.summary.meets_target).count();
         evaluated.extend(results);
-        passing = evaluated
-            .iter()
-            .enumerate()
-            .filter(|(_, e)| e.summary.meets_target)
-            .map(|(i, _)| i)
-            .take(1 + runners_up)
-            .collect();
         batch = (batch * 2).min(MAX_BATCH);
     }
-    let selection = if passing.is_empty() {
-        Selection::Everything
-    } else {
-        Selection::CheapestFirst
-    };
-    Ok(Optimization {
-        answer: passing.first().copied(),
-        runners_up: passing.iter().skip(1).copied().collect(),
-        evaluated,
-        total: ranking.len(),
-        selection,
-    })
+    Ok(settle(evaluated, runners_up, ranking.len()).expect("tested until settled"))
 }
 
 /// How many near misses a report lists when nothing meets the target.

@@ -14,6 +14,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::compare::Cell;
 use crate::scenario::{Prices, Scenario};
 use crate::search::{Space, Target};
 use crate::stats::{Interval, Spread, Summary};
@@ -100,6 +101,11 @@ impl Shard {
         ((self.index - 1) as usize..len).step_by(self.count as usize)
     }
 
+    /// The rank in the whole ranking of the `i`-th configuration of this shard's part.
+    pub fn rank(self, i: usize) -> usize {
+        (self.index - 1) as usize + i * self.count as usize
+    }
+
     /// How many configurations this shard's part of a ranking of `len` holds.
     pub fn part_len(self, len: usize) -> usize {
         self.ranks(len).len()
@@ -183,7 +189,7 @@ impl ShardArg {
 pub struct ShardMeta {
     /// The planner version that made it: results of two versions may differ.
     pub planner: String,
-    /// `sweep` or `optimize`.
+    /// `sweep`, `optimize` or `compare`.
     pub command: String,
     /// `K/N`.
     pub shard: String,
@@ -193,21 +199,26 @@ pub struct ShardMeta {
     pub scenario_hash: String,
     /// The load test's seed: another seed draws other service times, so other results.
     pub seed: u64,
-    /// The space's shape, `soda.units 1..=4 × …`.
+    /// The space's shape, `soda.units 1..=4 × …`; for `compare`, its strategies and rates.
     pub space: String,
     /// The order the configurations are dealt in: the rule and the prices it ranks by.
     pub ranking: String,
     /// A hash of the load test, the required share and the search's options: anything that
     /// changes a result or the ranking and is not named above.
     pub target: String,
-    /// The size of the whole ranking (configurations that keep up, with `--sustained`).
+    /// The size of the whole ranking (configurations that keep up, with `--sustained`); for
+    /// `compare`, the number of (strategy, rate) cells.
     pub configurations: usize,
     /// How many of them are this shard's.
     pub part: usize,
     /// How many of its part it load-tested (all, for a finished sweep shard).
     pub tested: usize,
-    /// The rank of its cheapest passing configuration (`optimize`: where it stopped).
+    /// The rank of its cheapest passing configuration.
     pub first_pass: Option<usize>,
+    /// `optimize --show R`: a shard stops at its `1 + R`-th pass, so shards of another R
+    /// tested other prefixes and do not merge into one result. Absent for a sweep.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub runners_up: Option<usize>,
 }
 
 impl ShardMeta {
@@ -218,7 +229,8 @@ impl ShardMeta {
 
     /// The first field in which `other` is not of the same study, as (what, this, other).
     pub fn differs(&self, other: &ShardMeta) -> Option<(&'static str, String, String)> {
-        let fields: [(&'static str, String, String); 8] = [
+        let show = |m: &ShardMeta| m.runners_up.map_or("none".into(), |r| r.to_string());
+        let fields: [(&'static str, String, String); 9] = [
             ("version", self.planner.clone(), other.planner.clone()),
             ("command", self.command.clone(), other.command.clone()),
             (
@@ -234,6 +246,7 @@ impl ShardMeta {
                 self.target.clone(),
                 other.target.clone(),
             ),
+            ("runners-up count (--show)", show(self), show(other)),
             (
                 "shard count",
                 self.shard.split('/').nth(1).unwrap_or("").to_string(),
@@ -284,6 +297,7 @@ impl ShardMeta {
             part: shard.part_len(configurations),
             tested: 0,
             first_pass: None,
+            runners_up: None,
         }
     }
 }
@@ -430,8 +444,49 @@ pub struct ShardDoc {
     pub scenario_text: String,
     /// The shard's command line, after the program name.
     pub args: Vec<String>,
-    /// Every configuration it load-tested, in rank order; stops at its first pass.
+    /// What it load-tested, in rank order: its part from the cheapest up to its `1 + R`-th
+    /// pass (`R` = [`ShardMeta::runners_up`]), or all of it when fewer pass.
     pub tested: Vec<Tested>,
+}
+
+/// One (strategy, rate) cell of a compare shard: its place and its result, bit-exact.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StoredCell {
+    /// Its index in the comparison, strategy by strategy, rate by rate within one (from 0).
+    pub cell: usize,
+    /// [`Cell::summary`], bit-exact.
+    pub summary: StoredSummary,
+    /// [`Cell::late_bottleneck`]: the station index that most often finished last.
+    pub late_bottleneck: Option<usize>,
+}
+
+impl StoredCell {
+    /// The cell as the comparison holds it.
+    pub fn cell(&self) -> Cell {
+        Cell {
+            summary: Summary::from(&self.summary),
+            late_bottleneck: self.late_bottleneck,
+        }
+    }
+}
+
+/// What `compare --shard K/N --format json` prints: like [`ShardDoc`], with each strategy's
+/// configuration as resolved (an `optimize` strategy's as found, so that the merge does not
+/// search again) and the shard's cells.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CompareShardDoc {
+    /// The metadata; `space` names the strategies and rates, `configurations` the cells.
+    pub planner_shard: ShardMeta,
+    /// Where the scenario came from, for messages.
+    pub scenario_source: String,
+    /// The scenario file's whole text, so the merge needs no file that might have changed.
+    pub scenario_text: String,
+    /// The shard's command line, after the program name.
+    pub args: Vec<String>,
+    /// Each strategy kept, in order: its name and lever values.
+    pub contenders: Vec<(String, Vec<u32>)>,
+    /// Every cell of its part, in order.
+    pub cells: Vec<StoredCell>,
 }
 
 /// The first line of a sweep shard's CSV: `#` then this, then the metadata as one JSON line.

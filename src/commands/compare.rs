@@ -10,11 +10,38 @@ use crate::memory;
 use crate::progress::Progress;
 use crate::report;
 use crate::report::compare::CompareContext;
+use crate::report::output::write_stdout;
+use crate::report::Format;
 use crate::report::Report;
 use crate::scenario::Scenario;
+use crate::search::Target;
 use crate::search::{self, Space};
+use crate::units::Rate;
+
+/// The target every cell is held to, and the rate the `optimize` strategy is found at: one
+/// reading of the flags for the comparison and for the merge of its shards.
+pub(crate) fn compare_target(scenario: &Scenario, args: &CompareArgs) -> Result<(Target, Rate)> {
+    let target_rate = args.target_rate.unwrap_or(scenario.load_defaults().rate);
+    let clients = args
+        .load
+        .clients
+        .unwrap_or(scenario.load_defaults().clients);
+    let target = build_target(
+        scenario,
+        &args.load,
+        args.min_satisfaction,
+        target_rate,
+        clients,
+    )?;
+    Ok((target, target_rate))
+}
 
 pub(crate) fn compare(scenario: &Scenario, args: CompareArgs, quiet: bool) -> Result<Verdict> {
+    let shard = args.shard.map(|s| s.resolve()).transpose()?;
+    let out = &args.output;
+    if shard.is_some() && (out.format != Format::Json || out.csv.is_some() || out.plot.is_some()) {
+        bail!("--shard: a compare shard prints its cells with --format json (no --csv or --plot), for `planner merge`; render the merge instead");
+    }
     // The scenario's strategies, then the command line's: a same name replaces, a new one
     // is appended; a name given twice on the command line is an error.
     let mut strategies: Vec<Strategy> = if args.only {
@@ -37,18 +64,7 @@ pub(crate) fn compare(scenario: &Scenario, args: CompareArgs, quiet: bool) -> Re
         bail!("no strategy to compare: give --strategy NAME=SETTINGS");
     }
     let prices = scenario.prices().clone();
-    let target_rate = args.target_rate.unwrap_or(scenario.load_defaults().rate);
-    let clients = args
-        .load
-        .clients
-        .unwrap_or(scenario.load_defaults().clients);
-    let target = build_target(
-        scenario,
-        &args.load,
-        args.min_satisfaction,
-        target_rate,
-        clients,
-    )?;
+    let (target, target_rate) = compare_target(scenario, &args)?;
     let outputs = open_outputs(scenario, &args.output)?;
     let rates = args.rates.unwrap_or_else(|| Rates::around(target_rate));
     let mut contenders = Vec::new();
@@ -104,6 +120,11 @@ pub(crate) fn compare(scenario: &Scenario, args: CompareArgs, quiet: bool) -> Re
     let weakest = memory::weakest(scenario, contenders.iter().map(|c| &c.config));
     let total = (contenders.len() * rates.as_slice().len()) as u64;
     memory::check_search(scenario, &target.at(fastest).load, weakest, total)?;
+    if let Some(shard) = shard {
+        let doc = super::merge::compare_shard(scenario, &target, &contenders, &rates, shard)?;
+        write_stdout(&doc).map_err(super::Failure::Stdout)?;
+        return Ok(Verdict::Met);
+    }
     let bar = Progress::new(total, "load-testing", quiet);
     let comparison = compare::compare(scenario, contenders, rates, &target, &|n| bar.inc(n))?;
     bar.finish();

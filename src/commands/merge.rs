@@ -1,5 +1,5 @@
-//! Scale-out at the edge: what a shard of `sweep` or `optimize` writes, and `planner merge`,
-//! which reads those outputs back into the single run's result.
+//! Scale-out at the edge: what a shard of `sweep`, `optimize` or `compare` writes, and
+//! `planner merge`, which reads those outputs back into the single run's result.
 //!
 //! A sweep shard writes its rows to `--csv FILE` with its metadata as a first comment line,
 //! rewriting the file as it goes, so that a killed shard restarted with `--resume` tests only
@@ -18,15 +18,19 @@ use clap::Parser;
 use super::search::{plan_search, SearchPlan};
 use super::{open_outputs, Failure, Verdict};
 use crate::cli::{Cli, Command, MergeArgs, SweepArgs};
+use crate::compare::{self, Comparison, Contender, Rates};
+use crate::config::Config;
 use crate::merge::{self, MergeError, SweepCsv};
 use crate::progress::Progress;
+use crate::report::compare::CompareContext;
 use crate::report::output::{write_stdout, Outputs};
 use crate::report::search::{OptimizeReport, SearchContext};
 use crate::report::{Format, Report};
 use crate::scenario::{Scenario, DEFAULT_NAME, DEFAULT_TEXT};
-use crate::search::{self, Evaluated, Optimization, Selection};
-use crate::shard::{Shard, ShardDoc, ShardMeta, Tested};
+use crate::search::{self, Evaluated, Optimization, Space, Target};
+use crate::shard::{CompareShardDoc, Shard, ShardDoc, ShardMeta, StoredCell, Tested};
 use crate::units::TimeUnit;
+use rayon::prelude::*;
 
 /// The scenario's text, which a shard records so that the merge needs no scenario file.
 fn scenario_text(scenario: &Scenario) -> Result<String> {
@@ -37,17 +41,14 @@ fn scenario_text(scenario: &Scenario) -> Result<String> {
         .with_context(|| format!("cannot read the scenario file {} again", scenario.source()))
 }
 
-/// The rank in the whole ranking of the `i`-th configuration of `shard`'s part.
-fn rank_of(shard: Shard, i: usize) -> usize {
-    (shard.index() - 1) as usize + i * shard.count() as usize
-}
-
-/// The document `optimize --shard K/N --format json` prints.
+/// The document `optimize --shard K/N --show R --format json` prints; `result` is the
+/// shard's part settled with `R` runners-up.
 pub(crate) fn shard_doc(
     scenario: &Scenario,
     plan: &SearchPlan,
     sustained: bool,
     shard: Shard,
+    runners_up: usize,
     result: &Optimization,
 ) -> Result<Vec<u8>> {
     let text = scenario_text(scenario)?;
@@ -63,7 +64,8 @@ pub(crate) fn shard_doc(
         shard,
     );
     meta.tested = result.evaluated.len();
-    meta.first_pass = result.answer.map(|i| rank_of(shard, i));
+    meta.first_pass = result.answer.map(|i| shard.rank(i));
+    meta.runners_up = Some(runners_up);
     let doc = ShardDoc {
         planner_shard: meta,
         scenario_source: scenario.source().to_string(),
@@ -77,10 +79,99 @@ pub(crate) fn shard_doc(
             .iter()
             .enumerate()
             .map(|(i, e)| Tested {
-                rank: rank_of(shard, i),
+                rank: shard.rank(i),
                 summary: (&e.summary).into(),
             })
             .collect(),
+    };
+    let mut bytes = serde_json::to_vec_pretty(&doc).expect("plain data serialises");
+    bytes.push(b'\n');
+    Ok(bytes)
+}
+
+/// The identity of a compare shard: [`ShardMeta`] with the comparison's strategies (as
+/// resolved) and rates as its space, and its cells as its configurations.
+fn compare_meta(
+    scenario: &Scenario,
+    text: &str,
+    target: &Target,
+    contenders: &[Contender],
+    rates: &Rates,
+    shard: Shard,
+) -> ShardMeta {
+    let cells = contenders.len() * rates.as_slice().len();
+    let space = Space::new(scenario, &[]);
+    let mut meta = ShardMeta::new(
+        "compare",
+        scenario,
+        text,
+        &space,
+        scenario.prices(),
+        target,
+        false,
+        cells,
+        shard,
+    );
+    let strategies: Vec<String> = contenders
+        .iter()
+        .map(|c| format!("{} {:?}", c.name, c.config.values()))
+        .collect();
+    let rates: Vec<String> = rates
+        .as_slice()
+        .iter()
+        .map(|r| format!("{:?}", r.get()))
+        .collect();
+    meta.space = format!(
+        "strategies {} × rates {}",
+        strategies.join(", "),
+        rates.join(", ")
+    );
+    meta
+}
+
+/// The document `compare --shard K/N --format json` prints: its part of the cells, strategy
+/// by strategy and rate by rate, every N-th from the K-th.
+pub(crate) fn compare_shard(
+    scenario: &Scenario,
+    target: &Target,
+    contenders: &[Contender],
+    rates: &Rates,
+    shard: Shard,
+) -> Result<Vec<u8>> {
+    let text = scenario_text(scenario)?;
+    let mut meta = compare_meta(scenario, &text, target, contenders, rates, shard);
+    let width = rates.as_slice().len();
+    let part: Vec<usize> = shard.ranks(meta.configurations).collect();
+    let cells = part
+        .par_iter()
+        .map(|&i| {
+            let c = compare::cell(
+                scenario,
+                &contenders[i / width],
+                rates.as_slice()[i % width],
+                target,
+            )?;
+            Ok(StoredCell {
+                cell: i,
+                summary: (&c.summary).into(),
+                late_bottleneck: c.late_bottleneck,
+            })
+        })
+        .collect::<Result<Vec<_>, search::SearchError>>()?;
+    meta.tested = cells.len();
+    let doc = CompareShardDoc {
+        planner_shard: meta,
+        scenario_source: scenario.source().to_string(),
+        scenario_text: text,
+        args: std::env::args_os()
+            .skip(1)
+            .map(|a| a.to_string_lossy().into_owned())
+            .collect(),
+        contenders: contenders
+            .iter()
+            .map(|c| (c.name.clone(), c.config.values().to_vec()))
+            .collect(),
+        cells,
     };
     let mut bytes = serde_json::to_vec_pretty(&doc).expect("plain data serialises");
     bytes.push(b'\n');
@@ -246,8 +337,99 @@ pub(crate) fn merge(args: MergeArgs) -> Result<Verdict> {
         }
         .into()),
         (Some(_), None) => merge_sweep(&args, &files),
-        _ => merge_optimize(&args, files),
+        _ => {
+            // Documents of two commands are two studies: say so, not that one is no shard.
+            let mut commands = Vec::new();
+            for (file, bytes) in &files {
+                let head: Head = serde_json::from_slice(bytes)
+                    .map_err(|_| MergeError::NotAShard { file: file.clone() })?;
+                commands.push((file, head.planner_shard.command));
+            }
+            let (first, command) = &commands[0];
+            if let Some((file, other)) = commands.iter().find(|(_, c)| c != command) {
+                return Err(MergeError::Foreign {
+                    file: file.to_string(),
+                    what: "command",
+                    theirs: other.clone(),
+                    ours: command.clone(),
+                    first: first.to_string(),
+                }
+                .into());
+            }
+            if command == "compare" {
+                merge_compare(&args, files)
+            } else {
+                merge_optimize(&args, files)
+            }
+        }
     }
+}
+
+/// Just enough of a shard document to tell an optimize one from a compare one.
+#[derive(serde::Deserialize)]
+struct Head {
+    planner_shard: ShardMeta,
+}
+
+fn merge_compare(args: &MergeArgs, files: Vec<(String, Vec<u8>)>) -> Result<Verdict> {
+    let mut docs: Vec<(String, CompareShardDoc)> = Vec::new();
+    for (file, bytes) in files {
+        let doc: CompareShardDoc = serde_json::from_slice(&bytes)
+            .map_err(|_| MergeError::NotAShard { file: file.clone() })?;
+        docs.push((file, doc));
+    }
+    let cells = merge::combine_compare(&docs)?;
+    let (file, first) = &docs[0];
+    let damaged = |why: &str| MergeError::Damaged {
+        file: file.clone(),
+        why: why.into(),
+    };
+    let scenario = Scenario::parse(&first.scenario_text, &first.scenario_source)
+        .with_context(|| format!("{file}: the scenario it records"))?;
+    let cli = Cli::try_parse_from(std::iter::once("planner".to_string()).chain(first.args.clone()))
+        .map_err(|_| damaged("its command line does not parse"))?;
+    let Command::Compare(cmp) = cli.command else {
+        bail!(damaged("its command line is not a compare"));
+    };
+    let (target, target_rate) = super::compare::compare_target(&scenario, &cmp)?;
+    let rates = cmp.rates.unwrap_or_else(|| Rates::around(target_rate));
+    let prices = scenario.prices().clone();
+    let contenders: Vec<Contender> = first
+        .contenders
+        .iter()
+        .map(|(name, values)| Contender::new(name, Config::new(values.clone()), &scenario, &prices))
+        .collect();
+    let shard = first.planner_shard.shard().expect("checked by the merge");
+    let mut again = compare_meta(
+        &scenario,
+        &first.scenario_text,
+        &target,
+        &contenders,
+        &rates,
+        shard,
+    );
+    again.tested = first.planner_shard.tested;
+    if again != first.planner_shard {
+        bail!(damaged(
+            "its command line gives another comparison (made by another planner build?)"
+        ));
+    }
+    let width = rates.as_slice().len();
+    let comparison = Comparison {
+        contenders,
+        rates,
+        cells: cells.chunks(width).map(<[_]>::to_vec).collect(),
+    };
+    let outputs = open_outputs(&scenario, &args.output)?;
+    outputs.emit(&Report::Compare(CompareContext {
+        scenario: &scenario,
+        prices: &prices,
+        target: &target,
+        comparison: &comparison,
+        target_rate: Some(target_rate.get()),
+        unit: TimeUnit::auto(target.load.timeout),
+    }))?;
+    Ok(Verdict::Met)
 }
 
 fn merge_sweep(args: &MergeArgs, files: &[(String, Vec<u8>)]) -> Result<Verdict> {
@@ -324,6 +506,7 @@ fn merge_optimize(args: &MergeArgs, files: Vec<(String, Vec<u8>)>) -> Result<Ver
     );
     again.tested = first.planner_shard.tested;
     again.first_pass = first.planner_shard.first_pass;
+    again.runners_up = Some(opt.show);
     if again != first.planner_shard {
         bail!(MergeError::Damaged {
             file: file.clone(),
@@ -331,40 +514,22 @@ fn merge_optimize(args: &MergeArgs, files: Vec<(String, Vec<u8>)>) -> Result<Ver
         });
     }
     let evaluated: Vec<Evaluated> = combined
-        .tested
-        .iter()
-        .map(|(rank, summary)| Evaluated {
-            candidate: plan.ranking[*rank].clone(),
-            summary: summary.clone(),
+        .prefix
+        .into_iter()
+        .zip(&plan.ranking)
+        .map(|(summary, candidate)| Evaluated {
+            candidate: candidate.clone(),
+            summary,
         })
         .collect();
-    let answer = combined
-        .first_pass
-        .and_then(|r| combined.tested.iter().position(|(rank, _)| *rank == r));
-    // The next cheapest passing, among the ranking's prefix the shards tested together:
-    // beyond it an untested configuration could be cheaper than a listed one.
-    let covered = (0..combined.tested.len())
-        .find(|&i| combined.tested[i].0 != i)
-        .unwrap_or(combined.tested.len());
-    let runners_up = match answer {
-        Some(a) => (a + 1..covered)
-            .filter(|&i| evaluated[i].summary.meets_target)
-            .take(opt.show)
-            .collect(),
-        None => Vec::new(),
-    };
-    let selection = if answer.is_some() {
-        Selection::CheapestFirst
-    } else {
-        Selection::Everything
-    };
-    let result = Optimization {
-        evaluated,
-        answer,
-        runners_up,
-        total: plan.ranking.len(),
-        selection,
-    };
+    // By the proof at `combine_optimize`, honest shards always settle.
+    let result =
+        search::settle(evaluated, combined.runners_up, plan.ranking.len()).ok_or_else(|| {
+            MergeError::Damaged {
+                file: file.clone(),
+                why: "the shards together do not cover the ranking up to the last runner-up".into(),
+            }
+        })?;
     let outputs = open_outputs(&scenario, &args.output)?;
     let ctx = SearchContext {
         scenario: &scenario,

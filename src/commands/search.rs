@@ -104,6 +104,7 @@ pub(crate) fn optimize(scenario: &Scenario, args: OptimizeArgs, quiet: bool) -> 
             &plan,
             args.sustained,
             s,
+            args.show,
             &result,
         )?),
         None => None,

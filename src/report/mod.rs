@@ -14,5 +14,6 @@ pub mod plot;
 pub mod run;
 pub mod search;
 pub mod table;
+pub mod unreachable;
 
 pub use export::{Format, Report};

@@ -14,6 +14,9 @@ use crate::scenario::{Prices, Scenario};
 use crate::search::{self, Evaluated, Optimization, Space, Target};
 use crate::stats;
 
+/// Where it was first written; `super::unreachable` keeps this file under the size limit.
+pub use super::unreachable::Unreachable;
+
 /// What every search report needs to know.
 pub struct SearchContext<'a> {
     /// Names the stations, their levers and the baseline the costs are compared against.
@@ -108,57 +111,6 @@ impl SweepReport<'_> {
             .find(|e| e.summary.meets_target)
             .map(|e| &e.candidate.config);
         self.ctx.pareto_svg(self.all, self.all.len(), cheapest)
-    }
-}
-
-/// `optimize --sustained` when no lever's range can keep up with the rate: nothing is
-/// load-tested, and the report says which values would be needed.
-pub struct Unreachable<'a> {
-    /// Its name heads the report.
-    pub scenario: &'a Scenario,
-    /// The rate no configuration sustains, in clients per second.
-    pub rate: f64,
-    /// "fries.batch ≥ 8 (…)", one per lever that falls short.
-    pub missing: Vec<String>,
-}
-
-#[derive(Serialize)]
-struct JsonUnreachable<'a> {
-    scenario: &'a str,
-    sustained: bool,
-    found: bool,
-    rate: f64,
-    unreachable: &'a [String],
-}
-
-impl Unreachable<'_> {
-    /// One line: the rate and, for each short lever, the value it would need.
-    pub fn table(&self) -> String {
-        format!(
-            "{}: no configuration in the space sustains {} clients/s; it would take {}\n",
-            self.scenario.name(),
-            trim_float(self.rate),
-            self.missing.join(", and ")
-        )
-    }
-
-    /// `found: false` with the levers that fall short, so a script can tell this case apart.
-    pub fn json(&self) -> String {
-        let doc = JsonUnreachable {
-            scenario: self.scenario.name(),
-            sustained: true,
-            found: false,
-            rate: self.rate,
-            unreachable: &self.missing,
-        };
-        serde_json::to_string_pretty(&doc).expect("plain data serialises") + "\n"
-    }
-
-    /// The search CSV's header and no row: nothing was load-tested.
-    pub fn csv(&self) -> Result<Vec<u8>, csv::Error> {
-        let mut w = csv::Writer::from_writer(Vec::new());
-        w.write_record(csv_header(self.scenario))?;
-        w.into_inner().map_err(|e| e.into_error().into())
     }
 }
 
@@ -338,15 +290,26 @@ impl SearchContext<'_> {
         t.render()
     }
 
-    /// What `optimize` load-tested, said truthfully: the early stop only when there was one,
-    /// and what `--plot-all` added for the picture.
+    /// What `optimize` load-tested, said truthfully: the cheapest up to the answer's last
+    /// runner-up, or all when fewer passed, and what `--plot-all` added for the picture.
     fn tested_words(&self, o: &Optimization, plot_all: bool) -> String {
         let tested = o.evaluated.len();
         let which = if self.sustained { " that keep up" } else { "" };
+        let passing = o.answer.map_or(0, |_| 1 + o.runners_up.len());
+        let s = if passing < 2 { "s" } else { "" };
         if o.selection == search::Selection::Everything {
-            return format!("load-tested all {tested}{which}; none meets the target");
+            let n = match passing {
+                0 => "none".to_string(),
+                n => format!("only {n}"),
+            };
+            return format!("load-tested all {tested}{which}; {n} meet{s} the target");
         }
-        let how = "cheapest first, stopping once every cheaper one had failed";
+        let n = if passing == 1 {
+            String::new()
+        } else {
+            format!("{passing} ")
+        };
+        let how = format!("cheapest first, up to the {n}cheapest that meet{s} the target");
         if plot_all && tested < o.total {
             format!(
                 "load-tested {tested} for the answer ({how}), all {}{which} for the plot",

@@ -28,3 +28,4 @@ mod search;
 mod search_fixes;
 mod search_props;
 mod shards;
+mod shards_exact;

@@ -179,17 +179,17 @@ fn optimize_plots_what_it_tested_unless_asked_for_all() {
     let (code, out, err) = run(&["optimize", "--plot", svg]);
     assert_eq!(code, 0, "{err}");
     assert!(
-        out.contains("48 configurations; load-tested 24 (cheapest first, stopping once every cheaper one had failed)\n"),
+        out.contains("48 configurations; load-tested 33 (cheapest first, up to the 5 cheapest that meet the target)\n"),
         "{out}"
     );
     let text = std::fs::read_to_string(svg).unwrap();
-    assert!(text.contains("24 of 48 configurations"), "{text}");
+    assert!(text.contains("33 of 48 configurations"), "{text}");
     assert!(!err.contains("for the plot"), "{err}");
 
     let (code, out, err) = run(&["optimize", "--plot", svg, "--plot-all"]);
     assert_eq!(code, 0, "{err}");
     assert!(
-        out.contains("load-tested 24 for the answer (cheapest first, stopping once every cheaper one had failed), all 48 for the plot"),
+        out.contains("load-tested 33 for the answer (cheapest first, up to the 5 cheapest that meet the target), all 48 for the plot"),
         "{out}"
     );
     // The answer does not depend on the picture.

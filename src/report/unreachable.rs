@@ -1,0 +1,58 @@
+//! `optimize --sustained` when nothing in the space can keep up: its report in every format.
+
+use serde::Serialize;
+
+use super::csv::csv_header;
+use super::run::trim_float;
+use crate::scenario::Scenario;
+
+/// `optimize --sustained` when no lever's range can keep up with the rate: nothing is
+/// load-tested, and the report says which values would be needed.
+pub struct Unreachable<'a> {
+    /// Its name heads the report.
+    pub scenario: &'a Scenario,
+    /// The rate no configuration sustains, in clients per second.
+    pub rate: f64,
+    /// "fries.batch ≥ 8 (…)", one per lever that falls short.
+    pub missing: Vec<String>,
+}
+
+#[derive(Serialize)]
+struct JsonUnreachable<'a> {
+    scenario: &'a str,
+    sustained: bool,
+    found: bool,
+    rate: f64,
+    unreachable: &'a [String],
+}
+
+impl Unreachable<'_> {
+    /// One line: the rate and, for each short lever, the value it would need.
+    pub fn table(&self) -> String {
+        format!(
+            "{}: no configuration in the space sustains {} clients/s; it would take {}\n",
+            self.scenario.name(),
+            trim_float(self.rate),
+            self.missing.join(", and ")
+        )
+    }
+
+    /// `found: false` with the levers that fall short, so a script can tell this case apart.
+    pub fn json(&self) -> String {
+        let doc = JsonUnreachable {
+            scenario: self.scenario.name(),
+            sustained: true,
+            found: false,
+            rate: self.rate,
+            unreachable: &self.missing,
+        };
+        serde_json::to_string_pretty(&doc).expect("plain data serialises") + "\n"
+    }
+
+    /// The search CSV's header and no row: nothing was load-tested.
+    pub fn csv(&self) -> Result<Vec<u8>, csv::Error> {
+        let mut w = csv::Writer::from_writer(Vec::new());
+        w.write_record(csv_header(self.scenario))?;
+        w.into_inner().map_err(|e| e.into_error().into())
+    }
+}
