@@ -71,7 +71,11 @@ impl Clients {
                 } else {
                     format!("{pct}% of responses")
                 };
-                let think = if u.exponential { "exponential" } else { "fixed" };
+                let think = if u.exponential {
+                    "exponential"
+                } else {
+                    "fixed"
+                };
                 format!(
                     "{} users thinking {} s ({think}) for {} s, {who} {under}",
                     u.users, u.think, u.duration
@@ -227,7 +231,10 @@ fn closed_once(
         engine::simulate_closed(&config.engine_stations(scenario), closed, Some(draw))?;
     // In the order requests started, as `run --users` counts them (the warm-up first).
     requests.sort_by_key(|q| (q.start, q.user));
-    let done_in = requests.iter().filter(|q| q.done <= closed.duration).count();
+    let done_in = requests
+        .iter()
+        .filter(|q| q.done <= closed.duration)
+        .count();
     let throughput = done_in as f64 / users.duration;
     let mut latencies: Vec<u64> = requests
         .iter()

@@ -525,7 +525,12 @@ pub fn summary_line_in(s: &Summary, res: Resolution, timeout: Seconds, unit: Tim
 /// for arrivals at a given rate.
 fn throughput_words(s: &Summary) -> String {
     s.throughput
-        .map(|x| format!("   throughput {} requests/s", trim_float((x * 1000.0).round() / 1000.0)))
+        .map(|x| {
+            format!(
+                "   throughput {} requests/s",
+                trim_float((x * 1000.0).round() / 1000.0)
+            )
+        })
         .unwrap_or_default()
 }
 
