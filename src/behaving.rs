@@ -110,11 +110,15 @@ impl Clients {
 }
 
 impl Users {
+    /// Whether think or service times are drawn: only then do the seed and the replications
+    /// matter.
+    pub fn is_random(&self, scenario: &Scenario) -> bool {
+        self.exponential || scenario.draws_service()
+    }
+
     /// How many replications a test takes: one when nothing is random (they would agree).
     pub fn runs(&self, scenario: &Scenario) -> u32 {
-        let random =
-            self.exponential || scenario.stations().iter().any(|s| !s.distribution().is_fixed());
-        if random {
+        if self.is_random(scenario) {
             self.replications
         } else {
             1

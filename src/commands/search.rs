@@ -5,7 +5,7 @@ use anyhow::{bail, Result};
 use super::{build_target, open_outputs, Verdict};
 use crate::behaving::Clients;
 use crate::capacity::{self, Capacity};
-use crate::cli::{OptimizeArgs, RangeArg, SearchArgs, SweepArgs};
+use crate::cli::{LoadArgs, OptimizeArgs, RangeArg, SearchArgs, SweepArgs};
 use crate::load::Arrivals;
 use crate::memory;
 use crate::progress::Progress;
@@ -48,17 +48,30 @@ pub(crate) fn plan_search(
             capacity::sustained_clients(scenario, rate.get(), scenario.load_defaults().clients)
         }
     };
+    let behaving = super::clients::of_flags(scenario, &args.behave, &args.load)?;
+    if behaving.is_some() && sustained {
+        bail!("--sustained holds a rate for ever with clients who wait; it does not combine with --users, --patience or --retries");
+    }
+    // A closed loop with random think or service times uses the seed and the replications,
+    // which the plain load test (fixed arrivals) would otherwise call unused.
+    let closed_random = matches!(behaving, Some(Clients::Closed(u)) if u.is_random(scenario));
+    let load_args = LoadArgs {
+        seed: args.load.seed.filter(|_| !closed_random),
+        replications: args.load.replications.filter(|_| !closed_random),
+        ..args.load.clone()
+    };
     // A load test that cannot run fails here once, not once per configuration.
-    let mut target = build_target(scenario, &args.load, args.min_satisfaction, rate, clients)?;
-    target.behaving = super::clients::of_flags(scenario, &args.behave, &args.load)?;
-    if let Some(Clients::Closed(users)) = target.behaving {
+    let mut target = build_target(scenario, &load_args, args.min_satisfaction, rate, clients)?;
+    target.behaving = behaving;
+    if let Some(Clients::Closed(users)) = behaving {
         // A closed loop has no arrival rate, its load follows the service: no rate to check
         // capacities against. Its population is what the report counts as its clients.
         target.load.arrivals = Arrivals::Fixed(Period::new(0.0).map_err(anyhow::Error::msg)?);
         target.load.clients = users.users;
-    }
-    if target.behaving.is_some() && sustained {
-        bail!("--sustained holds a rate for ever with clients who wait; it does not combine with --users, --patience or --retries");
+        target.load.replications = users.replications;
+        if let Some(seed) = args.load.seed {
+            target.load.seed = seed;
+        }
     }
     let mut ranking = search::rank(&space, scenario, &prices);
     if sustained {

@@ -233,3 +233,39 @@ fn behaving_search_flags_are_refused_in_one_line() {
         "request flows",
     );
 }
+
+#[test]
+fn a_random_closed_loop_uses_its_seed_and_says_nothing_about_it() {
+    let throughput = |seed: &str| {
+        let args = [
+            "-q",
+            "optimize",
+            "--format",
+            "json",
+            "--users",
+            "6",
+            "--think",
+            "3",
+            "--think-distribution",
+            "exponential",
+            "--duration",
+            "60",
+            "--replications",
+            "4",
+            "--timeout",
+            "5",
+            "--min-satisfaction",
+            "90",
+            "--seed",
+            seed,
+        ];
+        let (code, out, err) = run(&args);
+        assert_eq!(code, 0, "{err}");
+        // Think times are drawn: the seed and the replications are not "unused".
+        assert!(!err.contains("change nothing"), "{err}");
+        let o: serde_json::Value = serde_json::from_str(&out).unwrap();
+        assert_eq!(o["target"]["behaviour"]["replications"], 4, "{o}");
+        o["answer"]["throughput"].as_f64().unwrap()
+    };
+    assert_ne!(throughput("3"), throughput("4"));
+}
