@@ -21,7 +21,9 @@ pub(crate) fn check(scenario: &Scenario, b: &BehaveArgs, load: &LoadArgs) -> Res
             scenario.name()
         );
     }
-    let patience = b.patience.or(scenario.load_defaults().patience.map(|p| p.get()));
+    let patience = b
+        .patience
+        .or(scenario.load_defaults().patience.map(|p| p.get()));
     if b.retries.is_some_and(|k| k > 0) && patience.is_none() {
         bail!("--retries needs --patience: only a client that gives up retries");
     }
@@ -71,7 +73,10 @@ pub(crate) fn of_flags(
         return Ok(Some(Clients::Closed(closed)));
     }
     // The command line over the scenario's `[load] patience`, `retries`, `backoff`.
-    let Some(patience) = b.patience.or(scenario.load_defaults().patience.map(|p| p.get())) else {
+    let Some(patience) = b
+        .patience
+        .or(scenario.load_defaults().patience.map(|p| p.get()))
+    else {
         bail!("--backoff and --jitter shape retries: they need --patience and --retries");
     };
     Ok(Some(Clients::Patient(Patience {
