@@ -1,7 +1,7 @@
 //! `optimize` and `sweep` with clients that behave (issue 14): a closed loop of users who
 //! think, and open-loop clients who give up and retry, through the real binary.
 
-use crate::common::{assert_input_error, run, same_with_one_and_two_threads};
+use crate::common::{assert_input_error, run, same_with_one_and_two_threads, scenario_file};
 
 fn json(args: &[&str]) -> serde_json::Value {
     let (code, out, err) = run(args);
@@ -268,4 +268,56 @@ fn a_random_closed_loop_uses_its_seed_and_says_nothing_about_it() {
         o["answer"]["throughput"].as_f64().unwrap()
     };
     assert_ne!(throughput("3"), throughput("4"));
+}
+
+/// One 1-second server, 10 clients every 0.5 s, timeout 3 s: the issue's hand case.
+const ONE_SERVER: &str = r#"name = "one"
+resolution = 0.1
+
+[load]
+clients = 10
+timeout = 3.0
+rate = 2.0
+
+[[station]]
+name = "server"
+kind = "pool"
+service = 1.0
+units = 1
+range = "1..=2"
+"#;
+
+#[test]
+fn a_search_counts_clients_who_give_up_as_the_hand_case_does() {
+    let (_d, path) = scenario_file(ONE_SERVER);
+    let sweep = |extra: &[&str]| {
+        let mut args = vec!["--scenario", &path, "-q", "sweep", "--format", "json"];
+        args.extend(extra);
+        json(&args)["results"].as_array().unwrap().clone()
+    };
+    // One server: 4 satisfied when clients wait; with patience 2.2 client 4 gives up during
+    // its service, and 3 are. Two servers serve everyone, patient or not.
+    let plain = sweep(&[]);
+    let patient = sweep(&["--patience", "2.2"]);
+    assert_eq!(plain[0]["satisfied"], 4);
+    assert_eq!(patient[0]["satisfied"], 3);
+    assert_eq!(patient[0]["clients"], 10);
+    assert_eq!(patient[0]["meets_target"], false);
+    assert_eq!(patient[1]["satisfied"], 10, "{}", patient[1]);
+    assert_eq!(patient[1]["meets_target"], true);
+    // 30 % of them is what optimize then asks of the one server: it is the answer.
+    let o = json(&[
+        "--scenario",
+        &path,
+        "-q",
+        "optimize",
+        "--format",
+        "json",
+        "--patience",
+        "2.2",
+        "--min-satisfaction",
+        "30",
+    ]);
+    assert_eq!(o["answer"]["config"]["server.units"], 1, "{o}");
+    assert_eq!(o["answer"]["satisfied"], 3, "{o}");
 }
