@@ -215,13 +215,17 @@ impl RangeArg {
 #[derive(Debug, Args, Clone)]
 pub struct SearchArgs {
     /// Arrival rate to hold, in clients per second [default: from the scenario]
-    #[arg(long, visible_alias = "rate", value_name = "R", allow_hyphen_values = true, value_parser = parse_rate)]
+    #[arg(long, visible_alias = "rate", value_name = "R", allow_hyphen_values = true, value_parser = parse_rate, conflicts_with = "users")]
     pub target_rate: Option<Rate>,
 
     #[command(flatten)]
     pub load: LoadArgs,
 
-    /// Percentage of clients that must be satisfied; given, it overrides every request class's
+    // Users who think, clients who give up and retry: the same flags as `run`'s.
+    #[command(flatten)]
+    pub behave: BehaveArgs,
+
+    /// Percentage of clients (with --users: of requests) whose response comes under --timeout for a configuration to pass; given, it overrides every request class's
     /// own [default: 100, or the scenario's]
     #[arg(long, value_name = "PCT", allow_hyphen_values = true, value_parser = parse_share)]
     pub min_satisfaction: Option<Share>,
@@ -386,11 +390,11 @@ pub struct RunArgs {
     pub load: LoadArgs,
 
     /// Arrival rate in clients per second; with --stage, the start rate (may be 0) [default: from the scenario]
-    #[arg(long, value_name = "R", allow_hyphen_values = true, value_parser = parse_start_rate, conflicts_with = "period")]
+    #[arg(long, value_name = "R", allow_hyphen_values = true, value_parser = parse_start_rate, conflicts_with_all = ["period", "users"])]
     pub rate: Option<f64>,
 
     /// Seconds between two clients; 0 sends them all at once
-    #[arg(long, value_name = "SECONDS", allow_hyphen_values = true, value_parser = parse_period, conflicts_with_all = ["stages", "replay"])]
+    #[arg(long, value_name = "SECONDS", allow_hyphen_values = true, value_parser = parse_period, conflicts_with_all = ["stages", "replay", "users"])]
     pub period: Option<Period>,
 
     #[command(flatten)]
@@ -444,7 +448,7 @@ pub struct BehaveArgs {
     pub jitter: bool,
 
     /// A closed loop of N users, each repeating request → response → think (instead of --rate)
-    #[arg(long, value_name = "N", allow_negative_numbers = true, value_parser = clap::value_parser!(u32).range(1..=100_000), conflicts_with_all = ["rate", "period"])]
+    #[arg(long, value_name = "N", allow_negative_numbers = true, value_parser = clap::value_parser!(u32).range(1..=100_000))]
     pub users: Option<u32>,
 
     /// Mean think time of a user between a response and the next request [default: 0]

@@ -37,6 +37,7 @@
 //! ```
 
 pub(crate) mod app;
+pub mod behaving;
 pub mod capacity;
 pub(crate) mod cli;
 pub(crate) mod commands;

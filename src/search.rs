@@ -13,6 +13,7 @@
 
 use rayon::prelude::*;
 
+use crate::behaving::{self, Clients};
 use crate::config::Config;
 use crate::cost::{Cost, PriceKey};
 use crate::engine::EngineError;
@@ -185,6 +186,9 @@ pub struct Target {
     pub load: LoadTest,
     /// Percentage of clients that must beat the timeout.
     pub share: Share,
+    /// Clients that think, give up or retry, judged by [`crate::behaving::assess`] instead of
+    /// the plain test; `None`: every client waits for its order.
+    pub behaving: Option<Clients>,
 }
 
 impl Target {
@@ -193,6 +197,7 @@ impl Target {
         Target {
             load: self.load.at_rate(rate),
             share: self.share,
+            behaving: self.behaving,
         }
     }
 }
@@ -212,6 +217,9 @@ pub fn evaluate_one(
     target: &Target,
     config: &Config,
 ) -> Result<Summary, EngineError> {
+    if let Some(clients) = &target.behaving {
+        return behaving::assess(scenario, config, &target.load, target.share, clients);
+    }
     Ok(load::assess(scenario, config, &target.load, target.share)?.summary)
 }
 

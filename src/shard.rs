@@ -408,6 +408,8 @@ impl From<&StoredSummary> for Summary {
                 .iter()
                 .map(|&v| f64::from_bits(v))
                 .collect(),
+            // Shards are refused for behaving clients, the only ones with a throughput.
+            throughput: None,
             spread: s.spread.as_ref().map(|sp| Spread {
                 replications: sp.replications,
                 satisfaction: load(&sp.intervals[0]),
@@ -576,6 +578,7 @@ mod tests {
             mean_steps: 1.0 / 3.0,
             meets_target: false,
             class_satisfaction: vec![0.1 + 0.2, 100.0],
+            throughput: None,
             spread: Some(Spread {
                 replications: 3,
                 satisfaction: Interval::of(&[0.1, 0.7, 0.3]),

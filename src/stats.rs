@@ -83,6 +83,10 @@ pub struct Summary {
     /// file order; empty without classes.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub class_satisfaction: Vec<f64>,
+    /// Requests completed per second, for a closed loop, whose load is not given but follows
+    /// the service: the other half of its answer. `None` for arrivals at a given rate.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub throughput: Option<f64>,
 }
 
 /// A mean with its 95 % confidence interval.
@@ -218,6 +222,7 @@ impl Summary {
             meets_target: satisfaction.low >= share.percent() - 1e-9,
             spread: Some(spread),
             class_satisfaction: Vec::new(),
+            throughput: None,
         }
     }
 
@@ -315,6 +320,7 @@ impl Summary {
             meets_target: true,
             spread: None,
             class_satisfaction: Vec::new(),
+            throughput: None,
         }
     }
 
@@ -340,6 +346,7 @@ impl Summary {
             meets_target: satisfied >= share.required(n),
             spread: None,
             class_satisfaction: Vec::new(),
+            throughput: None,
         }
     }
 

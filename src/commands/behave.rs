@@ -8,7 +8,7 @@ use anyhow::{bail, Context, Result};
 use super::{open_outputs, Verdict};
 use crate::cli::{CancelArg, ClockArg, RunArgs, ThinkArg};
 use crate::config::Config;
-use crate::engine::{self, Behaviour, ClosedLoop, ServiceDraw};
+use crate::engine::{self, Behaviour, ClosedLoop};
 use crate::random;
 use crate::report::behave::{ClosedReport, ClosedRun, OpenReport, OpenRun};
 use crate::report::Report;
@@ -24,54 +24,10 @@ fn common_checks(args: &RunArgs) -> Result<()> {
     Ok(())
 }
 
-/// Service steps per visit: the scenario's, drawn from each station's stream when random.
-fn service_draw(scenario: &Scenario, config: &Config, seed: u64, replication: u32) -> ServiceDraw {
-    let stations = config.engine_stations(scenario);
-    let fixed: Vec<u64> = stations.iter().map(|s| s.service).collect();
-    let dists: Vec<_> = scenario
-        .stations()
-        .iter()
-        .map(|s| (s.distribution().clone(), s.service().get()))
-        .collect();
-    let mut rngs: Vec<_> = (0..dists.len())
-        .map(|i| random::stream(seed, config, replication, 1 + i as u64))
-        .collect();
-    let res = scenario.resolution();
-    Box::new(move |_client, station| {
-        let s = station as usize;
-        if dists[s].0.is_fixed() {
-            return fixed[s];
-        }
-        let secs = random::sample(&dists[s].0, dists[s].1, &mut rngs[s]);
-        res.nearest_steps(secs).max(1)
-    })
-}
-
 pub(crate) fn run(scenario: &Scenario, args: RunArgs) -> Result<Verdict> {
     common_checks(&args)?;
-    // Patience, retries and closed loops walk the tutorial's fan-out order; a scenario of
-    // request flows would be simulated as another model, so it is refused, not approximated.
-    if !scenario.requests().is_empty() {
-        bail!(
-            "--patience, --retries and --users do not yet support request flows: scenario {} has [[request]] classes",
-            scenario.name()
-        );
-    }
+    super::clients::check(scenario, &args.behave, &args.load)?;
     let b = &args.behave;
-    let patience = b
-        .patience
-        .or(scenario.load_defaults().patience.map(|p| p.get()));
-    if b.retries.is_some_and(|k| k > 0) && patience.is_none() {
-        bail!("--retries needs --patience: only a client that gives up retries");
-    }
-    if b.cancel.is_some() && patience.is_none() {
-        bail!("--cancel needs --patience: only a client that gives up cancels");
-    }
-    if b.users.is_none()
-        && (b.think.is_some() || b.think_distribution.is_some() || b.duration.is_some())
-    {
-        bail!("--think, --think-distribution and --duration describe a closed loop: they need --users N");
-    }
     match b.users {
         Some(users) => closed(scenario, &args, users),
         None => open(scenario, &args),
@@ -102,7 +58,7 @@ fn open(scenario: &Scenario, args: &RunArgs) -> Result<Verdict> {
     let outputs = open_outputs(scenario, &args.output)?;
     let due = load.due_times(res, &config, 0);
     let stations = config.engine_stations(scenario);
-    let draw = service_draw(scenario, &config, load.seed, 0);
+    let draw = crate::behaving::service_draw(scenario, &config, load.seed, 0);
     let behaved = engine::simulate_behaving(&stations, &due, Some(draw), behaviour)?;
     let report = OpenReport::new(OpenRun {
         scenario,
@@ -128,15 +84,6 @@ fn open(scenario: &Scenario, args: &RunArgs) -> Result<Verdict> {
 
 fn closed(scenario: &Scenario, args: &RunArgs, users: u32) -> Result<Verdict> {
     let b = &args.behave;
-    if b.patience.is_some() || b.retries.is_some() {
-        bail!("--patience and --retries apply to an open loop (--rate); a closed loop's users wait for their response");
-    }
-    if args.load.stages.len() + usize::from(args.load.replay.is_some()) > 0 {
-        bail!("--users runs a closed loop: it takes no --stage or --replay");
-    }
-    if args.load.clients.is_some() {
-        bail!("--users runs a closed loop: --duration, not --clients, decides how many requests are made");
-    }
     if args.trace {
         bail!("--trace follows clients who give up and retry; a closed loop's requests are in --csv FILE");
     }
@@ -167,7 +114,7 @@ fn closed(scenario: &Scenario, args: &RunArgs, users: u32) -> Result<Verdict> {
             duration: res.nearest_steps(duration),
             seed: seed ^ (r as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15),
         };
-        let draw = service_draw(scenario, &config, seed, r);
+        let draw = crate::behaving::service_draw(scenario, &config, seed, r);
         let mut reqs = engine::simulate_closed(&stations, closed, Some(draw))?;
         reqs.sort_by_key(|q| (q.start, q.user));
         replications.push(reqs);

@@ -4,6 +4,7 @@
 //! load test the flags describe — lives here.
 
 pub mod behave;
+pub mod clients;
 pub mod compare;
 pub mod fit;
 pub mod merge;
@@ -170,6 +171,7 @@ pub(crate) fn build_target(
         share: args
             .share(min_satisfaction, scenario.load_defaults().share)
             .map_err(anyhow::Error::msg)?,
+        behaving: None,
     })
 }
 

@@ -3,14 +3,17 @@
 use anyhow::{bail, Result};
 
 use super::{build_target, open_outputs, Verdict};
+use crate::behaving::Clients;
 use crate::capacity::{self, Capacity};
-use crate::cli::{OptimizeArgs, RangeArg, SearchArgs, SweepArgs};
+use crate::cli::{LoadArgs, OptimizeArgs, RangeArg, SearchArgs, SweepArgs};
+use crate::load::Arrivals;
 use crate::memory;
 use crate::progress::Progress;
 use crate::report::search::{OptimizeReport, SearchContext, SweepReport, Unreachable};
 use crate::report::{Format, Report};
 use crate::scenario::{Prices, Scenario};
 use crate::search::{self, Candidate, Space, Target};
+use crate::units::Period;
 
 /// Everything a search needs, resolved against the scenario.
 pub(crate) struct SearchPlan {
@@ -45,8 +48,31 @@ pub(crate) fn plan_search(
             capacity::sustained_clients(scenario, rate.get(), scenario.load_defaults().clients)
         }
     };
+    let behaving = super::clients::of_flags(scenario, &args.behave, &args.load)?;
+    if behaving.is_some() && sustained {
+        bail!("--sustained holds a rate for ever with clients who wait; it does not combine with --users, --patience or --retries");
+    }
+    // A closed loop with random think or service times uses the seed and the replications,
+    // which the plain load test (fixed arrivals) would otherwise call unused.
+    let closed_random = matches!(behaving, Some(Clients::Closed(u)) if u.is_random(scenario));
+    let load_args = LoadArgs {
+        seed: args.load.seed.filter(|_| !closed_random),
+        replications: args.load.replications.filter(|_| !closed_random),
+        ..args.load.clone()
+    };
     // A load test that cannot run fails here once, not once per configuration.
-    let target = build_target(scenario, &args.load, args.min_satisfaction, rate, clients)?;
+    let mut target = build_target(scenario, &load_args, args.min_satisfaction, rate, clients)?;
+    target.behaving = behaving;
+    if let Some(Clients::Closed(users)) = behaving {
+        // A closed loop has no arrival rate, its load follows the service: no rate to check
+        // capacities against. Its population is what the report counts as its clients.
+        target.load.arrivals = Arrivals::Fixed(Period::new(0.0).map_err(anyhow::Error::msg)?);
+        target.load.clients = users.users;
+        target.load.replications = users.replications;
+        if let Some(seed) = args.load.seed {
+            target.load.seed = seed;
+        }
+    }
     let mut ranking = search::rank(&space, scenario, &prices);
     if sustained {
         ranking.retain(|c| Capacity::of(scenario, &c.config).sustains(rate.get()));
@@ -61,6 +87,15 @@ pub(crate) fn plan_search(
     })
 }
 
+/// A shard's document stores plain summaries, which `merge` would judge as such: clients
+/// that behave are searched in one process, not sharded.
+fn refuse_shard_behaving(plan: &SearchPlan, sharded: bool) -> Result<()> {
+    if sharded && plan.target.behaving.is_some() {
+        bail!("--shard splits a search of clients who wait; with --users, --patience or --retries, search in one process");
+    }
+    Ok(())
+}
+
 pub(crate) fn optimize(scenario: &Scenario, args: OptimizeArgs, quiet: bool) -> Result<Verdict> {
     if args.plot_all && args.search.output.plot.is_none() {
         bail!("--plot-all load-tests the whole space for the plot: it needs --plot FILE.svg");
@@ -70,6 +105,7 @@ pub(crate) fn optimize(scenario: &Scenario, args: OptimizeArgs, quiet: bool) -> 
         bail!("--plot-all with --shard: a shard tests only its part; plot the merge instead");
     }
     let plan = plan_search(scenario, &args.search, args.sustained)?;
+    refuse_shard_behaving(&plan, shard.is_some())?;
     if args.sustained {
         let rate = plan.target.load.rate().unwrap_or(f64::INFINITY);
         let missing = capacity::unreachable(scenario, &plan.space.maxima(), rate);
@@ -153,6 +189,7 @@ pub(crate) fn sweep(scenario: &Scenario, args: SweepArgs, quiet: bool) -> Result
         bail!("--resume continues a sweep shard's --csv FILE: it needs --shard K/N (1/1 for the whole sweep)");
     }
     let plan = plan_search(scenario, &args.search, false)?;
+    refuse_shard_behaving(&plan, shard.is_some())?;
     if let Some(shard) = shard {
         return super::merge::sweep_shard(scenario, &args, &plan, shard, quiet);
     }

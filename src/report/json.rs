@@ -4,6 +4,7 @@
 use indexmap::IndexMap;
 use serde::Serialize;
 
+use crate::behaving::Clients;
 use crate::config::Config;
 use crate::load::{Arrivals, LoadTest};
 use crate::scenario::{Prices, Scenario};
@@ -96,6 +97,9 @@ pub struct JsonTarget {
     load: JsonLoad,
     /// Percent of clients (after the warm-up) that must be satisfied.
     min_satisfaction: f64,
+    /// Clients that think, give up or retry; absent when they all wait.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    behaviour: Option<Clients>,
 }
 
 impl JsonTarget {
@@ -104,7 +108,13 @@ impl JsonTarget {
         JsonTarget {
             load,
             min_satisfaction: share.percent(),
+            behaviour: None,
         }
+    }
+
+    /// The same target judged with clients that behave (see [`crate::behaving`]).
+    pub fn with_clients(self, behaviour: Option<Clients>) -> JsonTarget {
+        JsonTarget { behaviour, ..self }
     }
 }
 
@@ -138,6 +148,9 @@ pub struct JsonSummary {
     p99_s: f64,
     max_s: f64,
     headroom_s: f64,
+    /// A closed loop's requests completed per second.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    throughput: Option<f64>,
 }
 
 impl JsonSummary {
@@ -153,6 +166,7 @@ impl JsonSummary {
             p99_s: resolution.to_seconds(summary.p99_steps),
             max_s: resolution.to_seconds(summary.max_steps),
             headroom_s: stats::headroom(summary, resolution, timeout),
+            throughput: summary.throughput,
         }
     }
 }

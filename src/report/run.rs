@@ -483,7 +483,7 @@ pub fn spread_line_in(
         String::new()
     };
     Some(format!(
-        "over {} replications{warm} (means ± 95% intervals): satisfied {}% ± {}   mean {}   p50 {}   p95 {}   p99 {}   max {}\n",
+        "over {} replications{warm} (means ± 95% intervals): satisfied {}% ± {}   mean {}   p50 {}   p95 {}   p99 {}   max {}{}\n",
         s.replications,
         trim_float((s.satisfaction.mean * 100.0).round() / 100.0),
         trim_float((s.satisfaction.half_width() * 100.0).round() / 100.0),
@@ -492,6 +492,7 @@ pub fn spread_line_in(
         pm(&s.p95_s, " s"),
         pm(&s.p99_s, " s"),
         pm(&s.max_s, " s"),
+        throughput_words(summary),
     ))
 }
 
@@ -504,7 +505,7 @@ pub fn summary_line(s: &Summary, res: Resolution, timeout: Seconds) -> String {
 pub fn summary_line_in(s: &Summary, res: Resolution, timeout: Seconds, unit: TimeUnit) -> String {
     let u = unit.symbol();
     format!(
-        "satisfied {}/{} ({}%)   p50 {} {u}   p95 {} {u}   p99 {} {u}   max {} {u}   headroom {} {u}",
+        "satisfied {}/{} ({}%)   p50 {} {u}   p95 {} {u}   p99 {} {u}   max {} {u}   headroom {} {u}{}",
         s.satisfied,
         s.clients,
         trim_float(s.satisfaction),
@@ -516,7 +517,21 @@ pub fn summary_line_in(s: &Summary, res: Resolution, timeout: Seconds, unit: Tim
             stats::headroom(s, res, timeout) * 1e9 / unit_nanos(unit),
             unit.decimals(res)
         ),
+        throughput_words(s),
     )
+}
+
+/// A closed loop's throughput, the half of its answer that latencies do not show; nothing
+/// for arrivals at a given rate.
+fn throughput_words(s: &Summary) -> String {
+    s.throughput
+        .map(|x| {
+            format!(
+                "   throughput {} requests/s",
+                trim_float((x * 1000.0).round() / 1000.0)
+            )
+        })
+        .unwrap_or_default()
 }
 
 /// Model times in seconds; a station the client never visited is NaN (`null` in JSON).

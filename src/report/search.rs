@@ -204,6 +204,9 @@ impl SearchContext<'_> {
     /// "10 clients at 2 clients/s, every latency under 5 s".
     pub fn describe_target(&self) -> String {
         let load = &self.target.load;
+        if let Some(clients) = &self.target.behaving {
+            return clients.describe(load, self.target.share);
+        }
         let arrivals = match load.rate() {
             Some(r) => format!("at {} clients/s", trim_float(r)),
             None => "all at once".into(),
@@ -541,6 +544,7 @@ impl SearchContext<'_> {
             JsonLoad::new(self.scenario, &self.target.load),
             self.target.share,
         )
+        .with_clients(self.target.behaving)
     }
 
     /// `optimize --format json`.

@@ -155,6 +155,7 @@ fn closest_is_a_library_order() {
             Seconds::new(5.0).unwrap(),
         ),
         share: Share::ALL,
+        behaving: None,
     };
     let ranking = search::rank(&space, &scenario, scenario.prices());
     let o = search::optimize(&scenario, &target, &ranking, 3, &|_| {}).unwrap();

@@ -1,0 +1,92 @@
+//! The flags of clients that behave (`--users`, `--think`, `--patience`, `--retries`…), read
+//! once for `run` and for the searches, so that a combination `run` refuses is refused by
+//! `optimize` and `sweep` with the same words.
+
+use anyhow::{bail, Result};
+
+use crate::behaving::{Clients, Patience, Users};
+use crate::cli::{BehaveArgs, CancelArg, LoadArgs, ThinkArg};
+use crate::scenario::Scenario;
+
+/// The closed loop's default length, when `--duration` is not given.
+pub(crate) const DEFAULT_DURATION: f64 = 600.0;
+
+/// Refuses flags that contradict each other or that the scenario cannot honour.
+pub(crate) fn check(scenario: &Scenario, b: &BehaveArgs, load: &LoadArgs) -> Result<()> {
+    // Patience, retries and closed loops walk the tutorial's fan-out order; a scenario of
+    // request flows would be simulated as another model, so it is refused, not approximated.
+    if !scenario.requests().is_empty() {
+        bail!(
+            "--patience, --retries and --users do not yet support request flows: scenario {} has [[request]] classes",
+            scenario.name()
+        );
+    }
+    let patience = b
+        .patience
+        .or(scenario.load_defaults().patience.map(|p| p.get()));
+    if b.retries.is_some_and(|k| k > 0) && patience.is_none() {
+        bail!("--retries needs --patience: only a client that gives up retries");
+    }
+    if b.cancel.is_some() && patience.is_none() {
+        bail!("--cancel needs --patience: only a client that gives up cancels");
+    }
+    if b.users.is_none()
+        && (b.think.is_some() || b.think_distribution.is_some() || b.duration.is_some())
+    {
+        bail!("--think, --think-distribution and --duration describe a closed loop: they need --users N");
+    }
+    if b.users.is_some() {
+        if b.patience.is_some() || b.retries.is_some() {
+            bail!("--patience and --retries apply to an open loop (--rate); a closed loop's users wait for their response");
+        }
+        if load.stages.len() + usize::from(load.replay.is_some()) > 0 {
+            bail!("--users runs a closed loop: it takes no --stage or --replay");
+        }
+        if load.clients.is_some() {
+            bail!("--users runs a closed loop: --duration, not --clients, decides how many requests are made");
+        }
+    }
+    Ok(())
+}
+
+/// The checked flags as the library's clients; `None` when every client simply waits (no
+/// flag, and no `[load] patience` in the scenario).
+pub(crate) fn of_flags(
+    scenario: &Scenario,
+    b: &BehaveArgs,
+    load: &LoadArgs,
+) -> Result<Option<Clients>> {
+    if !b.active() && scenario.load_defaults().patience.is_none() {
+        return Ok(None);
+    }
+    check(scenario, b, load)?;
+    if let Some(users) = b.users {
+        let mut closed = Users {
+            users,
+            think: b.think.unwrap_or(0.0),
+            exponential: b.think_distribution == Some(ThinkArg::Exponential),
+            duration: b.duration.unwrap_or(DEFAULT_DURATION),
+            replications: load.replications.unwrap_or(super::DEFAULT_REPLICATIONS),
+        };
+        // What is run, for the report to say: one replication when nothing is random.
+        closed.replications = closed.runs(scenario);
+        return Ok(Some(Clients::Closed(closed)));
+    }
+    // The command line over the scenario's `[load] patience`, `retries`, `backoff`.
+    let Some(patience) = b
+        .patience
+        .or(scenario.load_defaults().patience.map(|p| p.get()))
+    else {
+        bail!("--backoff and --jitter shape retries: they need --patience and --retries");
+    };
+    Ok(Some(Clients::Patient(Patience {
+        patience,
+        cancel_all: b.cancel == Some(CancelArg::All),
+        retries: b.retries.or(scenario.load_defaults().retries).unwrap_or(0),
+        backoff: b
+            .backoff
+            .or(scenario.load_defaults().backoff.map(|p| p.get()))
+            .unwrap_or(1.0),
+        jitter: b.jitter,
+    })))
+}
