@@ -102,6 +102,31 @@ pub struct LoadDefaults {
     pub retries: Option<u32>,
     /// `[load] backoff`: the first retry's wait, doubled each time; `--backoff` overrides it.
     pub backoff: Option<Seconds>,
+    /// `[load] users`, `think`, `think_distribution` and `duration`: a closed loop by default
+    /// (`run --users` and its flags override each part; `--rate` or `--period` on the command
+    /// line runs the open loop instead).
+    pub closed: Option<ClosedDefaults>,
+}
+
+/// A scenario's closed loop: `users` repeat request → response → think.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ClosedDefaults {
+    /// How many users loop.
+    pub users: NonZeroU32,
+    /// Mean think time in seconds, 0 or more (0 when the file does not say).
+    pub think: f64,
+    /// Whether think times are drawn from an exponential around `think`.
+    pub think_exponential: bool,
+    /// How long the loop runs: no request starts after it (600 s when the file does not say).
+    pub duration: Option<Seconds>,
+}
+
+/// `[load] think_distribution`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+enum ThinkKind {
+    Fixed,
+    Exponential,
 }
 
 /// Prices per core and per GiB, and the unit they are in.
@@ -186,6 +211,10 @@ struct RawLoad {
     patience: Option<Seconds>,
     retries: Option<Spanned<u32>>,
     backoff: Option<Seconds>,
+    users: Option<Spanned<u32>>,
+    think: Option<Spanned<Duration>>,
+    think_distribution: Option<Spanned<ThinkKind>>,
+    duration: Option<Spanned<Seconds>>,
 }
 
 /// One `[load] stages` entry, k6's `{ duration = "10m", target = 800 }`.
@@ -491,7 +520,43 @@ fn load_of(load: &RawLoad, at: &At<'_>) -> Result<LoadDefaults, ScenarioError> {
             r => r.as_ref().map(|r| *r.get_ref()),
         },
         backoff: load.backoff,
+        closed: closed_of(load, at)?,
     })
+}
+
+/// `[load] users` and the keys that only make sense with it.
+fn closed_of(load: &RawLoad, at: &At<'_>) -> Result<Option<ClosedDefaults>, ScenarioError> {
+    let Some(users) = &load.users else {
+        let stray = [
+            load.think.as_ref().map(|t| ("think", t.span())),
+            load.think_distribution
+                .as_ref()
+                .map(|t| ("think_distribution", t.span())),
+            load.duration.as_ref().map(|t| ("duration", t.span())),
+        ];
+        if let Some((key, span)) = stray.into_iter().flatten().next() {
+            return Err(at(
+                Some(span),
+                format!("load.{key} describes a closed loop: it needs load.users"),
+            ));
+        }
+        return Ok(None);
+    };
+    let Some(users) = NonZeroU32::new(*users.get_ref()) else {
+        return Err(at(
+            Some(users.span()),
+            "load.users must be at least 1, got 0".into(),
+        ));
+    };
+    Ok(Some(ClosedDefaults {
+        users,
+        think: load.think.as_ref().map_or(0.0, |t| t.get_ref().0),
+        think_exponential: load
+            .think_distribution
+            .as_ref()
+            .is_some_and(|k| *k.get_ref() == ThinkKind::Exponential),
+        duration: load.duration.as_ref().map(|d| *d.get_ref()),
+    }))
 }
 
 impl Scenario {

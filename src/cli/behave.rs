@@ -90,4 +90,3 @@ impl BehaveArgs {
             || self.duration.is_some()
     }
 }
-

@@ -11,6 +11,33 @@ use crate::scenario::Scenario;
 /// The closed loop's default length, when `--duration` is not given.
 pub(crate) const DEFAULT_DURATION: f64 = 600.0;
 
+/// The flags with the scenario's `[load] users` loop filled in where the command line is
+/// silent. The scenario's closed loop is the default load; a flag that asks for an open loop
+/// (`open`: a rate, a period, stages, a replay, a client count or a patience) runs that
+/// instead, and `--users`, `--think`, `--think-distribution` or `--duration` override their
+/// part of the scenario's loop.
+pub(crate) fn with_scenario_loop(scenario: &Scenario, b: &BehaveArgs, open: bool) -> BehaveArgs {
+    let mut b = b.clone();
+    let Some(closed) = scenario.load_defaults().closed else {
+        return b;
+    };
+    if b.users.is_none() && (open || b.patience.is_some() || b.retries.is_some()) {
+        return b;
+    }
+    b.users = b.users.or(Some(closed.users.get()));
+    b.think = b.think.or(Some(closed.think));
+    if closed.think_exponential {
+        b.think_distribution = b.think_distribution.or(Some(ThinkArg::Exponential));
+    }
+    b.duration = b.duration.or(closed.duration.map(|d| d.get()));
+    b
+}
+
+/// Whether the load flags ask for an open loop: arrivals at a rate rather than users.
+pub(crate) fn open_loop_asked(load: &LoadArgs) -> bool {
+    load.clients.is_some() || !load.stages.is_empty() || load.replay.is_some()
+}
+
 /// Refuses flags that contradict each other or that the scenario cannot honour.
 pub(crate) fn check(scenario: &Scenario, b: &BehaveArgs, load: &LoadArgs) -> Result<()> {
     // Patience, retries and closed loops walk the tutorial's fan-out order; a scenario of

@@ -122,7 +122,10 @@ pub(super) fn load_of(scenario: &Scenario, args: &RunArgs) -> Result<LoadTest> {
     )
 }
 
-pub(crate) fn run(scenario: &Scenario, args: RunArgs, quiet: bool) -> Result<Verdict> {
+pub(crate) fn run(scenario: &Scenario, mut args: RunArgs, quiet: bool) -> Result<Verdict> {
+    let open =
+        args.rate.is_some() || args.period.is_some() || super::clients::open_loop_asked(&args.load);
+    args.behave = super::clients::with_scenario_loop(scenario, &args.behave, open);
     if args.behave.active() || scenario.load_defaults().patience.is_some() {
         return super::behave::run(scenario, args);
     }

@@ -48,7 +48,9 @@ pub(crate) fn plan_search(
             capacity::sustained_clients(scenario, rate.get(), scenario.load_defaults().clients)
         }
     };
-    let behaving = super::clients::of_flags(scenario, &args.behave, &args.load)?;
+    let open = args.target_rate.is_some() || super::clients::open_loop_asked(&args.load);
+    let behave = super::clients::with_scenario_loop(scenario, &args.behave, open);
+    let behaving = super::clients::of_flags(scenario, &behave, &args.load)?;
     if behaving.is_some() && sustained {
         bail!("--sustained holds a rate for ever with clients who wait; it does not combine with --users, --patience or --retries");
     }

@@ -303,6 +303,7 @@ impl SearchContext<'_> {
         if o.selection == search::Selection::Everything {
             let n = match passing {
                 0 => "none".to_string(),
+                n if n == tested => format!("all {n}"),
                 n => format!("only {n}"),
             };
             return format!("load-tested all {tested}{which}; {n} meet{s} the target");

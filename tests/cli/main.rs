@@ -5,6 +5,7 @@
 mod architecture;
 mod behaviour;
 mod behaviour_outputs;
+mod behaviour_scenario;
 mod behaviour_search;
 mod capacity;
 mod common;
