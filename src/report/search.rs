@@ -7,7 +7,6 @@ use super::csv::{csv_header, Row};
 use super::json::{JsonLoad, JsonPrices, JsonSummary, JsonTarget};
 use super::run::{duration_in, trim_float};
 use super::table::{Align, Table};
-use crate::capacity::Capacity;
 use crate::config::Config;
 use crate::cost::{self, Cost};
 use crate::scenario::{Prices, Scenario};
@@ -16,6 +15,8 @@ use crate::stats;
 
 /// Where it was first written; `super::unreachable` keeps this file under the size limit.
 pub use super::unreachable::Unreachable;
+
+mod answer;
 
 /// What every search report needs to know.
 pub struct SearchContext<'a> {
@@ -336,139 +337,6 @@ impl SearchContext<'_> {
                 missing.join(", and ")
             )
         })
-    }
-
-    /// The human report of `optimize`; `plot_all`: `--plot-all` tested the rest for the plot.
-    pub fn optimize_text(&self, o: &Optimization, plot_all: bool) -> String {
-        let size = self.space.size();
-        let candidates = if self.sustained {
-            format!(
-                "{size} configurations, {} of which keep up with the rate",
-                o.total
-            )
-        } else {
-            format!("{size} configurations")
-        };
-        let mut out = format!(
-            "{}: cheapest configuration for {}\nspace: {} = {candidates}; {}\n\n",
-            self.scenario.name(),
-            self.describe_target(),
-            self.space.shape(self.scenario),
-            self.tested_words(o, plot_all)
-        );
-        let Some(answer) = o.answer else {
-            out.push_str("No configuration in the space meets the target.\n");
-            if let Some(limits) = self.lever_limits() {
-                out.push_str(&limits);
-            }
-            out.push_str("\nClosest (most satisfied clients, then cheapest):\n");
-            let closest: Vec<&Evaluated> = search::closest(o, search::CLOSEST)
-                .into_iter()
-                .map(|i| &o.evaluated[i])
-                .collect();
-            out.push_str(&indent(&self.results_table(&closest)));
-            return out;
-        };
-        let e = &o.evaluated[answer];
-        let c = &e.candidate;
-        let (base, base_cost) = self.baseline();
-        let cur = &self.prices.currency;
-        out.push_str(&format!(
-            "Answer: {}\n        {}\n\n",
-            c.config.describe(self.scenario),
-            c.config.delta_words(&base, self.scenario)
-        ));
-        let mut t = Table::new(&[
-            ("", Align::Left),
-            ("cores", Align::Right),
-            ("RAM GiB", Align::Right),
-            (cur.as_str(), Align::Right),
-        ]);
-        t.row(vec![
-            "baseline".into(),
-            trim_float(cost::tidy(base_cost.cpu_cores)),
-            trim_float(cost::tidy(base_cost.ram_gib)),
-            self.money(base_cost.price),
-        ]);
-        t.row(vec![
-            "answer".into(),
-            trim_float(cost::tidy(c.cost.cpu_cores)),
-            trim_float(cost::tidy(c.cost.ram_gib)),
-            self.money(c.cost.price),
-        ]);
-        let pct = if base_cost.price > 0.0 {
-            format!(" ({:+.1}%)", 100.0 * (c.cost.price / base_cost.price - 1.0))
-        } else {
-            String::new()
-        };
-        t.row(vec![
-            "delta".into(),
-            format!("{:+}", cost::tidy(c.cost.cpu_cores - base_cost.cpu_cores)),
-            format!("{:+}", cost::tidy(c.cost.ram_gib - base_cost.ram_gib)),
-            format!("{}{pct}", self.signed_money(c.cost.price - base_cost.price)),
-        ]);
-        out.push_str(&indent(&t.render()));
-        out.push_str(&format!(
-            "  prices: {} {cur} per core, {} {cur} per GiB\n\n",
-            trim_float(self.prices.cpu),
-            trim_float(self.prices.ram)
-        ));
-        let by_station = cost::per_station(self.scenario, &c.config);
-        let base_station = cost::per_station(self.scenario, &base);
-        let lines: Vec<String> = self
-            .scenario
-            .stations()
-            .iter()
-            .zip(by_station.iter().zip(&base_station))
-            .filter(|(_, (a, b))| a != b)
-            .map(|(s, (a, b))| {
-                let cores = cost::tidy(a.cpu_cores - b.cpu_cores);
-                let ram = cost::tidy(a.ram_gib - b.ram_gib);
-                let mut parts = vec![s.name().to_string()];
-                if cores != 0.0 {
-                    let noun = if cores.abs() == 1.0 { "core" } else { "cores" };
-                    parts.push(format!("{cores:+} {noun}"));
-                }
-                if ram != 0.0 {
-                    parts.push(format!("{ram:+} GiB"));
-                }
-                parts.join(" ")
-            })
-            .collect();
-        if !lines.is_empty() {
-            out.push_str(&format!("  by station: {}\n", lines.join(" · ")));
-        }
-        out.push_str(&format!("  load test: {}\n", self.result_line(e)));
-        out.push_str(&indent(&super::classes::answer_block(
-            self.scenario,
-            &c.config,
-            &self.target.load,
-            self.target.share,
-            self.unit,
-        )));
-        out.push_str(&indent(&super::capacity::block(
-            self.scenario,
-            &c.config,
-            self.target.load.rate(),
-            self.target.load.timeout,
-        )));
-        let keeps_up = self
-            .target
-            .load
-            .rate()
-            .is_none_or(|r| Capacity::of(self.scenario, &c.config).sustains(r));
-        if !keeps_up {
-            out.push_str(&format!(
-                "  This answer holds the {}-client test only. `planner optimize --sustained` finds one that holds the rate for good.\n",
-                self.target.load.clients
-            ));
-        }
-        if !o.runners_up.is_empty() {
-            out.push_str("\nNext cheapest that also meet the target (among those load-tested):\n");
-            let rows: Vec<&Evaluated> = o.runners_up.iter().map(|&i| &o.evaluated[i]).collect();
-            out.push_str(&indent(&self.results_table(&rows)));
-        }
-        out
     }
 
     /// The human report of `sweep`: counts, then the cheapest rows.
