@@ -32,6 +32,14 @@ use crate::shard::{CompareShardDoc, Shard, ShardDoc, ShardMeta, StoredCell, Test
 use crate::units::TimeUnit;
 use rayon::prelude::*;
 
+/// The command line a shard was run with, recorded in its document for the person merging.
+fn command_args() -> Vec<String> {
+    std::env::args_os()
+        .skip(1)
+        .map(|a| a.to_string_lossy().into_owned())
+        .collect()
+}
+
 /// The scenario's text, which a shard records so that the merge needs no scenario file.
 fn scenario_text(scenario: &Scenario) -> Result<String> {
     if scenario.source() == DEFAULT_NAME {
@@ -70,10 +78,7 @@ pub(crate) fn shard_doc(
         planner_shard: meta,
         scenario_source: scenario.source().to_string(),
         scenario_text: text,
-        args: std::env::args_os()
-            .skip(1)
-            .map(|a| a.to_string_lossy().into_owned())
-            .collect(),
+        args: command_args(),
         tested: result
             .evaluated
             .iter()
@@ -163,10 +168,7 @@ pub(crate) fn compare_shard(
         planner_shard: meta,
         scenario_source: scenario.source().to_string(),
         scenario_text: text,
-        args: std::env::args_os()
-            .skip(1)
-            .map(|a| a.to_string_lossy().into_owned())
-            .collect(),
+        args: command_args(),
         contenders: contenders
             .iter()
             .map(|c| (c.name.clone(), c.config.values().to_vec()))
