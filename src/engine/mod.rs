@@ -6,9 +6,9 @@
 //! that visits every station concurrently (a join of one visit per station).
 //!
 //! The model is generic over a small runtime (now, sleep, spawn). In virtual time it runs on
-//! the engine's own executor (the private `exec` module): one step is one unit of its clock, which jumps to the
-//! next timer whenever every task waits, so a 10-client test takes microseconds and its times
-//! are exact. With the real clock the same code runs on tokio, sleeping for real, `speed`
+//! the engine's own executor (the private `exec` module): one step is one unit of its clock,
+//! which jumps to the next timer whenever every task waits, so a 10-client test takes
+//! microseconds and its times are exact. With the real clock the same code runs on tokio, sleeping for real, `speed`
 //! times faster.
 //!
 //! The engine knows nothing of costs, searches or output formats: it takes stations and due
