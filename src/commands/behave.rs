@@ -1,6 +1,8 @@
 //! `planner run` with clients that behave: patience, cancellation and retries (open loop),
 //! or a closed loop of users who think between requests. Virtual time only.
 
+mod flows;
+
 use anyhow::{bail, Result};
 use serde_json::json;
 
@@ -61,16 +63,12 @@ fn service_draw(scenario: &Scenario, config: &Config, seed: u64, replication: u3
 
 pub(crate) fn run(scenario: &Scenario, args: RunArgs) -> Result<Verdict> {
     common_checks(&args)?;
-    // Patience, retries and closed loops walk the tutorial's fan-out order; a scenario of
-    // request flows would be simulated as another model, so it is refused, not approximated.
-    if !scenario.requests.is_empty() {
-        bail!(
-            "--patience, --retries and --users do not yet support request flows: scenario {} has [[request]] classes",
-            scenario.name
-        );
-    }
     let b = &args.behave;
     let patience = b.patience.or(scenario.load.patience.map(|p| p.get()));
+    let patience = patience.or(scenario
+        .requests
+        .iter()
+        .find_map(|r| r.patience.map(|p| p.get())));
     if b.retries.is_some_and(|k| k > 0) && patience.is_none() {
         bail!("--retries needs --patience: only a client that gives up retries");
     }
@@ -110,19 +108,24 @@ fn open(scenario: &Scenario, args: &RunArgs) -> Result<Verdict> {
     let due = load.due_times(res, &config, 0);
     let stations = config.engine_stations(scenario);
     let draw = service_draw(scenario, &config, load.seed, 0);
-    let run = engine::simulate_behaving(&stations, &due, Some(draw), behaviour)?;
+    let run = match load.classes(scenario, &config, 0, due.len()) {
+        Some(classes) => flows::behave(scenario, &config, &load, &classes, &due, behaviour, b)?,
+        None => engine::simulate_behaving(&stations, &due, Some(draw), behaviour)?,
+    };
+    let timeouts = flows::timeouts(scenario, &load);
+    let timeout_of = |f: &engine::Fate| timeouts[f.class as usize];
+    let by_class = run.by_class(&timeouts, load.warmup as usize);
     let fates = run.fates;
     let wasted: Vec<(String, f64)> = stations
         .iter()
         .zip(&run.wasted)
         .map(|(s, &w)| (s.name.clone(), w as f64 * res.seconds()))
         .collect();
-    let timeout = res.nearest_steps(load.timeout.get());
     let counted = &fates[(load.warmup as usize).min(fates.len())..];
     let n = counted.len();
     let satisfied = counted
         .iter()
-        .filter(|f| f.served.is_some_and(|s| s - f.due < timeout))
+        .filter(|f| f.served.is_some_and(|s| s - f.due < timeout_of(f)))
         .count();
     let given_up = counted.iter().filter(|f| f.served.is_none()).count();
     let attempts: u64 = counted.iter().map(|f| f.attempts as u64).sum();
@@ -142,7 +145,7 @@ fn open(scenario: &Scenario, args: &RunArgs) -> Result<Verdict> {
     let share = |k: usize| 100.0 * k as f64 / n.max(1) as f64;
     // When the run recovered: the due time after the last unsatisfied client (a retry storm
     // outlives the burst that started it).
-    let ok = |f: &engine::Fate| f.served.is_some_and(|s| s - f.due < timeout);
+    let ok = |f: &engine::Fate| f.served.is_some_and(|s| s - f.due < timeout_of(f));
     let settled = counted
         .iter()
         .rposition(|f| !ok(f))
@@ -164,6 +167,7 @@ fn open(scenario: &Scenario, args: &RunArgs) -> Result<Verdict> {
             "patience": patience,
             "cancel": if behaviour.cancel_all { "all" } else { "none" },
             "retries": behaviour.retries,
+            "classes": flows::figures(scenario, &by_class),
         });
         println!("{}", serde_json::to_string_pretty(&v)?);
     } else {
@@ -231,11 +235,13 @@ fn open(scenario: &Scenario, args: &RunArgs) -> Result<Verdict> {
                 t((percentile(&lat, 99.0) * 1000.0).round() / 1000.0)
             );
         }
+        flows::print(scenario, &by_class);
     }
     Ok(Verdict::Met)
 }
 
 fn closed(scenario: &Scenario, args: &RunArgs, users: u32) -> Result<Verdict> {
+    flows::refuse_closed(scenario)?;
     let b = &args.behave;
     if b.patience.is_some() || b.retries.is_some() {
         bail!("--patience and --retries apply to an open loop (--rate); a closed loop's users wait for their response");

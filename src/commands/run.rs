@@ -120,7 +120,10 @@ pub(super) fn load_of(scenario: &Scenario, args: &RunArgs) -> Result<LoadTest> {
 }
 
 pub(crate) fn run(scenario: &Scenario, args: RunArgs, quiet: bool) -> Result<Verdict> {
-    if args.behave.active() || scenario.load.patience.is_some() {
+    if args.behave.active()
+        || scenario.load.patience.is_some()
+        || scenario.requests.iter().any(|r| r.patience.is_some())
+    {
         return super::behave::run(scenario, args);
     }
     let config = Config::with_settings(scenario, &args.set)?;

@@ -11,7 +11,7 @@
 
 use std::cell::{Cell, RefCell};
 use std::future::{poll_fn, Future};
-use std::pin::pin;
+use std::pin::{pin, Pin};
 use std::rc::Rc;
 use std::task::Poll;
 
@@ -19,6 +19,10 @@ use futures_util::future::join_all;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use rand_distr::{Distribution, Exp};
+
+mod flow;
+
+pub use flow::{simulate_behaving_classes, ClassTally};
 
 use super::exec;
 use super::station::{Batch, Pool};
@@ -50,6 +54,8 @@ pub struct Fate {
     pub attempts: u32,
     /// When it was served or gave up for good.
     pub ended: u64,
+    /// Its request class (index into the scenario's `[[request]]`s); 0 without classes.
+    pub class: u32,
 }
 
 /// One closed-loop request.
@@ -100,7 +106,13 @@ struct Shared {
     fixed: Vec<u64>,
     draw: Option<RefCell<ServiceDraw>>,
     cancel_all: bool,
+    /// Request classes: each attempt walks its client's flow instead of the fan-out.
+    flows: Option<flow::Flows>,
 }
+
+/// One attempt in progress, done at the step it returns: boxed, as a fan-out and a flow
+/// are different futures.
+type Attempt = Pin<Box<dyn Future<Output = u64>>>;
 
 /// Where the cook of a detached batch stands: still waiting for it, done, or gone.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -135,6 +147,7 @@ impl Shared {
             wasted: stations.iter().map(|_| Cell::new(0)).collect(),
             draw: draw.map(RefCell::new),
             cancel_all,
+            flows: None,
         })
     }
 
@@ -194,15 +207,19 @@ impl Shared {
         }
     }
 
-    /// One attempt of a client's order: every station at once; done when all are.
-    fn order(self: &Rc<Self>, client: u32, started: &Started) -> impl Future<Output = u64> {
+    /// One attempt of a client's order: its class's flow, or every station at once (done
+    /// when all are).
+    fn order(self: &Rc<Self>, client: u32, started: &Started) -> Attempt {
+        if self.flows.is_some() {
+            return self.walk_flow(client, started);
+        }
         let visits: Vec<_> = (0..self.stations.len() as u16)
             .map(|s| {
                 let service = self.service(client, s);
                 self.clone().visit(s, service, started.clone())
             })
             .collect();
-        async move { join_all(visits).await.into_iter().max().unwrap_or(0) }
+        Box::pin(async move { join_all(visits).await.into_iter().max().unwrap_or(0) })
     }
 }
 
@@ -248,20 +265,40 @@ pub fn simulate_behaving(
     behaviour: Behaviour,
 ) -> Result<Behaved, EngineError> {
     check(stations)?;
+    check_due(due)?;
+    let shared = Shared::new(stations, draw, behaviour.cancel_all);
+    let clients = vec![(0, behaviour.patience); due.len()];
+    Ok(open_loop(shared, due, behaviour, clients))
+}
+
+/// Due times a load test can run: some, in order.
+fn check_due(due: &[u64]) -> Result<(), EngineError> {
     if due.is_empty() {
         return Err(EngineError::NoClients);
     }
     if let Some(i) = due.windows(2).position(|w| w[1] < w[0]) {
         return Err(EngineError::UnsortedArrivals(i + 1));
     }
-    let shared = Shared::new(stations, draw, behaviour.cancel_all);
+    Ok(())
+}
+
+/// Runs the open loop: client `i`, of class and patience `clients[i]`, first due at `due[i]`.
+/// The patience is per client, as request classes each have their own.
+fn open_loop(
+    shared: Rc<Shared>,
+    due: &[u64],
+    behaviour: Behaviour,
+    clients: Vec<(u32, Option<u64>)>,
+) -> Behaved {
     let fates: Rc<RefCell<Vec<Fate>>> = Rc::new(RefCell::new(
         due.iter()
-            .map(|&d| Fate {
+            .zip(&clients)
+            .map(|(&d, &(class, _))| Fate {
                 due: d,
                 served: None,
                 attempts: 0,
                 ended: d,
+                class,
             })
             .collect(),
     ));
@@ -279,12 +316,13 @@ pub fn simulate_behaving(
             let shared = shared.clone();
             let fates = fates.clone();
             let jitter = jitter.clone();
+            let patience = clients[client].1;
             exec::spawn(async move {
                 let mut start = first;
                 let mut attempts = 0u32;
                 loop {
                     attempts += 1;
-                    let deadline = behaviour.patience.map(|p| start + p);
+                    let deadline = patience.map(|p| start + p);
                     let started: Started = Rc::default();
                     let done = before(shared.order(client as u32, &started), deadline).await;
                     if done.is_none() {
@@ -323,7 +361,7 @@ pub fn simulate_behaving(
     });
     let fates = out.take();
     let wasted = totals.wasted.iter().map(Cell::get).collect();
-    Ok(Behaved { fates, wasted })
+    Behaved { fates, wasted }
 }
 
 /// A closed loop of users (see [`ClosedLoop`]); returns every request made, in the order
