@@ -108,6 +108,8 @@ struct Shared {
     cancel_all: bool,
     /// Request classes: each attempt walks its client's flow instead of the fan-out.
     flows: Option<flow::Flows>,
+    /// Clients waiting at their deadline for the rest of its instant (see [`before`]).
+    yielding: Cell<usize>,
 }
 
 /// One attempt in progress, done at the step it returns: boxed, as a fan-out and a flow
@@ -148,6 +150,7 @@ impl Shared {
             draw: draw.map(RefCell::new),
             cancel_all,
             flows: None,
+            yielding: Cell::new(0),
         })
     }
 
@@ -224,18 +227,44 @@ impl Shared {
 }
 
 /// `order`, unless `deadline` comes first: then `None`, the order dropped. An order done at
-/// its deadline is done.
-async fn before<F: Future<Output = u64>>(order: F, deadline: Option<u64>) -> Option<u64> {
+/// its deadline is done: the deadline waits for everything else due at its instant (a unit
+/// handed over, a batch ready, by tasks whose timers may have been set after its own), so
+/// that the outcome does not hang on the order timers were set in. `yielding` counts the
+/// clients waiting so at their own deadline, who wait for everyone but each other.
+async fn before<F: Future<Output = u64>>(
+    order: F,
+    deadline: Option<u64>,
+    yielding: &Cell<usize>,
+) -> Option<u64> {
     let Some(deadline) = deadline else {
         return Some(order.await);
     };
     let mut order = pin!(order);
     let mut sleep = pin!(exec::sleep_until(deadline));
+    let mut waiting = false;
     poll_fn(|cx| {
         if let Poll::Ready(done) = order.as_mut().poll(cx) {
+            if waiting {
+                yielding.set(yielding.get() - 1);
+            }
             return Poll::Ready(Some(done));
         }
-        sleep.as_mut().poll(cx).map(|()| None)
+        if sleep.as_mut().poll(cx).is_pending() {
+            return Poll::Pending;
+        }
+        let queued_yielders = yielding.get() - usize::from(waiting);
+        if exec::ready_count().saturating_sub(queued_yielders) > 0 {
+            if !waiting {
+                waiting = true;
+                yielding.set(yielding.get() + 1);
+            }
+            cx.waker().wake_by_ref();
+            return Poll::Pending;
+        }
+        if waiting {
+            yielding.set(yielding.get() - 1);
+        }
+        Poll::Ready(None)
     })
     .await
 }
@@ -324,7 +353,8 @@ fn open_loop(
                     attempts += 1;
                     let deadline = patience.map(|p| start + p);
                     let started: Started = Rc::default();
-                    let done = before(shared.order(client as u32, &started), deadline).await;
+                    let order = shared.order(client as u32, &started);
+                    let done = before(order, deadline, &shared.yielding).await;
                     if done.is_none() {
                         // Given up at its deadline, now: the work it started was for nothing
                         // (cut short there when the units were freed).

@@ -281,9 +281,9 @@ fn behaving_runs_do_not_depend_on_the_thread_count_and_repeat_exactly() {
 }
 
 #[test]
-fn behaving_clients_on_request_flows_are_refused_not_approximated() {
+fn a_closed_loop_on_request_flows_is_refused_not_approximated() {
     crate::common::assert_input_error(
-        &["--scenario", "data/api.toml", "run", "--patience", "1"],
-        "do not yet support request flows",
+        &["--scenario", "data/api.toml", "run", "--users", "2"],
+        "does not yet support request flows",
     );
 }

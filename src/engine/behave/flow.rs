@@ -152,3 +152,6 @@ impl Behaved {
         out
     }
 }
+
+#[cfg(test)]
+mod tests;
