@@ -8,7 +8,7 @@
 
 use std::collections::{BinaryHeap, HashSet, VecDeque};
 
-use crate::common::{run, scenario_file};
+use crate::common::{assert_input_error, run, scenario_file};
 
 /// A small deterministic generator: the cases are the same on every run.
 struct Rng(u64);
@@ -510,4 +510,143 @@ fn patience_and_retries_over_the_fan_out_agree_with_an_independent_model() {
 #[test]
 fn patience_and_retries_over_request_flows_agree_with_an_independent_model() {
     compare(true, 0x5eed_0002);
+}
+
+fn json(args: &[&str]) -> serde_json::Value {
+    let (code, out, err) = run(args);
+    assert_eq!(code, 0, "{args:?}: {err}");
+    serde_json::from_str(&out).unwrap_or_else(|e| panic!("{e}: {out}"))
+}
+
+#[test]
+fn request_flows_whose_clients_never_give_up_are_served_as_the_plain_run_serves_them() {
+    let base = [
+        "--scenario",
+        "data/api.toml",
+        "run",
+        "--rate",
+        "400",
+        "--clients",
+        "300",
+        "--format",
+        "json",
+    ];
+    let plain = json(&[&base[..], &["--replications", "1"]].concat());
+    let behaving = json(&[&base[..], &["--patience", "1000"]].concat());
+    assert_eq!(behaving["given_up"], 0);
+    assert_eq!(behaving["attempts"], 300);
+    assert_eq!(behaving["satisfied"], plain["summary"]["satisfied"]);
+    // Some checkouts are late (payment is the bottleneck at 400/s): the classes are judged
+    // by their own timeouts, as the plain run judges them.
+    let classes = behaving["classes"].as_array().unwrap();
+    assert_eq!(classes.len(), 2);
+    for c in classes {
+        let name = c["name"].as_str().unwrap();
+        assert_eq!(c["clients"], plain["classes"][name]["clients"], "{name}");
+        assert_eq!(
+            c["satisfied"], plain["classes"][name]["satisfied"],
+            "{name}"
+        );
+    }
+    assert!(classes[1]["satisfied"].as_u64() < classes[1]["clients"].as_u64());
+    // With patience, checkouts give up and retry; every class's figures add up to the run's.
+    let v = json(
+        &[
+            &base[..],
+            &["--patience", "0.2", "--retries", "2", "--backoff", "0.1"],
+        ]
+        .concat(),
+    );
+    assert!(v["given_up"].as_u64().unwrap() > 0, "{v}");
+    for k in ["clients", "satisfied", "given_up", "attempts"] {
+        let sum: u64 = v["classes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c[k].as_u64().unwrap())
+            .sum();
+        assert_eq!(Some(sum), v[k].as_u64(), "{k}: {v}");
+    }
+    assert!(v["attempts"].as_u64().unwrap() > 300);
+}
+
+/// One 1-second server, 10 clients every 0.5 s dealt a, b, a, b…: `a` waits 100 s, `b` has
+/// no patience of its own and takes `[load]`'s 1.2 s.
+const TWO_PATIENCES: &str = r#"name = "two"
+resolution = 0.1
+
+[load]
+clients = 10
+timeout = 100.0
+rate = 2.0
+patience = 1.2
+
+[[request]]
+name = "a"
+share = 0.5
+flow = "server"
+patience = "100s"
+
+[[request]]
+name = "b"
+share = 0.5
+flow = "server"
+
+[[station]]
+name = "server"
+kind = "pool"
+service = 1.0
+units = 1
+range = "1..=3"
+"#;
+
+#[test]
+fn a_class_patience_overrides_the_load_test_and_the_command_line_overrides_both() {
+    let (_d, path) = scenario_file(TWO_PATIENCES);
+    let v = json(&["--scenario", &path, "run", "--format", "json"]);
+    let classes = &v["classes"];
+    assert_eq!(classes[0]["name"], "a");
+    assert_eq!(classes[0]["given_up"], 0, "{v}");
+    assert!(classes[1]["given_up"].as_u64().unwrap() > 0, "{v}");
+    // --patience speaks for every class: long, nobody gives up; short, `a` does too.
+    let v = json(&[
+        "--scenario",
+        &path,
+        "run",
+        "--patience",
+        "1000",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(v["given_up"], 0, "{v}");
+    let v = json(&[
+        "--scenario",
+        &path,
+        "run",
+        "--patience",
+        "0.3",
+        "--format",
+        "json",
+    ]);
+    assert!(v["classes"][0]["given_up"].as_u64().unwrap() > 0, "{v}");
+    // The table has a line per class.
+    let (code, out, err) = run(&["--scenario", &path, "run"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.contains("\n  a: 5 clients, satisfied 5 (100 %), given up 0 (0 %)"),
+        "{out}"
+    );
+    assert!(out.contains("\n  b: 5 clients, satisfied "), "{out}");
+}
+
+#[test]
+fn a_class_patience_of_zero_or_less_is_refused_naming_the_class() {
+    for bad in ["0", "-2", "\"-2s\"", "\"soon\""] {
+        let text = TWO_PATIENCES.replace("patience = \"100s\"", &format!("patience = {bad}"));
+        let (_d, path) = scenario_file(&text);
+        assert_input_error(
+            &["--scenario", &path, "run"],
+            "request `a`: patience must be a duration greater than 0",
+        );
+    }
 }
