@@ -167,7 +167,7 @@ fn open(scenario: &Scenario, args: &RunArgs) -> Result<Verdict> {
             "patience": patience,
             "cancel": if behaviour.cancel_all { "all" } else { "none" },
             "retries": behaviour.retries,
-            "classes": flows::figures(scenario, &by_class),
+            "classes": flows::figures(scenario, b, &by_class),
         });
         println!("{}", serde_json::to_string_pretty(&v)?);
     } else {
@@ -235,7 +235,7 @@ fn open(scenario: &Scenario, args: &RunArgs) -> Result<Verdict> {
                 t((percentile(&lat, 99.0) * 1000.0).round() / 1000.0)
             );
         }
-        flows::print(scenario, &by_class);
+        flows::print(scenario, b, &by_class);
     }
     Ok(Verdict::Met)
 }

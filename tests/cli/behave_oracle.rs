@@ -637,6 +637,8 @@ fn a_class_patience_overrides_the_load_test_and_the_command_line_overrides_both(
         "{out}"
     );
     assert!(out.contains("\n  b: 5 clients, satisfied "), "{out}");
+    assert!(out.contains("5 attempts, patience 100 s\n"), "{out}");
+    assert!(out.contains("5 attempts, patience 1.2 s\n"), "{out}");
 }
 
 #[test]

@@ -85,38 +85,49 @@ pub(super) struct ClassFigures {
     satisfied: usize,
     given_up: usize,
     attempts: u64,
+    /// Seconds; `None`: never gives up.
+    patience: Option<f64>,
 }
 
 /// The classes' figures, in file order (none without classes).
-pub(super) fn figures(scenario: &Scenario, tallies: &[ClassTally]) -> Vec<ClassFigures> {
+pub(super) fn figures(
+    scenario: &Scenario,
+    b: &BehaveArgs,
+    tallies: &[ClassTally],
+) -> Vec<ClassFigures> {
     scenario
         .requests
         .iter()
         .zip(tallies)
-        .map(|(r, t)| ClassFigures {
+        .zip(patience(scenario, b))
+        .map(|((r, t), patience)| ClassFigures {
             name: r.name.clone(),
             clients: t.clients,
             satisfied: t.satisfied,
             given_up: t.given_up,
             attempts: t.attempts,
+            patience,
         })
         .collect()
 }
 
 /// One table line per class (none without classes).
-pub(super) fn print(scenario: &Scenario, tallies: &[ClassTally]) {
-    for f in figures(scenario, tallies) {
+pub(super) fn print(scenario: &Scenario, b: &BehaveArgs, tallies: &[ClassTally]) {
+    for f in figures(scenario, b, tallies) {
         let share =
             |k: usize| trim_float((1000.0 * k as f64 / f.clients.max(1) as f64).round() / 10.0);
         println!(
-            "  {}: {} clients, satisfied {} ({} %), given up {} ({} %), {} attempts",
+            "  {}: {} clients, satisfied {} ({} %), given up {} ({} %), {} attempts{}",
             f.name,
             f.clients,
             f.satisfied,
             share(f.satisfied),
             f.given_up,
             share(f.given_up),
-            f.attempts
+            f.attempts,
+            f.patience
+                .map(|p| format!(", patience {} s", trim_float(p)))
+                .unwrap_or_default()
         );
     }
 }
