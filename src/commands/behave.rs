@@ -241,7 +241,6 @@ fn open(scenario: &Scenario, args: &RunArgs) -> Result<Verdict> {
 }
 
 fn closed(scenario: &Scenario, args: &RunArgs, users: u32) -> Result<Verdict> {
-    flows::refuse_closed(scenario)?;
     let b = &args.behave;
     if b.patience.is_some() || b.retries.is_some() {
         bail!("--patience and --retries apply to an open loop (--rate); a closed loop's users wait for their response");
@@ -259,12 +258,12 @@ fn closed(scenario: &Scenario, args: &RunArgs, users: u32) -> Result<Verdict> {
     let duration = b.duration.unwrap_or(600.0);
     let seed = args.load.seed.unwrap_or(random::DEFAULT_SEED);
     let random = exponential || scenario.stations.iter().any(|s| !s.distribution.is_fixed());
+    let random = random || scenario.requests.iter().any(|r| r.flow.is_random());
     let runs = if random {
         args.load.replications.unwrap_or(20)
     } else {
         1
     };
-    let stations = config.engine_stations(scenario);
     let warmup = args.load.warmup as usize;
     let (mut xs, mut rs, mut waits) = (Vec::new(), Vec::new(), Vec::new());
     let mut all: Vec<f64> = Vec::new();
@@ -278,7 +277,7 @@ fn closed(scenario: &Scenario, args: &RunArgs, users: u32) -> Result<Verdict> {
             seed: seed ^ (r as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15),
         };
         let draw = service_draw(scenario, &config, seed, r);
-        let mut reqs = engine::simulate_closed(&stations, closed, Some(draw))?;
+        let mut reqs = flows::closed(scenario, &config, closed, draw, seed, r)?;
         reqs.sort_by_key(|q| (q.start, q.user));
         let end = closed.duration;
         let done_in = reqs.iter().filter(|q| q.done <= end).count();

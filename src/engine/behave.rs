@@ -22,7 +22,9 @@ use rand_distr::{Distribution, Exp};
 
 mod flow;
 
-pub use flow::{simulate_behaving_classes, ClassTally};
+pub use flow::{
+    simulate_behaving_classes, simulate_closed_classes, ClassTally, Drawn, RequestDraw,
+};
 
 use super::exec;
 use super::station::{Batch, Pool};
@@ -70,7 +72,8 @@ pub struct Request {
 }
 
 /// A closed loop: `users` users each repeat request → response → think, from time 0; a
-/// request that would start after `duration` is not made.
+/// request that would start after `duration` is not made. With request classes, each
+/// request walks a flow of its own class ([`simulate_closed_classes`]).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct ClosedLoop {
     /// The population: at most this many requests are in the system at once.
@@ -405,7 +408,11 @@ pub fn simulate_closed(
     if closed.users == 0 {
         return Err(EngineError::NoClients);
     }
-    let shared = Shared::new(stations, draw, false);
+    Ok(closed_loop(Shared::new(stations, draw, false), closed))
+}
+
+/// Runs the closed loop; each request draws its class and flow as it starts (with classes).
+fn closed_loop(shared: Rc<Shared>, closed: ClosedLoop) -> Vec<Request> {
     let requests = Rc::new(RefCell::new(Vec::new()));
     let think = Rc::new(RefCell::new(ChaCha8Rng::seed_from_u64(
         closed.seed ^ 0x0074_6869_6e6b,
@@ -426,6 +433,7 @@ pub fn simulate_closed(
                     }
                     let number = made.get();
                     made.set(number + 1);
+                    shared.admit(number);
                     let done = shared.order(number, &Rc::default()).await;
                     requests.borrow_mut().push(Request { user, start, done });
                     let pause = if closed.think_exponential && closed.think > 0 {
@@ -439,8 +447,7 @@ pub fn simulate_closed(
             });
         }
     });
-    let requests = out.take();
-    Ok(requests)
+    out.take()
 }
 
 #[cfg(test)]

@@ -31,8 +31,8 @@ pub use run::{
 /// A station's start and done times for a client that never visited it (flows only).
 pub const NOT_VISITED: u64 = u64::MAX;
 pub use behave::{
-    simulate_behaving, simulate_behaving_classes, simulate_closed, Behaved, Behaviour, ClassTally,
-    ClosedLoop, Fate, Request, ServiceDraw,
+    simulate_behaving, simulate_behaving_classes, simulate_closed, simulate_closed_classes,
+    Behaved, Behaviour, ClassTally, ClosedLoop, Drawn, Fate, Request, RequestDraw, ServiceDraw,
 };
 pub use trace::{Event, EventKind};
 

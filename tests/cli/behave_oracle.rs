@@ -652,3 +652,78 @@ fn a_class_patience_of_zero_or_less_is_refused_naming_the_class() {
         );
     }
 }
+
+/// One 1-second server; requests alternate between one visit and two in a row.
+const ONE_OR_TWO_VISITS: &str = r#"name = "alternate"
+resolution = 0.1
+
+[load]
+clients = 10
+timeout = 5.0
+rate = 1.0
+
+[[request]]
+name = "one"
+share = 0.5
+flow = "server"
+
+[[request]]
+name = "two"
+share = 0.5
+flow = "server -> server"
+
+[[station]]
+name = "server"
+kind = "pool"
+service = 1.0
+units = 1
+range = "1..=3"
+"#;
+
+#[test]
+fn a_closed_loop_over_request_flows_walks_each_request_through_its_class() {
+    // One user, no think time, 30 s: requests alternate one visit (1 s) and two (2 s), so
+    // one-visit requests start at 0, 3, …, 30 (11) and two-visit ones at 1, 4, …, 28 (10):
+    // 21 requests, mean response 31/21 s; 20 of them done by 30 s.
+    let (_d, path) = scenario_file(ONE_OR_TWO_VISITS);
+    let v = json(&[
+        "--scenario",
+        &path,
+        "run",
+        "--users",
+        "1",
+        "--duration",
+        "30",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(v["replications"], 1, "{v}");
+    assert_eq!(v["requests"], 21, "{v}");
+    let mean = v["response_mean"].as_f64().unwrap();
+    assert!((mean - 31.0 / 21.0).abs() < 1e-9, "{v}");
+    let x = v["throughput"].as_f64().unwrap();
+    assert!((x - 20.0 / 30.0).abs() < 1e-9, "{v}");
+    // A single class of one visit is the fan-out over that station: the same run.
+    let (head, rest) = ONE_OR_TWO_VISITS.split_once("[[request]]").unwrap();
+    let station = &rest[rest.find("[[station]]").unwrap()..];
+    let plain = format!("{head}{station}");
+    let single =
+        format!("{head}[[request]]\nname = \"one\"\nshare = 1.0\nflow = \"server\"\n\n{station}");
+    let args = [
+        "run",
+        "--users",
+        "3",
+        "--think",
+        "0.5",
+        "--duration",
+        "40",
+        "--format",
+        "json",
+    ];
+    let (_d1, with_class) = scenario_file(&single);
+    let (_d2, without) = scenario_file(&plain);
+    let a = json(&[&["--scenario", with_class.as_str()][..], &args[..]].concat());
+    let b = json(&[&["--scenario", without.as_str()][..], &args[..]].concat());
+    assert_eq!(a, b);
+    assert!(a["requests"].as_u64().unwrap() > 30, "{a}");
+}

@@ -1,17 +1,21 @@
 //! Behaving clients over `[[request]]` classes: each class's patience and timeout, and its
 //! own figures next to the run's.
 
-use anyhow::{bail, Result};
+use anyhow::Result;
 use serde::Serialize;
 
 use crate::cli::BehaveArgs;
 use crate::config::Config;
-use crate::engine::{self, Behaved, Behaviour, ClassTally, Classes};
+use crate::engine::{
+    self, Behaved, Behaviour, ClassTally, Classes, ClosedLoop, Drawn, Plan, Request, ServiceDraw,
+};
 use crate::load::{self, LoadTest};
 use crate::random;
 use crate::report::run::trim_float;
+use crate::request::Dealer;
 use crate::scenario::Scenario;
 use crate::stats::Share;
+use crate::units::MAX_TIMER_STEPS;
 
 /// Each class's patience: `--patience` for every class (one knob to try a value across the
 /// board), else the class's own, else `[load] patience`; `None`: never gives up.
@@ -65,16 +69,67 @@ pub(super) fn timeouts(scenario: &Scenario, load: &LoadTest) -> Vec<u64> {
         .collect()
 }
 
-/// Closed loops draw each request's class as it starts, which the engine does not do yet:
-/// refused rather than run as the fan-out the scenario does not describe.
-pub(super) fn refuse_closed(scenario: &Scenario) -> Result<()> {
-    if !scenario.requests.is_empty() {
-        bail!(
-            "--users does not yet support request flows: scenario {} has [[request]] classes; use --rate with --patience",
-            scenario.name
-        );
+/// One replication of a closed loop: over the classes' flows when the scenario has
+/// `[[request]]`s, else the fan-out with `draw`. Each request gets the next class of the
+/// exact deal (as fixed arrivals do), then its picks and random service times from the
+/// seeded streams, as it starts.
+pub(super) fn closed(
+    scenario: &Scenario,
+    config: &Config,
+    closed: ClosedLoop,
+    draw: ServiceDraw,
+    seed: u64,
+    replication: u32,
+) -> Result<Vec<Request>> {
+    let stations = config.engine_stations(scenario);
+    if scenario.requests.is_empty() {
+        return Ok(engine::simulate_closed(&stations, closed, Some(draw))?);
     }
-    Ok(())
+    let plans: Vec<Plan> = scenario.requests.iter().map(|r| r.plan.clone()).collect();
+    let shares: Vec<f64> = scenario.requests.iter().map(|r| r.share).collect();
+    let mut dealer = Dealer::new(&shares);
+    let picks: Vec<Vec<Vec<f64>>> = plans.iter().map(Plan::picks).collect();
+    let visits: Vec<Vec<(usize, Option<u64>)>> = plans.iter().map(Plan::visits).collect();
+    let mut pick_rng = random::stream(seed, config, replication, random::PICK_LANE);
+    let mut rngs: Vec<_> = (0..stations.len())
+        .map(|i| random::stream(seed, config, replication, 1 + i as u64))
+        .collect();
+    let fixed: Vec<u64> = stations.iter().map(|s| s.service).collect();
+    let dists: Vec<_> = scenario
+        .stations
+        .iter()
+        .map(|s| s.distribution.clone())
+        .collect();
+    let res = scenario.resolution;
+    let source = Box::new(move |_request| {
+        let class = dealer.next_class();
+        let k = class as usize;
+        let choices = picks[k]
+            .iter()
+            .map(|p| random::choose(&mut pick_rng, p) as u32)
+            .collect();
+        let service = visits[k]
+            .iter()
+            .map(|&(s, own)| {
+                let steps = own.unwrap_or(fixed[s]);
+                if dists[s].is_fixed() {
+                    steps
+                } else {
+                    let mean = steps as f64 * res.seconds();
+                    let secs = random::sample(&dists[s], mean, &mut rngs[s]);
+                    res.nearest_steps(secs).clamp(1, MAX_TIMER_STEPS)
+                }
+            })
+            .collect();
+        Drawn {
+            class,
+            choices,
+            service,
+        }
+    });
+    Ok(engine::simulate_closed_classes(
+        &stations, &plans, closed, source,
+    )?)
 }
 
 /// One class's figures in the JSON report.

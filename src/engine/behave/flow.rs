@@ -8,28 +8,76 @@
 //! service times. The draws are made once per client before the run (as a plain run draws
 //! them), so a behaving run that never gives up serves exactly what the plain run serves.
 
+use std::cell::RefCell;
 use std::rc::Rc;
 
 use futures_util::future::join_all;
 
-use super::{check, check_due, open_loop, Attempt, Behaved, Behaviour, Shared, Started};
-use crate::engine::plan::{Classes, Node};
+use super::{
+    check, check_due, closed_loop, open_loop, Attempt, Behaved, Behaviour, ClosedLoop, Request,
+    Shared, Started,
+};
+use crate::engine::plan::{Classes, Node, Plan};
 use crate::engine::walk::check_classes;
 use crate::engine::{EngineError, Station};
 
-/// The classes a behaving run walks, and their pre-drawn service times, if any, per (client,
-/// visit slot).
+/// The classes a behaving run walks, and per client (or closed-loop request) its class, its
+/// pick choices and, when times vary, its service steps per visit slot.
 pub(super) struct Flows {
-    classes: Classes,
+    plans: Vec<Plan>,
+    pick_stride: usize,
+    visit_stride: usize,
+    rows: RefCell<Rows>,
+    /// A closed loop's: draws each request's row as it starts.
+    source: Option<RefCell<RequestDraw>>,
+}
+
+/// Rows of [`Flows`], grown as a closed loop's requests start; borrowed only to copy a value
+/// out, never across an await.
+struct Rows {
+    class: Vec<u32>,
+    choices: Vec<u32>,
     draws: Option<Vec<u64>>,
 }
 
+/// One closed-loop request's class, its pick choices (a branch index per pick slot of its
+/// class's plan) and its service steps (one per visit slot of its class's plan).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Drawn {
+    /// Index into the plans.
+    pub class: u32,
+    /// Per pick slot, the branch taken.
+    pub choices: Vec<u32>,
+    /// Per visit slot, the service in steps.
+    pub service: Vec<u64>,
+}
+
+/// Draws closed-loop request `n`'s [`Drawn`] as it starts (`n` counts requests in the order
+/// they start, which the executor makes the same on every run).
+pub type RequestDraw = Box<dyn FnMut(u32) -> Drawn>;
+
 impl Shared {
+    /// A closed-loop request starts: its row is drawn (nothing to do without a source).
+    pub(super) fn admit(&self, number: u32) {
+        let Some(flows) = &self.flows else { return };
+        let Some(source) = &flows.source else { return };
+        let drawn = source.borrow_mut()(number);
+        let mut rows = flows.rows.borrow_mut();
+        debug_assert_eq!(rows.class.len(), number as usize);
+        rows.class.push(drawn.class);
+        let mut choices = drawn.choices;
+        choices.resize(flows.pick_stride, 0);
+        rows.choices.extend(choices);
+        let mut service = drawn.service;
+        service.resize(flows.visit_stride, 0);
+        rows.draws.get_or_insert_with(Vec::new).extend(service);
+    }
+
     /// One attempt of the client's flow, from its root.
     pub(super) fn walk_flow(self: &Rc<Self>, client: u32, started: &Started) -> Attempt {
         let flows = self.flows.as_ref().expect("a flow attempt has flows");
-        let class = flows.classes.class[client as usize];
-        let root = flows.classes.plans[class as usize].root();
+        let class = flows.rows.borrow().class[client as usize];
+        let root = flows.plans[class as usize].root();
         self.walk_node(client, class, root, started.clone())
     }
 
@@ -38,19 +86,21 @@ impl Shared {
         let me = self.clone();
         Box::pin(async move {
             let flows = me.flows.as_ref().expect("a flow attempt has flows");
-            let plan = &flows.classes.plans[class as usize];
+            let plan = &flows.plans[class as usize];
             match plan.node(node) {
                 Node::Visit {
                     station,
                     slot,
                     steps,
                 } => {
-                    let service = match &flows.draws {
-                        Some(d) => {
-                            d[client as usize * flows.classes.visit_stride() + *slot as usize]
-                        }
-                        None => steps.unwrap_or(me.fixed[*station as usize]),
-                    };
+                    let drawn = flows
+                        .rows
+                        .borrow()
+                        .draws
+                        .as_ref()
+                        .map(|d| d[client as usize * flows.visit_stride + *slot as usize]);
+                    let service =
+                        drawn.unwrap_or_else(|| steps.unwrap_or(me.fixed[*station as usize]));
                     me.clone().visit(*station, service, started).await
                 }
                 Node::Seq(steps) => {
@@ -67,8 +117,8 @@ impl Shared {
                     join_all(all).await.into_iter().max().unwrap_or(0)
                 }
                 Node::Pick { slot, branches } => {
-                    let row = client as usize * flows.classes.pick_stride();
-                    let chosen = flows.classes.choices[row + *slot as usize] as usize;
+                    let row = client as usize * flows.pick_stride;
+                    let chosen = flows.rows.borrow().choices[row + *slot as usize] as usize;
                     me.walk_node(client, class, branches[chosen].1, started)
                         .await
                 }
@@ -109,8 +159,15 @@ pub fn simulate_behaving_classes(
     }
     let mut shared = Shared::new(stations, None, behaviour.cancel_all);
     Rc::get_mut(&mut shared).expect("not shared yet").flows = Some(Flows {
-        classes: classes.clone(),
-        draws: draws.map(<[u64]>::to_vec),
+        plans: classes.plans.clone(),
+        pick_stride: classes.pick_stride(),
+        visit_stride: classes.visit_stride(),
+        rows: RefCell::new(Rows {
+            class: classes.class.clone(),
+            choices: classes.choices.clone(),
+            draws: draws.map(<[u64]>::to_vec),
+        }),
+        source: None,
     });
     let clients = classes
         .class
@@ -118,6 +175,41 @@ pub fn simulate_behaving_classes(
         .map(|&k| (k, patience[k as usize]))
         .collect();
     Ok(open_loop(shared, due, behaviour, clients))
+}
+
+/// [`super::simulate_closed`] for a scenario of request classes: each request walks the
+/// flow of the class `draw` gives it as it starts, with the picks and service times drawn
+/// with it (a request starting after `closed.duration` is not made, so the count is not
+/// known in advance).
+pub fn simulate_closed_classes(
+    stations: &[Station],
+    plans: &[Plan],
+    closed: ClosedLoop,
+    draw: RequestDraw,
+) -> Result<Vec<Request>, EngineError> {
+    check(stations)?;
+    if closed.users == 0 {
+        return Err(EngineError::NoClients);
+    }
+    let classes = Classes {
+        plans: plans.to_vec(),
+        class: Vec::new(),
+        choices: Vec::new(),
+    };
+    check_classes(&classes, stations.len(), 0)?;
+    let mut shared = Shared::new(stations, None, false);
+    Rc::get_mut(&mut shared).expect("not shared yet").flows = Some(Flows {
+        pick_stride: classes.pick_stride(),
+        visit_stride: classes.visit_stride(),
+        plans: classes.plans,
+        rows: RefCell::new(Rows {
+            class: Vec::new(),
+            choices: Vec::new(),
+            draws: None,
+        }),
+        source: Some(RefCell::new(draw)),
+    });
+    Ok(closed_loop(shared, closed))
 }
 
 /// One request class's figures in a behaving run.
