@@ -2,7 +2,8 @@
 //! backoff, and a closed loop of users who think between requests. Virtual time only.
 //!
 //! Giving up is dropping the client's future at its deadline: a select between the order and
-//! a sleep on the executor. What that drop does is the stations' business, and it is why
+//! a sleep on the executor, the deadline taking its turn after everything else due at its
+//! instant (so an order done at its deadline is done, whatever the order timers were set in). What that drop does is the stations' business, and it is why
 //! every primitive is cancel-safe ([`super::sync`]): a visit still queued leaves the FIFO and
 //! never receives a unit. A visit in service is detached from the client before its service
 //! sleep (the unit released by a task of its own at the end: the work is wasted, not undone),
