@@ -8,6 +8,8 @@
 //! served within the timeout. Every random draw is keyed by the seed, the configuration and
 //! the replication, so a result does not depend on the thread count or the search order.
 
+pub mod flows;
+
 use serde::Serialize;
 
 use crate::config::Config;
@@ -113,7 +115,7 @@ impl Users {
     /// Whether think or service times are drawn: only then do the seed and the replications
     /// matter.
     pub fn is_random(&self, scenario: &Scenario) -> bool {
-        self.exponential || scenario.draws_service()
+        self.exponential || flows::draws_anything(scenario)
     }
 
     /// How many replications a test takes: one when nothing is random (they would agree).

@@ -30,9 +30,48 @@ pub fn deal(shares: &[f64], clients: usize) -> Vec<u32> {
     out
 }
 
+/// [`deal`] one client at a time, for a count not known in advance (a closed loop's requests):
+/// the n-th call gives the class `deal` gives the n-th client.
+pub struct Dealer {
+    shares: Vec<f64>,
+    credit: Vec<f64>,
+}
+
+impl Dealer {
+    /// A dealer over `shares` (which sum to 1), before its first client.
+    pub fn new(shares: &[f64]) -> Dealer {
+        Dealer {
+            shares: shares.to_vec(),
+            credit: vec![0.0; shares.len()],
+        }
+    }
+
+    /// The next client's class.
+    pub fn next_class(&mut self) -> u32 {
+        let mut best = 0;
+        for (i, share) in self.shares.iter().enumerate() {
+            self.credit[i] += share;
+            if self.credit[i] > self.credit[best] + TIE {
+                best = i;
+            }
+        }
+        self.credit[best] -= 1.0;
+        best as u32
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_dealer_deals_as_deal_does() {
+        for shares in [vec![0.8, 0.2], vec![0.3, 0.1, 0.2, 0.4], vec![1.0]] {
+            let mut d = Dealer::new(&shares);
+            let one_by_one: Vec<u32> = (0..50).map(|_| d.next_class()).collect();
+            assert_eq!(one_by_one, deal(&shares, 50), "{shares:?}");
+        }
+    }
 
     fn counts(classes: &[u32], n: usize) -> Vec<usize> {
         (0..n)

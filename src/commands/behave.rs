@@ -6,11 +6,12 @@ use std::io::Write;
 use anyhow::{bail, Context, Result};
 
 use super::{open_outputs, Verdict};
+use crate::behaving::flows;
 use crate::cli::{CancelArg, ClockArg, RunArgs, ThinkArg};
 use crate::config::Config;
-use crate::engine::{self, Behaviour, ClosedLoop};
+use crate::engine::{Behaviour, ClosedLoop};
 use crate::random;
-use crate::report::behave::{ClosedReport, ClosedRun, OpenReport, OpenRun};
+use crate::report::behave::{ClosedReport, ClosedRun, OpenClass, OpenReport, OpenRun};
 use crate::report::Report;
 use crate::scenario::Scenario;
 
@@ -57,9 +58,30 @@ fn open(scenario: &Scenario, args: &RunArgs) -> Result<Verdict> {
     };
     let outputs = open_outputs(scenario, &args.output)?;
     let due = load.due_times(res, &config, 0);
-    let stations = config.engine_stations(scenario);
-    let draw = crate::behaving::service_draw(scenario, &config, load.seed, 0);
-    let behaved = engine::simulate_behaving(&stations, &due, Some(draw), behaviour)?;
+    // Over `[[request]]` classes each client walks its class's flow with its class's patience.
+    let classes = load.classes(scenario, &config, 0, due.len());
+    let class_patience = flows::class_patience(scenario, b.patience);
+    let behaved = flows::open(
+        scenario,
+        &config,
+        &load,
+        classes.as_ref(),
+        &due,
+        behaviour,
+        &class_patience,
+        0,
+    )?;
+    let open_classes = scenario
+        .requests()
+        .iter()
+        .zip(flows::class_timeouts(scenario, &load))
+        .zip(class_patience)
+        .map(|((r, timeout_s), patience_s)| OpenClass {
+            name: r.name.clone(),
+            timeout_s,
+            patience_s,
+        })
+        .collect();
     let report = OpenReport::new(OpenRun {
         scenario,
         behaved: &behaved,
@@ -70,6 +92,7 @@ fn open(scenario: &Scenario, args: &RunArgs) -> Result<Verdict> {
         jitter: b.jitter,
         cancel_all: behaviour.cancel_all,
         warmup: load.warmup,
+        classes: open_classes,
     });
     if args.trace {
         // The trace is the run's story, not its result: stderr, whatever stdout carries.
@@ -93,17 +116,12 @@ fn closed(scenario: &Scenario, args: &RunArgs, users: u32) -> Result<Verdict> {
     let exponential = b.think_distribution == Some(ThinkArg::Exponential);
     let duration = b.duration.unwrap_or(600.0);
     let seed = args.load.seed.unwrap_or(random::DEFAULT_SEED);
-    let random = exponential
-        || scenario
-            .stations()
-            .iter()
-            .any(|s| !s.distribution().is_fixed());
+    let random = exponential || flows::draws_anything(scenario);
     let runs = if random {
         args.load.replications.unwrap_or(20)
     } else {
         1
     };
-    let stations = config.engine_stations(scenario);
     let outputs = open_outputs(scenario, &args.output)?;
     let mut replications = Vec::with_capacity(runs as usize);
     for r in 0..runs {
@@ -114,8 +132,7 @@ fn closed(scenario: &Scenario, args: &RunArgs, users: u32) -> Result<Verdict> {
             duration: res.nearest_steps(duration),
             seed: seed ^ (r as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15),
         };
-        let draw = crate::behaving::service_draw(scenario, &config, seed, r);
-        let mut reqs = engine::simulate_closed(&stations, closed, Some(draw))?;
+        let mut reqs = flows::closed(scenario, &config, closed, seed, r)?;
         reqs.sort_by_key(|q| (q.start, q.user));
         replications.push(reqs);
     }

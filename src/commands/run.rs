@@ -126,7 +126,8 @@ pub(crate) fn run(scenario: &Scenario, mut args: RunArgs, quiet: bool) -> Result
     let open =
         args.rate.is_some() || args.period.is_some() || super::clients::open_loop_asked(&args.load);
     args.behave = super::clients::with_scenario_loop(scenario, &args.behave, open);
-    if args.behave.active() || scenario.load_defaults().patience.is_some() {
+    // A patience anywhere (the flag, `[load]` or a class's own) makes clients that give up.
+    if args.behave.active() || crate::behaving::flows::any_patience(scenario, None) {
         return super::behave::run(scenario, args);
     }
     let config = Config::with_settings(scenario, &args.set)?;

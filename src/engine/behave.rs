@@ -2,7 +2,8 @@
 //! backoff, and a closed loop of users who think between requests. Virtual time only.
 //!
 //! Giving up is dropping the client's future at its deadline: a select between the order and
-//! a sleep on the executor. What that drop does is the stations' business, and it is why
+//! a sleep on the executor, the deadline taking its turn after everything else due at its
+//! instant (so an order done at its deadline is done, whatever the order timers were set in). What that drop does is the stations' business, and it is why
 //! every primitive is cancel-safe ([`super::sync`]): a visit still queued leaves the FIFO and
 //! never receives a unit. A visit in service is detached from the client before its service
 //! sleep (the unit released by a task of its own at the end: the work is wasted, not undone),
@@ -11,7 +12,7 @@
 
 use std::cell::{Cell, RefCell};
 use std::future::{poll_fn, Future};
-use std::pin::pin;
+use std::pin::{pin, Pin};
 use std::rc::Rc;
 use std::task::Poll;
 
@@ -19,6 +20,12 @@ use futures_util::future::join_all;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use rand_distr::{Distribution, Exp};
+
+mod flow;
+
+pub use flow::{
+    simulate_behaving_classes, simulate_closed_classes, ClassTally, Drawn, RequestDraw,
+};
 
 use super::exec;
 use super::station::{Batch, Pool};
@@ -50,6 +57,8 @@ pub struct Fate {
     pub attempts: u32,
     /// When it was served or gave up for good.
     pub ended: u64,
+    /// Its request class (index into the scenario's `[[request]]`s); 0 without classes.
+    pub class: u32,
 }
 
 /// One attempt of an open-loop client, for the reports that draw the offered load over time
@@ -78,7 +87,8 @@ pub struct Request {
 }
 
 /// A closed loop: `users` users each repeat request → response → think, from time 0; a
-/// request that would start after `duration` is not made.
+/// request that would start after `duration` is not made. With request classes, each
+/// request walks a flow of its own class ([`simulate_closed_classes`]).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct ClosedLoop {
     /// The population: at most this many requests are in the system at once.
@@ -114,7 +124,15 @@ struct Shared {
     fixed: Vec<u64>,
     draw: Option<RefCell<ServiceDraw>>,
     cancel_all: bool,
+    /// Request classes: each attempt walks its client's flow instead of the fan-out.
+    flows: Option<flow::Flows>,
+    /// Clients waiting at their deadline for the rest of its instant (see [`before`]).
+    yielding: Cell<usize>,
 }
+
+/// One attempt in progress, done at the step it returns: boxed, as a fan-out and a flow
+/// are different futures.
+type Order = Pin<Box<dyn Future<Output = u64>>>;
 
 /// Where the cook of a detached batch stands: still waiting for it, done, or gone.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -149,6 +167,8 @@ impl Shared {
             wasted: stations.iter().map(|_| Cell::new(0)).collect(),
             draw: draw.map(RefCell::new),
             cancel_all,
+            flows: None,
+            yielding: Cell::new(0),
         })
     }
 
@@ -208,31 +228,61 @@ impl Shared {
         }
     }
 
-    /// One attempt of a client's order: every station at once; done when all are.
-    fn order(self: &Rc<Self>, client: u32, started: &Started) -> impl Future<Output = u64> {
+    /// One attempt of a client's order: its class's flow, or every station at once (done
+    /// when all are).
+    fn order(self: &Rc<Self>, client: u32, started: &Started) -> Order {
+        if self.flows.is_some() {
+            return self.walk_flow(client, started);
+        }
         let visits: Vec<_> = (0..self.stations.len() as u16)
             .map(|s| {
                 let service = self.service(client, s);
                 self.clone().visit(s, service, started.clone())
             })
             .collect();
-        async move { join_all(visits).await.into_iter().max().unwrap_or(0) }
+        Box::pin(async move { join_all(visits).await.into_iter().max().unwrap_or(0) })
     }
 }
 
 /// `order`, unless `deadline` comes first: then `None`, the order dropped. An order done at
-/// its deadline is done.
-async fn before<F: Future<Output = u64>>(order: F, deadline: Option<u64>) -> Option<u64> {
+/// its deadline is done: the deadline waits for everything else due at its instant (a unit
+/// handed over, a batch ready, by tasks whose timers may have been set after its own), so
+/// that the outcome does not hang on the order timers were set in. `yielding` counts the
+/// clients waiting so at their own deadline, who wait for everyone but each other.
+async fn before<F: Future<Output = u64>>(
+    order: F,
+    deadline: Option<u64>,
+    yielding: &Cell<usize>,
+) -> Option<u64> {
     let Some(deadline) = deadline else {
         return Some(order.await);
     };
     let mut order = pin!(order);
     let mut sleep = pin!(exec::sleep_until(deadline));
+    let mut waiting = false;
     poll_fn(|cx| {
         if let Poll::Ready(done) = order.as_mut().poll(cx) {
+            if waiting {
+                yielding.set(yielding.get() - 1);
+            }
             return Poll::Ready(Some(done));
         }
-        sleep.as_mut().poll(cx).map(|()| None)
+        if sleep.as_mut().poll(cx).is_pending() {
+            return Poll::Pending;
+        }
+        let queued_yielders = yielding.get() - usize::from(waiting);
+        if exec::ready_count().saturating_sub(queued_yielders) > 0 {
+            if !waiting {
+                waiting = true;
+                yielding.set(yielding.get() + 1);
+            }
+            cx.waker().wake_by_ref();
+            return Poll::Pending;
+        }
+        if waiting {
+            yielding.set(yielding.get() - 1);
+        }
+        Poll::Ready(None)
     })
     .await
 }
@@ -264,20 +314,40 @@ pub fn simulate_behaving(
     behaviour: Behaviour,
 ) -> Result<Behaved, EngineError> {
     check(stations)?;
+    check_due(due)?;
+    let shared = Shared::new(stations, draw, behaviour.cancel_all);
+    let clients = vec![(0, behaviour.patience); due.len()];
+    Ok(open_loop(shared, due, behaviour, clients))
+}
+
+/// Due times a load test can run: some, in order.
+fn check_due(due: &[u64]) -> Result<(), EngineError> {
     if due.is_empty() {
         return Err(EngineError::NoClients);
     }
     if let Some(i) = due.windows(2).position(|w| w[1] < w[0]) {
         return Err(EngineError::UnsortedArrivals(i + 1));
     }
-    let shared = Shared::new(stations, draw, behaviour.cancel_all);
+    Ok(())
+}
+
+/// Runs the open loop: client `i`, of class and patience `clients[i]`, first due at `due[i]`.
+/// The patience is per client, as request classes each have their own.
+fn open_loop(
+    shared: Rc<Shared>,
+    due: &[u64],
+    behaviour: Behaviour,
+    clients: Vec<(u32, Option<u64>)>,
+) -> Behaved {
     let fates: Rc<RefCell<Vec<Fate>>> = Rc::new(RefCell::new(
         due.iter()
-            .map(|&d| Fate {
+            .zip(&clients)
+            .map(|(&d, &(class, _))| Fate {
                 due: d,
                 served: None,
                 attempts: 0,
                 ended: d,
+                class,
             })
             .collect(),
     ));
@@ -298,14 +368,16 @@ pub fn simulate_behaving(
             let fates = fates.clone();
             let jitter = jitter.clone();
             let log = log.clone();
+            let patience = clients[client].1;
             exec::spawn(async move {
                 let mut start = first;
                 let mut attempts = 0u32;
                 loop {
                     attempts += 1;
-                    let deadline = behaviour.patience.map(|p| start + p);
+                    let deadline = patience.map(|p| start + p);
                     let started: Started = Rc::default();
-                    let done = before(shared.order(client as u32, &started), deadline).await;
+                    let order = shared.order(client as u32, &started);
+                    let done = before(order, deadline, &shared.yielding).await;
                     log.borrow_mut().push(Attempt {
                         client: client as u32,
                         start,
@@ -349,11 +421,11 @@ pub fn simulate_behaving(
     let fates = out.take();
     let wasted = totals.wasted.iter().map(Cell::get).collect();
     let attempts = log_out.take();
-    Ok(Behaved {
+    Behaved {
         fates,
         wasted,
         attempts,
-    })
+    }
 }
 
 /// A closed loop of users (see [`ClosedLoop`]); returns every request made, in the order
@@ -367,7 +439,11 @@ pub fn simulate_closed(
     if closed.users == 0 {
         return Err(EngineError::NoClients);
     }
-    let shared = Shared::new(stations, draw, false);
+    Ok(closed_loop(Shared::new(stations, draw, false), closed))
+}
+
+/// Runs the closed loop; each request draws its class and flow as it starts (with classes).
+fn closed_loop(shared: Rc<Shared>, closed: ClosedLoop) -> Vec<Request> {
     let requests = Rc::new(RefCell::new(Vec::new()));
     let think = Rc::new(RefCell::new(ChaCha8Rng::seed_from_u64(
         closed.seed ^ 0x0074_6869_6e6b,
@@ -388,6 +464,7 @@ pub fn simulate_closed(
                     }
                     let number = made.get();
                     made.set(number + 1);
+                    shared.admit(number);
                     let done = shared.order(number, &Rc::default()).await;
                     requests.borrow_mut().push(Request { user, start, done });
                     let pause = if closed.think_exponential && closed.think > 0 {
@@ -401,8 +478,7 @@ pub fn simulate_closed(
             });
         }
     });
-    let requests = out.take();
-    Ok(requests)
+    out.take()
 }
 
 #[cfg(test)]

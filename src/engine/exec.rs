@@ -158,6 +158,13 @@ pub fn spawn(task: impl Future<Output = ()> + 'static) {
     })
 }
 
+/// Tasks ready to run at this instant, the one being polled left out (a stale entry may
+/// count once more): a task that must act after everything else due at its instant (a
+/// client's patience running out) yields while others are ready.
+pub fn ready_count() -> usize {
+    CORE.with(|core| core.ready.borrow().len())
+}
+
 /// A future that is ready once the virtual clock reaches `at`.
 ///
 /// Its timer is set when it is made, for the task that makes it: a sleep is one word (it is

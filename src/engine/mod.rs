@@ -32,7 +32,8 @@ pub use run::{
 pub const NOT_VISITED: u64 = u64::MAX;
 pub use behave::Attempt;
 pub use behave::{
-    simulate_behaving, simulate_closed, Behaved, Behaviour, ClosedLoop, Fate, Request, ServiceDraw,
+    simulate_behaving, simulate_behaving_classes, simulate_closed, simulate_closed_classes,
+    Behaved, Behaviour, ClassTally, ClosedLoop, Drawn, Fate, Request, RequestDraw, ServiceDraw,
 };
 pub use trace::{Event, EventKind};
 

@@ -4,6 +4,7 @@
 use toml::Spanned;
 
 use super::{line_column, valid_name, Scenario, ScenarioError, Station, StationKind};
+use crate::duration::Written;
 use crate::engine;
 use crate::flow::{Flow, StationRef, PROBABILITY_TOLERANCE};
 use crate::units::{Resolution, Seconds};
@@ -24,6 +25,10 @@ pub struct RequestClass {
     pub timeout: Option<Seconds>,
     /// Percentage of this class's clients that must be satisfied; `None`: the command's.
     pub min_satisfaction: Option<f64>,
+    /// How long this class's clients wait before giving up: over `[load] patience`, under
+    /// `run --patience` (a checkout waits longer than a page view; the command line tries
+    /// one patience for all). `None`: the load test's.
+    pub patience: Option<Seconds>,
 }
 
 #[derive(Deserialize)]
@@ -35,6 +40,7 @@ pub(super) struct RawRequest {
     timeout: Option<Seconds>,
     min_satisfaction: Option<Spanned<f64>>,
     slo: Option<Spanned<String>>,
+    patience: Option<Spanned<Written>>,
 }
 
 pub(super) type At<'a> = dyn Fn(Option<std::ops::Range<usize>>, String) -> ScenarioError + 'a;
@@ -147,6 +153,25 @@ pub(super) fn requests_of(
                 (Some(slo.timeout), Some(slo.share.percent()))
             }
         };
+        let patience = match &r.patience {
+            None => None,
+            Some(p) => {
+                let refuse = |why: String| {
+                    at(
+                        Some(p.span()),
+                        format!(
+                            "request `{name}`: patience must be a duration greater than 0, {why}"
+                        ),
+                    )
+                };
+                let v = match p.get_ref() {
+                    Written::Number(v) => Ok(*v),
+                    Written::Text(t) => crate::duration::parse(t),
+                }
+                .map_err(|e| refuse(e.to_string()))?;
+                Some(Seconds::new(v).map_err(|_| refuse(format!("got {v}")))?)
+            }
+        };
         out.push(RequestClass {
             name,
             share,
@@ -154,6 +179,7 @@ pub(super) fn requests_of(
             plan,
             timeout,
             min_satisfaction,
+            patience,
         });
     }
     let total: f64 = out.iter().map(|r| r.share).sum();

@@ -279,11 +279,3 @@ fn behaving_runs_do_not_depend_on_the_thread_count_and_repeat_exactly() {
         same_with_one_and_two_threads(&other)
     );
 }
-
-#[test]
-fn behaving_clients_on_request_flows_are_refused_not_approximated() {
-    crate::common::assert_input_error(
-        &["--scenario", "data/api.toml", "run", "--patience", "1"],
-        "do not yet support request flows",
-    );
-}

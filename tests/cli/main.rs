@@ -3,6 +3,8 @@
 //! runs the real binary.
 
 mod architecture;
+mod behave_flows_port;
+mod behave_oracle;
 mod behaviour;
 mod behaviour_outputs;
 mod behaviour_scenario;

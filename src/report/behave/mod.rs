@@ -3,9 +3,11 @@
 //! The open loop (clients due at times, who give up and retry) and the closed loop (users
 //! who think between requests) read differently, so each has its report.
 
+mod classes;
 mod closed;
 mod open;
 
+pub use classes::OpenClass;
 pub use closed::{ClosedReport, ClosedRun};
 pub use open::{OpenReport, OpenRun};
 

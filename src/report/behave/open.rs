@@ -4,6 +4,7 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
+use super::classes::{self, ClassFigures, OpenClass};
 use super::percentile;
 use crate::engine::{Behaved, Fate};
 use crate::report::plot::{behave_svg, BehaveClient, BehaveOutcome, BehavePlot, PlotError};
@@ -17,7 +18,8 @@ pub struct OpenRun<'a> {
     pub scenario: &'a Scenario,
     /// Every client's fate, every attempt, the wasted service.
     pub behaved: &'a Behaved,
-    /// A client is satisfied when served within this many seconds of its first due time.
+    /// A client is satisfied when served within this many seconds of its first due time
+    /// (the load test's; each class's own in `classes`).
     pub timeout_s: f64,
     /// Seconds an attempt waits before it is given up; `None`: clients wait for ever.
     pub patience_s: Option<f64>,
@@ -31,13 +33,17 @@ pub struct OpenRun<'a> {
     pub cancel_all: bool,
     /// The first `warmup` clients load the stations but are left out of every figure.
     pub warmup: u32,
+    /// The `[[request]]` classes, in file order (a client's `Fate::class` indexes them);
+    /// empty for the fan-out.
+    pub classes: Vec<OpenClass>,
 }
 
 /// An open-loop run, ready to be shown: its figures are computed once, here, so that the
 /// table, the JSON and the CSV cannot disagree.
 pub struct OpenReport<'a> {
     run: OpenRun<'a>,
-    timeout: u64,
+    /// Per class index, the timeout in steps (one entry for the fan-out).
+    timeouts: Vec<u64>,
     satisfied: usize,
     given_up: usize,
     attempts: u64,
@@ -48,6 +54,7 @@ pub struct OpenReport<'a> {
     /// every client due from `t` seconds on was.
     settled: Option<Option<f64>>,
     wasted: Vec<(String, f64)>,
+    classes: Vec<ClassFigures>,
 }
 
 /// The JSON document; fields in alphabetical order, as it has always been printed.
@@ -56,6 +63,8 @@ struct Json<'a> {
     amplification: f64,
     attempts: u64,
     cancel: &'static str,
+    /// Per `[[request]]` class; empty for the fan-out.
+    classes: &'a [ClassFigures],
     clients: usize,
     given_up: usize,
     given_up_share: f64,
@@ -82,11 +91,12 @@ struct Row {
     latency_s: Option<String>,
 }
 
-/// What became of a client, as the CSV and the picture name it.
-fn outcome(f: &Fate, timeout: u64) -> BehaveOutcome {
+/// What became of a client, as the CSV and the picture name it: judged by its class's
+/// timeout (`timeouts` by class index).
+fn outcome(f: &Fate, timeouts: &[u64]) -> BehaveOutcome {
     match f.served {
         None => BehaveOutcome::GivenUp,
-        Some(s) if s - f.due < timeout => BehaveOutcome::Satisfied,
+        Some(s) if s - f.due < timeouts[f.class as usize] => BehaveOutcome::Satisfied,
         Some(_) => BehaveOutcome::Late,
     }
 }
@@ -95,10 +105,17 @@ impl<'a> OpenReport<'a> {
     /// Computes the run's figures over the clients past the warm-up.
     pub fn new(run: OpenRun<'a>) -> OpenReport<'a> {
         let res = run.scenario.resolution();
-        let timeout = res.nearest_steps(run.timeout_s);
+        let timeouts: Vec<u64> = if run.classes.is_empty() {
+            vec![res.nearest_steps(run.timeout_s)]
+        } else {
+            run.classes
+                .iter()
+                .map(|c| res.nearest_steps(c.timeout_s))
+                .collect()
+        };
         let fates = &run.behaved.fates;
         let counted = &fates[(run.warmup as usize).min(fates.len())..];
-        let ok = |f: &Fate| outcome(f, timeout) == BehaveOutcome::Satisfied;
+        let ok = |f: &Fate| outcome(f, &timeouts) == BehaveOutcome::Satisfied;
         let satisfied = counted.iter().filter(|f| ok(f)).count();
         let given_up = counted.iter().filter(|f| f.served.is_none()).count();
         let attempts = counted.iter().map(|f| f.attempts as u64).sum();
@@ -128,9 +145,11 @@ impl<'a> OpenReport<'a> {
             .zip(&run.behaved.wasted)
             .map(|(s, &w)| (s.name().to_string(), w as f64 * res.seconds()))
             .collect();
+        let tallies = run.behaved.by_class(&timeouts, run.warmup as usize);
+        let classes = classes::figures(&run.classes, &tallies);
         OpenReport {
             run,
-            timeout,
+            timeouts,
             satisfied,
             given_up,
             attempts,
@@ -138,6 +157,7 @@ impl<'a> OpenReport<'a> {
             latencies,
             settled,
             wasted,
+            classes,
         }
     }
 
@@ -231,6 +251,7 @@ impl<'a> OpenReport<'a> {
                 t((percentile(&self.latencies, 99.0) * 1000.0).round() / 1000.0)
             );
         }
+        out += &classes::lines(&self.classes);
         out
     }
 
@@ -241,6 +262,7 @@ impl<'a> OpenReport<'a> {
             amplification: self.amplification(),
             attempts: self.attempts,
             cancel: if self.run.cancel_all { "all" } else { "none" },
+            classes: &self.classes,
             clients: n,
             given_up: self.given_up,
             given_up_share: self.given_up as f64 / n.max(1) as f64,
@@ -266,7 +288,7 @@ impl<'a> OpenReport<'a> {
                 client: skip + i + 1,
                 due_s: res.format(f.due),
                 attempts: f.attempts,
-                outcome: outcome(f, self.timeout).name(),
+                outcome: outcome(f, &self.timeouts).name(),
                 latency_s: f.served.map(|s| res.format(s - f.due)),
             })?;
         }
@@ -284,7 +306,7 @@ impl<'a> OpenReport<'a> {
             .map(|f| BehaveClient {
                 due_s: secs(f.due),
                 latency_s: f.served.map(|s| secs(s - f.due)),
-                outcome: outcome(f, self.timeout),
+                outcome: outcome(f, &self.timeouts),
             })
             .collect();
         let attempts_s = self
