@@ -48,6 +48,12 @@ pub(crate) fn check(scenario: &Scenario, b: &BehaveArgs, load: &LoadArgs) -> Res
     if b.cancel.is_some() && !patience {
         bail!("--cancel needs --patience: only a client that gives up cancels");
     }
+    // Explicit `--retries 0` keeps a script's --backoff harmless; no retries at all makes
+    // --backoff or --jitter a silent no-op, which is refused.
+    let retries_given = b.retries.is_some() || scenario.load_defaults().retries.is_some();
+    if (b.jitter || b.backoff.is_some()) && !(patience && retries_given) {
+        bail!("--backoff and --jitter shape retries: they need --patience and --retries");
+    }
     if b.users.is_none()
         && (b.think.is_some() || b.think_distribution.is_some() || b.duration.is_some())
     {

@@ -126,3 +126,20 @@ fn half_a_scenario_loop_is_refused() {
         assert_input_error(&["--scenario", &file, "run"], needle);
     }
 }
+
+#[test]
+fn backoff_and_jitter_without_retries_are_refused() {
+    for flags in [
+        &["run", "--patience", "2", "--jitter"][..],
+        &["run", "--patience", "2", "--backoff", "1"],
+        &["optimize", "--patience", "2", "--jitter"],
+    ] {
+        assert_input_error(
+            flags,
+            "--backoff and --jitter shape retries: they need --patience and --retries",
+        );
+    }
+    let (code, out, err) = run(&["-q", "run", "--patience", "2", "--retries", "1", "--jitter"]);
+    assert!(code == 0 || code == 1, "{err}");
+    assert!(out.contains("up to 1 retry (backoff 1 s, jitter)"), "{out}");
+}

@@ -192,8 +192,9 @@ impl<'a> OpenReport<'a> {
                 .unwrap_or_default(),
             if r.retries > 0 {
                 format!(
-                    ", up to {} retries (backoff {} s{})",
+                    ", up to {} {} (backoff {} s{})",
                     r.retries,
+                    if r.retries == 1 { "retry" } else { "retries" },
                     t(r.backoff_s),
                     if r.jitter { ", jitter" } else { "" }
                 )
