@@ -508,7 +508,7 @@ pub fn summary_line_in(s: &Summary, res: Resolution, timeout: Seconds, unit: Tim
         "satisfied {}/{} ({}%)   p50 {} {u}   p95 {} {u}   p99 {} {u}   max {} {u}   headroom {} {u}{}",
         s.satisfied,
         s.clients,
-        trim_float(s.satisfaction),
+        percent_words(s.satisfied, s.clients),
         unit.format(res, s.p50_steps),
         unit.format(res, s.p95_steps),
         unit.format(res, s.p99_steps),
@@ -519,6 +519,23 @@ pub fn summary_line_in(s: &Summary, res: Resolution, timeout: Seconds, unit: Tim
         ),
         throughput_words(s),
     )
+}
+
+/// A share of clients to two decimals, the precision a count of them deserves, but never
+/// rounded onto 0 or 100 when some, but not all, are satisfied: 599 of 600 is 99.83, and
+/// 99999 of 100000 is 99.99, not 100.
+fn percent_words(satisfied: usize, clients: usize) -> String {
+    if clients == 0 {
+        return "0".into();
+    }
+    let pct = 100.0 * satisfied as f64 / clients as f64;
+    let shown = (pct * 100.0).round() / 100.0;
+    let shown = match (satisfied, shown) {
+        (k, v) if k < clients && v >= 100.0 => 99.99,
+        (k, v) if k > 0 && v <= 0.0 => 0.01,
+        (_, v) => v,
+    };
+    trim_float(shown)
 }
 
 /// A closed loop's throughput, the half of its answer that latencies do not show; nothing
@@ -598,4 +615,21 @@ struct JsonClient<'a> {
     bottleneck: &'a str,
     start_s: Vec<f64>,
     done_s: Vec<f64>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::percent_words;
+
+    #[test]
+    fn a_share_of_clients_shows_two_decimals_and_never_rounds_onto_all_or_none() {
+        assert_eq!(percent_words(5, 10), "50");
+        assert_eq!(percent_words(600, 604), "99.34");
+        assert_eq!(percent_words(1, 3), "33.33");
+        assert_eq!(percent_words(99_999, 100_000), "99.99");
+        assert_eq!(percent_words(1, 100_000), "0.01");
+        assert_eq!(percent_words(10, 10), "100");
+        assert_eq!(percent_words(0, 10), "0");
+        assert_eq!(percent_words(0, 0), "0");
+    }
 }
