@@ -3,7 +3,7 @@
 //! the plain search judges classes. The web shop's objectives (data/api.toml): browse 99 %
 //! under 0.3 s, checkout every request under 1 s.
 
-use crate::common::{parse_csv, run, same_with_one_and_two_threads};
+use crate::common::{parse_csv, run, same_with_one_and_two_threads, scenario_file};
 
 /// Each class's required share in percent, from data/api.toml (the input, not a result).
 const OBJECTIVES: &[(&str, f64)] = &[("browse", 99.0), ("checkout", 100.0)];
@@ -175,4 +175,61 @@ fn optimize_with_users_over_flows_answers_the_same_for_any_thread_count() {
         assert!(line.trim_start().starts_with(name), "{line}");
         assert!(line.trim_end().ends_with("yes"), "{line}");
     }
+}
+
+#[test]
+fn a_class_patience_alone_makes_the_search_judge_behaving_clients_as_run_does() {
+    // Checkouts give up after 0.5 s (their own `[[request]] patience`), browsing never: no
+    // flag asks for it, and the search still simulates what `run` simulates.
+    let text = std::fs::read_to_string("data/api.toml")
+        .unwrap()
+        .replace("timeout = 1.0\n", "timeout = 1.0\npatience = 0.5\n");
+    assert!(text.contains("patience = 0.5"));
+    let (_dir, path) = scenario_file(&text);
+    let base = ["--scenario", path.as_str()];
+    let (code, csv, err) = run(&[
+        &base[..],
+        &[
+            "optimize",
+            "--clients",
+            "400",
+            "--replications",
+            "1",
+            "--csv",
+            "-",
+        ],
+    ]
+    .concat());
+    assert_eq!(code, 0, "{err}");
+    let (header, rows) = parse_csv(&csv);
+    let col = |name: &str| header.iter().position(|h| h == name).unwrap();
+    let row = rows
+        .iter()
+        .find(|r| r[col("payment.units")] == "5" && r[col("cache.batch")] == "50")
+        .expect("payment.units=5 is tested");
+    let searched: f64 = row[col("satisfaction_checkout")].parse().unwrap();
+    let (code, out, err) = run(&[
+        &base[..],
+        &[
+            "run",
+            "--clients",
+            "400",
+            "--set",
+            "payment.units=5",
+            "--format",
+            "json",
+        ],
+    ]
+    .concat());
+    assert_eq!(code, 0, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let checkout = &v["classes"][1];
+    assert_eq!(checkout["name"], "checkout");
+    let ran =
+        100.0 * checkout["satisfied"].as_f64().unwrap() / checkout["clients"].as_f64().unwrap();
+    assert!(ran < 100.0, "{v}");
+    assert!(
+        (searched - ran).abs() < 1e-9,
+        "search {searched}, run {ran}"
+    );
 }
