@@ -8,6 +8,7 @@
 //! served within the timeout. Every random draw is keyed by the seed, the configuration and
 //! the replication, so a result does not depend on the thread count or the search order.
 
+pub mod classes;
 pub mod flows;
 
 use serde::Serialize;
@@ -48,8 +49,14 @@ pub struct Users {
 /// Open-loop clients that give up after `patience` and retry. Times in seconds.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct Patience {
-    /// A client not served this long after its attempt began gives it up.
-    pub patience: f64,
+    /// A client not served this long after its attempt began gives it up; `None` when only
+    /// request classes have a patience of their own.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub patience: Option<f64>,
+    /// The patience came from `--patience`, which overrides every class's own (as `run`
+    /// does); else a class's own patience wins over `patience`.
+    #[serde(skip)]
+    pub overrides_classes: bool,
     /// Giving up frees the units serving the client at once.
     pub cancel_all: bool,
     /// Fresh attempts after giving up, at most.
@@ -62,8 +69,9 @@ pub struct Patience {
 
 impl Clients {
     /// The objective in words, for a report's first line: "5 users thinking 2 s (fixed) for
-    /// 600 s, 95% of responses under 5 s".
-    pub fn describe(&self, load: &LoadTest, share: Share) -> String {
+    /// 600 s, 95% of responses under 5 s". `goals`: the request classes' objectives in words,
+    /// which replace the single timeout (each class is judged by its own).
+    pub fn describe(&self, load: &LoadTest, share: Share, goals: Option<&str>) -> String {
         let pct = share.percent();
         let under = format!("under {} s", load.timeout.get());
         match self {
@@ -78,8 +86,9 @@ impl Clients {
                 } else {
                     "fixed"
                 };
+                let goal = goals.map_or(format!("{who} {under}"), str::to_string);
                 format!(
-                    "{} users thinking {} s ({think}) for {} s, {who} {under}",
+                    "{} users thinking {} s ({think}) for {} s, {goal}",
                     u.users, u.think, u.duration
                 )
             }
@@ -102,9 +111,14 @@ impl Clients {
                 } else {
                     format!("{pct}% of clients")
                 };
+                let after = match p.patience {
+                    Some(t) => format!("after {t} s"),
+                    None => "after their class's patience".into(),
+                };
+                let goal = goals.map_or(format!("{who} served {under}"), str::to_string);
                 format!(
-                    "{} clients {arrivals} giving up after {} s{retries}{cancel}, {who} served {under}",
-                    load.clients, p.patience
+                    "{} clients {arrivals} giving up {after}{retries}{cancel}, {goal}",
+                    load.clients
                 )
             }
         }
@@ -144,7 +158,7 @@ impl Patience {
     /// The engine's behaviour, in steps; jitter draws from `seed`'s stream.
     pub fn behaviour(&self, resolution: Resolution, seed: u64) -> Behaviour {
         Behaviour {
-            patience: Some(resolution.nearest_steps(self.patience).max(1)),
+            patience: self.patience.map(|p| resolution.nearest_steps(p).max(1)),
             cancel_all: self.cancel_all,
             retries: self.retries,
             backoff: resolution.nearest_steps(self.backoff),
@@ -188,7 +202,8 @@ pub fn service_draw(
 /// timeout; its latency figures are those of the served ones; a closed loop's `throughput`
 /// is the requests completed per second of `duration`. Over several replications the
 /// target is met when the satisfaction's 95 % interval reaches the share, as in the plain
-/// test.
+/// test. With request classes each client is judged by its class's objective
+/// ([`classes::assess`], which also gives the per-class verdicts).
 pub fn assess(
     scenario: &Scenario,
     config: &Config,
@@ -196,6 +211,9 @@ pub fn assess(
     share: Share,
     clients: &Clients,
 ) -> Result<Summary, EngineError> {
+    if !scenario.requests().is_empty() {
+        return Ok(classes::assess(scenario, config, load, share, clients)?.summary);
+    }
     let runs = match clients {
         Clients::Closed(u) => u.runs(scenario),
         Clients::Patient(_) => load.runs(scenario),

@@ -80,18 +80,11 @@ pub(crate) fn of_flags(
     b: &BehaveArgs,
     load: &LoadArgs,
 ) -> Result<Option<Clients>> {
-    if !b.active() && scenario.load_defaults().patience.is_none() {
+    // A class's own `[[request]] patience` makes its clients give up, as in `run`.
+    if !b.active() && !flows::any_patience(scenario, None) {
         return Ok(None);
     }
     check(scenario, b, load)?;
-    // The searches judge each configuration by one timeout over all clients; classes with
-    // objectives of their own would be judged wrongly, so they are refused, not approximated.
-    if !scenario.requests().is_empty() {
-        bail!(
-            "optimize and sweep with --patience, --retries or --users do not yet support request flows: scenario {} has [[request]] classes (run supports them)",
-            scenario.name()
-        );
-    }
     if let Some(users) = b.users {
         let mut closed = Users {
             users,
@@ -104,15 +97,17 @@ pub(crate) fn of_flags(
         closed.replications = closed.runs(scenario);
         return Ok(Some(Clients::Closed(closed)));
     }
-    // The command line over the scenario's `[load] patience`, `retries`, `backoff`.
-    let Some(patience) = b
+    // The command line over the scenario's `[load] patience`, `retries`, `backoff` (and,
+    // but for `--patience`, under each class's own patience).
+    let patience = b
         .patience
-        .or(scenario.load_defaults().patience.map(|p| p.get()))
-    else {
+        .or(scenario.load_defaults().patience.map(|p| p.get()));
+    if !flows::any_patience(scenario, patience) {
         bail!("--backoff and --jitter shape retries: they need --patience and --retries");
-    };
+    }
     Ok(Some(Clients::Patient(Patience {
         patience,
+        overrides_classes: b.patience.is_some(),
         cancel_all: b.cancel == Some(CancelArg::All),
         retries: b.retries.or(scenario.load_defaults().retries).unwrap_or(0),
         backoff: b

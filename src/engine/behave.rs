@@ -84,6 +84,9 @@ pub struct Request {
     pub start: u64,
     /// When its whole order was served, in steps.
     pub done: u64,
+    /// Its request class (index into the scenario's `[[request]]`s), drawn as it started, so
+    /// that a search can judge it by its class's objective; 0 without classes.
+    pub class: u32,
 }
 
 /// A closed loop: `users` users each repeat request → response → think, from time 0; a
@@ -465,8 +468,14 @@ fn closed_loop(shared: Rc<Shared>, closed: ClosedLoop) -> Vec<Request> {
                     let number = made.get();
                     made.set(number + 1);
                     shared.admit(number);
+                    let class = shared.class_of(number);
                     let done = shared.order(number, &Rc::default()).await;
-                    requests.borrow_mut().push(Request { user, start, done });
+                    requests.borrow_mut().push(Request {
+                        user,
+                        start,
+                        done,
+                        class,
+                    });
                     let pause = if closed.think_exponential && closed.think > 0 {
                         let exp = Exp::new(1.0 / closed.think as f64).expect("think > 0");
                         exp.sample(&mut *think.borrow_mut()).round() as u64

@@ -5,6 +5,7 @@ use indexmap::IndexMap;
 use serde::Serialize;
 
 use super::run::{duration_in, trim_float};
+use crate::behaving::Clients;
 use crate::config::Config;
 use crate::load::{ClassVerdict, LoadTest};
 use crate::scenario::Scenario;
@@ -101,19 +102,26 @@ pub fn block(classes: &[ClassVerdict], res: Resolution, unit: TimeUnit) -> Strin
 }
 
 /// The per-class block of a search's answer ("" without classes): its load test again (the
-/// search keeps only the overall summary; the test is deterministic in its seed).
+/// search keeps only the overall summary; the test is deterministic in its seed), with the
+/// clients that behave (`behaving`) when the search judged those.
 pub fn answer_block(
     scenario: &Scenario,
     config: &Config,
     load: &LoadTest,
     share: Share,
     unit: TimeUnit,
+    behaving: Option<&Clients>,
 ) -> String {
     if scenario.requests().is_empty() {
         return String::new();
     }
-    match crate::load::assess(scenario, config, load, share) {
-        Ok(a) => block(&a.classes, scenario.resolution(), unit),
+    let classes = match behaving {
+        Some(clients) => crate::behaving::classes::assess(scenario, config, load, share, clients)
+            .map(|j| j.classes),
+        None => crate::load::assess(scenario, config, load, share).map(|a| a.classes),
+    };
+    match classes {
+        Ok(classes) => block(&classes, scenario.resolution(), unit),
         Err(_) => String::new(),
     }
 }

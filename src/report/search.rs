@@ -206,7 +206,10 @@ impl SearchContext<'_> {
     pub fn describe_target(&self) -> String {
         let load = &self.target.load;
         if let Some(clients) = &self.target.behaving {
-            return clients.describe(load, self.target.share);
+            let goals = (!self.scenario.requests().is_empty()).then(|| {
+                super::classes::objectives_text(self.scenario, load, self.target.share, self.unit)
+            });
+            return clients.describe(load, self.target.share, goals.as_deref());
         }
         let arrivals = match load.rate() {
             Some(r) => format!("at {} clients/s", trim_float(r)),

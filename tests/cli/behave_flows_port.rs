@@ -1,9 +1,9 @@
 //! Behaving clients over request flows through the report seam (issue 14, the port of
 //! h-behengine onto the Report seam): the CSV judges each client by its class's timeout, the
-//! trace follows the flows' retries, and the searches, which judge a configuration by one
-//! timeout, refuse request flows with one line.
+//! trace follows the flows' retries, and the searches judge each client by its class's
+//! objective.
 
-use crate::common::{assert_input_error, parse_csv, run};
+use crate::common::{parse_csv, run};
 
 /// The web shop's retry storm of the README: browse's timeout is 0.3 s, checkout's 1 s.
 const SHOP: &[&str] = &[
@@ -65,16 +65,40 @@ fn the_trace_of_a_flows_run_tells_every_retry() {
     assert_eq!(told as u64, retries);
 }
 
+/// The searches used to refuse behaving clients over request flows ("do not yet support
+/// request flows"); they now judge each client by its class's objective, as `run` does
+/// (tests/cli/behaviour_search_flows.rs checks the figures against `run`).
 #[test]
-fn the_searches_refuse_behaving_clients_over_request_flows_with_one_line() {
+fn the_searches_take_behaving_clients_over_request_flows_with_each_class_objective() {
     let api = ["--scenario", "data/api.toml"];
+    // The cheapest corner of the space only: two configurations, each a quick test.
+    let corner = [
+        "--range",
+        "auth.units=1",
+        "--range",
+        "catalog.units=1",
+        "--range",
+        "db.units=2",
+        "--range",
+        "cache.batch=25",
+        "--range",
+        "render.units=1",
+        "--range",
+        "payment.units=4..=5",
+    ];
     for args in [
-        &["optimize", "--patience", "0.5"][..],
-        &["sweep", "--users", "5", "--think", "1"][..],
+        &["optimize", "--patience", "0.5", "--clients", "100"][..],
+        &["sweep", "--users", "5", "--think", "1", "--duration", "10"][..],
     ] {
-        assert_input_error(
-            &[&api[..], args].concat(),
-            "do not yet support request flows",
+        let (code, out, err) = run(&[&api[..], args, &corner[..]].concat());
+        assert_eq!(code, 0, "{args:?}: {err}");
+        assert!(!err.contains("request flows"), "{err}");
+        let first = out.lines().next().unwrap_or_default();
+        assert!(
+            first.ends_with(
+                "browse: 99% of latencies under 300 ms, checkout: every latency under 1000 ms"
+            ),
+            "{args:?}: {first}"
         );
     }
 }

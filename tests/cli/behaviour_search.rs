@@ -228,9 +228,19 @@ fn behaving_search_flags_are_refused_in_one_line() {
         !dir.path().join("shard.csv").exists(),
         "a refused sweep wrote its file"
     );
+    // Request flows are searched with behaving clients now (behaviour_search_flows); their
+    // contradictory flags are refused as the fan-out's are.
     assert_input_error(
-        &["--scenario", "data/api.toml", "optimize", "--users", "3"],
-        "request flows",
+        &[
+            "--scenario",
+            "data/api.toml",
+            "optimize",
+            "--users",
+            "3",
+            "--patience",
+            "1",
+        ],
+        "open loop",
     );
 }
 

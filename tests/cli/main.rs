@@ -9,6 +9,7 @@ mod behaviour;
 mod behaviour_outputs;
 mod behaviour_scenario;
 mod behaviour_search;
+mod behaviour_search_flows;
 mod capacity;
 mod common;
 mod compare;

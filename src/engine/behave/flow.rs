@@ -73,6 +73,19 @@ impl Shared {
         rows.draws.get_or_insert_with(Vec::new).extend(service);
     }
 
+    /// The class a closed-loop request was admitted with (0 without classes).
+    pub(super) fn class_of(&self, number: u32) -> u32 {
+        self.flows.as_ref().map_or(0, |flows| {
+            flows
+                .rows
+                .borrow()
+                .class
+                .get(number as usize)
+                .copied()
+                .unwrap_or(0)
+        })
+    }
+
     /// One attempt of the client's flow, from its root.
     pub(super) fn walk_flow(self: &Rc<Self>, client: u32, started: &Started) -> Order {
         let flows = self.flows.as_ref().expect("a flow attempt has flows");

@@ -149,6 +149,7 @@ impl SearchContext<'_> {
             &self.target.load,
             self.target.share,
             self.unit,
+            self.target.behaving.as_ref(),
         )));
         out.push_str(&indent(&super::super::capacity::block(
             self.scenario,

@@ -190,3 +190,33 @@ fn a_patience_per_class_is_checked() {
     .unwrap_err();
     assert!(matches!(err, EngineError::BadClasses(_)), "{err}");
 }
+
+#[test]
+fn a_closed_loop_request_carries_the_class_it_was_drawn() {
+    // One user, no think: request n is class n % 2. Class 0 walks a -> b (20 steps), class 1
+    // visits a alone (10 steps); a request started after step 50 is not made.
+    let a_only = {
+        let mut plan = Plan::builder();
+        let a = plan.visit(0, None);
+        plan.finish(a)
+    };
+    let closed = ClosedLoop {
+        users: 1,
+        think: 0,
+        think_exponential: false,
+        duration: 50,
+        seed: 1,
+    };
+    // A closed loop's source gives every visit's service (one per visit slot of the class).
+    let draw: RequestDraw = Box::new(|n| Drawn {
+        class: n % 2,
+        choices: Vec::new(),
+        service: vec![10; 2 - (n % 2) as usize],
+    });
+    let reqs = simulate_closed_classes(&two_pools(), &[a_then_b(), a_only], closed, draw).unwrap();
+    let seen: Vec<(u64, u64, u32)> = reqs.iter().map(|q| (q.start, q.done, q.class)).collect();
+    assert_eq!(
+        seen,
+        vec![(0, 20, 0), (20, 30, 1), (30, 50, 0), (50, 60, 1)]
+    );
+}
