@@ -100,7 +100,8 @@ impl Clients {
                 let retries = match p.retries {
                     0 => String::new(),
                     k => format!(
-                        ", retrying up to {k} times (backoff {} s{})",
+                        ", retrying up to {k} {} (backoff {} s{})",
+                        if k == 1 { "time" } else { "times" },
                         p.backoff,
                         if p.jitter { ", jitter" } else { "" }
                     ),
