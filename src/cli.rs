@@ -61,7 +61,7 @@ pub enum Command {
     Compare(CompareArgs),
     /// Summarise measured service times and print the scenario lines that reproduce them
     Fit(FitArgs),
-    /// Combine the outputs of sweep or optimize --shard K/N into the single run's result
+    /// Combine the outputs of sweep, optimize or compare --shard K/N into the single run's result
     Merge(MergeArgs),
 }
 
@@ -315,6 +315,10 @@ pub struct MergeArgs {
     /// Every shard's output: sweep --shard CSV files, or optimize or compare --shard --format json documents
     #[arg(value_name = "FILES", required = true)]
     pub files: Vec<PathBuf>,
+
+    /// The unit the merged table shows latencies in, as the shards' command took it (auto: ms when the timeout is under 1 s, µs under 1 ms)
+    #[arg(long, value_enum, default_value_t = UnitArg::Auto)]
+    pub unit: UnitArg,
 
     #[command(flatten)]
     pub output: OutputArgs,

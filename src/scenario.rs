@@ -103,8 +103,8 @@ pub struct LoadDefaults {
     /// `[load] backoff`: the first retry's wait, doubled each time; `--backoff` overrides it.
     pub backoff: Option<Seconds>,
     /// `[load] users`, `think`, `think_distribution` and `duration`: a closed loop by default
-    /// (`run --users` and its flags override each part; `--rate` or `--period` on the command
-    /// line runs the open loop instead).
+    /// (`--users` and its flags override each part; a rate, period, stage, replay, client
+    /// count or patience on the command line runs the open loop instead).
     pub closed: Option<ClosedDefaults>,
 }
 
@@ -210,7 +210,7 @@ struct RawLoad {
     arrivals: Option<ArrivalKind>,
     patience: Option<Seconds>,
     retries: Option<Spanned<u32>>,
-    backoff: Option<Seconds>,
+    backoff: Option<Spanned<Seconds>>,
     users: Option<Spanned<u32>>,
     think: Option<Spanned<Duration>>,
     think_distribution: Option<Spanned<ThinkKind>>,
@@ -443,6 +443,19 @@ impl Scenario {
         }
         let load = load_of(&raw.load, &at)?;
         let requests = requests_of(&raw.requests, &stations, resolution, text, &at)?;
+        // Retries shape what a client does after giving up: without any patience they would
+        // silently do nothing, as `--retries` without `--patience` is refused.
+        let patience = raw.load.patience.is_some() || requests.iter().any(|r| r.patience.is_some());
+        let retry_key = [
+            raw.load.retries.as_ref().map(|r| ("retries", r.span())),
+            raw.load.backoff.as_ref().map(|b| ("backoff", b.span())),
+        ];
+        if let (false, Some((key, span))) = (patience, retry_key.into_iter().flatten().next()) {
+            return Err(at(
+                Some(span),
+                format!("load.{key} shapes retries, but no client gives up: set load.patience (or a request's patience)"),
+            ));
+        }
         let strategies = raw
             .strategies
             .iter()
@@ -519,7 +532,7 @@ fn load_of(load: &RawLoad, at: &At<'_>) -> Result<LoadDefaults, ScenarioError> {
             }
             r => r.as_ref().map(|r| *r.get_ref()),
         },
-        backoff: load.backoff,
+        backoff: load.backoff.as_ref().map(|b| *b.get_ref()),
         closed: closed_of(load, at)?,
     })
 }
@@ -542,6 +555,18 @@ fn closed_of(load: &RawLoad, at: &At<'_>) -> Result<Option<ClosedDefaults>, Scen
         }
         return Ok(None);
     };
+    if let Some(stages) = &load.stages {
+        return Err(at(
+            Some(stages.span()),
+            "load.stages describes arrivals at a rate, but load.users makes the default load a closed loop: give one".into(),
+        ));
+    }
+    if load.arrivals.is_some() {
+        return Err(at(
+            Some(users.span()),
+            "load.users makes the default load a closed loop, where requests follow responses and think times: drop load.arrivals".into(),
+        ));
+    }
     let Some(users) = NonZeroU32::new(*users.get_ref()) else {
         return Err(at(
             Some(users.span()),

@@ -37,6 +37,11 @@ pub(crate) fn run(scenario: &Scenario, args: RunArgs) -> Result<Verdict> {
 
 fn open(scenario: &Scenario, args: &RunArgs) -> Result<Verdict> {
     let b = &args.behave;
+    // The report tells the clients one by one, from one replication; averaging several is
+    // what the searches do (`sweep --range` on one configuration's values).
+    if args.load.replications.is_some_and(|r| r > 1) {
+        bail!("--replications: a run of clients who give up or retry reports one replication, client by client; optimize and sweep average replications");
+    }
     let config = Config::with_settings(scenario, &args.set)?;
     let load = super::run::load_of(scenario, args)?;
     let res = scenario.resolution();

@@ -42,7 +42,7 @@ pub(crate) fn open_loop_asked(load: &LoadArgs) -> bool {
 pub(crate) fn check(scenario: &Scenario, b: &BehaveArgs, load: &LoadArgs) -> Result<()> {
     // A class's own `[[request]] patience` is a patience too: its clients give up.
     let patience = flows::any_patience(scenario, b.patience);
-    if b.retries.is_some_and(|k| k > 0) && !patience {
+    if b.retries.is_some() && !patience {
         bail!("--retries needs --patience: only a client that gives up retries");
     }
     if b.cancel.is_some() && !patience {
@@ -68,6 +68,12 @@ pub(crate) fn check(scenario: &Scenario, b: &BehaveArgs, load: &LoadArgs) -> Res
         }
         if load.clients.is_some() {
             bail!("--users runs a closed loop: --duration, not --clients, decides how many requests are made");
+        }
+        if load.arrivals.is_some() {
+            bail!("--users runs a closed loop: requests follow responses and think times, not --arrivals");
+        }
+        if flows::any_patience(scenario, None) {
+            eprintln!("note: a closed loop's users wait for their response: the scenario's patience applies to open-loop runs only");
         }
     }
     Ok(())

@@ -44,6 +44,13 @@ pub(crate) fn compare(scenario: &Scenario, args: CompareArgs, quiet: bool) -> Re
         bail!("--shard: a compare shard prints its cells with --format json (no --csv or --plot), for `planner merge`; render the merge instead");
     }
     let strategies = strategies_of(scenario, &args)?;
+    // Compare's cells are load tests of clients who wait at each rate: a scenario's users or
+    // patience are not applied there, and it says so rather than let the cells look as if.
+    if crate::behaving::flows::any_patience(scenario, None)
+        || scenario.load_defaults().closed.is_some()
+    {
+        eprintln!("note: compare load-tests clients who wait at each rate: the scenario's users and patience are not applied (optimize and sweep apply them)");
+    }
     let prices = scenario.prices().clone();
     let (target, target_rate) = compare_target(scenario, &args)?;
     let outputs = open_outputs(scenario, &args.output)?;

@@ -429,7 +429,7 @@ fn merge_compare(args: &MergeArgs, files: Vec<(String, Vec<u8>)>) -> Result<Verd
         target: &target,
         comparison: &comparison,
         target_rate: Some(target_rate.get()),
-        unit: TimeUnit::auto(target.load.timeout),
+        unit: args.unit.resolve(target.load.timeout),
     }))?;
     Ok(Verdict::Met)
 }
@@ -539,7 +539,7 @@ fn merge_optimize(args: &MergeArgs, files: Vec<(String, Vec<u8>)>) -> Result<Ver
         target: &plan.target,
         space: &plan.space,
         sustained: opt.sustained,
-        unit: TimeUnit::auto(plan.target.load.timeout),
+        unit: args.unit.resolve(plan.target.load.timeout),
     };
     outputs.emit(&Report::Optimize(OptimizeReport {
         ctx,

@@ -52,7 +52,7 @@ pub(crate) fn plan_search(
     let behave = super::clients::with_scenario_loop(scenario, &args.behave, open);
     let behaving = super::clients::of_flags(scenario, &behave, &args.load)?;
     if behaving.is_some() && sustained {
-        bail!("--sustained holds a rate for ever with clients who wait; it does not combine with --users, --patience or --retries");
+        bail!("--sustained holds a rate for ever with clients who wait; it does not combine with clients who think, give up or retry (--users, --patience, --retries, or the scenario's users or patience)");
     }
     // A closed loop with random think or service times uses the seed and the replications,
     // which the plain load test (fixed arrivals) would otherwise call unused.
@@ -93,7 +93,7 @@ pub(crate) fn plan_search(
 /// that behave are searched in one process, not sharded.
 fn refuse_shard_behaving(plan: &SearchPlan, sharded: bool) -> Result<()> {
     if sharded && plan.target.behaving.is_some() {
-        bail!("--shard splits a search of clients who wait; with --users, --patience or --retries, search in one process");
+        bail!("--shard splits a search of clients who wait; with clients who think, give up or retry (--users, --patience, --retries, or the scenario's users or patience), search in one process");
     }
     Ok(())
 }

@@ -76,7 +76,7 @@ pub fn block(classes: &[ClassVerdict], res: Resolution, unit: TimeUnit) -> Strin
             Some(s) => vec![
                 c.name.clone(),
                 s.clients.to_string(),
-                format!("{}%", trim_float((s.satisfaction * 100.0).round() / 100.0)),
+                format!("{}%", super::run::percent_words(s.satisfied, s.clients)),
                 unit.format(res, s.p50_steps),
                 unit.format(res, s.p95_steps),
                 unit.format(res, s.p99_steps),

@@ -524,7 +524,7 @@ pub fn summary_line_in(s: &Summary, res: Resolution, timeout: Seconds, unit: Tim
 /// A share of clients to two decimals, the precision a count of them deserves, but never
 /// rounded onto 0 or 100 when some, but not all, are satisfied: 599 of 600 is 99.83, and
 /// 99999 of 100000 is 99.99, not 100.
-fn percent_words(satisfied: usize, clients: usize) -> String {
+pub(super) fn percent_words(satisfied: usize, clients: usize) -> String {
     if clients == 0 {
         return "0".into();
     }

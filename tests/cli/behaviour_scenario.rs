@@ -143,3 +143,87 @@ fn backoff_and_jitter_without_retries_are_refused() {
     assert!(code == 0 || code == 1, "{err}");
     assert!(out.contains("up to 1 retry (backoff 1 s, jitter)"), "{out}");
 }
+
+#[test]
+fn behaving_flags_that_would_do_nothing_are_refused_alike_in_run_and_the_searches() {
+    for command in ["run", "optimize", "sweep"] {
+        assert_input_error(
+            &[command, "--retries", "0"],
+            "--retries needs --patience: only a client that gives up retries",
+        );
+    }
+    assert_input_error(
+        &["run", "--users", "3", "--arrivals", "poisson"],
+        "--users runs a closed loop: requests follow responses and think times, not --arrivals",
+    );
+    assert_input_error(
+        &[
+            "run",
+            "--patience",
+            "4",
+            "--arrivals",
+            "poisson",
+            "--replications",
+            "5",
+        ],
+        "--replications: a run of clients who give up or retry reports one replication",
+    );
+    for (lines, needle) in [
+        (
+            "users = 3\nstages = [{ duration = \"10s\", target = 1 }]\n",
+            "load.stages describes arrivals at a rate, but load.users makes the default load a closed loop",
+        ),
+        ("users = 3\narrivals = \"poisson\"\n", "drop load.arrivals"),
+        ("retries = 2\n", "load.retries shapes retries, but no client gives up"),
+        ("backoff = \"1s\"\n", "load.backoff shapes retries, but no client gives up"),
+    ] {
+        // Stages decide the client count: the file's `clients` would be refused first.
+        let text = mm1_with(lines).replace("clients = 20000\n", "");
+        let (_dir, file) = scenario_file(&text);
+        assert_input_error(&["--scenario", &file, "run"], needle);
+    }
+}
+
+#[test]
+fn a_closed_loop_says_that_the_scenarios_patience_does_not_apply_to_it() {
+    let (_dir, file) = scenario_file(&mm1_with("users = 2\nduration = 50\npatience = 3\n"));
+    let (code, out, err) = run(&["--scenario", &file, "run", "--replications", "2"]);
+    assert!(code == 0 || code == 1, "{err}");
+    assert!(out.contains("2 users"), "{out}");
+    assert!(
+        err.contains("the scenario's patience applies to open-loop runs only"),
+        "{err}"
+    );
+    // An open-loop flag runs the open loop, where the patience does apply.
+    let (code, out, err) = run(&[
+        "--scenario",
+        &file,
+        "run",
+        "--rate",
+        "0.5",
+        "--clients",
+        "20",
+    ]);
+    assert!(code == 0 || code == 1, "{err}");
+    assert!(out.contains("patience 3 s"), "{out}");
+}
+
+#[test]
+fn merge_takes_the_unit_the_shards_were_run_with() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut shards = Vec::new();
+    for k in ["1/2", "2/2"] {
+        let (code, out, err) = run(&[
+            "-q", "optimize", "--unit", "ms", "--shard", k, "--format", "json",
+        ]);
+        assert_eq!(code, 0, "{err}");
+        let path = dir.path().join(format!("s{}.json", &k[..1]));
+        std::fs::write(&path, out).unwrap();
+        shards.push(path.to_str().unwrap().to_string());
+    }
+    let (_, single, _) = run(&["-q", "optimize", "--unit", "ms"]);
+    let (code, merged, err) = run(&["merge", "--unit", "ms", &shards[0], &shards[1]]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(merged, single);
+    assert!(merged.contains("5000 ms"), "{merged}");
+}
