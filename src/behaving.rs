@@ -88,8 +88,11 @@ impl Clients {
                 };
                 let goal = goals.map_or(format!("{who} {under}"), str::to_string);
                 format!(
-                    "{} users thinking {} s ({think}) for {} s, {goal}",
-                    u.users, u.think, u.duration
+                    "{} user{} thinking {} s ({think}) for {} s, {goal}",
+                    u.users,
+                    if u.users == 1 { "" } else { "s" },
+                    u.think,
+                    u.duration
                 )
             }
             Clients::Patient(p) => {
@@ -238,7 +241,17 @@ pub fn assess(
     if !throughputs.is_empty() {
         summary.throughput = Some(throughputs.iter().sum::<f64>() / throughputs.len() as f64);
     }
+    if unmeasured(clients, &summaries) {
+        summary.meets_target = false;
+    }
     Ok(summary)
+}
+
+/// Whether a closed loop left some replication with no request past the warm-up: a
+/// configuration too slow to get past it has not shown that it meets anything, so it fails
+/// (an empty summary would otherwise pass, having missed nothing).
+pub(crate) fn unmeasured(clients: &Clients, summaries: &[Summary]) -> bool {
+    matches!(clients, Clients::Closed(_)) && summaries.iter().any(|s| s.clients == 0)
 }
 
 /// One replication of a closed loop: its summary and its throughput.

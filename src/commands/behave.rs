@@ -141,6 +141,19 @@ fn closed(scenario: &Scenario, args: &RunArgs, users: u32) -> Result<Verdict> {
         reqs.sort_by_key(|q| (q.start, q.user));
         replications.push(reqs);
     }
+    // A closed loop's request count is known only once it has run.
+    let fewest = replications.iter().map(Vec::len).min().unwrap_or(0);
+    if args.load.warmup as usize >= fewest {
+        bail!(
+            "--warmup {} leaves no request to measure: the loop made {fewest} requests{}",
+            args.load.warmup,
+            if replications.len() > 1 {
+                " in its shortest replication"
+            } else {
+                ""
+            }
+        );
+    }
     let report = ClosedReport::new(ClosedRun {
         name: scenario.name(),
         resolution: res,

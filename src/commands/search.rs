@@ -57,9 +57,12 @@ pub(crate) fn plan_search(
     // A closed loop with random think or service times uses the seed and the replications,
     // which the plain load test (fixed arrivals) would otherwise call unused.
     let closed_random = matches!(behaving, Some(Clients::Closed(u)) if u.is_random(scenario));
+    let closed = matches!(behaving, Some(Clients::Closed(_)));
     let load_args = LoadArgs {
         seed: args.load.seed.filter(|_| !closed_random),
         replications: args.load.replications.filter(|_| !closed_random),
+        // A closed loop's requests are counted once it has run, not from --clients.
+        warmup: if closed { 0 } else { args.load.warmup },
         ..args.load.clone()
     };
     // A load test that cannot run fails here once, not once per configuration.
@@ -71,6 +74,7 @@ pub(crate) fn plan_search(
         target.load.arrivals = Arrivals::Fixed(Period::new(0.0).map_err(anyhow::Error::msg)?);
         target.load.clients = users.users;
         target.load.replications = users.replications;
+        target.load.warmup = args.load.warmup;
         if let Some(seed) = args.load.seed {
             target.load.seed = seed;
         }

@@ -227,3 +227,36 @@ fn merge_takes_the_unit_the_shards_were_run_with() {
     assert_eq!(merged, single);
     assert!(merged.contains("5000 ms"), "{merged}");
 }
+
+#[test]
+fn a_closed_loop_that_never_gets_past_its_warmup_fails_rather_than_passes() {
+    // One user making about 4 requests in 50 s: a warm-up of 10 leaves nothing to judge, and
+    // an empty measure must not count as meeting the objective.
+    let base = [
+        "-q",
+        "--scenario",
+        "data/mm1.toml",
+        "optimize",
+        "--users",
+        "1",
+        "--think",
+        "10",
+        "--duration",
+        "50",
+        "--timeout",
+        "10",
+        "--replications",
+        "2",
+    ];
+    let (code, out, err) = run(&[&base[..], &["--warmup", "10"]].concat());
+    assert_eq!(code, 1, "{out}{err}");
+    assert!(out.contains("none meets the target"), "{out}");
+    assert!(out.contains("1 user thinking"), "{out}");
+    let (code, out, err) = run(&[&base[..], &["--warmup", "1"]].concat());
+    assert_eq!(code, 0, "{out}{err}");
+    // `run` says why instead of printing an empty measure.
+    assert_input_error(
+        &["run", "--users", "5", "--think", "1", "--warmup", "100000"],
+        "--warmup 100000 leaves no request to measure",
+    );
+}

@@ -130,8 +130,9 @@ impl<'a> ClosedReport<'a> {
             }
         };
         let mut out = format!(
-            "{} users, think {} s ({}), {} s, {runs} replication{}\n",
+            "{} user{}, think {} s ({}), {} s, {runs} replication{}\n",
             self.run.users,
+            if self.run.users == 1 { "" } else { "s" },
             t(self.run.think_s),
             self.distribution(),
             t(self.run.duration_s),
