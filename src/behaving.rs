@@ -68,6 +68,24 @@ pub struct Patience {
 }
 
 impl Clients {
+    /// Whether anything is drawn at random, so that the seed matters: the load's own draws,
+    /// a closed loop's think or service times, or retries' jitter.
+    pub fn is_random(&self, scenario: &Scenario, load: &LoadTest) -> bool {
+        match self {
+            Clients::Closed(u) => u.is_random(scenario),
+            Clients::Patient(p) => p.jitter || load.is_random(scenario),
+        }
+    }
+
+    /// How many replications an assessment takes: one when nothing is random.
+    pub fn runs(&self, scenario: &Scenario, load: &LoadTest) -> u32 {
+        match self {
+            Clients::Closed(u) => u.runs(scenario),
+            Clients::Patient(_) if self.is_random(scenario, load) => load.replications,
+            Clients::Patient(_) => 1,
+        }
+    }
+
     /// The objective in words, for a report's first line: "5 users thinking 2 s (fixed) for
     /// 600 s, 95% of responses under 5 s". `goals`: the request classes' objectives in words,
     /// which replace the single timeout (each class is judged by its own).
@@ -218,10 +236,7 @@ pub fn assess(
     if !scenario.requests().is_empty() {
         return Ok(classes::assess(scenario, config, load, share, clients)?.summary);
     }
-    let runs = match clients {
-        Clients::Closed(u) => u.runs(scenario),
-        Clients::Patient(_) => load.runs(scenario),
-    };
+    let runs = clients.runs(scenario, load);
     let one = |replication: u32| match clients {
         Clients::Closed(u) => closed_once(scenario, config, load, share, u, replication),
         Clients::Patient(p) => patient_once(scenario, config, load, share, p, replication),

@@ -387,7 +387,7 @@ pub enum ArrivalsArg {
     Poisson,
 }
 
-#[derive(Debug, Args)]
+#[derive(Debug, Args, Clone)]
 pub struct RunArgs {
     /// Override one station's size, e.g. soda.units=2 or fries.batch=7 (repeatable)
     #[arg(long = "set", value_name = "STATION.PARAM=VALUE")]

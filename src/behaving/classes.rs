@@ -40,10 +40,7 @@ pub fn assess(
     clients: &Clients,
 ) -> Result<Judged, EngineError> {
     let objectives = load::objectives(scenario, load, share);
-    let runs = match clients {
-        Clients::Closed(u) => u.runs(scenario),
-        Clients::Patient(_) => load.runs(scenario),
-    };
+    let runs = clients.runs(scenario, load);
     let one = |r: u32| match clients {
         Clients::Closed(u) => closed_once(scenario, config, load, share, &objectives, u, r),
         Clients::Patient(p) => patient_once(scenario, config, load, share, &objectives, p, r),

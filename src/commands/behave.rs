@@ -43,7 +43,17 @@ fn open(scenario: &Scenario, args: &RunArgs) -> Result<Verdict> {
         bail!("--replications: a run of clients who give up or retry reports one replication, client by client; optimize and sweep average replications");
     }
     let config = Config::with_settings(scenario, &args.set)?;
-    let load = super::run::load_of(scenario, args)?;
+    // Jittered retries use the seed even when the load draws nothing: read the load without
+    // it (so that it is not called unused), then put it back.
+    let load = if b.jitter {
+        let mut unseeded = args.clone();
+        unseeded.load.seed = None;
+        let mut load = super::run::load_of(scenario, &unseeded)?;
+        load.seed = args.load.seed.unwrap_or(load.seed);
+        load
+    } else {
+        super::run::load_of(scenario, args)?
+    };
     let res = scenario.resolution();
     let steps = |s: f64| res.nearest_steps(s);
     // The command line over the scenario's `[load] patience`, `retries`, `backoff`.

@@ -56,7 +56,10 @@ pub(crate) fn plan_search(
     }
     // A closed loop with random think or service times uses the seed and the replications,
     // which the plain load test (fixed arrivals) would otherwise call unused.
-    let closed_random = matches!(behaving, Some(Clients::Closed(u)) if u.is_random(scenario));
+    // Jittered retries draw too: the seed and the replications then matter.
+    let jittered = matches!(behaving, Some(Clients::Patient(p)) if p.jitter);
+    let closed_random =
+        matches!(behaving, Some(Clients::Closed(u)) if u.is_random(scenario)) || jittered;
     let closed = matches!(behaving, Some(Clients::Closed(_)));
     let load_args = LoadArgs {
         seed: args.load.seed.filter(|_| !closed_random),
@@ -78,6 +81,15 @@ pub(crate) fn plan_search(
         if let Some(seed) = args.load.seed {
             target.load.seed = seed;
         }
+    }
+    if jittered {
+        if let Some(seed) = args.load.seed {
+            target.load.seed = seed;
+        }
+        target.load.replications = args
+            .load
+            .replications
+            .unwrap_or(super::DEFAULT_REPLICATIONS);
     }
     let mut ranking = search::rank(&space, scenario, &prices);
     if sustained {

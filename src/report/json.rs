@@ -50,6 +50,16 @@ struct JsonSchedule {
 }
 
 impl JsonLoad {
+    /// The same load, its seed shown and its replications counted: something the load
+    /// itself does not draw is drawn (behaving clients' think times or jitter).
+    pub fn drawn(self, seed: u64, replications: u32) -> JsonLoad {
+        JsonLoad {
+            seed: Some(seed),
+            replications,
+            ..self
+        }
+    }
+
     /// The scenario decides whether anything is random, hence whether the seed is shown.
     pub fn new(scenario: &Scenario, load: &LoadTest) -> JsonLoad {
         let (arrivals, schedule) = match &load.arrivals {

@@ -412,11 +412,15 @@ impl SearchContext<'_> {
     }
 
     fn json_target(&self) -> JsonTarget {
-        JsonTarget::new(
-            JsonLoad::new(self.scenario, &self.target.load),
-            self.target.share,
-        )
-        .with_clients(self.target.behaving)
+        let load = &self.target.load;
+        let mut json = JsonLoad::new(self.scenario, load);
+        // Behaving clients may draw what the load itself does not (think times, jitter).
+        if let Some(clients) = &self.target.behaving {
+            if clients.is_random(self.scenario, load) {
+                json = json.drawn(load.seed, clients.runs(self.scenario, load));
+            }
+        }
+        JsonTarget::new(json, self.target.share).with_clients(self.target.behaving)
     }
 
     /// `optimize --format json`.

@@ -260,3 +260,35 @@ fn a_closed_loop_that_never_gets_past_its_warmup_fails_rather_than_passes() {
         "--warmup 100000 leaves no request to measure",
     );
 }
+
+#[test]
+fn jittered_retries_use_the_seed_and_say_so() {
+    let jitter = [
+        "--patience",
+        "4",
+        "--retries",
+        "3",
+        "--backoff",
+        "2",
+        "--jitter",
+    ];
+    let csv = |seed: &str| {
+        let (code, out, err) =
+            run(&[&["-q", "run"][..], &jitter, &["--seed", seed, "--csv", "-"]].concat());
+        assert!(code == 0 || code == 1, "{err}");
+        assert!(!err.contains("changes nothing"), "{err}");
+        out
+    };
+    assert_ne!(csv("1"), csv("2"), "the jitter is drawn from the seed");
+    let (code, out, err) = run(&[
+        &["-q", "sweep", "--format", "json"][..],
+        &jitter,
+        &["--seed", "7", "--replications", "3"],
+    ]
+    .concat());
+    assert!(code == 0 || code == 1, "{err}");
+    assert!(!err.contains("changes nothing"), "{err}");
+    let doc: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(doc["target"]["seed"], 7, "{}", doc["target"]);
+    assert_eq!(doc["target"]["replications"], 3, "{}", doc["target"]);
+}
