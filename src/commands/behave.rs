@@ -7,9 +7,9 @@ use anyhow::{bail, Context, Result};
 
 use super::{open_outputs, Verdict};
 use crate::behaving::flows;
-use crate::cli::{CancelArg, ClockArg, RunArgs, ThinkArg};
+use crate::cli::{ClockArg, RunArgs, ThinkArg};
 use crate::config::Config;
-use crate::engine::{Behaviour, ClosedLoop};
+use crate::engine::ClosedLoop;
 use crate::random;
 use crate::report::behave::{ClosedReport, ClosedRun, OpenClass, OpenReport, OpenRun};
 use crate::report::Report;
@@ -55,22 +55,9 @@ fn open(scenario: &Scenario, args: &RunArgs) -> Result<Verdict> {
         super::run::load_of(scenario, args)?
     };
     let res = scenario.resolution();
-    let steps = |s: f64| res.nearest_steps(s);
-    // The command line over the scenario's `[load] patience`, `retries`, `backoff`.
-    let patience = b
-        .patience
-        .or(scenario.load_defaults().patience.map(|p| p.get()));
-    let backoff = b
-        .backoff
-        .or(scenario.load_defaults().backoff.map(|p| p.get()))
-        .unwrap_or(1.0);
-    let behaviour = Behaviour {
-        patience: patience.map(|p| steps(p).max(1)),
-        cancel_all: b.cancel == Some(CancelArg::All),
-        retries: b.retries.or(scenario.load_defaults().retries).unwrap_or(0),
-        backoff: steps(backoff),
-        jitter: b.jitter.then_some(load.seed),
-    };
+    let patient = super::clients::patience_of(scenario, b);
+    let (patience, backoff) = (patient.patience, patient.backoff);
+    let behaviour = patient.behaviour(res, load.seed);
     let outputs = open_outputs(scenario, &args.output)?;
     let due = load.due_times(res, &config, 0);
     // Over `[[request]]` classes each client walks its class's flow with its class's patience.

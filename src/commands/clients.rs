@@ -111,15 +111,20 @@ pub(crate) fn of_flags(
     if !flows::any_patience(scenario, patience) {
         bail!("--backoff and --jitter shape retries: they need --patience and --retries");
     }
-    Ok(Some(Clients::Patient(Patience {
-        patience,
+    Ok(Some(Clients::Patient(patience_of(scenario, b))))
+}
+
+/// What clients who give up do: the command line over the scenario's `[load] patience`,
+/// `retries` and `backoff` (and, but for `--patience`, under each class's own patience).
+/// One reading for `run` and the searches.
+pub(crate) fn patience_of(scenario: &Scenario, b: &BehaveArgs) -> Patience {
+    let load = scenario.load_defaults();
+    Patience {
+        patience: b.patience.or(load.patience.map(|p| p.get())),
         overrides_classes: b.patience.is_some(),
         cancel_all: b.cancel == Some(CancelArg::All),
-        retries: b.retries.or(scenario.load_defaults().retries).unwrap_or(0),
-        backoff: b
-            .backoff
-            .or(scenario.load_defaults().backoff.map(|p| p.get()))
-            .unwrap_or(1.0),
+        retries: b.retries.or(load.retries).unwrap_or(0),
+        backoff: b.backoff.or(load.backoff.map(|p| p.get())).unwrap_or(1.0),
         jitter: b.jitter,
-    })))
+    }
 }
