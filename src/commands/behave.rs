@@ -7,9 +7,8 @@ use anyhow::{bail, Context, Result};
 
 use super::{open_outputs, Verdict};
 use crate::behaving::flows;
-use crate::cli::{ClockArg, RunArgs, ThinkArg};
+use crate::cli::{ClockArg, RunArgs};
 use crate::config::Config;
-use crate::engine::ClosedLoop;
 use crate::random;
 use crate::report::behave::{ClosedReport, ClosedRun, OpenClass, OpenReport, OpenRun};
 use crate::report::Report;
@@ -114,26 +113,14 @@ fn closed(scenario: &Scenario, args: &RunArgs, users: u32) -> Result<Verdict> {
     }
     let config = Config::with_settings(scenario, &args.set)?;
     let res = scenario.resolution();
-    let think = b.think.unwrap_or(0.0);
-    let exponential = b.think_distribution == Some(ThinkArg::Exponential);
-    let duration = b.duration.unwrap_or(600.0);
+    let loop_ = super::clients::users_of(scenario, users, b, &args.load);
+    let (think, exponential, duration) = (loop_.think, loop_.exponential, loop_.duration);
     let seed = args.load.seed.unwrap_or(random::DEFAULT_SEED);
-    let random = exponential || flows::draws_anything(scenario);
-    let runs = if random {
-        args.load.replications.unwrap_or(20)
-    } else {
-        1
-    };
+    let runs = loop_.replications;
     let outputs = open_outputs(scenario, &args.output)?;
     let mut replications = Vec::with_capacity(runs as usize);
     for r in 0..runs {
-        let closed = ClosedLoop {
-            users,
-            think: res.nearest_steps(think),
-            think_exponential: exponential,
-            duration: res.nearest_steps(duration),
-            seed: seed ^ (r as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15),
-        };
+        let closed = loop_.closed_loop(res, seed, r);
         let mut reqs = flows::closed(scenario, &config, closed, seed, r)?;
         reqs.sort_by_key(|q| (q.start, q.user));
         replications.push(reqs);

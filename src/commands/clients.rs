@@ -92,16 +92,7 @@ pub(crate) fn of_flags(
     }
     check(scenario, b, load)?;
     if let Some(users) = b.users {
-        let mut closed = Users {
-            users,
-            think: b.think.unwrap_or(0.0),
-            exponential: b.think_distribution == Some(ThinkArg::Exponential),
-            duration: b.duration.unwrap_or(DEFAULT_DURATION),
-            replications: load.replications.unwrap_or(super::DEFAULT_REPLICATIONS),
-        };
-        // What is run, for the report to say: one replication when nothing is random.
-        closed.replications = closed.runs(scenario);
-        return Ok(Some(Clients::Closed(closed)));
+        return Ok(Some(Clients::Closed(users_of(scenario, users, b, load))));
     }
     // The command line over the scenario's `[load] patience`, `retries`, `backoff` (and,
     // but for `--patience`, under each class's own patience).
@@ -112,6 +103,20 @@ pub(crate) fn of_flags(
         bail!("--backoff and --jitter shape retries: they need --patience and --retries");
     }
     Ok(Some(Clients::Patient(patience_of(scenario, b))))
+}
+
+/// The closed loop of `users` the flags describe, with the replications it runs (one when
+/// nothing is random). One reading for `run` and the searches.
+pub(crate) fn users_of(scenario: &Scenario, users: u32, b: &BehaveArgs, load: &LoadArgs) -> Users {
+    let mut closed = Users {
+        users,
+        think: b.think.unwrap_or(0.0),
+        exponential: b.think_distribution == Some(ThinkArg::Exponential),
+        duration: b.duration.unwrap_or(DEFAULT_DURATION),
+        replications: load.replications.unwrap_or(super::DEFAULT_REPLICATIONS),
+    };
+    closed.replications = closed.runs(scenario);
+    closed
 }
 
 /// What clients who give up do: the command line over the scenario's `[load] patience`,
