@@ -241,15 +241,7 @@ pub fn assess(
         Clients::Closed(u) => closed_once(scenario, config, load, share, u, replication),
         Clients::Patient(p) => patient_once(scenario, config, load, share, p, replication),
     };
-    let results: Vec<(Summary, Option<f64>)> = if runs == 1 {
-        vec![one(0)?]
-    } else {
-        use rayon::prelude::*;
-        (0..runs)
-            .into_par_iter()
-            .map(one)
-            .collect::<Result<_, _>>()?
-    };
+    let results: Vec<(Summary, Option<f64>)> = crate::load::replicate(runs, one)?;
     let throughputs: Vec<f64> = results.iter().filter_map(|(_, x)| *x).collect();
     let summaries: Vec<Summary> = results.into_iter().map(|(s, _)| s).collect();
     let mut summary = Summary::combine(&summaries, scenario.resolution(), share);

@@ -531,10 +531,10 @@ pub fn assess(
     })
 }
 
-/// What one replication of a test with classes counted: all clients, then per class.
 /// Runs replications 0..runs, in parallel under rayon when there are several; results in
-/// replication order, so they do not depend on the thread count.
-fn replicate<T: Send>(
+/// replication order, so they do not depend on the thread count. Every assessment (plain,
+/// per class, behaving clients) replicates through it.
+pub fn replicate<T: Send>(
     runs: u32,
     one: impl Fn(u32) -> Result<T, EngineError> + Sync + Send,
 ) -> Result<Vec<T>, EngineError> {
@@ -556,6 +556,8 @@ fn total_late<'a>(mut lates: impl Iterator<Item = &'a [usize]>) -> Vec<usize> {
     total
 }
 
+/// What one replication of a test with classes counted: all clients, then per class, then
+/// the late clients per station.
 type ClassTally = (Histogram, Vec<Histogram>, Vec<usize>);
 
 /// [`assess`] for a scenario with request classes: each client is judged by its class's

@@ -45,15 +45,7 @@ pub fn assess(
         Clients::Closed(u) => closed_once(scenario, config, load, share, &objectives, u, r),
         Clients::Patient(p) => patient_once(scenario, config, load, share, &objectives, p, r),
     };
-    let results: Vec<Replication> = if runs == 1 {
-        vec![one(0)?]
-    } else {
-        use rayon::prelude::*;
-        (0..runs)
-            .into_par_iter()
-            .map(one)
-            .collect::<Result<_, _>>()?
-    };
+    let results: Vec<Replication> = load::replicate(runs, one)?;
     let res = scenario.resolution();
     let classes: Vec<ClassVerdict> = scenario
         .requests()
