@@ -8,7 +8,7 @@
 
 use std::collections::{BinaryHeap, HashSet, VecDeque};
 
-use crate::common::{assert_input_error, run, scenario_file};
+use crate::common::{assert_input_error, json_met as json, run, scenario_file};
 
 /// A small deterministic generator: the cases are the same on every run. Times (any range
 /// wider than 1000 steps) fall on multiples of `grid` steps.
@@ -537,12 +537,6 @@ fn patience_and_retries_over_request_flows_agree_with_an_independent_model() {
 #[test]
 fn patience_and_retries_over_the_fan_out_agree_when_events_meet_at_one_instant() {
     compare(false, 0x5eed_0003, 10_000, 40);
-}
-
-fn json(args: &[&str]) -> serde_json::Value {
-    let (code, out, err) = run(args);
-    assert_eq!(code, 0, "{args:?}: {err}");
-    serde_json::from_str(&out).unwrap_or_else(|e| panic!("{e}: {out}"))
 }
 
 #[test]

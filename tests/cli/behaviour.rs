@@ -1,7 +1,9 @@
 //! Clients that think, give up and retry (issue 14): patience, cancellation, retries and a
 //! closed loop, through the real binary.
 
-use crate::common::{assert_input_error, run, same_with_one_and_two_threads, scenario_file};
+use crate::common::{
+    assert_input_error, json_met as json, run, same_with_one_and_two_threads, scenario_file,
+};
 
 /// One 1-second server, 10 clients every 0.5 s, timeout 3 s (the issue's hand case).
 const ONE_SERVER: &str = r#"name = "one"
@@ -19,12 +21,6 @@ service = 1.0
 units = 1
 range = "1..=3"
 "#;
-
-fn json(args: &[&str]) -> serde_json::Value {
-    let (code, out, err) = run(args);
-    assert_eq!(code, 0, "{args:?}: {err}");
-    serde_json::from_str(&out).unwrap_or_else(|e| panic!("{e}: {out}"))
-}
 
 #[test]
 fn without_patience_four_are_satisfied_and_with_patience_three() {

@@ -1,13 +1,9 @@
 //! `optimize` and `sweep` with clients that behave (issue 14): a closed loop of users who
 //! think, and open-loop clients who give up and retry, through the real binary.
 
-use crate::common::{assert_input_error, run, same_with_one_and_two_threads, scenario_file};
-
-fn json(args: &[&str]) -> serde_json::Value {
-    let (code, out, err) = run(args);
-    assert!(code == 0 || code == 1, "{args:?}: exit {code}: {err}");
-    serde_json::from_str(&out).unwrap_or_else(|e| panic!("{e}: {out}"))
-}
+use crate::common::{
+    assert_input_error, json_verdict as json, run, same_with_one_and_two_threads, scenario_file,
+};
 
 /// `soda.units=2,burger.units=4,…` as `run --set` flags.
 fn set_flags(config: &serde_json::Value) -> Vec<String> {

@@ -75,3 +75,18 @@ pub fn same_with_one_and_two_threads(args: &[&str]) -> Vec<u8> {
     );
     outputs.into_iter().next().unwrap()
 }
+
+/// Runs `planner ARGS`, asserts it exited 0 (the target met), and parses its stdout as JSON.
+pub fn json_met(args: &[&str]) -> serde_json::Value {
+    let (code, out, err) = run(args);
+    assert_eq!(code, 0, "{args:?}: {err}");
+    serde_json::from_str(&out).unwrap_or_else(|e| panic!("{args:?}: {e}: {out}"))
+}
+
+/// Runs `planner ARGS`, asserts it exited 0 or 1 (a verdict either way, no error), and
+/// parses its stdout as JSON.
+pub fn json_verdict(args: &[&str]) -> serde_json::Value {
+    let (code, out, err) = run(args);
+    assert!(code == 0 || code == 1, "{args:?}: exit {code}: {err}");
+    serde_json::from_str(&out).unwrap_or_else(|e| panic!("{args:?}: {e}: {out}"))
+}

@@ -3,7 +3,7 @@
 
 use serde_json::Value;
 
-use crate::common::{assert_input_error, parse_csv, planner, run, scenario_file};
+use crate::common::{assert_input_error, json_met as json, parse_csv, planner, run, scenario_file};
 
 /// `run … --csv -`: the (arrival_s, latency_s) of every client.
 fn clients_of(args: &[&str]) -> Vec<(f64, f64)> {
@@ -16,12 +16,6 @@ fn clients_of(args: &[&str]) -> Vec<(f64, f64)> {
     rows.iter()
         .map(|r| (r[1].parse().unwrap(), r[2].parse().unwrap()))
         .collect()
-}
-
-fn json(args: &[&str]) -> Value {
-    let (code, out, err) = run(args);
-    assert_eq!(code, 0, "{args:?}: {err}");
-    serde_json::from_str(&out).unwrap()
 }
 
 /// One pool station with more units than clients: every latency is a service time drawn.

@@ -1,13 +1,7 @@
 //! The rest of the real-world inputs: `--unit` on the search and compare tables, a request
 //! class's objective in words (`slo = "p99 < 300ms"`), and a replayed trace's `class` column.
 
-use crate::common::{assert_input_error, parse_csv, run, scenario_file};
-
-fn json(args: &[&str]) -> serde_json::Value {
-    let (code, out, err) = run(args);
-    assert!(code == 0 || code == 1, "{args:?}: exit {code}: {err}");
-    serde_json::from_str(&out).unwrap_or_else(|e| panic!("{args:?}: {e}: {out}"))
-}
+use crate::common::{assert_input_error, json_verdict as json, parse_csv, run, scenario_file};
 
 /// The figures after `p50`, `p95`, `p99` and `max` in a summary line, with their units.
 fn latencies(line: &str) -> Vec<(String, String)> {
