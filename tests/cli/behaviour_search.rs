@@ -80,30 +80,32 @@ fn a_closed_loop_optimize_answers_the_cheapest_configuration_that_passes() {
     assert!(table.contains("requests/s"), "{table}");
 }
 
+/// An optimize over a random closed loop: 6 users thinking 3 s (exponential) for 60 s, 4
+/// replications, 90 % of the responses under 5 s.
+const RANDOM_CLOSED: [&str; 18] = [
+    "-q",
+    "optimize",
+    "--format",
+    "json",
+    "--users",
+    "6",
+    "--think",
+    "3",
+    "--think-distribution",
+    "exponential",
+    "--duration",
+    "60",
+    "--replications",
+    "4",
+    "--timeout",
+    "5",
+    "--min-satisfaction",
+    "90",
+];
+
 #[test]
 fn a_closed_loop_search_is_the_same_for_any_thread_count() {
-    same_with_one_and_two_threads(&[
-        "-q",
-        "optimize",
-        "--format",
-        "json",
-        "--users",
-        "6",
-        "--think",
-        "3",
-        "--think-distribution",
-        "exponential",
-        "--duration",
-        "60",
-        "--replications",
-        "4",
-        "--timeout",
-        "5",
-        "--min-satisfaction",
-        "90",
-        "--range",
-        "soda.units=1..=2",
-    ]);
+    same_with_one_and_two_threads(&[&RANDOM_CLOSED[..], &["--range", "soda.units=1..=2"]].concat());
     same_with_one_and_two_threads(&[
         "-q",
         "sweep",
@@ -243,29 +245,7 @@ fn behaving_search_flags_are_refused_in_one_line() {
 #[test]
 fn a_random_closed_loop_uses_its_seed_and_says_nothing_about_it() {
     let throughput = |seed: &str| {
-        let args = [
-            "-q",
-            "optimize",
-            "--format",
-            "json",
-            "--users",
-            "6",
-            "--think",
-            "3",
-            "--think-distribution",
-            "exponential",
-            "--duration",
-            "60",
-            "--replications",
-            "4",
-            "--timeout",
-            "5",
-            "--min-satisfaction",
-            "90",
-            "--seed",
-            seed,
-        ];
-        let (code, out, err) = run(&args);
+        let (code, out, err) = run(&[&RANDOM_CLOSED[..], &["--seed", seed]].concat());
         assert_eq!(code, 0, "{err}");
         // Think times are drawn: the seed and the replications are not "unused".
         assert!(!err.contains("change nothing"), "{err}");

@@ -5,10 +5,10 @@ use crate::common::{assert_input_error, planner, run};
 
 /// Shard counts the issue names: one, the smallest split, an odd one, more shards than some
 /// parts have configurations to spare.
-const COUNTS: [u32; 4] = [1, 2, 3, 7];
+pub(crate) const COUNTS: [u32; 4] = [1, 2, 3, 7];
 
 /// The load tests: fixed arrivals, and Poisson with replications (random, seeded).
-const LOADS: [&[&str]; 2] = [
+pub(crate) const LOADS: [&[&str]; 2] = [
     &["--target-rate", "2", "--timeout", "5"],
     &[
         "--target-rate",

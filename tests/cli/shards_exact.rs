@@ -5,25 +5,7 @@
 
 use crate::common::{assert_input_error, run};
 
-/// Shard counts the issue names.
-const COUNTS: [u32; 4] = [1, 2, 3, 7];
-
-/// Fixed arrivals, and Poisson with replications (random, seeded).
-const LOADS: [&[&str]; 2] = [
-    &["--target-rate", "2", "--timeout", "5"],
-    &[
-        "--target-rate",
-        "1.5",
-        "--timeout",
-        "6",
-        "--arrivals",
-        "poisson",
-        "--replications",
-        "3",
-        "--seed",
-        "7",
-    ],
-];
+use crate::shards::{COUNTS, LOADS};
 
 fn strings(args: &[&str]) -> Vec<String> {
     args.iter().map(|s| s.to_string()).collect()
