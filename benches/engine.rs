@@ -13,12 +13,14 @@
 //!   clients (classes dealt and picks drawn included).
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
-use planner::config::Config;
-use planner::engine::{simulate, Clock};
-use planner::load::{self, Arrivals, LoadTest};
-use planner::scenario::Scenario;
-use planner::stats::Share;
-use planner::units::{Period, Seconds};
+use planner::engine::simulate;
+use planner::loadtest;
+use planner::model::config::Config;
+use planner::model::objective::Share;
+use planner::model::scenario::Scenario;
+use planner::model::units::{Period, Seconds};
+use planner::workload::Clock;
+use planner::workload::{Arrivals, LoadTest};
 
 const SIZES: [u32; 3] = [1_000, 10_000, 100_000];
 
@@ -50,7 +52,7 @@ fn clients_per_second(c: &mut Criterion) {
     group.throughput(Throughput::Elements(1));
     let ten = test(10);
     group.bench_function("10 clients, assessed", |b| {
-        b.iter(|| load::assess(&scenario, &config, &ten, Share::ALL).unwrap())
+        b.iter(|| loadtest::assess(&scenario, &config, &ten, Share::ALL).unwrap())
     });
     group.finish();
 }
@@ -70,7 +72,7 @@ fn web_shop(c: &mut Criterion) {
         );
         group.throughput(Throughput::Elements(clients as u64));
         group.bench_with_input(BenchmarkId::from_parameter(clients), &test, |b, test| {
-            b.iter(|| load::run(&scenario, &config, test, 0, Clock::Virtual, false).unwrap())
+            b.iter(|| loadtest::run(&scenario, &config, test, 0, Clock::Virtual, false).unwrap())
         });
     }
     group.finish();

@@ -14,126 +14,21 @@
 //! The engine knows nothing of costs, searches or output formats: it takes stations and due
 //! times in steps and returns, per client and station, when service started and ended.
 
-mod behave;
+mod clients;
 mod exec;
-mod plan;
 mod run;
 mod station;
 mod sync;
-mod trace;
 mod walk;
 
-pub use plan::{Classes, Node, Plan};
 pub use run::{
     simulate, simulate_classes, simulate_classes_each, simulate_drawn, simulate_each, Served,
 };
 
-/// A station's start and done times for a client that never visited it (flows only).
-pub const NOT_VISITED: u64 = u64::MAX;
-pub use behave::Attempt;
-pub use behave::{
-    simulate_behaving, simulate_behaving_classes, simulate_closed, simulate_closed_classes,
-    Behaved, Behaviour, ClassTally, ClosedLoop, Drawn, Fate, Request, RequestDraw, ServiceDraw,
+pub use clients::{
+    simulate_behaving, simulate_behaving_classes, simulate_closed, simulate_closed_classes, Drawn,
+    RequestDraw, ServiceDraw,
 };
-pub use trace::{Event, EventKind};
-
-/// One station of the fan-out, as the engine runs it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Station {
-    /// As the scenario names it; the engine knows a station only by its index in the slice.
-    pub name: String,
-    /// Service time of one request (pool) or one batch (batch), in steps.
-    pub service: u64,
-    /// Pool or batch, with the size a configuration chose for it.
-    pub kind: Kind,
-}
-
-/// How a station serves.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Kind {
-    /// `units` identical servers; a request waits FIFO for a free one and holds it.
-    Pool {
-        /// Identical servers; the seed's soda `Lock` is a pool of 1.
-        units: u32,
-    },
-    /// A cache refilled `portions` at a time by whoever finds it empty, under one FIFO lock.
-    Batch {
-        /// Portions one batch makes; each client takes one.
-        portions: u32,
-    },
-}
-
-/// Which clock drives the simulation.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub enum Clock {
-    /// The engine's own virtual-time executor: deterministic and instant.
-    Virtual,
-    /// Tokio's real clock, every model duration divided by `speed`.
-    Real {
-        /// How many times faster than the model's clock (1: real time); positive and finite.
-        speed: f64,
-        /// Model seconds in one step (the scenario's resolution), to turn steps into sleeps.
-        step_seconds: f64,
-    },
-}
-
-/// What one load test recorded. Times are steps since the load test started (time 0).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Outcome {
-    /// Stations per client: the row width of `start` and `done`.
-    pub stations: usize,
-    /// Due time of each client.
-    pub due: Vec<u64>,
-    /// `start[client * stations + station]`: when that station began serving the client
-    /// (for a batch station, when the client got the lock).
-    pub start: Vec<u64>,
-    /// `done[client * stations + station]`: when that station finished with the client (its
-    /// last visit, with flows; [`NOT_VISITED`] when it never went there).
-    pub done: Vec<u64>,
-    /// Each client's request class, when the scenario has classes.
-    pub class: Option<Vec<u32>>,
-    /// The event log in time order, when asked for.
-    pub trace: Option<Vec<Event>>,
-}
-
-impl Outcome {
-    /// Clients in the load test; client indices are 0-based, in due-time order.
-    pub fn clients(&self) -> usize {
-        self.due.len()
-    }
-
-    /// When the client's whole order was served: its last station's done time.
-    pub fn served(&self, client: usize) -> u64 {
-        self.done_of(client)
-            .iter()
-            .copied()
-            .filter(|&d| d != NOT_VISITED)
-            .max()
-            .unwrap_or(self.due[client])
-    }
-
-    /// Served time minus due time, in steps.
-    pub fn latency(&self, client: usize) -> u64 {
-        self.served(client) - self.due[client]
-    }
-
-    /// The client's row of `done`, one entry per station in scenario order.
-    pub fn done_of(&self, client: usize) -> &[u64] {
-        &self.done[client * self.stations..(client + 1) * self.stations]
-    }
-
-    /// The client's row of `start`, one entry per station in scenario order.
-    pub fn start_of(&self, client: usize) -> &[u64] {
-        &self.start[client * self.stations..(client + 1) * self.stations]
-    }
-
-    /// The station that finished last for this client (the first such in scenario order).
-    pub fn bottleneck(&self, client: usize) -> usize {
-        let done = self.done_of(client);
-        let last = self.served(client);
-        done.iter().position(|&d| d == last).unwrap_or(0)
-    }
-}
 
 /// Why a simulation could not run.
 #[derive(Debug, thiserror::Error, PartialEq)]
@@ -148,7 +43,7 @@ pub enum EngineError {
     /// one before it.
     #[error("due times must not decrease (client {0})")]
     UnsortedArrivals(usize),
-    /// Two consecutive due times are further apart than [`crate::units::MAX_TIMER_STEPS`], the
+    /// Two consecutive due times are further apart than [`crate::model::units::MAX_TIMER_STEPS`], the
     /// longest wait tokio's timer can hold (checked whatever the clock, so both accept the same
     /// tests).
     #[error("the gap of {gap} steps before client {client} is longer than tokio's timer can wait")]

@@ -12,11 +12,13 @@ use tokio::runtime::Builder;
 use tokio::task::LocalSet;
 
 use super::exec;
-use super::plan::Classes;
 use super::station::{Batch, Pool};
-use super::walk::check_classes;
-use super::{Clock, EngineError, Event, EventKind, Kind, Outcome, Station, NOT_VISITED};
-use crate::units::MAX_TIMER_STEPS;
+use super::EngineError;
+use crate::model::plan::{Classes, Kind, Node, Station};
+use crate::model::units::MAX_TIMER_STEPS;
+use crate::outcome::records::{Outcome, NOT_VISITED};
+use crate::outcome::trace::{Event, EventKind};
+use crate::workload::Clock;
 
 /// What the model needs from a clock: the time, a sleep, a spawn — all in model steps. The
 /// virtual executor is one; tokio's real clock (`--clock real`) is the other. The model code
@@ -587,4 +589,44 @@ fn steps_to_duration(steps: u64, tick_nanos: u128) -> Duration {
             (nanos % 1_000_000_000) as u32,
         ),
     }
+}
+
+/// Classes that fit the load test: a class per client, a valid choice per pick, stations that
+/// exist.
+pub(super) fn check_classes(
+    c: &Classes,
+    stations: usize,
+    clients: usize,
+) -> Result<(), EngineError> {
+    let bad = |why: &str| Err(EngineError::BadClasses(why.to_string()));
+    if c.plans.is_empty() {
+        return bad("no request class");
+    }
+    if c.class.len() != clients {
+        return bad("not one class per client");
+    }
+    if c.choices.len() != clients * c.pick_stride() {
+        return bad("not one choice per client and pick");
+    }
+    for plan in &c.plans {
+        for n in &plan.nodes {
+            if let Node::Visit { station, .. } = n {
+                if *station as usize >= stations {
+                    return bad("a visit to a station that does not exist");
+                }
+            }
+        }
+    }
+    let stride = c.pick_stride();
+    for (client, &k) in c.class.iter().enumerate() {
+        let Some(plan) = c.plans.get(k as usize) else {
+            return bad("a client of a class that does not exist");
+        };
+        for (slot, branches) in plan.picks().iter().enumerate() {
+            if c.choices[client * stride + slot] as usize >= branches.len() {
+                return bad("a pick choice beyond its branches");
+            }
+        }
+    }
+    Ok(())
 }

@@ -6,9 +6,10 @@ use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
-use super::plan::{Classes, Node, Plan};
 use super::run::{Live, Model, Runtime};
-use super::{EngineError, EventKind, NOT_VISITED};
+use crate::model::plan::{Classes, Node, Plan};
+use crate::outcome::records::NOT_VISITED;
+use crate::outcome::trace::EventKind;
 
 impl<R: Runtime> Model<R> {
     /// One node of a client's flow: a sequence awaits its steps in order, `all` joins its
@@ -96,46 +97,6 @@ impl<R: Runtime> Model<R> {
         self.log(done, client, Some(station), EventKind::StationDone);
         done
     }
-}
-
-/// Classes that fit the load test: a class per client, a valid choice per pick, stations that
-/// exist.
-pub(super) fn check_classes(
-    c: &Classes,
-    stations: usize,
-    clients: usize,
-) -> Result<(), EngineError> {
-    let bad = |why: &str| Err(EngineError::BadClasses(why.to_string()));
-    if c.plans.is_empty() {
-        return bad("no request class");
-    }
-    if c.class.len() != clients {
-        return bad("not one class per client");
-    }
-    if c.choices.len() != clients * c.pick_stride() {
-        return bad("not one choice per client and pick");
-    }
-    for plan in &c.plans {
-        for n in &plan.nodes {
-            if let Node::Visit { station, .. } = n {
-                if *station as usize >= stations {
-                    return bad("a visit to a station that does not exist");
-                }
-            }
-        }
-    }
-    let stride = c.pick_stride();
-    for (client, &k) in c.class.iter().enumerate() {
-        let Some(plan) = c.plans.get(k as usize) else {
-            return bad("a client of a class that does not exist");
-        };
-        for (slot, branches) in plan.picks().iter().enumerate() {
-            if c.choices[client * stride + slot] as usize >= branches.len() {
-                return bad("a pick choice beyond its branches");
-            }
-        }
-    }
-    Ok(())
 }
 
 /// A node of a client's flow in progress: boxed, as a flow's shape is known only at run time.

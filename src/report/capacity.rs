@@ -2,11 +2,11 @@
 
 use serde::Serialize;
 
-use super::run::trim_float;
-use crate::capacity::{Capacity, Shortfall};
-use crate::config::Config;
-use crate::scenario::Scenario;
-use crate::units::Seconds;
+use crate::model::capacity::{Capacity, Shortfall};
+use crate::model::config::Config;
+use crate::model::scenario::Scenario;
+use crate::model::units::Seconds;
+use crate::report::format::trim_float;
 
 /// "capacity (clients/s): soda 2 (100% busy) · burger 1.667 (120% busy) …; bottleneck fries".
 pub fn line(scenario: &Scenario, cap: &Capacity, rate: Option<f64>) -> String {
@@ -55,7 +55,7 @@ pub fn warning(scenario: &Scenario, s: &Shortfall, rate: f64, timeout: Seconds) 
         clients(&growth),
     );
     let timeout = trim_float(timeout.get());
-    if s.breach_after >= crate::capacity::NEVER {
+    if s.breach_after >= crate::model::capacity::NEVER {
         format!(
             "{head}, though the {timeout} s timeout is only breached after more than 10^15 clients"
         )
@@ -105,7 +105,7 @@ pub struct JsonShortfall {
     /// Clients its queue gains each second: the rate minus its capacity.
     pub queue_growth_per_s: f64,
     /// Roughly the first client whose latency reaches the timeout
-    /// ([`crate::capacity::NEVER`] when that is beyond any test).
+    /// ([`crate::model::capacity::NEVER`] when that is beyond any test).
     pub timeout_breached_after_clients: u64,
 }
 

@@ -4,13 +4,12 @@
 use indexmap::IndexMap;
 use serde::Serialize;
 
-use super::run::{duration_in, trim_float};
-use crate::behaving::Clients;
-use crate::config::Config;
-use crate::load::{ClassVerdict, LoadTest};
-use crate::scenario::Scenario;
-use crate::stats::Share;
-use crate::units::{Resolution, Seconds, TimeUnit};
+use crate::model::objective::Share;
+use crate::model::scenario::Scenario;
+use crate::model::units::{Resolution, Seconds, TimeUnit};
+use crate::outcome::verdict::ClassVerdict;
+use crate::report::format::{duration_in, trim_float};
+use crate::workload::LoadTest;
 
 /// The timeout a client of `class` is judged by: its class's, unless `--timeout` overrides.
 pub fn timeout_of(scenario: &Scenario, load: &LoadTest, class: u32) -> Seconds {
@@ -28,7 +27,7 @@ pub fn objectives_text(
     share: Share,
     unit: TimeUnit,
 ) -> String {
-    crate::load::objectives(scenario, load, share)
+    crate::workload::objectives(scenario, load, share)
         .iter()
         .zip(scenario.requests())
         .map(|((timeout, share), r)| {
@@ -76,7 +75,10 @@ pub fn block(classes: &[ClassVerdict], res: Resolution, unit: TimeUnit) -> Strin
             Some(s) => vec![
                 c.name.clone(),
                 s.clients.to_string(),
-                format!("{}%", super::run::percent_words(s.satisfied, s.clients)),
+                format!(
+                    "{}%",
+                    crate::report::format::percent_words(s.satisfied, s.clients)
+                ),
                 unit.format(res, s.p50_steps),
                 unit.format(res, s.p95_steps),
                 unit.format(res, s.p99_steps),
@@ -99,31 +101,6 @@ pub fn block(classes: &[ClassVerdict], res: Resolution, unit: TimeUnit) -> Strin
         table.row(row);
     }
     format!("per request class:\n{}", table.render())
-}
-
-/// The per-class block of a search's answer ("" without classes): its load test again (the
-/// search keeps only the overall summary; the test is deterministic in its seed), with the
-/// clients that behave (`behaving`) when the search judged those.
-pub fn answer_block(
-    scenario: &Scenario,
-    config: &Config,
-    load: &LoadTest,
-    share: Share,
-    unit: TimeUnit,
-    behaving: Option<&Clients>,
-) -> String {
-    if scenario.requests().is_empty() {
-        return String::new();
-    }
-    let classes = match behaving {
-        Some(clients) => crate::behaving::classes::assess(scenario, config, load, share, clients)
-            .map(|j| j.classes),
-        None => crate::load::assess(scenario, config, load, share).map(|a| a.classes),
-    };
-    match classes {
-        Ok(classes) => block(&classes, scenario.resolution(), unit),
-        Err(_) => String::new(),
-    }
 }
 
 /// One class in JSON.

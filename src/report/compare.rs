@@ -4,15 +4,15 @@ use serde::Serialize;
 
 use super::csv::{csv_header, Row};
 use super::json::{JsonLoad, JsonPrices, JsonSummary, JsonTarget};
-use super::run::{duration_in, trim_float};
 use super::table::{Align, Table};
-use crate::capacity::Capacity;
-use crate::compare::Comparison;
-use crate::config::Config;
-use crate::cost::{self, Cost};
-use crate::scenario::{Prices, Scenario};
+use crate::model::capacity::Capacity;
+use crate::model::config::Config;
+use crate::model::cost::{self, Cost};
+use crate::model::scenario::{Prices, Scenario};
+use crate::model::units::TimeUnit;
+use crate::report::format::{duration_in, trim_float};
+use crate::search::compare::Comparison;
 use crate::search::Target;
-use crate::units::TimeUnit;
 
 /// What a comparison report needs besides the comparison.
 pub struct CompareContext<'a> {
@@ -283,5 +283,5 @@ struct JsonCell {
     summary: JsonSummary,
     meets_target: bool,
     /// Means with 95 % intervals, when the test is random.
-    spread: Option<crate::stats::Spread>,
+    spread: Option<crate::outcome::stats::Spread>,
 }

@@ -3,12 +3,12 @@
 
 use serde::Serialize;
 
-use crate::capacity::Capacity;
-use crate::config::Config;
-use crate::cost::{self, Cost};
-use crate::load::LoadTest;
-use crate::scenario::Scenario;
-use crate::stats::Summary;
+use crate::model::capacity::Capacity;
+use crate::model::config::Config;
+use crate::model::cost::{self, Cost};
+use crate::model::scenario::Scenario;
+use crate::outcome::stats::Summary;
+use crate::workload::LoadTest;
 
 /// One row of the cost-vs-satisfaction CSV. The csv crate flattens the vectors into one
 /// column per lever and one per station.

@@ -3,9 +3,9 @@
 
 use serde::Serialize;
 
-use super::run::trim_float;
-use crate::fit::{Fitted, Model, Samples};
-use crate::units::Resolution;
+use crate::model::fit::{Fitted, Model, Samples};
+use crate::model::units::Resolution;
+use crate::report::format::trim_float;
 
 /// Everything `fit` shows.
 pub struct FitReport<'a> {
@@ -13,7 +13,7 @@ pub struct FitReport<'a> {
     pub file: &'a str,
     /// The samples, in seconds, for the summary line.
     pub samples: &'a Samples,
-    /// The fitted distributions, shown in this order (as [`crate::fit::candidates`] returns
+    /// The fitted distributions, shown in this order (as [`crate::model::fit::candidates`] returns
     /// them: fixed, exponential, lognormal when the samples vary, empirical).
     pub candidates: &'a [Fitted],
     /// The scenario's: a stated service time must sit on its grid.

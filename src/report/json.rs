@@ -4,12 +4,13 @@
 use indexmap::IndexMap;
 use serde::Serialize;
 
-use crate::behaving::Clients;
-use crate::config::Config;
-use crate::load::{Arrivals, LoadTest};
-use crate::scenario::{Prices, Scenario};
-use crate::stats::{self, Share, Summary};
-use crate::units::{Resolution, Seconds};
+use crate::model::config::Config;
+use crate::model::objective::Share;
+use crate::model::scenario::{Prices, Scenario};
+use crate::model::units::{Resolution, Seconds};
+use crate::outcome::stats::{self, Summary};
+use crate::workload::clients::Clients;
+use crate::workload::{Arrivals, LoadTest};
 
 /// A configuration as `{"soda.units": 2, "burger.units": 5, "fries.batch": 7}`, in scenario
 /// order: the order of the scenario file, of every table and of the CSV columns, so that a
@@ -122,7 +123,7 @@ impl JsonTarget {
         }
     }
 
-    /// The same target judged with clients that behave (see [`crate::behaving`]).
+    /// The same target judged with clients that behave (see [`crate::loadtest::clients`]).
     pub fn with_clients(self, behaviour: Option<Clients>) -> JsonTarget {
         JsonTarget { behaviour, ..self }
     }

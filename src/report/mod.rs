@@ -1,13 +1,14 @@
 //! Everything a user reads: human tables, CSV rows, JSON documents, and the atomic file
 //! writes behind them. Reports know how to show results, not how they were computed.
 
-pub mod behave;
 pub mod capacity;
 pub mod classes;
+pub mod clients;
 pub mod compare;
 pub mod csv;
 pub mod export;
 pub mod fit;
+pub mod format;
 pub mod json;
 pub mod output;
 pub mod plot;

@@ -2,14 +2,18 @@
 
 use serde::Serialize;
 
+use super::format::{duration_in, spread_line_in, summary_line_in, trim_float};
 use super::json::{JsonLoad, JsonReplicated, JsonSummary};
 use super::table::{Align, Table};
-use crate::config::Config;
-use crate::engine::{Clock, EventKind, Outcome, NOT_VISITED};
-use crate::load::{self, Arrivals, LoadTest};
-use crate::scenario::Scenario;
-use crate::stats::{self, Share, Summary};
-use crate::units::{Resolution, Seconds, TimeUnit};
+use crate::model::config::Config;
+use crate::model::scenario::Scenario;
+use crate::model::units::{Resolution, TimeUnit};
+use crate::outcome::records::{Outcome, NOT_VISITED};
+use crate::outcome::stats::{self, Summary};
+use crate::outcome::trace::EventKind;
+use crate::outcome::verdict::ClassVerdict;
+use crate::workload::Clock;
+use crate::workload::{Arrivals, LoadTest};
 
 /// Per-client rows beyond this many are left to `--csv`: a terminal is no place for them.
 pub const MAX_TABLE_ROWS: usize = 100;
@@ -40,9 +44,9 @@ pub struct RunReport<'a> {
     pub dashboard: bool,
     /// The unit the table shows latencies in (`--unit`).
     pub unit: TimeUnit,
-    /// The share of clients that must be satisfied: `--slo`'s, else the scenario's; the classes
-    /// are judged by it when the command line gave it.
-    pub share: Share,
+    /// Replication 1's clients of each request class, judged by their class's objective
+    /// (empty without classes).
+    pub classes: &'a [ClassVerdict],
 }
 
 fn verdict(ok: bool) -> &'static str {
@@ -97,17 +101,6 @@ fn clock_text(clock: Clock) -> String {
         Clock::Virtual => "virtual".into(),
         Clock::Real { speed, .. } => format!("real (speed ×{speed})"),
     }
-}
-
-/// A float without trailing noise: 0.5, 2, 0.333333.
-pub fn trim_float(v: f64) -> String {
-    if v.abs() >= 1e12 {
-        // 1e300 clients/s is a typo's rate; no one wants 300 digits of it.
-        return format!("{v:.3e}");
-    }
-    let s = format!("{v:.6}");
-    let s = s.trim_end_matches('0').trim_end_matches('.');
-    s.to_string()
 }
 
 impl RunReport<'_> {
@@ -200,11 +193,7 @@ impl RunReport<'_> {
         {
             out.push_str(&line);
         }
-        out.push_str(&super::classes::block(
-            &load::judge_classes(self.scenario, self.outcome, self.load, self.share),
-            res,
-            unit,
-        ));
+        out.push_str(&super::classes::block(self.classes, res, unit));
         out.push_str(&super::capacity::block(
             self.scenario,
             self.config,
@@ -307,10 +296,7 @@ impl RunReport<'_> {
             ),
             replication: 1,
             summary: JsonSummary::new(self.summary, res, self.load.timeout),
-            classes: super::classes::json(
-                &load::judge_classes(self.scenario, self.outcome, self.load, self.share),
-                res,
-            ),
+            classes: super::classes::json(self.classes, res),
             replications: self
                 .combined
                 .map(|c| JsonReplicated::new(c, res, self.load.timeout)),
@@ -438,119 +424,6 @@ impl RunReport<'_> {
     }
 }
 
-/// "over 20 replications (seed 1): satisfied 97.3% ± 1.1 …", or `None` for one run.
-pub fn spread_line(summary: &Summary, warmup: u32) -> Option<String> {
-    spread_line_in(summary, warmup, TimeUnit::S, 3)
-}
-
-/// "10 ms": a duration that is no model time (a timeout) in `unit`, as short as it is exact.
-pub fn duration_in(seconds: f64, unit: TimeUnit) -> String {
-    format!(
-        "{} {}",
-        trim_float(seconds * 1e9 / unit_nanos(unit)),
-        unit.symbol()
-    )
-}
-
-/// Nanoseconds in one `unit`, for the figures that are not whole steps.
-fn unit_nanos(unit: TimeUnit) -> f64 {
-    match unit {
-        TimeUnit::S => 1e9,
-        TimeUnit::Ms => 1e6,
-        TimeUnit::Us => 1e3,
-    }
-}
-
-/// [`spread_line`] with latencies in `unit`, to `decimals` places.
-pub fn spread_line_in(
-    summary: &Summary,
-    warmup: u32,
-    unit: TimeUnit,
-    decimals: usize,
-) -> Option<String> {
-    let s = summary.spread.as_ref()?;
-    let symbol = format!(" {}", unit.symbol());
-    let pm = |i: &crate::stats::Interval, _: &str| {
-        format!(
-            "{}{symbol} ± {}",
-            unit.format_seconds(i.mean, decimals),
-            unit.format_seconds(i.half_width(), decimals)
-        )
-    };
-    let warm = if warmup > 0 {
-        format!(", first {warmup} clients left out")
-    } else {
-        String::new()
-    };
-    Some(format!(
-        "over {} replications{warm} (means ± 95% intervals): satisfied {}% ± {}   mean {}   p50 {}   p95 {}   p99 {}   max {}{}\n",
-        s.replications,
-        trim_float((s.satisfaction.mean * 100.0).round() / 100.0),
-        trim_float((s.satisfaction.half_width() * 100.0).round() / 100.0),
-        pm(&s.mean_s, " s"),
-        pm(&s.p50_s, " s"),
-        pm(&s.p95_s, " s"),
-        pm(&s.p99_s, " s"),
-        pm(&s.max_s, " s"),
-        throughput_words(summary),
-    ))
-}
-
-/// "satisfied 5/10 (50%)   p50 4.500 s   p95 7.500 s   p99 7.500 s   max 7.500 s   headroom -2.500 s".
-pub fn summary_line(s: &Summary, res: Resolution, timeout: Seconds) -> String {
-    summary_line_in(s, res, timeout, TimeUnit::S)
-}
-
-/// [`summary_line`] with latencies in `unit`.
-pub fn summary_line_in(s: &Summary, res: Resolution, timeout: Seconds, unit: TimeUnit) -> String {
-    let u = unit.symbol();
-    format!(
-        "satisfied {}/{} ({}%)   p50 {} {u}   p95 {} {u}   p99 {} {u}   max {} {u}   headroom {} {u}{}",
-        s.satisfied,
-        s.clients,
-        percent_words(s.satisfied, s.clients),
-        unit.format(res, s.p50_steps),
-        unit.format(res, s.p95_steps),
-        unit.format(res, s.p99_steps),
-        unit.format(res, s.max_steps),
-        format_signed(
-            stats::headroom(s, res, timeout) * 1e9 / unit_nanos(unit),
-            unit.decimals(res)
-        ),
-        throughput_words(s),
-    )
-}
-
-/// A share of clients to two decimals, the precision a count of them deserves, but never
-/// rounded onto 0 or 100 when some, but not all, are satisfied: 599 of 600 is 99.83, and
-/// 99999 of 100000 is 99.99, not 100.
-pub(super) fn percent_words(satisfied: usize, clients: usize) -> String {
-    if clients == 0 {
-        return "0".into();
-    }
-    let pct = 100.0 * satisfied as f64 / clients as f64;
-    let shown = (pct * 100.0).round() / 100.0;
-    let shown = match (satisfied, shown) {
-        (k, v) if k < clients && v >= 100.0 => 99.99,
-        (k, v) if k > 0 && v <= 0.0 => 0.01,
-        (_, v) => v,
-    };
-    trim_float(shown)
-}
-
-/// A closed loop's throughput, the half of its answer that latencies do not show; nothing
-/// for arrivals at a given rate.
-fn throughput_words(s: &Summary) -> String {
-    s.throughput
-        .map(|x| {
-            format!(
-                "   throughput {} requests/s",
-                trim_float((x * 1000.0).round() / 1000.0)
-            )
-        })
-        .unwrap_or_default()
-}
-
 /// Model times in seconds; a station the client never visited is NaN (`null` in JSON).
 fn seconds(res: Resolution, steps: &[u64]) -> Vec<f64> {
     steps
@@ -571,11 +444,6 @@ fn drawn(res: Resolution, steps: &[u64], due: u64) -> Vec<f64> {
         .iter()
         .map(|&t| res.to_seconds(if t == NOT_VISITED { due } else { t }))
         .collect()
-}
-
-/// `+1.500` / `-2.500` with the given decimals.
-pub fn format_signed(v: f64, decimals: usize) -> String {
-    format!("{v:+.decimals$}")
 }
 
 #[derive(Serialize)]
@@ -615,21 +483,4 @@ struct JsonClient<'a> {
     bottleneck: &'a str,
     start_s: Vec<f64>,
     done_s: Vec<f64>,
-}
-
-#[cfg(test)]
-mod tests {
-    use super::percent_words;
-
-    #[test]
-    fn a_share_of_clients_shows_two_decimals_and_never_rounds_onto_all_or_none() {
-        assert_eq!(percent_words(5, 10), "50");
-        assert_eq!(percent_words(600, 604), "99.34");
-        assert_eq!(percent_words(1, 3), "33.33");
-        assert_eq!(percent_words(99_999, 100_000), "99.99");
-        assert_eq!(percent_words(1, 100_000), "0.01");
-        assert_eq!(percent_words(10, 10), "100");
-        assert_eq!(percent_words(0, 10), "0");
-        assert_eq!(percent_words(0, 0), "0");
-    }
 }

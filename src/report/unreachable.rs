@@ -3,8 +3,8 @@
 use serde::Serialize;
 
 use super::csv::csv_header;
-use super::run::trim_float;
-use crate::scenario::Scenario;
+use crate::model::scenario::Scenario;
+use crate::report::format::trim_float;
 
 /// `optimize --sustained` when no lever's range can keep up with the rate: nothing is
 /// load-tested, and the report says which values would be needed.

@@ -5,7 +5,11 @@ use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
-use planner::engine::{simulate, simulate_each, Clock, Kind, Station};
+use planner::engine::{simulate, simulate_each};
+
+use planner::workload::Clock;
+
+use planner::model::plan::{Kind, Station};
 
 struct Counting;
 

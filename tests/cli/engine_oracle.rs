@@ -12,7 +12,13 @@
 //!
 //! One step is one millisecond in the seed tables.
 
-use planner::engine::{simulate, Clock, Kind, Outcome, Station};
+use planner::engine::simulate;
+
+use planner::workload::Clock;
+
+use planner::model::plan::{Kind, Station};
+
+use planner::outcome::records::Outcome;
 use proptest::prelude::*;
 
 /// What the oracle computes: the same layout as [`Outcome`] (`client * stations + station`).

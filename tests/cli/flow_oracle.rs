@@ -15,9 +15,13 @@
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, VecDeque};
 
-use planner::engine::{
-    simulate_classes, simulate_classes_each, Classes, Clock, Kind, Plan, Station, NOT_VISITED,
-};
+use planner::engine::{simulate_classes, simulate_classes_each};
+
+use planner::model::plan::{Classes, Kind, Plan, Station};
+
+use planner::workload::Clock;
+
+use planner::outcome::records::NOT_VISITED;
 
 /// A flow as the oracle keeps it (built alongside the engine's plan, with the same slots).
 #[derive(Debug, Clone)]

@@ -1,10 +1,10 @@
 //! Issue 9, items 6, 8, 14, 15, 16: searches rank right at any price and say what they did.
 
-use planner::load::{Arrivals, LoadTest};
-use planner::scenario::Scenario;
+use planner::model::objective::Share;
+use planner::model::scenario::Scenario;
+use planner::model::units::{Period, Seconds};
 use planner::search::{self, Space, Target};
-use planner::stats::Share;
-use planner::units::{Period, Seconds};
+use planner::workload::{Arrivals, LoadTest};
 
 use crate::common::{assert_input_error, parse_csv, run};
 

@@ -2,12 +2,12 @@
 //! passing configuration (in the documented tie order) and the next passing ones as
 //! runners-up, reporting only the prefix of the ranking up to the last of them.
 
-use planner::levers::Values;
-use planner::load::{Arrivals, LoadTest};
-use planner::scenario::{Prices, Scenario};
+use planner::model::levers::Values;
+use planner::model::objective::Share;
+use planner::model::scenario::{Prices, Scenario};
+use planner::model::units::{Period, Seconds};
 use planner::search::{self, Space, Target};
-use planner::stats::Share;
-use planner::units::{Period, Seconds};
+use planner::workload::{Arrivals, LoadTest};
 use proptest::prelude::*;
 
 fn values() -> impl Strategy<Value = Values> {

@@ -13,7 +13,7 @@ mod table;
 
 use clap::ValueEnum;
 
-use super::behave::{ClosedReport, OpenReport};
+use super::clients::{ClosedReport, OpenReport};
 use super::compare::CompareContext;
 use super::fit::FitReport;
 use super::plot::PlotError;

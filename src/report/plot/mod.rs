@@ -17,14 +17,14 @@
 //! and no system library is needed; the viewer picks a sans-serif font. The chart frame the
 //! pictures share (styles, legend, grid, page layout) lives in `frame`.
 
-mod behave;
+mod clients;
 mod compare;
 mod dashboard;
 mod frame;
 mod pareto;
 mod timeline;
 
-pub use behave::{
+pub use clients::{
     behave_svg, closed_svg, BehaveClient, BehaveOutcome, BehavePlot, ClosedPlot, ClosedRequest,
 };
 pub use compare::{compare_svg, ComparePlot, StrategySeries};

@@ -2,12 +2,12 @@
 //! baseline, where the cost went, its load test, per-class and capacity blocks) and the
 //! runners-up, or the closest when nothing passed.
 
-use super::super::run::trim_float;
 use super::super::table::{Align, Table};
 use super::{indent, SearchContext};
-use crate::capacity::Capacity;
-use crate::config::Config;
-use crate::cost::{self, Cost};
+use crate::model::capacity::Capacity;
+use crate::model::config::Config;
+use crate::model::cost::{self, Cost};
+use crate::report::format::trim_float;
 use crate::search::{self, Candidate, Evaluated, Optimization};
 
 impl SearchContext<'_> {
@@ -143,13 +143,10 @@ impl SearchContext<'_> {
     fn answer_tests(&self, e: &Evaluated) -> String {
         let config = &e.candidate.config;
         let mut out = format!("  load test: {}\n", self.result_line(e));
-        out.push_str(&indent(&super::super::classes::answer_block(
-            self.scenario,
-            config,
-            &self.target.load,
-            self.target.share,
+        out.push_str(&indent(&super::super::classes::block(
+            &e.classes,
+            self.scenario.resolution(),
             self.unit,
-            self.target.behaving.as_ref(),
         )));
         out.push_str(&indent(&super::super::capacity::block(
             self.scenario,

@@ -1,0 +1,93 @@
+//! The edge: parse the command line, load the scenario, hand the command to its module in
+//! [`crate::cli::commands`], and map every failure to one line on stderr and an exit code that
+//! means something.
+
+use std::process::ExitCode;
+
+use anyhow::Result;
+use clap::Parser;
+
+use crate::cli::args::{Cli, Command};
+use crate::cli::commands::{self, Failure, Verdict};
+use crate::model::scenario::Scenario;
+use crate::search::compare::Strategy;
+
+/// Exit code: the target is met (or the command only reports).
+pub const EXIT_OK: u8 = 0;
+/// Exit code: no configuration meets the target.
+pub const EXIT_UNMET: u8 = 1;
+/// Exit code: bad usage or input.
+pub const EXIT_INPUT: u8 = 2;
+/// Exit code: the work was done but its result could not be written (a full disk, an I/O
+/// error) or rendered; the input was fine, so the same command may succeed later.
+pub const EXIT_FAILURE: u8 = 3;
+
+/// What a bare `planner` prints on stderr: three lines, the full list being one `--help` away.
+const USAGE: &str = "usage: planner [--scenario FILE] COMMAND [OPTIONS]\n\
+    commands: run, optimize, sweep, compare, fit, merge (planner COMMAND --help lists its options)\n\
+    try: planner optimize --target-rate 2 --timeout 5   (planner --help for more)\n";
+
+/// Runs the `planner` command line and returns its exit code.
+pub fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            use clap::error::ErrorKind;
+            if matches!(e.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion) {
+                let _ = e.print();
+                return ExitCode::from(EXIT_OK);
+            }
+            if e.kind() == ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand {
+                // A bare `planner` is a usage error: a short reminder, not the whole help.
+                eprint!("{USAGE}");
+                return ExitCode::from(EXIT_INPUT);
+            }
+            // One line: clap's first line names the flag and the problem; when it ends in a
+            // colon ("the following required arguments were not provided:"), what it lists
+            // follows on the next lines, folded onto this one.
+            let text = e.render().to_string();
+            let mut lines = text.lines().map(str::trim).filter(|l| !l.is_empty());
+            let first = lines.next().unwrap_or("error: bad usage");
+            let line = if first.ends_with(':') {
+                let listed: Vec<&str> = lines.take_while(|l| !l.starts_with("Usage:")).collect();
+                format!("{first} {}", listed.join(", "))
+            } else {
+                first.to_string()
+            };
+            eprintln!("{}", line.trim_end());
+            return ExitCode::from(EXIT_INPUT);
+        }
+    };
+    match dispatch(cli) {
+        Ok(Verdict::Met) => ExitCode::from(EXIT_OK),
+        Ok(Verdict::Unmet) => ExitCode::from(EXIT_UNMET),
+        Err(e) => {
+            eprintln!("error: {}", one_line(&e));
+            let failure = e.chain().any(|c| c.is::<Failure>());
+            ExitCode::from(if failure { EXIT_FAILURE } else { EXIT_INPUT })
+        }
+    }
+}
+
+/// `{:#}` of an error chain, folded onto one line.
+fn one_line(e: &anyhow::Error) -> String {
+    format!("{e:#}").replace('\n', " ")
+}
+
+fn dispatch(cli: Cli) -> Result<Verdict> {
+    crate::report::output::handle_signals();
+    let scenario = match &cli.scenario {
+        Some(path) => Scenario::load(path)?,
+        None => Scenario::embedded(),
+    };
+    // A strategy names stations and levers: checked with the file, whatever the command.
+    Strategy::of_scenario(&scenario)?;
+    match cli.command {
+        Command::Run(args) => commands::run::run(&scenario, args, cli.quiet),
+        Command::Optimize(args) => commands::search::optimize(&scenario, args, cli.quiet),
+        Command::Sweep(args) => commands::search::sweep(&scenario, args, cli.quiet),
+        Command::Compare(args) => commands::compare::compare(&scenario, args, cli.quiet),
+        Command::Fit(args) => commands::fit::fit(&scenario, args),
+        Command::Merge(args) => commands::merge::merge(args),
+    }
+}

@@ -1,0 +1,161 @@
+//! `planner compare`: named strategies side by side across arrival rates.
+
+use anyhow::{bail, Result};
+
+use super::study::compare_target;
+use super::{open_outputs, Verdict};
+use crate::cli::args::CompareArgs;
+use crate::cli::progress::Progress;
+use crate::loadtest;
+use crate::loadtest::memory;
+use crate::model::config::Config;
+use crate::model::scenario::{Prices, Scenario};
+use crate::model::units::Rate;
+use crate::report;
+use crate::report::compare::CompareContext;
+use crate::report::output::write_stdout;
+use crate::report::Format;
+use crate::report::Report;
+use crate::search::compare::{self, Contender, Plan, Rates, Strategy, CHEAPEST_PLAN};
+use crate::search::Target;
+use crate::search::{self, Space};
+
+pub(crate) fn compare(scenario: &Scenario, args: CompareArgs, quiet: bool) -> Result<Verdict> {
+    let shard = args.shard.map(|s| s.resolve()).transpose()?;
+    let out = &args.output;
+    if shard.is_some() && (out.format != Format::Json || out.csv.is_some() || out.plot.is_some()) {
+        bail!("--shard: a compare shard prints its cells with --format json (no --csv or --plot), for `planner merge`; render the merge instead");
+    }
+    let strategies = strategies_of(scenario, &args)?;
+    // Compare's cells are load tests of clients who wait at each rate: a scenario's users or
+    // patience are not applied there, and it says so rather than let the cells look as if.
+    if crate::loadtest::clients::flows::any_patience(scenario, None)
+        || scenario.load_defaults().closed.is_some()
+    {
+        eprintln!("note: compare load-tests clients who wait at each rate: the scenario's users and patience are not applied (optimize and sweep apply them)");
+    }
+    let prices = scenario.prices().clone();
+    let (target, target_rate) = compare_target(scenario, &args)?;
+    let outputs = open_outputs(scenario, &args.output)?;
+    let rates = args.rates.unwrap_or_else(|| Rates::around(target_rate));
+    let contenders = contenders_of(scenario, &strategies, &target, target_rate, &prices)?;
+    let fastest = *rates.as_slice().last().expect("at least one rate");
+    let weakest = memory::weakest(scenario, contenders.iter().map(|c| &c.config));
+    let total = (contenders.len() * rates.as_slice().len()) as u64;
+    memory::check_search(scenario, &target.at(fastest).load, weakest, total)?;
+    if let Some(shard) = shard {
+        let doc = super::merge::compare_shard(scenario, &target, &contenders, &rates, shard)?;
+        write_stdout(&doc).map_err(super::Failure::Stdout)?;
+        return Ok(Verdict::Met);
+    }
+    let bar = Progress::new(total, "load-testing", quiet);
+    let comparison = compare::compare(scenario, contenders, rates, &target, &|n| bar.inc(n))?;
+    bar.finish();
+    outputs.emit(&Report::Compare(CompareContext {
+        scenario,
+        prices: &prices,
+        target: &target,
+        comparison: &comparison,
+        target_rate: Some(target_rate.get()),
+        unit: args.unit.resolve(target.load.timeout),
+    }))?;
+    Ok(Verdict::Met)
+}
+
+/// The scenario's strategies, then the command line's: a same name replaces, a new one is
+/// appended; a name given twice on the command line is an error.
+fn strategies_of(scenario: &Scenario, args: &CompareArgs) -> Result<Vec<Strategy>> {
+    let mut strategies: Vec<Strategy> = if args.only {
+        Vec::new()
+    } else {
+        Strategy::of_scenario(scenario)?
+    };
+    let mut seen = std::collections::HashSet::new();
+    for s in &args.strategies {
+        if !seen.insert(s.name.clone()) {
+            bail!("strategy `{}` is given twice", s.name);
+        }
+        let parsed = Strategy::parse(&s.name, &s.plan, scenario.stations())?;
+        match strategies.iter_mut().find(|t| t.name == parsed.name) {
+            Some(existing) => *existing = parsed,
+            None => strategies.push(parsed),
+        }
+    }
+    if strategies.is_empty() {
+        bail!("no strategy to compare: give --strategy NAME=SETTINGS");
+    }
+    Ok(strategies)
+}
+
+/// Each strategy's configuration: its own, or the cheapest that meets the target at the
+/// target rate (`optimize`). A strategy whose cheapest does not exist is left out, with a
+/// note, unless nothing is left to compare.
+fn contenders_of(
+    scenario: &Scenario,
+    strategies: &[Strategy],
+    target: &Target,
+    target_rate: Rate,
+    prices: &Prices,
+) -> Result<Vec<Contender>> {
+    let mut contenders = Vec::new();
+    // Said only if something is left to compare; otherwise the refusal says it.
+    let mut left_out: Vec<String> = Vec::new();
+    for s in strategies {
+        let config = match &s.plan {
+            Plan::Fixed(config) => config.clone(),
+            Plan::Cheapest => match cheapest(scenario, &s.name, target, target_rate, prices)? {
+                Some(config) => config,
+                None => {
+                    left_out.push(s.name.clone());
+                    continue;
+                }
+            },
+        };
+        contenders.push(Contender::new(&s.name, config, scenario, prices));
+    }
+    if !left_out.is_empty() {
+        let why = format!(
+            "no configuration in the scenario's space meets {} clients/s",
+            report::format::trim_float(target_rate.get())
+        );
+        let names = left_out
+            .iter()
+            .map(|n| format!("`{n}`"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let (noun, verb) = if left_out.len() == 1 {
+            ("strategy", "is")
+        } else {
+            ("strategies", "are")
+        };
+        if contenders.is_empty() {
+            bail!("no strategy left to compare: {noun} {names} (`{CHEAPEST_PLAN}`) {verb} left out because {why}");
+        }
+        eprintln!("note: {noun} {names} left out: {why}");
+    }
+    Ok(contenders)
+}
+
+/// The `optimize` strategy's configuration: the search `optimize` runs, at the target rate.
+fn cheapest(
+    scenario: &Scenario,
+    name: &str,
+    target: &Target,
+    target_rate: Rate,
+    prices: &Prices,
+) -> Result<Option<Config>> {
+    let space = Space::new(scenario, &[]);
+    if let Some(warning) = scenario.baseline_left_out(space.levers()) {
+        eprintln!("warning: strategy `{name}`: {warning}");
+    }
+    space.check_size(scenario, search::DEFAULT_MAX_CONFIGS)?;
+    let ranking = search::rank(&space, scenario, prices);
+    let at = target.at(target_rate);
+    loadtest::check(scenario, &at.load)?;
+    let weakest = memory::weakest(scenario, ranking.iter().map(|c| &c.config));
+    memory::check_search(scenario, &at.load, weakest, ranking.len() as u64)?;
+    let found = search::optimize(scenario, &at, &ranking, 0, &|_| {})?;
+    Ok(found
+        .answer
+        .map(|i| found.evaluated[i].candidate.config.clone()))
+}

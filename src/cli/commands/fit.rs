@@ -1,0 +1,29 @@
+//! `planner fit FILE`: measured service times summarised and turned into scenario lines.
+
+use anyhow::{Context, Result};
+
+use super::{open_outputs, Verdict};
+use crate::cli::args::FitArgs;
+use crate::model::fit::{self, Samples};
+use crate::model::scenario::Scenario;
+use crate::report::fit::FitReport;
+use crate::report::Report;
+
+/// `planner fit FILE`: always [`Verdict::Met`], since a fit has no target to miss; an
+/// unreadable or invalid sample file is an input error.
+pub(crate) fn fit(scenario: &Scenario, args: FitArgs) -> Result<Verdict> {
+    let outputs = open_outputs(scenario, &args.output)?;
+    let file = args.file.display().to_string();
+    let text =
+        std::fs::read_to_string(&args.file).with_context(|| format!("cannot read {file}"))?;
+    let samples = Samples::parse(&text).with_context(|| format!("samples {file}"))?;
+    let candidates = fit::candidates(&samples);
+    let report = FitReport {
+        file: &file,
+        samples: &samples,
+        candidates: &candidates,
+        resolution: scenario.resolution(),
+    };
+    outputs.emit(&Report::Fit(report))?;
+    Ok(Verdict::Met)
+}

@@ -1,0 +1,357 @@
+//! One module per command: each turns its parsed arguments into typed requests, runs them
+//! through the library, builds one [`Report`] and hands it to [`Requested::emit`], and returns
+//! a [`Verdict`]. What they share — outputs opened before any work and written together, the
+//! load test the flags describe — lives here.
+
+pub mod clients;
+pub mod compare;
+pub mod fit;
+pub mod merge;
+pub mod run;
+pub mod search;
+pub mod study;
+
+use anyhow::{bail, Context, Result};
+use clap::ValueEnum;
+
+use crate::cli::args::{ArrivalsArg, LoadArgs, OutputArgs};
+use crate::loadtest;
+use crate::model::objective::Share;
+use crate::model::scenario::{Scenario, DEFAULT_NAME, MAX_CLIENTS};
+use crate::model::units::{Period, Rate};
+use crate::report::export::ExportError;
+use crate::report::output::{write_stdout, OutputError, OutputId, Outputs};
+use crate::report::{Format, Report};
+use crate::search::Target;
+use crate::workload::stages::Profile;
+use crate::workload::{ArrivalKind, Arrivals, LoadTest};
+
+/// What a command concludes, which `app` maps to an exit code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Verdict {
+    /// The target is met, or the command only reports.
+    Met,
+    /// No configuration meets the target.
+    Unmet,
+}
+
+/// A failure that is not the user's input: the work was done, but its result could not be
+/// written (a full disk, a closed device), or could not be rendered. `app` gives these their
+/// own exit code, so that a script can tell "fix your flags" from "try again".
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum Failure {
+    #[error(transparent)]
+    Output(#[from] OutputError),
+    #[error("cannot write to stdout: {0}")]
+    Stdout(std::io::Error),
+    #[error(transparent)]
+    Export(ExportError),
+}
+
+/// A command's outputs — stdout in its `--format`, `--csv FILE`, `--plot FILE` — opened
+/// before any work so that an unwritable path or a clash fails at once, and written together
+/// at the end from one report.
+pub(crate) struct Requested {
+    outputs: Outputs,
+    files: Vec<(OutputId, Format)>,
+    format: Format,
+}
+
+/// Opens a command's outputs, refusing one that is the scenario file or another output, a
+/// plot not named `.svg`, and a `--format` other than table when an output takes stdout.
+pub(crate) fn open_outputs(scenario: &Scenario, args: &OutputArgs) -> Result<Requested> {
+    let mut outputs = Outputs::new();
+    if scenario.source() != DEFAULT_NAME {
+        outputs.input("scenario file", std::path::Path::new(&scenario.source()));
+    }
+    for samples in scenario.sample_files() {
+        outputs.input("samples file", samples);
+    }
+    if let Some(trace) = REPLAYED.get() {
+        outputs.input("trace", trace);
+    }
+    let mut files = Vec::new();
+    if let Some(text) = &args.csv {
+        files.push((
+            outputs.open("--csv", Format::Csv.what(), text)?,
+            Format::Csv,
+        ));
+    }
+    if let Some(text) = &args.plot {
+        check_svg(text)?;
+        files.push((
+            outputs.open("--plot", Format::Svg.what(), text)?,
+            Format::Svg,
+        ));
+    }
+    if args.format != Format::Table {
+        let name = args
+            .format
+            .to_possible_value()
+            .map(|v| v.get_name().to_string())
+            .unwrap_or_default();
+        outputs.claim_stdout(&format!("--format {name}"))?;
+    }
+    Ok(Requested {
+        outputs,
+        files,
+        format: args.format,
+    })
+}
+
+/// A plot is SVG whatever its name says: a `.png` of SVG text opens nowhere. A name with no
+/// extension (`/dev/null`, a FIFO) is taken as it is.
+fn check_svg(text: &str) -> Result<(), OutputError> {
+    let ext = std::path::Path::new(text).extension();
+    match ext {
+        Some(ext) if !ext.eq_ignore_ascii_case("svg") => Err(OutputError::Extension {
+            flag: "--plot",
+            path: text.to_string(),
+            what: "the plot",
+            kind: "SVG",
+            ext: ".svg",
+        }),
+        _ => Ok(()),
+    }
+}
+
+impl Requested {
+    /// What stdout carries: the `--format`, unless `--csv -` or `--plot -` took it.
+    pub(crate) fn stdout_format(&self) -> Option<Format> {
+        (!self.outputs.stdout_taken()).then_some(self.format)
+    }
+
+    /// Renders the report in every format asked for, then writes every output, all or none,
+    /// and stdout last.
+    pub(crate) fn emit(self, report: &Report<'_>) -> Result<()> {
+        self.emit_with(report, None)
+    }
+
+    /// [`Requested::emit`], with `stdout` written instead of the report in its `--format`
+    /// when stdout is not taken by an output (a shard's document in place of its JSON).
+    pub(crate) fn emit_with(self, report: &Report<'_>, stdout: Option<Vec<u8>>) -> Result<()> {
+        let render = |format: Format| {
+            format.export(report).map_err(|e| match e {
+                // Asked of a report that has nothing to show: the request is the problem.
+                ExportError::Nothing { .. } => anyhow::Error::new(e),
+                e => anyhow::Error::new(Failure::Export(e)),
+            })
+        };
+        let mut contents = Vec::new();
+        for &(id, format) in &self.files {
+            contents.push((id, render(format)?));
+        }
+        let stdout = match (self.stdout_format(), stdout) {
+            (Some(_), Some(bytes)) => Some(bytes),
+            (Some(format), None) => Some(render(format)?),
+            (None, _) => None,
+        };
+        self.outputs.commit_all(contents).map_err(Failure::Output)?;
+        if let Some(bytes) = stdout {
+            write_stdout(&bytes).map_err(Failure::Stdout)?;
+        }
+        Ok(())
+    }
+}
+
+/// What every configuration is tested against at `rate`: the load test the flags describe
+/// and the share of clients that must be satisfied (from `--min-satisfaction`, `--slo` or
+/// the scenario).
+pub(crate) fn build_target(
+    scenario: &Scenario,
+    args: &LoadArgs,
+    min_satisfaction: Option<Share>,
+    rate: Rate,
+    clients: u32,
+) -> Result<Target> {
+    let mut load = build_load(scenario, args, rate.period(), clients)?;
+    // A share stated on the command line overrides every request class's own.
+    load.share_given = min_satisfaction.is_some() || args.slo.is_some();
+    Ok(Target {
+        load,
+        share: args
+            .share(min_satisfaction, scenario.load_defaults().share)
+            .map_err(anyhow::Error::msg)?,
+        behaving: None,
+    })
+}
+
+/// The load test the flags describe, at a given period (the rate of Poisson arrivals).
+pub(crate) fn build_load(
+    scenario: &Scenario,
+    args: &LoadArgs,
+    period: Period,
+    clients: u32,
+) -> Result<LoadTest> {
+    build_load_shaped(scenario, args, period, clients, None, false)
+}
+
+/// [`build_load`] for `run`, whose `--rate` starts the `--stage`s (`start`), and whose
+/// `--rate` or `--period` (`constant`) replaces the scenario's stages by a constant rate.
+/// Elsewhere the scenario's stages are scaled to peak at the command's rate (the same
+/// stages when it is the scenario's).
+pub(crate) fn build_load_shaped(
+    scenario: &Scenario,
+    args: &LoadArgs,
+    period: Period,
+    clients: u32,
+    start: Option<f64>,
+    constant: bool,
+) -> Result<LoadTest> {
+    let poisson = match args.arrivals {
+        Some(a) => a == ArrivalsArg::Poisson,
+        None => scenario.load_defaults().arrivals == Some(ArrivalKind::Poisson),
+    };
+    let shaped = if !args.stages.is_empty() {
+        let profile = Profile::new(start.unwrap_or(0.0), args.stages.clone()).context("--stage")?;
+        Some(Arrivals::Stages {
+            profile: std::sync::Arc::new(profile),
+            poisson,
+        })
+    } else if let Some(path) = &args.replay {
+        if args.arrivals == Some(ArrivalsArg::Poisson) {
+            bail!(
+                "--replay plays the trace's own times: --arrivals poisson cannot be used with it"
+            );
+        }
+        Some(replay_arrivals(
+            scenario,
+            path,
+            args.replay_speed.unwrap_or(1.0),
+        )?)
+    } else {
+        match (&scenario.load_defaults().stages, constant) {
+            (Some(profile), false) => {
+                if args.clients.is_some() {
+                    bail!(
+                        "--clients cannot be used with {}'s [load] stages, which decide how many clients come (give --rate for a constant load)",
+                        scenario.name()
+                    );
+                }
+                let staged = LoadTest::new(
+                    1,
+                    Arrivals::Stages {
+                        profile: profile.clone(),
+                        poisson,
+                    },
+                    scenario.load_defaults().timeout,
+                );
+                Some(match period.rate() {
+                    Some(r) if r != scenario.load_defaults().rate.get() => {
+                        staged
+                            .at_rate(Rate::new(r).map_err(anyhow::Error::msg)?)
+                            .arrivals
+                    }
+                    _ => staged.arrivals,
+                })
+            }
+            _ => None,
+        }
+    };
+    let (arrivals, clients) = match shaped {
+        Some(arrivals) => {
+            let n = arrivals.own_clients().unwrap_or(clients as u64);
+            if n > MAX_CLIENTS as u64 {
+                bail!("the load brings {n} clients, more than the {MAX_CLIENTS} a test may have");
+            }
+            (arrivals, n as u32)
+        }
+        None if poisson => match period.rate() {
+            Some(rate) => (
+                Arrivals::Poisson(Rate::new(rate).map_err(anyhow::Error::msg)?),
+                clients,
+            ),
+            None => bail!("Poisson arrivals need a rate: --period 0 sends everyone at once"),
+        },
+        None => (Arrivals::Fixed(period), clients),
+    };
+    if args.warmup >= clients {
+        bail!(
+            "--warmup {} leaves no client to measure: the test has {clients} clients",
+            args.warmup
+        );
+    }
+    let mut load = LoadTest::new(
+        clients,
+        arrivals,
+        args.slo
+            .map(|s| s.timeout)
+            .or(args.timeout)
+            .unwrap_or(scenario.load_defaults().timeout),
+    );
+    load.warmup = args.warmup;
+    // `--slo` states both: given, it overrides every request class's own, as they do.
+    load.timeout_given = args.timeout.is_some() || args.slo.is_some();
+    load.share_given = args.slo.is_some();
+    if let Some(seed) = args.seed {
+        load.seed = seed;
+    }
+    let random = load.is_random(scenario);
+    if !random {
+        note_unused_randomness(scenario, args);
+    }
+    load.replications = args
+        .replications
+        .unwrap_or(if random { DEFAULT_REPLICATIONS } else { 1 });
+    loadtest::check(scenario, &load)?;
+    Ok(load)
+}
+
+/// The trace this process replays, kept so that no output may replace it: the load is built
+/// from the flags before the outputs are opened, in every command.
+static REPLAYED: std::sync::OnceLock<std::path::PathBuf> = std::sync::OnceLock::new();
+
+/// The due times of `--replay FILE`. Its rows are sorted if they were not (said on stderr).
+/// A `class` column maps each row to the scenario's `[[request]]` of that name.
+fn replay_arrivals(scenario: &Scenario, path: &std::path::Path, speed: f64) -> Result<Arrivals> {
+    let _ = REPLAYED.set(path.to_path_buf());
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("cannot read the trace {}", path.display()))?;
+    let trace = crate::workload::replay::parse(&text, speed)
+        .with_context(|| format!("trace {}", path.display()))?;
+    let names: Vec<&str> = scenario
+        .requests()
+        .iter()
+        .map(|r| r.name.as_str())
+        .collect();
+    let class = trace
+        .class_indices(&names)
+        .with_context(|| format!("trace {}", path.display()))?;
+    if trace.was_unsorted {
+        eprintln!(
+            "note: trace {}: its rows were not in time order; they are replayed sorted",
+            path.display()
+        );
+    }
+    Ok(Arrivals::Replay(crate::workload::replay::Replayed {
+        due: trace.arrivals.iter().map(|a| a.due).collect(),
+        class: class.map(Into::into),
+    }))
+}
+
+/// Replications of a random load test when the user does not say.
+const DEFAULT_REPLICATIONS: u32 = 20;
+
+/// Scripts pass --seed and --replications uniformly, so a deterministic test takes them, but
+/// says on stderr that they change nothing rather than let them look like they did.
+fn note_unused_randomness(scenario: &Scenario, args: &LoadArgs) {
+    let given: Vec<&str> = [
+        args.seed.map(|_| "--seed"),
+        args.replications.map(|_| "--replications"),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    if !given.is_empty() {
+        let verb = if given.len() == 1 {
+            "changes"
+        } else {
+            "change"
+        };
+        eprintln!(
+            "note: {}'s load test has nothing random (fixed arrivals, fixed service times): {} {verb} nothing",
+            scenario.name(),
+            given.join(" and ")
+        );
+    }
+}

@@ -1,0 +1,352 @@
+//! `planner run`: one configuration, one load test, every client shown; or clients that give up,
+//! retry or think (patience, retries, a closed loop), told client by client. Virtual time only
+//! for the latter.
+
+use std::io::Write;
+
+use anyhow::{bail, Context, Result};
+
+use super::{build_load_shaped, open_outputs, Verdict};
+use crate::cli::args::{ClockArg, PlotKind, RunArgs};
+use crate::cli::progress::Progress;
+use crate::loadtest;
+use crate::loadtest::clients::flows;
+use crate::loadtest::memory::{self, RunOutputs};
+use crate::model::config::Config;
+use crate::model::scenario::Scenario;
+use crate::model::units::Rate;
+use crate::report::clients::{ClosedReport, ClosedRun, OpenClass, OpenReport, OpenRun};
+use crate::report::format::trim_float;
+use crate::report::run::{RunReport, TIMELINE_MAX_AUTO};
+use crate::report::{Format, Report};
+use crate::workload::random;
+use crate::workload::Clock;
+use crate::workload::{Arrivals, LoadTest};
+
+fn clock_of(clock: ClockArg, speed: Option<f64>, scenario: &Scenario) -> Result<Clock> {
+    match (clock, speed) {
+        (ClockArg::Virtual, Some(_)) => bail!("--speed only applies with --clock real"),
+        (ClockArg::Virtual, None) => Ok(Clock::Virtual),
+        (ClockArg::Real, speed) => Ok(Clock::Real {
+            speed: speed.unwrap_or(1.0),
+            step_seconds: scenario.resolution().seconds(),
+        }),
+    }
+}
+
+/// Tokio's real timers tick in milliseconds: a deadline between two ticks waits for the next.
+const REAL_TICK_S: f64 = 1e-3;
+
+/// Refuses `--clock real` when tokio's real timers would round the test's durations, which
+/// would silently change its results. Every duration of the test (service times, due times,
+/// drawn times) is a multiple of its quantum, the greatest common divisor of them all in
+/// steps; a step lasts `resolution / speed` real seconds, and one quantum must last a tick.
+fn check_real_clock(
+    scenario: &Scenario,
+    config: &Config,
+    load: &LoadTest,
+    clock: Clock,
+) -> Result<()> {
+    let Clock::Real {
+        speed,
+        step_seconds,
+    } = clock
+    else {
+        return Ok(());
+    };
+    fn gcd(a: u64, b: u64) -> u64 {
+        if b == 0 {
+            a
+        } else {
+            gcd(b, a % b)
+        }
+    }
+    let draws = random::draws(scenario, load.clients, load.seed, config, 0);
+    let quantum = config
+        .engine_stations(scenario)
+        .iter()
+        .map(|s| s.service)
+        .chain(load.due_times(scenario.resolution(), config, 0))
+        .chain(draws.into_iter().flatten())
+        .fold(0, gcd)
+        .max(1);
+    let model = quantum as f64 * step_seconds;
+    let real = model / speed;
+    if real >= REAL_TICK_S * (1.0 - 1e-9) {
+        return Ok(());
+    }
+    let most = speed * real / REAL_TICK_S;
+    let most = if most >= 1e-6 {
+        trim_float(most)
+    } else {
+        format!("{most:e}")
+    };
+    bail!(
+        "--clock real cannot honour this test: its times are multiples of {}, which at --speed {} last {} of real time, but tokio's timers tick in milliseconds; use the virtual clock, or --speed {most} or lower",
+        duration_text(model),
+        trim_float(speed),
+        duration_text(real),
+    )
+}
+
+/// "1 µs", "0.5 ms", "2 s": a short duration in the unit that reads best.
+fn duration_text(seconds: f64) -> String {
+    if seconds >= 1.0 {
+        format!("{} s", trim_float(seconds))
+    } else if seconds >= 1e-3 {
+        format!("{} ms", trim_float(seconds * 1e3))
+    } else if seconds >= 1e-6 {
+        format!("{} µs", trim_float(seconds * 1e6))
+    } else {
+        format!("{} ns", trim_float(seconds * 1e9))
+    }
+}
+
+/// The load test `run`'s flags describe: `--period`, or `--rate` (0 only as the start rate of
+/// `--stage`s), `--clients`, and the rest of the load flags. `run` and its behaving variants
+/// (patience, retries, closed loops) read them the same way.
+pub(super) fn load_of(scenario: &Scenario, args: &RunArgs) -> Result<LoadTest> {
+    let period = match (args.rate, args.period) {
+        (_, Some(p)) => p,
+        (Some(r), None) if r > 0.0 => Rate::new(r).map_err(anyhow::Error::msg)?.period(),
+        (Some(_), None) if args.load.stages.is_empty() => bail!(
+            "invalid value '0' for '--rate <R>': must be a positive number, greater than 0 clients per second (0 is only a start rate, with --stage)"
+        ),
+        (_, None) => scenario.load_defaults().rate.period(),
+    };
+    let clients = args
+        .load
+        .clients
+        .unwrap_or(scenario.load_defaults().clients);
+    build_load_shaped(
+        scenario,
+        &args.load,
+        period,
+        clients,
+        args.rate,
+        args.rate.is_some() || args.period.is_some(),
+    )
+}
+
+pub(crate) fn run(scenario: &Scenario, mut args: RunArgs, quiet: bool) -> Result<Verdict> {
+    let open =
+        args.rate.is_some() || args.period.is_some() || super::clients::open_loop_asked(&args.load);
+    args.behave = super::clients::with_scenario_loop(scenario, &args.behave, open);
+    // A patience anywhere (the flag, `[load]` or a class's own) makes clients that give up.
+    if args.behave.active() || crate::loadtest::clients::flows::any_patience(scenario, None) {
+        return run_clients(scenario, args);
+    }
+    let config = Config::with_settings(scenario, &args.set)?;
+    let load = load_of(scenario, &args)?;
+    let clock = clock_of(args.clock, args.speed, scenario)?;
+    loadtest::check(scenario, &load)?;
+    if load.runs(scenario) > 1 && clock != Clock::Virtual {
+        bail!("--replications above 1 needs the virtual clock");
+    }
+    check_real_clock(scenario, &config, &load, clock)?;
+    if args.plot_kind.is_some() && args.output.plot.is_none() {
+        bail!("--plot-kind chooses the picture of --plot FILE.svg, which is missing");
+    }
+    memory::check_run(
+        scenario,
+        &config,
+        &load,
+        RunOutputs {
+            json: args.output.format == Format::Json,
+            trace: args.trace,
+        },
+    )?;
+    let outputs = open_outputs(scenario, &args.output)?;
+
+    // Small tests take microseconds; a long one gets a spinner on a terminal.
+    let spinner = if load.clients as u64 * load.runs(scenario) as u64 >= 100_000 {
+        Progress::spinner(&format!("simulating {} clients", load.clients), quiet)
+    } else {
+        Progress::spinner("", true)
+    };
+    let outcome = loadtest::run(scenario, &config, &load, 0, clock, args.trace)?;
+    // `--slo "p99 < T"` asks 99 % of clients under T; otherwise every one.
+    let share = args
+        .load
+        .share(None, scenario.load_defaults().share)
+        .map_err(anyhow::Error::msg)?;
+    let summary = loadtest::summarize(scenario, &outcome, &load, share);
+    // Further replications, for the means and intervals (virtual time only).
+    let combined = if load.runs(scenario) > 1 {
+        Some(loadtest::assess(scenario, &config, &load, share)?.summary)
+    } else {
+        None
+    };
+    spinner.finish();
+    // The trace reads like the tutorial's prints, above the table; ahead of JSON, CSV or SVG
+    // on stdout it would break them for whatever reads them, so it goes to stderr then.
+    let trace_above_table = args.trace && outputs.stdout_format() == Some(Format::Table);
+    let report = RunReport {
+        scenario,
+        config: &config,
+        load: &load,
+        clock,
+        outcome: &outcome,
+        summary: &summary,
+        combined: combined.as_ref(),
+        trace: trace_above_table,
+        dashboard: match args.plot_kind {
+            Some(kind) => kind == PlotKind::Dashboard,
+            // A ramp or a replay is about the rate over time, whatever its size.
+            None => {
+                outcome.clients() > TIMELINE_MAX_AUTO
+                    || matches!(load.arrivals, Arrivals::Stages { .. } | Arrivals::Replay(_))
+            }
+        },
+        unit: args.unit.resolve(load.timeout),
+        classes: &loadtest::judge_classes(scenario, &outcome, &load, share),
+    };
+    if args.trace && !trace_above_table {
+        std::io::stderr()
+            .lock()
+            .write_all(report.trace().as_bytes())
+            .context("cannot write the trace to stderr")?;
+    }
+    outputs.emit(&Report::Run(report))?;
+    Ok(Verdict::Met)
+}
+
+fn common_checks(args: &RunArgs) -> Result<()> {
+    if args.clock != ClockArg::Virtual {
+        bail!("clients that give up, retry or think run on the virtual clock only (drop --clock real)");
+    }
+    if args.plot_kind.is_some() {
+        bail!("--plot-kind chooses between run's pictures; clients that give up, retry or think have one picture (--plot FILE.svg)");
+    }
+    Ok(())
+}
+
+/// `run` with clients that behave: patience, cancellation and retries (open loop), or a closed
+/// loop of users who think between requests. Virtual time only.
+fn run_clients(scenario: &Scenario, args: RunArgs) -> Result<Verdict> {
+    common_checks(&args)?;
+    super::clients::check(scenario, &args.behave, &args.load)?;
+    let b = &args.behave;
+    match b.users {
+        Some(users) => closed_loop(scenario, &args, users),
+        None => open_loop(scenario, &args),
+    }
+}
+
+fn open_loop(scenario: &Scenario, args: &RunArgs) -> Result<Verdict> {
+    let b = &args.behave;
+    // The report tells the clients one by one, from one replication; averaging several is
+    // what the searches do (`sweep --range` on one configuration's values).
+    if args.load.replications.is_some_and(|r| r > 1) {
+        bail!("--replications: a run of clients who give up or retry reports one replication, client by client; optimize and sweep average replications");
+    }
+    let config = Config::with_settings(scenario, &args.set)?;
+    // Jittered retries use the seed even when the load draws nothing: read the load without
+    // it (so that it is not called unused), then put it back.
+    let load = if b.jitter {
+        let mut unseeded = args.clone();
+        unseeded.load.seed = None;
+        let mut load = load_of(scenario, &unseeded)?;
+        load.seed = args.load.seed.unwrap_or(load.seed);
+        load
+    } else {
+        load_of(scenario, args)?
+    };
+    let res = scenario.resolution();
+    let patient = super::clients::patience_of(scenario, b);
+    let (patience, backoff) = (patient.patience, patient.backoff);
+    let behaviour = patient.behaviour(res, load.seed);
+    let outputs = open_outputs(scenario, &args.output)?;
+    let due = load.due_times(res, &config, 0);
+    // Over `[[request]]` classes each client walks its class's flow with its class's patience.
+    let classes = load.classes(scenario, &config, 0, due.len());
+    let class_patience = flows::class_patience(scenario, b.patience);
+    let behaved = flows::open(
+        scenario,
+        &config,
+        &load,
+        classes.as_ref(),
+        &due,
+        behaviour,
+        &class_patience,
+        0,
+    )?;
+    let open_classes = scenario
+        .requests()
+        .iter()
+        .zip(flows::class_timeouts(scenario, &load))
+        .zip(class_patience)
+        .map(|((r, timeout_s), patience_s)| OpenClass {
+            name: r.name.clone(),
+            timeout_s,
+            patience_s,
+        })
+        .collect();
+    let report = OpenReport::new(OpenRun {
+        scenario,
+        behaved: &behaved,
+        timeout_s: load.timeout.get(),
+        patience_s: patience,
+        retries: behaviour.retries,
+        backoff_s: backoff,
+        jitter: b.jitter,
+        cancel_all: behaviour.cancel_all,
+        warmup: load.warmup,
+        classes: open_classes,
+    });
+    if args.trace {
+        // The trace is the run's story, not its result: stderr, whatever stdout carries.
+        std::io::stderr()
+            .lock()
+            .write_all(report.trace().as_bytes())
+            .context("cannot write the trace to stderr")?;
+    }
+    outputs.emit(&Report::BehaveOpen(report))?;
+    Ok(Verdict::Met)
+}
+
+fn closed_loop(scenario: &Scenario, args: &RunArgs, users: u32) -> Result<Verdict> {
+    let b = &args.behave;
+    if args.trace {
+        bail!("--trace follows clients who give up and retry; a closed loop's requests are in --csv FILE");
+    }
+    let config = Config::with_settings(scenario, &args.set)?;
+    let res = scenario.resolution();
+    let loop_ = super::clients::users_of(scenario, users, b, &args.load);
+    let (think, exponential, duration) = (loop_.think, loop_.exponential, loop_.duration);
+    let seed = args.load.seed.unwrap_or(random::DEFAULT_SEED);
+    let runs = loop_.replications;
+    let outputs = open_outputs(scenario, &args.output)?;
+    let mut replications = Vec::with_capacity(runs as usize);
+    for r in 0..runs {
+        let closed = loop_.closed_loop(res, seed, r);
+        let mut reqs = flows::closed(scenario, &config, closed, seed, r)?;
+        reqs.sort_by_key(|q| (q.start, q.user));
+        replications.push(reqs);
+    }
+    // A closed loop's request count is known only once it has run.
+    let fewest = replications.iter().map(Vec::len).min().unwrap_or(0);
+    if args.load.warmup as usize >= fewest {
+        bail!(
+            "--warmup {} leaves no request to measure: the loop made {fewest} requests{}",
+            args.load.warmup,
+            if replications.len() > 1 {
+                " in its shortest replication"
+            } else {
+                ""
+            }
+        );
+    }
+    let report = ClosedReport::new(ClosedRun {
+        name: scenario.name(),
+        resolution: res,
+        users,
+        think_s: think,
+        exponential,
+        duration_s: duration,
+        warmup: args.load.warmup,
+        replications,
+    });
+    outputs.emit(&Report::BehaveClosed(report))?;
+    Ok(Verdict::Met)
+}

@@ -1,0 +1,142 @@
+//! `planner optimize` and `planner sweep`: the search space, load-tested.
+
+use anyhow::{bail, Result};
+
+use super::study::{plan_search, SearchPlan};
+use super::{open_outputs, Verdict};
+use crate::cli::args::{OptimizeArgs, SweepArgs};
+use crate::cli::progress::Progress;
+use crate::model::capacity;
+use crate::model::scenario::Scenario;
+use crate::report::search::{OptimizeReport, SearchContext, SweepReport, Unreachable};
+use crate::report::{Format, Report};
+use crate::search::{self, Candidate};
+
+/// A shard's document stores plain summaries, which `merge` would judge as such: clients
+/// that behave are searched in one process, not sharded.
+fn refuse_shard_behaving(plan: &SearchPlan, sharded: bool) -> Result<()> {
+    if sharded && plan.target.behaving.is_some() {
+        bail!("--shard splits a search of clients who wait; with clients who think, give up or retry (--users, --patience, --retries, or the scenario's users or patience), search in one process");
+    }
+    Ok(())
+}
+
+pub(crate) fn optimize(scenario: &Scenario, args: OptimizeArgs, quiet: bool) -> Result<Verdict> {
+    if args.plot_all && args.search.output.plot.is_none() {
+        bail!("--plot-all load-tests the whole space for the plot: it needs --plot FILE.svg");
+    }
+    let shard = args.shard.map(|s| s.resolve()).transpose()?;
+    if shard.is_some() && args.plot_all {
+        bail!("--plot-all with --shard: a shard tests only its part; plot the merge instead");
+    }
+    let plan = plan_search(scenario, &args.search, args.sustained)?;
+    refuse_shard_behaving(&plan, shard.is_some())?;
+    if args.sustained {
+        let rate = plan.target.load.rate().unwrap_or(f64::INFINITY);
+        let missing = capacity::unreachable(scenario, &plan.space.maxima(), rate);
+        if !missing.is_empty() {
+            let outputs = open_outputs(scenario, &args.search.output)?;
+            outputs.emit(&Report::Unreachable(Unreachable {
+                scenario,
+                rate,
+                missing,
+            }))?;
+            return Ok(Verdict::Unmet);
+        }
+    }
+    let outputs = open_outputs(scenario, &args.search.output)?;
+    let part: Vec<Candidate>;
+    let ranking = match shard {
+        Some(s) => {
+            part = s
+                .ranks(plan.ranking.len())
+                .map(|r| plan.ranking[r].clone())
+                .collect();
+            &part
+        }
+        None => &plan.ranking,
+    };
+    let bar = Progress::new(ranking.len() as u64, "load-testing", quiet);
+    let result = search::optimize(scenario, &plan.target, ranking, args.show, &|n| bar.inc(n))?;
+    bar.finish();
+    let doc = match shard {
+        Some(s) => Some(super::merge::shard_doc(
+            scenario,
+            &plan,
+            args.sustained,
+            s,
+            args.show,
+            &result,
+        )?),
+        None => None,
+    };
+    // The picture shows what was tested; with --plot-all, test what the early stop skipped too,
+    // for the picture only.
+    let everything = match &args.search.output.plot {
+        Some(_) if args.plot_all => {
+            let rest = &plan.ranking[result.evaluated.len()..];
+            let bar = Progress::new(rest.len() as u64, "load-testing for the plot", quiet);
+            let mut all = result.evaluated.clone();
+            all.extend(search::evaluate(scenario, &plan.target, rest, &|n| {
+                bar.inc(n)
+            })?);
+            bar.finish();
+            Some(all)
+        }
+        _ => None,
+    };
+    let ctx = SearchContext {
+        scenario,
+        prices: &plan.prices,
+        target: &plan.target,
+        space: &plan.space,
+        sustained: args.sustained,
+        unit: args.search.unit.resolve(plan.target.load.timeout),
+    };
+    let found = result.answer.is_some();
+    // A shard's `--format json` is its shard document, which `planner merge` reads.
+    let stdout = doc.filter(|_| outputs.stdout_format() == Some(Format::Json));
+    outputs.emit_with(
+        &Report::Optimize(OptimizeReport {
+            ctx,
+            plotted: everything.as_deref().unwrap_or(&result.evaluated),
+            result: &result,
+            plot_all: everything.is_some(),
+        }),
+        stdout,
+    )?;
+    Ok(if found { Verdict::Met } else { Verdict::Unmet })
+}
+
+pub(crate) fn sweep(scenario: &Scenario, args: SweepArgs, quiet: bool) -> Result<Verdict> {
+    let shard = args.shard.map(|s| s.resolve()).transpose()?;
+    if args.resume && shard.is_none() {
+        bail!("--resume continues a sweep shard's --csv FILE: it needs --shard K/N (1/1 for the whole sweep)");
+    }
+    let plan = plan_search(scenario, &args.search, false)?;
+    refuse_shard_behaving(&plan, shard.is_some())?;
+    if let Some(shard) = shard {
+        return super::merge::sweep_shard(scenario, &args, &plan, shard, quiet);
+    }
+    let outputs = open_outputs(scenario, &args.search.output)?;
+    let bar = Progress::new(plan.ranking.len() as u64, "load-testing", quiet);
+    let all = search::evaluate(scenario, &plan.target, &plan.ranking, &|n| bar.inc(n))?;
+    bar.finish();
+    let ctx = SearchContext {
+        scenario,
+        prices: &plan.prices,
+        target: &plan.target,
+        space: &plan.space,
+        sustained: false,
+        unit: args.search.unit.resolve(plan.target.load.timeout),
+    };
+    // With the table in a file (not on stdout), stdout says what the file holds instead.
+    let csv_file = args.search.output.csv.as_deref().filter(|f| *f != "-");
+    outputs.emit(&Report::Sweep(SweepReport {
+        ctx,
+        all: &all,
+        show: args.show,
+        csv_file,
+    }))?;
+    Ok(Verdict::Met)
+}

@@ -1,0 +1,125 @@
+//! What a search or a comparison is asked, resolved once from the flags and the scenario:
+//! the space, the prices, the target every configuration is held to, and the ranking. The
+//! command that runs it and `merge`, which settles its shards, read it the same way.
+
+use anyhow::{bail, Result};
+
+use super::build_target;
+use crate::cli::args::{CompareArgs, LoadArgs, RangeArg, SearchArgs};
+use crate::loadtest::memory;
+use crate::model::capacity::{self, Capacity};
+use crate::model::scenario::{Prices, Scenario};
+use crate::model::units::{Period, Rate};
+use crate::search::{self, Candidate, Space, Target};
+use crate::workload::clients::Clients;
+use crate::workload::Arrivals;
+
+/// Everything a search needs, resolved against the scenario.
+pub(crate) struct SearchPlan {
+    pub(crate) prices: Prices,
+    pub(crate) target: Target,
+    pub(crate) space: Space,
+    pub(crate) ranking: Vec<Candidate>,
+}
+
+/// Resolves a search: the space with `--range`s, the prices, the target at the rate, the
+/// clients, and the ranking (only what keeps up with the rate when `sustained`).
+pub(crate) fn plan_search(
+    scenario: &Scenario,
+    args: &SearchArgs,
+    sustained: bool,
+) -> Result<SearchPlan> {
+    let overrides = RangeArg::resolve_all(&args.ranges, scenario.stations())?;
+    let space = Space::new(scenario, &overrides);
+    if let Some(warning) = scenario.baseline_left_out(space.levers()) {
+        eprintln!("warning: {warning}");
+    }
+    space.check_size(scenario, args.max_configs)?;
+    let prices = Prices {
+        cpu: args.cpu_price.unwrap_or(scenario.prices().cpu),
+        ram: args.ram_price.unwrap_or(scenario.prices().ram),
+        currency: scenario.prices().currency.clone(),
+    };
+    space.check_prices(scenario, &prices)?;
+    let rate = args.target_rate.unwrap_or(scenario.load_defaults().rate);
+    let clients = match (args.load.clients, sustained) {
+        (Some(n), _) => n,
+        (None, false) => scenario.load_defaults().clients,
+        (None, true) => {
+            capacity::sustained_clients(scenario, rate.get(), scenario.load_defaults().clients)
+        }
+    };
+    let open = args.target_rate.is_some() || super::clients::open_loop_asked(&args.load);
+    let behave = super::clients::with_scenario_loop(scenario, &args.behave, open);
+    let behaving = super::clients::of_flags(scenario, &behave, &args.load)?;
+    if behaving.is_some() && sustained {
+        bail!("--sustained holds a rate for ever with clients who wait; it does not combine with clients who think, give up or retry (--users, --patience, --retries, or the scenario's users or patience)");
+    }
+    // A closed loop with random think or service times uses the seed and the replications,
+    // which the plain load test (fixed arrivals) would otherwise call unused.
+    // Jittered retries draw too: the seed and the replications then matter.
+    let jittered = matches!(behaving, Some(Clients::Patient(p)) if p.jitter);
+    let closed_random =
+        matches!(behaving, Some(Clients::Closed(u)) if u.is_random(scenario)) || jittered;
+    let closed = matches!(behaving, Some(Clients::Closed(_)));
+    let load_args = LoadArgs {
+        seed: args.load.seed.filter(|_| !closed_random),
+        replications: args.load.replications.filter(|_| !closed_random),
+        // A closed loop's requests are counted once it has run, not from --clients.
+        warmup: if closed { 0 } else { args.load.warmup },
+        ..args.load.clone()
+    };
+    // A load test that cannot run fails here once, not once per configuration.
+    let mut target = build_target(scenario, &load_args, args.min_satisfaction, rate, clients)?;
+    target.behaving = behaving;
+    if let Some(Clients::Closed(users)) = behaving {
+        // A closed loop has no arrival rate, its load follows the service: no rate to check
+        // capacities against. Its population is what the report counts as its clients.
+        target.load.arrivals = Arrivals::Fixed(Period::new(0.0).map_err(anyhow::Error::msg)?);
+        target.load.clients = users.users;
+        target.load.replications = users.replications;
+        target.load.warmup = args.load.warmup;
+        if let Some(seed) = args.load.seed {
+            target.load.seed = seed;
+        }
+    }
+    if jittered {
+        if let Some(seed) = args.load.seed {
+            target.load.seed = seed;
+        }
+        target.load.replications = args
+            .load
+            .replications
+            .unwrap_or(super::DEFAULT_REPLICATIONS);
+    }
+    let mut ranking = search::rank(&space, scenario, &prices);
+    if sustained {
+        ranking.retain(|c| Capacity::of(scenario, &c.config).sustains(rate.get()));
+    }
+    let weakest = memory::weakest(scenario, ranking.iter().map(|c| &c.config));
+    memory::check_search(scenario, &target.load, weakest, ranking.len() as u64)?;
+    Ok(SearchPlan {
+        prices,
+        target,
+        space,
+        ranking,
+    })
+}
+
+/// The target every cell is held to, and the rate the `optimize` strategy is found at: one
+/// reading of the flags for the comparison and for the merge of its shards.
+pub(crate) fn compare_target(scenario: &Scenario, args: &CompareArgs) -> Result<(Target, Rate)> {
+    let target_rate = args.target_rate.unwrap_or(scenario.load_defaults().rate);
+    let clients = args
+        .load
+        .clients
+        .unwrap_or(scenario.load_defaults().clients);
+    let target = build_target(
+        scenario,
+        &args.load,
+        args.min_satisfaction,
+        target_rate,
+        clients,
+    )?;
+    Ok((target, target_rate))
+}

@@ -1,0 +1,64 @@
+//! Read access to a parsed [`Scenario`]: its fields are private, so that a scenario can only
+//! come from [`Scenario::parse`] and stays as validated.
+
+use crate::model::units::Resolution;
+
+use super::{LoadDefaults, Prices, RequestClass, Scenario, Station, StrategyText};
+
+impl Scenario {
+    /// Where it came from, for messages.
+    pub fn source(&self) -> &str {
+        &self.source
+    }
+
+    /// Short name for reports (`fastfood`).
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// One line for humans, shown in reports.
+    pub fn description(&self) -> &str {
+        &self.description
+    }
+
+    /// Model seconds per engine step; service times and timeouts must be whole steps of it.
+    pub fn resolution(&self) -> Resolution {
+        self.resolution
+    }
+
+    /// In file order, which is the order of levers, of configuration values and of report columns.
+    pub fn stations(&self) -> &[Station] {
+        &self.stations
+    }
+
+    /// The `[load]` table, before the command line overrides it.
+    pub fn load_defaults(&self) -> &LoadDefaults {
+        &self.load
+    }
+
+    /// As the file gives them; `--cpu-price` and `--ram-price` override them per command.
+    pub fn prices(&self) -> &Prices {
+        &self.prices
+    }
+
+    /// The strategies `compare` shows by default, in file order.
+    pub fn strategies(&self) -> &[StrategyText] {
+        &self.strategies
+    }
+
+    /// The sample files its empirical stations read, which no output may replace.
+    pub fn sample_files(&self) -> &[std::path::PathBuf] {
+        &self.sample_files
+    }
+
+    /// The request classes, in file order; empty for the tutorial's single fan-out class.
+    pub fn requests(&self) -> &[RequestClass] {
+        &self.requests
+    }
+
+    /// Whether any station draws its service times (a distribution other than fixed): then a
+    /// load test needs a seed and replications, and draws are made per client.
+    pub fn draws_service(&self) -> bool {
+        self.stations.iter().any(|s| !s.distribution().is_fixed())
+    }
+}

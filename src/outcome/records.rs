@@ -1,0 +1,152 @@
+//! What one simulation recorded, client by client: when each station served each client, what
+//! became of clients who give up and retry, a closed loop's requests.
+
+use crate::outcome::trace::Event;
+
+/// A station's start and done times for a client that never visited it (flows only).
+pub const NOT_VISITED: u64 = u64::MAX;
+
+/// What one load test recorded. Times are steps since the load test started (time 0).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Outcome {
+    /// Stations per client: the row width of `start` and `done`.
+    pub stations: usize,
+    /// Due time of each client.
+    pub due: Vec<u64>,
+    /// `start[client * stations + station]`: when that station began serving the client
+    /// (for a batch station, when the client got the lock).
+    pub start: Vec<u64>,
+    /// `done[client * stations + station]`: when that station finished with the client (its
+    /// last visit, with flows; [`NOT_VISITED`] when it never went there).
+    pub done: Vec<u64>,
+    /// Each client's request class, when the scenario has classes.
+    pub class: Option<Vec<u32>>,
+    /// The event log in time order, when asked for.
+    pub trace: Option<Vec<Event>>,
+}
+
+impl Outcome {
+    /// Clients in the load test; client indices are 0-based, in due-time order.
+    pub fn clients(&self) -> usize {
+        self.due.len()
+    }
+
+    /// When the client's whole order was served: its last station's done time.
+    pub fn served(&self, client: usize) -> u64 {
+        self.done_of(client)
+            .iter()
+            .copied()
+            .filter(|&d| d != NOT_VISITED)
+            .max()
+            .unwrap_or(self.due[client])
+    }
+
+    /// Served time minus due time, in steps.
+    pub fn latency(&self, client: usize) -> u64 {
+        self.served(client) - self.due[client]
+    }
+
+    /// The client's row of `done`, one entry per station in scenario order.
+    pub fn done_of(&self, client: usize) -> &[u64] {
+        &self.done[client * self.stations..(client + 1) * self.stations]
+    }
+
+    /// The client's row of `start`, one entry per station in scenario order.
+    pub fn start_of(&self, client: usize) -> &[u64] {
+        &self.start[client * self.stations..(client + 1) * self.stations]
+    }
+
+    /// The station that finished last for this client (the first such in scenario order).
+    pub fn bottleneck(&self, client: usize) -> usize {
+        let done = self.done_of(client);
+        let last = self.served(client);
+        done.iter().position(|&d| d == last).unwrap_or(0)
+    }
+}
+
+/// What became of one client.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Fate {
+    /// Its first due time: latency counts from here, whatever the retries.
+    pub due: u64,
+    /// When an attempt completed, or `None` when the client gave up for good.
+    pub served: Option<u64>,
+    /// Attempts made (1 without retries).
+    pub attempts: u32,
+    /// When it was served or gave up for good.
+    pub ended: u64,
+    /// Its request class (index into the scenario's `[[request]]`s); 0 without classes.
+    pub class: u32,
+}
+
+/// One attempt of an open-loop client, for the reports that draw the offered load over time
+/// and trace who gave up and retried when.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Attempt {
+    /// 0-based client who made it.
+    pub client: u32,
+    /// When it began (its due time, or the end of a backoff), in steps.
+    pub start: u64,
+    /// When it completed or was given up, in steps.
+    pub end: u64,
+    /// Whether it completed (else it was given up at `end`).
+    pub served: bool,
+}
+
+/// One closed-loop request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Request {
+    /// 0-based user who made it.
+    pub user: u32,
+    /// When the user sent it, in steps: its latency counts from here.
+    pub start: u64,
+    /// When its whole order was served, in steps.
+    pub done: u64,
+    /// Its request class (index into the scenario's `[[request]]`s), drawn as it started, so
+    /// that a search can judge it by its class's objective; 0 without classes.
+    pub class: u32,
+}
+
+/// What an open-loop run of behaving clients recorded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Behaved {
+    /// Each client's fate, in client order.
+    pub fates: Vec<Fate>,
+    /// Per station, the service steps spent on attempts that were given up.
+    pub wasted: Vec<u64>,
+    /// Every attempt, in the order they ended.
+    pub attempts: Vec<Attempt>,
+}
+
+/// One request class's figures in a behaving run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct ClassTally {
+    /// Clients of the class counted (after the warm-up).
+    pub clients: usize,
+    /// Served within the class's timeout of their first due time.
+    pub satisfied: usize,
+    /// Gave up for good.
+    pub given_up: usize,
+    /// Attempts made, retries included.
+    pub attempts: u64,
+}
+
+impl Behaved {
+    /// Per class (`timeouts[k]`: class `k`'s timeout in steps), the clients from `warmup` on.
+    pub fn by_class(&self, timeouts: &[u64], warmup: usize) -> Vec<ClassTally> {
+        let mut out = vec![ClassTally::default(); timeouts.len()];
+        for f in self.fates.iter().skip(warmup) {
+            let Some(t) = out.get_mut(f.class as usize) else {
+                continue;
+            };
+            t.clients += 1;
+            t.attempts += u64::from(f.attempts);
+            match f.served {
+                Some(s) if s - f.due < timeouts[f.class as usize] => t.satisfied += 1,
+                Some(_) => {}
+                None => t.given_up += 1,
+            }
+        }
+        out
+    }
+}

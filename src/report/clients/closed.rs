@@ -1,0 +1,228 @@
+//! The closed loop: users who repeat request → response → think.
+
+use serde::Serialize;
+
+use super::percentile;
+use crate::model::units::Resolution;
+use crate::outcome::records::Request;
+use crate::outcome::stats::Interval;
+use crate::report::format::trim_float;
+use crate::report::plot::{closed_svg, ClosedPlot, ClosedRequest, PlotError};
+
+/// What a closed loop was asked to do, and every request each replication made.
+pub struct ClosedRun<'a> {
+    /// The scenario's name, for the picture's title.
+    pub name: &'a str,
+    /// The scenario's time step, to read the requests' times.
+    pub resolution: Resolution,
+    /// The population.
+    pub users: u32,
+    /// Mean think time in seconds.
+    pub think_s: f64,
+    /// Whether think times are drawn from an exponential distribution (else fixed).
+    pub exponential: bool,
+    /// No request starts after this many seconds.
+    pub duration_s: f64,
+    /// The first `warmup` requests of each replication are left out of the response times.
+    pub warmup: u32,
+    /// Per replication, every request made, sorted by start time then user.
+    pub replications: Vec<Vec<Request>>,
+}
+
+/// A closed loop, ready to be shown: its figures are computed once, here.
+pub struct ClosedReport<'a> {
+    run: ClosedRun<'a>,
+    throughput: Interval,
+    response: Interval,
+    /// Every counted response time of every replication, sorted, in seconds.
+    all: Vec<f64>,
+    waiting: f64,
+}
+
+/// The JSON document; fields in alphabetical order, as it has always been printed.
+#[derive(Serialize)]
+struct Json {
+    duration: f64,
+    replications: usize,
+    requests: usize,
+    response_mean: f64,
+    response_mean_interval: [f64; 2],
+    response_p50: f64,
+    response_p95: f64,
+    response_p99: f64,
+    think: f64,
+    think_distribution: &'static str,
+    thinking_share: f64,
+    throughput: f64,
+    throughput_interval: [f64; 2],
+    users: u32,
+    waiting_share: f64,
+}
+
+/// One CSV row per counted request.
+#[derive(Serialize)]
+struct Row {
+    replication: usize,
+    user: u32,
+    /// The user's request number in the replication, from 1.
+    request: u32,
+    start_s: String,
+    response_s: String,
+}
+
+impl<'a> ClosedReport<'a> {
+    /// Computes throughput (requests completed within the duration per second), response
+    /// times past the warm-up and the users' split (Little's law) over the replications.
+    pub fn new(run: ClosedRun<'a>) -> ClosedReport<'a> {
+        let res = run.resolution;
+        let end = res.nearest_steps(run.duration_s);
+        let (mut xs, mut rs, mut waits) = (Vec::new(), Vec::new(), Vec::new());
+        let mut all = Vec::new();
+        for reqs in &run.replications {
+            let done_in = reqs.iter().filter(|q| q.done <= end).count();
+            xs.push(done_in as f64 / run.duration_s);
+            let resp: Vec<f64> = ClosedReport::counted(&run, reqs)
+                .iter()
+                .map(|q| (q.done - q.start) as f64 * res.seconds())
+                .collect();
+            let mean = resp.iter().sum::<f64>() / resp.len().max(1) as f64;
+            rs.push(mean);
+            // Little's law on the users: the share waiting is X·R / N.
+            waits.push(done_in as f64 / run.duration_s * mean / run.users as f64);
+            all.extend(resp);
+        }
+        all.sort_by(f64::total_cmp);
+        ClosedReport {
+            throughput: Interval::of(&xs),
+            response: Interval::of(&rs),
+            waiting: Interval::of(&waits).mean.min(1.0),
+            all,
+            run,
+        }
+    }
+
+    fn counted<'r>(run: &ClosedRun<'_>, reqs: &'r [Request]) -> &'r [Request] {
+        &reqs[(run.warmup as usize).min(reqs.len())..]
+    }
+
+    fn runs(&self) -> usize {
+        self.run.replications.len()
+    }
+
+    fn distribution(&self) -> &'static str {
+        if self.run.exponential {
+            "exponential"
+        } else {
+            "fixed"
+        }
+    }
+
+    /// The human report.
+    pub fn table(&self) -> String {
+        let t = |v: f64| trim_float((v * 1000.0).round() / 1000.0);
+        let runs = self.runs();
+        let (x, r, w, all) = (self.throughput, self.response, self.waiting, &self.all);
+        let ci = |i: Interval| {
+            if runs > 1 {
+                format!(" (95 % CI {} – {})", t(i.low), t(i.high))
+            } else {
+                String::new()
+            }
+        };
+        let mut out = format!(
+            "{} user{}, think {} s ({}), {} s, {runs} replication{}\n",
+            self.run.users,
+            if self.run.users == 1 { "" } else { "s" },
+            t(self.run.think_s),
+            self.distribution(),
+            t(self.run.duration_s),
+            if runs == 1 { "" } else { "s" }
+        );
+        out += &format!("requests:      {}\n", all.len());
+        out += &format!("throughput:    {} requests/s{}\n", t(x.mean), ci(x));
+        out += &format!("response time: mean {} s{}\n", t(r.mean), ci(r));
+        out += &format!(
+            "               p50 {} s, p95 {} s, p99 {} s\n",
+            t(percentile(all, 50.0)),
+            t(percentile(all, 95.0)),
+            t(percentile(all, 99.0))
+        );
+        out += &format!(
+            "users:         {} % thinking, {} % waiting\n",
+            trim_float((100.0 * (1.0 - w)).round()),
+            trim_float((100.0 * w).round())
+        );
+        out
+    }
+
+    /// The JSON document, with the same figures as the table.
+    pub fn json(&self) -> String {
+        let (x, r, w, all) = (self.throughput, self.response, self.waiting, &self.all);
+        let doc = Json {
+            duration: self.run.duration_s,
+            replications: self.runs(),
+            requests: all.len(),
+            response_mean: r.mean,
+            response_mean_interval: [r.low, r.high],
+            response_p50: percentile(all, 50.0),
+            response_p95: percentile(all, 95.0),
+            response_p99: percentile(all, 99.0),
+            think: self.run.think_s,
+            think_distribution: self.distribution(),
+            thinking_share: 1.0 - w,
+            throughput: x.mean,
+            throughput_interval: [x.low, x.high],
+            users: self.run.users,
+            waiting_share: w,
+        };
+        serde_json::to_string_pretty(&doc).expect("plain data serialises") + "\n"
+    }
+
+    /// One row per counted request of every replication:
+    /// `replication,user,request,start_s,response_s`.
+    pub fn csv(&self) -> Result<Vec<u8>, csv::Error> {
+        let res = self.run.resolution;
+        let mut w = csv::Writer::from_writer(Vec::new());
+        for (k, reqs) in self.run.replications.iter().enumerate() {
+            // Numbered over all of the user's requests, the warm-up included, so that a
+            // user's numbers say how many requests it had made.
+            let mut made = vec![0u32; self.run.users as usize];
+            for (i, q) in reqs.iter().enumerate() {
+                made[q.user as usize] += 1;
+                if i < self.run.warmup as usize {
+                    continue;
+                }
+                w.serialize(Row {
+                    replication: k + 1,
+                    user: q.user + 1,
+                    request: made[q.user as usize],
+                    start_s: res.format(q.start),
+                    response_s: res.format(q.done - q.start),
+                })?;
+            }
+        }
+        w.into_inner().map_err(|e| e.into_error().into())
+    }
+
+    /// Throughput and response times over time, every replication together.
+    pub fn svg(&self) -> Result<String, PlotError> {
+        let secs = |steps: u64| steps as f64 * self.run.resolution.seconds();
+        let requests = self
+            .run
+            .replications
+            .iter()
+            .flat_map(|reqs| ClosedReport::counted(&self.run, reqs))
+            .map(|q| ClosedRequest {
+                start_s: secs(q.start),
+                done_s: secs(q.done),
+            })
+            .collect();
+        let title = self.table().lines().next().unwrap_or("").to_string();
+        closed_svg(&ClosedPlot {
+            title: format!("{}: {title}", self.run.name),
+            duration_s: self.run.duration_s,
+            replications: self.runs(),
+            requests,
+        })
+    }
+}

@@ -1,0 +1,390 @@
+//! The open loop: clients due at their times who give up after their patience and retry.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use super::classes::{self, ClassFigures, OpenClass};
+use super::percentile;
+use crate::model::scenario::Scenario;
+use crate::model::units::Resolution;
+use crate::outcome::records::{Behaved, Fate};
+use crate::report::format::trim_float;
+use crate::report::plot::{behave_svg, BehaveClient, BehaveOutcome, BehavePlot, PlotError};
+
+/// What an open-loop run of behaving clients was asked to do, and what the engine recorded.
+pub struct OpenRun<'a> {
+    /// The scenario run (its stations name the wasted work).
+    pub scenario: &'a Scenario,
+    /// Every client's fate, every attempt, the wasted service.
+    pub behaved: &'a Behaved,
+    /// A client is satisfied when served within this many seconds of its first due time
+    /// (the load test's; each class's own in `classes`).
+    pub timeout_s: f64,
+    /// Seconds an attempt waits before it is given up; `None`: clients wait for ever.
+    pub patience_s: Option<f64>,
+    /// Fresh attempts a client makes after giving up, at most.
+    pub retries: u32,
+    /// The first retry's wait in seconds (doubled at each retry).
+    pub backoff_s: f64,
+    /// Whether the waits are drawn uniformly below the backoff.
+    pub jitter: bool,
+    /// Whether giving up frees the units serving the client at once.
+    pub cancel_all: bool,
+    /// The first `warmup` clients load the stations but are left out of every figure.
+    pub warmup: u32,
+    /// The `[[request]]` classes, in file order (a client's `Fate::class` indexes them);
+    /// empty for the fan-out.
+    pub classes: Vec<OpenClass>,
+}
+
+/// An open-loop run, ready to be shown: its figures are computed once, here, so that the
+/// table, the JSON and the CSV cannot disagree.
+pub struct OpenReport<'a> {
+    run: OpenRun<'a>,
+    /// Per class index, the timeout in steps (one entry for the fan-out).
+    timeouts: Vec<u64>,
+    satisfied: usize,
+    given_up: usize,
+    attempts: u64,
+    goodput: f64,
+    /// Latencies of the served clients, sorted, in seconds.
+    latencies: Vec<f64>,
+    /// `None`: every client satisfied; `Some(None)`: the last one was not; `Some(Some(t))`:
+    /// every client due from `t` seconds on was.
+    settled: Option<Option<f64>>,
+    wasted: Vec<(String, f64)>,
+    classes: Vec<ClassFigures>,
+}
+
+/// The JSON document; fields in alphabetical order, as it has always been printed.
+#[derive(Serialize)]
+struct Json<'a> {
+    amplification: f64,
+    attempts: u64,
+    cancel: &'static str,
+    /// Per `[[request]]` class; empty for the fan-out.
+    classes: &'a [ClassFigures],
+    clients: usize,
+    given_up: usize,
+    given_up_share: f64,
+    goodput: f64,
+    latency_p50: f64,
+    latency_p99: f64,
+    patience: Option<f64>,
+    retries: u32,
+    satisfied: usize,
+    /// `null` both when every client was satisfied and when the run never settled; the
+    /// table tells them apart.
+    settled_at: Option<f64>,
+    wasted_seconds: BTreeMap<&'a str, f64>,
+}
+
+/// One CSV row per client counted in the figures.
+#[derive(Serialize)]
+struct Row {
+    client: usize,
+    due_s: String,
+    attempts: u32,
+    outcome: &'static str,
+    /// Empty for a client who gave up for good.
+    latency_s: Option<String>,
+}
+
+/// What became of a client, as the CSV and the picture name it: judged by its class's
+/// timeout (`timeouts` by class index).
+fn outcome(f: &Fate, timeouts: &[u64]) -> BehaveOutcome {
+    match f.served {
+        None => BehaveOutcome::GivenUp,
+        Some(s) if s - f.due < timeouts[f.class as usize] => BehaveOutcome::Satisfied,
+        Some(_) => BehaveOutcome::Late,
+    }
+}
+
+impl<'a> OpenReport<'a> {
+    /// Computes the run's figures over the clients past the warm-up.
+    pub fn new(run: OpenRun<'a>) -> OpenReport<'a> {
+        let res = run.scenario.resolution();
+        let timeouts: Vec<u64> = if run.classes.is_empty() {
+            vec![res.nearest_steps(run.timeout_s)]
+        } else {
+            run.classes
+                .iter()
+                .map(|c| res.nearest_steps(c.timeout_s))
+                .collect()
+        };
+        let fates = &run.behaved.fates;
+        let counted = &fates[(run.warmup as usize).min(fates.len())..];
+        let ok = |f: &Fate| outcome(f, &timeouts) == BehaveOutcome::Satisfied;
+        let satisfied = counted.iter().filter(|f| ok(f)).count();
+        let given_up = counted.iter().filter(|f| f.served.is_none()).count();
+        let attempts = counted.iter().map(|f| f.attempts as u64).sum();
+        let first = counted.iter().map(|f| f.due).min().unwrap_or(0);
+        let last = counted.iter().map(|f| f.ended).max().unwrap_or(0);
+        let span = (last - first) as f64 * res.seconds();
+        let goodput = if span > 0.0 {
+            satisfied as f64 / span
+        } else {
+            f64::NAN
+        };
+        let mut latencies: Vec<f64> = counted
+            .iter()
+            .filter_map(|f| f.served.map(|s| (s - f.due) as f64 * res.seconds()))
+            .collect();
+        latencies.sort_by(f64::total_cmp);
+        // When the run recovered: the due time after the last unsatisfied client (a retry
+        // storm outlives the burst that started it).
+        let settled = counted
+            .iter()
+            .rposition(|f| !ok(f))
+            .map(|i| counted.get(i + 1).map(|f| f.due as f64 * res.seconds()));
+        let wasted = run
+            .scenario
+            .stations()
+            .iter()
+            .zip(&run.behaved.wasted)
+            .map(|(s, &w)| (s.name().to_string(), w as f64 * res.seconds()))
+            .collect();
+        let tallies = run.behaved.by_class(&timeouts, run.warmup as usize);
+        let classes = classes::figures(&run.classes, &tallies);
+        OpenReport {
+            run,
+            timeouts,
+            satisfied,
+            given_up,
+            attempts,
+            goodput,
+            latencies,
+            settled,
+            wasted,
+            classes,
+        }
+    }
+
+    fn res(&self) -> Resolution {
+        self.run.scenario.resolution()
+    }
+
+    fn counted(&self) -> &[Fate] {
+        let fates = &self.run.behaved.fates;
+        &fates[(self.run.warmup as usize).min(fates.len())..]
+    }
+
+    fn clients(&self) -> usize {
+        self.counted().len()
+    }
+
+    fn amplification(&self) -> f64 {
+        self.attempts as f64 / self.clients().max(1) as f64
+    }
+
+    /// The human report.
+    pub fn table(&self) -> String {
+        let t = trim_float;
+        let r = &self.run;
+        let n = self.clients();
+        let share = |k: usize| 100.0 * k as f64 / n.max(1) as f64;
+        let mut out = format!(
+            "{n} clients, timeout {} s{}{}\n",
+            t(r.timeout_s),
+            r.patience_s
+                .map(|p| format!(", patience {} s", t(p)))
+                .unwrap_or_default(),
+            if r.retries > 0 {
+                format!(
+                    ", up to {} {} (backoff {} s{})",
+                    r.retries,
+                    if r.retries == 1 { "retry" } else { "retries" },
+                    t(r.backoff_s),
+                    if r.jitter { ", jitter" } else { "" }
+                )
+            } else {
+                String::new()
+            }
+        );
+        out += &format!(
+            "satisfied:     {} ({} %)\n",
+            self.satisfied,
+            t((share(self.satisfied) * 10.0).round() / 10.0)
+        );
+        out += &format!(
+            "given up:      {} ({} %){}\n",
+            self.given_up,
+            t((share(self.given_up) * 10.0).round() / 10.0),
+            if r.cancel_all {
+                ", their units freed at once"
+            } else {
+                ", work in service wasted"
+            }
+        );
+        out += &format!(
+            "goodput:       {} satisfied clients/s\n",
+            t((self.goodput * 1000.0).round() / 1000.0)
+        );
+        out += &format!(
+            "attempts:      {} ({} per client)\n",
+            self.attempts,
+            t((self.amplification() * 100.0).round() / 100.0)
+        );
+        if self.wasted.iter().any(|(_, w)| *w > 0.0) {
+            let list: Vec<String> = self
+                .wasted
+                .iter()
+                .map(|(n, w)| format!("{n} {} s", t((w * 1000.0).round() / 1000.0)))
+                .collect();
+            out += &format!(
+                "wasted work:   {} (service for clients who gave up)\n",
+                list.join(", ")
+            );
+        }
+        out += &match self.settled {
+            None => "settled:       every client satisfied\n".to_string(),
+            Some(None) => "settled:       never (the last client was not satisfied)\n".to_string(),
+            Some(Some(at)) => format!(
+                "settled:       every client due from {} s on satisfied\n",
+                t((at * 1000.0).round() / 1000.0)
+            ),
+        };
+        if !self.latencies.is_empty() {
+            out += &format!(
+                "latency:       p50 {} s, p99 {} s (served clients)\n",
+                t((percentile(&self.latencies, 50.0) * 1000.0).round() / 1000.0),
+                t((percentile(&self.latencies, 99.0) * 1000.0).round() / 1000.0)
+            );
+        }
+        out += &classes::lines(&self.classes);
+        out
+    }
+
+    /// The JSON document, with the same figures as the table.
+    pub fn json(&self) -> String {
+        let n = self.clients();
+        let doc = Json {
+            amplification: self.amplification(),
+            attempts: self.attempts,
+            cancel: if self.run.cancel_all { "all" } else { "none" },
+            classes: &self.classes,
+            clients: n,
+            given_up: self.given_up,
+            given_up_share: self.given_up as f64 / n.max(1) as f64,
+            goodput: self.goodput,
+            latency_p50: percentile(&self.latencies, 50.0),
+            latency_p99: percentile(&self.latencies, 99.0),
+            patience: self.run.patience_s,
+            retries: self.run.retries,
+            satisfied: self.satisfied,
+            settled_at: self.settled.flatten(),
+            wasted_seconds: self.wasted.iter().map(|(n, w)| (n.as_str(), *w)).collect(),
+        };
+        serde_json::to_string_pretty(&doc).expect("a JSON document of numbers and names") + "\n"
+    }
+
+    /// One row per counted client: `client,due_s,attempts,outcome,latency_s`.
+    pub fn csv(&self) -> Result<Vec<u8>, csv::Error> {
+        let res = self.res();
+        let mut w = csv::Writer::from_writer(Vec::new());
+        let skip = self.run.warmup as usize;
+        for (i, f) in self.counted().iter().enumerate() {
+            w.serialize(Row {
+                client: skip + i + 1,
+                due_s: res.format(f.due),
+                attempts: f.attempts,
+                outcome: outcome(f, &self.timeouts).name(),
+                latency_s: f.served.map(|s| res.format(s - f.due)),
+            })?;
+        }
+        w.into_inner().map_err(|e| e.into_error().into())
+    }
+
+    /// The offered load, the outcomes and the latencies over time.
+    pub fn svg(&self) -> Result<String, PlotError> {
+        let res = self.res();
+        let secs = |steps: u64| steps as f64 * res.seconds();
+        let skip = self.run.warmup;
+        let clients = self
+            .counted()
+            .iter()
+            .map(|f| BehaveClient {
+                due_s: secs(f.due),
+                latency_s: f.served.map(|s| secs(s - f.due)),
+                outcome: outcome(f, &self.timeouts),
+            })
+            .collect();
+        let attempts_s = self
+            .run
+            .behaved
+            .attempts
+            .iter()
+            .filter(|a| a.client >= skip)
+            .map(|a| secs(a.start))
+            .collect();
+        let title = self.table().lines().next().unwrap_or("").to_string();
+        behave_svg(&BehavePlot {
+            title: format!("{}: {title}", self.run.scenario.name()),
+            timeout_s: self.run.timeout_s,
+            clients,
+            attempts_s,
+        })
+    }
+
+    /// One line per event of every client, in time order: due, gave up, retried, served or
+    /// gave up for good.
+    pub fn trace(&self) -> String {
+        let res = self.res();
+        let fates = &self.run.behaved.fates;
+        // (time, order within the instant, client, text): a client's end after its start.
+        let mut events: Vec<(u64, u8, u32, String)> = Vec::new();
+        for (c, f) in fates.iter().enumerate() {
+            events.push((f.due, 0, c as u32, format!("=> client_{} due", c + 1)));
+        }
+        let mut tries = vec![0u32; fates.len()];
+        for a in &self.run.behaved.attempts {
+            let c = a.client as usize;
+            tries[c] += 1;
+            let k = tries[c];
+            let who = format!("client_{}", c + 1);
+            if k > 1 {
+                events.push((
+                    a.start,
+                    1,
+                    a.client,
+                    format!("   {who} retries (attempt {k})"),
+                ));
+            }
+            let f = &fates[c];
+            let text = if a.served {
+                format!("<= {who} served in {} s", res.format(a.end - f.due))
+            } else if k == f.attempts {
+                format!("<= {who} gave up for good after {k} attempt{}", plural(k))
+            } else {
+                format!("   {who} gave up (attempt {k})")
+            };
+            events.push((a.end, 2, a.client, text));
+        }
+        events.sort_by_key(|e| (e.0, e.1, e.2));
+        let mut out = String::new();
+        for (at, _, _, text) in events {
+            out.push_str(&format!("{:>12}  {text}\n", res.format(at)));
+        }
+        out
+    }
+}
+
+fn plural(k: u32) -> &'static str {
+    if k == 1 {
+        ""
+    } else {
+        "s"
+    }
+}
+
+impl BehaveOutcome {
+    /// The CSV's word for it.
+    fn name(self) -> &'static str {
+        match self {
+            BehaveOutcome::Satisfied => "satisfied",
+            BehaveOutcome::GivenUp => "given_up",
+            BehaveOutcome::Late => "late",
+        }
+    }
+}

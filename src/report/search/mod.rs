@@ -1,0 +1,541 @@
+//! Reports of searches: the optimize answer, the sweep table, and their CSV and JSON forms.
+
+use rayon::prelude::*;
+use serde::Serialize;
+
+use super::csv::{csv_header, Row};
+use super::json::{JsonLoad, JsonPrices, JsonSummary, JsonTarget};
+use super::table::{Align, Table};
+use crate::model::config::Config;
+use crate::model::cost::{self, Cost};
+use crate::model::scenario::{Prices, Scenario};
+use crate::outcome::stats;
+use crate::report::format::{duration_in, trim_float};
+use crate::search::{self, Evaluated, Optimization, Space, Target};
+
+/// Where it was first written; `super::unreachable` keeps this file under the size limit.
+pub use super::unreachable::Unreachable;
+
+mod answer;
+
+/// What every search report needs to know.
+pub struct SearchContext<'a> {
+    /// Names the stations, their levers and the baseline the costs are compared against.
+    pub scenario: &'a Scenario,
+    /// The prices the costs were computed at (a flag may have changed them).
+    pub prices: &'a Prices,
+    /// The load test and the share every configuration was held to.
+    pub target: &'a Target,
+    /// The levers' values searched, for the "space:" line and the lever limits.
+    pub space: &'a Space,
+    /// `optimize --sustained`: only configurations whose every station keeps up were tested.
+    pub sustained: bool,
+    /// The unit the table shows latencies in (`--unit`); CSV and JSON stay in seconds.
+    pub unit: crate::model::units::TimeUnit,
+}
+
+/// `optimize`'s result, as every format shows it.
+pub struct OptimizeReport<'a> {
+    /// What the search was asked.
+    pub ctx: SearchContext<'a>,
+    /// What it found: the configurations tested for the answer, cheapest first.
+    pub result: &'a Optimization,
+    /// What the picture shows: what was load-tested, or the whole space with `--plot-all`.
+    pub plotted: &'a [Evaluated],
+    /// `--plot-all`: the text then says how many more were tested for the picture.
+    pub plot_all: bool,
+}
+
+impl OptimizeReport<'_> {
+    /// The answer and its cost against the baseline, or the closest misses when none passed.
+    pub fn table(&self) -> String {
+        self.ctx.optimize_text(self.result, self.plot_all)
+    }
+
+    /// One document: the target, the prices, the baseline, the answer, the runners-up (or the
+    /// closest misses) and how many configurations were tested.
+    pub fn json(&self) -> String {
+        self.ctx.optimize_json(self.result)
+    }
+
+    /// Every configuration load-tested for the answer, cheapest first.
+    pub fn csv(&self) -> Result<Vec<u8>, csv::Error> {
+        self.ctx.csv(&self.result.evaluated)
+    }
+
+    /// Cost against satisfaction of every configuration in `plotted`, the answer marked.
+    pub fn svg(&self) -> Result<String, super::plot::PlotError> {
+        let answer = self
+            .result
+            .answer
+            .map(|i| &self.result.evaluated[i].candidate.config);
+        self.ctx.pareto_svg(self.plotted, self.result.total, answer)
+    }
+}
+
+/// `sweep`'s result, as every format shows it.
+pub struct SweepReport<'a> {
+    /// What the sweep was asked.
+    pub ctx: SearchContext<'a>,
+    /// Every configuration of the space, load-tested, cheapest first.
+    pub all: &'a [Evaluated],
+    /// How many of the cheapest rows the table lists.
+    pub show: usize,
+    /// `--csv FILE` (not stdout): the table then says what the file holds instead.
+    pub csv_file: Option<&'a str>,
+}
+
+impl SweepReport<'_> {
+    /// The `show` cheapest rows; with `--csv FILE`, a summary that points to the file.
+    pub fn table(&self) -> String {
+        match self.csv_file {
+            Some(file) => self.ctx.sweep_summary(self.all, file),
+            None => self.ctx.sweep_text(self.all, self.show),
+        }
+    }
+
+    /// One document with every configuration, not only the rows the table shows.
+    pub fn json(&self) -> String {
+        self.ctx.sweep_json(self.all)
+    }
+
+    /// One row per configuration, cheapest first.
+    pub fn csv(&self) -> Result<Vec<u8>, csv::Error> {
+        self.ctx.csv(self.all)
+    }
+
+    /// Cost against satisfaction of the whole space, the cheapest passing one marked.
+    pub fn svg(&self) -> Result<String, super::plot::PlotError> {
+        let cheapest = self
+            .all
+            .iter()
+            .find(|e| e.summary.meets_target)
+            .map(|e| &e.candidate.config);
+        self.ctx.pareto_svg(self.all, self.all.len(), cheapest)
+    }
+}
+
+impl SearchContext<'_> {
+    fn row(&self, e: &Evaluated) -> Row {
+        Row::new(
+            self.scenario,
+            &e.candidate.config,
+            &e.candidate.cost,
+            &e.summary,
+            &self.target.load,
+        )
+    }
+
+    /// The cost-vs-satisfaction table: one row per configuration, sorted by the cost it
+    /// prints then lever values, so the cost column never decreases whatever the prices;
+    /// lever columns `STATION.PARAM` first.
+    pub fn csv(&self, rows: &[Evaluated]) -> Result<Vec<u8>, csv::Error> {
+        let mut sorted: Vec<&Evaluated> = rows.iter().collect();
+        sorted.par_sort_by(|a, b| {
+            let printed = |e: &Evaluated| cost::tidy(e.candidate.cost.price);
+            printed(a)
+                .total_cmp(&printed(b))
+                .then_with(|| a.candidate.config.cmp(&b.candidate.config))
+        });
+        let writer = || {
+            csv::WriterBuilder::new()
+                .has_headers(false)
+                .from_writer(Vec::new())
+        };
+        let mut w = writer();
+        w.write_record(csv_header(self.scenario))?;
+        let mut out = w.into_inner().map_err(|e| e.into_error())?;
+        // A million rows format in parallel, chunk by chunk, joined in order.
+        let chunks: Vec<Vec<u8>> = sorted
+            .par_chunks(4096)
+            .map(|chunk| {
+                let mut w = writer();
+                for e in chunk {
+                    w.serialize(self.row(e))?;
+                }
+                w.into_inner().map_err(|e| e.into_error().into())
+            })
+            .collect::<Result<_, csv::Error>>()?;
+        for c in chunks {
+            out.extend_from_slice(&c);
+        }
+        Ok(out)
+    }
+
+    /// Cost against satisfaction, every configuration in `rows` a point, the frontier and
+    /// the answer; the title says when `rows` are only some of the `total` candidates.
+    pub fn pareto_svg(
+        &self,
+        rows: &[Evaluated],
+        total: usize,
+        answer: Option<&Config>,
+    ) -> Result<String, super::plot::PlotError> {
+        let points: Vec<super::plot::ParetoPoint> = rows
+            .iter()
+            .map(|e| super::plot::ParetoPoint {
+                cost: e.candidate.cost.price,
+                satisfaction: e.summary.satisfaction,
+                meets_target: e.summary.meets_target,
+                label: e.candidate.config.describe(self.scenario),
+            })
+            .collect();
+        let answer = answer.and_then(|a| rows.iter().position(|e| &e.candidate.config == a));
+        let rate = match self.target.load.rate() {
+            Some(r) => format!("{} clients/s", trim_float(r)),
+            None => "all at once".into(),
+        };
+        let shown = if rows.len() < total {
+            format!("{} of {total} configurations (the cheapest)", rows.len())
+        } else {
+            format!("{} configurations", rows.len())
+        };
+        super::plot::pareto_svg(&super::plot::ParetoPlot {
+            title: format!(
+                "{}: {shown}, {} clients at {rate}, timeout {} s",
+                self.scenario.name(),
+                self.target.load.clients,
+                trim_float(self.target.load.timeout.get())
+            ),
+            currency: self.prices.currency.clone(),
+            points,
+            answer,
+        })
+    }
+
+    /// "10 clients at 2 clients/s, every latency under 5 s".
+    pub fn describe_target(&self) -> String {
+        let load = &self.target.load;
+        if let Some(clients) = &self.target.behaving {
+            let goals = (!self.scenario.requests().is_empty()).then(|| {
+                super::classes::objectives_text(self.scenario, load, self.target.share, self.unit)
+            });
+            return clients.describe(load, self.target.share, goals.as_deref());
+        }
+        let arrivals = match load.rate() {
+            Some(r) => format!("at {} clients/s", trim_float(r)),
+            None => "all at once".into(),
+        };
+        let share = self.target.share;
+        if !self.scenario.requests().is_empty() {
+            let goals = super::classes::objectives_text(self.scenario, load, share, self.unit);
+            return format!("{} clients {arrivals}, {goals}", load.clients);
+        }
+        let share = share.percent();
+        let who = if share >= 100.0 {
+            "every latency".to_string()
+        } else {
+            format!("{}% of latencies", trim_float(share))
+        };
+        let timeout = duration_in(load.timeout.get(), self.unit);
+        format!("{} clients {arrivals}, {who} under {timeout}", load.clients)
+    }
+
+    fn money(&self, v: f64) -> String {
+        if v.abs() < 1e15 {
+            format!("{v:.2}")
+        } else {
+            // Cents mean nothing at this size, and 1e300 would print 300 digits.
+            format!("{v:.6e}")
+        }
+    }
+
+    fn signed_money(&self, v: f64) -> String {
+        let m = self.money(v);
+        if v >= 0.0 {
+            format!("+{m}")
+        } else {
+            m
+        }
+    }
+
+    fn baseline(&self) -> (Config, Cost) {
+        let base = Config::baseline(self.scenario);
+        let cost = Cost::of(self.scenario, &base, self.prices);
+        (base, cost)
+    }
+
+    /// The satisfied / percentiles line of one result.
+    fn result_line(&self, e: &Evaluated) -> String {
+        let (s, res, unit) = (&e.summary, self.scenario.resolution(), self.unit);
+        if s.spread.is_some() {
+            let line = crate::report::format::spread_line_in(
+                s,
+                self.target.load.warmup,
+                unit,
+                unit.decimals(res),
+            );
+            return line.unwrap_or_default().trim_end().to_string();
+        }
+        crate::report::format::summary_line_in(s, res, self.target.load.timeout, unit)
+    }
+
+    /// A table of results: price, delta, levers, change, satisfied, max latency.
+    fn results_table(&self, rows: &[&Evaluated]) -> String {
+        let (base, base_cost) = self.baseline();
+        let (cur, res) = (&self.prices.currency, self.scenario.resolution());
+        let price_col = format!("price ({cur})");
+        let max_col = format!("max ({})", self.unit.symbol());
+        let mut t = Table::new(&[
+            (price_col.as_str(), Align::Right),
+            ("delta", Align::Right),
+            ("cores", Align::Right),
+            ("RAM GiB", Align::Right),
+            ("configuration", Align::Left),
+            ("satisfied", Align::Right),
+            (max_col.as_str(), Align::Right),
+            ("change", Align::Left),
+        ]);
+        for e in rows {
+            let c = &e.candidate;
+            t.row(vec![
+                self.money(c.cost.price),
+                self.signed_money(c.cost.price - base_cost.price),
+                trim_float(cost::tidy(c.cost.cpu_cores)),
+                trim_float(cost::tidy(c.cost.ram_gib)),
+                c.config.describe(self.scenario),
+                format!("{}/{}", e.summary.satisfied, e.summary.clients),
+                self.unit.format(res, e.summary.max_steps),
+                c.config.delta_words(&base, self.scenario),
+            ]);
+        }
+        t.render()
+    }
+
+    /// What `optimize` load-tested, said truthfully: the cheapest up to the answer's last
+    /// runner-up, or all when fewer passed, and what `--plot-all` added for the picture.
+    fn tested_words(&self, o: &Optimization, plot_all: bool) -> String {
+        let tested = o.evaluated.len();
+        let which = if self.sustained { " that keep up" } else { "" };
+        let passing = o.answer.map_or(0, |_| 1 + o.runners_up.len());
+        let s = if passing < 2 { "s" } else { "" };
+        if o.selection == search::Selection::Everything {
+            let n = match passing {
+                0 => "none".to_string(),
+                n if n == tested => format!("all {n}"),
+                n => format!("only {n}"),
+            };
+            return format!("load-tested all {tested}{which}; {n} meet{s} the target");
+        }
+        let n = if passing == 1 {
+            String::new()
+        } else {
+            format!("{passing} ")
+        };
+        let how = format!("cheapest first, up to the {n}cheapest that meet{s} the target");
+        if plot_all && tested < o.total {
+            format!(
+                "load-tested {tested} for the answer ({how}), all {}{which} for the plot",
+                o.total
+            )
+        } else {
+            format!("load-tested {tested} ({how})")
+        }
+    }
+
+    /// "none keeps up with 5 clients/s: it would take soda.units ≥ 5 (…)", when the levers'
+    /// ranges cannot reach the rate: then no test long enough can pass, whatever the target.
+    fn lever_limits(&self) -> Option<String> {
+        let rate = self.target.load.rate()?;
+        let missing =
+            crate::model::capacity::unreachable(self.scenario, &self.space.maxima(), rate);
+        (!missing.is_empty()).then(|| {
+            format!(
+                "None keeps up with {} clients/s either: it would take {}.\n",
+                trim_float(rate),
+                missing.join(", and ")
+            )
+        })
+    }
+
+    /// The human report of `sweep`: counts, then the cheapest rows.
+    pub fn sweep_text(&self, all: &[Evaluated], shown: usize) -> String {
+        let passing = all.iter().filter(|e| e.summary.meets_target).count();
+        let mut out = format!(
+            "{}: {} configurations for {}\nspace: {}\n{} meet the target\n\n",
+            self.scenario.name(),
+            all.len(),
+            self.describe_target(),
+            self.space.shape(self.scenario),
+            passing
+        );
+        let rows: Vec<&Evaluated> = all.iter().take(shown).collect();
+        out.push_str(&self.results_table(&rows));
+        if all.len() > shown {
+            out.push_str(&format!(
+                "… {} more (--csv FILE writes them all)\n",
+                all.len() - shown
+            ));
+        }
+        out
+    }
+
+    /// What `sweep --csv FILE` prints: the table is in the file, so three lines say what it
+    /// holds instead of repeating its first rows.
+    pub fn sweep_summary(&self, all: &[Evaluated], file: &str) -> String {
+        let passing = all.iter().filter(|e| e.summary.meets_target).count();
+        let cheapest = match all.iter().find(|e| e.summary.meets_target) {
+            Some(e) => format!(
+                "the cheapest that meets the target: {} at {} {}",
+                e.candidate.config.describe(self.scenario),
+                self.money(e.candidate.cost.price),
+                self.prices.currency
+            ),
+            None => "none meets the target".into(),
+        };
+        format!(
+            "{}: {} configurations for {}\nspace: {}; {passing} meet the target\nwrote {} rows to {file}; {cheapest}\n",
+            self.scenario.name(),
+            all.len(),
+            self.describe_target(),
+            self.space.shape(self.scenario),
+            all.len(),
+        )
+    }
+
+    fn json_result(&self, e: &Evaluated) -> JsonResult {
+        let base = Config::baseline(self.scenario);
+        JsonResult {
+            config: super::json::levers(self.scenario, &e.candidate.config),
+            change: e.candidate.config.delta_words(&base, self.scenario),
+            cpu_cores: cost::tidy(e.candidate.cost.cpu_cores),
+            ram_gib: cost::tidy(e.candidate.cost.ram_gib),
+            cost: cost::tidy(e.candidate.cost.price),
+            summary: JsonSummary::new(
+                &e.summary,
+                self.scenario.resolution(),
+                self.target.load.timeout,
+            ),
+            meets_target: e.summary.meets_target,
+            spread: e.summary.spread.clone(),
+            capacity: super::capacity::json(
+                self.scenario,
+                &e.candidate.config,
+                self.target.load.rate(),
+                self.target.load.timeout,
+            ),
+        }
+    }
+
+    fn json_target(&self) -> JsonTarget {
+        let load = &self.target.load;
+        let mut json = JsonLoad::new(self.scenario, load);
+        // Behaving clients may draw what the load itself does not (think times, jitter).
+        if let Some(clients) = &self.target.behaving {
+            if clients.is_random(self.scenario, load) {
+                json = json.drawn(load.seed, clients.runs(self.scenario, load));
+            }
+        }
+        JsonTarget::new(json, self.target.share).with_clients(self.target.behaving)
+    }
+
+    /// `optimize --format json`.
+    pub fn optimize_json(&self, o: &Optimization) -> String {
+        let (base, base_cost) = self.baseline();
+        let answer = o.answer.map(|i| self.json_result(&o.evaluated[i]));
+        // The near misses the table shows, in its order; none when something passed.
+        let closest = match o.answer {
+            Some(_) => Vec::new(),
+            None => search::closest(o, search::CLOSEST),
+        };
+        let doc = JsonOptimize {
+            scenario: self.scenario.name(),
+            resolution_s: self.scenario.resolution().seconds(),
+            target: self.json_target(),
+            prices: JsonPrices::new(self.prices),
+            space: self.space.shape(self.scenario),
+            configurations: o.total,
+            evaluated: o.evaluated.len(),
+            sustained: self.sustained,
+            found: answer.is_some(),
+            baseline: JsonBaseline {
+                config: super::json::levers(self.scenario, &base),
+                cpu_cores: cost::tidy(base_cost.cpu_cores),
+                ram_gib: cost::tidy(base_cost.ram_gib),
+                cost: cost::tidy(base_cost.price),
+            },
+            delta_cost: answer
+                .as_ref()
+                .map(|a| cost::tidy(a.cost - base_cost.price)),
+            answer,
+            runners_up: o
+                .runners_up
+                .iter()
+                .map(|&i| self.json_result(&o.evaluated[i]))
+                .collect(),
+            closest: closest
+                .iter()
+                .map(|&i| self.json_result(&o.evaluated[i]))
+                .collect(),
+        };
+        serde_json::to_string_pretty(&doc).expect("plain data serialises") + "\n"
+    }
+
+    /// `sweep --format json`.
+    pub fn sweep_json(&self, all: &[Evaluated]) -> String {
+        let doc = JsonSweep {
+            scenario: self.scenario.name(),
+            resolution_s: self.scenario.resolution().seconds(),
+            target: self.json_target(),
+            prices: JsonPrices::new(self.prices),
+            space: self.space.shape(self.scenario),
+            results: all.iter().map(|e| self.json_result(e)).collect(),
+        };
+        serde_json::to_string_pretty(&doc).expect("plain data serialises") + "\n"
+    }
+}
+
+fn indent(text: &str) -> String {
+    text.lines().map(|l| format!("  {l}\n")).collect()
+}
+
+#[derive(Serialize)]
+struct JsonBaseline {
+    config: indexmap::IndexMap<String, u32>,
+    cpu_cores: f64,
+    ram_gib: f64,
+    cost: f64,
+}
+
+#[derive(Serialize)]
+struct JsonResult {
+    config: indexmap::IndexMap<String, u32>,
+    change: String,
+    cpu_cores: f64,
+    ram_gib: f64,
+    cost: f64,
+    #[serde(flatten)]
+    summary: JsonSummary,
+    meets_target: bool,
+    /// Means with 95 % intervals, when the test is random.
+    spread: Option<stats::Spread>,
+    capacity: super::capacity::JsonCapacity,
+}
+
+#[derive(Serialize)]
+struct JsonOptimize<'a> {
+    scenario: &'a str,
+    resolution_s: f64,
+    target: JsonTarget,
+    prices: JsonPrices,
+    space: String,
+    configurations: usize,
+    evaluated: usize,
+    sustained: bool,
+    found: bool,
+    baseline: JsonBaseline,
+    answer: Option<JsonResult>,
+    delta_cost: Option<f64>,
+    runners_up: Vec<JsonResult>,
+    /// When nothing meets the target: the near misses, most satisfied first, then cheapest.
+    closest: Vec<JsonResult>,
+}
+
+#[derive(Serialize)]
+struct JsonSweep<'a> {
+    scenario: &'a str,
+    resolution_s: f64,
+    target: JsonTarget,
+    prices: JsonPrices,
+    space: String,
+    results: Vec<JsonResult>,
+}

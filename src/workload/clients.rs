@@ -1,0 +1,216 @@
+//! How clients behave: open-loop clients who give up after a patience and retry, or a closed
+//! loop of users who think between requests. In seconds as the user states them, and in
+//! steps as the engine runs them.
+
+use serde::Serialize;
+
+use crate::model::objective::Share;
+use crate::model::scenario::Scenario;
+use crate::model::units::Resolution;
+use crate::workload::LoadTest;
+
+/// How open-loop clients behave when their order is slow. Times in steps.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Behaviour {
+    /// A client whose attempt has not completed this long after it began gives it up.
+    pub patience: Option<u64>,
+    /// Giving up also frees the units serving the client at once (else their work runs on).
+    pub cancel_all: bool,
+    /// Fresh attempts after giving up, at most.
+    pub retries: u32,
+    /// Wait before the k-th retry: `backoff · 2^(k-1)`.
+    pub backoff: u64,
+    /// Draw each wait uniformly in [0, that] from this seed's stream.
+    pub jitter: Option<u64>,
+}
+
+/// A closed loop: `users` users each repeat request → response → think, from time 0; a
+/// request that would start after `duration` is not made. With request classes, each
+/// request walks a flow of its own class (`engine::simulate_closed_classes`).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ClosedLoop {
+    /// The population: at most this many requests are in the system at once.
+    pub users: u32,
+    /// Mean think time in steps.
+    pub think: u64,
+    /// Think times exponential around `think` (else fixed).
+    pub think_exponential: bool,
+    /// Steps after which no user starts a new request (those in flight finish).
+    pub duration: u64,
+    /// Keys the think-time stream, so a run is the same for any thread count.
+    pub seed: u64,
+}
+
+/// How the clients of a search behave.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Clients {
+    /// A closed loop of users: the load follows the service's speed.
+    Closed(Users),
+    /// Open-loop arrivals whose clients give up, and maybe retry.
+    Patient(Patience),
+}
+
+/// A closed loop: users who repeat request → response → think. Times in seconds.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Users {
+    /// The population.
+    pub users: u32,
+    /// Mean think time between a response and the user's next request.
+    pub think: f64,
+    /// Think times exponential around `think` (else fixed).
+    pub exponential: bool,
+    /// No request starts after this long.
+    pub duration: f64,
+    /// Replications when something is random (exponential think or service times).
+    pub replications: u32,
+}
+
+/// Open-loop clients that give up after `patience` and retry. Times in seconds.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Patience {
+    /// A client not served this long after its attempt began gives it up; `None` when only
+    /// request classes have a patience of their own.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub patience: Option<f64>,
+    /// The patience came from `--patience`, which overrides every class's own (as `run`
+    /// does); else a class's own patience wins over `patience`.
+    #[serde(skip)]
+    pub overrides_classes: bool,
+    /// Giving up frees the units serving the client at once.
+    pub cancel_all: bool,
+    /// Fresh attempts after giving up, at most.
+    pub retries: u32,
+    /// Wait before the first retry; each next one waits twice as long.
+    pub backoff: f64,
+    /// Each wait is a uniform draw in [0, its backoff].
+    pub jitter: bool,
+}
+
+impl Clients {
+    /// Whether anything is drawn at random, so that the seed matters: the load's own draws,
+    /// a closed loop's think or service times, or retries' jitter.
+    pub fn is_random(&self, scenario: &Scenario, load: &LoadTest) -> bool {
+        match self {
+            Clients::Closed(u) => u.is_random(scenario),
+            Clients::Patient(p) => p.jitter || load.is_random(scenario),
+        }
+    }
+
+    /// How many replications an assessment takes: one when nothing is random.
+    pub fn runs(&self, scenario: &Scenario, load: &LoadTest) -> u32 {
+        match self {
+            Clients::Closed(u) => u.runs(scenario),
+            Clients::Patient(_) if self.is_random(scenario, load) => load.replications,
+            Clients::Patient(_) => 1,
+        }
+    }
+
+    /// The objective in words, for a report's first line: "5 users thinking 2 s (fixed) for
+    /// 600 s, 95% of responses under 5 s". `goals`: the request classes' objectives in words,
+    /// which replace the single timeout (each class is judged by its own).
+    pub fn describe(&self, load: &LoadTest, share: Share, goals: Option<&str>) -> String {
+        let pct = share.percent();
+        let under = format!("under {} s", load.timeout.get());
+        match self {
+            Clients::Closed(u) => {
+                let who = if pct >= 100.0 {
+                    "every response".to_string()
+                } else {
+                    format!("{pct}% of responses")
+                };
+                let think = if u.exponential {
+                    "exponential"
+                } else {
+                    "fixed"
+                };
+                let goal = goals.map_or(format!("{who} {under}"), str::to_string);
+                format!(
+                    "{} user{} thinking {} s ({think}) for {} s, {goal}",
+                    u.users,
+                    if u.users == 1 { "" } else { "s" },
+                    u.think,
+                    u.duration
+                )
+            }
+            Clients::Patient(p) => {
+                let arrivals = match load.rate() {
+                    Some(r) => format!("at {r} clients/s"),
+                    None => "all at once".into(),
+                };
+                let retries = match p.retries {
+                    0 => String::new(),
+                    k => format!(
+                        ", retrying up to {k} {} (backoff {} s{})",
+                        if k == 1 { "time" } else { "times" },
+                        p.backoff,
+                        if p.jitter { ", jitter" } else { "" }
+                    ),
+                };
+                let cancel = if p.cancel_all { ", cancelling" } else { "" };
+                let who = if pct >= 100.0 {
+                    "every client".to_string()
+                } else {
+                    format!("{pct}% of clients")
+                };
+                let after = match p.patience {
+                    Some(t) => format!("after {t} s"),
+                    None => "after their class's patience".into(),
+                };
+                let goal = goals.map_or(format!("{who} served {under}"), str::to_string);
+                format!(
+                    "{} clients {arrivals} giving up {after}{retries}{cancel}, {goal}",
+                    load.clients
+                )
+            }
+        }
+    }
+}
+
+impl Users {
+    /// Whether think or service times are drawn: only then do the seed and the replications
+    /// matter.
+    pub fn is_random(&self, scenario: &Scenario) -> bool {
+        self.exponential || draws_anything(scenario)
+    }
+
+    /// How many replications a test takes: one when nothing is random (they would agree).
+    pub fn runs(&self, scenario: &Scenario) -> u32 {
+        if self.is_random(scenario) {
+            self.replications
+        } else {
+            1
+        }
+    }
+
+    /// The engine's closed loop of one replication. The think-time stream depends on the
+    /// seed and the replication only, so every configuration meets the same users.
+    pub fn closed_loop(&self, resolution: Resolution, seed: u64, replication: u32) -> ClosedLoop {
+        ClosedLoop {
+            users: self.users,
+            think: resolution.nearest_steps(self.think),
+            think_exponential: self.exponential,
+            duration: resolution.nearest_steps(self.duration),
+            seed: seed ^ (replication as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15),
+        }
+    }
+}
+
+impl Patience {
+    /// The engine's behaviour, in steps; jitter draws from `seed`'s stream.
+    pub fn behaviour(&self, resolution: Resolution, seed: u64) -> Behaviour {
+        Behaviour {
+            patience: self.patience.map(|p| resolution.nearest_steps(p).max(1)),
+            cancel_all: self.cancel_all,
+            retries: self.retries,
+            backoff: resolution.nearest_steps(self.backoff),
+            jitter: self.jitter.then_some(seed),
+        }
+    }
+}
+
+/// Whether a closed loop's requests draw anything: think times aside, service times or
+/// `pick` branches.
+pub fn draws_anything(scenario: &Scenario) -> bool {
+    scenario.draws_service() || scenario.requests().iter().any(|r| r.flow.is_random())
+}

@@ -1,0 +1,329 @@
+//! The load a study applies: when clients arrive (a rate, stages, a replayed trace), how they
+//! behave, and the random streams every draw comes from.
+
+pub mod clients;
+pub mod random;
+pub mod replay;
+pub mod stages;
+
+use std::sync::Arc;
+
+use rand_distr::{Distribution, Exp1};
+
+use crate::model::config::Config;
+use crate::model::objective::Share;
+use crate::model::plan::Classes;
+use crate::model::request;
+use crate::model::scenario::Scenario;
+use crate::model::units::{Period, Rate, Resolution, Seconds};
+use replay::Replayed;
+use stages::Profile;
+
+/// Which clock drives the simulation.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Clock {
+    /// The engine's own virtual-time executor: deterministic and instant.
+    Virtual,
+    /// Tokio's real clock, every model duration divided by `speed`.
+    Real {
+        /// How many times faster than the model's clock (1: real time); positive and finite.
+        speed: f64,
+        /// Model seconds in one step (the scenario's resolution), to turn steps into sleeps.
+        step_seconds: f64,
+    },
+}
+
+/// When clients arrive.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Arrivals {
+    /// Every `period` seconds (0: all at once), the seed's metronome.
+    Fixed(Period),
+    /// A Poisson process: independent exponential gaps of mean 1/rate.
+    Poisson(Rate),
+    /// k6's `ramping-arrival-rate`: the rate moves linearly stage by stage. Fixed: client *i*
+    /// is due when the expected count Λ(t) reaches i − 1; Poisson: the non-homogeneous
+    /// process, a time change of a unit-rate one. The stages decide how many clients come.
+    Stages {
+        /// The rate at time 0 and the stages, each ramping linearly to its target rate.
+        profile: Arc<Profile>,
+        /// Whether due times are drawn (the non-homogeneous process) or placed at Λ(t) = i − 1.
+        poisson: bool,
+    },
+    /// A recorded trace: each client's due time and, when the trace names them, class.
+    Replay(Replayed),
+}
+
+impl Arrivals {
+    /// "fixed" or "poisson": whether the due times are drawn.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Arrivals::Fixed(_) | Arrivals::Stages { poisson: false, .. } => "fixed",
+            Arrivals::Poisson(_) | Arrivals::Stages { poisson: true, .. } => "poisson",
+            Arrivals::Replay(_) => "replay",
+        }
+    }
+
+    /// How many clients a staged or replayed load brings (the expected count, rounded up,
+    /// for Poisson stages); `None` when `--clients` decides.
+    pub fn own_clients(&self) -> Option<u64> {
+        match self {
+            Arrivals::Fixed(_) | Arrivals::Poisson(_) => None,
+            Arrivals::Stages { profile, .. } => Some(profile.fixed_clients()),
+            Arrivals::Replay(r) => Some(r.due.len() as u64),
+        }
+    }
+
+    /// Seconds from the first due time to the end of the load (the stages' total, the
+    /// trace's last row); `None` for a rate, which lasts as long as `--clients` makes it.
+    pub fn span(&self) -> Option<f64> {
+        match self {
+            Arrivals::Fixed(_) | Arrivals::Poisson(_) => None,
+            Arrivals::Stages { profile, .. } => Some(profile.duration()),
+            Arrivals::Replay(r) => Some(r.due.last().copied().unwrap_or(0.0)),
+        }
+    }
+}
+
+pub use crate::model::scenario::ArrivalKind;
+
+/// The most replications one load test may ask for.
+pub const MAX_REPLICATIONS: u32 = 100_000;
+
+/// One load test: how many clients, when they come, the latency they accept, and how it is
+/// sampled when something in it is random.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LoadTest {
+    /// Clients in the test, warmup included; a staged or replayed load sets it to its own
+    /// count.
+    pub clients: u32,
+    /// When each client is due.
+    pub arrivals: Arrivals,
+    /// A client is satisfied when its latency is strictly under this.
+    pub timeout: Seconds,
+    /// The first `warmup` clients are simulated but left out of the statistics.
+    pub warmup: u32,
+    /// Keys every random stream, with the configuration and the replication, so one seed
+    /// gives the same draws for any thread count or search order.
+    pub seed: u64,
+    /// How many independent runs, when the test is random.
+    pub replications: u32,
+    /// Whether the timeout came from the command line: it then overrides every class's.
+    pub timeout_given: bool,
+    /// Whether the share came from the command line (`--min-satisfaction`, `--slo`): it then
+    /// overrides every class's.
+    pub share_given: bool,
+}
+
+impl LoadTest {
+    /// The seed's kind of test: no warmup, one run.
+    pub fn new(clients: u32, arrivals: Arrivals, timeout: Seconds) -> LoadTest {
+        LoadTest {
+            clients,
+            arrivals,
+            timeout,
+            warmup: 0,
+            seed: random::DEFAULT_SEED,
+            replications: 1,
+            timeout_given: false,
+            share_given: false,
+        }
+    }
+
+    /// The arrival rate in clients/s, `None` for a burst. Stages: their peak, the rate the
+    /// stations must keep up with; a replay: its mean rate over the trace.
+    pub fn rate(&self) -> Option<f64> {
+        match &self.arrivals {
+            Arrivals::Fixed(p) => p.rate(),
+            Arrivals::Poisson(r) => Some(r.get()),
+            Arrivals::Stages { profile, .. } => Some(peak(profile)),
+            Arrivals::Replay(Replayed { due, .. }) => {
+                let span = due.last().copied().unwrap_or(0.0);
+                (span > 0.0).then(|| (due.len() - 1) as f64 / span)
+            }
+        }
+    }
+
+    /// The same test at another rate, with the same kind of arrivals. Stages are scaled so
+    /// that their peak is `rate`; a trace is replayed faster or slower to a mean of `rate`.
+    pub fn at_rate(&self, rate: Rate) -> LoadTest {
+        let arrivals = match &self.arrivals {
+            Arrivals::Fixed(_) => Arrivals::Fixed(rate.period()),
+            Arrivals::Poisson(_) => Arrivals::Poisson(rate),
+            Arrivals::Stages { profile, poisson } => {
+                let k = rate.get() / peak(profile);
+                let stages = profile
+                    .stages()
+                    .iter()
+                    .map(|s| crate::workload::stages::Stage {
+                        target: s.target * k,
+                        ..*s
+                    })
+                    .collect();
+                match Profile::new(profile.start() * k, stages) {
+                    Ok(p) => Arrivals::Stages {
+                        profile: Arc::new(p),
+                        poisson: *poisson,
+                    },
+                    Err(_) => self.arrivals.clone(),
+                }
+            }
+            Arrivals::Replay(r) => match self.rate() {
+                Some(mean) => {
+                    let k = mean / rate.get();
+                    Arrivals::Replay(Replayed {
+                        due: r.due.iter().map(|t| t * k).collect(),
+                        class: r.class.clone(),
+                    })
+                }
+                None => self.arrivals.clone(),
+            },
+        };
+        let clients = arrivals
+            .own_clients()
+            .map_or(self.clients, |n| n.min(u32::MAX as u64) as u32);
+        LoadTest {
+            arrivals,
+            clients,
+            ..self.clone()
+        }
+    }
+
+    /// Whether anything in this test on this scenario is drawn at random.
+    pub fn is_random(&self, scenario: &Scenario) -> bool {
+        self.arrivals.kind() == "poisson"
+            || scenario.draws_service()
+            || scenario.requests().iter().any(|r| r.flow.is_random())
+    }
+
+    /// The engine's request classes for one replication, `None` without `[[request]]`.
+    /// A trace with a `class` column gives each client its row's class; other fixed arrivals
+    /// deal classes by smooth weighted round-robin (exact shares); Poisson arrivals draw each
+    /// client's class from the seeded stream. Every pick of a client's
+    /// flow is drawn in advance, so the draws do not depend on the order the run takes.
+    pub fn classes(
+        &self,
+        scenario: &Scenario,
+        config: &Config,
+        replication: u32,
+        clients: usize,
+    ) -> Option<Classes> {
+        if scenario.requests().is_empty() {
+            return None;
+        }
+        let shares: Vec<f64> = scenario.requests().iter().map(|r| r.share).collect();
+        // Random arrivals draw each client's class; a schedule deals them exactly.
+        let drawn = match &self.arrivals {
+            Arrivals::Poisson(_) => true,
+            Arrivals::Stages { poisson, .. } => *poisson,
+            Arrivals::Fixed(_) | Arrivals::Replay(_) => false,
+        };
+        let class = match &self.arrivals {
+            // A trace's `class` column says each client's class.
+            Arrivals::Replay(Replayed { class: Some(c), .. }) => c.to_vec(),
+            _ if drawn => {
+                let mut rng = random::stream(self.seed, config, replication, random::CLASS_LANE);
+                (0..clients)
+                    .map(|_| random::choose(&mut rng, &shares) as u32)
+                    .collect()
+            }
+            _ => request::deal(&shares, clients),
+        };
+        let plans: Vec<crate::model::plan::Plan> =
+            scenario.requests().iter().map(|r| r.plan.clone()).collect();
+        let mut classes = Classes {
+            plans,
+            class,
+            choices: Vec::new(),
+        };
+        let stride = classes.pick_stride();
+        let mut choices = vec![0u32; clients * stride];
+        if stride > 0 {
+            let picks: Vec<Vec<Vec<f64>>> = classes.plans.iter().map(|p| p.picks()).collect();
+            let mut rng = random::stream(self.seed, config, replication, random::PICK_LANE);
+            for (client, &k) in classes.class.iter().enumerate() {
+                for (slot, p) in picks[k as usize].iter().enumerate() {
+                    choices[client * stride + slot] = random::choose(&mut rng, p) as u32;
+                }
+            }
+        }
+        classes.choices = choices;
+        Some(classes)
+    }
+
+    /// How many runs the test takes: one when nothing is random (they would all agree).
+    pub fn runs(&self, scenario: &Scenario) -> u32 {
+        if self.is_random(scenario) {
+            self.replications
+        } else {
+            1
+        }
+    }
+
+    /// Each client's due time in steps. Fixed: `(i − 1) × period` rounded to the nearest
+    /// step, so that off-grid periods (rate 3/s) do not drift. Poisson: from the stream of
+    /// this configuration and replication.
+    ///
+    /// Stages and traces bring their own clients: Poisson stages a number that varies from
+    /// one replication to the next, so the length of this list, not `clients`, is the count.
+    pub fn due_times(&self, resolution: Resolution, config: &Config, replication: u32) -> Vec<u64> {
+        match &self.arrivals {
+            Arrivals::Fixed(period) => (0..self.clients as u64)
+                .map(|i| resolution.nearest_steps(i as f64 * period.get()))
+                .collect(),
+            Arrivals::Poisson(rate) => {
+                let mut rng = random::stream(self.seed, config, replication, 0);
+                random::poisson_due(&mut rng, self.clients, rate.get(), resolution)
+            }
+            Arrivals::Stages {
+                profile,
+                poisson: false,
+            } => profile
+                .fixed_due_times()
+                .into_iter()
+                .map(|t| resolution.nearest_steps(t))
+                .collect(),
+            Arrivals::Stages {
+                profile,
+                poisson: true,
+            } => {
+                let mut rng = random::stream(self.seed, config, replication, 0);
+                profile
+                    .poisson_due_times(|| Exp1.sample(&mut rng))
+                    .into_iter()
+                    .map(|t| resolution.nearest_steps(t))
+                    .collect()
+            }
+            Arrivals::Replay(r) => r.due.iter().map(|&t| resolution.nearest_steps(t)).collect(),
+        }
+    }
+}
+
+/// The highest rate a profile reaches: at a stage's start or end, as rates move linearly.
+fn peak(profile: &Profile) -> f64 {
+    profile
+        .stages()
+        .iter()
+        .map(|s| s.target)
+        .fold(profile.start(), f64::max)
+}
+
+/// Each class's objective: its own timeout and min_satisfaction unless the command line
+/// overrides them (`--timeout`, `--min-satisfaction` or `--slo` given).
+pub fn objectives(scenario: &Scenario, load: &LoadTest, share: Share) -> Vec<(Seconds, Share)> {
+    scenario
+        .requests()
+        .iter()
+        .map(|r| {
+            let timeout = if load.timeout_given {
+                load.timeout
+            } else {
+                r.timeout.unwrap_or(load.timeout)
+            };
+            let share = match r.min_satisfaction {
+                Some(m) if !load.share_given => Share::new(m).unwrap_or(share),
+                _ => share,
+            };
+            (timeout, share)
+        })
+        .collect()
+}
