@@ -15,12 +15,16 @@
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use planner::engine::simulate;
 use planner::loadtest;
+use planner::loadtest::observe::Rows;
 use planner::model::config::Config;
 use planner::model::objective::Share;
 use planner::model::scenario::Scenario;
 use planner::model::units::{Period, Seconds};
+use planner::workload::clients::Behaviour;
+use planner::workload::draws::Fixed;
 use planner::workload::Clock;
 use planner::workload::{Arrivals, LoadTest};
+use planner::workload::{Population, Workload};
 
 const SIZES: [u32; 3] = [1_000, 10_000, 100_000];
 
@@ -28,7 +32,7 @@ fn clients_per_second(c: &mut Criterion) {
     let scenario = Scenario::embedded();
     // soda.units=2, burger.units=6, fries.batch=8, period 0.5 s.
     let config = Config::new(vec![2, 6, 8]);
-    let stations = config.engine_stations(&scenario);
+    let service = config.service(&scenario);
     let test = |clients: u32| {
         LoadTest::new(
             clients,
@@ -43,7 +47,18 @@ fn clients_per_second(c: &mut Criterion) {
         let due = test(clients).due_times(scenario.resolution(), &config, 0);
         group.throughput(Throughput::Elements(clients as u64));
         group.bench_with_input(BenchmarkId::from_parameter(clients), &due, |b, due| {
-            b.iter(|| simulate(&stations, due, Clock::Virtual, false).unwrap())
+            b.iter(|| {
+                let workload = Workload {
+                    population: Population::Open {
+                        due: due.clone(),
+                        class: Vec::new(),
+                    },
+                    behaviour: Behaviour::default(),
+                    clock: Clock::Virtual,
+                };
+                let rows = Rows::<false>::new(service.stations.len(), due.clone(), None);
+                simulate(&service, workload, Fixed, rows).unwrap().outcome()
+            })
         });
     }
     group.finish();
@@ -52,7 +67,7 @@ fn clients_per_second(c: &mut Criterion) {
     group.throughput(Throughput::Elements(1));
     let ten = test(10);
     group.bench_function("10 clients, assessed", |b| {
-        b.iter(|| loadtest::assess(&scenario, &config, &ten, Share::ALL).unwrap())
+        b.iter(|| loadtest::assess(&scenario, &config, &ten, Share::ALL, None).unwrap())
     });
     group.finish();
 }

@@ -30,12 +30,12 @@
 //!     Arrivals::Fixed(Period::new(0.5).unwrap()),
 //!     Seconds::new(5.0).unwrap(),
 //! );
-//! let summary = loadtest::assess(&scenario, &config, &test, Share::ALL).unwrap().summary;
+//! let summary = loadtest::assess(&scenario, &config, &test, Share::ALL, None).unwrap().summary;
 //! assert_eq!(summary.satisfied, 10);
 //! assert!(summary.meets_target);
 //! // The baseline serves only half of them in time.
 //! let baseline = Config::baseline(&scenario);
-//! let summary = loadtest::assess(&scenario, &baseline, &test, Share::ALL).unwrap().summary;
+//! let summary = loadtest::assess(&scenario, &baseline, &test, Share::ALL, None).unwrap().summary;
 //! assert_eq!(summary.satisfied, 5);
 //! ```
 

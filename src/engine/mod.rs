@@ -1,34 +1,184 @@
-//! The async model: stations as async primitives, one future per client order, one load test.
+//! The async model: stations as async primitives, one future per client, one entry point.
 //!
 //! This is the seed's restaurant written as real async Rust. A pool station is a FIFO
 //! semaphore held for the service time; a batch station is a FIFO lock over a counter of ready
-//! portions, the batch cooked while the lock is held. Each client order is one spawned future
-//! that visits every station concurrently (a join of one visit per station).
+//! portions, the batch cooked while the lock is held. Each client is one spawned future that
+//! walks its class's plan (the tutorial's order visits every station at once, a join of one
+//! visit per station), gives up at its patience and retries, or, in a closed loop, is a user
+//! who thinks between requests.
 //!
-//! The model is generic over a small runtime (now, sleep, spawn). In virtual time it runs on
-//! the engine's own executor (the private `exec` module): one step is one unit of its clock,
-//! which jumps to the next timer whenever every task waits, so a 10-client test takes
-//! microseconds and its times are exact. With the real clock the same code runs on tokio, sleeping for real, `speed`
-//! times faster.
+//! [`simulate`] is the one way in. The model is generic over a small runtime (now, sleep,
+//! spawn). In virtual time it runs on the engine's own executor (the private `exec` module):
+//! one step is one unit of its clock, which jumps to the next timer whenever every task waits,
+//! so a 10-client test takes microseconds and its times are exact. With the real clock the
+//! same code runs on tokio, sleeping for real, `speed` times faster.
 //!
-//! The engine knows nothing of costs, searches or output formats: it takes stations and due
-//! times in steps and returns, per client and station, when service started and ended.
+//! The engine knows nothing of costs, searches or output formats: it takes a configured
+//! service, a workload and a source of draws in steps, and tells an [`Observe`]r what happens.
 
 mod clients;
+mod clock;
 mod exec;
-mod run;
+mod live;
+mod observe;
 mod station;
 mod sync;
 mod walk;
 
-pub use run::{
-    simulate, simulate_classes, simulate_classes_each, simulate_drawn, simulate_each, Served,
-};
+use std::rc::Rc;
 
-pub use clients::{
-    simulate_behaving, simulate_behaving_classes, simulate_closed, simulate_closed_classes, Drawn,
-    RequestDraw, ServiceDraw,
-};
+pub use observe::{AttemptEnd, Done, Observe, Visit};
+
+use clock::{run_real, Runtime, Virtual};
+use live::Model;
+
+use crate::model::plan::{Node, Service};
+use crate::model::units::MAX_TIMER_STEPS;
+use crate::workload::clients::{Behaviour, ClosedLoop};
+use crate::workload::draws::Draws;
+use crate::workload::{Clock, Population, Workload};
+
+/// Runs one load test of `service` under `workload`, every draw from `draws`, telling
+/// `observer` what happens; returns the observer once every client is done.
+pub fn simulate<D: Draws, O: Observe>(
+    service: &Service,
+    workload: Workload,
+    draws: D,
+    observer: O,
+) -> Result<O, EngineError> {
+    validate(service, &workload)?;
+    let Workload {
+        population,
+        behaviour,
+        clock,
+    } = workload;
+    // A service outlives a client that may leave; a closed loop's too (see `live`).
+    let detached = behaviour.gives_up() || matches!(population, Population::Closed(_));
+    let (clients, arrivals, closed) = match population {
+        Population::Open { due, class } => (due.len(), (due, class), None),
+        Population::Closed(c) => (c.users as usize, Default::default(), Some(c)),
+    };
+    let parts = (draws, observer, behaviour, detached, clients, arrivals);
+    match clock {
+        Clock::Virtual => {
+            let model = build(Virtual, service, parts);
+            exec::run(drive(model.clone(), closed));
+            Ok(observer_of(model))
+        }
+        Clock::Real {
+            speed,
+            step_seconds,
+        } => {
+            let mut out = None;
+            run_real(speed, step_seconds, |rt| {
+                let model = build(rt, service, parts);
+                out = Some(model.clone());
+                drive(model, closed)
+            })?;
+            Ok(observer_of(out.expect("the run built its model")))
+        }
+    }
+}
+
+/// What [`simulate`] hands the model: draws, observer, behaviour, whether services are
+/// detached, clients, and an open loop's due times and classes.
+type Parts<D, O> = (D, O, Behaviour, bool, usize, (Vec<u64>, Vec<u32>));
+
+/// The model of one run on clock `rt`.
+fn build<R: Runtime, D: Draws, O: Observe>(
+    rt: R,
+    service: &Service,
+    (draws, observer, behaviour, detached, clients, arrivals): Parts<D, O>,
+) -> Rc<Model<R, D, O>> {
+    Rc::new(Model::new(
+        rt,
+        &service.stations,
+        service.plans.clone(),
+        draws,
+        observer,
+        behaviour,
+        detached,
+        clients,
+        arrivals,
+    ))
+}
+
+/// Starts the clients (an open loop's, or the users of `closed`) and waits for the last one.
+async fn drive<R: Runtime, D: Draws, O: Observe>(
+    model: Rc<Model<R, D, O>>,
+    closed: Option<ClosedLoop>,
+) {
+    match closed {
+        None => clients::open_loop(model).await,
+        Some(closed) => clients::closed_loop(model, closed).await,
+    }
+}
+
+/// The observer back from a model whose run is over (every task, and its handle on the
+/// model, gone).
+fn observer_of<R, D, O>(model: Rc<Model<R, D, O>>) -> O {
+    match Rc::try_unwrap(model) {
+        Ok(model) => model.observer.into_inner(),
+        Err(_) => unreachable!("a task outlived its run"),
+    }
+}
+
+/// Refuses a run that cannot be simulated: nothing to visit or no one to serve, arrivals out
+/// of order or further apart than a timer can wait, plans or classes that do not fit.
+fn validate(service: &Service, workload: &Workload) -> Result<(), EngineError> {
+    let bad = |why: &str| Err(EngineError::BadClasses(why.to_string()));
+    if service.stations.is_empty() {
+        return Err(EngineError::NoStations);
+    }
+    if service.plans.is_empty() {
+        return Err(EngineError::NoPlans);
+    }
+    for plan in service.plans.iter() {
+        for n in &plan.nodes {
+            if let Node::Visit { station, .. } = n {
+                if *station as usize >= service.stations.len() {
+                    return bad("a visit to a station that does not exist");
+                }
+            }
+        }
+    }
+    let patience = &workload.behaviour.patience;
+    if !patience.is_empty() && patience.len() != service.plans.len() {
+        return bad("not one patience per class");
+    }
+    match &workload.population {
+        Population::Open { due, class } => {
+            if due.is_empty() {
+                return Err(EngineError::NoClients);
+            }
+            if !class.is_empty() && class.len() != due.len() {
+                return bad("not one class per client");
+            }
+            if class.iter().any(|&k| k as usize >= service.plans.len()) {
+                return bad("a client of a class that does not exist");
+            }
+            let mut previous = 0;
+            for (client, &d) in due.iter().enumerate() {
+                if d < previous {
+                    return Err(EngineError::UnsortedArrivals(client));
+                }
+                if d - previous > MAX_TIMER_STEPS {
+                    return Err(EngineError::GapTooLong {
+                        client: client + 1,
+                        gap: d - previous,
+                    });
+                }
+                previous = d;
+            }
+        }
+        Population::Closed(closed) => {
+            if closed.users == 0 {
+                return Err(EngineError::NoClients);
+            }
+        }
+    }
+    Ok(())
+}
 
 /// Why a simulation could not run.
 #[derive(Debug, thiserror::Error, PartialEq)]
@@ -74,23 +224,16 @@ pub enum EngineError {
         /// Model seconds per step (the scenario's resolution).
         step: f64,
     },
-    /// The row of drawn service times does not hold one per (client, visit slot): a caller's bug,
-    /// not the user's.
-    #[error("{got} drawn service times for {expected} (client, station) pairs")]
-    DrawCount {
-        /// Clients times the row width (stations, or the widest class's visit slots).
-        expected: usize,
-        /// Draws actually handed over.
-        got: usize,
-    },
-    /// A drawn service time exceeds the longest timer wait (a heavy-tailed draw at a fine
-    /// resolution).
-    #[error("a drawn service time of {0} steps is longer than tokio's timer can wait")]
-    ServiceTooLong(u64),
     /// The request classes do not match the stations or clients (says which way): a caller's bug.
     #[error("request classes do not fit the load test: {0}")]
     BadClasses(String),
+    /// The service has no plan to walk: a caller's bug.
+    #[error("the service has no request plan")]
+    NoPlans,
     /// Tokio could not build its runtime for a real-clock run (the OS refused a resource).
     #[error("could not start the tokio runtime: {0}")]
     Runtime(String),
 }
+
+#[cfg(test)]
+mod tests;

@@ -44,6 +44,9 @@ pub struct Batch {
     lock: Semaphore,
     ready: Cell<u32>,
     portions: u32,
+    /// A batch cooked under a detached lock: whether its cook came for its portion when it
+    /// was ready (a cook that gave up never comes).
+    cook_came: Cell<bool>,
 }
 
 impl Batch {
@@ -52,6 +55,7 @@ impl Batch {
             lock: Semaphore::new(1),
             ready: Cell::new(0),
             portions,
+            cook_came: Cell::new(false),
         }
     }
 
@@ -75,11 +79,25 @@ impl Batch {
         self.ready.set(self.ready.get() - 1);
     }
 
+    /// Cooks under `lock` detached from its cook: the batch is the station's, finished by
+    /// [`Batch::finish_detached`] whether the cook stays or not.
+    pub fn detach_cook(&self, lock: Permit<'_>) {
+        self.cook_came.set(false);
+        lock.detach();
+    }
+
+    /// The cook of a detached batch is there when it is ready (it wakes before the task that
+    /// finishes the batch, whose timer was set after its own).
+    pub fn cook_came(&self) {
+        self.cook_came.set(true);
+    }
+
     /// Ends a batch cooked under a detached lock: the shelf is refilled, the cook takes its
-    /// portion only if it is still there (`take`), and the lock goes to the next waiter. A
-    /// batch always finishes, so that a client giving up never leaves the shelf half-cooked.
-    pub fn finish_detached(&self, take: bool) {
-        self.ready.set(self.portions - u32::from(take));
+    /// portion only if it came for it, and the lock goes to the next waiter. A batch always
+    /// finishes, so that a client giving up never leaves the shelf half-cooked.
+    pub fn finish_detached(&self) {
+        self.ready
+            .set(self.portions - u32::from(self.cook_came.get()));
         self.lock.release_detached();
     }
 

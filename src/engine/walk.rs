@@ -1,22 +1,100 @@
-//! A request's flow as async code: the per-client future walks its class's [`Plan`] —
-//! a sequence awaits its steps in order, `all` joins its branches, `pick` walks the branch
-//! drawn for the client in advance.
+//! One attempt of a client's request: its class's plan walked as async code. A sequence
+//! awaits its steps in order, `all` joins its branches (polled in branch order, so that they
+//! reach their stations in that order), `pick` walks the branch drawn for the client.
+//!
+//! The tutorial's fan-out, `all` of one visit per station, is the same walk; it is joined
+//! without boxing its visits, since it is what sweeps of millions of configurations run.
 
 use std::future::Future;
 use std::pin::Pin;
+use std::rc::Rc;
 use std::task::{Context, Poll};
 
-use super::run::{Live, Model, Runtime};
-use crate::model::plan::{Classes, Node, Plan};
-use crate::outcome::records::NOT_VISITED;
-use crate::outcome::trace::EventKind;
+use super::clock::Runtime;
+use super::live::{Model, FLAT_MOST};
+use super::observe::Observe;
+use crate::model::plan::{Node, Plan};
+use crate::workload::draws::Draws;
 
-impl<R: Runtime> Model<R> {
-    /// One node of a client's flow: a sequence awaits its steps in order, `all` joins its
-    /// branches (polled in branch order, so they reach their stations in that order), `pick`
-    /// walks the client's drawn branch. Returns when it ended and the station that ended it
-    /// (the lowest station index among visits ending then).
-    pub(super) fn walk<'a>(&'a self, client: u32, plan: &'a Plan, node: u32) -> Branch<'a> {
+/// How an attempt (or a node of it) ended: when, and the station where it queued longest
+/// with how long (the lowest station on a tie; `(u16::MAX, 0)` when it never queued).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) struct Ended {
+    pub(super) at: u64,
+    pub(super) waited: (u16, u64),
+}
+
+impl Ended {
+    pub(super) const NOTHING: Ended = Ended {
+        at: 0,
+        waited: (u16::MAX, 0),
+    };
+
+    /// One visit's end, after queueing `wait` steps.
+    fn visit(station: u16, done: u64, wait: u64) -> Ended {
+        Ended {
+            at: done,
+            waited: if wait > 0 {
+                (station, wait)
+            } else {
+                (u16::MAX, 0)
+            },
+        }
+    }
+
+    /// Of two parts of one attempt: the later end, the longer queue (on a tie the lower
+    /// station).
+    fn and(self, other: Ended) -> Ended {
+        let (s, w) = self.waited;
+        let (os, ow) = other.waited;
+        let waited = if ow > w || (ow == w && ow > 0 && os < s) {
+            other.waited
+        } else {
+            self.waited
+        };
+        Ended {
+            at: self.at.max(other.at),
+            waited,
+        }
+    }
+}
+
+impl<R: Runtime, D: Draws, O: Observe> Model<R, D, O> {
+    /// One attempt of client `client` (draws keyed by `key`) of class `class`, starting now.
+    pub(super) fn attempt<'a>(
+        self: &'a Rc<Self>,
+        client: u32,
+        key: u64,
+        class: u32,
+    ) -> Attempt<impl Future<Output = (u64, u64)> + 'a, Branch<'a>> {
+        let plan = &self.plans[class as usize];
+        match plan.fan_out_visits() {
+            Some(visits) if visits.len() <= FLAT_MOST => {
+                Attempt::Flat(Join::new(visits.iter().enumerate().map(
+                    move |(station, &v)| {
+                        let station = station as u16;
+                        let Node::Visit { slot, steps, .. } = *plan.node(v) else {
+                            unreachable!("a fan-out's children are visits")
+                        };
+                        // Drawn as the attempt starts, in station order.
+                        let steps = self.steps(key, class, slot, station, steps);
+                        self.visit(client, station, steps)
+                    },
+                )))
+            }
+            _ => Attempt::Tree(self.walk(client, key, class, plan, plan.root())),
+        }
+    }
+
+    /// One node of a client's flow, boxed: a flow's shape is known only at run time.
+    fn walk<'a>(
+        self: &'a Rc<Self>,
+        client: u32,
+        key: u64,
+        class: u32,
+        plan: &'a Plan,
+        node: u32,
+    ) -> Branch<'a> {
         Box::pin(async move {
             match plan.node(node) {
                 Node::Visit {
@@ -24,121 +102,166 @@ impl<R: Runtime> Model<R> {
                     slot,
                     steps,
                 } => {
-                    let steps = self.visit_steps(client, *station, *slot, *steps);
-                    (self.flow_visit(client, *station, steps).await, *station)
+                    let arrived = self.rt.now();
+                    let steps = self.steps(key, class, *slot, *station, *steps);
+                    let (start, done) = self.visit(client, *station, steps).await;
+                    Ended::visit(*station, done, start - arrived)
                 }
                 Node::Seq(steps) => {
-                    let mut last = (0, u16::MAX);
+                    let mut last = Ended::NOTHING;
                     for &step in steps.iter() {
-                        last = later(last, self.walk(client, plan, step).await);
+                        last = last.and(self.walk(client, key, class, plan, step).await);
                     }
                     last
                 }
                 Node::All(branches) => {
-                    JoinLast::new(branches.iter().map(|&b| self.walk(client, plan, b))).await
+                    JoinLast::new(
+                        branches
+                            .iter()
+                            .map(|&b| self.walk(client, key, class, plan, b)),
+                    )
+                    .await
                 }
                 Node::Pick { slot, branches } => {
-                    let flows = self.flows.as_ref().expect("a flow runs with classes");
-                    let row = client as usize * flows.pick_stride();
-                    let chosen = flows.choices[row + *slot as usize] as usize;
-                    self.walk(client, plan, branches[chosen].1).await
+                    let chosen = self.draws.choice(key, class, *slot, branches) as usize;
+                    let next = branches[chosen.min(branches.len() - 1)].1;
+                    self.walk(client, key, class, plan, next).await
                 }
             }
         })
     }
+}
 
-    /// The service steps of one visit: drawn, or the visit's own, or the station's.
-    fn visit_steps(&self, client: u32, station: u16, slot: u32, own: Option<u64>) -> u64 {
-        match &self.draws {
-            Some(d) => {
-                let width = self.flows.as_ref().map_or(0, Classes::visit_stride);
-                d[client as usize * width + slot as usize]
-            }
-            None => own.unwrap_or(match self.stations[station as usize] {
-                Live::Pool { steps, .. } | Live::Batch { steps, .. } => steps,
-            }),
+/// An attempt in progress: the fan-out's join, or a flow's walk.
+pub(super) enum Attempt<F, B> {
+    Flat(Join<F>),
+    Tree(B),
+}
+
+/// How an attempt ended, before its caller says when it began and what time it is.
+pub(super) enum Reached {
+    /// The fan-out's join, done now: the latest any visit started, with its station (every
+    /// visit began at once, so that is the longest queue).
+    Flat { latest_start: (u16, u64) },
+    /// A flow's walk, every queue measured from where it began.
+    Tree(Ended),
+}
+
+impl Reached {
+    /// How the attempt that began at `began` ended, `now` being when it did.
+    pub(super) fn since(self, began: u64, now: u64) -> Ended {
+        match self {
+            Reached::Flat {
+                latest_start: (station, start),
+            } => Ended::visit(station, now, start.saturating_sub(began)),
+            Reached::Tree(ended) => ended,
         }
     }
+}
 
-    /// [`Self::visit`] for a flow: the service steps given, and the station's row keeping
-    /// the client's last visit (the one that ended last).
-    async fn flow_visit(&self, client: u32, station: u16, steps: u64) -> u64 {
-        let (start, done) = match &self.stations[station as usize] {
-            Live::Pool { pool, .. } => {
-                let _unit = pool.acquire().await;
-                let start = self.rt.now();
-                self.log(start, client, Some(station), EventKind::ServiceStarted);
-                self.rt.sleep_until(start + steps).await;
-                (start, self.rt.now())
+impl<F: Future<Output = (u64, u64)>, B: Future<Output = Ended> + Unpin> Future for Attempt<F, B> {
+    type Output = Reached;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Reached> {
+        // (Both kinds are `Unpin`: the join's visits are pinned in their box, a walk is boxed.)
+        match self.get_mut() {
+            Attempt::Flat(join) => Pin::new(join)
+                .poll(cx)
+                .map(|latest_start| Reached::Flat { latest_start }),
+            Attempt::Tree(walk) => Pin::new(walk).poll(cx).map(Reached::Tree),
+        }
+    }
+}
+
+/// A node of a client's flow in progress.
+pub(super) type Branch<'a> = Pin<Box<dyn Future<Output = Ended> + 'a>>;
+
+/// Visits at once, each returning (start, done): done when every one is done, with the
+/// first visit that started latest. (`futures_util`'s `join_all` keeps every output and,
+/// past 30 futures, a bigger structure in every order.) Its fields are memory per client in
+/// flight: which visits are pending is a bit each (so at most [`FLAT_MOST`] visits), the
+/// latest start is kept rather than a wait (the time the visits began is the caller's to
+/// know), and the end is the time the join is done.
+pub(super) struct Join<F> {
+    visits: Pin<Box<[F]>>,
+    latest: u64,
+    pending: u32,
+    latest_of: u16,
+}
+
+impl<F: Future<Output = (u64, u64)>> Join<F> {
+    fn new(visits: impl Iterator<Item = F>) -> Join<F> {
+        let visits: Box<[F]> = visits.collect();
+        debug_assert!(visits.len() <= FLAT_MOST);
+        Join {
+            pending: match visits.len() {
+                FLAT_MOST => u32::MAX,
+                n => (1 << n) - 1,
+            },
+            visits: Box::into_pin(visits),
+            latest: 0,
+            latest_of: u16::MAX,
+        }
+    }
+}
+
+impl<F: Future<Output = (u64, u64)>> Future for Join<F> {
+    type Output = (u16, u64);
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        // (`Join` itself is `Unpin`: its visits are pinned in their box.)
+        let this = self.get_mut();
+        // SAFETY: the visits stay where their box put them: each is polled in place, never
+        // moved out; a visit done is never polled again (its bit is cleared).
+        let visits = unsafe { this.visits.as_mut().get_unchecked_mut() };
+        for (i, visit) in visits.iter_mut().enumerate() {
+            if this.pending & (1 << i) == 0 {
+                continue;
             }
-            Live::Batch { batch, .. } => {
-                let lock = batch.lock().await;
-                let start = self.rt.now();
-                let mut done = start;
-                if batch.is_empty(&lock) {
-                    self.log(start, client, Some(station), EventKind::BatchStarted);
-                    self.rt.sleep_until(start + steps).await;
-                    batch.refill(&lock);
-                    done = self.rt.now();
-                    self.log(done, client, Some(station), EventKind::BatchReady);
+            let visit = unsafe { Pin::new_unchecked(visit) };
+            if let Poll::Ready((start, _)) = visit.poll(cx) {
+                this.pending &= !(1 << i);
+                let i = i as u16;
+                if start > this.latest || (start == this.latest && i < this.latest_of) {
+                    (this.latest, this.latest_of) = (start, i);
                 }
-                batch.take(&lock);
-                (start, done)
-            }
-        };
-        if self.sink.is_none() {
-            let slot = self.slot(client, station);
-            let mut done_row = self.done.borrow_mut();
-            if done_row[slot] == NOT_VISITED || done >= done_row[slot] {
-                done_row[slot] = done;
-                self.start.borrow_mut()[slot] = start;
             }
         }
-        self.log(done, client, Some(station), EventKind::StationDone);
-        done
+        if this.pending == 0 {
+            Poll::Ready((this.latest_of, this.latest))
+        } else {
+            Poll::Pending
+        }
     }
 }
 
-/// A node of a client's flow in progress: boxed, as a flow's shape is known only at run time.
-pub(super) type Branch<'a> = Pin<Box<dyn Future<Output = (u64, u16)> + 'a>>;
-
-/// Of two (end, station) results, the one that ended later; on a tie the lower station.
-fn later(a: (u64, u16), b: (u64, u16)) -> (u64, u16) {
-    if b.0 > a.0 || (b.0 == a.0 && b.1 < a.1) {
-        b
-    } else {
-        a
-    }
-}
-
-/// Branches of an `all` at once, each returning (end, station): done when every one is done,
-/// with the [`later`] of their results. Boxed branches: a flow's shape is known only at run
-/// time.
-pub(super) struct JoinLast<'a> {
+/// Branches of an `all` at once: done when every one is done, with their ends combined by
+/// [`Ended::and`].
+struct JoinLast<'a> {
     branches: Vec<Option<Branch<'a>>>,
-    last: (u64, u16),
+    last: Ended,
 }
 
 impl<'a> JoinLast<'a> {
-    pub(super) fn new(branches: impl Iterator<Item = Branch<'a>>) -> Self {
+    fn new(branches: impl Iterator<Item = Branch<'a>>) -> Self {
         JoinLast {
             branches: branches.map(Some).collect(),
-            last: (0, u16::MAX),
+            last: Ended::NOTHING,
         }
     }
 }
 
 impl Future for JoinLast<'_> {
-    type Output = (u64, u16);
+    type Output = Ended;
 
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<(u64, u16)> {
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Ended> {
         let this = self.get_mut();
         let mut pending = false;
         for branch in this.branches.iter_mut() {
             if let Some(future) = branch {
                 if let Poll::Ready(end) = future.as_mut().poll(cx) {
                     *branch = None;
-                    this.last = later(this.last, end);
+                    this.last = this.last.and(end);
                 } else {
                     pending = true;
                 }

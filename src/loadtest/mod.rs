@@ -1,24 +1,32 @@
-//! The open-loop load test of the seed's `perf_test`: `clients` orders, client *i* due at
-//! `(i − 1) × period` whatever happens to the others, each judged against the timeout; or,
-//! beyond the seed, Poisson arrivals and random service times over several replications.
+//! The load test: one configuration under one load, simulated replication by replication,
+//! its clients judged.
+//!
+//! This is the one place where a study's load becomes the engine's input ([`simulate`]):
+//! the due times of a rate, stages or a trace, the classes dealt, how the clients behave, and
+//! where draws come from. Every command's simulation goes through it, told to the observer
+//! it needs ([`observe`]). [`assess`] judges a configuration over its replications: every
+//! client by its class's objective, clients who gave up counted, never satisfied.
 
-pub mod clients;
 pub mod memory;
+pub mod observe;
 
-use std::cell::RefCell;
-use std::rc::Rc;
-
+use rand::SeedableRng;
+use rand_chacha::ChaCha8Rng;
 use rayon::prelude::*;
 
-use crate::engine::{self, EngineError, Served};
+use crate::engine::{self, EngineError, Observe};
 use crate::model::config::Config;
 use crate::model::objective::Share;
+use crate::model::request::Dealer;
 use crate::model::scenario::Scenario;
 use crate::model::units::{Resolution, MAX_TIMER_STEPS};
 use crate::outcome::records::Outcome;
-use crate::outcome::stats::{self, Histogram, Summary};
+use crate::outcome::stats::Summary;
 use crate::outcome::verdict::{Assessment, ClassVerdict};
-use crate::workload::{objectives, random, Arrivals, Clock, LoadTest};
+use crate::workload::clients::{Behaviour, Clients};
+use crate::workload::random::{self, ClosedRows, Legacy};
+use crate::workload::{objectives, Arrivals, Clock, LoadTest, Population, Workload};
+use observe::{Judge, Tally};
 
 /// Refuses a load test the engine could not run (a gap between clients longer than tokio's
 /// timer can wait), before any work starts.
@@ -39,7 +47,103 @@ pub fn check(scenario: &Scenario, load: &LoadTest) -> Result<(), EngineError> {
     Ok(())
 }
 
-/// Runs one replication of the load test of one configuration.
+/// Mixes the replication into the seed for the streams of a replication's own (retry waits,
+/// think times): replication 0 keeps the seed itself.
+fn replication_seed(seed: u64, replication: u32) -> u64 {
+    seed ^ (replication as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15)
+}
+
+/// Simulates replication `replication` of `load` on `config`, with clients who wait (no
+/// `clients`) or behave as `clients` says, telling `observer`; returns it. A replication
+/// whose load brings nobody (Poisson stages can) is not simulated: the observer comes back
+/// untold.
+#[allow(clippy::too_many_arguments)]
+pub fn simulate<O: Observe>(
+    scenario: &Scenario,
+    config: &Config,
+    load: &LoadTest,
+    clients: Option<&Clients>,
+    replication: u32,
+    clock: Clock,
+    observer: O,
+) -> Result<O, EngineError> {
+    let res = scenario.resolution();
+    let service = config.service(scenario);
+    let mut draws = Legacy::new(res);
+    let seed = replication_seed(load.seed, replication);
+    if let Some(Clients::Closed(users)) = clients {
+        let closed = users.closed_loop(res);
+        if users.exponential {
+            *draws.think.borrow_mut() =
+                Some(Box::new(ChaCha8Rng::seed_from_u64(seed ^ 0x0074_6869_6e6b)));
+        }
+        draws.streams =
+            Some(random::station_streams(scenario, config, load.seed, replication).into());
+        if !scenario.requests().is_empty() {
+            let plans = scenario.plans();
+            let shares: Vec<f64> = scenario.requests().iter().map(|r| r.share).collect();
+            draws.closed = Some(Box::new(
+                ClosedRows {
+                    dealer: Dealer::new(&shares),
+                    picks: plans.iter().map(|p| p.picks()).collect(),
+                    visits: plans.iter().map(|p| p.visits()).collect(),
+                    pick_rng: random::stream(load.seed, config, replication, random::PICK_LANE),
+                    rows: Vec::new(),
+                }
+                .into(),
+            ));
+        }
+        let workload = Workload {
+            population: Population::Closed(closed),
+            behaviour: Behaviour::default(),
+            clock,
+        };
+        return engine::simulate(&service, workload, draws, observer);
+    }
+    let due = load.due_times(res, config, replication);
+    if due.is_empty() {
+        return Ok(observer);
+    }
+    let classes = load.classes(scenario, config, replication, due.len());
+    let behaviour = match clients {
+        Some(Clients::Patient(p)) => {
+            if p.jitter {
+                *draws.jitter.borrow_mut() =
+                    Some(Box::new(ChaCha8Rng::seed_from_u64(seed ^ 0x6a69_7474_6572)));
+            }
+            p.behaviour(res, scenario.requests().len())
+        }
+        _ => Behaviour::default(),
+    };
+    let class = match classes {
+        Some(c) => {
+            draws.rows = random::flow_draws(scenario, &c, load.seed, config, replication)
+                .map(|rows| (rows, c.visit_stride()));
+            draws.choices = Some((c.choices.clone(), c.pick_stride()));
+            c.class
+        }
+        None if behaviour.gives_up() => {
+            draws.streams =
+                Some(random::station_streams(scenario, config, load.seed, replication).into());
+            Vec::new()
+        }
+        None => {
+            draws.rows = random::draws(scenario, due.len() as u32, load.seed, config, replication)
+                .map(|rows| (rows, scenario.stations().len()));
+            Vec::new()
+        }
+    };
+    let _ = MAX_TIMER_STEPS;
+    let workload = Workload {
+        population: Population::Open { due, class },
+        behaviour,
+        clock,
+    };
+    engine::simulate(&service, workload, draws, observer)
+}
+
+/// Runs one replication of the load test of one configuration, every client's visits kept
+/// (and, with `trace`, every event): what `planner run` shows.
 pub fn run(
     scenario: &Scenario,
     config: &Config,
@@ -49,25 +153,17 @@ pub fn run(
     trace: bool,
 ) -> Result<Outcome, EngineError> {
     let due = load.due_times(scenario.resolution(), config, replication);
-    if let Some(classes) = load.classes(scenario, config, replication, due.len()) {
-        let draws = random::flow_draws(scenario, &classes, load.seed, config, replication);
-        return engine::simulate_classes(
-            &config.engine_stations(scenario),
-            &classes,
-            &due,
-            draws.as_deref(),
-            clock,
-            trace,
-        );
+    let class = load
+        .classes(scenario, config, replication, due.len())
+        .map(|c| c.class);
+    let stations = scenario.stations().len();
+    if trace {
+        let rows = observe::Rows::<true>::new(stations, due, class);
+        Ok(simulate(scenario, config, load, None, replication, clock, rows)?.outcome())
+    } else {
+        let rows = observe::Rows::<false>::new(stations, due, class);
+        Ok(simulate(scenario, config, load, None, replication, clock, rows)?.outcome())
     }
-    let draws = random::draws(scenario, due.len() as u32, load.seed, config, replication);
-    engine::simulate_drawn(
-        &config.engine_stations(scenario),
-        &due,
-        draws.as_deref(),
-        clock,
-        trace,
-    )
 }
 
 /// Per class, the clients of one run (after warmup) judged by their class's objective.
@@ -134,61 +230,138 @@ fn class_satisfaction(classes: &[ClassVerdict]) -> Vec<f64> {
         .collect()
 }
 
-/// Load-tests a configuration in virtual time, its replications in parallel.
+/// Load-tests a configuration in virtual time, its replications in parallel: clients who
+/// wait (no `clients`) or behave as `clients` says, each judged by its class's objective.
+/// The configuration meets the target when every class meets its own (over several
+/// replications, when the satisfaction's 95 % interval reaches the share); a closed loop
+/// that leaves some replication with no request past the warm-up has shown nothing, and
+/// fails.
 pub fn assess(
     scenario: &Scenario,
     config: &Config,
     load: &LoadTest,
     share: Share,
+    clients: Option<&Clients>,
 ) -> Result<Assessment, EngineError> {
-    // Each client is counted as it is served (a histogram of latencies, late clients per
-    // bottleneck): no per-client row is kept, so memory follows the clients in flight.
-    if !scenario.requests().is_empty() {
-        return assess_classes(scenario, config, load, share);
-    }
-    let one = |replication: u32| -> Result<(Summary, Vec<usize>), EngineError> {
-        let due = load.due_times(scenario.resolution(), config, replication);
-        let tally = Rc::new(RefCell::new((
-            Histogram::default(),
-            vec![0usize; scenario.stations().len()],
-        )));
-        let (resolution, warmup) = (scenario.resolution(), load.warmup);
-        // Poisson stages may bring no client in a replication: nothing to simulate, and its
-        // empty histogram summarises as such.
-        if due.is_empty() {
-            return Ok((Summary::empty(), tally.take().1));
-        }
-        let draws = random::draws(scenario, due.len() as u32, load.seed, config, replication);
-        let counted = tally.clone();
-        let limit = Resolution::timeout_nanos(load.timeout);
-        engine::simulate_each(
-            &config.engine_stations(scenario),
-            &due,
-            draws.as_deref(),
-            move |s: Served| {
-                if s.client < warmup {
-                    return;
-                }
-                let latency = s.served - s.due;
-                let mut tally = counted.borrow_mut();
-                tally.0.add(latency);
-                if !stats::satisfied(latency, resolution, limit) {
-                    tally.1[s.bottleneck as usize] += 1;
-                }
-            },
-        )?;
-        let (histogram, late) = std::mem::take(&mut *tally.borrow_mut());
-        let summary = Summary::of_histogram(&histogram, resolution, load.timeout, share);
-        Ok((summary, late))
+    let res = scenario.resolution();
+    let with_classes = !scenario.requests().is_empty();
+    let objectives: Vec<_> = if with_classes {
+        objectives(scenario, load, share)
+    } else {
+        vec![(load.timeout, share)]
     };
-    let results = replicate(load.runs(scenario), one)?;
-    let late_by_station = total_late(results.iter().map(|(_, late)| late.as_slice()));
-    let summaries: Vec<Summary> = results.into_iter().map(|(s, _)| s).collect();
+    let limits: std::sync::Arc<[u128]> = objectives
+        .iter()
+        .map(|(t, _)| Resolution::timeout_nanos(*t))
+        .collect();
+    let closed = match clients {
+        Some(Clients::Closed(u)) => {
+            let c = u.closed_loop(res);
+            Some((c.duration, u.duration))
+        }
+        _ => None,
+    };
+    let runs = match clients {
+        Some(c) => c.runs(scenario, load),
+        None => load.runs(scenario),
+    };
+    let stations = scenario.stations().len();
+    let one = |replication: u32| {
+        let judge = Judge::new(res, load.warmup, limits.clone(), stations, closed);
+        simulate(
+            scenario,
+            config,
+            load,
+            clients,
+            replication,
+            Clock::Virtual,
+            judge,
+        )
+        .map(Judge::finish)
+    };
+    let judged = replicate(runs, one)?;
+    let mut late = vec![0usize; stations];
+    for j in &judged {
+        for (t, n) in late.iter_mut().zip(&j.late) {
+            *t += n;
+        }
+    }
+    let classes: Vec<ClassVerdict> = if with_classes {
+        scenario
+            .requests()
+            .iter()
+            .zip(&objectives)
+            .enumerate()
+            .map(|(k, (r, &(timeout, share)))| {
+                let runs: Vec<Summary> = judged
+                    .iter()
+                    .filter(|j| j.classes[k].clients > 0)
+                    .map(|j| summary_of(&j.classes[k], res, timeout, share))
+                    .collect();
+                ClassVerdict {
+                    name: r.name.clone(),
+                    timeout,
+                    share,
+                    summary: (!runs.is_empty()).then(|| Summary::combine(&runs, res, share)),
+                }
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
+    // Every class's clients together, each satisfied by its own class's timeout.
+    let all: Vec<Summary> = judged
+        .iter()
+        .map(|j| match &j.classes[..] {
+            [one] => summary_of(one, res, load.timeout, share),
+            classes => {
+                let mut together = Tally::default();
+                for t in classes {
+                    together.served.merge(&t.served);
+                    together.clients += t.clients;
+                    together.satisfied += t.satisfied;
+                    together.given_up += t.given_up;
+                }
+                summary_of(&together, res, load.timeout, share)
+            }
+        })
+        .collect();
+    let mut summary = Summary::combine(&all, res, share);
+    let throughputs: Vec<f64> = judged.iter().filter_map(|j| j.throughput).collect();
+    if !throughputs.is_empty() {
+        summary.throughput = Some(throughputs.iter().sum::<f64>() / throughputs.len() as f64);
+    }
+    if with_classes {
+        summary.meets_target = classes.iter().all(ClassVerdict::meets);
+        summary.class_satisfaction = class_satisfaction(&classes);
+    }
+    // A closed loop too slow to get past its warm-up has not shown that it meets anything.
+    if closed.is_some() && all.iter().any(|s| s.clients == 0) {
+        summary.meets_target = false;
+    }
     Ok(Assessment {
-        summary: Summary::combine(&summaries, scenario.resolution(), share),
-        late_by_station,
-        classes: Vec::new(),
+        summary,
+        late_by_station: late,
+        classes,
     })
+}
+
+/// One replication's summary of a tally: the served clients' latencies, and every client
+/// counted (one that gave up is never satisfied).
+fn summary_of(
+    t: &Tally,
+    res: Resolution,
+    timeout: crate::model::units::Seconds,
+    share: Share,
+) -> Summary {
+    let mut s = Summary::of_histogram(&t.served, res, timeout, share);
+    if t.clients > 0 {
+        s.clients = t.clients;
+        s.satisfied = t.satisfied;
+        s.satisfaction = 100.0 * t.satisfied as f64 / t.clients as f64;
+        s.meets_target = t.satisfied >= share.required(t.clients);
+    }
+    s
 }
 
 /// Runs replications 0..runs, in parallel under rayon when there are several; results in
@@ -203,128 +376,4 @@ pub fn replicate<T: Send>(
     } else {
         (0..runs).into_par_iter().map(one).collect()
     }
-}
-
-/// The late clients per station, summed over replications.
-fn total_late<'a>(mut lates: impl Iterator<Item = &'a [usize]>) -> Vec<usize> {
-    let mut total = lates.next().map(<[usize]>::to_vec).unwrap_or_default();
-    for late in lates {
-        for (t, n) in total.iter_mut().zip(late) {
-            *t += n;
-        }
-    }
-    total
-}
-
-/// What one replication of a test with classes counted: all clients, then per class, then
-/// the late clients per station.
-type ClassTally = (Histogram, Vec<Histogram>, Vec<usize>);
-
-/// [`assess`] for a scenario with request classes: each client is judged by its class's
-/// objective, and the configuration meets the target when every class meets its own.
-fn assess_classes(
-    scenario: &Scenario,
-    config: &Config,
-    load: &LoadTest,
-    share: Share,
-) -> Result<Assessment, EngineError> {
-    let objectives = objectives(scenario, load, share);
-    let k = objectives.len();
-    let limits: Vec<u128> = objectives
-        .iter()
-        .map(|(t, _)| Resolution::timeout_nanos(*t))
-        .collect();
-    let resolution = scenario.resolution();
-    let one = |replication: u32| -> Result<ClassTally, EngineError> {
-        let due = load.due_times(resolution, config, replication);
-        if due.is_empty() {
-            // No client in this replication (Poisson stages): empty tallies.
-            return Ok((
-                Histogram::default(),
-                vec![Histogram::default(); k],
-                vec![0usize; scenario.stations().len()],
-            ));
-        }
-        let classes = load
-            .classes(scenario, config, replication, due.len())
-            .expect("a scenario with requests has classes");
-        let draws = random::flow_draws(scenario, &classes, load.seed, config, replication);
-        let tally = Rc::new(RefCell::new((
-            Histogram::default(),
-            vec![Histogram::default(); k],
-            vec![0usize; scenario.stations().len()],
-        )));
-        let counted = tally.clone();
-        let warmup = load.warmup;
-        let limits = limits.clone();
-        engine::simulate_classes_each(
-            &config.engine_stations(scenario),
-            &classes,
-            &due,
-            draws.as_deref(),
-            move |s: Served| {
-                if s.client < warmup {
-                    return;
-                }
-                let latency = s.served - s.due;
-                let mut tally = counted.borrow_mut();
-                tally.0.add(latency);
-                tally.1[s.class as usize].add(latency);
-                if !stats::satisfied(latency, resolution, limits[s.class as usize]) {
-                    tally.2[s.bottleneck as usize] += 1;
-                }
-            },
-        )?;
-        let out = std::mem::take(&mut *tally.borrow_mut());
-        Ok(out)
-    };
-    let results = replicate(load.runs(scenario), one)?;
-    let late_by_station = total_late(results.iter().map(|(_, _, late)| late.as_slice()));
-    let classes: Vec<ClassVerdict> = scenario
-        .requests()
-        .iter()
-        .enumerate()
-        .map(|(i, r)| {
-            let (timeout, share) = objectives[i];
-            let runs: Vec<Summary> = results
-                .iter()
-                .filter(|t| t.1[i].clients() > 0)
-                .map(|t| Summary::of_histogram(&t.1[i], resolution, timeout, share))
-                .collect();
-            ClassVerdict {
-                name: r.name.clone(),
-                timeout,
-                share,
-                summary: (!runs.is_empty()).then(|| Summary::combine(&runs, resolution, share)),
-            }
-        })
-        .collect();
-    // All clients together, each satisfied by its own class's timeout.
-    let summaries: Vec<Summary> = results
-        .iter()
-        .map(|t| {
-            let mut all = Summary::of_histogram(&t.0, resolution, load.timeout, share);
-            let satisfied: usize =
-                t.1.iter()
-                    .zip(&objectives)
-                    .filter(|(h, _)| h.clients() > 0)
-                    .map(|(h, (timeout, s))| {
-                        Summary::of_histogram(h, resolution, *timeout, *s).satisfied
-                    })
-                    .sum();
-            if all.clients > 0 {
-                all.satisfied = satisfied;
-                all.satisfaction = 100.0 * satisfied as f64 / all.clients as f64;
-            }
-            all
-        })
-        .collect();
-    let mut summary = Summary::combine(&summaries, resolution, share);
-    summary.meets_target = classes.iter().all(ClassVerdict::meets);
-    summary.class_satisfaction = class_satisfaction(&classes);
-    Ok(Assessment {
-        summary,
-        late_by_station,
-        classes,
-    })
 }

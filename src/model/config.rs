@@ -206,6 +206,14 @@ impl Config {
             .collect()
     }
 
+    /// The service this configuration makes of the scenario, as the engine simulates it.
+    pub fn service(&self, scenario: &Scenario) -> crate::model::plan::Service {
+        crate::model::plan::Service {
+            stations: self.engine_stations(scenario),
+            plans: scenario.plans().clone(),
+        }
+    }
+
     /// `soda.units=2 burger.units=5 fries.batch=7`.
     pub fn describe(&self, scenario: &Scenario) -> String {
         scenario

@@ -15,6 +15,9 @@ pub struct Plan {
     pub(crate) visits: u32,
     /// Pick nodes, each with its slot in a client's row of branch choices.
     pub(crate) picks: u32,
+    /// Whether the root is `all` of one visit to each station in order, the tutorial's order:
+    /// the engine joins those visits flat.
+    pub(crate) fan_out: bool,
 }
 
 /// A node of a [`Plan`].
@@ -51,6 +54,7 @@ impl Plan {
             root: 0,
             visits: 0,
             picks: 0,
+            fan_out: false,
         }
     }
 
@@ -90,10 +94,34 @@ impl Plan {
         })
     }
 
+    /// The tutorial's order: every one of `stations` stations at once, `all(s0, s1, …)`, the
+    /// one class of a scenario without `[[request]]`.
+    pub fn fan_out(stations: usize) -> Plan {
+        let mut plan = Plan::builder();
+        let visits = (0..stations).map(|s| plan.visit(s as u16, None)).collect();
+        let root = plan.all(visits);
+        plan.finish(root)
+    }
+
     /// Names the root, once every node is built; a plan without it walks node 0.
     pub fn finish(mut self, root: u32) -> Plan {
         self.root = root;
+        self.fan_out = match &self.nodes[root as usize] {
+            Node::All(children) => children.iter().enumerate().all(|(i, &c)| {
+                matches!(self.nodes[c as usize], Node::Visit { station, .. } if station as usize == i)
+            }),
+            _ => false,
+        };
         self
+    }
+
+    /// The visits of the tutorial's order, one to each station in station order, when this
+    /// plan is that (see [`Plan::fan_out`]): the root's children, station `i`'s at `i`.
+    pub fn fan_out_visits(&self) -> Option<&[u32]> {
+        match &self.nodes[self.root as usize] {
+            Node::All(children) if self.fan_out => Some(children),
+            _ => None,
+        }
     }
 
     /// Visit slots, each with its station and own service steps, in slot order.
@@ -194,4 +222,14 @@ pub enum Kind {
         /// Portions one batch makes; each client takes one.
         portions: u32,
     },
+}
+
+/// A configured service, as the engine simulates it: its stations, each sized by a
+/// configuration, and one plan per request class (the fan-out when there are no classes).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Service {
+    /// In scenario order; a plan's visits name them by index.
+    pub stations: Vec<Station>,
+    /// One per request class, in the scenario's order; shared by every configuration.
+    pub plans: std::sync::Arc<[Plan]>,
 }

@@ -21,6 +21,9 @@ pub struct Outcome {
     pub done: Vec<u64>,
     /// Each client's request class, when the scenario has classes.
     pub class: Option<Vec<u32>>,
+    /// Each client's longest queue before a visit: the station and the steps it waited
+    /// there; `(u16::MAX, 0)` when it never queued.
+    pub queued: Vec<(u16, u64)>,
     /// The event log in time order, when asked for.
     pub trace: Option<Vec<Event>>,
 }
@@ -54,6 +57,11 @@ impl Outcome {
     /// The client's row of `start`, one entry per station in scenario order.
     pub fn start_of(&self, client: usize) -> &[u64] {
         &self.start[client * self.stations..(client + 1) * self.stations]
+    }
+
+    /// Where the client queued longest, and how long (steps); `None` when it never queued.
+    pub fn queued_longest(&self, client: usize) -> Option<(u16, u64)> {
+        self.queued.get(client).copied().filter(|q| q.1 > 0)
     }
 
     /// The station that finished last for this client (the first such in scenario order).

@@ -227,24 +227,36 @@ pub struct Histogram {
 impl Histogram {
     /// Counts one client; `latency_steps` is its latency in steps.
     pub fn add(&mut self, latency_steps: u64) {
+        self.add_many(latency_steps, 1);
+    }
+
+    /// Counts every client of `other` too.
+    pub fn merge(&mut self, other: &Histogram) {
+        for (latency, clients) in other.counts() {
+            self.add_many(latency, clients);
+        }
+    }
+
+    /// Counts `clients` clients of latency `latency_steps`.
+    fn add_many(&mut self, latency_steps: u64, clients: u64) {
         const FEW: usize = 32;
         if !self.many.is_empty() {
-            *self.many.entry(latency_steps).or_insert(0) += 1;
+            *self.many.entry(latency_steps).or_insert(0) += clients;
         } else {
             match self
                 .counts
                 .binary_search_by_key(&latency_steps, |&(l, _)| l)
             {
-                Ok(i) => self.counts[i].1 += 1,
+                Ok(i) => self.counts[i].1 += clients,
                 Err(_) if self.counts.len() == FEW => {
                     self.many.extend(self.counts.drain(..));
-                    self.many.insert(latency_steps, 1);
+                    self.many.insert(latency_steps, clients);
                 }
-                Err(i) => self.counts.insert(i, (latency_steps, 1)),
+                Err(i) => self.counts.insert(i, (latency_steps, clients)),
             }
         }
-        self.clients += 1;
-        self.sum += u128::from(latency_steps);
+        self.clients += clients;
+        self.sum += u128::from(latency_steps) * u128::from(clients);
     }
 
     /// Clients added so far.

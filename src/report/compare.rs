@@ -73,7 +73,7 @@ impl CompareContext<'_> {
         ];
         columns.extend(rate_cols.iter().map(|r| (r.as_str(), Align::Right)));
         columns.push(("sustains", Align::Right));
-        columns.push(("breaks first", Align::Left));
+        columns.push(("queued longest", Align::Left));
         columns.push(("capacity/s", Align::Right));
         let mut t = Table::new(&columns);
         for (s, con) in c.contenders.iter().enumerate() {
@@ -114,7 +114,7 @@ impl CompareContext<'_> {
             String::new()
         };
         let mut out = format!(
-            "{}: satisfaction at each rate ({} clients, timeout {}{randomness})\na strategy sustains a rate when {} served in time at it and at every lower listed rate\n\n",
+            "{}: satisfaction at each rate ({} clients, timeout {}{randomness})\na strategy sustains a rate when {} served in time at it and at every lower listed rate;\nqueued longest: where its late clients queued longest at the first rate it misses\n\n",
             self.scenario.name(),
             load.clients,
             duration_in(load.timeout.get(), self.unit),

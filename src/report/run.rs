@@ -117,6 +117,20 @@ impl RunReport<'_> {
         stats::satisfied(self.outcome.latency(client), self.res(), limit)
     }
 
+    /// "burger 1.5 s": where the client queued longest, and how long; "-" when it never
+    /// queued.
+    fn queued_text(&self, client: usize) -> String {
+        match self.outcome.queued_longest(client) {
+            Some((s, w)) => format!(
+                "{} {} {}",
+                self.scenario.stations()[s as usize].name(),
+                self.unit.format(self.res(), w),
+                self.unit.symbol()
+            ),
+            None => "-".into(),
+        }
+    }
+
     /// Warm-up clients are not judged: they only load the stations.
     fn is_warmup(&self, client: usize) -> bool {
         client < self.load.warmup as usize
@@ -156,7 +170,7 @@ impl RunReport<'_> {
             ("due (s)", Align::Right),
             (&latency_header, Align::Right),
             ("verdict", Align::Left),
-            ("last station", Align::Left),
+            ("queued longest", Align::Left),
         ]);
         let n = self.outcome.clients();
         for c in 0..n.min(MAX_TABLE_ROWS) {
@@ -170,9 +184,7 @@ impl RunReport<'_> {
                 } else {
                     verdict(ok).into()
                 },
-                self.scenario.stations()[self.outcome.bottleneck(c)]
-                    .name()
-                    .to_string(),
+                self.queued_text(c),
             ]);
         }
         out.push_str(&table.render());
@@ -271,7 +283,14 @@ impl RunReport<'_> {
                 latency_s: res.to_seconds(self.outcome.latency(c)),
                 warmup: self.is_warmup(c),
                 satisfied: (!self.is_warmup(c)).then(|| self.satisfied(c)),
-                bottleneck: stations[self.outcome.bottleneck(c)],
+                queued_longest: self
+                    .outcome
+                    .queued_longest(c)
+                    .map(|(s, _)| stations[s as usize]),
+                queued_s: self
+                    .outcome
+                    .queued_longest(c)
+                    .map_or(0.0, |(_, w)| res.to_seconds(w)),
                 start_s: seconds(res, self.outcome.start_of(c)),
                 done_s: seconds(res, self.outcome.done_of(c)),
             })
@@ -480,7 +499,10 @@ struct JsonClient<'a> {
     /// A warm-up client loads the stations but is not judged: `satisfied` is then `null`.
     warmup: bool,
     satisfied: Option<bool>,
-    bottleneck: &'a str,
+    /// The station where the client queued longest before a visit (`null`: it never
+    /// queued), and how long.
+    queued_longest: Option<&'a str>,
+    queued_s: f64,
     start_s: Vec<f64>,
     done_s: Vec<f64>,
 }

@@ -318,7 +318,7 @@ pub fn cell(
     target: &Target,
 ) -> Result<Cell, SearchError> {
     let at = target.at(rate);
-    let assessment = loadtest::assess(scenario, &contender.config, &at.load, at.share)?;
+    let assessment = loadtest::assess(scenario, &contender.config, &at.load, at.share, None)?;
     Ok(Cell {
         late_bottleneck: assessment.late_bottleneck(),
         summary: assessment.summary,

@@ -202,7 +202,7 @@ impl Target {
         Target {
             load: self.load.at_rate(rate),
             share: self.share,
-            behaving: self.behaving,
+            behaving: self.behaving.clone(),
         }
     }
 }
@@ -225,12 +225,13 @@ pub fn evaluate_one(
     target: &Target,
     config: &Config,
 ) -> Result<Assessment, EngineError> {
-    match &target.behaving {
-        Some(clients) => {
-            crate::loadtest::clients::assess(scenario, config, &target.load, target.share, clients)
-        }
-        None => loadtest::assess(scenario, config, &target.load, target.share),
-    }
+    loadtest::assess(
+        scenario,
+        config,
+        &target.load,
+        target.share,
+        target.behaving.as_ref(),
+    )
 }
 
 /// Load-tests candidates in parallel; results come back in the candidates' order.

@@ -9,19 +9,33 @@ use crate::model::scenario::Scenario;
 use crate::model::units::Resolution;
 use crate::workload::LoadTest;
 
-/// How open-loop clients behave when their order is slow. Times in steps.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+/// How clients behave when their request is slow, as the engine runs them. Times in steps.
+/// Clients who simply wait are the default: no patience, no retries.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Behaviour {
-    /// A client whose attempt has not completed this long after it began gives it up.
-    pub patience: Option<u64>,
+    /// Per request class (the fan-out is one class), how long a client waits for an attempt
+    /// before giving it up; `None`: for ever. Empty: every class waits for ever.
+    pub patience: Vec<Option<u64>>,
     /// Giving up also frees the units serving the client at once (else their work runs on).
     pub cancel_all: bool,
     /// Fresh attempts after giving up, at most.
     pub retries: u32,
     /// Wait before the k-th retry: `backoff · 2^(k-1)`.
     pub backoff: u64,
-    /// Draw each wait uniformly in [0, that] from this seed's stream.
-    pub jitter: Option<u64>,
+    /// Each wait is drawn uniformly in [0, that] ([`crate::workload::draws::Draws::jitter`]).
+    pub jitter: bool,
+}
+
+impl Behaviour {
+    /// Class `class`'s patience, `None` when its clients wait for ever.
+    pub fn patience_of(&self, class: u32) -> Option<u64> {
+        self.patience.get(class as usize).copied().flatten()
+    }
+
+    /// Whether some client may give up: then a service outlives the client it was for.
+    pub fn gives_up(&self) -> bool {
+        self.patience.iter().any(Option::is_some)
+    }
 }
 
 /// A closed loop: `users` users each repeat request → response → think, from time 0; a
@@ -37,12 +51,10 @@ pub struct ClosedLoop {
     pub think_exponential: bool,
     /// Steps after which no user starts a new request (those in flight finish).
     pub duration: u64,
-    /// Keys the think-time stream, so a run is the same for any thread count.
-    pub seed: u64,
 }
 
 /// How the clients of a search behave.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Clients {
     /// A closed loop of users: the load follows the service's speed.
@@ -67,16 +79,16 @@ pub struct Users {
 }
 
 /// Open-loop clients that give up after `patience` and retry. Times in seconds.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Patience {
     /// A client not served this long after its attempt began gives it up; `None` when only
     /// request classes have a patience of their own.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub patience: Option<f64>,
-    /// The patience came from `--patience`, which overrides every class's own (as `run`
-    /// does); else a class's own patience wins over `patience`.
+    /// Each request class's patience (empty without classes): `--patience` for every class
+    /// when given, else the class's own, else `patience`.
     #[serde(skip)]
-    pub overrides_classes: bool,
+    pub classes: Vec<Option<f64>>,
     /// Giving up frees the units serving the client at once.
     pub cancel_all: bool,
     /// Fresh attempts after giving up, at most.
@@ -183,28 +195,32 @@ impl Users {
         }
     }
 
-    /// The engine's closed loop of one replication. The think-time stream depends on the
-    /// seed and the replication only, so every configuration meets the same users.
-    pub fn closed_loop(&self, resolution: Resolution, seed: u64, replication: u32) -> ClosedLoop {
+    /// The engine's closed loop, in steps.
+    pub fn closed_loop(&self, resolution: Resolution) -> ClosedLoop {
         ClosedLoop {
             users: self.users,
             think: resolution.nearest_steps(self.think),
             think_exponential: self.exponential,
             duration: resolution.nearest_steps(self.duration),
-            seed: seed ^ (replication as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15),
         }
     }
 }
 
 impl Patience {
-    /// The engine's behaviour, in steps; jitter draws from `seed`'s stream.
-    pub fn behaviour(&self, resolution: Resolution, seed: u64) -> Behaviour {
+    /// The engine's behaviour, in steps, for a scenario of `classes` request classes (none:
+    /// the fan-out's one class).
+    pub fn behaviour(&self, resolution: Resolution, classes: usize) -> Behaviour {
+        let steps = |p: Option<f64>| p.map(|p| resolution.nearest_steps(p).max(1));
         Behaviour {
-            patience: self.patience.map(|p| resolution.nearest_steps(p).max(1)),
+            patience: if classes == 0 {
+                vec![steps(self.patience)]
+            } else {
+                self.classes.iter().map(|&p| steps(p)).collect()
+            },
             cancel_all: self.cancel_all,
             retries: self.retries,
             backoff: resolution.nearest_steps(self.backoff),
-            jitter: self.jitter.then_some(seed),
+            jitter: self.jitter,
         }
     }
 }

@@ -2,6 +2,7 @@
 //! behave, and the random streams every draw comes from.
 
 pub mod clients;
+pub mod draws;
 pub mod random;
 pub mod replay;
 pub mod stages;
@@ -16,8 +17,36 @@ use crate::model::plan::Classes;
 use crate::model::request;
 use crate::model::scenario::Scenario;
 use crate::model::units::{Period, Rate, Resolution, Seconds};
+use clients::{Behaviour, ClosedLoop};
 use replay::Replayed;
 use stages::Profile;
+
+/// Who comes, and when, in one replication, as the engine runs it: times in steps.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Population {
+    /// An open loop: client `i` is first due at `due[i]` (non-decreasing), whatever happens
+    /// to the others, and is of request class `class[i]` (every client class 0 when empty).
+    Open {
+        /// Each client's first due time.
+        due: Vec<u64>,
+        /// Each client's request class, or nothing for one class.
+        class: Vec<u32>,
+    },
+    /// Users who each repeat request, response, think.
+    Closed(ClosedLoop),
+}
+
+/// One replication's load, as the engine runs it: who comes, how they behave, on which
+/// clock.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Workload {
+    /// Who comes, and when.
+    pub population: Population,
+    /// What a client does when its request is slow.
+    pub behaviour: Behaviour,
+    /// Virtual time, or tokio's real clock.
+    pub clock: Clock,
+}
 
 /// Which clock drives the simulation.
 #[derive(Debug, Clone, Copy, PartialEq)]

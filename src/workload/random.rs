@@ -10,10 +10,13 @@ use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 use rand_distr::{Distribution, Exp, LogNormal, Uniform};
 
+use std::cell::RefCell;
+
 use crate::model::config::Config;
 use crate::model::plan::Classes;
 use crate::model::scenario::{Scenario, ServiceDistribution};
 use crate::model::units::{Resolution, MAX_TIMER_STEPS};
+use crate::workload::draws::Draws;
 
 /// The seed used when the user gives none.
 pub const DEFAULT_SEED: u64 = 1;
@@ -164,6 +167,183 @@ pub fn draws(
         }
     }
     Some(out)
+}
+
+/// Draws as they were made before every draw was keyed by its client: services and picks
+/// drawn per client before the run (`rows`, `choices`), or from per-station streams in the
+/// order the engine asks (`streams`: a fan-out of clients who may give up, a closed loop),
+/// a closed loop's classes dealt and its requests' rows drawn as they start (`closed`), retry
+/// waits and think times from streams of their own in the order asked.
+pub struct Legacy {
+    /// Service steps per (client, visit slot), `client * width + slot`.
+    pub rows: Option<(Vec<u64>, usize)>,
+    /// Branch per (client, pick slot), `client * width + slot`.
+    pub choices: Option<(Vec<u32>, usize)>,
+    /// Per station: its distribution, its mean in seconds, its fixed steps and its stream.
+    pub streams: Option<RefCell<Vec<StationStream>>>,
+    /// A closed loop over request classes: its requests' rows, drawn as they start.
+    pub closed: Option<Box<RefCell<ClosedRows>>>,
+    /// Retry waits, in the order retries are made (boxed, as the rest: a source is part of
+    /// every run, most of which draw neither).
+    pub jitter: RefCell<Option<Box<ChaCha8Rng>>>,
+    /// Think times, in the order users think.
+    pub think: RefCell<Option<Box<ChaCha8Rng>>>,
+    /// Steps of the model, to turn drawn seconds into steps.
+    pub resolution: Resolution,
+}
+
+/// One station's stream of service times.
+pub struct StationStream {
+    /// Its distribution.
+    pub distribution: ServiceDistribution,
+    /// Its mean service, in seconds.
+    pub mean: f64,
+    /// Its fixed steps (a fixed distribution).
+    pub fixed: u64,
+    /// Where its draws come from.
+    pub rng: ChaCha8Rng,
+}
+
+/// A closed loop's requests over classes: each gets the next class of the deal, then its
+/// picks and service times, as it starts.
+pub struct ClosedRows {
+    /// Deals classes by share.
+    pub dealer: crate::model::request::Dealer,
+    /// Per class, each pick slot's probabilities.
+    pub picks: Vec<Vec<Vec<f64>>>,
+    /// Per class, each visit slot's station and own steps.
+    pub visits: Vec<Vec<(usize, Option<u64>)>>,
+    /// The picks' stream.
+    pub pick_rng: ChaCha8Rng,
+    /// Each request's (class, choices, services), by request number.
+    pub rows: Vec<(u32, Vec<u32>, Vec<u64>)>,
+}
+
+impl Legacy {
+    /// A source with nothing drawn in advance.
+    pub fn new(resolution: Resolution) -> Legacy {
+        Legacy {
+            rows: None,
+            choices: None,
+            streams: None,
+            closed: None,
+            jitter: RefCell::new(None),
+            think: RefCell::new(None),
+            resolution,
+        }
+    }
+}
+
+impl Draws for Legacy {
+    fn service(&self, key: u64, class: u32, slot: u32, station: u16, steps: u64) -> u64 {
+        if let Some(closed) = &self.closed {
+            return closed.borrow().rows[key as usize].2[slot as usize];
+        }
+        if let Some((rows, width)) = &self.rows {
+            return rows[key as usize * width + slot as usize];
+        }
+        let _ = class;
+        if let Some(streams) = &self.streams {
+            let mut streams = streams.borrow_mut();
+            let s = &mut streams[station as usize];
+            if s.distribution.is_fixed() {
+                return s.fixed;
+            }
+            let secs = sample(&s.distribution, s.mean, &mut s.rng);
+            return self.resolution.nearest_steps(secs).max(1);
+        }
+        steps
+    }
+
+    fn choice(&self, key: u64, _class: u32, slot: u32, _probabilities: &[(f64, u32)]) -> u32 {
+        if let Some(closed) = &self.closed {
+            return closed.borrow().rows[key as usize].1[slot as usize];
+        }
+        match &self.choices {
+            Some((choices, width)) => choices[key as usize * width + slot as usize],
+            None => 0,
+        }
+    }
+
+    fn class(&self, key: u64) -> u32 {
+        let Some(closed) = &self.closed else { return 0 };
+        let mut c = closed.borrow_mut();
+        debug_assert_eq!(c.rows.len(), key as usize);
+        let class = c.dealer.next_class();
+        let k = class as usize;
+        let picks = c.picks[k].clone();
+        let choices: Vec<u32> = picks
+            .iter()
+            .map(|p| choose(&mut c.pick_rng, p) as u32)
+            .collect();
+        let visits = c.visits[k].clone();
+        let services: Vec<u64> = match &self.streams {
+            Some(streams) => {
+                let mut streams = streams.borrow_mut();
+                visits
+                    .iter()
+                    .map(|&(s, own)| {
+                        let st = &mut streams[s];
+                        let steps = own.unwrap_or(st.fixed);
+                        if st.distribution.is_fixed() {
+                            steps
+                        } else {
+                            let mean = steps as f64 * self.resolution.seconds();
+                            let secs = sample(&st.distribution, mean, &mut st.rng);
+                            self.resolution
+                                .nearest_steps(secs)
+                                .clamp(1, MAX_TIMER_STEPS)
+                        }
+                    })
+                    .collect()
+            }
+            None => Vec::new(),
+        };
+        c.rows.push((class, choices, services));
+        class
+    }
+
+    fn jitter(&self, _key: u64, _attempt: u32, wait: u64) -> u64 {
+        use rand::Rng;
+        match self.jitter.borrow_mut().as_mut() {
+            Some(rng) => rng.random_range(0..=wait),
+            None => wait,
+        }
+    }
+
+    fn think(&self, _user: u32, _n: u32, mean: u64, exponential: bool) -> u64 {
+        if !(exponential && mean > 0) {
+            return mean;
+        }
+        let exp = Exp::new(1.0 / mean as f64).expect("think > 0");
+        let mut rng = self.think.borrow_mut();
+        let rng = rng
+            .as_mut()
+            .expect("a think stream for exponential think times");
+        exp.sample(rng).round() as u64
+    }
+}
+
+/// Per-station streams of one (configuration, replication), in station order.
+pub fn station_streams(
+    scenario: &Scenario,
+    config: &Config,
+    seed: u64,
+    replication: u32,
+) -> Vec<StationStream> {
+    let stations = config.engine_stations(scenario);
+    scenario
+        .stations()
+        .iter()
+        .zip(&stations)
+        .enumerate()
+        .map(|(i, (s, e))| StationStream {
+            distribution: s.distribution().clone(),
+            mean: s.service().get(),
+            fixed: e.service,
+            rng: stream(seed, config, replication, 1 + i as u64),
+        })
+        .collect()
 }
 
 #[cfg(test)]

@@ -99,6 +99,50 @@ fn code_of(text: &str) -> String {
     out
 }
 
+/// Code with its inline modules (`mod tests { … }`) left out: they are tests, whose
+/// `super` is the file itself, not the code's shape.
+fn without_inline_modules(code: &str) -> String {
+    let mut out = String::with_capacity(code.len());
+    let mut rest = code;
+    while let Some(at) = rest.find("mod ") {
+        let before_ok = rest[..at]
+            .chars()
+            .last()
+            .is_none_or(|c| !(c.is_alphanumeric() || c == '_'));
+        let after = &rest[at + 4..];
+        let name_len = after
+            .chars()
+            .take_while(|c| c.is_alphanumeric() || *c == '_')
+            .count();
+        let tail = after[name_len..].trim_start();
+        if before_ok && name_len > 0 && tail.starts_with('{') {
+            out.push_str(&rest[..at]);
+            let open = at + 4 + name_len + (after[name_len..].len() - tail.len());
+            let mut depth = 0;
+            let mut end = rest.len();
+            for (i, c) in rest[open..].char_indices() {
+                match c {
+                    '{' => depth += 1,
+                    '}' => {
+                        depth -= 1;
+                        if depth == 0 {
+                            end = open + i + 1;
+                            break;
+                        }
+                    }
+                    _ => {}
+                }
+            }
+            rest = &rest[end..];
+        } else {
+            out.push_str(&rest[..at + 4]);
+            rest = &rest[at + 4..];
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
 /// Every path a file names from `crate::`, `super::` or `self::`, `use` trees expanded
 /// (`use crate::a::{b::C, d}` names `crate::a::b::C` and `crate::a::d`).
 fn paths_in(code: &str) -> Vec<Vec<String>> {
@@ -179,6 +223,8 @@ fn expand(tree: &str, prefix: Vec<String>, out: &mut Vec<Vec<String>>) {
 fn graph() -> BTreeMap<PathBuf, BTreeSet<PathBuf>> {
     let mut files = Vec::new();
     sources(&src(), &mut files);
+    // `main.rs` is the binary's crate, not a module of the library.
+    files.retain(|f| !f.ends_with("main.rs"));
     let by_module: BTreeMap<Vec<String>, PathBuf> =
         files.iter().map(|f| (module_of(f), f.clone())).collect();
     let mut out = BTreeMap::new();
@@ -186,7 +232,7 @@ fn graph() -> BTreeMap<PathBuf, BTreeSet<PathBuf>> {
         let here = module_of(file);
         let text = std::fs::read_to_string(file).unwrap();
         let mut targets = BTreeSet::new();
-        for path in paths_in(&code_of(&text)) {
+        for path in paths_in(&without_inline_modules(&code_of(&text))) {
             // Absolute module path of what is named.
             let mut abs: Vec<String> = match path.first().map(String::as_str) {
                 Some("crate") => Vec::new(),
@@ -374,6 +420,15 @@ fn loops_are_found_when_there_are_some() {
     assert_eq!(cycle_from(&a, &edges), None);
     edges.entry(c.clone()).or_default().insert(a.clone());
     assert_eq!(cycle_from(&a, &edges), Some(vec![a.clone(), b, c, a]));
+}
+
+#[test]
+fn inline_test_modules_are_left_out() {
+    let code = "use crate::a::b;\nmod tests { use super::*; fn f() { if x { y } } }\nfn g() {}";
+    assert_eq!(
+        without_inline_modules(code),
+        "use crate::a::b;\n\nfn g() {}"
+    );
 }
 
 #[test]

@@ -5,9 +5,7 @@ use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
-use planner::engine::{simulate, simulate_each};
-
-use planner::workload::Clock;
+use crate::engine_api::{each, rows};
 
 use planner::model::plan::{Kind, Station};
 
@@ -64,13 +62,14 @@ fn batch(portions: u32, service: u64) -> Station {
 /// Peak bytes allocated during one load test beyond what it returns, per client.
 fn peak_per_client(stations: &[Station], due: &[u64]) -> f64 {
     // Warm the thread's executor up, so that its queues' first growth is not counted.
-    simulate(stations, due, Clock::Virtual, false).unwrap();
+    rows(stations, None, due, None, false).unwrap();
     let before = LIVE.with(Cell::get);
     PEAK.with(|p| p.set(before));
-    let outcome = simulate(stations, due, Clock::Virtual, false).unwrap();
+    let outcome = rows(stations, None, due, None, false).unwrap();
     let peak = PEAK.with(Cell::get) - before;
-    // The result rows: due, start and done per client.
-    let rows = (outcome.due.capacity() + outcome.start.capacity() + outcome.done.capacity()) * 8;
+    // The result rows: due, start and done per client, and where each queued longest.
+    let rows = (outcome.due.capacity() + outcome.start.capacity() + outcome.done.capacity()) * 8
+        + outcome.queued.capacity() * std::mem::size_of::<(u16, u64)>();
     (peak - rows as isize) as f64 / due.len() as f64
 }
 
@@ -105,7 +104,7 @@ fn clients_that_do_not_wait_cost_almost_nothing_beyond_their_rows() {
 /// Peak bytes allocated during one `simulate_each` run, per client (the due times, the
 /// caller's, are not counted).
 fn peak_per_client_each(stations: &[Station], due: &[u64]) -> f64 {
-    let run = || simulate_each(stations, due, None, |_| {}).unwrap();
+    let run = || each(stations, None, due, None, |_| {}).unwrap();
     run();
     let before = LIVE.with(Cell::get);
     PEAK.with(|p| p.set(before));
@@ -127,17 +126,32 @@ fn told_each_client_as_it_is_served_a_run_keeps_no_row_per_client() {
 fn each_served_client_is_reported_as_the_rows_say() {
     let stations = vec![pool(1, 1000), pool(3, 3000), batch(5, 4000)];
     let due: Vec<u64> = (0..300).map(|i| i / 3 * 500).collect();
-    let rows = simulate(&stations, &due, Clock::Virtual, false).unwrap();
+    let rows = rows(&stations, None, &due, None, false).unwrap();
     let told = Rc::new(RefCell::new(Vec::new()));
     let sink = told.clone();
-    simulate_each(&stations, &due, None, move |s| sink.borrow_mut().push(s)).unwrap();
+    each(&stations, None, &due, None, move |s| {
+        sink.borrow_mut().push(s)
+    })
+    .unwrap();
     let mut told = told.take();
     assert_eq!(told.len(), due.len());
     told.sort_by_key(|s| s.client);
     for (c, s) in told.iter().enumerate() {
         assert_eq!(s.client as usize, c);
         assert_eq!(s.due, due[c]);
-        assert_eq!(s.served, rows.served(c), "client {c}");
-        assert_eq!(s.bottleneck as usize, rows.bottleneck(c), "client {c}");
+        assert_eq!(s.end, rows.served(c), "client {c}");
+        // Every visit of the fan-out began at the due time: the longest queue is the latest
+        // start (the first station on a tie), none when every station started at once.
+        let starts = rows.start_of(c);
+        let latest = *starts.iter().max().unwrap();
+        let want = if latest > due[c] {
+            (
+                starts.iter().position(|&t| t == latest).unwrap() as u16,
+                latest - due[c],
+            )
+        } else {
+            (u16::MAX, 0)
+        };
+        assert_eq!(s.waited, want, "client {c}");
     }
 }

@@ -12,10 +12,6 @@
 //!
 //! One step is one millisecond in the seed tables.
 
-use planner::engine::simulate;
-
-use planner::workload::Clock;
-
 use planner::model::plan::{Kind, Station};
 
 use planner::outcome::records::Outcome;
@@ -113,7 +109,7 @@ fn oracle_drawn(stations: &[Station], due: &[u64], draws: Option<&[u64]>) -> Exp
 }
 
 fn engine(stations: &[Station], due: &[u64], trace: bool) -> Outcome {
-    simulate(stations, due, Clock::Virtual, trace).expect("a valid load test")
+    crate::engine_api::rows(stations, None, due, None, trace).expect("a valid load test")
 }
 
 fn latencies(o: &Outcome) -> Vec<u64> {
@@ -521,8 +517,7 @@ proptest! {
                 (x >> 33) % 6001
             })
             .collect();
-        let got = planner::engine::simulate_drawn(&stations, &due, Some(&draws), Clock::Virtual, false)
-            .unwrap();
+        let got = crate::engine_api::rows(&stations, None, &due, Some(&draws), false).unwrap();
         let want = oracle_drawn(&stations, &due, Some(&draws));
         for c in 0..due.len() {
             prop_assert_eq!(got.start_of(c), &want.start[c * stations.len()..(c + 1) * stations.len()]);

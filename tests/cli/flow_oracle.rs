@@ -15,11 +15,9 @@
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, VecDeque};
 
-use planner::engine::{simulate_classes, simulate_classes_each};
+use crate::engine_api::{each as simulate_classes_each, rows};
 
 use planner::model::plan::{Classes, Kind, Plan, Station};
-
-use planner::workload::Clock;
 
 use planner::outcome::records::NOT_VISITED;
 
@@ -553,15 +551,8 @@ fn case(seed: u64) -> Result<(), String> {
         &due,
         (draws.as_deref(), width),
     );
-    let got = simulate_classes(
-        &stations,
-        &classes,
-        &due,
-        draws.as_deref(),
-        Clock::Virtual,
-        false,
-    )
-    .map_err(|e| e.to_string())?;
+    let got = rows(&stations, Some(&classes), &due, draws.as_deref(), false)
+        .map_err(|e| e.to_string())?;
     let w = stations.len();
     for c in 0..n {
         for s in 0..w {
@@ -589,18 +580,19 @@ fn case(seed: u64) -> Result<(), String> {
     // The streaming path tells the same served times, ending stations and classes.
     let told = std::rc::Rc::new(std::cell::RefCell::new(Vec::new()));
     let sink = told.clone();
-    simulate_classes_each(&stations, &classes, &due, draws.as_deref(), move |s| {
-        sink.borrow_mut().push(s)
-    })
+    simulate_classes_each(
+        &stations,
+        Some(&classes),
+        &due,
+        draws.as_deref(),
+        move |s| sink.borrow_mut().push(s),
+    )
     .map_err(|e| e.to_string())?;
     let mut told = told.take();
     told.sort_by_key(|s| s.client);
     for s in &told {
         let c = s.client as usize;
-        if (s.served, s.bottleneck as usize, s.class)
-            != (want.served[c], want.ended_by[c], class[c])
-            || s.due != due[c]
-        {
+        if (s.end, s.class) != (want.served[c], class[c]) || s.due != due[c] {
             return Err(format!("seed {seed}: client {c}: streamed {s:?}"));
         }
     }
@@ -652,7 +644,7 @@ fn a_sequence_adds_up_and_all_waits_for_the_slowest() {
         class: vec![0, 0],
         choices: vec![],
     };
-    let o = simulate_classes(&stations, &classes, &[0, 0], None, Clock::Virtual, false).unwrap();
+    let o = rows(&stations, Some(&classes), &[0, 0], None, false).unwrap();
     // Client 1: a 0..4, b 4..6. Client 2: a 4..8, b 8..10.
     assert_eq!(o.start_of(0), &[0, 4]);
     assert_eq!(o.done_of(0), &[4, 6]);
@@ -667,7 +659,7 @@ fn a_sequence_adds_up_and_all_waits_for_the_slowest() {
         class: vec![0],
         choices: vec![],
     };
-    let o = simulate_classes(&stations, &classes, &[3], None, Clock::Virtual, false).unwrap();
+    let o = rows(&stations, Some(&classes), &[3], None, false).unwrap();
     assert_eq!(o.done_of(0), &[NOT_VISITED, 10]);
     assert_eq!(o.latency(0), 7);
 }
@@ -694,7 +686,7 @@ fn pick_follows_the_given_draws() {
         class: vec![0, 0, 0],
         choices: vec![1, 0, 1],
     };
-    let o = simulate_classes(&stations, &classes, &[0, 0, 0], None, Clock::Virtual, false).unwrap();
+    let o = rows(&stations, Some(&classes), &[0, 0, 0], None, false).unwrap();
     assert_eq!(o.done_of(0), &[NOT_VISITED, 5]);
     assert_eq!(o.done_of(1), &[3, NOT_VISITED]);
     assert_eq!(o.done_of(2), &[NOT_VISITED, 10]);

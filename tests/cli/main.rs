@@ -13,6 +13,7 @@ mod behaviour_search_flows;
 mod capacity;
 mod common;
 mod compare;
+mod engine_api;
 mod engine_memory;
 mod engine_oracle;
 mod engine_order;

@@ -5,7 +5,6 @@
 use anyhow::{bail, Result};
 
 use crate::cli::args::{BehaveArgs, CancelArg, LoadArgs, ThinkArg};
-use crate::loadtest::clients::flows;
 use crate::model::scenario::Scenario;
 use crate::workload::clients::{Clients, Patience, Users};
 
@@ -42,7 +41,7 @@ pub(crate) fn open_loop_asked(load: &LoadArgs) -> bool {
 /// Refuses flags that contradict each other or that the scenario cannot honour.
 pub(crate) fn check(scenario: &Scenario, b: &BehaveArgs, load: &LoadArgs) -> Result<()> {
     // A class's own `[[request]] patience` is a patience too: its clients give up.
-    let patience = flows::any_patience(scenario, b.patience);
+    let patience = any_patience(scenario, b.patience);
     if b.retries.is_some() && !patience {
         bail!("--retries needs --patience: only a client that gives up retries");
     }
@@ -73,7 +72,7 @@ pub(crate) fn check(scenario: &Scenario, b: &BehaveArgs, load: &LoadArgs) -> Res
         if load.arrivals.is_some() {
             bail!("--users runs a closed loop: requests follow responses and think times, not --arrivals");
         }
-        if flows::any_patience(scenario, None) {
+        if any_patience(scenario, None) {
             eprintln!("note: a closed loop's users wait for their response: the scenario's patience applies to open-loop runs only");
         }
     }
@@ -88,7 +87,7 @@ pub(crate) fn of_flags(
     load: &LoadArgs,
 ) -> Result<Option<Clients>> {
     // A class's own `[[request]] patience` makes its clients give up, as in `run`.
-    if !b.active() && !flows::any_patience(scenario, None) {
+    if !b.active() && !any_patience(scenario, None) {
         return Ok(None);
     }
     check(scenario, b, load)?;
@@ -100,7 +99,7 @@ pub(crate) fn of_flags(
     let patience = b
         .patience
         .or(scenario.load_defaults().patience.map(|p| p.get()));
-    if !flows::any_patience(scenario, patience) {
+    if !any_patience(scenario, patience) {
         bail!("--backoff and --jitter shape retries: they need --patience and --retries");
     }
     Ok(Some(Clients::Patient(patience_of(scenario, b))))
@@ -127,10 +126,29 @@ pub(crate) fn patience_of(scenario: &Scenario, b: &BehaveArgs) -> Patience {
     let load = scenario.load_defaults();
     Patience {
         patience: b.patience.or(load.patience.map(|p| p.get())),
-        overrides_classes: b.patience.is_some(),
+        classes: class_patience(scenario, b.patience),
         cancel_all: b.cancel == Some(CancelArg::All),
         retries: b.retries.or(load.retries).unwrap_or(0),
         backoff: b.backoff.or(load.backoff.map(|p| p.get())).unwrap_or(1.0),
         jitter: b.jitter,
     }
+}
+
+/// Each class's patience in seconds: `flag` (`--patience`, one knob to try a value across the
+/// board) for every class, else the class's own, else `[load] patience`; `None`: never gives
+/// up. Empty without classes.
+pub(crate) fn class_patience(scenario: &Scenario, flag: Option<f64>) -> Vec<Option<f64>> {
+    let load = scenario.load_defaults().patience.map(|p| p.get());
+    scenario
+        .requests()
+        .iter()
+        .map(|r| flag.or(r.patience.map(|p| p.get())).or(load))
+        .collect()
+}
+
+/// Whether any client gives up: the flag, `[load] patience` or some class's own patience.
+pub(crate) fn any_patience(scenario: &Scenario, flag: Option<f64>) -> bool {
+    flag.is_some()
+        || scenario.load_defaults().patience.is_some()
+        || scenario.requests().iter().any(|r| r.patience.is_some())
 }

@@ -29,9 +29,7 @@ pub(crate) fn compare(scenario: &Scenario, args: CompareArgs, quiet: bool) -> Re
     let strategies = strategies_of(scenario, &args)?;
     // Compare's cells are load tests of clients who wait at each rate: a scenario's users or
     // patience are not applied there, and it says so rather than let the cells look as if.
-    if crate::loadtest::clients::flows::any_patience(scenario, None)
-        || scenario.load_defaults().closed.is_some()
-    {
+    if super::clients::any_patience(scenario, None) || scenario.load_defaults().closed.is_some() {
         eprintln!("note: compare load-tests clients who wait at each rate: the scenario's users and patience are not applied (optimize and sweep apply them)");
     }
     let prices = scenario.prices().clone();

@@ -10,15 +10,16 @@ use super::{build_load_shaped, open_outputs, Verdict};
 use crate::cli::args::{ClockArg, PlotKind, RunArgs};
 use crate::cli::progress::Progress;
 use crate::loadtest;
-use crate::loadtest::clients::flows;
 use crate::loadtest::memory::{self, RunOutputs};
+use crate::loadtest::observe::{Requests, Story};
 use crate::model::config::Config;
 use crate::model::scenario::Scenario;
-use crate::model::units::Rate;
+use crate::model::units::{Period, Rate};
 use crate::report::clients::{ClosedReport, ClosedRun, OpenClass, OpenReport, OpenRun};
 use crate::report::format::trim_float;
 use crate::report::run::{RunReport, TIMELINE_MAX_AUTO};
 use crate::report::{Format, Report};
+use crate::workload::clients::Clients;
 use crate::workload::random;
 use crate::workload::Clock;
 use crate::workload::{Arrivals, LoadTest};
@@ -133,7 +134,7 @@ pub(crate) fn run(scenario: &Scenario, mut args: RunArgs, quiet: bool) -> Result
         args.rate.is_some() || args.period.is_some() || super::clients::open_loop_asked(&args.load);
     args.behave = super::clients::with_scenario_loop(scenario, &args.behave, open);
     // A patience anywhere (the flag, `[load]` or a class's own) makes clients that give up.
-    if args.behave.active() || crate::loadtest::clients::flows::any_patience(scenario, None) {
+    if args.behave.active() || super::clients::any_patience(scenario, None) {
         return run_clients(scenario, args);
     }
     let config = Config::with_settings(scenario, &args.set)?;
@@ -173,7 +174,7 @@ pub(crate) fn run(scenario: &Scenario, mut args: RunArgs, quiet: bool) -> Result
     let summary = loadtest::summarize(scenario, &outcome, &load, share);
     // Further replications, for the means and intervals (virtual time only).
     let combined = if load.runs(scenario) > 1 {
-        Some(loadtest::assess(scenario, &config, &load, share)?.summary)
+        Some(loadtest::assess(scenario, &config, &load, share, None)?.summary)
     } else {
         None
     };
@@ -255,27 +256,31 @@ fn open_loop(scenario: &Scenario, args: &RunArgs) -> Result<Verdict> {
     let res = scenario.resolution();
     let patient = super::clients::patience_of(scenario, b);
     let (patience, backoff) = (patient.patience, patient.backoff);
-    let behaviour = patient.behaviour(res, load.seed);
+    let behaviour = patient.behaviour(res, scenario.requests().len());
     let outputs = open_outputs(scenario, &args.output)?;
     let due = load.due_times(res, &config, 0);
     // Over `[[request]]` classes each client walks its class's flow with its class's patience.
-    let classes = load.classes(scenario, &config, 0, due.len());
-    let class_patience = flows::class_patience(scenario, b.patience);
-    let behaved = flows::open(
+    let class = load
+        .classes(scenario, &config, 0, due.len())
+        .map(|c| c.class)
+        .unwrap_or_default();
+    let story = Story::new(&due, &class, scenario.stations().len());
+    let clients = Clients::Patient(patient.clone());
+    let behaved = loadtest::simulate(
         scenario,
         &config,
         &load,
-        classes.as_ref(),
-        &due,
-        behaviour,
-        &class_patience,
+        Some(&clients),
         0,
-    )?;
+        Clock::Virtual,
+        story,
+    )?
+    .behaved();
     let open_classes = scenario
         .requests()
         .iter()
-        .zip(flows::class_timeouts(scenario, &load))
-        .zip(class_patience)
+        .zip(class_timeouts(scenario, &load))
+        .zip(patient.classes.iter().copied())
         .map(|((r, timeout_s), patience_s)| OpenClass {
             name: r.name.clone(),
             timeout_s,
@@ -314,13 +319,28 @@ fn closed_loop(scenario: &Scenario, args: &RunArgs, users: u32) -> Result<Verdic
     let res = scenario.resolution();
     let loop_ = super::clients::users_of(scenario, users, b, &args.load);
     let (think, exponential, duration) = (loop_.think, loop_.exponential, loop_.duration);
-    let seed = args.load.seed.unwrap_or(random::DEFAULT_SEED);
     let runs = loop_.replications;
     let outputs = open_outputs(scenario, &args.output)?;
+    // A closed loop brings its own requests: the load test only keys its draws.
+    let mut load = LoadTest::new(
+        users,
+        Arrivals::Fixed(Period::new(0.0).map_err(anyhow::Error::msg)?),
+        scenario.load_defaults().timeout,
+    );
+    load.seed = args.load.seed.unwrap_or(random::DEFAULT_SEED);
+    let clients = Clients::Closed(loop_);
     let mut replications = Vec::with_capacity(runs as usize);
     for r in 0..runs {
-        let closed = loop_.closed_loop(res, seed, r);
-        let mut reqs = flows::closed(scenario, &config, closed, seed, r)?;
+        let requests = loadtest::simulate(
+            scenario,
+            &config,
+            &load,
+            Some(&clients),
+            r,
+            Clock::Virtual,
+            Requests::default(),
+        )?;
+        let mut reqs = requests.0;
         reqs.sort_by_key(|q| (q.start, q.user));
         replications.push(reqs);
     }
@@ -349,4 +369,13 @@ fn closed_loop(scenario: &Scenario, args: &RunArgs, users: u32) -> Result<Verdic
     });
     outputs.emit(&Report::BehaveClosed(report))?;
     Ok(Verdict::Met)
+}
+
+/// Each class's timeout in seconds (the command line's `--timeout` over the class's own), by
+/// class index.
+fn class_timeouts(scenario: &Scenario, load: &LoadTest) -> Vec<f64> {
+    crate::workload::objectives(scenario, load, crate::model::objective::Share::ALL)
+        .into_iter()
+        .map(|(t, _)| t.get())
+        .collect()
 }

@@ -58,10 +58,10 @@ pub(crate) fn plan_search(
     // A closed loop with random think or service times uses the seed and the replications,
     // which the plain load test (fixed arrivals) would otherwise call unused.
     // Jittered retries draw too: the seed and the replications then matter.
-    let jittered = matches!(behaving, Some(Clients::Patient(p)) if p.jitter);
+    let jittered = matches!(&behaving, Some(Clients::Patient(p)) if p.jitter);
     let closed_random =
-        matches!(behaving, Some(Clients::Closed(u)) if u.is_random(scenario)) || jittered;
-    let closed = matches!(behaving, Some(Clients::Closed(_)));
+        matches!(&behaving, Some(Clients::Closed(u)) if u.is_random(scenario)) || jittered;
+    let closed = matches!(&behaving, Some(Clients::Closed(_)));
     let load_args = LoadArgs {
         seed: args.load.seed.filter(|_| !closed_random),
         replications: args.load.replications.filter(|_| !closed_random),
@@ -71,8 +71,7 @@ pub(crate) fn plan_search(
     };
     // A load test that cannot run fails here once, not once per configuration.
     let mut target = build_target(scenario, &load_args, args.min_satisfaction, rate, clients)?;
-    target.behaving = behaving;
-    if let Some(Clients::Closed(users)) = behaving {
+    if let Some(Clients::Closed(users)) = &behaving {
         // A closed loop has no arrival rate, its load follows the service: no rate to check
         // capacities against. Its population is what the report counts as its clients.
         target.load.arrivals = Arrivals::Fixed(Period::new(0.0).map_err(anyhow::Error::msg)?);
@@ -92,6 +91,7 @@ pub(crate) fn plan_search(
             .replications
             .unwrap_or(super::DEFAULT_REPLICATIONS);
     }
+    target.behaving = behaving;
     let mut ranking = search::rank(&space, scenario, &prices);
     if sustained {
         ranking.retain(|c| Capacity::of(scenario, &c.config).sustains(rate.get()));

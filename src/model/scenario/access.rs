@@ -56,6 +56,12 @@ impl Scenario {
         &self.requests
     }
 
+    /// What the engine walks: one plan per request class, or the tutorial's fan-out (every
+    /// station at once) as the one class of a scenario without `[[request]]`.
+    pub fn plans(&self) -> &std::sync::Arc<[crate::model::plan::Plan]> {
+        &self.plans
+    }
+
     /// Whether any station draws its service times (a distribution other than fixed): then a
     /// load test needs a seed and replications, and draws are made per client.
     pub fn draws_service(&self) -> bool {

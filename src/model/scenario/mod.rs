@@ -177,6 +177,8 @@ pub struct Scenario {
     sample_files: Vec<std::path::PathBuf>,
     /// The request classes, in file order; empty for the tutorial's single fan-out class.
     requests: Vec<RequestClass>,
+    /// What the engine walks: each class's plan, or the fan-out over every station.
+    plans: std::sync::Arc<[crate::model::plan::Plan]>,
 }
 
 #[derive(Deserialize)]
@@ -465,10 +467,19 @@ impl Scenario {
                 at: line_column(text, plan.span().start),
             })
             .collect();
+        let plans = if requests.is_empty() {
+            vec![crate::model::plan::Plan::fan_out(stations.len())].into()
+        } else {
+            requests
+                .iter()
+                .map(|r: &RequestClass| r.plan.clone())
+                .collect()
+        };
         Ok(Scenario {
             strategies,
             sample_files,
             requests,
+            plans,
             source: file.to_string(),
             name: raw.name.into_inner(),
             description: raw.description,

@@ -425,7 +425,7 @@ impl SearchContext<'_> {
                 json = json.drawn(load.seed, clients.runs(self.scenario, load));
             }
         }
-        JsonTarget::new(json, self.target.share).with_clients(self.target.behaving)
+        JsonTarget::new(json, self.target.share).with_clients(self.target.behaving.clone())
     }
 
     /// `optimize --format json`.

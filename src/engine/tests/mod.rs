@@ -1,8 +1,129 @@
+//! The engine's behaviours, by hand-checked cases: patience (a client gives up and its future
+//! is dropped), cancellation, retries with backoff, batches that always finish, closed loops,
+//! request flows; through [`super::simulate`], the one way in.
+
 use std::future::Future;
 use std::pin::Pin;
+use std::sync::Arc;
 use std::task::{Context, Poll, Waker};
 
+use super::station::{Batch, Pool};
 use super::*;
+use crate::model::plan::{Classes, Kind, Plan, Station};
+use crate::workload::clients::ClosedLoop;
+use crate::workload::draws::Fixed;
+
+/// What a run told: each client's end (served, or gone), attempts and class, the work wasted
+/// per station, and the requests of a closed loop.
+#[derive(Default)]
+struct Told {
+    done: Vec<Done>,
+    wasted: Vec<u64>,
+}
+
+impl Observe for Told {
+    fn done(&mut self, d: Done) {
+        self.done.push(d);
+    }
+
+    fn wasted(&mut self, station: u16, steps: u64) {
+        if self.wasted.len() <= station as usize {
+            self.wasted.resize(station as usize + 1, 0);
+        }
+        self.wasted[station as usize] += steps;
+    }
+}
+
+/// One client's story, as the old tests read it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Fate {
+    due: u64,
+    served: Option<u64>,
+    attempts: u32,
+    ended: u64,
+    class: u32,
+}
+
+#[derive(Debug)]
+struct Run {
+    fates: Vec<Fate>,
+    wasted: Vec<u64>,
+}
+
+/// An open loop over `plans` (the fan-out of `stations` when empty), clients of `class`
+/// (all 0 when empty), every client behaving as `behaviour` says.
+fn open(
+    stations: &[Station],
+    plans: Vec<Plan>,
+    class: Vec<u32>,
+    due: &[u64],
+    behaviour: Behaviour,
+) -> Result<Run, EngineError> {
+    let plans: Arc<[Plan]> = if plans.is_empty() {
+        vec![Plan::fan_out(stations.len())].into()
+    } else {
+        plans.into()
+    };
+    let service = Service {
+        stations: stations.to_vec(),
+        plans,
+    };
+    let workload = Workload {
+        population: Population::Open {
+            due: due.to_vec(),
+            class,
+        },
+        behaviour,
+        clock: Clock::Virtual,
+    };
+    let mut told = simulate(&service, workload, Fixed, Told::default())?;
+    told.done.sort_by_key(|d| d.client);
+    told.wasted.resize(stations.len(), 0);
+    Ok(Run {
+        fates: told
+            .done
+            .iter()
+            .map(|d| Fate {
+                due: d.due,
+                served: d.served.then_some(d.end),
+                attempts: d.attempts,
+                ended: d.end,
+                class: d.class,
+            })
+            .collect(),
+        wasted: told.wasted,
+    })
+}
+
+/// The fan-out, every client with `patience` (none: waits for ever).
+fn fan_out(stations: &[Station], due: &[u64], behaviour: Behaviour) -> Result<Run, EngineError> {
+    open(stations, Vec::new(), Vec::new(), due, behaviour)
+}
+
+/// A closed loop over `plans` (the fan-out when empty): every request, in the order they
+/// completed.
+fn closed<D: crate::workload::draws::Draws>(
+    stations: &[Station],
+    plans: Vec<Plan>,
+    c: ClosedLoop,
+    draws: D,
+) -> Result<Vec<Done>, EngineError> {
+    let plans: Arc<[Plan]> = if plans.is_empty() {
+        vec![Plan::fan_out(stations.len())].into()
+    } else {
+        plans.into()
+    };
+    let service = Service {
+        stations: stations.to_vec(),
+        plans,
+    };
+    let workload = Workload {
+        population: Population::Closed(c),
+        behaviour: Behaviour::default(),
+        clock: Clock::Virtual,
+    };
+    Ok(simulate(&service, workload, draws, Told::default())?.done)
+}
 
 /// One step is 0.1 s here.
 fn pool(units: u32, tenths: u64) -> Station {
@@ -26,11 +147,10 @@ fn satisfied(fates: &[Fate], timeout: u64) -> usize {
 
 #[test]
 fn ten_clients_every_half_second_on_one_second_server_without_patience() {
-    let fates = simulate_behaving(
+    let fates = fan_out(
         &[pool(1, 10)],
         &every_half_second(10),
-        None,
-        Behaviour::default(),
+        Behaviour::default().clone(),
     )
     .unwrap()
     .fates;
@@ -42,10 +162,10 @@ fn ten_clients_every_half_second_on_one_second_server_without_patience() {
 #[test]
 fn with_patience_client_four_gives_up_in_service_and_its_unit_runs_on() {
     let b = Behaviour {
-        patience: Some(22),
+        patience: vec![Some(22)],
         ..Behaviour::default()
     };
-    let fates = simulate_behaving(&[pool(1, 10)], &every_half_second(10), None, b)
+    let fates = fan_out(&[pool(1, 10)], &every_half_second(10), b.clone())
         .unwrap()
         .fates;
     let served: Vec<Option<u64>> = fates.iter().map(|f| f.served).collect();
@@ -62,37 +182,37 @@ fn cancel_all_frees_the_unit_at_the_deadline() {
     // at once, who gives up at 4.4, and so on: each later client gets 0.5 s of service
     // before its deadline, never the 1 s it needs.
     let b = Behaviour {
-        patience: Some(24),
+        patience: vec![Some(24)],
         cancel_all: true,
         ..Behaviour::default()
     };
-    let fates = simulate_behaving(&[pool(1, 10)], &every_half_second(10), None, b)
+    let fates = fan_out(&[pool(1, 10)], &every_half_second(10), b.clone())
         .unwrap()
         .fates;
     assert_eq!(fates[2].served, Some(30));
     assert!(fates[3..].iter().all(|f| f.served.is_none()));
     // Without cancellation the same clients keep the unit to the end of each service.
-    let kept = simulate_behaving(
+    let kept = fan_out(
         &[pool(1, 10)],
         &every_half_second(10),
-        None,
         Behaviour {
             cancel_all: false,
-            ..b
-        },
+            ..b.clone()
+        }
+        .clone(),
     )
     .unwrap()
     .fates;
     assert_eq!(kept[2].served, Some(30));
     // Done at its deadline is done: patience 2.5 lets client 4 finish at 4.0.
-    let exact = simulate_behaving(
+    let exact = fan_out(
         &[pool(1, 10)],
         &every_half_second(10),
-        None,
         Behaviour {
-            patience: Some(25),
+            patience: vec![Some(25)],
             ..Behaviour::default()
-        },
+        }
+        .clone(),
     )
     .unwrap()
     .fates;
@@ -107,24 +227,22 @@ fn a_cancelled_unit_goes_to_the_next_waiter_at_once() {
     // all the second's unit is freed at 14, so the third is served at 24 < 28.
     let stations = [pool(1, 10)];
     let b = Behaviour {
-        patience: Some(14),
+        patience: vec![Some(14)],
         ..Behaviour::default()
     };
-    let kept = simulate_behaving(&stations, &[0, 0, 14], None, b)
-        .unwrap()
-        .fates;
+    let kept = fan_out(&stations, &[0, 0, 14], b.clone()).unwrap().fates;
     assert_eq!(
         kept.iter().map(|f| f.served).collect::<Vec<_>>(),
         vec![Some(10), None, None]
     );
-    let freed = simulate_behaving(
+    let freed = fan_out(
         &stations,
         &[0, 0, 14],
-        None,
         Behaviour {
             cancel_all: true,
-            ..b
-        },
+            ..b.clone()
+        }
+        .clone(),
     )
     .unwrap()
     .fates;
@@ -139,51 +257,94 @@ fn retries_wait_backoff_doubling_and_count_attempts() {
     // One client alone on a 10-step server with patience 5: every attempt fails; with 3
     // retries and backoff 2 it tries at 0, 5+2, 12+4, 21+8 = 0, 7, 16, 29.
     let b = Behaviour {
-        patience: Some(5),
+        patience: vec![Some(5)],
         retries: 3,
         backoff: 2,
         ..Behaviour::default()
     };
-    let fates = simulate_behaving(&[pool(1, 10)], &[0], None, b)
-        .unwrap()
-        .fates;
+    let fates = fan_out(&[pool(1, 10)], &[0], b.clone()).unwrap().fates;
     assert_eq!(fates[0].attempts, 4);
     assert_eq!(fates[0].served, None);
     // A retry that succeeds: the second client (due 0) starts at 10 and gives up at 12 in
     // service (wasted until 20); it retries at 12 + 8 = 20, when that unit is free again,
     // and is served at 30, within its second deadline 32. Its latency counts from 0.
     let b = Behaviour {
-        patience: Some(12),
+        patience: vec![Some(12)],
         retries: 1,
         backoff: 8,
         ..Behaviour::default()
     };
-    let fates = simulate_behaving(&[pool(1, 10)], &[0, 0], None, b)
-        .unwrap()
-        .fates;
+    let fates = fan_out(&[pool(1, 10)], &[0, 0], b.clone()).unwrap().fates;
     assert_eq!(fates[0].served, Some(10));
     assert_eq!(fates[1].served, Some(30));
     assert_eq!(fates[1].attempts, 2);
 }
 
 #[test]
-fn jittered_retries_are_reproducible_and_within_the_backoff() {
+fn jittered_retries_wait_what_the_draws_say() {
+    // Each retry waits what the source of draws says for it (here a third of its backoff, by
+    // client): the runs agree with themselves, and every client made 1 to 6 attempts.
+    struct Third;
+    impl crate::workload::draws::Draws for Third {
+        fn service(&self, _: u64, _: u32, _: u32, _: u16, steps: u64) -> u64 {
+            steps
+        }
+        fn choice(&self, _: u64, _: u32, _: u32, _: &[(f64, u32)]) -> u32 {
+            0
+        }
+        fn class(&self, _: u64) -> u32 {
+            0
+        }
+        fn jitter(&self, key: u64, attempt: u32, wait: u64) -> u64 {
+            (key + u64::from(attempt)) % (wait / 3 + 1)
+        }
+        fn think(&self, _: u32, _: u32, mean: u64, _: bool) -> u64 {
+            mean
+        }
+    }
     let b = Behaviour {
-        patience: Some(3),
+        patience: vec![Some(3)],
         retries: 5,
         backoff: 4,
-        jitter: Some(7),
+        jitter: true,
         ..Behaviour::default()
     };
     let due: Vec<u64> = (0..50).collect();
-    let one = simulate_behaving(&[pool(2, 5)], &due, None, b)
-        .unwrap()
-        .fates;
-    let two = simulate_behaving(&[pool(2, 5)], &due, None, b)
-        .unwrap()
-        .fates;
-    assert_eq!(one, two);
-    assert!(one.iter().all(|f| (1..=6).contains(&f.attempts)));
+    let run = |draws| {
+        let service = Service {
+            stations: vec![pool(2, 5)],
+            plans: vec![Plan::fan_out(1)].into(),
+        };
+        let workload = Workload {
+            population: Population::Open {
+                due: due.clone(),
+                class: Vec::new(),
+            },
+            behaviour: b.clone(),
+            clock: Clock::Virtual,
+        };
+        let mut told = simulate(&service, workload, draws, Told::default()).unwrap();
+        told.done.sort_by_key(|d| d.client);
+        told.done
+    };
+    let one = run(Third);
+    assert_eq!(one, run(Third));
+    assert!(one.iter().all(|d| (1..=6).contains(&d.attempts)));
+    // Without jitter the waits are the backoffs themselves, and the story differs.
+    let plain = fan_out(
+        &[pool(2, 5)],
+        &due,
+        Behaviour {
+            jitter: false,
+            ..b.clone()
+        },
+    )
+    .unwrap();
+    let ends: Vec<u64> = one.iter().map(|d| d.end).collect();
+    assert_ne!(
+        ends,
+        plain.fates.iter().map(|f| f.ended).collect::<Vec<_>>()
+    );
 }
 
 fn batch(portions: u32, steps: u64) -> Station {
@@ -199,23 +360,21 @@ fn a_batch_being_cooked_finishes_and_its_portions_stay_for_later_clients() {
     // The cook (due 0) gives up at 2 while its 4-step batch cooks; the batch still ends
     // at 4, and a client due at 5 takes a portion at once.
     let b = Behaviour {
-        patience: Some(2),
+        patience: vec![Some(2)],
         ..Behaviour::default()
     };
-    let fates = simulate_behaving(&[batch(5, 4)], &[0, 5], None, b)
-        .unwrap()
-        .fates;
+    let fates = fan_out(&[batch(5, 4)], &[0, 5], b.clone()).unwrap().fates;
     assert_eq!(fates[0].served, None);
     assert_eq!(fates[1].served, Some(5));
     // Cancel all does not stop a batch either.
-    let fates = simulate_behaving(
+    let fates = fan_out(
         &[batch(5, 4)],
         &[0, 5],
-        None,
         Behaviour {
             cancel_all: true,
-            ..b
-        },
+            ..b.clone()
+        }
+        .clone(),
     )
     .unwrap()
     .fates;
@@ -239,9 +398,9 @@ fn the_batch_lock_is_cancel_safe_and_a_detached_cook_leaves_the_rest_on_the_shel
     assert!(poll(&mut next).is_pending());
     // A waiter dropped before its turn leaves the queue.
     drop(gone);
-    cook.detach();
-    // The cook gave up: the batch ends without its portion.
-    b.finish_detached(false);
+    b.detach_cook(cook);
+    // The cook gave up (it never came for its portion): the batch ends full.
+    b.finish_detached();
     let Poll::Ready(lock) = poll(&mut next) else {
         panic!("the lock skipped the dropped waiter")
     };
@@ -279,10 +438,9 @@ fn closed_loop_with_fixed_times_cycles_exactly() {
         think: 5,
         think_exponential: false,
         duration: 30,
-        seed: 1,
     };
-    let r = simulate_closed(&[pool(1, 10)], c, None).unwrap();
-    let done: Vec<(u32, u64, u64)> = r.iter().map(|q| (q.user, q.start, q.done)).collect();
+    let r = closed(&[pool(1, 10)], Vec::new(), c, Fixed).unwrap();
+    let done: Vec<(u32, u64, u64)> = r.iter().map(|q| (q.user, q.due, q.end)).collect();
     assert_eq!(
         done,
         vec![(0, 0, 10), (1, 0, 20), (0, 15, 30), (1, 25, 40),]
@@ -295,24 +453,25 @@ fn the_work_of_given_up_attempts_is_counted_as_wasted() {
     // wasting a whole 1-second service (6, 8 and 10 give up queued): 4 s. Cancelling frees
     // each unit at the deadline: 4 wastes 0.7 s, 5..10 each 0.5 s, 3.7 s in all.
     let b = Behaviour {
-        patience: Some(22),
+        patience: vec![Some(22)],
         ..Behaviour::default()
     };
-    let run = simulate_behaving(&[pool(1, 10)], &every_half_second(10), None, b).unwrap();
+    let run = fan_out(&[pool(1, 10)], &every_half_second(10), b.clone()).unwrap();
     assert_eq!(run.wasted, vec![40]);
     let b = Behaviour {
         cancel_all: true,
-        ..b
+        ..b.clone()
     };
-    let run = simulate_behaving(&[pool(1, 10)], &every_half_second(10), None, b).unwrap();
+    let run = fan_out(&[pool(1, 10)], &every_half_second(10), b.clone()).unwrap();
     assert_eq!(run.wasted, vec![37]);
     // Nobody gives up: nothing wasted.
-    let run = simulate_behaving(
+    let run = fan_out(
         &[pool(1, 10)],
         &every_half_second(10),
-        None,
-        Behaviour::default(),
+        Behaviour::default().clone(),
     )
     .unwrap();
     assert_eq!(run.wasted, vec![0]);
 }
+
+mod flows;

@@ -1,16 +1,7 @@
-use super::*;
-use crate::engine::simulate_behaving;
-use crate::model::plan::Kind;
-use crate::model::plan::Plan;
-use crate::outcome::records::Fate;
+//! Request flows: giving up drops the whole flow wherever it stands, a retry walks it again,
+//! each class has its own patience, a closed loop's requests carry their class.
 
-fn pool(name: &str, units: u32, steps: u64) -> Station {
-    Station {
-        name: name.into(),
-        service: steps,
-        kind: Kind::Pool { units },
-    }
-}
+use super::*;
 
 /// `a -> b` over stations 0 and 1.
 fn a_then_b() -> Plan {
@@ -34,8 +25,16 @@ fn served(fates: &[Fate]) -> Vec<Option<u64>> {
 }
 
 /// Two 1-unit pools of 10 steps, clients due at 0, 0 and 1 walking `a -> b`.
+fn named_pool(name: &str, units: u32, steps: u64) -> Station {
+    Station {
+        name: name.into(),
+        service: steps,
+        kind: Kind::Pool { units },
+    }
+}
+
 fn two_pools() -> Vec<Station> {
-    vec![pool("a", 1, 10), pool("b", 1, 10)]
+    vec![named_pool("a", 1, 10), named_pool("b", 1, 10)]
 }
 
 #[test]
@@ -44,12 +43,21 @@ fn giving_up_drops_the_whole_flow_wherever_it_stands() {
     // at 25 in b's service. Client 2 (due 1): a 20..30, gives up at 26 in a's service, and
     // never reaches b. Their work runs on: a wastes 10 + 10, b 10.
     let b = Behaviour {
-        patience: Some(25),
+        patience: vec![Some(25)],
         ..Behaviour::default()
     };
     let classes = one_class(3);
-    let run = simulate_behaving_classes(&two_pools(), &classes, &[0, 0, 1], None, b, &[Some(25)])
-        .unwrap();
+    let run = open(
+        &two_pools(),
+        classes.plans.clone(),
+        classes.class.clone(),
+        &[0, 0, 1],
+        Behaviour {
+            patience: vec![Some(25)],
+            ..b.clone()
+        },
+    )
+    .unwrap();
     assert_eq!(served(&run.fates), vec![Some(20), None, None]);
     assert_eq!(run.wasted, vec![20, 10]);
     assert_eq!(
@@ -59,15 +67,17 @@ fn giving_up_drops_the_whole_flow_wherever_it_stands() {
     // Cancel all cuts each service at the deadline: a 10 (client 1) + 6 (client 2), b 5.
     let cancel = Behaviour {
         cancel_all: true,
-        ..b
+        ..b.clone()
     };
-    let run = simulate_behaving_classes(
+    let run = open(
         &two_pools(),
-        &classes,
+        classes.plans.clone(),
+        classes.class.clone(),
         &[0, 0, 1],
-        None,
-        cancel,
-        &[Some(25)],
+        Behaviour {
+            patience: vec![Some(25)],
+            ..cancel.clone()
+        },
     )
     .unwrap();
     assert_eq!(run.wasted, vec![16, 5]);
@@ -79,18 +89,20 @@ fn a_retry_walks_the_whole_flow_again() {
     // (client 2's abandoned service ended at 30), b 40..50, in time for its deadline 55.
     // Client 2 retries at 31: a 40..50, b 50..60, past its deadline 56: given up for good.
     let b = Behaviour {
-        patience: Some(25),
+        patience: vec![Some(25)],
         retries: 1,
         backoff: 5,
         ..Behaviour::default()
     };
-    let run = simulate_behaving_classes(
+    let run = open(
         &two_pools(),
-        &one_class(3),
+        one_class(3).plans.clone(),
+        one_class(3).class.clone(),
         &[0, 0, 1],
-        None,
-        b,
-        &[Some(25)],
+        Behaviour {
+            patience: vec![Some(25)],
+            ..b.clone()
+        },
     )
     .unwrap();
     assert_eq!(served(&run.fates), vec![Some(20), Some(50), None]);
@@ -111,13 +123,15 @@ fn each_class_has_its_own_patience() {
         choices: Vec::new(),
     };
     let b = Behaviour::default();
-    let run = simulate_behaving_classes(
+    let run = open(
         &two_pools(),
-        &classes,
+        classes.plans.clone(),
+        classes.class.clone(),
         &[0, 0, 0, 0],
-        None,
-        b,
-        &[None, Some(15)],
+        Behaviour {
+            patience: vec![None, Some(15)],
+            ..b.clone()
+        },
     )
     .unwrap();
     assert_eq!(served(&run.fates), vec![Some(20), None, Some(40), None]);
@@ -126,37 +140,41 @@ fn each_class_has_its_own_patience() {
     assert_eq!(class, vec![0, 1, 0, 1]);
     // Per class, with timeouts 25 and 5: class 0 has one client in time (20 < 25; 40 is
     // not), class 1 two given up.
-    let tally = run.by_class(&[25, 5], 0);
-    assert_eq!(tally[0].satisfied, 1);
-    assert_eq!(tally[0].given_up, 0);
-    assert_eq!(tally[1].given_up, 2);
-    assert_eq!(tally[1].attempts, 2);
+    let of = |k: u32| run.fates.iter().filter(move |f| f.class == k);
+    let in_time = |f: &&Fate, t: u64| f.served.is_some_and(|s| s - f.due < t);
+    assert_eq!(of(0).filter(|f| in_time(f, 25)).count(), 1);
+    assert_eq!(of(0).filter(|f| f.served.is_none()).count(), 0);
+    assert_eq!(of(1).filter(|f| f.served.is_none()).count(), 2);
+    assert_eq!(of(1).map(|f| f.attempts).sum::<u32>(), 2);
 }
 
 #[test]
-fn flows_that_never_give_up_are_served_as_the_plain_engine_serves_them() {
+fn a_patience_that_never_runs_out_serves_as_no_patience_does() {
+    // With a patience, services are detached from their clients (released by tasks of the
+    // stations' own); one that never runs out must serve exactly as the clients who simply
+    // wait, whose services are held.
     let classes = one_class(6);
     let due = [0, 3, 4, 9, 12, 30];
-    let plain = crate::engine::simulate_classes(
+    let plain = open(
         &two_pools(),
-        &classes,
+        classes.plans.clone(),
+        classes.class.clone(),
         &due,
-        None,
-        crate::workload::Clock::Virtual,
-        false,
-    )
-    .unwrap();
-    let run = simulate_behaving_classes(
-        &two_pools(),
-        &classes,
-        &due,
-        None,
         Behaviour::default(),
-        &[None],
     )
     .unwrap();
-    let expected: Vec<Option<u64>> = (0..due.len()).map(|c| Some(plain.served(c))).collect();
-    assert_eq!(served(&run.fates), expected);
+    let run = open(
+        &two_pools(),
+        classes.plans.clone(),
+        classes.class.clone(),
+        &due,
+        Behaviour {
+            patience: vec![None],
+            ..Behaviour::default()
+        },
+    )
+    .unwrap();
+    assert_eq!(served(&run.fates), served(&plain.fates));
 }
 
 #[test]
@@ -172,22 +190,24 @@ fn a_portion_ready_at_the_deadline_serves_the_client_whatever_the_order_timers_w
         kind: Kind::Batch { portions: 2 },
     };
     let b = Behaviour {
-        patience: Some(10),
+        patience: vec![Some(10)],
         ..Behaviour::default()
     };
-    let run = simulate_behaving(&[batch], &[0, 0], None, b).unwrap();
+    let run = fan_out(&[batch], &[0, 0], b.clone()).unwrap();
     assert_eq!(served(&run.fates), vec![Some(10), Some(10)]);
 }
 
 #[test]
 fn a_patience_per_class_is_checked() {
-    let err = simulate_behaving_classes(
+    let err = open(
         &two_pools(),
-        &one_class(2),
+        one_class(2).plans.clone(),
+        one_class(2).class.clone(),
         &[0, 0],
-        None,
-        Behaviour::default(),
-        &[None, None],
+        Behaviour {
+            patience: vec![None, None],
+            ..Behaviour::default()
+        },
     )
     .unwrap_err();
     assert!(matches!(err, EngineError::BadClasses(_)), "{err}");
@@ -202,21 +222,33 @@ fn a_closed_loop_request_carries_the_class_it_was_drawn() {
         let a = plan.visit(0, None);
         plan.finish(a)
     };
-    let closed = ClosedLoop {
+    let c = ClosedLoop {
         users: 1,
         think: 0,
         think_exponential: false,
         duration: 50,
-        seed: 1,
     };
-    // A closed loop's source gives every visit's service (one per visit slot of the class).
-    let draw: RequestDraw = Box::new(|n| Drawn {
-        class: n % 2,
-        choices: Vec::new(),
-        service: vec![10; 2 - (n % 2) as usize],
-    });
-    let reqs = simulate_closed_classes(&two_pools(), &[a_then_b(), a_only], closed, draw).unwrap();
-    let seen: Vec<(u64, u64, u32)> = reqs.iter().map(|q| (q.start, q.done, q.class)).collect();
+    /// Request n is of class n % 2; every visit takes 10 steps.
+    struct Alternate;
+    impl crate::workload::draws::Draws for Alternate {
+        fn service(&self, _: u64, _: u32, _: u32, _: u16, _: u64) -> u64 {
+            10
+        }
+        fn choice(&self, _: u64, _: u32, _: u32, _: &[(f64, u32)]) -> u32 {
+            0
+        }
+        fn class(&self, key: u64) -> u32 {
+            (key % 2) as u32
+        }
+        fn jitter(&self, _: u64, _: u32, wait: u64) -> u64 {
+            wait
+        }
+        fn think(&self, _: u32, _: u32, mean: u64, _: bool) -> u64 {
+            mean
+        }
+    }
+    let reqs = closed(&two_pools(), vec![a_then_b(), a_only], c, Alternate).unwrap();
+    let seen: Vec<(u64, u64, u32)> = reqs.iter().map(|q| (q.due, q.end, q.class)).collect();
     assert_eq!(
         seen,
         vec![(0, 20, 0), (20, 30, 1), (30, 50, 0), (50, 60, 1)]
