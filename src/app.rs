@@ -10,6 +10,7 @@ use clap::Parser;
 use crate::cli::{Cli, Command};
 use crate::commands::{self, Failure, Verdict};
 use crate::compare::Strategy;
+use crate::report::output::Inputs;
 use crate::scenario::Scenario;
 
 /// Exit code: the target is met (or the command only reports).
@@ -82,12 +83,17 @@ fn dispatch(cli: Cli) -> Result<Verdict> {
     };
     // A strategy names stations and levers: checked with the file, whatever the command.
     Strategy::of_scenario(&scenario)?;
+    // Every file the command reads joins this list, starting with the scenario's; its
+    // outputs are opened from it, so that none replaces an input.
+    let mut inputs = Inputs::new();
+    inputs.extend(scenario.files_read());
+    let inputs = &mut inputs;
     match cli.command {
-        Command::Run(args) => commands::run::run(&scenario, args, cli.quiet),
-        Command::Optimize(args) => commands::search::optimize(&scenario, args, cli.quiet),
-        Command::Sweep(args) => commands::search::sweep(&scenario, args, cli.quiet),
-        Command::Compare(args) => commands::compare::compare(&scenario, args, cli.quiet),
-        Command::Fit(args) => commands::fit::fit(&scenario, args),
-        Command::Merge(args) => commands::merge::merge(args),
+        Command::Run(args) => commands::run::run(&scenario, args, cli.quiet, inputs),
+        Command::Optimize(args) => commands::search::optimize(&scenario, args, cli.quiet, inputs),
+        Command::Sweep(args) => commands::search::sweep(&scenario, args, cli.quiet, inputs),
+        Command::Compare(args) => commands::compare::compare(&scenario, args, cli.quiet, inputs),
+        Command::Fit(args) => commands::fit::fit(&scenario, args, inputs),
+        Command::Merge(args) => commands::merge::merge(args, inputs),
     }
 }

@@ -173,8 +173,9 @@ pub struct Scenario {
     prices: Prices,
     /// The strategies `compare` shows by default, in file order.
     strategies: Vec<StrategyText>,
-    /// The sample files its empirical stations read, which no output may replace.
-    sample_files: Vec<std::path::PathBuf>,
+    /// Every file reading it read, with what each is: its own file (when loaded from one)
+    /// and its empirical stations' samples. No output may replace any of them.
+    files_read: Vec<(&'static str, std::path::PathBuf)>,
     /// The request classes, in file order; empty for the tutorial's single fan-out class.
     requests: Vec<RequestClass>,
 }
@@ -384,7 +385,11 @@ impl Scenario {
             file: file.clone(),
             reason: e.to_string(),
         })?;
-        Scenario::parse(&text, &file)
+        let mut scenario = Scenario::parse(&text, &file)?;
+        scenario
+            .files_read
+            .insert(0, ("scenario file", path.to_path_buf()));
+        Ok(scenario)
     }
 
     /// An error at a place of this scenario's file (`file:line:column: message`).
@@ -426,10 +431,10 @@ impl Scenario {
             ));
         }
         let mut stations: Vec<Station> = Vec::new();
-        let mut sample_files = Vec::new();
+        let mut files_read = Vec::new();
         for spanned in raw.stations.get_ref() {
             let (station, samples) = station_of(spanned, &stations, resolution, file, &at)?;
-            sample_files.extend(samples);
+            files_read.extend(samples.map(|s| ("samples file", s)));
             stations.push(station);
         }
         if !valid_name(raw.name.get_ref()) {
@@ -467,7 +472,7 @@ impl Scenario {
             .collect();
         Ok(Scenario {
             strategies,
-            sample_files,
+            files_read,
             requests,
             source: file.to_string(),
             name: raw.name.into_inner(),

@@ -11,6 +11,7 @@ use crate::cli::{ClockArg, RunArgs};
 use crate::config::Config;
 use crate::random;
 use crate::report::behave::{ClosedReport, ClosedRun, OpenClass, OpenReport, OpenRun};
+use crate::report::output::Inputs;
 use crate::report::Report;
 use crate::scenario::Scenario;
 
@@ -24,17 +25,17 @@ fn common_checks(args: &RunArgs) -> Result<()> {
     Ok(())
 }
 
-pub(crate) fn run(scenario: &Scenario, args: RunArgs) -> Result<Verdict> {
+pub(crate) fn run(scenario: &Scenario, args: RunArgs, inputs: &mut Inputs) -> Result<Verdict> {
     common_checks(&args)?;
     super::clients::check(scenario, &args.behave, &args.load)?;
     let b = &args.behave;
     match b.users {
-        Some(users) => closed(scenario, &args, users),
-        None => open(scenario, &args),
+        Some(users) => closed(scenario, &args, users, inputs),
+        None => open(scenario, &args, inputs),
     }
 }
 
-fn open(scenario: &Scenario, args: &RunArgs) -> Result<Verdict> {
+fn open(scenario: &Scenario, args: &RunArgs, inputs: &mut Inputs) -> Result<Verdict> {
     let b = &args.behave;
     // The report tells the clients one by one, from one replication; averaging several is
     // what the searches do (`sweep --range` on one configuration's values).
@@ -47,17 +48,17 @@ fn open(scenario: &Scenario, args: &RunArgs) -> Result<Verdict> {
     let load = if b.jitter {
         let mut unseeded = args.clone();
         unseeded.load.seed = None;
-        let mut load = super::run::load_of(scenario, &unseeded)?;
+        let mut load = super::run::load_of(scenario, &unseeded, inputs)?;
         load.seed = args.load.seed.unwrap_or(load.seed);
         load
     } else {
-        super::run::load_of(scenario, args)?
+        super::run::load_of(scenario, args, inputs)?
     };
     let res = scenario.resolution();
     let patient = super::clients::patience_of(scenario, b);
     let (patience, backoff) = (patient.patience, patient.backoff);
     let behaviour = patient.behaviour(res, load.seed);
-    let outputs = open_outputs(scenario, &args.output)?;
+    let outputs = open_outputs(inputs, &args.output)?;
     let due = load.due_times(res, &config, 0);
     // Over `[[request]]` classes each client walks its class's flow with its class's patience.
     let classes = load.classes(scenario, &config, 0, due.len());
@@ -106,7 +107,7 @@ fn open(scenario: &Scenario, args: &RunArgs) -> Result<Verdict> {
     Ok(Verdict::Met)
 }
 
-fn closed(scenario: &Scenario, args: &RunArgs, users: u32) -> Result<Verdict> {
+fn closed(scenario: &Scenario, args: &RunArgs, users: u32, inputs: &mut Inputs) -> Result<Verdict> {
     let b = &args.behave;
     if args.trace {
         bail!("--trace follows clients who give up and retry; a closed loop's requests are in --csv FILE");
@@ -117,7 +118,7 @@ fn closed(scenario: &Scenario, args: &RunArgs, users: u32) -> Result<Verdict> {
     let (think, exponential, duration) = (loop_.think, loop_.exponential, loop_.duration);
     let seed = args.load.seed.unwrap_or(random::DEFAULT_SEED);
     let runs = loop_.replications;
-    let outputs = open_outputs(scenario, &args.output)?;
+    let outputs = open_outputs(inputs, &args.output)?;
     let mut replications = Vec::with_capacity(runs as usize);
     for r in 0..runs {
         let closed = loop_.closed_loop(res, seed, r);

@@ -11,7 +11,7 @@ use crate::memory;
 use crate::progress::Progress;
 use crate::report;
 use crate::report::compare::CompareContext;
-use crate::report::output::write_stdout;
+use crate::report::output::{write_stdout, Inputs};
 use crate::report::Format;
 use crate::report::Report;
 use crate::scenario::{Prices, Scenario};
@@ -20,8 +20,13 @@ use crate::search::{self, Space};
 use crate::units::Rate;
 
 /// The target every cell is held to, and the rate the `optimize` strategy is found at: one
-/// reading of the flags for the comparison and for the merge of its shards.
-pub(crate) fn compare_target(scenario: &Scenario, args: &CompareArgs) -> Result<(Target, Rate)> {
+/// reading of the flags for the comparison and for the merge of its shards. A file the load
+/// reads joins `inputs`.
+pub(crate) fn compare_target(
+    scenario: &Scenario,
+    args: &CompareArgs,
+    inputs: &mut Inputs,
+) -> Result<(Target, Rate)> {
     let target_rate = args.target_rate.unwrap_or(scenario.load_defaults().rate);
     let clients = args
         .load
@@ -33,11 +38,17 @@ pub(crate) fn compare_target(scenario: &Scenario, args: &CompareArgs) -> Result<
         args.min_satisfaction,
         target_rate,
         clients,
+        inputs,
     )?;
     Ok((target, target_rate))
 }
 
-pub(crate) fn compare(scenario: &Scenario, args: CompareArgs, quiet: bool) -> Result<Verdict> {
+pub(crate) fn compare(
+    scenario: &Scenario,
+    args: CompareArgs,
+    quiet: bool,
+    inputs: &mut Inputs,
+) -> Result<Verdict> {
     let shard = args.shard.map(|s| s.resolve()).transpose()?;
     let out = &args.output;
     if shard.is_some() && (out.format != Format::Json || out.csv.is_some() || out.plot.is_some()) {
@@ -52,8 +63,8 @@ pub(crate) fn compare(scenario: &Scenario, args: CompareArgs, quiet: bool) -> Re
         eprintln!("note: compare load-tests clients who wait at each rate: the scenario's users and patience are not applied (optimize and sweep apply them)");
     }
     let prices = scenario.prices().clone();
-    let (target, target_rate) = compare_target(scenario, &args)?;
-    let outputs = open_outputs(scenario, &args.output)?;
+    let (target, target_rate) = compare_target(scenario, &args, inputs)?;
+    let outputs = open_outputs(inputs, &args.output)?;
     let rates = args.rates.unwrap_or_else(|| Rates::around(target_rate));
     let contenders = contenders_of(scenario, &strategies, &target, target_rate, &prices)?;
     let fastest = *rates.as_slice().last().expect("at least one rate");
@@ -61,7 +72,8 @@ pub(crate) fn compare(scenario: &Scenario, args: CompareArgs, quiet: bool) -> Re
     let total = (contenders.len() * rates.as_slice().len()) as u64;
     memory::check_search(scenario, &target.at(fastest).load, weakest, total)?;
     if let Some(shard) = shard {
-        let doc = super::merge::compare_shard(scenario, &target, &contenders, &rates, shard)?;
+        let doc =
+            super::merge::compare_shard(scenario, &target, &contenders, &rates, shard, inputs)?;
         write_stdout(&doc).map_err(super::Failure::Stdout)?;
         return Ok(Verdict::Met);
     }

@@ -12,6 +12,7 @@ use crate::load::{self, Arrivals, LoadTest};
 use crate::memory::{self, RunOutputs};
 use crate::progress::Progress;
 use crate::random;
+use crate::report::output::Inputs;
 use crate::report::run::{trim_float, RunReport, TIMELINE_MAX_AUTO};
 use crate::report::{Format, Report};
 use crate::scenario::Scenario;
@@ -98,8 +99,12 @@ fn duration_text(seconds: f64) -> String {
 
 /// The load test `run`'s flags describe: `--period`, or `--rate` (0 only as the start rate of
 /// `--stage`s), `--clients`, and the rest of the load flags. `run` and its behaving variants
-/// (patience, retries, closed loops) read them the same way.
-pub(super) fn load_of(scenario: &Scenario, args: &RunArgs) -> Result<LoadTest> {
+/// (patience, retries, closed loops) read them the same way. A file it reads joins `inputs`.
+pub(super) fn load_of(
+    scenario: &Scenario,
+    args: &RunArgs,
+    inputs: &mut Inputs,
+) -> Result<LoadTest> {
     let period = match (args.rate, args.period) {
         (_, Some(p)) => p,
         (Some(r), None) if r > 0.0 => Rate::new(r).map_err(anyhow::Error::msg)?.period(),
@@ -119,19 +124,25 @@ pub(super) fn load_of(scenario: &Scenario, args: &RunArgs) -> Result<LoadTest> {
         clients,
         args.rate,
         args.rate.is_some() || args.period.is_some(),
+        inputs,
     )
 }
 
-pub(crate) fn run(scenario: &Scenario, mut args: RunArgs, quiet: bool) -> Result<Verdict> {
+pub(crate) fn run(
+    scenario: &Scenario,
+    mut args: RunArgs,
+    quiet: bool,
+    inputs: &mut Inputs,
+) -> Result<Verdict> {
     let open =
         args.rate.is_some() || args.period.is_some() || super::clients::open_loop_asked(&args.load);
     args.behave = super::clients::with_scenario_loop(scenario, &args.behave, open);
     // A patience anywhere (the flag, `[load]` or a class's own) makes clients that give up.
     if args.behave.active() || crate::behaving::flows::any_patience(scenario, None) {
-        return super::behave::run(scenario, args);
+        return super::behave::run(scenario, args, inputs);
     }
     let config = Config::with_settings(scenario, &args.set)?;
-    let load = load_of(scenario, &args)?;
+    let load = load_of(scenario, &args, inputs)?;
     let clock = clock_of(args.clock, args.speed, scenario)?;
     load::check(scenario, &load)?;
     if load.runs(scenario) > 1 && clock != Clock::Virtual {
@@ -150,7 +161,7 @@ pub(crate) fn run(scenario: &Scenario, mut args: RunArgs, quiet: bool) -> Result
             trace: args.trace,
         },
     )?;
-    let outputs = open_outputs(scenario, &args.output)?;
+    let outputs = open_outputs(inputs, &args.output)?;
 
     // Small tests take microseconds; a long one gets a spinner on a terminal.
     let spinner = if load.clients as u64 * load.runs(scenario) as u64 >= 100_000 {

@@ -9,6 +9,7 @@ use crate::cli::{LoadArgs, OptimizeArgs, RangeArg, SearchArgs, SweepArgs};
 use crate::load::Arrivals;
 use crate::memory;
 use crate::progress::Progress;
+use crate::report::output::Inputs;
 use crate::report::search::{OptimizeReport, SearchContext, SweepReport, Unreachable};
 use crate::report::{Format, Report};
 use crate::scenario::{Prices, Scenario};
@@ -27,6 +28,7 @@ pub(crate) fn plan_search(
     scenario: &Scenario,
     args: &SearchArgs,
     sustained: bool,
+    inputs: &mut Inputs,
 ) -> Result<SearchPlan> {
     let overrides = RangeArg::resolve_all(&args.ranges, scenario.stations())?;
     let space = Space::new(scenario, &overrides);
@@ -69,7 +71,14 @@ pub(crate) fn plan_search(
         ..args.load.clone()
     };
     // A load test that cannot run fails here once, not once per configuration.
-    let mut target = build_target(scenario, &load_args, args.min_satisfaction, rate, clients)?;
+    let mut target = build_target(
+        scenario,
+        &load_args,
+        args.min_satisfaction,
+        rate,
+        clients,
+        inputs,
+    )?;
     target.behaving = behaving;
     if let Some(Clients::Closed(users)) = behaving {
         // A closed loop has no arrival rate, its load follows the service: no rate to check
@@ -114,7 +123,12 @@ fn refuse_shard_behaving(plan: &SearchPlan, sharded: bool) -> Result<()> {
     Ok(())
 }
 
-pub(crate) fn optimize(scenario: &Scenario, args: OptimizeArgs, quiet: bool) -> Result<Verdict> {
+pub(crate) fn optimize(
+    scenario: &Scenario,
+    args: OptimizeArgs,
+    quiet: bool,
+    inputs: &mut Inputs,
+) -> Result<Verdict> {
     if args.plot_all && args.search.output.plot.is_none() {
         bail!("--plot-all load-tests the whole space for the plot: it needs --plot FILE.svg");
     }
@@ -122,13 +136,13 @@ pub(crate) fn optimize(scenario: &Scenario, args: OptimizeArgs, quiet: bool) -> 
     if shard.is_some() && args.plot_all {
         bail!("--plot-all with --shard: a shard tests only its part; plot the merge instead");
     }
-    let plan = plan_search(scenario, &args.search, args.sustained)?;
+    let plan = plan_search(scenario, &args.search, args.sustained, inputs)?;
     refuse_shard_behaving(&plan, shard.is_some())?;
     if args.sustained {
         let rate = plan.target.load.rate().unwrap_or(f64::INFINITY);
         let missing = capacity::unreachable(scenario, &plan.space.maxima(), rate);
         if !missing.is_empty() {
-            let outputs = open_outputs(scenario, &args.search.output)?;
+            let outputs = open_outputs(inputs, &args.search.output)?;
             outputs.emit(&Report::Unreachable(Unreachable {
                 scenario,
                 rate,
@@ -137,7 +151,7 @@ pub(crate) fn optimize(scenario: &Scenario, args: OptimizeArgs, quiet: bool) -> 
             return Ok(Verdict::Unmet);
         }
     }
-    let outputs = open_outputs(scenario, &args.search.output)?;
+    let outputs = open_outputs(inputs, &args.search.output)?;
     let part: Vec<Candidate>;
     let ranking = match shard {
         Some(s) => {
@@ -160,6 +174,7 @@ pub(crate) fn optimize(scenario: &Scenario, args: OptimizeArgs, quiet: bool) -> 
             s,
             args.show,
             &result,
+            inputs,
         )?),
         None => None,
     };
@@ -201,17 +216,22 @@ pub(crate) fn optimize(scenario: &Scenario, args: OptimizeArgs, quiet: bool) -> 
     Ok(if found { Verdict::Met } else { Verdict::Unmet })
 }
 
-pub(crate) fn sweep(scenario: &Scenario, args: SweepArgs, quiet: bool) -> Result<Verdict> {
+pub(crate) fn sweep(
+    scenario: &Scenario,
+    args: SweepArgs,
+    quiet: bool,
+    inputs: &mut Inputs,
+) -> Result<Verdict> {
     let shard = args.shard.map(|s| s.resolve()).transpose()?;
     if args.resume && shard.is_none() {
         bail!("--resume continues a sweep shard's --csv FILE: it needs --shard K/N (1/1 for the whole sweep)");
     }
-    let plan = plan_search(scenario, &args.search, false)?;
+    let plan = plan_search(scenario, &args.search, false, inputs)?;
     refuse_shard_behaving(&plan, shard.is_some())?;
     if let Some(shard) = shard {
-        return super::merge::sweep_shard(scenario, &args, &plan, shard, quiet);
+        return super::merge::sweep_shard(scenario, &args, &plan, shard, quiet, inputs);
     }
-    let outputs = open_outputs(scenario, &args.search.output)?;
+    let outputs = open_outputs(inputs, &args.search.output)?;
     let bar = Progress::new(plan.ranking.len() as u64, "load-testing", quiet);
     let all = search::evaluate(scenario, &plan.target, &plan.ranking, &|n| bar.inc(n))?;
     bar.finish();

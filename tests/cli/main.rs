@@ -19,6 +19,7 @@ mod engine_order;
 mod flow_oracle;
 mod flows;
 mod inputs;
+mod inputs_are_never_outputs;
 mod json_fixes;
 mod outputs;
 mod plot;
