@@ -11,6 +11,7 @@ use crate::cli::{Cli, Command};
 use crate::commands::{self, Failure, Verdict};
 use crate::compare::Strategy;
 use crate::report::output::Inputs;
+use crate::report::printable;
 use crate::scenario::Scenario;
 
 /// Exit code: the target is met (or the command only reports).
@@ -55,7 +56,7 @@ pub fn main() -> ExitCode {
             } else {
                 first.to_string()
             };
-            eprintln!("{}", line.trim_end());
+            eprintln!("{}", printable(line.trim_end()));
             return ExitCode::from(EXIT_INPUT);
         }
     };
@@ -70,9 +71,10 @@ pub fn main() -> ExitCode {
     }
 }
 
-/// `{:#}` of an error chain, folded onto one line.
+/// `{:#}` of an error chain, folded onto one line, whose paths, names and file excerpts
+/// cannot act on the terminal (a control character is shown as `\u{1b}`).
 fn one_line(e: &anyhow::Error) -> String {
-    format!("{e:#}").replace('\n', " ")
+    printable(&format!("{e:#}").replace('\n', " ")).into_owned()
 }
 
 fn dispatch(cli: Cli) -> Result<Verdict> {

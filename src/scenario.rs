@@ -184,8 +184,7 @@ pub struct Scenario {
 #[serde(deny_unknown_fields)]
 struct RawScenario {
     name: Spanned<String>,
-    #[serde(default)]
-    description: String,
+    description: Option<Spanned<String>>,
     resolution: Option<Spanned<f64>>,
     #[serde(default)]
     load: RawLoad,
@@ -279,9 +278,9 @@ struct RawStation {
     samples: Option<Spanned<String>>,
     units: Option<NonZeroU32>,
     batch: Option<NonZeroU32>,
-    unit: Option<String>,
-    units_name: Option<String>,
-    device: Option<String>,
+    unit: Option<Spanned<String>>,
+    units_name: Option<Spanned<String>>,
+    device: Option<Spanned<String>>,
     #[serde(default)]
     cpu_per_unit: NonNegative,
     #[serde(default)]
@@ -361,6 +360,34 @@ impl<'de> Deserialize<'de> for NonNegative {
                 "must be a finite number ≥ 0, got {v}"
             )))
         }
+    }
+}
+
+/// Would a terminal act on `c` (a control character: ESC starts a command that can set its
+/// title or clear its screen) or reorder the text around it (a bidirectional override),
+/// rather than show it?
+pub fn unprintable(c: char) -> bool {
+    c.is_control()
+        || matches!(c, '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+}
+
+/// Free text of a scenario (its description, unit words, strategy names) reaches tables,
+/// plots and CSV cells as it is written: a character a terminal would act on is refused
+/// where it is written, naming its code point rather than printing it.
+pub(super) fn printable_text(
+    field: &str,
+    text: &Spanned<String>,
+    at: &At<'_>,
+) -> Result<(), ScenarioError> {
+    match text.get_ref().chars().find(|&c| unprintable(c)) {
+        Some(c) => Err(at(
+            Some(text.span()),
+            format!(
+                "{field} holds the character U+{:04X}, which a terminal acts on rather than shows: write plain text",
+                c as u32
+            ),
+        )),
+        None => Ok(()),
     }
 }
 
@@ -446,6 +473,9 @@ impl Scenario {
                 ),
             ));
         }
+        if let Some(description) = &raw.description {
+            printable_text("description", description, &at)?;
+        }
         let load = load_of(&raw.load, &at)?;
         let requests = requests_of(&raw.requests, &stations, resolution, text, &at)?;
         // Retries shape what a client does after giving up: without any patience they would
@@ -476,7 +506,7 @@ impl Scenario {
             requests,
             source: file.to_string(),
             name: raw.name.into_inner(),
-            description: raw.description,
+            description: raw.description.map(Spanned::into_inner).unwrap_or_default(),
             resolution,
             stations,
             load,

@@ -100,7 +100,7 @@ fn open(scenario: &Scenario, args: &RunArgs, inputs: &mut Inputs) -> Result<Verd
         // The trace is the run's story, not its result: stderr, whatever stdout carries.
         std::io::stderr()
             .lock()
-            .write_all(report.trace().as_bytes())
+            .write_all(crate::report::printable(&report.trace()).as_bytes())
             .context("cannot write the trace to stderr")?;
     }
     outputs.emit(&Report::BehaveOpen(report))?;

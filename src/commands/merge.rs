@@ -25,7 +25,7 @@ use crate::progress::Progress;
 use crate::report::compare::CompareContext;
 use crate::report::output::{write_stdout, Inputs, Outputs};
 use crate::report::search::{OptimizeReport, SearchContext};
-use crate::report::{Format, Report};
+use crate::report::{printable, Format, Report};
 use crate::scenario::{Scenario, DEFAULT_NAME, DEFAULT_TEXT};
 use crate::search::{self, Evaluated, Optimization, Space, Target};
 use crate::shard::{CompareShardDoc, Shard, ShardDoc, ShardMeta, StoredCell, Tested};
@@ -285,9 +285,10 @@ pub(crate) fn sweep_shard(
         .collect();
     if args.resume {
         eprintln!(
-            "shard {shard}: {} of its {} configurations already in {file}; load-testing the other {}",
+            "shard {shard}: {} of its {} configurations already in {}; load-testing the other {}",
             rows.len(),
             part.len(),
+            printable(file),
             todo.len()
         );
     }
@@ -321,10 +322,11 @@ pub(crate) fn sweep_shard(
     };
     write(&mut meta, &header, &mut rows)?;
     println!(
-        "{}: shard {shard} of a sweep of {} configurations: wrote {} rows to {file}; merge all {} with `planner merge`",
+        "{}: shard {shard} of a sweep of {} configurations: wrote {} rows to {}; merge all {} with `planner merge`",
         scenario.name(),
         plan.ranking.len(),
         rows.len(),
+        printable(file),
         shard.count()
     );
     Ok(Verdict::Met)
@@ -482,8 +484,9 @@ fn merge_sweep(args: &MergeArgs, files: &[(String, Vec<u8>)], inputs: &Inputs) -
         write_stdout(&merged).map_err(Failure::Stdout)?;
     } else if target != "-" {
         println!(
-            "merged {} shards: wrote {rows} rows to {target}",
-            files.len()
+            "merged {} shards: wrote {rows} rows to {}",
+            files.len(),
+            printable(target)
         );
     }
     Ok(Verdict::Met)

@@ -23,7 +23,7 @@ use crate::cli::{ArrivalsArg, LoadArgs, OutputArgs};
 use crate::load::{self, ArrivalKind, Arrivals, LoadTest};
 use crate::report::export::ExportError;
 use crate::report::output::{write_stdout, Inputs, OutputError, OutputId, Outputs};
-use crate::report::{Format, Report};
+use crate::report::{printable, Format, Report};
 use crate::scenario::{Scenario, MAX_CLIENTS};
 use crate::search::Target;
 use crate::stages::Profile;
@@ -323,7 +323,7 @@ fn replay_arrivals(
     if trace.was_unsorted {
         eprintln!(
             "note: trace {}: its rows were not in time order; they are replayed sorted",
-            path.display()
+            printable(&path.display().to_string())
         );
     }
     Ok(Arrivals::Replay(crate::replay::Replayed {

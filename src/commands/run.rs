@@ -209,7 +209,7 @@ pub(crate) fn run(
     if args.trace && !trace_above_table {
         std::io::stderr()
             .lock()
-            .write_all(report.trace().as_bytes())
+            .write_all(crate::report::printable(&report.trace()).as_bytes())
             .context("cannot write the trace to stderr")?;
     }
     outputs.emit(&Report::Run(report))?;

@@ -11,9 +11,11 @@ pub mod fit;
 pub mod json;
 pub mod output;
 pub mod plot;
+pub mod printable;
 pub mod run;
 pub mod search;
 pub mod table;
 pub mod unreachable;
 
 pub use export::{Format, Report};
+pub use printable::printable;
