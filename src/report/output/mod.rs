@@ -19,8 +19,9 @@
 //! Temporary files are named `.planner-tmp-<pid>-<n>`, so that one found in a directory says
 //! what it is and whose it was. They exist only during the final write; SIGINT or SIGTERM
 //! then removes them before the process exits (130 or 143). Only a SIGKILL or a crash can
-//! leave one, and the next run that writes into the same directory removes those of processes
-//! that are gone.
+//! leave one, and the next run that writes into the same directory removes those whose process
+//! is gone and that have not changed for a minute (a writer whose pid this machine cannot see,
+//! in another container or on another host sharing the directory, keeps writing its file).
 
 use std::fs::{self, File, Metadata, OpenOptions};
 use std::io::{self, Write};
