@@ -1,6 +1,6 @@
 """The benchmark's configuration in SimPy 4.1, for `benches/vs_simpy.sh`.
 
-The same model as planner's (MODEL.md): soda pool of 2 units (1 s), burger pool of 6 (3 s),
+The same model as planner's (docs/model.md): soda pool of 2 units (1 s), burger pool of 6 (3 s),
 fries batch of 8 portions (4 s) cooked under a FIFO lock; client i due at i * period; every
 order visits the three stations at once. Prints the summary planner prints, so that the two
 can be checked against each other:

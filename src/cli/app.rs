@@ -10,6 +10,8 @@ use clap::Parser;
 use crate::cli::args::{Cli, Command};
 use crate::cli::commands::{self, Failure, Verdict};
 use crate::model::scenario::Scenario;
+use crate::report::output::Inputs;
+use crate::report::printable;
 use crate::search::compare::Strategy;
 
 /// Exit code: the target is met (or the command only reports).
@@ -54,7 +56,7 @@ pub fn main() -> ExitCode {
             } else {
                 first.to_string()
             };
-            eprintln!("{}", line.trim_end());
+            eprintln!("{}", printable(line.trim_end()));
             return ExitCode::from(EXIT_INPUT);
         }
     };
@@ -69,9 +71,10 @@ pub fn main() -> ExitCode {
     }
 }
 
-/// `{:#}` of an error chain, folded onto one line.
+/// `{:#}` of an error chain, folded onto one line, whose paths, names and file excerpts
+/// cannot act on the terminal (a control character is shown as `\u{1b}`).
 fn one_line(e: &anyhow::Error) -> String {
-    format!("{e:#}").replace('\n', " ")
+    printable(&format!("{e:#}").replace('\n', " ")).into_owned()
 }
 
 fn dispatch(cli: Cli) -> Result<Verdict> {
@@ -82,12 +85,17 @@ fn dispatch(cli: Cli) -> Result<Verdict> {
     };
     // A strategy names stations and levers: checked with the file, whatever the command.
     Strategy::of_scenario(&scenario)?;
+    // Every file the command reads joins this list, starting with the scenario's; its
+    // outputs are opened from it, so that none replaces an input.
+    let mut inputs = Inputs::new();
+    inputs.extend(scenario.files_read());
+    let inputs = &mut inputs;
     match cli.command {
-        Command::Run(args) => commands::run::run(&scenario, args, cli.quiet),
-        Command::Optimize(args) => commands::search::optimize(&scenario, args, cli.quiet),
-        Command::Sweep(args) => commands::search::sweep(&scenario, args, cli.quiet),
-        Command::Compare(args) => commands::compare::compare(&scenario, args, cli.quiet),
-        Command::Fit(args) => commands::fit::fit(&scenario, args),
-        Command::Merge(args) => commands::merge::merge(args),
+        Command::Run(args) => commands::run::run(&scenario, args, cli.quiet, inputs),
+        Command::Optimize(args) => commands::search::optimize(&scenario, args, cli.quiet, inputs),
+        Command::Sweep(args) => commands::search::sweep(&scenario, args, cli.quiet, inputs),
+        Command::Compare(args) => commands::compare::compare(&scenario, args, cli.quiet, inputs),
+        Command::Fit(args) => commands::fit::fit(&scenario, args, inputs),
+        Command::Merge(args) => commands::merge::merge(args, inputs),
     }
 }

@@ -7,7 +7,7 @@
 //! demand) per request at each station. The engine runs the tree as composed futures; nothing
 //! here knows about time or execution.
 //!
-//! Grammar (MODEL.md, "Request flows"):
+//! Grammar (docs/model.md, "Request flows"):
 //! ```text
 //! flow  = step { "->" step }
 //! step  = visit | all | pick | "(" flow ")"

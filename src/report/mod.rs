@@ -12,9 +12,11 @@ pub mod format;
 pub mod json;
 pub mod output;
 pub mod plot;
+pub mod printable;
 pub mod run;
 pub mod search;
 pub mod table;
 pub mod unreachable;
 
 pub use export::{Format, Report};
+pub use printable::printable;

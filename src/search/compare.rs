@@ -186,6 +186,14 @@ pub enum StrategyError {
     /// Nothing (or only spaces) before the `=`: its row would have no label.
     #[error("a strategy needs a name")]
     NoName,
+    /// A character a terminal acts on (an ESC) in the name, which every output shows.
+    #[error("strategy name `{name}` holds the character U+{code:04X}, which a terminal acts on rather than shows: write plain text")]
+    Unprintable {
+        /// The name as given (escaped when the error is printed).
+        name: String,
+        /// The character's code point.
+        code: u32,
+    },
     #[error("strategy `{name}`: {reason}")]
     /// The settings after the `=` do not fit the scenario's stations.
     Settings {
@@ -202,6 +210,15 @@ impl Strategy {
         let name = name.trim();
         if name.is_empty() {
             return Err(StrategyError::NoName);
+        }
+        if let Some(c) = name
+            .chars()
+            .find(|&c| crate::model::scenario::unprintable(c))
+        {
+            return Err(StrategyError::Unprintable {
+                name: name.to_string(),
+                code: c as u32,
+            });
         }
         let settings_error = |reason: String| StrategyError::Settings {
             name: name.to_string(),

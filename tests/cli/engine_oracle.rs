@@ -1,6 +1,6 @@
 //! The engine against an independent oracle.
 //!
-//! The oracle is a plain sequential computation of the model in `MODEL.md` (no tokio, no
+//! The oracle is a plain sequential computation of the model in `docs/model.md` (no tokio, no
 //! tasks): clients reach every station at their due time, in index order at equal due times,
 //! and every station serves them FIFO.
 //!

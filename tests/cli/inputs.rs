@@ -153,6 +153,31 @@ fn no_seed_jargon_in_the_help_or_the_scenario() {
     }
 }
 
+#[test]
+fn the_help_and_the_readme_say_what_planner_plans_today() {
+    let (_, help, _) = run(&["--help"]);
+    let readme = std::fs::read_to_string("README.md").unwrap();
+    let package = std::fs::read_to_string("Cargo.toml").unwrap();
+    let opening = readme.split("\n\n").nth(1).unwrap();
+    for text in [&help, &readme, &package] {
+        assert!(!text.contains("fans out to synchronous backends"), "{text}");
+        assert!(!text.contains("fan-out service"), "{text}");
+    }
+    for text in [&help, opening] {
+        let text = text.split_whitespace().collect::<Vec<_>>().join(" ");
+        for words in [
+            "pools",
+            "batch caches",
+            "classes",
+            "closed",
+            "give up and",
+            "objective",
+        ] {
+            assert!(text.contains(words), "`{words}` not in: {text}");
+        }
+    }
+}
+
 /// The `rate` column of `compare --csv -`, one value per row.
 fn compared_rates(args: &[&str]) -> Vec<f64> {
     let (code, out, err) = run(args);

@@ -27,11 +27,14 @@ pub use clients::{BehaveArgs, CancelArg, ThinkArg};
 #[command(
     name = "planner",
     version,
-    about = "Finds the cheapest setup of a fan-out service that holds a load under a latency target",
-    long_about = "Finds the cheapest setup of a fan-out service that holds a load under a latency target.\n\n\
-        Each request fans out to synchronous backends (stations) at once and is served when all are \
-        done. planner simulates that as real async Rust in virtual time (exact and instant, on its own executor), \
-        load-tests every upgrade of the stations in parallel, and reports the cheapest that passes.\n\n\
+    about = "Finds the cheapest configuration of a service that meets its latency objectives",
+    long_about = "Finds the cheapest configuration of a service that meets its latency objectives.\n\n\
+        A service is a set of stations (pools of servers, batch caches) that requests of several \
+        classes reach through their flows: in sequence, at once, or one branch of several. \
+        planner load-tests its configurations in virtual time (exact and instant, on its own \
+        executor) under an open load (a rate, ramping stages, a replayed trace) or a closed one \
+        (users who think), with clients who give up and retry, and reports the cheapest that \
+        meets every class's latency objective.\n\n\
         The default scenario is the fast-food restaurant of a French asyncio tutorial (\"Example 4: \
         the fast-food server\"): a soda machine, a kitchen of 3 cooks and a 5-portion fryer.",
     after_help = "Examples:\n  planner run --period 0.5\n  planner run --set soda.units=2 --set burger.units=5 --rate 2 --csv clients.csv\n  planner optimize --target-rate 2 --timeout 5\n  planner optimize --sustained --range fries.batch=5,7,8,10\n  planner sweep --csv table.csv --plot sweep.svg\n  planner compare --rates 0.5..=3:0.25 --plot compare.svg\n  planner --scenario data/api.toml optimize"

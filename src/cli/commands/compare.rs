@@ -13,14 +13,19 @@ use crate::model::scenario::{Prices, Scenario};
 use crate::model::units::Rate;
 use crate::report;
 use crate::report::compare::CompareContext;
-use crate::report::output::write_stdout;
+use crate::report::output::{write_stdout, Inputs};
 use crate::report::Format;
 use crate::report::Report;
 use crate::search::compare::{self, Contender, Plan, Rates, Strategy, CHEAPEST_PLAN};
 use crate::search::Target;
 use crate::search::{self, Space};
 
-pub(crate) fn compare(scenario: &Scenario, args: CompareArgs, quiet: bool) -> Result<Verdict> {
+pub(crate) fn compare(
+    scenario: &Scenario,
+    args: CompareArgs,
+    quiet: bool,
+    inputs: &mut Inputs,
+) -> Result<Verdict> {
     let shard = args.shard.map(|s| s.resolve()).transpose()?;
     let out = &args.output;
     if shard.is_some() && (out.format != Format::Json || out.csv.is_some() || out.plot.is_some()) {
@@ -33,8 +38,8 @@ pub(crate) fn compare(scenario: &Scenario, args: CompareArgs, quiet: bool) -> Re
         eprintln!("note: compare load-tests clients who wait at each rate: the scenario's users and patience are not applied (optimize and sweep apply them)");
     }
     let prices = scenario.prices().clone();
-    let (target, target_rate) = compare_target(scenario, &args)?;
-    let outputs = open_outputs(scenario, &args.output)?;
+    let (target, target_rate) = compare_target(scenario, &args, inputs)?;
+    let outputs = open_outputs(inputs, &args.output)?;
     let rates = args.rates.unwrap_or_else(|| Rates::around(target_rate));
     let contenders = contenders_of(scenario, &strategies, &target, target_rate, &prices)?;
     let fastest = *rates.as_slice().last().expect("at least one rate");
@@ -42,7 +47,8 @@ pub(crate) fn compare(scenario: &Scenario, args: CompareArgs, quiet: bool) -> Re
     let total = (contenders.len() * rates.as_slice().len()) as u64;
     memory::check_search(scenario, &target.at(fastest).load, weakest, total)?;
     if let Some(shard) = shard {
-        let doc = super::merge::compare_shard(scenario, &target, &contenders, &rates, shard)?;
+        let doc =
+            super::merge::compare_shard(scenario, &target, &contenders, &rates, shard, inputs)?;
         write_stdout(&doc).map_err(super::Failure::Stdout)?;
         return Ok(Verdict::Met);
     }

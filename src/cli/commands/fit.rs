@@ -7,15 +7,18 @@ use crate::cli::args::FitArgs;
 use crate::model::fit::{self, Samples};
 use crate::model::scenario::Scenario;
 use crate::report::fit::FitReport;
+use crate::report::output::Inputs;
 use crate::report::Report;
 
 /// `planner fit FILE`: always [`Verdict::Met`], since a fit has no target to miss; an
-/// unreadable or invalid sample file is an input error.
-pub(crate) fn fit(scenario: &Scenario, args: FitArgs) -> Result<Verdict> {
-    let outputs = open_outputs(scenario, &args.output)?;
+/// unreadable or invalid sample file is an input error. The samples are read before the
+/// outputs are opened, so that no output may replace them.
+pub(crate) fn fit(scenario: &Scenario, args: FitArgs, inputs: &mut Inputs) -> Result<Verdict> {
     let file = args.file.display().to_string();
-    let text =
-        std::fs::read_to_string(&args.file).with_context(|| format!("cannot read {file}"))?;
+    let text = inputs
+        .read_to_string("samples file", &args.file)
+        .with_context(|| format!("cannot read {file}"))?;
+    let outputs = open_outputs(inputs, &args.output)?;
     let samples = Samples::parse(&text).with_context(|| format!("samples {file}"))?;
     let candidates = fit::candidates(&samples);
     let report = FitReport {

@@ -23,9 +23,9 @@ use crate::model::config::Config;
 use crate::model::scenario::{Scenario, DEFAULT_NAME, DEFAULT_TEXT};
 use crate::model::units::TimeUnit;
 use crate::report::compare::CompareContext;
-use crate::report::output::{write_stdout, Outputs};
+use crate::report::output::{write_stdout, Inputs, Outputs};
 use crate::report::search::{OptimizeReport, SearchContext};
-use crate::report::{Format, Report};
+use crate::report::{printable, Format, Report};
 use crate::scaleout::merge::{self, MergeError, SweepCsv};
 use crate::scaleout::shard::{CompareShardDoc, Shard, ShardDoc, ShardMeta, StoredCell, Tested};
 use crate::search::compare::{self, Comparison, Contender, Rates};
@@ -41,11 +41,12 @@ fn command_args() -> Vec<String> {
 }
 
 /// The scenario's text, which a shard records so that the merge needs no scenario file.
-fn scenario_text(scenario: &Scenario) -> Result<String> {
+fn scenario_text(scenario: &Scenario, inputs: &mut Inputs) -> Result<String> {
     if scenario.source() == DEFAULT_NAME {
         return Ok(DEFAULT_TEXT.to_string());
     }
-    std::fs::read_to_string(scenario.source())
+    inputs
+        .read_to_string("scenario file", Path::new(scenario.source()))
         .with_context(|| format!("cannot read the scenario file {} again", scenario.source()))
 }
 
@@ -58,8 +59,9 @@ pub(crate) fn shard_doc(
     shard: Shard,
     runners_up: usize,
     result: &Optimization,
+    inputs: &mut Inputs,
 ) -> Result<Vec<u8>> {
-    let text = scenario_text(scenario)?;
+    let text = scenario_text(scenario, inputs)?;
     let mut meta = ShardMeta::new(
         "optimize",
         scenario,
@@ -142,8 +144,9 @@ pub(crate) fn compare_shard(
     contenders: &[Contender],
     rates: &Rates,
     shard: Shard,
+    inputs: &mut Inputs,
 ) -> Result<Vec<u8>> {
-    let text = scenario_text(scenario)?;
+    let text = scenario_text(scenario, inputs)?;
     let mut meta = compare_meta(scenario, &text, target, contenders, rates, shard);
     let width = rates.as_slice().len();
     let part: Vec<usize> = shard.ranks(meta.configurations).collect();
@@ -193,6 +196,7 @@ pub(crate) fn sweep_shard(
     plan: &SearchPlan,
     shard: Shard,
     quiet: bool,
+    inputs: &mut Inputs,
 ) -> Result<Verdict> {
     let out = &args.search.output;
     let file = match out.csv.as_deref() {
@@ -204,18 +208,27 @@ pub(crate) fn sweep_shard(
     if out.plot.is_some() || out.format != Format::Table {
         bail!("--shard: a sweep shard writes only --csv FILE; --plot and --format are the merge's");
     }
-    // Each write opens the file afresh, refusing the scenario file; the first, now, checks
-    // that it can be written before any work.
-    let open = || -> Result<_> {
-        let mut o = Outputs::new();
-        if scenario.source() != DEFAULT_NAME {
-            o.input("scenario file", Path::new(&scenario.source()));
+    // What it resumes from is its own file, which only its --csv may rewrite.
+    let before = if args.resume {
+        match inputs.read_own("--csv", "file to resume", Path::new(file)) {
+            Ok(bytes) => Some(bytes),
+            // Nothing to resume yet: the shard starts from the beginning.
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+            Err(e) => return Err(e).with_context(|| format!("--resume: cannot read {file}")),
         }
+    } else {
+        None
+    };
+    let text = scenario_text(scenario, inputs)?;
+    // Each write opens the file afresh, refusing every input; the first, now, checks that
+    // it can be written before any work.
+    let inputs = &*inputs;
+    let open = || -> Result<_> {
+        let mut o = Outputs::new(inputs);
         let id = o.open("--csv", Format::Csv.what(), file)?;
         Ok((o, id))
     };
     drop(open()?);
-    let text = scenario_text(scenario)?;
     let mut meta = ShardMeta::new(
         "sweep",
         scenario,
@@ -236,8 +249,8 @@ pub(crate) fn sweep_shard(
         unit: TimeUnit::auto(plan.target.load.timeout),
     };
     let part: Vec<usize> = shard.ranks(plan.ranking.len()).collect();
-    let (mut header, mut rows) = match std::fs::read(file) {
-        Ok(bytes) if args.resume => {
+    let (mut header, mut rows) = match before {
+        Some(bytes) => {
             let before = SweepCsv::parse(file, &bytes)?;
             if let Some((what, ours, theirs)) = meta.differs(&before.meta) {
                 bail!("--resume: {file} is not this shard's: its {what} is {theirs}, not {ours}");
@@ -251,7 +264,7 @@ pub(crate) fn sweep_shard(
             }
             (Some(before.header), before.rows)
         }
-        _ => (None, Vec::new()),
+        None => (None, Vec::new()),
     };
     let mine: HashSet<&[u32]> = part
         .iter()
@@ -272,9 +285,10 @@ pub(crate) fn sweep_shard(
         .collect();
     if args.resume {
         eprintln!(
-            "shard {shard}: {} of its {} configurations already in {file}; load-testing the other {}",
+            "shard {shard}: {} of its {} configurations already in {}; load-testing the other {}",
             rows.len(),
             part.len(),
+            printable(file),
             todo.len()
         );
     }
@@ -308,21 +322,25 @@ pub(crate) fn sweep_shard(
     };
     write(&mut meta, &header, &mut rows)?;
     println!(
-        "{}: shard {shard} of a sweep of {} configurations: wrote {} rows to {file}; merge all {} with `planner merge`",
+        "{}: shard {shard} of a sweep of {} configurations: wrote {} rows to {}; merge all {} with `planner merge`",
         scenario.name(),
         plan.ranking.len(),
         rows.len(),
+        printable(file),
         shard.count()
     );
     Ok(Verdict::Met)
 }
 
-/// `planner merge FILES…`.
-pub(crate) fn merge(args: MergeArgs) -> Result<Verdict> {
+/// `planner merge FILES…`: every shard is read through `inputs`, so that no output of the
+/// merge may replace one.
+pub(crate) fn merge(args: MergeArgs, inputs: &mut Inputs) -> Result<Verdict> {
     let mut files = Vec::new();
     for path in &args.files {
         let shown = path.display().to_string();
-        let bytes = std::fs::read(path).with_context(|| format!("cannot read {shown}"))?;
+        let bytes = inputs
+            .read("shard", path)
+            .with_context(|| format!("cannot read {shown}"))?;
         files.push((shown, bytes));
     }
     let is_csv = |b: &[u8]| b.starts_with(crate::scaleout::shard::CSV_MARK.as_bytes());
@@ -338,7 +356,7 @@ pub(crate) fn merge(args: MergeArgs) -> Result<Verdict> {
             optimize: o.clone(),
         }
         .into()),
-        (Some(_), None) => merge_sweep(&args, &files),
+        (Some(_), None) => merge_sweep(&args, &files, inputs),
         _ => {
             // Documents of two commands are two studies: say so, not that one is no shard.
             let mut commands = Vec::new();
@@ -359,9 +377,9 @@ pub(crate) fn merge(args: MergeArgs) -> Result<Verdict> {
                 .into());
             }
             if command == "compare" {
-                merge_compare(&args, files)
+                merge_compare(&args, files, inputs)
             } else {
-                merge_optimize(&args, files)
+                merge_optimize(&args, files, inputs)
             }
         }
     }
@@ -373,7 +391,11 @@ struct Head {
     planner_shard: ShardMeta,
 }
 
-fn merge_compare(args: &MergeArgs, files: Vec<(String, Vec<u8>)>) -> Result<Verdict> {
+fn merge_compare(
+    args: &MergeArgs,
+    files: Vec<(String, Vec<u8>)>,
+    inputs: &mut Inputs,
+) -> Result<Verdict> {
     let mut docs: Vec<(String, CompareShardDoc)> = Vec::new();
     for (file, bytes) in files {
         let doc: CompareShardDoc = serde_json::from_slice(&bytes)
@@ -388,12 +410,14 @@ fn merge_compare(args: &MergeArgs, files: Vec<(String, Vec<u8>)>) -> Result<Verd
     };
     let scenario = Scenario::parse(&first.scenario_text, &first.scenario_source)
         .with_context(|| format!("{file}: the scenario it records"))?;
+    // Its text is the shard's, but the samples it names are read from disk again.
+    inputs.extend(scenario.files_read());
     let cli = Cli::try_parse_from(std::iter::once("planner".to_string()).chain(first.args.clone()))
         .map_err(|_| damaged("its command line does not parse"))?;
     let Command::Compare(cmp) = cli.command else {
         bail!(damaged("its command line is not a compare"));
     };
-    let (target, target_rate) = compare_target(&scenario, &cmp)?;
+    let (target, target_rate) = compare_target(&scenario, &cmp, inputs)?;
     let rates = cmp.rates.unwrap_or_else(|| Rates::around(target_rate));
     let prices = scenario.prices().clone();
     let contenders: Vec<Contender> = first
@@ -422,7 +446,7 @@ fn merge_compare(args: &MergeArgs, files: Vec<(String, Vec<u8>)>) -> Result<Verd
         rates,
         cells: cells.chunks(width).map(<[_]>::to_vec).collect(),
     };
-    let outputs = open_outputs(&scenario, &args.output)?;
+    let outputs = open_outputs(inputs, &args.output)?;
     outputs.emit(&Report::Compare(CompareContext {
         scenario: &scenario,
         prices: &prices,
@@ -434,7 +458,7 @@ fn merge_compare(args: &MergeArgs, files: Vec<(String, Vec<u8>)>) -> Result<Verd
     Ok(Verdict::Met)
 }
 
-fn merge_sweep(args: &MergeArgs, files: &[(String, Vec<u8>)]) -> Result<Verdict> {
+fn merge_sweep(args: &MergeArgs, files: &[(String, Vec<u8>)], inputs: &Inputs) -> Result<Verdict> {
     let out = &args.output;
     if out.plot.is_some() || !matches!(out.format, Format::Table | Format::Csv) {
         bail!("sweep shards merge into the sweep's CSV: --plot and --format json or svg need optimize shards (or plot the merged CSV)");
@@ -444,11 +468,7 @@ fn merge_sweep(args: &MergeArgs, files: &[(String, Vec<u8>)]) -> Result<Verdict>
         write_stdout(&merged).map_err(Failure::Stdout)?;
         return Ok(Verdict::Met);
     };
-    let mut o = Outputs::new();
-    // A shard may not be overwritten by the merge it is part of.
-    for path in &args.files {
-        o.input("shard", path);
-    }
+    let mut o = Outputs::new(inputs);
     let id = o.open("--csv", Format::Csv.what(), target)?;
     if out.format == Format::Csv {
         o.claim_stdout("--format csv")?;
@@ -464,14 +484,19 @@ fn merge_sweep(args: &MergeArgs, files: &[(String, Vec<u8>)]) -> Result<Verdict>
         write_stdout(&merged).map_err(Failure::Stdout)?;
     } else if target != "-" {
         println!(
-            "merged {} shards: wrote {rows} rows to {target}",
-            files.len()
+            "merged {} shards: wrote {rows} rows to {}",
+            files.len(),
+            printable(target)
         );
     }
     Ok(Verdict::Met)
 }
 
-fn merge_optimize(args: &MergeArgs, files: Vec<(String, Vec<u8>)>) -> Result<Verdict> {
+fn merge_optimize(
+    args: &MergeArgs,
+    files: Vec<(String, Vec<u8>)>,
+    inputs: &mut Inputs,
+) -> Result<Verdict> {
     let mut docs: Vec<(String, ShardDoc)> = Vec::new();
     for (file, bytes) in files {
         let doc: ShardDoc = serde_json::from_slice(&bytes)
@@ -482,6 +507,8 @@ fn merge_optimize(args: &MergeArgs, files: Vec<(String, Vec<u8>)>) -> Result<Ver
     let (file, first) = &docs[0];
     let scenario = Scenario::parse(&first.scenario_text, &first.scenario_source)
         .with_context(|| format!("{file}: the scenario it records"))?;
+    // Its text is the shard's, but the samples it names are read from disk again.
+    inputs.extend(scenario.files_read());
     let cli = Cli::try_parse_from(std::iter::once("planner".to_string()).chain(first.args.clone()))
         .map_err(|_| MergeError::Damaged {
             file: file.clone(),
@@ -493,7 +520,7 @@ fn merge_optimize(args: &MergeArgs, files: Vec<(String, Vec<u8>)>) -> Result<Ver
             why: "its command line is not an optimize".into(),
         });
     };
-    let plan = plan_search(&scenario, &opt.search, opt.sustained)?;
+    let plan = plan_search(&scenario, &opt.search, opt.sustained, inputs)?;
     let shard = first.planner_shard.shard().expect("checked by the merge");
     let mut again = ShardMeta::new(
         "optimize",
@@ -543,7 +570,7 @@ fn merge_optimize(args: &MergeArgs, files: Vec<(String, Vec<u8>)>) -> Result<Ver
                 search::evaluate_one(&scenario, &plan.target, &config)?.classes;
         }
     }
-    let outputs = open_outputs(&scenario, &args.output)?;
+    let outputs = open_outputs(inputs, &args.output)?;
     let ctx = SearchContext {
         scenario: &scenario,
         prices: &plan.prices,

@@ -2,6 +2,11 @@
 //! through the library, builds one [`Report`] and hands it to [`Requested::emit`], and returns
 //! a [`Verdict`]. What they share — outputs opened before any work and written together, the
 //! load test the flags describe — lives here.
+//!
+//! Every command reads files through one [`Inputs`], started by `app` with the files of the
+//! scenario and handed down to whatever reads more (the load builder reads a `--replay`
+//! trace, `fit` its samples, `merge` its shards); its outputs are opened from that list, so
+//! none can replace a file the command read.
 
 pub mod clients;
 pub mod compare;
@@ -17,11 +22,11 @@ use clap::ValueEnum;
 use crate::cli::args::{ArrivalsArg, LoadArgs, OutputArgs};
 use crate::loadtest;
 use crate::model::objective::Share;
-use crate::model::scenario::{Scenario, DEFAULT_NAME, MAX_CLIENTS};
+use crate::model::scenario::{Scenario, MAX_CLIENTS};
 use crate::model::units::{Period, Rate};
 use crate::report::export::ExportError;
-use crate::report::output::{write_stdout, OutputError, OutputId, Outputs};
-use crate::report::{Format, Report};
+use crate::report::output::{write_stdout, Inputs, OutputError, OutputId, Outputs};
+use crate::report::{printable, Format, Report};
 use crate::search::Target;
 use crate::workload::stages::Profile;
 use crate::workload::{ArrivalKind, Arrivals, LoadTest};
@@ -57,19 +62,11 @@ pub(crate) struct Requested {
     format: Format,
 }
 
-/// Opens a command's outputs, refusing one that is the scenario file or another output, a
-/// plot not named `.svg`, and a `--format` other than table when an output takes stdout.
-pub(crate) fn open_outputs(scenario: &Scenario, args: &OutputArgs) -> Result<Requested> {
-    let mut outputs = Outputs::new();
-    if scenario.source() != DEFAULT_NAME {
-        outputs.input("scenario file", std::path::Path::new(&scenario.source()));
-    }
-    for samples in scenario.sample_files() {
-        outputs.input("samples file", samples);
-    }
-    if let Some(trace) = REPLAYED.get() {
-        outputs.input("trace", trace);
-    }
+/// Opens a command's outputs, refusing one that is a file the command read (`inputs`) or
+/// another output, a plot not named `.svg`, and a `--format` other than table when an output
+/// takes stdout.
+pub(crate) fn open_outputs(inputs: &Inputs, args: &OutputArgs) -> Result<Requested> {
+    let mut outputs = Outputs::new(inputs);
     let mut files = Vec::new();
     if let Some(text) = &args.csv {
         files.push((
@@ -163,8 +160,9 @@ pub(crate) fn build_target(
     min_satisfaction: Option<Share>,
     rate: Rate,
     clients: u32,
+    inputs: &mut Inputs,
 ) -> Result<Target> {
-    let mut load = build_load(scenario, args, rate.period(), clients)?;
+    let mut load = build_load(scenario, args, rate.period(), clients, inputs)?;
     // A share stated on the command line overrides every request class's own.
     load.share_given = min_satisfaction.is_some() || args.slo.is_some();
     Ok(Target {
@@ -176,14 +174,16 @@ pub(crate) fn build_target(
     })
 }
 
-/// The load test the flags describe, at a given period (the rate of Poisson arrivals).
+/// The load test the flags describe, at a given period (the rate of Poisson arrivals); a
+/// file it reads (`--replay`) joins `inputs`.
 pub(crate) fn build_load(
     scenario: &Scenario,
     args: &LoadArgs,
     period: Period,
     clients: u32,
+    inputs: &mut Inputs,
 ) -> Result<LoadTest> {
-    build_load_shaped(scenario, args, period, clients, None, false)
+    build_load_shaped(scenario, args, period, clients, None, false, inputs)
 }
 
 /// [`build_load`] for `run`, whose `--rate` starts the `--stage`s (`start`), and whose
@@ -197,6 +197,7 @@ pub(crate) fn build_load_shaped(
     clients: u32,
     start: Option<f64>,
     constant: bool,
+    inputs: &mut Inputs,
 ) -> Result<LoadTest> {
     let poisson = match args.arrivals {
         Some(a) => a == ArrivalsArg::Poisson,
@@ -218,6 +219,7 @@ pub(crate) fn build_load_shaped(
             scenario,
             path,
             args.replay_speed.unwrap_or(1.0),
+            inputs,
         )?)
     } else {
         match (&scenario.load_defaults().stages, constant) {
@@ -297,15 +299,17 @@ pub(crate) fn build_load_shaped(
     Ok(load)
 }
 
-/// The trace this process replays, kept so that no output may replace it: the load is built
-/// from the flags before the outputs are opened, in every command.
-static REPLAYED: std::sync::OnceLock<std::path::PathBuf> = std::sync::OnceLock::new();
-
-/// The due times of `--replay FILE`. Its rows are sorted if they were not (said on stderr).
-/// A `class` column maps each row to the scenario's `[[request]]` of that name.
-fn replay_arrivals(scenario: &Scenario, path: &std::path::Path, speed: f64) -> Result<Arrivals> {
-    let _ = REPLAYED.set(path.to_path_buf());
-    let text = std::fs::read_to_string(path)
+/// The due times of `--replay FILE`, read through `inputs`. Its rows are sorted if they were
+/// not (said on stderr). A `class` column maps each row to the scenario's `[[request]]` of
+/// that name.
+fn replay_arrivals(
+    scenario: &Scenario,
+    path: &std::path::Path,
+    speed: f64,
+    inputs: &mut Inputs,
+) -> Result<Arrivals> {
+    let text = inputs
+        .read_to_string("trace", path)
         .with_context(|| format!("cannot read the trace {}", path.display()))?;
     let trace = crate::workload::replay::parse(&text, speed)
         .with_context(|| format!("trace {}", path.display()))?;
@@ -320,7 +324,7 @@ fn replay_arrivals(scenario: &Scenario, path: &std::path::Path, speed: f64) -> R
     if trace.was_unsorted {
         eprintln!(
             "note: trace {}: its rows were not in time order; they are replayed sorted",
-            path.display()
+            printable(&path.display().to_string())
         );
     }
     Ok(Arrivals::Replay(crate::workload::replay::Replayed {

@@ -17,6 +17,7 @@ use crate::model::scenario::Scenario;
 use crate::model::units::{Period, Rate};
 use crate::report::clients::{ClosedReport, ClosedRun, OpenClass, OpenReport, OpenRun};
 use crate::report::format::trim_float;
+use crate::report::output::Inputs;
 use crate::report::run::{RunReport, TIMELINE_MAX_AUTO};
 use crate::report::{Format, Report};
 use crate::workload::clients::Clients;
@@ -105,8 +106,12 @@ fn duration_text(seconds: f64) -> String {
 
 /// The load test `run`'s flags describe: `--period`, or `--rate` (0 only as the start rate of
 /// `--stage`s), `--clients`, and the rest of the load flags. `run` and its behaving variants
-/// (patience, retries, closed loops) read them the same way.
-pub(super) fn load_of(scenario: &Scenario, args: &RunArgs) -> Result<LoadTest> {
+/// (patience, retries, closed loops) read them the same way. A file it reads joins `inputs`.
+pub(super) fn load_of(
+    scenario: &Scenario,
+    args: &RunArgs,
+    inputs: &mut Inputs,
+) -> Result<LoadTest> {
     let period = match (args.rate, args.period) {
         (_, Some(p)) => p,
         (Some(r), None) if r > 0.0 => Rate::new(r).map_err(anyhow::Error::msg)?.period(),
@@ -126,19 +131,25 @@ pub(super) fn load_of(scenario: &Scenario, args: &RunArgs) -> Result<LoadTest> {
         clients,
         args.rate,
         args.rate.is_some() || args.period.is_some(),
+        inputs,
     )
 }
 
-pub(crate) fn run(scenario: &Scenario, mut args: RunArgs, quiet: bool) -> Result<Verdict> {
+pub(crate) fn run(
+    scenario: &Scenario,
+    mut args: RunArgs,
+    quiet: bool,
+    inputs: &mut Inputs,
+) -> Result<Verdict> {
     let open =
         args.rate.is_some() || args.period.is_some() || super::clients::open_loop_asked(&args.load);
     args.behave = super::clients::with_scenario_loop(scenario, &args.behave, open);
     // A patience anywhere (the flag, `[load]` or a class's own) makes clients that give up.
     if args.behave.active() || super::clients::any_patience(scenario, None) {
-        return run_clients(scenario, args);
+        return run_clients(scenario, args, inputs);
     }
     let config = Config::with_settings(scenario, &args.set)?;
-    let load = load_of(scenario, &args)?;
+    let load = load_of(scenario, &args, inputs)?;
     let clock = clock_of(args.clock, args.speed, scenario)?;
     loadtest::check(scenario, &load)?;
     if load.runs(scenario) > 1 && clock != Clock::Virtual {
@@ -157,7 +168,7 @@ pub(crate) fn run(scenario: &Scenario, mut args: RunArgs, quiet: bool) -> Result
             trace: args.trace,
         },
     )?;
-    let outputs = open_outputs(scenario, &args.output)?;
+    let outputs = open_outputs(inputs, &args.output)?;
 
     // Small tests take microseconds; a long one gets a spinner on a terminal.
     let spinner = if load.clients as u64 * load.runs(scenario) as u64 >= 100_000 {
@@ -205,7 +216,7 @@ pub(crate) fn run(scenario: &Scenario, mut args: RunArgs, quiet: bool) -> Result
     if args.trace && !trace_above_table {
         std::io::stderr()
             .lock()
-            .write_all(report.trace().as_bytes())
+            .write_all(crate::report::printable(&report.trace()).as_bytes())
             .context("cannot write the trace to stderr")?;
     }
     outputs.emit(&Report::Run(report))?;
@@ -224,17 +235,17 @@ fn common_checks(args: &RunArgs) -> Result<()> {
 
 /// `run` with clients that behave: patience, cancellation and retries (open loop), or a closed
 /// loop of users who think between requests. Virtual time only.
-fn run_clients(scenario: &Scenario, args: RunArgs) -> Result<Verdict> {
+fn run_clients(scenario: &Scenario, args: RunArgs, inputs: &mut Inputs) -> Result<Verdict> {
     common_checks(&args)?;
     super::clients::check(scenario, &args.behave, &args.load)?;
     let b = &args.behave;
     match b.users {
-        Some(users) => closed_loop(scenario, &args, users),
-        None => open_loop(scenario, &args),
+        Some(users) => closed_loop(scenario, &args, users, inputs),
+        None => open_loop(scenario, &args, inputs),
     }
 }
 
-fn open_loop(scenario: &Scenario, args: &RunArgs) -> Result<Verdict> {
+fn open_loop(scenario: &Scenario, args: &RunArgs, inputs: &mut Inputs) -> Result<Verdict> {
     let b = &args.behave;
     // The report tells the clients one by one, from one replication; averaging several is
     // what the searches do (`sweep --range` on one configuration's values).
@@ -247,17 +258,17 @@ fn open_loop(scenario: &Scenario, args: &RunArgs) -> Result<Verdict> {
     let load = if b.jitter {
         let mut unseeded = args.clone();
         unseeded.load.seed = None;
-        let mut load = load_of(scenario, &unseeded)?;
+        let mut load = load_of(scenario, &unseeded, inputs)?;
         load.seed = args.load.seed.unwrap_or(load.seed);
         load
     } else {
-        load_of(scenario, args)?
+        load_of(scenario, args, inputs)?
     };
     let res = scenario.resolution();
     let patient = super::clients::patience_of(scenario, b);
     let (patience, backoff) = (patient.patience, patient.backoff);
     let behaviour = patient.behaviour(res, scenario.requests().len());
-    let outputs = open_outputs(scenario, &args.output)?;
+    let outputs = open_outputs(inputs, &args.output)?;
     let due = load.due_times(res, &config, 0);
     // Over `[[request]]` classes each client walks its class's flow with its class's patience.
     let class = load
@@ -303,14 +314,19 @@ fn open_loop(scenario: &Scenario, args: &RunArgs) -> Result<Verdict> {
         // The trace is the run's story, not its result: stderr, whatever stdout carries.
         std::io::stderr()
             .lock()
-            .write_all(report.trace().as_bytes())
+            .write_all(crate::report::printable(&report.trace()).as_bytes())
             .context("cannot write the trace to stderr")?;
     }
     outputs.emit(&Report::BehaveOpen(report))?;
     Ok(Verdict::Met)
 }
 
-fn closed_loop(scenario: &Scenario, args: &RunArgs, users: u32) -> Result<Verdict> {
+fn closed_loop(
+    scenario: &Scenario,
+    args: &RunArgs,
+    users: u32,
+    inputs: &mut Inputs,
+) -> Result<Verdict> {
     let b = &args.behave;
     if args.trace {
         bail!("--trace follows clients who give up and retry; a closed loop's requests are in --csv FILE");
@@ -320,7 +336,7 @@ fn closed_loop(scenario: &Scenario, args: &RunArgs, users: u32) -> Result<Verdic
     let loop_ = super::clients::users_of(scenario, users, b, &args.load);
     let (think, exponential, duration) = (loop_.think, loop_.exponential, loop_.duration);
     let runs = loop_.replications;
-    let outputs = open_outputs(scenario, &args.output)?;
+    let outputs = open_outputs(inputs, &args.output)?;
     // A closed loop brings its own requests: the load test only keys its draws.
     let mut load = LoadTest::new(
         users,

@@ -8,6 +8,7 @@ use crate::cli::args::{OptimizeArgs, SweepArgs};
 use crate::cli::progress::Progress;
 use crate::model::capacity;
 use crate::model::scenario::Scenario;
+use crate::report::output::Inputs;
 use crate::report::search::{OptimizeReport, SearchContext, SweepReport, Unreachable};
 use crate::report::{Format, Report};
 use crate::search::{self, Candidate};
@@ -21,7 +22,12 @@ fn refuse_shard_behaving(plan: &SearchPlan, sharded: bool) -> Result<()> {
     Ok(())
 }
 
-pub(crate) fn optimize(scenario: &Scenario, args: OptimizeArgs, quiet: bool) -> Result<Verdict> {
+pub(crate) fn optimize(
+    scenario: &Scenario,
+    args: OptimizeArgs,
+    quiet: bool,
+    inputs: &mut Inputs,
+) -> Result<Verdict> {
     if args.plot_all && args.search.output.plot.is_none() {
         bail!("--plot-all load-tests the whole space for the plot: it needs --plot FILE.svg");
     }
@@ -29,13 +35,13 @@ pub(crate) fn optimize(scenario: &Scenario, args: OptimizeArgs, quiet: bool) -> 
     if shard.is_some() && args.plot_all {
         bail!("--plot-all with --shard: a shard tests only its part; plot the merge instead");
     }
-    let plan = plan_search(scenario, &args.search, args.sustained)?;
+    let plan = plan_search(scenario, &args.search, args.sustained, inputs)?;
     refuse_shard_behaving(&plan, shard.is_some())?;
     if args.sustained {
         let rate = plan.target.load.rate().unwrap_or(f64::INFINITY);
         let missing = capacity::unreachable(scenario, &plan.space.maxima(), rate);
         if !missing.is_empty() {
-            let outputs = open_outputs(scenario, &args.search.output)?;
+            let outputs = open_outputs(inputs, &args.search.output)?;
             outputs.emit(&Report::Unreachable(Unreachable {
                 scenario,
                 rate,
@@ -44,7 +50,7 @@ pub(crate) fn optimize(scenario: &Scenario, args: OptimizeArgs, quiet: bool) -> 
             return Ok(Verdict::Unmet);
         }
     }
-    let outputs = open_outputs(scenario, &args.search.output)?;
+    let outputs = open_outputs(inputs, &args.search.output)?;
     let part: Vec<Candidate>;
     let ranking = match shard {
         Some(s) => {
@@ -67,6 +73,7 @@ pub(crate) fn optimize(scenario: &Scenario, args: OptimizeArgs, quiet: bool) -> 
             s,
             args.show,
             &result,
+            inputs,
         )?),
         None => None,
     };
@@ -108,17 +115,22 @@ pub(crate) fn optimize(scenario: &Scenario, args: OptimizeArgs, quiet: bool) -> 
     Ok(if found { Verdict::Met } else { Verdict::Unmet })
 }
 
-pub(crate) fn sweep(scenario: &Scenario, args: SweepArgs, quiet: bool) -> Result<Verdict> {
+pub(crate) fn sweep(
+    scenario: &Scenario,
+    args: SweepArgs,
+    quiet: bool,
+    inputs: &mut Inputs,
+) -> Result<Verdict> {
     let shard = args.shard.map(|s| s.resolve()).transpose()?;
     if args.resume && shard.is_none() {
         bail!("--resume continues a sweep shard's --csv FILE: it needs --shard K/N (1/1 for the whole sweep)");
     }
-    let plan = plan_search(scenario, &args.search, false)?;
+    let plan = plan_search(scenario, &args.search, false, inputs)?;
     refuse_shard_behaving(&plan, shard.is_some())?;
     if let Some(shard) = shard {
-        return super::merge::sweep_shard(scenario, &args, &plan, shard, quiet);
+        return super::merge::sweep_shard(scenario, &args, &plan, shard, quiet, inputs);
     }
-    let outputs = open_outputs(scenario, &args.search.output)?;
+    let outputs = open_outputs(inputs, &args.search.output)?;
     let bar = Progress::new(plan.ranking.len() as u64, "load-testing", quiet);
     let all = search::evaluate(scenario, &plan.target, &plan.ranking, &|n| bar.inc(n))?;
     bar.finish();

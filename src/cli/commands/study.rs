@@ -10,6 +10,7 @@ use crate::loadtest::memory;
 use crate::model::capacity::{self, Capacity};
 use crate::model::scenario::{Prices, Scenario};
 use crate::model::units::{Period, Rate};
+use crate::report::output::Inputs;
 use crate::search::{self, Candidate, Space, Target};
 use crate::workload::clients::Clients;
 use crate::workload::Arrivals;
@@ -28,6 +29,7 @@ pub(crate) fn plan_search(
     scenario: &Scenario,
     args: &SearchArgs,
     sustained: bool,
+    inputs: &mut Inputs,
 ) -> Result<SearchPlan> {
     let overrides = RangeArg::resolve_all(&args.ranges, scenario.stations())?;
     let space = Space::new(scenario, &overrides);
@@ -70,7 +72,14 @@ pub(crate) fn plan_search(
         ..args.load.clone()
     };
     // A load test that cannot run fails here once, not once per configuration.
-    let mut target = build_target(scenario, &load_args, args.min_satisfaction, rate, clients)?;
+    let mut target = build_target(
+        scenario,
+        &load_args,
+        args.min_satisfaction,
+        rate,
+        clients,
+        inputs,
+    )?;
     if let Some(Clients::Closed(users)) = &behaving {
         // A closed loop has no arrival rate, its load follows the service: no rate to check
         // capacities against. Its population is what the report counts as its clients.
@@ -107,8 +116,13 @@ pub(crate) fn plan_search(
 }
 
 /// The target every cell is held to, and the rate the `optimize` strategy is found at: one
-/// reading of the flags for the comparison and for the merge of its shards.
-pub(crate) fn compare_target(scenario: &Scenario, args: &CompareArgs) -> Result<(Target, Rate)> {
+/// reading of the flags for the comparison and for the merge of its shards. A file the load
+/// reads joins `inputs`.
+pub(crate) fn compare_target(
+    scenario: &Scenario,
+    args: &CompareArgs,
+    inputs: &mut Inputs,
+) -> Result<(Target, Rate)> {
     let target_rate = args.target_rate.unwrap_or(scenario.load_defaults().rate);
     let clients = args
         .load
@@ -120,6 +134,7 @@ pub(crate) fn compare_target(scenario: &Scenario, args: &CompareArgs) -> Result<
         args.min_satisfaction,
         target_rate,
         clients,
+        inputs,
     )?;
     Ok((target, target_rate))
 }

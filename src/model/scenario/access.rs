@@ -46,9 +46,13 @@ impl Scenario {
         &self.strategies
     }
 
-    /// The sample files its empirical stations read, which no output may replace.
-    pub fn sample_files(&self) -> &[std::path::PathBuf] {
-        &self.sample_files
+    /// Every file reading it read, with what each is ("scenario file", "samples file"): the
+    /// parser's own account, so that a new kind of file it reads is protected from the
+    /// outputs like the others.
+    pub fn files_read(&self) -> impl Iterator<Item = (&'static str, &std::path::Path)> {
+        self.files_read
+            .iter()
+            .map(|(what, path)| (*what, path.as_path()))
     }
 
     /// The request classes, in file order; empty for the tutorial's single fan-out class.

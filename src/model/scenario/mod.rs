@@ -173,8 +173,9 @@ pub struct Scenario {
     prices: Prices,
     /// The strategies `compare` shows by default, in file order.
     strategies: Vec<StrategyText>,
-    /// The sample files its empirical stations read, which no output may replace.
-    sample_files: Vec<std::path::PathBuf>,
+    /// Every file reading it read, with what each is: its own file (when loaded from one)
+    /// and its empirical stations' samples. No output may replace any of them.
+    files_read: Vec<(&'static str, std::path::PathBuf)>,
     /// The request classes, in file order; empty for the tutorial's single fan-out class.
     requests: Vec<RequestClass>,
     /// What the engine walks: each class's plan, or the fan-out over every station.
@@ -185,8 +186,7 @@ pub struct Scenario {
 #[serde(deny_unknown_fields)]
 struct RawScenario {
     name: Spanned<String>,
-    #[serde(default)]
-    description: String,
+    description: Option<Spanned<String>>,
     resolution: Option<Spanned<f64>>,
     #[serde(default)]
     load: RawLoad,
@@ -280,9 +280,9 @@ struct RawStation {
     samples: Option<Spanned<String>>,
     units: Option<NonZeroU32>,
     batch: Option<NonZeroU32>,
-    unit: Option<String>,
-    units_name: Option<String>,
-    device: Option<String>,
+    unit: Option<Spanned<String>>,
+    units_name: Option<Spanned<String>>,
+    device: Option<Spanned<String>>,
     #[serde(default)]
     cpu_per_unit: NonNegative,
     #[serde(default)]
@@ -365,6 +365,34 @@ impl<'de> Deserialize<'de> for NonNegative {
     }
 }
 
+/// Would a terminal act on `c` (a control character: ESC starts a command that can set its
+/// title or clear its screen) or reorder the text around it (a bidirectional override),
+/// rather than show it?
+pub fn unprintable(c: char) -> bool {
+    c.is_control()
+        || matches!(c, '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+}
+
+/// Free text of a scenario (its description, unit words, strategy names) reaches tables,
+/// plots and CSV cells as it is written: a character a terminal would act on is refused
+/// where it is written, naming its code point rather than printing it.
+pub(super) fn printable_text(
+    field: &str,
+    text: &Spanned<String>,
+    at: &At<'_>,
+) -> Result<(), ScenarioError> {
+    match text.get_ref().chars().find(|&c| unprintable(c)) {
+        Some(c) => Err(at(
+            Some(text.span()),
+            format!(
+                "{field} holds the character U+{:04X}, which a terminal acts on rather than shows: write plain text",
+                c as u32
+            ),
+        )),
+        None => Ok(()),
+    }
+}
+
 /// Is `name` usable in `--set NAME.PARAM=…` and as a CSV column prefix?
 pub fn valid_name(name: &str) -> bool {
     !name.is_empty()
@@ -386,7 +414,11 @@ impl Scenario {
             file: file.clone(),
             reason: e.to_string(),
         })?;
-        Scenario::parse(&text, &file)
+        let mut scenario = Scenario::parse(&text, &file)?;
+        scenario
+            .files_read
+            .insert(0, ("scenario file", path.to_path_buf()));
+        Ok(scenario)
     }
 
     /// An error at a place of this scenario's file (`file:line:column: message`).
@@ -428,10 +460,10 @@ impl Scenario {
             ));
         }
         let mut stations: Vec<Station> = Vec::new();
-        let mut sample_files = Vec::new();
+        let mut files_read = Vec::new();
         for spanned in raw.stations.get_ref() {
             let (station, samples) = station_of(spanned, &stations, resolution, file, &at)?;
-            sample_files.extend(samples);
+            files_read.extend(samples.map(|s| ("samples file", s)));
             stations.push(station);
         }
         if !valid_name(raw.name.get_ref()) {
@@ -442,6 +474,9 @@ impl Scenario {
                     raw.name.get_ref()
                 ),
             ));
+        }
+        if let Some(description) = &raw.description {
+            printable_text("description", description, &at)?;
         }
         let load = load_of(&raw.load, &at)?;
         let requests = requests_of(&raw.requests, &stations, resolution, text, &at)?;
@@ -477,12 +512,12 @@ impl Scenario {
         };
         Ok(Scenario {
             strategies,
-            sample_files,
+            files_read,
             requests,
             plans,
             source: file.to_string(),
             name: raw.name.into_inner(),
-            description: raw.description,
+            description: raw.description.map(Spanned::into_inner).unwrap_or_default(),
             resolution,
             stations,
             load,

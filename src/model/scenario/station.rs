@@ -14,7 +14,8 @@ use crate::model::units::Resolution;
 use super::fields::{samples_path, service_of};
 use super::requests::At;
 use super::{
-    valid_name, RawKind, RawRange, RawStation, ScenarioError, ServiceDistribution, StationKind,
+    printable_text, valid_name, RawKind, RawRange, RawStation, ScenarioError, ServiceDistribution,
+    StationKind,
 };
 
 /// One validated station.
@@ -208,14 +209,32 @@ pub(super) fn station_of(
         }
         .map_err(|m| at(Some(r.span()), format!("station `{name}`: range: {m}")))?,
     };
+    for (field, words) in [
+        ("unit", &s.unit),
+        ("units_name", &s.units_name),
+        ("device", &s.device),
+    ] {
+        if let Some(words) = words {
+            printable_text(&format!("station `{name}`: {field}"), words, at)?;
+        }
+    }
     let unit = s
         .unit
-        .clone()
+        .as_ref()
+        .map(|u| u.get_ref().clone())
         .unwrap_or_else(|| kind.default_unit().to_string());
-    let units = s.units_name.clone().unwrap_or_else(|| format!("{unit}s"));
+    let units = s
+        .units_name
+        .as_ref()
+        .map(|u| u.get_ref().clone())
+        .unwrap_or_else(|| format!("{unit}s"));
     let samples = s.samples.as_ref().map(|p| samples_path(file, p.get_ref()));
     let station = Station {
-        device: s.device.clone().unwrap_or_else(|| name.clone()),
+        device: s
+            .device
+            .as_ref()
+            .map(|d| d.get_ref().clone())
+            .unwrap_or_else(|| name.clone()),
         name,
         kind,
         service,

@@ -1,6 +1,10 @@
-//! Aligned text for people: what `planner` prints by default.
+//! Aligned text for people: what `planner` prints by default, with no raw control character
+//! (see [`crate::report::printable`]).
+
+use std::borrow::Cow;
 
 use super::{ExportError, Exporter, Report};
+use crate::report::printable;
 
 /// Stateless, so [`super::Format::exporter`] can hand out a `&'static` one.
 pub(super) struct Table;
@@ -17,6 +21,10 @@ impl Exporter for Table {
             Report::BehaveOpen(b) => b.table(),
             Report::BehaveClosed(b) => b.table(),
         };
-        Ok(text.into_bytes())
+        // A name or a path from a file may hold an ESC: shown escaped, never acted on.
+        Ok(match printable(&text) {
+            Cow::Borrowed(_) => text.into_bytes(),
+            Cow::Owned(shown) => shown.into_bytes(),
+        })
     }
 }

@@ -1,8 +1,8 @@
 //! Where data goes: stdout (`-`) or files, every output of one command landing together.
 //!
 //! [`Outputs`] opens every output *before* the work, so that an unwritable path, an output
-//! that is the scenario file or that another output of the same command already names is
-//! refused before minutes of load tests. At the end the command renders every content, and
+//! that is a file the command read (any of its [`Inputs`]) or that another output of the same
+//! command already names is refused before minutes of load tests. At the end the command renders every content, and
 //! [`Outputs::commit_all`] writes them in three passes:
 //!
 //! 1. each regular file's content to a temporary file beside it (a failure here removes
@@ -19,8 +19,9 @@
 //! Temporary files are named `.planner-tmp-<pid>-<n>`, so that one found in a directory says
 //! what it is and whose it was. They exist only during the final write; SIGINT or SIGTERM
 //! then removes them before the process exits (130 or 143). Only a SIGKILL or a crash can
-//! leave one, and the next run that writes into the same directory removes those of processes
-//! that are gone.
+//! leave one, and the next run that writes into the same directory removes those whose process
+//! is gone and that have not changed for a minute (a writer whose pid this machine cannot see,
+//! in another container or on another host sharing the directory, keeps writing its file).
 
 use std::fs::{self, File, Metadata, OpenOptions};
 use std::io::{self, Write};
@@ -69,8 +70,8 @@ pub enum OutputError {
         reason: io::Error,
     },
     #[error("{flag} {path} would overwrite the {input_what} {input}")]
-    /// An output names a file the command reads (the scenario file): writing it would destroy
-    /// the input.
+    /// An output reaches a file the command reads (a scenario, samples, a trace, a shard):
+    /// writing it would destroy the input.
     OverwritesInput {
         /// The output's flag (`--csv`).
         flag: &'static str,
@@ -140,7 +141,7 @@ enum Sink {
 
 /// What makes two paths the same file: a descriptor of this process, the same inode, or
 /// the same normalized path for files that do not exist yet.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 struct Identity {
     descriptor: Option<u32>,
     inode: Option<(u64, u64)>,
@@ -185,14 +186,7 @@ impl Slot {
     }
 }
 
-struct Input {
-    what: &'static str,
-    shown: String,
-    identity: Identity,
-}
-
 /// Every output of one command, opened before the work and committed together.
-#[derive(Default)]
 pub struct Outputs {
     slots: Vec<Slot>,
     inputs: Vec<Input>,
@@ -201,23 +195,14 @@ pub struct Outputs {
 }
 
 impl Outputs {
-    /// No output yet: each is added by [`Outputs::open`] before the work starts.
-    pub fn new() -> Outputs {
-        Outputs::default()
-    }
-
-    /// Records a file the command reads, so that no output may replace it.
-    pub fn input(&mut self, what: &'static str, path: &Path) {
-        let identity = Identity {
-            descriptor: None,
-            inode: fs::metadata(path).ok().and_then(|m| inode(&m)),
-            path: fs::canonicalize(path).ok(),
-        };
-        self.inputs.push(Input {
-            what,
-            shown: path.display().to_string(),
-            identity,
-        });
+    /// No output yet: each is added by [`Outputs::open`] before the work starts, and none
+    /// may replace a file of `inputs`, the files the command read.
+    pub fn new(inputs: &Inputs) -> Outputs {
+        Outputs {
+            slots: Vec::new(),
+            inputs: inputs.files.clone(),
+            stdout_claim: None,
+        }
     }
 
     /// Opens an output given as `flag TEXT`: classifies it, checks now that it can be
@@ -253,7 +238,7 @@ impl Outputs {
             identity,
         };
         for input in &self.inputs {
-            if slot.identity.same(&input.identity) {
+            if slot.identity.same(&input.identity) && input.rewritten_by != Some(flag) {
                 return Err(OutputError::OverwritesInput {
                     flag,
                     path: slot.shown,
@@ -600,7 +585,11 @@ pub fn write_stdout(content: &[u8]) -> io::Result<()> {
     }
 }
 
+mod inputs;
 mod temps;
+
+use inputs::Input;
+pub use inputs::Inputs;
 
 #[cfg(test)]
 mod tests;

@@ -17,7 +17,7 @@ fn a_late_failure_of_one_output_lands_none() {
     let first = dir.path().join("a.csv");
     let second = dir.path().join("b.svg");
     fs::write(&first, "old a").unwrap();
-    let mut outputs = Outputs::new();
+    let mut outputs = Outputs::new(&Inputs::new());
     let a = outputs
         .open("--csv", "the CSV", first.to_str().unwrap())
         .unwrap();
@@ -54,7 +54,7 @@ fn both_outputs_land_when_both_are_written() {
     let dir = tempfile::tempdir().unwrap();
     let first = dir.path().join("a.csv");
     let second = dir.path().join("b.svg");
-    let mut outputs = Outputs::new();
+    let mut outputs = Outputs::new(&Inputs::new());
     let a = outputs
         .open("--csv", "the CSV", first.to_str().unwrap())
         .unwrap();
@@ -73,7 +73,7 @@ fn a_bare_name_and_its_dotted_form_are_one_file() {
     let dir = tempfile::tempdir().unwrap();
     let x = dir.path().join("x.svg");
     let dotted = dir.path().join(".").join("x.svg");
-    let mut outputs = Outputs::new();
+    let mut outputs = Outputs::new(&Inputs::new());
     outputs
         .open("--csv", "the CSV", x.to_str().unwrap())
         .unwrap();
@@ -110,7 +110,7 @@ fn stale_temporary_files_of_dead_processes_are_removed() {
         .unwrap()
         .set_modified(old)
         .unwrap();
-    let mut outputs = Outputs::new();
+    let mut outputs = Outputs::new(&Inputs::new());
     outputs
         .open(
             "--csv",
