@@ -59,7 +59,20 @@ pub(crate) struct Requested {
 /// Opens a command's outputs, refusing one that is the scenario file or another output, a
 /// plot not named `.svg`, and a `--format` other than table when an output takes stdout.
 pub(crate) fn open_outputs(scenario: &Scenario, args: &OutputArgs) -> Result<Requested> {
+    open_outputs_reading(scenario, args, &[])
+}
+
+/// [`open_outputs`] for a command that reads other files too (`merge`: the shards), which no
+/// output may replace.
+pub(crate) fn open_outputs_reading(
+    scenario: &Scenario,
+    args: &OutputArgs,
+    inputs: &[(&'static str, &std::path::Path)],
+) -> Result<Requested> {
     let mut outputs = Outputs::new();
+    for &(what, path) in inputs {
+        outputs.input(what, path);
+    }
     if scenario.source() != DEFAULT_NAME {
         outputs.input("scenario file", std::path::Path::new(&scenario.source()));
     }

@@ -34,3 +34,4 @@ mod search_fixes;
 mod search_props;
 mod shards;
 mod shards_exact;
+mod shards_untrusted;
