@@ -37,3 +37,4 @@ mod search_fixes;
 mod search_props;
 mod shards;
 mod shards_exact;
+mod shards_untrusted;

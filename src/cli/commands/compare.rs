@@ -68,7 +68,7 @@ pub(crate) fn compare(
 
 /// The scenario's strategies, then the command line's: a same name replaces, a new one is
 /// appended; a name given twice on the command line is an error.
-fn strategies_of(scenario: &Scenario, args: &CompareArgs) -> Result<Vec<Strategy>> {
+pub(crate) fn strategies_of(scenario: &Scenario, args: &CompareArgs) -> Result<Vec<Strategy>> {
     let mut strategies: Vec<Strategy> = if args.only {
         Vec::new()
     } else {

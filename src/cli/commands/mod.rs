@@ -121,12 +121,6 @@ impl Requested {
     /// Renders the report in every format asked for, then writes every output, all or none,
     /// and stdout last.
     pub(crate) fn emit(self, report: &Report<'_>) -> Result<()> {
-        self.emit_with(report, None)
-    }
-
-    /// [`Requested::emit`], with `stdout` written instead of the report in its `--format`
-    /// when stdout is not taken by an output (a shard's document in place of its JSON).
-    pub(crate) fn emit_with(self, report: &Report<'_>, stdout: Option<Vec<u8>>) -> Result<()> {
         let render = |format: Format| {
             format.export(report).map_err(|e| match e {
                 // Asked of a report that has nothing to show: the request is the problem.
@@ -138,10 +132,9 @@ impl Requested {
         for &(id, format) in &self.files {
             contents.push((id, render(format)?));
         }
-        let stdout = match (self.stdout_format(), stdout) {
-            (Some(_), Some(bytes)) => Some(bytes),
-            (Some(format), None) => Some(render(format)?),
-            (None, _) => None,
+        let stdout = match self.stdout_format() {
+            Some(format) => Some(render(format)?),
+            None => None,
         };
         self.outputs.commit_all(contents).map_err(Failure::Output)?;
         if let Some(bytes) = stdout {

@@ -8,7 +8,7 @@ use crate::cli::args::{OptimizeArgs, SweepArgs};
 use crate::cli::progress::Progress;
 use crate::model::capacity;
 use crate::model::scenario::Scenario;
-use crate::report::output::Inputs;
+use crate::report::output::{write_stdout, Inputs};
 use crate::report::search::{OptimizeReport, SearchContext, SweepReport, Unreachable};
 use crate::report::{Format, Report};
 use crate::search::{self, Candidate};
@@ -34,6 +34,10 @@ pub(crate) fn optimize(
     let shard = args.shard.map(|s| s.resolve()).transpose()?;
     if shard.is_some() && args.plot_all {
         bail!("--plot-all with --shard: a shard tests only its part; plot the merge instead");
+    }
+    let out = &args.search.output;
+    if shard.is_some() && (out.format != Format::Json || out.csv.is_some() || out.plot.is_some()) {
+        bail!("--shard: an optimize shard prints its part with --format json (no --csv or --plot), for `planner merge`; a part has no answer of its own: render the merge instead");
     }
     let plan = plan_search(scenario, &args.search, args.sustained, inputs)?;
     refuse_shard_behaving(&plan, shard.is_some())?;
@@ -101,17 +105,17 @@ pub(crate) fn optimize(
         unit: args.search.unit.resolve(plan.target.load.timeout),
     };
     let found = result.answer.is_some();
-    // A shard's `--format json` is its shard document, which `planner merge` reads.
-    let stdout = doc.filter(|_| outputs.stdout_format() == Some(Format::Json));
-    outputs.emit_with(
-        &Report::Optimize(OptimizeReport {
-            ctx,
-            plotted: everything.as_deref().unwrap_or(&result.evaluated),
-            result: &result,
-            plot_all: everything.is_some(),
-        }),
-        stdout,
-    )?;
+    if let Some(doc) = doc {
+        // A shard prints its document, which `planner merge` reads, and nothing else.
+        write_stdout(&doc).map_err(super::Failure::Stdout)?;
+        return Ok(Verdict::Met);
+    }
+    outputs.emit(&Report::Optimize(OptimizeReport {
+        ctx,
+        plotted: everything.as_deref().unwrap_or(&result.evaluated),
+        result: &result,
+        plot_all: everything.is_some(),
+    }))?;
     Ok(if found { Verdict::Met } else { Verdict::Unmet })
 }
 

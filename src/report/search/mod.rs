@@ -162,6 +162,34 @@ impl SearchContext<'_> {
         Ok(out)
     }
 
+    /// The CSV's column names, as its header writes them.
+    pub fn csv_columns(&self) -> Vec<String> {
+        csv_header(self.scenario)
+    }
+
+    /// Each of `rows` as the CSV writes it, in the order given: what the merge holds a sweep
+    /// shard's rows against, field by field.
+    pub fn csv_records(&self, rows: &[Evaluated]) -> Result<Vec<csv::ByteRecord>, csv::Error> {
+        let chunks: Vec<Vec<csv::ByteRecord>> = rows
+            .par_chunks(4096)
+            .map(|chunk| {
+                let mut w = csv::WriterBuilder::new()
+                    .has_headers(false)
+                    .from_writer(Vec::new());
+                for e in chunk {
+                    w.serialize(self.row(e))?;
+                }
+                let bytes = w.into_inner().map_err(|e| e.into_error())?;
+                csv::ReaderBuilder::new()
+                    .has_headers(false)
+                    .from_reader(bytes.as_slice())
+                    .into_byte_records()
+                    .collect()
+            })
+            .collect::<Result<_, csv::Error>>()?;
+        Ok(chunks.into_iter().flatten().collect())
+    }
+
     /// Cost against satisfaction, every configuration in `rows` a point, the frontier and
     /// the answer; the title says when `rows` are only some of the `total` candidates.
     pub fn pareto_svg(

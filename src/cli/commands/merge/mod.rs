@@ -1,35 +1,40 @@
 //! Scale-out at the edge: what a shard of `sweep`, `optimize` or `compare` writes, and
 //! `planner merge`, which reads those outputs back into the single run's result.
 //!
-//! A sweep shard writes its rows to `--csv FILE` with its metadata as a first comment line,
-//! rewriting the file as it goes, so that a killed shard restarted with `--resume` tests only
-//! what is not in the file yet. An optimize shard's `--format json` is a shard document. The
-//! merge of optimize documents ranks the space again from the recorded scenario text and
-//! command line (cheap and exact) and renders the result through the ordinary report, so the
-//! merged answer is the single run's in every format.
+//! A sweep shard writes its rows to `--csv FILE` under a first comment line (its metadata,
+//! scenario text, command line and digest), rewriting the file as it goes, so that a killed
+//! shard restarted with `--resume` tests only what is not in the file yet. An optimize or
+//! compare shard prints only its shard document (`--format json`): a part has no answer or
+//! table of its own. Every shard output carries a digest of its content. The merge ranks the
+//! space again from the recorded scenario text and command line (cheap and exact), checks
+//! every shard against it ([`rebuild`]) and renders the result through the ordinary report,
+//! so the merged output is the single run's.
+
+mod rebuild;
 
 use std::collections::HashSet;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context, Result};
-use clap::Parser;
 
-use super::study::{compare_target, plan_search, SearchPlan};
-use super::{open_outputs, Failure, Verdict};
-use crate::cli::args::{Cli, Command, MergeArgs, SweepArgs};
+use super::study::SearchPlan;
+use super::{Failure, Verdict};
+use crate::cli::args::{MergeArgs, SweepArgs};
 use crate::cli::progress::Progress;
-use crate::model::config::Config;
 use crate::model::scenario::{Scenario, DEFAULT_NAME, DEFAULT_TEXT};
 use crate::model::units::TimeUnit;
-use crate::report::compare::CompareContext;
-use crate::report::output::{write_stdout, Inputs, Outputs};
-use crate::report::search::{OptimizeReport, SearchContext};
-use crate::report::{printable, Format, Report};
-use crate::scaleout::merge::{self, MergeError, SweepCsv};
-use crate::scaleout::shard::{CompareShardDoc, Shard, ShardDoc, ShardMeta, StoredCell, Tested};
-use crate::search::compare::{self, Comparison, Contender, Rates};
-use crate::search::{self, Evaluated, Optimization, Space, Target};
+use crate::report::output::{Inputs, Outputs};
+use crate::report::printable;
+use crate::report::search::SearchContext;
+use crate::report::Format;
+use crate::scaleout::merge::{self, MergeError, Part, RowKey, SweepCsv};
+use crate::scaleout::shard::digest::{self, Digest};
+use crate::scaleout::shard::{
+    all_of, CompareShardDoc, Shard, ShardDoc, ShardMeta, StoredCell, SweepHead, Tested,
+};
+use crate::search::compare::{self, Contender, Rates};
+use crate::search::{self, Optimization, Space, Target};
 use rayon::prelude::*;
 
 /// The command line a shard was run with, recorded in its document for the person merging.
@@ -90,10 +95,18 @@ pub(crate) fn shard_doc(
                 summary: (&e.summary).into(),
             })
             .collect(),
+        digest: Digest::new(),
     };
+    Ok(sealed(doc, |d, digest| d.digest = digest))
+}
+
+/// A shard document as it is printed: with the digest of its content.
+fn sealed<T: serde::Serialize>(mut doc: T, set: impl Fn(&mut T, Digest)) -> Vec<u8> {
+    let value = serde_json::to_value(&doc).expect("plain data serialises");
+    set(&mut doc, digest::of_json(&value));
     let mut bytes = serde_json::to_vec_pretty(&doc).expect("plain data serialises");
     bytes.push(b'\n');
-    Ok(bytes)
+    bytes
 }
 
 /// The identity of a compare shard: [`ShardMeta`] with the comparison's strategies (as
@@ -177,10 +190,9 @@ pub(crate) fn compare_shard(
             .map(|c| (c.name.clone(), c.config.values().to_vec()))
             .collect(),
         cells,
+        digest: Digest::new(),
     };
-    let mut bytes = serde_json::to_vec_pretty(&doc).expect("plain data serialises");
-    bytes.push(b'\n');
-    Ok(bytes)
+    Ok(sealed(doc, |d, digest| d.digest = digest))
 }
 
 /// Configurations load-tested between two looks at the clock.
@@ -229,7 +241,7 @@ pub(crate) fn sweep_shard(
         Ok((o, id))
     };
     drop(open()?);
-    let mut meta = ShardMeta::new(
+    let meta = ShardMeta::new(
         "sweep",
         scenario,
         &text,
@@ -252,19 +264,34 @@ pub(crate) fn sweep_shard(
     let (mut header, mut rows) = match before {
         Some(bytes) => {
             let before = SweepCsv::parse(file, &bytes)?;
-            if let Some((what, ours, theirs)) = meta.differs(&before.meta) {
+            // Rows kept are sealed again with the new ones: an edited file is not resumed.
+            let digest = before.digest();
+            for part in [Part::Identity, Part::Content] {
+                merge::check_seal(file, &before.head.digest, &digest, part).map_err(|e| {
+                    anyhow::anyhow!("--resume: {e}; delete it to run the shard from its start")
+                })?;
+            }
+            let theirs = &before.head.meta;
+            if let Some((what, ours, theirs)) = meta.differs(theirs) {
                 bail!("--resume: {file} is not this shard's: its {what} is {theirs}, not {ours}");
             }
-            if before.meta.shard != meta.shard {
+            if theirs.shard != meta.shard {
                 bail!(
                     "--resume: {file} holds shard {}, not {}",
-                    before.meta.shard,
+                    theirs.shard,
                     meta.shard
                 );
             }
             (Some(before.header), before.rows)
         }
         None => (None, Vec::new()),
+    };
+    let mut head = SweepHead {
+        meta,
+        scenario_source: scenario.source().to_string(),
+        scenario_text: text,
+        args: command_args(),
+        digest: Digest::new(),
     };
     let mine: HashSet<&[u32]> = part
         .iter()
@@ -292,9 +319,10 @@ pub(crate) fn sweep_shard(
             todo.len()
         );
     }
-    let write = |meta: &mut ShardMeta, header: &csv::ByteRecord, rows: &mut [_]| -> Result<()> {
-        meta.tested = rows.len();
-        let bytes = SweepCsv::write(Some(meta), header, rows);
+    let write = |head: &mut SweepHead, header: &csv::ByteRecord, rows: &mut [_]| -> Result<()> {
+        head.meta.tested = rows.len();
+        RowKey::sort(rows);
+        let bytes = SweepCsv::write(head, header, rows);
         let (o, id) = open()?;
         o.commit_all(vec![(id, bytes)]).map_err(Failure::Output)?;
         Ok(())
@@ -310,7 +338,7 @@ pub(crate) fn sweep_shard(
         header.get_or_insert(h);
         rows.extend(new);
         if last.elapsed() >= CHECKPOINT {
-            write(&mut meta, header.as_ref().expect("set above"), &mut rows)?;
+            write(&mut head, header.as_ref().expect("set above"), &mut rows)?;
             last = Instant::now();
         }
     }
@@ -320,18 +348,19 @@ pub(crate) fn sweep_shard(
         // Nothing tested and nothing before: the header alone, as the single run writes it.
         None => SweepCsv::rows(file, &ctx.csv(&[]).map_err(|e| Failure::Export(e.into()))?)?.0,
     };
-    write(&mut meta, &header, &mut rows)?;
+    write(&mut head, &header, &mut rows)?;
     println!(
-        "{}: shard {shard} of a sweep of {} configurations: wrote {} rows to {}; merge all {} with `planner merge`",
+        "{}: shard {shard} of a sweep of {} configurations: wrote {} rows to {}; merge {} with `planner merge`",
         scenario.name(),
         plan.ranking.len(),
         rows.len(),
         printable(file),
-        shard.count()
+        all_of(shard.count())
     );
     Ok(Verdict::Met)
 }
 
+/// `planner merge FILES…`.
 /// `planner merge FILES…`: every shard is read through `inputs`, so that no output of the
 /// merge may replace one.
 pub(crate) fn merge(args: MergeArgs, inputs: &mut Inputs) -> Result<Verdict> {
@@ -356,7 +385,7 @@ pub(crate) fn merge(args: MergeArgs, inputs: &mut Inputs) -> Result<Verdict> {
             optimize: o.clone(),
         }
         .into()),
-        (Some(_), None) => merge_sweep(&args, &files, inputs),
+        (Some(_), None) => rebuild::merge_sweep(&args, files, inputs),
         _ => {
             // Documents of two commands are two studies: say so, not that one is no shard.
             let mut commands = Vec::new();
@@ -377,9 +406,9 @@ pub(crate) fn merge(args: MergeArgs, inputs: &mut Inputs) -> Result<Verdict> {
                 .into());
             }
             if command == "compare" {
-                merge_compare(&args, files, inputs)
+                rebuild::merge_compare(&args, files, inputs)
             } else {
-                merge_optimize(&args, files, inputs)
+                rebuild::merge_optimize(&args, files, inputs)
             }
         }
     }
@@ -389,205 +418,4 @@ pub(crate) fn merge(args: MergeArgs, inputs: &mut Inputs) -> Result<Verdict> {
 #[derive(serde::Deserialize)]
 struct Head {
     planner_shard: ShardMeta,
-}
-
-fn merge_compare(
-    args: &MergeArgs,
-    files: Vec<(String, Vec<u8>)>,
-    inputs: &mut Inputs,
-) -> Result<Verdict> {
-    let mut docs: Vec<(String, CompareShardDoc)> = Vec::new();
-    for (file, bytes) in files {
-        let doc: CompareShardDoc = serde_json::from_slice(&bytes)
-            .map_err(|_| MergeError::NotAShard { file: file.clone() })?;
-        docs.push((file, doc));
-    }
-    let cells = merge::combine_compare(&docs)?;
-    let (file, first) = &docs[0];
-    let damaged = |why: &str| MergeError::Damaged {
-        file: file.clone(),
-        why: why.into(),
-    };
-    let scenario = Scenario::parse(&first.scenario_text, &first.scenario_source)
-        .with_context(|| format!("{file}: the scenario it records"))?;
-    // Its text is the shard's, but the samples it names are read from disk again.
-    inputs.extend(scenario.files_read());
-    let cli = Cli::try_parse_from(std::iter::once("planner".to_string()).chain(first.args.clone()))
-        .map_err(|_| damaged("its command line does not parse"))?;
-    let Command::Compare(cmp) = cli.command else {
-        bail!(damaged("its command line is not a compare"));
-    };
-    let (target, target_rate) = compare_target(&scenario, &cmp, inputs)?;
-    let rates = cmp.rates.unwrap_or_else(|| Rates::around(target_rate));
-    let prices = scenario.prices().clone();
-    let contenders: Vec<Contender> = first
-        .contenders
-        .iter()
-        .map(|(name, values)| Contender::new(name, Config::new(values.clone()), &scenario, &prices))
-        .collect();
-    let shard = first.planner_shard.shard().expect("checked by the merge");
-    let mut again = compare_meta(
-        &scenario,
-        &first.scenario_text,
-        &target,
-        &contenders,
-        &rates,
-        shard,
-    );
-    again.tested = first.planner_shard.tested;
-    if again != first.planner_shard {
-        bail!(damaged(
-            "its command line gives another comparison (made by another planner build?)"
-        ));
-    }
-    let width = rates.as_slice().len();
-    let comparison = Comparison {
-        contenders,
-        rates,
-        cells: cells.chunks(width).map(<[_]>::to_vec).collect(),
-    };
-    let outputs = open_outputs(inputs, &args.output)?;
-    outputs.emit(&Report::Compare(CompareContext {
-        scenario: &scenario,
-        prices: &prices,
-        target: &target,
-        comparison: &comparison,
-        target_rate: Some(target_rate.get()),
-        unit: args.unit.resolve(target.load.timeout),
-    }))?;
-    Ok(Verdict::Met)
-}
-
-fn merge_sweep(args: &MergeArgs, files: &[(String, Vec<u8>)], inputs: &Inputs) -> Result<Verdict> {
-    let out = &args.output;
-    if out.plot.is_some() || !matches!(out.format, Format::Table | Format::Csv) {
-        bail!("sweep shards merge into the sweep's CSV: --plot and --format json or svg need optimize shards (or plot the merged CSV)");
-    }
-    let merged = merge::merge_sweep(files)?;
-    let Some(target) = out.csv.as_deref() else {
-        write_stdout(&merged).map_err(Failure::Stdout)?;
-        return Ok(Verdict::Met);
-    };
-    let mut o = Outputs::new(inputs);
-    let id = o.open("--csv", Format::Csv.what(), target)?;
-    if out.format == Format::Csv {
-        o.claim_stdout("--format csv")?;
-    }
-    let rows = merged
-        .iter()
-        .filter(|&&b| b == b'\n')
-        .count()
-        .saturating_sub(1);
-    o.commit_all(vec![(id, merged.clone())])
-        .map_err(Failure::Output)?;
-    if out.format == Format::Csv {
-        write_stdout(&merged).map_err(Failure::Stdout)?;
-    } else if target != "-" {
-        println!(
-            "merged {} shards: wrote {rows} rows to {}",
-            files.len(),
-            printable(target)
-        );
-    }
-    Ok(Verdict::Met)
-}
-
-fn merge_optimize(
-    args: &MergeArgs,
-    files: Vec<(String, Vec<u8>)>,
-    inputs: &mut Inputs,
-) -> Result<Verdict> {
-    let mut docs: Vec<(String, ShardDoc)> = Vec::new();
-    for (file, bytes) in files {
-        let doc: ShardDoc = serde_json::from_slice(&bytes)
-            .map_err(|_| MergeError::NotAShard { file: file.clone() })?;
-        docs.push((file, doc));
-    }
-    let combined = merge::combine_optimize(&docs)?;
-    let (file, first) = &docs[0];
-    let scenario = Scenario::parse(&first.scenario_text, &first.scenario_source)
-        .with_context(|| format!("{file}: the scenario it records"))?;
-    // Its text is the shard's, but the samples it names are read from disk again.
-    inputs.extend(scenario.files_read());
-    let cli = Cli::try_parse_from(std::iter::once("planner".to_string()).chain(first.args.clone()))
-        .map_err(|_| MergeError::Damaged {
-            file: file.clone(),
-            why: "its command line does not parse".into(),
-        })?;
-    let Command::Optimize(opt) = cli.command else {
-        bail!(MergeError::Damaged {
-            file: file.clone(),
-            why: "its command line is not an optimize".into(),
-        });
-    };
-    let plan = plan_search(&scenario, &opt.search, opt.sustained, inputs)?;
-    let shard = first.planner_shard.shard().expect("checked by the merge");
-    let mut again = ShardMeta::new(
-        "optimize",
-        &scenario,
-        &first.scenario_text,
-        &plan.space,
-        &plan.prices,
-        &plan.target,
-        opt.sustained,
-        plan.ranking.len(),
-        shard,
-    );
-    again.tested = first.planner_shard.tested;
-    again.first_pass = first.planner_shard.first_pass;
-    again.runners_up = Some(opt.show);
-    if again != first.planner_shard {
-        bail!(MergeError::Damaged {
-            file: file.clone(),
-            why: "ranking its command line again gives another search (made by another planner build?)".into(),
-        });
-    }
-    let evaluated: Vec<Evaluated> = combined
-        .prefix
-        .into_iter()
-        .zip(&plan.ranking)
-        .map(|(summary, candidate)| Evaluated {
-            candidate: candidate.clone(),
-            summary,
-            classes: Vec::new(),
-        })
-        .collect();
-    // By the proof at `combine_optimize`, honest shards always settle.
-    let result =
-        search::settle(evaluated, combined.runners_up, plan.ranking.len()).ok_or_else(|| {
-            MergeError::Damaged {
-                file: file.clone(),
-                why: "the shards together do not cover the ranking up to the last runner-up".into(),
-            }
-        })?;
-    // A shard stores each configuration's summary, not its per-class verdicts: the answer's
-    // are load-tested again here (deterministic in the seed), as the single run found them.
-    let mut result = result;
-    if let Some(i) = result.answer {
-        if !scenario.requests().is_empty() {
-            let config = result.evaluated[i].candidate.config.clone();
-            result.evaluated[i].classes =
-                search::evaluate_one(&scenario, &plan.target, &config)?.classes;
-        }
-    }
-    let outputs = open_outputs(inputs, &args.output)?;
-    let ctx = SearchContext {
-        scenario: &scenario,
-        prices: &plan.prices,
-        target: &plan.target,
-        space: &plan.space,
-        sustained: opt.sustained,
-        unit: args.unit.resolve(plan.target.load.timeout),
-    };
-    outputs.emit(&Report::Optimize(OptimizeReport {
-        ctx,
-        plotted: &result.evaluated,
-        result: &result,
-        plot_all: false,
-    }))?;
-    Ok(if result.answer.is_some() {
-        Verdict::Met
-    } else {
-        Verdict::Unmet
-    })
 }

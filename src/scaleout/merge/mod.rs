@@ -1,21 +1,30 @@
 //! Shard outputs back into one result, exactly, or a refusal that names the shard.
 //!
 //! A sweep shard's CSV holds its rows in the single run's order (cost as printed, then lever
-//! values); the whole sweep's rows are the union of the shards', so merging is sorting the
-//! union by that key and writing the rows as they were — the single run's CSV byte for byte.
-//! An optimize shard's document holds what it tested, by rank, up to its `1 + R`-th pass;
-//! together they hold every configuration the single run reports (see [`combine_optimize`]),
-//! so the merged result is the single run's, byte for byte.
+//! values); the whole sweep's rows are the union of the shards'. An optimize shard's document
+//! holds what it tested, by rank, up to its `1 + R`-th pass; together they hold every
+//! configuration the single run reports (see [`combine_optimize`]), so the merged result is
+//! the single run's, byte for byte.
 //!
-//! A set is refused before anything is written when a shard is of another study (the first
-//! field that differs is named), given twice, missing, or unfinished.
+//! Nothing in a shard is taken on trust. A set is refused before anything is written when a
+//! shard is of another study (the first field that differs is named), given twice, missing
+//! or unfinished; when its content is not what planner wrote (its digest, [`check_seal`]);
+//! and when a figure contradicts the others or the target ([`trust`]), a row is not its
+//! shard's to hold or a derived column is not what its configuration gives ([`rows`]).
+
+pub mod rows;
+pub mod trust;
 
 use std::collections::BTreeMap;
 
 use csv::ByteRecord;
+use serde_json::Value;
 
 use crate::outcome::stats::Summary;
-use crate::scaleout::shard::{CompareShardDoc, Shard, ShardDoc, ShardMeta, CSV_MARK};
+use crate::scaleout::shard::digest::{self, Digest, Sealer};
+use crate::scaleout::shard::{
+    all_of, fingerprint, CompareShardDoc, Shard, ShardDoc, ShardMeta, SweepHead, CSV_MARK,
+};
 use crate::search::compare::Cell;
 
 /// Why shards cannot be merged. Every variant names the file (or shard) at fault, because
@@ -23,12 +32,13 @@ use crate::search::compare::Cell;
 #[derive(Debug, thiserror::Error, PartialEq)]
 pub enum MergeError {
     /// The file carries no shard metadata, so it was not written by `--shard`.
-    #[error("{file}: not a planner shard (expected a sweep --shard CSV, whose first line starts `{}`, or an optimize --shard --format json document)", CSV_MARK.trim_end())]
+    #[error("{file}: not a planner shard (expected a sweep --shard CSV, whose first line starts `{}`, or an optimize or compare --shard --format json document)", CSV_MARK.trim_end())]
     NotAShard {
         /// The file as the user named it.
         file: String,
     },
-    /// The file says it is a shard but its contents do not hold together (edited or cut).
+    /// The file says it is a shard but its contents do not hold together (edited, cut or
+    /// corrupted): its digest disagrees, or a figure contradicts the others or the target.
     #[error("{file}: damaged shard: {why}")]
     Damaged {
         /// The file as the user named it.
@@ -61,7 +71,7 @@ pub enum MergeError {
         second: String,
     },
     /// A shard of the set is absent: without its part the answer could be wrong.
-    #[error("shard {shard} is missing ({given} of {count} given); run it and merge all {count}")]
+    #[error("shard {shard} is missing ({given} of {count} given); run it and merge {}", all_of(*.count))]
     Missing {
         /// The lowest missing shard, as `K/N`.
         shard: String,
@@ -118,17 +128,23 @@ impl RowKey {
             .total_cmp(&other.cost)
             .then_with(|| self.levers.cmp(&other.levers))
     }
+
+    /// Sorts rows in the single run's order.
+    pub fn sort(rows: &mut [(RowKey, ByteRecord)]) {
+        rows.sort_by(|a, b| a.0.cmp(&b.0));
+    }
 }
 
-/// A sweep shard's CSV, read: its metadata, header and rows with their keys.
+/// A sweep shard's CSV, read as it is: nothing in it is checked but its shape.
 #[derive(Debug, Clone)]
 pub struct SweepCsv {
-    /// The shard's metadata, from the CSV's first line.
-    pub meta: ShardMeta,
-    /// The CSV header as written, so the merge writes it back unchanged.
+    /// The first line: metadata, scenario text, command line, digest.
+    pub head: SweepHead,
+    /// The first line as written, which the digest covers (a field of a later planner too).
+    head_json: Value,
+    /// The CSV header as written.
     pub header: ByteRecord,
-    /// Every row as written (bytes untouched, so the merge is byte for byte), with the key it
-    /// sorts by; in file order, not yet sorted.
+    /// Every row as written (bytes untouched), with the key it sorts by; in file order.
     pub rows: Vec<(RowKey, ByteRecord)>,
 }
 
@@ -139,14 +155,30 @@ impl SweepCsv {
             file: file.to_string(),
         })?;
         let (first, rest) = text.split_once('\n').unwrap_or((text, ""));
-        let meta_text = first
+        let head_text = first
             .strip_prefix(CSV_MARK)
             .ok_or_else(|| MergeError::NotAShard {
                 file: file.to_string(),
             })?;
-        let meta: ShardMeta = serde_json::from_str(meta_text).map_err(|e| damaged(file, e))?;
+        let head_json: Value = serde_json::from_str(head_text).map_err(|e| damaged(file, e))?;
+        let head: SweepHead =
+            serde_json::from_value(head_json.clone()).map_err(|e| damaged(file, e))?;
         let (header, rows) = Self::rows(file, rest.as_bytes())?;
-        Ok(SweepCsv { meta, header, rows })
+        Ok(SweepCsv {
+            head,
+            head_json,
+            header,
+            rows,
+        })
+    }
+
+    /// The digest of what the file holds now.
+    pub fn digest(&self) -> Digest {
+        seal_csv(
+            &self.head_json,
+            &self.header,
+            self.rows.iter().map(|(_, r)| r),
+        )
     }
 
     /// The header and keyed rows of CSV text as `SearchContext::csv` writes it.
@@ -156,6 +188,7 @@ impl SweepCsv {
     ) -> Result<(ByteRecord, Vec<(RowKey, ByteRecord)>), MergeError> {
         let mut reader = csv::ReaderBuilder::new()
             .has_headers(false)
+            .flexible(true)
             .from_reader(bytes);
         let mut records = reader.byte_records();
         let header = match records.next() {
@@ -168,44 +201,168 @@ impl SweepCsv {
             .ok_or_else(|| damaged(file, "not a sweep CSV header (no cpu_cores, cost)"))?;
         let mut rows = Vec::new();
         for record in records {
-            let record = record.map_err(|e| damaged(file, e))?;
-            let field = |i: usize| std::str::from_utf8(record.get(i).unwrap_or(b"")).ok();
-            let key = (|| {
-                Some(RowKey {
-                    cost: field(cost)?.parse().ok()?,
-                    levers: (0..levers)
-                        .map(|i| field(i)?.parse().ok())
-                        .collect::<Option<_>>()?,
-                })
-            })()
-            .ok_or_else(|| damaged(file, format!("row {} is not a sweep row", rows.len() + 1)))?;
+            let line = rows.len() + 3;
+            let record = record.map_err(|e| damaged(file, format!("line {line}: {e}")))?;
+            if record.len() != header.len() {
+                return Err(damaged(
+                    file,
+                    format!(
+                        "line {line}: {} fields where its header has {}",
+                        record.len(),
+                        header.len()
+                    ),
+                ));
+            }
+            let field = |i: usize| String::from_utf8_lossy(record.get(i).unwrap_or(b""));
+            let number = |i: usize, what: &str| {
+                let text = field(i);
+                text.parse::<f64>()
+                    .ok()
+                    .filter(|v| v.is_finite())
+                    .ok_or_else(|| {
+                        damaged(
+                            file,
+                            format!("line {line}: {what} `{text}` is not a number"),
+                        )
+                    })
+            };
+            let key = RowKey {
+                cost: number(cost, "cost")?,
+                levers: (0..levers)
+                    .map(|i| {
+                        let name = String::from_utf8_lossy(header.get(i).unwrap_or(b""));
+                        field(i).parse::<u32>().map_err(|_| {
+                            damaged(
+                                file,
+                                format!("line {line}: {name} `{}` is not a lever value", field(i)),
+                            )
+                        })
+                    })
+                    .collect::<Result<_, _>>()?,
+            };
             rows.push((key, record));
         }
         Ok((header, rows))
     }
 
-    /// The CSV: the metadata line when given, the header, the rows in the single run's order.
+    /// The shard file: `head` with the digest of it, the header and the rows as given (in
+    /// the single run's order: [`RowKey::sort`]).
     pub fn write(
-        meta: Option<&ShardMeta>,
+        head: &mut SweepHead,
         header: &ByteRecord,
-        rows: &mut [(RowKey, ByteRecord)],
+        rows: &[(RowKey, ByteRecord)],
     ) -> Vec<u8> {
-        rows.sort_by(|a, b| a.0.cmp(&b.0));
+        head.digest = Digest::new();
+        let json = serde_json::to_value(&*head).expect("plain data serialises");
+        head.digest = seal_csv(&json, header, rows.iter().map(|(_, r)| r));
         let mut out = Vec::new();
-        if let Some(meta) = meta {
-            out.extend_from_slice(CSV_MARK.as_bytes());
-            out.extend(serde_json::to_vec(meta).expect("plain data serialises"));
-            out.push(b'\n');
-        }
+        out.extend_from_slice(CSV_MARK.as_bytes());
+        out.extend(serde_json::to_vec(&*head).expect("plain data serialises"));
+        out.push(b'\n');
         let mut w = csv::WriterBuilder::new()
             .has_headers(false)
             .from_writer(out);
         // Writing to memory cannot fail.
         w.write_byte_record(header).expect("in memory");
-        for (_, r) in rows.iter() {
+        for (_, r) in rows {
             w.write_byte_record(r).expect("in memory");
         }
         w.into_inner().expect("in memory")
+    }
+
+    /// The shard file `bytes` with its digest recomputed over what it holds now: what a
+    /// person who edits a shard and seals it again would write. The merge must refuse
+    /// whatever such a file says that can be re-derived; tests play that person with it.
+    pub fn reseal(file: &str, bytes: &[u8]) -> Result<Vec<u8>, MergeError> {
+        let mut csv = SweepCsv::parse(file, bytes)?;
+        Ok(SweepCsv::write(&mut csv.head, &csv.header, &csv.rows))
+    }
+}
+
+/// The digest of a sweep shard: its first line's fields, the header, each column of the rows.
+fn seal_csv<'a>(
+    head: &Value,
+    header: &ByteRecord,
+    rows: impl Iterator<Item = &'a ByteRecord>,
+) -> Digest {
+    let mut s = Sealer::new();
+    s.json("", head);
+    for (i, f) in header.iter().enumerate() {
+        s.value("header[]", &[i], f);
+    }
+    let rows: Vec<&ByteRecord> = rows.collect();
+    let names: Vec<String> = (0..header.len())
+        .map(|i| format!("rows[].{}", String::from_utf8_lossy(&header[i])))
+        .collect();
+    s.columns(&names, &rows);
+    s.finish()
+}
+
+/// Which fields of a shard a digest check covers. The merge checks what says what a shard
+/// is first, and what it holds once every row's figures have been checked, so that a figure
+/// that contradicts the others is named with its row, not only as a changed column.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Part {
+    /// The metadata, scenario text, command line, header, strategies.
+    Identity,
+    /// The rows, tested configurations or cells.
+    Content,
+}
+
+fn is_content(path: &str) -> bool {
+    ["rows[]", "tested[]", "cells[]"]
+        .iter()
+        .any(|p| path.starts_with(p))
+}
+
+/// Refuses a shard whose `part` is not what planner wrote: its `stored` digest disagrees with
+/// the one `computed` from its content, and the field that differs is named.
+pub fn check_seal(
+    file: &str,
+    stored: &Digest,
+    computed: &Digest,
+    part: Part,
+) -> Result<(), MergeError> {
+    if stored.is_empty() {
+        return Err(damaged(
+            file,
+            "it carries no digest: it was not written by this planner's --shard",
+        ));
+    }
+    let pick = |d: &Digest| -> Digest {
+        d.iter()
+            .filter(|(p, _)| is_content(p) == (part == Part::Content))
+            .map(|(p, h)| (p.clone(), h.clone()))
+            .collect()
+    };
+    match digest::first_difference(&pick(stored), &pick(computed)) {
+        None => Ok(()),
+        Some(field) => Err(damaged(
+            file,
+            format!("its field `{field}` is not what planner wrote (the shard's digest disagrees): the file was edited or corrupted since"),
+        )),
+    }
+}
+
+/// A shard document's stored digest and the one computed from its content.
+pub fn document_seal(doc: &Value) -> (Digest, Digest) {
+    let stored = doc
+        .get(digest::KEY)
+        .and_then(|v| serde_json::from_value(v.clone()).ok())
+        .unwrap_or_default();
+    (stored, digest::of_json(doc))
+}
+
+/// Refuses a shard whose scenario text is not the one its metadata's hash names: the merge
+/// reads the text, the set check compares the hashes.
+pub fn check_text(file: &str, meta: &ShardMeta, text: &str) -> Result<(), MergeError> {
+    if fingerprint(text) == meta.scenario_hash {
+        Ok(())
+    } else {
+        Err(damaged(
+            file,
+            "its scenario_text is not the text its scenario_hash names",
+        ))
     }
 }
 
@@ -266,38 +423,30 @@ pub fn check_set<'a>(
     Ok(by_shard.into_values().collect())
 }
 
-/// Sweep shard CSVs (file name, bytes) into the single run's CSV.
-pub fn merge_sweep(files: &[(String, Vec<u8>)]) -> Result<Vec<u8>, MergeError> {
-    let parsed: Vec<SweepCsv> = files
-        .iter()
-        .map(|(file, bytes)| SweepCsv::parse(file, bytes))
-        .collect::<Result<_, _>>()?;
-    for ((file, _), csv) in files.iter().zip(&parsed) {
+/// Checks that sweep shard CSVs (file name, CSV) are all the shards of one study, each once
+/// and finished, each as planner wrote what says what it is (the rows are for [`rows`]);
+/// returns each one's digest as computed, for the rows' half of the check.
+pub fn check_sweep_set(shards: &[(String, SweepCsv)]) -> Result<Vec<Digest>, MergeError> {
+    let digests: Vec<Digest> = shards.iter().map(|(_, csv)| csv.digest()).collect();
+    for ((file, csv), digest) in shards.iter().zip(&digests) {
+        check_seal(file, &csv.head.digest, digest, Part::Identity)?;
+        check_text(file, &csv.head.meta, &csv.head.scenario_text)?;
         // The rows are what counts: a file cut short is unfinished whatever it says.
-        if csv.rows.len() != csv.meta.tested {
+        if csv.rows.len() != csv.head.meta.tested {
             return Err(MergeError::Unfinished {
                 file: file.clone(),
-                shard: csv.meta.shard.clone(),
+                shard: csv.head.meta.shard.clone(),
                 tested: csv.rows.len(),
-                part: csv.meta.part,
+                part: csv.head.meta.part,
             });
         }
     }
-    let metas: Vec<(&str, &ShardMeta)> = files
+    let metas: Vec<(&str, &ShardMeta)> = shards
         .iter()
-        .zip(&parsed)
-        .map(|((f, _), c)| (f.as_str(), &c.meta))
+        .map(|(f, c)| (f.as_str(), &c.head.meta))
         .collect();
     check_set(&metas, true)?;
-    let header = parsed[0].header.clone();
-    if let Some(((file, _), _)) = files.iter().zip(&parsed).find(|(_, c)| c.header != header) {
-        return Err(damaged(
-            file,
-            "its CSV header differs from the other shards'",
-        ));
-    }
-    let mut rows: Vec<(RowKey, ByteRecord)> = parsed.into_iter().flat_map(|c| c.rows).collect();
-    Ok(SweepCsv::write(None, &header, &mut rows))
+    Ok(digests)
 }
 
 /// What the optimize shards tested together.

@@ -10,10 +10,14 @@
 //!
 //! Every shard output carries a [`ShardMeta`]: what the merge must compare to refuse a shard
 //! of another study (scenario text, seed, space, ranking rule, load test, version) and to
-//! refuse an incomplete set (K/N, how many configurations its part holds, how many it tested).
+//! refuse an incomplete set (K/N, how many configurations its part holds, how many it tested),
+//! and a [`digest::Digest`] of its content, so that a file changed since is refused by name.
+
+pub mod digest;
 
 use serde::{Deserialize, Serialize};
 
+use self::digest::Digest;
 use crate::model::scenario::{Prices, Scenario};
 use crate::outcome::stats::{Interval, Spread, Summary};
 use crate::search::compare::Cell;
@@ -302,8 +306,18 @@ impl ShardMeta {
     }
 }
 
-/// A 64-bit FNV-1a hash, as 16 hex digits: identity, not security (a shard set is the
-/// user's own files), and no dependency for it.
+/// `N` shards as a count to merge: "merge it", "merge both", "merge all 3".
+pub fn all_of(count: u32) -> String {
+    match count {
+        1 => "it".into(),
+        2 => "both".into(),
+        n => format!("all {n}"),
+    }
+}
+
+/// A 64-bit FNV-1a hash, as 16 hex digits: which scenario text or load test a shard is of,
+/// where the merge compares two hashes it computed itself; what a shard holds is sealed by a
+/// real digest instead ([`digest`]).
 pub fn fingerprint(text: &str) -> String {
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
     for b in text.as_bytes() {
@@ -449,6 +463,9 @@ pub struct ShardDoc {
     /// What it load-tested, in rank order: its part from the cheapest up to its `1 + R`-th
     /// pass (`R` = [`ShardMeta::runners_up`]), or all of it when fewer pass.
     pub tested: Vec<Tested>,
+    /// The digest of everything above, field by field; empty in a document of no planner.
+    #[serde(default)]
+    pub digest: Digest,
 }
 
 /// One (strategy, rate) cell of a compare shard: its place and its result, bit-exact.
@@ -489,10 +506,34 @@ pub struct CompareShardDoc {
     pub contenders: Vec<(String, Vec<u32>)>,
     /// Every cell of its part, in order.
     pub cells: Vec<StoredCell>,
+    /// The digest of everything above, field by field; empty in a document of no planner.
+    #[serde(default)]
+    pub digest: Digest,
 }
 
-/// The first line of a sweep shard's CSV: `#` then this, then the metadata as one JSON line.
-/// The merge strips it, so that the merged CSV is the single run's byte for byte.
+/// The first line of a sweep shard's CSV, after [`CSV_MARK`]: its metadata and, as in a
+/// [`ShardDoc`], the scenario text and command line, from which the merge ranks the space
+/// again to check every row against it; then the digest of the whole file, rows included,
+/// which the shard recomputes each time it rewrites the file.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SweepHead {
+    /// The metadata, its fields first on the line.
+    #[serde(flatten)]
+    pub meta: ShardMeta,
+    /// Where the scenario came from, for messages.
+    pub scenario_source: String,
+    /// The scenario file's whole text, so the merge needs no file that might have changed.
+    pub scenario_text: String,
+    /// The shard's command line, after the program name (its last run's, when resumed).
+    pub args: Vec<String>,
+    /// The digest of the line's other fields, the CSV header (`header[]`) and every column of
+    /// the rows (`rows[].COLUMN`); empty in a file of no planner.
+    #[serde(default)]
+    pub digest: Digest,
+}
+
+/// The first line of a sweep shard's CSV: `#` then this, then its [`SweepHead`] as one JSON
+/// line. The merge strips it, so that the merged CSV is the single run's byte for byte.
 pub const CSV_MARK: &str = "# planner-shard ";
 
 #[cfg(test)]
