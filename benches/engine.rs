@@ -44,7 +44,7 @@ fn clients_per_second(c: &mut Criterion) {
     let mut group = c.benchmark_group("load_test");
     group.sample_size(20);
     for clients in SIZES {
-        let due = test(clients).due_times(scenario.resolution(), &config, 0);
+        let due = test(clients).due_times(scenario.resolution(), 0);
         group.throughput(Throughput::Elements(clients as u64));
         group.bench_with_input(BenchmarkId::from_parameter(clients), &due, |b, due| {
             b.iter(|| {

@@ -136,7 +136,8 @@ impl<R: Runtime, D: Draws, O: Observe> Model<R, D, O> {
     }
 
     /// One user of a closed loop: request, response, think, until the loop's duration is
-    /// over. Its requests are numbered across users in the order they start.
+    /// over. Its requests are numbered across users in the order they start; each one's
+    /// draws are keyed by the user and its own count of requests.
     #[allow(clippy::manual_async_fn)] // as `client`
     pub(super) fn user(
         self: Rc<Self>,
@@ -153,8 +154,9 @@ impl<R: Runtime, D: Draws, O: Observe> Model<R, D, O> {
                 }
                 let number = made.get();
                 made.set(number + 1);
+                // Its draws are the user's n-th request's, whatever the order others run in.
+                let key = u64::from(user) << 32 | u64::from(n);
                 n += 1;
-                let key = u64::from(number);
                 let class = self.draws.class(key);
                 let ended = self
                     .attempt(number, key, class)

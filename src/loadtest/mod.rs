@@ -10,21 +10,18 @@
 pub mod memory;
 pub mod observe;
 
-use rand::SeedableRng;
-use rand_chacha::ChaCha8Rng;
 use rayon::prelude::*;
 
 use crate::engine::{self, EngineError, Observe};
 use crate::model::config::Config;
 use crate::model::objective::Share;
-use crate::model::request::Dealer;
 use crate::model::scenario::Scenario;
 use crate::model::units::{Resolution, MAX_TIMER_STEPS};
 use crate::outcome::records::Outcome;
 use crate::outcome::stats::Summary;
 use crate::outcome::verdict::{Assessment, ClassVerdict};
 use crate::workload::clients::{Behaviour, Clients};
-use crate::workload::random::{self, ClosedRows, Legacy};
+use crate::workload::random::Common;
 use crate::workload::{objectives, Arrivals, Clock, LoadTest, Population, Workload};
 use observe::{Judge, Tally};
 
@@ -47,12 +44,6 @@ pub fn check(scenario: &Scenario, load: &LoadTest) -> Result<(), EngineError> {
     Ok(())
 }
 
-/// Mixes the replication into the seed for the streams of a replication's own (retry waits,
-/// think times): replication 0 keeps the seed itself.
-fn replication_seed(seed: u64, replication: u32) -> u64 {
-    seed ^ (replication as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15)
-}
-
 /// Simulates replication `replication` of `load` on `config`, with clients who wait (no
 /// `clients`) or behave as `clients` says, telling `observer`; returns it. A replication
 /// whose load brings nobody (Poisson stages can) is not simulated: the observer comes back
@@ -69,73 +60,29 @@ pub fn simulate<O: Observe>(
 ) -> Result<O, EngineError> {
     let res = scenario.resolution();
     let service = config.service(scenario);
-    let mut draws = Legacy::new(res);
-    let seed = replication_seed(load.seed, replication);
-    if let Some(Clients::Closed(users)) = clients {
-        let closed = users.closed_loop(res);
-        if users.exponential {
-            *draws.think.borrow_mut() =
-                Some(Box::new(ChaCha8Rng::seed_from_u64(seed ^ 0x0074_6869_6e6b)));
-        }
-        draws.streams =
-            Some(random::station_streams(scenario, config, load.seed, replication).into());
-        if !scenario.requests().is_empty() {
-            let plans = scenario.plans();
-            let shares: Vec<f64> = scenario.requests().iter().map(|r| r.share).collect();
-            draws.closed = Some(Box::new(
-                ClosedRows {
-                    dealer: Dealer::new(&shares),
-                    picks: plans.iter().map(|p| p.picks()).collect(),
-                    visits: plans.iter().map(|p| p.visits()).collect(),
-                    pick_rng: random::stream(load.seed, config, replication, random::PICK_LANE),
-                    rows: Vec::new(),
-                }
-                .into(),
-            ));
-        }
-        let workload = Workload {
-            population: Population::Closed(closed),
-            behaviour: Behaviour::default(),
-            clock,
-        };
-        return engine::simulate(&service, workload, draws, observer);
-    }
-    let due = load.due_times(res, config, replication);
-    if due.is_empty() {
-        return Ok(observer);
-    }
-    let classes = load.classes(scenario, config, replication, due.len());
-    let behaviour = match clients {
-        Some(Clients::Patient(p)) => {
-            if p.jitter {
-                *draws.jitter.borrow_mut() =
-                    Some(Box::new(ChaCha8Rng::seed_from_u64(seed ^ 0x6a69_7474_6572)));
+    let draws = Common::new(scenario, load.seed, replication);
+    let (population, behaviour) = match clients {
+        Some(Clients::Closed(users)) => (
+            Population::Closed(users.closed_loop(res)),
+            Behaviour::default(),
+        ),
+        _ => {
+            let due = load.due_times(res, replication);
+            if due.is_empty() {
+                return Ok(observer);
             }
-            p.behaviour(res, scenario.requests().len())
-        }
-        _ => Behaviour::default(),
-    };
-    let class = match classes {
-        Some(c) => {
-            draws.rows = random::flow_draws(scenario, &c, load.seed, config, replication)
-                .map(|rows| (rows, c.visit_stride()));
-            draws.choices = Some((c.choices.clone(), c.pick_stride()));
-            c.class
-        }
-        None if behaviour.gives_up() => {
-            draws.streams =
-                Some(random::station_streams(scenario, config, load.seed, replication).into());
-            Vec::new()
-        }
-        None => {
-            draws.rows = random::draws(scenario, due.len() as u32, load.seed, config, replication)
-                .map(|rows| (rows, scenario.stations().len()));
-            Vec::new()
+            let class = load
+                .classes(scenario, replication, due.len())
+                .unwrap_or_default();
+            let behaviour = match clients {
+                Some(Clients::Patient(p)) => p.behaviour(res, scenario.requests().len()),
+                _ => Behaviour::default(),
+            };
+            (Population::Open { due, class }, behaviour)
         }
     };
-    let _ = MAX_TIMER_STEPS;
     let workload = Workload {
-        population: Population::Open { due, class },
+        population,
         behaviour,
         clock,
     };
@@ -152,10 +99,8 @@ pub fn run(
     clock: Clock,
     trace: bool,
 ) -> Result<Outcome, EngineError> {
-    let due = load.due_times(scenario.resolution(), config, replication);
-    let class = load
-        .classes(scenario, config, replication, due.len())
-        .map(|c| c.class);
+    let due = load.due_times(scenario.resolution(), replication);
+    let class = load.classes(scenario, replication, due.len());
     let stations = scenario.stations().len();
     if trace {
         let rows = observe::Rows::<true>::new(stations, due, class);

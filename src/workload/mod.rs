@@ -9,15 +9,12 @@ pub mod stages;
 
 use std::sync::Arc;
 
-use rand_distr::{Distribution, Exp1};
-
-use crate::model::config::Config;
 use crate::model::objective::Share;
-use crate::model::plan::Classes;
 use crate::model::request;
 use crate::model::scenario::Scenario;
 use crate::model::units::{Period, Rate, Resolution, Seconds};
 use clients::{Behaviour, ClosedLoop};
+use random::Streams;
 use replay::Replayed;
 use stages::Profile;
 
@@ -224,18 +221,16 @@ impl LoadTest {
             || scenario.requests().iter().any(|r| r.flow.is_random())
     }
 
-    /// The engine's request classes for one replication, `None` without `[[request]]`.
-    /// A trace with a `class` column gives each client its row's class; other fixed arrivals
+    /// Each client's request class in one replication, `None` without `[[request]]`. A
+    /// trace with a `class` column gives each client its row's class; other fixed arrivals
     /// deal classes by smooth weighted round-robin (exact shares); Poisson arrivals draw each
-    /// client's class from the seeded stream. Every pick of a client's
-    /// flow is drawn in advance, so the draws do not depend on the order the run takes.
+    /// client's class from its own stream (the same whatever the configuration).
     pub fn classes(
         &self,
         scenario: &Scenario,
-        config: &Config,
         replication: u32,
         clients: usize,
-    ) -> Option<Classes> {
+    ) -> Option<Vec<u32>> {
         if scenario.requests().is_empty() {
             return None;
         }
@@ -246,37 +241,17 @@ impl LoadTest {
             Arrivals::Stages { poisson, .. } => *poisson,
             Arrivals::Fixed(_) | Arrivals::Replay(_) => false,
         };
-        let class = match &self.arrivals {
+        Some(match &self.arrivals {
             // A trace's `class` column says each client's class.
             Arrivals::Replay(Replayed { class: Some(c), .. }) => c.to_vec(),
             _ if drawn => {
-                let mut rng = random::stream(self.seed, config, replication, random::CLASS_LANE);
-                (0..clients)
-                    .map(|_| random::choose(&mut rng, &shares) as u32)
+                let streams = Streams::new(self.seed, replication);
+                (0..clients as u64)
+                    .map(|c| random::class_of(&streams, c, &shares))
                     .collect()
             }
             _ => request::deal(&shares, clients),
-        };
-        let plans: Vec<crate::model::plan::Plan> =
-            scenario.requests().iter().map(|r| r.plan.clone()).collect();
-        let mut classes = Classes {
-            plans,
-            class,
-            choices: Vec::new(),
-        };
-        let stride = classes.pick_stride();
-        let mut choices = vec![0u32; clients * stride];
-        if stride > 0 {
-            let picks: Vec<Vec<Vec<f64>>> = classes.plans.iter().map(|p| p.picks()).collect();
-            let mut rng = random::stream(self.seed, config, replication, random::PICK_LANE);
-            for (client, &k) in classes.class.iter().enumerate() {
-                for (slot, p) in picks[k as usize].iter().enumerate() {
-                    choices[client * stride + slot] = random::choose(&mut rng, p) as u32;
-                }
-            }
-        }
-        classes.choices = choices;
-        Some(classes)
+        })
     }
 
     /// How many runs the test takes: one when nothing is random (they would all agree).
@@ -289,19 +264,19 @@ impl LoadTest {
     }
 
     /// Each client's due time in steps. Fixed: `(i − 1) × period` rounded to the nearest
-    /// step, so that off-grid periods (rate 3/s) do not drift. Poisson: from the stream of
-    /// this configuration and replication.
+    /// step, so that off-grid periods (rate 3/s) do not drift. Poisson: each gap the client's
+    /// own draw in this replication, the same whatever the configuration.
     ///
     /// Stages and traces bring their own clients: Poisson stages a number that varies from
     /// one replication to the next, so the length of this list, not `clients`, is the count.
-    pub fn due_times(&self, resolution: Resolution, config: &Config, replication: u32) -> Vec<u64> {
+    pub fn due_times(&self, resolution: Resolution, replication: u32) -> Vec<u64> {
         match &self.arrivals {
             Arrivals::Fixed(period) => (0..self.clients as u64)
                 .map(|i| resolution.nearest_steps(i as f64 * period.get()))
                 .collect(),
             Arrivals::Poisson(rate) => {
-                let mut rng = random::stream(self.seed, config, replication, 0);
-                random::poisson_due(&mut rng, self.clients, rate.get(), resolution)
+                let streams = Streams::new(self.seed, replication);
+                random::poisson_due(&streams, self.clients, rate.get(), resolution)
             }
             Arrivals::Stages {
                 profile,
@@ -315,9 +290,13 @@ impl LoadTest {
                 profile,
                 poisson: true,
             } => {
-                let mut rng = random::stream(self.seed, config, replication, 0);
+                let streams = Streams::new(self.seed, replication);
+                let mut client = 0u64;
                 profile
-                    .poisson_due_times(|| Exp1.sample(&mut rng))
+                    .poisson_due_times(|| {
+                        client += 1;
+                        random::unit_gap(&streams, client)
+                    })
                     .into_iter()
                     .map(|t| resolution.nearest_steps(t))
                     .collect()

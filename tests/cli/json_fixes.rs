@@ -108,7 +108,8 @@ fn json_lists_the_near_misses_when_nothing_meets_the_target() {
 
 #[test]
 fn near_misses_with_replications_go_by_mean_satisfaction() {
-    // Here two servers do better than three on the mean: the list is not in cost order.
+    // The list goes by mean satisfaction, not by cost: three servers first, though they cost
+    // the most (on common random numbers more servers never serve these clients later).
     let args = [
         "--scenario",
         "data/mm1.toml",
@@ -129,7 +130,7 @@ fn near_misses_with_replications_go_by_mean_satisfaction() {
         .iter()
         .map(|c| c["config"]["server.units"].as_u64().unwrap())
         .collect();
-    assert_eq!(units, [2, 3, 1]);
+    assert_eq!(units, [3, 2, 1]);
     assert_eq!(doc["closest"][0]["spread"]["replications"], 3);
 }
 

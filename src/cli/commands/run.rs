@@ -21,6 +21,7 @@ use crate::report::output::Inputs;
 use crate::report::run::{RunReport, TIMELINE_MAX_AUTO};
 use crate::report::{Format, Report};
 use crate::workload::clients::Clients;
+use crate::workload::draws::Draws;
 use crate::workload::random;
 use crate::workload::Clock;
 use crate::workload::{Arrivals, LoadTest};
@@ -63,13 +64,29 @@ fn check_real_clock(
             gcd(b, a % b)
         }
     }
-    let draws = random::draws(scenario, load.clients, load.seed, config, 0);
-    let quantum = config
-        .engine_stations(scenario)
+    // The drawn times too: each client's, at every visit of its class's plan (the draws the
+    // run will make, as they are keyed by client).
+    let due = load.due_times(scenario.resolution(), 0);
+    let class = load.classes(scenario, 0, due.len()).unwrap_or_default();
+    let stations = config.engine_stations(scenario);
+    let draws = random::Common::new(scenario, load.seed, 0);
+    let drawn = (0..due.len()).flat_map(|c| {
+        let k = class.get(c).copied().unwrap_or(0);
+        let plan = &scenario.plans()[k as usize];
+        plan.visits()
+            .into_iter()
+            .enumerate()
+            .map(|(slot, (s, own))| {
+                let nominal = own.unwrap_or(stations[s].service);
+                draws.service(c as u64, k, slot as u32, s as u16, nominal)
+            })
+            .collect::<Vec<_>>()
+    });
+    let quantum = stations
         .iter()
         .map(|s| s.service)
-        .chain(load.due_times(scenario.resolution(), config, 0))
-        .chain(draws.into_iter().flatten())
+        .chain(due.iter().copied())
+        .chain(drawn)
         .fold(0, gcd)
         .max(1);
     let model = quantum as f64 * step_seconds;
@@ -269,12 +286,9 @@ fn open_loop(scenario: &Scenario, args: &RunArgs, inputs: &mut Inputs) -> Result
     let (patience, backoff) = (patient.patience, patient.backoff);
     let behaviour = patient.behaviour(res, scenario.requests().len());
     let outputs = open_outputs(inputs, &args.output)?;
-    let due = load.due_times(res, &config, 0);
+    let due = load.due_times(res, 0);
     // Over `[[request]]` classes each client walks its class's flow with its class's patience.
-    let class = load
-        .classes(scenario, &config, 0, due.len())
-        .map(|c| c.class)
-        .unwrap_or_default();
+    let class = load.classes(scenario, 0, due.len()).unwrap_or_default();
     let story = Story::new(&due, &class, scenario.stations().len());
     let clients = Clients::Patient(patient.clone());
     let behaved = loadtest::simulate(

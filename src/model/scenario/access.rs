@@ -66,6 +66,11 @@ impl Scenario {
         &self.plans
     }
 
+    /// Each station's service distribution, in station order.
+    pub fn distributions(&self) -> &std::sync::Arc<[super::ServiceDistribution]> {
+        &self.distributions
+    }
+
     /// Whether any station draws its service times (a distribution other than fixed): then a
     /// load test needs a seed and replications, and draws are made per client.
     pub fn draws_service(&self) -> bool {

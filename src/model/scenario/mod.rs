@@ -180,6 +180,8 @@ pub struct Scenario {
     requests: Vec<RequestClass>,
     /// What the engine walks: each class's plan, or the fan-out over every station.
     plans: std::sync::Arc<[crate::model::plan::Plan]>,
+    /// Each station's service distribution, shared by every replication's draws.
+    distributions: std::sync::Arc<[ServiceDistribution]>,
 }
 
 #[derive(Deserialize)]
@@ -510,11 +512,13 @@ impl Scenario {
                 .map(|r: &RequestClass| r.plan.clone())
                 .collect()
         };
+        let distributions = stations.iter().map(|s| s.distribution().clone()).collect();
         Ok(Scenario {
             strategies,
             files_read,
             requests,
             plans,
+            distributions,
             source: file.to_string(),
             name: raw.name.into_inner(),
             description: raw.description.map(Spanned::into_inner).unwrap_or_default(),
