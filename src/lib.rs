@@ -53,6 +53,7 @@ pub mod load;
 pub mod memory;
 pub mod merge;
 pub(crate) mod progress;
+pub mod quote;
 pub mod random;
 pub mod replay;
 pub mod report;

@@ -363,12 +363,29 @@ impl<'de> Deserialize<'de> for NonNegative {
     }
 }
 
-/// Is `name` usable in `--set NAME.PARAM=…` and as a CSV column prefix?
-pub fn valid_name(name: &str) -> bool {
-    !name.is_empty()
+/// The longest name of a scenario, station or request class: names head table columns and
+/// CSV columns, and a name of thousands of characters is a mistake, not a name.
+pub const MAX_NAME: usize = 100;
+
+/// The most stations a scenario may hold: far more than any service calls, and the engine
+/// numbers stations in 16 bits.
+pub const MAX_STATIONS: usize = 10_000;
+
+/// Why `name` cannot name a `what` (`station`, `request`…), or `None` when it can: usable in
+/// `--set NAME.PARAM=…` and as a CSV column prefix, at most [`MAX_NAME`] characters.
+pub fn name_problem(what: &str, name: &str) -> Option<String> {
+    let length = name.chars().count();
+    if length > MAX_NAME {
+        return Some(format!(
+            "{what} name `{}` is {length} characters long; at most {MAX_NAME}",
+            crate::quote::start(name)
+        ));
+    }
+    let valid = !name.is_empty()
         && name
             .chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
+    (!valid).then(|| format!("{what} name `{name}` must be letters, digits, `_` or `-`"))
 }
 
 impl Scenario {
@@ -425,21 +442,26 @@ impl Scenario {
                 "a scenario needs at least one [[station]]".into(),
             ));
         }
-        let mut stations: Vec<Station> = Vec::new();
-        let mut sample_files = Vec::new();
-        for spanned in raw.stations.get_ref() {
-            let (station, samples) = station_of(spanned, &stations, resolution, file, &at)?;
-            sample_files.extend(samples);
-            stations.push(station);
-        }
-        if !valid_name(raw.name.get_ref()) {
+        if let Some(extra) = raw.stations.get_ref().get(MAX_STATIONS) {
             return Err(at(
-                Some(raw.name.span()),
+                Some(extra.span()),
                 format!(
-                    "scenario name `{}` must be letters, digits, `_` or `-`",
-                    raw.name.get_ref()
+                    "a scenario holds at most {MAX_STATIONS} stations; this one has {}",
+                    raw.stations.get_ref().len()
                 ),
             ));
+        }
+        let mut stations: Vec<Station> = Vec::new();
+        let mut taken = std::collections::HashSet::new();
+        let mut sample_files = Vec::new();
+        for spanned in raw.stations.get_ref() {
+            let (station, samples) = station_of(spanned, &taken, resolution, file, &at)?;
+            sample_files.extend(samples);
+            taken.insert(station.name().to_string());
+            stations.push(station);
+        }
+        if let Some(problem) = name_problem("scenario", raw.name.get_ref()) {
+            return Err(at(Some(raw.name.span()), problem));
         }
         let load = load_of(&raw.load, &at)?;
         let requests = requests_of(&raw.requests, &stations, resolution, text, &at)?;

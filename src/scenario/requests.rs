@@ -3,7 +3,7 @@
 
 use toml::Spanned;
 
-use super::{line_column, valid_name, Scenario, ScenarioError, Station, StationKind};
+use super::{line_column, name_problem, Scenario, ScenarioError, Station, StationKind};
 use crate::duration::Written;
 use crate::engine;
 use crate::flow::{Flow, StationRef, PROBABILITY_TOLERANCE};
@@ -68,11 +68,8 @@ pub(super) fn requests_of(
     for spanned in raw {
         let r = spanned.get_ref();
         let name = r.name.get_ref().clone();
-        if !valid_name(&name) {
-            return Err(at(
-                Some(r.name.span()),
-                format!("request name `{name}` must be letters, digits, `_` or `-`"),
-            ));
+        if let Some(problem) = name_problem("request", &name) {
+            return Err(at(Some(r.name.span()), problem));
         }
         if out.iter().any(|o| o.name == name) {
             return Err(at(
@@ -101,8 +98,10 @@ pub(super) fn requests_of(
             at(
                 None,
                 format!(
-                    "request `{name}`: flow \"{flow_text}\", column {}: {}",
-                    e.column, e.message
+                    "request `{name}`: flow \"{}\", column {}: {}",
+                    crate::quote::excerpt(flow_text, e.column),
+                    e.column,
+                    e.message
                 ),
             )
             .relocated(line, column)
