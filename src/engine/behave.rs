@@ -16,7 +16,6 @@ use std::pin::{pin, Pin};
 use std::rc::Rc;
 use std::task::Poll;
 
-use futures_util::future::join_all;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use rand_distr::{Distribution, Exp};
@@ -28,6 +27,7 @@ pub use flow::{
 };
 
 use super::exec;
+use super::join::Join;
 use super::station::{Batch, Pool};
 use super::{EngineError, Kind, Station};
 
@@ -243,7 +243,7 @@ impl Shared {
                 self.clone().visit(s, service, started.clone())
             })
             .collect();
-        Box::pin(async move { join_all(visits).await.into_iter().max().unwrap_or(0) })
+        Box::pin(async move { Join::new(visits.into_iter(), 0, |m, _, d| m.max(d)).await })
     }
 }
 

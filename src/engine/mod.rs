@@ -16,6 +16,7 @@
 
 mod behave;
 mod exec;
+mod join;
 mod plan;
 mod run;
 mod station;

@@ -2,9 +2,8 @@
 
 use std::cell::{Cell, RefCell};
 use std::future::{poll_fn, Future};
-use std::pin::Pin;
 use std::rc::Rc;
-use std::task::{Context, Poll, Waker};
+use std::task::{Poll, Waker};
 use std::time::Duration;
 
 use futures_util::future::Either;
@@ -12,6 +11,7 @@ use tokio::runtime::Builder;
 use tokio::task::LocalSet;
 
 use super::exec;
+use super::join::Join;
 use super::plan::Classes;
 use super::station::{Batch, Pool};
 use super::walk::check_classes;
@@ -459,7 +459,8 @@ impl<R: Runtime> Model<R> {
             }
             let (served, bottleneck) = match &self.flows {
                 None => {
-                    Join::new((0..self.stations.len() as u16).map(|s| self.visit(client, s))).await
+                    let visits = (0..self.stations.len() as u16).map(|s| self.visit(client, s));
+                    Join::new(visits, (0, 0), last_visit).await
                 }
                 Some(flows) => {
                     let plan = &flows.plans[flows.class[client as usize] as usize];
@@ -527,54 +528,14 @@ async fn drive<R: Runtime>(model: Rc<Model<R>>) {
     .await
 }
 
-/// Visits at once, each returning when it was done: done when every one is done, with the
-/// last done time and the first visit (in order) that ended then. (`futures_util`'s
-/// `join_all` keeps every output and, past 30 futures, a bigger structure in every order.)
-struct Join<F> {
-    visits: Pin<Box<[Option<F>]>>,
-    last: (u64, u16),
-}
-
-impl<F: Future<Output = u64>> Join<F> {
-    fn new(visits: impl Iterator<Item = F>) -> Join<F> {
-        Join {
-            visits: Box::into_pin(visits.map(Some).collect()),
-            last: (0, 0),
-        }
-    }
-}
-
-impl<F: Future<Output = u64>> Future for Join<F> {
-    type Output = (u64, u16);
-
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<(u64, u16)> {
-        // (`Join` itself is `Unpin`: its visits are pinned in their box.)
-        let this = self.get_mut();
-        // SAFETY: the visits stay where their box put them: each is polled in place and,
-        // once done, dropped in place (`set(None)`); none is ever moved out.
-        let visits = unsafe { this.visits.as_mut().get_unchecked_mut() };
-        let mut pending = false;
-        let mut last = this.last;
-        for (i, visit) in visits.iter_mut().enumerate() {
-            let mut visit = unsafe { Pin::new_unchecked(visit) };
-            if let Some(future) = visit.as_mut().as_pin_mut() {
-                if let Poll::Ready(done) = future.poll(cx) {
-                    visit.set(None);
-                    let i = i as u16;
-                    if done > last.0 || (done == last.0 && i < last.1) {
-                        last = (done, i);
-                    }
-                } else {
-                    pending = true;
-                }
-            }
-        }
-        this.last = last;
-        if pending {
-            Poll::Pending
-        } else {
-            Poll::Ready(last)
-        }
+/// Of the visits done so far (the last done time, the first visit in order that ended
+/// then), and visit `i` done at `done`: a [`Join`] of one visit per station folds with it.
+fn last_visit(last: (u64, u16), i: usize, done: u64) -> (u64, u16) {
+    let i = i as u16;
+    if done > last.0 || (done == last.0 && i < last.1) {
+        (done, i)
+    } else {
+        last
     }
 }
 

@@ -4,8 +4,8 @@
 
 use std::future::Future;
 use std::pin::Pin;
-use std::task::{Context, Poll};
 
+use super::join::Join;
 use super::plan::{Classes, Node, Plan};
 use super::run::{Live, Model, Runtime};
 use super::{EngineError, EventKind, NOT_VISITED};
@@ -34,7 +34,8 @@ impl<R: Runtime> Model<R> {
                     last
                 }
                 Node::All(branches) => {
-                    JoinLast::new(branches.iter().map(|&b| self.walk(client, plan, b))).await
+                    let branches = branches.iter().map(|&b| self.walk(client, plan, b));
+                    Join::new(branches, (0, u16::MAX), |last, _, end| later(last, end)).await
                 }
                 Node::Pick { slot, branches } => {
                     let flows = self.flows.as_ref().expect("a flow runs with classes");
@@ -125,11 +126,13 @@ pub(super) fn check_classes(
         }
     }
     let stride = c.pick_stride();
+    // Each class's picks once, not once per client: a flow may have thousands of nodes.
+    let picks: Vec<Vec<Vec<f64>>> = c.plans.iter().map(Plan::picks).collect();
     for (client, &k) in c.class.iter().enumerate() {
-        let Some(plan) = c.plans.get(k as usize) else {
+        let Some(branches) = picks.get(k as usize) else {
             return bad("a client of a class that does not exist");
         };
-        for (slot, branches) in plan.picks().iter().enumerate() {
+        for (slot, branches) in branches.iter().enumerate() {
             if c.choices[client * stride + slot] as usize >= branches.len() {
                 return bad("a pick choice beyond its branches");
             }
@@ -147,46 +150,5 @@ fn later(a: (u64, u16), b: (u64, u16)) -> (u64, u16) {
         b
     } else {
         a
-    }
-}
-
-/// Branches of an `all` at once, each returning (end, station): done when every one is done,
-/// with the [`later`] of their results. Boxed branches: a flow's shape is known only at run
-/// time.
-pub(super) struct JoinLast<'a> {
-    branches: Vec<Option<Branch<'a>>>,
-    last: (u64, u16),
-}
-
-impl<'a> JoinLast<'a> {
-    pub(super) fn new(branches: impl Iterator<Item = Branch<'a>>) -> Self {
-        JoinLast {
-            branches: branches.map(Some).collect(),
-            last: (0, u16::MAX),
-        }
-    }
-}
-
-impl Future for JoinLast<'_> {
-    type Output = (u64, u16);
-
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<(u64, u16)> {
-        let this = self.get_mut();
-        let mut pending = false;
-        for branch in this.branches.iter_mut() {
-            if let Some(future) = branch {
-                if let Poll::Ready(end) = future.as_mut().poll(cx) {
-                    *branch = None;
-                    this.last = later(this.last, end);
-                } else {
-                    pending = true;
-                }
-            }
-        }
-        if pending {
-            Poll::Pending
-        } else {
-            Poll::Ready(this.last)
-        }
     }
 }

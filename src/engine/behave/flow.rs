@@ -11,12 +11,11 @@
 use std::cell::RefCell;
 use std::rc::Rc;
 
-use futures_util::future::join_all;
-
 use super::{
     check, check_due, closed_loop, open_loop, Behaved, Behaviour, ClosedLoop, Order, Request,
     Shared, Started,
 };
+use crate::engine::join::Join;
 use crate::engine::plan::{Classes, Node, Plan};
 use crate::engine::walk::check_classes;
 use crate::engine::{EngineError, Station};
@@ -127,7 +126,7 @@ impl Shared {
                     let all = branches
                         .iter()
                         .map(|&b| me.walk_node(client, class, b, started.clone()));
-                    join_all(all).await.into_iter().max().unwrap_or(0)
+                    Join::new(all, 0, |m, _, d| m.max(d)).await
                 }
                 Node::Pick { slot, branches } => {
                     let row = client as usize * flows.pick_stride;
