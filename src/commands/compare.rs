@@ -165,7 +165,8 @@ fn cheapest(
     if let Some(warning) = scenario.baseline_left_out(space.levers()) {
         eprintln!("warning: strategy `{name}`: {warning}");
     }
-    space.check_size(scenario, search::DEFAULT_MAX_CONFIGS)?;
+    let configurations = space.check_size(scenario, search::DEFAULT_MAX_CONFIGS)?;
+    memory::check_configurations(scenario, configurations, memory::SearchOutputs::default())?;
     let ranking = search::rank(&space, scenario, prices);
     let at = target.at(target_rate);
     load::check(scenario, &at.load)?;

@@ -33,13 +33,24 @@ pub(crate) fn plan_search(
     if let Some(warning) = scenario.baseline_left_out(space.levers()) {
         eprintln!("warning: {warning}");
     }
-    space.check_size(scenario, args.max_configs)?;
+    let configurations = space.check_size(scenario, args.max_configs)?;
     let prices = Prices {
         cpu: args.cpu_price.unwrap_or(scenario.prices().cpu),
         ram: args.ram_price.unwrap_or(scenario.prices().ram),
         currency: scenario.prices().currency.clone(),
     };
     space.check_prices(scenario, &prices)?;
+    // Before ranking: the ranking itself holds every configuration.
+    let output = &args.output;
+    memory::check_configurations(
+        scenario,
+        configurations,
+        memory::SearchOutputs {
+            csv: output.csv.is_some(),
+            json: output.format == Format::Json,
+            plot: output.plot.is_some(),
+        },
+    )?;
     let rate = args.target_rate.unwrap_or(scenario.load_defaults().rate);
     let clients = match (args.load.clients, sustained) {
         (Some(n), _) => n,

@@ -20,6 +20,7 @@ mod flow_oracle;
 mod flows;
 mod inputs;
 mod json_fixes;
+mod limits;
 mod outputs;
 mod plot;
 mod plot_dashboard;
