@@ -17,7 +17,7 @@ use crate::replay::Replayed;
 use crate::request;
 use crate::scenario::Scenario;
 use crate::stages::Profile;
-use crate::stats::{self, Histogram, Share, Summary};
+use crate::stats::{self, ClassFigures, Histogram, Share, Summary};
 use crate::units::{Period, Rate, Resolution, Seconds, MAX_TIMER_STEPS};
 
 /// When clients arrive.
@@ -435,16 +435,16 @@ pub fn summarize(scenario: &Scenario, outcome: &Outcome, load: &LoadTest, share:
         summary.satisfied = satisfied;
         summary.satisfaction = 100.0 * satisfied as f64 / summary.clients as f64;
         summary.meets_target = classes.iter().all(ClassVerdict::meets);
-        summary.class_satisfaction = class_satisfaction(&classes);
+        summary.classes = class_figures(&classes);
     }
     summary
 }
 
-/// Each class's satisfied share in percent (100 for a class with no client: nothing missed).
-fn class_satisfaction(classes: &[ClassVerdict]) -> Vec<f64> {
+/// Each class's figures for the summary (100 % for a class with no client: nothing missed).
+pub fn class_figures(classes: &[ClassVerdict]) -> Vec<ClassFigures> {
     classes
         .iter()
-        .map(|c| c.summary.as_ref().map_or(100.0, |s| s.satisfaction))
+        .map(|c| ClassFigures::of(c.summary.as_ref()))
         .collect()
 }
 
@@ -661,7 +661,7 @@ fn assess_classes(
         .collect();
     let mut summary = Summary::combine(&summaries, resolution, share);
     summary.meets_target = classes.iter().all(ClassVerdict::meets);
-    summary.class_satisfaction = class_satisfaction(&classes);
+    summary.classes = class_figures(&classes);
     Ok(Assessment {
         summary,
         late_by_station,

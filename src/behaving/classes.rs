@@ -70,11 +70,7 @@ pub fn assess(
     }
     summary.meets_target =
         classes.iter().all(ClassVerdict::meets) && !super::unmeasured(clients, &all);
-    // 100 for a class with no client: it missed nothing (as the plain test says).
-    summary.class_satisfaction = classes
-        .iter()
-        .map(|c| c.summary.as_ref().map_or(100.0, |s| s.satisfaction))
-        .collect();
+    summary.classes = crate::load::class_figures(&classes);
     Ok(Judged { summary, classes })
 }
 

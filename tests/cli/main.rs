@@ -35,3 +35,4 @@ mod search_fixes;
 mod search_props;
 mod shards;
 mod shards_exact;
+mod sweep_csv;
