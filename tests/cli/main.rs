@@ -16,6 +16,7 @@ mod compare;
 mod engine_memory;
 mod engine_oracle;
 mod engine_order;
+mod fit;
 mod flow_oracle;
 mod flows;
 mod inputs;
