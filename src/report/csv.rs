@@ -37,8 +37,11 @@ pub(super) struct Row {
     /// `satisfaction_<class>,satisfaction_low_<class>,satisfaction_high_<class>,p99_s_<class>`
     /// per class, only for a scenario with classes; a class with no client has empty cells
     /// but its satisfaction.
-    classes: Vec<(f64, Option<f64>, Option<f64>, Option<f64>)>,
+    classes: Vec<ClassColumns>,
 }
+
+/// One class's columns: satisfaction, its interval's low and high, p99 in seconds.
+type ClassColumns = (f64, Option<f64>, Option<f64>, Option<f64>);
 
 /// The fixed columns that follow the lever columns (then `capacity_<station>…,bottleneck`).
 pub const CSV_COLUMNS: &[&str] = &[
