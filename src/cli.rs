@@ -183,9 +183,9 @@ impl LoadArgs {
             (Some(slo), Some(m)) if m == slo.share => Ok(slo.share),
             (Some(slo), Some(m)) => Err(format!(
                 "--slo asks {} % of clients under {} s, but --min-satisfaction says {} %: give one",
-                slo.share.percent(),
-                slo.timeout.get(),
-                m.percent()
+                crate::quote::number(slo.share.percent()),
+                crate::quote::number(slo.timeout.get()),
+                crate::quote::number(m.percent())
             )),
         }
     }
@@ -546,7 +546,10 @@ pub fn parse_price(text: &str) -> Result<f64, String> {
     if v.is_finite() && v >= 0.0 {
         Ok(v)
     } else {
-        Err(format!("must be a finite price ≥ 0, got {v}"))
+        Err(format!(
+            "must be a finite price ≥ 0, got {}",
+            crate::quote::number(v)
+        ))
     }
 }
 
@@ -577,7 +580,10 @@ pub fn parse_speed(text: &str) -> Result<f64, String> {
     if v.is_finite() && v > 0.0 {
         Ok(v)
     } else {
-        Err(format!("must be a positive finite factor, got {v}"))
+        Err(format!(
+            "must be a positive finite factor, got {}",
+            crate::quote::number(v)
+        ))
     }
 }
 

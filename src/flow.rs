@@ -367,7 +367,10 @@ impl Parser<'_> {
                         self.error_at(at, "expected a probability (a number from 0 to 1) then `:`")
                     })?;
                     if !(p > 0.0 && p <= 1.0) {
-                        return Err(self.error_at(at, &format!("probability {p} is not in (0, 1]")));
+                        return Err(self.error_at(
+                            at,
+                            &format!("probability {} is not in (0, 1]", crate::quote::number(p)),
+                        ));
                     }
                     self.expect(":", "`:` after the probability")?;
                     branches.push((p, self.flow(depth)?));
@@ -380,7 +383,10 @@ impl Parser<'_> {
                 if (sum - 1.0).abs() > PROBABILITY_TOLERANCE {
                     return Err(self.error_at(
                         start,
-                        &format!("the probabilities of this `pick` sum to {sum}, not 1"),
+                        &format!(
+                            "the probabilities of this `pick` sum to {}, not 1",
+                            crate::quote::number(sum)
+                        ),
                     ));
                 }
                 Ok(Flow::Pick(branches))
@@ -404,7 +410,10 @@ impl Parser<'_> {
                     if !(s.is_finite() && s > 0.0) {
                         return Err(self.error_at(
                             at,
-                            &format!("service time {s} is not a positive number of seconds"),
+                            &format!(
+                                "service time {} is not a positive number of seconds",
+                                crate::quote::number(s)
+                            ),
                         ));
                     }
                     if !self.stations[station].takes_service {

@@ -293,8 +293,9 @@ fn peak(profile: &Profile) -> f64 {
         .fold(profile.start(), f64::max)
 }
 
-/// Refuses a load test the engine could not run (a gap between clients longer than tokio's
-/// timer can wait), before any work starts.
+/// Refuses a load test the engine could not run (a gap between clients longer than the
+/// timers can hold), before any work starts; in the simulator's words ([`EngineError::on`]
+/// tells a real-clock run's).
 pub fn check(scenario: &Scenario, load: &LoadTest) -> Result<(), EngineError> {
     let steps = match &load.arrivals {
         Arrivals::Fixed(period) => period.get() / scenario.resolution().seconds(),
@@ -307,6 +308,7 @@ pub fn check(scenario: &Scenario, load: &LoadTest) -> Result<(), EngineError> {
         return Err(EngineError::PeriodTooLong {
             seconds: steps * scenario.resolution().seconds(),
             max_seconds: MAX_TIMER_STEPS as f64 * scenario.resolution().seconds(),
+            timer: crate::engine::Timer::Simulator,
         });
     }
     Ok(())

@@ -7,8 +7,11 @@
 
 use std::fmt;
 
-/// `v` in at most 6 significant digits: plainly from 0.0001 to 999,999, in scientific
-/// notation beyond (`1e-300`, `6.87195e7`); trailing zeros dropped.
+/// `v` in a short form: plainly from 0.00001 to below 10^9, in scientific notation beyond
+/// (`1e-300`, `1.5e12`); with its shortest digits that read back as `v` when there are at most
+/// 15 of them (what a person types: `100.0000000001` must not become `100`, or "at most 100,
+/// got 100" contradicts itself), else to 6 significant digits (a computed number's binary
+/// noise: `1 / 1e-300` is `1e300`, not `9.999999999999999e299`).
 pub fn number(v: f64) -> Number {
     Number(v)
 }
@@ -20,25 +23,30 @@ pub struct Number(pub f64);
 impl fmt::Display for Number {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let v = self.0;
-        if !v.is_finite() || v == 0.0 {
-            // `NaN`, `inf`, `-inf`, `0` (and `-0` as `0`).
-            return write!(f, "{}", if v == 0.0 { 0.0 } else { v });
+        if v == 0.0 {
+            // `-0` as `0`.
+            return f.write_str("0");
         }
-        let magnitude = v.abs().log10().floor();
-        if (-4.0..6.0).contains(&magnitude) {
-            let decimals = (5.0 - magnitude) as usize;
-            let text = format!("{v:.decimals$}");
-            let text = if text.contains('.') {
-                text.trim_end_matches('0').trim_end_matches('.')
-            } else {
-                &text
-            };
-            f.write_str(text)
+        if !v.is_finite() {
+            return write!(f, "{v}");
+        }
+        let shortest = format!("{v:e}");
+        let digits = shortest
+            .split('e')
+            .next()
+            .expect("a mantissa")
+            .chars()
+            .filter(char::is_ascii_digit)
+            .count();
+        let v = if digits <= 15 {
+            v
         } else {
-            let text = format!("{v:.5e}");
-            let (mantissa, exponent) = text.split_once('e').expect("`{:e}` writes an exponent");
-            let mantissa = mantissa.trim_end_matches('0').trim_end_matches('.');
-            write!(f, "{mantissa}e{exponent}")
+            format!("{v:.5e}").parse().expect("`{:e}` reads back")
+        };
+        if (1e-5..1e9).contains(&v.abs()) {
+            write!(f, "{v}")
+        } else {
+            write!(f, "{v:e}")
         }
     }
 }
@@ -88,27 +96,41 @@ mod tests {
     use super::*;
 
     #[test]
-    fn numbers_are_short_whatever_their_size() {
-        let cases = [
+    fn numbers_are_short_whatever_their_size_and_read_back_as_given() {
+        // As a person types them: shown so that they read back as the same number.
+        let typed = [
             (1e-300, "1e-300"),
             (1e300, "1e300"),
             (-2.5e-9, "-2.5e-9"),
-            (68719476.735, "6.87195e7"),
-            (0.1234567891234, "0.123457"),
-            (0.00012345678, "0.000123457"),
-            (123456.7, "123457"),
-            (999999.4, "999999"),
+            (68719476.735, "68719476.735"),
+            (1.5e12, "1.5e12"),
+            (0.1234567891234, "0.1234567891234"),
+            (0.00001, "0.00001"),
+            (0.000001, "1e-6"),
+            (100.0000000001, "100.0000000001"),
             (2.0, "2"),
             (0.5, "0.5"),
-            (100.0000000001, "100"),
+        ];
+        for (v, want) in typed {
+            assert_eq!(number(v).to_string(), want, "{v:e}");
+            assert_eq!(want.parse::<f64>().unwrap(), v, "{want} reads back");
+        }
+        // Computed, with binary noise in the last digits: 6 significant digits.
+        for (v, want) in [
+            (1.0 / 1e-300, "1e300"),
+            (0.1 + 0.2, "0.3"),
+            (1.0 / 3.0, "0.333333"),
+        ] {
+            assert_eq!(number(v).to_string(), want, "{v:e}");
+        }
+        for (v, want) in [
             (0.0, "0"),
             (-0.0, "0"),
             (f64::NAN, "NaN"),
             (f64::INFINITY, "inf"),
             (f64::NEG_INFINITY, "-inf"),
-        ];
-        for (v, want) in cases {
-            assert_eq!(number(v).to_string(), want, "{v:e}");
+        ] {
+            assert_eq!(number(v).to_string(), want);
         }
     }
 

@@ -357,7 +357,8 @@ impl<'de> Deserialize<'de> for NonNegative {
             Ok(NonNegative(v))
         } else {
             Err(serde::de::Error::custom(format!(
-                "must be a finite number ≥ 0, got {v}"
+                "must be a finite number ≥ 0, got {}",
+                crate::quote::number(v)
             )))
         }
     }

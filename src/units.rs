@@ -25,7 +25,7 @@ pub enum QuantityError {
         /// The quantity's unit in words.
         unit: &'static str,
     },
-    #[error("must be a positive number, greater than 0 {unit}, got {value}")]
+    #[error("must be a positive number, greater than 0 {unit}, got {}", crate::quote::number(*.value))]
     /// 0 or below, or `-inf`, where only a positive quantity means anything.
     NotPositive {
         /// The quantity's unit in words.
@@ -33,26 +33,26 @@ pub enum QuantityError {
         /// The number given.
         value: f64,
     },
-    #[error("must be 0 (all at once) or more seconds, got {value}")]
+    #[error("must be 0 (all at once) or more seconds, got {}", crate::quote::number(*.value))]
     /// A period below 0 (0 itself is a burst, and allowed).
     NegativePeriod {
         /// The number given, in seconds.
         value: f64,
     },
-    #[error("must be at most 1 second, got {value}")]
+    #[error("must be at most 1 second, got {}", crate::quote::number(*.value))]
     /// A resolution above 1 s: service times and timeouts would round to whole seconds or
     /// coarser.
     ResolutionTooCoarse {
         /// The number given, in seconds.
         value: f64,
     },
-    #[error("must be a whole number of nanoseconds, got {value} s")]
+    #[error("must be a whole number of nanoseconds, got {} s", crate::quote::number(*.value))]
     /// A resolution finer than 1 ns or between two nanoseconds: steps are whole nanoseconds.
     NotWholeNanoseconds {
         /// The number given, in seconds.
         value: f64,
     },
-    #[error("{what} of {seconds} s is not a whole number of steps of the resolution ({step} s); state a finer `resolution`")]
+    #[error("{what} of {} s is not a whole number of steps of the resolution ({} s); state a finer `resolution`", crate::quote::number(*.seconds), crate::quote::number(*.step))]
     /// A duration that is not a whole number (≥ 1) of steps, so it cannot be kept exact.
     OffTheGrid {
         /// What the duration is, for the message ("station `soda`: service time").
@@ -62,7 +62,7 @@ pub enum QuantityError {
         /// The resolution, in seconds.
         step: f64,
     },
-    #[error("{what} of {seconds} s is {steps:.0} steps of {step} s, longer than tokio's timer can wait ({MAX_TIMER_STEPS} steps); state a coarser `resolution`")]
+    #[error("{what} of {} s is {} steps of {} s, longer than the simulator's timer can hold ({MAX_TIMER_STEPS} steps); state a coarser `resolution`", crate::quote::number(*.seconds), crate::quote::number(*.steps), crate::quote::number(*.step))]
     /// A duration longer than [`MAX_TIMER_STEPS`] steps: tokio would clamp the wait and
     /// silently shorten it.
     TooManySteps {

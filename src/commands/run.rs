@@ -7,12 +7,13 @@ use anyhow::{bail, Context, Result};
 use super::{build_load_shaped, open_outputs, Verdict};
 use crate::cli::{ClockArg, PlotKind, RunArgs};
 use crate::config::Config;
-use crate::engine::Clock;
+use crate::engine::{Clock, EngineError};
 use crate::load::{self, Arrivals, LoadTest};
 use crate::memory::{self, RunOutputs};
 use crate::progress::Progress;
+use crate::quote::number;
 use crate::random;
-use crate::report::run::{trim_float, RunReport, TIMELINE_MAX_AUTO};
+use crate::report::run::{RunReport, TIMELINE_MAX_AUTO};
 use crate::report::{Format, Report};
 use crate::scenario::Scenario;
 use crate::units::Rate;
@@ -69,16 +70,11 @@ fn check_real_clock(
     if real >= REAL_TICK_S * (1.0 - 1e-9) {
         return Ok(());
     }
-    let most = speed * real / REAL_TICK_S;
-    let most = if most >= 1e-6 {
-        trim_float(most)
-    } else {
-        format!("{most:e}")
-    };
+    let most = number(speed * real / REAL_TICK_S);
     bail!(
         "--clock real cannot honour this test: its times are multiples of {}, which at --speed {} last {} of real time, but tokio's timers tick in milliseconds; use the virtual clock, or --speed {most} or lower",
         duration_text(model),
-        trim_float(speed),
+        number(speed),
         duration_text(real),
     )
 }
@@ -86,13 +82,13 @@ fn check_real_clock(
 /// "1 µs", "0.5 ms", "2 s": a short duration in the unit that reads best.
 fn duration_text(seconds: f64) -> String {
     if seconds >= 1.0 {
-        format!("{} s", trim_float(seconds))
+        format!("{} s", number(seconds))
     } else if seconds >= 1e-3 {
-        format!("{} ms", trim_float(seconds * 1e3))
+        format!("{} ms", number(seconds * 1e3))
     } else if seconds >= 1e-6 {
-        format!("{} µs", trim_float(seconds * 1e6))
+        format!("{} µs", number(seconds * 1e6))
     } else {
-        format!("{} ns", trim_float(seconds * 1e9))
+        format!("{} ns", number(seconds * 1e9))
     }
 }
 
@@ -131,9 +127,13 @@ pub(crate) fn run(scenario: &Scenario, mut args: RunArgs, quiet: bool) -> Result
         return super::behave::run(scenario, args);
     }
     let config = Config::with_settings(scenario, &args.set)?;
-    let load = load_of(scenario, &args)?;
     let clock = clock_of(args.clock, args.speed, scenario)?;
-    load::check(scenario, &load)?;
+    // The load's checks speak of the simulator's timer; with --clock real, of tokio's.
+    let load = load_of(scenario, &args).map_err(|e| match e.downcast::<EngineError>() {
+        Ok(engine) => engine.on(clock).into(),
+        Err(other) => other,
+    })?;
+    load::check(scenario, &load).map_err(|e| e.on(clock))?;
     if load.runs(scenario) > 1 && clock != Clock::Virtual {
         bail!("--replications above 1 needs the virtual clock");
     }

@@ -78,6 +78,61 @@ pub enum Clock {
     },
 }
 
+/// Whose timer bounds a wait, for messages. The bound is the same on both clocks (tokio's
+/// wheel's span, so that both accept the same tests), but only `--clock real` runs on tokio.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Timer {
+    /// The virtual-time executor's.
+    Simulator,
+    /// Tokio's, behind `--clock real`.
+    Tokio,
+}
+
+impl Timer {
+    /// The timer `clock` runs on.
+    pub fn of(clock: Clock) -> Timer {
+        match clock {
+            Clock::Virtual => Timer::Simulator,
+            Clock::Real { .. } => Timer::Tokio,
+        }
+    }
+}
+
+impl std::fmt::Display for Timer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Timer::Simulator => "the simulator's timer",
+            Timer::Tokio => "tokio's timer",
+        })
+    }
+}
+
+impl EngineError {
+    /// The same error, its timer the one `clock` runs on: a check made before the clock was
+    /// known speaks of the simulator's.
+    pub fn on(self, clock: Clock) -> EngineError {
+        let timer = Timer::of(clock);
+        match self {
+            EngineError::GapTooLong { client, gap, .. } => {
+                EngineError::GapTooLong { client, gap, timer }
+            }
+            EngineError::PeriodTooLong {
+                seconds,
+                max_seconds,
+                ..
+            } => EngineError::PeriodTooLong {
+                seconds,
+                max_seconds,
+                timer,
+            },
+            EngineError::ServiceTooLong { steps, .. } => {
+                EngineError::ServiceTooLong { steps, timer }
+            }
+            other => other,
+        }
+    }
+}
+
 /// What one load test recorded. Times are steps since the load test started (time 0).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Outcome {
@@ -150,30 +205,34 @@ pub enum EngineError {
     #[error("due times must not decrease (client {0})")]
     UnsortedArrivals(usize),
     /// Two consecutive due times are further apart than [`crate::units::MAX_TIMER_STEPS`], the
-    /// longest wait tokio's timer can hold (checked whatever the clock, so both accept the same
+    /// longest wait the timers can hold (checked whatever the clock, so both accept the same
     /// tests).
-    #[error("the gap of {gap} steps before client {client} is longer than tokio's timer can wait")]
+    #[error("the gap of {gap} steps before client {client} is longer than {timer} can hold")]
     GapTooLong {
         /// 1-based, as the user counts clients.
         client: usize,
         /// In steps.
         gap: u64,
+        /// The clock's timer, for the message.
+        timer: Timer,
     },
     /// The load test's period (or, for Poisson, 40 mean gaps) exceeds the longest timer wait at
     /// the scenario's resolution: the user must shorten the period or coarsen the resolution.
-    #[error("clients {seconds} s apart are further apart than tokio's timer can wait at this resolution (at most {max_seconds} s)")]
+    #[error("clients {} s apart are further apart than {timer} can hold at this resolution (at most {} s)", crate::quote::number(*.seconds), crate::quote::number(*.max_seconds))]
     PeriodTooLong {
         /// The longest gap the load test would ask for, in model seconds.
         seconds: f64,
         /// The longest the timer can wait at this resolution, in model seconds.
         max_seconds: f64,
+        /// The clock's timer, for the message.
+        timer: Timer,
     },
     /// `Clock::Real`'s speed was zero, negative, NaN or infinite.
-    #[error("speed must be a positive finite number, got {0}")]
+    #[error("speed must be a positive finite number, got {}", crate::quote::number(*.0))]
     BadSpeed(f64),
     /// `Clock::Real` would sleep for less than a nanosecond per step, which tokio cannot time:
     /// the user must lower the speed.
-    #[error("at speed {speed}, one step of {step} s lasts less than a nanosecond of real time")]
+    #[error("at speed {}, one step of {} s lasts less than a nanosecond of real time", crate::quote::number(*.speed), crate::quote::number(*.step))]
     TooFast {
         /// The speed asked for, too high for this resolution.
         speed: f64,
@@ -191,8 +250,21 @@ pub enum EngineError {
     },
     /// A drawn service time exceeds the longest timer wait (a heavy-tailed draw at a fine
     /// resolution).
-    #[error("a drawn service time of {0} steps is longer than tokio's timer can wait")]
-    ServiceTooLong(u64),
+    #[error("a drawn service time of {steps} steps is longer than {timer} can hold")]
+    ServiceTooLong {
+        /// The draw, in steps.
+        steps: u64,
+        /// The clock's timer, for the message.
+        timer: Timer,
+    },
+    /// `Clock::Real` at so low a speed that one step lasts longer than a timer can count.
+    #[error("at speed {}, one step of {} s lasts longer than tokio's timer can hold", crate::quote::number(*.speed), crate::quote::number(*.step))]
+    TooSlow {
+        /// The speed asked for, too low for this resolution.
+        speed: f64,
+        /// Model seconds per step (the scenario's resolution).
+        step: f64,
+    },
     /// The request classes do not match the stations or clients (says which way): a caller's bug.
     #[error("request classes do not fit the load test: {0}")]
     BadClasses(String),

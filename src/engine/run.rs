@@ -15,7 +15,7 @@ use super::join::Join;
 use super::plan::Classes;
 use super::station::{Batch, Pool};
 use super::walk::check_classes;
-use super::{Clock, EngineError, Event, EventKind, Kind, Outcome, Station, NOT_VISITED};
+use super::{Clock, EngineError, Event, EventKind, Kind, Outcome, Station, Timer, NOT_VISITED};
 use crate::units::MAX_TIMER_STEPS;
 
 /// What the model needs from a clock: the time, a sleep, a spawn — all in model steps. The
@@ -121,7 +121,7 @@ fn simulate_with(
     clock: Clock,
     trace: bool,
 ) -> Result<Outcome, EngineError> {
-    validate(stations, classes, due, draws)?;
+    validate(stations, classes, due, draws, Timer::of(clock))?;
     let flows = classes.cloned();
     match clock {
         Clock::Virtual => {
@@ -138,7 +138,12 @@ fn simulate_with(
             if !(speed.is_finite() && speed > 0.0) {
                 return Err(EngineError::BadSpeed(speed));
             }
-            let tick = Duration::from_secs_f64(step_seconds / speed);
+            let tick = Duration::try_from_secs_f64(step_seconds / speed).map_err(|_| {
+                EngineError::TooSlow {
+                    speed,
+                    step: step_seconds,
+                }
+            })?;
             if tick.is_zero() {
                 return Err(EngineError::TooFast {
                     speed,
@@ -209,7 +214,7 @@ fn simulate_each_with(
     draws: Option<&[u64]>,
     each: impl FnMut(Served) + 'static,
 ) -> Result<(), EngineError> {
-    validate(stations, classes, due, draws)?;
+    validate(stations, classes, due, draws, Timer::Simulator)?;
     let sink: Sink = RefCell::new(Box::new(each));
     let flows = classes.cloned();
     let model = Rc::new(Model::new(
@@ -230,6 +235,7 @@ fn validate(
     classes: Option<&Classes>,
     due: &[u64],
     draws: Option<&[u64]>,
+    timer: Timer,
 ) -> Result<(), EngineError> {
     let width = classes.map_or(stations.len(), Classes::visit_stride);
     if let Some(c) = classes {
@@ -243,7 +249,7 @@ fn validate(
             });
         }
         if let Some(&long) = d.iter().find(|&&x| x > MAX_TIMER_STEPS) {
-            return Err(EngineError::ServiceTooLong(long));
+            return Err(EngineError::ServiceTooLong { steps: long, timer });
         }
     }
     if stations.is_empty() {
@@ -261,6 +267,7 @@ fn validate(
             return Err(EngineError::GapTooLong {
                 client: client + 1,
                 gap: d - previous,
+                timer,
             });
         }
         previous = d;

@@ -81,7 +81,10 @@ pub(super) fn requests_of(
         if !(share.is_finite() && share > 0.0 && share <= 1.0) {
             return Err(at(
                 Some(r.share.span()),
-                format!("request `{name}`: share must be above 0 and at most 1, got {share}"),
+                format!(
+                    "request `{name}`: share must be above 0 and at most 1, got {}",
+                    crate::quote::number(share)
+                ),
             ));
         }
         let flow_text = r.flow.get_ref();
@@ -130,7 +133,7 @@ pub(super) fn requests_of(
                 if !(v > 0.0 && v <= 100.0) {
                     return Err(at(
                         Some(m.span()),
-                        format!("request `{name}`: min_satisfaction must be a percentage above 0 and at most 100, got {v}"),
+                        format!("request `{name}`: min_satisfaction must be a percentage above 0 and at most 100, got {}", crate::quote::number(v)),
                     ));
                 }
                 Some(v)
@@ -168,7 +171,10 @@ pub(super) fn requests_of(
                     Written::Text(t) => crate::duration::parse(t),
                 }
                 .map_err(|e| refuse(e.to_string()))?;
-                Some(Seconds::new(v).map_err(|_| refuse(format!("got {v}")))?)
+                Some(
+                    Seconds::new(v)
+                        .map_err(|_| refuse(format!("got {}", crate::quote::number(v))))?,
+                )
             }
         };
         out.push(RequestClass {

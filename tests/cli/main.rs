@@ -22,6 +22,7 @@ mod flows;
 mod inputs;
 mod json_fixes;
 mod limits;
+mod numbers_in_errors;
 mod outputs;
 mod plot;
 mod plot_dashboard;
