@@ -443,7 +443,10 @@ mod tests {
         assert!(ks("lognormal") < ks("fixed"));
         // Through the samples' p50 and p99, but log-normal: between the two.
         let through = ks("lognormal through p50 and p99");
-        assert!(ks("exponential") < through && through < ks("fixed"), "{through}");
+        assert!(
+            ks("exponential") < through && through < ks("fixed"),
+            "{through}"
+        );
         assert_eq!(ks("empirical"), 0.0);
     }
 }

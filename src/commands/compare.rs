@@ -22,6 +22,9 @@ use crate::units::Rate;
 /// The target every cell is held to, and the rate the `optimize` strategy is found at: one
 /// reading of the flags for the comparison and for the merge of its shards.
 pub(crate) fn compare_target(scenario: &Scenario, args: &CompareArgs) -> Result<(Target, Rate)> {
+    if args.load.replay.is_some() {
+        bail!("compare load-tests each strategy at several rates, but --replay keeps the trace's own times, so every rate would replay the same load: compare strategies on a trace with `run --replay FILE --set …` each (--replay-speed scales its times)");
+    }
     let target_rate = args.target_rate.unwrap_or(scenario.load_defaults().rate);
     let clients = args
         .load

@@ -96,6 +96,9 @@ fn duration_text(seconds: f64) -> String {
 /// `--stage`s), `--clients`, and the rest of the load flags. `run` and its behaving variants
 /// (patience, retries, closed loops) read them the same way.
 pub(super) fn load_of(scenario: &Scenario, args: &RunArgs) -> Result<LoadTest> {
+    if args.load.replay.is_some() && args.rate.is_some() {
+        bail!("--rate cannot be used with --replay: the trace decides when each client comes (--replay-speed scales its times)");
+    }
     let period = match (args.rate, args.period) {
         (_, Some(p)) => p,
         (Some(r), None) if r > 0.0 => Rate::new(r).map_err(anyhow::Error::msg)?.period(),

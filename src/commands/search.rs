@@ -28,6 +28,9 @@ pub(crate) fn plan_search(
     args: &SearchArgs,
     sustained: bool,
 ) -> Result<SearchPlan> {
+    if args.load.replay.is_some() && args.target_rate.is_some() {
+        bail!("--target-rate (--rate) cannot be used with --replay: the trace decides when each client comes (--replay-speed scales its times)");
+    }
     let overrides = RangeArg::resolve_all(&args.ranges, scenario.stations())?;
     let space = Space::new(scenario, &overrides);
     if let Some(warning) = scenario.baseline_left_out(space.levers()) {

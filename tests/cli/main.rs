@@ -31,6 +31,7 @@ mod random;
 mod readme;
 mod real_inputs;
 mod real_inputs_more;
+mod replay;
 mod run;
 mod search;
 mod search_fixes;
