@@ -183,9 +183,9 @@ impl LoadArgs {
             (Some(slo), Some(m)) if m == slo.share => Ok(slo.share),
             (Some(slo), Some(m)) => Err(format!(
                 "--slo asks {} % of clients under {} s, but --min-satisfaction says {} %: give one",
-                crate::quote::number(slo.share.percent()),
-                crate::quote::number(slo.timeout.get()),
-                crate::quote::number(m.percent())
+                crate::units::number(slo.share.percent()),
+                crate::units::number(slo.timeout.get()),
+                crate::units::number(m.percent())
             )),
         }
     }
@@ -548,7 +548,7 @@ pub fn parse_price(text: &str) -> Result<f64, String> {
     } else {
         Err(format!(
             "must be a finite price ≥ 0, got {}",
-            crate::quote::number(v)
+            crate::units::number(v)
         ))
     }
 }
@@ -582,7 +582,7 @@ pub fn parse_speed(text: &str) -> Result<f64, String> {
     } else {
         Err(format!(
             "must be a positive finite factor, got {}",
-            crate::quote::number(v)
+            crate::units::number(v)
         ))
     }
 }

@@ -82,20 +82,20 @@ impl Rates {
             if !(step.is_finite() && step > 0.0) {
                 return Err(RatesError(format!(
                     "the step must be greater than 0, got {}",
-                    crate::quote::number(step)
+                    crate::units::number(step)
                 )));
             }
             if end < start {
                 return Err(RatesError(format!(
                     "the range `{text}` is empty: {} is below {}",
-                    crate::quote::number(end),
-                    crate::quote::number(start)
+                    crate::units::number(end),
+                    crate::units::number(start)
                 )));
             }
             let count = ((end - start) / step + 1e-9).floor() + 1.0;
             if count > MAX_RATES as f64 {
                 let count = if count.is_finite() {
-                    format!("{} rates", crate::quote::number(count))
+                    format!("{} rates", crate::units::number(count))
                 } else {
                     "more rates than a number holds".into()
                 };

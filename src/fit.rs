@@ -23,7 +23,7 @@ pub enum FitError {
         /// The line as read, trimmed of spaces and a trailing comma.
         text: String,
     },
-    #[error("line {line}: {} is not a service time (must be finite and ≥ 0)", crate::quote::number(*.value))]
+    #[error("line {line}: {} is not a service time (must be finite and ≥ 0)", crate::units::number(*.value))]
     /// A number that cannot be a service time: below 0, infinite or NaN.
     Negative {
         /// The file's line, 1-based.
@@ -37,7 +37,7 @@ pub enum FitError {
     /// A mean of 0 would make the CV a division by zero and every model degenerate.
     #[error("every sample is 0: there is no service time to fit")]
     AllZero,
-    #[error("p99 ({} s) must be greater than p50 ({} s)", crate::quote::number(*.p99), crate::quote::number(*.p50))]
+    #[error("p99 ({} s) must be greater than p50 ({} s)", crate::units::number(*.p99), crate::units::number(*.p50))]
     /// p99 ≤ p50 or not finite: no log-normal passes through them (σ would be ≤ 0).
     PercentilesOutOfOrder {
         /// The median given, in seconds.
@@ -46,7 +46,7 @@ pub enum FitError {
         p99: f64,
     },
     /// Holds the median given: its logarithm is needed, so it must be > 0 and finite.
-    #[error("p50 must be a positive number of seconds, got {}", crate::quote::number(*.0))]
+    #[error("p50 must be a positive number of seconds, got {}", crate::units::number(*.0))]
     BadMedian(f64),
 }
 

@@ -369,7 +369,7 @@ impl Parser<'_> {
                     if !(p > 0.0 && p <= 1.0) {
                         return Err(self.error_at(
                             at,
-                            &format!("probability {} is not in (0, 1]", crate::quote::number(p)),
+                            &format!("probability {} is not in (0, 1]", crate::units::number(p)),
                         ));
                     }
                     self.expect(":", "`:` after the probability")?;
@@ -385,7 +385,7 @@ impl Parser<'_> {
                         start,
                         &format!(
                             "the probabilities of this `pick` sum to {}, not 1",
-                            crate::quote::number(sum)
+                            crate::units::number(sum)
                         ),
                     ));
                 }
@@ -412,7 +412,7 @@ impl Parser<'_> {
                             at,
                             &format!(
                                 "service time {} is not a positive number of seconds",
-                                crate::quote::number(s)
+                                crate::units::number(s)
                             ),
                         ));
                     }

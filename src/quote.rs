@@ -1,55 +1,8 @@
-//! What the user gave, quoted back in a one-line message: a number in a short form, a long
-//! text cut around the place that matters, a long list of names cut after a few.
+//! What the user gave, quoted back in a one-line message: a long text cut around the place
+//! that matters, a long name or list of names cut after a few (numbers: [`crate::units::number`]).
 //!
-//! A message quotes the input so that the user can find it, not to reproduce it: `--rate
-//! 1e-300` printed with `{}` is 300 digits, and a flow of a megabyte quoted whole makes a
-//! page, not a line.
-
-use std::fmt;
-
-/// `v` in a short form: plainly from 0.00001 to below 10^9, in scientific notation beyond
-/// (`1e-300`, `1.5e12`); with its shortest digits that read back as `v` when there are at most
-/// 15 of them (what a person types: `100.0000000001` must not become `100`, or "at most 100,
-/// got 100" contradicts itself), else to 6 significant digits (a computed number's binary
-/// noise: `1 / 1e-300` is `1e300`, not `9.999999999999999e299`).
-pub fn number(v: f64) -> Number {
-    Number(v)
-}
-
-/// A number as [`number`] writes it; a `Display`, so that error attributes can use it.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Number(pub f64);
-
-impl fmt::Display for Number {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let v = self.0;
-        if v == 0.0 {
-            // `-0` as `0`.
-            return f.write_str("0");
-        }
-        if !v.is_finite() {
-            return write!(f, "{v}");
-        }
-        let shortest = format!("{v:e}");
-        let digits = shortest
-            .split('e')
-            .next()
-            .expect("a mantissa")
-            .chars()
-            .filter(char::is_ascii_digit)
-            .count();
-        let v = if digits <= 15 {
-            v
-        } else {
-            format!("{v:.5e}").parse().expect("`{:e}` reads back")
-        };
-        if (1e-5..1e9).contains(&v.abs()) {
-            write!(f, "{v}")
-        } else {
-            write!(f, "{v:e}")
-        }
-    }
-}
+//! A message quotes the input so that the user can find it, not to reproduce it: a flow of a
+//! megabyte quoted whole makes a page, not a line.
 
 /// `text` for a message about its `column` (1-based, in characters): whole when short, else
 /// the 60 characters around the column, cut with `…`.
@@ -94,45 +47,6 @@ pub fn names<'a>(names: impl ExactSizeIterator<Item = &'a str>) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn numbers_are_short_whatever_their_size_and_read_back_as_given() {
-        // As a person types them: shown so that they read back as the same number.
-        let typed = [
-            (1e-300, "1e-300"),
-            (1e300, "1e300"),
-            (-2.5e-9, "-2.5e-9"),
-            (68719476.735, "68719476.735"),
-            (1.5e12, "1.5e12"),
-            (0.1234567891234, "0.1234567891234"),
-            (0.00001, "0.00001"),
-            (0.000001, "1e-6"),
-            (100.0000000001, "100.0000000001"),
-            (2.0, "2"),
-            (0.5, "0.5"),
-        ];
-        for (v, want) in typed {
-            assert_eq!(number(v).to_string(), want, "{v:e}");
-            assert_eq!(want.parse::<f64>().unwrap(), v, "{want} reads back");
-        }
-        // Computed, with binary noise in the last digits: 6 significant digits.
-        for (v, want) in [
-            (1.0 / 1e-300, "1e300"),
-            (0.1 + 0.2, "0.3"),
-            (1.0 / 3.0, "0.333333"),
-        ] {
-            assert_eq!(number(v).to_string(), want, "{v:e}");
-        }
-        for (v, want) in [
-            (0.0, "0"),
-            (-0.0, "0"),
-            (f64::NAN, "NaN"),
-            (f64::INFINITY, "inf"),
-            (f64::NEG_INFINITY, "-inf"),
-        ] {
-            assert_eq!(number(v).to_string(), want);
-        }
-    }
 
     #[test]
     fn a_long_text_is_quoted_around_the_column() {

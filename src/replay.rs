@@ -89,7 +89,7 @@ pub enum ReplayError {
     #[error("the trace has no row")]
     Empty,
     /// Holds the factor given; checked here because a due time is divided by it.
-    #[error("--replay-speed must be a positive finite factor, got {}", crate::quote::number(*.0))]
+    #[error("--replay-speed must be a positive finite factor, got {}", crate::units::number(*.0))]
     BadSpeed(f64),
     /// A `class` cell naming none of the scenario's `[[request]]` classes.
     #[error("line {line}: no request class `{class}` in the scenario (its classes: {known})")]

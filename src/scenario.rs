@@ -358,7 +358,7 @@ impl<'de> Deserialize<'de> for NonNegative {
         } else {
             Err(serde::de::Error::custom(format!(
                 "must be a finite number ≥ 0, got {}",
-                crate::quote::number(v)
+                crate::units::number(v)
             )))
         }
     }

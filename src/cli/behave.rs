@@ -65,7 +65,7 @@ fn parse_positive(text: &str) -> Result<f64, String> {
     } else {
         Err(format!(
             "must be a duration greater than 0, got {}",
-            crate::quote::number(v)
+            crate::units::number(v)
         ))
     }
 }
@@ -77,7 +77,7 @@ fn parse_non_negative(text: &str) -> Result<f64, String> {
     } else {
         Err(format!(
             "must be a duration of 0 or more, got {}",
-            crate::quote::number(v)
+            crate::units::number(v)
         ))
     }
 }

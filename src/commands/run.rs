@@ -11,11 +11,11 @@ use crate::engine::{Clock, EngineError};
 use crate::load::{self, Arrivals, LoadTest};
 use crate::memory::{self, RunOutputs};
 use crate::progress::Progress;
-use crate::quote::number;
 use crate::random;
 use crate::report::run::{RunReport, TIMELINE_MAX_AUTO};
 use crate::report::{Format, Report};
 use crate::scenario::Scenario;
+use crate::units::number;
 use crate::units::Rate;
 
 fn clock_of(clock: ClockArg, speed: Option<f64>, scenario: &Scenario) -> Result<Clock> {

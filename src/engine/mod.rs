@@ -218,7 +218,7 @@ pub enum EngineError {
     },
     /// The load test's period (or, for Poisson, 40 mean gaps) exceeds the longest timer wait at
     /// the scenario's resolution: the user must shorten the period or coarsen the resolution.
-    #[error("clients {} s apart are further apart than {timer} can hold at this resolution (at most {} s)", crate::quote::number(*.seconds), crate::quote::number(*.max_seconds))]
+    #[error("clients {} s apart are further apart than {timer} can hold at this resolution (at most {} s)", crate::units::number(*.seconds), crate::units::number(*.max_seconds))]
     PeriodTooLong {
         /// The longest gap the load test would ask for, in model seconds.
         seconds: f64,
@@ -228,11 +228,11 @@ pub enum EngineError {
         timer: Timer,
     },
     /// `Clock::Real`'s speed was zero, negative, NaN or infinite.
-    #[error("speed must be a positive finite number, got {}", crate::quote::number(*.0))]
+    #[error("speed must be a positive finite number, got {}", crate::units::number(*.0))]
     BadSpeed(f64),
     /// `Clock::Real` would sleep for less than a nanosecond per step, which tokio cannot time:
     /// the user must lower the speed.
-    #[error("at speed {}, one step of {} s lasts less than a nanosecond of real time", crate::quote::number(*.speed), crate::quote::number(*.step))]
+    #[error("at speed {}, one step of {} s lasts less than a nanosecond of real time", crate::units::number(*.speed), crate::units::number(*.step))]
     TooFast {
         /// The speed asked for, too high for this resolution.
         speed: f64,
@@ -258,7 +258,7 @@ pub enum EngineError {
         timer: Timer,
     },
     /// `Clock::Real` at so low a speed that one step lasts longer than a timer can count.
-    #[error("at speed {}, one step of {} s lasts longer than tokio's timer can hold", crate::quote::number(*.speed), crate::quote::number(*.step))]
+    #[error("at speed {}, one step of {} s lasts longer than tokio's timer can hold", crate::units::number(*.speed), crate::units::number(*.step))]
     TooSlow {
         /// The speed asked for, too low for this resolution.
         speed: f64,

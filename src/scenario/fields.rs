@@ -33,7 +33,7 @@ pub(super) fn load_shape(load: &RawLoad) -> Result<(Rate, Option<Arc<Profile>>),
             let what = if r.duration.0 > 0.0 {
                 format!(
                     "its target must be a rate ≥ 0 (clients/s), got {}",
-                    crate::quote::number(r.target)
+                    crate::units::number(r.target)
                 )
             } else {
                 "its duration must be more than 0".to_string()
@@ -213,7 +213,7 @@ fn distribution_of(
                     Some(cv.span()),
                     format!(
                         "station `{name}`: cv must be a finite number ≥ 0, got {}",
-                        crate::quote::number(v)
+                        crate::units::number(v)
                     ),
                 ));
             }
@@ -222,7 +222,7 @@ fn distribution_of(
                     Some(cv.span()),
                     format!(
                         "station `{name}`: cv must be at most {MAX_CV}, got {}",
-                        crate::quote::number(v)
+                        crate::units::number(v)
                     ),
                 ));
             }
@@ -258,7 +258,7 @@ fn distribution_of(
             if cv > 1.0 / 3f64.sqrt() {
                 return Err((
                     s.cv.as_ref().map(|c| c.span()),
-                    format!("station `{name}`: a uniform distribution's cv is at most 0.577 (1/√3), got {}", crate::quote::number(cv)),
+                    format!("station `{name}`: a uniform distribution's cv is at most 0.577 (1/√3), got {}", crate::units::number(cv)),
                 ));
             }
             Ok(ServiceDistribution::Uniform { cv })

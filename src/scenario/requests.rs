@@ -83,7 +83,7 @@ pub(super) fn requests_of(
                 Some(r.share.span()),
                 format!(
                     "request `{name}`: share must be above 0 and at most 1, got {}",
-                    crate::quote::number(share)
+                    crate::units::number(share)
                 ),
             ));
         }
@@ -133,7 +133,7 @@ pub(super) fn requests_of(
                 if !(v > 0.0 && v <= 100.0) {
                     return Err(at(
                         Some(m.span()),
-                        format!("request `{name}`: min_satisfaction must be a percentage above 0 and at most 100, got {}", crate::quote::number(v)),
+                        format!("request `{name}`: min_satisfaction must be a percentage above 0 and at most 100, got {}", crate::units::number(v)),
                     ));
                 }
                 Some(v)
@@ -173,7 +173,7 @@ pub(super) fn requests_of(
                 .map_err(|e| refuse(e.to_string()))?;
                 Some(
                     Seconds::new(v)
-                        .map_err(|_| refuse(format!("got {}", crate::quote::number(v))))?,
+                        .map_err(|_| refuse(format!("got {}", crate::units::number(v))))?,
                 )
             }
         };
