@@ -89,7 +89,11 @@ pub(super) fn run_real<F: Future<Output = ()> + 'static>(
     if !(speed.is_finite() && speed > 0.0) {
         return Err(EngineError::BadSpeed(speed));
     }
-    let tick = Duration::from_secs_f64(step_seconds / speed);
+    let tick =
+        Duration::try_from_secs_f64(step_seconds / speed).map_err(|_| EngineError::TooSlow {
+            speed,
+            step: step_seconds,
+        })?;
     if tick.is_zero() {
         return Err(EngineError::TooFast {
             speed,

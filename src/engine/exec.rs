@@ -29,11 +29,28 @@ struct Slot {
     task: Option<Task>,
 }
 
-/// A timer: wake task `key` at `at`; `order` breaks ties at one instant in the order set.
+/// A timer: wake `wake` at `at`; `order` breaks ties at one instant in the order set.
 struct Timer {
     at: u64,
     order: u64,
-    key: usize,
+    wake: Wake,
+}
+
+/// Whom a timer wakes.
+enum Wake {
+    /// The task that set it (packed as [`pack`] does): no waker to keep.
+    Task(usize),
+    /// One future of a wide join, which polls only the futures woken ([`timers_wake`]).
+    Waker(Waker),
+}
+
+impl Wake {
+    fn wake(self, core: &Core) {
+        match self {
+            Wake::Task(key) => core.wake(key),
+            Wake::Waker(waker) => waker.wake(),
+        }
+    }
 }
 
 impl PartialEq for Timer {
@@ -64,6 +81,8 @@ struct Core {
     running: Cell<bool>,
     /// The key of the task being polled: a sleep's timer wakes the task that made it.
     current: Cell<usize>,
+    /// Set while a wide join polls one of its futures: a sleep's timer wakes that future.
+    branch: RefCell<Option<Waker>>,
 }
 
 impl Core {
@@ -77,6 +96,7 @@ impl Core {
             timers: RefCell::new(BinaryHeap::new()),
             running: Cell::new(false),
             current: Cell::new(0),
+            branch: RefCell::new(None),
         }
     }
 
@@ -165,12 +185,29 @@ pub fn ready_count() -> usize {
     CORE.with(|core| core.ready.borrow().len())
 }
 
+/// Runs `poll` (a wide join polling one of its futures) with the timers it sets waking
+/// `waker` instead of the task: the join then polls that future alone when one fires.
+pub fn timers_wake<T>(waker: &Waker, poll: impl FnOnce() -> T) -> T {
+    /// Puts the outer future's waker back (a join inside a join), even after a panic.
+    struct Restore(Option<Waker>);
+    impl Drop for Restore {
+        fn drop(&mut self) {
+            let outer = self.0.take();
+            let _ = CORE.try_with(|core| core.branch.replace(outer));
+        }
+    }
+    let outer = CORE.with(|core| core.branch.replace(Some(waker.clone())));
+    let _restore = Restore(outer);
+    poll()
+}
+
 /// A future that is ready once the virtual clock reaches `at`.
 ///
-/// Its timer is set when it is made, for the task that makes it: a sleep is one word (it is
-/// part of every waiting client's future) and its poll is one comparison. So a sleep must be
-/// awaited by the task that made it, as every model future is; made and dropped unawaited,
-/// it only wakes that task once for nothing.
+/// Its timer is set when it is made, for the task that makes it (or, inside a wide join, for
+/// the join's future being polled: [`timers_wake`]): a sleep is one word (it is part of every
+/// waiting client's future) and its poll is one comparison. So a sleep must be awaited by the
+/// task that made it, as every model future is; made and dropped unawaited, it only wakes
+/// that task once for nothing.
 pub struct Sleep {
     at: u64,
 }
@@ -181,11 +218,11 @@ pub fn sleep_until(at: u64) -> Sleep {
         if at > core.now.get() {
             let order = core.next_order.get();
             core.next_order.set(order + 1);
-            core.timers.borrow_mut().push(Timer {
-                at,
-                order,
-                key: core.current.get(),
-            });
+            let wake = match &*core.branch.borrow() {
+                None => Wake::Task(core.current.get()),
+                Some(waker) => Wake::Waker(waker.clone()),
+            };
+            core.timers.borrow_mut().push(Timer { at, order, wake });
         }
     });
     Sleep { at }
@@ -256,9 +293,10 @@ pub fn run(main: impl Future<Output = ()> + 'static) {
             let mut timers = core.timers.borrow_mut();
             let Some(first) = timers.pop() else { break };
             core.now.set(first.at);
-            core.wake(first.key);
-            while timers.peek().is_some_and(|t| t.at == first.at) {
-                core.wake(timers.pop().expect("peeked").key);
+            let at = first.at;
+            first.wake.wake(core);
+            while timers.peek().is_some_and(|t| t.at == at) {
+                timers.pop().expect("peeked").wake.wake(core);
             }
         }
     })

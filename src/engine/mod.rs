@@ -19,6 +19,7 @@
 mod clients;
 mod clock;
 mod exec;
+mod join;
 mod live;
 mod observe;
 mod station;
@@ -166,6 +167,7 @@ fn validate(service: &Service, workload: &Workload) -> Result<(), EngineError> {
                     return Err(EngineError::GapTooLong {
                         client: client + 1,
                         gap: d - previous,
+                        timer: Timer::of(workload.clock),
                     });
                 }
                 previous = d;
@@ -178,6 +180,58 @@ fn validate(service: &Service, workload: &Workload) -> Result<(), EngineError> {
         }
     }
     Ok(())
+}
+
+/// Whose timer bounds a wait, for messages. The bound is the same on both clocks (tokio's
+/// wheel's span, so that both accept the same tests), but only `--clock real` runs on tokio.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Timer {
+    /// The virtual-time executor's.
+    Simulator,
+    /// Tokio's, behind `--clock real`.
+    Tokio,
+}
+
+impl Timer {
+    /// The timer `clock` runs on.
+    pub fn of(clock: Clock) -> Timer {
+        match clock {
+            Clock::Virtual => Timer::Simulator,
+            Clock::Real { .. } => Timer::Tokio,
+        }
+    }
+}
+
+impl std::fmt::Display for Timer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Timer::Simulator => "the simulator's timer",
+            Timer::Tokio => "tokio's timer",
+        })
+    }
+}
+
+impl EngineError {
+    /// The same error, its timer the one `clock` runs on: a check made before the clock was
+    /// known speaks of the simulator's.
+    pub fn on(self, clock: Clock) -> EngineError {
+        let timer = Timer::of(clock);
+        match self {
+            EngineError::GapTooLong { client, gap, .. } => {
+                EngineError::GapTooLong { client, gap, timer }
+            }
+            EngineError::PeriodTooLong {
+                seconds,
+                max_seconds,
+                ..
+            } => EngineError::PeriodTooLong {
+                seconds,
+                max_seconds,
+                timer,
+            },
+            other => other,
+        }
+    }
 }
 
 /// Why a simulation could not run.
@@ -193,33 +247,45 @@ pub enum EngineError {
     /// one before it.
     #[error("due times must not decrease (client {0})")]
     UnsortedArrivals(usize),
-    /// Two consecutive due times are further apart than [`crate::model::units::MAX_TIMER_STEPS`], the
-    /// longest wait tokio's timer can hold (checked whatever the clock, so both accept the same
-    /// tests).
-    #[error("the gap of {gap} steps before client {client} is longer than tokio's timer can wait")]
+    /// Two consecutive due times are further apart than
+    /// [`crate::model::units::MAX_TIMER_STEPS`], the longest wait the timers can hold (checked
+    /// whatever the clock, so both accept the same tests).
+    #[error("the gap of {gap} steps before client {client} is longer than {timer} can hold")]
     GapTooLong {
         /// 1-based, as the user counts clients.
         client: usize,
         /// In steps.
         gap: u64,
+        /// The clock's timer, for the message.
+        timer: Timer,
     },
     /// The load test's period (or, for Poisson, 40 mean gaps) exceeds the longest timer wait at
     /// the scenario's resolution: the user must shorten the period or coarsen the resolution.
-    #[error("clients {seconds} s apart are further apart than tokio's timer can wait at this resolution (at most {max_seconds} s)")]
+    #[error("clients {} s apart are further apart than {timer} can hold at this resolution (at most {} s)", crate::model::units::number(*.seconds), crate::model::units::number(*.max_seconds))]
     PeriodTooLong {
         /// The longest gap the load test would ask for, in model seconds.
         seconds: f64,
         /// The longest the timer can wait at this resolution, in model seconds.
         max_seconds: f64,
+        /// The clock's timer, for the message.
+        timer: Timer,
     },
     /// `Clock::Real`'s speed was zero, negative, NaN or infinite.
-    #[error("speed must be a positive finite number, got {0}")]
+    #[error("speed must be a positive finite number, got {}", crate::model::units::number(*.0))]
     BadSpeed(f64),
     /// `Clock::Real` would sleep for less than a nanosecond per step, which tokio cannot time:
     /// the user must lower the speed.
-    #[error("at speed {speed}, one step of {step} s lasts less than a nanosecond of real time")]
+    #[error("at speed {}, one step of {} s lasts less than a nanosecond of real time", crate::model::units::number(*.speed), crate::model::units::number(*.step))]
     TooFast {
         /// The speed asked for, too high for this resolution.
+        speed: f64,
+        /// Model seconds per step (the scenario's resolution).
+        step: f64,
+    },
+    /// `Clock::Real` at so low a speed that one step lasts longer than a timer can count.
+    #[error("at speed {}, one step of {} s lasts longer than tokio's timer can hold", crate::model::units::number(*.speed), crate::model::units::number(*.step))]
+    TooSlow {
+        /// The speed asked for, too low for this resolution.
         speed: f64,
         /// Model seconds per step (the scenario's resolution).
         step: f64,

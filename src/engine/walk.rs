@@ -11,6 +11,7 @@ use std::rc::Rc;
 use std::task::{Context, Poll};
 
 use super::clock::Runtime;
+use super::join::Join;
 use super::live::{Model, FLAT_MOST};
 use super::observe::Observe;
 use crate::model::plan::{Node, Plan};
@@ -70,7 +71,7 @@ impl<R: Runtime, D: Draws, O: Observe> Model<R, D, O> {
         let plan = &self.plans[class as usize];
         match plan.fan_out_visits() {
             Some(visits) if visits.len() <= FLAT_MOST => {
-                Attempt::Flat(Join::new(visits.iter().enumerate().map(
+                Attempt::Flat(Flat::new(visits.iter().enumerate().map(
                     move |(station, &v)| {
                         let station = station as u16;
                         let Node::Visit { slot, steps, .. } = *plan.node(v) else {
@@ -115,10 +116,12 @@ impl<R: Runtime, D: Draws, O: Observe> Model<R, D, O> {
                     last
                 }
                 Node::All(branches) => {
-                    JoinLast::new(
+                    Join::new(
                         branches
                             .iter()
                             .map(|&b| self.walk(client, key, class, plan, b)),
+                        Ended::NOTHING,
+                        |last: Ended, _, end| last.and(end),
                     )
                     .await
                 }
@@ -134,7 +137,7 @@ impl<R: Runtime, D: Draws, O: Observe> Model<R, D, O> {
 
 /// An attempt in progress: the fan-out's join, or a flow's walk.
 pub(super) enum Attempt<F, B> {
-    Flat(Join<F>),
+    Flat(Flat<F>),
     Tree(B),
 }
 
@@ -182,18 +185,18 @@ pub(super) type Branch<'a> = Pin<Box<dyn Future<Output = Ended> + 'a>>;
 /// flight: which visits are pending is a bit each (so at most [`FLAT_MOST`] visits), the
 /// latest start is kept rather than a wait (the time the visits began is the caller's to
 /// know), and the end is the time the join is done.
-pub(super) struct Join<F> {
+pub(super) struct Flat<F> {
     visits: Pin<Box<[F]>>,
     latest: u64,
     pending: u32,
     latest_of: u16,
 }
 
-impl<F: Future<Output = (u64, u64)>> Join<F> {
-    fn new(visits: impl Iterator<Item = F>) -> Join<F> {
+impl<F: Future<Output = (u64, u64)>> Flat<F> {
+    fn new(visits: impl Iterator<Item = F>) -> Flat<F> {
         let visits: Box<[F]> = visits.collect();
         debug_assert!(visits.len() <= FLAT_MOST);
-        Join {
+        Flat {
             pending: match visits.len() {
                 FLAT_MOST => u32::MAX,
                 n => (1 << n) - 1,
@@ -205,7 +208,7 @@ impl<F: Future<Output = (u64, u64)>> Join<F> {
     }
 }
 
-impl<F: Future<Output = (u64, u64)>> Future for Join<F> {
+impl<F: Future<Output = (u64, u64)>> Future for Flat<F> {
     type Output = (u16, u64);
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
@@ -231,46 +234,6 @@ impl<F: Future<Output = (u64, u64)>> Future for Join<F> {
             Poll::Ready((this.latest_of, this.latest))
         } else {
             Poll::Pending
-        }
-    }
-}
-
-/// Branches of an `all` at once: done when every one is done, with their ends combined by
-/// [`Ended::and`].
-struct JoinLast<'a> {
-    branches: Vec<Option<Branch<'a>>>,
-    last: Ended,
-}
-
-impl<'a> JoinLast<'a> {
-    fn new(branches: impl Iterator<Item = Branch<'a>>) -> Self {
-        JoinLast {
-            branches: branches.map(Some).collect(),
-            last: Ended::NOTHING,
-        }
-    }
-}
-
-impl Future for JoinLast<'_> {
-    type Output = Ended;
-
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Ended> {
-        let this = self.get_mut();
-        let mut pending = false;
-        for branch in this.branches.iter_mut() {
-            if let Some(future) = branch {
-                if let Poll::Ready(end) = future.as_mut().poll(cx) {
-                    *branch = None;
-                    this.last = this.last.and(end);
-                } else {
-                    pending = true;
-                }
-            }
-        }
-        if pending {
-            Poll::Pending
-        } else {
-            Poll::Ready(this.last)
         }
     }
 }

@@ -7,18 +7,17 @@
 //! it needs ([`observe`]). [`assess`] judges a configuration over its replications: every
 //! client by its class's objective, clients who gave up counted, never satisfied.
 
-pub mod memory;
 pub mod observe;
 
 use rayon::prelude::*;
 
-use crate::engine::{self, EngineError, Observe};
+use crate::engine::{self, EngineError, Observe, Timer};
 use crate::model::config::Config;
 use crate::model::objective::Share;
 use crate::model::scenario::Scenario;
 use crate::model::units::{Resolution, MAX_TIMER_STEPS};
 use crate::outcome::records::Outcome;
-use crate::outcome::stats::Summary;
+use crate::outcome::stats::{ClassFigures, Summary};
 use crate::outcome::verdict::{Assessment, ClassVerdict};
 use crate::workload::clients::{Behaviour, Clients};
 use crate::workload::random::Common;
@@ -39,6 +38,7 @@ pub fn check(scenario: &Scenario, load: &LoadTest) -> Result<(), EngineError> {
         return Err(EngineError::PeriodTooLong {
             seconds: steps * scenario.resolution().seconds(),
             max_seconds: MAX_TIMER_STEPS as f64 * scenario.resolution().seconds(),
+            timer: Timer::Simulator,
         });
     }
     Ok(())
@@ -162,16 +162,16 @@ pub fn summarize(scenario: &Scenario, outcome: &Outcome, load: &LoadTest, share:
         summary.satisfied = satisfied;
         summary.satisfaction = 100.0 * satisfied as f64 / summary.clients as f64;
         summary.meets_target = classes.iter().all(ClassVerdict::meets);
-        summary.class_satisfaction = class_satisfaction(&classes);
+        summary.classes = class_figures(&classes);
     }
     summary
 }
 
-/// Each class's satisfied share in percent (100 for a class with no client: nothing missed).
-fn class_satisfaction(classes: &[ClassVerdict]) -> Vec<f64> {
+/// Each class's part of the summary, in file order: what the sweep CSV shows of each.
+fn class_figures(classes: &[ClassVerdict]) -> Vec<ClassFigures> {
     classes
         .iter()
-        .map(|c| c.summary.as_ref().map_or(100.0, |s| s.satisfaction))
+        .map(|c| ClassFigures::of(c.summary.as_ref()))
         .collect()
 }
 
@@ -278,7 +278,7 @@ pub fn assess(
     }
     if with_classes {
         summary.meets_target = classes.iter().all(ClassVerdict::meets);
-        summary.class_satisfaction = class_satisfaction(&classes);
+        summary.classes = class_figures(&classes);
     }
     // A closed loop too slow to get past its warm-up has not shown that it meets anything.
     if closed.is_some() && all.iter().any(|s| s.clients == 0) {

@@ -136,11 +136,7 @@ pub fn resolve_lever(
         .ok_or_else(|| ConfigError::UnknownStation {
             text: text.to_string(),
             station: station.to_string(),
-            known: stations
-                .iter()
-                .map(|s| s.name())
-                .collect::<Vec<_>>()
-                .join(", "),
+            known: crate::model::quote::names(stations.iter().map(|s| s.name())),
         })?;
     if s.kind().param() != param {
         return Err(ConfigError::UnknownParam {

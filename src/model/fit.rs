@@ -23,7 +23,7 @@ pub enum FitError {
         /// The line as read, trimmed of spaces and a trailing comma.
         text: String,
     },
-    #[error("line {line}: {value} is not a service time (must be finite and ≥ 0)")]
+    #[error("line {line}: {} is not a service time (must be finite and ≥ 0)", crate::model::units::number(*.value))]
     /// A number that cannot be a service time: below 0, infinite or NaN.
     Negative {
         /// The file's line, 1-based.
@@ -37,7 +37,7 @@ pub enum FitError {
     /// A mean of 0 would make the CV a division by zero and every model degenerate.
     #[error("every sample is 0: there is no service time to fit")]
     AllZero,
-    #[error("p99 ({p99} s) must be greater than p50 ({p50} s)")]
+    #[error("p99 ({} s) must be greater than p50 ({} s)", crate::model::units::number(*.p99), crate::model::units::number(*.p50))]
     /// p99 ≤ p50 or not finite: no log-normal passes through them (σ would be ≤ 0).
     PercentilesOutOfOrder {
         /// The median given, in seconds.
@@ -46,7 +46,7 @@ pub enum FitError {
         p99: f64,
     },
     /// Holds the median given: its logarithm is needed, so it must be > 0 and finite.
-    #[error("p50 must be a positive number of seconds, got {0}")]
+    #[error("p50 must be a positive number of seconds, got {}", crate::model::units::number(*.0))]
     BadMedian(f64),
 }
 
@@ -183,6 +183,14 @@ pub enum Model {
         /// Standard deviation over the mean; > 0.
         cv: f64,
     },
+    /// The log-normal through the samples' median and 99th percentile, which a scenario
+    /// states as `service = { p50 = …, p99 = … }` at any resolution.
+    Percentiles {
+        /// Seconds, > 0.
+        p50: f64,
+        /// Seconds, > `p50`.
+        p99: f64,
+    },
     /// The samples themselves, drawn uniformly.
     Empirical,
 }
@@ -205,18 +213,27 @@ impl Model {
                 (f, f)
             }
             Model::Lognormal { mean, cv } => {
-                let f = if v <= 0.0 {
-                    0.0
-                } else {
-                    let (mu, sigma) = lognormal_parameters(mean, cv);
-                    normal_cdf((v.ln() - mu) / sigma)
-                };
+                let f = lognormal_cdf(mean, cv, v);
+                (f, f)
+            }
+            Model::Percentiles { p50, p99 } => {
+                let (mean, cv) = lognormal_through(p50, p99).expect("a candidate's p50 < p99");
+                let f = lognormal_cdf(mean, cv, v);
                 (f, f)
             }
             // The empirical distribution is F_n itself: it costs nothing to check, D = 0.
             Model::Empirical => (f64::NAN, f64::NAN),
         }
     }
+}
+
+/// P(X ≤ v) for a log-normal X of this mean and coefficient of variation.
+fn lognormal_cdf(mean: f64, cv: f64, v: f64) -> f64 {
+    if v <= 0.0 {
+        return 0.0;
+    }
+    let (mu, sigma) = lognormal_parameters(mean, cv);
+    normal_cdf((v.ln() - mu) / sigma)
 }
 
 /// (μ, σ) of ln X for a log-normal X with this mean and coefficient of variation.
@@ -286,6 +303,10 @@ pub fn candidates(samples: &Samples) -> Vec<Fitted> {
     if cv > 0.0 {
         models.push(Model::Lognormal { mean, cv });
     }
+    let (p50, p99) = (samples.percentile(50.0), samples.percentile(99.0));
+    if lognormal_through(p50, p99).is_ok() {
+        models.push(Model::Percentiles { p50, p99 });
+    }
     models.push(Model::Empirical);
     models
         .into_iter()
@@ -306,6 +327,7 @@ impl fmt::Display for Model {
             Model::Fixed { .. } => f.write_str("fixed"),
             Model::Exponential { .. } => f.write_str("exponential"),
             Model::Lognormal { .. } => f.write_str("lognormal"),
+            Model::Percentiles { .. } => f.write_str("lognormal through p50 and p99"),
             Model::Empirical => f.write_str("empirical"),
         }
     }
@@ -419,6 +441,12 @@ mod tests {
         assert!(ks("exponential") < 0.01, "{}", ks("exponential"));
         assert!(ks("exponential") < ks("lognormal"));
         assert!(ks("lognormal") < ks("fixed"));
+        // Through the samples' p50 and p99, but log-normal: between the two.
+        let through = ks("lognormal through p50 and p99");
+        assert!(
+            ks("exponential") < through && through < ks("fixed"),
+            "{through}"
+        );
         assert_eq!(ks("empirical"), 0.0);
     }
 }

@@ -22,6 +22,11 @@ use std::fmt;
 /// limit keeps the recursive parser's stack bounded whatever the input.
 pub const MAX_DEPTH: usize = 64;
 
+/// How many branches one `all` or `pick` may have: a client runs every branch of an `all` as
+/// a future of a few hundred bytes, so more is surely a generated mistake, and a bound
+/// on the work and memory of each client.
+pub const MAX_BRANCHES: usize = 100_000;
+
 /// How far pick probabilities may sum away from 1 and still be accepted.
 pub const PROBABILITY_TOLERANCE: f64 = 1e-9;
 
@@ -85,6 +90,12 @@ impl Flow {
             chars: text.chars().collect(),
             at: 0,
             stations,
+            // A visit finds its station in constant time: a flow may name thousands.
+            index: stations
+                .iter()
+                .enumerate()
+                .map(|(i, s)| (s.name, i))
+                .collect(),
         };
         parser.skip_space();
         if parser.at == parser.chars.len() {
@@ -210,6 +221,7 @@ struct Parser<'s> {
     chars: Vec<char>,
     at: usize,
     stations: &'s [StationRef<'s>],
+    index: std::collections::HashMap<&'s str, usize>,
 }
 
 impl Parser<'_> {
@@ -260,6 +272,23 @@ impl Parser<'_> {
                 None => format!("expected {what}, found the end of the flow"),
             }))
         }
+    }
+
+    /// Consumes the `,` that adds a branch to `branches` of `what` (`all(`, `pick(`) if it
+    /// is next; refuses it, pointing at it, when that makes more than [`MAX_BRANCHES`].
+    fn another_branch(&mut self, branches: usize, what: &str) -> Result<bool, FlowError> {
+        self.skip_space();
+        let comma = self.at;
+        if !self.eat(",") {
+            return Ok(false);
+        }
+        if branches >= MAX_BRANCHES {
+            return Err(self.error_at(
+                comma,
+                &format!("this `{what}` has more than {MAX_BRANCHES} branches"),
+            ));
+        }
+        Ok(true)
     }
 
     fn deeper(&self, depth: usize) -> Result<usize, FlowError> {
@@ -322,7 +351,7 @@ impl Parser<'_> {
                     return Err(self.error_here("`all()` needs at least one branch"));
                 }
                 let mut branches = vec![self.flow(depth)?];
-                while self.eat(",") {
+                while self.another_branch(branches.len(), "all(")? {
                     branches.push(self.flow(depth)?);
                 }
                 self.expect(")", "`,` or `)` closing `all(`")?;
@@ -338,11 +367,17 @@ impl Parser<'_> {
                         self.error_at(at, "expected a probability (a number from 0 to 1) then `:`")
                     })?;
                     if !(p > 0.0 && p <= 1.0) {
-                        return Err(self.error_at(at, &format!("probability {p} is not in (0, 1]")));
+                        return Err(self.error_at(
+                            at,
+                            &format!(
+                                "probability {} is not in (0, 1]",
+                                crate::model::units::number(p)
+                            ),
+                        ));
                     }
                     self.expect(":", "`:` after the probability")?;
                     branches.push((p, self.flow(depth)?));
-                    if !self.eat(",") {
+                    if !self.another_branch(branches.len(), "pick(")? {
                         break;
                     }
                 }
@@ -351,26 +386,24 @@ impl Parser<'_> {
                 if (sum - 1.0).abs() > PROBABILITY_TOLERANCE {
                     return Err(self.error_at(
                         start,
-                        &format!("the probabilities of this `pick` sum to {sum}, not 1"),
+                        &format!(
+                            "the probabilities of this `pick` sum to {}, not 1",
+                            crate::model::units::number(sum)
+                        ),
                     ));
                 }
                 Ok(Flow::Pick(branches))
             }
             (_, open) => {
-                let station = self
-                    .stations
-                    .iter()
-                    .position(|s| s.name == name)
-                    .ok_or_else(|| {
-                        let known: Vec<&str> = self.stations.iter().map(|s| s.name).collect();
-                        self.error_at(
-                            start,
-                            &format!(
-                                "unknown station `{name}` (the scenario has {})",
-                                known.join(", ")
-                            ),
-                        )
-                    })?;
+                let station = *self.index.get(name.as_str()).ok_or_else(|| {
+                    self.error_at(
+                        start,
+                        &format!(
+                            "unknown station `{name}` (the scenario has {})",
+                            crate::model::quote::names(self.stations.iter().map(|s| s.name))
+                        ),
+                    )
+                })?;
                 let service = if open {
                     self.skip_space();
                     let at = self.at;
@@ -380,7 +413,10 @@ impl Parser<'_> {
                     if !(s.is_finite() && s > 0.0) {
                         return Err(self.error_at(
                             at,
-                            &format!("service time {s} is not a positive number of seconds"),
+                            &format!(
+                                "service time {} is not a positive number of seconds",
+                                crate::model::units::number(s)
+                            ),
                         ));
                     }
                     if !self.stations[station].takes_service {
@@ -596,6 +632,27 @@ mod tests {
         assert!(parse(&deep).unwrap_err().message.contains("deeper than 64"));
         let very = format!("{}auth{}", "all(".repeat(100_000), ")".repeat(100_000));
         assert!(parse(&very).is_err());
+    }
+
+    #[test]
+    fn width_is_bounded() {
+        let branches = |n: usize| vec!["auth"; n].join(", ");
+        let widest = parse(&format!("all({})", branches(MAX_BRANCHES))).unwrap();
+        assert!(matches!(widest, Flow::All(b) if b.len() == MAX_BRANCHES));
+        let text = format!("all({})", branches(MAX_BRANCHES + 1));
+        let e = parse(&text).unwrap_err();
+        assert!(e.message.contains("more than 100000 branches"), "{e}");
+        // At the comma that would add the branch too many.
+        assert_eq!(e.column, "all(".len() + MAX_BRANCHES * "auth, ".len() - 1);
+        assert_eq!(text.chars().nth(e.column - 1), Some(','));
+        let pick = format!(
+            "pick({})",
+            vec!["0.00001: auth"; MAX_BRANCHES + 1].join(", ")
+        );
+        assert!(parse(&pick)
+            .unwrap_err()
+            .message
+            .contains("`pick(` has more than"));
     }
 
     #[test]

@@ -18,7 +18,7 @@ pub enum ShareError {
     #[error("must be a percentage, not NaN")]
     NaN,
     /// At or below 0 % (every configuration would pass) or above 100 %.
-    #[error("must be a percentage above 0 and at most 100, got {0}")]
+    #[error("must be a percentage above 0 and at most 100, got {}", crate::model::units::number(*.0))]
     OutOfRange(f64),
 }
 

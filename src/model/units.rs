@@ -9,6 +9,50 @@ use std::num::NonZeroU64;
 
 use serde::{Deserialize, Deserializer, Serialize};
 
+/// `v` in a short form, for messages (`--rate 1e-300` printed with `{}` is 300 digits): plainly from 0.00001 to below 10^9, in scientific notation beyond
+/// (`1e-300`, `1.5e12`); with its shortest digits that read back as `v` when there are at most
+/// 15 of them (what a person types: `100.0000000001` must not become `100`, or "at most 100,
+/// got 100" contradicts itself), else to 6 significant digits (a computed number's binary
+/// noise: `1 / 1e-300` is `1e300`, not `9.999999999999999e299`).
+pub fn number(v: f64) -> Number {
+    Number(v)
+}
+
+/// A number as [`number`] writes it; a `Display`, so that error attributes can use it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Number(pub f64);
+
+impl fmt::Display for Number {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let v = self.0;
+        if v == 0.0 {
+            // `-0` as `0`.
+            return f.write_str("0");
+        }
+        if !v.is_finite() {
+            return write!(f, "{v}");
+        }
+        let shortest = format!("{v:e}");
+        let digits = shortest
+            .split('e')
+            .next()
+            .expect("a mantissa")
+            .chars()
+            .filter(char::is_ascii_digit)
+            .count();
+        let v = if digits <= 15 {
+            v
+        } else {
+            format!("{v:.5e}").parse().expect("`{:e}` reads back")
+        };
+        if (1e-5..1e9).contains(&v.abs()) {
+            write!(f, "{v}")
+        } else {
+            write!(f, "{v:e}")
+        }
+    }
+}
+
 /// Why a number is not the quantity it should be. The message reads after the name of the
 /// flag or field that held it: "--rate: must be greater than 0 clients per second, got -1".
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -25,7 +69,7 @@ pub enum QuantityError {
         /// The quantity's unit in words.
         unit: &'static str,
     },
-    #[error("must be a positive number, greater than 0 {unit}, got {value}")]
+    #[error("must be a positive number, greater than 0 {unit}, got {}", number(*.value))]
     /// 0 or below, or `-inf`, where only a positive quantity means anything.
     NotPositive {
         /// The quantity's unit in words.
@@ -33,26 +77,26 @@ pub enum QuantityError {
         /// The number given.
         value: f64,
     },
-    #[error("must be 0 (all at once) or more seconds, got {value}")]
+    #[error("must be 0 (all at once) or more seconds, got {}", number(*.value))]
     /// A period below 0 (0 itself is a burst, and allowed).
     NegativePeriod {
         /// The number given, in seconds.
         value: f64,
     },
-    #[error("must be at most 1 second, got {value}")]
+    #[error("must be at most 1 second, got {}", number(*.value))]
     /// A resolution above 1 s: service times and timeouts would round to whole seconds or
     /// coarser.
     ResolutionTooCoarse {
         /// The number given, in seconds.
         value: f64,
     },
-    #[error("must be a whole number of nanoseconds, got {value} s")]
+    #[error("must be a whole number of nanoseconds, got {} s", number(*.value))]
     /// A resolution finer than 1 ns or between two nanoseconds: steps are whole nanoseconds.
     NotWholeNanoseconds {
         /// The number given, in seconds.
         value: f64,
     },
-    #[error("{what} of {seconds} s is not a whole number of steps of the resolution ({step} s); state a finer `resolution`")]
+    #[error("{what} of {} s is not a whole number of steps of the resolution ({} s); state a finer `resolution`", number(*.seconds), number(*.step))]
     /// A duration that is not a whole number (≥ 1) of steps, so it cannot be kept exact.
     OffTheGrid {
         /// What the duration is, for the message ("station `soda`: service time").
@@ -62,7 +106,7 @@ pub enum QuantityError {
         /// The resolution, in seconds.
         step: f64,
     },
-    #[error("{what} of {seconds} s is {steps:.0} steps of {step} s, longer than tokio's timer can wait ({MAX_TIMER_STEPS} steps); state a coarser `resolution`")]
+    #[error("{what} of {} s is {} steps of {} s, longer than the simulator's timer can hold ({MAX_TIMER_STEPS} steps); state a coarser `resolution`", number(*.seconds), number(*.steps), number(*.step))]
     /// A duration longer than [`MAX_TIMER_STEPS`] steps: tokio would clamp the wait and
     /// silently shorten it.
     TooManySteps {
@@ -384,6 +428,45 @@ impl TimeUnit {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn numbers_are_short_whatever_their_size_and_read_back_as_given() {
+        // As a person types them: shown so that they read back as the same number.
+        let typed = [
+            (1e-300, "1e-300"),
+            (1e300, "1e300"),
+            (-2.5e-9, "-2.5e-9"),
+            (68719476.735, "68719476.735"),
+            (1.5e12, "1.5e12"),
+            (0.1234567891234, "0.1234567891234"),
+            (0.00001, "0.00001"),
+            (0.000001, "1e-6"),
+            (100.0000000001, "100.0000000001"),
+            (2.0, "2"),
+            (0.5, "0.5"),
+        ];
+        for (v, want) in typed {
+            assert_eq!(number(v).to_string(), want, "{v:e}");
+            assert_eq!(want.parse::<f64>().unwrap(), v, "{want} reads back");
+        }
+        // Computed, with binary noise in the last digits: 6 significant digits.
+        for (v, want) in [
+            (1.0 / 1e-300, "1e300"),
+            (0.1 + 0.2, "0.3"),
+            (1.0 / 3.0, "0.333333"),
+        ] {
+            assert_eq!(number(v).to_string(), want, "{v:e}");
+        }
+        for (v, want) in [
+            (0.0, "0"),
+            (-0.0, "0"),
+            (f64::NAN, "NaN"),
+            (f64::INFINITY, "inf"),
+            (f64::NEG_INFINITY, "-inf"),
+        ] {
+            assert_eq!(number(v).to_string(), want);
+        }
+    }
 
     #[test]
     fn time_units_show_exact_figures_with_one_number_of_decimals() {

@@ -37,14 +37,69 @@ pub struct Summary {
     /// then hold the means (rounded to whole clients and steps), and `meets_target` holds
     /// when the satisfaction interval's lower bound reaches the required share.
     pub spread: Option<Spread>,
-    /// Each request class's satisfied share in percent (its mean over replications), in
-    /// file order; empty without classes.
+    /// Each request class's satisfied share, its interval and p99, in file order; empty
+    /// without classes.
     #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub class_satisfaction: Vec<f64>,
+    pub classes: Vec<ClassFigures>,
     /// Requests completed per second, for a closed loop, whose load is not given but follows
     /// the service: the other half of its answer. `None` for arrivals at a given rate.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub throughput: Option<f64>,
+}
+
+/// A request class's part of a [`Summary`]: what the sweep CSV shows of each class.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct ClassFigures {
+    /// Satisfied share in percent (its mean over replications); 100 for a class that got no
+    /// client: it missed nothing.
+    pub satisfaction: f64,
+    /// The share's 95 % interval ([`Summary::satisfaction_interval`]); `None` without clients.
+    pub interval: Option<(f64, f64)>,
+    /// 99th percentile latency in steps (its mean over replications); `None` without clients.
+    pub p99_steps: Option<u64>,
+}
+
+impl ClassFigures {
+    /// A class's figures from its summary (`None`: the test gave it no client).
+    pub fn of(summary: Option<&Summary>) -> ClassFigures {
+        match summary.filter(|s| s.clients > 0) {
+            Some(s) => ClassFigures {
+                satisfaction: s.satisfaction,
+                interval: s.satisfaction_interval(),
+                p99_steps: Some(s.p99_steps),
+            },
+            None => ClassFigures {
+                satisfaction: 100.0,
+                interval: None,
+                p99_steps: None,
+            },
+        }
+    }
+}
+
+/// The 97.5 % quantile of the standard normal distribution.
+const Z975: f64 = 1.959_964;
+
+/// The Wilson score interval of `satisfied` of `n` clients at 95 %, in percent: unlike the
+/// normal approximation it stays inside [0, 100] and is not a point at 0 % or 100 %.
+pub fn wilson(satisfied: usize, n: usize) -> (f64, f64) {
+    let n = n as f64;
+    let p = satisfied as f64 / n;
+    let z2 = Z975 * Z975;
+    let centre = (p + z2 / (2.0 * n)) / (1.0 + z2 / n);
+    let half = Z975 / (1.0 + z2 / n) * (p * (1.0 - p) / n + z2 / (4.0 * n * n)).sqrt();
+    // At 0 or n satisfied the bound is exactly 0 or 100; rounding could miss it.
+    let low = if satisfied == 0 {
+        0.0
+    } else {
+        100.0 * (centre - half)
+    };
+    let high = if satisfied as f64 == n {
+        100.0
+    } else {
+        100.0 * (centre + half)
+    };
+    (low.max(0.0), high.min(100.0))
 }
 
 /// A mean with its 95 % confidence interval.
@@ -125,6 +180,21 @@ pub fn t975(df: usize) -> f64 {
 }
 
 impl Summary {
+    /// The 95 % interval of the satisfied share, in percent, inside [0, 100]: over
+    /// replications Student's t interval of their shares, clamped (it can reach past 100
+    /// when the shares are near it); for one run of `n` clients Wilson's score interval.
+    /// `None` without clients.
+    pub fn satisfaction_interval(&self) -> Option<(f64, f64)> {
+        match &self.spread {
+            Some(sp) => Some((
+                sp.satisfaction.low.clamp(0.0, 100.0),
+                sp.satisfaction.high.clamp(0.0, 100.0),
+            )),
+            None if self.clients == 0 => None,
+            None => Some(wilson(self.satisfied, self.clients)),
+        }
+    }
+
     /// Summarises an outcome against a timeout and a required share, leaving out the first
     /// `warmup` clients (fewer than the outcome's clients).
     pub fn of(
@@ -179,7 +249,7 @@ impl Summary {
             // The lower bound must reach the share; a hair of slack for 100 % exactly.
             meets_target: satisfaction.low >= share.percent() - 1e-9,
             spread: Some(spread),
-            class_satisfaction: Vec::new(),
+            classes: Vec::new(),
             throughput: None,
         }
     }
@@ -289,7 +359,7 @@ impl Summary {
             mean_steps: 0.0,
             meets_target: true,
             spread: None,
-            class_satisfaction: Vec::new(),
+            classes: Vec::new(),
             throughput: None,
         }
     }
@@ -315,7 +385,7 @@ impl Summary {
             mean_steps,
             meets_target: satisfied >= share.required(n),
             spread: None,
-            class_satisfaction: Vec::new(),
+            classes: Vec::new(),
             throughput: None,
         }
     }
@@ -378,6 +448,36 @@ mod tests {
         let s = Summary::of_latencies(&mut [4999, 5000, 5001], ms, t, Share::ALL);
         assert_eq!(s.satisfied, 1);
         assert!(!s.meets_target);
+    }
+
+    #[test]
+    fn the_satisfaction_interval_stays_inside_0_and_100() {
+        // Wilson's, for 5 of 10: 23.66 % to 76.34 %.
+        let (low, high) = wilson(5, 10);
+        assert!(
+            (low - 23.66).abs() < 0.01 && (high - 76.34).abs() < 0.01,
+            "{low} {high}"
+        );
+        // All or none satisfied: an interval, not a point, and never past the ends.
+        let (low, high) = wilson(10, 10);
+        assert!((low - 72.25).abs() < 0.01 && high == 100.0, "{low} {high}");
+        assert_eq!(wilson(0, 10).0, 0.0);
+        // Student's t over replications near 100 %: clamped.
+        let runs: Vec<Summary> = [98.0, 100.0, 100.0]
+            .iter()
+            .map(|&p| Summary {
+                satisfaction: p,
+                clients: 100,
+                satisfied: p as usize,
+                ..Summary::empty()
+            })
+            .collect();
+        let s = Summary::combine(&runs, Resolution::MILLISECOND, Share::ALL);
+        let spread = s.spread.as_ref().unwrap();
+        assert!(spread.satisfaction.high > 100.0);
+        let (low, high) = s.satisfaction_interval().unwrap();
+        assert_eq!(high, 100.0);
+        assert_eq!(low, spread.satisfaction.low);
     }
 
     #[test]

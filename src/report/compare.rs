@@ -10,7 +10,7 @@ use crate::model::config::Config;
 use crate::model::cost::{self, Cost};
 use crate::model::scenario::{Prices, Scenario};
 use crate::model::units::TimeUnit;
-use crate::report::format::{duration_in, trim_float};
+use crate::report::format::{duration_in, share_words, trim_float};
 use crate::search::compare::Comparison;
 use crate::search::Target;
 
@@ -85,7 +85,7 @@ impl CompareContext<'_> {
             row.extend(
                 c.cells[s]
                     .iter()
-                    .map(|cell| format!("{}%", trim_float(cell.summary.satisfaction))),
+                    .map(|cell| format!("{}%", share_words(cell.summary.satisfaction))),
             );
             row.push(self.sustained_text(s));
             row.push(self.breaks_text(s));
@@ -97,11 +97,11 @@ impl CompareContext<'_> {
             ));
             t.row(row);
         }
-        let share = self.target.share.percent();
         let load = &self.target.load;
-        let randomness = if load.is_random(self.scenario) {
+        let random = load.is_random(self.scenario);
+        let randomness = if random {
             format!(
-                ", {} arrivals, mean of {} replications (seed {}); a rate is met when the 95% interval's lower bound is",
+                ", {} arrivals, mean of {} replications (seed {})",
                 if load.arrivals.kind() == "poisson" {
                     "Poisson"
                 } else {
@@ -113,16 +113,17 @@ impl CompareContext<'_> {
         } else {
             String::new()
         };
+        // With request classes each class has its timeout: the rule names them all.
+        let timeout = if self.scenario.requests().is_empty() {
+            format!(", timeout {}", duration_in(load.timeout.get(), self.unit))
+        } else {
+            String::new()
+        };
         let mut out = format!(
-            "{}: satisfaction at each rate ({} clients, timeout {}{randomness})\na strategy sustains a rate when {} served in time at it and at every lower listed rate;\nqueued longest: where its late clients queued longest at the first rate it misses\n\n",
+            "{}: satisfaction at each rate ({} clients{timeout}{randomness})\na strategy sustains a rate when {} at it and at every lower listed rate\nqueued longest: where its late clients queued longest at the first rate it misses\n\n",
             self.scenario.name(),
             load.clients,
-            duration_in(load.timeout.get(), self.unit),
-            if share >= 100.0 {
-                "every client is".to_string()
-            } else {
-                format!("{}% of clients are", trim_float(share))
-            },
+            self.objective_words(random),
         );
         out.push_str(&t.render());
         out.push('\n');
@@ -134,6 +135,39 @@ impl CompareContext<'_> {
             ));
         }
         out
+    }
+
+    /// What meeting the target at a rate means, from the objective in force: "every client is
+    /// served in time", "99% of clients are…", each class's objective, and with replications
+    /// how the interval decides.
+    fn objective_words(&self, random: bool) -> String {
+        let share = self.target.share.percent();
+        if !self.scenario.requests().is_empty() {
+            let goals = super::classes::objectives_text(
+                self.scenario,
+                &self.target.load,
+                self.target.share,
+                self.unit,
+            );
+            let by = if random {
+                "; judged by the 95% interval's lower bound over the replications"
+            } else {
+                ""
+            };
+            return format!("each request class meets its objective ({goals}{by})");
+        }
+        match (share >= 100.0, random) {
+            (true, false) => "every client is served in time".into(),
+            (true, true) => "every client is served in time in every replication".into(),
+            (false, false) => format!(
+                "at least {}% of clients are served in time",
+                trim_float(share)
+            ),
+            (false, true) => format!(
+                "the 95% interval's lower bound of the share of clients served in time is at least {}%",
+                trim_float(share)
+            ),
+        }
     }
 
     /// Satisfaction against rate, one line per strategy, with the target as guides.

@@ -29,14 +29,19 @@ pub(super) struct Row {
     max_s: f64,
     meets_target: bool,
     replications: usize,
-    satisfaction_low: f64,
-    satisfaction_high: f64,
+    satisfaction_low: Option<f64>,
+    satisfaction_high: Option<f64>,
     mean_s: f64,
     capacity: Vec<f64>,
     bottleneck: String,
-    /// `satisfaction_<class>` columns, only for a scenario with classes.
-    class_satisfaction: Vec<f64>,
+    /// `satisfaction_<class>,satisfaction_low_<class>,satisfaction_high_<class>,p99_s_<class>`
+    /// per class, only for a scenario with classes; a class with no client has empty cells
+    /// but its satisfaction.
+    classes: Vec<ClassColumns>,
 }
+
+/// One class's columns: satisfaction, its interval's low and high, p99 in seconds.
+type ClassColumns = (f64, Option<f64>, Option<f64>, Option<f64>);
 
 /// The fixed columns that follow the lever columns (then `capacity_<station>…,bottleneck`).
 pub const CSV_COLUMNS: &[&str] = &[
@@ -60,7 +65,8 @@ pub const CSV_COLUMNS: &[&str] = &[
 ];
 
 /// The whole header: levers, the fixed columns, each station's capacity, the bottleneck,
-/// then each request class's satisfaction (only for a scenario with classes).
+/// then each request class's satisfaction, its interval and p99 (only for a scenario with
+/// classes).
 pub(super) fn csv_header(scenario: &Scenario) -> Vec<String> {
     let mut header: Vec<String> = scenario.stations().iter().map(|s| s.lever_name()).collect();
     header.extend(CSV_COLUMNS.iter().map(|c| c.to_string()));
@@ -71,12 +77,17 @@ pub(super) fn csv_header(scenario: &Scenario) -> Vec<String> {
             .map(|s| format!("capacity_{}", s.name())),
     );
     header.push("bottleneck".into());
-    header.extend(
-        scenario
-            .requests()
-            .iter()
-            .map(|r| format!("satisfaction_{}", r.name)),
-    );
+    for r in scenario.requests() {
+        header.extend(
+            [
+                "satisfaction",
+                "satisfaction_low",
+                "satisfaction_high",
+                "p99_s",
+            ]
+            .map(|column| format!("{column}_{}", r.name)),
+        );
+    }
     header
 }
 
@@ -91,6 +102,7 @@ impl Row {
     ) -> Row {
         let res = scenario.resolution();
         let cap = Capacity::of(scenario, config);
+        let interval = s.satisfaction_interval();
         Row {
             levers: config.values().to_vec(),
             capacity: cap.per_station.iter().map(|&c| cost::tidy(c)).collect(),
@@ -109,21 +121,20 @@ impl Row {
             max_s: res.to_seconds(s.max_steps),
             meets_target: s.meets_target,
             replications: s.spread.as_ref().map_or(1, |sp| sp.replications),
-            satisfaction_low: cost::tidy(
-                s.spread
-                    .as_ref()
-                    .map_or(s.satisfaction, |sp| sp.satisfaction.low),
-            ),
-            satisfaction_high: cost::tidy(
-                s.spread
-                    .as_ref()
-                    .map_or(s.satisfaction, |sp| sp.satisfaction.high),
-            ),
+            satisfaction_low: interval.map(|(low, _)| cost::tidy(low)),
+            satisfaction_high: interval.map(|(_, high)| cost::tidy(high)),
             mean_s: cost::tidy(s.mean_steps * res.seconds()),
-            class_satisfaction: s
-                .class_satisfaction
+            classes: s
+                .classes
                 .iter()
-                .map(|&c| cost::tidy(c))
+                .map(|c| {
+                    (
+                        cost::tidy(c.satisfaction),
+                        c.interval.map(|(low, _)| cost::tidy(low)),
+                        c.interval.map(|(_, high)| cost::tidy(high)),
+                        c.p99_steps.map(|p| res.to_seconds(p)),
+                    )
+                })
                 .collect(),
         }
     }

@@ -29,6 +29,8 @@ struct JsonFit<'a> {
     p50_s: f64,
     p95_s: f64,
     p99_s: f64,
+    /// The resolution the scenario lines' means need: the scenario's when it holds them.
+    resolution_s: f64,
     candidates: Vec<JsonCandidate>,
 }
 
@@ -49,6 +51,38 @@ fn secs(v: f64) -> String {
         "{} s",
         trim_float(format!("{v:.digits$}").parse().unwrap_or(v))
     )
+}
+
+/// `v` rounded to 4 significant digits and to whole nanoseconds, the finest step a scenario's
+/// resolution has: 0.005822 stays 0.005822 (rounding it to a millisecond would make it 3 %
+/// slower).
+fn significant(v: f64) -> f64 {
+    if v <= 0.0 || !v.is_finite() {
+        return v;
+    }
+    let step = 10f64.powi(v.log10().floor() as i32 - 3).max(1e-9);
+    let steps = (v / step).round();
+    // Through the decimal text: 5822 × 1e-6 is 0.005822000000000001 in binary.
+    format!("{steps}e{}", step.log10().round())
+        .parse()
+        .unwrap_or(steps * step)
+}
+
+/// A duration for a scenario's string form, 4 significant digits in the unit that reads
+/// best: "22.3ms", "1.5s", "850us".
+fn duration_string(v: f64) -> String {
+    let v = significant(v);
+    let (scaled, unit) = if v >= 1.0 {
+        (v, "s")
+    } else if v >= 1e-3 {
+        (v * 1e3, "ms")
+    } else if v >= 1e-6 {
+        (v * 1e6, "us")
+    } else {
+        (v * 1e9, "ns")
+    };
+    // The scaling's binary noise is far below the 4 digits kept.
+    format!("\"{}{unit}\"", trim_float(significant(scaled)))
 }
 
 /// One candidate as a CSV row.
@@ -75,13 +109,11 @@ impl FitReport<'_> {
         w.into_inner().map_err(|e| e.into_error().into())
     }
 
-    /// The lines of a `[[station]]` that state this model. A mean is rounded to the
-    /// resolution's grid (at least one step), where a scenario's service times must sit.
+    /// The lines of a `[[station]]` that state this model. A mean is shown to 4 significant
+    /// digits, which the scenario's resolution may not hold (see [`Self::finer_resolution`]);
+    /// percentiles fit any resolution.
     pub fn scenario_lines(&self, model: &Model) -> Vec<String> {
-        let mean = |m: f64| {
-            self.resolution
-                .format(self.resolution.nearest_steps(m).max(1))
-        };
+        let mean = |m: f64| trim_float_any(significant(m));
         match *model {
             Model::Fixed { mean: m } => vec![format!("service = {}", mean(m))],
             Model::Exponential { mean: m } => vec![
@@ -93,6 +125,11 @@ impl FitReport<'_> {
                 "distribution = \"lognormal\"".into(),
                 format!("cv = {}", trim_float((cv * 1e4).round() / 1e4)),
             ],
+            Model::Percentiles { p50, p99 } => vec![format!(
+                "service = {{ p50 = {}, p99 = {} }}",
+                duration_string(p50),
+                duration_string(p99)
+            )],
             Model::Empirical => vec![
                 "distribution = \"empirical\"".into(),
                 format!("samples = {}", toml_string(self.file)),
@@ -124,11 +161,58 @@ impl FitReport<'_> {
                 out.push('\n');
             }
         }
+        let percentiles = self
+            .candidates
+            .iter()
+            .any(|c| matches!(c.model, Model::Percentiles { .. }));
+        let grid = match self.finer_resolution() {
+            None => String::new(),
+            Some(finer) => format!(
+                "; a stated mean sits on the scenario's grid, and {} s cannot hold these: set `resolution = {}` (or finer) at the top of the scenario{}",
+                trim_float(self.resolution.seconds()),
+                trim_float_any(finer),
+                if percentiles {
+                    ", or take the p50/p99 line, which fits any resolution"
+                } else {
+                    ""
+                },
+            ),
+        };
         out.push_str(&format!(
-            "\n(means rounded to the {} s resolution; the samples path is relative to the scenario file)\n",
-            trim_float(self.resolution.seconds())
+            "\n(means to 4 significant digits{grid}; the samples path is relative to the scenario file)\n"
         ));
         out
+    }
+
+    /// The resolution the shown means need when the scenario's cannot hold them: the
+    /// coarsest power of ten (at most 1 s) on whose grid they all sit.
+    pub fn finer_resolution(&self) -> Option<f64> {
+        let means: Vec<f64> = self
+            .candidates
+            .iter()
+            .filter_map(|c| match c.model {
+                Model::Fixed { mean } | Model::Exponential { mean } => Some(mean),
+                Model::Lognormal { mean, .. } => Some(mean),
+                Model::Percentiles { .. } | Model::Empirical => None,
+            })
+            .map(significant)
+            .collect();
+        // A whole number of steps, at least one (as the scenario's parser asks).
+        let on = |step_nanos: u64, v: f64| {
+            let steps = v * 1e9 / step_nanos as f64;
+            let whole = steps.round();
+            whole >= 1.0 && (steps - whole).abs() <= 1e-6 * whole
+        };
+        let fits = |nanos: u64| means.iter().all(|&m| on(nanos, m));
+        if fits(self.resolution.nanos()) {
+            return None;
+        }
+        let nanos = (0..=9)
+            .rev()
+            .map(|e| 10u64.pow(e))
+            .find(|&n| fits(n))
+            .unwrap_or(1);
+        Some(nanos as f64 / 1e9)
     }
 
     /// The report for programs: the same figures unrounded, in seconds, with each candidate's
@@ -143,6 +227,7 @@ impl FitReport<'_> {
             p50_s: s.percentile(50.0),
             p95_s: s.percentile(95.0),
             p99_s: s.percentile(99.0),
+            resolution_s: self.finer_resolution().unwrap_or(self.resolution.seconds()),
             candidates: self
                 .candidates
                 .iter()
@@ -159,7 +244,31 @@ impl FitReport<'_> {
     }
 }
 
+/// Seconds as a scenario reads them, down to the nanosecond (`trim_float` stops at 6
+/// decimals, and 0.0000001234 is a service time some measure).
+fn trim_float_any(v: f64) -> String {
+    let text = format!("{v:.9}");
+    text.trim_end_matches('0').trim_end_matches('.').to_string()
+}
+
 /// A TOML basic string: quotes and backslashes escaped.
 fn toml_string(s: &str) -> String {
     toml::Value::String(s.to_string()).to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn four_significant_digits_down_to_the_nanosecond() {
+        assert_eq!(significant(0.005822), 0.005822);
+        assert_eq!(significant(0.0058224), 0.005822);
+        assert_eq!(significant(1234.56), 1235.0);
+        assert_eq!(significant(1.2345e-7), 1.23e-7);
+        assert_eq!(duration_string(0.0223), "\"22.3ms\"");
+        assert_eq!(duration_string(1.5), "\"1.5s\"");
+        assert_eq!(duration_string(0.00085), "\"850us\"");
+        assert_eq!(duration_string(1.2345e-7), "\"123ns\"");
+    }
 }

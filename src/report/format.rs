@@ -106,12 +106,17 @@ pub fn percent_words(satisfied: usize, clients: usize) -> String {
     if clients == 0 {
         return "0".into();
     }
-    let pct = 100.0 * satisfied as f64 / clients as f64;
+    share_words(100.0 * satisfied as f64 / clients as f64)
+}
+
+/// A satisfied share in percent as [`percent_words`] shows it, from the share itself (a mean
+/// over replications has no count of clients behind it): strictly between 0 and 100 stays so.
+pub fn share_words(pct: f64) -> String {
     let shown = (pct * 100.0).round() / 100.0;
-    let shown = match (satisfied, shown) {
-        (k, v) if k < clients && v >= 100.0 => 99.99,
-        (k, v) if k > 0 && v <= 0.0 => 0.01,
-        (_, v) => v,
+    let shown = match shown {
+        v if pct < 100.0 && v >= 100.0 => 99.99,
+        v if pct > 0.0 && v <= 0.0 => 0.01,
+        v => v,
     };
     trim_float(shown)
 }
@@ -148,5 +153,10 @@ mod tests {
         assert_eq!(percent_words(10, 10), "100");
         assert_eq!(percent_words(0, 10), "0");
         assert_eq!(percent_words(0, 0), "0");
+        assert_eq!(super::share_words(99.4075), "99.41");
+        assert_eq!(super::share_words(51.060833), "51.06");
+        assert_eq!(super::share_words(99.9999), "99.99");
+        assert_eq!(super::share_words(0.0001), "0.01");
+        assert_eq!(super::share_words(0.0), "0");
     }
 }

@@ -44,13 +44,18 @@ impl Table {
                 .unwrap_or(0)
         };
         let widths: Vec<usize> = (0..self.header.len()).map(width).collect();
+        // Padded by hand: `format!`'s width is a u16 and panics beyond 65,535, which a
+        // configuration of thousands of levers reaches.
         let line = |cells: &[String]| {
             let parts: Vec<String> = cells
                 .iter()
                 .enumerate()
-                .map(|(i, c)| match self.align[i] {
-                    Align::Left => format!("{c:<w$}", w = widths[i]),
-                    Align::Right => format!("{c:>w$}", w = widths[i]),
+                .map(|(i, c)| {
+                    let pad = " ".repeat(widths[i].saturating_sub(c.chars().count()));
+                    match self.align[i] {
+                        Align::Left => format!("{c}{pad}"),
+                        Align::Right => format!("{pad}{c}"),
+                    }
                 })
                 .collect();
             format!("{}\n", parts.join("  ").trim_end())
@@ -60,5 +65,23 @@ impl Table {
             out.push_str(&line(r));
         }
         out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn columns_align_whatever_their_width() {
+        let mut t = Table::new(&[("name", Align::Left), ("n", Align::Right)]);
+        let wide = "x".repeat(70_000);
+        t.row(vec![wide.clone(), "1".into()]);
+        t.row(vec!["é".into(), "22".into()]);
+        let text = t.render();
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(lines[0], format!("name{}   n", " ".repeat(70_000 - 4)));
+        assert_eq!(lines[1], format!("{wide}   1"));
+        assert_eq!(lines[2], format!("é{}  22", " ".repeat(70_000 - 1)));
     }
 }

@@ -81,18 +81,26 @@ impl Rates {
                 .map_err(|_| RatesError(format!("`{}` is not a number", step.trim())))?;
             if !(step.is_finite() && step > 0.0) {
                 return Err(RatesError(format!(
-                    "the step must be greater than 0, got {step}"
+                    "the step must be greater than 0, got {}",
+                    crate::model::units::number(step)
                 )));
             }
             if end < start {
                 return Err(RatesError(format!(
-                    "the range `{text}` is empty: {end} is below {start}"
+                    "the range `{text}` is empty: {} is below {}",
+                    crate::model::units::number(end),
+                    crate::model::units::number(start)
                 )));
             }
             let count = ((end - start) / step + 1e-9).floor() + 1.0;
             if count > MAX_RATES as f64 {
+                let count = if count.is_finite() {
+                    format!("{} rates", crate::model::units::number(count))
+                } else {
+                    "more rates than a number holds".into()
+                };
                 return Err(RatesError(format!(
-                    "`{text}` lists {count:.0} rates, more than {MAX_RATES}"
+                    "`{text}` lists {count}, more than {MAX_RATES}"
                 )));
             }
             let count = count as usize;

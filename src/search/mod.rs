@@ -12,6 +12,7 @@
 //! results are collected in rank order: output is identical whatever the thread count.
 
 pub mod compare;
+pub mod memory;
 
 use rayon::prelude::*;
 

@@ -54,6 +54,17 @@ pub enum ReplayError {
     /// Holds the header's columns, comma-separated, so the user sees what was read instead.
     #[error("the trace has no `time` column (its columns: {0})")]
     NoTimeColumn(String),
+    /// Two columns of a name the replay reads (`time`, `class`; case does not matter):
+    /// whichever it took, the other would be silently ignored.
+    #[error("the trace has {count} `{name}` columns (columns {columns}); keep one")]
+    DuplicateColumn {
+        /// The name as the replay reads it.
+        name: &'static str,
+        /// How many columns bear it.
+        count: usize,
+        /// Their 1-based positions, comma-separated.
+        columns: String,
+    },
     #[error("line {line}: `{text}` is neither seconds nor an RFC 3339 timestamp")]
     /// A `time` cell that parses as neither form (or as a non-finite number).
     NotATime {
@@ -78,7 +89,7 @@ pub enum ReplayError {
     #[error("the trace has no row")]
     Empty,
     /// Holds the factor given; checked here because a due time is divided by it.
-    #[error("--replay-speed must be a positive finite factor, got {0}")]
+    #[error("--replay-speed must be a positive finite factor, got {}", crate::model::units::number(*.0))]
     BadSpeed(f64),
     /// A `class` cell naming none of the scenario's `[[request]]` classes.
     #[error("line {line}: no request class `{class}` in the scenario (its classes: {known})")]
@@ -120,6 +131,21 @@ pub fn parse(text: &str, speed: f64) -> Result<Trace, ReplayError> {
         .map_err(|e| ReplayError::Csv(e.to_string()))?
         .clone();
     let column = |name: &str| header.iter().position(|h| h.eq_ignore_ascii_case(name));
+    for name in ["time", "class"] {
+        let at: Vec<String> = header
+            .iter()
+            .enumerate()
+            .filter(|(_, h)| h.eq_ignore_ascii_case(name))
+            .map(|(i, _)| (i + 1).to_string())
+            .collect();
+        if at.len() > 1 {
+            return Err(ReplayError::DuplicateColumn {
+                name,
+                count: at.len(),
+                columns: at.join(", "),
+            });
+        }
+    }
     let time_at = column("time")
         .ok_or_else(|| ReplayError::NoTimeColumn(header.iter().collect::<Vec<_>>().join(", ")))?;
     let class_at = column("class");
@@ -313,5 +339,23 @@ mod tests {
             Err(ReplayError::NotATime { .. })
         ));
         assert_eq!(parse("time\n1\n", 0.0), Err(ReplayError::BadSpeed(0.0)));
+    }
+
+    #[test]
+    fn a_column_the_replay_reads_must_be_there_once() {
+        assert_eq!(
+            parse("time,status,TIME\n1,ok,5\n", 1.0),
+            Err(ReplayError::DuplicateColumn {
+                name: "time",
+                count: 2,
+                columns: "1, 3".into()
+            })
+        );
+        assert!(matches!(
+            parse("class,time,class\na,1,b\n", 1.0),
+            Err(ReplayError::DuplicateColumn { name: "class", .. })
+        ));
+        // Columns it does not read may repeat: a log's export has what it has.
+        assert!(parse("time,id,id\n1,a,b\n", 1.0).is_ok());
     }
 }

@@ -46,7 +46,7 @@ pub enum StageError {
         text: String,
     },
     /// Holds the start rate given.
-    #[error("the start rate must be a finite number ≥ 0, got {0}")]
+    #[error("the start rate must be a finite number ≥ 0, got {}", crate::model::units::number(*.0))]
     BadStart(f64),
     /// Every rate is 0 (or there is no stage): the load test would have no client to judge.
     #[error("the stages bring no client: the rate is 0 throughout")]

@@ -162,3 +162,94 @@ fn bad_compare_input_exits_2() {
         assert_input_error(args, needle);
     }
 }
+
+#[test]
+fn shares_have_two_decimals_and_are_never_rounded_onto_0_or_100() {
+    // Means over replications: 32.5566…% and the like.
+    let (code, out, err) = run(&[
+        "compare",
+        "--arrivals",
+        "poisson",
+        "--clients",
+        "300",
+        "--replications",
+        "3",
+        "--rates",
+        "0.5,1,2",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let cells: Vec<&str> = out
+        .lines()
+        .filter(|l| l.starts_with("baseline") || l.starts_with("+1 cook"))
+        .flat_map(|l| l.split_whitespace())
+        .filter(|c| c.ends_with('%'))
+        .collect();
+    assert_eq!(cells.len(), 6, "{out}");
+    for cell in cells {
+        let number = cell.trim_end_matches('%');
+        let decimals = number.split_once('.').map_or(0, |(_, d)| d.len());
+        assert!(decimals <= 2, "{cell} in {out}");
+        let v: f64 = number.parse().unwrap();
+        assert!(v > 0.0 && v < 100.0, "{cell}: some but not all are served");
+    }
+}
+
+#[test]
+fn the_rule_of_sustaining_is_worded_from_the_objective_in_force() {
+    let rule = |args: &[&str]| {
+        let (code, out, err) = run(args);
+        assert_eq!(code, 0, "{args:?}: {err}");
+        let mut lines = out.lines();
+        let head = lines.next().unwrap().to_string();
+        assert!(head.ends_with(')') && !head.ends_with("is)"), "{head}");
+        lines.next().unwrap().to_string()
+    };
+    assert_eq!(
+        rule(&["compare", "--rates", "1,2"]),
+        "a strategy sustains a rate when every client is served in time at it and at every lower listed rate"
+    );
+    assert!(
+        rule(&["compare", "--rates", "1,2", "--min-satisfaction", "99"])
+            .contains("when at least 99% of clients are served in time at it")
+    );
+    assert!(rule(&[
+        "compare",
+        "--rates",
+        "1,2",
+        "--arrivals",
+        "poisson",
+        "--replications",
+        "3"
+    ])
+    .contains("when every client is served in time in every replication at it"));
+    assert!(rule(&[
+        "compare",
+        "--rates",
+        "1,2",
+        "--arrivals",
+        "poisson",
+        "--replications",
+        "3",
+        "--min-satisfaction",
+        "90",
+    ])
+    .contains(
+        "the 95% interval's lower bound of the share of clients served in time is at least 90%"
+    ));
+    // Request classes, each with its objective (browse asks 99 %): not "every client".
+    let classes = rule(&[
+        "--scenario",
+        "data/api.toml",
+        "compare",
+        "--strategy",
+        "base=",
+        "--rates",
+        "100,200",
+        "--replications",
+        "2",
+    ]);
+    assert!(
+        classes.contains("each request class meets its objective (browse: 99% of latencies under 300 ms, checkout: every latency under 1000 ms;"),
+        "{classes}"
+    );
+}

@@ -78,6 +78,13 @@ fn random_flow(
     let mut fs = Vec::new();
     let mut ids = Vec::new();
     let kind = rng.below(3);
+    // Now and then an `all` of visits wider than the engine's narrow joins, which poll only
+    // the branches woken.
+    let n = if kind == 1 && depth == 1 && rng.below(6) == 0 {
+        33 + rng.below(16) as usize
+    } else {
+        n
+    };
     for _ in 0..n {
         let (f, id) = random_flow(rng, depth - 1, kinds, plan, visits, picks);
         fs.push(f);

@@ -326,7 +326,7 @@ fn every_file_a_command_reads_goes_through_inputs() {
         "src/model/scenario/mod.rs",
         "src/model/scenario/fields.rs",
         // The machine's memory (/proc, cgroup files), never a path the user gave.
-        "src/loadtest/memory.rs",
+        "src/search/memory.rs",
         // Unit tests of the output seam.
         "src/report/output/tests.rs",
     ];

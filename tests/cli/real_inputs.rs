@@ -293,7 +293,19 @@ fn fit_prints_scenario_lines_the_scenario_parser_accepts() {
         .iter()
         .map(|c| c["model"].as_str().unwrap())
         .collect();
-    assert_eq!(models, ["fixed", "exponential", "lognormal", "empirical"]);
+    assert_eq!(
+        models,
+        [
+            "fixed",
+            "exponential",
+            "lognormal",
+            "lognormal through p50 and p99",
+            "empirical"
+        ]
+    );
+    // The means to 4 significant digits need a finer grid than the default millisecond.
+    let resolution = doc["resolution_s"].as_f64().unwrap();
+    assert_eq!(resolution, 1e-5);
     for c in candidates {
         let ks = c["ks_distance"].as_f64().unwrap();
         assert!((0.0..=1.0).contains(&ks));
@@ -304,7 +316,7 @@ fn fit_prints_scenario_lines_the_scenario_parser_accepts() {
             .map(|l| l.as_str().unwrap())
             .collect();
         let text = format!(
-            "name = \"fitted\"\n[[station]]\nname = \"db\"\nkind = \"pool\"\nunits = 2\n{}\n",
+            "name = \"fitted\"\nresolution = {resolution}\n[[station]]\nname = \"db\"\nkind = \"pool\"\nunits = 2\n{}\n",
             lines.join("\n")
         );
         let path = dir.path().join("s.toml");

@@ -257,7 +257,7 @@ fn bad_command_lines_exit_2_with_one_line() {
         ),
         (&["run", "--speed", "10"], "--clock real"),
         (&["run", "--clock", "real", "--speed", "0"], "positive"),
-        (&["run", "--period", "1e12"], "tokio's timer"),
+        (&["run", "--period", "1e12"], "the simulator's timer"),
         (
             &["run", "--csv", "/nonexistent-dir/x.csv"],
             "cannot write the CSV",

@@ -63,7 +63,10 @@ fn parse_positive(text: &str) -> Result<f64, String> {
     if v.is_finite() && v > 0.0 {
         Ok(v)
     } else {
-        Err(format!("must be a duration greater than 0, got {v}"))
+        Err(format!(
+            "must be a duration greater than 0, got {}",
+            crate::model::units::number(v)
+        ))
     }
 }
 
@@ -72,7 +75,10 @@ fn parse_non_negative(text: &str) -> Result<f64, String> {
     if v.is_finite() && v >= 0.0 {
         Ok(v)
     } else {
-        Err(format!("must be a duration of 0 or more, got {v}"))
+        Err(format!(
+            "must be a duration of 0 or more, got {}",
+            crate::model::units::number(v)
+        ))
     }
 }
 

@@ -186,9 +186,9 @@ impl LoadArgs {
             (Some(slo), Some(m)) if m == slo.share => Ok(slo.share),
             (Some(slo), Some(m)) => Err(format!(
                 "--slo asks {} % of clients under {} s, but --min-satisfaction says {} %: give one",
-                slo.share.percent(),
-                slo.timeout.get(),
-                m.percent()
+                crate::model::units::number(slo.share.percent()),
+                crate::model::units::number(slo.timeout.get()),
+                crate::model::units::number(m.percent())
             )),
         }
     }
@@ -549,7 +549,10 @@ pub fn parse_price(text: &str) -> Result<f64, String> {
     if v.is_finite() && v >= 0.0 {
         Ok(v)
     } else {
-        Err(format!("must be a finite price ≥ 0, got {v}"))
+        Err(format!(
+            "must be a finite price ≥ 0, got {}",
+            crate::model::units::number(v)
+        ))
     }
 }
 
@@ -580,7 +583,10 @@ pub fn parse_speed(text: &str) -> Result<f64, String> {
     if v.is_finite() && v > 0.0 {
         Ok(v)
     } else {
-        Err(format!("must be a positive finite factor, got {v}"))
+        Err(format!(
+            "must be a positive finite factor, got {}",
+            crate::model::units::number(v)
+        ))
     }
 }
 

@@ -7,7 +7,6 @@ use super::{open_outputs, Verdict};
 use crate::cli::args::CompareArgs;
 use crate::cli::progress::Progress;
 use crate::loadtest;
-use crate::loadtest::memory;
 use crate::model::config::Config;
 use crate::model::scenario::{Prices, Scenario};
 use crate::model::units::Rate;
@@ -17,6 +16,7 @@ use crate::report::output::{write_stdout, Inputs};
 use crate::report::Format;
 use crate::report::Report;
 use crate::search::compare::{self, Contender, Plan, Rates, Strategy, CHEAPEST_PLAN};
+use crate::search::memory;
 use crate::search::Target;
 use crate::search::{self, Space};
 
@@ -152,7 +152,8 @@ fn cheapest(
     if let Some(warning) = scenario.baseline_left_out(space.levers()) {
         eprintln!("warning: strategy `{name}`: {warning}");
     }
-    space.check_size(scenario, search::DEFAULT_MAX_CONFIGS)?;
+    let configurations = space.check_size(scenario, search::DEFAULT_MAX_CONFIGS)?;
+    memory::check_configurations(scenario, configurations, memory::SearchOutputs::default())?;
     let ranking = search::rank(&space, scenario, prices);
     let at = target.at(target_rate);
     loadtest::check(scenario, &at.load)?;

@@ -9,17 +9,17 @@ use anyhow::{bail, Context, Result};
 use super::{build_load_shaped, open_outputs, Verdict};
 use crate::cli::args::{ClockArg, PlotKind, RunArgs};
 use crate::cli::progress::Progress;
+use crate::engine::EngineError;
 use crate::loadtest;
-use crate::loadtest::memory::{self, RunOutputs};
 use crate::loadtest::observe::{Requests, Story};
 use crate::model::config::Config;
 use crate::model::scenario::Scenario;
-use crate::model::units::{Period, Rate};
+use crate::model::units::{number, Period, Rate};
 use crate::report::clients::{ClosedReport, ClosedRun, OpenClass, OpenReport, OpenRun};
-use crate::report::format::trim_float;
 use crate::report::output::Inputs;
 use crate::report::run::{RunReport, TIMELINE_MAX_AUTO};
 use crate::report::{Format, Report};
+use crate::search::memory::{self, RunOutputs};
 use crate::workload::clients::Clients;
 use crate::workload::draws::Draws;
 use crate::workload::random;
@@ -94,16 +94,11 @@ fn check_real_clock(
     if real >= REAL_TICK_S * (1.0 - 1e-9) {
         return Ok(());
     }
-    let most = speed * real / REAL_TICK_S;
-    let most = if most >= 1e-6 {
-        trim_float(most)
-    } else {
-        format!("{most:e}")
-    };
+    let most = number(speed * real / REAL_TICK_S);
     bail!(
         "--clock real cannot honour this test: its times are multiples of {}, which at --speed {} last {} of real time, but tokio's timers tick in milliseconds; use the virtual clock, or --speed {most} or lower",
         duration_text(model),
-        trim_float(speed),
+        number(speed),
         duration_text(real),
     )
 }
@@ -111,13 +106,13 @@ fn check_real_clock(
 /// "1 µs", "0.5 ms", "2 s": a short duration in the unit that reads best.
 fn duration_text(seconds: f64) -> String {
     if seconds >= 1.0 {
-        format!("{} s", trim_float(seconds))
+        format!("{} s", number(seconds))
     } else if seconds >= 1e-3 {
-        format!("{} ms", trim_float(seconds * 1e3))
+        format!("{} ms", number(seconds * 1e3))
     } else if seconds >= 1e-6 {
-        format!("{} µs", trim_float(seconds * 1e6))
+        format!("{} µs", number(seconds * 1e6))
     } else {
-        format!("{} ns", trim_float(seconds * 1e9))
+        format!("{} ns", number(seconds * 1e9))
     }
 }
 
@@ -129,6 +124,9 @@ pub(super) fn load_of(
     args: &RunArgs,
     inputs: &mut Inputs,
 ) -> Result<LoadTest> {
+    if args.load.replay.is_some() && args.rate.is_some() {
+        bail!("--rate cannot be used with --replay: the trace decides when each client comes (--replay-speed scales its times)");
+    }
     let period = match (args.rate, args.period) {
         (_, Some(p)) => p,
         (Some(r), None) if r > 0.0 => Rate::new(r).map_err(anyhow::Error::msg)?.period(),
@@ -166,9 +164,13 @@ pub(crate) fn run(
         return run_clients(scenario, args, inputs);
     }
     let config = Config::with_settings(scenario, &args.set)?;
-    let load = load_of(scenario, &args, inputs)?;
     let clock = clock_of(args.clock, args.speed, scenario)?;
-    loadtest::check(scenario, &load)?;
+    // The load's checks speak of the simulator's timer; with --clock real, of tokio's.
+    let load = load_of(scenario, &args, inputs).map_err(|e| match e.downcast::<EngineError>() {
+        Ok(engine) => engine.on(clock).into(),
+        Err(other) => other,
+    })?;
+    loadtest::check(scenario, &load).map_err(|e| e.on(clock))?;
     if load.runs(scenario) > 1 && clock != Clock::Virtual {
         bail!("--replications above 1 needs the virtual clock");
     }

@@ -6,11 +6,12 @@ use anyhow::{bail, Result};
 
 use super::build_target;
 use crate::cli::args::{CompareArgs, LoadArgs, RangeArg, SearchArgs};
-use crate::loadtest::memory;
 use crate::model::capacity::{self, Capacity};
 use crate::model::scenario::{Prices, Scenario};
 use crate::model::units::{Period, Rate};
 use crate::report::output::Inputs;
+use crate::report::Format;
+use crate::search::memory;
 use crate::search::{self, Candidate, Space, Target};
 use crate::workload::clients::Clients;
 use crate::workload::Arrivals;
@@ -31,18 +32,32 @@ pub(crate) fn plan_search(
     sustained: bool,
     inputs: &mut Inputs,
 ) -> Result<SearchPlan> {
+    if args.load.replay.is_some() && args.target_rate.is_some() {
+        bail!("--target-rate (--rate) cannot be used with --replay: the trace decides when each client comes (--replay-speed scales its times)");
+    }
     let overrides = RangeArg::resolve_all(&args.ranges, scenario.stations())?;
     let space = Space::new(scenario, &overrides);
     if let Some(warning) = scenario.baseline_left_out(space.levers()) {
         eprintln!("warning: {warning}");
     }
-    space.check_size(scenario, args.max_configs)?;
+    let configurations = space.check_size(scenario, args.max_configs)?;
     let prices = Prices {
         cpu: args.cpu_price.unwrap_or(scenario.prices().cpu),
         ram: args.ram_price.unwrap_or(scenario.prices().ram),
         currency: scenario.prices().currency.clone(),
     };
     space.check_prices(scenario, &prices)?;
+    // Before ranking: the ranking itself holds every configuration.
+    let output = &args.output;
+    memory::check_configurations(
+        scenario,
+        configurations,
+        memory::SearchOutputs {
+            csv: output.csv.is_some(),
+            json: output.format == Format::Json,
+            plot: output.plot.is_some(),
+        },
+    )?;
     let rate = args.target_rate.unwrap_or(scenario.load_defaults().rate);
     let clients = match (args.load.clients, sustained) {
         (Some(n), _) => n,
@@ -123,6 +138,9 @@ pub(crate) fn compare_target(
     args: &CompareArgs,
     inputs: &mut Inputs,
 ) -> Result<(Target, Rate)> {
+    if args.load.replay.is_some() {
+        bail!("compare load-tests each strategy at several rates, but --replay keeps the trace's own times, so every rate would replay the same load: compare strategies on a trace with `run --replay FILE --set …` each (--replay-speed scales its times)");
+    }
     let target_rate = args.target_rate.unwrap_or(scenario.load_defaults().rate);
     let clients = args
         .load

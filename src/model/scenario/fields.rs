@@ -33,7 +33,7 @@ pub(super) fn load_shape(load: &RawLoad) -> Result<(Rate, Option<Arc<Profile>>),
             let what = if r.duration.0 > 0.0 {
                 format!(
                     "its target must be a rate ≥ 0 (clients/s), got {}",
-                    r.target
+                    crate::model::units::number(r.target)
                 )
             } else {
                 "its duration must be more than 0".to_string()
@@ -211,13 +211,19 @@ fn distribution_of(
             if !(v.is_finite() && v >= 0.0) {
                 return Err((
                     Some(cv.span()),
-                    format!("station `{name}`: cv must be a finite number ≥ 0, got {v}"),
+                    format!(
+                        "station `{name}`: cv must be a finite number ≥ 0, got {}",
+                        crate::model::units::number(v)
+                    ),
                 ));
             }
             if v > MAX_CV {
                 return Err((
                     Some(cv.span()),
-                    format!("station `{name}`: cv must be at most {MAX_CV}, got {v}"),
+                    format!(
+                        "station `{name}`: cv must be at most {MAX_CV}, got {}",
+                        crate::model::units::number(v)
+                    ),
                 ));
             }
             Some((v, cv.span()))
@@ -252,7 +258,7 @@ fn distribution_of(
             if cv > 1.0 / 3f64.sqrt() {
                 return Err((
                     s.cv.as_ref().map(|c| c.span()),
-                    format!("station `{name}`: a uniform distribution's cv is at most 0.577 (1/√3), got {cv}"),
+                    format!("station `{name}`: a uniform distribution's cv is at most 0.577 (1/√3), got {}", crate::model::units::number(cv)),
                 ));
             }
             Ok(ServiceDistribution::Uniform { cv })

@@ -63,8 +63,12 @@ mod distribution;
 pub use distribution::{ServiceDistribution, MAX_CV};
 mod access;
 mod fields;
+mod names;
 mod station;
+
 use fields::{line_column, load_shape, toml_message};
+use names::printable_text;
+pub use names::{name_problem, unprintable, MAX_NAME, MAX_STATIONS};
 use station::station_of;
 pub use station::Station;
 
@@ -361,46 +365,11 @@ impl<'de> Deserialize<'de> for NonNegative {
             Ok(NonNegative(v))
         } else {
             Err(serde::de::Error::custom(format!(
-                "must be a finite number ≥ 0, got {v}"
+                "must be a finite number ≥ 0, got {}",
+                crate::model::units::number(v)
             )))
         }
     }
-}
-
-/// Would a terminal act on `c` (a control character: ESC starts a command that can set its
-/// title or clear its screen) or reorder the text around it (a bidirectional override),
-/// rather than show it?
-pub fn unprintable(c: char) -> bool {
-    c.is_control()
-        || matches!(c, '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
-}
-
-/// Free text of a scenario (its description, unit words, strategy names) reaches tables,
-/// plots and CSV cells as it is written: a character a terminal would act on is refused
-/// where it is written, naming its code point rather than printing it.
-pub(super) fn printable_text(
-    field: &str,
-    text: &Spanned<String>,
-    at: &At<'_>,
-) -> Result<(), ScenarioError> {
-    match text.get_ref().chars().find(|&c| unprintable(c)) {
-        Some(c) => Err(at(
-            Some(text.span()),
-            format!(
-                "{field} holds the character U+{:04X}, which a terminal acts on rather than shows: write plain text",
-                c as u32
-            ),
-        )),
-        None => Ok(()),
-    }
-}
-
-/// Is `name` usable in `--set NAME.PARAM=…` and as a CSV column prefix?
-pub fn valid_name(name: &str) -> bool {
-    !name.is_empty()
-        && name
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
 }
 
 impl Scenario {
@@ -461,21 +430,26 @@ impl Scenario {
                 "a scenario needs at least one [[station]]".into(),
             ));
         }
-        let mut stations: Vec<Station> = Vec::new();
-        let mut files_read = Vec::new();
-        for spanned in raw.stations.get_ref() {
-            let (station, samples) = station_of(spanned, &stations, resolution, file, &at)?;
-            files_read.extend(samples.map(|s| ("samples file", s)));
-            stations.push(station);
-        }
-        if !valid_name(raw.name.get_ref()) {
+        if let Some(extra) = raw.stations.get_ref().get(MAX_STATIONS) {
             return Err(at(
-                Some(raw.name.span()),
+                Some(extra.span()),
                 format!(
-                    "scenario name `{}` must be letters, digits, `_` or `-`",
-                    raw.name.get_ref()
+                    "a scenario holds at most {MAX_STATIONS} stations; this one has {}",
+                    raw.stations.get_ref().len()
                 ),
             ));
+        }
+        let mut stations: Vec<Station> = Vec::new();
+        let mut taken = std::collections::HashSet::new();
+        let mut files_read = Vec::new();
+        for spanned in raw.stations.get_ref() {
+            let (station, samples) = station_of(spanned, &taken, resolution, file, &at)?;
+            files_read.extend(samples.map(|s| ("samples file", s)));
+            taken.insert(station.name().to_string());
+            stations.push(station);
+        }
+        if let Some(problem) = name_problem("scenario", raw.name.get_ref()) {
+            return Err(at(Some(raw.name.span()), problem));
         }
         if let Some(description) = &raw.description {
             printable_text("description", description, &at)?;

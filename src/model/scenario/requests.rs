@@ -3,7 +3,7 @@
 
 use toml::Spanned;
 
-use super::{line_column, valid_name, Scenario, ScenarioError, Station, StationKind};
+use super::{line_column, name_problem, Scenario, ScenarioError, Station, StationKind};
 use crate::model::duration::Written;
 use crate::model::flow::{Flow, StationRef, PROBABILITY_TOLERANCE};
 use crate::model::units::{Resolution, Seconds};
@@ -67,11 +67,8 @@ pub(super) fn requests_of(
     for spanned in raw {
         let r = spanned.get_ref();
         let name = r.name.get_ref().clone();
-        if !valid_name(&name) {
-            return Err(at(
-                Some(r.name.span()),
-                format!("request name `{name}` must be letters, digits, `_` or `-`"),
-            ));
+        if let Some(problem) = name_problem("request", &name) {
+            return Err(at(Some(r.name.span()), problem));
         }
         if out.iter().any(|o| o.name == name) {
             return Err(at(
@@ -83,7 +80,10 @@ pub(super) fn requests_of(
         if !(share.is_finite() && share > 0.0 && share <= 1.0) {
             return Err(at(
                 Some(r.share.span()),
-                format!("request `{name}`: share must be above 0 and at most 1, got {share}"),
+                format!(
+                    "request `{name}`: share must be above 0 and at most 1, got {}",
+                    crate::model::units::number(share)
+                ),
             ));
         }
         let flow_text = r.flow.get_ref();
@@ -100,8 +100,10 @@ pub(super) fn requests_of(
             at(
                 None,
                 format!(
-                    "request `{name}`: flow \"{flow_text}\", column {}: {}",
-                    e.column, e.message
+                    "request `{name}`: flow \"{}\", column {}: {}",
+                    crate::model::quote::excerpt(flow_text, e.column),
+                    e.column,
+                    e.message
                 ),
             )
             .relocated(line, column)
@@ -130,7 +132,7 @@ pub(super) fn requests_of(
                 if !(v > 0.0 && v <= 100.0) {
                     return Err(at(
                         Some(m.span()),
-                        format!("request `{name}`: min_satisfaction must be a percentage above 0 and at most 100, got {v}"),
+                        format!("request `{name}`: min_satisfaction must be a percentage above 0 and at most 100, got {}", crate::model::units::number(v)),
                     ));
                 }
                 Some(v)
@@ -168,7 +170,10 @@ pub(super) fn requests_of(
                     Written::Text(t) => crate::model::duration::parse(t),
                 }
                 .map_err(|e| refuse(e.to_string()))?;
-                Some(Seconds::new(v).map_err(|_| refuse(format!("got {v}")))?)
+                Some(
+                    Seconds::new(v)
+                        .map_err(|_| refuse(format!("got {}", crate::model::units::number(v))))?,
+                )
             }
         };
         out.push(RequestClass {

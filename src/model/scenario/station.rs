@@ -5,6 +5,7 @@ use crate::model::levers::Values;
 use crate::model::station::Names;
 use crate::model::units::Seconds;
 
+use std::collections::HashSet;
 use std::path::PathBuf;
 
 use toml::Spanned;
@@ -14,8 +15,8 @@ use crate::model::units::Resolution;
 use super::fields::{samples_path, service_of};
 use super::requests::At;
 use super::{
-    printable_text, valid_name, RawKind, RawRange, RawStation, ScenarioError, ServiceDistribution,
-    StationKind,
+    name_problem, printable_text, RawKind, RawRange, RawStation, ScenarioError,
+    ServiceDistribution, StationKind,
 };
 
 /// One validated station.
@@ -138,11 +139,11 @@ impl Station {
     }
 }
 
-/// One `[[station]]`, checked against the stations before it (`taken`), with the sample file
+/// One `[[station]]`, checked against the names of the stations before it (`taken`), with the sample file
 /// it reads, if any: one station's part of [`Scenario::parse`].
 pub(super) fn station_of(
     spanned: &Spanned<RawStation>,
-    taken: &[Station],
+    taken: &HashSet<String>,
     resolution: Resolution,
     file: &str,
     at: &At<'_>,
@@ -150,13 +151,10 @@ pub(super) fn station_of(
     let span = spanned.span();
     let s = spanned.get_ref();
     let name = s.name.get_ref().clone();
-    if !valid_name(&name) {
-        return Err(at(
-            Some(s.name.span()),
-            format!("station name `{name}` must be letters, digits, `_` or `-`"),
-        ));
+    if let Some(problem) = name_problem("station", &name) {
+        return Err(at(Some(s.name.span()), problem));
     }
-    if taken.iter().any(|o| o.name() == name) {
+    if taken.contains(&name) {
         return Err(at(
             Some(s.name.span()),
             format!("station `{name}` is defined twice"),

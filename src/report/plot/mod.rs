@@ -39,7 +39,7 @@ pub enum PlotError {
     #[error("nothing to plot: {0}")]
     Empty(&'static str),
     /// A number in the input is NaN or infinite.
-    #[error("{what} is not a finite number ({value})")]
+    #[error("{what} is not a finite number ({})", crate::model::units::number(*.value))]
     NotFinite {
         /// Which input value, e.g. `strategy "baseline" point 3 rate`.
         what: String,

@@ -12,7 +12,7 @@ use rayon::prelude::*;
 
 use super::trust::{Names, Rules, Stored};
 use super::{damaged, MergeError, SweepCsv};
-use crate::outcome::stats::{Interval, Spread, Summary};
+use crate::outcome::stats::{ClassFigures, Interval, Spread, Summary};
 use crate::report::search::SearchContext;
 use crate::search::{Candidate, Evaluated};
 
@@ -278,7 +278,8 @@ struct Columns {
     low: usize,
     high: usize,
     mean: usize,
-    classes: Vec<usize>,
+    /// Per class: its satisfaction, the interval's ends and its p99.
+    classes: Vec<[usize; 4]>,
 }
 
 impl Columns {
@@ -307,7 +308,15 @@ impl Columns {
                 .scenario
                 .requests()
                 .iter()
-                .map(|r| at(&format!("satisfaction_{}", r.name)))
+                .map(|r| {
+                    [
+                        "satisfaction",
+                        "satisfaction_low",
+                        "satisfaction_high",
+                        "p99_s",
+                    ]
+                    .map(|c| at(&format!("{c}_{}", r.name)))
+                })
                 .collect(),
         }
     }
@@ -391,11 +400,23 @@ fn figures(
         mean_steps: mean_s / res.seconds(),
         meets_target,
         spread,
-        class_satisfaction: at
+        classes: at
             .classes
             .iter()
-            .map(|&i| number(i))
-            .collect::<Result<_, _>>()?,
+            .map(|&[sat, low, high, p99]| {
+                // A class with no client has empty cells but its satisfaction.
+                let empty = |i: usize| field(i).1.is_empty();
+                Ok(ClassFigures {
+                    satisfaction: number(sat)?,
+                    interval: if empty(low) && empty(high) {
+                        None
+                    } else {
+                        Some((number(low)?, number(high)?))
+                    },
+                    p99_steps: if empty(p99) { None } else { Some(steps(p99)?) },
+                })
+            })
+            .collect::<Result<_, String>>()?,
         throughput: None,
     })
 }

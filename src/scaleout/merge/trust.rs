@@ -94,11 +94,15 @@ impl Rules {
         }
         // A class meets its share when its satisfied clients reach it, by whole clients in
         // one run, by the interval's lower bound (at most the mean) over several.
-        let pairs = || s.class_satisfaction.iter().zip(&self.class_shares);
-        if pairs().any(|(&c, share)| c < share.percent() - CLASS_SLACK) {
+        let pairs = || {
+            s.classes
+                .iter()
+                .map(|c| c.satisfaction)
+                .zip(&self.class_shares)
+        };
+        if pairs().any(|(c, share)| c < share.percent() - CLASS_SLACK) {
             Some(false)
-        } else if s.spread.is_none()
-            && pairs().all(|(&c, share)| c >= share.percent() + CLASS_SLACK)
+        } else if s.spread.is_none() && pairs().all(|(c, share)| c >= share.percent() + CLASS_SLACK)
         {
             Some(true)
         } else {
@@ -114,10 +118,10 @@ impl Rules {
             (names.mean.into(), s.mean_steps),
         ];
         floats.extend(
-            s.class_satisfaction
+            s.classes
                 .iter()
                 .enumerate()
-                .map(|(i, &v)| (self.class_field(names, i), v)),
+                .map(|(i, c)| (self.class_field(names, i), c.satisfaction)),
         );
         let intervals: Vec<(&str, &Interval)> = s.spread.as_ref().map_or(Vec::new(), |sp| {
             vec![
@@ -160,20 +164,21 @@ impl Rules {
             ));
         }
         if let Some((i, v)) = s
-            .class_satisfaction
+            .classes
             .iter()
+            .map(|c| c.satisfaction)
             .enumerate()
-            .find(|(_, &v)| !percent(v))
+            .find(|&(_, v)| !percent(v))
         {
             return Err(format!(
                 "{} is {v}, not a percentage",
                 self.class_field(names, i)
             ));
         }
-        if s.class_satisfaction.len() != self.class_shares.len() {
+        if s.classes.len() != self.class_shares.len() {
             return Err(format!(
                 "it has {} class satisfactions for the scenario's {} request classes",
-                s.class_satisfaction.len(),
+                s.classes.len(),
                 self.class_shares.len()
             ));
         }
@@ -448,15 +453,24 @@ mod tests {
 
     #[test]
     fn request_classes_decide_what_their_satisfactions_can() {
+        let classes = |shares: [f64; 2]| {
+            shares
+                .map(|satisfaction| crate::outcome::stats::ClassFigures {
+                    satisfaction,
+                    interval: None,
+                    p99_steps: None,
+                })
+                .to_vec()
+        };
         let r = rules(100.0, &[90.0, 50.0], 1);
         let mut s = one_run(10, 10);
-        s.class_satisfaction = vec![95.0, 60.0];
+        s.classes = classes([95.0, 60.0]);
         assert_eq!(r.verdict(&s, Stored::Exact), Some(true));
-        s.class_satisfaction = vec![95.0, 40.0];
+        s.classes = classes([95.0, 40.0]);
         assert_eq!(r.verdict(&s, Stored::Exact), Some(false));
         // Over replications a class's mean may reach its share while its lower bound misses.
         let mut replicated = rules(100.0, &[90.0, 50.0], 3);
-        s.class_satisfaction = vec![95.0, 60.0];
+        s.classes = classes([95.0, 60.0]);
         s.spread = Some(Spread {
             replications: 3,
             satisfaction: Interval {

@@ -19,7 +19,7 @@ use serde::{Deserialize, Serialize};
 
 use self::digest::Digest;
 use crate::model::scenario::{Prices, Scenario};
-use crate::outcome::stats::{Interval, Spread, Summary};
+use crate::outcome::stats::{ClassFigures, Interval, Spread, Summary};
 use crate::search::compare::Cell;
 use crate::search::{Space, Target};
 
@@ -351,9 +351,42 @@ pub struct StoredSummary {
     pub meets_target: bool,
     /// [`Summary::spread`]: present only when the load test ran several replications.
     pub spread: Option<StoredSpread>,
-    /// Each request class's satisfaction, as bits; empty without classes.
+    /// Each request class's figures; empty without classes.
     #[serde(default)]
-    pub class_satisfaction: Vec<u64>,
+    pub classes: Vec<StoredClass>,
+}
+
+/// A [`ClassFigures`] with its numbers as bits.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StoredClass {
+    /// [`ClassFigures::satisfaction`] (percent), as `f64` bits.
+    pub satisfaction: u64,
+    /// [`ClassFigures::interval`], as `f64` bits.
+    pub interval: Option<[u64; 2]>,
+    /// [`ClassFigures::p99_steps`].
+    pub p99_steps: Option<u64>,
+}
+
+impl From<&ClassFigures> for StoredClass {
+    fn from(c: &ClassFigures) -> StoredClass {
+        StoredClass {
+            satisfaction: c.satisfaction.to_bits(),
+            interval: c.interval.map(|(l, h)| [l.to_bits(), h.to_bits()]),
+            p99_steps: c.p99_steps,
+        }
+    }
+}
+
+impl From<&StoredClass> for ClassFigures {
+    fn from(c: &StoredClass) -> ClassFigures {
+        ClassFigures {
+            satisfaction: f64::from_bits(c.satisfaction),
+            interval: c
+                .interval
+                .map(|[l, h]| (f64::from_bits(l), f64::from_bits(h))),
+            p99_steps: c.p99_steps,
+        }
+    }
 }
 
 /// A [`Spread`] with its intervals as `[mean, low, high]` bits.
@@ -389,7 +422,7 @@ impl From<&Summary> for StoredSummary {
             max_steps: s.max_steps,
             mean_steps: s.mean_steps.to_bits(),
             meets_target: s.meets_target,
-            class_satisfaction: s.class_satisfaction.iter().map(|v| v.to_bits()).collect(),
+            classes: s.classes.iter().map(StoredClass::from).collect(),
             spread: s.spread.as_ref().map(|sp| StoredSpread {
                 replications: sp.replications,
                 intervals: [
@@ -417,11 +450,7 @@ impl From<&StoredSummary> for Summary {
             max_steps: s.max_steps,
             mean_steps: f64::from_bits(s.mean_steps),
             meets_target: s.meets_target,
-            class_satisfaction: s
-                .class_satisfaction
-                .iter()
-                .map(|&v| f64::from_bits(v))
-                .collect(),
+            classes: s.classes.iter().map(ClassFigures::from).collect(),
             // Shards are refused for behaving clients, the only ones with a throughput.
             throughput: None,
             spread: s.spread.as_ref().map(|sp| Spread {
@@ -618,7 +647,14 @@ mod tests {
             max_steps: 11,
             mean_steps: 1.0 / 3.0,
             meets_target: false,
-            class_satisfaction: vec![0.1 + 0.2, 100.0],
+            classes: vec![
+                ClassFigures {
+                    satisfaction: 0.1 + 0.2,
+                    interval: Some((0.0, 1.0 / 3.0)),
+                    p99_steps: Some(7),
+                },
+                ClassFigures::of(None),
+            ],
             throughput: None,
             spread: Some(Spread {
                 replications: 3,

@@ -11,7 +11,9 @@ use std::fmt;
 
 use crate::model::capacity::Capacity;
 use crate::model::config::Config;
+use crate::model::cost::PriceKey;
 use crate::model::scenario::Scenario;
+use crate::search::{Candidate, Evaluated};
 use crate::workload::LoadTest;
 
 /// Bytes per client, measured as the peak resident set (`/usr/bin/time -f %M`, release build,
@@ -27,13 +29,18 @@ use crate::workload::LoadTest;
 /// | `--format json`, on top | — | 421 B |
 /// | `--trace`, on top | — | 585 B |
 ///
-/// A waiting client is one future of about 240 bytes (the engine's own measure, 241 B) and
+/// A waiting client is one future of about 250 bytes (the engine's own measure, 249 B) and
 /// its timer; before the engine had its own executor it was a tokio task of 1,424 B.
+///
+/// A client of a request class walks its flow as a boxed future per node: 240 B per visit
+/// of a waiting client (`all` of 100,000 visits at one station, 100 clients at once, 2.4 GB),
+/// counted for the widest class's visits, all of which an `all` may hold at once.
 pub const PER_CLIENT: PerClient = PerClient {
     kept_base: 15,
     kept_per_station: 42,
     waiting_base: 110,
     waiting_per_station: 52,
+    waiting_per_visit: 264,
     json: 460,
     trace_per_station: 215,
     random_base: 16,
@@ -58,6 +65,8 @@ pub struct PerClient {
     pub waiting_base: u64,
     /// A waiting client's extra per station.
     pub waiting_per_station: u64,
+    /// A waiting client's extra per visit of its request class's flow.
+    pub waiting_per_visit: u64,
     /// `run --format json`'s record of each client, held until the document is written.
     pub json: u64,
     /// `run --trace`'s events of each client, per station.
@@ -98,6 +107,23 @@ pub enum MemoryError {
         /// A second remedy when tests run in parallel.
         threads: String,
     },
+    #[error("this search needs about {need} of memory to rank its {configurations} configurations and keep their results ({per_configuration} bytes each), more than the {available} available{source_note}; narrow a --range: at most {fit} configurations fit")]
+    /// The space fits `--max-configs` but not the memory: the ranking and the results hold
+    /// every configuration at once.
+    TooManyConfigurations {
+        /// The estimate for the whole process, base included.
+        need: Bytes,
+        /// As in [`MemoryError::TooLarge`].
+        available: Bytes,
+        /// Configurations in the space.
+        configurations: u64,
+        /// What each costs at the peak.
+        per_configuration: u64,
+        /// As in [`MemoryError::TooLarge`].
+        source_note: String,
+        /// The most configurations that would fit.
+        fit: u64,
+    },
     /// Holds the variable's text; refused rather than ignored, lest a typo disable the check.
     #[error("PLANNER_MEMORY_LIMIT=`{0}` is not a size such as 4G, 512M or 1000000 (bytes)")]
     BadLimit(String),
@@ -123,8 +149,16 @@ impl PerClient {
     /// runs keeps up with `capacity` clients per second.
     fn per_client(&self, scenario: &Scenario, load: &LoadTest, capacity: f64) -> f64 {
         let stations = scenario.stations().len() as u64;
+        let visits = scenario
+            .requests()
+            .iter()
+            .map(|r| r.plan.visit_slots() as u64)
+            .max()
+            .unwrap_or(0);
         let kept = self.kept_base + self.kept_per_station * stations;
-        let waiting = (self.waiting_base + self.waiting_per_station * stations) as f64;
+        let waiting = (self.waiting_base
+            + self.waiting_per_station * stations
+            + self.waiting_per_visit * visits) as f64;
         let random = load.is_random(scenario);
         let mut share = match load.rate() {
             None => 1.0,
@@ -165,6 +199,86 @@ pub fn check_run(
     }
     let per_client = PER_CLIENT.per_client(scenario, load, capacity) * parallel as f64;
     verdict(load.clients, per_client + extra as f64, parallel, false)
+}
+
+/// Outputs of a search that hold a record of every configuration in memory.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct SearchOutputs {
+    /// `--csv`: every configuration's row, formatted in chunks then joined.
+    pub csv: bool,
+    /// `--format json`: every configuration's result as a document.
+    pub json: bool,
+    /// `--plot`: a point per configuration.
+    pub plot: bool,
+}
+
+/// Bytes of a search's outputs per configuration, measured as the peak resident set over
+/// the plain sweep (400,000 configurations of one station, 400,000 of six, 1,000,000 of
+/// the tutorial's three), fitted as `base + per_station × stations` and rounded up.
+const CSV_ROW: (u64, u64) = (160, 20);
+const JSON_RESULT: (u64, u64) = (1300, 300);
+const PLOT_POINT: u64 = 150;
+
+/// A heap block of `bytes` as glibc's malloc hands it out: an 8-byte header, 16-byte
+/// alignment, 32 bytes at least (a 3-lever configuration's 12 bytes take 32).
+fn heap_block(bytes: u64) -> u64 {
+    ((bytes + 8).div_ceil(16) * 16).max(32)
+}
+
+/// Bytes each configuration of a search's space costs at the peak, load tests aside.
+/// Ranking holds a (price key, candidate) pair per configuration and collects the sorted
+/// candidates into a new vector while the pairs still exist; then the ranking and every
+/// result (a sweep keeps them all, `optimize` all when none passes) live together with
+/// the outputs. A configuration's lever values are a heap block of their own, copied into
+/// its result; each result keeps its classes' satisfactions in another.
+pub fn bytes_per_configuration(scenario: &Scenario, outputs: SearchOutputs) -> u64 {
+    let stations = scenario.stations().len() as u64;
+    let levers = heap_block(4 * stations);
+    let candidate = std::mem::size_of::<Candidate>() as u64 + levers;
+    let ranking = std::mem::size_of::<(PriceKey, Candidate)>() as u64 + candidate;
+    let classes = scenario.requests().len() as u64;
+    let classes = if classes > 0 {
+        heap_block(8 * classes)
+    } else {
+        0
+    };
+    let result = std::mem::size_of::<Evaluated>() as u64 + levers + classes;
+    let mut held = candidate + result;
+    if outputs.csv {
+        held += CSV_ROW.0 + CSV_ROW.1 * stations;
+    }
+    if outputs.json {
+        held += JSON_RESULT.0 + JSON_RESULT.1 * stations;
+    }
+    if outputs.plot {
+        held += PLOT_POINT;
+    }
+    ranking.max(held)
+}
+
+/// Refuses a search whose `configurations` would not fit in memory with their ranking and
+/// results, before anything is allocated for them.
+pub fn check_configurations(
+    scenario: &Scenario,
+    configurations: u64,
+    outputs: SearchOutputs,
+) -> Result<(), MemoryError> {
+    let Some((available, source_note)) = available()? else {
+        return Ok(());
+    };
+    let per_configuration = bytes_per_configuration(scenario, outputs);
+    let need = BASE_BYTES as f64 + configurations as f64 * per_configuration as f64;
+    if need <= available as f64 {
+        return Ok(());
+    }
+    Err(MemoryError::TooManyConfigurations {
+        need: Bytes(need.min(u64::MAX as f64) as u64),
+        available: Bytes(available),
+        configurations,
+        per_configuration,
+        source_note,
+        fit: available.saturating_sub(BASE_BYTES) / per_configuration,
+    })
 }
 
 /// The lowest sustained capacity among `configs`, in clients per second: the one whose queue
@@ -325,6 +439,38 @@ mod tests {
     fn meminfo_is_read_in_kilobytes() {
         let text = "MemTotal: 24684084 kB\nMemFree: 1 kB\nMemAvailable:   2048 kB\n";
         assert_eq!(mem_available(text), Some(2048 * 1024));
+    }
+
+    #[test]
+    fn a_configuration_costs_its_ranking_and_its_result() {
+        let s = Scenario::embedded();
+        let plain = bytes_per_configuration(&s, SearchOutputs::default());
+        // Measured: 463 B per configuration over 1,000,000 (the ranking alone, 154 B).
+        assert!((440..=520).contains(&plain), "{plain}");
+        let json = SearchOutputs {
+            json: true,
+            ..SearchOutputs::default()
+        };
+        // Measured: 2,566 B with --format json.
+        assert!((2400..=2900).contains(&bytes_per_configuration(&s, json)));
+    }
+
+    #[test]
+    fn a_waiting_client_of_a_wide_flow_counts_each_visit() {
+        let flow = vec!["a"; 20_000].join(", ");
+        let text = format!(
+            "name = \"wide\"\n[[request]]\nname = \"r\"\nshare = 1\nflow = \"all({flow})\"\n\
+             [[station]]\nname = \"a\"\nkind = \"pool\"\nservice = 1\nunits = 1\n"
+        );
+        let s = Scenario::parse(&text, "wide.toml").unwrap();
+        let burst = LoadTest::new(
+            1000,
+            Arrivals::Fixed(Period::new(0.0).unwrap()),
+            Seconds::new(5.0).unwrap(),
+        );
+        // Measured: 240 B per visit of a waiting client.
+        let bytes = PER_CLIENT.per_client(&s, &burst, 1.0);
+        assert!(bytes >= 20_000.0 * 240.0, "{bytes}");
     }
 
     #[test]
