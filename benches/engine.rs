@@ -20,7 +20,7 @@ use planner::model::config::Config;
 use planner::model::objective::Share;
 use planner::model::scenario::Scenario;
 use planner::model::units::{Period, Seconds};
-use planner::workload::clients::Behaviour;
+use planner::workload::clients::ClientRules;
 use planner::workload::draws::Fixed;
 use planner::workload::Clock;
 use planner::workload::{Arrivals, LoadTest};
@@ -53,7 +53,7 @@ fn clients_per_second(c: &mut Criterion) {
                         due: due.clone(),
                         class: Vec::new(),
                     },
-                    behaviour: Behaviour::default(),
+                    rules: ClientRules::default(),
                     clock: Clock::Virtual,
                 };
                 let rows = Rows::<false>::new(service.stations.len(), due.clone(), None);

@@ -4,7 +4,7 @@
 //!
 //! Data flows one way, down layers that are folders: the [`model`] (the scenario file read
 //! into stations, request flows compiled to plans, levers, costs, capacities, objectives);
-//! the [`workload`] (arrivals, stages, replayed traces, clients' behaviour, random streams);
+//! the [`workload`] (arrivals, stages, replayed traces, client rules, random streams);
 //! the [`engine`], which runs one load test as real async Rust on its own virtual-time
 //! executor; the [`loadtest`], which replicates it and judges the clients; the [`search`],
 //! which ranks configurations by cost and finds the cheapest that meets the target; the

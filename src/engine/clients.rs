@@ -35,7 +35,7 @@ impl<R: Runtime, D: Draws, O: Observe> Model<R, D, O> {
         async move {
             self.log(self.rt.now(), client, None, EventKind::Ordered);
             // The class is looked up again rather than kept across an await.
-            let patience = self.behaviour.patience_of(self.class_of(client));
+            let patience = self.rules.patience_of(self.class_of(client));
             let (served, ended, attempts) = match patience {
                 None => {
                     let class = self.class_of(client);
@@ -102,14 +102,14 @@ impl<R: Runtime, D: Draws, O: Observe> Model<R, D, O> {
             if let Some(reached) = reached {
                 return (true, reached.since(start, self.rt.now()), attempts);
             }
-            if attempts > self.behaviour.retries {
+            if attempts > self.rules.retries {
                 return (false, Ended::NOTHING, attempts);
             }
             let wait = self
-                .behaviour
+                .rules
                 .backoff
                 .saturating_mul(1u64 << (attempts - 1).min(62));
-            let wait = if self.behaviour.jitter {
+            let wait = if self.rules.jitter {
                 self.draws.jitter(key, attempts, wait)
             } else {
                 wait
@@ -124,7 +124,7 @@ impl<R: Runtime, D: Draws, O: Observe> Model<R, D, O> {
     fn waste(&self, started: Vec<(u16, u64, u64)>) {
         let now = self.rt.now();
         for (station, from, to) in started {
-            let to = if self.behaviour.cancel_all {
+            let to = if self.rules.cancel_all {
                 to.min(now)
             } else {
                 to

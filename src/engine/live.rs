@@ -22,7 +22,7 @@ use super::station::{Batch, Pool};
 use super::sync::{Acquire, Permit};
 use crate::model::plan::{Kind, Plan, Station};
 use crate::outcome::trace::{Event, EventKind};
-use crate::workload::clients::Behaviour;
+use crate::workload::clients::ClientRules;
 use crate::workload::draws::Draws;
 
 /// A station's live state inside one run.
@@ -55,7 +55,7 @@ pub(super) struct Model<R, D, O> {
     pub(super) plans: Arc<[Plan]>,
     pub(super) draws: D,
     pub(super) observer: RefCell<O>,
-    pub(super) behaviour: Behaviour,
+    pub(super) rules: ClientRules,
     /// Services outlive the client they are for (see the module's doc).
     pub(super) detached: bool,
     /// An open loop's first due times and classes (empty: every client of class 0), read
@@ -82,7 +82,7 @@ impl<R: Runtime, D: Draws, O: Observe> Model<R, D, O> {
         plans: Arc<[Plan]>,
         draws: D,
         observer: O,
-        behaviour: Behaviour,
+        rules: ClientRules,
         detached: bool,
         clients: usize,
         (due, class): (Vec<u64>, Vec<u32>),
@@ -105,7 +105,7 @@ impl<R: Runtime, D: Draws, O: Observe> Model<R, D, O> {
             plans,
             draws,
             observer: RefCell::new(observer),
-            behaviour,
+            rules,
             detached,
             due,
             class,
@@ -171,7 +171,7 @@ impl<R: Runtime, D: Draws, O: Observe> Model<R, D, O> {
                         // Detached, the station's work is given back by a task of its own
                         // at the end, so that a client leaving now wastes it rather than
                         // undoes it.
-                        if self.detached && !self.behaviour.cancel_all {
+                        if self.detached && !self.rules.cancel_all {
                             self.release_at(permit, station, start + steps);
                             (None, start)
                         } else {

@@ -35,7 +35,7 @@ use live::Model;
 
 use crate::model::plan::{Node, Service};
 use crate::model::units::MAX_TIMER_STEPS;
-use crate::workload::clients::{Behaviour, ClosedLoop};
+use crate::workload::clients::{ClientRules, ClosedLoop};
 use crate::workload::draws::Draws;
 use crate::workload::{Clock, Population, Workload};
 
@@ -50,16 +50,16 @@ pub fn simulate<D: Draws, O: Observe>(
     validate(service, &workload)?;
     let Workload {
         population,
-        behaviour,
+        rules,
         clock,
     } = workload;
     // A service outlives a client that may leave; a closed loop's too (see `live`).
-    let detached = behaviour.gives_up() || matches!(population, Population::Closed(_));
+    let detached = rules.gives_up() || matches!(population, Population::Closed(_));
     let (clients, arrivals, closed) = match population {
         Population::Open { due, class } => (due.len(), (due, class), None),
         Population::Closed(c) => (c.users as usize, Default::default(), Some(c)),
     };
-    let parts = (draws, observer, behaviour, detached, clients, arrivals);
+    let parts = (draws, observer, rules, detached, clients, arrivals);
     match clock {
         Clock::Virtual => {
             let model = build(Virtual, service, parts);
@@ -81,15 +81,15 @@ pub fn simulate<D: Draws, O: Observe>(
     }
 }
 
-/// What [`simulate`] hands the model: draws, observer, behaviour, whether services are
+/// What [`simulate`] hands the model: draws, observer, client rules, whether services are
 /// detached, clients, and an open loop's due times and classes.
-type Parts<D, O> = (D, O, Behaviour, bool, usize, (Vec<u64>, Vec<u32>));
+type Parts<D, O> = (D, O, ClientRules, bool, usize, (Vec<u64>, Vec<u32>));
 
 /// The model of one run on clock `rt`.
 fn build<R: Runtime, D: Draws, O: Observe>(
     rt: R,
     service: &Service,
-    (draws, observer, behaviour, detached, clients, arrivals): Parts<D, O>,
+    (draws, observer, rules, detached, clients, arrivals): Parts<D, O>,
 ) -> Rc<Model<R, D, O>> {
     Rc::new(Model::new(
         rt,
@@ -97,7 +97,7 @@ fn build<R: Runtime, D: Draws, O: Observe>(
         service.plans.clone(),
         draws,
         observer,
-        behaviour,
+        rules,
         detached,
         clients,
         arrivals,
@@ -143,7 +143,7 @@ fn validate(service: &Service, workload: &Workload) -> Result<(), EngineError> {
             }
         }
     }
-    let patience = &workload.behaviour.patience;
+    let patience = &workload.rules.patience;
     if !patience.is_empty() && patience.len() != service.plans.len() {
         return bad("not one patience per class");
     }

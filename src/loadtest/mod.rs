@@ -2,7 +2,7 @@
 //! its clients judged.
 //!
 //! This is the one place where a study's load becomes the engine's input ([`simulate`]):
-//! the due times of a rate, stages or a trace, the classes dealt, how the clients behave, and
+//! the due times of a rate, stages or a trace, the classes dealt, the rules clients follow, and
 //! where draws come from. Every command's simulation goes through it, told to the observer
 //! it needs ([`observe`]). [`assess`] judges a configuration over its replications: every
 //! client by its class's objective, clients who gave up counted, never satisfied.
@@ -19,7 +19,7 @@ use crate::model::units::{Resolution, MAX_TIMER_STEPS};
 use crate::outcome::records::Outcome;
 use crate::outcome::stats::{ClassFigures, Summary};
 use crate::outcome::verdict::{Assessment, ClassVerdict};
-use crate::workload::clients::{Behaviour, Clients};
+use crate::workload::clients::{ClientRules, Clients};
 use crate::workload::random::Common;
 use crate::workload::{objectives, Arrivals, Clock, LoadTest, Population, Workload};
 use observe::{Judge, Tally};
@@ -45,7 +45,7 @@ pub fn check(scenario: &Scenario, load: &LoadTest) -> Result<(), EngineError> {
 }
 
 /// Simulates replication `replication` of `load` on `config`, with clients who wait (no
-/// `clients`) or behave as `clients` says, telling `observer`; returns it. A replication
+/// `clients`) or follow the rules `clients` states, telling `observer`; returns it. A replication
 /// whose load brings nobody (Poisson stages can) is not simulated: the observer comes back
 /// untold.
 #[allow(clippy::too_many_arguments)]
@@ -61,10 +61,10 @@ pub fn simulate<O: Observe>(
     let res = scenario.resolution();
     let service = config.service(scenario);
     let draws = Common::new(scenario, load.seed, replication);
-    let (population, behaviour) = match clients {
+    let (population, rules) = match clients {
         Some(Clients::Closed(users)) => (
             Population::Closed(users.closed_loop(res)),
-            Behaviour::default(),
+            ClientRules::default(),
         ),
         _ => {
             let due = load.due_times(res, replication);
@@ -74,16 +74,16 @@ pub fn simulate<O: Observe>(
             let class = load
                 .classes(scenario, replication, due.len())
                 .unwrap_or_default();
-            let behaviour = match clients {
-                Some(Clients::Patient(p)) => p.behaviour(res, scenario.requests().len()),
-                _ => Behaviour::default(),
+            let rules = match clients {
+                Some(Clients::Patient(p)) => p.rules(res, scenario.requests().len()),
+                _ => ClientRules::default(),
             };
-            (Population::Open { due, class }, behaviour)
+            (Population::Open { due, class }, rules)
         }
     };
     let workload = Workload {
         population,
-        behaviour,
+        rules,
         clock,
     };
     engine::simulate(&service, workload, draws, observer)
@@ -176,7 +176,7 @@ fn class_figures(classes: &[ClassVerdict]) -> Vec<ClassFigures> {
 }
 
 /// Load-tests a configuration in virtual time, its replications in parallel: clients who
-/// wait (no `clients`) or behave as `clients` says, each judged by its class's objective.
+/// wait (no `clients`) or follow the rules `clients` states, each judged by its class's objective.
 /// The configuration meets the target when every class meets its own (over several
 /// replications, when the satisfaction's 95 % interval reaches the share); a closed loop
 /// that leaves some replication with no request past the warm-up has shown nothing, and
@@ -311,7 +311,7 @@ fn summary_of(
 
 /// Runs replications 0..runs, in parallel under rayon when there are several; results in
 /// replication order, so they do not depend on the thread count. Every assessment (plain,
-/// per class, behaving clients) replicates through it.
+/// per class, clients with rules) replicates through it.
 pub fn replicate<T: Send>(
     runs: u32,
     one: impl Fn(u32) -> Result<T, EngineError> + Sync + Send,

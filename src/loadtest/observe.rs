@@ -1,7 +1,7 @@
 //! What a load test keeps of a run: the observers the engine tells.
 //!
 //! `planner run` keeps every client's visits ([`Rows`]), the story of clients who give up
-//! ([`Story`]) or a closed loop's requests ([`Requests`]); a search keeps nothing per client,
+//! ([`Teller`]) or a closed loop's requests ([`Requests`]); a search keeps nothing per client,
 //! only what judging a configuration takes ([`Judge`]): histograms of latencies per class,
 //! the clients who gave up, the late clients per station.
 
@@ -9,7 +9,7 @@ use std::sync::Arc;
 
 use crate::engine::{AttemptEnd, Done, Observe, Visit};
 use crate::model::units::Resolution;
-use crate::outcome::records::{Attempt, Behaved, Fate, Outcome, Request, NOT_VISITED};
+use crate::outcome::records::{Attempt, Fate, Outcome, Request, Story, NOT_VISITED};
 use crate::outcome::stats::{self, Histogram};
 use crate::outcome::trace::Event;
 
@@ -82,16 +82,16 @@ impl<const TRACE: bool> Observe for Rows<TRACE> {
 
 /// What became of open-loop clients who may give up and retry: each client's fate, every
 /// attempt, the work wasted.
-pub struct Story {
-    behaved: Behaved,
+pub struct Teller {
+    story: Story,
 }
 
-impl Story {
+impl Teller {
     /// For clients first due at `due`, of classes `class` (all 0 when empty), at `stations`
     /// stations.
-    pub fn new(due: &[u64], class: &[u32], stations: usize) -> Story {
-        Story {
-            behaved: Behaved {
+    pub fn new(due: &[u64], class: &[u32], stations: usize) -> Teller {
+        Teller {
+            story: Story {
                 fates: due
                     .iter()
                     .enumerate()
@@ -110,16 +110,16 @@ impl Story {
     }
 
     /// The story told.
-    pub fn behaved(self) -> Behaved {
-        self.behaved
+    pub fn story(self) -> Story {
+        self.story
     }
 }
 
-impl Observe for Story {
+impl Observe for Teller {
     const ATTEMPTS: bool = true;
 
     fn attempt(&mut self, a: AttemptEnd) {
-        self.behaved.attempts.push(Attempt {
+        self.story.attempts.push(Attempt {
             client: a.client,
             start: a.start,
             end: a.end,
@@ -128,14 +128,14 @@ impl Observe for Story {
     }
 
     fn done(&mut self, d: Done) {
-        let f = &mut self.behaved.fates[d.client as usize];
+        let f = &mut self.story.fates[d.client as usize];
         f.served = d.served.then_some(d.end);
         f.attempts = d.attempts;
         f.ended = d.end;
     }
 
     fn wasted(&mut self, station: u16, steps: u64) {
-        self.behaved.wasted[station as usize] += steps;
+        self.story.wasted[station as usize] += steps;
     }
 }
 

@@ -115,9 +115,9 @@ pub struct Request {
     pub class: u32,
 }
 
-/// What an open-loop run of behaving clients recorded.
+/// What an open-loop run of clients who may give up recorded.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Behaved {
+pub struct Story {
     /// Each client's fate, in client order.
     pub fates: Vec<Fate>,
     /// Per station, the service steps spent on attempts that were given up.
@@ -126,7 +126,7 @@ pub struct Behaved {
     pub attempts: Vec<Attempt>,
 }
 
-/// One request class's figures in a behaving run.
+/// One request class's figures in a run with client rules.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct ClassTally {
     /// Clients of the class counted (after the warm-up).
@@ -139,7 +139,7 @@ pub struct ClassTally {
     pub attempts: u64,
 }
 
-impl Behaved {
+impl Story {
     /// Per class (`timeouts[k]`: class `k`'s timeout in steps), the clients from `warmup` on.
     pub fn by_class(&self, timeouts: &[u64], warmup: usize) -> Vec<ClassTally> {
         let mut out = vec![ClassTally::default(); timeouts.len()];

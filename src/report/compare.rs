@@ -1,5 +1,6 @@
 //! Reports of `compare`: the strategies × rates table, its long-form CSV and JSON.
 
+use crate::report::{ExportError, Render};
 use serde::Serialize;
 
 use super::csv::{csv_header, Row};
@@ -54,8 +55,43 @@ impl CompareContext<'_> {
         }
     }
 
+    /// What meeting the target at a rate means, from the objective in force: "every client is
+    /// served in time", "99% of clients are…", each class's objective, and with replications
+    /// how the interval decides.
+    fn objective_words(&self, random: bool) -> String {
+        let share = self.target.share.percent();
+        if !self.scenario.requests().is_empty() {
+            let goals = super::classes::objectives_text(
+                self.scenario,
+                &self.target.load,
+                self.target.share,
+                self.unit,
+            );
+            let by = if random {
+                "; judged by the 95% interval's lower bound over the replications"
+            } else {
+                ""
+            };
+            return format!("each request class meets its objective ({goals}{by})");
+        }
+        match (share >= 100.0, random) {
+            (true, false) => "every client is served in time".into(),
+            (true, true) => "every client is served in time in every replication".into(),
+            (false, false) => format!(
+                "at least {}% of clients are served in time",
+                trim_float(share)
+            ),
+            (false, true) => format!(
+                "the 95% interval's lower bound of the share of clients served in time is at least {}%",
+                trim_float(share)
+            ),
+        }
+    }
+}
+
+impl Render for CompareContext<'_> {
     /// One row per strategy: cost, delta, satisfaction at each rate, sustained rate, breaker.
-    pub fn table(&self) -> String {
+    fn table(&self) -> String {
         let c = self.comparison;
         let base = self.baseline_cost();
         let cur = &self.prices.currency;
@@ -137,41 +173,8 @@ impl CompareContext<'_> {
         out
     }
 
-    /// What meeting the target at a rate means, from the objective in force: "every client is
-    /// served in time", "99% of clients are…", each class's objective, and with replications
-    /// how the interval decides.
-    fn objective_words(&self, random: bool) -> String {
-        let share = self.target.share.percent();
-        if !self.scenario.requests().is_empty() {
-            let goals = super::classes::objectives_text(
-                self.scenario,
-                &self.target.load,
-                self.target.share,
-                self.unit,
-            );
-            let by = if random {
-                "; judged by the 95% interval's lower bound over the replications"
-            } else {
-                ""
-            };
-            return format!("each request class meets its objective ({goals}{by})");
-        }
-        match (share >= 100.0, random) {
-            (true, false) => "every client is served in time".into(),
-            (true, true) => "every client is served in time in every replication".into(),
-            (false, false) => format!(
-                "at least {}% of clients are served in time",
-                trim_float(share)
-            ),
-            (false, true) => format!(
-                "the 95% interval's lower bound of the share of clients served in time is at least {}%",
-                trim_float(share)
-            ),
-        }
-    }
-
     /// Satisfaction against rate, one line per strategy, with the target as guides.
-    pub fn svg(&self) -> Result<String, super::plot::PlotError> {
+    fn svg(&self) -> Result<String, ExportError> {
         let target_rate = self.target_rate;
         let c = self.comparison;
         let series = c
@@ -190,7 +193,7 @@ impl CompareContext<'_> {
                     .collect(),
             })
             .collect();
-        super::plot::compare_svg(&super::plot::ComparePlot {
+        Ok(super::plot::compare_svg(&super::plot::ComparePlot {
             title: format!(
                 "{}: satisfaction by arrival rate ({} clients, timeout {} s)",
                 self.scenario.name(),
@@ -200,11 +203,11 @@ impl CompareContext<'_> {
             series,
             target_rate,
             min_satisfaction: self.target.share.percent(),
-        })
+        })?)
     }
 
     /// The long form: one row per strategy × rate, `strategy` then the sweep's columns.
-    pub fn csv(&self) -> Result<Vec<u8>, csv::Error> {
+    fn csv(&self) -> Result<Vec<u8>, ExportError> {
         let c = self.comparison;
         let mut w = csv::WriterBuilder::new()
             .has_headers(false)
@@ -225,11 +228,12 @@ impl CompareContext<'_> {
                 w.serialize((&con.name, row))?;
             }
         }
-        w.into_inner().map_err(|e| e.into_error().into())
+        w.into_inner()
+            .map_err(|e| ExportError::Csv(e.into_error().into()))
     }
 
     /// The whole comparison as one JSON document.
-    pub fn json(&self) -> String {
+    fn json(&self) -> String {
         let c = self.comparison;
         let base = self.baseline_cost();
         let res = self.scenario.resolution();

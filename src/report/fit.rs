@@ -1,6 +1,7 @@
 //! `planner fit`'s report: what a sample file says, and the scenario lines of each candidate
 //! distribution with its Kolmogorov–Smirnov distance, so the user picks one knowingly.
 
+use crate::report::{ExportError, Render};
 use serde::Serialize;
 
 use crate::model::fit::{Fitted, Model, Samples};
@@ -94,21 +95,6 @@ struct CsvCandidate<'a> {
 }
 
 impl FitReport<'_> {
-    /// One row per candidate distribution: its name, KS distance and scenario lines (joined
-    /// with `; `).
-    pub fn csv(&self) -> Result<Vec<u8>, csv::Error> {
-        let mut w = csv::Writer::from_writer(Vec::new());
-        for c in self.candidates {
-            let lines = self.scenario_lines(&c.model).join("; ");
-            w.serialize(CsvCandidate {
-                model: c.model.to_string(),
-                ks_distance: c.ks,
-                scenario_lines: &lines,
-            })?;
-        }
-        w.into_inner().map_err(|e| e.into_error().into())
-    }
-
     /// The lines of a `[[station]]` that state this model. A mean is shown to 4 significant
     /// digits, which the scenario's resolution may not hold (see [`Self::finer_resolution`]);
     /// percentiles fit any resolution.
@@ -137,9 +123,58 @@ impl FitReport<'_> {
         }
     }
 
+    /// The resolution the shown means need when the scenario's cannot hold them: the
+    /// coarsest power of ten (at most 1 s) on whose grid they all sit.
+    pub fn finer_resolution(&self) -> Option<f64> {
+        let means: Vec<f64> = self
+            .candidates
+            .iter()
+            .filter_map(|c| match c.model {
+                Model::Fixed { mean } | Model::Exponential { mean } => Some(mean),
+                Model::Lognormal { mean, .. } => Some(mean),
+                Model::Percentiles { .. } | Model::Empirical => None,
+            })
+            .map(significant)
+            .collect();
+        // A whole number of steps, at least one (as the scenario's parser asks).
+        let on = |step_nanos: u64, v: f64| {
+            let steps = v * 1e9 / step_nanos as f64;
+            let whole = steps.round();
+            whole >= 1.0 && (steps - whole).abs() <= 1e-6 * whole
+        };
+        let fits = |nanos: u64| means.iter().all(|&m| on(nanos, m));
+        if fits(self.resolution.nanos()) {
+            return None;
+        }
+        let nanos = (0..=9)
+            .rev()
+            .map(|e| 10u64.pow(e))
+            .find(|&n| fits(n))
+            .unwrap_or(1);
+        Some(nanos as f64 / 1e9)
+    }
+}
+
+impl Render for FitReport<'_> {
+    /// One row per candidate distribution: its name, KS distance and scenario lines (joined
+    /// with `; `).
+    fn csv(&self) -> Result<Vec<u8>, ExportError> {
+        let mut w = csv::Writer::from_writer(Vec::new());
+        for c in self.candidates {
+            let lines = self.scenario_lines(&c.model).join("; ");
+            w.serialize(CsvCandidate {
+                model: c.model.to_string(),
+                ks_distance: c.ks,
+                scenario_lines: &lines,
+            })?;
+        }
+        w.into_inner()
+            .map_err(|e| ExportError::Csv(e.into_error().into()))
+    }
+
     /// The report for people: the samples' summary, then each candidate's scenario lines,
     /// ready to paste into a `[[station]]`.
-    pub fn table(&self) -> String {
+    fn table(&self) -> String {
         let s = self.samples;
         let mut out = format!(
             "{}: {} samples, mean {}, cv {}, p50 {}, p95 {}, p99 {}\n\n",
@@ -184,40 +219,9 @@ impl FitReport<'_> {
         out
     }
 
-    /// The resolution the shown means need when the scenario's cannot hold them: the
-    /// coarsest power of ten (at most 1 s) on whose grid they all sit.
-    pub fn finer_resolution(&self) -> Option<f64> {
-        let means: Vec<f64> = self
-            .candidates
-            .iter()
-            .filter_map(|c| match c.model {
-                Model::Fixed { mean } | Model::Exponential { mean } => Some(mean),
-                Model::Lognormal { mean, .. } => Some(mean),
-                Model::Percentiles { .. } | Model::Empirical => None,
-            })
-            .map(significant)
-            .collect();
-        // A whole number of steps, at least one (as the scenario's parser asks).
-        let on = |step_nanos: u64, v: f64| {
-            let steps = v * 1e9 / step_nanos as f64;
-            let whole = steps.round();
-            whole >= 1.0 && (steps - whole).abs() <= 1e-6 * whole
-        };
-        let fits = |nanos: u64| means.iter().all(|&m| on(nanos, m));
-        if fits(self.resolution.nanos()) {
-            return None;
-        }
-        let nanos = (0..=9)
-            .rev()
-            .map(|e| 10u64.pow(e))
-            .find(|&n| fits(n))
-            .unwrap_or(1);
-        Some(nanos as f64 / 1e9)
-    }
-
     /// The report for programs: the same figures unrounded, in seconds, with each candidate's
     /// scenario lines.
-    pub fn json(&self) -> String {
+    fn json(&self) -> String {
         let s = self.samples;
         let doc = JsonFit {
             file: self.file,
@@ -241,6 +245,13 @@ impl FitReport<'_> {
         let mut text = serde_json::to_string_pretty(&doc).expect("plain data serialises");
         text.push('\n');
         text
+    }
+
+    fn svg(&self) -> Result<String, ExportError> {
+        Err(ExportError::Nothing {
+            format: "plot",
+            why: "fit draws no picture",
+        })
     }
 }
 

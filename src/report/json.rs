@@ -52,7 +52,7 @@ struct JsonSchedule {
 
 impl JsonLoad {
     /// The same load, its seed shown and its replications counted: something the load
-    /// itself does not draw is drawn (behaving clients' think times or jitter).
+    /// itself does not draw is drawn (think times, retry jitter).
     pub fn drawn(self, seed: u64, replications: u32) -> JsonLoad {
         JsonLoad {
             seed: Some(seed),
@@ -108,9 +108,10 @@ pub struct JsonTarget {
     load: JsonLoad,
     /// Percent of clients (after the warm-up) that must be satisfied.
     min_satisfaction: f64,
-    /// Clients that think, give up or retry; absent when they all wait.
+    /// The rules clients follow when they think, give up or retry; absent when they all
+    /// wait.
     #[serde(skip_serializing_if = "Option::is_none")]
-    behaviour: Option<Clients>,
+    client_rules: Option<Clients>,
 }
 
 impl JsonTarget {
@@ -119,13 +120,16 @@ impl JsonTarget {
         JsonTarget {
             load,
             min_satisfaction: share.percent(),
-            behaviour: None,
+            client_rules: None,
         }
     }
 
-    /// The same target judged with clients that behave (see [`crate::loadtest::clients`]).
-    pub fn with_clients(self, behaviour: Option<Clients>) -> JsonTarget {
-        JsonTarget { behaviour, ..self }
+    /// The same target judged with clients that think, give up or retry.
+    pub fn with_clients(self, client_rules: Option<Clients>) -> JsonTarget {
+        JsonTarget {
+            client_rules,
+            ..self
+        }
     }
 }
 

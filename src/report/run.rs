@@ -1,5 +1,6 @@
 //! Reports of one load test: the per-client table, the CSV, the JSON document, the trace.
 
+use crate::report::{ExportError, Render};
 use serde::Serialize;
 
 use super::format::{duration_in, spread_line_in, summary_line_in, trim_float};
@@ -142,188 +143,6 @@ impl RunReport<'_> {
         Some(format!("replication 1 of {reps} (seed {})", self.load.seed))
     }
 
-    /// The human report, the trace above it when asked for.
-    pub fn table(&self) -> String {
-        let res = self.res();
-        let s = self.summary;
-        let unit = self.unit;
-        let mut out = if self.trace {
-            self.trace() + "\n"
-        } else {
-            String::new()
-        };
-        out += &format!(
-            "{}: {}\n{}, timeout {}, {} clock\n\n",
-            self.scenario.name(),
-            self.config.describe(self.scenario),
-            describe_load(self.load),
-            duration_in(self.load.timeout.get(), unit),
-            clock_text(self.clock)
-        );
-        let shown = self.shown_replication();
-        if let Some(which) = &shown {
-            out.push_str(&format!("{which}:\n"));
-        }
-        let latency_header = format!("latency ({})", unit.symbol());
-        let mut table = Table::new(&[
-            ("client", Align::Right),
-            ("due (s)", Align::Right),
-            (&latency_header, Align::Right),
-            ("verdict", Align::Left),
-            ("queued longest", Align::Left),
-        ]);
-        let n = self.outcome.clients();
-        for c in 0..n.min(MAX_TABLE_ROWS) {
-            let ok = self.satisfied(c);
-            table.row(vec![
-                (c + 1).to_string(),
-                res.format(self.outcome.due[c]),
-                unit.format(res, self.outcome.latency(c)),
-                if self.is_warmup(c) {
-                    "warmup".into()
-                } else {
-                    verdict(ok).into()
-                },
-                self.queued_text(c),
-            ]);
-        }
-        out.push_str(&table.render());
-        if n > MAX_TABLE_ROWS {
-            out.push_str(&format!(
-                "… {} more clients (--csv FILE lists them all)\n",
-                n - MAX_TABLE_ROWS
-            ));
-        }
-        let prefix = shown.map(|w| format!("{w}: ")).unwrap_or_default();
-        out.push_str(&format!(
-            "\n{prefix}{}\n",
-            summary_line_in(s, res, self.load.timeout, unit)
-        ));
-        if let Some(line) = self
-            .combined
-            .and_then(|c| spread_line_in(c, self.load.warmup, unit, unit.decimals(res)))
-        {
-            out.push_str(&line);
-        }
-        out.push_str(&super::classes::block(self.classes, res, unit));
-        out.push_str(&super::capacity::block(
-            self.scenario,
-            self.config,
-            self.load.rate(),
-            self.load.timeout,
-        ));
-        out
-    }
-
-    /// One row per client: `client,arrival_s,latency_s,satisfied,<station>_done_s…`; a
-    /// warm-up client's `satisfied` is empty, as it is `null` in the JSON: it was not judged.
-    pub fn csv(&self) -> Result<Vec<u8>, csv::Error> {
-        let res = self.res();
-        let mut w = csv::Writer::from_writer(Vec::new());
-        let mut header = vec!["client".to_string()];
-        // Only a scenario with classes has the column: the tutorial's CSV stays as it was.
-        let class = self.outcome.class.as_deref();
-        if class.is_some() {
-            header.push("class".into());
-        }
-        header.extend(["arrival_s".into(), "latency_s".into(), "satisfied".into()]);
-        header.extend(
-            self.scenario
-                .stations()
-                .iter()
-                .map(|s| format!("{}_done_s", s.name())),
-        );
-        w.write_record(&header)?;
-        let mut out = w.into_inner().map_err(|e| e.into_error())?;
-        // Every cell is a number or a name of letters, digits, `_` and `-`: the rows are
-        // written straight into one buffer, no string per cell (a million rows would be
-        // millions).
-        let n = self.outcome.clients();
-        out.reserve(n * (24 + 12 * self.scenario.stations().len()));
-        let mut number = itoa::Buffer::new();
-        for c in 0..n {
-            out.extend_from_slice(number.format(c + 1).as_bytes());
-            out.push(b',');
-            if let Some(class) = class {
-                out.extend_from_slice(self.scenario.requests()[class[c] as usize].name.as_bytes());
-                out.push(b',');
-            }
-            res.push_seconds(self.outcome.due[c], &mut out);
-            out.push(b',');
-            res.push_seconds(self.outcome.latency(c), &mut out);
-            out.push(b',');
-            if !self.is_warmup(c) {
-                out.extend_from_slice(if self.satisfied(c) { b"true" } else { b"false" });
-            }
-            for &done in self.outcome.done_of(c) {
-                out.push(b',');
-                // Empty where the client's flow never went.
-                if done != NOT_VISITED {
-                    res.push_seconds(done, &mut out);
-                }
-            }
-            out.push(b'\n');
-        }
-        Ok(out)
-    }
-
-    /// The whole result as one JSON document.
-    pub fn json(&self) -> String {
-        let res = self.res();
-        let stations: Vec<&str> = self.scenario.stations().iter().map(|s| s.name()).collect();
-        let clients: Vec<JsonClient> = (0..self.outcome.clients())
-            .map(|c| JsonClient {
-                client: c + 1,
-                class: self
-                    .outcome
-                    .class
-                    .as_ref()
-                    .map(|k| self.scenario.requests()[k[c] as usize].name.as_str()),
-                arrival_s: res.to_seconds(self.outcome.due[c]),
-                latency_s: res.to_seconds(self.outcome.latency(c)),
-                warmup: self.is_warmup(c),
-                satisfied: (!self.is_warmup(c)).then(|| self.satisfied(c)),
-                queued_longest: self
-                    .outcome
-                    .queued_longest(c)
-                    .map(|(s, _)| stations[s as usize]),
-                queued_s: self
-                    .outcome
-                    .queued_longest(c)
-                    .map_or(0.0, |(_, w)| res.to_seconds(w)),
-                start_s: seconds(res, self.outcome.start_of(c)),
-                done_s: seconds(res, self.outcome.done_of(c)),
-            })
-            .collect();
-        let (clock, speed) = match self.clock {
-            Clock::Virtual => ("virtual", None),
-            Clock::Real { speed, .. } => ("real", Some(speed)),
-        };
-        let doc = JsonRun {
-            scenario: self.scenario.name(),
-            resolution_s: res.seconds(),
-            stations: stations.clone(),
-            config: super::json::levers(self.scenario, self.config),
-            load: JsonLoad::new(self.scenario, self.load),
-            clock,
-            speed,
-            capacity: super::capacity::json(
-                self.scenario,
-                self.config,
-                self.load.rate(),
-                self.load.timeout,
-            ),
-            replication: 1,
-            summary: JsonSummary::new(self.summary, res, self.load.timeout),
-            classes: super::classes::json(self.classes, res),
-            replications: self
-                .combined
-                .map(|c| JsonReplicated::new(c, res, self.load.timeout)),
-            clients,
-        };
-        serde_json::to_string_pretty(&doc).expect("plain data serialises") + "\n"
-    }
-
     /// "fastfood: 10 clients every 0.5 s (2 clients/s), timeout 5 s": what a picture shows.
     fn picture_title(&self) -> String {
         format!(
@@ -332,15 +151,6 @@ impl RunReport<'_> {
             describe_load(self.load),
             trim_float(self.load.timeout.get())
         )
-    }
-
-    /// The load test's picture: its timeline or its dashboard.
-    pub fn svg(&self) -> Result<String, super::plot::PlotError> {
-        if self.dashboard {
-            self.dashboard_svg()
-        } else {
-            self.timeline_svg()
-        }
     }
 
     /// The timeline picture: one row per client, a bar per station from order to done; past
@@ -440,6 +250,201 @@ impl RunReport<'_> {
             out.push_str(&format!("{:>12}  {text}\n", res.format(e.at)));
         }
         out
+    }
+}
+
+impl Render for RunReport<'_> {
+    /// The human report, the trace above it when asked for.
+    fn table(&self) -> String {
+        let res = self.res();
+        let s = self.summary;
+        let unit = self.unit;
+        let mut out = if self.trace {
+            self.trace() + "\n"
+        } else {
+            String::new()
+        };
+        out += &format!(
+            "{}: {}\n{}, timeout {}, {} clock\n\n",
+            self.scenario.name(),
+            self.config.describe(self.scenario),
+            describe_load(self.load),
+            duration_in(self.load.timeout.get(), unit),
+            clock_text(self.clock)
+        );
+        let shown = self.shown_replication();
+        if let Some(which) = &shown {
+            out.push_str(&format!("{which}:\n"));
+        }
+        let latency_header = format!("latency ({})", unit.symbol());
+        let mut table = Table::new(&[
+            ("client", Align::Right),
+            ("due (s)", Align::Right),
+            (&latency_header, Align::Right),
+            ("verdict", Align::Left),
+            ("queued longest", Align::Left),
+        ]);
+        let n = self.outcome.clients();
+        for c in 0..n.min(MAX_TABLE_ROWS) {
+            let ok = self.satisfied(c);
+            table.row(vec![
+                (c + 1).to_string(),
+                res.format(self.outcome.due[c]),
+                unit.format(res, self.outcome.latency(c)),
+                if self.is_warmup(c) {
+                    "warmup".into()
+                } else {
+                    verdict(ok).into()
+                },
+                self.queued_text(c),
+            ]);
+        }
+        out.push_str(&table.render());
+        if n > MAX_TABLE_ROWS {
+            out.push_str(&format!(
+                "… {} more clients (--csv FILE lists them all)\n",
+                n - MAX_TABLE_ROWS
+            ));
+        }
+        let prefix = shown.map(|w| format!("{w}: ")).unwrap_or_default();
+        out.push_str(&format!(
+            "\n{prefix}{}\n",
+            summary_line_in(s, res, self.load.timeout, unit)
+        ));
+        if let Some(line) = self
+            .combined
+            .and_then(|c| spread_line_in(c, self.load.warmup, unit, unit.decimals(res)))
+        {
+            out.push_str(&line);
+        }
+        out.push_str(&super::classes::block(self.classes, res, unit));
+        out.push_str(&super::capacity::block(
+            self.scenario,
+            self.config,
+            self.load.rate(),
+            self.load.timeout,
+        ));
+        out
+    }
+
+    /// One row per client: `client,arrival_s,latency_s,satisfied,<station>_done_s…`; a
+    /// warm-up client's `satisfied` is empty, as it is `null` in the JSON: it was not judged.
+    fn csv(&self) -> Result<Vec<u8>, ExportError> {
+        let res = self.res();
+        let mut w = csv::Writer::from_writer(Vec::new());
+        let mut header = vec!["client".to_string()];
+        // Only a scenario with classes has the column: the tutorial's CSV stays as it was.
+        let class = self.outcome.class.as_deref();
+        if class.is_some() {
+            header.push("class".into());
+        }
+        header.extend(["arrival_s".into(), "latency_s".into(), "satisfied".into()]);
+        header.extend(
+            self.scenario
+                .stations()
+                .iter()
+                .map(|s| format!("{}_done_s", s.name())),
+        );
+        w.write_record(&header)?;
+        let mut out = w
+            .into_inner()
+            .map_err(|e| ::csv::Error::from(e.into_error()))?;
+        // Every cell is a number or a name of letters, digits, `_` and `-`: the rows are
+        // written straight into one buffer, no string per cell (a million rows would be
+        // millions).
+        let n = self.outcome.clients();
+        out.reserve(n * (24 + 12 * self.scenario.stations().len()));
+        let mut number = itoa::Buffer::new();
+        for c in 0..n {
+            out.extend_from_slice(number.format(c + 1).as_bytes());
+            out.push(b',');
+            if let Some(class) = class {
+                out.extend_from_slice(self.scenario.requests()[class[c] as usize].name.as_bytes());
+                out.push(b',');
+            }
+            res.push_seconds(self.outcome.due[c], &mut out);
+            out.push(b',');
+            res.push_seconds(self.outcome.latency(c), &mut out);
+            out.push(b',');
+            if !self.is_warmup(c) {
+                out.extend_from_slice(if self.satisfied(c) { b"true" } else { b"false" });
+            }
+            for &done in self.outcome.done_of(c) {
+                out.push(b',');
+                // Empty where the client's flow never went.
+                if done != NOT_VISITED {
+                    res.push_seconds(done, &mut out);
+                }
+            }
+            out.push(b'\n');
+        }
+        Ok(out)
+    }
+
+    /// The whole result as one JSON document.
+    fn json(&self) -> String {
+        let res = self.res();
+        let stations: Vec<&str> = self.scenario.stations().iter().map(|s| s.name()).collect();
+        let clients: Vec<JsonClient> = (0..self.outcome.clients())
+            .map(|c| JsonClient {
+                client: c + 1,
+                class: self
+                    .outcome
+                    .class
+                    .as_ref()
+                    .map(|k| self.scenario.requests()[k[c] as usize].name.as_str()),
+                arrival_s: res.to_seconds(self.outcome.due[c]),
+                latency_s: res.to_seconds(self.outcome.latency(c)),
+                warmup: self.is_warmup(c),
+                satisfied: (!self.is_warmup(c)).then(|| self.satisfied(c)),
+                queued_longest: self
+                    .outcome
+                    .queued_longest(c)
+                    .map(|(s, _)| stations[s as usize]),
+                queued_s: self
+                    .outcome
+                    .queued_longest(c)
+                    .map_or(0.0, |(_, w)| res.to_seconds(w)),
+                start_s: seconds(res, self.outcome.start_of(c)),
+                done_s: seconds(res, self.outcome.done_of(c)),
+            })
+            .collect();
+        let (clock, speed) = match self.clock {
+            Clock::Virtual => ("virtual", None),
+            Clock::Real { speed, .. } => ("real", Some(speed)),
+        };
+        let doc = JsonRun {
+            scenario: self.scenario.name(),
+            resolution_s: res.seconds(),
+            stations: stations.clone(),
+            config: super::json::levers(self.scenario, self.config),
+            load: JsonLoad::new(self.scenario, self.load),
+            clock,
+            speed,
+            capacity: super::capacity::json(
+                self.scenario,
+                self.config,
+                self.load.rate(),
+                self.load.timeout,
+            ),
+            replication: 1,
+            summary: JsonSummary::new(self.summary, res, self.load.timeout),
+            classes: super::classes::json(self.classes, res),
+            replications: self
+                .combined
+                .map(|c| JsonReplicated::new(c, res, self.load.timeout)),
+            clients,
+        };
+        serde_json::to_string_pretty(&doc).expect("plain data serialises") + "\n"
+    }
+
+    /// The load test's picture: its timeline or its dashboard.
+    fn svg(&self) -> Result<String, ExportError> {
+        if self.dashboard {
+            Ok(self.dashboard_svg()?)
+        } else {
+            Ok(self.timeline_svg()?)
+        }
     }
 }
 

@@ -1,5 +1,6 @@
 //! `optimize --sustained` when nothing in the space can keep up: its report in every format.
 
+use crate::report::{ExportError, Render};
 use serde::Serialize;
 
 use super::csv::csv_header;
@@ -26,9 +27,9 @@ struct JsonUnreachable<'a> {
     unreachable: &'a [String],
 }
 
-impl Unreachable<'_> {
+impl Render for Unreachable<'_> {
     /// One line: the rate and, for each short lever, the value it would need.
-    pub fn table(&self) -> String {
+    fn table(&self) -> String {
         format!(
             "{}: no configuration in the space sustains {} clients/s; it would take {}\n",
             self.scenario.name(),
@@ -38,7 +39,7 @@ impl Unreachable<'_> {
     }
 
     /// `found: false` with the levers that fall short, so a script can tell this case apart.
-    pub fn json(&self) -> String {
+    fn json(&self) -> String {
         let doc = JsonUnreachable {
             scenario: self.scenario.name(),
             sustained: true,
@@ -50,9 +51,17 @@ impl Unreachable<'_> {
     }
 
     /// The search CSV's header and no row: nothing was load-tested.
-    pub fn csv(&self) -> Result<Vec<u8>, csv::Error> {
+    fn csv(&self) -> Result<Vec<u8>, ExportError> {
         let mut w = csv::Writer::from_writer(Vec::new());
         w.write_record(csv_header(self.scenario))?;
-        w.into_inner().map_err(|e| e.into_error().into())
+        w.into_inner()
+            .map_err(|e| ExportError::Csv(e.into_error().into()))
+    }
+
+    fn svg(&self) -> Result<String, ExportError> {
+        Err(ExportError::Nothing {
+            format: "plot",
+            why: "no configuration in the space keeps up, so none was load-tested",
+        })
     }
 }

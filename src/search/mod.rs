@@ -194,7 +194,7 @@ pub struct Target {
     pub share: Share,
     /// Clients that think, give up or retry, judged by [`crate::loadtest::clients::assess`] instead of
     /// the plain test; `None`: every client waits for its order.
-    pub behaving: Option<Clients>,
+    pub clients: Option<Clients>,
 }
 
 impl Target {
@@ -203,7 +203,7 @@ impl Target {
         Target {
             load: self.load.at_rate(rate),
             share: self.share,
-            behaving: self.behaving.clone(),
+            clients: self.clients.clone(),
         }
     }
 }
@@ -231,7 +231,7 @@ pub fn evaluate_one(
         config,
         &target.load,
         target.share,
-        target.behaving.as_ref(),
+        target.clients.as_ref(),
     )
 }
 

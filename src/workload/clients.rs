@@ -1,4 +1,4 @@
-//! How clients behave: open-loop clients who give up after a patience and retry, or a closed
+//! The rules clients follow: open-loop clients who give up after a patience and retry, or a closed
 //! loop of users who think between requests. In seconds as the user states them, and in
 //! steps as the engine runs them.
 
@@ -9,10 +9,10 @@ use crate::model::scenario::Scenario;
 use crate::model::units::Resolution;
 use crate::workload::LoadTest;
 
-/// How clients behave when their request is slow, as the engine runs them. Times in steps.
+/// The rules clients follow when their request is slow, as the engine runs them. Times in steps.
 /// Clients who simply wait are the default: no patience, no retries.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct Behaviour {
+pub struct ClientRules {
     /// Per request class (the fan-out is one class), how long a client waits for an attempt
     /// before giving it up; `None`: for ever. Empty: every class waits for ever.
     pub patience: Vec<Option<u64>>,
@@ -26,7 +26,7 @@ pub struct Behaviour {
     pub jitter: bool,
 }
 
-impl Behaviour {
+impl ClientRules {
     /// Class `class`'s patience, `None` when its clients wait for ever.
     pub fn patience_of(&self, class: u32) -> Option<u64> {
         self.patience.get(class as usize).copied().flatten()
@@ -53,7 +53,7 @@ pub struct ClosedLoop {
     pub duration: u64,
 }
 
-/// How the clients of a search behave.
+/// The rules the clients of a search follow.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Clients {
@@ -207,11 +207,11 @@ impl Users {
 }
 
 impl Patience {
-    /// The engine's behaviour, in steps, for a scenario of `classes` request classes (none:
+    /// The engine's client rules, in steps, for a scenario of `classes` request classes (none:
     /// the fan-out's one class).
-    pub fn behaviour(&self, resolution: Resolution, classes: usize) -> Behaviour {
+    pub fn rules(&self, resolution: Resolution, classes: usize) -> ClientRules {
         let steps = |p: Option<f64>| p.map(|p| resolution.nearest_steps(p).max(1));
-        Behaviour {
+        ClientRules {
             patience: if classes == 0 {
                 vec![steps(self.patience)]
             } else {

@@ -1,5 +1,5 @@
-//! The load a study applies: when clients arrive (a rate, stages, a replayed trace), how they
-//! behave, and the random streams every draw comes from.
+//! The load a study applies: when clients arrive (a rate, stages, a replayed trace), the rules
+//! they follow, and the random streams every draw comes from.
 
 pub mod clients;
 pub mod draws;
@@ -13,7 +13,7 @@ use crate::model::objective::Share;
 use crate::model::request;
 use crate::model::scenario::Scenario;
 use crate::model::units::{Period, Rate, Resolution, Seconds};
-use clients::{Behaviour, ClosedLoop};
+use clients::{ClientRules, ClosedLoop};
 use random::Streams;
 use replay::Replayed;
 use stages::Profile;
@@ -33,14 +33,14 @@ pub enum Population {
     Closed(ClosedLoop),
 }
 
-/// One replication's load, as the engine runs it: who comes, how they behave, on which
+/// One replication's load, as the engine runs it: who comes, the rules they follow, on which
 /// clock.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Workload {
     /// Who comes, and when.
     pub population: Population,
     /// What a client does when its request is slow.
-    pub behaviour: Behaviour,
+    pub rules: ClientRules,
     /// Virtual time, or tokio's real clock.
     pub clock: Clock,
 }

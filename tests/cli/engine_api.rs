@@ -8,7 +8,7 @@ use planner::engine::{simulate, Done, EngineError, Observe};
 use planner::loadtest::observe::Rows;
 use planner::model::plan::{Classes, Plan, Service, Station};
 use planner::outcome::records::Outcome;
-use planner::workload::clients::Behaviour;
+use planner::workload::clients::ClientRules;
 use planner::workload::draws::Given;
 use planner::workload::{Clock, Population, Workload};
 
@@ -27,7 +27,7 @@ fn parts(stations: &[Station], classes: Option<&Classes>, due: &[u64]) -> (Servi
             due: due.to_vec(),
             class: classes.map(|c| c.class.clone()).unwrap_or_default(),
         },
-        behaviour: Behaviour::default(),
+        rules: ClientRules::default(),
         clock: Clock::Virtual,
     };
     (service, workload)

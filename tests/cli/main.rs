@@ -1,16 +1,16 @@
 //! The integration tests, as one binary: one link step instead of nine, which is most of a
-//! cold `cargo test --release` on two cores. One module per command or behaviour; `common`
+//! cold `cargo test --release` on two cores. One module per command or concern; `common`
 //! runs the real binary.
 
 mod architecture;
-mod behave_flows_port;
-mod behave_oracle;
-mod behaviour;
-mod behaviour_outputs;
-mod behaviour_scenario;
-mod behaviour_search;
-mod behaviour_search_flows;
 mod capacity;
+mod client_rules;
+mod client_rules_oracle;
+mod client_rules_outputs;
+mod client_rules_over_flows;
+mod client_rules_search;
+mod client_rules_search_flows;
+mod closed_loop_scenario;
 mod common;
 mod compare;
 mod engine_api;
@@ -23,8 +23,8 @@ mod flow_oracle;
 mod flows;
 mod inputs;
 mod inputs_are_never_outputs;
-mod json_fixes;
 mod limits;
+mod machine_formats;
 mod numbers_in_errors;
 mod outputs;
 mod plot;
@@ -33,13 +33,13 @@ mod queueing;
 mod random;
 mod readme;
 mod real_inputs;
-mod real_inputs_more;
 mod replay;
 mod run;
 mod search;
-mod search_fixes;
 mod search_props;
+mod search_ranking;
 mod shards;
 mod shards_exact;
 mod shards_untrusted;
 mod sweep_csv;
+mod units_and_objectives;

@@ -42,7 +42,7 @@ proptest! {
                 Seconds::new(timeout_ms as f64 / 1000.0).unwrap(),
             ),
             share: Share::new(share).unwrap(),
-            behaving: None,
+            clients: None,
         };
         let ranking = search::rank(&space, &scenario, &prices);
         let all = search::evaluate(&scenario, &target, &ranking, &|_| {}).unwrap();

@@ -4,9 +4,9 @@ use clap::{Args, ValueEnum};
 
 use super::duration;
 
-/// The flags of clients that behave; any of them sends `run` here.
+/// The flags of client rules; any of them sends `run` here.
 #[derive(Debug, Args, Clone, Default)]
-pub struct BehaveArgs {
+pub struct ClientArgs {
     /// A client whose request is not done this long after it was due gives up (300ms, 2.5)
     #[arg(long, value_name = "SECONDS", allow_hyphen_values = true, value_parser = parse_positive)]
     pub patience: Option<f64>,
@@ -82,8 +82,8 @@ fn parse_non_negative(text: &str) -> Result<f64, String> {
     }
 }
 
-impl BehaveArgs {
-    /// Whether any flag asks for behaving clients.
+impl ClientArgs {
+    /// Whether any flag asks for client rules.
     pub fn active(&self) -> bool {
         self.patience.is_some()
             || self.cancel.is_some()

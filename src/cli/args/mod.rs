@@ -21,7 +21,7 @@ use crate::workload::stages::Stage;
 use crate::workload::MAX_REPLICATIONS;
 
 mod clients;
-pub use clients::{BehaveArgs, CancelArg, ThinkArg};
+pub use clients::{CancelArg, ClientArgs, ThinkArg};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -229,7 +229,7 @@ pub struct SearchArgs {
 
     // Users who think, clients who give up and retry: the same flags as `run`'s.
     #[command(flatten)]
-    pub behave: BehaveArgs,
+    pub client_args: ClientArgs,
 
     /// Percentage of clients (with --users: of requests) whose response comes under --timeout for a configuration to pass; given, it overrides every request class's
     /// own [default: 100, or the scenario's]
@@ -431,7 +431,7 @@ pub struct RunArgs {
     pub speed: Option<f64>,
 
     #[command(flatten)]
-    pub behave: BehaveArgs,
+    pub client_args: ClientArgs,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

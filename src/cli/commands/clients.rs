@@ -1,10 +1,10 @@
-//! The flags of clients that behave (`--users`, `--think`, `--patience`, `--retries`…), read
+//! The flags of client rules (`--users`, `--think`, `--patience`, `--retries`…), read
 //! once for `run` and for the searches, so that a combination `run` refuses is refused by
 //! `optimize` and `sweep` with the same words.
 
 use anyhow::{bail, Result};
 
-use crate::cli::args::{BehaveArgs, CancelArg, LoadArgs, ThinkArg};
+use crate::cli::args::{CancelArg, ClientArgs, LoadArgs, ThinkArg};
 use crate::model::scenario::Scenario;
 use crate::workload::clients::{Clients, Patience, Users};
 
@@ -16,7 +16,7 @@ pub(crate) const DEFAULT_DURATION: f64 = 600.0;
 /// (`open`: a rate, a period, stages, a replay, a client count or a patience) runs that
 /// instead, and `--users`, `--think`, `--think-distribution` or `--duration` override their
 /// part of the scenario's loop.
-pub(crate) fn with_scenario_loop(scenario: &Scenario, b: &BehaveArgs, open: bool) -> BehaveArgs {
+pub(crate) fn with_scenario_loop(scenario: &Scenario, b: &ClientArgs, open: bool) -> ClientArgs {
     let mut b = b.clone();
     let Some(closed) = scenario.load_defaults().closed else {
         return b;
@@ -39,7 +39,7 @@ pub(crate) fn open_loop_asked(load: &LoadArgs) -> bool {
 }
 
 /// Refuses flags that contradict each other or that the scenario cannot honour.
-pub(crate) fn check(scenario: &Scenario, b: &BehaveArgs, load: &LoadArgs) -> Result<()> {
+pub(crate) fn check(scenario: &Scenario, b: &ClientArgs, load: &LoadArgs) -> Result<()> {
     // A class's own `[[request]] patience` is a patience too: its clients give up.
     let patience = any_patience(scenario, b.patience);
     if b.retries.is_some() && !patience {
@@ -83,7 +83,7 @@ pub(crate) fn check(scenario: &Scenario, b: &BehaveArgs, load: &LoadArgs) -> Res
 /// flag, and no `[load] patience` in the scenario).
 pub(crate) fn of_flags(
     scenario: &Scenario,
-    b: &BehaveArgs,
+    b: &ClientArgs,
     load: &LoadArgs,
 ) -> Result<Option<Clients>> {
     // A class's own `[[request]] patience` makes its clients give up, as in `run`.
@@ -107,7 +107,7 @@ pub(crate) fn of_flags(
 
 /// The closed loop of `users` the flags describe, with the replications it runs (one when
 /// nothing is random). One reading for `run` and the searches.
-pub(crate) fn users_of(scenario: &Scenario, users: u32, b: &BehaveArgs, load: &LoadArgs) -> Users {
+pub(crate) fn users_of(scenario: &Scenario, users: u32, b: &ClientArgs, load: &LoadArgs) -> Users {
     let mut closed = Users {
         users,
         think: b.think.unwrap_or(0.0),
@@ -122,7 +122,7 @@ pub(crate) fn users_of(scenario: &Scenario, users: u32, b: &BehaveArgs, load: &L
 /// What clients who give up do: the command line over the scenario's `[load] patience`,
 /// `retries` and `backoff` (and, but for `--patience`, under each class's own patience).
 /// One reading for `run` and the searches.
-pub(crate) fn patience_of(scenario: &Scenario, b: &BehaveArgs) -> Patience {
+pub(crate) fn patience_of(scenario: &Scenario, b: &ClientArgs) -> Patience {
     let load = scenario.load_defaults();
     Patience {
         patience: b.patience.or(load.patience.map(|p| p.get())),

@@ -14,7 +14,6 @@ use crate::report;
 use crate::report::compare::CompareContext;
 use crate::report::output::{write_stdout, Inputs};
 use crate::report::Format;
-use crate::report::Report;
 use crate::search::compare::{self, Contender, Plan, Rates, Strategy, CHEAPEST_PLAN};
 use crate::search::memory;
 use crate::search::Target;
@@ -55,14 +54,14 @@ pub(crate) fn compare(
     let bar = Progress::new(total, "load-testing", quiet);
     let comparison = compare::compare(scenario, contenders, rates, &target, &|n| bar.inc(n))?;
     bar.finish();
-    outputs.emit(&Report::Compare(CompareContext {
+    outputs.emit(&CompareContext {
         scenario,
         prices: &prices,
         target: &target,
         comparison: &comparison,
         target_rate: Some(target_rate.get()),
         unit: args.unit.resolve(target.load.timeout),
-    }))?;
+    })?;
     Ok(Verdict::Met)
 }
 

@@ -8,7 +8,6 @@ use crate::model::fit::{self, Samples};
 use crate::model::scenario::Scenario;
 use crate::report::fit::FitReport;
 use crate::report::output::Inputs;
-use crate::report::Report;
 
 /// `planner fit FILE`: always [`Verdict::Met`], since a fit has no target to miss; an
 /// unreadable or invalid sample file is an input error. The samples are read before the
@@ -27,6 +26,6 @@ pub(crate) fn fit(scenario: &Scenario, args: FitArgs, inputs: &mut Inputs) -> Re
         candidates: &candidates,
         resolution: scenario.resolution(),
     };
-    outputs.emit(&Report::Fit(report))?;
+    outputs.emit(&report)?;
     Ok(Verdict::Met)
 }

@@ -24,9 +24,9 @@ use crate::loadtest;
 use crate::model::objective::Share;
 use crate::model::scenario::{Scenario, MAX_CLIENTS};
 use crate::model::units::{Period, Rate};
-use crate::report::export::ExportError;
 use crate::report::output::{write_stdout, Inputs, OutputError, OutputId, Outputs};
-use crate::report::{printable, Format, Report};
+use crate::report::ExportError;
+use crate::report::{printable, Format, Render};
 use crate::search::Target;
 use crate::workload::stages::Profile;
 use crate::workload::{ArrivalKind, Arrivals, LoadTest};
@@ -120,9 +120,9 @@ impl Requested {
 
     /// Renders the report in every format asked for, then writes every output, all or none,
     /// and stdout last.
-    pub(crate) fn emit(self, report: &Report<'_>) -> Result<()> {
+    pub(crate) fn emit(self, report: &dyn Render) -> Result<()> {
         let render = |format: Format| {
-            format.export(report).map_err(|e| match e {
+            format.render(report).map_err(|e| match e {
                 // Asked of a report that has nothing to show: the request is the problem.
                 ExportError::Nothing { .. } => anyhow::Error::new(e),
                 e => anyhow::Error::new(Failure::Export(e)),
@@ -163,7 +163,7 @@ pub(crate) fn build_target(
         share: args
             .share(min_satisfaction, scenario.load_defaults().share)
             .map_err(anyhow::Error::msg)?,
-        behaving: None,
+        clients: None,
     })
 }
 

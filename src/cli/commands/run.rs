@@ -11,14 +11,14 @@ use crate::cli::args::{ClockArg, PlotKind, RunArgs};
 use crate::cli::progress::Progress;
 use crate::engine::EngineError;
 use crate::loadtest;
-use crate::loadtest::observe::{Requests, Story};
+use crate::loadtest::observe::{Requests, Teller};
 use crate::model::config::Config;
 use crate::model::scenario::Scenario;
 use crate::model::units::{number, Period, Rate};
 use crate::report::clients::{ClosedReport, ClosedRun, OpenClass, OpenReport, OpenRun};
 use crate::report::output::Inputs;
 use crate::report::run::{RunReport, TIMELINE_MAX_AUTO};
-use crate::report::{Format, Report};
+use crate::report::Format;
 use crate::search::memory::{self, RunOutputs};
 use crate::workload::clients::Clients;
 use crate::workload::draws::Draws;
@@ -117,7 +117,7 @@ fn duration_text(seconds: f64) -> String {
 }
 
 /// The load test `run`'s flags describe: `--period`, or `--rate` (0 only as the start rate of
-/// `--stage`s), `--clients`, and the rest of the load flags. `run` and its behaving variants
+/// `--stage`s), `--clients`, and the rest of the load flags. `run` with or without client rules
 /// (patience, retries, closed loops) read them the same way. A file it reads joins `inputs`.
 pub(super) fn load_of(
     scenario: &Scenario,
@@ -158,9 +158,9 @@ pub(crate) fn run(
 ) -> Result<Verdict> {
     let open =
         args.rate.is_some() || args.period.is_some() || super::clients::open_loop_asked(&args.load);
-    args.behave = super::clients::with_scenario_loop(scenario, &args.behave, open);
+    args.client_args = super::clients::with_scenario_loop(scenario, &args.client_args, open);
     // A patience anywhere (the flag, `[load]` or a class's own) makes clients that give up.
-    if args.behave.active() || super::clients::any_patience(scenario, None) {
+    if args.client_args.active() || super::clients::any_patience(scenario, None) {
         return run_clients(scenario, args, inputs);
     }
     let config = Config::with_settings(scenario, &args.set)?;
@@ -238,7 +238,7 @@ pub(crate) fn run(
             .write_all(crate::report::printable(&report.trace()).as_bytes())
             .context("cannot write the trace to stderr")?;
     }
-    outputs.emit(&Report::Run(report))?;
+    outputs.emit(&report)?;
     Ok(Verdict::Met)
 }
 
@@ -252,12 +252,12 @@ fn common_checks(args: &RunArgs) -> Result<()> {
     Ok(())
 }
 
-/// `run` with clients that behave: patience, cancellation and retries (open loop), or a closed
+/// `run` with client rules: patience, cancellation and retries (open loop), or a closed
 /// loop of users who think between requests. Virtual time only.
 fn run_clients(scenario: &Scenario, args: RunArgs, inputs: &mut Inputs) -> Result<Verdict> {
     common_checks(&args)?;
-    super::clients::check(scenario, &args.behave, &args.load)?;
-    let b = &args.behave;
+    super::clients::check(scenario, &args.client_args, &args.load)?;
+    let b = &args.client_args;
     match b.users {
         Some(users) => closed_loop(scenario, &args, users, inputs),
         None => open_loop(scenario, &args, inputs),
@@ -265,7 +265,7 @@ fn run_clients(scenario: &Scenario, args: RunArgs, inputs: &mut Inputs) -> Resul
 }
 
 fn open_loop(scenario: &Scenario, args: &RunArgs, inputs: &mut Inputs) -> Result<Verdict> {
-    let b = &args.behave;
+    let b = &args.client_args;
     // The report tells the clients one by one, from one replication; averaging several is
     // what the searches do (`sweep --range` on one configuration's values).
     if args.load.replications.is_some_and(|r| r > 1) {
@@ -286,23 +286,23 @@ fn open_loop(scenario: &Scenario, args: &RunArgs, inputs: &mut Inputs) -> Result
     let res = scenario.resolution();
     let patient = super::clients::patience_of(scenario, b);
     let (patience, backoff) = (patient.patience, patient.backoff);
-    let behaviour = patient.behaviour(res, scenario.requests().len());
+    let rules = patient.rules(res, scenario.requests().len());
     let outputs = open_outputs(inputs, &args.output)?;
     let due = load.due_times(res, 0);
     // Over `[[request]]` classes each client walks its class's flow with its class's patience.
     let class = load.classes(scenario, 0, due.len()).unwrap_or_default();
-    let story = Story::new(&due, &class, scenario.stations().len());
+    let teller = Teller::new(&due, &class, scenario.stations().len());
     let clients = Clients::Patient(patient.clone());
-    let behaved = loadtest::simulate(
+    let story = loadtest::simulate(
         scenario,
         &config,
         &load,
         Some(&clients),
         0,
         Clock::Virtual,
-        story,
+        teller,
     )?
-    .behaved();
+    .story();
     let open_classes = scenario
         .requests()
         .iter()
@@ -316,13 +316,13 @@ fn open_loop(scenario: &Scenario, args: &RunArgs, inputs: &mut Inputs) -> Result
         .collect();
     let report = OpenReport::new(OpenRun {
         scenario,
-        behaved: &behaved,
+        story: &story,
         timeout_s: load.timeout.get(),
         patience_s: patience,
-        retries: behaviour.retries,
+        retries: rules.retries,
         backoff_s: backoff,
         jitter: b.jitter,
-        cancel_all: behaviour.cancel_all,
+        cancel_all: rules.cancel_all,
         warmup: load.warmup,
         classes: open_classes,
     });
@@ -333,7 +333,7 @@ fn open_loop(scenario: &Scenario, args: &RunArgs, inputs: &mut Inputs) -> Result
             .write_all(crate::report::printable(&report.trace()).as_bytes())
             .context("cannot write the trace to stderr")?;
     }
-    outputs.emit(&Report::BehaveOpen(report))?;
+    outputs.emit(&report)?;
     Ok(Verdict::Met)
 }
 
@@ -343,7 +343,7 @@ fn closed_loop(
     users: u32,
     inputs: &mut Inputs,
 ) -> Result<Verdict> {
-    let b = &args.behave;
+    let b = &args.client_args;
     if args.trace {
         bail!("--trace follows clients who give up and retry; a closed loop's requests are in --csv FILE");
     }
@@ -399,7 +399,7 @@ fn closed_loop(
         warmup: args.load.warmup,
         replications,
     });
-    outputs.emit(&Report::BehaveClosed(report))?;
+    outputs.emit(&report)?;
     Ok(Verdict::Met)
 }
 

@@ -10,13 +10,13 @@ use crate::model::capacity;
 use crate::model::scenario::Scenario;
 use crate::report::output::{write_stdout, Inputs};
 use crate::report::search::{OptimizeReport, SearchContext, SweepReport, Unreachable};
-use crate::report::{Format, Report};
+use crate::report::Format;
 use crate::search::{self, Candidate};
 
 /// A shard's document stores plain summaries, which `merge` would judge as such: clients
-/// that behave are searched in one process, not sharded.
-fn refuse_shard_behaving(plan: &SearchPlan, sharded: bool) -> Result<()> {
-    if sharded && plan.target.behaving.is_some() {
+/// with rules are searched in one process, not sharded.
+fn refuse_sharding_client_rules(plan: &SearchPlan, sharded: bool) -> Result<()> {
+    if sharded && plan.target.clients.is_some() {
         bail!("--shard splits a search of clients who wait; with clients who think, give up or retry (--users, --patience, --retries, or the scenario's users or patience), search in one process");
     }
     Ok(())
@@ -40,17 +40,17 @@ pub(crate) fn optimize(
         bail!("--shard: an optimize shard prints its part with --format json (no --csv or --plot), for `planner merge`; a part has no answer of its own: render the merge instead");
     }
     let plan = plan_search(scenario, &args.search, args.sustained, inputs)?;
-    refuse_shard_behaving(&plan, shard.is_some())?;
+    refuse_sharding_client_rules(&plan, shard.is_some())?;
     if args.sustained {
         let rate = plan.target.load.rate().unwrap_or(f64::INFINITY);
         let missing = capacity::unreachable(scenario, &plan.space.maxima(), rate);
         if !missing.is_empty() {
             let outputs = open_outputs(inputs, &args.search.output)?;
-            outputs.emit(&Report::Unreachable(Unreachable {
+            outputs.emit(&Unreachable {
                 scenario,
                 rate,
                 missing,
-            }))?;
+            })?;
             return Ok(Verdict::Unmet);
         }
     }
@@ -110,12 +110,12 @@ pub(crate) fn optimize(
         write_stdout(&doc).map_err(super::Failure::Stdout)?;
         return Ok(Verdict::Met);
     }
-    outputs.emit(&Report::Optimize(OptimizeReport {
+    outputs.emit(&OptimizeReport {
         ctx,
         plotted: everything.as_deref().unwrap_or(&result.evaluated),
         result: &result,
         plot_all: everything.is_some(),
-    }))?;
+    })?;
     Ok(if found { Verdict::Met } else { Verdict::Unmet })
 }
 
@@ -130,7 +130,7 @@ pub(crate) fn sweep(
         bail!("--resume continues a sweep shard's --csv FILE: it needs --shard K/N (1/1 for the whole sweep)");
     }
     let plan = plan_search(scenario, &args.search, false, inputs)?;
-    refuse_shard_behaving(&plan, shard.is_some())?;
+    refuse_sharding_client_rules(&plan, shard.is_some())?;
     if let Some(shard) = shard {
         return super::merge::sweep_shard(scenario, &args, &plan, shard, quiet, inputs);
     }
@@ -148,11 +148,11 @@ pub(crate) fn sweep(
     };
     // With the table in a file (not on stdout), stdout says what the file holds instead.
     let csv_file = args.search.output.csv.as_deref().filter(|f| *f != "-");
-    outputs.emit(&Report::Sweep(SweepReport {
+    outputs.emit(&SweepReport {
         ctx,
         all: &all,
         show: args.show,
         csv_file,
-    }))?;
+    })?;
     Ok(Verdict::Met)
 }

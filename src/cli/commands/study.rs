@@ -67,18 +67,18 @@ pub(crate) fn plan_search(
         }
     };
     let open = args.target_rate.is_some() || super::clients::open_loop_asked(&args.load);
-    let behave = super::clients::with_scenario_loop(scenario, &args.behave, open);
-    let behaving = super::clients::of_flags(scenario, &behave, &args.load)?;
-    if behaving.is_some() && sustained {
+    let client_args = super::clients::with_scenario_loop(scenario, &args.client_args, open);
+    let rules = super::clients::of_flags(scenario, &client_args, &args.load)?;
+    if rules.is_some() && sustained {
         bail!("--sustained holds a rate for ever with clients who wait; it does not combine with clients who think, give up or retry (--users, --patience, --retries, or the scenario's users or patience)");
     }
     // A closed loop with random think or service times uses the seed and the replications,
     // which the plain load test (fixed arrivals) would otherwise call unused.
     // Jittered retries draw too: the seed and the replications then matter.
-    let jittered = matches!(&behaving, Some(Clients::Patient(p)) if p.jitter);
+    let jittered = matches!(&rules, Some(Clients::Patient(p)) if p.jitter);
     let closed_random =
-        matches!(&behaving, Some(Clients::Closed(u)) if u.is_random(scenario)) || jittered;
-    let closed = matches!(&behaving, Some(Clients::Closed(_)));
+        matches!(&rules, Some(Clients::Closed(u)) if u.is_random(scenario)) || jittered;
+    let closed = matches!(&rules, Some(Clients::Closed(_)));
     let load_args = LoadArgs {
         seed: args.load.seed.filter(|_| !closed_random),
         replications: args.load.replications.filter(|_| !closed_random),
@@ -95,7 +95,7 @@ pub(crate) fn plan_search(
         clients,
         inputs,
     )?;
-    if let Some(Clients::Closed(users)) = &behaving {
+    if let Some(Clients::Closed(users)) = &rules {
         // A closed loop has no arrival rate, its load follows the service: no rate to check
         // capacities against. Its population is what the report counts as its clients.
         target.load.arrivals = Arrivals::Fixed(Period::new(0.0).map_err(anyhow::Error::msg)?);
@@ -115,7 +115,7 @@ pub(crate) fn plan_search(
             .replications
             .unwrap_or(super::DEFAULT_REPLICATIONS);
     }
-    target.behaving = behaving;
+    target.clients = rules;
     let mut ranking = search::rank(&space, scenario, &prices);
     if sustained {
         ranking.retain(|c| Capacity::of(scenario, &c.config).sustains(rate.get()));

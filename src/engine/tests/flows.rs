@@ -42,9 +42,9 @@ fn giving_up_drops_the_whole_flow_wherever_it_stands() {
     // Patience 25: client 0 runs a 0..10, b 10..20. Client 1: a 10..20, b 20..30, gives up
     // at 25 in b's service. Client 2 (due 1): a 20..30, gives up at 26 in a's service, and
     // never reaches b. Their work runs on: a wastes 10 + 10, b 10.
-    let b = Behaviour {
+    let b = ClientRules {
         patience: vec![Some(25)],
-        ..Behaviour::default()
+        ..ClientRules::default()
     };
     let classes = one_class(3);
     let run = open(
@@ -52,7 +52,7 @@ fn giving_up_drops_the_whole_flow_wherever_it_stands() {
         classes.plans.clone(),
         classes.class.clone(),
         &[0, 0, 1],
-        Behaviour {
+        ClientRules {
             patience: vec![Some(25)],
             ..b.clone()
         },
@@ -65,7 +65,7 @@ fn giving_up_drops_the_whole_flow_wherever_it_stands() {
         vec![20, 25, 26]
     );
     // Cancel all cuts each service at the deadline: a 10 (client 1) + 6 (client 2), b 5.
-    let cancel = Behaviour {
+    let cancel = ClientRules {
         cancel_all: true,
         ..b.clone()
     };
@@ -74,7 +74,7 @@ fn giving_up_drops_the_whole_flow_wherever_it_stands() {
         classes.plans.clone(),
         classes.class.clone(),
         &[0, 0, 1],
-        Behaviour {
+        ClientRules {
             patience: vec![Some(25)],
             ..cancel.clone()
         },
@@ -88,18 +88,18 @@ fn a_retry_walks_the_whole_flow_again() {
     // As above, with one retry 5 steps after giving up. Client 1 retries at 30: a 30..40
     // (client 2's abandoned service ended at 30), b 40..50, in time for its deadline 55.
     // Client 2 retries at 31: a 40..50, b 50..60, past its deadline 56: given up for good.
-    let b = Behaviour {
+    let b = ClientRules {
         patience: vec![Some(25)],
         retries: 1,
         backoff: 5,
-        ..Behaviour::default()
+        ..ClientRules::default()
     };
     let run = open(
         &two_pools(),
         one_class(3).plans.clone(),
         one_class(3).class.clone(),
         &[0, 0, 1],
-        Behaviour {
+        ClientRules {
             patience: vec![Some(25)],
             ..b.clone()
         },
@@ -122,13 +122,13 @@ fn each_class_has_its_own_patience() {
         class: vec![0, 1, 0, 1],
         choices: Vec::new(),
     };
-    let b = Behaviour::default();
+    let b = ClientRules::default();
     let run = open(
         &two_pools(),
         classes.plans.clone(),
         classes.class.clone(),
         &[0, 0, 0, 0],
-        Behaviour {
+        ClientRules {
             patience: vec![None, Some(15)],
             ..b.clone()
         },
@@ -160,7 +160,7 @@ fn a_patience_that_never_runs_out_serves_as_no_patience_does() {
         classes.plans.clone(),
         classes.class.clone(),
         &due,
-        Behaviour::default(),
+        ClientRules::default(),
     )
     .unwrap();
     let run = open(
@@ -168,9 +168,9 @@ fn a_patience_that_never_runs_out_serves_as_no_patience_does() {
         classes.plans.clone(),
         classes.class.clone(),
         &due,
-        Behaviour {
+        ClientRules {
             patience: vec![None],
-            ..Behaviour::default()
+            ..ClientRules::default()
         },
     )
     .unwrap();
@@ -189,9 +189,9 @@ fn a_portion_ready_at_the_deadline_serves_the_client_whatever_the_order_timers_w
         service: 10,
         kind: Kind::Batch { portions: 2 },
     };
-    let b = Behaviour {
+    let b = ClientRules {
         patience: vec![Some(10)],
-        ..Behaviour::default()
+        ..ClientRules::default()
     };
     let run = fan_out(&[batch], &[0, 0], b.clone()).unwrap();
     assert_eq!(served(&run.fates), vec![Some(10), Some(10)]);
@@ -204,9 +204,9 @@ fn a_patience_per_class_is_checked() {
         one_class(2).plans.clone(),
         one_class(2).class.clone(),
         &[0, 0],
-        Behaviour {
+        ClientRules {
             patience: vec![None, None],
-            ..Behaviour::default()
+            ..ClientRules::default()
         },
     )
     .unwrap_err();

@@ -1,4 +1,4 @@
-//! The engine's behaviours, by hand-checked cases: patience (a client gives up and its future
+//! The engine's client rules, by hand-checked cases: patience (a client gives up and its future
 //! is dropped), cancellation, retries with backoff, batches that always finish, closed loops,
 //! request flows; through [`super::simulate`], the one way in.
 
@@ -51,13 +51,13 @@ struct Run {
 }
 
 /// An open loop over `plans` (the fan-out of `stations` when empty), clients of `class`
-/// (all 0 when empty), every client behaving as `behaviour` says.
+/// (all 0 when empty), every client following `rules`.
 fn open(
     stations: &[Station],
     plans: Vec<Plan>,
     class: Vec<u32>,
     due: &[u64],
-    behaviour: Behaviour,
+    rules: ClientRules,
 ) -> Result<Run, EngineError> {
     let plans: Arc<[Plan]> = if plans.is_empty() {
         vec![Plan::fan_out(stations.len())].into()
@@ -73,7 +73,7 @@ fn open(
             due: due.to_vec(),
             class,
         },
-        behaviour,
+        rules,
         clock: Clock::Virtual,
     };
     let mut told = simulate(&service, workload, Fixed, Told::default())?;
@@ -96,8 +96,8 @@ fn open(
 }
 
 /// The fan-out, every client with `patience` (none: waits for ever).
-fn fan_out(stations: &[Station], due: &[u64], behaviour: Behaviour) -> Result<Run, EngineError> {
-    open(stations, Vec::new(), Vec::new(), due, behaviour)
+fn fan_out(stations: &[Station], due: &[u64], rules: ClientRules) -> Result<Run, EngineError> {
+    open(stations, Vec::new(), Vec::new(), due, rules)
 }
 
 /// A closed loop over `plans` (the fan-out when empty): every request, in the order they
@@ -119,7 +119,7 @@ fn closed<D: crate::workload::draws::Draws>(
     };
     let workload = Workload {
         population: Population::Closed(c),
-        behaviour: Behaviour::default(),
+        rules: ClientRules::default(),
         clock: Clock::Virtual,
     };
     Ok(simulate(&service, workload, draws, Told::default())?.done)
@@ -150,7 +150,7 @@ fn ten_clients_every_half_second_on_one_second_server_without_patience() {
     let fates = fan_out(
         &[pool(1, 10)],
         &every_half_second(10),
-        Behaviour::default().clone(),
+        ClientRules::default().clone(),
     )
     .unwrap()
     .fates;
@@ -161,9 +161,9 @@ fn ten_clients_every_half_second_on_one_second_server_without_patience() {
 
 #[test]
 fn with_patience_client_four_gives_up_in_service_and_its_unit_runs_on() {
-    let b = Behaviour {
+    let b = ClientRules {
         patience: vec![Some(22)],
-        ..Behaviour::default()
+        ..ClientRules::default()
     };
     let fates = fan_out(&[pool(1, 10)], &every_half_second(10), b.clone())
         .unwrap()
@@ -181,10 +181,10 @@ fn cancel_all_frees_the_unit_at_the_deadline() {
     // Patience 2.4, cancel all: client 4 (due 1.5) gives up at 3.9 and its unit goes to 5
     // at once, who gives up at 4.4, and so on: each later client gets 0.5 s of service
     // before its deadline, never the 1 s it needs.
-    let b = Behaviour {
+    let b = ClientRules {
         patience: vec![Some(24)],
         cancel_all: true,
-        ..Behaviour::default()
+        ..ClientRules::default()
     };
     let fates = fan_out(&[pool(1, 10)], &every_half_second(10), b.clone())
         .unwrap()
@@ -195,7 +195,7 @@ fn cancel_all_frees_the_unit_at_the_deadline() {
     let kept = fan_out(
         &[pool(1, 10)],
         &every_half_second(10),
-        Behaviour {
+        ClientRules {
             cancel_all: false,
             ..b.clone()
         }
@@ -208,9 +208,9 @@ fn cancel_all_frees_the_unit_at_the_deadline() {
     let exact = fan_out(
         &[pool(1, 10)],
         &every_half_second(10),
-        Behaviour {
+        ClientRules {
             patience: vec![Some(25)],
-            ..Behaviour::default()
+            ..ClientRules::default()
         }
         .clone(),
     )
@@ -226,9 +226,9 @@ fn a_cancelled_unit_goes_to_the_next_waiter_at_once() {
     // patience, finds the unit busy until 20 and is served at 30 > 28: gone. With cancel
     // all the second's unit is freed at 14, so the third is served at 24 < 28.
     let stations = [pool(1, 10)];
-    let b = Behaviour {
+    let b = ClientRules {
         patience: vec![Some(14)],
-        ..Behaviour::default()
+        ..ClientRules::default()
     };
     let kept = fan_out(&stations, &[0, 0, 14], b.clone()).unwrap().fates;
     assert_eq!(
@@ -238,7 +238,7 @@ fn a_cancelled_unit_goes_to_the_next_waiter_at_once() {
     let freed = fan_out(
         &stations,
         &[0, 0, 14],
-        Behaviour {
+        ClientRules {
             cancel_all: true,
             ..b.clone()
         }
@@ -256,11 +256,11 @@ fn a_cancelled_unit_goes_to_the_next_waiter_at_once() {
 fn retries_wait_backoff_doubling_and_count_attempts() {
     // One client alone on a 10-step server with patience 5: every attempt fails; with 3
     // retries and backoff 2 it tries at 0, 5+2, 12+4, 21+8 = 0, 7, 16, 29.
-    let b = Behaviour {
+    let b = ClientRules {
         patience: vec![Some(5)],
         retries: 3,
         backoff: 2,
-        ..Behaviour::default()
+        ..ClientRules::default()
     };
     let fates = fan_out(&[pool(1, 10)], &[0], b.clone()).unwrap().fates;
     assert_eq!(fates[0].attempts, 4);
@@ -268,11 +268,11 @@ fn retries_wait_backoff_doubling_and_count_attempts() {
     // A retry that succeeds: the second client (due 0) starts at 10 and gives up at 12 in
     // service (wasted until 20); it retries at 12 + 8 = 20, when that unit is free again,
     // and is served at 30, within its second deadline 32. Its latency counts from 0.
-    let b = Behaviour {
+    let b = ClientRules {
         patience: vec![Some(12)],
         retries: 1,
         backoff: 8,
-        ..Behaviour::default()
+        ..ClientRules::default()
     };
     let fates = fan_out(&[pool(1, 10)], &[0, 0], b.clone()).unwrap().fates;
     assert_eq!(fates[0].served, Some(10));
@@ -302,12 +302,12 @@ fn jittered_retries_wait_what_the_draws_say() {
             mean
         }
     }
-    let b = Behaviour {
+    let b = ClientRules {
         patience: vec![Some(3)],
         retries: 5,
         backoff: 4,
         jitter: true,
-        ..Behaviour::default()
+        ..ClientRules::default()
     };
     let due: Vec<u64> = (0..50).collect();
     let run = |draws| {
@@ -320,7 +320,7 @@ fn jittered_retries_wait_what_the_draws_say() {
                 due: due.clone(),
                 class: Vec::new(),
             },
-            behaviour: b.clone(),
+            rules: b.clone(),
             clock: Clock::Virtual,
         };
         let mut told = simulate(&service, workload, draws, Told::default()).unwrap();
@@ -334,7 +334,7 @@ fn jittered_retries_wait_what_the_draws_say() {
     let plain = fan_out(
         &[pool(2, 5)],
         &due,
-        Behaviour {
+        ClientRules {
             jitter: false,
             ..b.clone()
         },
@@ -359,9 +359,9 @@ fn batch(portions: u32, steps: u64) -> Station {
 fn a_batch_being_cooked_finishes_and_its_portions_stay_for_later_clients() {
     // The cook (due 0) gives up at 2 while its 4-step batch cooks; the batch still ends
     // at 4, and a client due at 5 takes a portion at once.
-    let b = Behaviour {
+    let b = ClientRules {
         patience: vec![Some(2)],
-        ..Behaviour::default()
+        ..ClientRules::default()
     };
     let fates = fan_out(&[batch(5, 4)], &[0, 5], b.clone()).unwrap().fates;
     assert_eq!(fates[0].served, None);
@@ -370,7 +370,7 @@ fn a_batch_being_cooked_finishes_and_its_portions_stay_for_later_clients() {
     let fates = fan_out(
         &[batch(5, 4)],
         &[0, 5],
-        Behaviour {
+        ClientRules {
             cancel_all: true,
             ..b.clone()
         }
@@ -452,13 +452,13 @@ fn the_work_of_given_up_attempts_is_counted_as_wasted() {
     // Patience 2.2 on the hand case: clients 4, 5, 7 and 9 give up in service, each
     // wasting a whole 1-second service (6, 8 and 10 give up queued): 4 s. Cancelling frees
     // each unit at the deadline: 4 wastes 0.7 s, 5..10 each 0.5 s, 3.7 s in all.
-    let b = Behaviour {
+    let b = ClientRules {
         patience: vec![Some(22)],
-        ..Behaviour::default()
+        ..ClientRules::default()
     };
     let run = fan_out(&[pool(1, 10)], &every_half_second(10), b.clone()).unwrap();
     assert_eq!(run.wasted, vec![40]);
-    let b = Behaviour {
+    let b = ClientRules {
         cancel_all: true,
         ..b.clone()
     };
@@ -468,7 +468,7 @@ fn the_work_of_given_up_attempts_is_counted_as_wasted() {
     let run = fan_out(
         &[pool(1, 10)],
         &every_half_second(10),
-        Behaviour::default().clone(),
+        ClientRules::default().clone(),
     )
     .unwrap();
     assert_eq!(run.wasted, vec![0]);

@@ -1,5 +1,6 @@
 //! The closed loop: users who repeat request → response → think.
 
+use crate::report::{ExportError, Render};
 use serde::Serialize;
 
 use super::percentile;
@@ -7,7 +8,7 @@ use crate::model::units::Resolution;
 use crate::outcome::records::Request;
 use crate::outcome::stats::Interval;
 use crate::report::format::trim_float;
-use crate::report::plot::{closed_svg, ClosedPlot, ClosedRequest, PlotError};
+use crate::report::plot::{closed_svg, ClosedPlot, ClosedRequest};
 
 /// What a closed loop was asked to do, and every request each replication made.
 pub struct ClosedRun<'a> {
@@ -116,9 +117,11 @@ impl<'a> ClosedReport<'a> {
             "fixed"
         }
     }
+}
 
+impl Render for ClosedReport<'_> {
     /// The human report.
-    pub fn table(&self) -> String {
+    fn table(&self) -> String {
         let t = |v: f64| trim_float((v * 1000.0).round() / 1000.0);
         let runs = self.runs();
         let (x, r, w, all) = (self.throughput, self.response, self.waiting, &self.all);
@@ -156,7 +159,7 @@ impl<'a> ClosedReport<'a> {
     }
 
     /// The JSON document, with the same figures as the table.
-    pub fn json(&self) -> String {
+    fn json(&self) -> String {
         let (x, r, w, all) = (self.throughput, self.response, self.waiting, &self.all);
         let doc = Json {
             duration: self.run.duration_s,
@@ -180,7 +183,7 @@ impl<'a> ClosedReport<'a> {
 
     /// One row per counted request of every replication:
     /// `replication,user,request,start_s,response_s`.
-    pub fn csv(&self) -> Result<Vec<u8>, csv::Error> {
+    fn csv(&self) -> Result<Vec<u8>, ExportError> {
         let res = self.run.resolution;
         let mut w = csv::Writer::from_writer(Vec::new());
         for (k, reqs) in self.run.replications.iter().enumerate() {
@@ -201,11 +204,12 @@ impl<'a> ClosedReport<'a> {
                 })?;
             }
         }
-        w.into_inner().map_err(|e| e.into_error().into())
+        w.into_inner()
+            .map_err(|e| ExportError::Csv(e.into_error().into()))
     }
 
     /// Throughput and response times over time, every replication together.
-    pub fn svg(&self) -> Result<String, PlotError> {
+    fn svg(&self) -> Result<String, ExportError> {
         let secs = |steps: u64| steps as f64 * self.run.resolution.seconds();
         let requests = self
             .run
@@ -218,11 +222,11 @@ impl<'a> ClosedReport<'a> {
             })
             .collect();
         let title = self.table().lines().next().unwrap_or("").to_string();
-        closed_svg(&ClosedPlot {
+        Ok(closed_svg(&ClosedPlot {
             title: format!("{}: {title}", self.run.name),
             duration_s: self.run.duration_s,
             replications: self.runs(),
             requests,
-        })
+        })?)
     }
 }

@@ -1,4 +1,4 @@
-//! Reports of behaving clients (`run --patience/--retries`, `run --users`): the table, the
+//! Reports of clients with rules (`run --patience/--retries`, `run --users`): the table, the
 //! JSON document, the CSV rows, the picture and the trace, from what the engine recorded.
 //! The open loop (clients due at times, who give up and retry) and the closed loop (users
 //! who think between requests) read differently, so each has its report.

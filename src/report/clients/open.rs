@@ -1,5 +1,6 @@
 //! The open loop: clients due at their times who give up after their patience and retry.
 
+use crate::report::{ExportError, Render};
 use std::collections::BTreeMap;
 
 use serde::Serialize;
@@ -8,16 +9,16 @@ use super::classes::{self, ClassFigures, OpenClass};
 use super::percentile;
 use crate::model::scenario::Scenario;
 use crate::model::units::Resolution;
-use crate::outcome::records::{Behaved, Fate};
+use crate::outcome::records::{Fate, Story};
 use crate::report::format::trim_float;
-use crate::report::plot::{behave_svg, BehaveClient, BehaveOutcome, BehavePlot, PlotError};
+use crate::report::plot::{open_svg, ClientOutcome, OpenClient, OpenPlot};
 
-/// What an open-loop run of behaving clients was asked to do, and what the engine recorded.
+/// What an open-loop run of clients who give up was asked to do, and what the engine recorded.
 pub struct OpenRun<'a> {
     /// The scenario run (its stations name the wasted work).
     pub scenario: &'a Scenario,
     /// Every client's fate, every attempt, the wasted service.
-    pub behaved: &'a Behaved,
+    pub story: &'a Story,
     /// A client is satisfied when served within this many seconds of its first due time
     /// (the load test's; each class's own in `classes`).
     pub timeout_s: f64,
@@ -93,11 +94,11 @@ struct Row {
 
 /// What became of a client, as the CSV and the picture name it: judged by its class's
 /// timeout (`timeouts` by class index).
-fn outcome(f: &Fate, timeouts: &[u64]) -> BehaveOutcome {
+fn outcome(f: &Fate, timeouts: &[u64]) -> ClientOutcome {
     match f.served {
-        None => BehaveOutcome::GivenUp,
-        Some(s) if s - f.due < timeouts[f.class as usize] => BehaveOutcome::Satisfied,
-        Some(_) => BehaveOutcome::Late,
+        None => ClientOutcome::GivenUp,
+        Some(s) if s - f.due < timeouts[f.class as usize] => ClientOutcome::Satisfied,
+        Some(_) => ClientOutcome::Late,
     }
 }
 
@@ -113,9 +114,9 @@ impl<'a> OpenReport<'a> {
                 .map(|c| res.nearest_steps(c.timeout_s))
                 .collect()
         };
-        let fates = &run.behaved.fates;
+        let fates = &run.story.fates;
         let counted = &fates[(run.warmup as usize).min(fates.len())..];
-        let ok = |f: &Fate| outcome(f, &timeouts) == BehaveOutcome::Satisfied;
+        let ok = |f: &Fate| outcome(f, &timeouts) == ClientOutcome::Satisfied;
         let satisfied = counted.iter().filter(|f| ok(f)).count();
         let given_up = counted.iter().filter(|f| f.served.is_none()).count();
         let attempts = counted.iter().map(|f| f.attempts as u64).sum();
@@ -142,10 +143,10 @@ impl<'a> OpenReport<'a> {
             .scenario
             .stations()
             .iter()
-            .zip(&run.behaved.wasted)
+            .zip(&run.story.wasted)
             .map(|(s, &w)| (s.name().to_string(), w as f64 * res.seconds()))
             .collect();
-        let tallies = run.behaved.by_class(&timeouts, run.warmup as usize);
+        let tallies = run.story.by_class(&timeouts, run.warmup as usize);
         let classes = classes::figures(&run.classes, &tallies);
         OpenReport {
             run,
@@ -166,7 +167,7 @@ impl<'a> OpenReport<'a> {
     }
 
     fn counted(&self) -> &[Fate] {
-        let fates = &self.run.behaved.fates;
+        let fates = &self.run.story.fates;
         &fates[(self.run.warmup as usize).min(fates.len())..]
     }
 
@@ -178,8 +179,52 @@ impl<'a> OpenReport<'a> {
         self.attempts as f64 / self.clients().max(1) as f64
     }
 
+    /// One line per event of every client, in time order: due, gave up, retried, served or
+    /// gave up for good.
+    pub fn trace(&self) -> String {
+        let res = self.res();
+        let fates = &self.run.story.fates;
+        // (time, order within the instant, client, text): a client's end after its start.
+        let mut events: Vec<(u64, u8, u32, String)> = Vec::new();
+        for (c, f) in fates.iter().enumerate() {
+            events.push((f.due, 0, c as u32, format!("=> client_{} due", c + 1)));
+        }
+        let mut tries = vec![0u32; fates.len()];
+        for a in &self.run.story.attempts {
+            let c = a.client as usize;
+            tries[c] += 1;
+            let k = tries[c];
+            let who = format!("client_{}", c + 1);
+            if k > 1 {
+                events.push((
+                    a.start,
+                    1,
+                    a.client,
+                    format!("   {who} retries (attempt {k})"),
+                ));
+            }
+            let f = &fates[c];
+            let text = if a.served {
+                format!("<= {who} served in {} s", res.format(a.end - f.due))
+            } else if k == f.attempts {
+                format!("<= {who} gave up for good after {k} attempt{}", plural(k))
+            } else {
+                format!("   {who} gave up (attempt {k})")
+            };
+            events.push((a.end, 2, a.client, text));
+        }
+        events.sort_by_key(|e| (e.0, e.1, e.2));
+        let mut out = String::new();
+        for (at, _, _, text) in events {
+            out.push_str(&format!("{:>12}  {text}\n", res.format(at)));
+        }
+        out
+    }
+}
+
+impl Render for OpenReport<'_> {
     /// The human report.
-    pub fn table(&self) -> String {
+    fn table(&self) -> String {
         let t = trim_float;
         let r = &self.run;
         let n = self.clients();
@@ -257,7 +302,7 @@ impl<'a> OpenReport<'a> {
     }
 
     /// The JSON document, with the same figures as the table.
-    pub fn json(&self) -> String {
+    fn json(&self) -> String {
         let n = self.clients();
         let doc = Json {
             amplification: self.amplification(),
@@ -280,7 +325,7 @@ impl<'a> OpenReport<'a> {
     }
 
     /// One row per counted client: `client,due_s,attempts,outcome,latency_s`.
-    pub fn csv(&self) -> Result<Vec<u8>, csv::Error> {
+    fn csv(&self) -> Result<Vec<u8>, ExportError> {
         let res = self.res();
         let mut w = csv::Writer::from_writer(Vec::new());
         let skip = self.run.warmup as usize;
@@ -293,18 +338,19 @@ impl<'a> OpenReport<'a> {
                 latency_s: f.served.map(|s| res.format(s - f.due)),
             })?;
         }
-        w.into_inner().map_err(|e| e.into_error().into())
+        w.into_inner()
+            .map_err(|e| ExportError::Csv(e.into_error().into()))
     }
 
     /// The offered load, the outcomes and the latencies over time.
-    pub fn svg(&self) -> Result<String, PlotError> {
+    fn svg(&self) -> Result<String, ExportError> {
         let res = self.res();
         let secs = |steps: u64| steps as f64 * res.seconds();
         let skip = self.run.warmup;
         let clients = self
             .counted()
             .iter()
-            .map(|f| BehaveClient {
+            .map(|f| OpenClient {
                 due_s: secs(f.due),
                 latency_s: f.served.map(|s| secs(s - f.due)),
                 outcome: outcome(f, &self.timeouts),
@@ -312,61 +358,19 @@ impl<'a> OpenReport<'a> {
             .collect();
         let attempts_s = self
             .run
-            .behaved
+            .story
             .attempts
             .iter()
             .filter(|a| a.client >= skip)
             .map(|a| secs(a.start))
             .collect();
         let title = self.table().lines().next().unwrap_or("").to_string();
-        behave_svg(&BehavePlot {
+        Ok(open_svg(&OpenPlot {
             title: format!("{}: {title}", self.run.scenario.name()),
             timeout_s: self.run.timeout_s,
             clients,
             attempts_s,
-        })
-    }
-
-    /// One line per event of every client, in time order: due, gave up, retried, served or
-    /// gave up for good.
-    pub fn trace(&self) -> String {
-        let res = self.res();
-        let fates = &self.run.behaved.fates;
-        // (time, order within the instant, client, text): a client's end after its start.
-        let mut events: Vec<(u64, u8, u32, String)> = Vec::new();
-        for (c, f) in fates.iter().enumerate() {
-            events.push((f.due, 0, c as u32, format!("=> client_{} due", c + 1)));
-        }
-        let mut tries = vec![0u32; fates.len()];
-        for a in &self.run.behaved.attempts {
-            let c = a.client as usize;
-            tries[c] += 1;
-            let k = tries[c];
-            let who = format!("client_{}", c + 1);
-            if k > 1 {
-                events.push((
-                    a.start,
-                    1,
-                    a.client,
-                    format!("   {who} retries (attempt {k})"),
-                ));
-            }
-            let f = &fates[c];
-            let text = if a.served {
-                format!("<= {who} served in {} s", res.format(a.end - f.due))
-            } else if k == f.attempts {
-                format!("<= {who} gave up for good after {k} attempt{}", plural(k))
-            } else {
-                format!("   {who} gave up (attempt {k})")
-            };
-            events.push((a.end, 2, a.client, text));
-        }
-        events.sort_by_key(|e| (e.0, e.1, e.2));
-        let mut out = String::new();
-        for (at, _, _, text) in events {
-            out.push_str(&format!("{:>12}  {text}\n", res.format(at)));
-        }
-        out
+        })?)
     }
 }
 
@@ -378,13 +382,13 @@ fn plural(k: u32) -> &'static str {
     }
 }
 
-impl BehaveOutcome {
+impl ClientOutcome {
     /// The CSV's word for it.
     fn name(self) -> &'static str {
         match self {
-            BehaveOutcome::Satisfied => "satisfied",
-            BehaveOutcome::GivenUp => "given_up",
-            BehaveOutcome::Late => "late",
+            ClientOutcome::Satisfied => "satisfied",
+            ClientOutcome::GivenUp => "given_up",
+            ClientOutcome::Late => "late",
         }
     }
 }

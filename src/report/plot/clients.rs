@@ -1,4 +1,4 @@
-//! Behaving clients over time, in the dashboard's windows: for the open loop the offered
+//! Clients with rules over time, in the dashboard's windows: for the open loop the offered
 //! load (arrivals and attempts: the retry amplification), what became of the clients due in
 //! each window and their latencies; for the closed loop the throughput and response times.
 
@@ -13,7 +13,7 @@ use super::{draw_err, finite, PlotError};
 
 /// What became of an open-loop client.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum BehaveOutcome {
+pub enum ClientOutcome {
     /// Served within the timeout of its first due time.
     Satisfied,
     /// Served, but too late.
@@ -22,26 +22,26 @@ pub enum BehaveOutcome {
     GivenUp,
 }
 
-/// One open-loop client, as [`behave_svg`] needs it.
+/// One open-loop client, as [`open_svg`] needs it.
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub struct BehaveClient {
+pub struct OpenClient {
     /// Its first due time, in model seconds.
     pub due_s: f64,
     /// From its first due time to its service; `None` when it gave up for good.
     pub latency_s: Option<f64>,
     /// What became of it.
-    pub outcome: BehaveOutcome,
+    pub outcome: ClientOutcome,
 }
 
-/// Input of [`behave_svg`].
+/// Input of [`open_svg`].
 #[derive(Debug, Clone, PartialEq)]
-pub struct BehavePlot {
+pub struct OpenPlot {
     /// Title drawn above the panels.
     pub title: String,
     /// Latency timeout in seconds: a guide on the latency panel.
     pub timeout_s: f64,
     /// Every client, in any order.
-    pub clients: Vec<BehaveClient>,
+    pub clients: Vec<OpenClient>,
     /// When every attempt began (first ones and retries), in model seconds.
     pub attempts_s: Vec<f64>,
 }
@@ -157,7 +157,7 @@ fn guide<DB: DrawingBackend>(
 /// - outcome by due time: the clients due in each window, satisfied, late and given up,
 ///   stacked, per second;
 /// - latency by due time: p50 and p99 of the served clients, the timeout as a guide.
-pub fn behave_svg(input: &BehavePlot) -> Result<String, PlotError> {
+pub fn open_svg(input: &OpenPlot) -> Result<String, PlotError> {
     let timeout = finite(|| "timeout".into(), input.timeout_s)?;
     if input.clients.is_empty() {
         return Err(PlotError::Empty("no client"));
@@ -208,7 +208,7 @@ pub fn behave_svg(input: &BehavePlot) -> Result<String, PlotError> {
         .max(f64::MIN_POSITIVE)
         * 1.12;
     let (x0, x1) = (k0 * w, (k0 + n as f64) * w);
-    let count = |o: BehaveOutcome| input.clients.iter().filter(|c| c.outcome == o).count();
+    let count = |o: ClientOutcome| input.clients.iter().filter(|c| c.outcome == o).count();
     let rows = vec![
         LegendRow::heading(format!("offered load, per {} window", duration(w))),
         LegendRow::new(Swatch::Block(ARRIVALS), "arrivals (clients/s)"),
@@ -230,9 +230,9 @@ pub fn behave_svg(input: &BehavePlot) -> Result<String, PlotError> {
             Swatch::None,
             format!(
                 "satisfied {}, late {}, given up {}",
-                count(BehaveOutcome::Satisfied),
-                count(BehaveOutcome::Late),
-                count(BehaveOutcome::GivenUp)
+                count(ClientOutcome::Satisfied),
+                count(ClientOutcome::Late),
+                count(ClientOutcome::GivenUp)
             ),
         ),
     ];
@@ -430,21 +430,21 @@ mod tests {
     use super::*;
 
     #[test]
-    fn plot_behave_counts_attempts_and_names_its_series() {
-        let clients: Vec<BehaveClient> = (0..40)
-            .map(|i| BehaveClient {
+    fn open_plot_counts_attempts_and_names_its_series() {
+        let clients: Vec<OpenClient> = (0..40)
+            .map(|i| OpenClient {
                 due_s: f64::from(i),
                 latency_s: (i % 4 != 0).then_some(2.0),
                 outcome: if i % 4 == 0 {
-                    BehaveOutcome::GivenUp
+                    ClientOutcome::GivenUp
                 } else {
-                    BehaveOutcome::Satisfied
+                    ClientOutcome::Satisfied
                 },
             })
             .collect();
         let mut attempts_s: Vec<f64> = clients.iter().map(|c| c.due_s).collect();
         attempts_s.extend((0..10).map(|i| 4.0 * f64::from(i) + 3.0));
-        let svg = behave_svg(&BehavePlot {
+        let svg = open_svg(&OpenPlot {
             title: "storm".into(),
             timeout_s: 5.0,
             clients,

@@ -9,7 +9,7 @@
 //! - [`timeline_svg`]: one load test as a Gantt chart, one row per client, one bar per station;
 //! - [`dashboard_svg`]: one load test as a load-testing dashboard, the arrival rate and the
 //!   latency percentiles over time, per time window, for any number of clients;
-//! - [`behave_svg`], [`closed_svg`]: clients that give up and retry, users who think, over
+//! - [`open_svg`], [`closed_svg`]: clients that give up and retry, users who think, over
 //!   time in the dashboard's windows.
 //!
 //! Every function returns the whole SVG document as a `String`. Text is written as SVG
@@ -25,7 +25,7 @@ mod pareto;
 mod timeline;
 
 pub use clients::{
-    behave_svg, closed_svg, BehaveClient, BehaveOutcome, BehavePlot, ClosedPlot, ClosedRequest,
+    closed_svg, open_svg, ClientOutcome, ClosedPlot, ClosedRequest, OpenClient, OpenPlot,
 };
 pub use compare::{compare_svg, ComparePlot, StrategySeries};
 pub use dashboard::{dashboard_svg, DashboardClient, DashboardPlot};

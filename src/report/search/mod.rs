@@ -1,5 +1,6 @@
 //! Reports of searches: the optimize answer, the sweep table, and their CSV and JSON forms.
 
+use crate::report::{ExportError, Render};
 use rayon::prelude::*;
 use serde::Serialize;
 
@@ -46,30 +47,32 @@ pub struct OptimizeReport<'a> {
     pub plot_all: bool,
 }
 
-impl OptimizeReport<'_> {
+impl Render for OptimizeReport<'_> {
     /// The answer and its cost against the baseline, or the closest misses when none passed.
-    pub fn table(&self) -> String {
+    fn table(&self) -> String {
         self.ctx.optimize_text(self.result, self.plot_all)
     }
 
     /// One document: the target, the prices, the baseline, the answer, the runners-up (or the
     /// closest misses) and how many configurations were tested.
-    pub fn json(&self) -> String {
+    fn json(&self) -> String {
         self.ctx.optimize_json(self.result)
     }
 
     /// Every configuration load-tested for the answer, cheapest first.
-    pub fn csv(&self) -> Result<Vec<u8>, csv::Error> {
-        self.ctx.csv(&self.result.evaluated)
+    fn csv(&self) -> Result<Vec<u8>, ExportError> {
+        Ok(self.ctx.csv(&self.result.evaluated)?)
     }
 
     /// Cost against satisfaction of every configuration in `plotted`, the answer marked.
-    pub fn svg(&self) -> Result<String, super::plot::PlotError> {
+    fn svg(&self) -> Result<String, ExportError> {
         let answer = self
             .result
             .answer
             .map(|i| &self.result.evaluated[i].candidate.config);
-        self.ctx.pareto_svg(self.plotted, self.result.total, answer)
+        Ok(self
+            .ctx
+            .pareto_svg(self.plotted, self.result.total, answer)?)
     }
 }
 
@@ -85,9 +88,9 @@ pub struct SweepReport<'a> {
     pub csv_file: Option<&'a str>,
 }
 
-impl SweepReport<'_> {
+impl Render for SweepReport<'_> {
     /// The `show` cheapest rows; with `--csv FILE`, a summary that points to the file.
-    pub fn table(&self) -> String {
+    fn table(&self) -> String {
         match self.csv_file {
             Some(file) => self.ctx.sweep_summary(self.all, file),
             None => self.ctx.sweep_text(self.all, self.show),
@@ -95,23 +98,23 @@ impl SweepReport<'_> {
     }
 
     /// One document with every configuration, not only the rows the table shows.
-    pub fn json(&self) -> String {
+    fn json(&self) -> String {
         self.ctx.sweep_json(self.all)
     }
 
     /// One row per configuration, cheapest first.
-    pub fn csv(&self) -> Result<Vec<u8>, csv::Error> {
-        self.ctx.csv(self.all)
+    fn csv(&self) -> Result<Vec<u8>, ExportError> {
+        Ok(self.ctx.csv(self.all)?)
     }
 
     /// Cost against satisfaction of the whole space, the cheapest passing one marked.
-    pub fn svg(&self) -> Result<String, super::plot::PlotError> {
+    fn svg(&self) -> Result<String, ExportError> {
         let cheapest = self
             .all
             .iter()
             .find(|e| e.summary.meets_target)
             .map(|e| &e.candidate.config);
-        self.ctx.pareto_svg(self.all, self.all.len(), cheapest)
+        Ok(self.ctx.pareto_svg(self.all, self.all.len(), cheapest)?)
     }
 }
 
@@ -233,7 +236,7 @@ impl SearchContext<'_> {
     /// "10 clients at 2 clients/s, every latency under 5 s".
     pub fn describe_target(&self) -> String {
         let load = &self.target.load;
-        if let Some(clients) = &self.target.behaving {
+        if let Some(clients) = &self.target.clients {
             let goals = (!self.scenario.requests().is_empty()).then(|| {
                 super::classes::objectives_text(self.scenario, load, self.target.share, self.unit)
             });
@@ -447,13 +450,13 @@ impl SearchContext<'_> {
     fn json_target(&self) -> JsonTarget {
         let load = &self.target.load;
         let mut json = JsonLoad::new(self.scenario, load);
-        // Behaving clients may draw what the load itself does not (think times, jitter).
-        if let Some(clients) = &self.target.behaving {
+        // Clients with rules may draw what the load itself does not (think times, jitter).
+        if let Some(clients) = &self.target.clients {
             if clients.is_random(self.scenario, load) {
                 json = json.drawn(load.seed, clients.runs(self.scenario, load));
             }
         }
-        JsonTarget::new(json, self.target.share).with_clients(self.target.behaving.clone())
+        JsonTarget::new(json, self.target.share).with_clients(self.target.clients.clone())
     }
 
     /// `optimize --format json`.

@@ -451,7 +451,7 @@ impl From<&StoredSummary> for Summary {
             mean_steps: f64::from_bits(s.mean_steps),
             meets_target: s.meets_target,
             classes: s.classes.iter().map(ClassFigures::from).collect(),
-            // Shards are refused for behaving clients, the only ones with a throughput.
+            // Shards are refused for clients with rules, the only ones with a throughput.
             throughput: None,
             spread: s.spread.as_ref().map(|sp| Spread {
                 replications: sp.replications,

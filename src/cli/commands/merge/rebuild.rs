@@ -20,7 +20,7 @@ use crate::model::scenario::Scenario;
 use crate::report::compare::CompareContext;
 use crate::report::output::Inputs;
 use crate::report::search::{OptimizeReport, SearchContext, SweepReport};
-use crate::report::{Format, Report};
+use crate::report::Format;
 use crate::scaleout::merge::trust::Rules;
 use crate::scaleout::merge::{self, MergeError, Part, SweepCsv};
 use crate::scaleout::shard::{CompareShardDoc, ShardDoc, ShardMeta};
@@ -155,12 +155,12 @@ pub(super) fn merge_sweep(
     let outputs = open_outputs(inputs, &args.output)?;
     // As `sweep`: with the table in a file (not on stdout), stdout says what the file holds.
     let csv_file = out.csv.as_deref().filter(|f| *f != "-");
-    outputs.emit(&Report::Sweep(SweepReport {
+    outputs.emit(&SweepReport {
         ctx,
         all: &all,
         show: sweep.show,
         csv_file,
-    }))?;
+    })?;
     Ok(Verdict::Met)
 }
 
@@ -254,12 +254,12 @@ pub(super) fn merge_optimize(
         sustained: opt.sustained,
         unit: args.unit.resolve(plan.target.load.timeout),
     };
-    outputs.emit(&Report::Optimize(OptimizeReport {
+    outputs.emit(&OptimizeReport {
         ctx,
         plotted: &result.evaluated,
         result: &result,
         plot_all: false,
-    }))?;
+    })?;
     Ok(if result.answer.is_some() {
         Verdict::Met
     } else {
@@ -346,14 +346,14 @@ pub(super) fn merge_compare(
         cells: cells.chunks(width).map(<[_]>::to_vec).collect(),
     };
     let outputs = open_outputs(inputs, &args.output)?;
-    outputs.emit(&Report::Compare(CompareContext {
+    outputs.emit(&CompareContext {
         scenario: &scenario,
         prices: &prices,
         target: &target,
         comparison: &comparison,
         target_rate: Some(target_rate.get()),
         unit: args.unit.resolve(target.load.timeout),
-    }))?;
+    })?;
     Ok(Verdict::Met)
 }
 

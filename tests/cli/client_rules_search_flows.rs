@@ -1,5 +1,5 @@
-//! `optimize` and `sweep` with clients that give up, retry or think over request flows
-//! (issue 14): each client is judged by its own class's objective, as `run` shows it and as
+//! `optimize` and `sweep` with clients that give up, retry or think over request flows:
+//! each client is judged by its own class's objective, as `run` shows it and as
 //! the plain search judges classes. The web shop's objectives (data/api.toml): browse 99 %
 //! under 0.3 s, checkout every request under 1 s.
 
@@ -71,7 +71,7 @@ fn optimize_with_patience_over_flows_answers_what_run_confirms_class_by_class() 
     assert_eq!(code, 0, "{err}");
     let v: serde_json::Value = serde_json::from_str(&out).unwrap();
     assert_eq!(v["found"], true, "{v}");
-    assert_eq!(v["target"]["behaviour"]["kind"], "patient", "{v}");
+    assert_eq!(v["target"]["client_rules"]["kind"], "patient", "{v}");
     let answer: Vec<(String, String)> = v["answer"]["config"]
         .as_object()
         .unwrap()
@@ -155,7 +155,7 @@ fn optimize_with_users_over_flows_answers_the_same_for_any_thread_count() {
     let json = same_with_one_and_two_threads(&[&closed[..], &["--format", "json"]].concat());
     let v: serde_json::Value = serde_json::from_slice(&json).unwrap();
     assert_eq!(v["found"], true, "{v}");
-    assert_eq!(v["target"]["behaviour"]["kind"], "closed", "{v}");
+    assert_eq!(v["target"]["client_rules"]["kind"], "closed", "{v}");
     assert!(
         v["answer"]["throughput"].as_f64().unwrap_or(0.0) > 0.0,
         "{v}"
@@ -178,7 +178,7 @@ fn optimize_with_users_over_flows_answers_the_same_for_any_thread_count() {
 }
 
 #[test]
-fn a_class_patience_alone_makes_the_search_judge_behaving_clients_as_run_does() {
+fn a_class_patience_alone_makes_the_search_judge_client_rules_as_run_does() {
     // Checkouts give up after 0.5 s (their own `[[request]] patience`), browsing never: no
     // flag asks for it, and the search still simulates what `run` simulates.
     let text = std::fs::read_to_string("data/api.toml")

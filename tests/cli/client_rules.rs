@@ -1,4 +1,4 @@
-//! Clients that think, give up and retry (issue 14): patience, cancellation, retries and a
+//! Clients that think, give up and retry: patience, cancellation, retries and a
 //! closed loop, through the real binary.
 
 use crate::common::{
@@ -95,7 +95,7 @@ fn the_amplification_is_attempts_over_clients() {
 }
 
 #[test]
-fn bad_behaviour_flags_are_refused_in_one_line() {
+fn bad_client_rule_flags_are_refused_in_one_line() {
     assert_input_error(&["run", "--patience", "0"], "--patience");
     assert_input_error(&["run", "--patience", "-1"], "--patience");
     assert_input_error(&["run", "--patience", "1", "--retries", "101"], "--retries");
@@ -231,7 +231,7 @@ fn the_scenario_may_set_patience_and_retries() {
 }
 
 #[test]
-fn behaving_runs_do_not_depend_on_the_thread_count_and_repeat_exactly() {
+fn client_rule_runs_do_not_depend_on_the_thread_count_and_repeat_exactly() {
     let retry = [
         "--scenario",
         "data/mm1.toml",

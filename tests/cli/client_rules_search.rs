@@ -1,4 +1,4 @@
-//! `optimize` and `sweep` with clients that behave (issue 14): a closed loop of users who
+//! `optimize` and `sweep` with client rules: a closed loop of users who
 //! think, and open-loop clients who give up and retry, through the real binary.
 
 use crate::common::{
@@ -48,7 +48,7 @@ fn a_closed_loop_optimize_answers_the_cheapest_configuration_that_passes() {
     args.extend(CLOSED);
     let o = json(&args);
     assert_eq!(o["found"], true, "{o}");
-    assert_eq!(o["target"]["behaviour"]["kind"], "closed", "{o}");
+    assert_eq!(o["target"]["client_rules"]["kind"], "closed", "{o}");
     let answer = &o["answer"];
     assert!(answer["throughput"].as_f64().unwrap() > 0.0, "{answer}");
     let mut args = vec!["-q", "sweep", "--format", "json"];
@@ -187,7 +187,7 @@ fn retries_make_optimize_pick_a_dearer_configuration_than_giving_up() {
 }
 
 #[test]
-fn behaving_search_flags_are_refused_in_one_line() {
+fn client_rule_search_flags_are_refused_in_one_line() {
     assert_input_error(
         &["optimize", "--users", "3", "--target-rate", "2"],
         "--users",
@@ -226,7 +226,7 @@ fn behaving_search_flags_are_refused_in_one_line() {
         !dir.path().join("shard.csv").exists(),
         "a refused sweep wrote its file"
     );
-    // Request flows are searched with behaving clients now (behaviour_search_flows); their
+    // Request flows are searched with client rules now (client_rules_search_flows); their
     // contradictory flags are refused as the fan-out's are.
     assert_input_error(
         &[
@@ -250,7 +250,7 @@ fn a_random_closed_loop_uses_its_seed_and_says_nothing_about_it() {
         // Think times are drawn: the seed and the replications are not "unused".
         assert!(!err.contains("change nothing"), "{err}");
         let o: serde_json::Value = serde_json::from_str(&out).unwrap();
-        assert_eq!(o["target"]["behaviour"]["replications"], 4, "{o}");
+        assert_eq!(o["target"]["client_rules"]["replications"], 4, "{o}");
         o["answer"]["throughput"].as_f64().unwrap()
     };
     assert_ne!(throughput("3"), throughput("4"));

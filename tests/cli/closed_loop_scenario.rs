@@ -1,5 +1,5 @@
 //! A scenario whose `[load]` describes a closed loop (`users`, `think`, `think_distribution`,
-//! `duration`, issue 14): the same runs as the flags, overridable, refused when half-given.
+//! `duration`): the same runs as the flags, overridable, refused when half-given.
 
 use crate::common::{assert_input_error, run, scenario_file};
 
@@ -145,7 +145,7 @@ fn backoff_and_jitter_without_retries_are_refused() {
 }
 
 #[test]
-fn behaving_flags_that_would_do_nothing_are_refused_alike_in_run_and_the_searches() {
+fn client_rule_flags_that_would_do_nothing_are_refused_alike_in_run_and_the_searches() {
     for command in ["run", "optimize", "sweep"] {
         assert_input_error(
             &[command, "--retries", "0"],

@@ -1,4 +1,4 @@
-//! Behaving clients checked against an independent model (issue 14): an event-driven
+//! Client rules checked against an independent model: an event-driven
 //! simulation of patience (reneging from FIFO queues, in-service work wasted or cancelled,
 //! batches that always finish) and of retries with backoff, written here from the model's
 //! rules and not from the engine's code, compared with `planner run --format json` on random
@@ -553,13 +553,13 @@ fn request_flows_whose_clients_never_give_up_are_served_as_the_plain_run_serves_
         "json",
     ];
     let plain = json(&[&base[..], &["--replications", "1"]].concat());
-    let behaving = json(&[&base[..], &["--patience", "1000"]].concat());
-    assert_eq!(behaving["given_up"], 0);
-    assert_eq!(behaving["attempts"], 300);
-    assert_eq!(behaving["satisfied"], plain["summary"]["satisfied"]);
+    let clients = json(&[&base[..], &["--patience", "1000"]].concat());
+    assert_eq!(clients["given_up"], 0);
+    assert_eq!(clients["attempts"], 300);
+    assert_eq!(clients["satisfied"], plain["summary"]["satisfied"]);
     // Some checkouts are late (payment is the bottleneck at 400/s): the classes are judged
     // by their own timeouts, as the plain run judges them.
-    let classes = behaving["classes"].as_array().unwrap();
+    let classes = clients["classes"].as_array().unwrap();
     assert_eq!(classes.len(), 2);
     for c in classes {
         let name = c["name"].as_str().unwrap();

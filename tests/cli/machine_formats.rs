@@ -1,4 +1,4 @@
-//! Issue 9, items 9–13 and 24: machine formats that parse, near misses in JSON, headers that
+//! Machine formats that parse, near misses in JSON, headers that
 //! say what was run, one JSON shape everywhere, and a real clock that refuses what it cannot time.
 
 use indexmap::IndexMap;

@@ -1,4 +1,4 @@
-//! Behaving runs through the report seam (issue 14): `--csv`, `--plot` and `--trace` for
+//! Runs with client rules through the report seam: `--csv`, `--plot` and `--trace` for
 //! clients that give up and retry, and for a closed loop of users.
 
 use crate::common::{assert_input_error, parse_csv, run};
@@ -175,7 +175,7 @@ fn a_closed_loop_writes_one_row_per_request_and_its_plot() {
 }
 
 #[test]
-fn behaving_runs_have_one_picture_and_any_format_on_stdout() {
+fn client_rule_runs_have_one_picture_and_any_format_on_stdout() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("x.svg");
     let svg = path.to_str().unwrap();

@@ -1,5 +1,4 @@
-//! Behaving clients over request flows through the report seam (issue 14, the port of
-//! h-behengine onto the Report seam): the CSV judges each client by its class's timeout, the
+//! Client rules over request flows, through every output: the CSV judges each client by its class's timeout, the
 //! trace follows the flows' retries, and the searches judge each client by its class's
 //! objective.
 
@@ -65,11 +64,11 @@ fn the_trace_of_a_flows_run_tells_every_retry() {
     assert_eq!(told as u64, retries);
 }
 
-/// The searches used to refuse behaving clients over request flows ("do not yet support
+/// The searches used to refuse client rules over request flows ("do not yet support
 /// request flows"); they now judge each client by its class's objective, as `run` does
-/// (tests/cli/behaviour_search_flows.rs checks the figures against `run`).
+/// (tests/cli/client_rules_search_flows.rs checks the figures against `run`).
 #[test]
-fn the_searches_take_behaving_clients_over_request_flows_with_each_class_objective() {
+fn the_searches_take_client_rules_over_request_flows_with_each_class_objective() {
     let api = ["--scenario", "data/api.toml"];
     // The cheapest corner of the space only: two configurations, each a quick test.
     let corner = [

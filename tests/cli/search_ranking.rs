@@ -1,4 +1,4 @@
-//! Issue 9, items 6, 8, 14, 15, 16: searches rank right at any price and say what they did.
+//! Searches rank right at any price and say what they did.
 
 use planner::model::objective::Share;
 use planner::model::scenario::Scenario;
@@ -155,7 +155,7 @@ fn closest_is_a_library_order() {
             Seconds::new(5.0).unwrap(),
         ),
         share: Share::ALL,
-        behaving: None,
+        clients: None,
     };
     let ranking = search::rank(&space, &scenario, scenario.prices());
     let o = search::optimize(&scenario, &target, &ranking, 3, &|_| {}).unwrap();
