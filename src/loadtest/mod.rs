@@ -18,7 +18,7 @@ use crate::model::scenario::Scenario;
 use crate::model::units::{Resolution, MAX_TIMER_STEPS};
 use crate::outcome::records::Outcome;
 use crate::outcome::stats::{ClassFigures, Summary};
-use crate::outcome::verdict::{Assessment, ClassVerdict};
+use crate::outcome::verdict::{Assessment, Call, ClassVerdict};
 use crate::workload::clients::{ClientRules, Clients};
 use crate::workload::random::Common;
 use crate::workload::{objectives, Arrivals, Clock, LoadTest, Population, Workload};
@@ -130,13 +130,18 @@ pub fn judge_classes(
                 .filter(|&c| class[c] as usize == k)
                 .map(|c| outcome.latency(c))
                 .collect();
+            let summary = (!latencies.is_empty()).then(|| {
+                Summary::of_latencies(&mut latencies, scenario.resolution(), timeout, share)
+            });
             ClassVerdict {
                 name: r.name.clone(),
                 timeout,
                 share,
-                summary: (!latencies.is_empty()).then(|| {
-                    Summary::of_latencies(&mut latencies, scenario.resolution(), timeout, share)
-                }),
+                // One run is what it is: its count decides, whatever drew it.
+                call: summary
+                    .as_ref()
+                    .map_or(Call::Meets, |s| Call::of(s, share, false)),
+                summary,
             }
         })
         .collect()
@@ -176,11 +181,15 @@ fn class_figures(classes: &[ClassVerdict]) -> Vec<ClassFigures> {
 }
 
 /// Load-tests a configuration in virtual time, its replications in parallel: clients who
-/// wait (no `clients`) or follow the rules `clients` states, each judged by its class's objective.
-/// The configuration meets the target when every class meets its own (over several
-/// replications, when the satisfaction's 95 % interval reaches the share); a closed loop
-/// that leaves some replication with no request past the warm-up has shown nothing, and
-/// fails.
+/// wait (no `clients`) or follow the rules `clients` states, each judged by its class's
+/// objective. The configuration meets the target when every class meets its own.
+///
+/// A deterministic test runs once and is decided exactly. A random one runs `replications`
+/// at a time: while some objective is [`Call::TooCloseToCall`], another batch joins (the
+/// replications numbered on, so every configuration sees the same clients in each), up to
+/// `max_replications`; a configuration that clearly fails stops after its first batch. A
+/// closed loop that leaves some replication with no request past the warm-up has shown
+/// nothing, and fails.
 pub fn assess(
     scenario: &Scenario,
     config: &Config,
@@ -189,11 +198,10 @@ pub fn assess(
     clients: Option<&Clients>,
 ) -> Result<Assessment, EngineError> {
     let res = scenario.resolution();
-    let with_classes = !scenario.requests().is_empty();
-    let objectives: Vec<_> = if with_classes {
-        objectives(scenario, load, share)
-    } else {
+    let objectives: Vec<_> = if scenario.requests().is_empty() {
         vec![(load.timeout, share)]
+    } else {
+        objectives(scenario, load, share)
     };
     let limits: std::sync::Arc<[u128]> = objectives
         .iter()
@@ -206,10 +214,11 @@ pub fn assess(
         }
         _ => None,
     };
-    let runs = match clients {
-        Some(c) => c.runs(scenario, load),
-        None => load.runs(scenario),
+    let (batch, random) = match clients {
+        Some(c) => (c.runs(scenario, load), c.is_random(scenario, load)),
+        None => (load.runs(scenario), load.is_random(scenario)),
     };
+    let most = load.max_replications.max(batch);
     let stations = scenario.stations().len();
     let one = |replication: u32| {
         let judge = Judge::new(res, load.warmup, limits.clone(), stations, closed);
@@ -224,36 +233,63 @@ pub fn assess(
         )
         .map(Judge::finish)
     };
-    let judged = replicate(runs, one)?;
+    let mut judged = replicate(0..batch, one)?;
+    loop {
+        let assessment = judge(scenario, load, share, &objectives, &judged, random, closed);
+        let runs = judged.len() as u32;
+        if assessment.call != Call::TooCloseToCall || runs >= most {
+            return Ok(assessment);
+        }
+        judged.extend(replicate(runs..runs + batch.min(most - runs), one)?);
+    }
+}
+
+/// The verdict of a configuration's replications so far: per class and over every client.
+fn judge(
+    scenario: &Scenario,
+    load: &LoadTest,
+    share: Share,
+    objectives: &[(crate::model::units::Seconds, Share)],
+    judged: &[Judge],
+    random: bool,
+    closed: Option<(u64, f64)>,
+) -> Assessment {
+    let res = scenario.resolution();
+    let stations = scenario.stations().len();
     let mut late = vec![0usize; stations];
-    for j in &judged {
+    for j in judged {
         for (t, n) in late.iter_mut().zip(&j.late) {
             *t += n;
         }
     }
-    let classes: Vec<ClassVerdict> = if with_classes {
-        scenario
-            .requests()
-            .iter()
-            .zip(&objectives)
-            .enumerate()
-            .map(|(k, (r, &(timeout, share)))| {
-                let runs: Vec<Summary> = judged
-                    .iter()
-                    .filter(|j| j.classes[k].clients > 0)
-                    .map(|j| summary_of(&j.classes[k], res, timeout, share))
-                    .collect();
-                ClassVerdict {
-                    name: r.name.clone(),
-                    timeout,
-                    share,
-                    summary: (!runs.is_empty()).then(|| Summary::combine(&runs, res, share)),
-                }
-            })
-            .collect()
-    } else {
-        Vec::new()
-    };
+    let classes: Vec<ClassVerdict> = scenario
+        .requests()
+        .iter()
+        .zip(objectives)
+        .enumerate()
+        .map(|(k, (r, &(timeout, share)))| {
+            let runs: Vec<Summary> = judged
+                .iter()
+                .filter(|j| j.classes[k].clients > 0)
+                .map(|j| summary_of(&j.classes[k], res, timeout, share))
+                .collect();
+            let summary = (!runs.is_empty()).then(|| {
+                let mut s = Summary::combine(&runs, res, share);
+                s.meets_target = Call::of(&s, share, random) == Call::Meets;
+                s
+            });
+            let call = summary
+                .as_ref()
+                .map_or(Call::Meets, |s| Call::of(s, share, random));
+            ClassVerdict {
+                name: r.name.clone(),
+                timeout,
+                share,
+                summary,
+                call,
+            }
+        })
+        .collect();
     // Every class's clients together, each satisfied by its own class's timeout.
     let all: Vec<Summary> = judged
         .iter()
@@ -276,19 +312,24 @@ pub fn assess(
     if !throughputs.is_empty() {
         summary.throughput = Some(throughputs.iter().sum::<f64>() / throughputs.len() as f64);
     }
-    if with_classes {
-        summary.meets_target = classes.iter().all(ClassVerdict::meets);
+    let mut call = if classes.is_empty() {
+        Call::of(&summary, share, random)
+    } else {
         summary.classes = class_figures(&classes);
-    }
+        Call::all(classes.iter().map(|c| c.call))
+    };
     // A closed loop too slow to get past its warm-up has not shown that it meets anything.
     if closed.is_some() && all.iter().any(|s| s.clients == 0) {
-        summary.meets_target = false;
+        call = Call::Fails;
     }
-    Ok(Assessment {
+    summary.meets_target = call == Call::Meets;
+    Assessment {
         summary,
         late_by_station: late,
         classes,
-    })
+        call,
+        replications: judged.len() as u32,
+    }
 }
 
 /// One replication's summary of a tally: the served clients' latencies, and every client
@@ -309,16 +350,16 @@ fn summary_of(
     s
 }
 
-/// Runs replications 0..runs, in parallel under rayon when there are several; results in
+/// Runs the replications `runs`, in parallel under rayon when there are several; results in
 /// replication order, so they do not depend on the thread count. Every assessment (plain,
 /// per class, clients with rules) replicates through it.
 pub fn replicate<T: Send>(
-    runs: u32,
+    runs: std::ops::Range<u32>,
     one: impl Fn(u32) -> Result<T, EngineError> + Sync + Send,
 ) -> Result<Vec<T>, EngineError> {
-    if runs == 1 {
-        Ok(vec![one(0)?])
+    if runs.len() == 1 {
+        Ok(vec![one(runs.start)?])
     } else {
-        (0..runs).into_par_iter().map(one).collect()
+        runs.into_par_iter().map(one).collect()
     }
 }

@@ -213,7 +213,7 @@ impl Render for CompareContext<'_> {
             .has_headers(false)
             .from_writer(Vec::new());
         let mut header = vec!["strategy".to_string()];
-        header.extend(csv_header(self.scenario));
+        header.extend(csv_header(self.scenario, false));
         w.write_record(&header)?;
         for (s, con) in c.contenders.iter().enumerate() {
             for (r, rate) in c.rates.as_slice().iter().enumerate() {
@@ -224,6 +224,7 @@ impl Render for CompareContext<'_> {
                     &con.cost,
                     &c.cells[s][r].summary,
                     &load,
+                    None,
                 );
                 w.serialize((&con.name, row))?;
             }

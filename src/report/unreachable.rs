@@ -16,6 +16,8 @@ pub struct Unreachable<'a> {
     pub rate: f64,
     /// "fries.batch ≥ 8 (…)", one per lever that falls short.
     pub missing: Vec<String>,
+    /// Whether the test draws at random: its CSV header then has the `verdict` column.
+    pub random: bool,
 }
 
 #[derive(Serialize)]
@@ -53,7 +55,7 @@ impl Render for Unreachable<'_> {
     /// The search CSV's header and no row: nothing was load-tested.
     fn csv(&self) -> Result<Vec<u8>, ExportError> {
         let mut w = csv::Writer::from_writer(Vec::new());
-        w.write_record(csv_header(self.scenario))?;
+        w.write_record(csv_header(self.scenario, self.random))?;
         w.into_inner()
             .map_err(|e| ExportError::Csv(e.into_error().into()))
     }

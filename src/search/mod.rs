@@ -12,20 +12,23 @@
 //! results are collected in rank order: output is identical whatever the thread count.
 
 pub mod compare;
+pub mod frontier;
 pub mod memory;
+
+pub use frontier::Frontier;
 
 use rayon::prelude::*;
 
 use crate::engine::EngineError;
 use crate::loadtest;
 use crate::model::config::Config;
-use crate::model::cost::{Cost, PriceKey};
+use crate::model::cost::Cost;
 use crate::model::levers::Values;
 use crate::model::objective::Share;
 use crate::model::scenario::{Prices, Scenario};
 use crate::model::units::Rate;
 use crate::outcome::stats::Summary;
-use crate::outcome::verdict::{Assessment, ClassVerdict};
+use crate::outcome::verdict::{Assessment, Call, ClassVerdict};
 use crate::workload::clients::Clients;
 use crate::workload::LoadTest;
 
@@ -159,29 +162,11 @@ pub struct Candidate {
     pub changed: usize,
 }
 
-/// Every configuration of the space, cheapest first (prices compared by [`PriceKey`]); ties
-/// broken by fewest changed levers, then by lever values in scenario order.
+/// Every configuration of the space, cheapest first (prices compared by
+/// [`crate::model::cost::PriceKey`]); ties broken by fewest changed levers, then by lever
+/// values in scenario order: the [`Frontier`] walked to its end.
 pub fn rank(space: &Space, scenario: &Scenario, prices: &Prices) -> Vec<Candidate> {
-    let baseline = Config::baseline(scenario);
-    let size = u64::try_from(space.size()).expect("checked against --max-configs");
-    // Each key is computed once, not once per comparison: rounding a price costs a format.
-    let mut all: Vec<(PriceKey, Candidate)> = (0..size)
-        .into_par_iter()
-        .map(|i| space.config_at(i as u128))
-        .map(|config| {
-            let cost = Cost::of(scenario, &config, prices);
-            let candidate = Candidate {
-                cost,
-                changed: config.changed_levers(&baseline),
-                config,
-            };
-            (cost.key(), candidate)
-        })
-        .collect();
-    all.par_sort_unstable_by(|(ka, a), (kb, b)| {
-        (ka, a.changed, &a.config).cmp(&(kb, b.changed, &b.config))
-    });
-    all.into_par_iter().map(|(_, c)| c).collect()
+    Frontier::new(space, scenario, prices).collect()
 }
 
 /// What a configuration is tested against: a load test and the share of clients that must
@@ -198,6 +183,15 @@ pub struct Target {
 }
 
 impl Target {
+    /// Whether anything in the test is drawn at random: only then can a verdict be too
+    /// close to call, and do reports say how each was decided.
+    pub fn is_random(&self, scenario: &Scenario) -> bool {
+        match &self.clients {
+            Some(c) => c.is_random(scenario, &self.load),
+            None => self.load.is_random(scenario),
+        }
+    }
+
     /// The same target with arrivals at another rate.
     pub fn at(&self, rate: Rate) -> Target {
         Target {
@@ -218,6 +212,8 @@ pub struct Evaluated {
     /// Per request class, its verdict against its own objective, in file order (empty
     /// without classes).
     pub classes: Vec<ClassVerdict>,
+    /// Whether it meets the target, and how sure that is.
+    pub call: Call,
 }
 
 /// Load-tests one configuration (all its replications): every figure a report shows of it.
@@ -251,6 +247,7 @@ pub fn evaluate(
                 candidate: c.clone(),
                 summary: assessment.summary,
                 classes: assessment.classes,
+                call: assessment.call,
             })
         })
         .collect()
@@ -398,6 +395,68 @@ mod tests {
             err.to_string().contains("20000000000 configurations"),
             "{err}"
         );
+    }
+
+    /// Every configuration priced and sorted at once: the order the frontier must walk.
+    fn sorted(space: &Space, scenario: &Scenario, prices: &Prices) -> Vec<Candidate> {
+        let baseline = Config::baseline(scenario);
+        let mut all: Vec<Candidate> = (0..space.size())
+            .map(|i| space.config_at(i))
+            .map(|config| Candidate {
+                cost: Cost::of(scenario, &config, prices),
+                changed: config.changed_levers(&baseline),
+                config,
+            })
+            .collect();
+        all.sort_by(|a, b| {
+            (a.cost.key(), a.changed, &a.config).cmp(&(b.cost.key(), b.changed, &b.config))
+        });
+        all
+    }
+
+    #[test]
+    fn the_frontier_walks_the_sorted_ranking_at_any_prices() {
+        let s = Scenario::parse(include_str!("../../data/api.toml"), "api.toml").unwrap();
+        let mut rng = 0x2545_f491_4f6c_dd1du64;
+        let mut next = move |n: u64| {
+            rng ^= rng << 13;
+            rng ^= rng >> 7;
+            rng ^= rng << 17;
+            rng % n
+        };
+        for case in 0..40 {
+            let overrides: Vec<(usize, Values)> = (0..s.stations().len())
+                .map(|i| {
+                    let low = 1 + next(3) as u32;
+                    let len = 1 + next(4) as u32;
+                    let text = format!("{low}..={}", low + len - 1);
+                    (i, Values::parse(&text).unwrap())
+                })
+                .collect();
+            let space = Space::new(&s, &overrides);
+            // Zero, equal and unequal prices: ties of every size.
+            let prices = Prices {
+                cpu: [0.0, 1.0, 20.0, 0.1][next(4) as usize],
+                ram: [0.0, 1.0, 3.0, 0.2][next(4) as usize],
+                currency: "$".into(),
+            };
+            let walked: Vec<Candidate> = Frontier::new(&space, &s, &prices).collect();
+            assert_eq!(walked, sorted(&space, &s, &prices), "case {case}");
+        }
+    }
+
+    #[test]
+    fn the_frontier_holds_what_was_drawn_not_the_space() {
+        let s = Scenario::embedded();
+        let big = Values::parse("1..=1000").unwrap();
+        let space = Space::new(&s, &[(0, big.clone()), (1, big.clone()), (2, big)]);
+        let mut frontier = Frontier::new(&space, &s, s.prices());
+        let first: Vec<Candidate> = frontier.by_ref().take(100).collect();
+        assert_eq!(first[0].config.values(), &[1, 1, 1]);
+        assert!(first.windows(2).all(|w| w[0].cost.key() <= w[1].cost.key()));
+        assert_eq!(frontier.left(), 1_000_000_000 - 100);
+        // A billion configurations; the heap holds a few hundred.
+        assert!(frontier.waiting() < 100 * 3 + 3, "{}", frontier.waiting());
     }
 
     #[test]

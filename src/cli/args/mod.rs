@@ -372,6 +372,10 @@ pub struct LoadArgs {
     #[arg(long, value_name = "R", allow_negative_numbers = true, value_parser = clap::value_parser!(u32).range(1..=MAX_REPLICATIONS as i64))]
     pub replications: Option<u32>,
 
+    /// The most replications a verdict too close to call may take: more are added, --replications at a time, until the 95 % interval decides it [default: 5 × --replications]
+    #[arg(long, value_name = "R", allow_negative_numbers = true, value_parser = clap::value_parser!(u32).range(1..=MAX_REPLICATIONS as i64))]
+    pub max_replications: Option<u32>,
+
     /// Leave the first K clients out of the statistics (they still load the stations)
     #[arg(
         long,

@@ -288,6 +288,7 @@ pub(crate) fn build_load_shaped(
     load.replications = args
         .replications
         .unwrap_or(if random { DEFAULT_REPLICATIONS } else { 1 });
+    load.max_replications = max_replications(args, load.replications, random)?;
     loadtest::check(scenario, &load)?;
     Ok(load)
 }
@@ -329,12 +330,32 @@ fn replay_arrivals(
 /// Replications of a random load test when the user does not say.
 const DEFAULT_REPLICATIONS: u32 = 20;
 
+/// How many batches of replications a verdict too close to call may take when the user
+/// does not say.
+const DEFAULT_BATCHES: u32 = 5;
+
+/// `--max-replications`, or [`DEFAULT_BATCHES`] batches of `replications`; never fewer
+/// than one batch. A test without randomness decides on its one run.
+fn max_replications(args: &LoadArgs, replications: u32, random: bool) -> Result<u32> {
+    match args.max_replications {
+        _ if !random => Ok(replications),
+        Some(most) if most < replications => bail!(
+            "--max-replications {most} is below --replications {replications}: the first batch alone runs {replications}"
+        ),
+        Some(most) => Ok(most),
+        None => Ok(replications
+            .saturating_mul(DEFAULT_BATCHES)
+            .min(crate::workload::MAX_REPLICATIONS)),
+    }
+}
+
 /// Scripts pass --seed and --replications uniformly, so a deterministic test takes them, but
 /// says on stderr that they change nothing rather than let them look like they did.
 fn note_unused_randomness(scenario: &Scenario, args: &LoadArgs) {
     let given: Vec<&str> = [
         args.seed.map(|_| "--seed"),
         args.replications.map(|_| "--replications"),
+        args.max_replications.map(|_| "--max-replications"),
     ]
     .into_iter()
     .flatten()

@@ -156,6 +156,9 @@ pub(crate) fn run(
     quiet: bool,
     inputs: &mut Inputs,
 ) -> Result<Verdict> {
+    if args.load.max_replications.is_some() {
+        bail!("--max-replications: run reports the replications asked for (--replications); optimize, sweep and compare add replications until each verdict is decided");
+    }
     let open =
         args.rate.is_some() || args.period.is_some() || super::clients::open_loop_asked(&args.load);
     args.client_args = super::clients::with_scenario_loop(scenario, &args.client_args, open);
@@ -166,10 +169,13 @@ pub(crate) fn run(
     let config = Config::with_settings(scenario, &args.set)?;
     let clock = clock_of(args.clock, args.speed, scenario)?;
     // The load's checks speak of the simulator's timer; with --clock real, of tokio's.
-    let load = load_of(scenario, &args, inputs).map_err(|e| match e.downcast::<EngineError>() {
-        Ok(engine) => engine.on(clock).into(),
-        Err(other) => other,
-    })?;
+    let mut load =
+        load_of(scenario, &args, inputs).map_err(|e| match e.downcast::<EngineError>() {
+            Ok(engine) => engine.on(clock).into(),
+            Err(other) => other,
+        })?;
+    // A run reports the replications asked for, decided or not.
+    load.max_replications = load.replications;
     loadtest::check(scenario, &load).map_err(|e| e.on(clock))?;
     if load.runs(scenario) > 1 && clock != Clock::Virtual {
         bail!("--replications above 1 needs the virtual clock");
@@ -204,9 +210,14 @@ pub(crate) fn run(
     let summary = loadtest::summarize(scenario, &outcome, &load, share);
     // Further replications, for the means and intervals (virtual time only).
     let combined = if load.runs(scenario) > 1 {
-        Some(loadtest::assess(scenario, &config, &load, share, None)?.summary)
+        Some(loadtest::assess(scenario, &config, &load, share, None)?)
     } else {
         None
+    };
+    // Over replications, each class's figures and verdict are the replications' together.
+    let classes = match &combined {
+        Some(a) => a.classes.clone(),
+        None => loadtest::judge_classes(scenario, &outcome, &load, share),
     };
     spinner.finish();
     // The trace reads like the tutorial's prints, above the table; ahead of JSON, CSV or SVG
@@ -219,7 +230,7 @@ pub(crate) fn run(
         clock,
         outcome: &outcome,
         summary: &summary,
-        combined: combined.as_ref(),
+        combined: combined.as_ref().map(|a| &a.summary),
         trace: trace_above_table,
         dashboard: match args.plot_kind {
             Some(kind) => kind == PlotKind::Dashboard,
@@ -230,7 +241,7 @@ pub(crate) fn run(
             }
         },
         unit: args.unit.resolve(load.timeout),
-        classes: &loadtest::judge_classes(scenario, &outcome, &load, share),
+        classes: &classes,
     };
     if args.trace && !trace_above_table {
         std::io::stderr()

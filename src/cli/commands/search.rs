@@ -50,6 +50,7 @@ pub(crate) fn optimize(
                 scenario,
                 rate,
                 missing,
+                random: plan.target.is_random(scenario),
             })?;
             return Ok(Verdict::Unmet);
         }

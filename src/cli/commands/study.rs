@@ -115,6 +115,10 @@ pub(crate) fn plan_search(
             .replications
             .unwrap_or(super::DEFAULT_REPLICATIONS);
     }
+    // The closed loop's or the jitter's replications are the first batch.
+    let random = jittered || target.load.replications > 1 || target.load.is_random(scenario);
+    target.load.max_replications =
+        super::max_replications(&args.load, target.load.replications, random)?;
     target.clients = rules;
     let mut ranking = search::rank(&space, scenario, &prices);
     if sustained {

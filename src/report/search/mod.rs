@@ -126,6 +126,7 @@ impl SearchContext<'_> {
             &e.candidate.cost,
             &e.summary,
             &self.target.load,
+            self.target.is_random(self.scenario).then_some(e.call),
         )
     }
 
@@ -146,7 +147,10 @@ impl SearchContext<'_> {
                 .from_writer(Vec::new())
         };
         let mut w = writer();
-        w.write_record(csv_header(self.scenario))?;
+        w.write_record(csv_header(
+            self.scenario,
+            self.target.is_random(self.scenario),
+        ))?;
         let mut out = w.into_inner().map_err(|e| e.into_error())?;
         // A million rows format in parallel, chunk by chunk, joined in order.
         let chunks: Vec<Vec<u8>> = sorted
@@ -167,7 +171,7 @@ impl SearchContext<'_> {
 
     /// The CSV's column names, as its header writes them.
     pub fn csv_columns(&self) -> Vec<String> {
-        csv_header(self.scenario)
+        csv_header(self.scenario, self.target.is_random(self.scenario))
     }
 
     /// Each of `rows` as the CSV writes it, in the order given: what the merge holds a sweep

@@ -223,6 +223,7 @@ pub(super) fn merge_optimize(
         .zip(&plan.ranking)
         .map(|(summary, candidate)| Evaluated {
             candidate: candidate.clone(),
+            call: rules.call(&summary),
             summary,
             classes: Vec::new(),
         })
