@@ -150,10 +150,23 @@ pub struct JsonClass {
     timeout_s: f64,
     min_satisfaction: f64,
     meets_objective: bool,
+    /// How the objective was decided (meets, fails, too_close_to_call) and the satisfied
+    /// share's 95 % interval: only when the test is random, where a verdict is not exact.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    verdict: Option<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    satisfaction_low: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    satisfaction_high: Option<f64>,
 }
 
-/// The classes keyed by name, in file order.
-pub fn json(classes: &[ClassVerdict], res: Resolution) -> IndexMap<String, JsonClass> {
+/// The classes keyed by name, in file order; `random`: whether the test draws, so that
+/// each carries how it was decided.
+pub fn json(
+    classes: &[ClassVerdict],
+    res: Resolution,
+    random: bool,
+) -> IndexMap<String, JsonClass> {
     classes
         .iter()
         .map(|c| {
@@ -172,6 +185,15 @@ pub fn json(classes: &[ClassVerdict], res: Resolution) -> IndexMap<String, JsonC
                     timeout_s: c.timeout.get(),
                     min_satisfaction: c.share.percent(),
                     meets_objective: c.meets(),
+                    verdict: random.then_some(c.call.key()),
+                    satisfaction_low: s
+                        .filter(|_| random)
+                        .and_then(|s| s.satisfaction_interval())
+                        .map(|(low, _)| low),
+                    satisfaction_high: s
+                        .filter(|_| random)
+                        .and_then(|s| s.satisfaction_interval())
+                        .map(|(_, high)| high),
                 },
             )
         })

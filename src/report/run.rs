@@ -429,7 +429,7 @@ impl Render for RunReport<'_> {
             ),
             replication: 1,
             summary: JsonSummary::new(self.summary, res, self.load.timeout),
-            classes: super::classes::json(self.classes, res),
+            classes: super::classes::json(self.classes, res, self.combined.is_some()),
             replications: self
                 .combined
                 .map(|c| JsonReplicated::new(c, res, self.load.timeout)),

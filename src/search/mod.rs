@@ -14,10 +14,10 @@
 pub mod compare;
 pub mod frontier;
 pub mod memory;
+pub mod optimize;
 
 pub use frontier::Frontier;
-
-use rayon::prelude::*;
+pub use optimize::{optimize, settle, Budget, Limit, Optimization, Selection, Unfinished, Watch};
 
 use crate::engine::EngineError;
 use crate::loadtest;
@@ -115,6 +115,49 @@ impl Space {
             });
         }
         Ok(size as u64)
+    }
+
+    /// The part of the space where every station keeps up with `rate` for good, or `None`
+    /// when some station cannot at any of its values. `strict`: with random arrivals or
+    /// service, a station exactly at its capacity (ρ = 1) does not keep up either (its queue
+    /// is null-recurrent and grows without bound).
+    ///
+    /// Why this skips only what cannot win a sustained objective: a station's capacity
+    /// depends on its own lever alone (`StationKind::capacity(value, demand)`), so "every
+    /// station keeps up" is a conjunction of one condition per lever, and the configurations
+    /// that meet it are exactly the product of each lever's values that meet its own. A
+    /// configuration outside it has a station with arrival rate λ·v ≥ μ, where by the
+    /// operational utilisation law the station would have to be busy more than 100 % of the
+    /// time to keep up: its queue, and so its clients' latency, grows without bound, and no
+    /// latency objective holds for good. The rank order restricted to this sub-space is the
+    /// full ranking with those configurations removed, since rank keys do not depend on the
+    /// space.
+    pub fn sustaining(&self, scenario: &Scenario, rate: f64, strict: bool) -> Option<Space> {
+        let levers = self
+            .levers
+            .iter()
+            .zip(scenario.stations())
+            .zip(scenario.demand())
+            .map(|((values, station), demand)| {
+                values.retain(|v| {
+                    let capacity = station.kind().capacity(v, demand);
+                    if strict {
+                        capacity > rate * (1.0 + 1e-12)
+                    } else {
+                        capacity >= rate * (1.0 - 1e-12)
+                    }
+                })
+            })
+            .collect::<Option<Vec<Values>>>()?;
+        Some(Space { levers })
+    }
+
+    /// Each lever's smallest value, in scenario order: the cheapest, weakest configuration.
+    pub fn minima(&self) -> Vec<u32> {
+        self.levers
+            .iter()
+            .map(|v| v.as_slice().first().copied().unwrap_or(1))
+            .collect()
     }
 
     /// Each lever's largest value, in scenario order (values are kept sorted).
@@ -238,114 +281,12 @@ pub fn evaluate(
     candidates: &[Candidate],
     progress: &(dyn Fn(u64) + Sync),
 ) -> Result<Vec<Evaluated>, SearchError> {
-    candidates
-        .par_iter()
-        .map(|c| {
-            let assessment = evaluate_one(scenario, target, &c.config)?;
-            progress(1);
-            Ok(Evaluated {
-                candidate: c.clone(),
-                summary: assessment.summary,
-                classes: assessment.classes,
-                call: assessment.call,
-            })
-        })
-        .collect()
-}
-
-/// What `optimize` found: the canonical result of [`settle`], the same whether one process
-/// or many shards did the work.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Optimization {
-    /// Every configuration ranked up to the last runner-up, in rank order (the whole ranking
-    /// when fewer than the answer and its runners-up pass): a prefix of the ranking.
-    pub evaluated: Vec<Evaluated>,
-    /// Index in `evaluated` of the cheapest candidate that meets the target.
-    pub answer: Option<usize>,
-    /// Indices in `evaluated` of the next cheapest that also meet it. Exact, because the
-    /// tested candidates are a prefix of the ranking: no untested one is cheaper.
-    pub runners_up: Vec<usize>,
-    /// The size of the whole space.
-    pub total: usize,
-    /// How the tested candidates were chosen, for the report to say.
-    pub selection: Selection,
-}
-
-/// Which candidates `optimize` reports as load-tested.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Selection {
-    /// The cheapest, in rank order, up to the last runner-up: every one ranked before it was
-    /// tested, and only the answer and the runners-up among them passed.
-    CheapestFirst,
-    /// All of them: fewer than the answer and its runners-up passed (maybe none), so the
-    /// early stop never came.
-    Everything,
-}
-
-/// The first batch's size; batches double up to [`MAX_BATCH`]. Fixed, not tied to the thread
-/// count; the report holds [`settle`]'s prefix anyway, whatever the batches tested.
-const FIRST_BATCH: usize = 8;
-const MAX_BATCH: usize = 4096;
-
-/// The one definition of an optimize result, which the single run and the merge of shards
-/// both compute. With `R = runners_up` and `g_0 < g_1 < … < g_R` the ranks of the `1 + R`
-/// cheapest passing configurations, the result is every configuration of rank ≤ `g_R` with
-/// its summary, the answer `g_0` and the runners-up `g_1..g_R`; when fewer than `1 + R` pass
-/// (none, maybe), it is the whole ranking with what passed.
-///
-/// `tested` must be a prefix of the ranking (ranks `0..tested.len()`), in rank order, of a
-/// ranking of `total`. Returns `None` when that prefix does not settle the result yet: it
-/// holds fewer than `1 + R` passes and is not the whole ranking, so a configuration not yet
-/// tested could still be a runner-up. Anything `tested` holds beyond `g_R` is dropped, so
-/// the result does not depend on how much more a batch (or a shard) happened to test.
-pub fn settle(mut tested: Vec<Evaluated>, runners_up: usize, total: usize) -> Option<Optimization> {
-    let wanted = runners_up.saturating_add(1);
-    let passing: Vec<usize> = tested
-        .iter()
-        .enumerate()
-        .filter(|(_, e)| e.summary.meets_target)
-        .map(|(i, _)| i)
-        .take(wanted)
-        .collect();
-    let selection = if passing.len() == wanted {
-        tested.truncate(passing[passing.len() - 1] + 1);
-        Selection::CheapestFirst
-    } else if tested.len() == total {
-        Selection::Everything
-    } else {
-        return None;
-    };
-    Some(Optimization {
-        evaluated: tested,
-        answer: passing.first().copied(),
-        runners_up: passing.iter().skip(1).copied().collect(),
-        total,
-        selection,
-    })
-}
-
-/// Tests the ranking from the cheapest in parallel batches until the tested prefix holds
-/// the answer and `runners_up` more passing candidates (or is the whole ranking), then
-/// reports [`settle`]'s canonical prefix of it.
-pub fn optimize(
-    scenario: &Scenario,
-    target: &Target,
-    ranking: &[Candidate],
-    runners_up: usize,
-    progress: &(dyn Fn(u64) + Sync),
-) -> Result<Optimization, SearchError> {
-    let wanted = runners_up.saturating_add(1);
-    let mut evaluated: Vec<Evaluated> = Vec::new();
-    let mut batch = FIRST_BATCH;
-    let mut passing = 0;
-    while evaluated.len() < ranking.len() && passing < wanted {
-        let end = (evaluated.len() + batch).min(ranking.len());
-        let results = evaluate(scenario, target, &ranking[evaluated.len()..end], progress)?;
-        passing += results.iter().filter(|e| e.summary.meets_target).count();
-        evaluated.extend(results);
-        batch = (batch * 2).min(MAX_BATCH);
-    }
-    Ok(settle(evaluated, runners_up, ranking.len()).expect("tested until settled"))
+    Ok(
+        optimize::evaluate_until(scenario, target, candidates, None, &progress)?
+            .into_iter()
+            .flatten()
+            .collect(),
+    )
 }
 
 /// How many near misses a report lists when nothing meets the target.
@@ -383,6 +324,35 @@ mod tests {
         // Each configuration once.
         let distinct: std::collections::HashSet<&Config> = all.iter().collect();
         assert_eq!(distinct.len(), 48);
+    }
+
+    #[test]
+    fn the_sustaining_space_is_the_ranking_of_what_keeps_up() {
+        let s = Scenario::embedded();
+        let prices = s.prices().clone();
+        let space = Space::new(
+            &s,
+            &[
+                (0, Values::parse("1..=5").unwrap()),
+                (1, Values::parse("2..=9").unwrap()),
+                (2, Values::parse("3..=9").unwrap()),
+            ],
+        );
+        for rate in [0.5, 1.0, 1.25, 1.5, 2.0, 2.5, 4.0] {
+            for strict in [false, true] {
+                let kept: Vec<Candidate> = rank(&space, &s, &prices)
+                    .into_iter()
+                    .filter(|c| {
+                        let cap = crate::model::capacity::Capacity::of(&s, &c.config);
+                        cap.sustains(rate) && !(strict && cap.per_station.contains(&rate))
+                    })
+                    .collect();
+                match space.sustaining(&s, rate, strict) {
+                    Some(sub) => assert_eq!(rank(&sub, &s, &prices), kept, "rate {rate}"),
+                    None => assert!(kept.is_empty(), "rate {rate}"),
+                }
+            }
+        }
     }
 
     #[test]

@@ -36,6 +36,7 @@ mod real_inputs;
 mod replay;
 mod run;
 mod search;
+mod search_budget;
 mod search_props;
 mod search_ranking;
 mod shards;

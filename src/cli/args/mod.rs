@@ -240,7 +240,7 @@ pub struct SearchArgs {
     #[arg(long = "range", value_name = "STATION.PARAM=VALUES")]
     pub ranges: Vec<RangeArg>,
 
-    /// Refuse a space with more configurations than this
+    /// Refuse a space with more configurations than this (sweep, shards); optimize walks any space, cheapest first, and load-tests at most this many
     #[arg(long, value_name = "N", default_value_t = DEFAULT_MAX_CONFIGS, allow_negative_numbers = true, value_parser = parse_max_configs)]
     pub max_configs: u64,
 
@@ -278,6 +278,10 @@ pub struct OptimizeArgs {
     /// long enough to show it (--clients defaults to a long test chosen from the capacities)
     #[arg(long)]
     pub sustained: bool,
+
+    /// Stop the cheapest-first walk after this long (90s, 10m, 1h) and answer with the cheapest configuration found to meet, labelled "not proven cheapest" when cheaper ones were left untested; the walk's result then depends on the machine's speed
+    #[arg(long, value_name = "DURATION", value_parser = parse_max_time)]
+    pub max_time: Option<f64>,
 
     /// With --plot: also load-test the configurations the early stop skipped, so the plot
     /// shows the whole space (slower; the answer is the same)
@@ -569,6 +573,15 @@ pub fn parse_max_configs(text: &str) -> Result<u64, String> {
             "must be a whole number from 1 to {}, got `{text}`",
             u64::MAX
         )),
+    }
+}
+
+/// `--max-time`: a positive duration, in seconds.
+pub fn parse_max_time(text: &str) -> Result<f64, String> {
+    match crate::model::duration::parse(text) {
+        Ok(0.0) => Err("must be more than 0 (how long the search may walk)".into()),
+        Ok(secs) => Ok(secs),
+        Err(e) => Err(e.to_string()),
     }
 }
 

@@ -158,7 +158,16 @@ fn cheapest(
     loadtest::check(scenario, &at.load)?;
     let weakest = memory::weakest(scenario, ranking.iter().map(|c| &c.config));
     memory::check_search(scenario, &at.load, weakest, ranking.len() as u64)?;
-    let found = search::optimize(scenario, &at, &ranking, 0, &|_| {})?;
+    let found = search::optimize(
+        scenario,
+        &at,
+        ranking.iter().cloned(),
+        ranking.len(),
+        0,
+        search::Budget::default(),
+        None,
+        &|_| {},
+    )?;
     Ok(found
         .answer
         .map(|i| found.evaluated[i].candidate.config.clone()))

@@ -5,13 +5,13 @@ use anyhow::{bail, Result};
 use super::study::{plan_search, SearchPlan};
 use super::{open_outputs, Verdict};
 use crate::cli::args::{OptimizeArgs, SweepArgs};
-use crate::cli::progress::Progress;
+use crate::cli::progress::{Progress, WalkMeter};
 use crate::model::capacity;
 use crate::model::scenario::Scenario;
 use crate::report::output::{write_stdout, Inputs};
 use crate::report::search::{OptimizeReport, SearchContext, SweepReport, Unreachable};
 use crate::report::Format;
-use crate::search::{self, Candidate};
+use crate::search::{self, Candidate, Frontier};
 
 /// A shard's document stores plain summaries, which `merge` would judge as such: clients
 /// with rules are searched in one process, not sharded.
@@ -39,7 +39,10 @@ pub(crate) fn optimize(
     if shard.is_some() && (out.format != Format::Json || out.csv.is_some() || out.plot.is_some()) {
         bail!("--shard: an optimize shard prints its part with --format json (no --csv or --plot), for `planner merge`; a part has no answer of its own: render the merge instead");
     }
-    let plan = plan_search(scenario, &args.search, args.sustained, inputs)?;
+    // A plain optimize walks the ranking lazily; a shard needs its part of the ranking, and
+    // --plot-all the whole of it.
+    let lazy = shard.is_none() && !args.plot_all;
+    let plan = plan_search(scenario, &args.search, args.sustained, lazy, inputs)?;
     refuse_sharding_client_rules(&plan, shard.is_some())?;
     if args.sustained {
         let rate = plan.target.load.rate().unwrap_or(f64::INFINITY);
@@ -55,21 +58,74 @@ pub(crate) fn optimize(
             return Ok(Verdict::Unmet);
         }
     }
+    if args.max_time.is_some() && !lazy {
+        bail!("--max-time stops a plain optimize's walk; a --shard or --plot-all tests its whole part");
+    }
     let outputs = open_outputs(inputs, &args.search.output)?;
-    let part: Vec<Candidate>;
-    let ranking = match shard {
-        Some(s) => {
-            part = s
+    let skipped = plan.space.size() - plan.walk.as_ref().map_or(0, |w| w.size());
+    let meter = WalkMeter::new(
+        skipped,
+        quiet,
+        Box::new(move |e| {
+            format!(
+                "{} at {}",
+                e.candidate.config.describe(scenario),
+                crate::report::format::trim_float(crate::model::cost::tidy(e.candidate.cost.price))
+            )
+        }),
+    );
+    let budget = search::Budget {
+        configs: lazy.then_some(args.search.max_configs),
+        deadline: args.max_time.map(|secs| {
+            (
+                std::time::Instant::now() + std::time::Duration::from_secs_f64(secs),
+                secs,
+            )
+        }),
+    };
+    let result = match (shard, &plan.walk) {
+        (Some(s), _) => {
+            let part: Vec<Candidate> = s
                 .ranks(plan.ranking.len())
                 .map(|r| plan.ranking[r].clone())
                 .collect();
-            &part
+            let n = part.len();
+            search::optimize(
+                scenario,
+                &plan.target,
+                part,
+                n,
+                args.show,
+                search::Budget::default(),
+                None,
+                &meter,
+            )?
         }
-        None => &plan.ranking,
+        (None, Some(walk)) if lazy => search::optimize(
+            scenario,
+            &plan.target,
+            Frontier::new(walk, scenario, &plan.prices),
+            plan.candidates(),
+            args.show,
+            budget,
+            Some((walk, &plan.prices)),
+            &meter,
+        )?,
+        (None, _) => {
+            let n = plan.ranking.len();
+            search::optimize(
+                scenario,
+                &plan.target,
+                plan.ranking.iter().cloned(),
+                n,
+                args.show,
+                budget,
+                None,
+                &meter,
+            )?
+        }
     };
-    let bar = Progress::new(ranking.len() as u64, "load-testing", quiet);
-    let result = search::optimize(scenario, &plan.target, ranking, args.show, &|n| bar.inc(n))?;
-    bar.finish();
+    meter.finish();
     let doc = match shard {
         Some(s) => Some(super::merge::shard_doc(
             scenario,
@@ -130,7 +186,7 @@ pub(crate) fn sweep(
     if args.resume && shard.is_none() {
         bail!("--resume continues a sweep shard's --csv FILE: it needs --shard K/N (1/1 for the whole sweep)");
     }
-    let plan = plan_search(scenario, &args.search, false, inputs)?;
+    let plan = plan_search(scenario, &args.search, false, false, inputs)?;
     refuse_sharding_client_rules(&plan, shard.is_some())?;
     if let Some(shard) = shard {
         return super::merge::sweep_shard(scenario, &args, &plan, shard, quiet, inputs);

@@ -21,6 +21,9 @@ impl SearchContext<'_> {
         let e = &o.evaluated[answer];
         let c = &e.candidate;
         let (base, base_cost) = self.baseline();
+        if let Some(label) = not_proven(o) {
+            out.push_str(&format!("{label}\n"));
+        }
         out.push_str(&format!(
             "Answer: {}\n        {}\n\n",
             c.config.describe(self.scenario),
@@ -31,12 +34,59 @@ impl SearchContext<'_> {
             out.push_str(&line);
         }
         out.push_str(&self.answer_tests(e));
+        out.push_str(&self.undecided_text(o));
         if !o.runners_up.is_empty() {
             out.push_str("\nNext cheapest that also meet the target:\n");
             let rows: Vec<&Evaluated> = o.runners_up.iter().map(|&i| &o.evaluated[i]).collect();
             out.push_str(&indent(&self.results_table(&rows)));
         }
         out
+    }
+
+    /// "  decided: the satisfied share's 95% interval [99.1, 99.8]% is above 99% after 20
+    /// replications": how a random verdict was reached; `None` for an exact one.
+    fn decided_line(&self, e: &Evaluated) -> Option<String> {
+        if !self.target.is_random(self.scenario) {
+            return None;
+        }
+        let s = &e.summary;
+        let n = s.spread.as_ref().map_or(1, |sp| sp.replications);
+        let runs = if n == 1 {
+            "1 replication (Wilson interval)".to_string()
+        } else {
+            format!("{n} replications")
+        };
+        let pct = |x: f64| trim_float((x * 100.0).round() / 100.0);
+        let text = if e.classes.is_empty() {
+            let (low, high) = s.satisfaction_interval()?;
+            format!(
+                "{}: the satisfied share's 95% interval [{}, {}]% against {}%, after {runs}",
+                e.call.words(),
+                pct(low),
+                pct(high),
+                pct(self.target.share.percent())
+            )
+        } else {
+            format!(
+                "{}: every class's 95% interval against its objective (per class below), after {runs}",
+                e.call.words()
+            )
+        };
+        Some(format!("  decided: {text}\n"))
+    }
+
+    /// The configurations cheaper than the answer (or, with none, any) left too close to call,
+    /// with their figures: more replications might make one of them the answer.
+    fn undecided_text(&self, o: &Optimization) -> String {
+        if o.undecided.is_empty() {
+            return String::new();
+        }
+        let rows: Vec<&Evaluated> = o.undecided.iter().map(|&i| &o.evaluated[i]).collect();
+        let most = self.target.load.max_replications;
+        format!(
+            "\nCheaper, but too close to call after {most} replications (95% interval of the satisfied share straddles the objective; not counted as meeting):\n{}",
+            indent(&self.interval_table(&rows))
+        )
     }
 
     /// The first two lines: the target, the space and what of it was load-tested.
@@ -61,7 +111,11 @@ impl SearchContext<'_> {
 
     /// When nothing passed: which lever values would be needed, and the closest configurations.
     fn no_answer_text(&self, o: &Optimization) -> String {
-        let mut out = "No configuration in the space meets the target.\n".to_string();
+        let mut out = match &o.unfinished {
+            Some(_) => "No configuration tested meets the target.\n".to_string(),
+            None => "No configuration in the space meets the target.\n".to_string(),
+        };
+        out.push_str(&self.undecided_text(o));
         if let Some(limits) = self.lever_limits() {
             out.push_str(&limits);
         }
@@ -143,6 +197,9 @@ impl SearchContext<'_> {
     fn answer_tests(&self, e: &Evaluated) -> String {
         let config = &e.candidate.config;
         let mut out = format!("  load test: {}\n", self.result_line(e));
+        if let Some(line) = self.decided_line(e) {
+            out.push_str(&line);
+        }
         out.push_str(&indent(&super::super::classes::block(
             &e.classes,
             self.scenario.resolution(),
@@ -166,5 +223,18 @@ impl SearchContext<'_> {
             ));
         }
         out
+    }
+}
+
+/// "not proven cheapest: 1234 cheaper configurations untested", when a budget stopped the
+/// walk before the answer was reached in rank order.
+fn not_proven(o: &Optimization) -> Option<String> {
+    let u = o.unfinished.as_ref()?;
+    match u.untested_cheaper {
+        Some(0) => None,
+        Some(n) => Some(format!(
+            "not proven cheapest: {n} cheaper configurations untested"
+        )),
+        None => Some("not proven cheapest: cheaper configurations untested".into()),
     }
 }

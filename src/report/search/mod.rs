@@ -336,10 +336,69 @@ impl SearchContext<'_> {
         t.render()
     }
 
+    /// A table of results with the satisfied share's 95 % interval and how many
+    /// replications decided it: for verdicts that are not exact.
+    fn interval_table(&self, rows: &[&Evaluated]) -> String {
+        let (base, base_cost) = self.baseline();
+        let cur = &self.prices.currency;
+        let price_col = format!("price ({cur})");
+        let mut t = Table::new(&[
+            (price_col.as_str(), Align::Right),
+            ("delta", Align::Right),
+            ("configuration", Align::Left),
+            ("satisfied (95% interval)", Align::Right),
+            ("replications", Align::Right),
+            ("verdict", Align::Left),
+            ("change", Align::Left),
+        ]);
+        for e in rows {
+            let c = &e.candidate;
+            let s = &e.summary;
+            let interval = match s.satisfaction_interval() {
+                Some((low, high)) => format!(
+                    "{}% [{}, {}]",
+                    trim_float((s.satisfaction * 100.0).round() / 100.0),
+                    trim_float((low * 100.0).round() / 100.0),
+                    trim_float((high * 100.0).round() / 100.0)
+                ),
+                None => "-".into(),
+            };
+            t.row(vec![
+                self.money(c.cost.price),
+                self.signed_money(c.cost.price - base_cost.price),
+                c.config.describe(self.scenario),
+                interval,
+                s.spread
+                    .as_ref()
+                    .map_or(1, |sp| sp.replications)
+                    .to_string(),
+                e.call.words().into(),
+                c.config.delta_words(&base, self.scenario),
+            ]);
+        }
+        t.render()
+    }
+
     /// What `optimize` load-tested, said truthfully: the cheapest up to the answer's last
     /// runner-up, or all when fewer passed, and what `--plot-all` added for the picture.
     fn tested_words(&self, o: &Optimization, plot_all: bool) -> String {
         let tested = o.evaluated.len();
+        if let Some(u) = &o.unfinished {
+            let limit = match u.limit {
+                search::Limit::Configs(n) => format!("--max-configs {n}"),
+                search::Limit::Time(secs) => format!("--max-time {}", trim_float(secs)),
+            };
+            let climbed = tested - u.walked;
+            let climb = if climbed > 0 {
+                format!(", then {climbed} climbing from the cheapest toward the target")
+            } else {
+                String::new()
+            };
+            return format!(
+                "load-tested {} cheapest first before {limit} stopped the walk{climb}",
+                u.walked
+            );
+        }
         let which = if self.sustained { " that keep up" } else { "" };
         let passing = o.answer.map_or(0, |_| 1 + o.runners_up.len());
         let s = if passing < 2 { "s" } else { "" };
@@ -442,6 +501,12 @@ impl SearchContext<'_> {
             ),
             meets_target: e.summary.meets_target,
             spread: e.summary.spread.clone(),
+            verdict: self.target.is_random(self.scenario).then_some(e.call.key()),
+            classes: super::classes::json(
+                &e.classes,
+                self.scenario.resolution(),
+                self.target.is_random(self.scenario),
+            ),
             capacity: super::capacity::json(
                 self.scenario,
                 &e.candidate.config,
@@ -501,6 +566,20 @@ impl SearchContext<'_> {
                 .iter()
                 .map(|&i| self.json_result(&o.evaluated[i]))
                 .collect(),
+            too_close_to_call: o
+                .undecided
+                .iter()
+                .map(|&i| self.json_result(&o.evaluated[i]))
+                .collect(),
+            unfinished: o.unfinished.as_ref().map(|u| JsonUnfinished {
+                limit: match u.limit {
+                    search::Limit::Configs(n) => format!("--max-configs {n}"),
+                    search::Limit::Time(secs) => format!("--max-time {}", trim_float(secs)),
+                },
+                walked: u.walked,
+                untested_cheaper: u.untested_cheaper.map(|n| n.to_string()),
+                proven_cheapest: u.untested_cheaper == Some(0),
+            }),
         };
         serde_json::to_string_pretty(&doc).expect("plain data serialises") + "\n"
     }
@@ -543,6 +622,13 @@ struct JsonResult {
     meets_target: bool,
     /// Means with 95 % intervals, when the test is random.
     spread: Option<stats::Spread>,
+    /// How the target was decided (meets, fails, too_close_to_call): only when the test is
+    /// random, where a verdict is not exact.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    verdict: Option<&'static str>,
+    /// Each request class against its own objective (absent without classes).
+    #[serde(skip_serializing_if = "indexmap::IndexMap::is_empty")]
+    classes: indexmap::IndexMap<String, super::classes::JsonClass>,
     capacity: super::capacity::JsonCapacity,
 }
 
@@ -563,6 +649,27 @@ struct JsonOptimize<'a> {
     runners_up: Vec<JsonResult>,
     /// When nothing meets the target: the near misses, most satisfied first, then cheapest.
     closest: Vec<JsonResult>,
+    /// Configurations ranked before the answer (or any, without one) whose verdict stayed too
+    /// close to call: only with randomness, absent otherwise.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    too_close_to_call: Vec<JsonResult>,
+    /// Set when `--max-configs` or `--max-time` stopped the walk; absent otherwise.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    unfinished: Option<JsonUnfinished>,
+}
+
+/// How a walk stopped by its budget ended.
+#[derive(Serialize)]
+struct JsonUnfinished {
+    /// The flag that stopped it, as given.
+    limit: String,
+    /// Configurations tested in rank order before it stopped.
+    walked: usize,
+    /// Untested configurations cheaper than the answer, as a decimal string (it may exceed
+    /// 2^53); `null` when uncounted.
+    untested_cheaper: Option<String>,
+    /// Whether every configuration cheaper than the answer was tested.
+    proven_cheapest: bool,
 }
 
 #[derive(Serialize)]

@@ -120,7 +120,7 @@ pub(super) fn merge_sweep(
     let Command::Sweep(sweep) = command else {
         bail!(damaged(file, "its command line is not a sweep"));
     };
-    let plan = plan_search(&scenario, &sweep.search, false, inputs)?;
+    let plan = plan_search(&scenario, &sweep.search, false, false, inputs)?;
     let mut again = ShardMeta::new(
         "sweep",
         &scenario,
@@ -189,7 +189,7 @@ pub(super) fn merge_optimize(
     let Command::Optimize(opt) = command else {
         bail!(damaged(file, "its command line is not an optimize"));
     };
-    let plan = plan_search(&scenario, &opt.search, opt.sustained, inputs)?;
+    let plan = plan_search(&scenario, &opt.search, opt.sustained, false, inputs)?;
     let shard = first.planner_shard.shard().expect("checked by the merge");
     let mut again = ShardMeta::new(
         "optimize",
