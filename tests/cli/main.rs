@@ -33,6 +33,7 @@ mod queueing;
 mod random;
 mod readme;
 mod real_inputs;
+mod reference;
 mod replay;
 mod run;
 mod search;
