@@ -2,6 +2,7 @@
 //! percentiles and whether it met its own objective.
 
 use indexmap::IndexMap;
+use schemars::JsonSchema;
 use serde::Serialize;
 
 use crate::model::objective::Share;
@@ -104,7 +105,7 @@ pub fn block(classes: &[ClassVerdict], res: Resolution, unit: TimeUnit) -> Strin
 }
 
 /// One class in JSON.
-#[derive(Serialize)]
+#[derive(Serialize, JsonSchema)]
 pub struct JsonClass {
     clients: usize,
     satisfied: usize,

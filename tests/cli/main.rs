@@ -23,6 +23,7 @@ mod flow_oracle;
 mod flows;
 mod inputs;
 mod inputs_are_never_outputs;
+mod json_schemas;
 mod limits;
 mod machine_formats;
 mod numbers_in_errors;

@@ -23,7 +23,7 @@ use crate::workload::MAX_REPLICATIONS;
 mod clients;
 mod reference;
 pub use clients::{CancelArg, ClientArgs, ThinkArg};
-pub use reference::CompletionsArgs;
+pub use reference::{CompletionsArgs, SchemaArgs};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -72,6 +72,8 @@ pub enum Command {
     Man,
     /// Print the completion script of a shell on stdout
     Completions(CompletionsArgs),
+    /// Print the JSON Schema of a document planner prints, or list the documents
+    Schema(SchemaArgs),
 }
 
 #[derive(Debug, Args)]

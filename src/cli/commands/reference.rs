@@ -1,13 +1,16 @@
-//! `planner man` and `planner completions SHELL`: the reference a command-line tool ships,
-//! generated from the clap definitions the program parses with, so that a flag added to the
-//! program is in its man page and its completions the moment it exists.
+//! `planner man`, `planner completions SHELL` and `planner schema [DOCUMENT]`: the reference a
+//! command-line tool ships, generated from the definitions the program itself runs on (clap's
+//! for the flags, serde's for the JSON documents), so that a flag or a field added to the
+//! program is in its reference the moment it exists.
 
-use anyhow::Result;
+use anyhow::{bail, Result};
 use clap::CommandFactory;
 
 use super::{Failure, Verdict};
-use crate::cli::args::{Cli, CompletionsArgs};
-use crate::report::output::write_stdout;
+use crate::cli::args::{Cli, CompletionsArgs, SchemaArgs};
+use crate::report::output::{write_stdout, Inputs, Outputs};
+use crate::report::schema::{self, Document};
+use crate::scaleout::shard;
 
 /// The program's name in the man page and in the completion scripts: the one users type.
 const NAME: &str = "planner";
@@ -161,5 +164,103 @@ pub(crate) fn completions(args: CompletionsArgs) -> Result<Verdict> {
     let mut script = Vec::new();
     clap_complete::generate(args.shell, &mut cli, NAME, &mut script);
     write_stdout(&script).map_err(Failure::Stdout)?;
+    Ok(Verdict::Met)
+}
+
+/// Every kind of JSON document planner prints, in the order `planner schema` lists them. A
+/// command that prints a new kind of document adds it here, and `planner schema --write
+/// docs/schema` writes its schema beside the others.
+pub(crate) fn documents() -> Vec<Document> {
+    use crate::report;
+    let doc = |name, printed_by, schema| Document {
+        name,
+        printed_by,
+        schema,
+    };
+    vec![
+        doc("run", "run --format json", report::run::schema),
+        doc(
+            "run-client-rules-open",
+            "run --format json with --patience or --retries: clients who give up and retry",
+            report::clients::open_schema,
+        ),
+        doc(
+            "run-client-rules-closed",
+            "run --format json with --users: a closed loop",
+            report::clients::closed_schema,
+        ),
+        doc(
+            "optimize",
+            "optimize --format json, and merge of optimize shards",
+            report::search::optimize_schema,
+        ),
+        doc(
+            "optimize-unreachable",
+            "optimize --sustained --format json when no configuration can sustain the rate",
+            report::unreachable::schema,
+        ),
+        doc("sweep", "sweep --format json", report::search::sweep_schema),
+        doc(
+            "compare",
+            "compare --format json, and merge of compare shards",
+            report::compare::schema,
+        ),
+        doc("fit", "fit FILE --format json", report::fit::schema),
+        doc(
+            "optimize-shard",
+            "optimize --shard K/N --format json",
+            shard::optimize_schema,
+        ),
+        doc(
+            "compare-shard",
+            "compare --shard K/N --format json",
+            shard::compare_schema,
+        ),
+        doc(
+            "sweep-shard-head",
+            "sweep --shard K/N --csv FILE: the JSON after `# planner-shard ` on its first line",
+            shard::sweep_head_schema,
+        ),
+    ]
+}
+
+/// `planner schema`: the list of documents; `planner schema NAME`: its schema; `planner
+/// schema --write DIR`: every schema to `DIR/NAME.json`, all landing together.
+pub(crate) fn schema(args: SchemaArgs) -> Result<Verdict> {
+    let documents = documents();
+    if let Some(dir) = &args.write {
+        let mut outputs = Outputs::new(&Inputs::new());
+        let mut contents = Vec::new();
+        for d in &documents {
+            let path = dir.join(format!("{}.json", d.name));
+            let id = outputs.open("--write", "the schema", &path.to_string_lossy())?;
+            contents.push((id, schema::text(&(d.schema)()).into_bytes()));
+        }
+        outputs.commit_all(contents).map_err(Failure::Output)?;
+        return Ok(Verdict::Met);
+    }
+    let text = match &args.document {
+        None => {
+            let width = documents.iter().map(|d| d.name.len()).max().unwrap_or(0);
+            let mut out = String::from(
+                "documents (planner schema NAME prints one; docs/json.md says what they hold):\n",
+            );
+            for d in &documents {
+                out.push_str(&format!("  {:width$}  {}\n", d.name, d.printed_by));
+            }
+            out
+        }
+        Some(name) => match documents.iter().find(|d| d.name == name) {
+            Some(d) => schema::text(&(d.schema)()),
+            None => {
+                let names: Vec<&str> = documents.iter().map(|d| d.name).collect();
+                bail!(
+                    "no document is called `{name}`; the documents are {}",
+                    names.join(", ")
+                )
+            }
+        },
+    };
+    write_stdout(text.as_bytes()).map_err(Failure::Stdout)?;
     Ok(Verdict::Met)
 }

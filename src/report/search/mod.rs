@@ -1,7 +1,9 @@
 //! Reports of searches: the optimize answer, the sweep table, and their CSV and JSON forms.
 
+use crate::report::schema::{self, SchemaVersion};
 use crate::report::{ExportError, Render};
 use rayon::prelude::*;
+use schemars::JsonSchema;
 use serde::Serialize;
 
 use super::csv::{csv_header, Row};
@@ -469,6 +471,7 @@ impl SearchContext<'_> {
             None => search::closest(o, search::CLOSEST),
         };
         let doc = JsonOptimize {
+            schema_version: SchemaVersion,
             scenario: self.scenario.name(),
             resolution_s: self.scenario.resolution().seconds(),
             target: self.json_target(),
@@ -504,6 +507,7 @@ impl SearchContext<'_> {
     /// `sweep --format json`.
     pub fn sweep_json(&self, all: &[Evaluated]) -> String {
         let doc = JsonSweep {
+            schema_version: SchemaVersion,
             scenario: self.scenario.name(),
             resolution_s: self.scenario.resolution().seconds(),
             target: self.json_target(),
@@ -519,7 +523,7 @@ fn indent(text: &str) -> String {
     text.lines().map(|l| format!("  {l}\n")).collect()
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, JsonSchema)]
 struct JsonBaseline {
     config: indexmap::IndexMap<String, u32>,
     cpu_cores: f64,
@@ -527,7 +531,7 @@ struct JsonBaseline {
     cost: f64,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, JsonSchema)]
 struct JsonResult {
     config: indexmap::IndexMap<String, u32>,
     change: String,
@@ -542,8 +546,10 @@ struct JsonResult {
     capacity: super::capacity::JsonCapacity,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, JsonSchema)]
 struct JsonOptimize<'a> {
+    /// The document's version (docs/json.md).
+    schema_version: SchemaVersion,
     scenario: &'a str,
     resolution_s: f64,
     target: JsonTarget,
@@ -561,12 +567,24 @@ struct JsonOptimize<'a> {
     closest: Vec<JsonResult>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, JsonSchema)]
 struct JsonSweep<'a> {
+    /// The document's version (docs/json.md).
+    schema_version: SchemaVersion,
     scenario: &'a str,
     resolution_s: f64,
     target: JsonTarget,
     prices: JsonPrices,
     space: String,
     results: Vec<JsonResult>,
+}
+
+/// The schema of `optimize --format json`.
+pub(crate) fn optimize_schema() -> serde_json::Value {
+    schema::strict::<JsonOptimize<'static>>("planner optimize")
+}
+
+/// The schema of `sweep --format json`.
+pub(crate) fn sweep_schema() -> serde_json::Value {
+    schema::strict::<JsonSweep<'static>>("planner sweep")
 }
