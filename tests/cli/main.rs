@@ -37,6 +37,7 @@ mod real_inputs;
 mod reference;
 mod replay;
 mod run;
+mod scenario_keys;
 mod search;
 mod search_props;
 mod search_ranking;

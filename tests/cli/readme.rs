@@ -1,6 +1,6 @@
-//! README.md's examples, run: every `$ …` line in a ```text block is executed and its
-//! output compared with the lines that follow it, so the README can never drift from the
-//! program.
+//! The documentation's examples, run: in README.md and every docs/*.md, every `$ …` line in
+//! a ```text block is executed and its output compared with the lines that follow it, so the
+//! documentation can never drift from the program.
 //!
 //! Matching rules, so that long outputs can be shown in part:
 //! - a line that is only `…` stands for any number of lines (none included);
@@ -8,7 +8,8 @@
 //! - every other line must match exactly (trailing spaces ignored).
 //!
 //! Each example's output is its stdout followed by its stderr, as a terminal shows them.
-//! Commands run through `sh -c` in a fresh directory where `planner` is the binary under test
+//! Commands run through `sh -c` in a fresh directory per page (its examples run in order, so
+//! one may read what an earlier one wrote) where `planner` is the binary under test
 //! and `data/` is the repository's, so `planner sweep --csv t.csv && head -5 t.csv` works too.
 
 use std::path::{Path, PathBuf};
@@ -98,27 +99,49 @@ fn run(example: &Example, dir: &Path) -> String {
     text
 }
 
+/// README.md, then docs/*.md in name order, with their text.
+fn pages() -> Vec<(String, String)> {
+    let mut names: Vec<String> = std::fs::read_dir(repository().join("docs"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(".md"))
+        .map(|n| format!("docs/{n}"))
+        .collect();
+    names.sort();
+    names.insert(0, "README.md".into());
+    names
+        .into_iter()
+        .map(|n| {
+            let text = std::fs::read_to_string(repository().join(&n)).unwrap();
+            (n, text)
+        })
+        .collect()
+}
+
 #[test]
-fn every_readme_example_prints_what_the_readme_shows() {
-    let readme = std::fs::read_to_string(repository().join("README.md")).unwrap();
-    let all = examples(&readme);
-    assert!(all.len() >= 8, "only {} examples found", all.len());
-    let dir = tempfile::tempdir().unwrap();
-    std::os::unix::fs::symlink(repository().join("data"), dir.path().join("data")).unwrap();
+fn every_documented_example_prints_what_its_page_shows() {
     let mut failures = Vec::new();
-    for example in &all {
-        let stdout = run(example, dir.path());
-        let actual: Vec<&str> = stdout.lines().collect();
-        if !matches(&example.expected, &actual) {
-            failures.push(format!(
-                "README.md:{}: `{}` printed:\n{}\n--- the README shows:\n{}",
-                example.line,
-                example.command,
-                stdout,
-                example.expected.join("\n")
-            ));
+    let mut count = 0;
+    for (page, text) in pages() {
+        let all = examples(&text);
+        count += all.len();
+        let dir = tempfile::tempdir().unwrap();
+        std::os::unix::fs::symlink(repository().join("data"), dir.path().join("data")).unwrap();
+        for example in &all {
+            let stdout = run(example, dir.path());
+            let actual: Vec<&str> = stdout.lines().collect();
+            if !matches(&example.expected, &actual) {
+                failures.push(format!(
+                    "{page}:{}: `{}` printed:\n{}\n--- {page} shows:\n{}",
+                    example.line,
+                    example.command,
+                    stdout,
+                    example.expected.join("\n")
+                ));
+            }
         }
     }
+    assert!(count >= 40, "only {count} examples found");
     assert!(failures.is_empty(), "{}", failures.join("\n\n"));
 }
 
