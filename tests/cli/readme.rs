@@ -166,3 +166,109 @@ fn examples_are_found_with_their_output() {
     assert_eq!(found[0].expected, vec!["line 1".to_string()]);
     assert_eq!(found[0].line, 3);
 }
+
+/// GitHub's anchor of a heading: lower case, punctuation dropped, spaces to hyphens.
+fn anchor(heading: &str) -> String {
+    heading
+        .trim_start_matches('#')
+        .trim()
+        .to_lowercase()
+        .chars()
+        .filter(|c| c.is_alphanumeric() || *c == ' ' || *c == '-' || *c == '_')
+        .map(|c| if c == ' ' { '-' } else { c })
+        .collect()
+}
+
+/// The headings' anchors of a Markdown text (outside code blocks).
+fn anchors(markdown: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut in_code = false;
+    for line in markdown.lines() {
+        if line.trim_start().starts_with("```") {
+            in_code = !in_code;
+        } else if !in_code && line.starts_with('#') {
+            out.push(anchor(line));
+        }
+    }
+    out
+}
+
+/// The targets of a Markdown text's `[text](target)` links.
+fn links(markdown: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    for (i, _) in markdown.match_indices("](") {
+        let rest = &markdown[i + 2..];
+        if let Some(end) = rest.find(')') {
+            out.push(rest[..end].to_string());
+        }
+    }
+    out
+}
+
+/// Every link between the README and docs/ leads somewhere: the file exists, and so does the
+/// heading its `#anchor` names. A page moved or a heading renamed breaks the link here, not
+/// for a reader.
+#[test]
+fn every_link_of_the_documentation_leads_to_a_file_and_a_heading() {
+    let mut broken = Vec::new();
+    for (page, text) in pages() {
+        let dir = repository().join(&page).parent().unwrap().to_path_buf();
+        for target in links(&text) {
+            if target.starts_with("http") {
+                continue;
+            }
+            let (file, heading) = target.split_once('#').unwrap_or((&target, ""));
+            let path = if file.is_empty() {
+                repository().join(&page)
+            } else {
+                dir.join(file)
+            };
+            if !path.exists() {
+                broken.push(format!("{page}: ({target}): no file {}", path.display()));
+                continue;
+            }
+            if !heading.is_empty() {
+                let text = std::fs::read_to_string(&path).unwrap_or_default();
+                if !anchors(&text).iter().any(|a| a == heading) {
+                    broken.push(format!("{page}: ({target}): no heading #{heading}"));
+                }
+            }
+        }
+    }
+    assert!(broken.is_empty(), "{}", broken.join("\n"));
+}
+
+/// Issue 22's promise: from the README, the flow syntax, the key of a service time given by
+/// its percentiles and what "too close to call" means are each one link away.
+#[test]
+fn the_readme_links_to_the_flow_syntax_the_percentile_key_and_too_close_to_call() {
+    let readme = std::fs::read_to_string(repository().join("README.md")).unwrap();
+    let targets = links(&readme);
+    for (wanted, page, words) in [
+        ("docs/flows.md#flow-syntax", "docs/flows.md", "all("),
+        (
+            "docs/scenario.md#measured-service-times-percentiles-samples-planner-fit",
+            "docs/scenario.md",
+            "service = { p50",
+        ),
+        (
+            "docs/search.md#too-close-to-call",
+            "docs/search.md",
+            "too close to call",
+        ),
+    ] {
+        assert!(targets.iter().any(|t| t == wanted), "README.md does not link {wanted}");
+        let text = std::fs::read_to_string(repository().join(page)).unwrap();
+        assert!(text.contains(words), "{page} does not say `{words}`");
+    }
+}
+
+#[test]
+fn anchors_are_githubs() {
+    assert_eq!(anchor("### A ramp: `--stage`"), "a-ramp---stage");
+    assert_eq!(
+        anchor("## Stations (the seed's baseline)"),
+        "stations-the-seeds-baseline"
+    );
+    assert_eq!(anchor("## `[[station]]`: one per station"), "station-one-per-station");
+}
