@@ -257,7 +257,10 @@ fn the_readme_links_to_the_flow_syntax_the_percentile_key_and_too_close_to_call(
             "too close to call",
         ),
     ] {
-        assert!(targets.iter().any(|t| t == wanted), "README.md does not link {wanted}");
+        assert!(
+            targets.iter().any(|t| t == wanted),
+            "README.md does not link {wanted}"
+        );
         let text = std::fs::read_to_string(repository().join(page)).unwrap();
         assert!(text.contains(words), "{page} does not say `{words}`");
     }
@@ -270,5 +273,8 @@ fn anchors_are_githubs() {
         anchor("## Stations (the seed's baseline)"),
         "stations-the-seeds-baseline"
     );
-    assert_eq!(anchor("## `[[station]]`: one per station"), "station-one-per-station");
+    assert_eq!(
+        anchor("## `[[station]]`: one per station"),
+        "station-one-per-station"
+    );
 }
