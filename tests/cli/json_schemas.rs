@@ -4,7 +4,6 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use serde_json::Value;
 
@@ -75,22 +74,10 @@ fn schema_write_writes_every_document_and_refuses_a_missing_directory() {
     crate::common::assert_input_error(&["schema", "runn"], "no document is called `runn`");
 }
 
-/// Runs `sh -c COMMAND` in `dir`, where `planner` is the binary under test and `data/` the
-/// repository's, and returns its stdout.
+/// Runs `sh -c COMMAND` in `dir`, where `data/` is the repository's: its stdout, after a run
+/// that exited 0 or 1 (an answer or none).
 fn shell(dir: &Path, command: &str) -> String {
-    let binary = PathBuf::from(env!("CARGO_BIN_EXE_planner"));
-    let path = format!(
-        "{}:{}",
-        binary.parent().unwrap().display(),
-        std::env::var("PATH").unwrap_or_default()
-    );
-    let out = Command::new("sh")
-        .arg("-c")
-        .arg(command)
-        .current_dir(dir)
-        .env("PATH", path)
-        .output()
-        .unwrap();
+    let out = crate::common::shell(dir, command);
     assert!(
         matches!(out.status.code(), Some(0) | Some(1)),
         "`{command}`: {}",

@@ -13,7 +13,6 @@
 //! and `data/` is the repository's, so `planner sweep --csv t.csv && head -5 t.csv` works too.
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 /// One example: the command line and the output the README shows for it.
 #[derive(Debug)]
@@ -81,19 +80,7 @@ fn matches(expected: &[String], actual: &[&str]) -> bool {
 /// Runs one example in `dir` and returns what reaches the terminal: stdout, then stderr
 /// (notes and errors; progress bars stay hidden off a terminal).
 fn run(example: &Example, dir: &Path) -> String {
-    let binary = PathBuf::from(env!("CARGO_BIN_EXE_planner"));
-    let path = format!(
-        "{}:{}",
-        binary.parent().unwrap().display(),
-        std::env::var("PATH").unwrap_or_default()
-    );
-    let out = Command::new("sh")
-        .arg("-c")
-        .arg(&example.command)
-        .current_dir(dir)
-        .env("PATH", path)
-        .output()
-        .expect("sh runs");
+    let out = crate::common::shell(dir, &example.command);
     let mut text = String::from_utf8(out.stdout).expect("utf-8 stdout");
     text.push_str(&String::from_utf8(out.stderr).expect("utf-8 stderr"));
     text
