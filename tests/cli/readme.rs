@@ -265,3 +265,50 @@ fn anchors_are_githubs() {
         "station-one-per-station"
     );
 }
+
+/// Every source file under `dir`, recursively.
+fn files_under(dir: &Path, out: &mut Vec<PathBuf>) {
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            files_under(&path, out);
+        } else {
+            out.push(path);
+        }
+    }
+}
+
+/// Every document the code, the tests and the scenarios cite (`docs/x.md`, `MODEL.md`) is in
+/// the repository, so a reader of a comment or of `--help` can open it.
+#[test]
+fn every_document_the_code_cites_is_in_the_repository() {
+    let mut files = Vec::new();
+    for dir in ["src", "tests", "data", "benches"] {
+        files_under(&repository().join(dir), &mut files);
+    }
+    let mut missing = Vec::new();
+    // This file names what it looks for.
+    let itself = repository().join(file!());
+    for file in files.into_iter().filter(|f| *f != itself) {
+        let Ok(text) = std::fs::read_to_string(&file) else {
+            continue;
+        };
+        if text.contains("MODEL.md") {
+            missing.push(format!(
+                "{}: cites MODEL.md (docs/model.md is the model)",
+                file.display()
+            ));
+        }
+        for (i, _) in text.match_indices("docs/") {
+            let cited: String = text[i..]
+                .chars()
+                .take_while(|c| c.is_alphanumeric() || matches!(c, '/' | '.' | '-' | '_'))
+                .collect();
+            let cited = cited.trim_end_matches('.');
+            if cited.ends_with(".md") && !repository().join(cited).exists() {
+                missing.push(format!("{}: cites {cited}", file.display()));
+            }
+        }
+    }
+    assert!(missing.is_empty(), "{}", missing.join("\n"));
+}
