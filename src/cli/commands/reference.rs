@@ -90,7 +90,7 @@ Read by \-\-shard auto in a Slurm job array.
 JOB_COMPLETION_INDEX, PLANNER_SHARDS
 Read by \-\-shard auto in a Kubernetes Indexed Job (set PLANNER_SHARDS to the Job's completions).
 .SH "SEE ALSO"
-The documentation in the repository's docs/ folder: docs/tutorial.md, docs/scenario.md, docs/search.md, docs/json.md.
+The repository's README.md, and its docs/ folder, one page a task: tutorial.md (a first plan), scenario.md (every key of the scenario file), flows.md, load.md, clients.md, search.md (optimize, sweep, compare, how verdicts are decided), model.md, json.md (and docs/schema/), scale-out.md, errors.md.
 "#;
 
 /// clap_mangen's page, adjusted to be one page: the list of commands points at their
