@@ -2,6 +2,7 @@
 //! percentiles and whether it met its own objective.
 
 use indexmap::IndexMap;
+use schemars::JsonSchema;
 use serde::Serialize;
 
 use crate::model::objective::Share;
@@ -137,7 +138,7 @@ fn round2(x: f64) -> f64 {
 }
 
 /// One class in JSON.
-#[derive(Serialize)]
+#[derive(Serialize, JsonSchema)]
 pub struct JsonClass {
     clients: usize,
     satisfied: usize,

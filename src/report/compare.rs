@@ -1,6 +1,8 @@
 //! Reports of `compare`: the strategies × rates table, its long-form CSV and JSON.
 
+use crate::report::schema::{self, SchemaVersion};
 use crate::report::{ExportError, Render};
+use schemars::JsonSchema;
 use serde::Serialize;
 
 use super::csv::{csv_header, Row};
@@ -274,6 +276,7 @@ impl Render for CompareContext<'_> {
             })
             .collect();
         let doc = JsonCompare {
+            schema_version: SchemaVersion,
             scenario: self.scenario.name(),
             resolution_s: res.seconds(),
             target: JsonTarget::new(
@@ -288,8 +291,10 @@ impl Render for CompareContext<'_> {
     }
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, JsonSchema)]
 struct JsonCompare<'a> {
+    /// The document's version (docs/json.md).
+    schema_version: SchemaVersion,
     scenario: &'a str,
     resolution_s: f64,
     /// The load at the target rate (the one the `optimize` strategies are found for) and
@@ -301,7 +306,7 @@ struct JsonCompare<'a> {
     strategies: Vec<JsonStrategy<'a>>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, JsonSchema)]
 struct JsonStrategy<'a> {
     name: &'a str,
     config: indexmap::IndexMap<String, u32>,
@@ -315,7 +320,7 @@ struct JsonStrategy<'a> {
     rates: Vec<JsonCell>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, JsonSchema)]
 struct JsonCell {
     rate: f64,
     #[serde(flatten)]
@@ -323,4 +328,9 @@ struct JsonCell {
     meets_target: bool,
     /// Means with 95 % intervals, when the test is random.
     spread: Option<crate::outcome::stats::Spread>,
+}
+
+/// The schema of `compare --format json`.
+pub(crate) fn schema() -> serde_json::Value {
+    schema::strict::<JsonCompare<'static>>("planner compare")
 }

@@ -1,5 +1,5 @@
 //! CSV rows shared by the search and compare reports: one row per load-tested
-//! configuration, the lever columns first, in a fixed column order documented in README.
+//! configuration, the lever columns first, in a fixed column order documented in docs/search.md ("planner sweep").
 
 use serde::Serialize;
 

@@ -14,6 +14,7 @@ pub mod plot;
 pub mod printable;
 pub mod render;
 pub mod run;
+pub mod schema;
 pub mod search;
 pub mod table;
 pub mod unreachable;

@@ -1,6 +1,8 @@
 //! Reports of one load test: the per-client table, the CSV, the JSON document, the trace.
 
+use crate::report::schema::{self, SchemaVersion};
 use crate::report::{ExportError, Render};
+use schemars::JsonSchema;
 use serde::Serialize;
 
 use super::format::{duration_in, spread_line_in, summary_line_in, trim_float};
@@ -414,6 +416,7 @@ impl Render for RunReport<'_> {
             Clock::Real { speed, .. } => ("real", Some(speed)),
         };
         let doc = JsonRun {
+            schema_version: SchemaVersion,
             scenario: self.scenario.name(),
             resolution_s: res.seconds(),
             stations: stations.clone(),
@@ -470,8 +473,10 @@ fn drawn(res: Resolution, steps: &[u64], due: u64) -> Vec<f64> {
         .collect()
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, JsonSchema)]
 struct JsonRun<'a> {
+    /// The document's version (docs/json.md).
+    schema_version: SchemaVersion,
     scenario: &'a str,
     resolution_s: f64,
     stations: Vec<&'a str>,
@@ -493,7 +498,7 @@ struct JsonRun<'a> {
     clients: Vec<JsonClient<'a>>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, JsonSchema)]
 struct JsonClient<'a> {
     client: usize,
     /// Its request class, when the scenario has classes.
@@ -508,6 +513,15 @@ struct JsonClient<'a> {
     /// queued), and how long.
     queued_longest: Option<&'a str>,
     queued_s: f64,
+    /// When each station's visit began and ended, in scenario order; `null` for a station
+    /// the client's flow never reached.
+    #[schemars(with = "Vec<Option<f64>>")]
     start_s: Vec<f64>,
+    #[schemars(with = "Vec<Option<f64>>")]
     done_s: Vec<f64>,
+}
+
+/// The schema of `run --format json`.
+pub(crate) fn schema() -> serde_json::Value {
+    schema::strict::<JsonRun<'static>>("planner run")
 }

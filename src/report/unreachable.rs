@@ -1,6 +1,8 @@
 //! `optimize --sustained` when nothing in the space can keep up: its report in every format.
 
+use crate::report::schema::{self, SchemaVersion};
 use crate::report::{ExportError, Render};
+use schemars::JsonSchema;
 use serde::Serialize;
 
 use super::csv::csv_header;
@@ -20,8 +22,10 @@ pub struct Unreachable<'a> {
     pub random: bool,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, JsonSchema)]
 struct JsonUnreachable<'a> {
+    /// The document's version (docs/json.md).
+    schema_version: SchemaVersion,
     scenario: &'a str,
     sustained: bool,
     found: bool,
@@ -43,6 +47,7 @@ impl Render for Unreachable<'_> {
     /// `found: false` with the levers that fall short, so a script can tell this case apart.
     fn json(&self) -> String {
         let doc = JsonUnreachable {
+            schema_version: SchemaVersion,
             scenario: self.scenario.name(),
             sustained: true,
             found: false,
@@ -66,4 +71,9 @@ impl Render for Unreachable<'_> {
             why: "no configuration in the space keeps up, so none was load-tested",
         })
     }
+}
+
+/// The schema of `optimize --sustained --format json` when no configuration can sustain the rate.
+pub(crate) fn schema() -> serde_json::Value {
+    schema::strict::<JsonUnreachable<'static>>("planner optimize, rate out of reach")
 }

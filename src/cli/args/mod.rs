@@ -21,7 +21,9 @@ use crate::workload::stages::Stage;
 use crate::workload::MAX_REPLICATIONS;
 
 mod clients;
+mod reference;
 pub use clients::{CancelArg, ClientArgs, ThinkArg};
+pub use reference::{CompletionsArgs, SchemaArgs};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -66,6 +68,12 @@ pub enum Command {
     Fit(FitArgs),
     /// Combine the outputs of sweep, optimize or compare --shard K/N into the single run's result
     Merge(MergeArgs),
+    /// Print planner's man page (roff) on stdout: planner man > planner.1
+    Man,
+    /// Print the completion script of a shell on stdout
+    Completions(CompletionsArgs),
+    /// Print the JSON Schema of a document planner prints, or list the documents
+    Schema(SchemaArgs),
 }
 
 #[derive(Debug, Args)]

@@ -12,6 +12,7 @@ pub mod clients;
 pub mod compare;
 pub mod fit;
 pub mod merge;
+pub mod reference;
 pub mod run;
 pub mod search;
 pub mod study;

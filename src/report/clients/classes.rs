@@ -1,6 +1,7 @@
 //! An open-loop run's figures per `[[request]]` class: a table line and a JSON entry each,
 //! as classes differ in patience and timeout and a run's totals hide which one suffers.
 
+use schemars::JsonSchema;
 use serde::Serialize;
 
 use crate::outcome::records::ClassTally;
@@ -18,7 +19,7 @@ pub struct OpenClass {
 }
 
 /// One class's figures in the JSON document; fields in alphabetical order, as the run's.
-#[derive(Serialize)]
+#[derive(Serialize, JsonSchema)]
 pub(super) struct ClassFigures {
     attempts: u64,
     clients: usize,

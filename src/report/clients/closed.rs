@@ -1,6 +1,8 @@
 //! The closed loop: users who repeat request → response → think.
 
+use crate::report::schema::{self, SchemaVersion};
 use crate::report::{ExportError, Render};
+use schemars::JsonSchema;
 use serde::Serialize;
 
 use super::percentile;
@@ -40,16 +42,23 @@ pub struct ClosedReport<'a> {
     waiting: f64,
 }
 
-/// The JSON document; fields in alphabetical order, as it has always been printed.
-#[derive(Serialize)]
+/// The JSON document; its version first, then its fields in alphabetical order, as they
+/// have always been printed.
+#[derive(Serialize, JsonSchema)]
 struct Json {
+    /// The document's version (docs/json.md).
+    schema_version: SchemaVersion,
     duration: f64,
     replications: usize,
     requests: usize,
     response_mean: f64,
     response_mean_interval: [f64; 2],
+    /// Response times in seconds; `null` when no request was counted.
+    #[schemars(with = "Option<f64>")]
     response_p50: f64,
+    #[schemars(with = "Option<f64>")]
     response_p95: f64,
+    #[schemars(with = "Option<f64>")]
     response_p99: f64,
     think: f64,
     think_distribution: &'static str,
@@ -162,6 +171,7 @@ impl Render for ClosedReport<'_> {
     fn json(&self) -> String {
         let (x, r, w, all) = (self.throughput, self.response, self.waiting, &self.all);
         let doc = Json {
+            schema_version: SchemaVersion,
             duration: self.run.duration_s,
             replications: self.runs(),
             requests: all.len(),
@@ -229,4 +239,9 @@ impl Render for ClosedReport<'_> {
             requests,
         })?)
     }
+}
+
+/// The schema of `run --users N --format json`.
+pub(crate) fn schema() -> serde_json::Value {
+    schema::strict::<Json>("planner run, users in a closed loop")
 }

@@ -1,8 +1,10 @@
 //! The open loop: clients due at their times who give up after their patience and retry.
 
+use crate::report::schema::{self, SchemaVersion};
 use crate::report::{ExportError, Render};
 use std::collections::BTreeMap;
 
+use schemars::JsonSchema;
 use serde::Serialize;
 
 use super::classes::{self, ClassFigures, OpenClass};
@@ -58,9 +60,12 @@ pub struct OpenReport<'a> {
     classes: Vec<ClassFigures>,
 }
 
-/// The JSON document; fields in alphabetical order, as it has always been printed.
-#[derive(Serialize)]
+/// The JSON document; its version first, then its fields in alphabetical order, as they
+/// have always been printed.
+#[derive(Serialize, JsonSchema)]
 struct Json<'a> {
+    /// The document's version (docs/json.md).
+    schema_version: SchemaVersion,
     amplification: f64,
     attempts: u64,
     cancel: &'static str,
@@ -70,7 +75,10 @@ struct Json<'a> {
     given_up: usize,
     given_up_share: f64,
     goodput: f64,
+    /// Latencies of the served clients, in seconds; `null` when none was served.
+    #[schemars(with = "Option<f64>")]
     latency_p50: f64,
+    #[schemars(with = "Option<f64>")]
     latency_p99: f64,
     patience: Option<f64>,
     retries: u32,
@@ -305,6 +313,7 @@ impl Render for OpenReport<'_> {
     fn json(&self) -> String {
         let n = self.clients();
         let doc = Json {
+            schema_version: SchemaVersion,
             amplification: self.amplification(),
             attempts: self.attempts,
             cancel: if self.run.cancel_all { "all" } else { "none" },
@@ -391,4 +400,9 @@ impl ClientOutcome {
             ClientOutcome::Late => "late",
         }
     }
+}
+
+/// The schema of `run --format json` for clients who give up and retry.
+pub(crate) fn schema() -> serde_json::Value {
+    schema::strict::<Json<'static>>("planner run, clients with rules (open loop)")
 }

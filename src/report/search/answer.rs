@@ -89,6 +89,49 @@ impl SearchContext<'_> {
         )
     }
 
+    /// A table of results with the satisfied share's 95 % interval and how many
+    /// replications decided it: for verdicts that are not exact.
+    fn interval_table(&self, rows: &[&Evaluated]) -> String {
+        let (base, base_cost) = self.baseline();
+        let cur = &self.prices.currency;
+        let price_col = format!("price ({cur})");
+        let mut t = Table::new(&[
+            (price_col.as_str(), Align::Right),
+            ("delta", Align::Right),
+            ("configuration", Align::Left),
+            ("satisfied (95% interval)", Align::Right),
+            ("replications", Align::Right),
+            ("verdict", Align::Left),
+            ("change", Align::Left),
+        ]);
+        for e in rows {
+            let c = &e.candidate;
+            let s = &e.summary;
+            let interval = match s.satisfaction_interval() {
+                Some((low, high)) => format!(
+                    "{}% [{}, {}]",
+                    trim_float((s.satisfaction * 100.0).round() / 100.0),
+                    trim_float((low * 100.0).round() / 100.0),
+                    trim_float((high * 100.0).round() / 100.0)
+                ),
+                None => "-".into(),
+            };
+            t.row(vec![
+                self.money(c.cost.price),
+                self.signed_money(c.cost.price - base_cost.price),
+                c.config.describe(self.scenario),
+                interval,
+                s.spread
+                    .as_ref()
+                    .map_or(1, |sp| sp.replications)
+                    .to_string(),
+                e.call.words().into(),
+                c.config.delta_words(&base, self.scenario),
+            ]);
+        }
+        t.render()
+    }
+
     /// The first two lines: the target, the space and what of it was load-tested.
     fn optimize_header(&self, o: &Optimization, plot_all: bool) -> String {
         let size = self.space.size();

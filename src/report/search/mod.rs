@@ -1,7 +1,9 @@
 //! Reports of searches: the optimize answer, the sweep table, and their CSV and JSON forms.
 
+use crate::report::schema::{self, SchemaVersion};
 use crate::report::{ExportError, Render};
 use rayon::prelude::*;
+use schemars::JsonSchema;
 use serde::Serialize;
 
 use super::csv::{csv_header, Row};
@@ -336,49 +338,6 @@ impl SearchContext<'_> {
         t.render()
     }
 
-    /// A table of results with the satisfied share's 95 % interval and how many
-    /// replications decided it: for verdicts that are not exact.
-    fn interval_table(&self, rows: &[&Evaluated]) -> String {
-        let (base, base_cost) = self.baseline();
-        let cur = &self.prices.currency;
-        let price_col = format!("price ({cur})");
-        let mut t = Table::new(&[
-            (price_col.as_str(), Align::Right),
-            ("delta", Align::Right),
-            ("configuration", Align::Left),
-            ("satisfied (95% interval)", Align::Right),
-            ("replications", Align::Right),
-            ("verdict", Align::Left),
-            ("change", Align::Left),
-        ]);
-        for e in rows {
-            let c = &e.candidate;
-            let s = &e.summary;
-            let interval = match s.satisfaction_interval() {
-                Some((low, high)) => format!(
-                    "{}% [{}, {}]",
-                    trim_float((s.satisfaction * 100.0).round() / 100.0),
-                    trim_float((low * 100.0).round() / 100.0),
-                    trim_float((high * 100.0).round() / 100.0)
-                ),
-                None => "-".into(),
-            };
-            t.row(vec![
-                self.money(c.cost.price),
-                self.signed_money(c.cost.price - base_cost.price),
-                c.config.describe(self.scenario),
-                interval,
-                s.spread
-                    .as_ref()
-                    .map_or(1, |sp| sp.replications)
-                    .to_string(),
-                e.call.words().into(),
-                c.config.delta_words(&base, self.scenario),
-            ]);
-        }
-        t.render()
-    }
-
     /// What `optimize` load-tested, said truthfully: the cheapest up to the answer's last
     /// runner-up, or all when fewer passed, and what `--plot-all` added for the picture.
     fn tested_words(&self, o: &Optimization, plot_all: bool) -> String {
@@ -538,6 +497,7 @@ impl SearchContext<'_> {
             None => search::closest(o, search::CLOSEST),
         };
         let doc = JsonOptimize {
+            schema_version: SchemaVersion,
             scenario: self.scenario.name(),
             resolution_s: self.scenario.resolution().seconds(),
             target: self.json_target(),
@@ -587,6 +547,7 @@ impl SearchContext<'_> {
     /// `sweep --format json`.
     pub fn sweep_json(&self, all: &[Evaluated]) -> String {
         let doc = JsonSweep {
+            schema_version: SchemaVersion,
             scenario: self.scenario.name(),
             resolution_s: self.scenario.resolution().seconds(),
             target: self.json_target(),
@@ -602,7 +563,7 @@ fn indent(text: &str) -> String {
     text.lines().map(|l| format!("  {l}\n")).collect()
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, JsonSchema)]
 struct JsonBaseline {
     config: indexmap::IndexMap<String, u32>,
     cpu_cores: f64,
@@ -610,7 +571,7 @@ struct JsonBaseline {
     cost: f64,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, JsonSchema)]
 struct JsonResult {
     config: indexmap::IndexMap<String, u32>,
     change: String,
@@ -632,8 +593,10 @@ struct JsonResult {
     capacity: super::capacity::JsonCapacity,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, JsonSchema)]
 struct JsonOptimize<'a> {
+    /// The document's version (docs/json.md).
+    schema_version: SchemaVersion,
     scenario: &'a str,
     resolution_s: f64,
     target: JsonTarget,
@@ -659,7 +622,7 @@ struct JsonOptimize<'a> {
 }
 
 /// How a walk stopped by its budget ended.
-#[derive(Serialize)]
+#[derive(Serialize, JsonSchema)]
 struct JsonUnfinished {
     /// The flag that stopped it, as given.
     limit: String,
@@ -672,12 +635,24 @@ struct JsonUnfinished {
     proven_cheapest: bool,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, JsonSchema)]
 struct JsonSweep<'a> {
+    /// The document's version (docs/json.md).
+    schema_version: SchemaVersion,
     scenario: &'a str,
     resolution_s: f64,
     target: JsonTarget,
     prices: JsonPrices,
     space: String,
     results: Vec<JsonResult>,
+}
+
+/// The schema of `optimize --format json`.
+pub(crate) fn optimize_schema() -> serde_json::Value {
+    schema::strict::<JsonOptimize<'static>>("planner optimize")
+}
+
+/// The schema of `sweep --format json`.
+pub(crate) fn sweep_schema() -> serde_json::Value {
+    schema::strict::<JsonSweep<'static>>("planner sweep")
 }

@@ -73,6 +73,9 @@ fn documents<T: serde::de::DeserializeOwned>(
     for (file, bytes) in files {
         let not_a_shard = || MergeError::NotAShard { file: file.clone() };
         let value: Value = serde_json::from_slice(&bytes).map_err(|_| not_a_shard())?;
+        if value.get("planner_shard").is_some() {
+            merge::check_version(&file, &value)?;
+        }
         let doc: T = serde_json::from_value(value.clone()).map_err(|_| not_a_shard())?;
         let (stored, computed) = merge::document_seal(&value);
         merge::check_seal(&file, &stored, &computed, Part::Identity)?;
