@@ -22,7 +22,9 @@ use crate::outcome::verdict::{Assessment, ClassVerdict};
 use crate::workload::clients::{ClientRules, Clients};
 use crate::workload::random::Common;
 use crate::workload::{objectives, Arrivals, Clock, LoadTest, Population, Workload};
-use observe::{Judge, Tally};
+use crate::model::plan::Kind;
+use crate::outcome::profile::Profile;
+use observe::{Judge, Profiler, Tally};
 
 /// Refuses a load test the engine could not run (a gap between clients longer than tokio's
 /// timer can wait), before any work starts.
@@ -109,6 +111,51 @@ pub fn run(
         let rows = observe::Rows::<false>::new(stations, due, class);
         Ok(simulate(scenario, config, load, None, replication, clock, rows)?.outcome())
     }
+}
+
+/// Where the time goes in the first replication of `load` on `config`, with clients who
+/// wait (no `clients`) or follow the rules `clients` states: each station's queue, service
+/// and busy share, every client's latency, each class's latencies against its objective.
+/// One more load test, for a report that shows why a configuration is as fast as it is.
+pub fn profile(
+    scenario: &Scenario,
+    config: &Config,
+    load: &LoadTest,
+    share: Share,
+    clients: Option<&Clients>,
+) -> Result<Profile, EngineError> {
+    let objectives = if scenario.requests().is_empty() {
+        vec![(load.timeout, share)]
+    } else {
+        objectives(scenario, load, share)
+    };
+    let units = config
+        .engine_stations(scenario)
+        .iter()
+        .map(|s| match s.kind {
+            Kind::Pool { units } => (units, true),
+            Kind::Batch { .. } => (1, false),
+        })
+        .collect();
+    let closed = matches!(clients, Some(Clients::Closed(_)));
+    let profiler = Profiler::new(
+        scenario.resolution(),
+        load.warmup,
+        &objectives,
+        units,
+        closed,
+    );
+    let replication = 0;
+    let watched = simulate(
+        scenario,
+        config,
+        load,
+        clients,
+        replication,
+        Clock::Virtual,
+        profiler,
+    )?;
+    Ok(watched.finish(replication))
 }
 
 /// Per class, the clients of one run (after warmup) judged by their class's objective.
