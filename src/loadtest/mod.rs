@@ -14,16 +14,16 @@ use rayon::prelude::*;
 use crate::engine::{self, EngineError, Observe, Timer};
 use crate::model::config::Config;
 use crate::model::objective::Share;
+use crate::model::plan::Kind;
 use crate::model::scenario::Scenario;
 use crate::model::units::{Resolution, MAX_TIMER_STEPS};
+use crate::outcome::profile::Profile;
 use crate::outcome::records::Outcome;
 use crate::outcome::stats::{ClassFigures, Summary};
 use crate::outcome::verdict::{Assessment, ClassVerdict};
 use crate::workload::clients::{ClientRules, Clients};
 use crate::workload::random::Common;
 use crate::workload::{objectives, Arrivals, Clock, LoadTest, Population, Workload};
-use crate::model::plan::Kind;
-use crate::outcome::profile::Profile;
 use observe::{Judge, Profiler, Tally};
 
 /// Refuses a load test the engine could not run (a gap between clients longer than tokio's

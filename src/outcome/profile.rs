@@ -140,6 +140,9 @@ mod tests {
         let c = LatencyCurve::of(served, 10_000, 1.0, 1.0, 99.0);
         assert!(c.points.len() <= CURVE_POINTS, "{}", c.points.len());
         assert_eq!(c.points.last().unwrap().1, 100.0);
-        assert!(c.points.windows(2).all(|w| w[0].0 < w[1].0 && w[0].1 <= w[1].1));
+        assert!(c
+            .points
+            .windows(2)
+            .all(|w| w[0].0 < w[1].0 && w[0].1 <= w[1].1));
     }
 }

@@ -151,7 +151,12 @@ impl CompareContext<'_> {
             ),
         );
         doc.fact("Load at the target rate", &super::run::describe_load(load));
-        let rates: Vec<String> = c.rates.as_slice().iter().map(|r| trim_float(r.get())).collect();
+        let rates: Vec<String> = c
+            .rates
+            .as_slice()
+            .iter()
+            .map(|r| trim_float(r.get()))
+            .collect();
         doc.fact("Rates", &format!("{} clients/s", rates.join(", ")));
         let random = load.is_random(self.scenario);
         doc.fact(

@@ -285,7 +285,11 @@ impl RunReport<'_> {
 
         doc.section("answer", "The result");
         let overall = self.combined.unwrap_or(self.summary);
-        let plural = if scenario.requests().len() > 1 { "s" } else { "" };
+        let plural = if scenario.requests().len() > 1 {
+            "s"
+        } else {
+            ""
+        };
         let (class, verdict) = if overall.meets_target {
             ("meets", format!("meets its objective{plural}"))
         } else {
@@ -390,7 +394,10 @@ impl RunReport<'_> {
         let caption = if n > MAX_TABLE_ROWS {
             format!("The first {MAX_TABLE_ROWS} of {n} clients (--csv FILE lists them all)")
         } else {
-            format!("Every client ({n}){}", shown.map(|w| format!(", {w}")).unwrap_or_default())
+            format!(
+                "Every client ({n}){}",
+                shown.map(|w| format!(", {w}")).unwrap_or_default()
+            )
         };
         doc.table("clients", &caption, &self.clients_table(), 0, &[]);
         parts::reproduce(&mut doc, page);

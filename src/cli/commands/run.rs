@@ -314,7 +314,13 @@ fn open_loop(scenario: &Scenario, args: &RunArgs, inputs: &mut Inputs) -> Result
     // Where the time goes, for the page only: the same run again, profiled.
     let share = crate::model::objective::Share::ALL;
     let profile = if outputs.wants_page() {
-        Some(loadtest::profile(scenario, &config, &load, share, Some(&clients))?)
+        Some(loadtest::profile(
+            scenario,
+            &config,
+            &load,
+            share,
+            Some(&clients),
+        )?)
     } else {
         None
     };
@@ -410,7 +416,13 @@ fn closed_loop(
     // Where the time goes, for the page only: the first replication again, profiled.
     let profile = if outputs.wants_page() {
         let share = crate::model::objective::Share::ALL;
-        Some(loadtest::profile(scenario, &config, &load, share, Some(&clients))?)
+        Some(loadtest::profile(
+            scenario,
+            &config,
+            &load,
+            share,
+            Some(&clients),
+        )?)
     } else {
         None
     };

@@ -7,12 +7,12 @@ use super::{open_outputs, Verdict};
 use crate::cli::args::{OptimizeArgs, SweepArgs};
 use crate::cli::progress::Progress;
 use crate::model::capacity;
+use crate::model::config::Config;
 use crate::model::scenario::Scenario;
+use crate::outcome::profile::Profile;
 use crate::report::output::{write_stdout, Inputs};
 use crate::report::search::{OptimizeReport, SearchContext, SweepReport, Unreachable};
 use crate::report::Format;
-use crate::model::config::Config;
-use crate::outcome::profile::Profile;
 use crate::search::{self, Candidate, Target};
 
 /// A shard's document stores plain summaries, which `merge` would judge as such: clients

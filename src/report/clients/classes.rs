@@ -80,7 +80,8 @@ pub(super) fn table(figures: &[ClassFigures]) -> crate::report::table::Table {
         ("patience (s)", Align::Right),
     ]);
     for f in figures {
-        let share = |k: usize| trim_float((1000.0 * k as f64 / f.clients.max(1) as f64).round() / 10.0);
+        let share =
+            |k: usize| trim_float((1000.0 * k as f64 / f.clients.max(1) as f64).round() / 10.0);
         t.row(vec![
             f.name.clone(),
             f.clients.to_string(),

@@ -196,7 +196,15 @@ impl ClosedReport<'_> {
         }
         doc.section("client-rules", "Client rules");
         doc.pairs(&[
-            ("users", format!("{} thinking {} s ({}) between requests", r.users, t(r.think_s), self.distribution())),
+            (
+                "users",
+                format!(
+                    "{} thinking {} s ({}) between requests",
+                    r.users,
+                    t(r.think_s),
+                    self.distribution()
+                ),
+            ),
             (
                 "closed loop",
                 format!(

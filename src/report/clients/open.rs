@@ -258,7 +258,11 @@ impl OpenReport<'_> {
 
         doc.section("answer", "The result");
         let n = self.clients();
-        let class = if self.satisfied == n { "meets" } else { "fails" };
+        let class = if self.satisfied == n {
+            "meets"
+        } else {
+            "fails"
+        };
         doc.headline(
             class,
             "Served in time:",
@@ -292,9 +296,29 @@ impl OpenReport<'_> {
         doc.section("client-rules", "Client rules");
         let share = |k: usize| t((1000.0 * k as f64 / n.max(1) as f64).round() / 10.0);
         let mut facts = vec![
-            ("given up", format!("{} of {n} clients ({} %)", self.given_up, share(self.given_up))),
-            ("retries", format!("{} attempts, {} per client", self.attempts, t((self.amplification() * 100.0).round() / 100.0))),
-            ("goodput", format!("{} satisfied clients/s", t((self.goodput * 1000.0).round() / 1000.0))),
+            (
+                "given up",
+                format!(
+                    "{} of {n} clients ({} %)",
+                    self.given_up,
+                    share(self.given_up)
+                ),
+            ),
+            (
+                "retries",
+                format!(
+                    "{} attempts, {} per client",
+                    self.attempts,
+                    t((self.amplification() * 100.0).round() / 100.0)
+                ),
+            ),
+            (
+                "goodput",
+                format!(
+                    "{} satisfied clients/s",
+                    t((self.goodput * 1000.0).round() / 1000.0)
+                ),
+            ),
         ];
         if self.wasted.iter().any(|(_, w)| *w > 0.0) {
             let list: Vec<String> = self
@@ -306,16 +330,27 @@ impl OpenReport<'_> {
         }
         let settled = self.table();
         if let Some(line) = settled.lines().find(|l| l.starts_with("settled:")) {
-            facts.push(("settled", line.trim_start_matches("settled:").trim().to_string()));
+            facts.push((
+                "settled",
+                line.trim_start_matches("settled:").trim().to_string(),
+            ));
         }
         doc.pairs(&facts);
-        let outcomes: Vec<String> = [ClientOutcome::Satisfied, ClientOutcome::Late, ClientOutcome::GivenUp]
-            .iter()
-            .map(|o| {
-                let k = self.counted().iter().filter(|f| outcome(f, &self.timeouts) == *o).count();
-                format!("{k} {}", o.name().replace('_', " "))
-            })
-            .collect();
+        let outcomes: Vec<String> = [
+            ClientOutcome::Satisfied,
+            ClientOutcome::Late,
+            ClientOutcome::GivenUp,
+        ]
+        .iter()
+        .map(|o| {
+            let k = self
+                .counted()
+                .iter()
+                .filter(|f| outcome(f, &self.timeouts) == *o)
+                .count();
+            format!("{k} {}", o.name().replace('_', " "))
+        })
+        .collect();
         doc.figure(
             "fig-clients",
             "Clients over the test: the attempts offered, each client's outcome and latency by due time",

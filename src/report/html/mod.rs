@@ -231,7 +231,12 @@ impl Doc {
             escape(caption)
         );
         for (h, &a) in header.iter().zip(align) {
-            let _ = write!(self.body, "<th scope=\"col\"{}>{}</th>", class(a), escape(h));
+            let _ = write!(
+                self.body,
+                "<th scope=\"col\"{}>{}</th>",
+                class(a),
+                escape(h)
+            );
         }
         self.body.push_str("</tr></thead>\n<tbody>\n");
         for (r, row) in rows.iter().enumerate() {
@@ -354,10 +359,17 @@ mod tests {
 
     #[test]
     fn the_command_line_is_quoted_as_a_shell_reads_it() {
-        let args: Vec<String> = ["/x/planner", "run", "--slo", "p99 < 300ms", "--set", "a.b=2"]
-            .iter()
-            .map(|s| s.to_string())
-            .collect();
+        let args: Vec<String> = [
+            "/x/planner",
+            "run",
+            "--slo",
+            "p99 < 300ms",
+            "--set",
+            "a.b=2",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
         assert_eq!(
             command_text(&args),
             "planner run --slo 'p99 < 300ms' --set a.b=2"
@@ -383,7 +395,10 @@ mod tests {
             "<svg role=\"img\" aria-labelledby=\"fig-x-t fig-x-d\" width=\"10\" height=\"10\" viewBox=\"0 0 10 10\"><title id=\"fig-x-t\">cap</title><desc id=\"fig-x-d\">desc</desc>"
         ), "{page}");
         assert!(!page.contains("http://"), "{page}");
-        assert!(page.contains("<a href=\"#answer\">The answer</a>"), "{page}");
+        assert!(
+            page.contains("<a href=\"#answer\">The answer</a>"),
+            "{page}"
+        );
     }
 
     #[test]
@@ -394,7 +409,17 @@ mod tests {
         doc.section("answer", "A");
         doc.table("verdicts", "Per class", &t, 0, &[0]);
         let page = doc.finish();
-        assert!(page.contains("<th scope=\"col\">class</th><th scope=\"col\" class=\"num\">p99 (s)</th>"), "{page}");
-        assert!(page.contains("<tr class=\"marked\"><th scope=\"row\">browse</th><td class=\"num\">0.3</td></tr>"), "{page}");
+        assert!(
+            page.contains(
+                "<th scope=\"col\">class</th><th scope=\"col\" class=\"num\">p99 (s)</th>"
+            ),
+            "{page}"
+        );
+        assert!(
+            page.contains(
+                "<tr class=\"marked\"><th scope=\"row\">browse</th><td class=\"num\">0.3</td></tr>"
+            ),
+            "{page}"
+        );
     }
 }

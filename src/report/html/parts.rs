@@ -33,7 +33,10 @@ pub fn standard_facts(
         "" => String::new(),
         d => format!(": {d}"),
     };
-    doc.fact("Scenario", &format!("{}{about} ({source})", scenario.name()));
+    doc.fact(
+        "Scenario",
+        &format!("{}{about} ({source})", scenario.name()),
+    );
     doc.fact("Prices", &prices_text(prices));
     doc.fact(
         "Randomness",
@@ -103,7 +106,13 @@ impl<'a> VerdictRow<'a> {
 
 /// The per-class verdicts with their intervals and how each was decided, as one table: the
 /// one place a page shows them, whatever the command.
-pub fn verdicts(doc: &mut Doc, caption: &str, rows: &[VerdictRow<'_>], res: Resolution, unit: TimeUnit) {
+pub fn verdicts(
+    doc: &mut Doc,
+    caption: &str,
+    rows: &[VerdictRow<'_>],
+    res: Resolution,
+    unit: TimeUnit,
+) {
     let col = |p: &str| format!("{p} ({})", unit.symbol());
     let (p50, p95, p99, max) = (col("p50"), col("p95"), col("p99"), col("max"));
     let mut t = Table::new(&[
@@ -235,7 +244,12 @@ pub fn where_time_goes(
         (service_col.as_str(), Align::Right),
         (longest_col.as_str(), Align::Right),
     ]);
-    for (i, (s, load)) in scenario.stations().iter().zip(&profile.stations).enumerate() {
+    for (i, (s, load)) in scenario
+        .stations()
+        .iter()
+        .zip(&profile.stations)
+        .enumerate()
+    {
         let lever = s.lever_name();
         let param = lever.rsplit('.').next().unwrap_or("");
         let cap = capacity.per_station[i];

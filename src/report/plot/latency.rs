@@ -3,8 +3,8 @@
 //! where the curve crosses the timeout.
 
 use super::frame::{
-    chart_builder, draw_mesh, legend_height, num, page, text_style, LegendRow, Mesh, Swatch,
-    GUIDE, LABEL_SIZE, PASS,
+    chart_builder, draw_mesh, legend_height, num, page, text_style, LegendRow, Mesh, Swatch, GUIDE,
+    LABEL_SIZE, PASS,
 };
 use super::{draw_err, finite, PlotError};
 use plotters::prelude::*;
@@ -54,7 +54,12 @@ pub fn latency_svg(input: &LatencyPlot) -> Result<String, PlotError> {
         LegendRow::new(Swatch::solid(PASS), "share served within"),
         LegendRow::new(
             Swatch::dashed(GUIDE),
-            format!("objective: {} % under {} {}", num(share), num(timeout), input.unit),
+            format!(
+                "objective: {} % under {} {}",
+                num(share),
+                num(timeout),
+                input.unit
+            ),
         ),
     ];
     let x_desc = format!("latency ({})", input.unit);
@@ -130,15 +135,26 @@ mod tests {
         .unwrap();
         let doc = roxmltree::Document::parse(&svg).unwrap();
         let texts = texts(&doc);
-        assert!(texts.iter().any(|t| t == "objective: 99 % under 300 ms"), "{texts:?}");
+        assert!(
+            texts.iter().any(|t| t == "objective: 99 % under 300 ms"),
+            "{texts:?}"
+        );
         assert!(texts.iter().any(|t| t == "timeout 300 ms"), "{texts:?}");
         assert!(texts.iter().any(|t| t == "latency (ms)"), "{texts:?}");
         // The staircase: two points per latency, from the origin to the right edge.
         let lines = elements(&doc, "polyline");
         assert!(
-            lines.iter().any(|l| l.attribute("points").unwrap_or("").split(' ').count() == 8),
-            "{}",
-            lines.len()
+            lines.iter().any(|l| l
+                .attribute("points")
+                .unwrap_or("")
+                .split_whitespace()
+                .count()
+                == 8),
+            "{:?}",
+            lines
+                .iter()
+                .map(|l| l.attribute("points").unwrap_or(""))
+                .collect::<Vec<_>>()
         );
     }
 

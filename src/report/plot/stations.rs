@@ -85,7 +85,10 @@ pub fn stations_svg(input: &StationsPlot) -> Result<String, PlotError> {
             let end = s.wait + s.service;
             chart
                 .draw_series([
-                    Rectangle::new([(0.0, top), (s.wait, bottom)], lighten(color, 0.65).filled()),
+                    Rectangle::new(
+                        [(0.0, top), (s.wait, bottom)],
+                        lighten(color, 0.65).filled(),
+                    ),
                     Rectangle::new([(s.wait, top), (end, bottom)], color.filled()),
                 ])
                 .map_err(draw_err)?;

@@ -12,8 +12,8 @@ use crate::model::cost::{self, Cost};
 use crate::model::scenario::{Prices, Scenario};
 use crate::outcome::profile::Profile;
 use crate::outcome::stats;
-use crate::report::html::Page;
 use crate::report::format::{duration_in, trim_float};
+use crate::report::html::Page;
 use crate::search::{self, Evaluated, Optimization, Space, Target};
 
 /// Where it was first written; `super::unreachable` keeps this file under the size limit.

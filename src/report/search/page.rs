@@ -28,7 +28,11 @@ pub(super) fn optimize(r: &OptimizeReport<'_>, page: &Page) -> Result<String, Pl
         page,
     );
     let tested = ctx.optimize_header(o, r.plot_all);
-    let space = tested.lines().nth(1).unwrap_or("").trim_start_matches("space: ");
+    let space = tested
+        .lines()
+        .nth(1)
+        .unwrap_or("")
+        .trim_start_matches("space: ");
     doc.fact("Search space", space);
     doc.section("answer", "The answer");
     match o.answer {
@@ -79,13 +83,19 @@ pub(super) fn sweep(r: &SweepReport<'_>, page: &Page) -> Result<String, PlotErro
         page,
     );
     let passing = all.iter().filter(|e| e.summary.meets_target).count();
-    let space = format!("{}; {passing} meet the target", ctx.space.shape(ctx.scenario));
+    let space = format!(
+        "{}; {passing} meet the target",
+        ctx.space.shape(ctx.scenario)
+    );
     doc.fact("Search space", &space);
     doc.section("answer", "The answer");
     let cheapest = all.iter().position(|e| e.summary.meets_target);
     match cheapest {
         Some(c) => {
-            doc.note("note", "The cheapest configuration of the space that meets the target:");
+            doc.note(
+                "note",
+                "The cheapest configuration of the space that meets the target:",
+            );
             ctx.answer(&mut doc, &all[c]);
             let cheaper = &all[..c];
             let failed = search::closest_in(cheaper, FAILED_SHOWN);
@@ -189,12 +199,12 @@ impl SearchContext<'_> {
             0,
             &[1],
         );
-        doc.note(
-            "note",
-            &format!("At {}.", parts::prices_text(self.prices)),
-        );
+        doc.note("note", &format!("At {}.", parts::prices_text(self.prices)));
         if let Some(line) = self.by_station_line(&c.config, &base) {
-            doc.text(&format!("Where the extra resources go: {}.", line.trim().trim_start_matches("by station: ")));
+            doc.text(&format!(
+                "Where the extra resources go: {}.",
+                line.trim().trim_start_matches("by station: ")
+            ));
         }
         self.verdicts(doc, e);
         doc.text(&format!("Load test: {}.", self.result_line(e)));
@@ -314,7 +324,13 @@ impl SearchContext<'_> {
             e.classes
                 .iter()
                 .filter(|c| !c.meets())
-                .filter_map(|c| Some(reason(c.summary.as_ref()?, &format!("{}: ", c.name), c.share)))
+                .filter_map(|c| {
+                    Some(reason(
+                        c.summary.as_ref()?,
+                        &format!("{}: ", c.name),
+                        c.share,
+                    ))
+                })
                 .collect()
         };
         if let Some(rate) = self.target.load.rate() {
@@ -369,7 +385,13 @@ impl SearchContext<'_> {
     }
 
     /// The Pareto picture of `rows`, `answer` marked, with what it shows in words.
-    fn pareto_figure(&self, doc: &mut Doc, svg: &str, rows: &[Evaluated], answer: Option<&Evaluated>) {
+    fn pareto_figure(
+        &self,
+        doc: &mut Doc,
+        svg: &str,
+        rows: &[Evaluated],
+        answer: Option<&Evaluated>,
+    ) {
         let passing = rows.iter().filter(|e| e.summary.meets_target).count();
         let marked = match answer {
             Some(e) => format!(
