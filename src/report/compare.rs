@@ -167,7 +167,14 @@ impl CompareContext<'_> {
             ),
         );
         let drawn = random.then(|| (load.seed, load.runs(self.scenario)));
-        super::html::parts::standard_facts(&mut doc, self.scenario, self.prices, drawn, page);
+        super::html::parts::standard_facts(
+            &mut doc,
+            self.scenario,
+            self.prices,
+            drawn,
+            Some(load.seed),
+            page,
+        );
         doc.section("answer", "The strategies");
         let base = self.baseline_cost();
         let cost_col = format!("cost ({})", self.prices.currency);

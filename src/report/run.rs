@@ -281,7 +281,14 @@ impl RunReport<'_> {
         let random = load
             .is_random(scenario)
             .then(|| (load.seed, load.runs(scenario)));
-        parts::standard_facts(&mut doc, scenario, scenario.prices(), random, page);
+        parts::standard_facts(
+            &mut doc,
+            scenario,
+            scenario.prices(),
+            random,
+            Some(load.seed),
+            page,
+        );
 
         doc.section("answer", "The result");
         let overall = self.combined.unwrap_or(self.summary);

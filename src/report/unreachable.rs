@@ -78,7 +78,7 @@ impl Render for Unreachable<'_> {
         );
         doc.fact("Load", &format!("{rate} clients/s, for good (--sustained)"));
         let prices = self.scenario.prices();
-        parts::standard_facts(&mut doc, self.scenario, prices, None, page);
+        parts::standard_facts(&mut doc, self.scenario, prices, None, None, page);
         doc.section("answer", "The answer");
         doc.headline(
             "fails",

@@ -309,6 +309,17 @@ fn check_page(args: &[&str], expect: &Expect<'_>) -> (String, serde_json::Value)
         dom.contains("<header id=\"question\">"),
         "{args:?}: no header"
     );
+    let version = format!("planner {}", env!("CARGO_PKG_VERSION"));
+    for fact in [
+        "Scenario",
+        "Objectives",
+        "Prices",
+        "Randomness",
+        "seed ",
+        &version,
+    ] {
+        assert!(dom.contains(fact), "{args:?}: the header lacks `{fact}`");
+    }
     let command = format!("<code>planner {}", args.join(" "));
     assert!(
         dom.contains(&command),

@@ -150,8 +150,31 @@ impl ClosedReport<'_> {
         doc.fact("Configuration", &r.config.describe(r.scenario));
         let users = self.table().lines().next().unwrap_or("").to_string();
         doc.fact("Users", &users);
+        let marked = r
+            .profile
+            .and_then(|p| p.classes.first())
+            .map(|c| {
+                format!(
+                    "; the latency distribution marks the --timeout, {} s",
+                    t(c.timeout_s)
+                )
+            })
+            .unwrap_or_default();
+        doc.fact(
+            "Objectives",
+            &format!(
+                "none judged: a closed loop's run measures throughput and response times{marked}"
+            ),
+        );
         let random = (r.exponential || r.scenario.draws_service()).then_some((r.seed, runs as u32));
-        parts::standard_facts(&mut doc, r.scenario, r.scenario.prices(), random, page);
+        parts::standard_facts(
+            &mut doc,
+            r.scenario,
+            r.scenario.prices(),
+            random,
+            Some(r.seed),
+            page,
+        );
         let (x, resp, all) = (self.throughput, self.response, &self.all);
         let ci = |i: Interval| {
             if runs > 1 {

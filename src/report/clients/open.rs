@@ -253,8 +253,26 @@ impl OpenReport<'_> {
         doc.fact("Load", &describe_load(r.load));
         let rules = self.table().lines().next().unwrap_or("").to_string();
         doc.fact("Clients", &rules);
+        let objectives = if r.classes.is_empty() {
+            format!("every client served in under {} s", t(r.timeout_s))
+        } else {
+            let each: Vec<String> = r
+                .classes
+                .iter()
+                .map(|c| format!("{}: served in under {} s", c.name, t(c.timeout_s)))
+                .collect();
+            each.join(", ")
+        };
+        doc.fact("Objectives", &objectives);
         let random = (r.load.is_random(scenario) || r.jitter).then_some((r.load.seed, 1));
-        parts::standard_facts(&mut doc, scenario, scenario.prices(), random, page);
+        parts::standard_facts(
+            &mut doc,
+            scenario,
+            scenario.prices(),
+            random,
+            Some(r.load.seed),
+            page,
+        );
 
         doc.section("answer", "The result");
         let n = self.clients();

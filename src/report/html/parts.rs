@@ -16,12 +16,14 @@ use crate::report::table::{Align, Table};
 
 /// The facts every header states after the question's own: the scenario, the prices, what
 /// is random, which planner, and the command line. `random`: the seed and how many
-/// replications, when something is drawn.
+/// replications, when something is drawn; `seed`: the seed all the same, when nothing is
+/// (the same command with random arrivals would draw from it).
 pub fn standard_facts(
     doc: &mut Doc,
     scenario: &Scenario,
     prices: &Prices,
     random: Option<(u64, u32)>,
+    seed: Option<u64>,
     page: &Page,
 ) {
     let source = if scenario.source() == crate::model::scenario::DEFAULT_NAME {
@@ -45,7 +47,11 @@ pub fn standard_facts(
                 "seed {seed}, {runs} replication{}: figures are means with 95 % intervals",
                 if runs == 1 { "" } else { "s" }
             ),
-            None => "none: fixed arrivals and service times, one exact run".into(),
+            None => format!(
+                "none: fixed arrivals and service times, one exact run{}",
+                seed.map(|s| format!(" (seed {s}, nothing drawn from it)"))
+                    .unwrap_or_default()
+            ),
         },
     );
     doc.fact("Planner", &format!("planner {VERSION}"));

@@ -14,6 +14,7 @@ use crate::outcome::stats::Summary;
 use crate::report::format::{share_words, trim_float};
 use crate::report::run::describe_load;
 use crate::search::{self, Evaluated};
+use crate::workload::clients::Clients;
 
 /// How many configurations that failed the answer's page lists.
 const FAILED_SHOWN: usize = 5;
@@ -146,7 +147,10 @@ impl SearchContext<'_> {
     fn header(&self, kind: &str, question: &str, page: &Page) -> Doc {
         let load = &self.target.load;
         let mut doc = Doc::new(kind, &format!("{}: {question}", self.scenario.name()));
-        doc.fact("Load", &describe_load(load));
+        // A closed loop's load is its users, which the clients' line states.
+        if !matches!(self.target.clients, Some(Clients::Closed(_))) {
+            doc.fact("Load", &describe_load(load));
+        }
         doc.fact("Objectives", &self.objectives_words());
         if let Some(clients) = &self.target.clients {
             doc.fact("Clients", &clients.describe(load, self.target.share, None));
@@ -159,7 +163,14 @@ impl SearchContext<'_> {
                 .is_random(self.scenario)
                 .then(|| (load.seed, load.runs(self.scenario))),
         };
-        parts::standard_facts(&mut doc, self.scenario, self.prices, random, page);
+        parts::standard_facts(
+            &mut doc,
+            self.scenario,
+            self.prices,
+            random,
+            Some(load.seed),
+            page,
+        );
         doc
     }
 
