@@ -332,7 +332,9 @@ impl Profiler {
         }
     }
 
-    /// The profile of replication `replication`, which this profiler watched.
+    /// The profile of replication `replication`, which this profiler watched: the
+    /// stations' capacities are the caller's to add ([`Profile::bottleneck`],
+    /// [`StationLoad::capacity_per_s`]).
     pub fn finish(mut self, replication: u32) -> Profile {
         let secs = self.resolution.seconds();
         let span = self.end;
@@ -350,6 +352,8 @@ impl Profiler {
                     mean_wait_s: self.waited[s] as f64 / n * secs,
                     mean_service_s: self.serving[s] as f64 / n * secs,
                     max_wait_s: self.longest[s] as f64 * secs,
+                    capacity_per_s: f64::INFINITY,
+                    offered_percent: None,
                 }
             })
             .collect();
@@ -403,6 +407,7 @@ impl Profiler {
             span_s: span as f64 * secs,
             stations,
             busiest,
+            bottleneck: 0,
             classes: curves,
             clients,
         }

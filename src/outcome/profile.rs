@@ -16,6 +16,9 @@ pub struct Profile {
     /// The station busiest over the test (the first in scenario order on a tie); `None`
     /// when no station served anybody.
     pub busiest: Option<usize>,
+    /// The station with the lowest capacity, which bounds the rate the configuration
+    /// sustains for good (the first in scenario order on a tie).
+    pub bottleneck: usize,
     /// Per request class, in file order (one curve without classes).
     pub classes: Vec<LatencyCurve>,
     /// Every client (a closed loop's requests), in due order: what "latency over the test"
@@ -39,6 +42,11 @@ pub struct StationLoad {
     pub mean_service_s: f64,
     /// The longest any visit queued there, in seconds.
     pub max_wait_s: f64,
+    /// Clients per second it serves for good at this configuration.
+    pub capacity_per_s: f64,
+    /// The test's arrival rate as a share of that capacity, in percent; `None` without a
+    /// rate (a closed loop, a replayed trace).
+    pub offered_percent: Option<f64>,
 }
 
 /// One request class's latencies as a cumulative distribution: the share of its clients

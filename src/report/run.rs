@@ -369,7 +369,6 @@ impl RunReport<'_> {
                 &parts::TimeContext {
                     scenario,
                     config: self.config,
-                    rate: load.rate(),
                     unit,
                     replications: load.runs(scenario),
                     dashboard: None,

@@ -210,7 +210,6 @@ impl ClosedReport<'_> {
                 &parts::TimeContext {
                     scenario: r.scenario,
                     config: r.config,
-                    rate: None,
                     unit: TimeUnit::S,
                     replications: runs as u32,
                     dashboard: None,

@@ -304,7 +304,6 @@ impl OpenReport<'_> {
                 &parts::TimeContext {
                     scenario,
                     config: r.config,
-                    rate: r.load.rate(),
                     unit: TimeUnit::auto(r.load.timeout),
                     replications: 1,
                     dashboard: None,

@@ -2,7 +2,6 @@
 //! where the time goes in a profiled load test, and how to reproduce the page.
 
 use super::{command_text, Doc, Page, VERSION};
-use crate::model::capacity::Capacity;
 use crate::model::config::Config;
 use crate::model::objective::Share;
 use crate::model::scenario::{Prices, Scenario};
@@ -196,8 +195,6 @@ pub struct TimeContext<'a> {
     pub scenario: &'a Scenario,
     /// The configuration profiled.
     pub config: &'a Config,
-    /// The rate it was tested at, for each station's offered load; `None` without one.
-    pub rate: Option<f64>,
     /// The unit times are shown in.
     pub unit: TimeUnit,
     /// Replications of the test the profile is one of (1 when it is the test itself).
@@ -232,7 +229,6 @@ pub fn where_time_goes(
         ctx.config.describe(scenario),
         duration_in(profile.span_s, unit)
     ));
-    let capacity = Capacity::of(scenario, ctx.config);
     let sym = unit.symbol();
     let (wait_col, service_col, longest_col) = (
         format!("mean wait ({sym})"),
@@ -258,14 +254,14 @@ pub fn where_time_goes(
     {
         let lever = s.lever_name();
         let param = lever.rsplit('.').next().unwrap_or("");
-        let cap = capacity.per_station[i];
+        let cap = load.capacity_per_s;
         t.row(vec![
             s.name().to_string(),
             format!("{param} {}", ctx.config.values()[i]),
             load.visits.to_string(),
             format!("{}%", trim_float((load.busy_percent * 10.0).round() / 10.0)),
-            match ctx.rate {
-                Some(r) => format!("{}%", trim_float((100.0 * r / cap * 10.0).round() / 10.0)),
+            match load.offered_percent {
+                Some(p) => format!("{}%", trim_float((p * 10.0).round() / 10.0)),
                 None => "-".into(),
             },
             trim_float((cap * 1000.0).round() / 1000.0),
@@ -285,8 +281,8 @@ pub fn where_time_goes(
     let name = |i: usize| scenario.stations()[i].name();
     let mut bottleneck = format!(
         "Capacity bottleneck: {}, which sustains {} clients/s.",
-        name(capacity.bottleneck),
-        trim_float((capacity.per_station[capacity.bottleneck] * 1000.0).round() / 1000.0)
+        name(profile.bottleneck),
+        trim_float((profile.stations[profile.bottleneck].capacity_per_s * 1000.0).round() / 1000.0)
     );
     if let Some(b) = profile.busiest {
         bottleneck = format!(

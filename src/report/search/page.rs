@@ -379,7 +379,6 @@ impl SearchContext<'_> {
             &TimeContext {
                 scenario: self.scenario,
                 config: &answer.candidate.config,
-                rate: load.rate(),
                 unit: self.unit,
                 replications,
                 dashboard: Some((
