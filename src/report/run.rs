@@ -406,7 +406,7 @@ impl RunReport<'_> {
             )
         };
         doc.table("clients", &caption, &self.clients_table(), 0, &[]);
-        parts::reproduce(&mut doc, page);
+        parts::reproduce_timed(&mut doc, page, self.clock == Clock::Virtual);
         Ok(doc.finish())
     }
 

@@ -204,6 +204,25 @@ fn write_page(args: &[&str]) -> (tempfile::TempDir, PathBuf, serde_json::Value) 
     (dir, page, json)
 }
 
+/// The page printed to PDF by the browser: how many pages it took.
+fn printed_pages(browser: &Path, page: &Path) -> usize {
+    let dir = tempfile::tempdir().unwrap();
+    let pdf = dir.path().join("page.pdf");
+    headless(
+        browser,
+        &dir.path().join("profile"),
+        &[
+            "--no-pdf-header-footer".into(),
+            format!("--print-to-pdf={}", pdf.display()),
+            format!("file://{}", page.canonicalize().unwrap().display()),
+        ],
+    );
+    let bytes = std::fs::read(&pdf).expect("a PDF");
+    assert!(bytes.starts_with(b"%PDF-"), "not a PDF");
+    let text = String::from_utf8_lossy(&bytes);
+    text.matches("/Type /Page").count() - text.matches("/Type /Pages").count()
+}
+
 /// The static promises of every page: offline, accessible, printable.
 fn check_source(html: &str) {
     let lower = html.to_lowercase();
@@ -375,6 +394,12 @@ fn optimize_on_the_tutorial_reads_in_a_browser() {
         !dom.contains("fig-latency-2"),
         "one class, one distribution"
     );
+    // It prints on several pages.
+    if let Some(browser) = chromium() {
+        let (_dir, page, _) = write_page(&["optimize"]);
+        let pages = printed_pages(&browser, &page);
+        assert!((2..40).contains(&pages), "{pages} printed pages");
+    }
     // The answer is ringed on the Pareto plot and said so in its description.
     assert!(dom.contains(&format!("The answer, {}", answer_of(&dom))));
 }

@@ -400,8 +400,18 @@ pub fn latency_over_the_test(doc: &mut Doc, svg: &str, clients: usize, late: usi
 
 /// How to get the same page again: the command, the files written beside it, and the JSON.
 pub fn reproduce(doc: &mut Doc, page: &Page) {
+    reproduce_timed(doc, page, true);
+}
+
+/// [`reproduce`], for a run whose load test may have been timed on the real clock
+/// (`exact` false), which gives other timings every time.
+pub fn reproduce_timed(doc: &mut Doc, page: &Page, exact: bool) {
     doc.section("reproduce", "Reproduce");
-    doc.text("Every figure on this page comes from this command; run again, it gives the same page (the load tests are exact, and random draws come from the seed).");
+    doc.text(if exact {
+        "Every figure on this page comes from this command; run again, it gives the same page (the load tests are exact, and random draws come from the seed)."
+    } else {
+        "Every figure on this page comes from this command; run again, it gives the same profile, but the load test's timings on the real clock vary from run to run."
+    });
     doc.code(&command_text(&page.command));
     if page.beside.is_empty() {
         doc.note(
