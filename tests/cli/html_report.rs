@@ -708,3 +708,26 @@ fn a_failed_command_writes_no_page_and_a_met_one_writes_all_its_files() {
     );
     assert!(!bad.exists());
 }
+
+#[test]
+fn text_from_the_scenario_stays_text_on_the_page() {
+    let text = std::fs::read_to_string(SHOP).unwrap();
+    let marked = text
+        .lines()
+        .map(|l| match l.starts_with("description = ") {
+            true => {
+                "description = \"<img src=x onerror=alert(1)> </svg><script>alert(2)</script>\""
+            }
+            false => l,
+        })
+        .collect::<Vec<_>>()
+        .join("\n");
+    let (_dir, scenario) = super::common::scenario_file(&marked);
+    let (code, page, err) = run(&["--scenario", &scenario, "optimize", "--report", "-"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        !page.contains("<img") && !page.contains("<script"),
+        "markup got through"
+    );
+    assert!(page.contains("&lt;img src=x onerror=alert(1)&gt; &lt;/svg&gt;&lt;script&gt;"));
+}
