@@ -337,10 +337,8 @@ impl RunReport<'_> {
         };
         parts::verdicts(&mut doc, &caption, &rows, res, unit);
         let prefix = shown.as_ref().map(|w| format!("{w}: ")).unwrap_or_default();
-        doc.text(&format!(
-            "{prefix}{}",
-            summary_line_in(self.summary, res, load.timeout, unit)
-        ));
+        let summary = summary_line_in(self.summary, res, load.timeout, unit);
+        doc.text(&parts::capitalised(&format!("{prefix}{}.", summary.trim())));
         if let Some(line) = self
             .combined
             .and_then(|c| spread_line_in(c, load.warmup, unit, unit.decimals(res)))
@@ -351,7 +349,7 @@ impl RunReport<'_> {
         for line in block.lines() {
             match line.strip_prefix("warning: ") {
                 Some(w) => doc.note("warning", &format!("Warning: {w}")),
-                None => doc.text(line),
+                None => doc.text(&format!("{}.", parts::capitalised(line.trim()))),
             }
         }
 

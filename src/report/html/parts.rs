@@ -57,6 +57,16 @@ pub fn standard_facts(
     doc.fact_code("Command", &command_text(&page.command));
 }
 
+/// "Capacity (clients/s): …" from "capacity (clients/s): …": a line of the text table as
+/// a sentence of the page.
+pub fn capitalised(line: &str) -> String {
+    let mut c = line.chars();
+    match c.next() {
+        Some(f) => f.to_uppercase().collect::<String>() + c.as_str(),
+        None => String::new(),
+    }
+}
+
 /// "30 $/month per core, 4 $/month per GiB".
 pub fn prices_text(prices: &Prices) -> String {
     let cur = &prices.currency;

@@ -228,7 +228,7 @@ impl SearchContext<'_> {
         for line in block.lines() {
             match line.strip_prefix("warning: ") {
                 Some(w) => doc.note("warning", &format!("Warning: {w}")),
-                None => doc.text(&format!("{}.", capitalised(line))),
+                None => doc.text(&format!("{}.", parts::capitalised(line))),
             }
         }
         let keeps_up = self
@@ -455,14 +455,5 @@ impl SearchContext<'_> {
             doc.text("In the profiled test of the answer:");
             doc.list(&lines);
         }
-    }
-}
-
-/// "Capacity (clients/s): …" from "capacity (clients/s): …".
-fn capitalised(line: &str) -> String {
-    let mut c = line.chars();
-    match c.next() {
-        Some(f) => f.to_uppercase().collect::<String>() + c.as_str(),
-        None => String::new(),
     }
 }
