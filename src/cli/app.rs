@@ -77,7 +77,7 @@ fn one_line(e: &anyhow::Error) -> String {
     printable(&format!("{e:#}").replace('\n', " ")).into_owned()
 }
 
-fn dispatch(cli: Cli) -> Result<Verdict> {
+fn dispatch(mut cli: Cli) -> Result<Verdict> {
     crate::report::output::handle_signals();
     // The reference is the program's own: no scenario is read for it.
     match cli.command {
@@ -86,6 +86,12 @@ fn dispatch(cli: Cli) -> Result<Verdict> {
         Command::Schema(args) => return commands::reference::schema(args),
         _ => {}
     }
+    // What a report page shows as the command that wrote it.
+    cli.command.set_command_line(
+        std::env::args_os()
+            .map(|a| a.to_string_lossy().into_owned())
+            .collect(),
+    );
     let scenario = match &cli.scenario {
         Some(path) => Scenario::load(path)?,
         None => Scenario::embedded(),

@@ -12,17 +12,20 @@ pub mod observe;
 use rayon::prelude::*;
 
 use crate::engine::{self, EngineError, Observe, Timer};
+use crate::model::capacity::Capacity;
 use crate::model::config::Config;
 use crate::model::objective::Share;
+use crate::model::plan::Kind;
 use crate::model::scenario::Scenario;
 use crate::model::units::{Resolution, MAX_TIMER_STEPS};
+use crate::outcome::profile::Profile;
 use crate::outcome::records::Outcome;
 use crate::outcome::stats::{ClassFigures, Summary};
 use crate::outcome::verdict::{Assessment, Call, ClassVerdict};
 use crate::workload::clients::{ClientRules, Clients};
 use crate::workload::random::Common;
 use crate::workload::{objectives, Arrivals, Clock, LoadTest, Population, Workload};
-use observe::{Judge, Tally};
+use observe::{Judge, Profiler, Tally};
 
 /// Refuses a load test the engine could not run (a gap between clients longer than tokio's
 /// timer can wait), before any work starts.
@@ -109,6 +112,59 @@ pub fn run(
         let rows = observe::Rows::<false>::new(stations, due, class);
         Ok(simulate(scenario, config, load, None, replication, clock, rows)?.outcome())
     }
+}
+
+/// Where the time goes in the first replication of `load` on `config`, with clients who
+/// wait (no `clients`) or follow the rules `clients` states: each station's queue, service
+/// and busy share, every client's latency, each class's latencies against its objective.
+/// One more load test, for a report that shows why a configuration is as fast as it is.
+pub fn profile(
+    scenario: &Scenario,
+    config: &Config,
+    load: &LoadTest,
+    share: Share,
+    clients: Option<&Clients>,
+) -> Result<Profile, EngineError> {
+    let objectives = if scenario.requests().is_empty() {
+        vec![(load.timeout, share)]
+    } else {
+        objectives(scenario, load, share)
+    };
+    let units = config
+        .engine_stations(scenario)
+        .iter()
+        .map(|s| match s.kind {
+            Kind::Pool { units } => (units, true),
+            Kind::Batch { .. } => (1, false),
+        })
+        .collect();
+    let closed = matches!(clients, Some(Clients::Closed(_)));
+    let rate = if closed { None } else { load.rate() };
+    let profiler = Profiler::new(
+        scenario.resolution(),
+        load.warmup,
+        &objectives,
+        units,
+        closed,
+    );
+    let replication = 0;
+    let watched = simulate(
+        scenario,
+        config,
+        load,
+        clients,
+        replication,
+        Clock::Virtual,
+        profiler,
+    )?;
+    let mut profile = watched.finish(replication);
+    let capacity = Capacity::of(scenario, config);
+    profile.bottleneck = capacity.bottleneck;
+    for (station, cap) in profile.stations.iter_mut().zip(&capacity.per_station) {
+        station.capacity_per_s = *cap;
+        station.offered_percent = rate.map(|r| 100.0 * r / cap);
+    }
+    Ok(profile)
 }
 
 /// Per class, the clients of one run (after warmup) judged by their class's objective.
@@ -361,5 +417,41 @@ pub fn replicate<T: Send>(
         Ok(vec![one(runs.start)?])
     } else {
         runs.into_par_iter().map(one).collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::units::{Period, Seconds};
+
+    #[test]
+    fn a_profile_says_where_a_queue_of_one_server_spends_its_time() {
+        // One server of 1 s, a client every 0.5 s: client i (from 0) waits 0.5 i s.
+        let s = Scenario::parse(
+            "name = \"one\"\n[[station]]\nname = \"a\"\nkind = \"pool\"\nservice = 1\nunits = 1\n",
+            "one.toml",
+        )
+        .unwrap();
+        let load = LoadTest::new(
+            10,
+            Arrivals::Fixed(Period::new(0.5).unwrap()),
+            Seconds::new(3.0).unwrap(),
+        );
+        let p = profile(&s, &Config::baseline(&s), &load, Share::ALL, None).unwrap();
+        let a = p.stations[0];
+        assert_eq!(a.visits, 10);
+        assert!((a.mean_wait_s - 2.25).abs() < 1e-9, "{a:?}");
+        assert!((a.max_wait_s - 4.5).abs() < 1e-9, "{a:?}");
+        assert!((a.mean_service_s - 1.0).abs() < 1e-9, "{a:?}");
+        assert_eq!((a.capacity_per_s, a.offered_percent), (1.0, Some(200.0)));
+        // Busy from 0 to 10 s of a 10 s test.
+        assert!((p.span_s - 10.0).abs() < 1e-9 && (a.busy_percent - 100.0).abs() < 1e-9);
+        assert_eq!((p.busiest, p.bottleneck), (Some(0), 0));
+        // Latencies 1, 1.5, … 5.5 s: 4 of 10 under the 3 s timeout, all late from the 5th.
+        let curve = &p.classes[0];
+        assert_eq!((curve.clients, curve.served), (10, 10));
+        assert_eq!(curve.points.first(), Some(&(1.0, 10.0)));
+        assert_eq!(p.clients.iter().filter(|c| c.late).count(), 6);
     }
 }

@@ -8,6 +8,7 @@ pub mod compare;
 pub mod csv;
 pub mod fit;
 pub mod format;
+pub mod html;
 pub mod json;
 pub mod output;
 pub mod plot;

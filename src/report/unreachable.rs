@@ -6,6 +6,7 @@ use schemars::JsonSchema;
 use serde::Serialize;
 
 use super::csv::csv_header;
+use super::html::{parts, Doc, Page};
 use crate::model::scenario::Scenario;
 use crate::report::format::trim_float;
 
@@ -70,6 +71,32 @@ impl Render for Unreachable<'_> {
             format: "plot",
             why: "no configuration in the space keeps up, so none was load-tested",
         })
+    }
+
+    /// The question and why there is no answer: each lever's value that would be needed.
+    fn html(&self, page: &Page) -> Result<String, ExportError> {
+        let rate = trim_float(self.rate);
+        let mut doc = Doc::new(
+            "optimize",
+            &format!(
+                "{}: the cheapest configuration that sustains {rate} clients/s",
+                self.scenario.name()
+            ),
+        );
+        doc.fact("Load", &format!("{rate} clients/s, for good (--sustained)"));
+        let prices = self.scenario.prices();
+        parts::standard_facts(&mut doc, self.scenario, prices, None, None, page);
+        doc.section("answer", "The answer");
+        doc.headline(
+            "fails",
+            "No answer:",
+            &format!("no configuration in the space sustains {rate} clients/s"),
+            ", so none was load-tested.",
+        );
+        doc.text("It would take:");
+        doc.list(&self.missing);
+        parts::reproduce(&mut doc, page);
+        Ok(doc.finish())
     }
 }
 

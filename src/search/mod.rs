@@ -27,6 +27,7 @@ use crate::model::levers::Values;
 use crate::model::objective::Share;
 use crate::model::scenario::{Prices, Scenario};
 use crate::model::units::Rate;
+use crate::outcome::profile::Profile;
 use crate::outcome::stats::Summary;
 use crate::outcome::verdict::{Assessment, Call, ClassVerdict};
 use crate::workload::clients::Clients;
@@ -274,6 +275,22 @@ pub fn evaluate_one(
     )
 }
 
+/// Where the time goes for `config` under the target's load: its first replication
+/// profiled, one more load test (what a report shows beside the verdict).
+pub fn profile(
+    scenario: &Scenario,
+    target: &Target,
+    config: &Config,
+) -> Result<Profile, EngineError> {
+    loadtest::profile(
+        scenario,
+        config,
+        &target.load,
+        target.share,
+        target.clients.as_ref(),
+    )
+}
+
 /// Load-tests candidates in parallel; results come back in the candidates' order.
 pub fn evaluate(
     scenario: &Scenario,
@@ -292,15 +309,23 @@ pub fn evaluate(
 /// How many near misses a report lists when nothing meets the target.
 pub const CLOSEST: usize = 5;
 
-/// The `n` tested candidates that came closest to the target, as indices in `o.evaluated`:
-/// the most satisfied first (with replications, by the mean satisfaction, which is what the
-/// summary holds then), ties in rank order — the cheapest first. One function, so that the
-/// table and the JSON list the same near misses in the same order.
+/// The `n` tested candidates that came closest to the target without meeting it, as
+/// indices in `o.evaluated`: the most satisfied first (with replications, by the mean
+/// satisfaction, which is what the summary holds then), ties in rank order — the cheapest
+/// first. One function, so that the table, the JSON and the page list the same near misses
+/// in the same order (with an answer, the page lists the cheaper ones that failed).
 pub fn closest(o: &Optimization, n: usize) -> Vec<usize> {
-    let mut indices: Vec<usize> = (0..o.evaluated.len()).collect();
-    // A stable sort: equal satisfactions keep the rank order of `evaluated`.
+    closest_in(&o.evaluated, n)
+}
+
+/// [`closest`] among any tested candidates in rank order (a sweep's): indices in `tested`.
+pub fn closest_in(tested: &[Evaluated], n: usize) -> Vec<usize> {
+    let mut indices: Vec<usize> = (0..tested.len())
+        .filter(|&i| !tested[i].summary.meets_target)
+        .collect();
+    // A stable sort: equal satisfactions keep the rank order of `tested`.
     indices.sort_by(|&a, &b| {
-        let satisfaction = |i: usize| o.evaluated[i].summary.satisfaction;
+        let satisfaction = |i: usize| tested[i].summary.satisfaction;
         satisfaction(b).total_cmp(&satisfaction(a))
     });
     indices.truncate(n);

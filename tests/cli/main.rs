@@ -21,6 +21,7 @@ mod escapes;
 mod fit;
 mod flow_oracle;
 mod flows;
+mod html_report;
 mod inputs;
 mod inputs_are_never_outputs;
 mod json_schemas;

@@ -143,6 +143,9 @@ pub struct CompareArgs {
     #[command(flatten)]
     pub output: OutputArgs,
 
+    #[command(flatten)]
+    pub report: ReportArgs,
+
     /// Load-test only shard K of N of the (strategy, rate) cells (every N-th from the K-th) and print them with --format json for `planner merge`; auto: from SLURM_ARRAY_TASK_ID or JOB_COMPLETION_INDEX (see docs/scale-out.md)
     #[arg(long, value_name = "K/N|auto", value_parser = parse_shard)]
     pub shard: Option<ShardArg>,
@@ -266,6 +269,9 @@ pub struct SearchArgs {
 
     #[command(flatten)]
     pub output: OutputArgs,
+
+    #[command(flatten)]
+    pub report: ReportArgs,
 }
 
 #[derive(Debug, Args)]
@@ -337,6 +343,9 @@ pub struct MergeArgs {
 
     #[command(flatten)]
     pub output: OutputArgs,
+
+    #[command(flatten)]
+    pub report: ReportArgs,
 }
 
 pub fn parse_shard(text: &str) -> Result<ShardArg, String> {
@@ -426,6 +435,9 @@ pub struct RunArgs {
     #[command(flatten)]
     pub output: OutputArgs,
 
+    #[command(flatten)]
+    pub report: ReportArgs,
+
     /// Print the event log (orders, services, batches) in time order: above the table on stdout, or on stderr when stdout carries JSON, CSV or SVG
     #[arg(long)]
     pub trace: bool,
@@ -477,6 +489,36 @@ pub struct OutputArgs {
     /// rate per strategy (compare)
     #[arg(long, value_name = "FILE.svg")]
     pub plot: Option<String>,
+}
+
+/// `--report FILE.html`: the whole study as one page, for the commands that study a
+/// configuration or a space (not `fit`).
+#[derive(Debug, Args, Clone, Default)]
+pub struct ReportArgs {
+    /// Write the whole study as one self-contained HTML page to FILE (`-` for stdout): the
+    /// question, the answer and its verdicts, where the time goes, the space, how to reproduce
+    /// it; it opens offline in any browser
+    #[arg(long, value_name = "FILE.html")]
+    pub report: Option<String>,
+
+    /// The command line as typed, which the page shows: set at the edge, not a flag.
+    #[arg(skip)]
+    pub command_line: Vec<String>,
+}
+
+impl Command {
+    /// Hands the command line as typed to the command whose page may show it.
+    pub fn set_command_line(&mut self, line: Vec<String>) {
+        let report = match self {
+            Command::Run(a) => &mut a.report,
+            Command::Optimize(a) => &mut a.search.report,
+            Command::Sweep(a) => &mut a.search.report,
+            Command::Compare(a) => &mut a.report,
+            Command::Merge(a) => &mut a.report,
+            Command::Fit(_) | Command::Man | Command::Completions(_) | Command::Schema(_) => return,
+        };
+        report.command_line = line;
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

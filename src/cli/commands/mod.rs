@@ -20,11 +20,12 @@ pub mod study;
 use anyhow::{bail, Context, Result};
 use clap::ValueEnum;
 
-use crate::cli::args::{ArrivalsArg, LoadArgs, OutputArgs};
+use crate::cli::args::{ArrivalsArg, LoadArgs, OutputArgs, ReportArgs};
 use crate::loadtest;
 use crate::model::objective::Share;
 use crate::model::scenario::{Scenario, MAX_CLIENTS};
 use crate::model::units::{Period, Rate};
+use crate::report::html::{Beside, Page};
 use crate::report::output::{write_stdout, Inputs, OutputError, OutputId, Outputs};
 use crate::report::ExportError;
 use crate::report::{printable, Format, Render};
@@ -54,32 +55,49 @@ pub(crate) enum Failure {
     Export(ExportError),
 }
 
-/// A command's outputs — stdout in its `--format`, `--csv FILE`, `--plot FILE` — opened
-/// before any work so that an unwritable path or a clash fails at once, and written together
-/// at the end from one report.
+/// A command's outputs — stdout in its `--format`, `--csv FILE`, `--plot FILE`, `--report
+/// FILE` — opened before any work so that an unwritable path or a clash fails at once, and
+/// written together at the end from one report.
 pub(crate) struct Requested {
     outputs: Outputs,
-    files: Vec<(OutputId, Format)>,
+    /// Each file output, its format and its destination as typed.
+    files: Vec<(OutputId, Format, String)>,
     format: Format,
+    /// The command line, for the page's header and "Reproduce".
+    command_line: Vec<String>,
 }
 
 /// Opens a command's outputs, refusing one that is a file the command read (`inputs`) or
-/// another output, a plot not named `.svg`, and a `--format` other than table when an output
-/// takes stdout.
-pub(crate) fn open_outputs(inputs: &Inputs, args: &OutputArgs) -> Result<Requested> {
+/// another output, a plot not named `.svg`, a report not named `.html`, and a `--format`
+/// other than table when an output takes stdout. `report`: the commands that write a page.
+pub(crate) fn open_outputs(
+    inputs: &Inputs,
+    args: &OutputArgs,
+    report: Option<&ReportArgs>,
+) -> Result<Requested> {
     let mut outputs = Outputs::new(inputs);
     let mut files = Vec::new();
     if let Some(text) = &args.csv {
         files.push((
             outputs.open("--csv", Format::Csv.what(), text)?,
             Format::Csv,
+            text.clone(),
         ));
     }
     if let Some(text) = &args.plot {
-        check_svg(text)?;
+        check_extension(text, "--plot", Format::Svg, "SVG", &["svg"])?;
         files.push((
             outputs.open("--plot", Format::Svg.what(), text)?,
             Format::Svg,
+            text.clone(),
+        ));
+    }
+    if let Some(text) = report.and_then(|r| r.report.as_ref()) {
+        check_extension(text, "--report", Format::Html, "HTML", &["html", "htm"])?;
+        files.push((
+            outputs.open("--report", Format::Html.what(), text)?,
+            Format::Html,
+            text.clone(),
         ));
     }
     if args.format != Format::Table {
@@ -94,43 +112,87 @@ pub(crate) fn open_outputs(inputs: &Inputs, args: &OutputArgs) -> Result<Request
         outputs,
         files,
         format: args.format,
+        command_line: report.map(|r| r.command_line.clone()).unwrap_or_default(),
     })
 }
 
-/// A plot is SVG whatever its name says: a `.png` of SVG text opens nowhere. A name with no
-/// extension (`/dev/null`, a FIFO) is taken as it is.
-fn check_svg(text: &str) -> Result<(), OutputError> {
-    let ext = std::path::Path::new(text).extension();
-    match ext {
-        Some(ext) if !ext.eq_ignore_ascii_case("svg") => Err(OutputError::Extension {
-            flag: "--plot",
-            path: text.to_string(),
-            what: "the plot",
-            kind: "SVG",
-            ext: ".svg",
-        }),
+/// A plot is SVG and a report HTML whatever the name says: a `.png` of SVG text opens
+/// nowhere. A name with no extension (`/dev/null`, a FIFO) is taken as it is.
+fn check_extension(
+    text: &str,
+    flag: &'static str,
+    format: Format,
+    kind: &'static str,
+    exts: &[&'static str],
+) -> Result<(), OutputError> {
+    match std::path::Path::new(text).extension() {
+        Some(ext) if !exts.iter().any(|e| ext.eq_ignore_ascii_case(e)) => {
+            Err(OutputError::Extension {
+                flag,
+                path: text.to_string(),
+                what: format.what(),
+                kind,
+                ext: match format {
+                    Format::Html => ".html",
+                    _ => ".svg",
+                },
+            })
+        }
         _ => Ok(()),
     }
 }
 
 impl Requested {
-    /// What stdout carries: the `--format`, unless `--csv -` or `--plot -` took it.
+    /// What stdout carries: the `--format`, unless `--csv -`, `--plot -` or `--report -`
+    /// took it.
     pub(crate) fn stdout_format(&self) -> Option<Format> {
         (!self.outputs.stdout_taken()).then_some(self.format)
+    }
+
+    /// Whether `--report` asked for a page (then the command computes what only the page
+    /// shows, such as where the time goes).
+    pub(crate) fn wants_page(&self) -> bool {
+        self.files.iter().any(|f| f.1 == Format::Html)
+    }
+
+    /// What the page says of the command: its command line, and the files it writes beside
+    /// the page, each linked from the page's folder.
+    fn page(&self) -> Page {
+        let report = self.files.iter().find(|f| f.1 == Format::Html);
+        let beside = match report {
+            Some((_, _, page)) => self
+                .files
+                .iter()
+                .filter(|f| f.1 != Format::Html && f.2 != "-")
+                // A device or a FIFO is no file to open from a page.
+                .filter(|f| std::fs::metadata(&f.2).map_or(true, |m| m.is_file()))
+                .map(|(_, format, text)| Beside {
+                    what: format.what(),
+                    href: href(page, text),
+                    shown: text.clone(),
+                })
+                .collect(),
+            None => Vec::new(),
+        };
+        Page {
+            command: self.command_line.clone(),
+            beside,
+        }
     }
 
     /// Renders the report in every format asked for, then writes every output, all or none,
     /// and stdout last.
     pub(crate) fn emit(self, report: &dyn Render) -> Result<()> {
+        let page = self.page();
         let render = |format: Format| {
-            format.render(report).map_err(|e| match e {
+            format.render(report, &page).map_err(|e| match e {
                 // Asked of a report that has nothing to show: the request is the problem.
                 ExportError::Nothing { .. } => anyhow::Error::new(e),
                 e => anyhow::Error::new(Failure::Export(e)),
             })
         };
         let mut contents = Vec::new();
-        for &(id, format) in &self.files {
+        for &(id, format, _) in &self.files {
             contents.push((id, render(format)?));
         }
         let stdout = match self.stdout_format() {
@@ -143,6 +205,47 @@ impl Requested {
         }
         Ok(())
     }
+}
+
+/// The link from a page written to `page` to a file written to `file`: relative to the
+/// page's folder when both folders resolve, the path as typed otherwise; percent-encoded
+/// where a URL needs it.
+fn href(page: &str, file: &str) -> String {
+    use std::path::{Component, Path, PathBuf};
+    let folder = |p: &str| {
+        let dir = match Path::new(p).parent() {
+            Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+            _ => PathBuf::from("."),
+        };
+        std::fs::canonicalize(dir).ok()
+    };
+    let name = Path::new(file).file_name();
+    let link = match (folder(page), folder(file), name) {
+        (Some(from), Some(to), Some(name)) => {
+            let (from, to): (Vec<Component>, Vec<Component>) =
+                (from.components().collect(), to.components().collect());
+            let common = from.iter().zip(&to).take_while(|(a, b)| a == b).count();
+            let mut rel = PathBuf::new();
+            for _ in common..from.len() {
+                rel.push("..");
+            }
+            for c in &to[common..] {
+                rel.push(c);
+            }
+            rel.push(name);
+            rel.to_string_lossy().into_owned()
+        }
+        _ => file.to_string(),
+    };
+    let mut out = String::with_capacity(link.len());
+    for b in link.bytes() {
+        if b.is_ascii_alphanumeric() || b"-._~/".contains(&b) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
 }
 
 /// What every configuration is tested against at `rate`: the load test the flags describe

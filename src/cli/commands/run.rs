@@ -193,7 +193,7 @@ pub(crate) fn run(
             trace: args.trace,
         },
     )?;
-    let outputs = open_outputs(inputs, &args.output)?;
+    let outputs = open_outputs(inputs, &args.output, Some(&args.report))?;
 
     // Small tests take microseconds; a long one gets a spinner on a terminal.
     let spinner = if load.clients as u64 * load.runs(scenario) as u64 >= 100_000 {
@@ -219,6 +219,12 @@ pub(crate) fn run(
         Some(a) => a.classes.clone(),
         None => loadtest::judge_classes(scenario, &outcome, &load, share),
     };
+    // Where the time goes, for the page only: the first replication again, profiled.
+    let profile = if outputs.wants_page() {
+        Some(loadtest::profile(scenario, &config, &load, share, None)?)
+    } else {
+        None
+    };
     spinner.finish();
     // The trace reads like the tutorial's prints, above the table; ahead of JSON, CSV or SVG
     // on stdout it would break them for whatever reads them, so it goes to stderr then.
@@ -242,6 +248,8 @@ pub(crate) fn run(
         },
         unit: args.unit.resolve(load.timeout),
         classes: &classes,
+        share,
+        profile: profile.as_ref(),
     };
     if args.trace && !trace_above_table {
         std::io::stderr()
@@ -298,7 +306,7 @@ fn open_loop(scenario: &Scenario, args: &RunArgs, inputs: &mut Inputs) -> Result
     let patient = super::clients::patience_of(scenario, b);
     let (patience, backoff) = (patient.patience, patient.backoff);
     let rules = patient.rules(res, scenario.requests().len());
-    let outputs = open_outputs(inputs, &args.output)?;
+    let outputs = open_outputs(inputs, &args.output, Some(&args.report))?;
     let due = load.due_times(res, 0);
     // Over `[[request]]` classes each client walks its class's flow with its class's patience.
     let class = load.classes(scenario, 0, due.len()).unwrap_or_default();
@@ -314,6 +322,19 @@ fn open_loop(scenario: &Scenario, args: &RunArgs, inputs: &mut Inputs) -> Result
         teller,
     )?
     .story();
+    // Where the time goes, for the page only: the same run again, profiled.
+    let share = crate::model::objective::Share::ALL;
+    let profile = if outputs.wants_page() {
+        Some(loadtest::profile(
+            scenario,
+            &config,
+            &load,
+            share,
+            Some(&clients),
+        )?)
+    } else {
+        None
+    };
     let open_classes = scenario
         .requests()
         .iter()
@@ -336,6 +357,9 @@ fn open_loop(scenario: &Scenario, args: &RunArgs, inputs: &mut Inputs) -> Result
         cancel_all: rules.cancel_all,
         warmup: load.warmup,
         classes: open_classes,
+        config: &config,
+        load: &load,
+        profile: profile.as_ref(),
     });
     if args.trace {
         // The trace is the run's story, not its result: stderr, whatever stdout carries.
@@ -363,7 +387,7 @@ fn closed_loop(
     let loop_ = super::clients::users_of(scenario, users, b, &args.load);
     let (think, exponential, duration) = (loop_.think, loop_.exponential, loop_.duration);
     let runs = loop_.replications;
-    let outputs = open_outputs(inputs, &args.output)?;
+    let outputs = open_outputs(inputs, &args.output, Some(&args.report))?;
     // A closed loop brings its own requests: the load test only keys its draws.
     let mut load = LoadTest::new(
         users,
@@ -400,7 +424,24 @@ fn closed_loop(
             }
         );
     }
+    // Where the time goes, for the page only: the first replication again, profiled.
+    let profile = if outputs.wants_page() {
+        let share = crate::model::objective::Share::ALL;
+        Some(loadtest::profile(
+            scenario,
+            &config,
+            &load,
+            share,
+            Some(&clients),
+        )?)
+    } else {
+        None
+    };
     let report = ClosedReport::new(ClosedRun {
+        scenario,
+        config: &config,
+        seed: load.seed,
+        profile: profile.as_ref(),
         name: scenario.name(),
         resolution: res,
         users,

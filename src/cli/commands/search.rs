@@ -7,11 +7,13 @@ use super::{open_outputs, Verdict};
 use crate::cli::args::{OptimizeArgs, SweepArgs};
 use crate::cli::progress::{Progress, WalkMeter};
 use crate::model::capacity;
+use crate::model::config::Config;
 use crate::model::scenario::Scenario;
+use crate::outcome::profile::Profile;
 use crate::report::output::{write_stdout, Inputs};
 use crate::report::search::{OptimizeReport, SearchContext, SweepReport, Unreachable};
 use crate::report::Format;
-use crate::search::{self, Candidate, Frontier};
+use crate::search::{self, Candidate, Frontier, Target};
 
 /// A shard's document stores plain summaries, which `merge` would judge as such: clients
 /// with rules are searched in one process, not sharded.
@@ -28,16 +30,18 @@ pub(crate) fn optimize(
     quiet: bool,
     inputs: &mut Inputs,
 ) -> Result<Verdict> {
-    if args.plot_all && args.search.output.plot.is_none() {
-        bail!("--plot-all load-tests the whole space for the plot: it needs --plot FILE.svg");
+    let pictured = args.search.output.plot.is_some() || args.search.report.report.is_some();
+    if args.plot_all && !pictured {
+        bail!("--plot-all load-tests the whole space for the plot: it needs --plot FILE.svg or --report FILE.html");
     }
     let shard = args.shard.map(|s| s.resolve()).transpose()?;
     if shard.is_some() && args.plot_all {
         bail!("--plot-all with --shard: a shard tests only its part; plot the merge instead");
     }
     let out = &args.search.output;
-    if shard.is_some() && (out.format != Format::Json || out.csv.is_some() || out.plot.is_some()) {
-        bail!("--shard: an optimize shard prints its part with --format json (no --csv or --plot), for `planner merge`; a part has no answer of its own: render the merge instead");
+    let files = out.csv.is_some() || out.plot.is_some() || args.search.report.report.is_some();
+    if shard.is_some() && (out.format != Format::Json || files) {
+        bail!("--shard: an optimize shard prints its part with --format json (no --csv, --plot or --report), for `planner merge`; a part has no answer of its own: render the merge instead");
     }
     // A plain optimize walks the ranking lazily; a shard needs its part of the ranking, and
     // --plot-all the whole of it.
@@ -48,7 +52,7 @@ pub(crate) fn optimize(
         let rate = plan.target.load.rate().unwrap_or(f64::INFINITY);
         let missing = capacity::unreachable(scenario, &plan.space.maxima(), rate);
         if !missing.is_empty() {
-            let outputs = open_outputs(inputs, &args.search.output)?;
+            let outputs = open_outputs(inputs, &args.search.output, Some(&args.search.report))?;
             outputs.emit(&Unreachable {
                 scenario,
                 rate,
@@ -61,7 +65,7 @@ pub(crate) fn optimize(
     if args.max_time.is_some() && !lazy {
         bail!("--max-time stops a plain optimize's walk; a --shard or --plot-all tests its whole part");
     }
-    let outputs = open_outputs(inputs, &args.search.output)?;
+    let outputs = open_outputs(inputs, &args.search.output, Some(&args.search.report))?;
     let skipped = plan.space.size() - plan.walk.as_ref().map_or(0, |w| w.size());
     let meter = WalkMeter::new(
         skipped,
@@ -140,8 +144,8 @@ pub(crate) fn optimize(
     };
     // The picture shows what was tested; with --plot-all, test what the early stop skipped too,
     // for the picture only.
-    let everything = match &args.search.output.plot {
-        Some(_) if args.plot_all => {
+    let everything = match pictured {
+        true if args.plot_all => {
             let rest = &plan.ranking[result.evaluated.len()..];
             let bar = Progress::new(rest.len() as u64, "load-testing for the plot", quiet);
             let mut all = result.evaluated.clone();
@@ -167,7 +171,10 @@ pub(crate) fn optimize(
         write_stdout(&doc).map_err(super::Failure::Stdout)?;
         return Ok(Verdict::Met);
     }
+    let answer = result.answer.map(|i| &result.evaluated[i].candidate.config);
+    let profile = profile_for_page(scenario, &plan.target, answer, &outputs)?;
     outputs.emit(&OptimizeReport {
+        profile: profile.as_ref(),
         ctx,
         plotted: everything.as_deref().unwrap_or(&result.evaluated),
         result: &result,
@@ -191,7 +198,7 @@ pub(crate) fn sweep(
     if let Some(shard) = shard {
         return super::merge::sweep_shard(scenario, &args, &plan, shard, quiet, inputs);
     }
-    let outputs = open_outputs(inputs, &args.search.output)?;
+    let outputs = open_outputs(inputs, &args.search.output, Some(&args.search.report))?;
     let bar = Progress::new(plan.ranking.len() as u64, "load-testing", quiet);
     let all = search::evaluate(scenario, &plan.target, &plan.ranking, &|n| bar.inc(n))?;
     bar.finish();
@@ -205,11 +212,33 @@ pub(crate) fn sweep(
     };
     // With the table in a file (not on stdout), stdout says what the file holds instead.
     let csv_file = args.search.output.csv.as_deref().filter(|f| *f != "-");
+    let cheapest = all
+        .iter()
+        .find(|e| e.summary.meets_target)
+        .map(|e| &e.candidate.config);
+    let profile = profile_for_page(scenario, &plan.target, cheapest, &outputs)?;
     outputs.emit(&SweepReport {
+        profile: profile.as_ref(),
         ctx,
         all: &all,
         show: args.show,
         csv_file,
     })?;
     Ok(Verdict::Met)
+}
+
+/// Where the time goes in `config`'s load test, for the page only: one more load test of
+/// it, when `--report` asks for a page and there is a configuration to show.
+pub(crate) fn profile_for_page(
+    scenario: &Scenario,
+    target: &Target,
+    config: Option<&Config>,
+    outputs: &super::Requested,
+) -> Result<Option<Profile>> {
+    match config {
+        Some(config) if outputs.wants_page() => {
+            Ok(Some(search::profile(scenario, target, config)?))
+        }
+        _ => Ok(None),
+    }
 }

@@ -68,3 +68,29 @@ pub(super) fn lines(figures: &[ClassFigures]) -> String {
     }
     out
 }
+
+/// The classes' figures as a table, for the page (nothing without classes).
+pub(super) fn table(figures: &[ClassFigures]) -> crate::report::table::Table {
+    use crate::report::table::{Align, Table};
+    let mut t = Table::new(&[
+        ("request class", Align::Left),
+        ("clients", Align::Right),
+        ("served in time", Align::Right),
+        ("given up", Align::Right),
+        ("attempts", Align::Right),
+        ("patience (s)", Align::Right),
+    ]);
+    for f in figures {
+        let share =
+            |k: usize| trim_float((1000.0 * k as f64 / f.clients.max(1) as f64).round() / 10.0);
+        t.row(vec![
+            f.name.clone(),
+            f.clients.to_string(),
+            format!("{} ({} %)", f.satisfied, share(f.satisfied)),
+            format!("{} ({} %)", f.given_up, share(f.given_up)),
+            f.attempts.to_string(),
+            f.patience.map_or("-".into(), trim_float),
+        ]);
+    }
+    t
+}

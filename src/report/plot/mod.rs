@@ -10,7 +10,10 @@
 //! - [`dashboard_svg`]: one load test as a load-testing dashboard, the arrival rate and the
 //!   latency percentiles over time, per time window, for any number of clients;
 //! - [`open_svg`], [`closed_svg`]: clients that give up and retry, users who think, over
-//!   time in the dashboard's windows.
+//!   time in the dashboard's windows;
+//! - [`latency_svg`]: one request class's latencies as a cumulative distribution, its
+//!   objective marked;
+//! - [`stations_svg`]: each station's mean wait beside its mean service, and its busy share.
 //!
 //! Every function returns the whole SVG document as a `String`. Text is written as SVG
 //! `<text>` elements and laid out with `plotters`' built-in size estimate, so no font file
@@ -21,7 +24,9 @@ mod clients;
 mod compare;
 mod dashboard;
 mod frame;
+mod latency;
 mod pareto;
+mod stations;
 mod timeline;
 
 pub use clients::{
@@ -29,7 +34,9 @@ pub use clients::{
 };
 pub use compare::{compare_svg, ComparePlot, StrategySeries};
 pub use dashboard::{dashboard_svg, DashboardClient, DashboardPlot};
+pub use latency::{latency_svg, LatencyPlot};
 pub use pareto::{pareto_frontier, pareto_svg, ParetoPlot, ParetoPoint};
+pub use stations::{stations_svg, StationBar, StationsPlot};
 pub use timeline::{timeline_svg, ClientTimeline, TimelinePlot, TIMELINE_MAX_CLIENTS};
 
 /// Why a picture could not be drawn.

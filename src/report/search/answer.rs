@@ -133,7 +133,7 @@ impl SearchContext<'_> {
     }
 
     /// The first two lines: the target, the space and what of it was load-tested.
-    fn optimize_header(&self, o: &Optimization, plot_all: bool) -> String {
+    pub(super) fn optimize_header(&self, o: &Optimization, plot_all: bool) -> String {
         let size = self.space.size();
         let candidates = if self.sustained {
             format!(
@@ -174,6 +174,17 @@ impl SearchContext<'_> {
     /// Baseline, answer and delta in cores, GiB and money, then the prices used.
     fn cost_against_baseline(&self, c: &Candidate, base_cost: &Cost) -> String {
         let cur = &self.prices.currency;
+        format!(
+            "{}  prices: {} {cur} per core, {} {cur} per GiB\n\n",
+            indent(&self.cost_table(c, base_cost).render()),
+            trim_float(self.prices.cpu),
+            trim_float(self.prices.ram)
+        )
+    }
+
+    /// The cells of the cost against the baseline, which the page lays out too.
+    pub(super) fn cost_table(&self, c: &Candidate, base_cost: &Cost) -> Table {
+        let cur = &self.prices.currency;
         let mut t = Table::new(&[
             ("", Align::Left),
             ("cores", Align::Right),
@@ -199,17 +210,12 @@ impl SearchContext<'_> {
             format!("{:+}", cost::tidy(c.cost.ram_gib - base_cost.ram_gib)),
             format!("{}{pct}", self.signed_money(c.cost.price - base_cost.price)),
         ]);
-        format!(
-            "{}  prices: {} {cur} per core, {} {cur} per GiB\n\n",
-            indent(&t.render()),
-            trim_float(self.prices.cpu),
-            trim_float(self.prices.ram)
-        )
+        t
     }
 
     /// "  by station: burger +1 core +0.5 GiB": where the answer's extra resources go; `None`
     /// when no station changed.
-    fn by_station_line(&self, config: &Config, base: &Config) -> Option<String> {
+    pub(super) fn by_station_line(&self, config: &Config, base: &Config) -> Option<String> {
         let by_station = cost::per_station(self.scenario, config);
         let base_station = cost::per_station(self.scenario, base);
         let lines: Vec<String> = self

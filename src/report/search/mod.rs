@@ -12,14 +12,17 @@ use super::table::{Align, Table};
 use crate::model::config::Config;
 use crate::model::cost::{self, Cost};
 use crate::model::scenario::{Prices, Scenario};
+use crate::outcome::profile::Profile;
 use crate::outcome::stats;
 use crate::report::format::{duration_in, trim_float};
+use crate::report::html::Page;
 use crate::search::{self, Evaluated, Optimization, Space, Target};
 
 /// Where it was first written; `super::unreachable` keeps this file under the size limit.
 pub use super::unreachable::Unreachable;
 
 mod answer;
+mod page;
 
 /// What every search report needs to know.
 pub struct SearchContext<'a> {
@@ -39,6 +42,8 @@ pub struct SearchContext<'a> {
 
 /// `optimize`'s result, as every format shows it.
 pub struct OptimizeReport<'a> {
+    /// Where the time goes in the answer's load test, profiled when a page asks for it.
+    pub profile: Option<&'a Profile>,
     /// What the search was asked.
     pub ctx: SearchContext<'a>,
     /// What it found: the configurations tested for the answer, cheapest first.
@@ -76,10 +81,19 @@ impl Render for OptimizeReport<'_> {
             .ctx
             .pareto_svg(self.plotted, self.result.total, answer)?)
     }
+
+    /// The question, the answer and its verdicts, the runners-up and the closest misses,
+    /// where the time goes in the answer, the space, and how to reproduce it.
+    fn html(&self, page: &Page) -> Result<String, ExportError> {
+        Ok(page::optimize(self, page)?)
+    }
 }
 
 /// `sweep`'s result, as every format shows it.
 pub struct SweepReport<'a> {
+    /// Where the time goes in the cheapest passing configuration's load test, profiled when
+    /// a page asks for it.
+    pub profile: Option<&'a Profile>,
     /// What the sweep was asked.
     pub ctx: SearchContext<'a>,
     /// Every configuration of the space, load-tested, cheapest first.
@@ -117,6 +131,12 @@ impl Render for SweepReport<'_> {
             .find(|e| e.summary.meets_target)
             .map(|e| &e.candidate.config);
         Ok(self.ctx.pareto_svg(self.all, self.all.len(), cheapest)?)
+    }
+
+    /// The question, the cheapest configuration that passes and its verdicts, where the
+    /// time goes in it, the space with its cheapest rows, and how to reproduce it.
+    fn html(&self, page: &Page) -> Result<String, ExportError> {
+        Ok(page::sweep(self, page)?)
     }
 }
 
@@ -308,6 +328,11 @@ impl SearchContext<'_> {
 
     /// A table of results: price, delta, levers, change, satisfied, max latency.
     fn results_table(&self, rows: &[&Evaluated]) -> String {
+        self.results_rows(rows).render()
+    }
+
+    /// The cells of [`SearchContext::results_table`], which the page lays out too.
+    fn results_rows(&self, rows: &[&Evaluated]) -> Table {
         let (base, base_cost) = self.baseline();
         let (cur, res) = (&self.prices.currency, self.scenario.resolution());
         let price_col = format!("price ({cur})");
@@ -335,7 +360,7 @@ impl SearchContext<'_> {
                 c.config.delta_words(&base, self.scenario),
             ]);
         }
-        t.render()
+        t
     }
 
     /// What `optimize` load-tested, said truthfully: the cheapest up to the answer's last

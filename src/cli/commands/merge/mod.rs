@@ -220,8 +220,8 @@ pub(crate) fn sweep_shard(
             "--shard: a sweep shard writes its rows to --csv FILE, the file `planner merge` reads"
         ),
     };
-    if out.plot.is_some() || out.format != Format::Table {
-        bail!("--shard: a sweep shard writes only --csv FILE; --plot and --format are the merge's");
+    if out.plot.is_some() || args.search.report.report.is_some() || out.format != Format::Table {
+        bail!("--shard: a sweep shard writes only --csv FILE; --plot, --report and --format are the merge's");
     }
     // What it resumes from is its own file, which only its --csv may rewrite.
     let before = if args.resume {

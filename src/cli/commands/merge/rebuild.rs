@@ -11,6 +11,7 @@ use clap::Parser;
 use serde_json::Value;
 
 use super::super::compare::strategies_of;
+use super::super::search::profile_for_page;
 use super::super::study::{compare_target, plan_search};
 use super::super::{open_outputs, Verdict};
 use super::compare_meta;
@@ -103,8 +104,9 @@ pub(super) fn merge_sweep(
     inputs: &mut Inputs,
 ) -> Result<Verdict> {
     let out = &args.output;
-    if out.plot.is_some() || !matches!(out.format, Format::Table | Format::Csv) {
-        bail!("sweep shards merge into the sweep's table and CSV; --plot and --format json or svg need each configuration's exact figures, which a sweep CSV rounds (plot the merged CSV, or shard optimize)");
+    let pictured = out.plot.is_some() || args.report.report.is_some();
+    if pictured || !matches!(out.format, Format::Table | Format::Csv) {
+        bail!("sweep shards merge into the sweep's table and CSV; --plot, --report and --format json or svg need each configuration's exact figures, which a sweep CSV rounds (plot the merged CSV, or shard optimize)");
     }
     let mut shards = Vec::new();
     for (file, bytes) in &files {
@@ -155,10 +157,11 @@ pub(super) fn merge_sweep(
     for (file, stored, computed) in &seals {
         merge::check_seal(file, stored, computed, Part::Content)?;
     }
-    let outputs = open_outputs(inputs, &args.output)?;
+    let outputs = open_outputs(inputs, &args.output, Some(&args.report))?;
     // As `sweep`: with the table in a file (not on stdout), stdout says what the file holds.
     let csv_file = out.csv.as_deref().filter(|f| *f != "-");
     outputs.emit(&SweepReport {
+        profile: None,
         ctx,
         all: &all,
         show: sweep.show,
@@ -249,7 +252,9 @@ pub(super) fn merge_optimize(
                 search::evaluate_one(&scenario, &plan.target, &config)?.classes;
         }
     }
-    let outputs = open_outputs(inputs, &args.output)?;
+    let outputs = open_outputs(inputs, &args.output, Some(&args.report))?;
+    let answer = result.answer.map(|i| &result.evaluated[i].candidate.config);
+    let profile = profile_for_page(&scenario, &plan.target, answer, &outputs)?;
     let ctx = SearchContext {
         scenario: &scenario,
         prices: &plan.prices,
@@ -259,6 +264,7 @@ pub(super) fn merge_optimize(
         unit: args.unit.resolve(plan.target.load.timeout),
     };
     outputs.emit(&OptimizeReport {
+        profile: profile.as_ref(),
         ctx,
         plotted: &result.evaluated,
         result: &result,
@@ -349,7 +355,7 @@ pub(super) fn merge_compare(
         rates,
         cells: cells.chunks(width).map(<[_]>::to_vec).collect(),
     };
-    let outputs = open_outputs(inputs, &args.output)?;
+    let outputs = open_outputs(inputs, &args.output, Some(&args.report))?;
     outputs.emit(&CompareContext {
         scenario: &scenario,
         prices: &prices,
