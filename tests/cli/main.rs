@@ -12,6 +12,7 @@ mod client_rules_search;
 mod client_rules_search_flows;
 mod closed_loop_scenario;
 mod common;
+mod common_random_numbers;
 mod compare;
 mod engine_api;
 mod engine_memory;
