@@ -17,7 +17,10 @@ pub mod memory;
 pub mod optimize;
 
 pub use frontier::Frontier;
-pub use optimize::{optimize, settle, Budget, Limit, Optimization, Selection, Unfinished, Watch};
+pub use optimize::{
+    optimize, settle, verify, Budget, Limit, Optimization, Selection, Unfinished, Verification,
+    Watch, VERIFY_LONGER,
+};
 
 use crate::engine::EngineError;
 use crate::loadtest;

@@ -8,7 +8,8 @@ use rayon::prelude::*;
 use crate::model::config::Config;
 use crate::model::cost::Cost;
 use crate::model::scenario::{Prices, Scenario};
-use crate::outcome::verdict::Call;
+use crate::outcome::stats::Summary;
+use crate::outcome::verdict::{Call, ClassVerdict};
 
 use super::{evaluate_one, Candidate, Evaluated, SearchError, Space, Target};
 
@@ -37,6 +38,111 @@ pub struct Optimization {
     /// Set when `--max-configs` or `--max-time` stopped the cheapest-first walk before it
     /// settled.
     pub unfinished: Option<Unfinished>,
+    /// The answer's verification, and those of any configuration it rejected first, in the
+    /// order run ([`verify`]); empty when nothing is random.
+    pub verified: Vec<Verification>,
+}
+
+/// A configuration load-tested again before it is printed as the answer: on
+/// [`VERIFY_LONGER`] times the clients, the first run's count left out as a warm-up, on a
+/// fresh seed.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Verification {
+    /// Index in [`Optimization::evaluated`] of the configuration verified.
+    pub index: usize,
+    /// The verification's clients, warm-up included.
+    pub clients: u32,
+    /// Clients left out of its figures.
+    pub warmup: u32,
+    /// Its seed, unrelated to the search's.
+    pub seed: u64,
+    /// Its figures, over its replications.
+    pub summary: Summary,
+    /// Per class, with classes.
+    pub classes: Vec<ClassVerdict>,
+    /// Whether it holds.
+    pub call: Call,
+}
+
+/// A seed far from `seed` and its neighbours (SplitMix64's finaliser of `seed` offset).
+fn fresh_seed(seed: u64) -> u64 {
+    let mut z = seed ^ 0x7665_7269_6679; // "verify"
+    z = z.wrapping_add(0x9e37_79b9_7f4a_7c15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    z ^ (z >> 31)
+}
+
+/// How much longer a verification runs than the search's test.
+pub const VERIFY_LONGER: u32 = 10;
+
+/// Load-tests the answer again on a fresh seed before it is printed: a random search's answer
+/// passed its test on one set of draws, and a lucky pass would be a wrong answer. For a
+/// `sustained` objective (the rate held for good) the check also runs [`VERIFY_LONGER`] times
+/// longer, the search's clients left out as a warm-up, so that a queue a short test from
+/// empty did not have time to build shows. A plain test asks about its own number of
+/// clients, and a longer run would ask another question: it is repeated at its size.
+///
+/// When the answer fails or stays too close to call, the next passing configuration (a
+/// runner-up) is verified in its place, and so on; the rejected stay listed with their
+/// figures. Deterministic tests are exact and are not verified; nor are tests whose clients
+/// follow rules (patience, closed loops) or whose load is a ramp or a replay.
+pub fn verify(
+    scenario: &Scenario,
+    target: &Target,
+    sustained: bool,
+    mut o: Optimization,
+) -> Result<Optimization, SearchError> {
+    let repeatable = matches!(
+        target.load.arrivals,
+        crate::workload::Arrivals::Fixed(_) | crate::workload::Arrivals::Poisson(_)
+    );
+    let Some(answer) = o.answer else {
+        return Ok(o);
+    };
+    if !target.is_random(scenario) || target.clients.is_some() || !repeatable {
+        return Ok(o);
+    }
+    let mut longer = target.clone();
+    let load = &mut longer.load;
+    if sustained {
+        load.warmup = load.warmup.max(load.clients);
+        load.clients = load.clients.saturating_mul(VERIFY_LONGER);
+    }
+    // A seed of its own: the draws of the search do not decide their own check.
+    load.seed = fresh_seed(load.seed);
+    let passing: Vec<usize> = std::iter::once(answer)
+        .chain(o.runners_up.iter().copied())
+        .collect();
+    let mut verified = None;
+    for (k, &i) in passing.iter().enumerate() {
+        let config = o.evaluated[i].candidate.config.clone();
+        let a = evaluate_one(scenario, &longer, &config)?;
+        o.verified.push(Verification {
+            index: i,
+            clients: longer.load.clients,
+            warmup: longer.load.warmup,
+            seed: longer.load.seed,
+            summary: a.summary,
+            classes: a.classes,
+            call: a.call,
+        });
+        if a.call == Call::Meets {
+            verified = Some(k);
+            break;
+        }
+    }
+    match verified {
+        Some(k) => {
+            o.answer = Some(passing[k]);
+            o.runners_up = passing[k + 1..].to_vec();
+        }
+        None => {
+            o.answer = None;
+            o.runners_up.clear();
+        }
+    }
+    Ok(o)
 }
 
 /// Which candidates `optimize` reports as load-tested.
@@ -123,6 +229,7 @@ pub fn settle(mut tested: Vec<Evaluated>, runners_up: usize, total: usize) -> Op
         total,
         selection,
         unfinished: None,
+        verified: Vec::new(),
     })
 }
 
@@ -284,6 +391,7 @@ fn unfinished(
             walked,
             untested_cheaper,
         }),
+        verified: Vec::new(),
     })
 }
 

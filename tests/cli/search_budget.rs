@@ -169,3 +169,52 @@ fn a_sustained_walk_counts_what_it_skips() {
     );
     assert!(err.contains(" 27 skipped"), "{err}");
 }
+
+/// An M/M/1 at 90 % busy passes 40 clients from an empty queue, but not ten times as many:
+/// a sustained objective is verified ten times longer.
+const LUCKY: &[&str] = &[
+    "--scenario",
+    "data/mm1.toml",
+    "optimize",
+    "--sustained",
+    "--arrivals",
+    "poisson",
+    "--target-rate",
+    "0.9",
+    "--clients",
+    "40",
+    "--timeout",
+    "8",
+    "--min-satisfaction",
+    "90",
+    "--replications",
+    "5",
+    "--seed",
+    "3",
+];
+
+#[test]
+fn a_lucky_pass_is_rejected_by_the_longer_verification_on_fresh_seeds() {
+    let (code, out, err) = run(LUCKY);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.contains("Passed the search's test but not its verification on fresh seeds, so not the answer:\n  server.units=1: 400 clients on a fresh seed (first 40 left out"),
+        "{out}"
+    );
+    assert!(out.contains("Answer: server.units=2"), "{out}");
+    assert!(out.contains("  verified: 400 clients"), "{out}");
+    let (_, json, _) = run(&[LUCKY, &["--format", "json"]].concat());
+    let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let checks = v["verification"].as_array().unwrap();
+    assert_eq!(checks.len(), 2, "{v}");
+    assert_eq!(checks[0]["config"]["server.units"], 1);
+    assert_eq!(checks[0]["verdict"], "fails");
+    assert_eq!(checks[1]["verdict"], "meets");
+    assert_eq!(checks[1]["simulated_clients"], 400);
+    assert_eq!(checks[1]["warmup_clients"], 40);
+    assert_eq!(checks[1]["clients"], 360);
+    assert_eq!(v["answer"]["config"]["server.units"], 2);
+    // Nothing random, nothing to verify: the tutorial's answer stands alone.
+    let (_, tutorial, _) = run(&[TUTORIAL, &["--format", "json"]].concat());
+    assert!(!tutorial.contains("verification"), "{tutorial}");
+}

@@ -130,6 +130,11 @@ pub(crate) fn optimize(
         }
     };
     meter.finish();
+    // A shard's part is verified by the merge, on the whole result.
+    let result = match shard {
+        None => search::verify(scenario, &plan.target, args.sustained, result)?,
+        Some(_) => result,
+    };
     let doc = match shard {
         Some(s) => Some(super::merge::shard_doc(
             scenario,

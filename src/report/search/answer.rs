@@ -14,6 +14,7 @@ impl SearchContext<'_> {
     /// The human report of `optimize`; `plot_all`: `--plot-all` tested the rest for the plot.
     pub fn optimize_text(&self, o: &Optimization, plot_all: bool) -> String {
         let mut out = self.optimize_header(o, plot_all);
+        out.push_str(&self.rejected_text(o));
         let Some(answer) = o.answer else {
             out.push_str(&self.no_answer_text(o));
             return out;
@@ -34,6 +35,9 @@ impl SearchContext<'_> {
             out.push_str(&line);
         }
         out.push_str(&self.answer_tests(e));
+        if let Some(v) = o.verified.iter().find(|v| v.index == answer) {
+            out.push_str(&format!("  verified: {}\n", self.verification_words(v)));
+        }
         out.push_str(&self.undecided_text(o));
         if !o.runners_up.is_empty() {
             out.push_str("\nNext cheapest that also meet the target:\n");
@@ -73,6 +77,72 @@ impl SearchContext<'_> {
             )
         };
         Some(format!("  decided: {text}\n"))
+    }
+
+    /// "10000 clients on a fresh seed (first 1000 left out, seed 123), over 20 replications:
+    /// satisfied 99.2% [98.9, 99.5] → meets".
+    fn verification_words(&self, v: &search::Verification) -> String {
+        let s = &v.summary;
+        let n = s.spread.as_ref().map_or(1, |sp| sp.replications);
+        let pct = |x: f64| trim_float((x * 100.0).round() / 100.0);
+        let interval = s
+            .satisfaction_interval()
+            .map(|(low, high)| format!(" [{}, {}]", pct(low), pct(high)))
+            .unwrap_or_default();
+        let classes: Vec<String> = v
+            .classes
+            .iter()
+            .map(|c| {
+                let figures = c.summary.as_ref().map_or("no client".into(), |cs| {
+                    let i = cs
+                        .satisfaction_interval()
+                        .map(|(l, h)| format!(" [{}, {}]", pct(l), pct(h)))
+                        .unwrap_or_default();
+                    format!("{}%{i}", pct(cs.satisfaction))
+                });
+                format!("{} {figures} {}", c.name, c.call.words())
+            })
+            .collect();
+        let per_class = if classes.is_empty() {
+            String::new()
+        } else {
+            format!(" ({})", classes.join(", "))
+        };
+        format!(
+            "{} clients on a fresh seed (first {} left out, seed {}), over {n} replications: satisfied {}%{interval}{per_class}: {}",
+            v.clients,
+            v.warmup,
+            v.seed,
+            pct(s.satisfaction),
+            v.call.words()
+        )
+    }
+
+    /// The configurations that passed the search's test but not their verification, which
+    /// the answer replaced.
+    fn rejected_text(&self, o: &Optimization) -> String {
+        let rejected: Vec<String> = o
+            .verified
+            .iter()
+            .filter(|v| v.call != crate::outcome::verdict::Call::Meets)
+            .map(|v| {
+                format!(
+                    "  {}: {}\n",
+                    o.evaluated[v.index]
+                        .candidate
+                        .config
+                        .describe(self.scenario),
+                    self.verification_words(v)
+                )
+            })
+            .collect();
+        if rejected.is_empty() {
+            return String::new();
+        }
+        format!(
+            "Passed the search's test but not its verification on fresh seeds, so not the answer:\n{}\n",
+            rejected.concat()
+        )
     }
 
     /// The configurations cheaper than the answer (or, with none, any) left too close to call,

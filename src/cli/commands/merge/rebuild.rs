@@ -252,6 +252,7 @@ pub(super) fn merge_optimize(
                 search::evaluate_one(&scenario, &plan.target, &config)?.classes;
         }
     }
+    let result = search::verify(&scenario, &plan.target, opt.sustained, result)?;
     let outputs = open_outputs(inputs, &args.output, Some(&args.report))?;
     let answer = result.answer.map(|i| &result.evaluated[i].candidate.config);
     let profile = profile_for_page(&scenario, &plan.target, answer, &outputs)?;
