@@ -11,6 +11,10 @@
 //!   them (target ≤ 3 µs each), arrivals and statistics included.
 //! - `web_shop`: `data/api.toml`'s two request classes and their flows, 10,000 and 100,000
 //!   clients (classes dealt and picks drawn included).
+//! - `decided`: configurations of the web shop's space decided per second by a random search
+//!   (Poisson arrivals, 200 clients, 95 % intervals), the 64 cheapest: `fixed` runs every
+//!   configuration's 10 replications and stops (as planner did before confident verdicts),
+//!   `adaptive` adds batches of 10 up to 50 while a verdict is too close to call.
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use planner::engine::simulate;
@@ -93,5 +97,35 @@ fn web_shop(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, clients_per_second, web_shop);
+fn decided(c: &mut Criterion) {
+    use planner::model::units::Rate;
+    use planner::search::{self, Frontier, Space, Target};
+    let scenario = Scenario::load(std::path::Path::new("data/api.toml")).unwrap();
+    let space = Space::new(&scenario, &[]);
+    let prices = scenario.prices().clone();
+    let candidates: Vec<_> = Frontier::new(&space, &scenario, &prices).take(64).collect();
+    let mut group = c.benchmark_group("decided");
+    group.sample_size(10);
+    group.throughput(Throughput::Elements(candidates.len() as u64));
+    for (name, most) in [("fixed", 10u32), ("adaptive", 50)] {
+        let mut load = LoadTest::new(
+            200,
+            Arrivals::Poisson(Rate::new(200.0).unwrap()),
+            Seconds::new(0.3).unwrap(),
+        );
+        load.replications = 10;
+        load.max_replications = most;
+        let target = Target {
+            load,
+            share: Share::new(99.0).unwrap(),
+            clients: None,
+        };
+        group.bench_function(name, |b| {
+            b.iter(|| search::evaluate(&scenario, &target, &candidates, &|_| {}).unwrap())
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, clients_per_second, web_shop, decided);
 criterion_main!(benches);

@@ -80,9 +80,11 @@ pub(crate) fn optimize(
     );
     let budget = search::Budget {
         configs: lazy.then_some(args.search.max_configs),
+        // The walk stops at 85 % of the limit, leaving the rest to the climb and the
+        // verification that follow it.
         deadline: args.max_time.map(|secs| {
             (
-                std::time::Instant::now() + std::time::Duration::from_secs_f64(secs),
+                std::time::Instant::now() + std::time::Duration::from_secs_f64(0.85 * secs),
                 secs,
             )
         }),
