@@ -224,9 +224,13 @@ impl SearchContext<'_> {
 
     /// When nothing passed: which lever values would be needed, and the closest configurations.
     fn no_answer_text(&self, o: &Optimization) -> String {
-        let mut out = match &o.unfinished {
-            Some(_) => "No configuration tested meets the target.\n".to_string(),
-            None => "No configuration in the space meets the target.\n".to_string(),
+        let mut out = match (&o.unfinished, o.verified.is_empty()) {
+            (_, false) => format!(
+                "No configuration met the target through its verification: the {} that passed the search's test did not hold on fresh seeds (listed above). --show N verifies more of the next cheapest; --max-replications decides a tie.\n",
+                o.verified.len()
+            ),
+            (Some(_), true) => "No configuration tested meets the target.\n".to_string(),
+            (None, true) => "No configuration in the space meets the target.\n".to_string(),
         };
         out.push_str(&self.undecided_text(o));
         if let Some(limits) = self.lever_limits() {
