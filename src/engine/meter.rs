@@ -51,10 +51,11 @@ impl Areas {
 }
 
 impl Meter {
-    /// A pool of `units` ready at the clock's now.
+    /// A pool of `units` ready from step 0. (Not the clock's now: the model is built before
+    /// its run starts, while the executor's clock still shows the last run's end.)
     pub(super) fn new(units: u32, clock: Rc<dyn Fn() -> u64>) -> Meter {
         Meter {
-            at: clock(),
+            at: 0,
             clock,
             active: units,
             starting: 0,
