@@ -7,6 +7,7 @@
 //! for them.
 
 use crate::outcome::trace::Event;
+pub use crate::outcome::units::{UnitTime, Units};
 
 /// Told about a run as it happens. Every method defaults to ignoring what it is told.
 pub trait Observe: 'static {
@@ -41,41 +42,6 @@ pub trait Observe: 'static {
 
     /// At the end of a run, each pool whose units changed: the unit-time it paid for.
     fn unit_time(&mut self, _time: UnitTime) {}
-}
-
-/// A pool whose units change, at one instant. Times in steps.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Units {
-    /// When.
-    pub at: u64,
-    /// Index in the service's stations.
-    pub station: u16,
-    /// The units wanted: the schedule's, or the autoscaler's last decision.
-    pub desired: u32,
-    /// Units ready to serve and not leaving.
-    pub ready: u32,
-    /// The share of the ready unit-time that was busy since the last sync (at a sync: over
-    /// the whole sync period, the autoscaler's metric).
-    pub busy_share: f64,
-    /// Whether this is a sync (a scheduled pool: a sample at the same period).
-    pub sync: bool,
-}
-
-/// What a pool whose units changed paid for over a run. Times in steps.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct UnitTime {
-    /// Index in the service's stations.
-    pub station: u16,
-    /// When the run ended (its last client done).
-    pub end: u64,
-    /// Unit-steps paid for: units starting, ready or leaving, from step 0 to `end`.
-    pub paid: u128,
-    /// Unit-steps of units serving a request.
-    pub busy: u128,
-    /// The fewest and the most units paid for at once.
-    pub fewest: u32,
-    /// See `fewest`.
-    pub most: u32,
 }
 
 /// One visit of one client to one station. Times in steps.

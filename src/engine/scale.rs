@@ -71,8 +71,8 @@ impl Scaled {
         }
     }
 
-    /// Everything due at `now`; returns the row to tell, if any.
-    fn act(&mut self, pool: &Semaphore, now: u64) -> Option<Units> {
+    /// Everything due at `now`; returns the rows to tell.
+    fn act(&mut self, pool: &Semaphore, now: u64) -> Vec<Units> {
         let due = self.starting.iter().take_while(|&&at| at <= now).count();
         if due > 0 {
             self.starting.drain(..due);
@@ -90,26 +90,37 @@ impl Scaled {
         let (areas, ..) = pool.read_meter().expect("a scaled pool is metered");
         let busy_share = areas.busy_share_since(self.synced);
         let sync = now == self.next_sync;
+        let mut rows = Vec::new();
         if sync {
+            // A change at the sync's instant (units ready, a schedule's entry) gets its own
+            // row first: the row before a sync is the state the sync saw.
+            if (self.desired, pool.ready()) != self.told {
+                rows.push(self.row(now, pool, busy_share, false));
+            }
             self.synced = areas;
             self.next_sync += self.scaling.period();
             if let Some(autoscaler) = &mut self.autoscaler {
                 let desired = autoscaler.sync(now, self.desired, pool.ready(), busy_share);
                 self.apply(pool, now, desired);
             }
+            rows.push(self.row(now, pool, busy_share, true));
+        } else if (self.desired, pool.ready()) != self.told {
+            rows.push(self.row(now, pool, busy_share, false));
         }
-        let shown = (self.desired, pool.ready());
-        (sync || shown != self.told).then(|| {
-            self.told = shown;
-            Units {
-                at: now,
-                station: self.station,
-                desired: shown.0,
-                ready: shown.1,
-                busy_share,
-                sync,
-            }
-        })
+        rows
+    }
+
+    /// The row of `now`, remembered as the last told.
+    fn row(&mut self, now: u64, pool: &Semaphore, busy_share: f64, sync: bool) -> Units {
+        self.told = (self.desired, pool.ready());
+        Units {
+            at: now,
+            station: self.station,
+            desired: self.told.0,
+            ready: self.told.1,
+            busy_share,
+            sync,
+        }
     }
 
     /// Makes `desired` the units wanted from `now`.
@@ -190,7 +201,7 @@ impl<R: Runtime, D: Draws, O: Observe> Model<R, D, O> {
             }
             let now = self.rt.now();
             for p in &mut pools {
-                if let Some(row) = p.act(self.units_of(p.station), now) {
+                for row in p.act(self.units_of(p.station), now) {
                     self.tell(row);
                 }
             }

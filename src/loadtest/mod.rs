@@ -16,7 +16,10 @@ use crate::model::config::Config;
 use crate::model::objective::Share;
 use crate::model::scenario::Scenario;
 use crate::model::units::{Resolution, MAX_TIMER_STEPS};
+use crate::model::cost::UnitPrice;
+use crate::model::scaling::Scaling;
 use crate::outcome::records::Outcome;
+use crate::outcome::units::{Minute, OverTime, StationUnits};
 use crate::outcome::stats::{ClassFigures, Summary};
 use crate::outcome::verdict::{Assessment, ClassVerdict};
 use crate::workload::clients::{ClientRules, Clients};
@@ -321,4 +324,82 @@ pub fn replicate<T: Send>(
     } else {
         (0..runs).into_par_iter().map(one).collect()
     }
+}
+
+/// What a run over time paid for, per station: the scaled pools' unit-time as the engine
+/// metered it, the others' fixed units over the same run (from 0 to the last client done).
+/// `None` when no station's units changed, so that every other run's report stays as it was.
+pub fn over_time(
+    scenario: &Scenario,
+    config: &Config,
+    load: &LoadTest,
+    outcome: &Outcome,
+) -> Option<OverTime> {
+    let end = outcome.unit_time.first()?.end;
+    let res = scenario.resolution();
+    // Clients by the minute they were due in: how many, and their p99.
+    let minute = res.nearest_steps(60.0).max(1);
+    let count = (outcome.due.last().map_or(0, |&d| d / minute) + 1) as usize;
+    let mut latencies = vec![Vec::new(); count];
+    for c in 0..outcome.clients() {
+        latencies[(outcome.due[c] / minute) as usize].push(outcome.latency(c));
+    }
+    let minutes = latencies
+        .into_iter()
+        .enumerate()
+        .map(|(i, mut l)| Minute {
+            start_s: 60.0 * i as f64,
+            arrivals: l.len(),
+            p99_s: (!l.is_empty()).then(|| {
+                let s = Summary::of_latencies(&mut l, res, load.timeout, Share::ALL);
+                res.to_seconds(s.p99_steps)
+            }),
+        })
+        .collect();
+    let hours = res.to_seconds(end) / 3600.0;
+    let stations: Vec<StationUnits> = scenario
+        .stations()
+        .iter()
+        .enumerate()
+        .map(|(i, s)| {
+            let price = UnitPrice::of(s, scenario.prices());
+            let metered = outcome.unit_time.iter().find(|t| t.station as usize == i);
+            let (source, min, max, paid) = match (metered, s.scaling()) {
+                (Some(t), Some(scaling)) => (
+                    match scaling {
+                        Scaling::Schedule { .. } => "schedule",
+                        Scaling::Autoscale(_) => "autoscale",
+                    },
+                    t.fewest,
+                    t.most,
+                    t.paid as f64,
+                ),
+                _ => {
+                    let units = config.values()[i];
+                    ("fixed", units, units, f64::from(units) * end as f64)
+                }
+            };
+            let unit_hours = res.to_seconds(1) * paid / 3600.0;
+            StationUnits {
+                station: s.name().to_string(),
+                source,
+                min,
+                mean: if end == 0 {
+                    f64::from(min)
+                } else {
+                    paid / end as f64
+                },
+                max,
+                unit_hours,
+                cost: price.cost(unit_hours, hours),
+            }
+        })
+        .collect();
+    Some(OverTime {
+        rows: outcome.units.clone(),
+        cost: stations.iter().map(|s| s.cost).sum(),
+        stations,
+        hours,
+        minutes,
+    })
 }

@@ -7,7 +7,7 @@
 
 use std::sync::Arc;
 
-use crate::engine::{AttemptEnd, Done, Observe, Visit};
+use crate::engine::{AttemptEnd, Done, Observe, UnitTime, Units, Visit};
 use crate::model::units::Resolution;
 use crate::outcome::records::{Attempt, Fate, Outcome, Request, Story, NOT_VISITED};
 use crate::outcome::stats::{self, Histogram};
@@ -22,6 +22,8 @@ pub struct Rows<const TRACE: bool> {
     done: Vec<u64>,
     queued: Vec<(u16, u64)>,
     events: Vec<Event>,
+    units: Vec<Units>,
+    unit_time: Vec<UnitTime>,
 }
 
 impl<const TRACE: bool> Rows<TRACE> {
@@ -38,6 +40,8 @@ impl<const TRACE: bool> Rows<TRACE> {
             done: vec![NOT_VISITED; cells],
             queued: vec![(u16::MAX, 0); clients],
             events: Vec::new(),
+            units: Vec::new(),
+            unit_time: Vec::new(),
         }
     }
 
@@ -54,6 +58,8 @@ impl<const TRACE: bool> Rows<TRACE> {
             class: self.class,
             queued: self.queued,
             trace: TRACE.then_some(events),
+            units: self.units,
+            unit_time: self.unit_time,
         }
     }
 }
@@ -61,6 +67,7 @@ impl<const TRACE: bool> Rows<TRACE> {
 impl<const TRACE: bool> Observe for Rows<TRACE> {
     const VISITS: bool = true;
     const EVENTS: bool = TRACE;
+    const UNITS: bool = true;
 
     /// A station a flow visits twice keeps the visit that ended last.
     fn visit(&mut self, v: Visit) {
@@ -77,6 +84,14 @@ impl<const TRACE: bool> Observe for Rows<TRACE> {
 
     fn done(&mut self, d: Done) {
         self.queued[d.client as usize] = d.waited;
+    }
+
+    fn units(&mut self, row: Units) {
+        self.units.push(row);
+    }
+
+    fn unit_time(&mut self, time: UnitTime) {
+        self.unit_time.push(time);
     }
 }
 

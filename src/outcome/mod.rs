@@ -4,4 +4,5 @@
 pub mod records;
 pub mod stats;
 pub mod trace;
+pub mod units;
 pub mod verdict;

@@ -17,6 +17,7 @@ pub mod run;
 pub mod search;
 pub mod table;
 pub mod unreachable;
+pub mod units;
 
 pub use printable::printable;
 pub use render::{ExportError, Format, Render};

@@ -432,6 +432,62 @@ pub struct RunArgs {
 
     #[command(flatten)]
     pub client_args: ClientArgs,
+
+    #[command(flatten)]
+    pub over_time: OverTimeArgs,
+}
+
+/// Units that change while the test runs: schedules from the command line, and the units'
+/// record.
+#[derive(Debug, Args, Clone, Default)]
+pub struct OverTimeArgs {
+    /// A pool's units over time, replacing its units, range, schedule or autoscaler: from each TIME on, UNITS units (the first at 0s): app=0s:2,6h:5 (repeatable, one station each)
+    #[arg(long = "schedule", value_name = "STATION=TIME:UNITS,...", value_parser = parse_schedule)]
+    pub schedules: Vec<ScheduleArg>,
+
+    /// Write the units of every pool whose units change as CSV to FILE (`-` for stdout): time_s,station,desired,ready,busy_share, one row at each sync and each change
+    #[arg(long, value_name = "FILE")]
+    pub units_csv: Option<String>,
+}
+
+/// `--schedule STATION=TIME:UNITS,...`, as written: the times in seconds, the units as
+/// given (checked against the scenario's resolution and bounds once it is read).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ScheduleArg {
+    /// The pool's name.
+    pub station: String,
+    /// `(seconds, units)`, in the order written.
+    pub entries: Vec<(f64, i64)>,
+}
+
+/// Reads `app=0s:2,6h:5`.
+pub fn parse_schedule(text: &str) -> Result<ScheduleArg, String> {
+    let Some((station, list)) = text.split_once('=') else {
+        return Err(format!(
+            "`{text}` is not STATION=TIME:UNITS,... (app=0s:2,6h:5)"
+        ));
+    };
+    let station = station.trim();
+    if station.is_empty() {
+        return Err(format!("`{text}` names no station (app=0s:2,6h:5)"));
+    }
+    let entries = list
+        .split(',')
+        .map(|entry| {
+            let (time, units) = entry.split_once(':').ok_or_else(|| {
+                format!("`{}` is not TIME:UNITS (6h:5)", entry.trim())
+            })?;
+            let seconds = duration(time)?;
+            let units: i64 = units.trim().parse().map_err(|_| {
+                format!("`{}` is not a whole number of units", units.trim())
+            })?;
+            Ok((seconds, units))
+        })
+        .collect::<Result<Vec<_>, String>>()?;
+    Ok(ScheduleArg {
+        station: station.to_string(),
+        entries,
+    })
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -12,6 +12,7 @@ pub mod clients;
 pub mod compare;
 pub mod fit;
 pub mod merge;
+pub mod over_time;
 pub mod run;
 pub mod search;
 pub mod study;
@@ -60,6 +61,8 @@ pub(crate) struct Requested {
     outputs: Outputs,
     files: Vec<(OutputId, Format)>,
     format: Format,
+    /// `--units-csv FILE`: a run over time's units, a report of its own.
+    units_csv: Option<OutputId>,
 }
 
 /// Opens a command's outputs, refusing one that is a file the command read (`inputs`) or
@@ -93,6 +96,7 @@ pub(crate) fn open_outputs(inputs: &Inputs, args: &OutputArgs) -> Result<Request
         outputs,
         files,
         format: args.format,
+        units_csv: None,
     })
 }
 
@@ -118,9 +122,39 @@ impl Requested {
         (!self.outputs.stdout_taken()).then_some(self.format)
     }
 
+    /// Opens `--units-csv FILE` beside the others (refused, as they are, onto an input,
+    /// another output or a stdout already taken).
+    pub(crate) fn open_units_csv(&mut self, text: &str) -> Result<()> {
+        self.units_csv = Some(self.outputs.open("--units-csv", "the units CSV", text)?);
+        Ok(())
+    }
+
+    /// Whether `--units-csv` was asked for.
+    pub(crate) fn wants_units_csv(&self) -> bool {
+        self.units_csv.is_some()
+    }
+
+    /// [`Requested::emit`], with the units CSV `units` (its CSV) written with the rest.
+    pub(crate) fn emit_with_units(self, report: &dyn Render, units: &dyn Render) -> Result<()> {
+        let bytes = match self.units_csv {
+            Some(id) => Some((
+                id,
+                Format::Csv
+                    .render(units)
+                    .map_err(|e| anyhow::Error::new(Failure::Export(e)))?,
+            )),
+            None => None,
+        };
+        self.emit_also(report, bytes)
+    }
+
     /// Renders the report in every format asked for, then writes every output, all or none,
     /// and stdout last.
     pub(crate) fn emit(self, report: &dyn Render) -> Result<()> {
+        self.emit_also(report, None)
+    }
+
+    fn emit_also(self, report: &dyn Render, extra: Option<(OutputId, Vec<u8>)>) -> Result<()> {
         let render = |format: Format| {
             format.render(report).map_err(|e| match e {
                 // Asked of a report that has nothing to show: the request is the problem.
@@ -128,7 +162,7 @@ impl Requested {
                 e => anyhow::Error::new(Failure::Export(e)),
             })
         };
-        let mut contents = Vec::new();
+        let mut contents: Vec<(OutputId, Vec<u8>)> = extra.into_iter().collect();
         for &(id, format) in &self.files {
             contents.push((id, render(format)?));
         }

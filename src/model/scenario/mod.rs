@@ -65,6 +65,7 @@ mod access;
 mod fields;
 mod names;
 mod scaling;
+pub use scaling::schedule_of;
 mod station;
 
 use fields::{line_column, load_shape, toml_message};

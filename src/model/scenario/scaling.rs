@@ -360,3 +360,52 @@ pub(super) fn source_words(scaling: &Scaling) -> &'static str {
         Scaling::Autoscale(_) => "its autoscaler (autoscale.min from 0 s)",
     }
 }
+
+impl super::Scenario {
+    /// This scenario with station `name`'s units following `scaling` from the command line
+    /// (`--schedule`): its units, range and any schedule or autoscaler of its own replaced.
+    /// Refused for a station that does not exist or is a batch station.
+    pub fn with_scaling(&self, name: &str, scaling: Scaling) -> Result<super::Scenario, String> {
+        let mut scenario = self.clone();
+        let Some(station) = scenario.stations.iter_mut().find(|s| s.name == name) else {
+            let known: Vec<&str> = self.stations.iter().map(|s| s.name.as_str()).collect();
+            return Err(format!(
+                "no station `{name}` (the scenario has {})",
+                known.join(", ")
+            ));
+        };
+        if station.kind == super::StationKind::Batch {
+            return Err(format!(
+                "station `{name}` is a batch station: only a pool's units change over time"
+            ));
+        }
+        if let Some(why) = scaling.problem() {
+            return Err(format!("station `{name}`: {why}"));
+        }
+        station.baseline = scaling.initial();
+        station.range = crate::model::levers::Values::single(station.baseline);
+        station.scaling = Some(std::sync::Arc::new(scaling));
+        Ok(scenario)
+    }
+
+    /// Whether some station's units change during a test.
+    pub fn scales(&self) -> bool {
+        self.stations.iter().any(|s| s.scaling.is_some())
+    }
+}
+
+/// A schedule from the command line: `(seconds, units)` entries, checked as a scenario's
+/// are, sampled at the default sync period.
+pub fn schedule_of(
+    entries: &[(f64, i64)],
+    resolution: Resolution,
+) -> Result<Scaling, String> {
+    let steps = schedule_steps(entries, resolution).map_err(|(i, m)| match i {
+        Some(i) => format!("entry {}: {m}", i + 1),
+        None => m,
+    })?;
+    Ok(Scaling::Schedule {
+        steps,
+        sample: seconds_steps(DEFAULT_SYNC_S, resolution),
+    })
+}

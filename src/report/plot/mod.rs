@@ -10,7 +10,9 @@
 //! - [`dashboard_svg`]: one load test as a load-testing dashboard, the arrival rate and the
 //!   latency percentiles over time, per time window, for any number of clients;
 //! - [`open_svg`], [`closed_svg`]: clients that give up and retry, users who think, over
-//!   time in the dashboard's windows.
+//!   time in the dashboard's windows;
+//! - [`units_svg`]: a run over time: its load, each scaled station's units and the p99 per
+//!   minute on one time axis.
 //!
 //! Every function returns the whole SVG document as a `String`. Text is written as SVG
 //! `<text>` elements and laid out with `plotters`' built-in size estimate, so no font file
@@ -23,6 +25,7 @@ mod dashboard;
 mod frame;
 mod pareto;
 mod timeline;
+mod units;
 
 pub use clients::{
     closed_svg, open_svg, ClientOutcome, ClosedPlot, ClosedRequest, OpenClient, OpenPlot,
@@ -31,6 +34,7 @@ pub use compare::{compare_svg, ComparePlot, StrategySeries};
 pub use dashboard::{dashboard_svg, DashboardClient, DashboardPlot};
 pub use pareto::{pareto_frontier, pareto_svg, ParetoPlot, ParetoPoint};
 pub use timeline::{timeline_svg, ClientTimeline, TimelinePlot, TIMELINE_MAX_CLIENTS};
+pub use units::{units_svg, UnitSeries, UnitsPlot};
 
 /// Why a picture could not be drawn.
 #[derive(Debug, thiserror::Error)]
