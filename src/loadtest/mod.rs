@@ -13,14 +13,14 @@ use rayon::prelude::*;
 
 use crate::engine::{self, EngineError, Observe, Timer};
 use crate::model::config::Config;
+use crate::model::cost::UnitPrice;
 use crate::model::objective::Share;
+use crate::model::scaling::Scaling;
 use crate::model::scenario::Scenario;
 use crate::model::units::{Resolution, MAX_TIMER_STEPS};
-use crate::model::cost::UnitPrice;
-use crate::model::scaling::Scaling;
 use crate::outcome::records::Outcome;
-use crate::outcome::units::{Minute, OverTime, StationUnits};
 use crate::outcome::stats::{ClassFigures, Summary};
+use crate::outcome::units::{Minute, OverTime, StationUnits};
 use crate::outcome::verdict::{Assessment, ClassVerdict};
 use crate::workload::clients::{ClientRules, Clients};
 use crate::workload::random::Common;

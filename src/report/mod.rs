@@ -16,8 +16,8 @@ pub mod render;
 pub mod run;
 pub mod search;
 pub mod table;
-pub mod unreachable;
 pub mod units;
+pub mod unreachable;
 
 pub use printable::printable;
 pub use render::{ExportError, Format, Render};

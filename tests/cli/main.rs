@@ -3,6 +3,7 @@
 //! runs the real binary.
 
 mod architecture;
+mod autoscale_oracle;
 mod capacity;
 mod client_rules;
 mod client_rules_oracle;

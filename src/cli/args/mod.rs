@@ -474,13 +474,14 @@ pub fn parse_schedule(text: &str) -> Result<ScheduleArg, String> {
     let entries = list
         .split(',')
         .map(|entry| {
-            let (time, units) = entry.split_once(':').ok_or_else(|| {
-                format!("`{}` is not TIME:UNITS (6h:5)", entry.trim())
-            })?;
+            let (time, units) = entry
+                .split_once(':')
+                .ok_or_else(|| format!("`{}` is not TIME:UNITS (6h:5)", entry.trim()))?;
             let seconds = duration(time)?;
-            let units: i64 = units.trim().parse().map_err(|_| {
-                format!("`{}` is not a whole number of units", units.trim())
-            })?;
+            let units: i64 = units
+                .trim()
+                .parse()
+                .map_err(|_| format!("`{}` is not a whole number of units", units.trim()))?;
             Ok((seconds, units))
         })
         .collect::<Result<Vec<_>, String>>()?;

@@ -253,8 +253,13 @@ fn a_run_after_a_longer_one_on_the_same_thread_scales_the_same() {
     // The executor is reused from run to run; its clock is reset only when a run starts, so
     // a meter that read it while the model was built would start at the last run's end.
     let due: Vec<u64> = (0..40).map(|i| i * 5).collect();
-    let scaled_run =
-        || run(scaled(10, Scaling::Autoscale(hpa(1, 4, 0.5, 10, 5))), &due, Clock::Virtual);
+    let scaled_run = || {
+        run(
+            scaled(10, Scaling::Autoscale(hpa(1, 4, 0.5, 10, 5))),
+            &due,
+            Clock::Virtual,
+        )
+    };
     let first = scaled_run();
     let long: Vec<u64> = (0..100).map(|i| i * 100).collect();
     run(pool(1, 10), &long, Clock::Virtual);

@@ -396,10 +396,7 @@ impl super::Scenario {
 
 /// A schedule from the command line: `(seconds, units)` entries, checked as a scenario's
 /// are, sampled at the default sync period.
-pub fn schedule_of(
-    entries: &[(f64, i64)],
-    resolution: Resolution,
-) -> Result<Scaling, String> {
+pub fn schedule_of(entries: &[(f64, i64)], resolution: Resolution) -> Result<Scaling, String> {
     let steps = schedule_steps(entries, resolution).map_err(|(i, m)| match i {
         Some(i) => format!("entry {}: {m}", i + 1),
         None => m,

@@ -108,9 +108,7 @@ pub fn units_svg(input: &UnitsPlot) -> Result<String, PlotError> {
         let panel_title = bold_style(LABEL_SIZE + 2.0, TEXT);
         let (top, rest) = left.split_vertically(PANEL);
         let (middle, bottom) = rest.split_vertically(PANEL);
-        let top = top
-            .titled("Load", panel_title.clone())
-            .map_err(draw_err)?;
+        let top = top.titled("Load", panel_title.clone()).map_err(draw_err)?;
         let middle = middle
             .titled("Units per station", panel_title.clone())
             .map_err(draw_err)?;
@@ -207,10 +205,9 @@ pub fn units_svg(input: &UnitsPlot) -> Result<String, PlotError> {
         for m in &input.minutes {
             let xa = load.backend_coord(&(m.0, 0.0)).0;
             let xb = load.backend_coord(&(m.0 + 60.0, 0.0)).0;
-            let p99 = m
-                .2
-                .map(|p| format!(r#" data-p99-s="{}""#, sig(p)))
-                .unwrap_or_default();
+            let p99 =
+                m.2.map(|p| format!(r#" data-p99-s="{}""#, sig(p)))
+                    .unwrap_or_default();
             columns.push(format!(
                 "<rect class=\"minute\" x=\"{xa}\" y=\"{y_top}\" width=\"{}\" height=\"{}\" fill=\"#000\" fill-opacity=\"0\" data-start-s=\"{}\" data-arrivals=\"{}\"{p99}><title>{}: {} clients{}</title></rect>\n",
                 (xb - xa).max(1),
@@ -254,7 +251,12 @@ mod tests {
         let svg = units_svg(&input).unwrap();
         let doc = roxmltree::Document::parse(&svg).unwrap();
         let all = texts(&doc);
-        for t in ["Load", "Units per station", "p99 latency per minute", "app ready"] {
+        for t in [
+            "Load",
+            "Units per station",
+            "p99 latency per minute",
+            "app ready",
+        ] {
             assert!(all.contains(&t.to_string()), "no {t:?} in {all:?}");
         }
         let minutes: Vec<_> = elements(&doc, "rect")
