@@ -28,6 +28,7 @@ mod limits;
 mod machine_formats;
 mod numbers_in_errors;
 mod outputs;
+mod over_time;
 mod plot;
 mod plot_dashboard;
 mod queueing;

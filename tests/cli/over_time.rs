@@ -1,0 +1,194 @@
+//! Units that change while a test runs, through the command line: schedules (in the
+//! scenario or `--schedule`), the units CSV, the table's and the JSON's units and costs,
+//! and every refusal of a schedule or an autoscaler that cannot mean anything.
+
+use crate::common::{assert_input_error, run, same_with_one_and_two_threads, scenario_file};
+
+/// One 1 s server, 3 from 2 s, 1 again from 3.5 s; a client every 0.5 s, ten of them.
+const SCHEDULED: &str = r#"
+name = "sched"
+resolution = 0.001
+[load]
+timeout = 10.0
+clients = 10
+rate = 2
+[cost]
+cpu_price = 73.0
+ram_price = 0.0
+[[station]]
+name = "app"
+kind = "pool"
+service = 1.0
+unit = "server"
+cpu_per_unit = 1.0
+ram_gib_per_unit = 1.0
+schedule = [{ at = "0s", units = 1 }, { at = "2s", units = 3 }, { at = "3.5s", units = 1 }]
+"#;
+
+#[test]
+fn a_schedule_adds_units_that_serve_the_queue_and_removes_them_after_their_requests() {
+    let (_dir, path) = scenario_file(SCHEDULED);
+    let (code, csv, err) = run(&["run", "--scenario", &path, "--units-csv", "-"]);
+    assert_eq!(code, 0, "{err}");
+    // At 3.5 s client 8 (due then) takes the idle unit before the schedule acts; the two
+    // busy ones leave at 4 s, when their requests end: none is ready from 3.5 s. The busy
+    // share is of the ready unit-time since 0: 6 busy unit-seconds of 6.5.
+    assert_eq!(
+        csv,
+        "time_s,station,desired,ready,busy_share\n0.000,app,1,1,0\n2.000,app,3,3,1\n3.500,app,1,1,0.9230769230769231\n"
+    );
+    let (_, table, _) = run(&["run", "--scenario", &path]);
+    // Client 10, due at 4.5 s, waits for the one unit left (client 9 holds it to 5.5 s).
+    assert!(table.contains("    10    4.500        2.000  ok"), "{table}");
+    let doc: serde_json::Value =
+        serde_json::from_str(&run(&["run", "--scenario", &path, "--format", "json"]).1).unwrap();
+    let units = &doc["units"];
+    // Paid: 1 unit over 0–2 s, 3 over 2–4 s (the leaving ones until their requests end), 1
+    // over 4–6.5 s: 10.5 unit-seconds; at 73 a month per unit, 0.1 an hour.
+    let hours = 10.5 / 3600.0;
+    assert!((units["hours"].as_f64().unwrap() - 6.5 / 3600.0).abs() < 1e-15);
+    assert_eq!(units["hours_per_month"], 730.0);
+    let app = &units["stations"][0];
+    assert_eq!((app["min"].as_u64(), app["max"].as_u64()), (Some(1), Some(3)));
+    assert!((app["unit_hours"].as_f64().unwrap() - hours).abs() < 1e-15);
+    assert!((app["mean"].as_f64().unwrap() - 10.5 / 6.5).abs() < 1e-12);
+    assert!((app["cost"].as_f64().unwrap() - hours * 0.1).abs() < 1e-15);
+    assert_eq!(app["source"], "schedule");
+    assert!(table.contains("app      schedule      1  1.62    3"), "{table}");
+}
+
+#[test]
+fn the_schedule_flag_is_the_scenario_schedule() {
+    let (_dir, path) = scenario_file(SCHEDULED);
+    let fixed = SCHEDULED.replace(
+        "schedule = [{ at = \"0s\", units = 1 }, { at = \"2s\", units = 3 }, { at = \"3.5s\", units = 1 }]",
+        "units = 4\nrange = \"1..=4\"",
+    );
+    let (_dir2, fixed_path) = scenario_file(&fixed);
+    let from_file = run(&["run", "--scenario", &path, "--format", "json"]).1;
+    let from_flag = run(&[
+        "run",
+        "--scenario",
+        &fixed_path,
+        "--format",
+        "json",
+        "--schedule",
+        "app=0s:1,2s:3,3500ms:1",
+    ])
+    .1;
+    assert!(!from_file.is_empty());
+    assert_eq!(from_flag, from_file);
+}
+
+#[test]
+fn an_autoscaled_run_is_the_same_whatever_the_thread_count() {
+    let (_dir, path) = scenario_file(AUTOSCALED);
+    let out = same_with_one_and_two_threads(&[
+        "run",
+        "--scenario",
+        &path,
+        "--replications",
+        "4",
+        "--format",
+        "json",
+    ]);
+    let doc: serde_json::Value = serde_json::from_slice(&out).unwrap();
+    assert!(doc["units"]["stations"][0]["max"].as_u64().unwrap() > 1);
+}
+
+const AUTOSCALED: &str = r#"
+name = "auto"
+resolution = 0.001
+[load]
+slo = "p99 < 500ms"
+rate = 0
+stages = [{ duration = "2m", target = 30 }, { duration = "2m", target = 30 }, { duration = "2m", target = 0 }]
+arrivals = "poisson"
+[[station]]
+name = "app"
+kind = "pool"
+service = "100ms"
+distribution = "exponential"
+unit = "server"
+cpu_per_unit = 1.0
+ram_gib_per_unit = 1.0
+autoscale = { min = 1, max = 10, target_utilisation = 0.6, startup = "30s" }
+"#;
+
+#[test]
+fn units_over_time_refuse_what_cannot_mean_anything() {
+    let base = SCHEDULED;
+    let schedule =
+        "schedule = [{ at = \"0s\", units = 1 }, { at = \"2s\", units = 3 }, { at = \"3.5s\", units = 1 }]";
+    for (replacement, needle) in [
+        ("schedule = []", "schedule: it is empty"),
+        (
+            "schedule = [{ at = \"1s\", units = 1 }]",
+            "it starts at 0 s",
+        ),
+        (
+            "schedule = [{ at = \"0s\", units = 1 }, { at = \"0s\", units = 2 }]",
+            "times must increase",
+        ),
+        ("schedule = [{ at = \"0s\", units = 0 }]", "units must be between 1"),
+        ("schedule = [{ at = \"0s\", units = 2 }]\nunits = 2", "drop `units`"),
+        (
+            "autoscale = { min = 3, max = 2 }",
+            "max 2 is below min 3",
+        ),
+        ("autoscale = { min = 1 }", "autoscale.max: missing"),
+        (
+            "autoscale = { max = 3, target_utilisation = 1.5 }",
+            "target_utilisation",
+        ),
+        (
+            "autoscale = { max = 3, startup = \"-1s\" }",
+            "autoscale.startup",
+        ),
+        (
+            "autoscale = { max = 3, colour = 1 }",
+            "unknown field",
+        ),
+        (
+            "autoscale = { max = 3, scale_down = { policies = [] } }",
+            "policies is empty",
+        ),
+        (
+            "autoscale = { max = 3 }\nschedule = [{ at = \"0s\", units = 1 }]",
+            "both a schedule and an autoscaler",
+        ),
+    ] {
+        let text = base.replace(schedule, replacement);
+        let (_dir, path) = scenario_file(&text);
+        assert_input_error(&["run", "--scenario", &path], needle);
+    }
+    // A batch station's portions do not change.
+    let batch = "name = \"b\"\nresolution = 0.001\n[[station]]\nname = \"fries\"\nkind = \"batch\"\nservice = 1.0\nunit = \"portion\"\ncpu_per_unit = 0.1\nram_gib_per_unit = 0.1\nautoscale = { max = 3 }\n";
+    let (_dir, path) = scenario_file(batch);
+    assert_input_error(&["run", "--scenario", &path], "batch station");
+
+    let (_dir, path) = scenario_file(SCHEDULED);
+    assert_input_error(
+        &["run", "--scenario", &path, "--set", "app.units=2"],
+        "takes its units from its schedule",
+    );
+    assert_input_error(
+        &["run", "--scenario", &path, "--units-csv", &path],
+        "--units-csv",
+    );
+    assert_input_error(&["run", "--units-csv", "-"], "no station's do");
+    assert_input_error(&["run", "--schedule", "nope=0s:1"], "no station `nope`");
+    assert_input_error(&["run", "--schedule", "fries=0s:1"], "batch station");
+    assert_input_error(&["run", "--schedule", "soda=1s:1"], "starts at 0 s");
+    assert_input_error(&["run", "--schedule", "soda=0s"], "TIME:UNITS");
+    assert_input_error(
+        &["run", "--schedule", "soda=0s:1", "--schedule", "soda=0s:2"],
+        "given twice",
+    );
+    assert_input_error(
+        &["run", "--scenario", &path, "--units-csv", "-", "--format", "json"],
+        "stdout",
+    );
+    // Nothing was written over the scenario.
+    assert_eq!(std::fs::read_to_string(&path).unwrap(), SCHEDULED);
+}
