@@ -20,6 +20,7 @@ use crate::model::scenario::Scenario;
 use crate::model::units::{Resolution, MAX_TIMER_STEPS};
 use crate::outcome::records::Outcome;
 use crate::outcome::stats::{ClassFigures, Summary};
+use crate::engine::UnitTime;
 use crate::outcome::units::{Minute, OverTime, StationUnits};
 use crate::outcome::verdict::{Assessment, ClassVerdict};
 use crate::workload::clients::{ClientRules, Clients};
@@ -356,6 +357,26 @@ pub fn over_time(
             }),
         })
         .collect();
+    let (stations, hours) = unit_costs(scenario, config, &outcome.unit_time, end);
+    Some(OverTime {
+        rows: outcome.units.clone(),
+        cost: stations.iter().map(|s| s.cost).sum(),
+        stations,
+        hours,
+        minutes,
+    })
+}
+
+/// Per station, what its units cost over a run that ended at step `end`: a scaled pool's
+/// from its metered `unit_time`, any other's fixed units over the run. With the run's
+/// length in hours.
+pub fn unit_costs(
+    scenario: &Scenario,
+    config: &Config,
+    unit_time: &[UnitTime],
+    end: u64,
+) -> (Vec<StationUnits>, f64) {
+    let res = scenario.resolution();
     let hours = res.to_seconds(end) / 3600.0;
     let stations: Vec<StationUnits> = scenario
         .stations()
@@ -363,7 +384,7 @@ pub fn over_time(
         .enumerate()
         .map(|(i, s)| {
             let price = UnitPrice::of(s, scenario.prices());
-            let metered = outcome.unit_time.iter().find(|t| t.station as usize == i);
+            let metered = unit_time.iter().find(|t| t.station as usize == i);
             let (source, min, max, paid) = match (metered, s.scaling()) {
                 (Some(t), Some(scaling)) => (
                     match scaling {
@@ -395,11 +416,5 @@ pub fn over_time(
             }
         })
         .collect();
-    Some(OverTime {
-        rows: outcome.units.clone(),
-        cost: stations.iter().map(|s| s.cost).sum(),
-        stations,
-        hours,
-        minutes,
-    })
+    (stations, hours)
 }

@@ -270,3 +270,14 @@ impl Observe for Judge {
         self.count(d.class, d.served.then(|| d.end - d.due), d.waited.0);
     }
 }
+
+/// What the scaled pools of one replication paid for, and nothing else: what a search of
+/// autoscaling policies costs a policy by.
+#[derive(Default)]
+pub struct Spend(pub Vec<UnitTime>);
+
+impl Observe for Spend {
+    fn unit_time(&mut self, time: UnitTime) {
+        self.0.push(time);
+    }
+}

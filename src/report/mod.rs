@@ -11,6 +11,7 @@ pub mod format;
 pub mod json;
 pub mod output;
 pub mod plot;
+pub mod policy;
 pub mod printable;
 pub mod render;
 pub mod run;

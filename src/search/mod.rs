@@ -13,6 +13,7 @@
 
 pub mod compare;
 pub mod memory;
+pub mod policy;
 
 use rayon::prelude::*;
 

@@ -287,6 +287,71 @@ pub struct OptimizeArgs {
     /// Test only shard K of N of the cost ranking (every N-th from the K-th), stopping at its (1 + --show)-th pass; auto: from SLURM_ARRAY_TASK_ID or JOB_COMPLETION_INDEX (see docs/scale-out.md)
     #[arg(long, value_name = "K/N|auto", value_parser = parse_shard)]
     pub shard: Option<ShardArg>,
+
+    /// Values an autoscaled pool's policy tries: app.min=1..=2, app.max=6,8,10, app.target=0.5,0.6,0.7 [default: the scenario's min and max, targets 0.5 to 0.9] (repeatable)
+    #[arg(long = "policy", value_name = "STATION.min|max|target=VALUES", value_parser = parse_policy)]
+    pub policies: Vec<PolicyArg>,
+}
+
+/// `--policy STATION.KEY=VALUES`: what one autoscaler's parameter tries.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PolicyArg {
+    /// The pool's name.
+    pub station: String,
+    /// What is tried.
+    pub values: PolicyValues,
+}
+
+/// The values of one `--policy`.
+#[derive(Debug, Clone, PartialEq)]
+pub enum PolicyValues {
+    /// `min=1..=3`.
+    Min(Vec<u32>),
+    /// `max=6,8,10`.
+    Max(Vec<u32>),
+    /// `target=0.5,0.6`.
+    Target(Vec<f64>),
+}
+
+/// Reads `app.min=1..=3`, `app.max=6,8`, `app.target=0.5,0.6,0.7`.
+pub fn parse_policy(text: &str) -> Result<PolicyArg, String> {
+    let form = "STATION.min=VALUES, STATION.max=VALUES or STATION.target=SHARES (app.target=0.5,0.6)";
+    let (lever, values) = text
+        .split_once('=')
+        .ok_or_else(|| format!("`{text}` is not {form}"))?;
+    let (station, key) = lever
+        .rsplit_once('.')
+        .ok_or_else(|| format!("`{text}` is not {form}"))?;
+    let whole = |v: &str| {
+        crate::model::levers::Values::parse(v)
+            .map(|v| v.as_slice().to_vec())
+            .map_err(|e| e.to_string())
+    };
+    let values = match key.trim() {
+        "min" => PolicyValues::Min(whole(values)?),
+        "max" => PolicyValues::Max(whole(values)?),
+        "target" | "target_utilisation" | "target_utilization" => PolicyValues::Target(
+            values
+                .split(',')
+                .map(|v| {
+                    let t = number(v.trim())?;
+                    if t > 0.0 && t <= 1.0 {
+                        Ok(t)
+                    } else {
+                        Err(format!(
+                            "a target utilisation is a busy share in (0, 1], got {}",
+                            v.trim()
+                        ))
+                    }
+                })
+                .collect::<Result<Vec<f64>, String>>()?,
+        ),
+        other => return Err(format!("`{other}` is not min, max or target: {form}")),
+    };
+    Ok(PolicyArg {
+        station: station.trim().to_string(),
+        values,
+    })
 }
 
 #[derive(Debug, Args)]

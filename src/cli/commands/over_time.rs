@@ -1,11 +1,18 @@
-//! The command line's part of units over time: `--schedule` applied to the scenario, and
-//! the flags that cannot mean anything for a pool whose units change.
+//! The command line's part of units over time: `--schedule` applied to the scenario, the
+//! flags that cannot mean anything for a pool whose units change, and `optimize` over
+//! autoscaling policies.
 
 use anyhow::{bail, Result};
 
-use crate::cli::args::ScheduleArg;
+use super::Verdict;
+use crate::cli::args::{OptimizeArgs, PolicyArg, PolicyValues, ScheduleArg};
+use crate::cli::progress::Progress;
 use crate::model::config::Setting;
+use crate::model::scaling::{Scaling, MAX_UNITS};
 use crate::model::scenario::{schedule_of, Scenario};
+use crate::report::output::Inputs;
+use crate::report::policy::PolicyReport;
+use crate::search::policy::PolicyAxis;
 
 /// The scenario with each `--schedule` applied (`None`: none given).
 pub(crate) fn with_schedules(
@@ -50,4 +57,105 @@ pub(crate) fn check_settings(scenario: &Scenario, settings: &[Setting]) -> Resul
         }
     }
     Ok(())
+}
+
+/// `optimize` on a scenario whose pools autoscale: every combination of their policies'
+/// `--policy` values (by default each pool's own min and max, targets 0.5 to 0.9)
+/// load-tested over the whole load, the cheapest that meets every objective the answer.
+pub(crate) fn optimize_policies(
+    scenario: &Scenario,
+    args: &OptimizeArgs,
+    quiet: bool,
+    inputs: &mut Inputs,
+) -> Result<Verdict> {
+    if args.shard.is_some() || args.sustained || args.plot_all {
+        bail!("optimize over autoscaling policies runs in one process, on the load as given: drop --shard, --sustained and --plot-all");
+    }
+    if !args.search.ranges.is_empty() {
+        bail!("--range: optimize over autoscaling policies keeps the other stations at their units; search a pool's policy with --policy STATION.min|max|target=VALUES");
+    }
+    let axes = axes_of(scenario, &args.policies)?;
+    let count = crate::search::policy::combinations(&axes).len() as u64;
+    if count == 0 {
+        bail!("--policy: every max tried is below every min tried: no policy to test");
+    }
+    if count > args.search.max_configs {
+        bail!(
+            "{count} policy combinations exceed --max-configs {}: try fewer --policy values",
+            args.search.max_configs
+        );
+    }
+    let plan = super::study::plan_search(scenario, &args.search, false, inputs)?;
+    if plan.target.clients.is_some() {
+        bail!("optimize over autoscaling policies load-tests clients who wait: drop the client rules (patience, retries, users)");
+    }
+    let outputs = super::open_outputs(inputs, &args.search.output)?;
+    let bar = Progress::new(count, "load-testing policies", quiet);
+    let found = crate::search::policy::search(scenario, &axes, &plan.target, &|n| bar.inc(n))?;
+    bar.finish();
+    let load = &plan.target.load;
+    let report = PolicyReport {
+        scenario,
+        search: &found,
+        objective: crate::report::classes::objectives_text(
+            scenario,
+            load,
+            plan.target.share,
+            args.search.unit.resolve(load.timeout),
+        ),
+        load: crate::report::run::describe_load(load),
+    };
+    outputs.emit(&report)?;
+    Ok(if found.answer.is_some() {
+        Verdict::Met
+    } else {
+        Verdict::Unmet
+    })
+}
+
+/// The targets a policy tries when `--policy` names none.
+const DEFAULT_TARGETS: [f64; 5] = [0.5, 0.6, 0.7, 0.8, 0.9];
+
+/// Each autoscaled pool's axis: its own min and max, the default targets, replaced by
+/// the `--policy` values given for it.
+fn axes_of(scenario: &Scenario, policies: &[PolicyArg]) -> Result<Vec<PolicyAxis>> {
+    let mut axes: Vec<PolicyAxis> = scenario
+        .stations()
+        .iter()
+        .filter_map(|s| match s.scaling() {
+            Some(Scaling::Autoscale(hpa)) => Some(PolicyAxis {
+                station: s.name().to_string(),
+                mins: vec![hpa.min],
+                maxs: vec![hpa.max],
+                targets: DEFAULT_TARGETS.to_vec(),
+            }),
+            _ => None,
+        })
+        .collect();
+    for p in policies {
+        let Some(axis) = axes.iter_mut().find(|a| a.station == p.station) else {
+            bail!(
+                "--policy {}: no pool `{}` has an autoscaler in this scenario",
+                p.station,
+                p.station
+            );
+        };
+        match &p.values {
+            PolicyValues::Min(v) => axis.mins = v.clone(),
+            PolicyValues::Max(v) => axis.maxs = v.clone(),
+            PolicyValues::Target(v) => axis.targets = v.clone(),
+        }
+        if axis.mins.iter().chain(&axis.maxs).any(|&v| v > MAX_UNITS) {
+            bail!("--policy {}: units must be at most {MAX_UNITS}", p.station);
+        }
+    }
+    Ok(axes)
+}
+
+/// Whether some pool of the scenario autoscales: then `optimize` searches policies.
+pub(crate) fn autoscales(scenario: &Scenario) -> bool {
+    scenario
+        .stations()
+        .iter()
+        .any(|s| matches!(s.scaling(), Some(Scaling::Autoscale(_))))
 }

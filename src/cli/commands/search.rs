@@ -28,6 +28,12 @@ pub(crate) fn optimize(
     quiet: bool,
     inputs: &mut Inputs,
 ) -> Result<Verdict> {
+    if super::over_time::autoscales(scenario) {
+        return super::over_time::optimize_policies(scenario, &args, quiet, inputs);
+    }
+    if !args.policies.is_empty() {
+        bail!("--policy searches an autoscaler's policy, and no pool of this scenario has one: give a pool `autoscale = {{ min = 1, max = 10 }}`");
+    }
     if args.plot_all && args.search.output.plot.is_none() {
         bail!("--plot-all load-tests the whole space for the plot: it needs --plot FILE.svg");
     }
