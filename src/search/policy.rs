@@ -166,19 +166,17 @@ fn one(
     let config = Config::baseline(scenario);
     let assessment = loadtest::assess(scenario, &config, &target.load, target.share, None)?;
     let runs = target.load.runs(scenario);
-    let spends = (0..runs)
-        .map(|r| {
-            loadtest::simulate(
-                scenario,
-                &config,
-                &target.load,
-                None,
-                r,
-                crate::workload::Clock::Virtual,
-                Spend::default(),
-            )
-        })
-        .collect::<Result<Vec<_>, _>>()?;
+    let spends = loadtest::replicate(runs, |r| {
+        loadtest::simulate(
+            scenario,
+            &config,
+            &target.load,
+            None,
+            r,
+            crate::workload::Clock::Virtual,
+            Spend::default(),
+        )
+    })?;
     let (mut cost, mut unit_hours) = (0.0, 0.0);
     for spend in &spends {
         let end = spend.0.first().map_or(0, |t| t.end);

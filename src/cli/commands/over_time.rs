@@ -10,6 +10,7 @@ use crate::cli::progress::Progress;
 use crate::model::config::Setting;
 use crate::model::scaling::{Scaling, MAX_UNITS};
 use crate::model::scenario::{schedule_of, Scenario};
+use crate::model::units::number;
 use crate::report::output::Inputs;
 use crate::report::policy::PolicyReport;
 use crate::search::policy::PolicyAxis;
@@ -97,12 +98,20 @@ pub(crate) fn optimize_policies(
     let report = PolicyReport {
         scenario,
         search: &found,
-        objective: crate::report::classes::objectives_text(
-            scenario,
-            load,
-            plan.target.share,
-            args.search.unit.resolve(load.timeout),
-        ),
+        objective: if scenario.requests().is_empty() {
+            format!(
+                "{}% of latencies under {} s",
+                number(plan.target.share.percent()),
+                number(load.timeout.get())
+            )
+        } else {
+            crate::report::classes::objectives_text(
+                scenario,
+                load,
+                plan.target.share,
+                args.search.unit.resolve(load.timeout),
+            )
+        },
         load: crate::report::run::describe_load(load),
     };
     outputs.emit(&report)?;
