@@ -192,3 +192,73 @@ fn units_over_time_refuse_what_cannot_mean_anything() {
     // Nothing was written over the scenario.
     assert_eq!(std::fs::read_to_string(&path).unwrap(), SCHEDULED);
 }
+
+#[test]
+fn optimize_answers_the_cheapest_policy_that_meets_and_run_agrees_on_its_cost() {
+    let (_dir, path) = scenario_file(AUTOSCALED);
+    let args = [
+        "optimize",
+        "--scenario",
+        &path,
+        "--replications",
+        "1",
+        "--policy",
+        "app.min=4..=6",
+        "--policy",
+        "app.target=0.4,0.5,0.6",
+        "--format",
+        "json",
+    ];
+    let out = same_with_one_and_two_threads(&args);
+    let doc: serde_json::Value = serde_json::from_slice(&out).unwrap();
+    let tried = doc["tried"].as_array().unwrap();
+    assert_eq!(tried.len(), 9);
+    let answer = &doc["answer"];
+    assert_eq!(answer["meets"], true);
+    let cost = answer["cost"].as_f64().unwrap();
+    // Cheapest first: every policy cheaper than the answer fails.
+    for t in tried {
+        if t["cost"].as_f64().unwrap() < cost {
+            assert_eq!(t["meets"], false, "{t}");
+        }
+    }
+    assert!(tried.iter().any(|t| t["meets"] == false));
+    // The answer's policy, run on its own, costs the same.
+    let p = &answer["policies"][0];
+    let policy = format!(
+        "autoscale = {{ min = {}, max = {}, target_utilisation = {}, startup = \"30s\" }}",
+        p["min"], p["max"], p["target_utilisation"]
+    );
+    let (_dir2, alone) = scenario_file(&AUTOSCALED.replace(
+        "autoscale = { min = 1, max = 10, target_utilisation = 0.6, startup = \"30s\" }",
+        &policy,
+    ));
+    let run_doc: serde_json::Value = serde_json::from_str(
+        &run(&["run", "--scenario", &alone, "--replications", "1", "--format", "json"]).1,
+    )
+    .unwrap();
+    assert_eq!(run_doc["units"]["cost"].as_f64().unwrap(), cost);
+    assert!(run_doc["summary"]["satisfaction"].as_f64().unwrap() >= 99.0);
+}
+
+#[test]
+fn optimize_refuses_policies_it_cannot_search() {
+    let (_dir, path) = scenario_file(AUTOSCALED);
+    assert_input_error(
+        &["optimize", "--scenario", &path, "--policy", "db.min=1"],
+        "no pool `db` has an autoscaler",
+    );
+    assert_input_error(
+        &["optimize", "--scenario", &path, "--policy", "app.target=1.5"],
+        "(0, 1]",
+    );
+    assert_input_error(
+        &["optimize", "--scenario", &path, "--policy", "app.colour=1"],
+        "not min, max or target",
+    );
+    assert_input_error(
+        &["optimize", "--scenario", &path, "--policy", "app.min=5", "--policy", "app.max=3"],
+        "no policy to test",
+    );
+    assert_input_error(&["optimize", "--policy", "soda.min=1"], "no pool of this scenario");
+}
