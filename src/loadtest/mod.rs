@@ -11,6 +11,7 @@ pub mod observe;
 
 use rayon::prelude::*;
 
+use crate::engine::UnitTime;
 use crate::engine::{self, EngineError, Observe, Timer};
 use crate::model::config::Config;
 use crate::model::cost::UnitPrice;
@@ -20,7 +21,6 @@ use crate::model::scenario::Scenario;
 use crate::model::units::{Resolution, MAX_TIMER_STEPS};
 use crate::outcome::records::Outcome;
 use crate::outcome::stats::{ClassFigures, Summary};
-use crate::engine::UnitTime;
 use crate::outcome::units::{Minute, OverTime, StationUnits};
 use crate::outcome::verdict::{Assessment, ClassVerdict};
 use crate::workload::clients::{ClientRules, Clients};

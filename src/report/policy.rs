@@ -109,7 +109,9 @@ impl Render for PolicyReport<'_> {
                     a.unit_hours
                 ));
             }
-            None => out.push_str("\nno policy tried meets every objective: try a higher max or a lower target\n"),
+            None => out.push_str(
+                "\nno policy tried meets every objective: try a higher max or a lower target\n",
+            ),
         }
         out
     }
@@ -146,11 +148,7 @@ impl Render for PolicyReport<'_> {
             scenario: self.scenario.name(),
             hours_per_month: HOURS_PER_MONTH,
             answer: self.search.answer.map(|i| row(i, &self.search.tried[i])),
-            tried: self
-                .by_cost()
-                .into_iter()
-                .map(|(i, t)| row(i, t))
-                .collect(),
+            tried: self.by_cost().into_iter().map(|(i, t)| row(i, t)).collect(),
         };
         serde_json::to_string_pretty(&doc).expect("plain data serialises") + "\n"
     }
@@ -164,9 +162,7 @@ impl Render for PolicyReport<'_> {
             header.push(format!("{}.max", a.station));
             header.push(format!("{}.target", a.station));
         }
-        header.extend(
-            ["unit_hours", "cost", "satisfaction", "p99_s", "meets"].map(String::from),
-        );
+        header.extend(["unit_hours", "cost", "satisfaction", "p99_s", "meets"].map(String::from));
         w.write_record(&header)?;
         for (_, t) in self.by_cost() {
             let mut row = Vec::new();

@@ -213,6 +213,13 @@ mod tests {
         // min 1: max 2 and 4; min 3: max 4 only; each with two targets.
         assert_eq!(c.len(), 6);
         assert!(c.iter().all(|p| p[0].max >= p[0].min));
-        assert_eq!(c[0][0], Policy { min: 1, max: 2, target: 0.5 });
+        assert_eq!(
+            c[0][0],
+            Policy {
+                min: 1,
+                max: 2,
+                target: 0.5
+            }
+        );
     }
 }

@@ -315,7 +315,8 @@ pub enum PolicyValues {
 
 /// Reads `app.min=1..=3`, `app.max=6,8`, `app.target=0.5,0.6,0.7`.
 pub fn parse_policy(text: &str) -> Result<PolicyArg, String> {
-    let form = "STATION.min=VALUES, STATION.max=VALUES or STATION.target=SHARES (app.target=0.5,0.6)";
+    let form =
+        "STATION.min=VALUES, STATION.max=VALUES or STATION.target=SHARES (app.target=0.5,0.6)";
     let (lever, values) = text
         .split_once('=')
         .ok_or_else(|| format!("`{text}` is not {form}"))?;

@@ -4,7 +4,7 @@
 
 use plotters::prelude::*;
 
-use super::dashboard::{duration, sig};
+use super::dashboard::sig;
 use super::frame::{
     bold_style, chart_builder, draw_mesh, legend_height, page, palette, LegendRow, Mesh, Swatch,
     LABEL_SIZE, LATE, LATE_ROW, TEXT,
@@ -44,8 +44,8 @@ const PLOT_W: i32 = 760;
 /// Three panels on one time axis: arrivals per second in each minute (bars); each station's
 /// ready units (a solid step line) and desired units (dashed); the p99 latency of the
 /// clients due in each minute, with the timeout as a red guide. Every minute also gets an
-/// invisible column with `data-start-s`, `data-arrivals` and `data-p99-s`, and every
-/// station's line its `data-station`, so that a program can read the figures back.
+/// invisible column with `data-start-s`, `data-arrivals` and `data-p99-s`, so that a
+/// program can read the figures back (no tooltip: a day has 1440 minutes).
 pub fn units_svg(input: &UnitsPlot) -> Result<String, PlotError> {
     let timeout = finite(|| "timeout".into(), input.timeout_s)?;
     if input.minutes.is_empty() || input.stations.is_empty() {
@@ -209,14 +209,11 @@ pub fn units_svg(input: &UnitsPlot) -> Result<String, PlotError> {
                 m.2.map(|p| format!(r#" data-p99-s="{}""#, sig(p)))
                     .unwrap_or_default();
             columns.push(format!(
-                "<rect class=\"minute\" x=\"{xa}\" y=\"{y_top}\" width=\"{}\" height=\"{}\" fill=\"#000\" fill-opacity=\"0\" data-start-s=\"{}\" data-arrivals=\"{}\"{p99}><title>{}: {} clients{}</title></rect>\n",
+                "<rect class=\"minute\" x=\"{xa}\" y=\"{y_top}\" width=\"{}\" height=\"{}\" fill-opacity=\"0\" data-start-s=\"{}\" data-arrivals=\"{}\"{p99}/>\n",
                 (xb - xa).max(1),
                 y_bottom - y_top,
                 sig(m.0),
                 m.1,
-                duration(m.0.max(0.0)),
-                m.1,
-                m.2.map(|p| format!(", p99 {} s", sig(p))).unwrap_or_default()
             ));
         }
         Ok(())
