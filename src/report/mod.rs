@@ -18,6 +18,7 @@ pub mod run;
 pub mod search;
 pub mod table;
 pub mod units;
+pub mod windows;
 pub mod unreachable;
 
 pub use printable::printable;

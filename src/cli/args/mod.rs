@@ -291,6 +291,20 @@ pub struct OptimizeArgs {
     /// Values an autoscaled pool's policy tries: app.min=1..=2, app.max=6,8,10, app.target=0.5,0.6,0.7 [default: the scenario's min and max, targets 0.5 to 0.9] (repeatable)
     #[arg(long = "policy", value_name = "STATION.min|max|target=VALUES", value_parser = parse_policy)]
     pub policies: Vec<PolicyArg>,
+
+    /// Find the cheapest schedule of the pools window by window over a staged or replayed load, the queue a window leaves carried into the next; then verify the whole load once (see docs/autoscaling.md)
+    #[arg(long, value_name = "DURATION", value_parser = parse_window)]
+    pub schedule_windows: Option<f64>,
+}
+
+/// `--schedule-windows`: a duration above 0.
+pub fn parse_window(text: &str) -> Result<f64, String> {
+    let s = duration(text)?;
+    if s > 0.0 && s.is_finite() {
+        Ok(s)
+    } else {
+        Err(format!("a window lasts more than 0 s, got {}", text.trim()))
+    }
 }
 
 /// `--policy STATION.KEY=VALUES`: what one autoscaler's parameter tries.

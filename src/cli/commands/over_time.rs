@@ -168,3 +168,50 @@ pub(crate) fn autoscales(scenario: &Scenario) -> bool {
         .iter()
         .any(|s| matches!(s.scaling(), Some(Scaling::Autoscale(_))))
 }
+
+/// `optimize --schedule-windows DURATION`: the pools' cheapest schedule, window by window.
+pub(crate) fn optimize_windows(
+    scenario: &Scenario,
+    args: &OptimizeArgs,
+    window_s: f64,
+    quiet: bool,
+    inputs: &mut Inputs,
+) -> Result<Verdict> {
+    if args.shard.is_some() || args.sustained || args.plot_all || !args.policies.is_empty() {
+        bail!("--schedule-windows searches one process's schedule: drop --shard, --sustained, --plot-all and --policy");
+    }
+    let plan = super::study::plan_search(scenario, &args.search, false, inputs)?;
+    if plan.target.clients.is_some() {
+        bail!("--schedule-windows load-tests clients who wait: drop the client rules (patience, retries, users)");
+    }
+    let Some(span) = plan.target.load.arrivals.span() else {
+        bail!("--schedule-windows cuts a staged or replayed load into windows: give --stage or --replay (or the scenario's stages)");
+    };
+    let windows = (span / window_s).ceil();
+    if windows > MAX_WINDOWS as f64 {
+        bail!(
+            "--schedule-windows {}: the load's {} s make {} windows, more than {MAX_WINDOWS}: give longer windows",
+            number(window_s),
+            number(span),
+            number(windows)
+        );
+    }
+    if let Some(why) = crate::search::schedule::refusal(scenario, &plan.ranking) {
+        bail!("--schedule-windows: {why}");
+    }
+    let outputs = super::open_outputs(inputs, &args.search.output)?;
+    let bar = Progress::spinner("load-testing windows", quiet);
+    let found =
+        crate::search::schedule::search(scenario, &plan.target, &plan.ranking, window_s, &|_| {})?;
+    bar.finish();
+    let met = found.verified.summary.meets_target;
+    outputs.emit(&crate::report::windows::WindowsReport {
+        scenario,
+        found: &found,
+        load: crate::report::run::describe_load(&plan.target.load),
+    })?;
+    Ok(if met { Verdict::Met } else { Verdict::Unmet })
+}
+
+/// The most windows a schedule is searched in.
+const MAX_WINDOWS: usize = 1000;

@@ -28,6 +28,9 @@ pub(crate) fn optimize(
     quiet: bool,
     inputs: &mut Inputs,
 ) -> Result<Verdict> {
+    if let Some(window) = args.schedule_windows {
+        return super::over_time::optimize_windows(scenario, &args, window, quiet, inputs);
+    }
     if super::over_time::autoscales(scenario) {
         return super::over_time::optimize_policies(scenario, &args, quiet, inputs);
     }
