@@ -18,8 +18,8 @@ pub mod run;
 pub mod search;
 pub mod table;
 pub mod units;
-pub mod windows;
 pub mod unreachable;
+pub mod windows;
 
 pub use printable::printable;
 pub use render::{ExportError, Format, Render};

@@ -26,8 +26,7 @@ impl WindowsReport<'_> {
             .schedules
             .iter()
             .map(|(i, e)| {
-                let entries: Vec<String> =
-                    e.iter().map(|(s, u)| format!("{s}s:{u}")).collect();
+                let entries: Vec<String> = e.iter().map(|(s, u)| format!("{s}s:{u}")).collect();
                 format!(
                     "--schedule {}={}",
                     self.scenario.stations()[*i].name(),
@@ -63,7 +62,14 @@ impl Render for WindowsReport<'_> {
             }
             row.push(w.clients.to_string());
             row.push(w.tried.to_string());
-            row.push(if w.meets { "ok" } else { "NO (the dearest kept)" }.into());
+            row.push(
+                if w.meets {
+                    "ok"
+                } else {
+                    "NO (the dearest kept)"
+                }
+                .into(),
+            );
             t.row(row);
         }
         out.push_str(&t.render());

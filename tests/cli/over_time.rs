@@ -343,3 +343,118 @@ fn the_day_example_autoscales_to_the_objective_at_57_percent_of_the_static_peaks
     assert_eq!((auto_cost, six_cost), (8.586, 14.9917));
     assert_eq!(format!("{:.0}", 100.0 * auto_cost / six_cost), "57");
 }
+
+/// A fixed-arrival, fixed-service load that rises and falls: every figure exact.
+const WINDOWED: &str = r#"
+name = "win"
+resolution = 0.001
+[load]
+timeout = 0.5
+rate = 2
+stages = [{ duration = "1m", target = 2 }, { duration = "1m", target = 30 }, { duration = "1m", target = 30 }, { duration = "1m", target = 2 }]
+[cost]
+cpu_price = 73.0
+ram_price = 0.0
+[[station]]
+name = "app"
+kind = "pool"
+service = "200ms"
+unit = "server"
+cpu_per_unit = 1.0
+ram_gib_per_unit = 1.0
+units = 1
+range = "1..=10"
+"#;
+
+#[test]
+fn schedule_windows_finds_a_schedule_that_run_verifies_at_its_cost() {
+    let (_dir, path) = scenario_file(WINDOWED);
+    let args = [
+        "optimize",
+        "--scenario",
+        &path,
+        "--schedule-windows",
+        "30s",
+        "--format",
+        "json",
+    ];
+    let doc: serde_json::Value =
+        serde_json::from_slice(&same_with_one_and_two_threads(&args)).unwrap();
+    let windows = doc["windows"].as_array().unwrap();
+    assert_eq!(windows.len(), 8);
+    assert!(windows.iter().all(|w| w["meets"] == true));
+    let units: Vec<u64> = windows
+        .iter()
+        .map(|w| w["units"]["app"].as_u64().unwrap())
+        .collect();
+    // 2/s of 0.2 s needs one server; the 30/s plateau, 6 erlangs of fixed work, six.
+    assert_eq!(units[0], 1);
+    assert_eq!(units.iter().max(), Some(&6), "{units:?}");
+    assert_eq!(doc["meets"], true);
+    // The schedule found, run on its own, meets at the same cost; the static peak costs
+    // more.
+    let schedule: Vec<String> = doc["schedules"]["app"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| format!("{}s:{}", e[0], e[1]))
+        .collect();
+    let flag = format!("app={}", schedule.join(","));
+    let (share, cost) = share_and_cost(&["run", "--scenario", &path, "--schedule", &flag]);
+    assert_eq!(share, 100.0);
+    assert_eq!(
+        format!("{cost:.4}"),
+        format!("{:.4}", doc["cost"].as_f64().unwrap())
+    );
+    let peak = format!("app=0s:{}", units.iter().max().unwrap());
+    let (_, static_cost) = share_and_cost(&["run", "--scenario", &path, "--schedule", &peak]);
+    assert!(cost < static_cost, "{cost} against {static_cost}");
+    // One server fewer in the busiest window fails it.
+    let k = units
+        .iter()
+        .position(|u| u == units.iter().max().unwrap())
+        .unwrap();
+    let mut fewer = units.clone();
+    fewer[k] -= 1;
+    let entries: Vec<String> = fewer
+        .iter()
+        .enumerate()
+        .map(|(i, u)| format!("{}s:{u}", 30 * i))
+        .collect();
+    let (share, _) = share_and_cost(&[
+        "run",
+        "--scenario",
+        &path,
+        "--schedule",
+        &format!("app={}", entries.join(",")),
+    ]);
+    assert!(share < 100.0, "{share}");
+}
+
+#[test]
+fn schedule_windows_refuses_what_it_cannot_cut() {
+    let (_dir, path) = scenario_file(WINDOWED);
+    assert_input_error(
+        &["optimize", "--scenario", &path, "--schedule-windows", "0s"],
+        "more than 0 s",
+    );
+    assert_input_error(
+        &[
+            "optimize",
+            "--scenario",
+            &path,
+            "--schedule-windows",
+            "10ms",
+        ],
+        "more than 1000",
+    );
+    assert_input_error(
+        &["optimize", "--schedule-windows", "1m"],
+        "staged or replayed",
+    );
+    let (_dir, auto) = scenario_file(AUTOSCALED);
+    assert_input_error(
+        &["optimize", "--scenario", &auto, "--schedule-windows", "1m"],
+        "already has a schedule or an autoscaler",
+    );
+}
