@@ -12,6 +12,7 @@ pub mod json;
 pub mod output;
 pub mod plot;
 pub mod policy;
+pub mod over_time;
 pub mod printable;
 pub mod render;
 pub mod run;

@@ -14,6 +14,7 @@
 pub mod compare;
 pub mod memory;
 pub mod policy;
+pub mod over_time;
 pub mod schedule;
 
 use rayon::prelude::*;

@@ -21,7 +21,10 @@ use crate::workload::stages::Stage;
 use crate::workload::MAX_REPLICATIONS;
 
 mod clients;
+mod over_time;
 pub use clients::{CancelArg, ClientArgs, ThinkArg};
+pub use over_time::{OverTimeArgs, PolicyArg, PolicyValues, ScheduleArg};
+use over_time::parse_policy;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -138,6 +141,10 @@ pub struct CompareArgs {
     /// Load-test only shard K of N of the (strategy, rate) cells (every N-th from the K-th) and print them with --format json for `planner merge`; auto: from SLURM_ARRAY_TASK_ID or JOB_COMPLETION_INDEX (see docs/scale-out.md)
     #[arg(long, value_name = "K/N|auto", value_parser = parse_shard)]
     pub shard: Option<ShardArg>,
+
+    /// With an autoscaled pool: the windows the best schedule is found in [default: a 24th of the load]
+    #[arg(long, value_name = "DURATION", value_parser = parse_window)]
+    pub schedule_windows: Option<f64>,
 }
 
 /// A lever's values given on the command line: `STATION.PARAM=VALUES`.
@@ -307,68 +314,6 @@ pub fn parse_window(text: &str) -> Result<f64, String> {
     }
 }
 
-/// `--policy STATION.KEY=VALUES`: what one autoscaler's parameter tries.
-#[derive(Debug, Clone, PartialEq)]
-pub struct PolicyArg {
-    /// The pool's name.
-    pub station: String,
-    /// What is tried.
-    pub values: PolicyValues,
-}
-
-/// The values of one `--policy`.
-#[derive(Debug, Clone, PartialEq)]
-pub enum PolicyValues {
-    /// `min=1..=3`.
-    Min(Vec<u32>),
-    /// `max=6,8,10`.
-    Max(Vec<u32>),
-    /// `target=0.5,0.6`.
-    Target(Vec<f64>),
-}
-
-/// Reads `app.min=1..=3`, `app.max=6,8`, `app.target=0.5,0.6,0.7`.
-pub fn parse_policy(text: &str) -> Result<PolicyArg, String> {
-    let form =
-        "STATION.min=VALUES, STATION.max=VALUES or STATION.target=SHARES (app.target=0.5,0.6)";
-    let (lever, values) = text
-        .split_once('=')
-        .ok_or_else(|| format!("`{text}` is not {form}"))?;
-    let (station, key) = lever
-        .rsplit_once('.')
-        .ok_or_else(|| format!("`{text}` is not {form}"))?;
-    let whole = |v: &str| {
-        crate::model::levers::Values::parse(v)
-            .map(|v| v.as_slice().to_vec())
-            .map_err(|e| e.to_string())
-    };
-    let values = match key.trim() {
-        "min" => PolicyValues::Min(whole(values)?),
-        "max" => PolicyValues::Max(whole(values)?),
-        "target" | "target_utilisation" | "target_utilization" => PolicyValues::Target(
-            values
-                .split(',')
-                .map(|v| {
-                    let t = number(v.trim())?;
-                    if t > 0.0 && t <= 1.0 {
-                        Ok(t)
-                    } else {
-                        Err(format!(
-                            "a target utilisation is a busy share in (0, 1], got {}",
-                            v.trim()
-                        ))
-                    }
-                })
-                .collect::<Result<Vec<f64>, String>>()?,
-        ),
-        other => return Err(format!("`{other}` is not min, max or target: {form}")),
-    };
-    Ok(PolicyArg {
-        station: station.trim().to_string(),
-        values,
-    })
-}
-
 #[derive(Debug, Args)]
 pub struct SweepArgs {
     #[command(flatten)]
@@ -517,60 +462,6 @@ pub struct RunArgs {
     pub over_time: OverTimeArgs,
 }
 
-/// Units that change while the test runs: schedules from the command line, and the units'
-/// record.
-#[derive(Debug, Args, Clone, Default)]
-pub struct OverTimeArgs {
-    /// A pool's units over time, replacing its units, range, schedule or autoscaler: from each TIME on, UNITS units (the first at 0s): app=0s:2,6h:5 (repeatable, one station each)
-    #[arg(long = "schedule", value_name = "STATION=TIME:UNITS,...", value_parser = parse_schedule)]
-    pub schedules: Vec<ScheduleArg>,
-
-    /// Write the units of every pool whose units change as CSV to FILE (`-` for stdout): time_s,station,desired,ready,busy_share, one row at each sync and each change
-    #[arg(long, value_name = "FILE")]
-    pub units_csv: Option<String>,
-}
-
-/// `--schedule STATION=TIME:UNITS,...`, as written: the times in seconds, the units as
-/// given (checked against the scenario's resolution and bounds once it is read).
-#[derive(Debug, Clone, PartialEq)]
-pub struct ScheduleArg {
-    /// The pool's name.
-    pub station: String,
-    /// `(seconds, units)`, in the order written.
-    pub entries: Vec<(f64, i64)>,
-}
-
-/// Reads `app=0s:2,6h:5`.
-pub fn parse_schedule(text: &str) -> Result<ScheduleArg, String> {
-    let Some((station, list)) = text.split_once('=') else {
-        return Err(format!(
-            "`{text}` is not STATION=TIME:UNITS,... (app=0s:2,6h:5)"
-        ));
-    };
-    let station = station.trim();
-    if station.is_empty() {
-        return Err(format!("`{text}` names no station (app=0s:2,6h:5)"));
-    }
-    let entries = list
-        .split(',')
-        .map(|entry| {
-            let (time, units) = entry
-                .split_once(':')
-                .ok_or_else(|| format!("`{}` is not TIME:UNITS (6h:5)", entry.trim()))?;
-            let seconds = duration(time)?;
-            let units: i64 = units
-                .trim()
-                .parse()
-                .map_err(|_| format!("`{}` is not a whole number of units", units.trim()))?;
-            Ok((seconds, units))
-        })
-        .collect::<Result<Vec<_>, String>>()?;
-    Ok(ScheduleArg {
-        station: station.to_string(),
-        entries,
-    })
-}
-
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum PlotKind {
     /// A row per client, a bar per station from order to done, waiting and serving shaded
@@ -628,7 +519,7 @@ pub enum ClockArg {
     Real,
 }
 
-fn number(text: &str) -> Result<f64, String> {
+pub(super) fn number(text: &str) -> Result<f64, String> {
     text.trim()
         .parse::<f64>()
         .map_err(|_| format!("`{text}` is not a number"))
@@ -637,7 +528,7 @@ fn number(text: &str) -> Result<f64, String> {
 /// A duration with or without a unit (`5`, `300ms`, `1.5s`): see [`crate::model::duration::parse`].
 /// A bare number is passed on as it is, so that the typed value's own check names what is
 /// wrong with it (`-5`: "must be greater than 0").
-fn duration(text: &str) -> Result<f64, String> {
+pub(super) fn duration(text: &str) -> Result<f64, String> {
     match text.trim().parse::<f64>() {
         Ok(v) => Ok(v),
         Err(_) => crate::model::duration::parse(text).map_err(|e| e.to_string()),

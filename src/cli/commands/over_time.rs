@@ -5,7 +5,8 @@
 use anyhow::{bail, Result};
 
 use super::Verdict;
-use crate::cli::args::{OptimizeArgs, PolicyArg, PolicyValues, ScheduleArg};
+use crate::cli::args::{CompareArgs, OptimizeArgs, PolicyArg, PolicyValues, ScheduleArg, UnitArg};
+use crate::search::Target;
 use crate::cli::progress::Progress;
 use crate::model::config::Setting;
 use crate::model::scaling::{Scaling, MAX_UNITS};
@@ -98,20 +99,7 @@ pub(crate) fn optimize_policies(
     let report = PolicyReport {
         scenario,
         search: &found,
-        objective: if scenario.requests().is_empty() {
-            format!(
-                "{}% of latencies under {} s",
-                number(plan.target.share.percent()),
-                number(load.timeout.get())
-            )
-        } else {
-            crate::report::classes::objectives_text(
-                scenario,
-                load,
-                plan.target.share,
-                args.search.unit.resolve(load.timeout),
-            )
-        },
+        objective: objective_words(scenario, &plan.target, args.search.unit),
         load: crate::report::run::describe_load(load),
     };
     outputs.emit(&report)?;
@@ -215,3 +203,65 @@ pub(crate) fn optimize_windows(
 
 /// The most windows a schedule is searched in.
 const MAX_WINDOWS: usize = 1000;
+
+/// "99% of latencies under 0.4 s", or each class's objective.
+fn objective_words(scenario: &Scenario, target: &Target, unit: UnitArg) -> String {
+    let load = &target.load;
+    if scenario.requests().is_empty() {
+        format!(
+            "{}% of latencies under {} s",
+            number(target.share.percent()),
+            number(load.timeout.get())
+        )
+    } else {
+        crate::report::classes::objectives_text(
+            scenario,
+            load,
+            target.share,
+            unit.resolve(load.timeout),
+        )
+    }
+}
+
+/// `compare` on a scenario whose pools autoscale: static for the peak, the best schedule
+/// (`--schedule-windows`, by default a 24th of the load) and the best autoscaler, side by
+/// side.
+pub(crate) fn compare_over_time(
+    scenario: &Scenario,
+    args: &CompareArgs,
+    quiet: bool,
+    inputs: &mut Inputs,
+) -> Result<Verdict> {
+    if !args.strategies.is_empty() || args.only || args.rates.is_some() || args.shard.is_some() {
+        bail!("compare over time sets static for the peak, the best schedule and the best autoscaler side by side on the scenario's load: drop --strategy, --only, --rates and --shard");
+    }
+    let rate = args.target_rate.unwrap_or(scenario.load_defaults().rate);
+    let clients = args.load.clients.unwrap_or(scenario.load_defaults().clients);
+    let target = super::build_target(
+        scenario,
+        &args.load,
+        args.min_satisfaction,
+        rate,
+        clients,
+        inputs,
+    )?;
+    let Some(span) = target.load.arrivals.span() else {
+        bail!("compare over time needs a staged or replayed load (--stage, --replay or the scenario's stages)");
+    };
+    let window = args.schedule_windows.unwrap_or(span / 24.0).max(1.0);
+    if span / window > MAX_WINDOWS as f64 {
+        bail!("--schedule-windows {}: more than {MAX_WINDOWS} windows: give longer windows", number(window));
+    }
+    let axes = axes_of(scenario, &[])?;
+    let outputs = super::open_outputs(inputs, &args.output)?;
+    let bar = Progress::spinner("load-testing static, schedule and autoscaler", quiet);
+    let contenders = crate::search::over_time::compare(scenario, &axes, &target, window)?;
+    bar.finish();
+    outputs.emit(&crate::report::over_time::OverTimeComparison {
+        scenario,
+        load: crate::report::run::describe_load(&target.load),
+        objective: objective_words(scenario, &target, args.unit),
+        contenders: &contenders,
+    })?;
+    Ok(Verdict::Met)
+}

@@ -388,6 +388,24 @@ impl super::Scenario {
         Ok(scenario)
     }
 
+    /// This scenario with station `name`'s units fixed for a whole test, tried over
+    /// `range` by a search (its schedule or autoscaler dropped): the static plan an
+    /// autoscaler is compared with. Refused for a station that does not exist.
+    pub fn with_static_range(
+        &self,
+        name: &str,
+        range: crate::model::levers::Values,
+    ) -> Result<super::Scenario, String> {
+        let mut scenario = self.clone();
+        let Some(station) = scenario.stations.iter_mut().find(|s| s.name == name) else {
+            return Err(format!("no station `{name}`"));
+        };
+        station.baseline = range.as_slice().first().copied().unwrap_or(1);
+        station.range = range;
+        station.scaling = None;
+        Ok(scenario)
+    }
+
     /// Whether some station's units change during a test.
     pub fn scales(&self) -> bool {
         self.stations.iter().any(|s| s.scaling.is_some())
