@@ -39,7 +39,12 @@ fn worst(c: &Contender) -> Option<&Minute> {
 
 fn verdicts(c: &Contender) -> String {
     if c.assessment.classes.is_empty() {
-        return if c.assessment.summary.meets_target { "ok" } else { "NO" }.into();
+        return if c.assessment.summary.meets_target {
+            "ok"
+        } else {
+            "NO"
+        }
+        .into();
     }
     c.assessment
         .classes
@@ -85,11 +90,7 @@ impl Render for OverTimeComparison<'_> {
                     verdicts(c),
                     worst(c)
                         .map(|m| {
-                            format!(
-                                "from {} s: p99 {:.3} s",
-                                m.start_s,
-                                m.p99_s.unwrap_or(0.0)
-                            )
+                            format!("from {} s: p99 {:.3} s", m.start_s, m.p99_s.unwrap_or(0.0))
                         })
                         .unwrap_or_else(|| "-".into()),
                 ]),
@@ -115,7 +116,9 @@ impl Render for OverTimeComparison<'_> {
                 plan: name,
                 units: c.as_ref().map(|c| c.plan.clone()),
                 cost: c.as_ref().map(|c| c.over_time.cost),
-                meets: c.as_ref().is_some_and(|c| c.assessment.summary.meets_target),
+                meets: c
+                    .as_ref()
+                    .is_some_and(|c| c.assessment.summary.meets_target),
                 classes: c
                     .as_ref()
                     .map(|c| {

@@ -13,8 +13,8 @@
 
 pub mod compare;
 pub mod memory;
-pub mod policy;
 pub mod over_time;
+pub mod policy;
 pub mod schedule;
 
 use rayon::prelude::*;

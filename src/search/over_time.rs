@@ -72,11 +72,19 @@ pub fn compare(
                     let u = config.values()[i];
                     let one = schedule_of(&[(0.0, i64::from(u))], fixed.resolution())
                         .map_err(EngineError::BadScaling)?;
-                    s = s.with_scaling(st.name(), one).map_err(EngineError::BadScaling)?;
+                    s = s
+                        .with_scaling(st.name(), one)
+                        .map_err(EngineError::BadScaling)?;
                     words.push(format!("{} {u}", st.name()));
                 }
             }
-            Some(contender(&s, &config, target, "static for the peak", words.join(", "))?)
+            Some(contender(
+                &s,
+                &config,
+                target,
+                "static for the peak",
+                words.join(", "),
+            )?)
         }
         None => None,
     });
@@ -96,7 +104,13 @@ pub fn compare(
     }
     let last = windows.windows[windows.windows.len() - 1].config.clone();
     contenders.push(if windows.verified.summary.meets_target {
-        Some(contender(&s, &last, target, "best schedule", words.join(", "))?)
+        Some(contender(
+            &s,
+            &last,
+            target,
+            "best schedule",
+            words.join(", "),
+        )?)
     } else {
         None
     });
@@ -108,7 +122,12 @@ pub fn compare(
             let words = axes
                 .iter()
                 .zip(&t.policies)
-                .map(|(a, p)| format!("{} min {} max {} target {}", a.station, p.min, p.max, p.target))
+                .map(|(a, p)| {
+                    format!(
+                        "{} min {} max {} target {}",
+                        a.station, p.min, p.max, p.target
+                    )
+                })
                 .collect::<Vec<_>>()
                 .join(", ");
             let config = Config::baseline(&s);

@@ -458,3 +458,49 @@ fn schedule_windows_refuses_what_it_cannot_cut() {
         "already has a schedule or an autoscaler",
     );
 }
+
+#[test]
+fn compare_sets_static_schedule_and_autoscaler_side_by_side() {
+    let auto = WINDOWED.replace(
+        "units = 1\nrange = \"1..=10\"",
+        "autoscale = { min = 1, max = 10, target_utilisation = 0.6, startup = \"10s\" }",
+    );
+    let (_dir, path) = scenario_file(&auto);
+    let args = [
+        "compare",
+        "--scenario",
+        &path,
+        "--schedule-windows",
+        "30s",
+        "--format",
+        "json",
+    ];
+    let doc: serde_json::Value =
+        serde_json::from_slice(&same_with_one_and_two_threads(&args)).unwrap();
+    let plans = doc["plans"].as_array().unwrap();
+    let names: Vec<&str> = plans.iter().map(|p| p["plan"].as_str().unwrap()).collect();
+    assert_eq!(
+        names,
+        ["static for the peak", "best schedule", "best autoscaler"]
+    );
+    // Six fixed servers carry the 30/s plateau of 0.2 s requests; run prices them alike.
+    assert_eq!(plans[0]["units"], "app 6");
+    assert_eq!(plans[0]["meets"], true);
+    let (_, six) = share_and_cost(&["run", "--scenario", &path, "--schedule", "app=0s:6"]);
+    assert_eq!(
+        format!("{six:.4}"),
+        format!("{:.4}", plans[0]["cost"].as_f64().unwrap())
+    );
+    // The schedule follows the load for less.
+    assert_eq!(plans[1]["meets"], true);
+    assert!(plans[1]["cost"].as_f64().unwrap() < plans[0]["cost"].as_f64().unwrap());
+    // A step from 2/s to 30/s outruns an autoscaler that doubles every sync: every client
+    // must beat 0.5 s, and none of its policies does.
+    assert_eq!(plans[2]["meets"], false);
+    assert!(plans[2]["cost"].is_null());
+    let (_, table, _) = run(&["compare", "--scenario", &path, "--schedule-windows", "30s"]);
+    assert!(
+        table.contains("best autoscaler      none tried meets"),
+        "{table}"
+    );
+}

@@ -23,8 +23,8 @@ use crate::workload::MAX_REPLICATIONS;
 mod clients;
 mod over_time;
 pub use clients::{CancelArg, ClientArgs, ThinkArg};
-pub use over_time::{OverTimeArgs, PolicyArg, PolicyValues, ScheduleArg};
 use over_time::parse_policy;
+pub use over_time::{OverTimeArgs, PolicyArg, PolicyValues, ScheduleArg};
 
 #[derive(Debug, Parser)]
 #[command(

@@ -121,4 +121,3 @@ pub fn parse_policy(text: &str) -> Result<PolicyArg, String> {
         values,
     })
 }
-

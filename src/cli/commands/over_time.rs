@@ -6,7 +6,6 @@ use anyhow::{bail, Result};
 
 use super::Verdict;
 use crate::cli::args::{CompareArgs, OptimizeArgs, PolicyArg, PolicyValues, ScheduleArg, UnitArg};
-use crate::search::Target;
 use crate::cli::progress::Progress;
 use crate::model::config::Setting;
 use crate::model::scaling::{Scaling, MAX_UNITS};
@@ -15,6 +14,7 @@ use crate::model::units::number;
 use crate::report::output::Inputs;
 use crate::report::policy::PolicyReport;
 use crate::search::policy::PolicyAxis;
+use crate::search::Target;
 
 /// The scenario with each `--schedule` applied (`None`: none given).
 pub(crate) fn with_schedules(
@@ -236,7 +236,10 @@ pub(crate) fn compare_over_time(
         bail!("compare over time sets static for the peak, the best schedule and the best autoscaler side by side on the scenario's load: drop --strategy, --only, --rates and --shard");
     }
     let rate = args.target_rate.unwrap_or(scenario.load_defaults().rate);
-    let clients = args.load.clients.unwrap_or(scenario.load_defaults().clients);
+    let clients = args
+        .load
+        .clients
+        .unwrap_or(scenario.load_defaults().clients);
     let target = super::build_target(
         scenario,
         &args.load,
@@ -250,7 +253,10 @@ pub(crate) fn compare_over_time(
     };
     let window = args.schedule_windows.unwrap_or(span / 24.0).max(1.0);
     if span / window > MAX_WINDOWS as f64 {
-        bail!("--schedule-windows {}: more than {MAX_WINDOWS} windows: give longer windows", number(window));
+        bail!(
+            "--schedule-windows {}: more than {MAX_WINDOWS} windows: give longer windows",
+            number(window)
+        );
     }
     let axes = axes_of(scenario, &[])?;
     let outputs = super::open_outputs(inputs, &args.output)?;
