@@ -7,6 +7,9 @@
 //! go first (the newest first, as Kubernetes deletes a not-ready pod before a ready one),
 //! then idle units, then busy ones.
 //!
+//! On the real clock a timer fires late, never early: what fell due by the instant the
+//! controller wakes is done then, each sync still on its grid.
+//!
 //! At an instant the controller acts after everything else due then (a service ending then
 //! has given its unit back), as a patience does; for each pool, in station order: units due
 //! ready become ready, a schedule's entry applies, then the sync (an autoscaler's decision,
@@ -81,7 +84,7 @@ impl Scaled {
         }
         if let Scaling::Schedule { steps, .. } = &*self.scaling {
             if let Some(&(at, units)) = steps.get(self.entry) {
-                if at == now {
+                if at <= now {
                     self.entry += 1;
                     self.apply(pool, now, units);
                 }
@@ -89,7 +92,7 @@ impl Scaled {
         }
         let (areas, ..) = pool.read_meter().expect("a scaled pool is metered");
         let busy_share = areas.busy_share_since(self.synced);
-        let sync = now == self.next_sync;
+        let sync = self.next_sync <= now;
         let mut rows = Vec::new();
         if sync {
             // A change at the sync's instant (units ready, a schedule's entry) gets its own
@@ -199,7 +202,8 @@ impl<R: Runtime, D: Draws, O: Observe> Model<R, D, O> {
             if self.remaining.get() == 0 {
                 break;
             }
-            let now = self.rt.now();
+            // The real clock wakes a timer late, never early: what was due is done now.
+            let now = self.rt.now().max(next);
             for p in &mut pools {
                 for row in p.act(self.units_of(p.station), now) {
                     self.tell(row);

@@ -504,3 +504,34 @@ fn compare_sets_static_schedule_and_autoscaler_side_by_side() {
         "{table}"
     );
 }
+
+#[test]
+fn a_schedule_applies_on_the_real_clock_even_when_its_timer_fires_late() {
+    // Steps of 1 ms: tokio's timers fire a step or more late. The units change as in
+    // virtual time, at or just after their instants.
+    let (_dir, path) = scenario_file(SCHEDULED);
+    let (code, csv, err) = run(&[
+        "run",
+        "--scenario",
+        &path,
+        "--clock",
+        "real",
+        "--speed",
+        "4",
+        "--units-csv",
+        "-",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let rows: Vec<(f64, String)> = csv
+        .lines()
+        .skip(1)
+        .map(|l| {
+            let f: Vec<&str> = l.split(',').collect();
+            (f[0].parse().unwrap(), format!("{},{}", f[2], f[3]))
+        })
+        .collect();
+    let counts: Vec<&str> = rows.iter().map(|r| r.1.as_str()).collect();
+    assert_eq!(counts, ["1,1", "3,3", "1,1"], "{csv}");
+    assert!(rows[1].0 >= 2.0 && rows[1].0 < 2.5, "{csv}");
+    assert!(rows[2].0 >= 3.5 && rows[2].0 < 4.0, "{csv}");
+}
