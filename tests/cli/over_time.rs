@@ -535,3 +535,52 @@ fn a_schedule_applies_on_the_real_clock_even_when_its_timer_fires_late() {
     assert!(rows[1].0 >= 2.0 && rows[1].0 < 2.5, "{csv}");
     assert!(rows[2].0 >= 3.5 && rows[2].0 < 4.0, "{csv}");
 }
+
+#[test]
+fn optimize_takes_schedules_beside_a_policy_and_no_search_prices_a_schedule_as_static() {
+    let two = format!(
+        "{AUTOSCALED}[cost]\ncpu_price = 30.0\nram_price = 0.0\n[[station]]\nname = \"db\"\nkind = \"pool\"\nservice = \"10ms\"\nunit = \"connection\"\ncpu_per_unit = 1.0\nram_gib_per_unit = 1.0\nunits = 2\n"
+    );
+    let (_dir, path) = scenario_file(&two);
+    let cost = |schedule: &str| -> f64 {
+        let doc: serde_json::Value = serde_json::from_str(
+            &run(&[
+                "optimize",
+                "--scenario",
+                &path,
+                "--replications",
+                "1",
+                "--policy",
+                "app.min=6",
+                "--policy",
+                "app.target=0.6",
+                "--schedule",
+                schedule,
+                "--format",
+                "json",
+            ])
+            .1,
+        )
+        .unwrap();
+        doc["tried"][0]["cost"].as_f64().unwrap()
+    };
+    // Two more connections over the whole run (6 minutes and the last requests' tail):
+    // 2 × 0.1 h × 1 core × 30 / 730 a month.
+    let extra = cost("db=0s:4") - cost("db=0s:2");
+    let expected = 2.0 * 0.1 * 30.0 / 730.0;
+    assert!(
+        (extra / expected - 1.0).abs() < 0.02,
+        "{extra} against {expected}"
+    );
+    let (_dir2, scheduled) = scenario_file(SCHEDULED);
+    for command in ["optimize", "sweep", "compare"] {
+        assert_input_error(
+            &[command, "--scenario", &scheduled],
+            "prices each configuration as fixed",
+        );
+    }
+    assert_input_error(
+        &["optimize", "--schedule", "soda=0s:1,1s:2"],
+        "prices each configuration as fixed",
+    );
+}

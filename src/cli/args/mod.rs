@@ -302,6 +302,10 @@ pub struct OptimizeArgs {
     /// Find the cheapest schedule of the pools window by window over a staged or replayed load, the queue a window leaves carried into the next; then verify the whole load once (see docs/autoscaling.md)
     #[arg(long, value_name = "DURATION", value_parser = parse_window)]
     pub schedule_windows: Option<f64>,
+
+    /// A pool's units over time during every load test of the search (with an autoscaled pool's --policy): app=0s:2,6h:5 (repeatable, one station each)
+    #[arg(long = "schedule", value_name = "STATION=TIME:UNITS,...", value_parser = over_time::parse_schedule)]
+    pub schedules: Vec<ScheduleArg>,
 }
 
 /// `--schedule-windows`: a duration above 0.

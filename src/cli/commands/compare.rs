@@ -28,6 +28,7 @@ pub(crate) fn compare(
     if super::over_time::autoscales(scenario) {
         return super::over_time::compare_over_time(scenario, &args, quiet, inputs);
     }
+    super::over_time::refuse_static_pricing(scenario, "compare")?;
     if args.schedule_windows.is_some() {
         bail!("--schedule-windows: compare over time sets a static plan, a schedule and an autoscaler side by side, and no pool of this scenario autoscales");
     }

@@ -271,3 +271,15 @@ pub(crate) fn compare_over_time(
     })?;
     Ok(Verdict::Met)
 }
+
+/// Refuses a search that prices configurations as fixed for the month on a scenario whose
+/// pools follow a schedule: their cost is their unit-hours, which only a run knows.
+pub(crate) fn refuse_static_pricing(scenario: &Scenario, command: &str) -> Result<()> {
+    if let Some(s) = scenario.stations().iter().find(|s| s.scaling().is_some()) {
+        bail!(
+            "station `{}` follows a schedule, and {command} prices each configuration as fixed for the month: price the schedule with `run` (units over the run and their cost), or give a pool an autoscaler to search its policy",
+            s.name()
+        );
+    }
+    Ok(())
+}

@@ -28,6 +28,8 @@ pub(crate) fn optimize(
     quiet: bool,
     inputs: &mut Inputs,
 ) -> Result<Verdict> {
+    let scheduled = super::over_time::with_schedules(scenario, &args.schedules)?;
+    let scenario = scheduled.as_ref().unwrap_or(scenario);
     if let Some(window) = args.schedule_windows {
         return super::over_time::optimize_windows(scenario, &args, window, quiet, inputs);
     }
@@ -37,6 +39,7 @@ pub(crate) fn optimize(
     if !args.policies.is_empty() {
         bail!("--policy searches an autoscaler's policy, and no pool of this scenario has one: give a pool `autoscale = {{ min = 1, max = 10 }}`");
     }
+    super::over_time::refuse_static_pricing(scenario, "optimize")?;
     if args.plot_all && args.search.output.plot.is_none() {
         bail!("--plot-all load-tests the whole space for the plot: it needs --plot FILE.svg");
     }
@@ -134,6 +137,7 @@ pub(crate) fn sweep(
     quiet: bool,
     inputs: &mut Inputs,
 ) -> Result<Verdict> {
+    super::over_time::refuse_static_pricing(scenario, "sweep")?;
     let shard = args.shard.map(|s| s.resolve()).transpose()?;
     if args.resume && shard.is_none() {
         bail!("--resume continues a sweep shard's --csv FILE: it needs --shard K/N (1/1 for the whole sweep)");
