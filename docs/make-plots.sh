@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Regenerates the example pictures shown in README.md.
+# Regenerates the example pictures shown in README.md and docs/*.md.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 planner() { cargo run --quiet --release -- "$@"; }

@@ -26,7 +26,7 @@ pub const EXIT_FAILURE: u8 = 3;
 
 /// What a bare `planner` prints on stderr: three lines, the full list being one `--help` away.
 const USAGE: &str = "usage: planner [--scenario FILE] COMMAND [OPTIONS]\n\
-    commands: run, optimize, sweep, compare, fit, merge (planner COMMAND --help lists its options)\n\
+    commands: run, optimize, sweep, compare, fit, merge; man, completions, schema (planner COMMAND --help lists its options)\n\
     try: planner optimize --target-rate 2 --timeout 5   (planner --help for more)\n";
 
 /// Runs the `planner` command line and returns its exit code.
@@ -77,8 +77,21 @@ fn one_line(e: &anyhow::Error) -> String {
     printable(&format!("{e:#}").replace('\n', " ")).into_owned()
 }
 
-fn dispatch(cli: Cli) -> Result<Verdict> {
+fn dispatch(mut cli: Cli) -> Result<Verdict> {
     crate::report::output::handle_signals();
+    // The reference is the program's own: no scenario is read for it.
+    match cli.command {
+        Command::Man => return commands::reference::man(),
+        Command::Completions(args) => return commands::reference::completions(args),
+        Command::Schema(args) => return commands::reference::schema(args),
+        _ => {}
+    }
+    // What a report page shows as the command that wrote it.
+    cli.command.set_command_line(
+        std::env::args_os()
+            .map(|a| a.to_string_lossy().into_owned())
+            .collect(),
+    );
     let scenario = match &cli.scenario {
         Some(path) => Scenario::load(path)?,
         None => Scenario::embedded(),
@@ -97,5 +110,8 @@ fn dispatch(cli: Cli) -> Result<Verdict> {
         Command::Compare(args) => commands::compare::compare(&scenario, args, cli.quiet, inputs),
         Command::Fit(args) => commands::fit::fit(&scenario, args, inputs),
         Command::Merge(args) => commands::merge::merge(args, inputs),
+        Command::Man | Command::Completions(_) | Command::Schema(_) => {
+            unreachable!("answered above")
+        }
     }
 }

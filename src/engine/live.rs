@@ -180,6 +180,10 @@ impl<R: Runtime, D: Draws, O: Observe> Model<R, D, O> {
         steps: u64,
     ) -> impl Future<Output = (u64, u64)> + 'a {
         async move {
+            if O::VISITS {
+                let now = self.rt.now();
+                self.observer.borrow_mut().arrive(client, station, now);
+            }
             let (held, start) = {
                 let permit = self.queue(station).await;
                 let start = self.rt.now();

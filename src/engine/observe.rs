@@ -20,6 +20,12 @@ pub trait Observe: 'static {
     /// Whether [`Observe::units`] is wanted.
     const UNITS: bool = false;
 
+    /// A client reached a station and joined its queue, at `at` (steps); told when
+    /// [`Observe::VISITS`] is wanted, before the visit that follows. The visit's own
+    /// record says when service began: told here rather than carried in the visit, so that a
+    /// waiting client's future holds no more than it did.
+    fn arrive(&mut self, _client: u32, _station: u16, _at: u64) {}
+
     /// A visit ended for a client: when the station started on it and when it was done.
     fn visit(&mut self, _visit: Visit) {}
 

@@ -13,20 +13,23 @@ use rayon::prelude::*;
 
 use crate::engine::UnitTime;
 use crate::engine::{self, EngineError, Observe, Timer};
+use crate::model::capacity::Capacity;
 use crate::model::config::Config;
 use crate::model::cost::UnitPrice;
 use crate::model::objective::Share;
+use crate::model::plan::Kind;
 use crate::model::scaling::Scaling;
 use crate::model::scenario::Scenario;
 use crate::model::units::{Resolution, MAX_TIMER_STEPS};
+use crate::outcome::profile::Profile;
 use crate::outcome::records::Outcome;
 use crate::outcome::stats::{ClassFigures, Summary};
 use crate::outcome::units::{Minute, OverTime, StationUnits};
-use crate::outcome::verdict::{Assessment, ClassVerdict};
+use crate::outcome::verdict::{Assessment, Call, ClassVerdict};
 use crate::workload::clients::{ClientRules, Clients};
 use crate::workload::random::Common;
 use crate::workload::{objectives, Arrivals, Clock, LoadTest, Population, Workload};
-use observe::{Judge, Tally};
+use observe::{Judge, Profiler, Tally};
 
 /// Refuses a load test the engine could not run (a gap between clients longer than tokio's
 /// timer can wait), before any work starts.
@@ -115,6 +118,59 @@ pub fn run(
     }
 }
 
+/// Where the time goes in the first replication of `load` on `config`, with clients who
+/// wait (no `clients`) or follow the rules `clients` states: each station's queue, service
+/// and busy share, every client's latency, each class's latencies against its objective.
+/// One more load test, for a report that shows why a configuration is as fast as it is.
+pub fn profile(
+    scenario: &Scenario,
+    config: &Config,
+    load: &LoadTest,
+    share: Share,
+    clients: Option<&Clients>,
+) -> Result<Profile, EngineError> {
+    let objectives = if scenario.requests().is_empty() {
+        vec![(load.timeout, share)]
+    } else {
+        objectives(scenario, load, share)
+    };
+    let units = config
+        .engine_stations(scenario)
+        .iter()
+        .map(|s| match s.kind {
+            Kind::Pool { units } => (units, true),
+            Kind::Batch { .. } => (1, false),
+        })
+        .collect();
+    let closed = matches!(clients, Some(Clients::Closed(_)));
+    let rate = if closed { None } else { load.rate() };
+    let profiler = Profiler::new(
+        scenario.resolution(),
+        load.warmup,
+        &objectives,
+        units,
+        closed,
+    );
+    let replication = 0;
+    let watched = simulate(
+        scenario,
+        config,
+        load,
+        clients,
+        replication,
+        Clock::Virtual,
+        profiler,
+    )?;
+    let mut profile = watched.finish(replication);
+    let capacity = Capacity::of(scenario, config);
+    profile.bottleneck = capacity.bottleneck;
+    for (station, cap) in profile.stations.iter_mut().zip(&capacity.per_station) {
+        station.capacity_per_s = *cap;
+        station.offered_percent = rate.map(|r| 100.0 * r / cap);
+    }
+    Ok(profile)
+}
+
 /// Per class, the clients of one run (after warmup) judged by their class's objective.
 pub fn judge_classes(
     scenario: &Scenario,
@@ -134,13 +190,18 @@ pub fn judge_classes(
                 .filter(|&c| class[c] as usize == k)
                 .map(|c| outcome.latency(c))
                 .collect();
+            let summary = (!latencies.is_empty()).then(|| {
+                Summary::of_latencies(&mut latencies, scenario.resolution(), timeout, share)
+            });
             ClassVerdict {
                 name: r.name.clone(),
                 timeout,
                 share,
-                summary: (!latencies.is_empty()).then(|| {
-                    Summary::of_latencies(&mut latencies, scenario.resolution(), timeout, share)
-                }),
+                // One run is what it is: its count decides, whatever drew it.
+                call: summary
+                    .as_ref()
+                    .map_or(Call::Meets, |s| Call::of(s, share, false)),
+                summary,
             }
         })
         .collect()
@@ -180,11 +241,15 @@ fn class_figures(classes: &[ClassVerdict]) -> Vec<ClassFigures> {
 }
 
 /// Load-tests a configuration in virtual time, its replications in parallel: clients who
-/// wait (no `clients`) or follow the rules `clients` states, each judged by its class's objective.
-/// The configuration meets the target when every class meets its own (over several
-/// replications, when the satisfaction's 95 % interval reaches the share); a closed loop
-/// that leaves some replication with no request past the warm-up has shown nothing, and
-/// fails.
+/// wait (no `clients`) or follow the rules `clients` states, each judged by its class's
+/// objective. The configuration meets the target when every class meets its own.
+///
+/// A deterministic test runs once and is decided exactly. A random one runs `replications`
+/// at a time: while some objective is [`Call::TooCloseToCall`], another batch joins (the
+/// replications numbered on, so every configuration sees the same clients in each), up to
+/// `max_replications`; a configuration that clearly fails stops after its first batch. A
+/// closed loop that leaves some replication with no request past the warm-up has shown
+/// nothing, and fails.
 pub fn assess(
     scenario: &Scenario,
     config: &Config,
@@ -193,11 +258,10 @@ pub fn assess(
     clients: Option<&Clients>,
 ) -> Result<Assessment, EngineError> {
     let res = scenario.resolution();
-    let with_classes = !scenario.requests().is_empty();
-    let objectives: Vec<_> = if with_classes {
-        objectives(scenario, load, share)
-    } else {
+    let objectives: Vec<_> = if scenario.requests().is_empty() {
         vec![(load.timeout, share)]
+    } else {
+        objectives(scenario, load, share)
     };
     let limits: std::sync::Arc<[u128]> = objectives
         .iter()
@@ -210,10 +274,11 @@ pub fn assess(
         }
         _ => None,
     };
-    let runs = match clients {
-        Some(c) => c.runs(scenario, load),
-        None => load.runs(scenario),
+    let (batch, random) = match clients {
+        Some(c) => (c.runs(scenario, load), c.is_random(scenario, load)),
+        None => (load.runs(scenario), load.is_random(scenario)),
     };
+    let most = load.max_replications.max(batch);
     let stations = scenario.stations().len();
     let one = |replication: u32| {
         let judge = Judge::new(res, load.warmup, limits.clone(), stations, closed);
@@ -228,36 +293,63 @@ pub fn assess(
         )
         .map(Judge::finish)
     };
-    let judged = replicate(runs, one)?;
+    let mut judged = replicate(0..batch, one)?;
+    loop {
+        let assessment = judge(scenario, load, share, &objectives, &judged, random, closed);
+        let runs = judged.len() as u32;
+        if assessment.call != Call::TooCloseToCall || runs >= most {
+            return Ok(assessment);
+        }
+        judged.extend(replicate(runs..runs + batch.min(most - runs), one)?);
+    }
+}
+
+/// The verdict of a configuration's replications so far: per class and over every client.
+fn judge(
+    scenario: &Scenario,
+    load: &LoadTest,
+    share: Share,
+    objectives: &[(crate::model::units::Seconds, Share)],
+    judged: &[Judge],
+    random: bool,
+    closed: Option<(u64, f64)>,
+) -> Assessment {
+    let res = scenario.resolution();
+    let stations = scenario.stations().len();
     let mut late = vec![0usize; stations];
-    for j in &judged {
+    for j in judged {
         for (t, n) in late.iter_mut().zip(&j.late) {
             *t += n;
         }
     }
-    let classes: Vec<ClassVerdict> = if with_classes {
-        scenario
-            .requests()
-            .iter()
-            .zip(&objectives)
-            .enumerate()
-            .map(|(k, (r, &(timeout, share)))| {
-                let runs: Vec<Summary> = judged
-                    .iter()
-                    .filter(|j| j.classes[k].clients > 0)
-                    .map(|j| summary_of(&j.classes[k], res, timeout, share))
-                    .collect();
-                ClassVerdict {
-                    name: r.name.clone(),
-                    timeout,
-                    share,
-                    summary: (!runs.is_empty()).then(|| Summary::combine(&runs, res, share)),
-                }
-            })
-            .collect()
-    } else {
-        Vec::new()
-    };
+    let classes: Vec<ClassVerdict> = scenario
+        .requests()
+        .iter()
+        .zip(objectives)
+        .enumerate()
+        .map(|(k, (r, &(timeout, share)))| {
+            let runs: Vec<Summary> = judged
+                .iter()
+                .filter(|j| j.classes[k].clients > 0)
+                .map(|j| summary_of(&j.classes[k], res, timeout, share))
+                .collect();
+            let summary = (!runs.is_empty()).then(|| {
+                let mut s = Summary::combine(&runs, res, share);
+                s.meets_target = Call::of(&s, share, random) == Call::Meets;
+                s
+            });
+            let call = summary
+                .as_ref()
+                .map_or(Call::Meets, |s| Call::of(s, share, random));
+            ClassVerdict {
+                name: r.name.clone(),
+                timeout,
+                share,
+                summary,
+                call,
+            }
+        })
+        .collect();
     // Every class's clients together, each satisfied by its own class's timeout.
     let all: Vec<Summary> = judged
         .iter()
@@ -280,19 +372,24 @@ pub fn assess(
     if !throughputs.is_empty() {
         summary.throughput = Some(throughputs.iter().sum::<f64>() / throughputs.len() as f64);
     }
-    if with_classes {
-        summary.meets_target = classes.iter().all(ClassVerdict::meets);
+    let mut call = if classes.is_empty() {
+        Call::of(&summary, share, random)
+    } else {
         summary.classes = class_figures(&classes);
-    }
+        Call::all(classes.iter().map(|c| c.call))
+    };
     // A closed loop too slow to get past its warm-up has not shown that it meets anything.
     if closed.is_some() && all.iter().any(|s| s.clients == 0) {
-        summary.meets_target = false;
+        call = Call::Fails;
     }
-    Ok(Assessment {
+    summary.meets_target = call == Call::Meets;
+    Assessment {
         summary,
         late_by_station: late,
         classes,
-    })
+        call,
+        replications: judged.len() as u32,
+    }
 }
 
 /// One replication's summary of a tally: the served clients' latencies, and every client
@@ -313,17 +410,17 @@ fn summary_of(
     s
 }
 
-/// Runs replications 0..runs, in parallel under rayon when there are several; results in
+/// Runs the replications `runs`, in parallel under rayon when there are several; results in
 /// replication order, so they do not depend on the thread count. Every assessment (plain,
 /// per class, clients with rules) replicates through it.
 pub fn replicate<T: Send>(
-    runs: u32,
+    runs: std::ops::Range<u32>,
     one: impl Fn(u32) -> Result<T, EngineError> + Sync + Send,
 ) -> Result<Vec<T>, EngineError> {
-    if runs == 1 {
-        Ok(vec![one(0)?])
+    if runs.len() == 1 {
+        Ok(vec![one(runs.start)?])
     } else {
-        (0..runs).into_par_iter().map(one).collect()
+        runs.into_par_iter().map(one).collect()
     }
 }
 
@@ -417,4 +514,40 @@ pub fn unit_costs(
         })
         .collect();
     (stations, hours)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::units::{Period, Seconds};
+
+    #[test]
+    fn a_profile_says_where_a_queue_of_one_server_spends_its_time() {
+        // One server of 1 s, a client every 0.5 s: client i (from 0) waits 0.5 i s.
+        let s = Scenario::parse(
+            "name = \"one\"\n[[station]]\nname = \"a\"\nkind = \"pool\"\nservice = 1\nunits = 1\n",
+            "one.toml",
+        )
+        .unwrap();
+        let load = LoadTest::new(
+            10,
+            Arrivals::Fixed(Period::new(0.5).unwrap()),
+            Seconds::new(3.0).unwrap(),
+        );
+        let p = profile(&s, &Config::baseline(&s), &load, Share::ALL, None).unwrap();
+        let a = p.stations[0];
+        assert_eq!(a.visits, 10);
+        assert!((a.mean_wait_s - 2.25).abs() < 1e-9, "{a:?}");
+        assert!((a.max_wait_s - 4.5).abs() < 1e-9, "{a:?}");
+        assert!((a.mean_service_s - 1.0).abs() < 1e-9, "{a:?}");
+        assert_eq!((a.capacity_per_s, a.offered_percent), (1.0, Some(200.0)));
+        // Busy from 0 to 10 s of a 10 s test.
+        assert!((p.span_s - 10.0).abs() < 1e-9 && (a.busy_percent - 100.0).abs() < 1e-9);
+        assert_eq!((p.busiest, p.bottleneck), (Some(0), 0));
+        // Latencies 1, 1.5, … 5.5 s: 4 of 10 under the 3 s timeout, all late from the 5th.
+        let curve = &p.classes[0];
+        assert_eq!((curve.clients, curve.served), (10, 10));
+        assert_eq!(curve.points.first(), Some(&(1.0, 10.0)));
+        assert_eq!(p.clients.iter().filter(|c| c.late).count(), 6);
+    }
 }

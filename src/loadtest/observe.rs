@@ -3,12 +3,17 @@
 //! `planner run` keeps every client's visits ([`Rows`]), the story of clients who give up
 //! ([`Teller`]) or a closed loop's requests ([`Requests`]); a search keeps nothing per client,
 //! only what judging a configuration takes ([`Judge`]): histograms of latencies per class,
-//! the clients who gave up, the late clients per station.
+//! the clients who gave up, the late clients per station. A report that shows where the
+//! time goes profiles one configuration ([`Profiler`]): each station's queue, service and
+//! busy time, every client's latency.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use crate::engine::{AttemptEnd, Done, Observe, UnitTime, Units, Visit};
-use crate::model::units::Resolution;
+use crate::model::objective::Share;
+use crate::model::units::{Resolution, Seconds};
+use crate::outcome::profile::{ClientLatency, LatencyCurve, Profile, StationLoad};
 use crate::outcome::records::{Attempt, Fate, Outcome, Request, Story, NOT_VISITED};
 use crate::outcome::stats::{self, Histogram};
 use crate::outcome::trace::Event;
@@ -279,5 +284,212 @@ pub struct Spend(pub Vec<UnitTime>);
 impl Observe for Spend {
     fn unit_time(&mut self, time: UnitTime) {
         self.0.push(time);
+    }
+}
+
+/// One client's (or closed-loop request's) end, as the profiler keeps it: (client, user,
+/// class, due, end, served).
+type Ended = (u32, u32, u32, u64, u64, bool);
+
+/// What the profiler follows of one client's attempt in progress.
+#[derive(Default)]
+struct InAttempt {
+    queued: Vec<(u16, u64)>,
+    served: Vec<(u16, u64)>,
+}
+
+/// Where the time goes in one run: every visit's queue and service, each station's busy
+/// time, every client's latency by class. One replication of one configuration, profiled
+/// when a report asks for it; a search's judging keeps none of this.
+pub struct Profiler {
+    resolution: Resolution,
+    warmup: u32,
+    /// Per class: (timeout in nanoseconds, timeout in seconds, required share in percent).
+    objectives: Vec<(u128, f64, f64)>,
+    /// Per station, the units that serve at once (a batch station: its one lock), and
+    /// whether it is a pool (whose services an attempt given up wastes).
+    units: Vec<(u32, bool)>,
+    /// Per client in an attempt: the stations it queues at and since when (a visit's end
+    /// takes its entry), and the pool services it was given (station, steps).
+    attempts: HashMap<u32, InAttempt>,
+    visits: Vec<u64>,
+    /// Per station, in steps: service given (wasted service included), queueing, service
+    /// of the visits that ended, the longest queue.
+    busy: Vec<u64>,
+    waited: Vec<u128>,
+    serving: Vec<u128>,
+    longest: Vec<u64>,
+    /// The last instant anything happened.
+    end: u64,
+    /// A closed loop counts its requests in the order they started (as [`Judge`] does).
+    closed: bool,
+    ended: Vec<Ended>,
+}
+
+impl Profiler {
+    /// For clients from `warmup` on judged by their class's `objectives`, at stations
+    /// serving `units` at once (and whether each is a pool); `closed`: a closed loop's
+    /// requests.
+    pub fn new(
+        resolution: Resolution,
+        warmup: u32,
+        objectives: &[(Seconds, Share)],
+        units: Vec<(u32, bool)>,
+        closed: bool,
+    ) -> Profiler {
+        let stations = units.len();
+        Profiler {
+            resolution,
+            warmup,
+            objectives: objectives
+                .iter()
+                .map(|&(t, share)| (Resolution::timeout_nanos(t), t.get(), share.percent()))
+                .collect(),
+            units,
+            attempts: HashMap::new(),
+            visits: vec![0; stations],
+            busy: vec![0; stations],
+            waited: vec![0; stations],
+            serving: vec![0; stations],
+            longest: vec![0; stations],
+            end: 0,
+            closed,
+            ended: Vec::new(),
+        }
+    }
+
+    /// The profile of replication `replication`, which this profiler watched: the
+    /// stations' capacities are the caller's to add ([`Profile::bottleneck`],
+    /// [`StationLoad::capacity_per_s`]).
+    pub fn finish(mut self, replication: u32) -> Profile {
+        let secs = self.resolution.seconds();
+        let span = self.end;
+        let stations: Vec<StationLoad> = (0..self.units.len())
+            .map(|s| {
+                let n = self.visits[s].max(1) as f64;
+                let room = span as f64 * f64::from(self.units[s].0.max(1));
+                StationLoad {
+                    visits: self.visits[s],
+                    busy_percent: if room > 0.0 {
+                        100.0 * self.busy[s] as f64 / room
+                    } else {
+                        0.0
+                    },
+                    mean_wait_s: self.waited[s] as f64 / n * secs,
+                    mean_service_s: self.serving[s] as f64 / n * secs,
+                    max_wait_s: self.longest[s] as f64 * secs,
+                    capacity_per_s: f64::INFINITY,
+                    offered_percent: None,
+                }
+            })
+            .collect();
+        let busiest = stations
+            .iter()
+            .enumerate()
+            .filter(|(_, s)| s.visits > 0)
+            .fold(None, |best: Option<(usize, f64)>, (i, s)| match best {
+                Some((_, b)) if b >= s.busy_percent => best,
+                _ => Some((i, s.busy_percent)),
+            })
+            .map(|(i, _)| i);
+        if self.closed {
+            self.ended.sort_by_key(|&(_, user, _, due, ..)| (due, user));
+        } else {
+            self.ended.sort_by_key(|&(client, ..)| client);
+        }
+        let classes = self.objectives.len().max(1);
+        let mut served: Vec<Vec<u64>> = vec![Vec::new(); classes];
+        let mut counted = vec![0usize; classes];
+        let mut clients = Vec::with_capacity(self.ended.len());
+        for (i, &(client, _, class, due, end, ok)) in self.ended.iter().enumerate() {
+            let k = (class as usize).min(classes - 1);
+            let judged = if self.closed { i } else { client as usize } >= self.warmup as usize;
+            let latency = end - due;
+            let limit = self.objectives.get(k).map_or(u128::MAX, |o| o.0);
+            let in_time = ok && stats::satisfied(latency, self.resolution, limit);
+            if judged {
+                counted[k] += 1;
+                if ok {
+                    served[k].push(latency);
+                }
+            }
+            clients.push(ClientLatency {
+                due_s: due as f64 * secs,
+                latency_s: latency as f64 * secs,
+                late: judged && !in_time,
+            });
+        }
+        let curves = served
+            .into_iter()
+            .zip(counted)
+            .enumerate()
+            .map(|(k, (latencies, n))| {
+                let (_, timeout_s, share) = self.objectives.get(k).copied().unwrap_or_default();
+                LatencyCurve::of(latencies, n, secs, timeout_s, share)
+            })
+            .collect();
+        Profile {
+            replication,
+            span_s: span as f64 * secs,
+            stations,
+            busiest,
+            bottleneck: 0,
+            classes: curves,
+            clients,
+        }
+    }
+}
+
+impl Observe for Profiler {
+    const VISITS: bool = true;
+    const ATTEMPTS: bool = true;
+
+    fn arrive(&mut self, client: u32, station: u16, at: u64) {
+        let attempt = self.attempts.entry(client).or_default();
+        attempt.queued.push((station, at));
+    }
+
+    fn visit(&mut self, v: Visit) {
+        let s = v.station as usize;
+        let service = v.done - v.start;
+        let attempt = self.attempts.entry(v.client).or_default();
+        let arrived = attempt
+            .queued
+            .iter()
+            .position(|&(st, _)| st == v.station)
+            .map(|i| attempt.queued.remove(i).1);
+        if self.units[s].1 {
+            attempt.served.push((v.station, service));
+        }
+        let wait = arrived.map_or(0, |a| v.start.saturating_sub(a));
+        self.visits[s] += 1;
+        self.waited[s] += u128::from(wait);
+        self.serving[s] += u128::from(service);
+        self.busy[s] += service;
+        self.longest[s] = self.longest[s].max(wait);
+        self.end = self.end.max(v.done);
+    }
+
+    fn attempt(&mut self, a: AttemptEnd) {
+        let attempt = self.attempts.remove(&a.client).unwrap_or_default();
+        if !a.served {
+            // The engine tells every pool service of an attempt given up as wasted, those
+            // that ended too: those are counted once, as the waste.
+            for (station, steps) in attempt.served {
+                self.busy[station as usize] = self.busy[station as usize].saturating_sub(steps);
+            }
+        }
+        self.end = self.end.max(a.end);
+    }
+
+    fn done(&mut self, d: Done) {
+        self.attempts.remove(&d.client);
+        self.end = self.end.max(d.end);
+        self.ended
+            .push((d.client, d.user, d.class, d.due, d.end, d.served));
+    }
+
+    fn wasted(&mut self, station: u16, steps: u64) {
+        self.busy[station as usize] += steps;
     }
 }

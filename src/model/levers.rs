@@ -30,6 +30,12 @@ impl Values {
         self.0.len()
     }
 
+    /// The values `keep` accepts, in order; `None` when it accepts none.
+    pub fn retain(&self, keep: impl Fn(u32) -> bool) -> Option<Values> {
+        let kept: Vec<u32> = self.0.iter().copied().filter(|&v| keep(v)).collect();
+        (!kept.is_empty()).then_some(Values(kept))
+    }
+
     /// False for any parsed value (`parse` refuses an empty list); here because `len` is.
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()

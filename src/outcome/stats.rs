@@ -5,6 +5,7 @@
 
 use std::collections::BTreeMap;
 
+use schemars::JsonSchema;
 use serde::Serialize;
 
 use crate::model::objective::Share;
@@ -103,7 +104,7 @@ pub fn wilson(satisfied: usize, n: usize) -> (f64, f64) {
 }
 
 /// A mean with its 95 % confidence interval.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, JsonSchema)]
 pub struct Interval {
     /// In the unit of the values it was computed from.
     pub mean: f64,
@@ -141,7 +142,7 @@ impl Interval {
 }
 
 /// Replication statistics: satisfaction in percent, latencies in seconds.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
 pub struct Spread {
     /// Runs combined; at least 2 (one run has no spread).
     pub replications: usize,

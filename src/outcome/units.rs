@@ -5,6 +5,7 @@
 //! them into [`StationUnits`] (min, mean and max units, unit-hours and their cost), so that a
 //! report shows them without computing anything.
 
+use schemars::JsonSchema;
 use serde::Serialize;
 
 /// A pool whose units change, at one instant. Times in steps.
@@ -43,7 +44,7 @@ pub struct UnitTime {
 }
 
 /// One station's units over a run: what the table and the JSON show.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
 pub struct StationUnits {
     /// As the scenario names it.
     pub station: String,

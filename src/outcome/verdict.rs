@@ -1,6 +1,8 @@
 //! Verdicts: what a load test concluded for a configuration, over all its clients and per
 //! request class.
 
+use serde::Serialize;
+
 use crate::model::objective::Share;
 use crate::model::units::Seconds;
 use crate::outcome::stats::Summary;
@@ -16,12 +18,14 @@ pub struct ClassVerdict {
     pub share: Share,
     /// `None` when the test gave this class no client (after warmup).
     pub summary: Option<Summary>,
+    /// Whether the class meets its objective, and how sure that is.
+    pub call: Call,
 }
 
 impl ClassVerdict {
-    /// A class with no client cannot miss its objective.
+    /// Whether the class meets its objective (a class with no client cannot miss it).
     pub fn meets(&self) -> bool {
-        self.summary.as_ref().is_none_or(|s| s.meets_target)
+        self.call == Call::Meets
     }
 }
 
@@ -36,6 +40,10 @@ pub struct Assessment {
     pub late_by_station: Vec<usize>,
     /// Per request class, in file order (empty without `[[request]]`).
     pub classes: Vec<ClassVerdict>,
+    /// Whether the configuration meets every objective, and how sure that is.
+    pub call: Call,
+    /// The replications it took to decide (1 for a deterministic test).
+    pub replications: u32,
 }
 
 impl Assessment {
@@ -48,5 +56,78 @@ impl Assessment {
                 .position(|&n| n == most)
                 .unwrap_or(0)
         })
+    }
+}
+
+/// What a load test concluded about an objective, and how sure it is.
+///
+/// A deterministic model is decided exactly: its one run is the whole truth. A model with
+/// randomness is decided at 95 % confidence on the satisfied share: it **meets** the
+/// objective when the share's interval lies at or above it, **fails** when the interval lies
+/// below it, and is **too close to call** otherwise — more replications may decide it, or
+/// the budget runs out first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Call {
+    /// The objective holds (exactly, or at 95 % confidence).
+    Meets,
+    /// The objective does not hold (exactly, or at 95 % confidence).
+    Fails,
+    /// The interval straddles the objective: neither proven.
+    TooCloseToCall,
+}
+
+impl Call {
+    /// How a report words it.
+    pub fn words(self) -> &'static str {
+        match self {
+            Call::Meets => "meets",
+            Call::Fails => "fails",
+            Call::TooCloseToCall => "too close to call",
+        }
+    }
+
+    /// Its name in CSV and JSON, as serde writes it.
+    pub fn key(self) -> &'static str {
+        match self {
+            Call::Meets => "meets",
+            Call::Fails => "fails",
+            Call::TooCloseToCall => "too_close_to_call",
+        }
+    }
+
+    /// Decides `summary` against the required `share`. `random`: whether anything in the
+    /// load test is drawn; if not, the run is exact and only its count decides.
+    pub fn of(summary: &Summary, share: Share, random: bool) -> Call {
+        if !random || summary.clients == 0 {
+            return if summary.clients == 0 || summary.satisfied >= share.required(summary.clients) {
+                Call::Meets
+            } else {
+                Call::Fails
+            };
+        }
+        let (low, high) = summary.satisfaction_interval().unwrap_or((100.0, 100.0));
+        // A hair of slack for 100 % exactly, as the interval's bounds are sums of floats.
+        let bar = share.percent();
+        if low >= bar - 1e-9 {
+            Call::Meets
+        } else if high < bar - 1e-9 {
+            Call::Fails
+        } else {
+            Call::TooCloseToCall
+        }
+    }
+
+    /// Several objectives at once (every class's): met when all are, failed when one is.
+    pub fn all(calls: impl IntoIterator<Item = Call>) -> Call {
+        let mut all = Call::Meets;
+        for call in calls {
+            match call {
+                Call::Fails => return Call::Fails,
+                Call::TooCloseToCall => all = Call::TooCloseToCall,
+                Call::Meets => {}
+            }
+        }
+        all
     }
 }

@@ -1,5 +1,6 @@
 //! How capacity and shortfalls read in every report.
 
+use schemars::JsonSchema;
 use serde::Serialize;
 
 use crate::model::capacity::{Capacity, Shortfall};
@@ -83,7 +84,7 @@ pub fn block(scenario: &Scenario, config: &Config, rate: Option<f64>, timeout: S
 }
 
 /// Capacity as JSON documents show it.
-#[derive(Serialize)]
+#[derive(Serialize, JsonSchema)]
 pub struct JsonCapacity {
     /// Clients per second each station sustains, by station name, in scenario order.
     pub per_station: indexmap::IndexMap<String, f64>,
@@ -96,7 +97,7 @@ pub struct JsonCapacity {
 }
 
 /// A station whose queue grows without bound at the tested rate, as JSON shows it.
-#[derive(Serialize)]
+#[derive(Serialize, JsonSchema)]
 pub struct JsonShortfall {
     /// The station's name.
     pub station: String,

@@ -2,12 +2,14 @@
 //! percentiles and whether it met its own objective.
 
 use indexmap::IndexMap;
+use schemars::JsonSchema;
 use serde::Serialize;
 
 use crate::model::objective::Share;
 use crate::model::scenario::Scenario;
 use crate::model::units::{Resolution, Seconds, TimeUnit};
-use crate::outcome::verdict::ClassVerdict;
+use crate::outcome::stats::Summary;
+use crate::outcome::verdict::{Call, ClassVerdict};
 use crate::report::format::{duration_in, trim_float};
 use crate::workload::LoadTest;
 
@@ -70,15 +72,16 @@ pub fn block(classes: &[ClassVerdict], res: Resolution, unit: TimeUnit) -> Strin
             trim_float(c.share.percent()),
             duration_in(c.timeout.get(), unit)
         );
-        let met = if c.meets() { "yes" } else { "NO" };
+        let met = match c.call {
+            Call::Meets => "yes",
+            Call::Fails => "NO",
+            Call::TooCloseToCall => "too close to call",
+        };
         let row = match &c.summary {
             Some(s) => vec![
                 c.name.clone(),
                 s.clients.to_string(),
-                format!(
-                    "{}%",
-                    crate::report::format::percent_words(s.satisfied, s.clients)
-                ),
+                satisfied_text(s),
                 unit.format(res, s.p50_steps),
                 unit.format(res, s.p95_steps),
                 unit.format(res, s.p99_steps),
@@ -100,11 +103,42 @@ pub fn block(classes: &[ClassVerdict], res: Resolution, unit: TimeUnit) -> Strin
         };
         table.row(row);
     }
-    format!("per request class:\n{}", table.render())
+    let over = classes
+        .iter()
+        .filter_map(|c| c.summary.as_ref()?.spread.as_ref())
+        .map(|sp| sp.replications)
+        .max();
+    match over {
+        Some(n) => format!(
+            "per request class, over {n} replications (satisfied: mean [95% interval]):\n{}",
+            table.render()
+        ),
+        None => format!("per request class:\n{}", table.render()),
+    }
+}
+
+/// "100%" for one run; "99.2% [98.7, 99.6]" over replications, the mean and its interval.
+fn satisfied_text(s: &Summary) -> String {
+    match (&s.spread, s.satisfaction_interval()) {
+        (Some(_), Some((low, high))) => format!(
+            "{}% [{}, {}]",
+            trim_float(round2(s.satisfaction)),
+            trim_float(round2(low)),
+            trim_float(round2(high))
+        ),
+        _ => format!(
+            "{}%",
+            crate::report::format::percent_words(s.satisfied, s.clients)
+        ),
+    }
+}
+
+fn round2(x: f64) -> f64 {
+    (x * 100.0).round() / 100.0
 }
 
 /// One class in JSON.
-#[derive(Serialize)]
+#[derive(Serialize, JsonSchema)]
 pub struct JsonClass {
     clients: usize,
     satisfied: usize,
@@ -117,10 +151,23 @@ pub struct JsonClass {
     timeout_s: f64,
     min_satisfaction: f64,
     meets_objective: bool,
+    /// How the objective was decided (meets, fails, too_close_to_call) and the satisfied
+    /// share's 95 % interval: only when the test is random, where a verdict is not exact.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    verdict: Option<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    satisfaction_low: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    satisfaction_high: Option<f64>,
 }
 
-/// The classes keyed by name, in file order.
-pub fn json(classes: &[ClassVerdict], res: Resolution) -> IndexMap<String, JsonClass> {
+/// The classes keyed by name, in file order; `random`: whether the test draws, so that
+/// each carries how it was decided.
+pub fn json(
+    classes: &[ClassVerdict],
+    res: Resolution,
+    random: bool,
+) -> IndexMap<String, JsonClass> {
     classes
         .iter()
         .map(|c| {
@@ -139,6 +186,15 @@ pub fn json(classes: &[ClassVerdict], res: Resolution) -> IndexMap<String, JsonC
                     timeout_s: c.timeout.get(),
                     min_satisfaction: c.share.percent(),
                     meets_objective: c.meets(),
+                    verdict: random.then_some(c.call.key()),
+                    satisfaction_low: s
+                        .filter(|_| random)
+                        .and_then(|s| s.satisfaction_interval())
+                        .map(|(low, _)| low),
+                    satisfaction_high: s
+                        .filter(|_| random)
+                        .and_then(|s| s.satisfaction_interval())
+                        .map(|(_, high)| high),
                 },
             )
         })

@@ -1,9 +1,12 @@
 //! Reports of `compare`: the strategies × rates table, its long-form CSV and JSON.
 
+use crate::report::schema::{self, SchemaVersion};
 use crate::report::{ExportError, Render};
+use schemars::JsonSchema;
 use serde::Serialize;
 
 use super::csv::{csv_header, Row};
+use super::html::{Doc, Page};
 use super::json::{JsonLoad, JsonPrices, JsonSummary, JsonTarget};
 use super::table::{Align, Table};
 use crate::model::capacity::Capacity;
@@ -89,9 +92,9 @@ impl CompareContext<'_> {
     }
 }
 
-impl Render for CompareContext<'_> {
+impl CompareContext<'_> {
     /// One row per strategy: cost, delta, satisfaction at each rate, sustained rate, breaker.
-    fn table(&self) -> String {
+    fn rows(&self) -> Table {
         let c = self.comparison;
         let base = self.baseline_cost();
         let cur = &self.prices.currency;
@@ -133,6 +136,165 @@ impl Render for CompareContext<'_> {
             ));
             t.row(row);
         }
+        t
+    }
+
+    /// The page: the question, the strategies (cost, the rate each sustains, where it breaks),
+    /// their satisfaction across rates, how to reproduce it.
+    fn page(&self, page: &Page) -> Result<String, super::plot::PlotError> {
+        let (c, load) = (self.comparison, &self.target.load);
+        let mut doc = Doc::new(
+            "compare",
+            &format!(
+                "{}: {} strategies across {} arrival rates",
+                self.scenario.name(),
+                c.contenders.len(),
+                c.rates.as_slice().len()
+            ),
+        );
+        doc.fact(
+            "Load at the target rate",
+            &super::format::describe_load(load),
+        );
+        let rates: Vec<String> = c
+            .rates
+            .as_slice()
+            .iter()
+            .map(|r| trim_float(r.get()))
+            .collect();
+        doc.fact("Rates", &format!("{} clients/s", rates.join(", ")));
+        let random = load.is_random(self.scenario);
+        doc.fact(
+            "Objectives",
+            &format!(
+                "a strategy sustains a rate when {} at it and at every lower listed rate",
+                self.objective_words(random)
+            ),
+        );
+        let drawn = random.then(|| (load.seed, load.runs(self.scenario)));
+        super::html::parts::standard_facts(
+            &mut doc,
+            self.scenario,
+            self.prices,
+            drawn,
+            Some(load.seed),
+            page,
+        );
+        doc.section("answer", "The strategies");
+        let base = self.baseline_cost();
+        let cost_col = format!("cost ({})", self.prices.currency);
+        let mut t = Table::new(&[
+            ("strategy", Align::Left),
+            ("configuration", Align::Left),
+            (cost_col.as_str(), Align::Right),
+            ("delta", Align::Right),
+            ("sustains (clients/s)", Align::Right),
+            ("queued longest", Align::Left),
+            ("capacity (clients/s)", Align::Right),
+        ]);
+        for (s, con) in c.contenders.iter().enumerate() {
+            let cap = Capacity::of(self.scenario, &con.config);
+            t.row(vec![
+                con.name.clone(),
+                con.config.describe(self.scenario),
+                format!("{:.2}", con.cost.price),
+                format!("{:+.2}", con.cost.price - base.price),
+                self.sustained_text(s),
+                self.breaks_text(s),
+                format!(
+                    "{} ({})",
+                    trim_float((cap.system() * 1000.0).round() / 1000.0),
+                    self.scenario.stations()[cap.bottleneck].name()
+                ),
+            ]);
+        }
+        doc.table(
+            "strategies",
+            "Each strategy's cost, the highest rate it sustains, where its late clients queued longest at the first rate it misses, and its capacity (bottleneck)",
+            &t,
+            0,
+            &[],
+        );
+        doc.section("space", "Strategies across rates");
+        let sustains: Vec<String> = c
+            .contenders
+            .iter()
+            .enumerate()
+            .map(|(s, con)| format!("{} sustains {}", con.name, self.sustained_text(s)))
+            .collect();
+        doc.figure(
+            "fig-compare",
+            "Satisfaction against arrival rate, one line per strategy, the target rate and the required share dashed",
+            &format!(
+                "Line chart of the share of clients served in time at each of {} rates: {}.",
+                rates.len(),
+                sustains.join("; ")
+            ),
+            &self.compare_svg()?,
+        );
+        let mut columns = vec![("strategy".to_string(), Align::Left)];
+        columns.extend(rates.iter().map(|r| (format!("{r}/s"), Align::Right)));
+        let columns: Vec<(&str, Align)> = columns.iter().map(|(h, a)| (h.as_str(), *a)).collect();
+        let mut by_rate = Table::new(&columns);
+        for (s, con) in c.contenders.iter().enumerate() {
+            let mut row = vec![con.name.clone()];
+            row.extend(
+                c.cells[s]
+                    .iter()
+                    .map(|cell| format!("{}%", share_words(cell.summary.satisfaction))),
+            );
+            by_rate.row(row);
+        }
+        doc.table(
+            "satisfaction",
+            "The share of clients served in time at each arrival rate",
+            &by_rate,
+            0,
+            &[],
+        );
+        super::html::parts::reproduce(&mut doc, page);
+        Ok(doc.finish())
+    }
+
+    /// Satisfaction against rate, one line per strategy, with the target as guides.
+    fn compare_svg(&self) -> Result<String, super::plot::PlotError> {
+        let target_rate = self.target_rate;
+        let c = self.comparison;
+        let series = c
+            .contenders
+            .iter()
+            .enumerate()
+            .map(|(s, con)| super::plot::StrategySeries {
+                name: con.name.clone(),
+                cost_label: format!("{:.2} {}", con.cost.price, self.prices.currency),
+                points: c
+                    .rates
+                    .as_slice()
+                    .iter()
+                    .zip(&c.cells[s])
+                    .map(|(r, cell)| (r.get(), cell.summary.satisfaction))
+                    .collect(),
+            })
+            .collect();
+        super::plot::compare_svg(&super::plot::ComparePlot {
+            title: format!(
+                "{}: satisfaction by arrival rate ({} clients, timeout {} s)",
+                self.scenario.name(),
+                self.target.load.clients,
+                trim_float(self.target.load.timeout.get())
+            ),
+            series,
+            target_rate,
+            min_satisfaction: self.target.share.percent(),
+        })
+    }
+}
+
+impl Render for CompareContext<'_> {
+    /// One row per strategy: cost, delta, satisfaction at each rate, sustained rate, breaker.
+    fn table(&self) -> String {
+        let c = self.comparison;
+        let t = self.rows();
         let load = &self.target.load;
         let random = load.is_random(self.scenario);
         let randomness = if random {
@@ -175,35 +337,12 @@ impl Render for CompareContext<'_> {
 
     /// Satisfaction against rate, one line per strategy, with the target as guides.
     fn svg(&self) -> Result<String, ExportError> {
-        let target_rate = self.target_rate;
-        let c = self.comparison;
-        let series = c
-            .contenders
-            .iter()
-            .enumerate()
-            .map(|(s, con)| super::plot::StrategySeries {
-                name: con.name.clone(),
-                cost_label: format!("{:.2} {}", con.cost.price, self.prices.currency),
-                points: c
-                    .rates
-                    .as_slice()
-                    .iter()
-                    .zip(&c.cells[s])
-                    .map(|(r, cell)| (r.get(), cell.summary.satisfaction))
-                    .collect(),
-            })
-            .collect();
-        Ok(super::plot::compare_svg(&super::plot::ComparePlot {
-            title: format!(
-                "{}: satisfaction by arrival rate ({} clients, timeout {} s)",
-                self.scenario.name(),
-                self.target.load.clients,
-                trim_float(self.target.load.timeout.get())
-            ),
-            series,
-            target_rate,
-            min_satisfaction: self.target.share.percent(),
-        })?)
+        Ok(self.compare_svg()?)
+    }
+
+    /// The whole comparison as one page.
+    fn html(&self, page: &Page) -> Result<String, ExportError> {
+        Ok(self.page(page)?)
     }
 
     /// The long form: one row per strategy × rate, `strategy` then the sweep's columns.
@@ -213,7 +352,7 @@ impl Render for CompareContext<'_> {
             .has_headers(false)
             .from_writer(Vec::new());
         let mut header = vec!["strategy".to_string()];
-        header.extend(csv_header(self.scenario));
+        header.extend(csv_header(self.scenario, false));
         w.write_record(&header)?;
         for (s, con) in c.contenders.iter().enumerate() {
             for (r, rate) in c.rates.as_slice().iter().enumerate() {
@@ -224,6 +363,7 @@ impl Render for CompareContext<'_> {
                     &con.cost,
                     &c.cells[s][r].summary,
                     &load,
+                    None,
                 );
                 w.serialize((&con.name, row))?;
             }
@@ -273,6 +413,7 @@ impl Render for CompareContext<'_> {
             })
             .collect();
         let doc = JsonCompare {
+            schema_version: SchemaVersion,
             scenario: self.scenario.name(),
             resolution_s: res.seconds(),
             target: JsonTarget::new(
@@ -287,8 +428,10 @@ impl Render for CompareContext<'_> {
     }
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, JsonSchema)]
 struct JsonCompare<'a> {
+    /// The document's version (docs/json.md).
+    schema_version: SchemaVersion,
     scenario: &'a str,
     resolution_s: f64,
     /// The load at the target rate (the one the `optimize` strategies are found for) and
@@ -300,7 +443,7 @@ struct JsonCompare<'a> {
     strategies: Vec<JsonStrategy<'a>>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, JsonSchema)]
 struct JsonStrategy<'a> {
     name: &'a str,
     config: indexmap::IndexMap<String, u32>,
@@ -314,7 +457,7 @@ struct JsonStrategy<'a> {
     rates: Vec<JsonCell>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, JsonSchema)]
 struct JsonCell {
     rate: f64,
     #[serde(flatten)]
@@ -322,4 +465,9 @@ struct JsonCell {
     meets_target: bool,
     /// Means with 95 % intervals, when the test is random.
     spread: Option<crate::outcome::stats::Spread>,
+}
+
+/// The schema of `compare --format json`.
+pub(crate) fn schema() -> serde_json::Value {
+    schema::strict::<JsonCompare<'static>>("planner compare")
 }

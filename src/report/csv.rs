@@ -1,5 +1,5 @@
 //! CSV rows shared by the search and compare reports: one row per load-tested
-//! configuration, the lever columns first, in a fixed column order documented in README.
+//! configuration, the lever columns first, in a fixed column order documented in docs/search.md ("planner sweep").
 
 use serde::Serialize;
 
@@ -8,6 +8,7 @@ use crate::model::config::Config;
 use crate::model::cost::{self, Cost};
 use crate::model::scenario::Scenario;
 use crate::outcome::stats::Summary;
+use crate::outcome::verdict::Call;
 use crate::workload::LoadTest;
 
 /// One row of the cost-vs-satisfaction CSV. The csv crate flattens the vectors into one
@@ -28,6 +29,9 @@ pub(super) struct Row {
     p99_s: f64,
     max_s: f64,
     meets_target: bool,
+    /// `verdict` (meets, fails, too_close_to_call), only for a random test: a deterministic
+    /// one is decided exactly, and its CSV stays as it was.
+    verdict: Vec<&'static str>,
     replications: usize,
     satisfaction_low: Option<f64>,
     satisfaction_high: Option<f64>,
@@ -64,12 +68,17 @@ pub const CSV_COLUMNS: &[&str] = &[
     "mean_s",
 ];
 
-/// The whole header: levers, the fixed columns, each station's capacity, the bottleneck,
-/// then each request class's satisfaction, its interval and p99 (only for a scenario with
-/// classes).
-pub(super) fn csv_header(scenario: &Scenario) -> Vec<String> {
+/// The whole header: levers, the fixed columns (with `verdict` after `meets_target` when
+/// `random`), each station's capacity, the bottleneck, then each request class's
+/// satisfaction, its interval and p99 (only for a scenario with classes).
+pub(super) fn csv_header(scenario: &Scenario, random: bool) -> Vec<String> {
     let mut header: Vec<String> = scenario.stations().iter().map(|s| s.lever_name()).collect();
-    header.extend(CSV_COLUMNS.iter().map(|c| c.to_string()));
+    for c in CSV_COLUMNS {
+        header.push(c.to_string());
+        if random && *c == "meets_target" {
+            header.push("verdict".into());
+        }
+    }
     header.extend(
         scenario
             .stations()
@@ -92,13 +101,15 @@ pub(super) fn csv_header(scenario: &Scenario) -> Vec<String> {
 }
 
 impl Row {
-    /// One configuration's row; `cost` and `s` must be `config`'s, tested under `load`.
+    /// One configuration's row; `cost` and `s` must be `config`'s, tested under `load`;
+    /// `call`, its verdict when the test is random (the `verdict` column).
     pub(super) fn new(
         scenario: &Scenario,
         config: &Config,
         cost: &Cost,
         s: &Summary,
         load: &LoadTest,
+        call: Option<Call>,
     ) -> Row {
         let res = scenario.resolution();
         let cap = Capacity::of(scenario, config);
@@ -120,6 +131,7 @@ impl Row {
             p99_s: res.to_seconds(s.p99_steps),
             max_s: res.to_seconds(s.max_steps),
             meets_target: s.meets_target,
+            verdict: call.map(Call::key).into_iter().collect(),
             replications: s.spread.as_ref().map_or(1, |sp| sp.replications),
             satisfaction_low: interval.map(|(low, _)| cost::tidy(low)),
             satisfaction_high: interval.map(|(_, high)| cost::tidy(high)),

@@ -1,7 +1,9 @@
 //! `planner fit`'s report: what a sample file says, and the scenario lines of each candidate
 //! distribution with its Kolmogorov–Smirnov distance, so the user picks one knowingly.
 
+use crate::report::schema::{self, SchemaVersion};
 use crate::report::{ExportError, Render};
+use schemars::JsonSchema;
 use serde::Serialize;
 
 use crate::model::fit::{Fitted, Model, Samples};
@@ -21,8 +23,10 @@ pub struct FitReport<'a> {
     pub resolution: Resolution,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, JsonSchema)]
 struct JsonFit<'a> {
+    /// The document's version (docs/json.md).
+    schema_version: SchemaVersion,
     file: &'a str,
     samples: usize,
     mean_s: f64,
@@ -35,7 +39,7 @@ struct JsonFit<'a> {
     candidates: Vec<JsonCandidate>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, JsonSchema)]
 struct JsonCandidate {
     model: String,
     ks_distance: f64,
@@ -224,6 +228,7 @@ impl Render for FitReport<'_> {
     fn json(&self) -> String {
         let s = self.samples;
         let doc = JsonFit {
+            schema_version: SchemaVersion,
             file: self.file,
             samples: s.len(),
             mean_s: s.mean(),
@@ -265,6 +270,11 @@ fn trim_float_any(v: f64) -> String {
 /// A TOML basic string: quotes and backslashes escaped.
 fn toml_string(s: &str) -> String {
     toml::Value::String(s.to_string()).to_string()
+}
+
+/// The schema of `fit FILE --format json`.
+pub(crate) fn schema() -> serde_json::Value {
+    schema::strict::<JsonFit<'static>>("planner fit")
 }
 
 #[cfg(test)]

@@ -4,6 +4,7 @@
 
 use crate::model::units::{Resolution, Seconds, TimeUnit};
 use crate::outcome::stats::{self, Summary};
+use crate::workload::{Arrivals, LoadTest};
 
 /// A float without trailing noise: 0.5, 2, 0.333333.
 pub fn trim_float(v: f64) -> String {
@@ -137,6 +138,44 @@ fn throughput_words(s: &Summary) -> String {
 /// `+1.500` / `-2.500` with the given decimals.
 pub fn format_signed(v: f64, decimals: usize) -> String {
     format!("{v:+.decimals$}")
+}
+
+/// "10 clients every 0.5 s (2 clients/s)", "10 clients all at once", or "200 clients,
+/// Poisson arrivals at 2 clients/s" (no period there: the gaps are random).
+pub fn describe_load(load: &LoadTest) -> String {
+    match (&load.arrivals, load.rate()) {
+        (Arrivals::Stages { profile, poisson }, _) => {
+            let mut rates = vec![trim_float(profile.start())];
+            rates.extend(profile.stages().iter().map(|s| trim_float(s.target)));
+            format!(
+                "{}{} clients, {} arrivals in {} stages over {} s (rate {} clients/s)",
+                if *poisson { "about " } else { "" },
+                load.clients,
+                if *poisson { "Poisson" } else { "fixed" },
+                profile.stages().len(),
+                trim_float(profile.duration()),
+                rates.join(" → ")
+            )
+        }
+        (Arrivals::Replay(_), rate) => format!(
+            "{} clients replayed from a trace over {} s (mean {} clients/s)",
+            load.clients,
+            trim_float(load.arrivals.span().unwrap_or(0.0)),
+            trim_float(rate.unwrap_or(0.0))
+        ),
+        (Arrivals::Poisson(rate), _) => format!(
+            "{} clients, Poisson arrivals at {} clients/s",
+            load.clients,
+            trim_float(rate.get())
+        ),
+        (Arrivals::Fixed(_), Some(rate)) => format!(
+            "{} clients every {} s ({} clients/s)",
+            load.clients,
+            trim_float(1.0 / rate),
+            trim_float(rate)
+        ),
+        (Arrivals::Fixed(_), None) => format!("{} clients all at once", load.clients),
+    }
 }
 
 #[cfg(test)]

@@ -2,6 +2,7 @@
 //! shape for a configuration, for a load test and for prices, every time in seconds.
 
 use indexmap::IndexMap;
+use schemars::JsonSchema;
 use serde::Serialize;
 
 use crate::model::config::Config;
@@ -26,7 +27,7 @@ pub fn levers(scenario: &Scenario, config: &Config) -> IndexMap<String, u32> {
 
 /// Every input of a load test that shapes its result, so that a document can be reproduced
 /// from itself alone.
-#[derive(Serialize)]
+#[derive(Serialize, JsonSchema)]
 pub struct JsonLoad {
     clients: u32,
     /// `fixed` (client i due at (i − 1) × period) or `poisson`.
@@ -42,7 +43,7 @@ pub struct JsonLoad {
     replications: u32,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, JsonSchema)]
 struct JsonSchedule {
     /// Clients per second; `null` for a burst (everyone at once).
     rate: Option<f64>,
@@ -102,7 +103,7 @@ impl JsonLoad {
 
 /// A load test with the share of clients that must be served in time: what a search or a
 /// comparison holds every configuration to.
-#[derive(Serialize)]
+#[derive(Serialize, JsonSchema)]
 pub struct JsonTarget {
     #[serde(flatten)]
     load: JsonLoad,
@@ -134,7 +135,7 @@ impl JsonTarget {
 }
 
 /// The prices every cost in a document was computed with.
-#[derive(Serialize)]
+#[derive(Serialize, JsonSchema)]
 pub struct JsonPrices {
     cpu_per_core: f64,
     ram_per_gib: f64,
@@ -153,7 +154,7 @@ impl JsonPrices {
 }
 
 /// One load test's verdict and latencies, in seconds.
-#[derive(Serialize)]
+#[derive(Serialize, JsonSchema)]
 pub struct JsonSummary {
     satisfied: usize,
     clients: usize,
@@ -188,7 +189,7 @@ impl JsonSummary {
 
 /// A summary over several replications: the means (in the fields a single run has) and
 /// their 95 % intervals.
-#[derive(Serialize)]
+#[derive(Serialize, JsonSchema)]
 pub struct JsonReplicated {
     #[serde(flatten)]
     summary: JsonSummary,

@@ -1,7 +1,8 @@
 //! The one seam between a command's result and what the user reads.
 //!
 //! Every command's result is a report that implements [`Render`]; every output it asked for
-//! (`--format` on stdout, `--csv FILE`, `--plot FILE`) is that report in one [`Format`]. A
+//! (`--format` on stdout, `--csv FILE`, `--plot FILE`, `--report FILE`) is that report in
+//! one [`Format`]. A
 //! report shows what its outcome holds and computes nothing. Adding a command is one report
 //! type and its `impl Render`; a format it cannot show says so by default. Adding a format is
 //! one [`Format`] variant and one method here, defaulting to "this report has none".
@@ -10,6 +11,7 @@ use std::borrow::Cow;
 
 use clap::ValueEnum;
 
+use super::html::Page;
 use super::plot::PlotError;
 use super::printable;
 
@@ -37,6 +39,16 @@ pub trait Render {
             why: "this report has none",
         })
     }
+
+    /// The whole study as one self-contained HTML page (see [`super::html`]); `page` says
+    /// what only the output seam knows: the command line, the files written beside it.
+    fn html(&self, page: &Page) -> Result<String, ExportError> {
+        let _ = page;
+        Err(ExportError::Nothing {
+            format: "HTML report",
+            why: "this report has none",
+        })
+    }
 }
 
 /// How a report is written.
@@ -50,6 +62,9 @@ pub enum Format {
     Csv,
     /// The command's picture as SVG (the same as --plot -)
     Svg,
+    /// The whole study as one HTML page: `--report FILE.html` only, not a `--format`
+    #[value(skip)]
+    Html,
 }
 
 /// Why a report could not be rendered.
@@ -72,9 +87,9 @@ pub enum ExportError {
 }
 
 impl Format {
-    /// Renders `report` in this format: the bytes to write; on an error no output of the
-    /// command is written.
-    pub fn render(self, report: &dyn Render) -> Result<Vec<u8>, ExportError> {
+    /// Renders `report` in this format (`page`: what the HTML page says of the command): the
+    /// bytes to write; on an error no output of the command is written.
+    pub fn render(self, report: &dyn Render, page: &Page) -> Result<Vec<u8>, ExportError> {
         Ok(match self {
             Format::Table => {
                 let text = report.table();
@@ -87,6 +102,7 @@ impl Format {
             Format::Json => report.json().into_bytes(),
             Format::Csv => report.csv()?,
             Format::Svg => report.svg()?.into_bytes(),
+            Format::Html => report.html(page)?.into_bytes(),
         })
     }
 
@@ -97,6 +113,7 @@ impl Format {
             Format::Json => "the JSON",
             Format::Csv => "the CSV",
             Format::Svg => "the plot",
+            Format::Html => "the report",
         }
     }
 }

@@ -1,21 +1,27 @@
 //! Reports of one load test: the per-client table, the CSV, the JSON document, the trace.
 
+use crate::report::format::describe_load;
+use crate::report::schema::{self, SchemaVersion};
 use crate::report::{ExportError, Render};
+use schemars::JsonSchema;
 use serde::Serialize;
 
 use super::format::{duration_in, spread_line_in, summary_line_in, trim_float};
+use super::html::{parts, Doc, Page};
 use super::json::{JsonLoad, JsonReplicated, JsonSummary};
 use super::table::{Align, Table};
 use crate::model::config::Config;
+use crate::model::objective::Share;
 use crate::model::scenario::Scenario;
 use crate::model::units::{Resolution, TimeUnit};
+use crate::outcome::profile::Profile;
 use crate::outcome::records::{Outcome, NOT_VISITED};
 use crate::outcome::stats::{self, Summary};
 use crate::outcome::trace::EventKind;
 use crate::outcome::units::OverTime;
 use crate::outcome::verdict::ClassVerdict;
 use crate::workload::Clock;
-use crate::workload::{Arrivals, LoadTest};
+use crate::workload::LoadTest;
 
 /// Per-client rows beyond this many are left to `--csv`: a terminal is no place for them.
 pub const MAX_TABLE_ROWS: usize = 100;
@@ -49,6 +55,10 @@ pub struct RunReport<'a> {
     /// Replication 1's clients of each request class, judged by their class's objective
     /// (empty without classes).
     pub classes: &'a [ClassVerdict],
+    /// The share of clients that must be served in time (`--slo`'s, or every one).
+    pub share: Share,
+    /// Where the time goes in replication 1, profiled when a page asks for it.
+    pub profile: Option<&'a Profile>,
     /// Replication 1's units, when some station's units changed (`None`: none did, and the
     /// report is as it always was).
     pub over_time: Option<&'a OverTime>,
@@ -59,44 +69,6 @@ fn verdict(ok: bool) -> &'static str {
         "ok"
     } else {
         "LATE"
-    }
-}
-
-/// "10 clients every 0.5 s (2 clients/s)", "10 clients all at once", or "200 clients,
-/// Poisson arrivals at 2 clients/s" (no period there: the gaps are random).
-pub fn describe_load(load: &LoadTest) -> String {
-    match (&load.arrivals, load.rate()) {
-        (Arrivals::Stages { profile, poisson }, _) => {
-            let mut rates = vec![trim_float(profile.start())];
-            rates.extend(profile.stages().iter().map(|s| trim_float(s.target)));
-            format!(
-                "{}{} clients, {} arrivals in {} stages over {} s (rate {} clients/s)",
-                if *poisson { "about " } else { "" },
-                load.clients,
-                if *poisson { "Poisson" } else { "fixed" },
-                profile.stages().len(),
-                trim_float(profile.duration()),
-                rates.join(" → ")
-            )
-        }
-        (Arrivals::Replay(_), rate) => format!(
-            "{} clients replayed from a trace over {} s (mean {} clients/s)",
-            load.clients,
-            trim_float(load.arrivals.span().unwrap_or(0.0)),
-            trim_float(rate.unwrap_or(0.0))
-        ),
-        (Arrivals::Poisson(rate), _) => format!(
-            "{} clients, Poisson arrivals at {} clients/s",
-            load.clients,
-            trim_float(rate.get())
-        ),
-        (Arrivals::Fixed(_), Some(rate)) => format!(
-            "{} clients every {} s ({} clients/s)",
-            load.clients,
-            trim_float(1.0 / rate),
-            trim_float(rate)
-        ),
-        (Arrivals::Fixed(_), None) => format!("{} clients all at once", load.clients),
     }
 }
 
@@ -217,6 +189,194 @@ impl RunReport<'_> {
         })
     }
 
+    /// The first [`MAX_TABLE_ROWS`] clients: due time, latency, verdict, where each queued
+    /// longest.
+    fn clients_table(&self) -> Table {
+        let (res, unit) = (self.res(), self.unit);
+        let latency_header = format!("latency ({})", unit.symbol());
+        let mut table = Table::new(&[
+            ("client", Align::Right),
+            ("due (s)", Align::Right),
+            (&latency_header, Align::Right),
+            ("verdict", Align::Left),
+            ("queued longest", Align::Left),
+        ]);
+        for c in 0..self.outcome.clients().min(MAX_TABLE_ROWS) {
+            let ok = self.satisfied(c);
+            table.row(vec![
+                (c + 1).to_string(),
+                res.format(self.outcome.due[c]),
+                unit.format(res, self.outcome.latency(c)),
+                if self.is_warmup(c) {
+                    "warmup".into()
+                } else {
+                    verdict(ok).into()
+                },
+                self.queued_text(c),
+            ]);
+        }
+        table
+    }
+
+    /// The page: the question, the verdicts, where the time goes (with the dashboard, and
+    /// the timeline up to [`TIMELINE_MAX_AUTO`] clients), client by client, how to reproduce.
+    fn page(&self, page: &Page) -> Result<String, super::plot::PlotError> {
+        let (res, unit, load) = (self.res(), self.unit, self.load);
+        let scenario = self.scenario;
+        let mut doc = Doc::new(
+            "run",
+            &format!(
+                "{}: {} under {}",
+                scenario.name(),
+                self.config.describe(scenario),
+                describe_load(load)
+            ),
+        );
+        doc.fact("Configuration", &self.config.describe(scenario));
+        doc.fact(
+            "Load",
+            &format!("{}, {} clock", describe_load(load), clock_text(self.clock)),
+        );
+        let objectives = if scenario.requests().is_empty() {
+            format!(
+                "{}% of clients served in under {}",
+                trim_float(self.share.percent()),
+                duration_in(load.timeout.get(), unit)
+            )
+        } else {
+            super::classes::objectives_text(scenario, load, self.share, unit)
+        };
+        doc.fact("Objectives", &objectives);
+        let random = load
+            .is_random(scenario)
+            .then(|| (load.seed, load.runs(scenario)));
+        parts::standard_facts(
+            &mut doc,
+            scenario,
+            scenario.prices(),
+            random,
+            Some(load.seed),
+            page,
+        );
+
+        doc.section("answer", "The result");
+        let overall = self.combined.unwrap_or(self.summary);
+        let plural = if scenario.requests().len() > 1 {
+            "s"
+        } else {
+            ""
+        };
+        let (class, verdict) = if overall.meets_target {
+            ("meets", format!("meets its objective{plural}"))
+        } else {
+            ("fails", format!("fails its objective{plural}"))
+        };
+        doc.headline(
+            class,
+            &format!("{}:", self.config.describe(scenario)),
+            &verdict,
+            &format!(
+                ", {} of {} clients served in time.",
+                self.summary.satisfied, self.summary.clients
+            ),
+        );
+        let base = Config::baseline(scenario);
+        doc.text(&format!(
+            "Change from the baseline ({}): {}.",
+            base.describe(scenario),
+            self.config.delta_words(&base, scenario)
+        ));
+        let shown = self.shown_replication();
+        let (rows, caption) = match (self.classes.is_empty(), self.combined) {
+            (true, Some(c)) => (
+                parts::VerdictRow::overall(c, load.timeout, self.share),
+                "Verdict over every replication, with the 95% interval of the share served in time".to_string(),
+            ),
+            (true, None) => (
+                parts::VerdictRow::overall(self.summary, load.timeout, self.share),
+                "Verdict, with the 95% interval of the share served in time".to_string(),
+            ),
+            (false, _) => (
+                parts::VerdictRow::of_classes(self.classes),
+                format!(
+                    "Verdicts per request class{}, with the 95% interval of the share served in time",
+                    shown.as_ref().map(|w| format!(" ({w})")).unwrap_or_default()
+                ),
+            ),
+        };
+        parts::verdicts(&mut doc, &caption, &rows, res, unit);
+        let prefix = shown.as_ref().map(|w| format!("{w}: ")).unwrap_or_default();
+        let summary = summary_line_in(self.summary, res, load.timeout, unit);
+        doc.text(&parts::capitalised(&format!("{prefix}{}.", summary.trim())));
+        if let Some(line) = self
+            .combined
+            .and_then(|c| spread_line_in(c, load.warmup, unit, unit.decimals(res)))
+        {
+            doc.text(line.trim());
+        }
+        let block = super::capacity::block(scenario, self.config, load.rate(), load.timeout);
+        for line in block.lines() {
+            match line.strip_prefix("warning: ") {
+                Some(w) => doc.note("warning", &format!("Warning: {w}")),
+                None => doc.text(&format!("{}.", parts::capitalised(line.trim()))),
+            }
+        }
+
+        doc.section("time", "Where the time goes");
+        if let Some(profile) = self.profile {
+            if self.clock != Clock::Virtual {
+                doc.note(
+                    "note",
+                    "The profile below is the same test run again in virtual time: exact, without the real clock's jitter.",
+                );
+            }
+            parts::where_time_goes(
+                &mut doc,
+                profile,
+                &parts::TimeContext {
+                    scenario,
+                    config: self.config,
+                    unit,
+                    replications: load.runs(scenario),
+                    dashboard: None,
+                },
+            )?;
+        }
+        let late = (0..self.outcome.clients())
+            .filter(|&c| !self.is_warmup(c) && !self.satisfied(c))
+            .count();
+        parts::latency_over_the_test(
+            &mut doc,
+            &self.dashboard_svg()?,
+            self.outcome.clients(),
+            late,
+        );
+        if self.outcome.clients() <= TIMELINE_MAX_AUTO {
+            doc.figure(
+                "fig-timeline",
+                "Timeline: one row per client, a bar per station from order to done, waiting pale and serving solid, each client's deadline ticked",
+                &format!(
+                    "Gantt chart of {} clients over model time; {late} were late, their rows shaded.",
+                    self.outcome.clients()
+                ),
+                &self.timeline_svg()?,
+            );
+        }
+        doc.heading("Client by client");
+        let n = self.outcome.clients();
+        let caption = if n > MAX_TABLE_ROWS {
+            format!("The first {MAX_TABLE_ROWS} of {n} clients (--csv FILE lists them all)")
+        } else {
+            format!(
+                "Every client ({n}){}",
+                shown.map(|w| format!(", {w}")).unwrap_or_default()
+            )
+        };
+        doc.table("clients", &caption, &self.clients_table(), 0, &[]);
+        parts::reproduce_timed(&mut doc, page, self.clock == Clock::Virtual);
+        Ok(doc.finish())
+    }
+
     /// The event log, one line per event, like the seed's prints.
     pub fn trace(&self) -> String {
         let res = self.res();
@@ -280,30 +440,8 @@ impl Render for RunReport<'_> {
         if let Some(which) = &shown {
             out.push_str(&format!("{which}:\n"));
         }
-        let latency_header = format!("latency ({})", unit.symbol());
-        let mut table = Table::new(&[
-            ("client", Align::Right),
-            ("due (s)", Align::Right),
-            (&latency_header, Align::Right),
-            ("verdict", Align::Left),
-            ("queued longest", Align::Left),
-        ]);
+        out.push_str(&self.clients_table().render());
         let n = self.outcome.clients();
-        for c in 0..n.min(MAX_TABLE_ROWS) {
-            let ok = self.satisfied(c);
-            table.row(vec![
-                (c + 1).to_string(),
-                res.format(self.outcome.due[c]),
-                unit.format(res, self.outcome.latency(c)),
-                if self.is_warmup(c) {
-                    "warmup".into()
-                } else {
-                    verdict(ok).into()
-                },
-                self.queued_text(c),
-            ]);
-        }
-        out.push_str(&table.render());
         if n > MAX_TABLE_ROWS {
             out.push_str(&format!(
                 "… {} more clients (--csv FILE lists them all)\n",
@@ -424,6 +562,7 @@ impl Render for RunReport<'_> {
             Clock::Real { speed, .. } => ("real", Some(speed)),
         };
         let doc = JsonRun {
+            schema_version: SchemaVersion,
             scenario: self.scenario.name(),
             resolution_s: res.seconds(),
             stations: stations.clone(),
@@ -439,7 +578,7 @@ impl Render for RunReport<'_> {
             ),
             replication: 1,
             summary: JsonSummary::new(self.summary, res, self.load.timeout),
-            classes: super::classes::json(self.classes, res),
+            classes: super::classes::json(self.classes, res, self.combined.is_some()),
             replications: self
                 .combined
                 .map(|c| JsonReplicated::new(c, res, self.load.timeout)),
@@ -468,6 +607,11 @@ impl Render for RunReport<'_> {
             Ok(self.timeline_svg()?)
         }
     }
+
+    /// The whole run as one page.
+    fn html(&self, page: &Page) -> Result<String, ExportError> {
+        Ok(self.page(page)?)
+    }
 }
 
 /// Model times in seconds; a station the client never visited is NaN (`null` in JSON).
@@ -492,8 +636,10 @@ fn drawn(res: Resolution, steps: &[u64], due: u64) -> Vec<f64> {
         .collect()
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, JsonSchema)]
 struct JsonRun<'a> {
+    /// The document's version (docs/json.md).
+    schema_version: SchemaVersion,
     scenario: &'a str,
     resolution_s: f64,
     stations: Vec<&'a str>,
@@ -519,7 +665,7 @@ struct JsonRun<'a> {
     clients: Vec<JsonClient<'a>>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, JsonSchema)]
 struct JsonClient<'a> {
     client: usize,
     /// Its request class, when the scenario has classes.
@@ -534,6 +680,15 @@ struct JsonClient<'a> {
     /// queued), and how long.
     queued_longest: Option<&'a str>,
     queued_s: f64,
+    /// When each station's visit began and ended, in scenario order; `null` for a station
+    /// the client's flow never reached.
+    #[schemars(with = "Vec<Option<f64>>")]
     start_s: Vec<f64>,
+    #[schemars(with = "Vec<Option<f64>>")]
     done_s: Vec<f64>,
+}
+
+/// The schema of `run --format json`.
+pub(crate) fn schema() -> serde_json::Value {
+    schema::strict::<JsonRun<'static>>("planner run")
 }

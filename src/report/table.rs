@@ -32,6 +32,12 @@ impl Table {
         self.rows.push(cells);
     }
 
+    /// The headings, each column's alignment and the rows, for a format that lays the
+    /// table out itself (the HTML report's `<table>`): the same cells as the text.
+    pub fn parts(&self) -> (&[String], &[Align], &[Vec<String>]) {
+        (&self.header, &self.align, &self.rows)
+    }
+
     /// Each column as wide as its widest cell (in characters), two spaces between columns,
     /// no trailing spaces; every line ends with a newline.
     pub fn render(&self) -> String {

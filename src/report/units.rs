@@ -2,6 +2,7 @@
 //! each sync and each change), each station's units and what they cost (a block of run's
 //! table and a field of its JSON), and the picture of the day.
 
+use schemars::JsonSchema;
 use serde::Serialize;
 
 use super::plot::{UnitSeries, UnitsPlot};
@@ -86,7 +87,7 @@ pub fn block(over: &OverTime, currency: &str) -> String {
 }
 
 /// The JSON's `units` field.
-#[derive(Serialize)]
+#[derive(Serialize, JsonSchema)]
 pub struct JsonUnits<'a> {
     /// The run's length, in hours.
     pub hours: f64,

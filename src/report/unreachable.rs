@@ -1,9 +1,12 @@
 //! `optimize --sustained` when nothing in the space can keep up: its report in every format.
 
+use crate::report::schema::{self, SchemaVersion};
 use crate::report::{ExportError, Render};
+use schemars::JsonSchema;
 use serde::Serialize;
 
 use super::csv::csv_header;
+use super::html::{parts, Doc, Page};
 use crate::model::scenario::Scenario;
 use crate::report::format::trim_float;
 
@@ -16,10 +19,14 @@ pub struct Unreachable<'a> {
     pub rate: f64,
     /// "fries.batch ≥ 8 (…)", one per lever that falls short.
     pub missing: Vec<String>,
+    /// Whether the test draws at random: its CSV header then has the `verdict` column.
+    pub random: bool,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, JsonSchema)]
 struct JsonUnreachable<'a> {
+    /// The document's version (docs/json.md).
+    schema_version: SchemaVersion,
     scenario: &'a str,
     sustained: bool,
     found: bool,
@@ -41,6 +48,7 @@ impl Render for Unreachable<'_> {
     /// `found: false` with the levers that fall short, so a script can tell this case apart.
     fn json(&self) -> String {
         let doc = JsonUnreachable {
+            schema_version: SchemaVersion,
             scenario: self.scenario.name(),
             sustained: true,
             found: false,
@@ -53,7 +61,7 @@ impl Render for Unreachable<'_> {
     /// The search CSV's header and no row: nothing was load-tested.
     fn csv(&self) -> Result<Vec<u8>, ExportError> {
         let mut w = csv::Writer::from_writer(Vec::new());
-        w.write_record(csv_header(self.scenario))?;
+        w.write_record(csv_header(self.scenario, self.random))?;
         w.into_inner()
             .map_err(|e| ExportError::Csv(e.into_error().into()))
     }
@@ -64,4 +72,35 @@ impl Render for Unreachable<'_> {
             why: "no configuration in the space keeps up, so none was load-tested",
         })
     }
+
+    /// The question and why there is no answer: each lever's value that would be needed.
+    fn html(&self, page: &Page) -> Result<String, ExportError> {
+        let rate = trim_float(self.rate);
+        let mut doc = Doc::new(
+            "optimize",
+            &format!(
+                "{}: the cheapest configuration that sustains {rate} clients/s",
+                self.scenario.name()
+            ),
+        );
+        doc.fact("Load", &format!("{rate} clients/s, for good (--sustained)"));
+        let prices = self.scenario.prices();
+        parts::standard_facts(&mut doc, self.scenario, prices, None, None, page);
+        doc.section("answer", "The answer");
+        doc.headline(
+            "fails",
+            "No answer:",
+            &format!("no configuration in the space sustains {rate} clients/s"),
+            ", so none was load-tested.",
+        );
+        doc.text("It would take:");
+        doc.list(&self.missing);
+        parts::reproduce(&mut doc, page);
+        Ok(doc.finish())
+    }
+}
+
+/// The schema of `optimize --sustained --format json` when no configuration can sustain the rate.
+pub(crate) fn schema() -> serde_json::Value {
+    schema::strict::<JsonUnreachable<'static>>("planner optimize, rate out of reach")
 }

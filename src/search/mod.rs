@@ -12,23 +12,30 @@
 //! results are collected in rank order: output is identical whatever the thread count.
 
 pub mod compare;
+pub mod frontier;
 pub mod memory;
+pub mod optimize;
 pub mod over_time;
 pub mod policy;
 pub mod schedule;
 
-use rayon::prelude::*;
+pub use frontier::Frontier;
+pub use optimize::{
+    optimize, settle, verify, Budget, Limit, Optimization, Selection, Unfinished, Verification,
+    Watch, VERIFY_LONGER,
+};
 
 use crate::engine::EngineError;
 use crate::loadtest;
 use crate::model::config::Config;
-use crate::model::cost::{Cost, PriceKey};
+use crate::model::cost::Cost;
 use crate::model::levers::Values;
 use crate::model::objective::Share;
 use crate::model::scenario::{Prices, Scenario};
 use crate::model::units::Rate;
+use crate::outcome::profile::Profile;
 use crate::outcome::stats::Summary;
-use crate::outcome::verdict::{Assessment, ClassVerdict};
+use crate::outcome::verdict::{Assessment, Call, ClassVerdict};
 use crate::workload::clients::Clients;
 use crate::workload::LoadTest;
 
@@ -117,6 +124,49 @@ impl Space {
         Ok(size as u64)
     }
 
+    /// The part of the space where every station keeps up with `rate` for good, or `None`
+    /// when some station cannot at any of its values. `strict`: with random arrivals or
+    /// service, a station exactly at its capacity (ρ = 1) does not keep up either (its queue
+    /// is null-recurrent and grows without bound).
+    ///
+    /// Why this skips only what cannot win a sustained objective: a station's capacity
+    /// depends on its own lever alone (`StationKind::capacity(value, demand)`), so "every
+    /// station keeps up" is a conjunction of one condition per lever, and the configurations
+    /// that meet it are exactly the product of each lever's values that meet its own. A
+    /// configuration outside it has a station with arrival rate λ·v ≥ μ, where by the
+    /// operational utilisation law the station would have to be busy more than 100 % of the
+    /// time to keep up: its queue, and so its clients' latency, grows without bound, and no
+    /// latency objective holds for good. The rank order restricted to this sub-space is the
+    /// full ranking with those configurations removed, since rank keys do not depend on the
+    /// space.
+    pub fn sustaining(&self, scenario: &Scenario, rate: f64, strict: bool) -> Option<Space> {
+        let levers = self
+            .levers
+            .iter()
+            .zip(scenario.stations())
+            .zip(scenario.demand())
+            .map(|((values, station), demand)| {
+                values.retain(|v| {
+                    let capacity = station.kind().capacity(v, demand);
+                    if strict {
+                        capacity > rate * (1.0 + 1e-12)
+                    } else {
+                        capacity >= rate * (1.0 - 1e-12)
+                    }
+                })
+            })
+            .collect::<Option<Vec<Values>>>()?;
+        Some(Space { levers })
+    }
+
+    /// Each lever's smallest value, in scenario order: the cheapest, weakest configuration.
+    pub fn minima(&self) -> Vec<u32> {
+        self.levers
+            .iter()
+            .map(|v| v.as_slice().first().copied().unwrap_or(1))
+            .collect()
+    }
+
     /// Each lever's largest value, in scenario order (values are kept sorted).
     pub fn maxima(&self) -> Vec<u32> {
         self.levers
@@ -162,29 +212,11 @@ pub struct Candidate {
     pub changed: usize,
 }
 
-/// Every configuration of the space, cheapest first (prices compared by [`PriceKey`]); ties
-/// broken by fewest changed levers, then by lever values in scenario order.
+/// Every configuration of the space, cheapest first (prices compared by
+/// [`crate::model::cost::PriceKey`]); ties broken by fewest changed levers, then by lever
+/// values in scenario order: the [`Frontier`] walked to its end.
 pub fn rank(space: &Space, scenario: &Scenario, prices: &Prices) -> Vec<Candidate> {
-    let baseline = Config::baseline(scenario);
-    let size = u64::try_from(space.size()).expect("checked against --max-configs");
-    // Each key is computed once, not once per comparison: rounding a price costs a format.
-    let mut all: Vec<(PriceKey, Candidate)> = (0..size)
-        .into_par_iter()
-        .map(|i| space.config_at(i as u128))
-        .map(|config| {
-            let cost = Cost::of(scenario, &config, prices);
-            let candidate = Candidate {
-                cost,
-                changed: config.changed_levers(&baseline),
-                config,
-            };
-            (cost.key(), candidate)
-        })
-        .collect();
-    all.par_sort_unstable_by(|(ka, a), (kb, b)| {
-        (ka, a.changed, &a.config).cmp(&(kb, b.changed, &b.config))
-    });
-    all.into_par_iter().map(|(_, c)| c).collect()
+    Frontier::new(space, scenario, prices).collect()
 }
 
 /// What a configuration is tested against: a load test and the share of clients that must
@@ -201,6 +233,15 @@ pub struct Target {
 }
 
 impl Target {
+    /// Whether anything in the test is drawn at random: only then can a verdict be too
+    /// close to call, and do reports say how each was decided.
+    pub fn is_random(&self, scenario: &Scenario) -> bool {
+        match &self.clients {
+            Some(c) => c.is_random(scenario, &self.load),
+            None => self.load.is_random(scenario),
+        }
+    }
+
     /// The same target with arrivals at another rate.
     pub fn at(&self, rate: Rate) -> Target {
         Target {
@@ -221,6 +262,8 @@ pub struct Evaluated {
     /// Per request class, its verdict against its own objective, in file order (empty
     /// without classes).
     pub classes: Vec<ClassVerdict>,
+    /// Whether it meets the target, and how sure that is.
+    pub call: Call,
 }
 
 /// Load-tests one configuration (all its replications): every figure a report shows of it.
@@ -238,6 +281,22 @@ pub fn evaluate_one(
     )
 }
 
+/// Where the time goes for `config` under the target's load: its first replication
+/// profiled, one more load test (what a report shows beside the verdict).
+pub fn profile(
+    scenario: &Scenario,
+    target: &Target,
+    config: &Config,
+) -> Result<Profile, EngineError> {
+    loadtest::profile(
+        scenario,
+        config,
+        &target.load,
+        target.share,
+        target.clients.as_ref(),
+    )
+}
+
 /// Load-tests candidates in parallel; results come back in the candidates' order.
 pub fn evaluate(
     scenario: &Scenario,
@@ -245,127 +304,34 @@ pub fn evaluate(
     candidates: &[Candidate],
     progress: &(dyn Fn(u64) + Sync),
 ) -> Result<Vec<Evaluated>, SearchError> {
-    candidates
-        .par_iter()
-        .map(|c| {
-            let assessment = evaluate_one(scenario, target, &c.config)?;
-            progress(1);
-            Ok(Evaluated {
-                candidate: c.clone(),
-                summary: assessment.summary,
-                classes: assessment.classes,
-            })
-        })
-        .collect()
-}
-
-/// What `optimize` found: the canonical result of [`settle`], the same whether one process
-/// or many shards did the work.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Optimization {
-    /// Every configuration ranked up to the last runner-up, in rank order (the whole ranking
-    /// when fewer than the answer and its runners-up pass): a prefix of the ranking.
-    pub evaluated: Vec<Evaluated>,
-    /// Index in `evaluated` of the cheapest candidate that meets the target.
-    pub answer: Option<usize>,
-    /// Indices in `evaluated` of the next cheapest that also meet it. Exact, because the
-    /// tested candidates are a prefix of the ranking: no untested one is cheaper.
-    pub runners_up: Vec<usize>,
-    /// The size of the whole space.
-    pub total: usize,
-    /// How the tested candidates were chosen, for the report to say.
-    pub selection: Selection,
-}
-
-/// Which candidates `optimize` reports as load-tested.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Selection {
-    /// The cheapest, in rank order, up to the last runner-up: every one ranked before it was
-    /// tested, and only the answer and the runners-up among them passed.
-    CheapestFirst,
-    /// All of them: fewer than the answer and its runners-up passed (maybe none), so the
-    /// early stop never came.
-    Everything,
-}
-
-/// The first batch's size; batches double up to [`MAX_BATCH`]. Fixed, not tied to the thread
-/// count; the report holds [`settle`]'s prefix anyway, whatever the batches tested.
-const FIRST_BATCH: usize = 8;
-const MAX_BATCH: usize = 4096;
-
-/// The one definition of an optimize result, which the single run and the merge of shards
-/// both compute. With `R = runners_up` and `g_0 < g_1 < … < g_R` the ranks of the `1 + R`
-/// cheapest passing configurations, the result is every configuration of rank ≤ `g_R` with
-/// its summary, the answer `g_0` and the runners-up `g_1..g_R`; when fewer than `1 + R` pass
-/// (none, maybe), it is the whole ranking with what passed.
-///
-/// `tested` must be a prefix of the ranking (ranks `0..tested.len()`), in rank order, of a
-/// ranking of `total`. Returns `None` when that prefix does not settle the result yet: it
-/// holds fewer than `1 + R` passes and is not the whole ranking, so a configuration not yet
-/// tested could still be a runner-up. Anything `tested` holds beyond `g_R` is dropped, so
-/// the result does not depend on how much more a batch (or a shard) happened to test.
-pub fn settle(mut tested: Vec<Evaluated>, runners_up: usize, total: usize) -> Option<Optimization> {
-    let wanted = runners_up.saturating_add(1);
-    let passing: Vec<usize> = tested
-        .iter()
-        .enumerate()
-        .filter(|(_, e)| e.summary.meets_target)
-        .map(|(i, _)| i)
-        .take(wanted)
-        .collect();
-    let selection = if passing.len() == wanted {
-        tested.truncate(passing[passing.len() - 1] + 1);
-        Selection::CheapestFirst
-    } else if tested.len() == total {
-        Selection::Everything
-    } else {
-        return None;
-    };
-    Some(Optimization {
-        evaluated: tested,
-        answer: passing.first().copied(),
-        runners_up: passing.iter().skip(1).copied().collect(),
-        total,
-        selection,
-    })
-}
-
-/// Tests the ranking from the cheapest in parallel batches until the tested prefix holds
-/// the answer and `runners_up` more passing candidates (or is the whole ranking), then
-/// reports [`settle`]'s canonical prefix of it.
-pub fn optimize(
-    scenario: &Scenario,
-    target: &Target,
-    ranking: &[Candidate],
-    runners_up: usize,
-    progress: &(dyn Fn(u64) + Sync),
-) -> Result<Optimization, SearchError> {
-    let wanted = runners_up.saturating_add(1);
-    let mut evaluated: Vec<Evaluated> = Vec::new();
-    let mut batch = FIRST_BATCH;
-    let mut passing = 0;
-    while evaluated.len() < ranking.len() && passing < wanted {
-        let end = (evaluated.len() + batch).min(ranking.len());
-        let results = evaluate(scenario, target, &ranking[evaluated.len()..end], progress)?;
-        passing += results.iter().filter(|e| e.summary.meets_target).count();
-        evaluated.extend(results);
-        batch = (batch * 2).min(MAX_BATCH);
-    }
-    Ok(settle(evaluated, runners_up, ranking.len()).expect("tested until settled"))
+    Ok(
+        optimize::evaluate_until(scenario, target, candidates, None, &progress)?
+            .into_iter()
+            .flatten()
+            .collect(),
+    )
 }
 
 /// How many near misses a report lists when nothing meets the target.
 pub const CLOSEST: usize = 5;
 
-/// The `n` tested candidates that came closest to the target, as indices in `o.evaluated`:
-/// the most satisfied first (with replications, by the mean satisfaction, which is what the
-/// summary holds then), ties in rank order — the cheapest first. One function, so that the
-/// table and the JSON list the same near misses in the same order.
+/// The `n` tested candidates that came closest to the target without meeting it, as
+/// indices in `o.evaluated`: the most satisfied first (with replications, by the mean
+/// satisfaction, which is what the summary holds then), ties in rank order — the cheapest
+/// first. One function, so that the table, the JSON and the page list the same near misses
+/// in the same order (with an answer, the page lists the cheaper ones that failed).
 pub fn closest(o: &Optimization, n: usize) -> Vec<usize> {
-    let mut indices: Vec<usize> = (0..o.evaluated.len()).collect();
-    // A stable sort: equal satisfactions keep the rank order of `evaluated`.
+    closest_in(&o.evaluated, n)
+}
+
+/// [`closest`] among any tested candidates in rank order (a sweep's): indices in `tested`.
+pub fn closest_in(tested: &[Evaluated], n: usize) -> Vec<usize> {
+    let mut indices: Vec<usize> = (0..tested.len())
+        .filter(|&i| !tested[i].summary.meets_target)
+        .collect();
+    // A stable sort: equal satisfactions keep the rank order of `tested`.
     indices.sort_by(|&a, &b| {
-        let satisfaction = |i: usize| o.evaluated[i].summary.satisfaction;
+        let satisfaction = |i: usize| tested[i].summary.satisfaction;
         satisfaction(b).total_cmp(&satisfaction(a))
     });
     indices.truncate(n);
@@ -392,6 +358,35 @@ mod tests {
     }
 
     #[test]
+    fn the_sustaining_space_is_the_ranking_of_what_keeps_up() {
+        let s = Scenario::embedded();
+        let prices = s.prices().clone();
+        let space = Space::new(
+            &s,
+            &[
+                (0, Values::parse("1..=5").unwrap()),
+                (1, Values::parse("2..=9").unwrap()),
+                (2, Values::parse("3..=9").unwrap()),
+            ],
+        );
+        for rate in [0.5, 1.0, 1.25, 1.5, 2.0, 2.5, 4.0] {
+            for strict in [false, true] {
+                let kept: Vec<Candidate> = rank(&space, &s, &prices)
+                    .into_iter()
+                    .filter(|c| {
+                        let cap = crate::model::capacity::Capacity::of(&s, &c.config);
+                        cap.sustains(rate) && !(strict && cap.per_station.contains(&rate))
+                    })
+                    .collect();
+                match space.sustaining(&s, rate, strict) {
+                    Some(sub) => assert_eq!(rank(&sub, &s, &prices), kept, "rate {rate}"),
+                    None => assert!(kept.is_empty(), "rate {rate}"),
+                }
+            }
+        }
+    }
+
+    #[test]
     fn huge_spaces_are_refused_with_their_size() {
         let s = Scenario::embedded();
         let big = Values::parse("1..=100000").unwrap();
@@ -401,6 +396,68 @@ mod tests {
             err.to_string().contains("20000000000 configurations"),
             "{err}"
         );
+    }
+
+    /// Every configuration priced and sorted at once: the order the frontier must walk.
+    fn sorted(space: &Space, scenario: &Scenario, prices: &Prices) -> Vec<Candidate> {
+        let baseline = Config::baseline(scenario);
+        let mut all: Vec<Candidate> = (0..space.size())
+            .map(|i| space.config_at(i))
+            .map(|config| Candidate {
+                cost: Cost::of(scenario, &config, prices),
+                changed: config.changed_levers(&baseline),
+                config,
+            })
+            .collect();
+        all.sort_by(|a, b| {
+            (a.cost.key(), a.changed, &a.config).cmp(&(b.cost.key(), b.changed, &b.config))
+        });
+        all
+    }
+
+    #[test]
+    fn the_frontier_walks_the_sorted_ranking_at_any_prices() {
+        let s = Scenario::parse(include_str!("../../data/api.toml"), "api.toml").unwrap();
+        let mut rng = 0x2545_f491_4f6c_dd1du64;
+        let mut next = move |n: u64| {
+            rng ^= rng << 13;
+            rng ^= rng >> 7;
+            rng ^= rng << 17;
+            rng % n
+        };
+        for case in 0..40 {
+            let overrides: Vec<(usize, Values)> = (0..s.stations().len())
+                .map(|i| {
+                    let low = 1 + next(3) as u32;
+                    let len = 1 + next(4) as u32;
+                    let text = format!("{low}..={}", low + len - 1);
+                    (i, Values::parse(&text).unwrap())
+                })
+                .collect();
+            let space = Space::new(&s, &overrides);
+            // Zero, equal and unequal prices: ties of every size.
+            let prices = Prices {
+                cpu: [0.0, 1.0, 20.0, 0.1][next(4) as usize],
+                ram: [0.0, 1.0, 3.0, 0.2][next(4) as usize],
+                currency: "$".into(),
+            };
+            let walked: Vec<Candidate> = Frontier::new(&space, &s, &prices).collect();
+            assert_eq!(walked, sorted(&space, &s, &prices), "case {case}");
+        }
+    }
+
+    #[test]
+    fn the_frontier_holds_what_was_drawn_not_the_space() {
+        let s = Scenario::embedded();
+        let big = Values::parse("1..=1000").unwrap();
+        let space = Space::new(&s, &[(0, big.clone()), (1, big.clone()), (2, big)]);
+        let mut frontier = Frontier::new(&space, &s, s.prices());
+        let first: Vec<Candidate> = frontier.by_ref().take(100).collect();
+        assert_eq!(first[0].config.values(), &[1, 1, 1]);
+        assert!(first.windows(2).all(|w| w[0].cost.key() <= w[1].cost.key()));
+        assert_eq!(frontier.left(), 1_000_000_000 - 100);
+        // A billion configurations; the heap holds a few hundred.
+        assert!(frontier.waiting() < 100 * 3 + 3, "{}", frontier.waiting());
     }
 
     #[test]

@@ -165,8 +165,8 @@ fn one(
 ) -> Result<PolicyTried, EngineError> {
     let config = Config::baseline(scenario);
     let assessment = loadtest::assess(scenario, &config, &target.load, target.share, None)?;
-    let runs = target.load.runs(scenario);
-    let spends = loadtest::replicate(runs, |r| {
+    // Costed on the replications that decided the verdict.
+    let spends = loadtest::replicate(0..assessment.replications, |r| {
         loadtest::simulate(
             scenario,
             &config,

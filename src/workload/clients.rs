@@ -2,6 +2,7 @@
 //! loop of users who think between requests. In seconds as the user states them, and in
 //! steps as the engine runs them.
 
+use schemars::JsonSchema;
 use serde::Serialize;
 
 use crate::model::objective::Share;
@@ -54,7 +55,7 @@ pub struct ClosedLoop {
 }
 
 /// The rules the clients of a search follow.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Clients {
     /// A closed loop of users: the load follows the service's speed.
@@ -64,7 +65,7 @@ pub enum Clients {
 }
 
 /// A closed loop: users who repeat request → response → think. Times in seconds.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, JsonSchema)]
 pub struct Users {
     /// The population.
     pub users: u32,
@@ -79,7 +80,7 @@ pub struct Users {
 }
 
 /// Open-loop clients that give up after `patience` and retry. Times in seconds.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
 pub struct Patience {
     /// A client not served this long after its attempt began gives it up; `None` when only
     /// request classes have a patience of their own.

@@ -131,8 +131,12 @@ pub struct LoadTest {
     /// Keys every random stream, with the configuration and the replication, so one seed
     /// gives the same draws for any thread count or search order.
     pub seed: u64,
-    /// How many independent runs, when the test is random.
+    /// How many independent runs, when the test is random: also the batch a verdict too
+    /// close to call grows by.
     pub replications: u32,
+    /// The most replications a verdict too close to call may take, in batches of
+    /// `replications` (at least `replications`).
+    pub max_replications: u32,
     /// Whether the timeout came from the command line: it then overrides every class's.
     pub timeout_given: bool,
     /// Whether the share came from the command line (`--min-satisfaction`, `--slo`): it then
@@ -153,6 +157,7 @@ impl LoadTest {
             warmup: 0,
             seed: random::DEFAULT_SEED,
             replications: 1,
+            max_replications: 1,
             timeout_given: false,
             share_given: false,
             until_s: None,

@@ -4,7 +4,7 @@
 use crate::common::{assert_input_error, parse_csv, run};
 
 /// The seed's half-second test with patience 4 and 2 retries: clients 4 to 10 give up three
-/// times each (README "Clients that think, give up and retry").
+/// times each (docs/clients.md).
 const STORM: &[&str] = &[
     "run",
     "--period",

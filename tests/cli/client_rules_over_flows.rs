@@ -4,7 +4,7 @@
 
 use crate::common::{parse_csv, run};
 
-/// The web shop's retry storm of the README: browse's timeout is 0.3 s, checkout's 1 s.
+/// The web shop's retry storm of docs/clients.md: browse's timeout is 0.3 s, checkout's 1 s.
 const SHOP: &[&str] = &[
     "--scenario",
     "data/api.toml",

@@ -129,7 +129,7 @@ fn a_closed_loop_search_is_the_same_for_any_thread_count() {
     ]);
 }
 
-/// The README's retry storm: 0.9 clients/s with a 30-second burst at 1.35.
+/// The retry storm of docs/clients.md: 0.9 clients/s with a 30-second burst at 1.35.
 const STORM: [&str; 16] = [
     "--target-rate",
     "1.35",

@@ -166,7 +166,7 @@ fn optimize_with_users_over_flows_answers_the_same_for_any_thread_count() {
     assert!(text.contains("20 users thinking 0.1 s (fixed) for 20 s, browse: 99% of latencies under 300 ms, checkout: every latency under 1000 ms"), "{text}");
     let block: Vec<&str> = text
         .lines()
-        .skip_while(|l| !l.contains("per request class:"))
+        .skip_while(|l| !l.contains("per request class"))
         .skip(2)
         .take(2)
         .collect();

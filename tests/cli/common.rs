@@ -17,6 +17,24 @@ pub fn run(args: &[&str]) -> (i32, String, String) {
     )
 }
 
+/// Runs `sh -c COMMAND` in `dir`, where `planner` is the binary under test (first on the
+/// `PATH`), as the documentation's examples are written.
+pub fn shell(dir: &std::path::Path, command: &str) -> std::process::Output {
+    let binary = std::path::PathBuf::from(env!("CARGO_BIN_EXE_planner"));
+    let path = format!(
+        "{}:{}",
+        binary.parent().unwrap().display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    std::process::Command::new("sh")
+        .arg("-c")
+        .arg(command)
+        .current_dir(dir)
+        .env("PATH", path)
+        .output()
+        .expect("sh runs")
+}
+
 /// Parses CSV text into its header and rows of strings.
 pub fn parse_csv(text: &str) -> (Vec<String>, Vec<Vec<String>>) {
     let mut r = csv::Reader::from_reader(text.as_bytes());

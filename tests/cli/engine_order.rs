@@ -1,4 +1,4 @@
-//! Same-instant order, as README's "How it simulates" defines it: timers that fire at one
+//! Same-instant order, as docs/model.md ("Same-instant order") defines it: timers that fire at one
 //! instant run in the order they were set; a task woken (or started) by another runs after
 //! it, in wake order. The trace shows it, and it is the same for every thread count and run.
 

@@ -188,7 +188,7 @@ fn run_plot_draws_the_timeline_up_to_60_clients_and_plot_kind_chooses() {
     let w = windows(&doc);
     assert_eq!(w.len(), 5, "{w:?}");
     assert!(w.iter().all(|v| v.arrivals == 2 && v.end - v.start == 1.0));
-    // Clients 6..=10 are late (see the README's table): windows 3 (one), 4 and 5 (two each).
+    // Clients 6..=10 are late (see the table in docs/tutorial.md): windows 3 (one), 4 and 5 (two each).
     let late: Vec<usize> = w.iter().map(|v| v.late).collect();
     assert_eq!(late, [0, 0, 1, 2, 2]);
 }

@@ -47,8 +47,31 @@ proptest! {
         let ranking = search::rank(&space, &scenario, &prices);
         let all = search::evaluate(&scenario, &target, &ranking, &|_| {}).unwrap();
         let sweep_answer = all.iter().position(|e| e.summary.meets_target);
-        let opt = search::optimize(&scenario, &target, &ranking, 3, &|_| {}).unwrap();
+        let opt = search::optimize(
+            &scenario,
+            &target,
+            ranking.iter().cloned(),
+            ranking.len(),
+            3,
+            search::Budget::default(),
+            None,
+            &|_| {},
+        )
+        .unwrap();
         prop_assert_eq!(opt.answer, sweep_answer);
+        // The lazy walk (what a plain optimize runs) finds the same, testing the same.
+        let lazy = search::optimize(
+            &scenario,
+            &target,
+            search::Frontier::new(&space, &scenario, &prices),
+            ranking.len(),
+            3,
+            search::Budget { configs: Some(u64::MAX), deadline: None },
+            Some((&space, &prices)),
+            &|_| {},
+        )
+        .unwrap();
+        prop_assert_eq!(&lazy, &opt);
         // What optimize tested is exactly the sweep's prefix.
         prop_assert_eq!(&all[..opt.evaluated.len()], &opt.evaluated[..]);
         // The canonical result: every rank up to the 4th passing one of the sweep (the answer

@@ -158,7 +158,17 @@ fn closest_is_a_library_order() {
         clients: None,
     };
     let ranking = search::rank(&space, &scenario, scenario.prices());
-    let o = search::optimize(&scenario, &target, &ranking, 3, &|_| {}).unwrap();
+    let o = search::optimize(
+        &scenario,
+        &target,
+        ranking.iter().cloned(),
+        ranking.len(),
+        3,
+        search::Budget::default(),
+        None,
+        &|_| {},
+    )
+    .unwrap();
     assert!(o.answer.is_none());
     let all = search::closest(&o, usize::MAX);
     assert_eq!(all.len(), o.evaluated.len());

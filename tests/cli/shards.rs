@@ -257,6 +257,35 @@ fn incomplete_duplicate_and_foreign_shard_sets_are_refused() {
     assert!(!merged.exists());
 }
 
+/// A shard of another document version (docs/json.md) is refused as such, by name, not
+/// called damaged or no shard: its fields may mean something else.
+#[test]
+fn a_shard_of_another_schema_version_is_refused_by_name() {
+    let dir = tempfile::tempdir().unwrap();
+    let load = &["--target-rate", "2", "--timeout", "5"];
+    let sweeps = sweep_shards(dir.path(), load, 2);
+    let csv = std::fs::read_to_string(&sweeps[1]).unwrap();
+    assert!(csv.contains("{\"schema_version\":1,"), "{csv}");
+    let later = dir.path().join("later.csv");
+    std::fs::write(
+        &later,
+        csv.replacen("\"schema_version\":1", "\"schema_version\":2", 1),
+    )
+    .unwrap();
+    assert_input_error(
+        &["merge", &sweeps[0], later.to_str().unwrap()],
+        "later.csv: a shard of schema_version 2, and this planner merges version 1",
+    );
+    let docs = optimize_shards(dir.path(), load, 2);
+    let doc = std::fs::read_to_string(&docs[1]).unwrap();
+    let older = dir.path().join("older.json");
+    std::fs::write(&older, doc.replacen("  \"schema_version\": 1,\n", "", 1)).unwrap();
+    assert_input_error(
+        &["merge", &docs[0], older.to_str().unwrap()],
+        "older.json: a shard of schema_version none",
+    );
+}
+
 #[test]
 fn shard_auto_reads_slurm_and_kubernetes_variables() {
     let dir = tempfile::tempdir().unwrap();

@@ -22,9 +22,11 @@ use crate::workload::MAX_REPLICATIONS;
 
 mod clients;
 mod over_time;
+mod reference;
 pub use clients::{CancelArg, ClientArgs, ThinkArg};
 use over_time::parse_policy;
 pub use over_time::{OverTimeArgs, PolicyArg, PolicyValues, ScheduleArg};
+pub use reference::{CompletionsArgs, SchemaArgs};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -69,6 +71,12 @@ pub enum Command {
     Fit(FitArgs),
     /// Combine the outputs of sweep, optimize or compare --shard K/N into the single run's result
     Merge(MergeArgs),
+    /// Print planner's man page (roff) on stdout: planner man > planner.1
+    Man,
+    /// Print the completion script of a shell on stdout
+    Completions(CompletionsArgs),
+    /// Print the JSON Schema of a document planner prints, or list the documents
+    Schema(SchemaArgs),
 }
 
 #[derive(Debug, Args)]
@@ -137,6 +145,9 @@ pub struct CompareArgs {
 
     #[command(flatten)]
     pub output: OutputArgs,
+
+    #[command(flatten)]
+    pub report: ReportArgs,
 
     /// Load-test only shard K of N of the (strategy, rate) cells (every N-th from the K-th) and print them with --format json for `planner merge`; auto: from SLURM_ARRAY_TASK_ID or JOB_COMPLETION_INDEX (see docs/scale-out.md)
     #[arg(long, value_name = "K/N|auto", value_parser = parse_shard)]
@@ -247,7 +258,7 @@ pub struct SearchArgs {
     #[arg(long = "range", value_name = "STATION.PARAM=VALUES")]
     pub ranges: Vec<RangeArg>,
 
-    /// Refuse a space with more configurations than this
+    /// Refuse a space with more configurations than this (sweep, shards); optimize walks any space, cheapest first, and load-tests at most this many
     #[arg(long, value_name = "N", default_value_t = DEFAULT_MAX_CONFIGS, allow_negative_numbers = true, value_parser = parse_max_configs)]
     pub max_configs: u64,
 
@@ -265,6 +276,9 @@ pub struct SearchArgs {
 
     #[command(flatten)]
     pub output: OutputArgs,
+
+    #[command(flatten)]
+    pub report: ReportArgs,
 }
 
 #[derive(Debug, Args)]
@@ -285,6 +299,10 @@ pub struct OptimizeArgs {
     /// long enough to show it (--clients defaults to a long test chosen from the capacities)
     #[arg(long)]
     pub sustained: bool,
+
+    /// Stop the cheapest-first walk after this long (90s, 10m, 1h) and answer with the cheapest configuration found to meet, labelled "not proven cheapest" when cheaper ones were left untested; the walk's result then depends on the machine's speed
+    #[arg(long, value_name = "DURATION", value_parser = parse_max_time)]
+    pub max_time: Option<f64>,
 
     /// With --plot: also load-test the configurations the early stop skipped, so the plot
     /// shows the whole space (slower; the answer is the same)
@@ -354,6 +372,9 @@ pub struct MergeArgs {
 
     #[command(flatten)]
     pub output: OutputArgs,
+
+    #[command(flatten)]
+    pub report: ReportArgs,
 }
 
 pub fn parse_shard(text: &str) -> Result<ShardArg, String> {
@@ -401,6 +422,10 @@ pub struct LoadArgs {
     #[arg(long, value_name = "R", allow_negative_numbers = true, value_parser = clap::value_parser!(u32).range(1..=MAX_REPLICATIONS as i64))]
     pub replications: Option<u32>,
 
+    /// The most replications a verdict too close to call may take: more are added, --replications at a time, until the 95 % interval decides it [default: 5 × --replications]
+    #[arg(long, value_name = "R", allow_negative_numbers = true, value_parser = clap::value_parser!(u32).range(1..=MAX_REPLICATIONS as i64))]
+    pub max_replications: Option<u32>,
+
     /// Leave the first K clients out of the statistics (they still load the stations)
     #[arg(
         long,
@@ -438,6 +463,9 @@ pub struct RunArgs {
 
     #[command(flatten)]
     pub output: OutputArgs,
+
+    #[command(flatten)]
+    pub report: ReportArgs,
 
     /// Print the event log (orders, services, batches) in time order: above the table on stdout, or on stderr when stdout carries JSON, CSV or SVG
     #[arg(long)]
@@ -493,6 +521,36 @@ pub struct OutputArgs {
     /// rate per strategy (compare)
     #[arg(long, value_name = "FILE.svg")]
     pub plot: Option<String>,
+}
+
+/// `--report FILE.html`: the whole study as one page, for the commands that study a
+/// configuration or a space (not `fit`).
+#[derive(Debug, Args, Clone, Default)]
+pub struct ReportArgs {
+    /// Write the whole study as one self-contained HTML page to FILE (`-` for stdout): the
+    /// question, the answer and its verdicts, where the time goes, the space, how to reproduce
+    /// it; it opens offline in any browser
+    #[arg(long, value_name = "FILE.html")]
+    pub report: Option<String>,
+
+    /// The command line as typed, which the page shows: set at the edge, not a flag.
+    #[arg(skip)]
+    pub command_line: Vec<String>,
+}
+
+impl Command {
+    /// Hands the command line as typed to the command whose page may show it.
+    pub fn set_command_line(&mut self, line: Vec<String>) {
+        let report = match self {
+            Command::Run(a) => &mut a.report,
+            Command::Optimize(a) => &mut a.search.report,
+            Command::Sweep(a) => &mut a.search.report,
+            Command::Compare(a) => &mut a.report,
+            Command::Merge(a) => &mut a.report,
+            Command::Fit(_) | Command::Man | Command::Completions(_) | Command::Schema(_) => return,
+        };
+        report.command_line = line;
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -597,6 +655,15 @@ pub fn parse_max_configs(text: &str) -> Result<u64, String> {
             "must be a whole number from 1 to {}, got `{text}`",
             u64::MAX
         )),
+    }
+}
+
+/// `--max-time`: a positive duration, in seconds.
+pub fn parse_max_time(text: &str) -> Result<f64, String> {
+    match crate::model::duration::parse(text) {
+        Ok(0.0) => Err("must be more than 0 (how long the search may walk)".into()),
+        Ok(secs) => Ok(secs),
+        Err(e) => Err(e.to_string()),
     }
 }
 

@@ -34,8 +34,9 @@ pub(crate) fn compare(
     }
     let shard = args.shard.map(|s| s.resolve()).transpose()?;
     let out = &args.output;
-    if shard.is_some() && (out.format != Format::Json || out.csv.is_some() || out.plot.is_some()) {
-        bail!("--shard: a compare shard prints its cells with --format json (no --csv or --plot), for `planner merge`; render the merge instead");
+    let files = out.csv.is_some() || out.plot.is_some() || args.report.report.is_some();
+    if shard.is_some() && (out.format != Format::Json || files) {
+        bail!("--shard: a compare shard prints its cells with --format json (no --csv, --plot or --report), for `planner merge`; render the merge instead");
     }
     let strategies = strategies_of(scenario, &args)?;
     // Compare's cells are load tests of clients who wait at each rate: a scenario's users or
@@ -45,7 +46,7 @@ pub(crate) fn compare(
     }
     let prices = scenario.prices().clone();
     let (target, target_rate) = compare_target(scenario, &args, inputs)?;
-    let outputs = open_outputs(inputs, &args.output)?;
+    let outputs = open_outputs(inputs, &args.output, Some(&args.report))?;
     let rates = args.rates.unwrap_or_else(|| Rates::around(target_rate));
     let contenders = contenders_of(scenario, &strategies, &target, target_rate, &prices)?;
     let fastest = *rates.as_slice().last().expect("at least one rate");
@@ -165,7 +166,16 @@ fn cheapest(
     loadtest::check(scenario, &at.load)?;
     let weakest = memory::weakest(scenario, ranking.iter().map(|c| &c.config));
     memory::check_search(scenario, &at.load, weakest, ranking.len() as u64)?;
-    let found = search::optimize(scenario, &at, &ranking, 0, &|_| {})?;
+    let found = search::optimize(
+        scenario,
+        &at,
+        ranking.iter().cloned(),
+        ranking.len(),
+        0,
+        search::Budget::default(),
+        None,
+        &|_| {},
+    )?;
     Ok(found
         .answer
         .map(|i| found.evaluated[i].candidate.config.clone()))

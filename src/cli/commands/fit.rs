@@ -17,7 +17,7 @@ pub(crate) fn fit(scenario: &Scenario, args: FitArgs, inputs: &mut Inputs) -> Re
     let text = inputs
         .read_to_string("samples file", &args.file)
         .with_context(|| format!("cannot read {file}"))?;
-    let outputs = open_outputs(inputs, &args.output)?;
+    let outputs = open_outputs(inputs, &args.output, None)?;
     let samples = Samples::parse(&text).with_context(|| format!("samples {file}"))?;
     let candidates = fit::candidates(&samples);
     let report = FitReport {

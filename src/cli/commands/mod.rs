@@ -13,6 +13,7 @@ pub mod compare;
 pub mod fit;
 pub mod merge;
 pub mod over_time;
+pub mod reference;
 pub mod run;
 pub mod search;
 pub mod study;
@@ -20,11 +21,12 @@ pub mod study;
 use anyhow::{bail, Context, Result};
 use clap::ValueEnum;
 
-use crate::cli::args::{ArrivalsArg, LoadArgs, OutputArgs};
+use crate::cli::args::{ArrivalsArg, LoadArgs, OutputArgs, ReportArgs};
 use crate::loadtest;
 use crate::model::objective::Share;
 use crate::model::scenario::{Scenario, MAX_CLIENTS};
 use crate::model::units::{Period, Rate};
+use crate::report::html::{Beside, Page};
 use crate::report::output::{write_stdout, Inputs, OutputError, OutputId, Outputs};
 use crate::report::ExportError;
 use crate::report::{printable, Format, Render};
@@ -54,34 +56,51 @@ pub(crate) enum Failure {
     Export(ExportError),
 }
 
-/// A command's outputs — stdout in its `--format`, `--csv FILE`, `--plot FILE` — opened
-/// before any work so that an unwritable path or a clash fails at once, and written together
-/// at the end from one report.
+/// A command's outputs — stdout in its `--format`, `--csv FILE`, `--plot FILE`, `--report
+/// FILE` — opened before any work so that an unwritable path or a clash fails at once, and
+/// written together at the end from one report.
 pub(crate) struct Requested {
     outputs: Outputs,
-    files: Vec<(OutputId, Format)>,
+    /// Each file output, its format and its destination as typed.
+    files: Vec<(OutputId, Format, String)>,
     format: Format,
     /// `--units-csv FILE`: a run over time's units, a report of its own.
-    units_csv: Option<OutputId>,
+    units_csv: Option<(OutputId, String)>,
+    /// The command line, for the page's header and "Reproduce".
+    command_line: Vec<String>,
 }
 
 /// Opens a command's outputs, refusing one that is a file the command read (`inputs`) or
-/// another output, a plot not named `.svg`, and a `--format` other than table when an output
-/// takes stdout.
-pub(crate) fn open_outputs(inputs: &Inputs, args: &OutputArgs) -> Result<Requested> {
+/// another output, a plot not named `.svg`, a report not named `.html`, and a `--format`
+/// other than table when an output takes stdout. `report`: the commands that write a page.
+pub(crate) fn open_outputs(
+    inputs: &Inputs,
+    args: &OutputArgs,
+    report: Option<&ReportArgs>,
+) -> Result<Requested> {
     let mut outputs = Outputs::new(inputs);
     let mut files = Vec::new();
     if let Some(text) = &args.csv {
         files.push((
             outputs.open("--csv", Format::Csv.what(), text)?,
             Format::Csv,
+            text.clone(),
         ));
     }
     if let Some(text) = &args.plot {
-        check_svg(text)?;
+        check_extension(text, "--plot", Format::Svg, "SVG", &["svg"])?;
         files.push((
             outputs.open("--plot", Format::Svg.what(), text)?,
             Format::Svg,
+            text.clone(),
+        ));
+    }
+    if let Some(text) = report.and_then(|r| r.report.as_ref()) {
+        check_extension(text, "--report", Format::Html, "HTML", &["html", "htm"])?;
+        files.push((
+            outputs.open("--report", Format::Html.what(), text)?,
+            Format::Html,
+            text.clone(),
         ));
     }
     if args.format != Format::Table {
@@ -97,27 +116,39 @@ pub(crate) fn open_outputs(inputs: &Inputs, args: &OutputArgs) -> Result<Request
         files,
         format: args.format,
         units_csv: None,
+        command_line: report.map(|r| r.command_line.clone()).unwrap_or_default(),
     })
 }
 
-/// A plot is SVG whatever its name says: a `.png` of SVG text opens nowhere. A name with no
-/// extension (`/dev/null`, a FIFO) is taken as it is.
-fn check_svg(text: &str) -> Result<(), OutputError> {
-    let ext = std::path::Path::new(text).extension();
-    match ext {
-        Some(ext) if !ext.eq_ignore_ascii_case("svg") => Err(OutputError::Extension {
-            flag: "--plot",
-            path: text.to_string(),
-            what: "the plot",
-            kind: "SVG",
-            ext: ".svg",
-        }),
+/// A plot is SVG and a report HTML whatever the name says: a `.png` of SVG text opens
+/// nowhere. A name with no extension (`/dev/null`, a FIFO) is taken as it is.
+fn check_extension(
+    text: &str,
+    flag: &'static str,
+    format: Format,
+    kind: &'static str,
+    exts: &[&'static str],
+) -> Result<(), OutputError> {
+    match std::path::Path::new(text).extension() {
+        Some(ext) if !exts.iter().any(|e| ext.eq_ignore_ascii_case(e)) => {
+            Err(OutputError::Extension {
+                flag,
+                path: text.to_string(),
+                what: format.what(),
+                kind,
+                ext: match format {
+                    Format::Html => ".html",
+                    _ => ".svg",
+                },
+            })
+        }
         _ => Ok(()),
     }
 }
 
 impl Requested {
-    /// What stdout carries: the `--format`, unless `--csv -` or `--plot -` took it.
+    /// What stdout carries: the `--format`, unless `--csv -`, `--plot -` or `--report -`
+    /// took it.
     pub(crate) fn stdout_format(&self) -> Option<Format> {
         (!self.outputs.stdout_taken()).then_some(self.format)
     }
@@ -125,7 +156,10 @@ impl Requested {
     /// Opens `--units-csv FILE` beside the others (refused, as they are, onto an input,
     /// another output or a stdout already taken).
     pub(crate) fn open_units_csv(&mut self, text: &str) -> Result<()> {
-        self.units_csv = Some(self.outputs.open("--units-csv", "the units CSV", text)?);
+        self.units_csv = Some((
+            self.outputs.open("--units-csv", "the units CSV", text)?,
+            text.to_string(),
+        ));
         Ok(())
     }
 
@@ -136,16 +170,54 @@ impl Requested {
 
     /// [`Requested::emit`], with the units CSV `units` (its CSV) written with the rest.
     pub(crate) fn emit_with_units(self, report: &dyn Render, units: &dyn Render) -> Result<()> {
-        let bytes = match self.units_csv {
-            Some(id) => Some((
-                id,
+        let bytes = match &self.units_csv {
+            Some((id, _)) => Some((
+                *id,
                 Format::Csv
-                    .render(units)
+                    .render(units, &self.page())
                     .map_err(|e| anyhow::Error::new(Failure::Export(e)))?,
             )),
             None => None,
         };
         self.emit_also(report, bytes)
+    }
+
+    /// Whether `--report` asked for a page (then the command computes what only the page
+    /// shows, such as where the time goes).
+    pub(crate) fn wants_page(&self) -> bool {
+        self.files.iter().any(|f| f.1 == Format::Html)
+    }
+
+    /// What the page says of the command: its command line, and the files it writes beside
+    /// the page, each linked from the page's folder.
+    fn page(&self) -> Page {
+        let report = self.files.iter().find(|f| f.1 == Format::Html);
+        let beside = match report {
+            Some((_, _, page)) => self
+                .files
+                .iter()
+                .filter(|f| f.1 != Format::Html)
+                .map(|(_, format, text)| (format.what(), text))
+                .chain(
+                    self.units_csv
+                        .iter()
+                        .map(|(_, text)| ("the units CSV", text)),
+                )
+                .filter(|(_, text)| *text != "-")
+                // A device or a FIFO is no file to open from a page.
+                .filter(|(_, text)| std::fs::metadata(text).map_or(true, |m| m.is_file()))
+                .map(|(what, text)| Beside {
+                    what,
+                    href: href(page, text),
+                    shown: text.clone(),
+                })
+                .collect(),
+            None => Vec::new(),
+        };
+        Page {
+            command: self.command_line.clone(),
+            beside,
+        }
     }
 
     /// Renders the report in every format asked for, then writes every output, all or none,
@@ -155,15 +227,16 @@ impl Requested {
     }
 
     fn emit_also(self, report: &dyn Render, extra: Option<(OutputId, Vec<u8>)>) -> Result<()> {
+        let page = self.page();
         let render = |format: Format| {
-            format.render(report).map_err(|e| match e {
+            format.render(report, &page).map_err(|e| match e {
                 // Asked of a report that has nothing to show: the request is the problem.
                 ExportError::Nothing { .. } => anyhow::Error::new(e),
                 e => anyhow::Error::new(Failure::Export(e)),
             })
         };
         let mut contents: Vec<(OutputId, Vec<u8>)> = extra.into_iter().collect();
-        for &(id, format) in &self.files {
+        for &(id, format, _) in &self.files {
             contents.push((id, render(format)?));
         }
         let stdout = match self.stdout_format() {
@@ -176,6 +249,47 @@ impl Requested {
         }
         Ok(())
     }
+}
+
+/// The link from a page written to `page` to a file written to `file`: relative to the
+/// page's folder when both folders resolve, the path as typed otherwise; percent-encoded
+/// where a URL needs it.
+fn href(page: &str, file: &str) -> String {
+    use std::path::{Component, Path, PathBuf};
+    let folder = |p: &str| {
+        let dir = match Path::new(p).parent() {
+            Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+            _ => PathBuf::from("."),
+        };
+        std::fs::canonicalize(dir).ok()
+    };
+    let name = Path::new(file).file_name();
+    let link = match (folder(page), folder(file), name) {
+        (Some(from), Some(to), Some(name)) => {
+            let (from, to): (Vec<Component>, Vec<Component>) =
+                (from.components().collect(), to.components().collect());
+            let common = from.iter().zip(&to).take_while(|(a, b)| a == b).count();
+            let mut rel = PathBuf::new();
+            for _ in common..from.len() {
+                rel.push("..");
+            }
+            for c in &to[common..] {
+                rel.push(c);
+            }
+            rel.push(name);
+            rel.to_string_lossy().into_owned()
+        }
+        _ => file.to_string(),
+    };
+    let mut out = String::with_capacity(link.len());
+    for b in link.bytes() {
+        if b.is_ascii_alphanumeric() || b"-._~/".contains(&b) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
 }
 
 /// What every configuration is tested against at `rate`: the load test the flags describe
@@ -322,6 +436,7 @@ pub(crate) fn build_load_shaped(
     load.replications = args
         .replications
         .unwrap_or(if random { DEFAULT_REPLICATIONS } else { 1 });
+    load.max_replications = max_replications(args, load.replications, random)?;
     loadtest::check(scenario, &load)?;
     Ok(load)
 }
@@ -363,12 +478,32 @@ fn replay_arrivals(
 /// Replications of a random load test when the user does not say.
 const DEFAULT_REPLICATIONS: u32 = 20;
 
+/// How many batches of replications a verdict too close to call may take when the user
+/// does not say.
+const DEFAULT_BATCHES: u32 = 5;
+
+/// `--max-replications`, or [`DEFAULT_BATCHES`] batches of `replications`; never fewer
+/// than one batch. A test without randomness decides on its one run.
+fn max_replications(args: &LoadArgs, replications: u32, random: bool) -> Result<u32> {
+    match args.max_replications {
+        _ if !random => Ok(replications),
+        Some(most) if most < replications => bail!(
+            "--max-replications {most} is below --replications {replications}: the first batch alone runs {replications}"
+        ),
+        Some(most) => Ok(most),
+        None => Ok(replications
+            .saturating_mul(DEFAULT_BATCHES)
+            .min(crate::workload::MAX_REPLICATIONS)),
+    }
+}
+
 /// Scripts pass --seed and --replications uniformly, so a deterministic test takes them, but
 /// says on stderr that they change nothing rather than let them look like they did.
 fn note_unused_randomness(scenario: &Scenario, args: &LoadArgs) {
     let given: Vec<&str> = [
         args.seed.map(|_| "--seed"),
         args.replications.map(|_| "--replications"),
+        args.max_replications.map(|_| "--max-replications"),
     ]
     .into_iter()
     .flatten()

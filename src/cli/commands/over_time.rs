@@ -5,7 +5,9 @@
 use anyhow::{bail, Result};
 
 use super::Verdict;
-use crate::cli::args::{CompareArgs, OptimizeArgs, PolicyArg, PolicyValues, ScheduleArg, UnitArg};
+use crate::cli::args::{
+    CompareArgs, OptimizeArgs, PolicyArg, PolicyValues, ReportArgs, ScheduleArg, UnitArg,
+};
 use crate::cli::progress::Progress;
 use crate::model::config::Setting;
 use crate::model::scaling::{Scaling, MAX_UNITS};
@@ -73,6 +75,7 @@ pub(crate) fn optimize_policies(
     if args.shard.is_some() || args.sustained || args.plot_all {
         bail!("optimize over autoscaling policies runs in one process, on the load as given: drop --shard, --sustained and --plot-all");
     }
+    no_page(&args.search.report, "optimize over autoscaling policies")?;
     if !args.search.ranges.is_empty() {
         bail!("--range: optimize over autoscaling policies keeps the other stations at their units; search a pool's policy with --policy STATION.min|max|target=VALUES");
     }
@@ -87,11 +90,11 @@ pub(crate) fn optimize_policies(
             args.search.max_configs
         );
     }
-    let plan = super::study::plan_search(scenario, &args.search, false, inputs)?;
+    let plan = super::study::plan_search(scenario, &args.search, false, false, inputs)?;
     if plan.target.clients.is_some() {
         bail!("optimize over autoscaling policies load-tests clients who wait: drop the client rules (patience, retries, users)");
     }
-    let outputs = super::open_outputs(inputs, &args.search.output)?;
+    let outputs = super::open_outputs(inputs, &args.search.output, None)?;
     let bar = Progress::new(count, "load-testing policies", quiet);
     let found = crate::search::policy::search(scenario, &axes, &plan.target, &|n| bar.inc(n))?;
     bar.finish();
@@ -100,7 +103,7 @@ pub(crate) fn optimize_policies(
         scenario,
         search: &found,
         objective: objective_words(scenario, &plan.target, args.search.unit),
-        load: crate::report::run::describe_load(load),
+        load: crate::report::format::describe_load(load),
     };
     outputs.emit(&report)?;
     Ok(if found.answer.is_some() {
@@ -168,7 +171,8 @@ pub(crate) fn optimize_windows(
     if args.shard.is_some() || args.sustained || args.plot_all || !args.policies.is_empty() {
         bail!("--schedule-windows searches one process's schedule: drop --shard, --sustained, --plot-all and --policy");
     }
-    let plan = super::study::plan_search(scenario, &args.search, false, inputs)?;
+    no_page(&args.search.report, "--schedule-windows")?;
+    let plan = super::study::plan_search(scenario, &args.search, false, false, inputs)?;
     if plan.target.clients.is_some() {
         bail!("--schedule-windows load-tests clients who wait: drop the client rules (patience, retries, users)");
     }
@@ -187,7 +191,7 @@ pub(crate) fn optimize_windows(
     if let Some(why) = crate::search::schedule::refusal(scenario, &plan.ranking) {
         bail!("--schedule-windows: {why}");
     }
-    let outputs = super::open_outputs(inputs, &args.search.output)?;
+    let outputs = super::open_outputs(inputs, &args.search.output, None)?;
     let bar = Progress::spinner("load-testing windows", quiet);
     let found =
         crate::search::schedule::search(scenario, &plan.target, &plan.ranking, window_s, &|_| {})?;
@@ -196,9 +200,18 @@ pub(crate) fn optimize_windows(
     outputs.emit(&crate::report::windows::WindowsReport {
         scenario,
         found: &found,
-        load: crate::report::run::describe_load(&plan.target.load),
+        load: crate::report::format::describe_load(&plan.target.load),
     })?;
     Ok(if met { Verdict::Met } else { Verdict::Unmet })
+}
+
+/// Refuses `--report` where the search over time has no page: it is written nowhere else,
+/// and a flag that does nothing would look as if it had.
+fn no_page(report: &ReportArgs, what: &str) -> Result<()> {
+    if report.report.is_some() {
+        bail!("--report: {what} has no HTML page yet: read its table, or its --format json");
+    }
+    Ok(())
 }
 
 /// The most windows a schedule is searched in.
@@ -235,6 +248,7 @@ pub(crate) fn compare_over_time(
     if !args.strategies.is_empty() || args.only || args.rates.is_some() || args.shard.is_some() {
         bail!("compare over time sets static for the peak, the best schedule and the best autoscaler side by side on the scenario's load: drop --strategy, --only, --rates and --shard");
     }
+    no_page(&args.report, "compare over time")?;
     let rate = args.target_rate.unwrap_or(scenario.load_defaults().rate);
     let clients = args
         .load
@@ -259,13 +273,13 @@ pub(crate) fn compare_over_time(
         );
     }
     let axes = axes_of(scenario, &[])?;
-    let outputs = super::open_outputs(inputs, &args.output)?;
+    let outputs = super::open_outputs(inputs, &args.output, None)?;
     let bar = Progress::spinner("load-testing static, schedule and autoscaler", quiet);
     let contenders = crate::search::over_time::compare(scenario, &axes, &target, window)?;
     bar.finish();
     outputs.emit(&crate::report::over_time::OverTimeComparison {
         scenario,
-        load: crate::report::run::describe_load(&target.load),
+        load: crate::report::format::describe_load(&target.load),
         objective: objective_words(scenario, &target, args.unit),
         contenders: &contenders,
     })?;

@@ -156,6 +156,9 @@ pub(crate) fn run(
     quiet: bool,
     inputs: &mut Inputs,
 ) -> Result<Verdict> {
+    if args.load.max_replications.is_some() {
+        bail!("--max-replications: run reports the replications asked for (--replications); optimize, sweep and compare add replications until each verdict is decided");
+    }
     let scheduled = super::over_time::with_schedules(scenario, &args.over_time.schedules)?;
     let scenario = scheduled.as_ref().unwrap_or(scenario);
     super::over_time::check_settings(scenario, &args.set)?;
@@ -175,10 +178,13 @@ pub(crate) fn run(
     let config = Config::with_settings(scenario, &args.set)?;
     let clock = clock_of(args.clock, args.speed, scenario)?;
     // The load's checks speak of the simulator's timer; with --clock real, of tokio's.
-    let load = load_of(scenario, &args, inputs).map_err(|e| match e.downcast::<EngineError>() {
-        Ok(engine) => engine.on(clock).into(),
-        Err(other) => other,
-    })?;
+    let mut load =
+        load_of(scenario, &args, inputs).map_err(|e| match e.downcast::<EngineError>() {
+            Ok(engine) => engine.on(clock).into(),
+            Err(other) => other,
+        })?;
+    // A run reports the replications asked for, decided or not.
+    load.max_replications = load.replications;
     loadtest::check(scenario, &load).map_err(|e| e.on(clock))?;
     if load.runs(scenario) > 1 && clock != Clock::Virtual {
         bail!("--replications above 1 needs the virtual clock");
@@ -196,7 +202,7 @@ pub(crate) fn run(
             trace: args.trace,
         },
     )?;
-    let mut outputs = open_outputs(inputs, &args.output)?;
+    let mut outputs = open_outputs(inputs, &args.output, Some(&args.report))?;
     if let Some(text) = &args.over_time.units_csv {
         outputs.open_units_csv(text)?;
     }
@@ -216,7 +222,18 @@ pub(crate) fn run(
     let summary = loadtest::summarize(scenario, &outcome, &load, share);
     // Further replications, for the means and intervals (virtual time only).
     let combined = if load.runs(scenario) > 1 {
-        Some(loadtest::assess(scenario, &config, &load, share, None)?.summary)
+        Some(loadtest::assess(scenario, &config, &load, share, None)?)
+    } else {
+        None
+    };
+    // Over replications, each class's figures and verdict are the replications' together.
+    let classes = match &combined {
+        Some(a) => a.classes.clone(),
+        None => loadtest::judge_classes(scenario, &outcome, &load, share),
+    };
+    // Where the time goes, for the page only: the first replication again, profiled.
+    let profile = if outputs.wants_page() {
+        Some(loadtest::profile(scenario, &config, &load, share, None)?)
     } else {
         None
     };
@@ -232,7 +249,7 @@ pub(crate) fn run(
         clock,
         outcome: &outcome,
         summary: &summary,
-        combined: combined.as_ref(),
+        combined: combined.as_ref().map(|a| &a.summary),
         trace: trace_above_table,
         dashboard: match args.plot_kind {
             Some(kind) => kind == PlotKind::Dashboard,
@@ -243,7 +260,9 @@ pub(crate) fn run(
             }
         },
         unit: args.unit.resolve(load.timeout),
-        classes: &loadtest::judge_classes(scenario, &outcome, &load, share),
+        classes: &classes,
+        share,
+        profile: profile.as_ref(),
         over_time: over_time.as_ref(),
     };
     if args.trace && !trace_above_table {
@@ -311,7 +330,7 @@ fn open_loop(scenario: &Scenario, args: &RunArgs, inputs: &mut Inputs) -> Result
     let patient = super::clients::patience_of(scenario, b);
     let (patience, backoff) = (patient.patience, patient.backoff);
     let rules = patient.rules(res, scenario.requests().len());
-    let outputs = open_outputs(inputs, &args.output)?;
+    let outputs = open_outputs(inputs, &args.output, Some(&args.report))?;
     let due = load.due_times(res, 0);
     // Over `[[request]]` classes each client walks its class's flow with its class's patience.
     let class = load.classes(scenario, 0, due.len()).unwrap_or_default();
@@ -327,6 +346,19 @@ fn open_loop(scenario: &Scenario, args: &RunArgs, inputs: &mut Inputs) -> Result
         teller,
     )?
     .story();
+    // Where the time goes, for the page only: the same run again, profiled.
+    let share = crate::model::objective::Share::ALL;
+    let profile = if outputs.wants_page() {
+        Some(loadtest::profile(
+            scenario,
+            &config,
+            &load,
+            share,
+            Some(&clients),
+        )?)
+    } else {
+        None
+    };
     let open_classes = scenario
         .requests()
         .iter()
@@ -349,6 +381,9 @@ fn open_loop(scenario: &Scenario, args: &RunArgs, inputs: &mut Inputs) -> Result
         cancel_all: rules.cancel_all,
         warmup: load.warmup,
         classes: open_classes,
+        config: &config,
+        load: &load,
+        profile: profile.as_ref(),
     });
     if args.trace {
         // The trace is the run's story, not its result: stderr, whatever stdout carries.
@@ -376,7 +411,7 @@ fn closed_loop(
     let loop_ = super::clients::users_of(scenario, users, b, &args.load);
     let (think, exponential, duration) = (loop_.think, loop_.exponential, loop_.duration);
     let runs = loop_.replications;
-    let outputs = open_outputs(inputs, &args.output)?;
+    let outputs = open_outputs(inputs, &args.output, Some(&args.report))?;
     // A closed loop brings its own requests: the load test only keys its draws.
     let mut load = LoadTest::new(
         users,
@@ -413,7 +448,24 @@ fn closed_loop(
             }
         );
     }
+    // Where the time goes, for the page only: the first replication again, profiled.
+    let profile = if outputs.wants_page() {
+        let share = crate::model::objective::Share::ALL;
+        Some(loadtest::profile(
+            scenario,
+            &config,
+            &load,
+            share,
+            Some(&clients),
+        )?)
+    } else {
+        None
+    };
     let report = ClosedReport::new(ClosedRun {
+        scenario,
+        config: &config,
+        seed: load.seed,
+        profile: profile.as_ref(),
         name: scenario.name(),
         resolution: res,
         users,

@@ -5,13 +5,15 @@ use anyhow::{bail, Result};
 use super::study::{plan_search, SearchPlan};
 use super::{open_outputs, Verdict};
 use crate::cli::args::{OptimizeArgs, SweepArgs};
-use crate::cli::progress::Progress;
+use crate::cli::progress::{Progress, WalkMeter};
 use crate::model::capacity;
+use crate::model::config::Config;
 use crate::model::scenario::Scenario;
+use crate::outcome::profile::Profile;
 use crate::report::output::{write_stdout, Inputs};
 use crate::report::search::{OptimizeReport, SearchContext, SweepReport, Unreachable};
 use crate::report::Format;
-use crate::search::{self, Candidate};
+use crate::search::{self, Candidate, Frontier, Target};
 
 /// A shard's document stores plain summaries, which `merge` would judge as such: clients
 /// with rules are searched in one process, not sharded.
@@ -40,47 +42,111 @@ pub(crate) fn optimize(
         bail!("--policy searches an autoscaler's policy, and no pool of this scenario has one: give a pool `autoscale = {{ min = 1, max = 10 }}`");
     }
     super::over_time::refuse_static_pricing(scenario, "optimize")?;
-    if args.plot_all && args.search.output.plot.is_none() {
-        bail!("--plot-all load-tests the whole space for the plot: it needs --plot FILE.svg");
+    let pictured = args.search.output.plot.is_some() || args.search.report.report.is_some();
+    if args.plot_all && !pictured {
+        bail!("--plot-all load-tests the whole space for the plot: it needs --plot FILE.svg or --report FILE.html");
     }
     let shard = args.shard.map(|s| s.resolve()).transpose()?;
     if shard.is_some() && args.plot_all {
         bail!("--plot-all with --shard: a shard tests only its part; plot the merge instead");
     }
     let out = &args.search.output;
-    if shard.is_some() && (out.format != Format::Json || out.csv.is_some() || out.plot.is_some()) {
-        bail!("--shard: an optimize shard prints its part with --format json (no --csv or --plot), for `planner merge`; a part has no answer of its own: render the merge instead");
+    let files = out.csv.is_some() || out.plot.is_some() || args.search.report.report.is_some();
+    if shard.is_some() && (out.format != Format::Json || files) {
+        bail!("--shard: an optimize shard prints its part with --format json (no --csv, --plot or --report), for `planner merge`; a part has no answer of its own: render the merge instead");
     }
-    let plan = plan_search(scenario, &args.search, args.sustained, inputs)?;
+    // A plain optimize walks the ranking lazily; a shard needs its part of the ranking, and
+    // --plot-all the whole of it.
+    let lazy = shard.is_none() && !args.plot_all;
+    let plan = plan_search(scenario, &args.search, args.sustained, lazy, inputs)?;
     refuse_sharding_client_rules(&plan, shard.is_some())?;
     if args.sustained {
         let rate = plan.target.load.rate().unwrap_or(f64::INFINITY);
         let missing = capacity::unreachable(scenario, &plan.space.maxima(), rate);
         if !missing.is_empty() {
-            let outputs = open_outputs(inputs, &args.search.output)?;
+            let outputs = open_outputs(inputs, &args.search.output, Some(&args.search.report))?;
             outputs.emit(&Unreachable {
                 scenario,
                 rate,
                 missing,
+                random: plan.target.is_random(scenario),
             })?;
             return Ok(Verdict::Unmet);
         }
     }
-    let outputs = open_outputs(inputs, &args.search.output)?;
-    let part: Vec<Candidate>;
-    let ranking = match shard {
-        Some(s) => {
-            part = s
+    if args.max_time.is_some() && !lazy {
+        bail!("--max-time stops a plain optimize's walk; a --shard or --plot-all tests its whole part");
+    }
+    let outputs = open_outputs(inputs, &args.search.output, Some(&args.search.report))?;
+    let skipped = plan.space.size() - plan.walk.as_ref().map_or(0, |w| w.size());
+    let meter = WalkMeter::new(
+        skipped,
+        quiet,
+        Box::new(move |e| {
+            format!(
+                "{} at {}",
+                e.candidate.config.describe(scenario),
+                crate::report::format::trim_float(crate::model::cost::tidy(e.candidate.cost.price))
+            )
+        }),
+    );
+    let budget = search::Budget {
+        configs: lazy.then_some(args.search.max_configs),
+        deadline: args.max_time.map(|secs| {
+            (
+                std::time::Instant::now() + std::time::Duration::from_secs_f64(secs),
+                secs,
+            )
+        }),
+    };
+    let result = match (shard, &plan.walk) {
+        (Some(s), _) => {
+            let part: Vec<Candidate> = s
                 .ranks(plan.ranking.len())
                 .map(|r| plan.ranking[r].clone())
                 .collect();
-            &part
+            let n = part.len();
+            search::optimize(
+                scenario,
+                &plan.target,
+                part,
+                n,
+                args.show,
+                search::Budget::default(),
+                None,
+                &meter,
+            )?
         }
-        None => &plan.ranking,
+        (None, Some(walk)) if lazy => search::optimize(
+            scenario,
+            &plan.target,
+            Frontier::new(walk, scenario, &plan.prices),
+            plan.candidates(),
+            args.show,
+            budget,
+            Some((walk, &plan.prices)),
+            &meter,
+        )?,
+        (None, _) => {
+            let n = plan.ranking.len();
+            search::optimize(
+                scenario,
+                &plan.target,
+                plan.ranking.iter().cloned(),
+                n,
+                args.show,
+                budget,
+                None,
+                &meter,
+            )?
+        }
     };
-    let bar = Progress::new(ranking.len() as u64, "load-testing", quiet);
-    let result = search::optimize(scenario, &plan.target, ranking, args.show, &|n| bar.inc(n))?;
-    bar.finish();
+    meter.finish();
+    // A shard's part is verified by the merge, on the whole result.
+    let result = match shard {
+        None => search::verify(scenario, &plan.target, args.sustained, result)?,
+        Some(_) => result,
+    };
     let doc = match shard {
         Some(s) => Some(super::merge::shard_doc(
             scenario,
@@ -95,8 +161,8 @@ pub(crate) fn optimize(
     };
     // The picture shows what was tested; with --plot-all, test what the early stop skipped too,
     // for the picture only.
-    let everything = match &args.search.output.plot {
-        Some(_) if args.plot_all => {
+    let everything = match pictured {
+        true if args.plot_all => {
             let rest = &plan.ranking[result.evaluated.len()..];
             let bar = Progress::new(rest.len() as u64, "load-testing for the plot", quiet);
             let mut all = result.evaluated.clone();
@@ -122,7 +188,10 @@ pub(crate) fn optimize(
         write_stdout(&doc).map_err(super::Failure::Stdout)?;
         return Ok(Verdict::Met);
     }
+    let answer = result.answer.map(|i| &result.evaluated[i].candidate.config);
+    let profile = profile_for_page(scenario, &plan.target, answer, &outputs)?;
     outputs.emit(&OptimizeReport {
+        profile: profile.as_ref(),
         ctx,
         plotted: everything.as_deref().unwrap_or(&result.evaluated),
         result: &result,
@@ -142,12 +211,12 @@ pub(crate) fn sweep(
     if args.resume && shard.is_none() {
         bail!("--resume continues a sweep shard's --csv FILE: it needs --shard K/N (1/1 for the whole sweep)");
     }
-    let plan = plan_search(scenario, &args.search, false, inputs)?;
+    let plan = plan_search(scenario, &args.search, false, false, inputs)?;
     refuse_sharding_client_rules(&plan, shard.is_some())?;
     if let Some(shard) = shard {
         return super::merge::sweep_shard(scenario, &args, &plan, shard, quiet, inputs);
     }
-    let outputs = open_outputs(inputs, &args.search.output)?;
+    let outputs = open_outputs(inputs, &args.search.output, Some(&args.search.report))?;
     let bar = Progress::new(plan.ranking.len() as u64, "load-testing", quiet);
     let all = search::evaluate(scenario, &plan.target, &plan.ranking, &|n| bar.inc(n))?;
     bar.finish();
@@ -161,11 +230,33 @@ pub(crate) fn sweep(
     };
     // With the table in a file (not on stdout), stdout says what the file holds instead.
     let csv_file = args.search.output.csv.as_deref().filter(|f| *f != "-");
+    let cheapest = all
+        .iter()
+        .find(|e| e.summary.meets_target)
+        .map(|e| &e.candidate.config);
+    let profile = profile_for_page(scenario, &plan.target, cheapest, &outputs)?;
     outputs.emit(&SweepReport {
+        profile: profile.as_ref(),
         ctx,
         all: &all,
         show: args.show,
         csv_file,
     })?;
     Ok(Verdict::Met)
+}
+
+/// Where the time goes in `config`'s load test, for the page only: one more load test of
+/// it, when `--report` asks for a page and there is a configuration to show.
+pub(crate) fn profile_for_page(
+    scenario: &Scenario,
+    target: &Target,
+    config: Option<&Config>,
+    outputs: &super::Requested,
+) -> Result<Option<Profile>> {
+    match config {
+        Some(config) if outputs.wants_page() => {
+            Ok(Some(search::profile(scenario, target, config)?))
+        }
+        _ => Ok(None),
+    }
 }

@@ -7,6 +7,7 @@ use anyhow::{bail, Result};
 use super::build_target;
 use crate::cli::args::{CompareArgs, LoadArgs, RangeArg, SearchArgs};
 use crate::model::capacity::{self, Capacity};
+use crate::model::config::Config;
 use crate::model::scenario::{Prices, Scenario};
 use crate::model::units::{Period, Rate};
 use crate::report::output::Inputs;
@@ -21,15 +22,32 @@ pub(crate) struct SearchPlan {
     pub(crate) prices: Prices,
     pub(crate) target: Target,
     pub(crate) space: Space,
+    /// The part of `space` the search walks: all of it, or with `sustained` only what keeps
+    /// up with the rate (`None`: nothing does).
+    pub(crate) walk: Option<Space>,
+    /// The walk ranked, cheapest first; empty for a `lazy` plan, whose search draws the
+    /// ranking from a [`search::Frontier`] as it goes.
     pub(crate) ranking: Vec<Candidate>,
 }
 
+impl SearchPlan {
+    /// Configurations the search may test: the walk's size.
+    pub(crate) fn candidates(&self) -> usize {
+        self.walk
+            .as_ref()
+            .map_or(0, |w| usize::try_from(w.size()).unwrap_or(usize::MAX))
+    }
+}
+
 /// Resolves a search: the space with `--range`s, the prices, the target at the rate, the
-/// clients, and the ranking (only what keeps up with the rate when `sustained`).
+/// clients, and the ranking (only what keeps up with the rate when `sustained`). A `lazy`
+/// plan (a plain `optimize`) ranks nothing up front and takes a space of any size: its walk
+/// holds only what it tests, at most `--max-configs`.
 pub(crate) fn plan_search(
     scenario: &Scenario,
     args: &SearchArgs,
     sustained: bool,
+    lazy: bool,
     inputs: &mut Inputs,
 ) -> Result<SearchPlan> {
     if args.load.replay.is_some() && args.target_rate.is_some() {
@@ -40,7 +58,13 @@ pub(crate) fn plan_search(
     if let Some(warning) = scenario.baseline_left_out(space.levers()) {
         eprintln!("warning: {warning}");
     }
-    let configurations = space.check_size(scenario, args.max_configs)?;
+    let configurations = if lazy {
+        u64::try_from(space.size())
+            .unwrap_or(u64::MAX)
+            .min(args.max_configs)
+    } else {
+        space.check_size(scenario, args.max_configs)?
+    };
     let prices = Prices {
         cpu: args.cpu_price.unwrap_or(scenario.prices().cpu),
         ram: args.ram_price.unwrap_or(scenario.prices().ram),
@@ -115,17 +139,40 @@ pub(crate) fn plan_search(
             .replications
             .unwrap_or(super::DEFAULT_REPLICATIONS);
     }
+    // The closed loop's or the jitter's replications are the first batch.
+    let random = jittered || target.load.replications > 1 || target.load.is_random(scenario);
+    target.load.max_replications =
+        super::max_replications(&args.load, target.load.replications, random)?;
     target.clients = rules;
-    let mut ranking = search::rank(&space, scenario, &prices);
-    if sustained {
-        ranking.retain(|c| Capacity::of(scenario, &c.config).sustains(rate.get()));
-    }
-    let weakest = memory::weakest(scenario, ranking.iter().map(|c| &c.config));
-    memory::check_search(scenario, &target.load, weakest, ranking.len() as u64)?;
+    // Random arrivals or service leave a station at exactly its capacity with a queue that
+    // grows without bound; a deterministic one keeps up there.
+    let walk = if sustained {
+        space.sustaining(scenario, rate.get(), random)
+    } else {
+        Some(space.clone())
+    };
+    let ranking = match (&walk, lazy) {
+        (Some(w), false) => search::rank(w, scenario, &prices),
+        _ => Vec::new(),
+    };
+    let (weakest, tests) = match &walk {
+        Some(w) if lazy => (
+            Capacity::of(scenario, &Config::new(w.minima())).system(),
+            u64::try_from(w.size())
+                .unwrap_or(u64::MAX)
+                .min(args.max_configs),
+        ),
+        _ => (
+            memory::weakest(scenario, ranking.iter().map(|c| &c.config)),
+            ranking.len() as u64,
+        ),
+    };
+    memory::check_search(scenario, &target.load, weakest, tests)?;
     Ok(SearchPlan {
         prices,
         target,
         space,
+        walk,
         ranking,
     })
 }

@@ -1,6 +1,7 @@
 //! An open-loop run's figures per `[[request]]` class: a table line and a JSON entry each,
 //! as classes differ in patience and timeout and a run's totals hide which one suffers.
 
+use schemars::JsonSchema;
 use serde::Serialize;
 
 use crate::outcome::records::ClassTally;
@@ -18,7 +19,7 @@ pub struct OpenClass {
 }
 
 /// One class's figures in the JSON document; fields in alphabetical order, as the run's.
-#[derive(Serialize)]
+#[derive(Serialize, JsonSchema)]
 pub(super) struct ClassFigures {
     attempts: u64,
     clients: usize,
@@ -66,4 +67,30 @@ pub(super) fn lines(figures: &[ClassFigures]) -> String {
         );
     }
     out
+}
+
+/// The classes' figures as a table, for the page (nothing without classes).
+pub(super) fn table(figures: &[ClassFigures]) -> crate::report::table::Table {
+    use crate::report::table::{Align, Table};
+    let mut t = Table::new(&[
+        ("request class", Align::Left),
+        ("clients", Align::Right),
+        ("served in time", Align::Right),
+        ("given up", Align::Right),
+        ("attempts", Align::Right),
+        ("patience (s)", Align::Right),
+    ]);
+    for f in figures {
+        let share =
+            |k: usize| trim_float((1000.0 * k as f64 / f.clients.max(1) as f64).round() / 10.0);
+        t.row(vec![
+            f.name.clone(),
+            f.clients.to_string(),
+            format!("{} ({} %)", f.satisfied, share(f.satisfied)),
+            format!("{} ({} %)", f.given_up, share(f.given_up)),
+            f.attempts.to_string(),
+            f.patience.map_or("-".into(), trim_float),
+        ]);
+    }
+    t
 }

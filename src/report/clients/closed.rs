@@ -1,14 +1,20 @@
 //! The closed loop: users who repeat request → response → think.
 
+use crate::report::schema::{self, SchemaVersion};
 use crate::report::{ExportError, Render};
+use schemars::JsonSchema;
 use serde::Serialize;
 
 use super::percentile;
-use crate::model::units::Resolution;
+use crate::model::config::Config;
+use crate::model::scenario::Scenario;
+use crate::model::units::{Resolution, TimeUnit};
+use crate::outcome::profile::Profile;
 use crate::outcome::records::Request;
 use crate::outcome::stats::Interval;
 use crate::report::format::trim_float;
-use crate::report::plot::{closed_svg, ClosedPlot, ClosedRequest};
+use crate::report::html::{parts, Doc, Page};
+use crate::report::plot::{closed_svg, ClosedPlot, ClosedRequest, PlotError};
 
 /// What a closed loop was asked to do, and every request each replication made.
 pub struct ClosedRun<'a> {
@@ -28,6 +34,14 @@ pub struct ClosedRun<'a> {
     pub warmup: u32,
     /// Per replication, every request made, sorted by start time then user.
     pub replications: Vec<Vec<Request>>,
+    /// The scenario run, for the page.
+    pub scenario: &'a Scenario,
+    /// The configuration run, for the page.
+    pub config: &'a Config,
+    /// The seed of every draw (think times), for the page.
+    pub seed: u64,
+    /// Where the time goes in the first replication, profiled when a page asks for it.
+    pub profile: Option<&'a Profile>,
 }
 
 /// A closed loop, ready to be shown: its figures are computed once, here.
@@ -40,16 +54,23 @@ pub struct ClosedReport<'a> {
     waiting: f64,
 }
 
-/// The JSON document; fields in alphabetical order, as it has always been printed.
-#[derive(Serialize)]
+/// The JSON document; its version first, then its fields in alphabetical order, as they
+/// have always been printed.
+#[derive(Serialize, JsonSchema)]
 struct Json {
+    /// The document's version (docs/json.md).
+    schema_version: SchemaVersion,
     duration: f64,
     replications: usize,
     requests: usize,
     response_mean: f64,
     response_mean_interval: [f64; 2],
+    /// Response times in seconds; `null` when no request was counted.
+    #[schemars(with = "Option<f64>")]
     response_p50: f64,
+    #[schemars(with = "Option<f64>")]
     response_p95: f64,
+    #[schemars(with = "Option<f64>")]
     response_p99: f64,
     think: f64,
     think_distribution: &'static str,
@@ -119,6 +140,125 @@ impl<'a> ClosedReport<'a> {
     }
 }
 
+impl ClosedReport<'_> {
+    /// The page: the question, throughput and response times, where the time goes, how the
+    /// users split their time, how to reproduce it.
+    fn page(&self, page: &Page) -> Result<String, PlotError> {
+        let r = &self.run;
+        let t = |v: f64| trim_float((v * 1000.0).round() / 1000.0);
+        let runs = self.runs();
+        let mut doc = Doc::new(
+            "run",
+            &format!(
+                "{}: {} under a closed loop of {} users",
+                r.name,
+                r.config.describe(r.scenario),
+                r.users
+            ),
+        );
+        doc.fact("Configuration", &r.config.describe(r.scenario));
+        let users = self.table().lines().next().unwrap_or("").to_string();
+        doc.fact("Users", &users);
+        let marked = r
+            .profile
+            .and_then(|p| p.classes.first())
+            .map(|c| {
+                format!(
+                    "; the latency distribution marks the --timeout, {} s",
+                    t(c.timeout_s)
+                )
+            })
+            .unwrap_or_default();
+        doc.fact(
+            "Objectives",
+            &format!(
+                "none judged: a closed loop's run measures throughput and response times{marked}"
+            ),
+        );
+        let random = (r.exponential || r.scenario.draws_service()).then_some((r.seed, runs as u32));
+        parts::standard_facts(
+            &mut doc,
+            r.scenario,
+            r.scenario.prices(),
+            random,
+            Some(r.seed),
+            page,
+        );
+        let (x, resp, all) = (self.throughput, self.response, &self.all);
+        let ci = |i: Interval| {
+            if runs > 1 {
+                format!(" (95 % interval {} – {})", t(i.low), t(i.high))
+            } else {
+                String::new()
+            }
+        };
+        doc.section("answer", "The result");
+        doc.headline(
+            "result",
+            "Throughput:",
+            &format!("{} requests/s", t(x.mean)),
+            &format!("{}, mean response {} s{}.", ci(x), t(resp.mean), ci(resp)),
+        );
+        doc.pairs(&[
+            ("requests", all.len().to_string()),
+            (
+                "response time",
+                format!(
+                    "p50 {} s, p95 {} s, p99 {} s",
+                    t(percentile(all, 50.0)),
+                    t(percentile(all, 95.0)),
+                    t(percentile(all, 99.0))
+                ),
+            ),
+        ]);
+        if let Some(profile) = r.profile {
+            doc.section("time", "Where the time goes");
+            parts::where_time_goes(
+                &mut doc,
+                profile,
+                &parts::TimeContext {
+                    scenario: r.scenario,
+                    config: r.config,
+                    unit: TimeUnit::S,
+                    replications: runs as u32,
+                    dashboard: None,
+                },
+            )?;
+        }
+        doc.section("client-rules", "Client rules");
+        doc.pairs(&[
+            (
+                "users",
+                format!(
+                    "{} thinking {} s ({}) between requests",
+                    r.users,
+                    t(r.think_s),
+                    self.distribution()
+                ),
+            ),
+            (
+                "closed loop",
+                format!(
+                    "{} % of the users' time thinking, {} % waiting for a response",
+                    trim_float((100.0 * (1.0 - self.waiting)).round()),
+                    trim_float((100.0 * self.waiting).round())
+                ),
+            ),
+        ]);
+        doc.figure(
+            "fig-clients",
+            "The closed loop over the test: throughput and response times by window",
+            &format!(
+                "Panels over model time: requests completed per second and response times of {} requests over {runs} replication(s).",
+                all.len()
+            ),
+            &self.svg_text()?,
+        );
+        parts::reproduce(&mut doc, page);
+        Ok(doc.finish())
+    }
+}
+
 impl Render for ClosedReport<'_> {
     /// The human report.
     fn table(&self) -> String {
@@ -162,6 +302,7 @@ impl Render for ClosedReport<'_> {
     fn json(&self) -> String {
         let (x, r, w, all) = (self.throughput, self.response, self.waiting, &self.all);
         let doc = Json {
+            schema_version: SchemaVersion,
             duration: self.run.duration_s,
             replications: self.runs(),
             requests: all.len(),
@@ -210,6 +351,18 @@ impl Render for ClosedReport<'_> {
 
     /// Throughput and response times over time, every replication together.
     fn svg(&self) -> Result<String, ExportError> {
+        Ok(self.svg_text()?)
+    }
+
+    /// The whole closed loop as one page.
+    fn html(&self, page: &Page) -> Result<String, ExportError> {
+        Ok(self.page(page)?)
+    }
+}
+
+impl ClosedReport<'_> {
+    /// The picture of [`Render::svg`].
+    fn svg_text(&self) -> Result<String, PlotError> {
         let secs = |steps: u64| steps as f64 * self.run.resolution.seconds();
         let requests = self
             .run
@@ -222,11 +375,16 @@ impl Render for ClosedReport<'_> {
             })
             .collect();
         let title = self.table().lines().next().unwrap_or("").to_string();
-        Ok(closed_svg(&ClosedPlot {
+        closed_svg(&ClosedPlot {
             title: format!("{}: {title}", self.run.name),
             duration_s: self.run.duration_s,
             replications: self.runs(),
             requests,
-        })?)
+        })
     }
+}
+
+/// The schema of `run --users N --format json`.
+pub(crate) fn schema() -> serde_json::Value {
+    schema::strict::<Json>("planner run, users in a closed loop")
 }

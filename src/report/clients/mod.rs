@@ -8,7 +8,9 @@ mod closed;
 mod open;
 
 pub use classes::OpenClass;
+pub(crate) use closed::schema as closed_schema;
 pub use closed::{ClosedReport, ClosedRun};
+pub(crate) use open::schema as open_schema;
 pub use open::{OpenReport, OpenRun};
 
 /// Percentile `p` (0..=100) of sorted values, nearest rank; NaN (`null` in JSON) for none,

@@ -1,17 +1,24 @@
 //! The open loop: clients due at their times who give up after their patience and retry.
 
+use crate::report::schema::{self, SchemaVersion};
 use crate::report::{ExportError, Render};
 use std::collections::BTreeMap;
 
+use schemars::JsonSchema;
 use serde::Serialize;
 
 use super::classes::{self, ClassFigures, OpenClass};
 use super::percentile;
+use crate::model::config::Config;
 use crate::model::scenario::Scenario;
-use crate::model::units::Resolution;
+use crate::model::units::{Resolution, TimeUnit};
+use crate::outcome::profile::Profile;
 use crate::outcome::records::{Fate, Story};
+use crate::report::format::describe_load;
 use crate::report::format::trim_float;
-use crate::report::plot::{open_svg, ClientOutcome, OpenClient, OpenPlot};
+use crate::report::html::{parts, Doc, Page};
+use crate::report::plot::{open_svg, ClientOutcome, OpenClient, OpenPlot, PlotError};
+use crate::workload::LoadTest;
 
 /// What an open-loop run of clients who give up was asked to do, and what the engine recorded.
 pub struct OpenRun<'a> {
@@ -37,6 +44,12 @@ pub struct OpenRun<'a> {
     /// The `[[request]]` classes, in file order (a client's `Fate::class` indexes them);
     /// empty for the fan-out.
     pub classes: Vec<OpenClass>,
+    /// The configuration run, for the page.
+    pub config: &'a Config,
+    /// The load test as run (clients, arrivals, seed), for the page.
+    pub load: &'a LoadTest,
+    /// Where the time goes in the run, profiled when a page asks for it.
+    pub profile: Option<&'a Profile>,
 }
 
 /// An open-loop run, ready to be shown: its figures are computed once, here, so that the
@@ -58,9 +71,12 @@ pub struct OpenReport<'a> {
     classes: Vec<ClassFigures>,
 }
 
-/// The JSON document; fields in alphabetical order, as it has always been printed.
-#[derive(Serialize)]
+/// The JSON document; its version first, then its fields in alphabetical order, as they
+/// have always been printed.
+#[derive(Serialize, JsonSchema)]
 struct Json<'a> {
+    /// The document's version (docs/json.md).
+    schema_version: SchemaVersion,
     amplification: f64,
     attempts: u64,
     cancel: &'static str,
@@ -70,7 +86,10 @@ struct Json<'a> {
     given_up: usize,
     given_up_share: f64,
     goodput: f64,
+    /// Latencies of the served clients, in seconds; `null` when none was served.
+    #[schemars(with = "Option<f64>")]
     latency_p50: f64,
+    #[schemars(with = "Option<f64>")]
     latency_p99: f64,
     patience: Option<f64>,
     retries: u32,
@@ -222,6 +241,152 @@ impl<'a> OpenReport<'a> {
     }
 }
 
+impl OpenReport<'_> {
+    /// The page: the question, the result per class, where the time goes, what the client
+    /// rules did (given up, retries, goodput, wasted work), how to reproduce it.
+    fn page(&self, page: &Page) -> Result<String, PlotError> {
+        let r = &self.run;
+        let scenario = r.scenario;
+        let t = trim_float;
+        let mut doc = Doc::new(
+            "run",
+            &format!(
+                "{}: {} under {}, clients who give up and retry",
+                scenario.name(),
+                r.config.describe(scenario),
+                describe_load(r.load)
+            ),
+        );
+        doc.fact("Configuration", &r.config.describe(scenario));
+        doc.fact("Load", &describe_load(r.load));
+        let rules = self.table().lines().next().unwrap_or("").to_string();
+        doc.fact("Clients", &rules);
+        let objectives = if r.classes.is_empty() {
+            format!("every client served in under {} s", t(r.timeout_s))
+        } else {
+            let each: Vec<String> = r
+                .classes
+                .iter()
+                .map(|c| format!("{}: served in under {} s", c.name, t(c.timeout_s)))
+                .collect();
+            each.join(", ")
+        };
+        doc.fact("Objectives", &objectives);
+        let random = (r.load.is_random(scenario) || r.jitter).then_some((r.load.seed, 1));
+        parts::standard_facts(
+            &mut doc,
+            scenario,
+            scenario.prices(),
+            random,
+            Some(r.load.seed),
+            page,
+        );
+
+        doc.section("answer", "The result");
+        let n = self.clients();
+        let class = if self.satisfied == n {
+            "meets"
+        } else {
+            "fails"
+        };
+        doc.headline(
+            class,
+            "Served in time:",
+            &format!("{} of {n} clients", self.satisfied),
+            &format!(", {} gave up for good.", self.given_up),
+        );
+        if !self.classes.is_empty() {
+            doc.table(
+                "verdicts",
+                "Per request class: served in time, given up, attempts",
+                &classes::table(&self.classes),
+                0,
+                &[],
+            );
+        }
+        if let Some(profile) = r.profile {
+            doc.section("time", "Where the time goes");
+            parts::where_time_goes(
+                &mut doc,
+                profile,
+                &parts::TimeContext {
+                    scenario,
+                    config: r.config,
+                    unit: TimeUnit::auto(r.load.timeout),
+                    replications: 1,
+                    dashboard: None,
+                },
+            )?;
+        }
+        doc.section("client-rules", "Client rules");
+        let share = |k: usize| t((1000.0 * k as f64 / n.max(1) as f64).round() / 10.0);
+        let mut facts = vec![
+            (
+                "given up",
+                format!(
+                    "{} of {n} clients ({} %)",
+                    self.given_up,
+                    share(self.given_up)
+                ),
+            ),
+            (
+                "retries",
+                format!(
+                    "{} attempts, {} per client",
+                    self.attempts,
+                    t((self.amplification() * 100.0).round() / 100.0)
+                ),
+            ),
+            (
+                "goodput",
+                format!(
+                    "{} satisfied clients/s",
+                    t((self.goodput * 1000.0).round() / 1000.0)
+                ),
+            ),
+        ];
+        if self.wasted.iter().any(|(_, w)| *w > 0.0) {
+            let list: Vec<String> = self
+                .wasted
+                .iter()
+                .map(|(n, w)| format!("{n} {} s", t((w * 1000.0).round() / 1000.0)))
+                .collect();
+            facts.push(("wasted work", list.join(", ")));
+        }
+        let settled = self.table();
+        if let Some(line) = settled.lines().find(|l| l.starts_with("settled:")) {
+            facts.push((
+                "settled",
+                line.trim_start_matches("settled:").trim().to_string(),
+            ));
+        }
+        doc.pairs(&facts);
+        let outcomes: Vec<String> = [
+            ClientOutcome::Satisfied,
+            ClientOutcome::Late,
+            ClientOutcome::GivenUp,
+        ]
+        .iter()
+        .map(|o| {
+            let k = self
+                .counted()
+                .iter()
+                .filter(|f| outcome(f, &self.timeouts) == *o)
+                .count();
+            format!("{k} {}", o.name().replace('_', " "))
+        })
+        .collect();
+        doc.figure(
+            "fig-clients",
+            "Clients over the test: the attempts offered, each client's outcome and latency by due time",
+            &format!("Panels over model time of {n} clients: {}.", outcomes.join(", ")),
+            &self.svg_text()?,
+        );
+        parts::reproduce(&mut doc, page);
+        Ok(doc.finish())
+    }
+}
+
 impl Render for OpenReport<'_> {
     /// The human report.
     fn table(&self) -> String {
@@ -305,6 +470,7 @@ impl Render for OpenReport<'_> {
     fn json(&self) -> String {
         let n = self.clients();
         let doc = Json {
+            schema_version: SchemaVersion,
             amplification: self.amplification(),
             attempts: self.attempts,
             cancel: if self.run.cancel_all { "all" } else { "none" },
@@ -344,6 +510,18 @@ impl Render for OpenReport<'_> {
 
     /// The offered load, the outcomes and the latencies over time.
     fn svg(&self) -> Result<String, ExportError> {
+        Ok(self.svg_text()?)
+    }
+
+    /// The whole run as one page.
+    fn html(&self, page: &Page) -> Result<String, ExportError> {
+        Ok(self.page(page)?)
+    }
+}
+
+impl OpenReport<'_> {
+    /// The picture of [`Render::svg`].
+    fn svg_text(&self) -> Result<String, PlotError> {
         let res = self.res();
         let secs = |steps: u64| steps as f64 * res.seconds();
         let skip = self.run.warmup;
@@ -365,12 +543,12 @@ impl Render for OpenReport<'_> {
             .map(|a| secs(a.start))
             .collect();
         let title = self.table().lines().next().unwrap_or("").to_string();
-        Ok(open_svg(&OpenPlot {
+        open_svg(&OpenPlot {
             title: format!("{}: {title}", self.run.scenario.name()),
             timeout_s: self.run.timeout_s,
             clients,
             attempts_s,
-        })?)
+        })
     }
 }
 
@@ -391,4 +569,9 @@ impl ClientOutcome {
             ClientOutcome::Late => "late",
         }
     }
+}
+
+/// The schema of `run --format json` for clients who give up and retry.
+pub(crate) fn schema() -> serde_json::Value {
+    schema::strict::<Json<'static>>("planner run, clients with rules (open loop)")
 }

@@ -11,6 +11,9 @@
 //!   latency percentiles over time, per time window, for any number of clients;
 //! - [`open_svg`], [`closed_svg`]: clients that give up and retry, users who think, over
 //!   time in the dashboard's windows;
+//! - [`latency_svg`]: one request class's latencies as a cumulative distribution, its
+//!   objective marked;
+//! - [`stations_svg`]: each station's mean wait beside its mean service, and its busy share;
 //! - [`units_svg`]: a run over time: its load, each scaled station's units and the p99 per
 //!   minute on one time axis.
 //!
@@ -23,7 +26,9 @@ mod clients;
 mod compare;
 mod dashboard;
 mod frame;
+mod latency;
 mod pareto;
+mod stations;
 mod timeline;
 mod units;
 
@@ -32,7 +37,9 @@ pub use clients::{
 };
 pub use compare::{compare_svg, ComparePlot, StrategySeries};
 pub use dashboard::{dashboard_svg, DashboardClient, DashboardPlot};
+pub use latency::{latency_svg, LatencyPlot};
 pub use pareto::{pareto_frontier, pareto_svg, ParetoPlot, ParetoPoint};
+pub use stations::{stations_svg, StationBar, StationsPlot};
 pub use timeline::{timeline_svg, ClientTimeline, TimelinePlot, TIMELINE_MAX_CLIENTS};
 pub use units::{units_svg, UnitSeries, UnitsPlot};
 

@@ -14,6 +14,7 @@ impl SearchContext<'_> {
     /// The human report of `optimize`; `plot_all`: `--plot-all` tested the rest for the plot.
     pub fn optimize_text(&self, o: &Optimization, plot_all: bool) -> String {
         let mut out = self.optimize_header(o, plot_all);
+        out.push_str(&self.rejected_text(o));
         let Some(answer) = o.answer else {
             out.push_str(&self.no_answer_text(o));
             return out;
@@ -21,6 +22,9 @@ impl SearchContext<'_> {
         let e = &o.evaluated[answer];
         let c = &e.candidate;
         let (base, base_cost) = self.baseline();
+        if let Some(label) = not_proven(o) {
+            out.push_str(&format!("{label}\n"));
+        }
         out.push_str(&format!(
             "Answer: {}\n        {}\n\n",
             c.config.describe(self.scenario),
@@ -31,6 +35,10 @@ impl SearchContext<'_> {
             out.push_str(&line);
         }
         out.push_str(&self.answer_tests(e));
+        if let Some(v) = o.verified.iter().find(|v| v.index == answer) {
+            out.push_str(&format!("  verified: {}\n", self.verification_words(v)));
+        }
+        out.push_str(&self.undecided_text(o));
         if !o.runners_up.is_empty() {
             out.push_str("\nNext cheapest that also meet the target:\n");
             let rows: Vec<&Evaluated> = o.runners_up.iter().map(|&i| &o.evaluated[i]).collect();
@@ -39,8 +47,163 @@ impl SearchContext<'_> {
         out
     }
 
+    /// "  decided: the satisfied share's 95% interval [99.1, 99.8]% is above 99% after 20
+    /// replications": how a random verdict was reached; `None` for an exact one.
+    fn decided_line(&self, e: &Evaluated) -> Option<String> {
+        if !self.target.is_random(self.scenario) {
+            return None;
+        }
+        let s = &e.summary;
+        let n = s.spread.as_ref().map_or(1, |sp| sp.replications);
+        let runs = if n == 1 {
+            "1 replication (Wilson interval)".to_string()
+        } else {
+            format!("{n} replications")
+        };
+        let pct = |x: f64| trim_float((x * 100.0).round() / 100.0);
+        let text = if e.classes.is_empty() {
+            let (low, high) = s.satisfaction_interval()?;
+            format!(
+                "{}: the satisfied share's 95% interval [{}, {}]% against {}%, after {runs}",
+                e.call.words(),
+                pct(low),
+                pct(high),
+                pct(self.target.share.percent())
+            )
+        } else {
+            format!(
+                "{}: every class's 95% interval against its objective (per class below), after {runs}",
+                e.call.words()
+            )
+        };
+        Some(format!("  decided: {text}\n"))
+    }
+
+    /// "10000 clients on a fresh seed (first 1000 left out, seed 123), over 20 replications:
+    /// satisfied 99.2% [98.9, 99.5] → meets".
+    fn verification_words(&self, v: &search::Verification) -> String {
+        let s = &v.summary;
+        let n = s.spread.as_ref().map_or(1, |sp| sp.replications);
+        let pct = |x: f64| trim_float((x * 100.0).round() / 100.0);
+        let interval = s
+            .satisfaction_interval()
+            .map(|(low, high)| format!(" [{}, {}]", pct(low), pct(high)))
+            .unwrap_or_default();
+        let classes: Vec<String> = v
+            .classes
+            .iter()
+            .map(|c| {
+                let figures = c.summary.as_ref().map_or("no client".into(), |cs| {
+                    let i = cs
+                        .satisfaction_interval()
+                        .map(|(l, h)| format!(" [{}, {}]", pct(l), pct(h)))
+                        .unwrap_or_default();
+                    format!("{}%{i}", pct(cs.satisfaction))
+                });
+                format!("{} {figures} {}", c.name, c.call.words())
+            })
+            .collect();
+        let per_class = if classes.is_empty() {
+            String::new()
+        } else {
+            format!(" ({})", classes.join(", "))
+        };
+        format!(
+            "{} clients on a fresh seed (first {} left out, seed {}), over {n} replications: satisfied {}%{interval}{per_class}: {}",
+            v.clients,
+            v.warmup,
+            v.seed,
+            pct(s.satisfaction),
+            v.call.words()
+        )
+    }
+
+    /// The configurations that passed the search's test but not their verification, which
+    /// the answer replaced.
+    fn rejected_text(&self, o: &Optimization) -> String {
+        let rejected: Vec<String> = o
+            .verified
+            .iter()
+            .filter(|v| v.call != crate::outcome::verdict::Call::Meets)
+            .map(|v| {
+                format!(
+                    "  {}: {}\n",
+                    o.evaluated[v.index]
+                        .candidate
+                        .config
+                        .describe(self.scenario),
+                    self.verification_words(v)
+                )
+            })
+            .collect();
+        if rejected.is_empty() {
+            return String::new();
+        }
+        format!(
+            "Passed the search's test but not its verification on fresh seeds, so not the answer:\n{}\n",
+            rejected.concat()
+        )
+    }
+
+    /// The configurations cheaper than the answer (or, with none, any) left too close to call,
+    /// with their figures: more replications might make one of them the answer.
+    fn undecided_text(&self, o: &Optimization) -> String {
+        if o.undecided.is_empty() {
+            return String::new();
+        }
+        let rows: Vec<&Evaluated> = o.undecided.iter().map(|&i| &o.evaluated[i]).collect();
+        let most = self.target.load.max_replications;
+        format!(
+            "\nCheaper, but too close to call after {most} replications (95% interval of the satisfied share straddles the objective; not counted as meeting):\n{}",
+            indent(&self.interval_table(&rows))
+        )
+    }
+
+    /// A table of results with the satisfied share's 95 % interval and how many
+    /// replications decided it: for verdicts that are not exact.
+    fn interval_table(&self, rows: &[&Evaluated]) -> String {
+        let (base, base_cost) = self.baseline();
+        let cur = &self.prices.currency;
+        let price_col = format!("price ({cur})");
+        let mut t = Table::new(&[
+            (price_col.as_str(), Align::Right),
+            ("delta", Align::Right),
+            ("configuration", Align::Left),
+            ("satisfied (95% interval)", Align::Right),
+            ("replications", Align::Right),
+            ("verdict", Align::Left),
+            ("change", Align::Left),
+        ]);
+        for e in rows {
+            let c = &e.candidate;
+            let s = &e.summary;
+            let interval = match s.satisfaction_interval() {
+                Some((low, high)) => format!(
+                    "{}% [{}, {}]",
+                    trim_float((s.satisfaction * 100.0).round() / 100.0),
+                    trim_float((low * 100.0).round() / 100.0),
+                    trim_float((high * 100.0).round() / 100.0)
+                ),
+                None => "-".into(),
+            };
+            t.row(vec![
+                self.money(c.cost.price),
+                self.signed_money(c.cost.price - base_cost.price),
+                c.config.describe(self.scenario),
+                interval,
+                s.spread
+                    .as_ref()
+                    .map_or(1, |sp| sp.replications)
+                    .to_string(),
+                e.call.words().into(),
+                c.config.delta_words(&base, self.scenario),
+            ]);
+        }
+        t.render()
+    }
+
     /// The first two lines: the target, the space and what of it was load-tested.
-    fn optimize_header(&self, o: &Optimization, plot_all: bool) -> String {
+    pub(super) fn optimize_header(&self, o: &Optimization, plot_all: bool) -> String {
         let size = self.space.size();
         let candidates = if self.sustained {
             format!(
@@ -61,7 +224,11 @@ impl SearchContext<'_> {
 
     /// When nothing passed: which lever values would be needed, and the closest configurations.
     fn no_answer_text(&self, o: &Optimization) -> String {
-        let mut out = "No configuration in the space meets the target.\n".to_string();
+        let mut out = match &o.unfinished {
+            Some(_) => "No configuration tested meets the target.\n".to_string(),
+            None => "No configuration in the space meets the target.\n".to_string(),
+        };
+        out.push_str(&self.undecided_text(o));
         if let Some(limits) = self.lever_limits() {
             out.push_str(&limits);
         }
@@ -76,6 +243,17 @@ impl SearchContext<'_> {
 
     /// Baseline, answer and delta in cores, GiB and money, then the prices used.
     fn cost_against_baseline(&self, c: &Candidate, base_cost: &Cost) -> String {
+        let cur = &self.prices.currency;
+        format!(
+            "{}  prices: {} {cur} per core, {} {cur} per GiB\n\n",
+            indent(&self.cost_table(c, base_cost).render()),
+            trim_float(self.prices.cpu),
+            trim_float(self.prices.ram)
+        )
+    }
+
+    /// The cells of the cost against the baseline, which the page lays out too.
+    pub(super) fn cost_table(&self, c: &Candidate, base_cost: &Cost) -> Table {
         let cur = &self.prices.currency;
         let mut t = Table::new(&[
             ("", Align::Left),
@@ -102,17 +280,12 @@ impl SearchContext<'_> {
             format!("{:+}", cost::tidy(c.cost.ram_gib - base_cost.ram_gib)),
             format!("{}{pct}", self.signed_money(c.cost.price - base_cost.price)),
         ]);
-        format!(
-            "{}  prices: {} {cur} per core, {} {cur} per GiB\n\n",
-            indent(&t.render()),
-            trim_float(self.prices.cpu),
-            trim_float(self.prices.ram)
-        )
+        t
     }
 
     /// "  by station: burger +1 core +0.5 GiB": where the answer's extra resources go; `None`
     /// when no station changed.
-    fn by_station_line(&self, config: &Config, base: &Config) -> Option<String> {
+    pub(super) fn by_station_line(&self, config: &Config, base: &Config) -> Option<String> {
         let by_station = cost::per_station(self.scenario, config);
         let base_station = cost::per_station(self.scenario, base);
         let lines: Vec<String> = self
@@ -143,6 +316,9 @@ impl SearchContext<'_> {
     fn answer_tests(&self, e: &Evaluated) -> String {
         let config = &e.candidate.config;
         let mut out = format!("  load test: {}\n", self.result_line(e));
+        if let Some(line) = self.decided_line(e) {
+            out.push_str(&line);
+        }
         out.push_str(&indent(&super::super::classes::block(
             &e.classes,
             self.scenario.resolution(),
@@ -166,5 +342,18 @@ impl SearchContext<'_> {
             ));
         }
         out
+    }
+}
+
+/// "not proven cheapest: 1234 cheaper configurations untested", when a budget stopped the
+/// walk before the answer was reached in rank order.
+fn not_proven(o: &Optimization) -> Option<String> {
+    let u = o.unfinished.as_ref()?;
+    match u.untested_cheaper {
+        Some(0) => None,
+        Some(n) => Some(format!(
+            "not proven cheapest: {n} cheaper configurations untested"
+        )),
+        None => Some("not proven cheapest: cheaper configurations untested".into()),
     }
 }

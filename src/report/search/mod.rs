@@ -2,22 +2,24 @@
 
 use crate::report::{ExportError, Render};
 use rayon::prelude::*;
-use serde::Serialize;
 
 use super::csv::{csv_header, Row};
-use super::json::{JsonLoad, JsonPrices, JsonSummary, JsonTarget};
 use super::table::{Align, Table};
 use crate::model::config::Config;
 use crate::model::cost::{self, Cost};
 use crate::model::scenario::{Prices, Scenario};
-use crate::outcome::stats;
+use crate::outcome::profile::Profile;
 use crate::report::format::{duration_in, trim_float};
+use crate::report::html::Page;
 use crate::search::{self, Evaluated, Optimization, Space, Target};
 
 /// Where it was first written; `super::unreachable` keeps this file under the size limit.
 pub use super::unreachable::Unreachable;
 
 mod answer;
+mod json;
+pub(crate) use json::{optimize_schema, sweep_schema};
+mod page;
 
 /// What every search report needs to know.
 pub struct SearchContext<'a> {
@@ -37,6 +39,8 @@ pub struct SearchContext<'a> {
 
 /// `optimize`'s result, as every format shows it.
 pub struct OptimizeReport<'a> {
+    /// Where the time goes in the answer's load test, profiled when a page asks for it.
+    pub profile: Option<&'a Profile>,
     /// What the search was asked.
     pub ctx: SearchContext<'a>,
     /// What it found: the configurations tested for the answer, cheapest first.
@@ -74,10 +78,19 @@ impl Render for OptimizeReport<'_> {
             .ctx
             .pareto_svg(self.plotted, self.result.total, answer)?)
     }
+
+    /// The question, the answer and its verdicts, the runners-up and the closest misses,
+    /// where the time goes in the answer, the space, and how to reproduce it.
+    fn html(&self, page: &Page) -> Result<String, ExportError> {
+        Ok(page::optimize(self, page)?)
+    }
 }
 
 /// `sweep`'s result, as every format shows it.
 pub struct SweepReport<'a> {
+    /// Where the time goes in the cheapest passing configuration's load test, profiled when
+    /// a page asks for it.
+    pub profile: Option<&'a Profile>,
     /// What the sweep was asked.
     pub ctx: SearchContext<'a>,
     /// Every configuration of the space, load-tested, cheapest first.
@@ -116,6 +129,12 @@ impl Render for SweepReport<'_> {
             .map(|e| &e.candidate.config);
         Ok(self.ctx.pareto_svg(self.all, self.all.len(), cheapest)?)
     }
+
+    /// The question, the cheapest configuration that passes and its verdicts, where the
+    /// time goes in it, the space with its cheapest rows, and how to reproduce it.
+    fn html(&self, page: &Page) -> Result<String, ExportError> {
+        Ok(page::sweep(self, page)?)
+    }
 }
 
 impl SearchContext<'_> {
@@ -126,6 +145,7 @@ impl SearchContext<'_> {
             &e.candidate.cost,
             &e.summary,
             &self.target.load,
+            self.target.is_random(self.scenario).then_some(e.call),
         )
     }
 
@@ -146,7 +166,10 @@ impl SearchContext<'_> {
                 .from_writer(Vec::new())
         };
         let mut w = writer();
-        w.write_record(csv_header(self.scenario))?;
+        w.write_record(csv_header(
+            self.scenario,
+            self.target.is_random(self.scenario),
+        ))?;
         let mut out = w.into_inner().map_err(|e| e.into_error())?;
         // A million rows format in parallel, chunk by chunk, joined in order.
         let chunks: Vec<Vec<u8>> = sorted
@@ -167,7 +190,7 @@ impl SearchContext<'_> {
 
     /// The CSV's column names, as its header writes them.
     pub fn csv_columns(&self) -> Vec<String> {
-        csv_header(self.scenario)
+        csv_header(self.scenario, self.target.is_random(self.scenario))
     }
 
     /// Each of `rows` as the CSV writes it, in the order given: what the merge holds a sweep
@@ -302,6 +325,11 @@ impl SearchContext<'_> {
 
     /// A table of results: price, delta, levers, change, satisfied, max latency.
     fn results_table(&self, rows: &[&Evaluated]) -> String {
+        self.results_rows(rows).render()
+    }
+
+    /// The cells of [`SearchContext::results_table`], which the page lays out too.
+    fn results_rows(&self, rows: &[&Evaluated]) -> Table {
         let (base, base_cost) = self.baseline();
         let (cur, res) = (&self.prices.currency, self.scenario.resolution());
         let price_col = format!("price ({cur})");
@@ -329,13 +357,29 @@ impl SearchContext<'_> {
                 c.config.delta_words(&base, self.scenario),
             ]);
         }
-        t.render()
+        t
     }
 
     /// What `optimize` load-tested, said truthfully: the cheapest up to the answer's last
     /// runner-up, or all when fewer passed, and what `--plot-all` added for the picture.
     fn tested_words(&self, o: &Optimization, plot_all: bool) -> String {
         let tested = o.evaluated.len();
+        if let Some(u) = &o.unfinished {
+            let limit = match u.limit {
+                search::Limit::Configs(n) => format!("--max-configs {n}"),
+                search::Limit::Time(secs) => format!("--max-time {}", trim_float(secs)),
+            };
+            let climbed = tested - u.walked;
+            let climb = if climbed > 0 {
+                format!(", then {climbed} climbing from the cheapest toward the target")
+            } else {
+                String::new()
+            };
+            return format!(
+                "load-tested {} cheapest first before {limit} stopped the walk{climb}",
+                u.walked
+            );
+        }
         let which = if self.sustained { " that keep up" } else { "" };
         let passing = o.answer.map_or(0, |_| 1 + o.runners_up.len());
         let s = if passing < 2 { "s" } else { "" };
@@ -422,151 +466,8 @@ impl SearchContext<'_> {
             all.len(),
         )
     }
-
-    fn json_result(&self, e: &Evaluated) -> JsonResult {
-        let base = Config::baseline(self.scenario);
-        JsonResult {
-            config: super::json::levers(self.scenario, &e.candidate.config),
-            change: e.candidate.config.delta_words(&base, self.scenario),
-            cpu_cores: cost::tidy(e.candidate.cost.cpu_cores),
-            ram_gib: cost::tidy(e.candidate.cost.ram_gib),
-            cost: cost::tidy(e.candidate.cost.price),
-            summary: JsonSummary::new(
-                &e.summary,
-                self.scenario.resolution(),
-                self.target.load.timeout,
-            ),
-            meets_target: e.summary.meets_target,
-            spread: e.summary.spread.clone(),
-            capacity: super::capacity::json(
-                self.scenario,
-                &e.candidate.config,
-                self.target.load.rate(),
-                self.target.load.timeout,
-            ),
-        }
-    }
-
-    fn json_target(&self) -> JsonTarget {
-        let load = &self.target.load;
-        let mut json = JsonLoad::new(self.scenario, load);
-        // Clients with rules may draw what the load itself does not (think times, jitter).
-        if let Some(clients) = &self.target.clients {
-            if clients.is_random(self.scenario, load) {
-                json = json.drawn(load.seed, clients.runs(self.scenario, load));
-            }
-        }
-        JsonTarget::new(json, self.target.share).with_clients(self.target.clients.clone())
-    }
-
-    /// `optimize --format json`.
-    pub fn optimize_json(&self, o: &Optimization) -> String {
-        let (base, base_cost) = self.baseline();
-        let answer = o.answer.map(|i| self.json_result(&o.evaluated[i]));
-        // The near misses the table shows, in its order; none when something passed.
-        let closest = match o.answer {
-            Some(_) => Vec::new(),
-            None => search::closest(o, search::CLOSEST),
-        };
-        let doc = JsonOptimize {
-            scenario: self.scenario.name(),
-            resolution_s: self.scenario.resolution().seconds(),
-            target: self.json_target(),
-            prices: JsonPrices::new(self.prices),
-            space: self.space.shape(self.scenario),
-            configurations: o.total,
-            evaluated: o.evaluated.len(),
-            sustained: self.sustained,
-            found: answer.is_some(),
-            baseline: JsonBaseline {
-                config: super::json::levers(self.scenario, &base),
-                cpu_cores: cost::tidy(base_cost.cpu_cores),
-                ram_gib: cost::tidy(base_cost.ram_gib),
-                cost: cost::tidy(base_cost.price),
-            },
-            delta_cost: answer
-                .as_ref()
-                .map(|a| cost::tidy(a.cost - base_cost.price)),
-            answer,
-            runners_up: o
-                .runners_up
-                .iter()
-                .map(|&i| self.json_result(&o.evaluated[i]))
-                .collect(),
-            closest: closest
-                .iter()
-                .map(|&i| self.json_result(&o.evaluated[i]))
-                .collect(),
-        };
-        serde_json::to_string_pretty(&doc).expect("plain data serialises") + "\n"
-    }
-
-    /// `sweep --format json`.
-    pub fn sweep_json(&self, all: &[Evaluated]) -> String {
-        let doc = JsonSweep {
-            scenario: self.scenario.name(),
-            resolution_s: self.scenario.resolution().seconds(),
-            target: self.json_target(),
-            prices: JsonPrices::new(self.prices),
-            space: self.space.shape(self.scenario),
-            results: all.iter().map(|e| self.json_result(e)).collect(),
-        };
-        serde_json::to_string_pretty(&doc).expect("plain data serialises") + "\n"
-    }
 }
 
 fn indent(text: &str) -> String {
     text.lines().map(|l| format!("  {l}\n")).collect()
-}
-
-#[derive(Serialize)]
-struct JsonBaseline {
-    config: indexmap::IndexMap<String, u32>,
-    cpu_cores: f64,
-    ram_gib: f64,
-    cost: f64,
-}
-
-#[derive(Serialize)]
-struct JsonResult {
-    config: indexmap::IndexMap<String, u32>,
-    change: String,
-    cpu_cores: f64,
-    ram_gib: f64,
-    cost: f64,
-    #[serde(flatten)]
-    summary: JsonSummary,
-    meets_target: bool,
-    /// Means with 95 % intervals, when the test is random.
-    spread: Option<stats::Spread>,
-    capacity: super::capacity::JsonCapacity,
-}
-
-#[derive(Serialize)]
-struct JsonOptimize<'a> {
-    scenario: &'a str,
-    resolution_s: f64,
-    target: JsonTarget,
-    prices: JsonPrices,
-    space: String,
-    configurations: usize,
-    evaluated: usize,
-    sustained: bool,
-    found: bool,
-    baseline: JsonBaseline,
-    answer: Option<JsonResult>,
-    delta_cost: Option<f64>,
-    runners_up: Vec<JsonResult>,
-    /// When nothing meets the target: the near misses, most satisfied first, then cheapest.
-    closest: Vec<JsonResult>,
-}
-
-#[derive(Serialize)]
-struct JsonSweep<'a> {
-    scenario: &'a str,
-    resolution_s: f64,
-    target: JsonTarget,
-    prices: JsonPrices,
-    space: String,
-    results: Vec<JsonResult>,
 }

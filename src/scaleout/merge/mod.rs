@@ -37,6 +37,15 @@ pub enum MergeError {
         /// The file as the user named it.
         file: String,
     },
+    /// The file is a shard of another document version: its fields may mean something else
+    /// (docs/json.md), so it is not read by this version's rules.
+    #[error("{file}: a shard of schema_version {theirs}, and this planner merges version {}: merge it with the planner that wrote it", crate::report::schema::SCHEMA_VERSION)]
+    Version {
+        /// The file as the user named it.
+        file: String,
+        /// Its `schema_version`, as written (`none` for a shard older than the field).
+        theirs: String,
+    },
     /// The file says it is a shard but its contents do not hold together (edited, cut or
     /// corrupted): its digest disagrees, or a figure contradicts the others or the target.
     #[error("{file}: damaged shard: {why}")]
@@ -161,6 +170,7 @@ impl SweepCsv {
                 file: file.to_string(),
             })?;
         let head_json: Value = serde_json::from_str(head_text).map_err(|e| damaged(file, e))?;
+        check_version(file, &head_json)?;
         let head: SweepHead =
             serde_json::from_value(head_json.clone()).map_err(|e| damaged(file, e))?;
         let (header, rows) = Self::rows(file, rest.as_bytes())?;
@@ -342,6 +352,19 @@ pub fn check_seal(
             format!("its field `{field}` is not what planner wrote (the shard's digest disagrees): the file was edited or corrupted since"),
         )),
     }
+}
+
+/// Refuses a shard written under another `schema_version` before reading it by this one's
+/// rules, which would call it damaged or no shard at all.
+pub fn check_version(file: &str, doc: &Value) -> Result<(), MergeError> {
+    let version = doc.get("schema_version");
+    if version.and_then(Value::as_u64) == Some(u64::from(crate::report::schema::SCHEMA_VERSION)) {
+        return Ok(());
+    }
+    Err(MergeError::Version {
+        file: file.to_string(),
+        theirs: version.map_or_else(|| "none".to_string(), Value::to_string),
+    })
 }
 
 /// A shard document's stored digest and the one computed from its content.

@@ -70,6 +70,7 @@ pub fn results(
                     .and_then(|s| rules.check(&s, Stored::Printed, &Names::CSV).map(|_| s))
                     .map(|summary| Evaluated {
                         candidate: ranking[rank].clone(),
+                        call: rules.call(&summary),
                         summary,
                         classes: Vec::new(),
                     })

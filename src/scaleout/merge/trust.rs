@@ -12,6 +12,7 @@ use crate::model::objective::Share;
 use crate::model::scenario::Scenario;
 use crate::model::units::Resolution;
 use crate::outcome::stats::{Interval, Summary};
+use crate::outcome::verdict::Call;
 use crate::scaleout::shard::{CompareShardDoc, ShardDoc};
 use crate::search::Target;
 
@@ -47,8 +48,13 @@ pub struct Rules {
     class_shares: Vec<Share>,
     /// Each request class's name, for messages.
     class_names: Vec<String>,
-    /// How many replications the load test runs (1: no spread).
+    /// How many replications the load test runs at first (1: no spread), and the batch
+    /// an undecided verdict grows by.
     runs: u32,
+    /// The most replications an undecided verdict may take.
+    most: u32,
+    /// Whether anything in the test is drawn: a single run is then decided by its interval.
+    random: bool,
     resolution: Resolution,
 }
 
@@ -63,13 +69,51 @@ impl Rules {
                 .collect(),
             class_names: scenario.requests().iter().map(|r| r.name.clone()).collect(),
             runs: target.load.runs(scenario),
+            most: target.load.max_replications.max(target.load.runs(scenario)),
+            random: target.load.is_random(scenario),
             resolution: scenario.resolution(),
         }
     }
 
-    /// How many replications a summary of this test holds: the load test's runs, or 1.
+    /// How many replications a summary of this test holds at first: the load test's runs,
+    /// or 1.
     pub fn replications(&self) -> usize {
         self.runs as usize
+    }
+
+    /// The call a checked summary stands for (a shard keeps the figures, not the call):
+    /// met when its verdict is; otherwise failed, unless the test is random and no interval
+    /// lies wholly below its share, which is too close to call.
+    pub fn call(&self, s: &Summary) -> Call {
+        if s.meets_target {
+            return Call::Meets;
+        }
+        if !self.random {
+            return Call::Fails;
+        }
+        let below = |interval: Option<(f64, f64)>, share: Share| {
+            interval.is_some_and(|(_, high)| high < share.percent() - 1e-9)
+        };
+        let fails = if self.class_shares.is_empty() {
+            below(s.satisfaction_interval(), self.share)
+        } else {
+            s.classes
+                .iter()
+                .zip(&self.class_shares)
+                .any(|(c, &share)| below(c.interval, share))
+        };
+        if fails {
+            Call::Fails
+        } else {
+            Call::TooCloseToCall
+        }
+    }
+
+    /// Whether a summary over `n` replications is one this test can produce: its first
+    /// batch, and batches of as many more up to its most.
+    fn possible_replications(&self, n: usize) -> bool {
+        let (runs, most) = (self.runs as usize, self.most as usize);
+        n == runs || (n > runs && n <= most && (n.is_multiple_of(runs) || n == most))
     }
 
     fn class_field(&self, names: &Names, i: usize) -> String {
@@ -82,6 +126,10 @@ impl Rules {
     pub fn verdict(&self, s: &Summary, stored: Stored) -> Option<bool> {
         if self.class_shares.is_empty() {
             return match &s.spread {
+                None if self.random && s.clients > 0 => {
+                    let low = crate::outcome::stats::wilson(s.satisfied, s.clients).0;
+                    Some(low >= self.share.percent() - 1e-9)
+                }
                 None => Some(s.satisfied >= self.share.required(s.clients)),
                 Some(sp) => {
                     // `Summary::combine`'s rule, with its hair of slack for 100 % exactly.
@@ -92,8 +140,22 @@ impl Rules {
                 }
             };
         }
+        // A random test's class meets its share when the lower bound of its interval does.
+        if self.random {
+            let mut all = Some(true);
+            for (c, share) in s.classes.iter().zip(&self.class_shares) {
+                let Some((low, _)) = c.interval else { continue };
+                let bar = share.percent() - 1e-9;
+                if (low - bar).abs() <= CLASS_SLACK {
+                    all = None;
+                } else if low < bar {
+                    return Some(false);
+                }
+            }
+            return all;
+        }
         // A class meets its share when its satisfied clients reach it, by whole clients in
-        // one run, by the interval's lower bound (at most the mean) over several.
+        // one run.
         let pairs = || {
             s.classes
                 .iter()
@@ -211,11 +273,18 @@ impl Rules {
             ));
         }
         let replications = s.spread.as_ref().map_or(1, |sp| sp.replications);
-        if replications != self.replications() {
+        if !self.possible_replications(replications) {
+            let runs = if self.most > self.runs {
+                format!(
+                    "{} at first, then as many more at a time up to {}",
+                    self.runs, self.most
+                )
+            } else {
+                self.runs.to_string()
+            };
             return Err(format!(
-                "{} is {replications}, where its load test runs {}",
+                "{} is {replications}, where its load test runs {runs}",
                 names.replications,
-                self.replications()
             ));
         }
         match &s.spread {
@@ -385,6 +454,8 @@ mod tests {
             class_shares: classes.iter().map(|&c| Share::new(c).unwrap()).collect(),
             class_names: classes.iter().map(|_| "c".into()).collect(),
             runs,
+            most: runs,
+            random: runs > 1,
             resolution: Resolution::MILLISECOND,
         }
     }
@@ -468,7 +539,6 @@ mod tests {
         assert_eq!(r.verdict(&s, Stored::Exact), Some(true));
         s.classes = classes([95.0, 40.0]);
         assert_eq!(r.verdict(&s, Stored::Exact), Some(false));
-        // Over replications a class's mean may reach its share while its lower bound misses.
         let mut replicated = rules(100.0, &[90.0, 50.0], 3);
         s.classes = classes([95.0, 60.0]);
         s.spread = Some(Spread {
@@ -484,7 +554,16 @@ mod tests {
             p99_s: Interval::of(&[1.0]),
             max_s: Interval::of(&[1.0]),
         });
-        assert_eq!(replicated.verdict(&s, Stored::Exact), None);
+        // A random test's classes are decided by their intervals' lower bounds.
+        s.classes[0].interval = Some((85.0, 99.0));
+        s.classes[1].interval = Some((55.0, 65.0));
+        assert_eq!(replicated.verdict(&s, Stored::Exact), Some(false));
+        s.meets_target = false;
+        assert_eq!(replicated.call(&s), Call::TooCloseToCall);
+        s.classes[0].interval = Some((92.0, 98.0));
+        assert_eq!(replicated.verdict(&s, Stored::Exact), Some(true));
+        s.classes[0].interval = Some((80.0, 89.0));
+        assert_eq!(replicated.call(&s), Call::Fails);
         replicated.class_shares.pop();
         let why = replicated
             .check(&s, Stored::Exact, &Names::CSV)

@@ -15,11 +15,13 @@
 
 pub mod digest;
 
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use self::digest::Digest;
 use crate::model::scenario::{Prices, Scenario};
 use crate::outcome::stats::{ClassFigures, Interval, Spread, Summary};
+use crate::report::schema::{self, SchemaVersion};
 use crate::search::compare::Cell;
 use crate::search::{Space, Target};
 
@@ -189,7 +191,7 @@ impl ShardArg {
 
 /// What every shard output says about itself: enough for the merge to refuse a foreign,
 /// duplicated or missing shard, or an unfinished one, and to name it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct ShardMeta {
     /// The planner version that made it: results of two versions may differ.
     pub planner: String,
@@ -329,7 +331,7 @@ pub fn fingerprint(text: &str) -> String {
 
 /// A [`Summary`] as a shard document stores it: floats as their bits, since a JSON reader
 /// may round a decimal by one unit in the last place, and the merge must be exact.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct StoredSummary {
     /// [`Summary::clients`]: clients counted, after the warmup.
     pub clients: usize,
@@ -357,7 +359,7 @@ pub struct StoredSummary {
 }
 
 /// A [`ClassFigures`] with its numbers as bits.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct StoredClass {
     /// [`ClassFigures::satisfaction`] (percent), as `f64` bits.
     pub satisfaction: u64,
@@ -390,7 +392,7 @@ impl From<&StoredClass> for ClassFigures {
 }
 
 /// A [`Spread`] with its intervals as `[mean, low, high]` bits.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct StoredSpread {
     /// How many replications the intervals are over.
     pub replications: usize,
@@ -467,7 +469,7 @@ impl From<&StoredSummary> for Summary {
 }
 
 /// One load-tested configuration of a shard: its rank in the whole ranking and its result.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct Tested {
     /// Its place in the whole cost ranking (from 0, cheapest first), not in the shard's part.
     pub rank: usize,
@@ -479,8 +481,10 @@ pub struct Tested {
 /// to rebuild the single run's report without testing anything again — the scenario text
 /// and the command line (to rank the space again, which is cheap and exact), and every
 /// result by rank.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct ShardDoc {
+    /// The document's version (docs/json.md); a shard of another version is not merged.
+    pub schema_version: SchemaVersion,
     /// The metadata; its key is the name the merge recognises a shard document by.
     pub planner_shard: ShardMeta,
     /// Where the scenario came from, for messages.
@@ -498,7 +502,7 @@ pub struct ShardDoc {
 }
 
 /// One (strategy, rate) cell of a compare shard: its place and its result, bit-exact.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct StoredCell {
     /// Its index in the comparison, strategy by strategy, rate by rate within one (from 0).
     pub cell: usize,
@@ -521,8 +525,10 @@ impl StoredCell {
 /// What `compare --shard K/N --format json` prints: like [`ShardDoc`], with each strategy's
 /// configuration as resolved (an `optimize` strategy's as found, so that the merge does not
 /// search again) and the shard's cells.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct CompareShardDoc {
+    /// The document's version (docs/json.md); a shard of another version is not merged.
+    pub schema_version: SchemaVersion,
     /// The metadata; `space` names the strategies and rates, `configurations` the cells.
     pub planner_shard: ShardMeta,
     /// Where the scenario came from, for messages.
@@ -544,9 +550,11 @@ pub struct CompareShardDoc {
 /// [`ShardDoc`], the scenario text and command line, from which the merge ranks the space
 /// again to check every row against it; then the digest of the whole file, rows included,
 /// which the shard recomputes each time it rewrites the file.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct SweepHead {
-    /// The metadata, its fields first on the line.
+    /// The document's version (docs/json.md); a shard of another version is not merged.
+    pub schema_version: SchemaVersion,
+    /// The metadata, its fields next on the line.
     #[serde(flatten)]
     pub meta: ShardMeta,
     /// Where the scenario came from, for messages.
@@ -564,6 +572,21 @@ pub struct SweepHead {
 /// The first line of a sweep shard's CSV: `#` then this, then its [`SweepHead`] as one JSON
 /// line. The merge strips it, so that the merged CSV is the single run's byte for byte.
 pub const CSV_MARK: &str = "# planner-shard ";
+
+/// The schema of `optimize --shard K/N --format json`.
+pub fn optimize_schema() -> serde_json::Value {
+    schema::strict::<ShardDoc>("planner optimize --shard")
+}
+
+/// The schema of `compare --shard K/N --format json`.
+pub fn compare_schema() -> serde_json::Value {
+    schema::strict::<CompareShardDoc>("planner compare --shard")
+}
+
+/// The schema of the JSON on a sweep shard's first line, after [`CSV_MARK`].
+pub fn sweep_head_schema() -> serde_json::Value {
+    schema::strict::<SweepHead>("planner sweep --shard, first line")
+}
 
 #[cfg(test)]
 mod tests {

@@ -26,6 +26,7 @@ use crate::model::scenario::{Scenario, DEFAULT_NAME, DEFAULT_TEXT};
 use crate::model::units::TimeUnit;
 use crate::report::output::{Inputs, Outputs};
 use crate::report::printable;
+use crate::report::schema::SchemaVersion;
 use crate::report::search::SearchContext;
 use crate::report::Format;
 use crate::scaleout::merge::{self, MergeError, Part, RowKey, SweepCsv};
@@ -82,6 +83,7 @@ pub(crate) fn shard_doc(
     meta.first_pass = result.answer.map(|i| shard.rank(i));
     meta.runners_up = Some(runners_up);
     let doc = ShardDoc {
+        schema_version: SchemaVersion,
         planner_shard: meta,
         scenario_source: scenario.source().to_string(),
         scenario_text: text,
@@ -181,6 +183,7 @@ pub(crate) fn compare_shard(
         .collect::<Result<Vec<_>, search::SearchError>>()?;
     meta.tested = cells.len();
     let doc = CompareShardDoc {
+        schema_version: SchemaVersion,
         planner_shard: meta,
         scenario_source: scenario.source().to_string(),
         scenario_text: text,
@@ -217,8 +220,8 @@ pub(crate) fn sweep_shard(
             "--shard: a sweep shard writes its rows to --csv FILE, the file `planner merge` reads"
         ),
     };
-    if out.plot.is_some() || out.format != Format::Table {
-        bail!("--shard: a sweep shard writes only --csv FILE; --plot and --format are the merge's");
+    if out.plot.is_some() || args.search.report.report.is_some() || out.format != Format::Table {
+        bail!("--shard: a sweep shard writes only --csv FILE; --plot, --report and --format are the merge's");
     }
     // What it resumes from is its own file, which only its --csv may rewrite.
     let before = if args.resume {
@@ -287,6 +290,7 @@ pub(crate) fn sweep_shard(
         None => (None, Vec::new()),
     };
     let mut head = SweepHead {
+        schema_version: SchemaVersion,
         meta,
         scenario_source: scenario.source().to_string(),
         scenario_text: text,

@@ -11,6 +11,7 @@ use clap::Parser;
 use serde_json::Value;
 
 use super::super::compare::strategies_of;
+use super::super::search::profile_for_page;
 use super::super::study::{compare_target, plan_search};
 use super::super::{open_outputs, Verdict};
 use super::compare_meta;
@@ -73,6 +74,9 @@ fn documents<T: serde::de::DeserializeOwned>(
     for (file, bytes) in files {
         let not_a_shard = || MergeError::NotAShard { file: file.clone() };
         let value: Value = serde_json::from_slice(&bytes).map_err(|_| not_a_shard())?;
+        if value.get("planner_shard").is_some() {
+            merge::check_version(&file, &value)?;
+        }
         let doc: T = serde_json::from_value(value.clone()).map_err(|_| not_a_shard())?;
         let (stored, computed) = merge::document_seal(&value);
         merge::check_seal(&file, &stored, &computed, Part::Identity)?;
@@ -100,8 +104,9 @@ pub(super) fn merge_sweep(
     inputs: &mut Inputs,
 ) -> Result<Verdict> {
     let out = &args.output;
-    if out.plot.is_some() || !matches!(out.format, Format::Table | Format::Csv) {
-        bail!("sweep shards merge into the sweep's table and CSV; --plot and --format json or svg need each configuration's exact figures, which a sweep CSV rounds (plot the merged CSV, or shard optimize)");
+    let pictured = out.plot.is_some() || args.report.report.is_some();
+    if pictured || !matches!(out.format, Format::Table | Format::Csv) {
+        bail!("sweep shards merge into the sweep's table and CSV; --plot, --report and --format json or svg need each configuration's exact figures, which a sweep CSV rounds (plot the merged CSV, or shard optimize)");
     }
     let mut shards = Vec::new();
     for (file, bytes) in &files {
@@ -120,7 +125,7 @@ pub(super) fn merge_sweep(
     let Command::Sweep(sweep) = command else {
         bail!(damaged(file, "its command line is not a sweep"));
     };
-    let plan = plan_search(&scenario, &sweep.search, false, inputs)?;
+    let plan = plan_search(&scenario, &sweep.search, false, false, inputs)?;
     let mut again = ShardMeta::new(
         "sweep",
         &scenario,
@@ -152,10 +157,11 @@ pub(super) fn merge_sweep(
     for (file, stored, computed) in &seals {
         merge::check_seal(file, stored, computed, Part::Content)?;
     }
-    let outputs = open_outputs(inputs, &args.output)?;
+    let outputs = open_outputs(inputs, &args.output, Some(&args.report))?;
     // As `sweep`: with the table in a file (not on stdout), stdout says what the file holds.
     let csv_file = out.csv.as_deref().filter(|f| *f != "-");
     outputs.emit(&SweepReport {
+        profile: None,
         ctx,
         all: &all,
         show: sweep.show,
@@ -189,7 +195,7 @@ pub(super) fn merge_optimize(
     let Command::Optimize(opt) = command else {
         bail!(damaged(file, "its command line is not an optimize"));
     };
-    let plan = plan_search(&scenario, &opt.search, opt.sustained, inputs)?;
+    let plan = plan_search(&scenario, &opt.search, opt.sustained, false, inputs)?;
     let shard = first.planner_shard.shard().expect("checked by the merge");
     let mut again = ShardMeta::new(
         "optimize",
@@ -223,6 +229,7 @@ pub(super) fn merge_optimize(
         .zip(&plan.ranking)
         .map(|(summary, candidate)| Evaluated {
             candidate: candidate.clone(),
+            call: rules.call(&summary),
             summary,
             classes: Vec::new(),
         })
@@ -245,7 +252,10 @@ pub(super) fn merge_optimize(
                 search::evaluate_one(&scenario, &plan.target, &config)?.classes;
         }
     }
-    let outputs = open_outputs(inputs, &args.output)?;
+    let result = search::verify(&scenario, &plan.target, opt.sustained, result)?;
+    let outputs = open_outputs(inputs, &args.output, Some(&args.report))?;
+    let answer = result.answer.map(|i| &result.evaluated[i].candidate.config);
+    let profile = profile_for_page(&scenario, &plan.target, answer, &outputs)?;
     let ctx = SearchContext {
         scenario: &scenario,
         prices: &plan.prices,
@@ -255,6 +265,7 @@ pub(super) fn merge_optimize(
         unit: args.unit.resolve(plan.target.load.timeout),
     };
     outputs.emit(&OptimizeReport {
+        profile: profile.as_ref(),
         ctx,
         plotted: &result.evaluated,
         result: &result,
@@ -345,7 +356,7 @@ pub(super) fn merge_compare(
         rates,
         cells: cells.chunks(width).map(<[_]>::to_vec).collect(),
     };
-    let outputs = open_outputs(inputs, &args.output)?;
+    let outputs = open_outputs(inputs, &args.output, Some(&args.report))?;
     outputs.emit(&CompareContext {
         scenario: &scenario,
         prices: &prices,

@@ -1,0 +1,269 @@
+//! The JSON documents of `optimize` and `sweep`, and their schemas.
+
+use schemars::JsonSchema;
+use serde::Serialize;
+
+use super::SearchContext;
+use crate::model::config::Config;
+use crate::model::cost;
+use crate::outcome::stats;
+use crate::report::format::trim_float;
+use crate::report::json::{JsonLoad, JsonPrices, JsonSummary, JsonTarget};
+use crate::report::schema::{self, SchemaVersion};
+use crate::search::{self, Evaluated, Optimization};
+
+impl SearchContext<'_> {
+    fn json_result(&self, e: &Evaluated) -> JsonResult {
+        let base = Config::baseline(self.scenario);
+        JsonResult {
+            config: crate::report::json::levers(self.scenario, &e.candidate.config),
+            change: e.candidate.config.delta_words(&base, self.scenario),
+            cpu_cores: cost::tidy(e.candidate.cost.cpu_cores),
+            ram_gib: cost::tidy(e.candidate.cost.ram_gib),
+            cost: cost::tidy(e.candidate.cost.price),
+            summary: JsonSummary::new(
+                &e.summary,
+                self.scenario.resolution(),
+                self.target.load.timeout,
+            ),
+            meets_target: e.summary.meets_target,
+            spread: e.summary.spread.clone(),
+            verdict: self.target.is_random(self.scenario).then_some(e.call.key()),
+            classes: crate::report::classes::json(
+                &e.classes,
+                self.scenario.resolution(),
+                self.target.is_random(self.scenario),
+            ),
+            capacity: crate::report::capacity::json(
+                self.scenario,
+                &e.candidate.config,
+                self.target.load.rate(),
+                self.target.load.timeout,
+            ),
+        }
+    }
+
+    fn json_target(&self) -> JsonTarget {
+        let load = &self.target.load;
+        let mut json = JsonLoad::new(self.scenario, load);
+        // Clients with rules may draw what the load itself does not (think times, jitter).
+        if let Some(clients) = &self.target.clients {
+            if clients.is_random(self.scenario, load) {
+                json = json.drawn(load.seed, clients.runs(self.scenario, load));
+            }
+        }
+        JsonTarget::new(json, self.target.share).with_clients(self.target.clients.clone())
+    }
+
+    /// `optimize --format json`.
+    pub fn optimize_json(&self, o: &Optimization) -> String {
+        let (base, base_cost) = self.baseline();
+        let answer = o.answer.map(|i| self.json_result(&o.evaluated[i]));
+        // The near misses the table shows, in its order; none when something passed.
+        let closest = match o.answer {
+            Some(_) => Vec::new(),
+            None => search::closest(o, search::CLOSEST),
+        };
+        let doc = JsonOptimize {
+            schema_version: SchemaVersion,
+            scenario: self.scenario.name(),
+            resolution_s: self.scenario.resolution().seconds(),
+            target: self.json_target(),
+            prices: JsonPrices::new(self.prices),
+            space: self.space.shape(self.scenario),
+            configurations: o.total,
+            evaluated: o.evaluated.len(),
+            sustained: self.sustained,
+            found: answer.is_some(),
+            baseline: JsonBaseline {
+                config: crate::report::json::levers(self.scenario, &base),
+                cpu_cores: cost::tidy(base_cost.cpu_cores),
+                ram_gib: cost::tidy(base_cost.ram_gib),
+                cost: cost::tidy(base_cost.price),
+            },
+            delta_cost: answer
+                .as_ref()
+                .map(|a| cost::tidy(a.cost - base_cost.price)),
+            answer,
+            runners_up: o
+                .runners_up
+                .iter()
+                .map(|&i| self.json_result(&o.evaluated[i]))
+                .collect(),
+            closest: closest
+                .iter()
+                .map(|&i| self.json_result(&o.evaluated[i]))
+                .collect(),
+            too_close_to_call: o
+                .undecided
+                .iter()
+                .map(|&i| self.json_result(&o.evaluated[i]))
+                .collect(),
+            verification: o
+                .verified
+                .iter()
+                .map(|v| JsonVerification {
+                    config: crate::report::json::levers(
+                        self.scenario,
+                        &o.evaluated[v.index].candidate.config,
+                    ),
+                    simulated_clients: v.clients,
+                    warmup_clients: v.warmup,
+                    seed: v.seed,
+                    summary: JsonSummary::new(
+                        &v.summary,
+                        self.scenario.resolution(),
+                        self.target.load.timeout,
+                    ),
+                    spread: v.summary.spread.clone(),
+                    verdict: v.call.key(),
+                    classes: crate::report::classes::json(
+                        &v.classes,
+                        self.scenario.resolution(),
+                        true,
+                    ),
+                })
+                .collect(),
+            unfinished: o.unfinished.as_ref().map(|u| JsonUnfinished {
+                limit: match u.limit {
+                    search::Limit::Configs(n) => format!("--max-configs {n}"),
+                    search::Limit::Time(secs) => format!("--max-time {}", trim_float(secs)),
+                },
+                walked: u.walked,
+                untested_cheaper: u.untested_cheaper.map(|n| n.to_string()),
+                proven_cheapest: u.untested_cheaper == Some(0),
+            }),
+        };
+        serde_json::to_string_pretty(&doc).expect("plain data serialises") + "\n"
+    }
+
+    /// `sweep --format json`.
+    pub fn sweep_json(&self, all: &[Evaluated]) -> String {
+        let doc = JsonSweep {
+            schema_version: SchemaVersion,
+            scenario: self.scenario.name(),
+            resolution_s: self.scenario.resolution().seconds(),
+            target: self.json_target(),
+            prices: JsonPrices::new(self.prices),
+            space: self.space.shape(self.scenario),
+            results: all.iter().map(|e| self.json_result(e)).collect(),
+        };
+        serde_json::to_string_pretty(&doc).expect("plain data serialises") + "\n"
+    }
+}
+
+#[derive(Serialize, JsonSchema)]
+struct JsonBaseline {
+    config: indexmap::IndexMap<String, u32>,
+    cpu_cores: f64,
+    ram_gib: f64,
+    cost: f64,
+}
+
+#[derive(Serialize, JsonSchema)]
+struct JsonResult {
+    config: indexmap::IndexMap<String, u32>,
+    change: String,
+    cpu_cores: f64,
+    ram_gib: f64,
+    cost: f64,
+    #[serde(flatten)]
+    summary: JsonSummary,
+    meets_target: bool,
+    /// Means with 95 % intervals, when the test is random.
+    spread: Option<stats::Spread>,
+    /// How the target was decided (meets, fails, too_close_to_call): only when the test is
+    /// random, where a verdict is not exact.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    verdict: Option<&'static str>,
+    /// Each request class against its own objective (absent without classes).
+    #[serde(skip_serializing_if = "indexmap::IndexMap::is_empty")]
+    classes: indexmap::IndexMap<String, crate::report::classes::JsonClass>,
+    capacity: crate::report::capacity::JsonCapacity,
+}
+
+#[derive(Serialize, JsonSchema)]
+struct JsonOptimize<'a> {
+    /// The document's version (docs/json.md).
+    schema_version: SchemaVersion,
+    scenario: &'a str,
+    resolution_s: f64,
+    target: JsonTarget,
+    prices: JsonPrices,
+    space: String,
+    configurations: usize,
+    evaluated: usize,
+    sustained: bool,
+    found: bool,
+    baseline: JsonBaseline,
+    answer: Option<JsonResult>,
+    delta_cost: Option<f64>,
+    runners_up: Vec<JsonResult>,
+    /// When nothing meets the target: the near misses, most satisfied first, then cheapest.
+    closest: Vec<JsonResult>,
+    /// Configurations ranked before the answer (or any, without one) whose verdict stayed too
+    /// close to call: only with randomness, absent otherwise.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    too_close_to_call: Vec<JsonResult>,
+    /// The answer's verification (and any rejected before it), longer and on a fresh seed:
+    /// only with randomness, absent otherwise.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    verification: Vec<JsonVerification>,
+    /// Set when `--max-configs` or `--max-time` stopped the walk; absent otherwise.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    unfinished: Option<JsonUnfinished>,
+}
+
+/// One configuration load-tested again before it could be the answer.
+#[derive(Serialize, JsonSchema)]
+struct JsonVerification {
+    config: indexmap::IndexMap<String, u32>,
+    /// Clients simulated, `warmup_clients` of them left out of the figures (`clients`
+    /// counts those judged).
+    simulated_clients: u32,
+    warmup_clients: u32,
+    seed: u64,
+    #[serde(flatten)]
+    summary: JsonSummary,
+    spread: Option<stats::Spread>,
+    /// meets, fails or too_close_to_call: only `meets` keeps it as the answer.
+    verdict: &'static str,
+    #[serde(skip_serializing_if = "indexmap::IndexMap::is_empty")]
+    classes: indexmap::IndexMap<String, crate::report::classes::JsonClass>,
+}
+
+/// How a walk stopped by its budget ended.
+#[derive(Serialize, JsonSchema)]
+struct JsonUnfinished {
+    /// The flag that stopped it, as given.
+    limit: String,
+    /// Configurations tested in rank order before it stopped.
+    walked: usize,
+    /// Untested configurations cheaper than the answer, as a decimal string (it may exceed
+    /// 2^53); `null` when uncounted.
+    untested_cheaper: Option<String>,
+    /// Whether every configuration cheaper than the answer was tested.
+    proven_cheapest: bool,
+}
+
+#[derive(Serialize, JsonSchema)]
+struct JsonSweep<'a> {
+    /// The document's version (docs/json.md).
+    schema_version: SchemaVersion,
+    scenario: &'a str,
+    resolution_s: f64,
+    target: JsonTarget,
+    prices: JsonPrices,
+    space: String,
+    results: Vec<JsonResult>,
+}
+
+/// The schema of `optimize --format json`.
+pub(crate) fn optimize_schema() -> serde_json::Value {
+    schema::strict::<JsonOptimize<'static>>("planner optimize")
+}
+
+/// The schema of `sweep --format json`.
+pub(crate) fn sweep_schema() -> serde_json::Value {
+    schema::strict::<JsonSweep<'static>>("planner sweep")
+}

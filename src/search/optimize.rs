@@ -1,0 +1,479 @@
+//! `optimize`'s walk: the ranking tested cheapest first in parallel batches until the tested
+//! prefix settles the answer and its runners-up, within a budget of configurations and time;
+//! and [`settle`], the one definition of its result that a single run and a merge of shards
+//! both compute.
+
+use rayon::prelude::*;
+
+use crate::model::config::Config;
+use crate::model::cost::Cost;
+use crate::model::scenario::{Prices, Scenario};
+use crate::outcome::stats::Summary;
+use crate::outcome::verdict::{Call, ClassVerdict};
+
+use super::{evaluate_one, Candidate, Evaluated, SearchError, Space, Target};
+
+/// What `optimize` found: the canonical result of [`settle`], the same whether one process
+/// or many shards did the work.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Optimization {
+    /// Every configuration ranked up to the last runner-up, in rank order (the whole ranking
+    /// when fewer than the answer and its runners-up pass): a prefix of the ranking. When a
+    /// budget ran out ([`Optimization::unfinished`]), the prefix tested, then the
+    /// configurations the climb tested beyond it.
+    pub evaluated: Vec<Evaluated>,
+    /// Index in `evaluated` of the cheapest candidate that meets the target.
+    pub answer: Option<usize>,
+    /// Indices in `evaluated` of the next cheapest that also meet it. Exact, because the
+    /// tested candidates are a prefix of the ranking: no untested one is cheaper.
+    pub runners_up: Vec<usize>,
+    /// Indices in `evaluated` of configurations cheaper than the answer (or, with no answer,
+    /// any) whose verdict was too close to call within `--max-replications`: the report
+    /// names them beside the answer, since more replications might make one of them meet.
+    pub undecided: Vec<usize>,
+    /// The size of the whole space.
+    pub total: usize,
+    /// How the tested candidates were chosen, for the report to say.
+    pub selection: Selection,
+    /// Set when `--max-configs` or `--max-time` stopped the cheapest-first walk before it
+    /// settled.
+    pub unfinished: Option<Unfinished>,
+    /// The answer's verification, and those of any configuration it rejected first, in the
+    /// order run ([`verify`]); empty when nothing is random.
+    pub verified: Vec<Verification>,
+}
+
+/// A configuration load-tested again before it is printed as the answer: on
+/// [`VERIFY_LONGER`] times the clients, the first run's count left out as a warm-up, on a
+/// fresh seed.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Verification {
+    /// Index in [`Optimization::evaluated`] of the configuration verified.
+    pub index: usize,
+    /// The verification's clients, warm-up included.
+    pub clients: u32,
+    /// Clients left out of its figures.
+    pub warmup: u32,
+    /// Its seed, unrelated to the search's.
+    pub seed: u64,
+    /// Its figures, over its replications.
+    pub summary: Summary,
+    /// Per class, with classes.
+    pub classes: Vec<ClassVerdict>,
+    /// Whether it holds.
+    pub call: Call,
+}
+
+/// A seed far from `seed` and its neighbours (SplitMix64's finaliser of `seed` offset).
+fn fresh_seed(seed: u64) -> u64 {
+    let mut z = seed ^ 0x7665_7269_6679; // "verify"
+    z = z.wrapping_add(0x9e37_79b9_7f4a_7c15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    z ^ (z >> 31)
+}
+
+/// How much longer a verification runs than the search's test.
+pub const VERIFY_LONGER: u32 = 10;
+
+/// Load-tests the answer again on a fresh seed before it is printed: a random search's answer
+/// passed its test on one set of draws, and a lucky pass would be a wrong answer. For a
+/// `sustained` objective (the rate held for good) the check also runs [`VERIFY_LONGER`] times
+/// longer, the search's clients left out as a warm-up, so that a queue a short test from
+/// empty did not have time to build shows. A plain test asks about its own number of
+/// clients, and a longer run would ask another question: it is repeated at its size.
+///
+/// When the answer fails or stays too close to call, the next passing configuration (a
+/// runner-up) is verified in its place, and so on; the rejected stay listed with their
+/// figures. Deterministic tests are exact and are not verified; nor are tests whose clients
+/// follow rules (patience, closed loops) or whose load is a ramp or a replay.
+pub fn verify(
+    scenario: &Scenario,
+    target: &Target,
+    sustained: bool,
+    mut o: Optimization,
+) -> Result<Optimization, SearchError> {
+    let repeatable = matches!(
+        target.load.arrivals,
+        crate::workload::Arrivals::Fixed(_) | crate::workload::Arrivals::Poisson(_)
+    );
+    let Some(answer) = o.answer else {
+        return Ok(o);
+    };
+    if !target.is_random(scenario) || target.clients.is_some() || !repeatable {
+        return Ok(o);
+    }
+    let mut longer = target.clone();
+    let load = &mut longer.load;
+    if sustained {
+        load.warmup = load.warmup.max(load.clients);
+        load.clients = load.clients.saturating_mul(VERIFY_LONGER);
+    }
+    // A seed of its own: the draws of the search do not decide their own check.
+    load.seed = fresh_seed(load.seed);
+    let passing: Vec<usize> = std::iter::once(answer)
+        .chain(o.runners_up.iter().copied())
+        .collect();
+    let mut verified = None;
+    for (k, &i) in passing.iter().enumerate() {
+        let config = o.evaluated[i].candidate.config.clone();
+        let a = evaluate_one(scenario, &longer, &config)?;
+        o.verified.push(Verification {
+            index: i,
+            clients: longer.load.clients,
+            warmup: longer.load.warmup,
+            seed: longer.load.seed,
+            summary: a.summary,
+            classes: a.classes,
+            call: a.call,
+        });
+        if a.call == Call::Meets {
+            verified = Some(k);
+            break;
+        }
+    }
+    match verified {
+        Some(k) => {
+            o.answer = Some(passing[k]);
+            o.runners_up = passing[k + 1..].to_vec();
+        }
+        None => {
+            o.answer = None;
+            o.runners_up.clear();
+        }
+    }
+    Ok(o)
+}
+
+/// Which candidates `optimize` reports as load-tested.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Selection {
+    /// The cheapest, in rank order, up to the last runner-up: every one ranked before it was
+    /// tested, and only the answer and the runners-up among them passed.
+    CheapestFirst,
+    /// All of them: fewer than the answer and its runners-up passed (maybe none), so the
+    /// early stop never came.
+    Everything,
+}
+
+/// What stops a cheapest-first walk before it settles.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Budget {
+    /// The most configurations the walk load-tests (`--max-configs` for `optimize`).
+    pub configs: Option<u64>,
+    /// When the walk stops (`--max-time`), with the limit as given, in seconds.
+    pub deadline: Option<(std::time::Instant, f64)>,
+}
+
+/// The limit that stopped a walk.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Limit {
+    /// `--max-configs N`.
+    Configs(u64),
+    /// `--max-time`, in seconds.
+    Time(f64),
+}
+
+/// How a walk stopped by its budget ended.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Unfinished {
+    /// What stopped it.
+    pub limit: Limit,
+    /// Configurations the walk tested in rank order (a prefix of the ranking).
+    pub walked: usize,
+    /// When the answer came from the climb past the walk: how many configurations cheaper
+    /// than it were never tested (`None` when the space is too large to count them). `Some(0)`
+    /// when the walk itself found the answer (then only runners-up are missing).
+    pub untested_cheaper: Option<u128>,
+}
+
+/// The first batch's size; batches double up to [`MAX_BATCH`]. Fixed, not tied to the thread
+/// count; the report holds [`settle`]'s prefix anyway, whatever the batches tested.
+const FIRST_BATCH: usize = 8;
+const MAX_BATCH: usize = 4096;
+
+/// The one definition of an optimize result, which the single run and the merge of shards
+/// both compute. With `R = runners_up` and `g_0 < g_1 < … < g_R` the ranks of the `1 + R`
+/// cheapest passing configurations, the result is every configuration of rank ≤ `g_R` with
+/// its summary, the answer `g_0` and the runners-up `g_1..g_R`; when fewer than `1 + R` pass
+/// (none, maybe), it is the whole ranking with what passed.
+///
+/// `tested` must be a prefix of the ranking (ranks `0..tested.len()`), in rank order, of a
+/// ranking of `total`. Returns `None` when that prefix does not settle the result yet: it
+/// holds fewer than `1 + R` passes and is not the whole ranking, so a configuration not yet
+/// tested could still be a runner-up. Anything `tested` holds beyond `g_R` is dropped, so
+/// the result does not depend on how much more a batch (or a shard) happened to test.
+pub fn settle(mut tested: Vec<Evaluated>, runners_up: usize, total: usize) -> Option<Optimization> {
+    let wanted = runners_up.saturating_add(1);
+    let passing: Vec<usize> = tested
+        .iter()
+        .enumerate()
+        .filter(|(_, e)| e.summary.meets_target)
+        .map(|(i, _)| i)
+        .take(wanted)
+        .collect();
+    let selection = if passing.len() == wanted {
+        tested.truncate(passing[passing.len() - 1] + 1);
+        Selection::CheapestFirst
+    } else if tested.len() == total {
+        Selection::Everything
+    } else {
+        return None;
+    };
+    let answer = passing.first().copied();
+    Some(Optimization {
+        undecided: undecided(&tested, answer),
+        evaluated: tested,
+        answer,
+        runners_up: passing.iter().skip(1).copied().collect(),
+        total,
+        selection,
+        unfinished: None,
+        verified: Vec::new(),
+    })
+}
+
+/// The configurations ranked before `answer` (all, without one) left too close to call.
+fn undecided(tested: &[Evaluated], answer: Option<usize>) -> Vec<usize> {
+    let before = answer.unwrap_or(tested.len());
+    (0..before)
+        .filter(|&i| tested[i].call == Call::TooCloseToCall)
+        .collect()
+}
+
+/// What watches a search as each configuration is load-tested, from any rayon thread.
+pub trait Watch: Sync {
+    /// One more configuration load-tested.
+    fn tested(&self, e: &Evaluated);
+}
+
+impl<F: Fn(u64) + Sync> Watch for F {
+    fn tested(&self, _: &Evaluated) {
+        self(1)
+    }
+}
+
+/// Tests `candidates` (a ranking, or a shard's part of one, cheapest first, `total` of them)
+/// in parallel batches until the tested prefix holds the answer and `runners_up` more
+/// passing candidates (or is the whole ranking), then reports [`settle`]'s canonical prefix
+/// of it. The candidates are drawn as they are needed, so a lazy [`Frontier`] over millions
+/// of configurations costs what is tested, not the space.
+///
+/// When `budget` runs out first, the walk stops at the end of what it tested in rank order
+/// and, with `climb` (the walked space and its prices) and no passing configuration yet,
+/// climbs from the space's cheapest configuration, raising the lever of the station late
+/// clients waited on longest, until one meets: an answer, but not proven cheapest, and the
+/// result says so ([`Unfinished`]).
+#[allow(clippy::too_many_arguments)]
+pub fn optimize(
+    scenario: &Scenario,
+    target: &Target,
+    candidates: impl IntoIterator<Item = Candidate>,
+    total: usize,
+    runners_up: usize,
+    budget: Budget,
+    climb: Option<(&Space, &Prices)>,
+    progress: &dyn Watch,
+) -> Result<Optimization, SearchError> {
+    let mut candidates = candidates.into_iter();
+    let wanted = runners_up.saturating_add(1);
+    let mut evaluated: Vec<Evaluated> = Vec::new();
+    let mut batch = FIRST_BATCH;
+    let mut passing = 0;
+    let mut stopped = None;
+    while evaluated.len() < total && passing < wanted {
+        let mut size = batch.min(total - evaluated.len());
+        if let Some(most) = budget.configs {
+            let left = (most as usize).saturating_sub(evaluated.len());
+            if left == 0 {
+                stopped = Some(Limit::Configs(most));
+                break;
+            }
+            size = size.min(left);
+        }
+        if let Some((deadline, secs)) = budget.deadline {
+            if std::time::Instant::now() >= deadline {
+                stopped = Some(Limit::Time(secs));
+                break;
+            }
+        }
+        let next: Vec<Candidate> = candidates.by_ref().take(size).collect();
+        if next.is_empty() {
+            break;
+        }
+        let deadline = budget.deadline.map(|(d, _)| d);
+        let results = evaluate_until(scenario, target, &next, deadline, progress)?;
+        let done = results.iter().take_while(|r| r.is_some()).count();
+        let results: Vec<Evaluated> = results.into_iter().map_while(|r| r).collect();
+        passing += results.iter().filter(|e| e.summary.meets_target).count();
+        evaluated.extend(results);
+        if done < next.len() {
+            stopped = budget.deadline.map(|(_, secs)| Limit::Time(secs));
+            break;
+        }
+        batch = (batch * 2).min(MAX_BATCH);
+    }
+    match stopped {
+        None => Ok(settle(evaluated, runners_up, total).expect("tested until settled")),
+        Some(limit) => unfinished(scenario, target, evaluated, total, limit, climb, progress),
+    }
+}
+
+/// Load-tests candidates in parallel, in the candidates' order; those not started by
+/// `deadline` are `None`.
+pub(super) fn evaluate_until(
+    scenario: &Scenario,
+    target: &Target,
+    candidates: &[Candidate],
+    deadline: Option<std::time::Instant>,
+    progress: &dyn Watch,
+) -> Result<Vec<Option<Evaluated>>, SearchError> {
+    candidates
+        .par_iter()
+        .map(|c| {
+            if deadline.is_some_and(|d| std::time::Instant::now() >= d) {
+                return Ok(None);
+            }
+            let assessment = evaluate_one(scenario, target, &c.config)?;
+            let e = Evaluated {
+                candidate: c.clone(),
+                summary: assessment.summary,
+                classes: assessment.classes,
+                call: assessment.call,
+            };
+            progress.tested(&e);
+            Ok(Some(e))
+        })
+        .collect()
+}
+
+#[allow(clippy::too_many_arguments)]
+/// The result of a walk its budget stopped: the answer it found, if any (proven cheapest:
+/// everything ranked before it was tested), else the climb's.
+fn unfinished(
+    scenario: &Scenario,
+    target: &Target,
+    mut evaluated: Vec<Evaluated>,
+    total: usize,
+    limit: Limit,
+    climb: Option<(&Space, &Prices)>,
+    progress: &dyn Watch,
+) -> Result<Optimization, SearchError> {
+    let walked = evaluated.len();
+    let passing: Vec<usize> = (0..walked)
+        .filter(|&i| evaluated[i].summary.meets_target)
+        .collect();
+    let (answer, runners_up, untested_cheaper) = match (passing.split_first(), climb) {
+        (Some((&first, rest)), _) => (Some(first), rest.to_vec(), Some(0)),
+        (None, Some((space, prices))) => {
+            let found = climb_to_target(scenario, target, space, prices, &mut evaluated, progress)?;
+            let untested = found.map(|i| {
+                let key = evaluated[i].candidate.cost.key();
+                let walked_cheaper = evaluated[..walked]
+                    .iter()
+                    .filter(|e| e.candidate.cost.key() < key)
+                    .count() as u128;
+                cheaper_than(space, scenario, prices, key).map(|n| n - walked_cheaper)
+            });
+            (found, Vec::new(), untested.flatten())
+        }
+        (None, None) => (None, Vec::new(), None),
+    };
+    Ok(Optimization {
+        undecided: undecided(&evaluated[..walked], answer.filter(|&a| a < walked)),
+        total,
+        evaluated,
+        answer,
+        runners_up,
+        selection: Selection::CheapestFirst,
+        unfinished: Some(Unfinished {
+            limit,
+            walked,
+            untested_cheaper,
+        }),
+        verified: Vec::new(),
+    })
+}
+
+/// The most configurations [`cheaper_than`] counts one by one.
+const MOST_COUNTED: u128 = 50_000_000;
+
+/// How many configurations of `space` cost less than `key`; `None` beyond [`MOST_COUNTED`].
+fn cheaper_than(
+    space: &Space,
+    scenario: &Scenario,
+    prices: &Prices,
+    key: crate::model::cost::PriceKey,
+) -> Option<u128> {
+    let size = space.size();
+    if size > MOST_COUNTED {
+        return None;
+    }
+    let n = (0..size as u64)
+        .into_par_iter()
+        .filter(|&i| Cost::of(scenario, &space.config_at(i as u128), prices).key() < key)
+        .count();
+    Some(n as u128)
+}
+
+/// From the space's cheapest configuration, raises one lever at a time, the station late
+/// clients most often waited on last (else the one with the least capacity), until a
+/// configuration meets the target or no lever can rise. Each configuration tested is added
+/// to `evaluated` (reused when the walk tested it); returns the index of the one that met.
+fn climb_to_target(
+    scenario: &Scenario,
+    target: &Target,
+    space: &Space,
+    prices: &Prices,
+    evaluated: &mut Vec<Evaluated>,
+    progress: &dyn Watch,
+) -> Result<Option<usize>, SearchError> {
+    let baseline = Config::baseline(scenario);
+    let levers = space.levers();
+    let mut at: Vec<usize> = vec![0; levers.len()];
+    loop {
+        let config = Config::new(
+            at.iter()
+                .zip(levers)
+                .map(|(&i, v)| v.as_slice()[i])
+                .collect(),
+        );
+        let assessment = evaluate_one(scenario, target, &config)?;
+        let index = match evaluated.iter().position(|e| e.candidate.config == config) {
+            Some(i) => i,
+            None => {
+                evaluated.push(Evaluated {
+                    candidate: Candidate {
+                        cost: Cost::of(scenario, &config, prices),
+                        changed: config.changed_levers(&baseline),
+                        config: config.clone(),
+                    },
+                    summary: assessment.summary.clone(),
+                    classes: assessment.classes.clone(),
+                    call: assessment.call,
+                });
+                evaluated.len() - 1
+            }
+        };
+        progress.tested(&evaluated[index]);
+        if assessment.summary.meets_target {
+            return Ok(Some(index));
+        }
+        let can_rise = |s: usize| at[s] + 1 < levers[s].len();
+        let capacity = crate::model::capacity::Capacity::of(scenario, &config);
+        let late = assessment
+            .late_by_station
+            .iter()
+            .enumerate()
+            .filter(|&(s, &n)| n > 0 && can_rise(s))
+            .max_by_key(|&(s, &n)| (n, std::cmp::Reverse(s)))
+            .map(|(s, _)| s);
+        let weakest = (0..levers.len())
+            .filter(|&s| can_rise(s))
+            .min_by(|&a, &b| capacity.per_station[a].total_cmp(&capacity.per_station[b]));
+        match late.or(weakest) {
+            Some(s) => at[s] += 1,
+            None => return Ok(None),
+        }
+    }
+}
