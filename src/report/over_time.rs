@@ -2,6 +2,7 @@
 //! side by side: their plans, costs (and each against the static one), per-class verdicts
 //! and worst minute.
 
+use schemars::JsonSchema;
 use serde::Serialize;
 
 use super::table::{Align, Table};
@@ -9,6 +10,7 @@ use super::Render;
 use crate::model::cost::HOURS_PER_MONTH;
 use crate::model::scenario::Scenario;
 use crate::outcome::units::Minute;
+use crate::report::schema::SchemaVersion;
 use crate::search::over_time::Contender;
 
 /// The three plans, in order: static, schedule, autoscaler (`None`: nothing tried met).
@@ -134,6 +136,7 @@ impl Render for OverTimeComparison<'_> {
             })
             .collect();
         serde_json::to_string_pretty(&JsonComparison {
+            schema_version: SchemaVersion,
             scenario: self.scenario.name(),
             hours_per_month: HOURS_PER_MONTH,
             plans: doc,
@@ -143,14 +146,16 @@ impl Render for OverTimeComparison<'_> {
     }
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, JsonSchema)]
 struct JsonComparison<'a> {
+    /// The document's version (docs/json.md).
+    schema_version: SchemaVersion,
     scenario: &'a str,
     hours_per_month: f64,
     plans: Vec<JsonContender<'a>>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, JsonSchema)]
 struct JsonContender<'a> {
     plan: &'a str,
     /// The plan in words; `null` when nothing tried met the objectives.
@@ -161,4 +166,9 @@ struct JsonContender<'a> {
     classes: indexmap::IndexMap<String, bool>,
     worst_minute_start_s: Option<f64>,
     worst_minute_p99_s: Option<f64>,
+}
+
+/// The schema of `compare --format json` on a scenario whose pools autoscale.
+pub(crate) fn schema() -> serde_json::Value {
+    crate::report::schema::strict::<JsonComparison<'static>>("planner compare (over time)")
 }

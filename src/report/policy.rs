@@ -2,12 +2,14 @@
 //! integrated cost, its unit-hours, its satisfied share, its p99 and per-class verdicts;
 //! the answer on its own line.
 
+use schemars::JsonSchema;
 use serde::Serialize;
 
 use super::table::{Align, Table};
 use super::{ExportError, Render};
 use crate::model::cost::HOURS_PER_MONTH;
 use crate::model::scenario::Scenario;
+use crate::report::schema::SchemaVersion;
 use crate::search::policy::{PolicySearch, PolicyTried};
 
 /// The table shows this many combinations, cheapest first; `--csv` lists them all.
@@ -145,6 +147,7 @@ impl Render for PolicyReport<'_> {
                 .collect(),
         };
         let doc = JsonPolicySearch {
+            schema_version: SchemaVersion,
             scenario: self.scenario.name(),
             hours_per_month: HOURS_PER_MONTH,
             answer: self.search.answer.map(|i| row(i, &self.search.tried[i])),
@@ -183,8 +186,10 @@ impl Render for PolicyReport<'_> {
     }
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, JsonSchema)]
 struct JsonPolicySearch<'a> {
+    /// The document's version (docs/json.md).
+    schema_version: SchemaVersion,
     scenario: &'a str,
     hours_per_month: f64,
     /// The cheapest policy that meets every objective (`null`: none did).
@@ -193,7 +198,7 @@ struct JsonPolicySearch<'a> {
     tried: Vec<JsonPolicy<'a>>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, JsonSchema)]
 struct JsonPolicy<'a> {
     /// Its place in the grid.
     index: usize,
@@ -208,10 +213,17 @@ struct JsonPolicy<'a> {
     classes: indexmap::IndexMap<String, bool>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, JsonSchema)]
 struct JsonStationPolicy<'a> {
     station: &'a str,
     min: u32,
     max: u32,
     target_utilisation: f64,
+}
+
+/// The schema of `optimize --format json` on a scenario whose pools autoscale.
+pub(crate) fn policy_schema() -> serde_json::Value {
+    crate::report::schema::strict::<JsonPolicySearch<'static>>(
+        "planner optimize (autoscaling policies)",
+    )
 }

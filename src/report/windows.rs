@@ -1,12 +1,14 @@
 //! `optimize --schedule-windows`: the schedule found window by window, each window's
 //! units and clients, the schedule as `--schedule` flags, and the whole load verified.
 
+use schemars::JsonSchema;
 use serde::Serialize;
 
 use super::table::{Align, Table};
 use super::Render;
 use crate::model::cost::HOURS_PER_MONTH;
 use crate::model::scenario::Scenario;
+use crate::report::schema::SchemaVersion;
 use crate::search::schedule::WindowSearch;
 
 /// What the window search found.
@@ -90,6 +92,7 @@ impl Render for WindowsReport<'_> {
     fn json(&self) -> String {
         let f = self.found;
         let doc = JsonWindows {
+            schema_version: SchemaVersion,
             scenario: self.scenario.name(),
             window_s: f.window_s,
             windows: f
@@ -126,8 +129,10 @@ impl Render for WindowsReport<'_> {
     }
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, JsonSchema)]
 struct JsonWindows<'a> {
+    /// The document's version (docs/json.md).
+    schema_version: SchemaVersion,
     scenario: &'a str,
     window_s: f64,
     windows: Vec<JsonWindow>,
@@ -140,11 +145,16 @@ struct JsonWindows<'a> {
     hours_per_month: f64,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, JsonSchema)]
 struct JsonWindow {
     start_s: f64,
     units: indexmap::IndexMap<String, u32>,
     clients: usize,
     tried: usize,
     meets: bool,
+}
+
+/// The schema of `optimize --schedule-windows DURATION --format json`.
+pub(crate) fn schema() -> serde_json::Value {
+    crate::report::schema::strict::<JsonWindows<'static>>("planner optimize --schedule-windows")
 }

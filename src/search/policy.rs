@@ -155,8 +155,8 @@ pub fn search(
     })
 }
 
-/// One combination: its verdict (the one `assess`) and its cost over the same
-/// replications.
+/// One combination: its verdict (the one `assess`) and its cost over the replications
+/// asked for.
 fn one(
     scenario: &Scenario,
     axes: &[PolicyAxis],
@@ -165,8 +165,9 @@ fn one(
 ) -> Result<PolicyTried, EngineError> {
     let config = Config::baseline(scenario);
     let assessment = loadtest::assess(scenario, &config, &target.load, target.share, None)?;
-    // Costed on the replications that decided the verdict.
-    let spends = loadtest::replicate(0..assessment.replications, |r| {
+    // Costed on the replications asked for (`--replications`); a verdict too close to call
+    // may take more, which decide it but do not change the price a run of it shows.
+    let spends = loadtest::replicate(0..target.load.runs(scenario), |r| {
         loadtest::simulate(
             scenario,
             &config,

@@ -135,8 +135,8 @@ pub fn search(
     let whole = scheduled(scenario, &pools, &windows, None)?;
     let config = windows[windows.len() - 1].config.clone();
     let verified = loadtest::assess(&whole, &config, &target.load, target.share, None)?;
-    // Costed on the replications that decided the verdict.
-    let spends = loadtest::replicate(0..verified.replications, |r| {
+    // Costed on the replications asked for, as a policy is.
+    let spends = loadtest::replicate(0..target.load.runs(&whole), |r| {
         loadtest::simulate(
             &whole,
             &config,

@@ -584,3 +584,34 @@ fn optimize_takes_schedules_beside_a_policy_and_no_search_prices_a_schedule_as_s
         "prices each configuration as fixed",
     );
 }
+
+/// The searches over time have no page: `--report` is refused before any work, and no file
+/// is written, rather than the flag doing nothing.
+#[test]
+fn searches_over_time_refuse_a_report_they_cannot_write() {
+    let (dir, auto) = scenario_file(AUTOSCALED);
+    let page = dir.path().join("r.html");
+    let page = page.to_str().unwrap();
+    assert_input_error(
+        &["optimize", "--scenario", &auto, "--report", page],
+        "--report: optimize over autoscaling policies has no HTML page",
+    );
+    assert_input_error(
+        &["compare", "--scenario", &auto, "--report", page],
+        "--report: compare over time has no HTML page",
+    );
+    let (_wdir, windowed) = scenario_file(WINDOWED);
+    assert_input_error(
+        &[
+            "optimize",
+            "--scenario",
+            &windowed,
+            "--schedule-windows",
+            "1m",
+            "--report",
+            page,
+        ],
+        "--report: --schedule-windows has no HTML page",
+    );
+    assert!(!dir.path().join("r.html").exists());
+}
