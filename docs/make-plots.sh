@@ -11,3 +11,4 @@ planner run --clients 2000 --rate 1.6 --set soda.units=2 --set burger.units=6 --
 planner --scenario data/morning.toml run --set db.units=3 --plot docs/morning.svg > /dev/null
 planner run --rate 0.9 --stage 60s:0.9 --stage 1s:1.35 --stage 30s:1.35 --stage 1s:0.9 --stage 200s:0.9 \
     --patience 5 --retries 3 --backoff 1 --plot docs/storm.svg > /dev/null
+planner --scenario data/day.toml run --replications 1 --plot docs/day.svg > /dev/null

@@ -189,10 +189,14 @@ impl<R: Runtime, D: Draws, O: Observe> Model<R, D, O> {
             if let Some(driver) = self.finished.take() {
                 driver.wake();
             }
+            if let Some(controller) = self.scaler.take() {
+                controller.wake();
+            }
         }
     }
 
-    /// Waits until every client (or user) is done.
+    /// Waits until every client (or user) is done, and the controller of units that change
+    /// has told its last.
     async fn all_done(&self) {
         poll_fn(|cx| {
             if self.remaining.get() == 0 {
@@ -202,7 +206,18 @@ impl<R: Runtime, D: Draws, O: Observe> Model<R, D, O> {
                 Poll::Pending
             }
         })
-        .await
+        .await;
+        if self.scales() {
+            poll_fn(|cx| {
+                if self.control_done.get() {
+                    Poll::Ready(())
+                } else {
+                    self.finished.set(Some(cx.waker().clone()));
+                    Poll::Pending
+                }
+            })
+            .await
+        }
     }
 }
 

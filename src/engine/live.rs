@@ -21,6 +21,7 @@ use super::observe::{Observe, Visit};
 use super::station::{Batch, Pool};
 use super::sync::{Acquire, Permit};
 use crate::model::plan::{Kind, Plan, Station};
+use crate::model::scaling::Scaling;
 use crate::outcome::trace::{Event, EventKind};
 use crate::workload::clients::ClientRules;
 use crate::workload::draws::Draws;
@@ -70,8 +71,14 @@ pub(super) struct Model<R, D, O> {
     pub(super) yielding: Cell<usize>,
     /// Clients (or users) still running; the driver waits for none.
     pub(super) remaining: Cell<usize>,
-    /// The driver, waiting for the last client.
+    /// The driver, waiting for the last client (then for the controller).
     pub(super) finished: Cell<Option<Waker>>,
+    /// Per station, how its units change (`None`: they never do; see `scale`).
+    pub(super) scaling: Vec<Option<Arc<Scaling>>>,
+    /// The controller of those units, waiting for its next instant or the last client.
+    pub(super) scaler: Cell<Option<Waker>>,
+    /// Whether the controller has told its last.
+    pub(super) control_done: Cell<bool>,
 }
 
 impl<R: Runtime, D: Draws, O: Observe> Model<R, D, O> {
@@ -88,20 +95,31 @@ impl<R: Runtime, D: Draws, O: Observe> Model<R, D, O> {
         (due, class): (Vec<u64>, Vec<u32>),
     ) -> Model<R, D, O> {
         Model {
-            rt,
+            rt: rt.clone(),
             stations: stations
                 .iter()
-                .map(|s| match s.kind {
-                    Kind::Pool { units } => Live::Pool {
+                .map(|s| match (s.kind, &s.scaling) {
+                    (Kind::Pool { units }, None) => Live::Pool {
                         pool: Pool::new(units),
                         steps: s.service,
                     },
-                    Kind::Batch { portions } => Live::Batch {
+                    (Kind::Pool { .. }, Some(scaling)) => {
+                        let rt = rt.clone();
+                        Live::Pool {
+                            pool: Pool::metered(scaling.initial(), Rc::new(move || rt.now())),
+                            steps: s.service,
+                        }
+                    }
+                    // (`validate` refused a batch station that scales.)
+                    (Kind::Batch { portions }, _) => Live::Batch {
                         batch: Batch::new(portions),
                         steps: s.service,
                     },
                 })
                 .collect(),
+            scaling: stations.iter().map(|s| s.scaling.clone()).collect(),
+            scaler: Cell::new(None),
+            control_done: Cell::new(false),
             plans,
             draws,
             observer: RefCell::new(observer),

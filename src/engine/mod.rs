@@ -19,16 +19,19 @@
 mod clients;
 mod clock;
 mod exec;
+mod hpa;
 mod join;
 mod live;
+mod meter;
 mod observe;
+mod scale;
 mod station;
 mod sync;
 mod walk;
 
 use std::rc::Rc;
 
-pub use observe::{AttemptEnd, Done, Observe, Visit};
+pub use observe::{AttemptEnd, Done, Observe, UnitTime, Units, Visit};
 
 use clock::{run_real, Runtime, Virtual};
 use live::Model;
@@ -109,6 +112,9 @@ async fn drive<R: Runtime, D: Draws, O: Observe>(
     model: Rc<Model<R, D, O>>,
     closed: Option<ClosedLoop>,
 ) {
+    if model.scales() {
+        model.rt.spawn(model.clone().control());
+    }
     match closed {
         None => clients::open_loop(model).await,
         Some(closed) => clients::closed_loop(model, closed).await,
@@ -140,6 +146,22 @@ fn validate(service: &Service, workload: &Workload) -> Result<(), EngineError> {
                 if *station as usize >= service.stations.len() {
                     return bad("a visit to a station that does not exist");
                 }
+            }
+        }
+    }
+    for s in &service.stations {
+        if let Some(scaling) = &s.scaling {
+            if matches!(s.kind, crate::model::plan::Kind::Batch { .. }) {
+                return Err(EngineError::BadScaling(format!(
+                    "batch station `{}` cannot change its units",
+                    s.name
+                )));
+            }
+            if let Some(why) = scaling.problem() {
+                return Err(EngineError::BadScaling(format!(
+                    "station `{}`: {why}",
+                    s.name
+                )));
             }
         }
     }
@@ -296,6 +318,11 @@ pub enum EngineError {
     /// The service has no plan to walk: a caller's bug.
     #[error("the service has no request plan")]
     NoPlans,
+    /// A station's units cannot change as asked (a batch station, a schedule out of order,
+    /// an autoscaler whose bounds cross): the scenario's parser refuses these, so a caller's
+    /// bug.
+    #[error("units over time: {0}")]
+    BadScaling(String),
     /// Tokio could not build its runtime for a real-clock run (the OS refused a resource).
     #[error("could not start the tokio runtime: {0}")]
     Runtime(String),

@@ -7,6 +7,7 @@
 //! for them.
 
 use crate::outcome::trace::Event;
+pub use crate::outcome::units::{UnitTime, Units};
 
 /// Told about a run as it happens. Every method defaults to ignoring what it is told.
 pub trait Observe: 'static {
@@ -16,6 +17,8 @@ pub trait Observe: 'static {
     const EVENTS: bool = false;
     /// Whether [`Observe::attempt`] is wanted.
     const ATTEMPTS: bool = false;
+    /// Whether [`Observe::units`] is wanted.
+    const UNITS: bool = false;
 
     /// A client reached a station and joined its queue, at `at` (steps); told when
     /// [`Observe::VISITS`] is wanted, before the visit that follows. The visit's own
@@ -38,6 +41,13 @@ pub trait Observe: 'static {
 
     /// Service a station gave to an attempt that was then given up.
     fn wasted(&mut self, _station: u16, _steps: u64) {}
+
+    /// A pool whose units change, at the start, at each sync and after each change of its
+    /// desired or ready units.
+    fn units(&mut self, _units: Units) {}
+
+    /// At the end of a run, each pool whose units changed: the unit-time it paid for.
+    fn unit_time(&mut self, _time: UnitTime) {}
 }
 
 /// One visit of one client to one station. Times in steps.

@@ -21,9 +21,21 @@ impl Pool {
         }
     }
 
+    /// A pool whose units change: `units` ready now, their time kept on `clock`.
+    pub(super) fn metered(units: u32, clock: std::rc::Rc<dyn Fn() -> u64>) -> Pool {
+        Pool {
+            units: Semaphore::metered(units, super::meter::Meter::new(units, clock)),
+        }
+    }
+
     /// Gives back a unit whose permit was detached (a service outliving its client).
     pub fn release_detached(&self) {
         self.units.release_detached();
+    }
+
+    /// The semaphore itself, for the controller that adds and retires units.
+    pub(super) fn units(&self) -> &Semaphore {
+        &self.units
     }
 
     #[cfg(test)]

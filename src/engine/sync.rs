@@ -9,12 +9,21 @@
 //! takes a free unit only when nobody waits. Cancel-safe: a waiter dropped before its turn
 //! leaves the queue and never receives a unit; one dropped after a unit was handed to it but
 //! before it saw it passes that unit on.
+//!
+//! Units may come and go while it runs (a pool whose units change, see `scale`): a unit
+//! added goes to the longest waiter as a released one does; a unit retired leaves at once if
+//! it is free, else when the request it holds gives it back, before any waiter gets it. No
+//! waiter ever leaves the queue for it. Such a semaphore keeps a [`Meter`] of its units'
+//! time; one whose units never change has none, and its two hot paths (a unit taken, a unit
+//! given back) pay one test of an empty field each.
 
 use std::cell::RefCell;
 use std::collections::VecDeque;
 use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll, Waker};
+
+use super::meter::Meter;
 
 /// Waiters hold tickets, numbered in arrival order; the queue holds the wakers of tickets
 /// `head..`, a dropped waiter's entry emptied in place. A waiter whose ticket has left the
@@ -23,12 +32,28 @@ use std::task::{Context, Poll, Waker};
 /// no node, no state.
 struct Inner {
     free: u32,
+    /// Busy units retired: each of the next units given back leaves instead of serving.
+    leaving: u32,
     head: u64,
     queue: VecDeque<Option<Waker>>,
+    /// Only a semaphore whose units change keeps their time.
+    meter: Option<Box<Meter>>,
 }
 
 impl Inner {
+    /// A unit given back: it leaves if one is owed, else goes to the longest waiter or
+    /// joins the free ones.
+    #[inline]
     fn release(&mut self) {
+        if self.meter.is_some() {
+            return self.release_metered();
+        }
+        self.hand_out();
+    }
+
+    /// A unit to serve: the longest waiter's, or free.
+    #[inline]
+    fn hand_out(&mut self) {
         while let Some(front) = self.queue.pop_front() {
             self.head += 1;
             if let Some(waiter) = front {
@@ -37,6 +62,35 @@ impl Inner {
             }
         }
         self.free += 1;
+    }
+
+    #[cold]
+    fn release_metered(&mut self) {
+        self.tick();
+        if self.leaving > 0 {
+            self.leaving -= 1;
+            let meter = self.meter.as_mut().expect("metered");
+            meter.active -= 1;
+            meter.counted();
+        } else {
+            self.hand_out();
+        }
+    }
+
+    /// A free unit taken.
+    #[inline]
+    fn take_free(&mut self) {
+        if self.meter.is_some() {
+            self.tick();
+        }
+        self.free -= 1;
+    }
+
+    /// Brings the meter's integrals to now, before a count changes.
+    fn tick(&mut self) {
+        if let Some(meter) = self.meter.as_mut() {
+            meter.tick(self.free);
+        }
     }
 }
 
@@ -50,10 +104,72 @@ impl Semaphore {
         Semaphore {
             inner: RefCell::new(Inner {
                 free: units,
+                leaving: 0,
                 head: 0,
                 queue: VecDeque::new(),
+                meter: None,
             }),
         }
+    }
+
+    /// `units` units that may come and go, their time kept by `meter`.
+    pub(super) fn metered(units: u32, meter: Meter) -> Semaphore {
+        let semaphore = Semaphore::new(units);
+        semaphore.inner.borrow_mut().meter = Some(Box::new(meter));
+        semaphore
+    }
+
+    /// `n` units ready now, each to the longest waiter or free. (A unit owed to a retirement
+    /// is not cancelled by one added: it leaves when given back, as it was told to.)
+    pub(super) fn add(&self, n: u32) {
+        let mut inner = self.inner.borrow_mut();
+        inner.tick();
+        if let Some(meter) = inner.meter.as_mut() {
+            meter.active += n;
+            meter.counted();
+        }
+        for _ in 0..n {
+            inner.hand_out();
+        }
+    }
+
+    /// Retires `n` units that are not leaving yet: free ones at once, then busy ones as
+    /// their requests give them back. Returns how many left at once.
+    pub(super) fn retire(&self, n: u32) -> u32 {
+        let mut inner = self.inner.borrow_mut();
+        debug_assert!(n <= inner.meter.as_ref().map_or(0, |m| m.active) - inner.leaving);
+        inner.tick();
+        let idle = n.min(inner.free);
+        inner.free -= idle;
+        inner.leaving += n - idle;
+        if let Some(meter) = inner.meter.as_mut() {
+            meter.active -= idle;
+            meter.counted();
+        }
+        idle
+    }
+
+    /// Units in the pool and not leaving: those a waiter may still get.
+    pub(super) fn ready(&self) -> u32 {
+        let inner = self.inner.borrow();
+        inner.meter.as_ref().map_or(0, |m| m.active) - inner.leaving
+    }
+
+    /// Units created and starting: paid for, not ready yet.
+    pub(super) fn set_starting(&self, starting: u32) {
+        let mut inner = self.inner.borrow_mut();
+        inner.tick();
+        if let Some(meter) = inner.meter.as_mut() {
+            meter.starting = starting;
+            meter.counted();
+        }
+    }
+
+    /// The meter brought to now: its integrals, and the fewest and most units paid for.
+    pub(super) fn read_meter(&self) -> Option<(super::meter::Areas, u32, u32)> {
+        let mut inner = self.inner.borrow_mut();
+        inner.tick();
+        inner.meter.as_ref().map(|m| (m.areas, m.fewest, m.most))
     }
 
     /// Waits for a unit, behind everyone already waiting.
@@ -113,7 +229,7 @@ impl<'a> Future for Acquire<'a> {
         if self.ticket == NOT_QUEUED {
             // A unit is free only when nobody waits (`release` serves waiters first).
             if inner.free > 0 {
-                inner.free -= 1;
+                inner.take_free();
                 return Poll::Ready(Permit { semaphore });
             }
             let ticket = inner.head + inner.queue.len() as u64;
@@ -235,5 +351,47 @@ mod tests {
         // Every unit back, and a dropped acquire that never waited changes nothing.
         drop(s.acquire());
         assert_eq!(s.free(), 2);
+    }
+
+    #[test]
+    fn units_retired_while_busy_leave_before_any_waiter_is_served_and_added_ones_serve_at_once() {
+        use std::cell::Cell;
+        use std::rc::Rc;
+        let now = Rc::new(Cell::new(0u64));
+        let clock = now.clone();
+        let s = Semaphore::metered(2, Meter::new(2, Rc::new(move || clock.get())));
+        let Poll::Ready(one) = poll(&mut s.acquire()) else {
+            panic!()
+        };
+        let Poll::Ready(two) = poll(&mut s.acquire()) else {
+            panic!()
+        };
+        let mut waiter = s.acquire();
+        assert!(poll(&mut waiter).is_pending());
+        now.set(4);
+        // Both busy: the one retired leaves when given back, and the waiter keeps waiting.
+        assert_eq!(s.retire(1), 0);
+        assert_eq!(s.ready(), 1);
+        now.set(10);
+        drop(one);
+        assert!(poll(&mut waiter).is_pending());
+        drop(two);
+        let Poll::Ready(three) = poll(&mut waiter) else {
+            panic!("the waiter got the unit that stayed")
+        };
+        // A unit added goes to the next waiter at once.
+        let mut late = s.acquire();
+        assert!(poll(&mut late).is_pending());
+        now.set(12);
+        s.add(1);
+        assert!(poll(&mut late).is_ready());
+        now.set(20);
+        drop(three);
+        let (areas, fewest, most) = s.read_meter().unwrap();
+        // Busy: 2 units over 0..10, 1 over 10..20 (`late`'s permit was dropped at once).
+        // Ready: 2, then 1 from 10, 2 again from 12.
+        assert_eq!(areas.busy, 2 * 10 + 2 + 8);
+        assert_eq!(areas.ready, 2 * 10 + 2 + 2 * 8);
+        assert_eq!((fewest, most), (1, 2));
     }
 }

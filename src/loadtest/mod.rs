@@ -11,16 +11,20 @@ pub mod observe;
 
 use rayon::prelude::*;
 
+use crate::engine::UnitTime;
 use crate::engine::{self, EngineError, Observe, Timer};
 use crate::model::capacity::Capacity;
 use crate::model::config::Config;
+use crate::model::cost::UnitPrice;
 use crate::model::objective::Share;
 use crate::model::plan::Kind;
+use crate::model::scaling::Scaling;
 use crate::model::scenario::Scenario;
 use crate::model::units::{Resolution, MAX_TIMER_STEPS};
 use crate::outcome::profile::Profile;
 use crate::outcome::records::Outcome;
 use crate::outcome::stats::{ClassFigures, Summary};
+use crate::outcome::units::{Minute, OverTime, StationUnits};
 use crate::outcome::verdict::{Assessment, Call, ClassVerdict};
 use crate::workload::clients::{ClientRules, Clients};
 use crate::workload::random::Common;
@@ -418,6 +422,98 @@ pub fn replicate<T: Send>(
     } else {
         runs.into_par_iter().map(one).collect()
     }
+}
+
+/// What a run over time paid for, per station: the scaled pools' unit-time as the engine
+/// metered it, the others' fixed units over the same run (from 0 to the last client done).
+/// `None` when no station's units changed, so that every other run's report stays as it was.
+pub fn over_time(
+    scenario: &Scenario,
+    config: &Config,
+    load: &LoadTest,
+    outcome: &Outcome,
+) -> Option<OverTime> {
+    let end = outcome.unit_time.first()?.end;
+    let res = scenario.resolution();
+    // Clients by the minute they were due in: how many, and their p99.
+    let minute = res.nearest_steps(60.0).max(1);
+    let count = (outcome.due.last().map_or(0, |&d| d / minute) + 1) as usize;
+    let mut latencies = vec![Vec::new(); count];
+    for c in 0..outcome.clients() {
+        latencies[(outcome.due[c] / minute) as usize].push(outcome.latency(c));
+    }
+    let minutes = latencies
+        .into_iter()
+        .enumerate()
+        .map(|(i, mut l)| Minute {
+            start_s: 60.0 * i as f64,
+            arrivals: l.len(),
+            p99_s: (!l.is_empty()).then(|| {
+                let s = Summary::of_latencies(&mut l, res, load.timeout, Share::ALL);
+                res.to_seconds(s.p99_steps)
+            }),
+        })
+        .collect();
+    let (stations, hours) = unit_costs(scenario, config, &outcome.unit_time, end);
+    Some(OverTime {
+        rows: outcome.units.clone(),
+        cost: stations.iter().map(|s| s.cost).sum(),
+        stations,
+        hours,
+        minutes,
+    })
+}
+
+/// Per station, what its units cost over a run that ended at step `end`: a scaled pool's
+/// from its metered `unit_time`, any other's fixed units over the run. With the run's
+/// length in hours.
+pub fn unit_costs(
+    scenario: &Scenario,
+    config: &Config,
+    unit_time: &[UnitTime],
+    end: u64,
+) -> (Vec<StationUnits>, f64) {
+    let res = scenario.resolution();
+    let hours = res.to_seconds(end) / 3600.0;
+    let stations: Vec<StationUnits> = scenario
+        .stations()
+        .iter()
+        .enumerate()
+        .map(|(i, s)| {
+            let price = UnitPrice::of(s, scenario.prices());
+            let metered = unit_time.iter().find(|t| t.station as usize == i);
+            let (source, min, max, paid) = match (metered, s.scaling()) {
+                (Some(t), Some(scaling)) => (
+                    match scaling {
+                        Scaling::Schedule { .. } => "schedule",
+                        Scaling::Autoscale(_) => "autoscale",
+                    },
+                    t.fewest,
+                    t.most,
+                    t.paid as f64,
+                ),
+                _ => {
+                    let units = config.values()[i];
+                    ("fixed", units, units, f64::from(units) * end as f64)
+                }
+            };
+            let unit_hours = res.to_seconds(1) * paid / 3600.0;
+            StationUnits {
+                station: s.name().to_string(),
+                source,
+                min,
+                mean: if end == 0 {
+                    f64::from(min)
+                } else {
+                    paid / end as f64
+                },
+                max,
+                unit_hours,
+                cost: price.cost(unit_hours, hours),
+            }
+        })
+        .collect();
+    (stations, hours)
 }
 
 #[cfg(test)]

@@ -10,7 +10,7 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use crate::engine::{AttemptEnd, Done, Observe, Visit};
+use crate::engine::{AttemptEnd, Done, Observe, UnitTime, Units, Visit};
 use crate::model::objective::Share;
 use crate::model::units::{Resolution, Seconds};
 use crate::outcome::profile::{ClientLatency, LatencyCurve, Profile, StationLoad};
@@ -27,6 +27,8 @@ pub struct Rows<const TRACE: bool> {
     done: Vec<u64>,
     queued: Vec<(u16, u64)>,
     events: Vec<Event>,
+    units: Vec<Units>,
+    unit_time: Vec<UnitTime>,
 }
 
 impl<const TRACE: bool> Rows<TRACE> {
@@ -43,6 +45,8 @@ impl<const TRACE: bool> Rows<TRACE> {
             done: vec![NOT_VISITED; cells],
             queued: vec![(u16::MAX, 0); clients],
             events: Vec::new(),
+            units: Vec::new(),
+            unit_time: Vec::new(),
         }
     }
 
@@ -59,6 +63,8 @@ impl<const TRACE: bool> Rows<TRACE> {
             class: self.class,
             queued: self.queued,
             trace: TRACE.then_some(events),
+            units: self.units,
+            unit_time: self.unit_time,
         }
     }
 }
@@ -66,6 +72,7 @@ impl<const TRACE: bool> Rows<TRACE> {
 impl<const TRACE: bool> Observe for Rows<TRACE> {
     const VISITS: bool = true;
     const EVENTS: bool = TRACE;
+    const UNITS: bool = true;
 
     /// A station a flow visits twice keeps the visit that ended last.
     fn visit(&mut self, v: Visit) {
@@ -82,6 +89,14 @@ impl<const TRACE: bool> Observe for Rows<TRACE> {
 
     fn done(&mut self, d: Done) {
         self.queued[d.client as usize] = d.waited;
+    }
+
+    fn units(&mut self, row: Units) {
+        self.units.push(row);
+    }
+
+    fn unit_time(&mut self, time: UnitTime) {
+        self.unit_time.push(time);
     }
 }
 
@@ -258,6 +273,17 @@ impl Observe for Judge {
             return;
         }
         self.count(d.class, d.served.then(|| d.end - d.due), d.waited.0);
+    }
+}
+
+/// What the scaled pools of one replication paid for, and nothing else: what a search of
+/// autoscaling policies costs a policy by.
+#[derive(Default)]
+pub struct Spend(pub Vec<UnitTime>);
+
+impl Observe for Spend {
+    fn unit_time(&mut self, time: UnitTime) {
+        self.0.push(time);
     }
 }
 

@@ -10,6 +10,37 @@ use serde::Serialize;
 use crate::model::config::Config;
 use crate::model::scenario::{Prices, Scenario};
 
+/// Hours in a month: scenario prices are per month, and a run's unit-time is priced by the
+/// hour (730 h = 365 days × 24 h / 12 months, the figure cloud providers bill by).
+pub const HOURS_PER_MONTH: f64 = 730.0;
+
+/// What one pool's units cost over a run: its unit-time and the price of one unit-hour.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct UnitPrice {
+    /// One unit for one hour: its cores and GiB at the month's prices over 730 h.
+    pub unit_hour: f64,
+    /// The station's fixed part (cores and GiB whatever its units) for one hour.
+    pub fixed_hour: f64,
+}
+
+impl UnitPrice {
+    /// The prices of `station`'s units at `prices` (per month).
+    pub fn of(station: &crate::model::scenario::Station, prices: &Prices) -> UnitPrice {
+        UnitPrice {
+            unit_hour: (station.cpu_per_unit() * prices.cpu
+                + station.ram_gib_per_unit() * prices.ram)
+                / HOURS_PER_MONTH,
+            fixed_hour: (station.cpu_fixed() * prices.cpu + station.ram_gib_fixed() * prices.ram)
+                / HOURS_PER_MONTH,
+        }
+    }
+
+    /// The cost of `unit_hours` of units over a run of `hours`.
+    pub fn cost(self, unit_hours: f64, hours: f64) -> f64 {
+        self.unit_hour * unit_hours + self.fixed_hour * hours
+    }
+}
+
 /// Resources and price of one configuration.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct Cost {
@@ -184,6 +215,15 @@ mod tests {
             assert_eq!(k(0.1 * scale + 0.2 * scale), k(0.3 * scale));
         }
         assert_eq!(k(0.0).value(), 0.0);
+    }
+
+    #[test]
+    fn a_month_is_730_hours() {
+        let s = Scenario::embedded();
+        // A cook: 1 core at 30 and 0.5 GiB at 4 a month.
+        let p = UnitPrice::of(&s.stations()[1], s.prices());
+        assert!((p.unit_hour - 32.0 / 730.0).abs() < 1e-15);
+        assert!((p.cost(730.0, 1.0) - 32.0).abs() < 1e-12);
     }
 
     #[test]

@@ -93,7 +93,7 @@ pub struct Duration(pub f64);
 
 /// A TOML value that holds a duration, as written: a number of seconds, or a string with a
 /// unit. Every duration field of a scenario reads through it.
-#[derive(Deserialize)]
+#[derive(Deserialize, Clone)]
 #[serde(untagged)]
 pub(crate) enum Written {
     Number(f64),

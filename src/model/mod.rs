@@ -13,6 +13,7 @@ pub mod objective;
 pub mod plan;
 pub mod quote;
 pub mod request;
+pub mod scaling;
 pub mod scenario;
 pub mod station;
 pub mod units;

@@ -199,14 +199,17 @@ impl Classes {
 }
 
 /// One station of the fan-out, as the engine runs it.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Station {
     /// As the scenario names it; the engine knows a station only by its index in the slice.
     pub name: String,
     /// Service time of one request (pool) or one batch (batch), in steps.
     pub service: u64,
-    /// Pool or batch, with the size a configuration chose for it.
+    /// Pool or batch, with the size a configuration chose for it (a pool whose units change:
+    /// the units it starts with).
     pub kind: Kind,
+    /// A pool whose units change during the test: how (None: they never do).
+    pub scaling: Option<std::sync::Arc<crate::model::scaling::Scaling>>,
 }
 
 /// How a station serves.

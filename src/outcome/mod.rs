@@ -5,4 +5,5 @@ pub mod profile;
 pub mod records;
 pub mod stats;
 pub mod trace;
+pub mod units;
 pub mod verdict;

@@ -2,12 +2,13 @@
 //! became of clients who give up and retry, a closed loop's requests.
 
 use crate::outcome::trace::Event;
+use crate::outcome::units::{UnitTime, Units};
 
 /// A station's start and done times for a client that never visited it (flows only).
 pub const NOT_VISITED: u64 = u64::MAX;
 
 /// What one load test recorded. Times are steps since the load test started (time 0).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Outcome {
     /// Stations per client: the row width of `start` and `done`.
     pub stations: usize,
@@ -26,6 +27,11 @@ pub struct Outcome {
     pub queued: Vec<(u16, u64)>,
     /// The event log in time order, when asked for.
     pub trace: Option<Vec<Event>>,
+    /// The units of each pool whose units change, as the controller told them (empty when
+    /// none does).
+    pub units: Vec<Units>,
+    /// What each such pool paid for over the run.
+    pub unit_time: Vec<UnitTime>,
 }
 
 impl Outcome {

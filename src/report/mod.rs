@@ -11,14 +11,18 @@ pub mod format;
 pub mod html;
 pub mod json;
 pub mod output;
+pub mod over_time;
 pub mod plot;
+pub mod policy;
 pub mod printable;
 pub mod render;
 pub mod run;
 pub mod schema;
 pub mod search;
 pub mod table;
+pub mod units;
 pub mod unreachable;
+pub mod windows;
 
 pub use printable::printable;
 pub use render::{ExportError, Format, Render};

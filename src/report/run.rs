@@ -18,6 +18,7 @@ use crate::outcome::profile::Profile;
 use crate::outcome::records::{Outcome, NOT_VISITED};
 use crate::outcome::stats::{self, Summary};
 use crate::outcome::trace::EventKind;
+use crate::outcome::units::OverTime;
 use crate::outcome::verdict::ClassVerdict;
 use crate::workload::Clock;
 use crate::workload::LoadTest;
@@ -58,6 +59,9 @@ pub struct RunReport<'a> {
     pub share: Share,
     /// Where the time goes in replication 1, profiled when a page asks for it.
     pub profile: Option<&'a Profile>,
+    /// Replication 1's units, when some station's units changed (`None`: none did, and the
+    /// report is as it always was).
+    pub over_time: Option<&'a OverTime>,
 }
 
 fn verdict(ok: bool) -> &'static str {
@@ -456,12 +460,18 @@ impl Render for RunReport<'_> {
             out.push_str(&line);
         }
         out.push_str(&super::classes::block(self.classes, res, unit));
-        out.push_str(&super::capacity::block(
-            self.scenario,
-            self.config,
-            self.load.rate(),
-            self.load.timeout,
-        ));
+        // A pool whose units change has no one capacity: its units over the run say more.
+        match self.over_time {
+            None => out.push_str(&super::capacity::block(
+                self.scenario,
+                self.config,
+                self.load.rate(),
+                self.load.timeout,
+            )),
+            Some(over) => {
+                out.push_str(&super::units::block(over, &self.scenario.prices().currency))
+            }
+        }
         out
     }
 
@@ -572,13 +582,25 @@ impl Render for RunReport<'_> {
             replications: self
                 .combined
                 .map(|c| JsonReplicated::new(c, res, self.load.timeout)),
+            units: self.over_time.map(super::units::JsonUnits::new),
             clients,
         };
         serde_json::to_string_pretty(&doc).expect("plain data serialises") + "\n"
     }
 
-    /// The load test's picture: its timeline or its dashboard.
+    /// The load test's picture: its timeline or its dashboard; a run over time, its load,
+    /// units and p99 per minute.
     fn svg(&self) -> Result<String, ExportError> {
+        if let Some(over) = self.over_time {
+            let stations: Vec<&str> = self.scenario.stations().iter().map(|s| s.name()).collect();
+            return Ok(super::plot::units_svg(&super::units::plot(
+                self.picture_title(),
+                self.load.timeout.get(),
+                &stations,
+                self.res(),
+                over,
+            ))?);
+        }
         if self.dashboard {
             Ok(self.dashboard_svg()?)
         } else {
@@ -635,6 +657,10 @@ struct JsonRun<'a> {
     classes: indexmap::IndexMap<String, super::classes::JsonClass>,
     /// Means and 95 % intervals over every replication, when the test is random.
     replications: Option<JsonReplicated>,
+    /// Per station its units over the run and their cost (only when some station's units
+    /// change).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    units: Option<super::units::JsonUnits<'a>>,
     #[serde(rename = "results")]
     clients: Vec<JsonClient<'a>>,
 }

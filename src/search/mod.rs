@@ -15,6 +15,9 @@ pub mod compare;
 pub mod frontier;
 pub mod memory;
 pub mod optimize;
+pub mod over_time;
+pub mod policy;
+pub mod schedule;
 
 pub use frontier::Frontier;
 pub use optimize::{

@@ -142,6 +142,9 @@ pub struct LoadTest {
     /// Whether the share came from the command line (`--min-satisfaction`, `--slo`): it then
     /// overrides every class's.
     pub share_given: bool,
+    /// Only the clients due strictly before this many seconds come (`None`: all of them):
+    /// the prefix of a load that a schedule's window is searched on.
+    pub until_s: Option<f64>,
 }
 
 impl LoadTest {
@@ -157,6 +160,7 @@ impl LoadTest {
             max_replications: 1,
             timeout_given: false,
             share_given: false,
+            until_s: None,
         }
     }
 
@@ -275,6 +279,15 @@ impl LoadTest {
     /// Stages and traces bring their own clients: Poisson stages a number that varies from
     /// one replication to the next, so the length of this list, not `clients`, is the count.
     pub fn due_times(&self, resolution: Resolution, replication: u32) -> Vec<u64> {
+        let mut due = self.all_due_times(resolution, replication);
+        if let Some(until) = self.until_s {
+            let limit = resolution.nearest_steps(until);
+            due.truncate(due.partition_point(|&t| t < limit));
+        }
+        due
+    }
+
+    fn all_due_times(&self, resolution: Resolution, replication: u32) -> Vec<u64> {
         match &self.arrivals {
             Arrivals::Fixed(period) => (0..self.clients as u64)
                 .map(|i| resolution.nearest_steps(i as f64 * period.get()))

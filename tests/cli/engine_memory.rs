@@ -48,6 +48,7 @@ fn pool(units: u32, service: u64) -> Station {
         name: "pool".into(),
         service,
         kind: Kind::Pool { units },
+        scaling: None,
     }
 }
 
@@ -56,6 +57,7 @@ fn batch(portions: u32, service: u64) -> Station {
         name: "batch".into(),
         service,
         kind: Kind::Batch { portions },
+        scaling: None,
     }
 }
 

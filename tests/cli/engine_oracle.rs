@@ -121,6 +121,7 @@ fn pool(name: &str, units: u32, service: u64) -> Station {
         name: name.into(),
         service,
         kind: Kind::Pool { units },
+        scaling: None,
     }
 }
 
@@ -129,6 +130,7 @@ fn batch(name: &str, portions: u32, service: u64) -> Station {
         name: name.into(),
         service,
         kind: Kind::Batch { portions },
+        scaling: None,
     }
 }
 

@@ -506,6 +506,7 @@ fn case(seed: u64) -> Result<(), String> {
                 name: format!("s{i}"),
                 service: 1 + rng.below(6),
                 kind,
+                scaling: None,
             }
         })
         .collect();
@@ -635,11 +636,13 @@ fn a_sequence_adds_up_and_all_waits_for_the_slowest() {
             name: "a".into(),
             service: 4,
             kind: Kind::Pool { units: 1 },
+            scaling: None,
         },
         Station {
             name: "b".into(),
             service: 2,
             kind: Kind::Pool { units: 1 },
+            scaling: None,
         },
     ];
     let mut seq = Plan::builder();
@@ -678,11 +681,13 @@ fn pick_follows_the_given_draws() {
             name: "a".into(),
             service: 3,
             kind: Kind::Pool { units: 1 },
+            scaling: None,
         },
         Station {
             name: "b".into(),
             service: 5,
             kind: Kind::Pool { units: 1 },
+            scaling: None,
         },
     ];
     let mut p = Plan::builder();

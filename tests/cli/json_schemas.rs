@@ -99,6 +99,11 @@ const OUTPUTS: &[(&str, &str)] = &[
     ("run", "planner run --replay data/trace.csv --format json"),
     ("run", "planner run --rate 0 --stage 5s:2 --format json"),
     ("run", "planner run --clients 3 --clock real --speed 100 --format json"),
+    // A pool whose units change: the run's `units`.
+    (
+        "run",
+        "planner --scenario data/day.toml run --replications 1 --stage 2m:10 --stage 2m:2 --format json",
+    ),
     ("run-client-rules-open", "planner run --period 0.5 --patience 4 --format json"),
     // Nobody is served: the latencies are null.
     ("run-client-rules-open", "planner run --period 0 --patience 0.5 --format json"),
@@ -130,6 +135,19 @@ const OUTPUTS: &[(&str, &str)] = &[
         "planner optimize --users 8 --think 4 --timeout 5 --min-satisfaction 95 --show 0 --format json",
     ),
     ("optimize-unreachable", "planner optimize --sustained --format json"),
+    // An answer, and none.
+    (
+        "optimize-policies",
+        "planner -q --scenario data/day.toml optimize --replications 1 --stage 5m:4 --policy app.min=1,2 --policy app.max=3 --format json",
+    ),
+    (
+        "optimize-policies",
+        "planner -q --scenario data/day.toml optimize --replications 1 --stage 2m:10 --stage 2m:2 --policy app.max=3 --policy app.target=0.7 --format json",
+    ),
+    (
+        "optimize-schedule-windows",
+        "sed 's/^autoscale = .*/units = 1\\nrange = \"1..=4\"/' data/day.toml > w.toml && planner -q --scenario w.toml optimize --replications 1 --stage 2m:10 --stage 2m:2 --schedule-windows 1m --format json",
+    ),
     ("sweep", "planner sweep --format json"),
     (
         "sweep",
@@ -143,6 +161,10 @@ const OUTPUTS: &[(&str, &str)] = &[
     (
         "compare",
         "planner compare --arrivals poisson --replications 2 --rates 1,2 --format json",
+    ),
+    (
+        "compare-over-time",
+        "planner -q --scenario data/day.toml compare --replications 1 --stage 2m:10 --stage 2m:2 --format json",
     ),
     ("fit", "planner fit data/db-latency.csv --format json"),
     ("optimize-shard", "planner -q optimize --shard 1/2 --format json"),

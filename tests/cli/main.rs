@@ -3,6 +3,7 @@
 //! runs the real binary.
 
 mod architecture;
+mod autoscale_oracle;
 mod capacity;
 mod client_rules;
 mod client_rules_oracle;
@@ -30,6 +31,7 @@ mod limits;
 mod machine_formats;
 mod numbers_in_errors;
 mod outputs;
+mod over_time;
 mod plot;
 mod plot_dashboard;
 mod queueing;

@@ -130,7 +130,7 @@ fn listed(message: &str, after: &str) -> Vec<String> {
 
 /// The keys the parser accepts in each section, from its refusal of an unknown one.
 fn accepted(dir: &Path, base: &str) -> BTreeMap<&'static str, Vec<String>> {
-    let probes: [(&str, &str, &str); 7] = [
+    let probes: [(&str, &str, &str); 11] = [
         ("top", "top", "zzz_unlisted = 1"),
         ("load", "load", "zzz_unlisted = 1"),
         (
@@ -146,6 +146,26 @@ fn accepted(dir: &Path, base: &str) -> BTreeMap<&'static str, Vec<String>> {
             "service = { p50 = 1, zzz_unlisted = 2 }",
         ),
         ("request", "request", "zzz_unlisted = 1"),
+        (
+            "station schedule",
+            "station",
+            "schedule = [{ at = 0, units = 1, zzz_unlisted = 1 }]",
+        ),
+        (
+            "station autoscale",
+            "station",
+            "autoscale = { max = 2, zzz_unlisted = 1 }",
+        ),
+        (
+            "station autoscale.scale_up",
+            "station",
+            "autoscale = { max = 2, scale_up = { zzz_unlisted = 1 } }",
+        ),
+        (
+            "station autoscale.scale_up.policies",
+            "station",
+            "autoscale = { max = 2, scale_up = { policies = [{ type = \"pods\", value = 1, period = \"15s\", zzz_unlisted = 1 }] } }",
+        ),
     ];
     let mut out = BTreeMap::new();
     for (section, table, line) in probes {

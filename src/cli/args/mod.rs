@@ -21,8 +21,17 @@ use crate::workload::stages::Stage;
 use crate::workload::MAX_REPLICATIONS;
 
 mod clients;
+mod over_time;
+mod parse;
 mod reference;
 pub use clients::{CancelArg, ClientArgs, ThinkArg};
+use over_time::parse_policy;
+pub use over_time::{OverTimeArgs, PolicyArg, PolicyValues, ScheduleArg};
+use parse::{duration, number};
+pub use parse::{
+    parse_max_configs, parse_max_time, parse_period, parse_price, parse_rate, parse_rates,
+    parse_seconds, parse_seed, parse_share, parse_slo, parse_speed, parse_stage, parse_start_rate,
+};
 pub use reference::{CompletionsArgs, SchemaArgs};
 
 #[derive(Debug, Parser)]
@@ -149,6 +158,10 @@ pub struct CompareArgs {
     /// Load-test only shard K of N of the (strategy, rate) cells (every N-th from the K-th) and print them with --format json for `planner merge`; auto: from SLURM_ARRAY_TASK_ID or JOB_COMPLETION_INDEX (see docs/scale-out.md)
     #[arg(long, value_name = "K/N|auto", value_parser = parse_shard)]
     pub shard: Option<ShardArg>,
+
+    /// With an autoscaled pool: the windows the best schedule is found in [default: a 24th of the load]
+    #[arg(long, value_name = "DURATION", value_parser = parse_window)]
+    pub schedule_windows: Option<f64>,
 }
 
 /// A lever's values given on the command line: `STATION.PARAM=VALUES`.
@@ -305,6 +318,28 @@ pub struct OptimizeArgs {
     /// Test only shard K of N of the cost ranking (every N-th from the K-th), stopping at its (1 + --show)-th pass; auto: from SLURM_ARRAY_TASK_ID or JOB_COMPLETION_INDEX (see docs/scale-out.md)
     #[arg(long, value_name = "K/N|auto", value_parser = parse_shard)]
     pub shard: Option<ShardArg>,
+
+    /// Values an autoscaled pool's policy tries: app.min=1..=2, app.max=6,8,10, app.target=0.5,0.6,0.7 [default: the scenario's min and max, targets 0.5 to 0.9] (repeatable)
+    #[arg(long = "policy", value_name = "STATION.min|max|target=VALUES", value_parser = parse_policy)]
+    pub policies: Vec<PolicyArg>,
+
+    /// Find the cheapest schedule of the pools window by window over a staged or replayed load, the queue a window leaves carried into the next; then verify the whole load once (see docs/autoscaling.md)
+    #[arg(long, value_name = "DURATION", value_parser = parse_window)]
+    pub schedule_windows: Option<f64>,
+
+    /// A pool's units over time during every load test of the search (with an autoscaled pool's --policy): app=0s:2,6h:5 (repeatable, one station each)
+    #[arg(long = "schedule", value_name = "STATION=TIME:UNITS,...", value_parser = over_time::parse_schedule)]
+    pub schedules: Vec<ScheduleArg>,
+}
+
+/// `--schedule-windows`: a duration above 0.
+pub fn parse_window(text: &str) -> Result<f64, String> {
+    let s = duration(text)?;
+    if s > 0.0 && s.is_finite() {
+        Ok(s)
+    } else {
+        Err(format!("a window lasts more than 0 s, got {}", text.trim()))
+    }
 }
 
 #[derive(Debug, Args)]
@@ -460,6 +495,9 @@ pub struct RunArgs {
 
     #[command(flatten)]
     pub client_args: ClientArgs,
+
+    #[command(flatten)]
+    pub over_time: OverTimeArgs,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -547,114 +585,6 @@ pub enum ClockArg {
     Virtual,
     /// Tokio's real clock (see --speed)
     Real,
-}
-
-fn number(text: &str) -> Result<f64, String> {
-    text.trim()
-        .parse::<f64>()
-        .map_err(|_| format!("`{text}` is not a number"))
-}
-
-/// A duration with or without a unit (`5`, `300ms`, `1.5s`): see [`crate::model::duration::parse`].
-/// A bare number is passed on as it is, so that the typed value's own check names what is
-/// wrong with it (`-5`: "must be greater than 0").
-fn duration(text: &str) -> Result<f64, String> {
-    match text.trim().parse::<f64>() {
-        Ok(v) => Ok(v),
-        Err(_) => crate::model::duration::parse(text).map_err(|e| e.to_string()),
-    }
-}
-
-pub fn parse_seconds(text: &str) -> Result<Seconds, String> {
-    Seconds::new(duration(text)?).map_err(|e| e.to_string())
-}
-
-pub fn parse_rate(text: &str) -> Result<Rate, String> {
-    Rate::new(number(text)?).map_err(|e| e.to_string())
-}
-
-/// `run --rate`: a rate (> 0), or 0, which only a staged load accepts (its start rate).
-pub fn parse_start_rate(text: &str) -> Result<f64, String> {
-    let v = number(text)?;
-    if v == 0.0 {
-        return Ok(0.0);
-    }
-    Rate::new(v).map(Rate::get).map_err(|e| e.to_string())
-}
-
-pub fn parse_slo(text: &str) -> Result<Slo, String> {
-    Slo::parse(text).map_err(|e| e.to_string())
-}
-
-pub fn parse_stage(text: &str) -> Result<Stage, String> {
-    Stage::parse(text).map_err(|e| e.to_string())
-}
-
-pub fn parse_period(text: &str) -> Result<Period, String> {
-    Period::new(duration(text)?).map_err(|e| e.to_string())
-}
-
-pub fn parse_rates(text: &str) -> Result<Rates, String> {
-    Rates::parse(text).map_err(|e| e.to_string())
-}
-
-pub fn parse_share(text: &str) -> Result<Share, String> {
-    Share::new(number(text.trim().trim_end_matches('%'))?).map_err(|e| e.to_string())
-}
-
-pub fn parse_price(text: &str) -> Result<f64, String> {
-    let v = number(text)?;
-    if v.is_finite() && v >= 0.0 {
-        Ok(v)
-    } else {
-        Err(format!(
-            "must be a finite price ≥ 0, got {}",
-            crate::model::units::number(v)
-        ))
-    }
-}
-
-/// `--max-configs`: a ceiling of 0 would refuse every space, so say what the flag needs.
-pub fn parse_max_configs(text: &str) -> Result<u64, String> {
-    match text.trim().parse::<u64>() {
-        Ok(0) => Err("must be at least 1 (the most configurations a search may have)".into()),
-        Ok(n) => Ok(n),
-        Err(_) => Err(format!(
-            "must be a whole number from 1 to {}, got `{text}`",
-            u64::MAX
-        )),
-    }
-}
-
-/// `--max-time`: a positive duration, in seconds.
-pub fn parse_max_time(text: &str) -> Result<f64, String> {
-    match crate::model::duration::parse(text) {
-        Ok(0.0) => Err("must be more than 0 (how long the search may walk)".into()),
-        Ok(secs) => Ok(secs),
-        Err(e) => Err(e.to_string()),
-    }
-}
-
-/// `--seed`: any u64; clap's own message ("invalid digit") does not say what is accepted.
-pub fn parse_seed(text: &str) -> Result<u64, String> {
-    text.trim().parse::<u64>().map_err(|_| {
-        format!(
-            "must be a whole number from 0 to {}, got `{text}`",
-            u64::MAX
-        )
-    })
-}
-
-pub fn parse_speed(text: &str) -> Result<f64, String> {
-    let v = number(text)?;
-    if v.is_finite() && v > 0.0 {
-        Ok(v)
-    } else {
-        Err(format!(
-            "must be a positive finite factor, got {}",
-            crate::model::units::number(v)
-        ))
-    }
 }
 
 #[cfg(test)]

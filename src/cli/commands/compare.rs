@@ -25,6 +25,13 @@ pub(crate) fn compare(
     quiet: bool,
     inputs: &mut Inputs,
 ) -> Result<Verdict> {
+    if super::over_time::autoscales(scenario) {
+        return super::over_time::compare_over_time(scenario, &args, quiet, inputs);
+    }
+    super::over_time::refuse_static_pricing(scenario, "compare")?;
+    if args.schedule_windows.is_some() {
+        bail!("--schedule-windows: compare over time sets a static plan, a schedule and an autoscaler side by side, and no pool of this scenario autoscales");
+    }
     let shard = args.shard.map(|s| s.resolve()).transpose()?;
     let out = &args.output;
     let files = out.csv.is_some() || out.plot.is_some() || args.report.report.is_some();

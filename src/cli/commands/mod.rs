@@ -12,6 +12,7 @@ pub mod clients;
 pub mod compare;
 pub mod fit;
 pub mod merge;
+pub mod over_time;
 pub mod reference;
 pub mod run;
 pub mod search;
@@ -63,6 +64,8 @@ pub(crate) struct Requested {
     /// Each file output, its format and its destination as typed.
     files: Vec<(OutputId, Format, String)>,
     format: Format,
+    /// `--units-csv FILE`: a run over time's units, a report of its own.
+    units_csv: Option<(OutputId, String)>,
     /// The command line, for the page's header and "Reproduce".
     command_line: Vec<String>,
 }
@@ -112,6 +115,7 @@ pub(crate) fn open_outputs(
         outputs,
         files,
         format: args.format,
+        units_csv: None,
         command_line: report.map(|r| r.command_line.clone()).unwrap_or_default(),
     })
 }
@@ -149,6 +153,35 @@ impl Requested {
         (!self.outputs.stdout_taken()).then_some(self.format)
     }
 
+    /// Opens `--units-csv FILE` beside the others (refused, as they are, onto an input,
+    /// another output or a stdout already taken).
+    pub(crate) fn open_units_csv(&mut self, text: &str) -> Result<()> {
+        self.units_csv = Some((
+            self.outputs.open("--units-csv", "the units CSV", text)?,
+            text.to_string(),
+        ));
+        Ok(())
+    }
+
+    /// Whether `--units-csv` was asked for.
+    pub(crate) fn wants_units_csv(&self) -> bool {
+        self.units_csv.is_some()
+    }
+
+    /// [`Requested::emit`], with the units CSV `units` (its CSV) written with the rest.
+    pub(crate) fn emit_with_units(self, report: &dyn Render, units: &dyn Render) -> Result<()> {
+        let bytes = match &self.units_csv {
+            Some((id, _)) => Some((
+                *id,
+                Format::Csv
+                    .render(units, &self.page())
+                    .map_err(|e| anyhow::Error::new(Failure::Export(e)))?,
+            )),
+            None => None,
+        };
+        self.emit_also(report, bytes)
+    }
+
     /// Whether `--report` asked for a page (then the command computes what only the page
     /// shows, such as where the time goes).
     pub(crate) fn wants_page(&self) -> bool {
@@ -163,11 +196,18 @@ impl Requested {
             Some((_, _, page)) => self
                 .files
                 .iter()
-                .filter(|f| f.1 != Format::Html && f.2 != "-")
+                .filter(|f| f.1 != Format::Html)
+                .map(|(_, format, text)| (format.what(), text))
+                .chain(
+                    self.units_csv
+                        .iter()
+                        .map(|(_, text)| ("the units CSV", text)),
+                )
+                .filter(|(_, text)| *text != "-")
                 // A device or a FIFO is no file to open from a page.
-                .filter(|f| std::fs::metadata(&f.2).map_or(true, |m| m.is_file()))
-                .map(|(_, format, text)| Beside {
-                    what: format.what(),
+                .filter(|(_, text)| std::fs::metadata(text).map_or(true, |m| m.is_file()))
+                .map(|(what, text)| Beside {
+                    what,
                     href: href(page, text),
                     shown: text.clone(),
                 })
@@ -183,6 +223,10 @@ impl Requested {
     /// Renders the report in every format asked for, then writes every output, all or none,
     /// and stdout last.
     pub(crate) fn emit(self, report: &dyn Render) -> Result<()> {
+        self.emit_also(report, None)
+    }
+
+    fn emit_also(self, report: &dyn Render, extra: Option<(OutputId, Vec<u8>)>) -> Result<()> {
         let page = self.page();
         let render = |format: Format| {
             format.render(report, &page).map_err(|e| match e {
@@ -191,7 +235,7 @@ impl Requested {
                 e => anyhow::Error::new(Failure::Export(e)),
             })
         };
-        let mut contents = Vec::new();
+        let mut contents: Vec<(OutputId, Vec<u8>)> = extra.into_iter().collect();
         for &(id, format, _) in &self.files {
             contents.push((id, render(format)?));
         }

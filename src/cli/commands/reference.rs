@@ -199,11 +199,26 @@ pub(crate) fn documents() -> Vec<Document> {
             "optimize --sustained --format json when no configuration can sustain the rate",
             report::unreachable::schema,
         ),
+        doc(
+            "optimize-policies",
+            "optimize --format json when a pool autoscales: its policies searched",
+            report::policy::policy_schema,
+        ),
+        doc(
+            "optimize-schedule-windows",
+            "optimize --schedule-windows DURATION --format json",
+            report::windows::schema,
+        ),
         doc("sweep", "sweep --format json", report::search::sweep_schema),
         doc(
             "compare",
             "compare --format json, and merge of compare shards",
             report::compare::schema,
+        ),
+        doc(
+            "compare-over-time",
+            "compare --format json when a pool autoscales: static, schedule and autoscaler",
+            report::over_time::schema,
         ),
         doc("fit", "fit FILE --format json", report::fit::schema),
         doc(

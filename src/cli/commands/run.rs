@@ -159,12 +159,21 @@ pub(crate) fn run(
     if args.load.max_replications.is_some() {
         bail!("--max-replications: run reports the replications asked for (--replications); optimize, sweep and compare add replications until each verdict is decided");
     }
+    let scheduled = super::over_time::with_schedules(scenario, &args.over_time.schedules)?;
+    let scenario = scheduled.as_ref().unwrap_or(scenario);
+    super::over_time::check_settings(scenario, &args.set)?;
     let open =
         args.rate.is_some() || args.period.is_some() || super::clients::open_loop_asked(&args.load);
     args.client_args = super::clients::with_scenario_loop(scenario, &args.client_args, open);
     // A patience anywhere (the flag, `[load]` or a class's own) makes clients that give up.
     if args.client_args.active() || super::clients::any_patience(scenario, None) {
+        if scenario.scales() || args.over_time.units_csv.is_some() {
+            bail!("units that change over time are load-tested with clients who wait: drop the client rules (patience, retries, users), or the station's schedule or autoscaler");
+        }
         return run_clients(scenario, args, inputs);
+    }
+    if args.over_time.units_csv.is_some() && !scenario.scales() {
+        bail!("--units-csv records units that change over time, and no station's do: give a pool a `schedule` or an `autoscale` in the scenario, or --schedule STATION=TIME:UNITS,...");
     }
     let config = Config::with_settings(scenario, &args.set)?;
     let clock = clock_of(args.clock, args.speed, scenario)?;
@@ -193,7 +202,10 @@ pub(crate) fn run(
             trace: args.trace,
         },
     )?;
-    let outputs = open_outputs(inputs, &args.output, Some(&args.report))?;
+    let mut outputs = open_outputs(inputs, &args.output, Some(&args.report))?;
+    if let Some(text) = &args.over_time.units_csv {
+        outputs.open_units_csv(text)?;
+    }
 
     // Small tests take microseconds; a long one gets a spinner on a terminal.
     let spinner = if load.clients as u64 * load.runs(scenario) as u64 >= 100_000 {
@@ -229,6 +241,7 @@ pub(crate) fn run(
     // The trace reads like the tutorial's prints, above the table; ahead of JSON, CSV or SVG
     // on stdout it would break them for whatever reads them, so it goes to stderr then.
     let trace_above_table = args.trace && outputs.stdout_format() == Some(Format::Table);
+    let over_time = loadtest::over_time(scenario, &config, &load, &outcome);
     let report = RunReport {
         scenario,
         config: &config,
@@ -250,6 +263,7 @@ pub(crate) fn run(
         classes: &classes,
         share,
         profile: profile.as_ref(),
+        over_time: over_time.as_ref(),
     };
     if args.trace && !trace_above_table {
         std::io::stderr()
@@ -257,7 +271,17 @@ pub(crate) fn run(
             .write_all(crate::report::printable(&report.trace()).as_bytes())
             .context("cannot write the trace to stderr")?;
     }
-    outputs.emit(&report)?;
+    match &over_time {
+        Some(over) if outputs.wants_units_csv() => outputs.emit_with_units(
+            &report,
+            &crate::report::units::UnitsCsv {
+                stations: scenario.stations().iter().map(|s| s.name()).collect(),
+                resolution: scenario.resolution(),
+                over,
+            },
+        )?,
+        _ => outputs.emit(&report)?,
+    }
     Ok(Verdict::Met)
 }
 

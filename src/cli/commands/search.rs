@@ -30,6 +30,18 @@ pub(crate) fn optimize(
     quiet: bool,
     inputs: &mut Inputs,
 ) -> Result<Verdict> {
+    let scheduled = super::over_time::with_schedules(scenario, &args.schedules)?;
+    let scenario = scheduled.as_ref().unwrap_or(scenario);
+    if let Some(window) = args.schedule_windows {
+        return super::over_time::optimize_windows(scenario, &args, window, quiet, inputs);
+    }
+    if super::over_time::autoscales(scenario) {
+        return super::over_time::optimize_policies(scenario, &args, quiet, inputs);
+    }
+    if !args.policies.is_empty() {
+        bail!("--policy searches an autoscaler's policy, and no pool of this scenario has one: give a pool `autoscale = {{ min = 1, max = 10 }}`");
+    }
+    super::over_time::refuse_static_pricing(scenario, "optimize")?;
     let pictured = args.search.output.plot.is_some() || args.search.report.report.is_some();
     if args.plot_all && !pictured {
         bail!("--plot-all load-tests the whole space for the plot: it needs --plot FILE.svg or --report FILE.html");
@@ -196,6 +208,7 @@ pub(crate) fn sweep(
     quiet: bool,
     inputs: &mut Inputs,
 ) -> Result<Verdict> {
+    super::over_time::refuse_static_pricing(scenario, "sweep")?;
     let shard = args.shard.map(|s| s.resolve()).transpose()?;
     if args.resume && shard.is_none() {
         bail!("--resume continues a sweep shard's --csv FILE: it needs --shard K/N (1/1 for the whole sweep)");

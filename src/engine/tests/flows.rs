@@ -30,6 +30,7 @@ fn named_pool(name: &str, units: u32, steps: u64) -> Station {
         name: name.into(),
         service: steps,
         kind: Kind::Pool { units },
+        scaling: None,
     }
 }
 
@@ -188,6 +189,7 @@ fn a_portion_ready_at_the_deadline_serves_the_client_whatever_the_order_timers_w
         name: "b".into(),
         service: 10,
         kind: Kind::Batch { portions: 2 },
+        scaling: None,
     };
     let b = ClientRules {
         patience: vec![Some(10)],

@@ -131,6 +131,7 @@ fn pool(units: u32, tenths: u64) -> Station {
         name: "s".into(),
         service: tenths,
         kind: Kind::Pool { units },
+        scaling: None,
     }
 }
 
@@ -352,6 +353,7 @@ fn batch(portions: u32, steps: u64) -> Station {
         name: "b".into(),
         service: steps,
         kind: Kind::Batch { portions },
+        scaling: None,
     }
 }
 
@@ -475,3 +477,4 @@ fn the_work_of_given_up_attempts_is_counted_as_wasted() {
 }
 
 mod flows;
+mod scale;

@@ -64,6 +64,8 @@ pub use distribution::{ServiceDistribution, MAX_CV};
 mod access;
 mod fields;
 mod names;
+mod scaling;
+pub use scaling::schedule_of;
 mod station;
 
 use fields::{line_column, load_shape, toml_message};
@@ -301,6 +303,8 @@ struct RawStation {
     #[serde(default)]
     distribution: Option<Spanned<RawDistribution>>,
     cv: Option<Spanned<f64>>,
+    schedule: Option<Spanned<Vec<Spanned<scaling::RawEntry>>>>,
+    autoscale: Option<Spanned<scaling::RawAutoscale>>,
 }
 
 /// A station's `range`: the text forms of [`Values::parse`] or a TOML array of whole numbers.

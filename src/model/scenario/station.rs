@@ -50,6 +50,8 @@ pub struct Station {
     pub(super) range: Values,
     /// How service times vary around `service`, their mean.
     pub(super) distribution: ServiceDistribution,
+    /// A pool whose units follow a schedule or an autoscaler (`None`: fixed units).
+    pub(super) scaling: Option<std::sync::Arc<crate::model::scaling::Scaling>>,
 }
 
 impl Station {
@@ -105,6 +107,10 @@ impl Station {
     pub fn range(&self) -> &Values {
         &self.range
     }
+    /// How its units change during a test (`None`: they never do).
+    pub fn scaling(&self) -> Option<&crate::model::scaling::Scaling> {
+        self.scaling.as_deref()
+    }
     /// How service times vary around `service`, their mean.
     pub fn distribution(&self) -> &ServiceDistribution {
         &self.distribution
@@ -135,6 +141,7 @@ impl Station {
             name: self.name.clone(),
             service: self.service_steps,
             kind: self.kind.engine(value),
+            scaling: self.scaling.clone(),
         }
     }
 }
@@ -160,7 +167,34 @@ pub(super) fn station_of(
             format!("station `{name}` is defined twice"),
         ));
     }
+    let scaling = super::scaling::scaling_of(
+        s.schedule.as_ref(),
+        s.autoscale.as_ref(),
+        s.kind,
+        &name,
+        resolution,
+        at,
+    )?;
+    if let Some(scaling) = &scaling {
+        let source = super::scaling::source_words(scaling);
+        if s.units.is_some() {
+            return Err(at(
+                Some(span),
+                format!("station `{name}` takes its units from {source}: drop `units`"),
+            ));
+        }
+        if let Some(range) = &s.range {
+            return Err(at(
+                Some(range.span()),
+                format!("station `{name}` takes its units from {source}: drop `range`"),
+            ));
+        }
+    }
     let (kind, baseline) = match (s.kind, s.units, s.batch) {
+        (RawKind::Pool, None, None) if scaling.is_some() => (
+            StationKind::Pool,
+            scaling.as_ref().map_or(1, |sc| sc.initial()),
+        ),
         (RawKind::Pool, Some(u), None) => (StationKind::Pool, u.get()),
         (RawKind::Batch, None, Some(b)) => (StationKind::Batch, b.get()),
         (RawKind::Pool, _, Some(_)) => {
@@ -246,6 +280,7 @@ pub(super) fn station_of(
         ram_gib_fixed: s.ram_gib_fixed.0,
         range,
         distribution,
+        scaling: scaling.map(std::sync::Arc::new),
     };
     Ok((station, samples))
 }

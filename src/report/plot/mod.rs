@@ -13,7 +13,9 @@
 //!   time in the dashboard's windows;
 //! - [`latency_svg`]: one request class's latencies as a cumulative distribution, its
 //!   objective marked;
-//! - [`stations_svg`]: each station's mean wait beside its mean service, and its busy share.
+//! - [`stations_svg`]: each station's mean wait beside its mean service, and its busy share;
+//! - [`units_svg`]: a run over time: its load, each scaled station's units and the p99 per
+//!   minute on one time axis.
 //!
 //! Every function returns the whole SVG document as a `String`. Text is written as SVG
 //! `<text>` elements and laid out with `plotters`' built-in size estimate, so no font file
@@ -28,6 +30,7 @@ mod latency;
 mod pareto;
 mod stations;
 mod timeline;
+mod units;
 
 pub use clients::{
     closed_svg, open_svg, ClientOutcome, ClosedPlot, ClosedRequest, OpenClient, OpenPlot,
@@ -38,6 +41,7 @@ pub use latency::{latency_svg, LatencyPlot};
 pub use pareto::{pareto_frontier, pareto_svg, ParetoPlot, ParetoPoint};
 pub use stations::{stations_svg, StationBar, StationsPlot};
 pub use timeline::{timeline_svg, ClientTimeline, TimelinePlot, TIMELINE_MAX_CLIENTS};
+pub use units::{units_svg, UnitSeries, UnitsPlot};
 
 /// Why a picture could not be drawn.
 #[derive(Debug, thiserror::Error)]
