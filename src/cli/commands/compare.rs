@@ -2,7 +2,7 @@
 
 use anyhow::{bail, Result};
 
-use super::study::compare_target;
+use super::study::{compare_target, strategies_of};
 use super::{open_outputs, Verdict};
 use crate::cli::args::CompareArgs;
 use crate::cli::progress::Progress;
@@ -71,31 +71,6 @@ pub(crate) fn compare(
         unit: args.unit.resolve(target.load.timeout),
     })?;
     Ok(Verdict::Met)
-}
-
-/// The scenario's strategies, then the command line's: a same name replaces, a new one is
-/// appended; a name given twice on the command line is an error.
-pub(crate) fn strategies_of(scenario: &Scenario, args: &CompareArgs) -> Result<Vec<Strategy>> {
-    let mut strategies: Vec<Strategy> = if args.only {
-        Vec::new()
-    } else {
-        Strategy::of_scenario(scenario)?
-    };
-    let mut seen = std::collections::HashSet::new();
-    for s in &args.strategies {
-        if !seen.insert(s.name.clone()) {
-            bail!("strategy `{}` is given twice", s.name);
-        }
-        let parsed = Strategy::parse(&s.name, &s.plan, scenario.stations())?;
-        match strategies.iter_mut().find(|t| t.name == parsed.name) {
-            Some(existing) => *existing = parsed,
-            None => strategies.push(parsed),
-        }
-    }
-    if strategies.is_empty() {
-        bail!("no strategy to compare: give --strategy NAME=SETTINGS");
-    }
-    Ok(strategies)
 }
 
 /// Each strategy's configuration: its own, or the cheapest that meets the target at the

@@ -2,18 +2,16 @@
 
 use anyhow::{bail, Result};
 
-use super::study::{plan_search, SearchPlan};
+use super::study::{plan_search, profile_for_page, SearchPlan};
 use super::{open_outputs, Verdict};
 use crate::cli::args::{OptimizeArgs, SweepArgs};
 use crate::cli::progress::{Progress, WalkMeter};
 use crate::model::capacity;
-use crate::model::config::Config;
 use crate::model::scenario::Scenario;
-use crate::outcome::profile::Profile;
 use crate::report::output::{write_stdout, Inputs};
 use crate::report::search::{OptimizeReport, SearchContext, SweepReport, Unreachable};
 use crate::report::Format;
-use crate::search::{self, Candidate, Frontier, Target};
+use crate::search::{self, Candidate, Frontier};
 
 /// A shard's document stores plain summaries, which `merge` would judge as such: clients
 /// with rules are searched in one process, not sharded.
@@ -245,20 +243,4 @@ pub(crate) fn sweep(
         csv_file,
     })?;
     Ok(Verdict::Met)
-}
-
-/// Where the time goes in `config`'s load test, for the page only: one more load test of
-/// it, when `--report` asks for a page and there is a configuration to show.
-pub(crate) fn profile_for_page(
-    scenario: &Scenario,
-    target: &Target,
-    config: Option<&Config>,
-    outputs: &super::Requested,
-) -> Result<Option<Profile>> {
-    match config {
-        Some(config) if outputs.wants_page() => {
-            Ok(Some(search::profile(scenario, target, config)?))
-        }
-        _ => Ok(None),
-    }
 }

@@ -10,8 +10,10 @@ use crate::model::capacity::{self, Capacity};
 use crate::model::config::Config;
 use crate::model::scenario::{Prices, Scenario};
 use crate::model::units::{Period, Rate};
+use crate::outcome::profile::Profile;
 use crate::report::output::Inputs;
 use crate::report::Format;
+use crate::search::compare::Strategy;
 use crate::search::memory;
 use crate::search::{self, Candidate, Space, Target};
 use crate::workload::clients::Clients;
@@ -202,4 +204,45 @@ pub(crate) fn compare_target(
         inputs,
     )?;
     Ok((target, target_rate))
+}
+
+/// The scenario's strategies, then the command line's: a same name replaces, a new one is
+/// appended; a name given twice on the command line is an error.
+pub(crate) fn strategies_of(scenario: &Scenario, args: &CompareArgs) -> Result<Vec<Strategy>> {
+    let mut strategies: Vec<Strategy> = if args.only {
+        Vec::new()
+    } else {
+        Strategy::of_scenario(scenario)?
+    };
+    let mut seen = std::collections::HashSet::new();
+    for s in &args.strategies {
+        if !seen.insert(s.name.clone()) {
+            bail!("strategy `{}` is given twice", s.name);
+        }
+        let parsed = Strategy::parse(&s.name, &s.plan, scenario.stations())?;
+        match strategies.iter_mut().find(|t| t.name == parsed.name) {
+            Some(existing) => *existing = parsed,
+            None => strategies.push(parsed),
+        }
+    }
+    if strategies.is_empty() {
+        bail!("no strategy to compare: give --strategy NAME=SETTINGS");
+    }
+    Ok(strategies)
+}
+
+/// Where the time goes in `config`'s load test, for the page only: one more load test of
+/// it, when `--report` asks for a page and there is a configuration to show.
+pub(crate) fn profile_for_page(
+    scenario: &Scenario,
+    target: &Target,
+    config: Option<&Config>,
+    outputs: &super::Requested,
+) -> Result<Option<Profile>> {
+    match config {
+        Some(config) if outputs.wants_page() => {
+            Ok(Some(search::profile(scenario, target, config)?))
+        }
+        _ => Ok(None),
+    }
 }

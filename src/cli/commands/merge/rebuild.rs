@@ -10,9 +10,8 @@ use anyhow::{bail, Context, Result};
 use clap::Parser;
 use serde_json::Value;
 
-use super::super::compare::strategies_of;
-use super::super::search::profile_for_page;
 use super::super::study::{compare_target, plan_search};
+use super::super::study::{profile_for_page, strategies_of};
 use super::super::{open_outputs, Verdict};
 use super::compare_meta;
 use crate::cli::args::{Cli, Command, MergeArgs};
