@@ -97,7 +97,8 @@ pub fn simulate<O: Observe>(
 }
 
 /// Runs one replication of the load test of one configuration, every client's visits kept
-/// (and, with `trace`, every event): what `planner run` shows.
+/// (and, with `trace`, every event; with [`LoadTest::late_waits`], where the late clients
+/// queued): what `planner run` shows.
 pub fn run(
     scenario: &Scenario,
     config: &Config,
@@ -109,11 +110,27 @@ pub fn run(
     let due = load.due_times(scenario.resolution(), replication);
     let class = load.classes(scenario, replication, due.len());
     let stations = scenario.stations().len();
+    // With `late_waits`, the rows also sum where the late clients queued.
+    let lateness = load.late_waits.then(|| observe::Lateness {
+        resolution: scenario.resolution(),
+        warmup: load.warmup,
+        limits: (0..scenario.requests().len().max(1))
+            .map(|k| Resolution::timeout_nanos(crate::workload::timeout_of(scenario, load, k)))
+            .collect(),
+    });
     if trace {
         let rows = observe::Rows::<true>::new(stations, due, class);
+        let rows = match lateness {
+            Some(l) => rows.judging(l),
+            None => rows,
+        };
         Ok(simulate(scenario, config, load, None, replication, clock, rows)?.outcome())
     } else {
         let rows = observe::Rows::<false>::new(stations, due, class);
+        let rows = match lateness {
+            Some(l) => rows.judging(l),
+            None => rows,
+        };
         Ok(simulate(scenario, config, load, None, replication, clock, rows)?.outcome())
     }
 }
@@ -250,7 +267,25 @@ fn class_figures(classes: &[ClassVerdict]) -> Vec<ClassFigures> {
 /// `max_replications`; a configuration that clearly fails stops after its first batch. A
 /// closed loop that leaves some replication with no request past the warm-up has shown
 /// nothing, and fails.
+///
+/// With [`LoadTest::late_waits`], the judging also sums where the late clients queued
+/// ([`Assessment::late_waits`]), which follows every visit.
 pub fn assess(
+    scenario: &Scenario,
+    config: &Config,
+    load: &LoadTest,
+    share: Share,
+    clients: Option<&Clients>,
+) -> Result<Assessment, EngineError> {
+    if load.late_waits {
+        assess_judged::<true>(scenario, config, load, share, clients)
+    } else {
+        assess_judged::<false>(scenario, config, load, share, clients)
+    }
+}
+
+/// [`assess`], its judges following queues or not.
+fn assess_judged<const WAITS: bool>(
     scenario: &Scenario,
     config: &Config,
     load: &LoadTest,
@@ -281,7 +316,8 @@ pub fn assess(
     let most = load.max_replications.max(batch);
     let stations = scenario.stations().len();
     let one = |replication: u32| {
-        let judge = Judge::new(res, load.warmup, limits.clone(), stations, closed);
+        let room = load.clients as usize;
+        let judge = Judge::<WAITS>::new(res, load.warmup, limits.clone(), stations, room, closed);
         simulate(
             scenario,
             config,
@@ -305,20 +341,20 @@ pub fn assess(
 }
 
 /// The verdict of a configuration's replications so far: per class and over every client.
-fn judge(
+fn judge<const WAITS: bool>(
     scenario: &Scenario,
     load: &LoadTest,
     share: Share,
     objectives: &[(crate::model::units::Seconds, Share)],
-    judged: &[Judge],
+    judged: &[Judge<WAITS>],
     random: bool,
     closed: Option<(u64, f64)>,
 ) -> Assessment {
     let res = scenario.resolution();
     let stations = scenario.stations().len();
-    let mut late = vec![0usize; stations];
+    let mut late_waits = vec![0u128; stations];
     for j in judged {
-        for (t, n) in late.iter_mut().zip(&j.late) {
+        for (t, n) in late_waits.iter_mut().zip(&j.late_waits.per_station) {
             *t += n;
         }
     }
@@ -385,7 +421,7 @@ fn judge(
     summary.meets_target = call == Call::Meets;
     Assessment {
         summary,
-        late_by_station: late,
+        late_waits,
         classes,
         call,
         replications: judged.len() as u32,

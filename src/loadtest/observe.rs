@@ -3,9 +3,9 @@
 //! `planner run` keeps every client's visits ([`Rows`]), the story of clients who give up
 //! ([`Teller`]) or a closed loop's requests ([`Requests`]); a search keeps nothing per client,
 //! only what judging a configuration takes ([`Judge`]): histograms of latencies per class,
-//! the clients who gave up, the late clients per station. A report that shows where the
-//! time goes profiles one configuration ([`Profiler`]): each station's queue, service and
-//! busy time, every client's latency.
+//! the clients who gave up, and when asked where the late clients queued ([`LateWaits`]). A
+//! report that shows where the time goes profiles one configuration ([`Profiler`]): each
+//! station's queue, service and busy time, every client's latency.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -18,7 +18,8 @@ use crate::outcome::records::{Attempt, Fate, Outcome, Request, Story, NOT_VISITE
 use crate::outcome::stats::{self, Histogram};
 use crate::outcome::trace::Event;
 
-/// Every client's visits, as `planner run` lists them; with `TRACE`, every event too.
+/// Every client's visits, as `planner run` lists them; with `TRACE`, every event too; when
+/// asked ([`Rows::judging`]), where the late clients queued.
 pub struct Rows<const TRACE: bool> {
     stations: usize,
     due: Vec<u64>,
@@ -29,6 +30,107 @@ pub struct Rows<const TRACE: bool> {
     events: Vec<Event>,
     units: Vec<Units>,
     unit_time: Vec<UnitTime>,
+    /// The late clients' queueing per station, and who is late: with [`Rows::judging`].
+    late: Option<(LateWaits, Lateness)>,
+}
+
+/// Who is late, as [`Judge`] decides it: past the warm-up, served, and not strictly under
+/// its class's timeout.
+pub struct Lateness {
+    /// The model's step.
+    pub resolution: Resolution,
+    /// The first clients, not judged.
+    pub warmup: u32,
+    /// Per class, its timeout in nanoseconds.
+    pub limits: Arc<[u128]>,
+}
+
+impl Lateness {
+    /// Whether a client of `class` who ended as `d` tells is late.
+    fn late(&self, class: u32, d: &Done) -> bool {
+        let k = (class as usize).min(self.limits.len().saturating_sub(1));
+        d.client >= self.warmup
+            && d.served
+            && !stats::satisfied(
+                d.end - d.due,
+                self.resolution,
+                self.limits.get(k).copied().unwrap_or(u128::MAX),
+            )
+    }
+}
+
+/// How long each client queued at each station, and, summed over the clients judged late,
+/// per station: the cause of their lateness that a report names, rather than the end of
+/// their flow. It follows every visit (the engine's `arrive` and `visit`): a test that names
+/// no station does not ask for it.
+///
+/// A client's queueing at a station is the sum of its visits' starts there minus the sum of
+/// their arrivals, kept as one wrapping number per client and station: once every visit has
+/// begun (the client is served), it is the steps it queued there, whichever visit began
+/// first. So nothing pairs an arrival with its visit, and a client costs 8 bytes a station.
+#[derive(Debug, Clone, Default)]
+pub struct LateWaits {
+    stations: usize,
+    /// `row[client * stations + station]`: starts minus arrivals there, wrapping.
+    row: Vec<u64>,
+    /// Per station, the steps the late clients queued there, every visit summed.
+    pub per_station: Vec<u128>,
+}
+
+impl LateWaits {
+    /// Nothing queued yet, at `stations` stations, with room for `clients` clients (more
+    /// are made room for as they come).
+    pub fn new(stations: usize, clients: usize) -> LateWaits {
+        LateWaits {
+            stations,
+            row: vec![0; clients * stations],
+            per_station: vec![0; stations],
+        }
+    }
+
+    fn cell(&mut self, client: u32, station: u16) -> Option<&mut u64> {
+        let at = client as usize * self.stations + station as usize;
+        if at >= self.row.len() && (station as usize) < self.stations {
+            let room = (client as usize + 1).next_power_of_two() * self.stations;
+            self.row.resize(room, 0);
+        }
+        self.row.get_mut(at)
+    }
+
+    fn arrive(&mut self, client: u32, station: u16, at: u64) {
+        if let Some(c) = self.cell(client, station) {
+            *c = c.wrapping_sub(at);
+        }
+    }
+
+    fn visit(&mut self, v: &Visit) {
+        if let Some(c) = self.cell(v.client, v.station) {
+            *c = c.wrapping_add(v.start);
+        }
+    }
+
+    fn row_of(&mut self, client: u32) -> &mut [u64] {
+        let from = (client as usize * self.stations).min(self.row.len());
+        let to = (from + self.stations).min(self.row.len());
+        &mut self.row[from..to]
+    }
+
+    /// An attempt given up takes its queues with it: a client is judged by the attempt
+    /// that served it, as its latency is.
+    fn given_up(&mut self, client: u32) {
+        self.row_of(client).fill(0);
+    }
+
+    /// The client ended; its queueing counts when it was `late`.
+    fn ended(&mut self, client: u32, late: bool) {
+        if !late {
+            return;
+        }
+        let from = (client as usize * self.stations).min(self.row.len());
+        for (total, &queued) in self.per_station.iter_mut().zip(&self.row[from..]) {
+            *total += u128::from(queued);
+        }
+    }
 }
 
 impl<const TRACE: bool> Rows<TRACE> {
@@ -47,6 +149,16 @@ impl<const TRACE: bool> Rows<TRACE> {
             events: Vec::new(),
             units: Vec::new(),
             unit_time: Vec::new(),
+            late: None,
+        }
+    }
+
+    /// The same rows, also summing where the clients `lateness` judges late queued
+    /// ([`Outcome::late_waits`]).
+    pub fn judging(self, lateness: Lateness) -> Self {
+        Rows {
+            late: Some((LateWaits::new(self.stations, self.due.len()), lateness)),
+            ..self
         }
     }
 
@@ -65,6 +177,7 @@ impl<const TRACE: bool> Rows<TRACE> {
             trace: TRACE.then_some(events),
             units: self.units,
             unit_time: self.unit_time,
+            late_waits: self.late.map(|(waits, _)| waits.per_station),
         }
     }
 }
@@ -74,8 +187,17 @@ impl<const TRACE: bool> Observe for Rows<TRACE> {
     const EVENTS: bool = TRACE;
     const UNITS: bool = true;
 
+    fn arrive(&mut self, client: u32, station: u16, at: u64) {
+        if let Some((waits, _)) = &mut self.late {
+            waits.arrive(client, station, at);
+        }
+    }
+
     /// A station a flow visits twice keeps the visit that ended last.
     fn visit(&mut self, v: Visit) {
+        if let Some((waits, _)) = &mut self.late {
+            waits.visit(&v);
+        }
         let slot = v.client as usize * self.stations + v.station as usize;
         if self.done[slot] == NOT_VISITED || v.done >= self.done[slot] {
             self.done[slot] = v.done;
@@ -89,6 +211,9 @@ impl<const TRACE: bool> Observe for Rows<TRACE> {
 
     fn done(&mut self, d: Done) {
         self.queued[d.client as usize] = d.waited;
+        if let Some((waits, lateness)) = &mut self.late {
+            waits.ended(d.client, lateness.late(d.class, &d));
+        }
     }
 
     fn units(&mut self, row: Units) {
@@ -193,15 +318,16 @@ type Sent = (u64, u32, u32, u64);
 /// One replication judged: every client counted into its class's tally as it ends, past the
 /// warm-up; a closed loop's requests kept until the end, to be counted in the order they
 /// started.
-pub struct Judge {
-    resolution: Resolution,
-    warmup: u32,
-    /// Per class, its timeout in nanoseconds (shared by every replication's judge).
-    limits: Arc<[u128]>,
+///
+/// With `WAITS`, it also sums per station how long the late clients queued there
+/// ([`LateWaits`]): a sweep, which names no station, leaves it off.
+pub struct Judge<const WAITS: bool = false> {
+    lateness: Lateness,
     /// Per class.
     pub classes: Vec<Tally>,
-    /// Per station, the late clients who queued longest there.
-    pub late: Vec<usize>,
+    /// Where the late clients queued (all zero without `WAITS`; a closed loop's requests are
+    /// not followed).
+    pub late_waits: LateWaits,
     /// A closed loop's requests, and its length in steps and in seconds (as the user stated
     /// it: the throughput divides by it).
     closed: Option<(Vec<Sent>, u64, f64)>,
@@ -209,39 +335,47 @@ pub struct Judge {
     pub throughput: Option<f64>,
 }
 
-impl Judge {
+impl<const WAITS: bool> Judge<WAITS> {
     /// Clients from `warmup` on, judged by their class's timeout (`limits`, nanoseconds);
     /// `closed`: the duration (steps, seconds) of a closed loop, whose requests count in
-    /// start order.
+    /// start order. With `WAITS`, room for `clients` clients' queueing.
     pub fn new(
         resolution: Resolution,
         warmup: u32,
         limits: Arc<[u128]>,
         stations: usize,
+        clients: usize,
         closed: Option<(u64, f64)>,
-    ) -> Judge {
+    ) -> Self {
         Judge {
-            resolution,
-            warmup,
             classes: vec![Tally::default(); limits.len()],
-            limits,
-            late: vec![0; stations],
+            lateness: Lateness {
+                resolution,
+                warmup,
+                limits,
+            },
+            late_waits: LateWaits::new(
+                stations,
+                if WAITS && closed.is_none() {
+                    clients
+                } else {
+                    0
+                },
+            ),
             closed: closed.map(|(steps, seconds)| (Vec::new(), steps, seconds)),
             throughput: None,
         }
     }
 
-    fn count(&mut self, class: u32, latency: Option<u64>, waited: u16) {
+    fn count(&mut self, class: u32, latency: Option<u64>) {
         let k = (class as usize).min(self.classes.len() - 1);
         let tally = &mut self.classes[k];
         tally.clients += 1;
         match latency {
             Some(l) => {
                 tally.served.add(l);
-                if stats::satisfied(l, self.resolution, self.limits[k]) {
+                if stats::satisfied(l, self.lateness.resolution, self.lateness.limits[k]) {
                     tally.satisfied += 1;
-                } else if let Some(n) = self.late.get_mut(waited as usize) {
-                    *n += 1;
                 }
             }
             None => tally.given_up += 1,
@@ -250,29 +384,54 @@ impl Judge {
 
     /// Counts a closed loop's requests, in the order they started (the warm-up first), once
     /// the run is over; its throughput counts those completed within its duration.
-    pub fn finish(mut self) -> Judge {
+    pub fn finish(mut self) -> Self {
         if let Some((mut requests, duration, seconds)) = self.closed.take() {
             requests.sort_by_key(|&(start, user, ..)| (start, user));
             let done_in = requests.iter().filter(|r| r.3 <= duration).count();
             self.throughput = Some(done_in as f64 / seconds);
-            for &(start, _, class, end) in requests.iter().skip(self.warmup as usize) {
-                self.count(class, Some(end - start), u16::MAX);
+            for &(start, _, class, end) in requests.iter().skip(self.lateness.warmup as usize) {
+                self.count(class, Some(end - start));
             }
         }
         self
     }
 }
 
-impl Observe for Judge {
+impl<const WAITS: bool> Observe for Judge<WAITS> {
+    const VISITS: bool = WAITS;
+    const ATTEMPTS: bool = WAITS;
+
+    fn arrive(&mut self, client: u32, station: u16, at: u64) {
+        if self.closed.is_none() {
+            self.late_waits.arrive(client, station, at);
+        }
+    }
+
+    fn visit(&mut self, v: Visit) {
+        if self.closed.is_none() {
+            self.late_waits.visit(&v);
+        }
+    }
+
+    fn attempt(&mut self, a: AttemptEnd) {
+        if !a.served {
+            self.late_waits.given_up(a.client);
+        }
+    }
+
     fn done(&mut self, d: Done) {
         if let Some((requests, ..)) = &mut self.closed {
             requests.push((d.due, d.user, d.class, d.end));
             return;
         }
-        if d.client < self.warmup {
+        if WAITS {
+            self.late_waits
+                .ended(d.client, self.lateness.late(d.class, &d));
+        }
+        if d.client < self.lateness.warmup {
             return;
         }
-        self.count(d.class, d.served.then(|| d.end - d.due), d.waited.0);
+        self.count(d.class, d.served.then(|| d.end - d.due));
     }
 }
 

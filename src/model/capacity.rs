@@ -64,19 +64,26 @@ impl Capacity {
         self.per_station.iter().all(|&c| c >= rate * (1.0 - 1e-12))
     }
 
-    /// The stations that cannot keep up with `rate`, and when their queue breaks `timeout`.
+    /// The stations that cannot keep up with `rate`, and when their queue breaks its
+    /// timeout: `timeouts[i]` is station `i`'s (with request classes, the shortest of the
+    /// classes that visit it).
     ///
     /// Client *n* arrives at `(n − 1)/λ` but leaves the station no earlier than `(n − 1)/μ`
     /// plus one service, so its wait grows by `1/μ − 1/λ` per client: the timeout is reached
     /// near `n = (timeout − service) / (1/μ − 1/λ) + 1`.
-    pub fn shortfalls(&self, scenario: &Scenario, rate: f64, timeout: Seconds) -> Vec<Shortfall> {
+    pub fn shortfalls(
+        &self,
+        scenario: &Scenario,
+        rate: f64,
+        timeouts: &[Seconds],
+    ) -> Vec<Shortfall> {
         self.per_station
             .iter()
             .enumerate()
             .filter(|(_, &c)| c < rate * (1.0 - 1e-12))
             .map(|(i, &c)| {
                 let per_client = 1.0 / c - 1.0 / rate;
-                let slack = timeout.get() - scenario.stations()[i].service().get();
+                let slack = timeouts[i].get() - scenario.stations()[i].service().get();
                 let breach_after = if slack <= 0.0 {
                     1
                 } else {
@@ -159,7 +166,7 @@ mod tests {
         assert_eq!(answer.per_station[2], 1.75);
         assert!((answer.per_station[1] - 5.0 / 3.0).abs() < 1e-12);
         assert!(!answer.sustains(2.0));
-        let short = answer.shortfalls(&s, 2.0, Seconds::new(5.0).unwrap());
+        let short = answer.shortfalls(&s, 2.0, &[Seconds::new(5.0).unwrap(); 3]);
         let stations: Vec<usize> = short.iter().map(|s| s.station).collect();
         assert_eq!(stations, vec![1, 2]);
         // The fryer's queue: 1/1.75 − 1/2 = 1/14 s more per client; (5 − 4) × 14 + 1 = 15,

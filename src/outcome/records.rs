@@ -32,6 +32,9 @@ pub struct Outcome {
     pub units: Vec<Units>,
     /// What each such pool paid for over the run.
     pub unit_time: Vec<UnitTime>,
+    /// Per station, how long the late clients queued there, every visit summed, in steps,
+    /// when the run was judged for it (`None`: it was not).
+    pub late_waits: Option<Vec<u128>>,
 }
 
 impl Outcome {

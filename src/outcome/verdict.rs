@@ -35,9 +35,10 @@ pub struct Assessment {
     /// Every class's clients together; over several replications, each figure's mean across
     /// them, with its spread.
     pub summary: Summary,
-    /// Per station, how many late clients (after warmup, over all replications) it was the
-    /// last to serve.
-    pub late_by_station: Vec<usize>,
+    /// Per station, how long late clients (served late, after warmup, over all
+    /// replications) queued there before being served, every visit summed, in steps; all
+    /// zero when the judging did not follow queues.
+    pub late_waits: Vec<u128>,
     /// Per request class, in file order (empty without `[[request]]`).
     pub classes: Vec<ClassVerdict>,
     /// Whether the configuration meets every objective, and how sure that is.
@@ -47,16 +48,20 @@ pub struct Assessment {
 }
 
 impl Assessment {
-    /// The station that most often made a client late (first in scenario order on ties).
+    /// The station where the late clients waited longest, queueing (not being served), all
+    /// of them together: the cause of their lateness rather than the end of their flow. The
+    /// first in scenario order on ties; `None` when no late client queued anywhere.
     pub fn late_bottleneck(&self) -> Option<usize> {
-        let most = self.late_by_station.iter().copied().max().unwrap_or(0);
-        (most > 0).then(|| {
-            self.late_by_station
-                .iter()
-                .position(|&n| n == most)
-                .unwrap_or(0)
-        })
+        most_waited(&self.late_waits)
     }
+}
+
+/// The station of `late_waits` (per station, the late clients' queueing) where the late
+/// clients waited longest, the first in scenario order on ties; `None` when they queued
+/// nowhere.
+pub fn most_waited(late_waits: &[u128]) -> Option<usize> {
+    let most = late_waits.iter().copied().max().unwrap_or(0);
+    (most > 0).then(|| late_waits.iter().position(|&n| n == most).unwrap_or(0))
 }
 
 /// What a load test concluded about an objective, and how sure it is.

@@ -6,8 +6,9 @@ use serde::Serialize;
 use crate::model::capacity::{Capacity, Shortfall};
 use crate::model::config::Config;
 use crate::model::scenario::Scenario;
-use crate::model::units::Seconds;
-use crate::report::format::trim_float;
+use crate::model::units::{Seconds, TimeUnit};
+use crate::report::format::{duration_in, trim_float};
+use crate::workload::LoadTest;
 
 /// "capacity (clients/s): soda 2 (100% busy) · burger 1.667 (120% busy) …; bottleneck fries".
 pub fn line(scenario: &Scenario, cap: &Capacity, rate: Option<f64>) -> String {
@@ -45,8 +46,16 @@ fn clients(count: &str) -> &'static str {
     }
 }
 
-/// The plain-words warning for one station that cannot keep up.
-pub fn warning(scenario: &Scenario, s: &Shortfall, rate: f64, timeout: Seconds) -> String {
+/// The plain-words warning for one station that cannot keep up, whose queue breaks
+/// `timeout`: the load's ("the 5 s timeout"), or with request classes the shortest objective
+/// of the classes that visit it, named in the report's `unit` ("search's 250 ms objective").
+pub fn warning(
+    scenario: &Scenario,
+    s: &Shortfall,
+    rate: f64,
+    timeout: (Seconds, Option<usize>),
+    unit: TimeUnit,
+) -> String {
     let growth = round3(s.growth);
     let head = format!(
         "warning: {} keeps up with only {} clients/s, below the {} clients/s tested: its queue grows by {growth} {} every second",
@@ -55,14 +64,19 @@ pub fn warning(scenario: &Scenario, s: &Shortfall, rate: f64, timeout: Seconds) 
         trim_float(rate),
         clients(&growth),
     );
-    let timeout = trim_float(timeout.get());
+    let limit = match timeout {
+        (t, Some(class)) => format!(
+            "{}'s {} objective",
+            scenario.requests()[class].name,
+            duration_in(t.get(), unit)
+        ),
+        (t, None) => format!("the {} s timeout", trim_float(t.get())),
+    };
     if s.breach_after >= crate::model::capacity::NEVER {
-        format!(
-            "{head}, though the {timeout} s timeout is only breached after more than 10^15 clients"
-        )
+        format!("{head}, though {limit} is only breached after more than 10^15 clients")
     } else {
         format!(
-            "{head}, and the {timeout} s timeout is breached after roughly {} {} (about {} s); a longer test fails",
+            "{head}, and {limit} is breached after roughly {} {} (about {} s); a longer test fails",
             s.breach_after,
             clients(&s.breach_after.to_string()),
             trim_float(((s.breach_after - 1) as f64 / rate * 10.0).round() / 10.0),
@@ -70,13 +84,18 @@ pub fn warning(scenario: &Scenario, s: &Shortfall, rate: f64, timeout: Seconds) 
     }
 }
 
-/// The capacity line and, when the rate is above some station's capacity, the warnings.
-pub fn block(scenario: &Scenario, config: &Config, rate: Option<f64>, timeout: Seconds) -> String {
+/// The capacity line and, when `load`'s rate is above some station's capacity, the warnings,
+/// each against the timeout that station's queue breaks first
+/// ([`crate::workload::station_timeouts`]).
+pub fn block(scenario: &Scenario, config: &Config, load: &LoadTest, unit: TimeUnit) -> String {
     let cap = Capacity::of(scenario, config);
+    let rate = load.rate();
     let mut out = line(scenario, &cap, rate) + "\n";
     if let Some(r) = rate {
-        for s in cap.shortfalls(scenario, r, timeout) {
-            out.push_str(&warning(scenario, &s, r, timeout));
+        let timeouts = crate::workload::station_timeouts(scenario, load);
+        let limits: Vec<Seconds> = timeouts.iter().map(|t| t.0).collect();
+        for s in cap.shortfalls(scenario, r, &limits) {
+            out.push_str(&warning(scenario, &s, r, timeouts[s.station], unit));
             out.push('\n');
         }
     }
@@ -105,19 +124,25 @@ pub struct JsonShortfall {
     pub capacity: f64,
     /// Clients its queue gains each second: the rate minus its capacity.
     pub queue_growth_per_s: f64,
-    /// Roughly the first client whose latency reaches the timeout
+    /// Roughly the first client whose latency reaches the timeout: the load's, or with
+    /// request classes the shortest of those of the classes that visit the station
     /// ([`crate::model::capacity::NEVER`] when that is beyond any test).
     pub timeout_breached_after_clients: u64,
 }
 
-/// `config`'s capacity at `rate` (`None` for a burst, which has no rate to sustain): names
+/// `config`'s capacity at `rate` (`None` for a burst, which has no rate to sustain), each
+/// shortfall against the timeout its station's queue breaks first under `load`: names
 /// instead of indices, so the document reads without the scenario.
 pub fn json(
     scenario: &Scenario,
     config: &Config,
     rate: Option<f64>,
-    timeout: Seconds,
+    load: &LoadTest,
 ) -> JsonCapacity {
+    let timeouts: Vec<Seconds> = crate::workload::station_timeouts(scenario, load)
+        .into_iter()
+        .map(|t| t.0)
+        .collect();
     let cap = Capacity::of(scenario, config);
     let name = |i: usize| scenario.stations()[i].name().to_string();
     JsonCapacity {
@@ -130,7 +155,7 @@ pub fn json(
         bottleneck: name(cap.bottleneck),
         sustainable: rate.map(|r| cap.sustains(r)),
         shortfalls: rate
-            .map(|r| cap.shortfalls(scenario, r, timeout))
+            .map(|r| cap.shortfalls(scenario, r, &timeouts))
             .unwrap_or_default()
             .into_iter()
             .map(|s| JsonShortfall {

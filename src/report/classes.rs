@@ -7,19 +7,11 @@ use serde::Serialize;
 
 use crate::model::objective::Share;
 use crate::model::scenario::Scenario;
-use crate::model::units::{Resolution, Seconds, TimeUnit};
+use crate::model::units::{Resolution, TimeUnit};
 use crate::outcome::stats::Summary;
 use crate::outcome::verdict::{Call, ClassVerdict};
 use crate::report::format::{duration_in, trim_float};
 use crate::workload::LoadTest;
-
-/// The timeout a client of `class` is judged by: its class's, unless `--timeout` overrides.
-pub fn timeout_of(scenario: &Scenario, load: &LoadTest, class: u32) -> Seconds {
-    match scenario.requests().get(class as usize) {
-        Some(r) if !load.timeout_given => r.timeout.unwrap_or(load.timeout),
-        _ => load.timeout,
-    }
-}
 
 /// "browse: 99% under 300 ms, checkout: every latency under 1000 ms": each class's objective,
 /// in the report's unit.
@@ -46,6 +38,52 @@ pub fn objectives_text(
         })
         .collect::<Vec<_>>()
         .join(", ")
+}
+
+/// "search p99 < 250 ms, book p99 < 1000 ms": each class's objective as `--slo` writes it
+/// (`max` for every client), in the report's unit.
+pub fn objectives_short(
+    scenario: &Scenario,
+    load: &LoadTest,
+    share: Share,
+    unit: TimeUnit,
+) -> String {
+    crate::workload::objectives(scenario, load, share)
+        .iter()
+        .zip(scenario.requests())
+        .map(|((timeout, share), r)| {
+            format!(
+                "{} {} < {}",
+                r.name,
+                percentile(*share),
+                duration_in(timeout.get(), unit)
+            )
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// "p99" for 99 % of clients, "p99.9", "max" for every one.
+fn percentile(share: Share) -> String {
+    if share.percent() >= 100.0 {
+        "max".into()
+    } else {
+        format!("p{}", trim_float(share.percent()))
+    }
+}
+
+/// What clients are held to, for a heading or a picture's title: "timeout 5 s"; with request
+/// classes, their own objectives ("objectives: search p99 < 250 ms, book p99 < 1000 ms"),
+/// never the load's timeout that none of them is judged by.
+pub fn limit_words(scenario: &Scenario, load: &LoadTest, share: Share, unit: TimeUnit) -> String {
+    if scenario.requests().is_empty() {
+        format!("timeout {}", duration_in(load.timeout.get(), unit))
+    } else {
+        format!(
+            "objectives: {}",
+            objectives_short(scenario, load, share, unit)
+        )
+    }
 }
 
 /// The table's per-class block ("" without classes), latencies in the report's unit.

@@ -18,6 +18,10 @@ use crate::report::format::{duration_in, share_words, trim_float};
 use crate::search::compare::Comparison;
 use crate::search::Target;
 
+/// The column that names where each strategy's late clients waited most (queueing, not being
+/// served), at the first rate it misses: the cause of its break, not the end of its flow.
+const WAITED_MOST: &str = "late clients waited most at";
+
 /// What a comparison report needs besides the comparison.
 pub struct CompareContext<'a> {
     /// Names the stations and prices the baseline the costs are compared against.
@@ -54,7 +58,8 @@ impl CompareContext<'_> {
         }
         match c.breaks_first(s) {
             Some(st) => self.scenario.stations()[st].name().to_string(),
-            None => "?".into(),
+            // Late by their service alone, or gone: no queue to name.
+            None => "none queued".into(),
         }
     }
 
@@ -112,7 +117,7 @@ impl CompareContext<'_> {
         ];
         columns.extend(rate_cols.iter().map(|r| (r.as_str(), Align::Right)));
         columns.push(("sustains", Align::Right));
-        columns.push(("queued longest", Align::Left));
+        columns.push((WAITED_MOST, Align::Left));
         columns.push(("capacity/s", Align::Right));
         let mut t = Table::new(&columns);
         for (s, con) in c.contenders.iter().enumerate() {
@@ -189,7 +194,7 @@ impl CompareContext<'_> {
             (cost_col.as_str(), Align::Right),
             ("delta", Align::Right),
             ("sustains (clients/s)", Align::Right),
-            ("queued longest", Align::Left),
+            (WAITED_MOST, Align::Left),
             ("capacity (clients/s)", Align::Right),
         ]);
         for (s, con) in c.contenders.iter().enumerate() {
@@ -210,7 +215,7 @@ impl CompareContext<'_> {
         }
         doc.table(
             "strategies",
-            "Each strategy's cost, the highest rate it sustains, where its late clients queued longest at the first rate it misses, and its capacity (bottleneck)",
+            "Each strategy's cost, the highest rate it sustains, where its late clients waited most (queueing, all of them together) at the first rate it misses, and its capacity (bottleneck)",
             &t,
             0,
             &[],
@@ -278,10 +283,15 @@ impl CompareContext<'_> {
             .collect();
         super::plot::compare_svg(&super::plot::ComparePlot {
             title: format!(
-                "{}: satisfaction by arrival rate ({} clients, timeout {} s)",
+                "{}: satisfaction by arrival rate ({} clients, {})",
                 self.scenario.name(),
                 self.target.load.clients,
-                trim_float(self.target.load.timeout.get())
+                super::classes::limit_words(
+                    self.scenario,
+                    &self.target.load,
+                    self.target.share,
+                    TimeUnit::S
+                )
             ),
             series,
             target_rate,
@@ -318,7 +328,7 @@ impl Render for CompareContext<'_> {
             String::new()
         };
         let mut out = format!(
-            "{}: satisfaction at each rate ({} clients{timeout}{randomness})\na strategy sustains a rate when {} at it and at every lower listed rate\nqueued longest: where its late clients queued longest at the first rate it misses\n\n",
+            "{}: satisfaction at each rate ({} clients{timeout}{randomness})\na strategy sustains a rate when {} at it and at every lower listed rate\n{WAITED_MOST}: where its late clients, all together, queued longest at the first rate it misses\n\n",
             self.scenario.name(),
             load.clients,
             self.objective_words(random),
@@ -356,13 +366,13 @@ impl Render for CompareContext<'_> {
         w.write_record(&header)?;
         for (s, con) in c.contenders.iter().enumerate() {
             for (r, rate) in c.rates.as_slice().iter().enumerate() {
-                let load = self.target.at(*rate).load;
+                let at = self.target.at(*rate);
                 let row = Row::new(
                     self.scenario,
                     &con.config,
                     &con.cost,
                     &c.cells[s][r].summary,
-                    &load,
+                    (&at.load, at.share),
                     None,
                 );
                 w.serialize((&con.name, row))?;
@@ -393,7 +403,7 @@ impl Render for CompareContext<'_> {
                     self.scenario,
                     &con.config,
                     None,
-                    self.target.load.timeout,
+                    &self.target.load,
                 ),
                 breaks_first: c
                     .breaks_first(s)
@@ -452,6 +462,9 @@ struct JsonStrategy<'a> {
     cost: f64,
     delta_cost: f64,
     sustained_rate: Option<f64>,
+    /// The station where its late clients waited most (queueing, not being served, all of
+    /// them together) at the first rate it misses: the table's "late clients waited most at";
+    /// `null` when it holds every rate or no late client queued.
     breaks_first: Option<&'a str>,
     capacity: super::capacity::JsonCapacity,
     rates: Vec<JsonCell>,

@@ -6,6 +6,7 @@ use serde::Serialize;
 use crate::model::capacity::Capacity;
 use crate::model::config::Config;
 use crate::model::cost::{self, Cost};
+use crate::model::objective::Share;
 use crate::model::scenario::Scenario;
 use crate::outcome::stats::Summary;
 use crate::outcome::verdict::Call;
@@ -21,7 +22,9 @@ pub(super) struct Row {
     cost: f64,
     clients: usize,
     rate: Option<f64>,
-    timeout: f64,
+    /// The one timeout every client is judged by; empty when request classes have their
+    /// own (each class's `timeout_<class>` column).
+    timeout: Option<f64>,
     satisfied: usize,
     satisfaction: f64,
     p50_s: f64,
@@ -38,14 +41,15 @@ pub(super) struct Row {
     mean_s: f64,
     capacity: Vec<f64>,
     bottleneck: String,
-    /// `satisfaction_<class>,satisfaction_low_<class>,satisfaction_high_<class>,p99_s_<class>`
-    /// per class, only for a scenario with classes; a class with no client has empty cells
-    /// but its satisfaction.
+    /// `satisfaction_<class>,satisfaction_low_<class>,satisfaction_high_<class>,p99_s_<class>,
+    /// timeout_<class>,min_satisfaction_<class>` per class, only for a scenario with classes;
+    /// a class with no client has empty cells but its satisfaction and its objective.
     classes: Vec<ClassColumns>,
 }
 
-/// One class's columns: satisfaction, its interval's low and high, p99 in seconds.
-type ClassColumns = (f64, Option<f64>, Option<f64>, Option<f64>);
+/// One class's columns: satisfaction, its interval's low and high, p99 in seconds, then its
+/// objective: its timeout in seconds and the share of its clients that must beat it.
+type ClassColumns = (f64, Option<f64>, Option<f64>, Option<f64>, f64, f64);
 
 /// The fixed columns that follow the lever columns (then `capacity_<station>…,bottleneck`).
 pub const CSV_COLUMNS: &[&str] = &[
@@ -70,7 +74,7 @@ pub const CSV_COLUMNS: &[&str] = &[
 
 /// The whole header: levers, the fixed columns (with `verdict` after `meets_target` when
 /// `random`), each station's capacity, the bottleneck, then each request class's
-/// satisfaction, its interval and p99 (only for a scenario with classes).
+/// satisfaction, its interval, p99 and objective (only for a scenario with classes).
 pub(super) fn csv_header(scenario: &Scenario, random: bool) -> Vec<String> {
     let mut header: Vec<String> = scenario.stations().iter().map(|s| s.lever_name()).collect();
     for c in CSV_COLUMNS {
@@ -93,6 +97,8 @@ pub(super) fn csv_header(scenario: &Scenario, random: bool) -> Vec<String> {
                 "satisfaction_low",
                 "satisfaction_high",
                 "p99_s",
+                "timeout",
+                "min_satisfaction",
             ]
             .map(|column| format!("{column}_{}", r.name)),
         );
@@ -101,16 +107,18 @@ pub(super) fn csv_header(scenario: &Scenario, random: bool) -> Vec<String> {
 }
 
 impl Row {
-    /// One configuration's row; `cost` and `s` must be `config`'s, tested under `load`;
-    /// `call`, its verdict when the test is random (the `verdict` column).
+    /// One configuration's row; `cost` and `s` must be `config`'s, tested under `load` with
+    /// `share` of clients to satisfy; `call`, its verdict when the test is random (the
+    /// `verdict` column).
     pub(super) fn new(
         scenario: &Scenario,
         config: &Config,
         cost: &Cost,
         s: &Summary,
-        load: &LoadTest,
+        (load, share): (&LoadTest, Share),
         call: Option<Call>,
     ) -> Row {
+        let objectives = crate::workload::objectives(scenario, load, share);
         let res = scenario.resolution();
         let cap = Capacity::of(scenario, config);
         let interval = s.satisfaction_interval();
@@ -123,7 +131,7 @@ impl Row {
             cost: cost::tidy(cost.price),
             clients: s.clients,
             rate: load.rate(),
-            timeout: load.timeout.get(),
+            timeout: crate::workload::common_timeout(scenario, load).map(|t| t.get()),
             satisfied: s.satisfied,
             satisfaction: cost::tidy(s.satisfaction),
             p50_s: res.to_seconds(s.p50_steps),
@@ -139,12 +147,15 @@ impl Row {
             classes: s
                 .classes
                 .iter()
-                .map(|c| {
+                .zip(&objectives)
+                .map(|(c, (timeout, share))| {
                     (
                         cost::tidy(c.satisfaction),
                         c.interval.map(|(low, _)| cost::tidy(low)),
                         c.interval.map(|(_, high)| cost::tidy(high)),
                         c.p99_steps.map(|p| res.to_seconds(p)),
+                        timeout.get(),
+                        share.percent(),
                     )
                 })
                 .collect(),

@@ -75,16 +75,30 @@ pub fn spread_line_in(
     ))
 }
 
-/// "satisfied 5/10 (50%)   p50 4.500 s   p95 7.500 s   p99 7.500 s   max 7.500 s   headroom -2.500 s".
-pub fn summary_line(s: &Summary, res: Resolution, timeout: Seconds) -> String {
-    summary_line_in(s, res, timeout, TimeUnit::S)
-}
-
-/// [`summary_line`] with latencies in `unit`.
-pub fn summary_line_in(s: &Summary, res: Resolution, timeout: Seconds, unit: TimeUnit) -> String {
+/// "satisfied 5/10 (50%)   p50 4.500 s   p95 7.500 s   p99 7.500 s   max 7.500 s   headroom -2.500 s",
+/// latencies in `unit`; the headroom against `timeout`, the one timeout every client is
+/// judged by ([`crate::workload::common_timeout`]), and none when request classes each have
+/// their own: each class's figures then stand against its own objective.
+pub fn summary_line_in(
+    s: &Summary,
+    res: Resolution,
+    timeout: Option<Seconds>,
+    unit: TimeUnit,
+) -> String {
     let u = unit.symbol();
+    let headroom = timeout
+        .map(|t| {
+            format!(
+                "   headroom {} {u}",
+                format_signed(
+                    stats::headroom(s, res, t) * 1e9 / unit_nanos(unit),
+                    unit.decimals(res)
+                )
+            )
+        })
+        .unwrap_or_default();
     format!(
-        "satisfied {}/{} ({}%)   p50 {} {u}   p95 {} {u}   p99 {} {u}   max {} {u}   headroom {} {u}{}",
+        "satisfied {}/{} ({}%)   p50 {} {u}   p95 {} {u}   p99 {} {u}   max {} {u}{headroom}{}",
         s.satisfied,
         s.clients,
         percent_words(s.satisfied, s.clients),
@@ -92,10 +106,6 @@ pub fn summary_line_in(s: &Summary, res: Resolution, timeout: Seconds, unit: Tim
         unit.format(res, s.p95_steps),
         unit.format(res, s.p99_steps),
         unit.format(res, s.max_steps),
-        format_signed(
-            stats::headroom(s, res, timeout) * 1e9 / unit_nanos(unit),
-            unit.decimals(res)
-        ),
         throughput_words(s),
     )
 }

@@ -17,6 +17,7 @@ pub mod policy;
 pub mod printable;
 pub mod render;
 pub mod run;
+pub mod run_pictures;
 pub mod schema;
 pub mod search;
 pub mod table;

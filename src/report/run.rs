@@ -57,6 +57,10 @@ pub struct RunReport<'a> {
     pub classes: &'a [ClassVerdict],
     /// The share of clients that must be served in time (`--slo`'s, or every one).
     pub share: Share,
+    /// Where the late clients waited longest, queueing, all of them together, and how long
+    /// in steps (over every replication when there are several); `None` when no client was
+    /// late, or none queued.
+    pub waited_most: Option<(usize, u128)>,
     /// Where the time goes in replication 1, profiled when a page asks for it.
     pub profile: Option<&'a Profile>,
     /// Replication 1's units, when some station's units changed (`None`: none did, and the
@@ -81,13 +85,15 @@ fn clock_text(clock: Clock) -> String {
 }
 
 impl RunReport<'_> {
-    fn res(&self) -> Resolution {
+    pub(super) fn res(&self) -> Resolution {
         self.scenario.resolution()
     }
 
-    fn satisfied(&self, client: usize) -> bool {
+    pub(super) fn satisfied(&self, client: usize) -> bool {
         let timeout = match &self.outcome.class {
-            Some(class) => super::classes::timeout_of(self.scenario, self.load, class[client]),
+            Some(class) => {
+                crate::workload::timeout_of(self.scenario, self.load, class[client] as usize)
+            }
             None => self.load.timeout,
         };
         let limit = Resolution::timeout_nanos(timeout);
@@ -108,85 +114,39 @@ impl RunReport<'_> {
         }
     }
 
+    /// "late clients waited most at: burger (12.500 s of queueing in all)": the cause of
+    /// their lateness, not the end of their flow; `None` when no late client queued.
+    fn waited_most_text(&self) -> Option<String> {
+        let (station, steps) = self.waited_most?;
+        let seconds = steps as f64 * self.res().seconds();
+        let over = match self.combined.and_then(|c| c.spread.as_ref()) {
+            Some(sp) => format!(", over {} replications", sp.replications),
+            None => String::new(),
+        };
+        Some(format!(
+            "late clients waited most at: {} ({} {} of queueing in all{over})",
+            self.scenario.stations()[station].name(),
+            self.unit
+                .format_seconds(seconds, self.unit.decimals(self.res())),
+            self.unit.symbol()
+        ))
+    }
+
     /// Warm-up clients are not judged: they only load the stations.
-    fn is_warmup(&self, client: usize) -> bool {
+    pub(super) fn is_warmup(&self, client: usize) -> bool {
         client < self.load.warmup as usize
     }
 
     /// "replication 1 of 50 (seed 1)" when the listed clients are one of several runs.
-    fn shown_replication(&self) -> Option<String> {
+    pub(super) fn shown_replication(&self) -> Option<String> {
         let reps = self.combined?.spread.as_ref()?.replications;
         Some(format!("replication 1 of {reps} (seed {})", self.load.seed))
     }
 
-    /// "fastfood: 10 clients every 0.5 s (2 clients/s), timeout 5 s": what a picture shows.
-    fn picture_title(&self) -> String {
-        format!(
-            "{}: {}, timeout {} s",
-            self.scenario.name(),
-            describe_load(self.load),
-            trim_float(self.load.timeout.get())
-        )
-    }
-
-    /// The timeline picture: one row per client, a bar per station from order to done; past
-    /// [`super::plot::TIMELINE_MAX_CLIENTS`] only the first clients, as its title says.
-    pub fn timeline_svg(&self) -> Result<String, super::plot::PlotError> {
-        let res = self.res();
-        let clients = (0..self
-            .outcome
-            .clients()
-            .min(super::plot::TIMELINE_MAX_CLIENTS))
-            .map(|c| super::plot::ClientTimeline {
-                due_s: res.to_seconds(self.outcome.due[c]),
-                // A station the flow never reached: an empty bar at the client's due time.
-                start_s: drawn(res, self.outcome.start_of(c), self.outcome.due[c]),
-                done_s: drawn(res, self.outcome.done_of(c), self.outcome.due[c]),
-                late: !self.satisfied(c),
-            })
-            .collect();
-        let mut title = self.picture_title();
-        if self.outcome.clients() > super::plot::TIMELINE_MAX_CLIENTS {
-            title.push_str(&format!(
-                " (first {} of {} clients shown)",
-                super::plot::TIMELINE_MAX_CLIENTS,
-                self.outcome.clients()
-            ));
-        }
-        super::plot::timeline_svg(&super::plot::TimelinePlot {
-            title,
-            stations: self
-                .scenario
-                .stations()
-                .iter()
-                .map(|s| s.name().to_string())
-                .collect(),
-            timeout_s: self.load.timeout.get(),
-            clients,
-        })
-    }
-
-    /// The dashboard picture: arrivals per second and latency percentiles over time, per
-    /// time window, for any number of clients. Warm-up clients arrive and are drawn, but are
-    /// not counted late: they are not judged.
-    pub fn dashboard_svg(&self) -> Result<String, super::plot::PlotError> {
-        let res = self.res();
-        let clients = (0..self.outcome.clients())
-            .map(|c| super::plot::DashboardClient {
-                due_s: res.to_seconds(self.outcome.due[c]),
-                latency_s: res.to_seconds(self.outcome.latency(c)),
-                late: !self.is_warmup(c) && !self.satisfied(c),
-            })
-            .collect();
-        let mut title = self.picture_title();
-        if let Some(which) = self.shown_replication() {
-            title.push_str(&format!(", {which}"));
-        }
-        super::plot::dashboard_svg(&super::plot::DashboardPlot {
-            title,
-            timeout_s: self.load.timeout.get(),
-            clients,
-        })
+    /// The one timeout every client is judged by, which a headroom is measured against;
+    /// `None` when request classes have their own.
+    fn common_timeout(&self) -> Option<crate::model::units::Seconds> {
+        crate::workload::common_timeout(self.scenario, self.load)
     }
 
     /// The first [`MAX_TABLE_ROWS`] clients: due time, latency, verdict, where each queued
@@ -306,7 +266,7 @@ impl RunReport<'_> {
         };
         parts::verdicts(&mut doc, &caption, &rows, res, unit);
         let prefix = shown.as_ref().map(|w| format!("{w}: ")).unwrap_or_default();
-        let summary = summary_line_in(self.summary, res, load.timeout, unit);
+        let summary = summary_line_in(self.summary, res, self.common_timeout(), unit);
         doc.text(&parts::capitalised(&format!("{prefix}{}.", summary.trim())));
         if let Some(line) = self
             .combined
@@ -314,7 +274,10 @@ impl RunReport<'_> {
         {
             doc.text(line.trim());
         }
-        let block = super::capacity::block(scenario, self.config, load.rate(), load.timeout);
+        if let Some(line) = self.waited_most_text() {
+            doc.text(&format!("{}.", parts::capitalised(&line)));
+        }
+        let block = super::capacity::block(scenario, self.config, load, unit);
         for line in block.lines() {
             match line.strip_prefix("warning: ") {
                 Some(w) => doc.note("warning", &format!("Warning: {w}")),
@@ -428,12 +391,18 @@ impl Render for RunReport<'_> {
         } else {
             String::new()
         };
+        // With request classes each is held to its own objective, on a line of their own.
+        let limit = super::classes::limit_words(self.scenario, self.load, self.share, unit);
+        let (timeout, objectives) = if self.scenario.requests().is_empty() {
+            (format!(", {limit}"), String::new())
+        } else {
+            (String::new(), format!("{limit}\n"))
+        };
         out += &format!(
-            "{}: {}\n{}, timeout {}, {} clock\n\n",
+            "{}: {}\n{}{timeout}, {} clock\n{objectives}\n",
             self.scenario.name(),
             self.config.describe(self.scenario),
             describe_load(self.load),
-            duration_in(self.load.timeout.get(), unit),
             clock_text(self.clock)
         );
         let shown = self.shown_replication();
@@ -451,7 +420,7 @@ impl Render for RunReport<'_> {
         let prefix = shown.map(|w| format!("{w}: ")).unwrap_or_default();
         out.push_str(&format!(
             "\n{prefix}{}\n",
-            summary_line_in(s, res, self.load.timeout, unit)
+            summary_line_in(s, res, self.common_timeout(), unit)
         ));
         if let Some(line) = self
             .combined
@@ -460,13 +429,17 @@ impl Render for RunReport<'_> {
             out.push_str(&line);
         }
         out.push_str(&super::classes::block(self.classes, res, unit));
+        if let Some(line) = self.waited_most_text() {
+            out.push_str(&line);
+            out.push('\n');
+        }
         // A pool whose units change has no one capacity: its units over the run say more.
         match self.over_time {
             None => out.push_str(&super::capacity::block(
                 self.scenario,
                 self.config,
-                self.load.rate(),
-                self.load.timeout,
+                self.load,
+                unit,
             )),
             Some(over) => {
                 out.push_str(&super::units::block(over, &self.scenario.prices().currency))
@@ -574,7 +547,7 @@ impl Render for RunReport<'_> {
                 self.scenario,
                 self.config,
                 self.load.rate(),
-                self.load.timeout,
+                self.load,
             ),
             replication: 1,
             summary: JsonSummary::new(self.summary, res, self.load.timeout),
@@ -583,6 +556,10 @@ impl Render for RunReport<'_> {
                 .combined
                 .map(|c| JsonReplicated::new(c, res, self.load.timeout)),
             units: self.over_time.map(super::units::JsonUnits::new),
+            late_clients_waited_most_at: self.waited_most.map(|(s, steps)| JsonWaitedMost {
+                station: stations[s],
+                queued_s: steps as f64 * res.seconds(),
+            }),
             clients,
         };
         serde_json::to_string_pretty(&doc).expect("plain data serialises") + "\n"
@@ -595,7 +572,7 @@ impl Render for RunReport<'_> {
             let stations: Vec<&str> = self.scenario.stations().iter().map(|s| s.name()).collect();
             return Ok(super::plot::units_svg(&super::units::plot(
                 self.picture_title(),
-                self.load.timeout.get(),
+                self.guide_timeout_s(),
                 &stations,
                 self.res(),
                 over,
@@ -628,14 +605,6 @@ fn seconds(res: Resolution, steps: &[u64]) -> Vec<f64> {
         .collect()
 }
 
-/// Model times in seconds for a picture, `due` standing in for a station never visited.
-fn drawn(res: Resolution, steps: &[u64], due: u64) -> Vec<f64> {
-    steps
-        .iter()
-        .map(|&t| res.to_seconds(if t == NOT_VISITED { due } else { t }))
-        .collect()
-}
-
 #[derive(Serialize, JsonSchema)]
 struct JsonRun<'a> {
     /// The document's version (docs/json.md).
@@ -661,8 +630,19 @@ struct JsonRun<'a> {
     /// change).
     #[serde(skip_serializing_if = "Option::is_none")]
     units: Option<super::units::JsonUnits<'a>>,
+    /// The station where the late clients waited longest, queueing (not being served), all
+    /// of them together (over every replication when there are several), and that queueing
+    /// in seconds; absent when no client was late, or none queued.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    late_clients_waited_most_at: Option<JsonWaitedMost<'a>>,
     #[serde(rename = "results")]
     clients: Vec<JsonClient<'a>>,
+}
+
+#[derive(Serialize, JsonSchema)]
+struct JsonWaitedMost<'a> {
+    station: &'a str,
+    queued_s: f64,
 }
 
 #[derive(Serialize, JsonSchema)]

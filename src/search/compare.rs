@@ -2,8 +2,8 @@
 //!
 //! A manager rarely buys "the optimum" blind: they ask what each upgrade buys and at which
 //! load it breaks. This module load-tests every (strategy, rate) pair, in parallel and in a
-//! fixed order, and derives each strategy's highest sustained rate and the station that
-//! breaks first above it.
+//! fixed order, and derives each strategy's highest sustained rate and the station where its
+//! late clients waited most above it.
 
 use rayon::prelude::*;
 
@@ -287,8 +287,9 @@ impl Contender {
 pub struct Cell {
     /// The verdict and latency figures of this strategy's load test at this rate.
     pub summary: Summary,
-    /// The station that most often finished last for a late client (first in scenario order
-    /// on ties); `None` when no client was late.
+    /// The station where the late clients waited longest, queueing, all of them together
+    /// ([`crate::outcome::verdict::Assessment::late_bottleneck`]); `None` when no late
+    /// client queued.
     pub late_bottleneck: Option<usize>,
 }
 
@@ -342,7 +343,9 @@ pub fn cell(
     rate: Rate,
     target: &Target,
 ) -> Result<Cell, SearchError> {
-    let at = target.at(rate);
+    let mut at = target.at(rate);
+    // Where the late clients waited is what the comparison names for each strategy.
+    at.load.late_waits = true;
     let assessment = loadtest::assess(scenario, &contender.config, &at.load, at.share, None)?;
     Ok(Cell {
         late_bottleneck: assessment.late_bottleneck(),
@@ -358,7 +361,8 @@ impl Comparison {
         held.checked_sub(1)
     }
 
-    /// The station that breaks first above the sustained rate (at the first failing rate).
+    /// The station where the late clients waited most at the first rate the strategy misses
+    /// (above the rate it sustains): the cause of its break, not the end of its flow.
     pub fn breaks_first(&self, strategy: usize) -> Option<usize> {
         let row = &self.cells[strategy];
         let first_fail = self.sustained(strategy).map_or(0, |i| i + 1);

@@ -35,6 +35,9 @@ use crate::workload::LoadTest;
 /// A client of a request class walks its flow as a boxed future per node: 240 B per visit
 /// of a waiting client (`all` of 100,000 visits at one station, 100 clients at once, 2.4 GB),
 /// counted for the widest class's visits, all of which an `all` may hold at once.
+///
+/// Where the late clients waited most (`run`, `compare`'s cells: [`LoadTest::late_waits`])
+/// keeps 8 bytes per client and station, each client's queueing there.
 pub const PER_CLIENT: PerClient = PerClient {
     kept_base: 15,
     kept_per_station: 42,
@@ -166,6 +169,10 @@ impl PerClient {
             Some(rate) => (1.0 - capacity / rate).clamp(0.0, 1.0),
         };
         let mut bytes = kept as f64;
+        if load.late_waits {
+            // A client's queueing per station, where the late clients waited most.
+            bytes += (8 * stations) as f64;
+        }
         if random {
             share = share.max(RANDOM_WAITING_SHARE);
             bytes += (self.random_base + self.random_per_station * stations) as f64;

@@ -416,8 +416,8 @@ fn cheaper_than(
     Some(n as u128)
 }
 
-/// From the space's cheapest configuration, raises one lever at a time, the station late
-/// clients most often waited on last (else the one with the least capacity), until a
+/// From the space's cheapest configuration, raises one lever at a time, the station where
+/// late clients waited longest (else the one with the least capacity), until a
 /// configuration meets the target or no lever can rise. Each configuration tested is added
 /// to `evaluated` (reused when the walk tested it); returns the index of the one that met.
 fn climb_to_target(
@@ -431,6 +431,10 @@ fn climb_to_target(
     let baseline = Config::baseline(scenario);
     let levers = space.levers();
     let mut at: Vec<usize> = vec![0; levers.len()];
+    // Each step raises the station where the late clients waited most.
+    let mut target = target.clone();
+    target.load.late_waits = true;
+    let target = &target;
     loop {
         let config = Config::new(
             at.iter()
@@ -462,7 +466,7 @@ fn climb_to_target(
         let can_rise = |s: usize| at[s] + 1 < levers[s].len();
         let capacity = crate::model::capacity::Capacity::of(scenario, &config);
         let late = assessment
-            .late_by_station
+            .late_waits
             .iter()
             .enumerate()
             .filter(|&(s, &n)| n > 0 && can_rise(s))

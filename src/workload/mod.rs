@@ -145,6 +145,11 @@ pub struct LoadTest {
     /// Only the clients due strictly before this many seconds come (`None`: all of them):
     /// the prefix of a load that a schedule's window is searched on.
     pub until_s: Option<f64>,
+    /// Whether judging sums where the late clients queued, to name the station they waited
+    /// most at (compare's column, run's line, the climb of an unfinished search). It follows
+    /// every visit, which doubles a sweep's time: a test that names no station leaves it off.
+    /// It changes no verdict and no figure.
+    pub late_waits: bool,
 }
 
 impl LoadTest {
@@ -161,6 +166,7 @@ impl LoadTest {
             timeout_given: false,
             share_given: false,
             until_s: None,
+            late_waits: false,
         }
     }
 
@@ -339,17 +345,64 @@ pub fn objectives(scenario: &Scenario, load: &LoadTest, share: Share) -> Vec<(Se
     scenario
         .requests()
         .iter()
-        .map(|r| {
-            let timeout = if load.timeout_given {
-                load.timeout
-            } else {
-                r.timeout.unwrap_or(load.timeout)
-            };
+        .enumerate()
+        .map(|(k, r)| {
             let share = match r.min_satisfaction {
                 Some(m) if !load.share_given => Share::new(m).unwrap_or(share),
                 _ => share,
             };
-            (timeout, share)
+            (timeout_of(scenario, load, k), share)
         })
         .collect()
+}
+
+/// The timeout a client of request class `class` is judged by: its class's own, unless the
+/// command line gives one for every client (`--timeout`, `--slo`); the load's without
+/// classes, or for a class that states none.
+pub fn timeout_of(scenario: &Scenario, load: &LoadTest, class: usize) -> Seconds {
+    match scenario.requests().get(class) {
+        Some(r) if !load.timeout_given => r.timeout.unwrap_or(load.timeout),
+        _ => load.timeout,
+    }
+}
+
+/// The one timeout every client is judged by, `None` when request classes are judged by
+/// different ones: then no single timeout, nor a headroom against it, speaks for everyone,
+/// and a report names each class's objective instead of the load's unused default.
+pub fn common_timeout(scenario: &Scenario, load: &LoadTest) -> Option<Seconds> {
+    let first = timeout_of(scenario, load, 0);
+    (0..scenario.requests().len())
+        .all(|k| timeout_of(scenario, load, k) == first)
+        .then_some(first)
+}
+
+/// The shortest timeout any client is judged by: what `--unit auto` reads, so that the
+/// tightest objective in play reads in its own unit (a 250 ms objective in ms, whatever the
+/// load's default).
+pub fn shortest_timeout(scenario: &Scenario, load: &LoadTest) -> Seconds {
+    (0..scenario.requests().len())
+        .map(|k| timeout_of(scenario, load, k))
+        .min_by(|a, b| a.get().total_cmp(&b.get()))
+        .unwrap_or(load.timeout)
+}
+
+/// Per station, the timeout its queue breaks first, with the class it belongs to: the
+/// shortest among the classes whose flows visit the station (the first in file order on a
+/// tie). Without classes, or at a station no class visits, the load's, of no class.
+pub fn station_timeouts(scenario: &Scenario, load: &LoadTest) -> Vec<(Seconds, Option<usize>)> {
+    let mut out = vec![(load.timeout, None); scenario.stations().len()];
+    let mut visited = vec![false; out.len()];
+    for (k, r) in scenario.requests().iter().enumerate() {
+        let timeout = timeout_of(scenario, load, k);
+        for (station, _) in r.plan.visits() {
+            let Some(slot) = out.get_mut(station) else {
+                continue;
+            };
+            if !visited[station] || timeout.get() < slot.0.get() {
+                *slot = (timeout, Some(k));
+                visited[station] = true;
+            }
+        }
+    }
+    out
 }

@@ -14,21 +14,36 @@ fn compares_the_seeds_strategies() {
     };
     // The baseline holds 1.25/s (5/10 at 2/s, as the seed prints). At 1.5/s, the first rate
     // it misses, its four late clients queued longest twice at the soda machine and twice at
-    // the fryer (`run --rate 1.5` tells each): a tie, named by the first in scenario order.
+    // the fryer (`run --rate 1.5` tells each), but their queues add up to more at the fryer:
+    // 12 s, against 10 s at the soda machine and 9 s in the kitchen. Every order reaches the
+    // three stations at once, so a queue is a station's start minus the client's due time.
     let base = line("baseline");
     assert!(base.contains("131.00"), "{base}");
-    assert!(base.contains(" 1.25  soda "), "{base}");
+    assert!(base.contains(" 1.25  fries "), "{base}");
     let (_, json, _) = run(&["run", "--rate", "1.5", "--format", "json"]);
     let doc: serde_json::Value = serde_json::from_str(&json).unwrap();
-    let mut late_at: Vec<&str> = doc["results"]
+    let late: Vec<&serde_json::Value> = doc["results"]
         .as_array()
         .unwrap()
         .iter()
         .filter(|c| c["satisfied"] == false)
+        .collect();
+    let mut late_at: Vec<&str> = late
+        .iter()
         .map(|c| c["queued_longest"].as_str().unwrap())
         .collect();
     late_at.sort();
     assert_eq!(late_at, ["fries", "fries", "soda", "soda"]);
+    let queued: Vec<f64> = (0..3)
+        .map(|s| {
+            late.iter()
+                .map(|c| c["start_s"][s].as_f64().unwrap() - c["arrival_s"].as_f64().unwrap())
+                .sum()
+        })
+        .collect();
+    assert_eq!(queued, [10.0, 9.0, 12.0]);
+    assert_eq!(doc["late_clients_waited_most_at"]["station"], "fries");
+    assert_eq!(doc["late_clients_waited_most_at"]["queued_s"], 12.0);
     // Its capacity: 1 client/s, the soda machine's.
     assert!(base.trim_end().ends_with("1 (soda)"), "{base}");
     // The cheapest configuration for 2/s holds up to 2.25/s.

@@ -278,12 +278,12 @@ fn sweep_csv_has_a_satisfaction_column_per_class() {
     assert_eq!(code, 0, "{err}");
     let (header, rows) = parse_csv(&out);
     let n = header.len();
-    assert_eq!(header[n - 8], "satisfaction_fast");
-    assert_eq!(header[n - 4], "satisfaction_slow");
+    assert_eq!(header[n - 12], "satisfaction_fast");
+    assert_eq!(header[n - 6], "satisfaction_slow");
     let meets = header.iter().position(|h| h == "meets_target").unwrap();
     for r in &rows {
-        assert_eq!(r[n - 8], "0.0", "{r:?}");
-        assert_eq!(r[n - 4], "100.0", "{r:?}");
+        assert_eq!(r[n - 12], "0.0", "{r:?}");
+        assert_eq!(r[n - 6], "100.0", "{r:?}");
         assert_eq!(r[meets], "false", "{r:?}");
     }
     // The tutorial's sweep has no such column: its header still ends with the bottleneck.

@@ -359,7 +359,7 @@ fn a_test_bigger_than_memory_is_refused_before_it_starts() {
     assert!(out.is_empty(), "{out}");
     assert_eq!(err.lines().count(), 1, "{err}");
     assert!(
-        err.starts_with("error: this load test needs about 3.8 GiB"),
+        err.starts_with("error: this load test needs about 4.0 GiB"),
         "{err}"
     );
     assert!(err.contains("GiB of memory (10000000 clients)"), "{err}");

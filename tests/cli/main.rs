@@ -5,6 +5,7 @@
 mod architecture;
 mod autoscale_oracle;
 mod capacity;
+mod class_objectives_in_labels;
 mod client_rules;
 mod client_rules_oracle;
 mod client_rules_outputs;
@@ -27,6 +28,7 @@ mod html_report;
 mod inputs;
 mod inputs_are_never_outputs;
 mod json_schemas;
+mod late_clients_waited_most_at;
 mod limits;
 mod machine_formats;
 mod numbers_in_errors;

@@ -98,16 +98,20 @@ fn each_request_class_has_its_share_interval_and_p99() {
     let (header, rows) = sweep_csv(&fixed);
     let n = header.len();
     assert_eq!(
-        header[n - 8..],
+        header[n - 12..],
         [
             "satisfaction_browse",
             "satisfaction_low_browse",
             "satisfaction_high_browse",
             "p99_s_browse",
+            "timeout_browse",
+            "min_satisfaction_browse",
             "satisfaction_checkout",
             "satisfaction_low_checkout",
             "satisfaction_high_checkout",
             "p99_s_checkout",
+            "timeout_checkout",
+            "min_satisfaction_checkout",
         ]
     );
     for row in &rows {
@@ -122,6 +126,13 @@ fn each_request_class_has_its_share_interval_and_p99() {
             );
             assert!(number(row, &header, &format!("p99_s_{class}")) > 0.0);
         }
+        // Each class's objective, and no one timeout for both.
+        assert_eq!(number(row, &header, "timeout_browse"), 0.3);
+        assert_eq!(number(row, &header, "min_satisfaction_browse"), 99.0);
+        assert_eq!(number(row, &header, "timeout_checkout"), 1.0);
+        assert_eq!(number(row, &header, "min_satisfaction_checkout"), 100.0);
+        let timeout = header.iter().position(|h| h == "timeout").unwrap();
+        assert_eq!(row[timeout], "", "{row:?}");
         // Checkout (17 %) is served late: its p99 is above its 1 s objective.
         assert!(number(row, &header, "p99_s_checkout") > 1.0, "{row:?}");
         assert!(number(row, &header, "satisfaction_high_checkout") < 100.0);

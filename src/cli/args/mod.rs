@@ -568,10 +568,16 @@ pub enum UnitArg {
 }
 
 impl UnitArg {
-    /// The unit itself; `auto` reads the timeout, the same rule for every command.
-    pub fn resolve(self, timeout: Seconds) -> TimeUnit {
+    /// The unit itself; `auto` reads the shortest timeout in play (with request classes,
+    /// their own objectives', never the load's unused default), the same rule for every
+    /// command.
+    pub fn resolve(
+        self,
+        scenario: &crate::model::scenario::Scenario,
+        load: &crate::workload::LoadTest,
+    ) -> TimeUnit {
         match self {
-            UnitArg::Auto => TimeUnit::auto(timeout),
+            UnitArg::Auto => TimeUnit::auto(crate::workload::shortest_timeout(scenario, load)),
             UnitArg::S => TimeUnit::S,
             UnitArg::Ms => TimeUnit::Ms,
             UnitArg::Us => TimeUnit::Us,

@@ -18,6 +18,7 @@ use crate::search::compare::{self, Contender, Plan, Rates, Strategy, CHEAPEST_PL
 use crate::search::memory;
 use crate::search::Target;
 use crate::search::{self, Space};
+use crate::workload::LoadTest;
 
 pub(crate) fn compare(
     scenario: &Scenario,
@@ -52,7 +53,12 @@ pub(crate) fn compare(
     let fastest = *rates.as_slice().last().expect("at least one rate");
     let weakest = memory::weakest(scenario, contenders.iter().map(|c| &c.config));
     let total = (contenders.len() * rates.as_slice().len()) as u64;
-    memory::check_search(scenario, &target.at(fastest).load, weakest, total)?;
+    // Each cell sums where its late clients queued (what the table names).
+    let cells = LoadTest {
+        late_waits: true,
+        ..target.at(fastest).load
+    };
+    memory::check_search(scenario, &cells, weakest, total)?;
     if let Some(shard) = shard {
         let doc =
             super::merge::compare_shard(scenario, &target, &contenders, &rates, shard, inputs)?;
@@ -68,7 +74,7 @@ pub(crate) fn compare(
         target: &target,
         comparison: &comparison,
         target_rate: Some(target_rate.get()),
-        unit: args.unit.resolve(target.load.timeout),
+        unit: args.unit.resolve(scenario, &target.load),
     })?;
     Ok(Verdict::Met)
 }

@@ -231,7 +231,7 @@ fn objective_words(scenario: &Scenario, target: &Target, unit: UnitArg) -> Strin
             scenario,
             load,
             target.share,
-            unit.resolve(load.timeout),
+            unit.resolve(scenario, load),
         )
     }
 }

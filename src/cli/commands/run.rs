@@ -185,6 +185,8 @@ pub(crate) fn run(
         })?;
     // A run reports the replications asked for, decided or not.
     load.max_replications = load.replications;
+    // And where its late clients waited most.
+    load.late_waits = true;
     loadtest::check(scenario, &load).map_err(|e| e.on(clock))?;
     if load.runs(scenario) > 1 && clock != Clock::Virtual {
         bail!("--replications above 1 needs the virtual clock");
@@ -213,7 +215,14 @@ pub(crate) fn run(
     } else {
         Progress::spinner("", true)
     };
-    let outcome = loadtest::run(scenario, &config, &load, 0, clock, args.trace)?;
+    // Where the late clients waited most: over the replications when there are several,
+    // else in the one run as it ran.
+    let replicated = load.runs(scenario) > 1;
+    let listed = LoadTest {
+        late_waits: !replicated,
+        ..load.clone()
+    };
+    let outcome = loadtest::run(scenario, &config, &listed, 0, clock, args.trace)?;
     // `--slo "p99 < T"` asks 99 % of clients under T; otherwise every one.
     let share = args
         .load
@@ -221,11 +230,17 @@ pub(crate) fn run(
         .map_err(anyhow::Error::msg)?;
     let summary = loadtest::summarize(scenario, &outcome, &load, share);
     // Further replications, for the means and intervals (virtual time only).
-    let combined = if load.runs(scenario) > 1 {
+    let combined = if replicated {
         Some(loadtest::assess(scenario, &config, &load, share, None)?)
     } else {
         None
     };
+    let late_waits = match &combined {
+        Some(a) => Some(&a.late_waits),
+        None => outcome.late_waits.as_ref(),
+    };
+    let waited_most =
+        late_waits.and_then(|w| crate::outcome::verdict::most_waited(w).map(|s| (s, w[s])));
     // Over replications, each class's figures and verdict are the replications' together.
     let classes = match &combined {
         Some(a) => a.classes.clone(),
@@ -259,8 +274,9 @@ pub(crate) fn run(
                     || matches!(load.arrivals, Arrivals::Stages { .. } | Arrivals::Replay(_))
             }
         },
-        unit: args.unit.resolve(load.timeout),
+        unit: args.unit.resolve(scenario, &load),
         classes: &classes,
+        waited_most,
         share,
         profile: profile.as_ref(),
         over_time: over_time.as_ref(),

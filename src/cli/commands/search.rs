@@ -180,7 +180,7 @@ pub(crate) fn optimize(
         target: &plan.target,
         space: &plan.space,
         sustained: args.sustained,
-        unit: args.search.unit.resolve(plan.target.load.timeout),
+        unit: args.search.unit.resolve(scenario, &plan.target.load),
     };
     let found = result.answer.is_some();
     if let Some(doc) = doc {
@@ -226,7 +226,7 @@ pub(crate) fn sweep(
         target: &plan.target,
         space: &plan.space,
         sustained: false,
-        unit: args.search.unit.resolve(plan.target.load.timeout),
+        unit: args.search.unit.resolve(scenario, &plan.target.load),
     };
     // With the table in a file (not on stdout), stdout says what the file holds instead.
     let csv_file = args.search.output.csv.as_deref().filter(|f| *f != "-");

@@ -312,7 +312,7 @@ impl OpenReport<'_> {
                 &parts::TimeContext {
                     scenario,
                     config: r.config,
-                    unit: TimeUnit::auto(r.load.timeout),
+                    unit: TimeUnit::auto(crate::workload::shortest_timeout(scenario, r.load)),
                     replications: 1,
                     dashboard: None,
                 },
@@ -394,9 +394,19 @@ impl Render for OpenReport<'_> {
         let r = &self.run;
         let n = self.clients();
         let share = |k: usize| 100.0 * k as f64 / n.max(1) as f64;
+        // With request classes each is judged by its own timeout, not the load's.
+        let limit = if r.classes.is_empty() {
+            format!("timeout {} s", t(r.timeout_s))
+        } else {
+            let each: Vec<String> = r
+                .classes
+                .iter()
+                .map(|c| format!("{} under {} s", c.name, t(c.timeout_s)))
+                .collect();
+            format!("objectives: {}", each.join(", "))
+        };
         let mut out = format!(
-            "{n} clients, timeout {} s{}{}\n",
-            t(r.timeout_s),
+            "{n} clients, {limit}{}{}\n",
             r.patience_s
                 .map(|p| format!(", patience {} s", t(p)))
                 .unwrap_or_default(),

@@ -331,8 +331,8 @@ impl SearchContext<'_> {
         out.push_str(&indent(&super::super::capacity::block(
             self.scenario,
             config,
-            self.target.load.rate(),
-            self.target.load.timeout,
+            &self.target.load,
+            self.unit,
         )));
         let keeps_up = self
             .target

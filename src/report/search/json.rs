@@ -38,7 +38,7 @@ impl SearchContext<'_> {
                 self.scenario,
                 &e.candidate.config,
                 self.target.load.rate(),
-                self.target.load.timeout,
+                &self.target.load,
             ),
         }
     }

@@ -144,7 +144,7 @@ impl SearchContext<'_> {
             &e.candidate.config,
             &e.candidate.cost,
             &e.summary,
-            &self.target.load,
+            (&self.target.load, self.target.share),
             self.target.is_random(self.scenario).then_some(e.call),
         )
     }
@@ -245,10 +245,15 @@ impl SearchContext<'_> {
         };
         super::plot::pareto_svg(&super::plot::ParetoPlot {
             title: format!(
-                "{}: {shown}, {} clients at {rate}, timeout {} s",
+                "{}: {shown}, {} clients at {rate}, {}",
                 self.scenario.name(),
                 self.target.load.clients,
-                trim_float(self.target.load.timeout.get())
+                super::classes::limit_words(
+                    self.scenario,
+                    &self.target.load,
+                    self.target.share,
+                    crate::model::units::TimeUnit::S
+                )
             ),
             currency: self.prices.currency.clone(),
             points,
@@ -320,7 +325,8 @@ impl SearchContext<'_> {
             );
             return line.unwrap_or_default().trim_end().to_string();
         }
-        crate::report::format::summary_line_in(s, res, self.target.load.timeout, unit)
+        let timeout = crate::workload::common_timeout(self.scenario, &self.target.load);
+        crate::report::format::summary_line_in(s, res, timeout, unit)
     }
 
     /// A table of results: price, delta, levers, change, satisfied, max latency.

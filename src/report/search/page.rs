@@ -219,12 +219,8 @@ impl SearchContext<'_> {
         }
         self.verdicts(doc, e);
         doc.text(&format!("Load test: {}.", self.result_line(e)));
-        let block = super::super::capacity::block(
-            self.scenario,
-            &c.config,
-            self.target.load.rate(),
-            self.target.load.timeout,
-        );
+        let block =
+            super::super::capacity::block(self.scenario, &c.config, &self.target.load, self.unit);
         for line in block.lines() {
             match line.strip_prefix("warning: ") {
                 Some(w) => doc.note("warning", &format!("Warning: {w}")),
@@ -388,7 +384,7 @@ impl SearchContext<'_> {
                         answer.candidate.config.describe(self.scenario),
                         describe_load(load)
                     ),
-                    load.timeout.get(),
+                    crate::workload::shortest_timeout(self.scenario, load).get(),
                 )),
             },
         )

@@ -3,7 +3,7 @@
 //! a configuration of the space, in its shard's part, once; that its figures hold together
 //! and give its verdict ([`super::trust`]); and that every column derived from its
 //! configuration or the load test (cost, resources, capacities, bottleneck, rate, timeout,
-//! replications) is what planner writes for it. The shards' rows are then exactly the
+//! each class's objective, replications) is what planner writes for it. The shards' rows are then exactly the
 //! partition of the ranking their indices say, and the merge renders them through the sweep's
 //! own report — table, CSV, summary line — as the single run does.
 
@@ -256,9 +256,13 @@ fn source(column: &str, ctx: &SearchContext<'_>) -> &'static str {
         .stations()
         .iter()
         .any(|s| column == s.lever_name() || column == format!("capacity_{}", s.name()));
+    let objective_column = ctx.scenario.requests().iter().any(|r| {
+        column == format!("timeout_{}", r.name) || column == format!("min_satisfaction_{}", r.name)
+    });
     match column {
         "cpu_cores" | "ram_gib" | "cost" => "its configuration gives at the recorded prices",
         "rate" | "timeout" => "the recorded load test gives",
+        _ if objective_column => "the recorded load test gives",
         _ if station_column || column == "bottleneck" => "its configuration gives",
         _ => "planner writes its figures",
     }

@@ -508,7 +508,8 @@ pub struct StoredCell {
     pub cell: usize,
     /// [`Cell::summary`], bit-exact.
     pub summary: StoredSummary,
-    /// [`Cell::late_bottleneck`]: the station index that most often finished last.
+    /// [`Cell::late_bottleneck`]: the index of the station where the late clients waited
+    /// longest, queueing, all of them together (`null` when none queued).
     pub late_bottleneck: Option<usize>,
 }
 

@@ -261,7 +261,10 @@ pub(crate) fn sweep_shard(
         target: &plan.target,
         space: &plan.space,
         sustained: false,
-        unit: TimeUnit::auto(plan.target.load.timeout),
+        unit: TimeUnit::auto(crate::workload::shortest_timeout(
+            scenario,
+            &plan.target.load,
+        )),
     };
     let part: Vec<usize> = shard.ranks(plan.ranking.len()).collect();
     let (mut header, mut rows) = match before {

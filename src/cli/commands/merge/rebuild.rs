@@ -144,7 +144,7 @@ pub(super) fn merge_sweep(
         target: &plan.target,
         space: &plan.space,
         sustained: false,
-        unit: args.unit.resolve(plan.target.load.timeout),
+        unit: args.unit.resolve(&scenario, &plan.target.load),
     };
     let rules = Rules::of(&scenario, &plan.target);
     let seals: Vec<_> = shards
@@ -261,7 +261,7 @@ pub(super) fn merge_optimize(
         target: &plan.target,
         space: &plan.space,
         sustained: opt.sustained,
-        unit: args.unit.resolve(plan.target.load.timeout),
+        unit: args.unit.resolve(&scenario, &plan.target.load),
     };
     outputs.emit(&OptimizeReport {
         profile: profile.as_ref(),
@@ -362,7 +362,7 @@ pub(super) fn merge_compare(
         target: &target,
         comparison: &comparison,
         target_rate: Some(target_rate.get()),
-        unit: args.unit.resolve(target.load.timeout),
+        unit: args.unit.resolve(&scenario, &target.load),
     })?;
     Ok(Verdict::Met)
 }
