@@ -11,6 +11,7 @@ pub mod flow;
 pub mod levers;
 pub mod objective;
 pub mod plan;
+pub mod queueing;
 pub mod quote;
 pub mod request;
 pub mod scaling;

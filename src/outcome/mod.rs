@@ -4,6 +4,7 @@
 pub mod profile;
 pub mod records;
 pub mod stats;
+pub mod steady;
 pub mod trace;
 pub mod units;
 pub mod verdict;

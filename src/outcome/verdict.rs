@@ -44,6 +44,8 @@ pub struct Assessment {
     pub call: Call,
     /// The replications it took to decide (1 for a deterministic test).
     pub replications: u32,
+    /// Judged on the steady state: how long its runs were and where their warm-ups ended.
+    pub steady: Option<crate::outcome::steady::SteadyRun>,
 }
 
 impl Assessment {

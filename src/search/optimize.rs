@@ -7,9 +7,12 @@ use rayon::prelude::*;
 
 use crate::model::config::Config;
 use crate::model::cost::Cost;
+use crate::model::queueing::{self, ClassObjective, StationEstimate};
 use crate::model::scenario::{Prices, Scenario};
 use crate::outcome::stats::Summary;
+use crate::outcome::steady::SteadyRun;
 use crate::outcome::verdict::{Call, ClassVerdict};
+use crate::workload::Arrivals;
 
 use super::{evaluate_one, Candidate, Evaluated, SearchError, Space, Target};
 
@@ -41,11 +44,14 @@ pub struct Optimization {
     /// The answer's verification, and those of any configuration it rejected first, in the
     /// order run ([`verify`]); empty when nothing is random.
     pub verified: Vec<Verification>,
+    /// For the answer and each runner-up (index in `evaluated`), queueing theory's estimate
+    /// of every station at least 90 % busy with random service ([`verify`]).
+    pub estimates: Vec<(usize, Vec<StationEstimate>)>,
 }
 
 /// A configuration load-tested again before it is printed as the answer: on
-/// [`VERIFY_LONGER`] times the clients, the first run's count left out as a warm-up, on a
-/// fresh seed.
+/// [`VERIFY_LONGER`] times the clients, the first run's count left out as a warm-up (or more,
+/// where MSER-5 finds the steady state later), on a fresh seed.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Verification {
     /// Index in [`Optimization::evaluated`] of the configuration verified.
@@ -62,6 +68,8 @@ pub struct Verification {
     pub classes: Vec<ClassVerdict>,
     /// Whether it holds.
     pub call: Call,
+    /// Judged on the steady state (`--sustained`): how long it ran, where MSER-5 cut.
+    pub steady: Option<SteadyRun>,
 }
 
 /// A seed far from `seed` and its neighbours (SplitMix64's finaliser of `seed` offset).
@@ -88,6 +96,73 @@ pub const VERIFY_LONGER: u32 = 10;
 /// figures. Deterministic tests are exact and are not verified; nor are tests whose clients
 /// follow rules (patience, closed loops) or whose load is a ramp or a replay.
 pub fn verify(
+    scenario: &Scenario,
+    target: &Target,
+    sustained: bool,
+    o: Optimization,
+) -> Result<Optimization, SearchError> {
+    let mut o = verify_answer(scenario, target, sustained, o)?;
+    o.estimates = estimates(scenario, target, &o);
+    Ok(o)
+}
+
+/// Queueing theory's estimates beside the answer and its runners-up, for every station at
+/// least [`queueing::BUSY`] busy with random service: a short test from an empty queue can
+/// pass such a station, and the estimate of the wait it settles at says whether that pass
+/// is to be believed. Only for arrivals at a rate, and clients who wait.
+fn estimates(
+    scenario: &Scenario,
+    target: &Target,
+    o: &Optimization,
+) -> Vec<(usize, Vec<StationEstimate>)> {
+    let ca2 = match &target.load.arrivals {
+        Arrivals::Poisson(_) => 1.0,
+        Arrivals::Fixed(_) => 0.0,
+        _ => return Vec::new(),
+    };
+    let Some(rate) = target.load.rate().filter(|r| *r > 0.0) else {
+        return Vec::new();
+    };
+    if target.clients.is_some() {
+        return Vec::new();
+    }
+    let stations = scenario.stations().len();
+    let classes: Vec<ClassObjective> = if scenario.requests().is_empty() {
+        vec![ClassObjective {
+            name: String::new(),
+            visits: vec![1.0; stations],
+            timeout_s: target.load.timeout.get(),
+            share: target.share.percent() / 100.0,
+        }]
+    } else {
+        crate::workload::objectives(scenario, &target.load, target.share)
+            .into_iter()
+            .zip(scenario.requests())
+            .map(|((timeout, share), r)| ClassObjective {
+                name: r.name.clone(),
+                visits: r.flow.expected_visits(stations),
+                timeout_s: timeout.get(),
+                share: share.percent() / 100.0,
+            })
+            .collect()
+    };
+    o.answer
+        .iter()
+        .chain(&o.runners_up)
+        .map(|&i| {
+            let config = &o.evaluated[i].candidate.config;
+            (
+                i,
+                queueing::busy_stations(scenario, config, rate, ca2, &classes),
+            )
+        })
+        .filter(|(_, e)| !e.is_empty())
+        .collect()
+}
+
+/// [`verify`]'s check of the answer on a fresh seed, then of each runner-up in turn until
+/// one holds.
+fn verify_answer(
     scenario: &Scenario,
     target: &Target,
     sustained: bool,
@@ -120,8 +195,9 @@ pub fn verify(
         let a = evaluate_one(scenario, &longer, &config)?;
         o.verified.push(Verification {
             index: i,
-            clients: longer.load.clients,
-            warmup: longer.load.warmup,
+            clients: a.steady.map_or(longer.load.clients, |r| r.clients),
+            warmup: a.steady.map_or(longer.load.warmup, |r| r.warmup),
+            steady: a.steady,
             seed: longer.load.seed,
             summary: a.summary,
             classes: a.classes,
@@ -230,6 +306,7 @@ pub fn settle(mut tested: Vec<Evaluated>, runners_up: usize, total: usize) -> Op
         selection,
         unfinished: None,
         verified: Vec::new(),
+        estimates: Vec::new(),
     })
 }
 
@@ -392,6 +469,7 @@ fn unfinished(
             untested_cheaper,
         }),
         verified: Vec::new(),
+        estimates: Vec::new(),
     })
 }
 

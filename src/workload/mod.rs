@@ -145,7 +145,16 @@ pub struct LoadTest {
     /// Only the clients due strictly before this many seconds come (`None`: all of them):
     /// the prefix of a load that a schedule's window is searched on.
     pub until_s: Option<f64>,
+    /// Judge a random test on its steady state (`optimize --sustained`: the rate held for
+    /// good): each run's warm-up is found by MSER-5 and left out (at least `warmup`), and a
+    /// run that has not settled by its end is run again up to [`STEADY_LONGEST`] times
+    /// longer.
+    pub steady: bool,
 }
+
+/// How many times its clients a steady-state test may grow to, doubling, before a run that
+/// never settles is left too close to call.
+pub const STEADY_LONGEST: u32 = 8;
 
 impl LoadTest {
     /// The seed's kind of test: no warmup, one run.
@@ -161,6 +170,7 @@ impl LoadTest {
             timeout_given: false,
             share_given: false,
             until_s: None,
+            steady: false,
         }
     }
 

@@ -146,6 +146,8 @@ pub(crate) fn plan_search(
     target.load.max_replications =
         super::max_replications(&args.load, target.load.replications, random)?;
     target.clients = rules;
+    // "Holds the rate for good" is judged on the steady state, not on a run from empty.
+    target.load.steady = sustained;
     // Random arrivals or service leave a station at exactly its capacity with a queue that
     // grows without bound; a deterministic one keeps up there.
     let walk = if sustained {
