@@ -44,6 +44,9 @@ pub struct Optimization {
     /// The answer's verification, and those of any configuration it rejected first, in the
     /// order run ([`verify`]); empty when nothing is random.
     pub verified: Vec<Verification>,
+    /// Set when a class's fastest path is at or over its objective: no configuration can
+    /// meet the target, the first tested confirmed it, and the rest were skipped.
+    pub out_of_reach: Option<OutOfReach>,
     /// For the answer and each runner-up (index in `evaluated`), queueing theory's estimate
     /// of every station at least 90 % busy with random service ([`verify`]).
     pub estimates: Vec<(usize, Vec<StationEstimate>)>,
@@ -221,6 +224,67 @@ fn verify_answer(
     Ok(o)
 }
 
+/// A class no configuration can satisfy: the skip rule of [`out_of_reach`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct OutOfReach {
+    /// The class's name, empty without classes.
+    pub class: String,
+    /// The least latency any of its requests can have, in seconds.
+    pub least_s: f64,
+    /// Its objective, in seconds.
+    pub timeout_s: f64,
+    /// Configurations not load-tested because of it.
+    pub skipped: usize,
+}
+
+/// The first class (in file order) whose least possible latency is at or over its objective
+/// ([`Scenario::least_latency_steps`]), with its index: none of its clients is satisfied in
+/// any configuration, since no lever changes a service time.
+///
+/// Proof that one test then decides every configuration: its clients are the same in every
+/// configuration (common random numbers deal classes by client), each with no satisfied
+/// client, so every configuration's replications give that class the same figures, the
+/// same verdict and, when that verdict is "fails", fail as a whole. The first configuration
+/// is tested to see that verdict (a class that a short test deals no client, or an
+/// objective of 0 %, is not failed by it); only then are the others skipped.
+fn out_of_reach(scenario: &Scenario, target: &Target) -> Option<(usize, OutOfReach)> {
+    let least = scenario.least_latency_steps();
+    let res = scenario.resolution();
+    let objectives: Vec<crate::model::units::Seconds> = if scenario.requests().is_empty() {
+        vec![target.load.timeout]
+    } else {
+        crate::workload::objectives(scenario, &target.load, target.share)
+            .into_iter()
+            .map(|(timeout, _)| timeout)
+            .collect()
+    };
+    least
+        .iter()
+        .zip(&objectives)
+        .enumerate()
+        .find(|(_, (&steps, &timeout))| {
+            !crate::outcome::stats::satisfied(
+                steps,
+                res,
+                crate::model::units::Resolution::timeout_nanos(timeout),
+            )
+        })
+        .map(|(k, (&steps, &timeout))| {
+            (
+                k,
+                OutOfReach {
+                    class: scenario
+                        .requests()
+                        .get(k)
+                        .map_or(String::new(), |r| r.name.clone()),
+                    least_s: res.to_seconds(steps),
+                    timeout_s: timeout.get(),
+                    skipped: 0,
+                },
+            )
+        })
+}
+
 /// Which candidates `optimize` reports as load-tested.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Selection {
@@ -239,6 +303,10 @@ pub struct Budget {
     pub configs: Option<u64>,
     /// When the walk stops (`--max-time`), with the limit as given, in seconds.
     pub deadline: Option<(std::time::Instant, f64)>,
+    /// Skip the whole walk once one test proves no configuration can meet the target
+    /// ([`OutOfReach`]); off where every configuration must be reported (a shard's part of
+    /// a partition, `--plot-all`).
+    pub skip_out_of_reach: bool,
 }
 
 /// The limit that stopped a walk.
@@ -306,6 +374,7 @@ pub fn settle(mut tested: Vec<Evaluated>, runners_up: usize, total: usize) -> Op
         selection,
         unfinished: None,
         verified: Vec::new(),
+        out_of_reach: None,
         estimates: Vec::new(),
     })
 }
@@ -358,6 +427,36 @@ pub fn optimize(
     let mut batch = FIRST_BATCH;
     let mut passing = 0;
     let mut stopped = None;
+    if let Some((k, mut why)) = budget
+        .skip_out_of_reach
+        .then(|| out_of_reach(scenario, target))
+        .flatten()
+    {
+        let first: Vec<Candidate> = candidates.by_ref().take(1).collect();
+        let results = evaluate_until(scenario, target, &first, None, progress)?;
+        let e = results.into_iter().flatten().next();
+        let failed = e.as_ref().is_some_and(|e| match e.classes.get(k) {
+            Some(class) => class.call == Call::Fails,
+            None => e.call == Call::Fails,
+        });
+        if let (true, Some(e)) = (failed, e.clone()) {
+            why.skipped = total - 1;
+            return Ok(Optimization {
+                evaluated: vec![e],
+                answer: None,
+                runners_up: Vec::new(),
+                undecided: Vec::new(),
+                total,
+                selection: Selection::CheapestFirst,
+                unfinished: None,
+                verified: Vec::new(),
+                out_of_reach: Some(why),
+                estimates: Vec::new(),
+            });
+        }
+        passing += e.iter().filter(|e| e.summary.meets_target).count();
+        evaluated.extend(e);
+    }
     while evaluated.len() < total && passing < wanted {
         let mut size = batch.min(total - evaluated.len());
         if let Some(most) = budget.configs {
@@ -469,6 +568,7 @@ fn unfinished(
             untested_cheaper,
         }),
         verified: Vec::new(),
+        out_of_reach: None,
         estimates: Vec::new(),
     })
 }

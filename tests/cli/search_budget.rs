@@ -3,7 +3,7 @@
 //! answer found past its budget "not proven cheapest", and prints its progress on stderr
 //! without a terminal.
 
-use crate::common::{parse_csv, planner, run};
+use crate::common::{parse_csv, planner, run, scenario_file};
 
 const TUTORIAL: &[&str] = &["optimize", "--target-rate", "2", "--timeout", "5"];
 
@@ -259,4 +259,103 @@ fn a_lucky_pass_is_rejected_by_its_verification_on_a_fresh_seed() {
     // Nothing random, nothing to verify: the tutorial's answer stands alone.
     let (_, tutorial, _) = run(&[TUTORIAL, &["--format", "json"]].concat());
     assert!(!tutorial.contains("verification"), "{tutorial}");
+}
+
+/// Two classes: `report`'s fastest path is web (20 ms, fixed) → all(db 50 ms, batch 1.5 s,
+/// fixed) → web: 1.54 s, whatever the levers, against its 1 s objective. `browse` can be fast:
+/// its pick may take the cache, whose exponential service has no least time.
+const OUT_OF_REACH: &str = r#"name = "slow"
+resolution = 0.001
+
+[load]
+clients = 200
+rate = 5.0
+timeout = 2.0
+
+[[request]]
+name = "browse"
+share = 0.8
+flow = "web -> pick(0.5: cache, 0.5: db)"
+timeout = 0.5
+
+[[request]]
+name = "report"
+share = 0.2
+flow = "web -> all(db, batch(1.5)) -> web"
+timeout = 1.0
+
+[[station]]
+name = "web"
+kind = "pool"
+service = 0.02
+units = 1
+range = "1..=3"
+
+[[station]]
+name = "cache"
+kind = "pool"
+service = 0.01
+distribution = "exponential"
+units = 1
+
+[[station]]
+name = "db"
+kind = "pool"
+service = 0.05
+units = 1
+range = "1..=3"
+
+[[station]]
+name = "batch"
+kind = "pool"
+service = 0.5
+units = 1
+range = "1..=2"
+"#;
+
+#[test]
+fn a_class_whose_fastest_path_breaks_its_objective_fails_every_configuration_and_one_test_skips_the_rest(
+) {
+    let (_dir, path) = scenario_file(OUT_OF_REACH);
+    let (code, out, err) = run(&["--scenario", &path, "optimize"]);
+    // No answer: exit 1, as for any search that finds none.
+    assert_eq!(code, 1, "{err}");
+    assert!(
+        out.contains("= 18 configurations; load-tested 1, 17 skipped: no configuration can meet the target\n"),
+        "{out}"
+    );
+    assert!(out.contains("No configuration in the space can meet the target: class report's fastest path takes at least 1.54 s, at or over its 1 s objective"), "{out}");
+    // The brute force agrees: every configuration of the space fails.
+    let (code, csv, err) = run(&["--scenario", &path, "sweep", "--csv", "-"]);
+    assert_eq!(code, 0, "{err}");
+    let rows = as_maps(&csv);
+    assert_eq!(rows.len(), 18);
+    assert!(rows.iter().all(|r| r["meets_target"] == "false"), "{csv}");
+    // At 2 s the path fits: nothing is skipped, and the walk's answer is the sweep's cheapest pass.
+    let (_, out, _) = run(&["--scenario", &path, "optimize", "--timeout", "2"]);
+    assert!(!out.contains("skipped"), "{out}");
+    let (_, csv, _) = run(&["--scenario", &path, "sweep", "--timeout", "2", "--csv", "-"]);
+    let rows = as_maps(&csv);
+    let cheapest = rows
+        .iter()
+        .filter(|r| r["meets_target"] == "true")
+        .min_by(|a, b| {
+            let cost =
+                |r: &std::collections::HashMap<String, String>| r["cost"].parse::<f64>().unwrap();
+            cost(a).total_cmp(&cost(b))
+        })
+        .expect("a configuration meets 2 s");
+    let answer = format!(
+        "Answer: web.units={} cache.units=1 db.units={} batch.units={}\n",
+        cheapest["web.units"], cheapest["db.units"], cheapest["batch.units"]
+    );
+    assert!(out.contains(&answer), "{answer}\n{out}");
+}
+
+/// A CSV's rows as column → value maps.
+fn as_maps(csv: &str) -> Vec<std::collections::HashMap<String, String>> {
+    let (header, rows) = parse_csv(csv);
+    rows.into_iter()
+        .map(|r| header.iter().cloned().zip(r).collect())
+        .collect()
 }

@@ -300,6 +300,24 @@ impl SearchContext<'_> {
 
     /// When nothing passed: which lever values would be needed, and the closest configurations.
     fn no_answer_text(&self, o: &Optimization) -> String {
+        if let Some(why) = &o.out_of_reach {
+            let whose = if why.class.is_empty() {
+                "a request's fastest path".to_string()
+            } else {
+                format!("class {}'s fastest path", why.class)
+            };
+            let time = |seconds: f64| crate::report::format::duration_in(seconds, self.unit);
+            let mut out = format!(
+                "No configuration in the space can meet the target: {whose} takes at least {}, at or over its {} objective, whatever the levers (they change how many serve and how long requests queue, never a service time).\nThe first configuration tested confirmed it; the other {} were skipped.\n",
+                time(why.least_s),
+                time(why.timeout_s),
+                why.skipped
+            );
+            out.push_str("\nTested:\n");
+            let rows: Vec<&Evaluated> = o.evaluated.iter().collect();
+            out.push_str(&indent(&self.results_table(&rows)));
+            return out;
+        }
         let mut out = match (&o.unfinished, o.verified.is_empty()) {
             (_, false) => format!(
                 "No configuration met the target through its verification: the {} that passed the search's test did not hold on fresh seeds (listed above). --show N verifies more of the next cheapest; --max-replications decides a tie.\n",
