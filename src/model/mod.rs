@@ -10,6 +10,7 @@ pub mod fit;
 pub mod flow;
 pub mod levers;
 pub mod objective;
+pub mod percentile;
 pub mod plan;
 pub mod quote;
 pub mod request;
