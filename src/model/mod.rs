@@ -16,5 +16,6 @@ pub mod quote;
 pub mod request;
 pub mod scaling;
 pub mod scenario;
+pub mod stages;
 pub mod station;
 pub mod units;

@@ -51,7 +51,7 @@ pub(super) fn load_shape(load: &RawLoad) -> Result<(Rate, Option<Arc<Profile>>),
     let start = load.rate.as_ref().map_or(0.0, |r| *r.get_ref());
     let profile = Profile::new(start, stages).map_err(|e| {
         let span = match e {
-            crate::workload::stages::StageError::BadStart(_) => rate_span.clone(),
+            crate::model::stages::StageError::BadStart(_) => rate_span.clone(),
             _ => Some(raw_stages.span()),
         };
         (span, format!("load.stages: {e}"))

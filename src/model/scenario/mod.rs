@@ -16,8 +16,8 @@ use toml::Spanned;
 
 use crate::model::duration::Duration;
 use crate::model::levers::Values;
+use crate::model::stages::{Profile, Stage};
 use crate::model::units::{Rate, Resolution, Seconds};
-use crate::workload::stages::{Profile, Stage};
 
 mod requests;
 
