@@ -72,6 +72,10 @@ pub(super) fn load_shape(load: &RawLoad) -> Result<(Rate, Option<Arc<Profile>>),
 
 type Located = (Option<std::ops::Range<usize>>, String);
 
+/// How a reader reports a problem at a place in the file: the span (when known) and the
+/// message become a located [`ScenarioError`].
+pub(super) type At<'a> = dyn Fn(Option<std::ops::Range<usize>>, String) -> ScenarioError + 'a;
+
 /// A `samples` path, relative to the scenario file's directory.
 pub(super) fn samples_path(scenario_file: &str, samples: &str) -> std::path::PathBuf {
     Path::new(scenario_file)
