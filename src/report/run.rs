@@ -14,12 +14,13 @@ use crate::model::config::Config;
 use crate::model::objective::Share;
 use crate::model::scenario::Scenario;
 use crate::model::units::{Resolution, TimeUnit};
-use crate::outcome::profile::Profile;
+use crate::outcome::profile::{ClientLatency, Profile};
 use crate::outcome::records::{Outcome, NOT_VISITED};
 use crate::outcome::stats::{self, Summary};
 use crate::outcome::trace::EventKind;
 use crate::outcome::units::OverTime;
 use crate::outcome::verdict::ClassVerdict;
+use crate::outcome::windows::Windows;
 use crate::workload::Clock;
 use crate::workload::LoadTest;
 
@@ -166,18 +167,27 @@ impl RunReport<'_> {
         })
     }
 
-    /// The dashboard picture: arrivals per second and latency percentiles over time, per
-    /// time window, for any number of clients. Warm-up clients arrive and are drawn, but are
-    /// not counted late: they are not judged.
-    pub fn dashboard_svg(&self) -> Result<String, super::plot::PlotError> {
+    /// The listed clients by due time, in windows. Warm-up clients arrive and are drawn,
+    /// but are not counted late: they are not judged.
+    fn windows(&self) -> Windows {
         let res = self.res();
-        let clients = (0..self.outcome.clients())
-            .map(|c| super::plot::DashboardClient {
+        let clients: Vec<ClientLatency> = (0..self.outcome.clients())
+            .map(|c| ClientLatency {
                 due_s: res.to_seconds(self.outcome.due[c]),
                 latency_s: res.to_seconds(self.outcome.latency(c)),
                 late: !self.is_warmup(c) && !self.satisfied(c),
             })
             .collect();
+        Windows::of(&clients)
+    }
+
+    /// The dashboard picture: arrivals per second and latency percentiles over time, per
+    /// time window, for any number of clients.
+    pub fn dashboard_svg(&self) -> Result<String, super::plot::PlotError> {
+        self.dashboard_of(self.windows())
+    }
+
+    fn dashboard_of(&self, windows: Windows) -> Result<String, super::plot::PlotError> {
         let mut title = self.picture_title();
         if let Some(which) = self.shown_replication() {
             title.push_str(&format!(", {which}"));
@@ -185,7 +195,7 @@ impl RunReport<'_> {
         super::plot::dashboard_svg(&super::plot::DashboardPlot {
             title,
             timeout_s: self.load.timeout.get(),
-            clients,
+            windows,
         })
     }
 
@@ -342,15 +352,9 @@ impl RunReport<'_> {
                 },
             )?;
         }
-        let late = (0..self.outcome.clients())
-            .filter(|&c| !self.is_warmup(c) && !self.satisfied(c))
-            .count();
-        parts::latency_over_the_test(
-            &mut doc,
-            &self.dashboard_svg()?,
-            self.outcome.clients(),
-            late,
-        );
+        let windows = self.windows();
+        let (clients, late) = (windows.clients, windows.late);
+        parts::latency_over_the_test(&mut doc, &self.dashboard_of(windows)?, clients, late);
         if self.outcome.clients() <= TIMELINE_MAX_AUTO {
             doc.figure(
                 "fig-timeline",

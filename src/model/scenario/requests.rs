@@ -3,6 +3,7 @@
 
 use toml::Spanned;
 
+use super::fields::At;
 use super::{line_column, name_problem, Scenario, ScenarioError, Station, StationKind};
 use crate::model::duration::Written;
 use crate::model::flow::{Flow, StationRef, PROBABILITY_TOLERANCE};
@@ -41,8 +42,6 @@ pub(super) struct RawRequest {
     slo: Option<Spanned<String>>,
     patience: Option<Spanned<Written>>,
 }
-
-pub(super) type At<'a> = dyn Fn(Option<std::ops::Range<usize>>, String) -> ScenarioError + 'a;
 
 /// The `[[request]]` classes, checked: unique names, positive shares summing to 1, flows over
 /// known stations (errors name the flow and the column), every station visited by some class.
