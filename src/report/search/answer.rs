@@ -275,8 +275,9 @@ impl SearchContext<'_> {
         let size = self.space.size();
         let candidates = if self.sustained {
             format!(
-                "{size} configurations, {} of which keep up with the rate",
-                o.total
+                "{size} configurations, {} of which keep up with the rate ({} skipped: a station at or over its capacity)",
+                o.total,
+                size.saturating_sub(o.total as u128)
             )
         } else {
             format!("{size} configurations")
