@@ -28,6 +28,7 @@ mod inputs;
 mod inputs_are_never_outputs;
 mod json_schemas;
 mod limits;
+mod load_shape;
 mod machine_formats;
 mod numbers_in_errors;
 mod outputs;

@@ -139,14 +139,13 @@ pub(super) fn load_of(
         .load
         .clients
         .unwrap_or(scenario.load_defaults().clients);
+    let rate_flag = match (args.period, args.rate) {
+        (Some(_), _) => Some("--period"),
+        (None, Some(_)) => Some("--rate"),
+        (None, None) => None,
+    };
     build_load_shaped(
-        scenario,
-        &args.load,
-        period,
-        clients,
-        args.rate,
-        args.rate.is_some() || args.period.is_some(),
-        inputs,
+        scenario, &args.load, period, rate_flag, clients, args.rate, inputs,
     )
 }
 

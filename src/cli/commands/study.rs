@@ -118,6 +118,7 @@ pub(crate) fn plan_search(
         &load_args,
         args.min_satisfaction,
         rate,
+        args.target_rate.map(|_| "--target-rate"),
         clients,
         inputs,
     )?;
@@ -200,6 +201,7 @@ pub(crate) fn compare_target(
         &args.load,
         args.min_satisfaction,
         target_rate,
+        args.target_rate.map(|_| "--target-rate"),
         clients,
         inputs,
     )?;
