@@ -139,10 +139,20 @@ pub struct ClassTally {
     pub clients: usize,
     /// Served within the class's timeout of their first due time.
     pub satisfied: usize,
+    /// Served, but not within the class's timeout.
+    pub late: usize,
     /// Gave up for good.
     pub given_up: usize,
     /// Attempts made, retries included.
     pub attempts: u64,
+}
+
+impl ClassTally {
+    /// Whether the class met its objective (`share` of its clients satisfied) in this run:
+    /// one run is what it is, its count decides.
+    pub fn call(&self, share: crate::model::objective::Share) -> crate::outcome::verdict::Call {
+        crate::outcome::verdict::Call::exact(self.satisfied, self.clients, share)
+    }
 }
 
 impl Story {
@@ -157,7 +167,7 @@ impl Story {
             t.attempts += u64::from(f.attempts);
             match f.served {
                 Some(s) if s - f.due < timeouts[f.class as usize] => t.satisfied += 1,
-                Some(_) => {}
+                Some(_) => t.late += 1,
                 None => t.given_up += 1,
             }
         }

@@ -6,6 +6,7 @@ mod architecture;
 mod autoscale_oracle;
 mod capacity;
 mod client_rules;
+mod client_rules_accounts;
 mod client_rules_oracle;
 mod client_rules_outputs;
 mod client_rules_over_flows;

@@ -59,6 +59,8 @@ pub struct OpenReport<'a> {
     /// Per class index, the timeout in steps (one entry for the fan-out).
     timeouts: Vec<u64>,
     satisfied: usize,
+    /// Served after their timeout: with `satisfied` and `given_up`, every counted client.
+    late: usize,
     given_up: usize,
     attempts: u64,
     goodput: f64,
@@ -86,6 +88,8 @@ struct Json<'a> {
     given_up: usize,
     given_up_share: f64,
     goodput: f64,
+    /// Served after their timeout: `satisfied + late + given_up = clients`.
+    late: usize,
     /// Latencies of the served clients, in seconds; `null` when none was served.
     #[schemars(with = "Option<f64>")]
     latency_p50: f64,
@@ -138,6 +142,10 @@ impl<'a> OpenReport<'a> {
         let ok = |f: &Fate| outcome(f, &timeouts) == ClientOutcome::Satisfied;
         let satisfied = counted.iter().filter(|f| ok(f)).count();
         let given_up = counted.iter().filter(|f| f.served.is_none()).count();
+        let late = counted
+            .iter()
+            .filter(|f| outcome(f, &timeouts) == ClientOutcome::Late)
+            .count();
         let attempts = counted.iter().map(|f| f.attempts as u64).sum();
         let first = counted.iter().map(|f| f.due).min().unwrap_or(0);
         let last = counted.iter().map(|f| f.ended).max().unwrap_or(0);
@@ -171,6 +179,7 @@ impl<'a> OpenReport<'a> {
             run,
             timeouts,
             satisfied,
+            late,
             given_up,
             attempts,
             goodput,
@@ -298,7 +307,7 @@ impl OpenReport<'_> {
         if !self.classes.is_empty() {
             doc.table(
                 "verdicts",
-                "Per request class: served in time, given up, attempts",
+                "Per request class: satisfied, late, given up, attempts, and whether its objective was met",
                 &classes::table(&self.classes),
                 0,
                 &[],
@@ -418,6 +427,11 @@ impl Render for OpenReport<'_> {
             t((share(self.satisfied) * 10.0).round() / 10.0)
         );
         out += &format!(
+            "late:          {} ({} %), served after the timeout\n",
+            self.late,
+            t((share(self.late) * 10.0).round() / 10.0)
+        );
+        out += &format!(
             "given up:      {} ({} %){}\n",
             self.given_up,
             t((share(self.given_up) * 10.0).round() / 10.0),
@@ -479,6 +493,7 @@ impl Render for OpenReport<'_> {
             given_up: self.given_up,
             given_up_share: self.given_up as f64 / n.max(1) as f64,
             goodput: self.goodput,
+            late: self.late,
             latency_p50: percentile(&self.latencies, 50.0),
             latency_p99: percentile(&self.latencies, 99.0),
             patience: self.run.patience_s,
