@@ -5,6 +5,7 @@
 mod architecture;
 mod autoscale_oracle;
 mod capacity;
+mod class_verdicts;
 mod client_rules;
 mod client_rules_accounts;
 mod client_rules_oracle;
