@@ -147,14 +147,6 @@ pub struct ClassTally {
     pub attempts: u64,
 }
 
-impl ClassTally {
-    /// Whether the class met its objective (`share` of its clients satisfied) in this run:
-    /// one run is what it is, its count decides.
-    pub fn call(&self, share: crate::model::objective::Share) -> crate::outcome::verdict::Call {
-        crate::outcome::verdict::Call::exact(self.satisfied, self.clients, share)
-    }
-}
-
 impl Story {
     /// Per class (`timeouts[k]`: class `k`'s timeout in steps), the clients from `warmup` on.
     pub fn by_class(&self, timeouts: &[u64], warmup: usize) -> Vec<ClassTally> {

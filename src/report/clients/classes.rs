@@ -51,7 +51,8 @@ pub(super) fn figures(classes: &[OpenClass], tallies: &[ClassTally]) -> Vec<Clas
             clients: t.clients,
             given_up: t.given_up,
             late: t.late,
-            meets_objective: t.call(c.share) == Call::Meets,
+            // One run is what it is: its count decides.
+            meets_objective: Call::exact(t.satisfied, t.clients, c.share) == Call::Meets,
             min_satisfaction: c.share.percent(),
             name: c.name.clone(),
             patience: c.patience_s,
