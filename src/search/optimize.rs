@@ -247,7 +247,7 @@ pub struct OutOfReach {
 /// same verdict and, when that verdict is "fails", fail as a whole. The first configuration
 /// is tested to see that verdict (a class that a short test deals no client, or an
 /// objective of 0 %, is not failed by it); only then are the others skipped.
-fn out_of_reach(scenario: &Scenario, target: &Target) -> Option<(usize, OutOfReach)> {
+pub fn out_of_reach(scenario: &Scenario, target: &Target) -> Option<(usize, OutOfReach)> {
     let least = scenario.least_latency_steps();
     let res = scenario.resolution();
     let objectives: Vec<crate::model::units::Seconds> = if scenario.requests().is_empty() {
@@ -283,6 +283,38 @@ fn out_of_reach(scenario: &Scenario, target: &Target) -> Option<(usize, OutOfRea
                 },
             )
         })
+}
+
+/// The result when the first configuration of the walk (`total` of them) fails class `k`,
+/// which [`out_of_reach`] found no configuration can satisfy: that one tested, every other
+/// skipped. `Err(first)` when it does not fail that class, and the walk goes on. The single
+/// run and the merge of shards settle it so, alike.
+pub fn out_of_reach_settled(
+    k: usize,
+    mut why: OutOfReach,
+    first: Evaluated,
+    total: usize,
+) -> Result<Optimization, Evaluated> {
+    let failed = match first.classes.get(k) {
+        Some(class) => class.call == Call::Fails,
+        None => first.call == Call::Fails,
+    };
+    if !failed {
+        return Err(first);
+    }
+    why.skipped = total - 1;
+    Ok(Optimization {
+        evaluated: vec![first],
+        answer: None,
+        runners_up: Vec::new(),
+        undecided: Vec::new(),
+        total,
+        selection: Selection::CheapestFirst,
+        unfinished: None,
+        verified: Vec::new(),
+        out_of_reach: Some(why),
+        estimates: Vec::new(),
+    })
 }
 
 /// Which candidates `optimize` reports as load-tested.
@@ -427,33 +459,20 @@ pub fn optimize(
     let mut batch = FIRST_BATCH;
     let mut passing = 0;
     let mut stopped = None;
-    if let Some((k, mut why)) = budget
+    if let Some((k, why)) = budget
         .skip_out_of_reach
         .then(|| out_of_reach(scenario, target))
         .flatten()
     {
         let first: Vec<Candidate> = candidates.by_ref().take(1).collect();
         let results = evaluate_until(scenario, target, &first, None, progress)?;
-        let e = results.into_iter().flatten().next();
-        let failed = e.as_ref().is_some_and(|e| match e.classes.get(k) {
-            Some(class) => class.call == Call::Fails,
-            None => e.call == Call::Fails,
-        });
-        if let (true, Some(e)) = (failed, e.clone()) {
-            why.skipped = total - 1;
-            return Ok(Optimization {
-                evaluated: vec![e],
-                answer: None,
-                runners_up: Vec::new(),
-                undecided: Vec::new(),
-                total,
-                selection: Selection::CheapestFirst,
-                unfinished: None,
-                verified: Vec::new(),
-                out_of_reach: Some(why),
-                estimates: Vec::new(),
-            });
-        }
+        let e = match results.into_iter().flatten().next() {
+            Some(first) => match out_of_reach_settled(k, why, first, total) {
+                Ok(settled) => return Ok(settled),
+                Err(first) => Some(first),
+            },
+            None => None,
+        };
         passing += e.iter().filter(|e| e.summary.meets_target).count();
         evaluated.extend(e);
     }

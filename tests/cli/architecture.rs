@@ -519,3 +519,26 @@ fn no_source_file_is_too_long_to_read() {
         .collect();
     assert!(long.is_empty(), "over {MAX_LINES} lines: {long:?}");
 }
+
+/// Issue 19: `tempfile` served the tests only, yet every build of the program compiled it.
+/// The program stages its outputs itself (report/output/temps.rs).
+#[test]
+fn tempfile_is_a_dev_dependency_only() {
+    let manifest =
+        std::fs::read_to_string(env!("CARGO_MANIFEST_DIR").to_string() + "/Cargo.toml").unwrap();
+    let mut section = "";
+    let mut found = Vec::new();
+    for line in manifest.lines() {
+        let line = line.trim();
+        if line.starts_with('[') {
+            section = line;
+        } else if line.starts_with("tempfile") {
+            found.push(section);
+        }
+    }
+    assert_eq!(
+        found,
+        ["[dev-dependencies]"],
+        "tempfile is listed under {found:?}"
+    );
+}

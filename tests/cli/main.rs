@@ -5,7 +5,9 @@
 mod architecture;
 mod autoscale_oracle;
 mod capacity;
+mod class_verdicts;
 mod client_rules;
+mod client_rules_accounts;
 mod client_rules_oracle;
 mod client_rules_outputs;
 mod client_rules_over_flows;
@@ -28,6 +30,7 @@ mod inputs;
 mod inputs_are_never_outputs;
 mod json_schemas;
 mod limits;
+mod load_shape;
 mod machine_formats;
 mod numbers_in_errors;
 mod outputs;

@@ -359,3 +359,27 @@ fn as_maps(csv: &str) -> Vec<std::collections::HashMap<String, String>> {
         .map(|r| header.iter().cloned().zip(r).collect())
         .collect()
 }
+
+/// Issue 19: on a terminal, `optimize`'s bar counted the whole space ("0/32000 … ETA 22w")
+/// while the walk stops after a few dozen tests. The walk cannot know how many it will make:
+/// it shows a spinner with the time spent, no total and no ETA. `script` gives the command the
+/// terminal the bar needs.
+#[test]
+fn optimizes_progress_on_a_terminal_has_no_total_to_run_out() {
+    let binary = env!("CARGO_BIN_EXE_planner");
+    let command = format!(
+        "{binary} optimize --range soda.units=1..=40 --range burger.units=1..=400 --show 0"
+    );
+    let out = std::process::Command::new("script")
+        .args(["-qec", &command, "/dev/null"])
+        .output()
+        .expect("script(1) runs the command on a terminal");
+    let seen = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{seen}");
+    assert!(seen.contains("load-testing, cheapest first ("), "{seen}");
+    assert!(
+        seen.contains("= 32000 configurations; load-tested 41 "),
+        "{seen}"
+    );
+    assert!(!seen.contains("ETA") && !seen.contains("/32000"), "{seen}");
+}

@@ -12,6 +12,7 @@ use crate::outcome::clients::{self, ClosedFigures, ClosedRequest};
 use crate::outcome::profile::Profile;
 use crate::outcome::records::Request;
 use crate::outcome::stats::Interval;
+use crate::outcome::verdict::ClassVerdict;
 use crate::outcome::windows::ClosedWindows;
 use crate::report::format::trim_float;
 use crate::report::html::{parts, Doc, Page};
@@ -43,6 +44,13 @@ pub struct ClosedRun<'a> {
     pub seed: u64,
     /// Where the time goes in the first replication, profiled when a page asks for it.
     pub profile: Option<&'a Profile>,
+    /// Per request class, its requests over every replication judged by its own objective
+    /// (empty without `[[request]]` classes).
+    pub classes: &'a [ClassVerdict],
+    /// Whether the loop draws anything: then each class carries how its verdict was decided.
+    pub random: bool,
+    /// The unit the per-class block shows latencies in.
+    pub unit: TimeUnit,
 }
 
 /// A closed loop, ready to be shown: its figures are computed once, below
@@ -77,6 +85,9 @@ struct Json {
     throughput_interval: [f64; 2],
     users: u32,
     waiting_share: f64,
+    /// Per request class, keyed by name (only for a scenario with classes).
+    #[serde(skip_serializing_if = "indexmap::IndexMap::is_empty")]
+    classes: indexmap::IndexMap<String, crate::report::classes::JsonClass>,
 }
 
 /// One CSV row per counted request.
@@ -146,12 +157,19 @@ impl ClosedReport<'_> {
                 )
             })
             .unwrap_or_default();
-        doc.fact(
-            "Objectives",
-            &format!(
-                "none judged: a closed loop's run measures throughput and response times{marked}"
-            ),
-        );
+        if r.classes.is_empty() {
+            doc.fact(
+                "Objectives",
+                &format!(
+                    "none judged: a closed loop's run measures throughput and response times{marked}"
+                ),
+            );
+        } else {
+            doc.fact(
+                "Objectives",
+                "each request class's own, every request judged by its class's (the verdicts below)",
+            );
+        }
         let random = (r.exponential || r.scenario.draws_service()).then_some((r.seed, runs as u32));
         parts::standard_facts(
             &mut doc,
@@ -189,6 +207,15 @@ impl ClosedReport<'_> {
                 ),
             ),
         ]);
+        if !r.classes.is_empty() {
+            parts::verdicts(
+                &mut doc,
+                &format!("Verdicts per request class over {runs} replication(s), with the 95% interval of the share served in time"),
+                &parts::VerdictRow::of_classes(r.classes),
+                r.resolution,
+                r.unit,
+            );
+        }
         if let Some(profile) = r.profile {
             doc.section("time", "Where the time goes");
             parts::where_time_goes(
@@ -274,6 +301,7 @@ impl Render for ClosedReport<'_> {
             trim_float((100.0 * f.thinking_share).round()),
             trim_float((100.0 * f.waiting_share).round())
         );
+        out += &crate::report::classes::block(self.run.classes, self.run.resolution, self.run.unit);
         out
     }
 
@@ -298,6 +326,11 @@ impl Render for ClosedReport<'_> {
             throughput_interval: [x.low, x.high],
             users: self.run.users,
             waiting_share: f.waiting_share,
+            classes: crate::report::classes::json(
+                self.run.classes,
+                self.run.resolution,
+                self.run.random,
+            ),
         };
         serde_json::to_string_pretty(&doc).expect("plain data serialises") + "\n"
     }

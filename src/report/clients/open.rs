@@ -80,6 +80,8 @@ struct Json<'a> {
     given_up: usize,
     given_up_share: f64,
     goodput: f64,
+    /// Served after their timeout: `satisfied + late + given_up = clients`.
+    late: usize,
     /// Latencies of the served clients, in seconds; `null` when none was served.
     #[schemars(with = "Option<f64>")]
     latency_p50: f64,
@@ -241,7 +243,7 @@ impl OpenReport<'_> {
         if !self.classes.is_empty() {
             doc.table(
                 "verdicts",
-                "Per request class: served in time, given up, attempts",
+                "Per request class: satisfied, late, given up, attempts, and whether its objective was met",
                 &classes::table(&self.classes),
                 0,
                 &[],
@@ -350,6 +352,11 @@ impl Render for OpenReport<'_> {
             t((share(f.satisfied) * 10.0).round() / 10.0)
         );
         out += &format!(
+            "late:          {} ({} %), served after the timeout\n",
+            self.figures.late,
+            t((share(self.figures.late) * 10.0).round() / 10.0)
+        );
+        out += &format!(
             "given up:      {} ({} %){}\n",
             f.given_up,
             t((share(f.given_up) * 10.0).round() / 10.0),
@@ -413,6 +420,7 @@ impl Render for OpenReport<'_> {
             goodput: f.goodput,
             latency_p50: f.latency_p50_s.unwrap_or(f64::NAN),
             latency_p99: f.latency_p99_s.unwrap_or(f64::NAN),
+            late: f.late,
             patience: self.run.patience_s,
             retries: self.run.retries,
             satisfied: f.satisfied,
