@@ -294,13 +294,13 @@ pub fn out_of_reach_settled(
     mut why: OutOfReach,
     first: Evaluated,
     total: usize,
-) -> Result<Optimization, Evaluated> {
+) -> Result<Optimization, Box<Evaluated>> {
     let failed = match first.classes.get(k) {
         Some(class) => class.call == Call::Fails,
         None => first.call == Call::Fails,
     };
     if !failed {
-        return Err(first);
+        return Err(Box::new(first));
     }
     why.skipped = total - 1;
     Ok(Optimization {
@@ -469,7 +469,7 @@ pub fn optimize(
         let e = match results.into_iter().flatten().next() {
             Some(first) => match out_of_reach_settled(k, why, first, total) {
                 Ok(settled) => return Ok(settled),
-                Err(first) => Some(first),
+                Err(first) => Some(*first),
             },
             None => None,
         };
