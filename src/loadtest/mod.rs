@@ -19,16 +19,19 @@ use crate::model::cost::UnitPrice;
 use crate::model::objective::Share;
 use crate::model::plan::Kind;
 use crate::model::scaling::Scaling;
-use crate::model::scenario::Scenario;
+use crate::model::scenario::{Scenario, MAX_CLIENTS};
 use crate::model::units::{Resolution, MAX_TIMER_STEPS};
 use crate::outcome::profile::Profile;
 use crate::outcome::records::Outcome;
 use crate::outcome::stats::{ClassFigures, Summary};
+use crate::outcome::steady::SteadyRun;
 use crate::outcome::units::{Minute, OverTime, StationUnits};
 use crate::outcome::verdict::{Assessment, Call, ClassVerdict};
 use crate::workload::clients::{ClientRules, Clients};
 use crate::workload::random::Common;
-use crate::workload::{objectives, Arrivals, Clock, LoadTest, Population, Workload};
+use crate::workload::{
+    objectives, Arrivals, Clock, LoadTest, Population, Workload, STEADY_LONGEST,
+};
 use observe::{Judge, Profiler, Tally};
 
 /// Refuses a load test the engine could not run (a gap between clients longer than tokio's
@@ -315,28 +318,80 @@ fn assess_judged<const WAITS: bool>(
     };
     let most = load.max_replications.max(batch);
     let stations = scenario.stations().len();
-    let one = |replication: u32| {
-        let room = load.clients as usize;
-        let judge = Judge::<WAITS>::new(res, load.warmup, limits.clone(), stations, room, closed);
-        simulate(
-            scenario,
-            config,
-            load,
-            clients,
-            replication,
-            Clock::Virtual,
-            judge,
-        )
-        .map(Judge::finish)
+    let steady = load.steady && random && closed.is_none();
+    let runs = |load: &LoadTest, replications: std::ops::Range<u32>| {
+        replicate(replications, |replication| {
+            let room = load.clients as usize;
+            let judge = Judge::<WAITS>::new(
+                res,
+                load.warmup,
+                limits.clone(),
+                stations,
+                room,
+                closed,
+                steady,
+            );
+            simulate(
+                scenario,
+                config,
+                load,
+                clients,
+                replication,
+                Clock::Virtual,
+                judge,
+            )
+            .map(Judge::finish)
+        })
     };
-    let mut judged = replicate(0..batch, one)?;
+    let mut load = std::borrow::Cow::Borrowed(load);
+    let mut judged = runs(&load, 0..batch)?;
+    if steady {
+        // A run whose warm-up MSER-5 finds in its second half has not settled: run every
+        // replication again, twice as long (common random numbers: the same clients first).
+        let longest = load.clients.saturating_mul(STEADY_LONGEST).min(MAX_CLIENTS);
+        while judged.iter().any(|j| j.cut.is_some_and(|c| !c.settled)) && load.clients < longest {
+            load.to_mut().clients = load.clients.saturating_mul(2).min(longest);
+            judged = runs(&load, 0..batch)?;
+        }
+    }
     loop {
-        let assessment = judge(scenario, load, share, &objectives, &judged, random, closed);
-        let runs = judged.len() as u32;
-        if assessment.call != Call::TooCloseToCall || runs >= most {
+        let mut assessment = judge(scenario, &load, share, &objectives, &judged, random, closed);
+        if steady {
+            let run = steady_run(&load, &judged, res);
+            if !run.settled && assessment.call == Call::Meets {
+                // Held while it ran, but never settled: not shown to hold for good.
+                assessment.call = Call::TooCloseToCall;
+                assessment.summary.meets_target = false;
+            }
+            assessment.steady = Some(run);
+        }
+        let done = judged.len() as u32;
+        if assessment.call != Call::TooCloseToCall || done >= most {
             return Ok(assessment);
         }
-        judged.extend(replicate(runs..runs + batch.min(most - runs), one)?);
+        judged.extend(runs(&load, done..done + batch.min(most - done))?);
+    }
+}
+
+/// How a steady-state test's replications ran.
+fn steady_run<const WAITS: bool>(
+    load: &LoadTest,
+    judged: &[Judge<WAITS>],
+    res: Resolution,
+) -> SteadyRun {
+    let cuts = judged.iter().filter_map(|j| j.cut);
+    SteadyRun {
+        clients: load.clients,
+        warmup: cuts
+            .clone()
+            .map(|c| (c.warmup as u32).max(load.warmup))
+            .max()
+            .unwrap_or(load.warmup),
+        settled: cuts.clone().all(|c| c.settled),
+        seconds: judged
+            .iter()
+            .map(|j| res.to_seconds(j.last_end))
+            .fold(0.0, f64::max),
     }
 }
 
@@ -425,6 +480,7 @@ fn judge<const WAITS: bool>(
         classes,
         call,
         replications: judged.len() as u32,
+        steady: None,
     }
 }
 

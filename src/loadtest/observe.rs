@@ -16,6 +16,7 @@ use crate::model::units::{Resolution, Seconds};
 use crate::outcome::profile::{ClientLatency, LatencyCurve, Profile, StationLoad};
 use crate::outcome::records::{Attempt, Fate, Outcome, Request, Story, NOT_VISITED};
 use crate::outcome::stats::{self, Histogram};
+use crate::outcome::steady::{self, Cut};
 use crate::outcome::trace::Event;
 
 /// Every client's visits, as `planner run` lists them; with `TRACE`, every event too; when
@@ -315,6 +316,10 @@ pub struct Tally {
 /// A closed-loop request: (start, user, class, end).
 type Sent = (u64, u32, u32, u64);
 
+/// An open-loop client kept until the run ends, to be judged past the steady state's
+/// warm-up: (client, class, latency when served).
+type Kept = (u32, u32, Option<u64>);
+
 /// One replication judged: every client counted into its class's tally as it ends, past the
 /// warm-up; a closed loop's requests kept until the end, to be counted in the order they
 /// started.
@@ -333,12 +338,20 @@ pub struct Judge<const WAITS: bool = false> {
     closed: Option<(Vec<Sent>, u64, f64)>,
     /// A closed loop's requests completed per second of its duration.
     pub throughput: Option<f64>,
+    /// Judged on the steady state: every client kept until the end, then MSER-5 cuts the
+    /// warm-up ([`Judge::finish`]).
+    kept: Option<Vec<Kept>>,
+    /// With a steady state to find, where MSER-5 cut this run.
+    pub cut: Option<Cut>,
+    /// When the last client ended, in steps: how long the run simulated.
+    pub last_end: u64,
 }
 
 impl<const WAITS: bool> Judge<WAITS> {
     /// Clients from `warmup` on, judged by their class's timeout (`limits`, nanoseconds);
     /// `closed`: the duration (steps, seconds) of a closed loop, whose requests count in
-    /// start order. With `WAITS`, room for `clients` clients' queueing.
+    /// start order. With `WAITS`, room for `clients` clients' queueing; `steady`: judge an
+    /// open loop on its steady state, past the warm-up MSER-5 finds (and at least `warmup`).
     pub fn new(
         resolution: Resolution,
         warmup: u32,
@@ -346,6 +359,7 @@ impl<const WAITS: bool> Judge<WAITS> {
         stations: usize,
         clients: usize,
         closed: Option<(u64, f64)>,
+        steady: bool,
     ) -> Self {
         Judge {
             classes: vec![Tally::default(); limits.len()],
@@ -364,6 +378,9 @@ impl<const WAITS: bool> Judge<WAITS> {
             ),
             closed: closed.map(|(steps, seconds)| (Vec::new(), steps, seconds)),
             throughput: None,
+            kept: (steady && closed.is_none()).then(Vec::new),
+            cut: None,
+            last_end: 0,
         }
     }
 
@@ -383,8 +400,29 @@ impl<const WAITS: bool> Judge<WAITS> {
     }
 
     /// Counts a closed loop's requests, in the order they started (the warm-up first), once
-    /// the run is over; its throughput counts those completed within its duration.
+    /// the run is over; its throughput counts those completed within its duration. On the
+    /// steady state, counts the clients past the warm-up MSER-5 finds in their latencies in
+    /// arrival order, each as a fraction of its class's timeout so that classes with other
+    /// objectives weigh alike (a client who gave up counts as twice its timeout).
     pub fn finish(mut self) -> Self {
+        if let Some(mut kept) = self.kept.take() {
+            kept.sort_unstable_by_key(|k| k.0);
+            let nanos = self.lateness.resolution.nanos() as f64;
+            let limits = self.lateness.limits.clone();
+            let series: Vec<f64> = kept
+                .iter()
+                .map(|&(_, class, latency)| {
+                    let limit = limits[(class as usize).min(limits.len() - 1)] as f64;
+                    latency.map_or(2.0, |l| l as f64 * nanos / limit)
+                })
+                .collect();
+            let cut = steady::mser5(&series);
+            self.cut = Some(cut);
+            let from = cut.warmup.max(self.lateness.warmup as usize);
+            for &(_, class, latency) in kept.iter().skip(from) {
+                self.count(class, latency);
+            }
+        }
         if let Some((mut requests, duration, seconds)) = self.closed.take() {
             requests.sort_by_key(|&(start, user, ..)| (start, user));
             let done_in = requests.iter().filter(|r| r.3 <= duration).count();
@@ -420,6 +458,7 @@ impl<const WAITS: bool> Observe for Judge<WAITS> {
     }
 
     fn done(&mut self, d: Done) {
+        self.last_end = self.last_end.max(d.end);
         if let Some((requests, ..)) = &mut self.closed {
             requests.push((d.due, d.user, d.class, d.end));
             return;
@@ -427,6 +466,10 @@ impl<const WAITS: bool> Observe for Judge<WAITS> {
         if WAITS {
             self.late_waits
                 .ended(d.client, self.lateness.late(d.class, &d));
+        }
+        if let Some(kept) = &mut self.kept {
+            kept.push((d.client, d.class, d.served.then(|| d.end - d.due)));
+            return;
         }
         if d.client < self.lateness.warmup {
             return;

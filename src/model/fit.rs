@@ -8,6 +8,8 @@
 
 use std::fmt;
 
+use crate::model::percentile;
+
 /// The standard normal's 99th percentile: a log-normal through p50 and p99 has
 /// σ = (ln p99 − ln p50) / Z99.
 pub const Z99: f64 = 2.326_347_874_040_840_8;
@@ -131,11 +133,10 @@ impl Samples {
         var.sqrt() / mean
     }
 
-    /// Nearest-rank percentile, as every latency percentile of planner's reports.
+    /// The samples' `p` % percentile, by the nearest rank every latency percentile of
+    /// planner's reports uses ([`crate::model::percentile`]).
     pub fn percentile(&self, p: f64) -> f64 {
-        let n = self.sorted.len();
-        let rank = ((p / 100.0) * n as f64).ceil().max(1.0) as usize;
-        self.sorted[rank.min(n) - 1]
+        percentile::of(&self.sorted, p).expect("a sample file is never empty")
     }
 
     /// The Kolmogorov–Smirnov distance sup |F_n − F| between the samples and a model.

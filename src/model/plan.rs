@@ -115,6 +115,35 @@ impl Plan {
         self
     }
 
+    /// The least latency any request of this plan can have, in steps, when a visit to
+    /// `station` with its own service `steps` (`None`: the station's) takes at least
+    /// `least(station, steps)` even with no queue: a sequence adds its steps, `all` waits
+    /// for its slowest branch, and `pick` may take its quickest branch that has a chance.
+    pub fn least_steps(&self, least: &impl Fn(u16, Option<u64>) -> u64) -> u64 {
+        self.least_from(self.root, least)
+    }
+
+    fn least_from(&self, node: u32, least: &impl Fn(u16, Option<u64>) -> u64) -> u64 {
+        match &self.nodes[node as usize] {
+            Node::Visit { station, steps, .. } => least(*station, *steps),
+            Node::Seq(steps) => steps
+                .iter()
+                .map(|&n| self.least_from(n, least))
+                .fold(0, u64::saturating_add),
+            Node::All(branches) => branches
+                .iter()
+                .map(|&n| self.least_from(n, least))
+                .max()
+                .unwrap_or(0),
+            Node::Pick { branches, .. } => branches
+                .iter()
+                .filter(|(p, _)| *p > 0.0)
+                .map(|&(_, n)| self.least_from(n, least))
+                .min()
+                .unwrap_or(0),
+        }
+    }
+
     /// The visits of the tutorial's order, one to each station in station order, when this
     /// plan is that (see [`Plan::fan_out`]): the root's children, station `i`'s at `i`.
     pub fn fan_out_visits(&self) -> Option<&[u32]> {

@@ -142,6 +142,8 @@ pub struct ClassTally {
     pub clients: usize,
     /// Served within the class's timeout of their first due time.
     pub satisfied: usize,
+    /// Served, but not within the class's timeout.
+    pub late: usize,
     /// Gave up for good.
     pub given_up: usize,
     /// Attempts made, retries included.
@@ -160,7 +162,7 @@ impl Story {
             t.attempts += u64::from(f.attempts);
             match f.served {
                 Some(s) if s - f.due < timeouts[f.class as usize] => t.satisfied += 1,
-                Some(_) => {}
+                Some(_) => t.late += 1,
                 None => t.given_up += 1,
             }
         }

@@ -9,6 +9,7 @@ use schemars::JsonSchema;
 use serde::Serialize;
 
 use crate::model::objective::Share;
+use crate::model::percentile;
 use crate::model::units::{Resolution, Seconds};
 use crate::outcome::records::Outcome;
 
@@ -272,11 +273,7 @@ impl Summary {
             .filter(|&&l| satisfied(l, resolution, limit))
             .count();
         latencies.sort_unstable();
-        let pct = |p: f64| {
-            // Nearest rank: the smallest latency that at least p % of clients do not exceed.
-            let rank = ((p / 100.0) * n as f64).ceil().max(1.0) as usize;
-            latencies[rank.min(n) - 1]
-        };
+        let pct = |p: f64| percentile::of(latencies, p).expect("at least one latency");
         let mean = latencies.iter().map(|&l| l as f64).sum::<f64>() / n as f64;
         Summary::of_counts(n, satisfied, pct, latencies[n - 1], mean, share)
     }
@@ -333,6 +330,21 @@ impl Histogram {
     /// Clients added so far.
     pub fn clients(&self) -> u64 {
         self.clients
+    }
+
+    /// The nearest-rank `p` % percentile of the latencies counted ([`percentile`]), in
+    /// steps: the first latency whose running count reaches the rank, the same latency the
+    /// sorted list would give. `None` before any client.
+    pub fn percentile(&self, p: f64) -> Option<u64> {
+        if self.clients == 0 {
+            return None;
+        }
+        let rank = percentile::rank(self.clients as usize, p) as u64;
+        let mut seen = 0;
+        self.counts().find_map(|(l, c)| {
+            seen += c;
+            (seen >= rank).then_some(l)
+        })
     }
 
     /// (latency, clients), by latency.
@@ -408,18 +420,7 @@ impl Summary {
             .filter(|&(l, _)| satisfied(l, resolution, limit))
             .map(|(_, c)| c as usize)
             .sum();
-        let pct = |p: f64| {
-            // Nearest rank, as `of_latencies`: the first latency whose running count reaches it.
-            let rank = (((p / 100.0) * n as f64).ceil().max(1.0) as usize).min(n) as u64;
-            let mut seen = 0;
-            for (l, c) in histogram.counts() {
-                seen += c;
-                if seen >= rank {
-                    return l;
-                }
-            }
-            unreachable!("the rank is at most the number of clients")
-        };
+        let pct = |p: f64| histogram.percentile(p).expect("at least one client");
         let max = histogram.counts().last().expect("at least one latency").0;
         let mean = histogram.sum as f64 / n as f64;
         Summary::of_counts(n, satisfied, pct, max, mean, share)
@@ -521,6 +522,32 @@ mod tests {
                 );
             }
         }
+    }
+
+    #[test]
+    fn a_histograms_percentiles_are_the_one_nearest_rank_on_random_latencies() {
+        // A small xorshift: varied lengths, few and many distinct latencies (the vector and
+        // the tree of the histogram), the same every run.
+        let mut state = 0x2545_F491_4F6C_DD1Du64;
+        let mut next = move || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        for _ in 0..200 {
+            let n = (next() % 400 + 1) as usize;
+            let distinct = next() % 100 + 1;
+            let latencies: Vec<u64> = (0..n).map(|_| 1000 + next() % distinct * 7).collect();
+            let mut h = Histogram::default();
+            latencies.iter().for_each(|&l| h.add(l));
+            let mut sorted = latencies.clone();
+            sorted.sort_unstable();
+            for p in (0..=1000).map(|t| f64::from(t) / 10.0) {
+                assert_eq!(h.percentile(p), percentile::of(&sorted, p), "p{p} of {n}");
+            }
+        }
+        assert_eq!(Histogram::default().percentile(50.0), None);
     }
 
     #[test]

@@ -78,6 +78,20 @@ pub struct OverTime {
     pub minutes: Vec<Minute>,
 }
 
+impl OverTime {
+    /// The minute whose clients had the highest p99 (the first on a tie); `None` when no
+    /// client was due in any.
+    pub fn worst_minute(&self) -> Option<&Minute> {
+        self.minutes.iter().filter(|m| m.p99_s.is_some()).fold(
+            None,
+            |w: Option<&Minute>, m| match w {
+                Some(w) if w.p99_s >= m.p99_s => Some(w),
+                _ => Some(m),
+            },
+        )
+    }
+}
+
 /// The clients due in one minute of a run over time.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Minute {
@@ -87,4 +101,33 @@ pub struct Minute {
     pub arrivals: usize,
     /// Their nearest-rank p99 latency, in seconds (`None`: nobody was due).
     pub p99_s: Option<f64>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_worst_minute_is_the_first_of_the_highest_p99() {
+        let minute = |start_s: f64, p99_s: Option<f64>| Minute {
+            start_s,
+            arrivals: usize::from(p99_s.is_some()),
+            p99_s,
+        };
+        let mut over = OverTime {
+            rows: Vec::new(),
+            stations: Vec::new(),
+            hours: 0.05,
+            cost: 0.0,
+            minutes: vec![
+                minute(0.0, Some(1.0)),
+                minute(60.0, Some(3.0)),
+                minute(120.0, None),
+                minute(180.0, Some(3.0)),
+            ],
+        };
+        assert_eq!(over.worst_minute().map(|m| m.start_s), Some(60.0));
+        over.minutes.retain(|m| m.p99_s.is_none());
+        assert_eq!(over.worst_minute(), None);
+    }
 }

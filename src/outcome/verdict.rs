@@ -45,6 +45,8 @@ pub struct Assessment {
     pub call: Call,
     /// The replications it took to decide (1 for a deterministic test).
     pub replications: u32,
+    /// Judged on the steady state: how long its runs were and where their warm-ups ended.
+    pub steady: Option<crate::outcome::steady::SteadyRun>,
 }
 
 impl Assessment {
@@ -105,11 +107,7 @@ impl Call {
     /// load test is drawn; if not, the run is exact and only its count decides.
     pub fn of(summary: &Summary, share: Share, random: bool) -> Call {
         if !random || summary.clients == 0 {
-            return if summary.clients == 0 || summary.satisfied >= share.required(summary.clients) {
-                Call::Meets
-            } else {
-                Call::Fails
-            };
+            return Call::exact(summary.satisfied, summary.clients, share);
         }
         let (low, high) = summary.satisfaction_interval().unwrap_or((100.0, 100.0));
         // A hair of slack for 100 % exactly, as the interval's bounds are sums of floats.
@@ -120,6 +118,16 @@ impl Call {
             Call::Fails
         } else {
             Call::TooCloseToCall
+        }
+    }
+
+    /// One run's count decides: `satisfied` of `clients` against the required `share` (no
+    /// client cannot miss it).
+    pub fn exact(satisfied: usize, clients: usize, share: Share) -> Call {
+        if clients == 0 || satisfied >= share.required(clients) {
+            Call::Meets
+        } else {
+            Call::Fails
         }
     }
 

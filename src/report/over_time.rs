@@ -9,7 +9,6 @@ use super::table::{Align, Table};
 use super::Render;
 use crate::model::cost::HOURS_PER_MONTH;
 use crate::model::scenario::Scenario;
-use crate::outcome::units::Minute;
 use crate::report::schema::SchemaVersion;
 use crate::search::over_time::Contender;
 
@@ -26,18 +25,6 @@ pub struct OverTimeComparison<'a> {
 }
 
 const NAMES: [&str; 3] = ["static for the peak", "best schedule", "best autoscaler"];
-
-/// The minute whose clients had the highest p99 (the first on a tie).
-fn worst(c: &Contender) -> Option<&Minute> {
-    c.over_time
-        .minutes
-        .iter()
-        .filter(|m| m.p99_s.is_some())
-        .fold(None, |w: Option<&Minute>, m| match w {
-            Some(w) if w.p99_s >= m.p99_s => Some(w),
-            _ => Some(m),
-        })
-}
 
 fn verdicts(c: &Contender) -> String {
     if c.assessment.classes.is_empty() {
@@ -90,7 +77,8 @@ impl Render for OverTimeComparison<'_> {
                         .map(|s| format!("{:.0}%", 100.0 * c.over_time.cost / s))
                         .unwrap_or_else(|| "-".into()),
                     verdicts(c),
-                    worst(c)
+                    c.over_time
+                        .worst_minute()
                         .map(|m| {
                             format!("from {} s: p99 {:.3} s", m.start_s, m.p99_s.unwrap_or(0.0))
                         })
@@ -131,8 +119,14 @@ impl Render for OverTimeComparison<'_> {
                             .collect()
                     })
                     .unwrap_or_default(),
-                worst_minute_start_s: c.as_ref().and_then(worst).map(|m| m.start_s),
-                worst_minute_p99_s: c.as_ref().and_then(worst).and_then(|m| m.p99_s),
+                worst_minute_start_s: c
+                    .as_ref()
+                    .and_then(|c| c.over_time.worst_minute())
+                    .map(|m| m.start_s),
+                worst_minute_p99_s: c
+                    .as_ref()
+                    .and_then(|c| c.over_time.worst_minute())
+                    .and_then(|m| m.p99_s),
             })
             .collect();
         serde_json::to_string_pretty(&JsonComparison {

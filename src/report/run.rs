@@ -305,15 +305,9 @@ impl RunReport<'_> {
                 },
             )?;
         }
-        let late = (0..self.outcome.clients())
-            .filter(|&c| !self.is_warmup(c) && !self.satisfied(c))
-            .count();
-        parts::latency_over_the_test(
-            &mut doc,
-            &self.dashboard_svg()?,
-            self.outcome.clients(),
-            late,
-        );
+        let windows = self.windows();
+        let (clients, late) = (windows.clients, windows.late);
+        parts::latency_over_the_test(&mut doc, &self.dashboard_of(windows)?, clients, late);
         if self.outcome.clients() <= TIMELINE_MAX_AUTO {
             doc.figure(
                 "fig-timeline",

@@ -4,7 +4,9 @@
 use super::format::describe_load;
 use super::run::RunReport;
 use crate::model::units::{Resolution, TimeUnit};
+use crate::outcome::profile::ClientLatency;
 use crate::outcome::records::NOT_VISITED;
+use crate::outcome::windows::Windows;
 
 impl RunReport<'_> {
     /// "fastfood: 10 clients every 0.5 s (2 clients/s), timeout 5 s": what a picture shows
@@ -61,18 +63,30 @@ impl RunReport<'_> {
         })
     }
 
-    /// The dashboard picture: arrivals per second and latency percentiles over time, per
-    /// time window, for any number of clients. Warm-up clients arrive and are drawn, but are
-    /// not counted late: they are not judged.
-    pub fn dashboard_svg(&self) -> Result<String, crate::report::plot::PlotError> {
+    /// The listed clients by due time, in windows. Warm-up clients arrive and are drawn,
+    /// but are not counted late: they are not judged.
+    pub(super) fn windows(&self) -> Windows {
         let res = self.res();
-        let clients = (0..self.outcome.clients())
-            .map(|c| crate::report::plot::DashboardClient {
+        let clients: Vec<ClientLatency> = (0..self.outcome.clients())
+            .map(|c| ClientLatency {
                 due_s: res.to_seconds(self.outcome.due[c]),
                 latency_s: res.to_seconds(self.outcome.latency(c)),
                 late: !self.is_warmup(c) && !self.satisfied(c),
             })
             .collect();
+        Windows::of(&clients)
+    }
+
+    /// The dashboard picture: arrivals per second and latency percentiles over time, per
+    /// time window, for any number of clients.
+    pub fn dashboard_svg(&self) -> Result<String, crate::report::plot::PlotError> {
+        self.dashboard_of(self.windows())
+    }
+
+    pub(super) fn dashboard_of(
+        &self,
+        windows: Windows,
+    ) -> Result<String, crate::report::plot::PlotError> {
         let mut title = self.picture_title();
         if let Some(which) = self.shown_replication() {
             title.push_str(&format!(", {which}"));
@@ -80,7 +94,7 @@ impl RunReport<'_> {
         crate::report::plot::dashboard_svg(&crate::report::plot::DashboardPlot {
             title,
             timeout_s: self.guide_timeout_s(),
-            clients,
+            windows,
         })
     }
 }

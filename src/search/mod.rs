@@ -21,8 +21,8 @@ pub mod schedule;
 
 pub use frontier::Frontier;
 pub use optimize::{
-    optimize, settle, verify, Budget, Limit, Optimization, Selection, Unfinished, Verification,
-    Watch, VERIFY_LONGER,
+    optimize, out_of_reach, out_of_reach_settled, settle, verify, Budget, Limit, Optimization,
+    OutOfReach, Selection, Unfinished, Verification, Watch, VERIFY_LONGER,
 };
 
 use crate::engine::EngineError;

@@ -7,9 +7,12 @@ use rayon::prelude::*;
 
 use crate::model::config::Config;
 use crate::model::cost::Cost;
+use crate::model::queueing::{self, ClassObjective, StationEstimate};
 use crate::model::scenario::{Prices, Scenario};
 use crate::outcome::stats::Summary;
+use crate::outcome::steady::SteadyRun;
 use crate::outcome::verdict::{Call, ClassVerdict};
+use crate::workload::Arrivals;
 
 use super::{evaluate_one, Candidate, Evaluated, SearchError, Space, Target};
 
@@ -41,11 +44,17 @@ pub struct Optimization {
     /// The answer's verification, and those of any configuration it rejected first, in the
     /// order run ([`verify`]); empty when nothing is random.
     pub verified: Vec<Verification>,
+    /// Set when a class's fastest path is at or over its objective: no configuration can
+    /// meet the target, the first tested confirmed it, and the rest were skipped.
+    pub out_of_reach: Option<OutOfReach>,
+    /// For the answer and each runner-up (index in `evaluated`), queueing theory's estimate
+    /// of every station at least 90 % busy with random service ([`verify`]).
+    pub estimates: Vec<(usize, Vec<StationEstimate>)>,
 }
 
 /// A configuration load-tested again before it is printed as the answer: on
-/// [`VERIFY_LONGER`] times the clients, the first run's count left out as a warm-up, on a
-/// fresh seed.
+/// [`VERIFY_LONGER`] times the clients, the first run's count left out as a warm-up (or more,
+/// where MSER-5 finds the steady state later), on a fresh seed.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Verification {
     /// Index in [`Optimization::evaluated`] of the configuration verified.
@@ -62,6 +71,8 @@ pub struct Verification {
     pub classes: Vec<ClassVerdict>,
     /// Whether it holds.
     pub call: Call,
+    /// Judged on the steady state (`--sustained`): how long it ran, where MSER-5 cut.
+    pub steady: Option<SteadyRun>,
 }
 
 /// A seed far from `seed` and its neighbours (SplitMix64's finaliser of `seed` offset).
@@ -88,6 +99,73 @@ pub const VERIFY_LONGER: u32 = 10;
 /// figures. Deterministic tests are exact and are not verified; nor are tests whose clients
 /// follow rules (patience, closed loops) or whose load is a ramp or a replay.
 pub fn verify(
+    scenario: &Scenario,
+    target: &Target,
+    sustained: bool,
+    o: Optimization,
+) -> Result<Optimization, SearchError> {
+    let mut o = verify_answer(scenario, target, sustained, o)?;
+    o.estimates = estimates(scenario, target, &o);
+    Ok(o)
+}
+
+/// Queueing theory's estimates beside the answer and its runners-up, for every station at
+/// least [`queueing::BUSY`] busy with random service: a short test from an empty queue can
+/// pass such a station, and the estimate of the wait it settles at says whether that pass
+/// is to be believed. Only for arrivals at a rate, and clients who wait.
+fn estimates(
+    scenario: &Scenario,
+    target: &Target,
+    o: &Optimization,
+) -> Vec<(usize, Vec<StationEstimate>)> {
+    let ca2 = match &target.load.arrivals {
+        Arrivals::Poisson(_) => 1.0,
+        Arrivals::Fixed(_) => 0.0,
+        _ => return Vec::new(),
+    };
+    let Some(rate) = target.load.rate().filter(|r| *r > 0.0) else {
+        return Vec::new();
+    };
+    if target.clients.is_some() {
+        return Vec::new();
+    }
+    let stations = scenario.stations().len();
+    let classes: Vec<ClassObjective> = if scenario.requests().is_empty() {
+        vec![ClassObjective {
+            name: String::new(),
+            visits: vec![1.0; stations],
+            timeout_s: target.load.timeout.get(),
+            share: target.share.percent() / 100.0,
+        }]
+    } else {
+        crate::workload::objectives(scenario, &target.load, target.share)
+            .into_iter()
+            .zip(scenario.requests())
+            .map(|((timeout, share), r)| ClassObjective {
+                name: r.name.clone(),
+                visits: r.flow.expected_visits(stations),
+                timeout_s: timeout.get(),
+                share: share.percent() / 100.0,
+            })
+            .collect()
+    };
+    o.answer
+        .iter()
+        .chain(&o.runners_up)
+        .map(|&i| {
+            let config = &o.evaluated[i].candidate.config;
+            (
+                i,
+                queueing::busy_stations(scenario, config, rate, ca2, &classes),
+            )
+        })
+        .filter(|(_, e)| !e.is_empty())
+        .collect()
+}
+
+/// [`verify`]'s check of the answer on a fresh seed, then of each runner-up in turn until
+/// one holds.
+fn verify_answer(
     scenario: &Scenario,
     target: &Target,
     sustained: bool,
@@ -120,8 +198,9 @@ pub fn verify(
         let a = evaluate_one(scenario, &longer, &config)?;
         o.verified.push(Verification {
             index: i,
-            clients: longer.load.clients,
-            warmup: longer.load.warmup,
+            clients: a.steady.map_or(longer.load.clients, |r| r.clients),
+            warmup: a.steady.map_or(longer.load.warmup, |r| r.warmup),
+            steady: a.steady,
             seed: longer.load.seed,
             summary: a.summary,
             classes: a.classes,
@@ -145,6 +224,99 @@ pub fn verify(
     Ok(o)
 }
 
+/// A class no configuration can satisfy: the skip rule of [`out_of_reach`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct OutOfReach {
+    /// The class's name, empty without classes.
+    pub class: String,
+    /// The least latency any of its requests can have, in seconds.
+    pub least_s: f64,
+    /// Its objective, in seconds.
+    pub timeout_s: f64,
+    /// Configurations not load-tested because of it.
+    pub skipped: usize,
+}
+
+/// The first class (in file order) whose least possible latency is at or over its objective
+/// ([`Scenario::least_latency_steps`]), with its index: none of its clients is satisfied in
+/// any configuration, since no lever changes a service time.
+///
+/// Proof that one test then decides every configuration: its clients are the same in every
+/// configuration (common random numbers deal classes by client), each with no satisfied
+/// client, so every configuration's replications give that class the same figures, the
+/// same verdict and, when that verdict is "fails", fail as a whole. The first configuration
+/// is tested to see that verdict (a class that a short test deals no client, or an
+/// objective of 0 %, is not failed by it); only then are the others skipped.
+pub fn out_of_reach(scenario: &Scenario, target: &Target) -> Option<(usize, OutOfReach)> {
+    let least = scenario.least_latency_steps();
+    let res = scenario.resolution();
+    let objectives: Vec<crate::model::units::Seconds> = if scenario.requests().is_empty() {
+        vec![target.load.timeout]
+    } else {
+        crate::workload::objectives(scenario, &target.load, target.share)
+            .into_iter()
+            .map(|(timeout, _)| timeout)
+            .collect()
+    };
+    least
+        .iter()
+        .zip(&objectives)
+        .enumerate()
+        .find(|(_, (&steps, &timeout))| {
+            !crate::outcome::stats::satisfied(
+                steps,
+                res,
+                crate::model::units::Resolution::timeout_nanos(timeout),
+            )
+        })
+        .map(|(k, (&steps, &timeout))| {
+            (
+                k,
+                OutOfReach {
+                    class: scenario
+                        .requests()
+                        .get(k)
+                        .map_or(String::new(), |r| r.name.clone()),
+                    least_s: res.to_seconds(steps),
+                    timeout_s: timeout.get(),
+                    skipped: 0,
+                },
+            )
+        })
+}
+
+/// The result when the first configuration of the walk (`total` of them) fails class `k`,
+/// which [`out_of_reach`] found no configuration can satisfy: that one tested, every other
+/// skipped. `Err(first)` when it does not fail that class, and the walk goes on. The single
+/// run and the merge of shards settle it so, alike.
+pub fn out_of_reach_settled(
+    k: usize,
+    mut why: OutOfReach,
+    first: Evaluated,
+    total: usize,
+) -> Result<Optimization, Box<Evaluated>> {
+    let failed = match first.classes.get(k) {
+        Some(class) => class.call == Call::Fails,
+        None => first.call == Call::Fails,
+    };
+    if !failed {
+        return Err(Box::new(first));
+    }
+    why.skipped = total - 1;
+    Ok(Optimization {
+        evaluated: vec![first],
+        answer: None,
+        runners_up: Vec::new(),
+        undecided: Vec::new(),
+        total,
+        selection: Selection::CheapestFirst,
+        unfinished: None,
+        verified: Vec::new(),
+        out_of_reach: Some(why),
+        estimates: Vec::new(),
+    })
+}
+
 /// Which candidates `optimize` reports as load-tested.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Selection {
@@ -163,6 +335,10 @@ pub struct Budget {
     pub configs: Option<u64>,
     /// When the walk stops (`--max-time`), with the limit as given, in seconds.
     pub deadline: Option<(std::time::Instant, f64)>,
+    /// Skip the whole walk once one test proves no configuration can meet the target
+    /// ([`OutOfReach`]); off where every configuration must be reported (a shard's part of
+    /// a partition, `--plot-all`).
+    pub skip_out_of_reach: bool,
 }
 
 /// The limit that stopped a walk.
@@ -230,6 +406,8 @@ pub fn settle(mut tested: Vec<Evaluated>, runners_up: usize, total: usize) -> Op
         selection,
         unfinished: None,
         verified: Vec::new(),
+        out_of_reach: None,
+        estimates: Vec::new(),
     })
 }
 
@@ -281,6 +459,23 @@ pub fn optimize(
     let mut batch = FIRST_BATCH;
     let mut passing = 0;
     let mut stopped = None;
+    if let Some((k, why)) = budget
+        .skip_out_of_reach
+        .then(|| out_of_reach(scenario, target))
+        .flatten()
+    {
+        let first: Vec<Candidate> = candidates.by_ref().take(1).collect();
+        let results = evaluate_until(scenario, target, &first, None, progress)?;
+        let e = match results.into_iter().flatten().next() {
+            Some(first) => match out_of_reach_settled(k, why, first, total) {
+                Ok(settled) => return Ok(settled),
+                Err(first) => Some(*first),
+            },
+            None => None,
+        };
+        passing += e.iter().filter(|e| e.summary.meets_target).count();
+        evaluated.extend(e);
+    }
     while evaluated.len() < total && passing < wanted {
         let mut size = batch.min(total - evaluated.len());
         if let Some(most) = budget.configs {
@@ -392,6 +587,8 @@ fn unfinished(
             untested_cheaper,
         }),
         verified: Vec::new(),
+        out_of_reach: None,
+        estimates: Vec::new(),
     })
 }
 

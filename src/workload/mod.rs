@@ -150,7 +150,16 @@ pub struct LoadTest {
     /// every visit, which doubles a sweep's time: a test that names no station leaves it off.
     /// It changes no verdict and no figure.
     pub late_waits: bool,
+    /// Judge a random test on its steady state (`optimize --sustained`: the rate held for
+    /// good): each run's warm-up is found by MSER-5 and left out (at least `warmup`), and a
+    /// run that has not settled by its end is run again up to [`STEADY_LONGEST`] times
+    /// longer.
+    pub steady: bool,
 }
+
+/// How many times its clients a steady-state test may grow to, doubling, before a run that
+/// never settles is left too close to call.
+pub const STEADY_LONGEST: u32 = 8;
 
 impl LoadTest {
     /// The seed's kind of test: no warmup, one run.
@@ -167,6 +176,7 @@ impl LoadTest {
             share_given: false,
             until_s: None,
             late_waits: false,
+            steady: false,
         }
     }
 

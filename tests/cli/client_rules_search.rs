@@ -307,3 +307,33 @@ fn a_search_counts_clients_who_give_up_as_the_hand_case_does() {
     assert_eq!(o["answer"]["config"]["server.units"], 1, "{o}");
     assert_eq!(o["answer"]["satisfied"], 3, "{o}");
 }
+
+/// A random closed loop's `--max-replications` bounds its own `--replications`, not the open
+/// loop's default of 20 that the loop does not run.
+#[test]
+fn a_closed_loop_takes_max_replications_over_its_own_replications() {
+    let base = [
+        "-q",
+        "--scenario",
+        "data/api.toml",
+        "optimize",
+        "--users",
+        "20",
+        "--think",
+        "0.1",
+        "--duration",
+        "5",
+        "--replications",
+        "4",
+        "--show",
+        "0",
+        "--format",
+        "json",
+    ];
+    let doc = json(&[&base[..], &["--max-replications", "4"]].concat());
+    assert_eq!(doc["target"]["replications"].as_u64(), Some(4), "{doc}");
+    assert_input_error(
+        &[&base[..], &["--max-replications", "3"]].concat(),
+        "--max-replications 3 is below --replications 4",
+    );
+}

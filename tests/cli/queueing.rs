@@ -125,3 +125,71 @@ fn two_classes_sharing_one_mm1_both_see_its_mean() {
     }
     assert_eq!(total, 198_000);
 }
+
+/// An M/M/1 at 90 % busy: 40 clients from an empty queue pass "90 % under 15 s", but its
+/// steady state does not (P(W > t) = ρ e^{−(μ−λ)t}: 90 % wait under ln 9 / 0.1 ≈ 22 s).
+fn busy_mm1(timeout: &str) -> Vec<String> {
+    [
+        "--scenario",
+        "data/mm1.toml",
+        "optimize",
+        "--arrivals",
+        "poisson",
+        "--target-rate",
+        "0.9",
+        "--clients",
+        "40",
+        "--timeout",
+        timeout,
+        "--min-satisfaction",
+        "90",
+        "--replications",
+        "5",
+        "--seed",
+        "3",
+    ]
+    .map(String::from)
+    .to_vec()
+}
+
+#[test]
+fn a_pass_at_a_busy_station_carries_erlang_c_and_is_flagged_when_theory_contradicts_it() {
+    let args = busy_mm1("15");
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let (code, out, err) = run(&args);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("Answer: server.units=1"), "{out}");
+    assert!(
+        out.contains("  queueing estimate (Erlang C): server 90% busy, mean wait 9.000 s; 90% of requests wait under 21.972 s there (objective 15.000 s); CONTRADICTS the simulated pass"),
+        "{out}"
+    );
+    let (_, json, _) = run(&[&args[..], &["--format", "json"]].concat());
+    let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let e = &v["queueing_estimates"][0];
+    assert_eq!(e["config"]["server.units"], 1);
+    assert_eq!(e["method"], "Erlang C");
+    assert!(
+        (e["mean_wait_s"].as_f64().unwrap() - 9.0).abs() < 1e-9,
+        "{e}"
+    );
+    assert!((e["wait_at_share_s"].as_f64().unwrap() - 9f64.ln() / 0.1).abs() < 1e-9);
+    assert!((e["waits"].as_f64().unwrap() - 0.9).abs() < 1e-9);
+    assert_eq!(e["contradicts"], true);
+    // Two servers are 45 % busy: no estimate for the runners-up.
+    assert_eq!(v["queueing_estimates"].as_array().unwrap().len(), 1, "{v}");
+}
+
+#[test]
+fn an_estimate_that_agrees_with_the_pass_is_shown_without_a_flag() {
+    let args = busy_mm1("30");
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let (code, out, err) = run(&args);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.contains("  queueing estimate (Erlang C): server 90% busy, mean wait 9.000 s; 90% of requests wait under 21.972 s there (objective 30.000 s)\n"),
+        "{out}"
+    );
+    // Nothing random, nothing estimated: the tutorial's report has no such line.
+    let (_, tutorial, _) = run(&["optimize", "--target-rate", "2", "--timeout", "5"]);
+    assert!(!tutorial.contains("queueing estimate"), "{tutorial}");
+}

@@ -312,3 +312,30 @@ fn every_document_the_code_cites_is_in_the_repository() {
     }
     assert!(missing.is_empty(), "{}", missing.join("\n"));
 }
+
+/// Issue 19: the README once said "On tokio a millisecond is the finest tick…" twice, with its
+/// example. A paragraph of prose (outside code blocks) is said once per document.
+#[test]
+fn no_document_repeats_a_paragraph() {
+    for (name, text) in pages() {
+        let mut paragraphs = Vec::new();
+        let (mut code, mut current) = (false, Vec::new());
+        for line in text.lines().chain(std::iter::once("")) {
+            if line.trim_start().starts_with("```") {
+                code = !code;
+            }
+            if code || line.trim().is_empty() || line.trim_start().starts_with("```") {
+                if !current.is_empty() {
+                    paragraphs.push(current.join(" "));
+                    current.clear();
+                }
+            } else {
+                current.push(line.trim());
+            }
+        }
+        let mut seen = std::collections::HashSet::new();
+        for p in paragraphs.iter().filter(|p| p.len() >= 80) {
+            assert!(seen.insert(p), "{name} says this twice: {p}");
+        }
+    }
+}

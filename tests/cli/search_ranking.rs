@@ -281,7 +281,12 @@ fn nothing_passes_says_everything_was_tested_and_what_limits() {
     ]);
     assert_eq!(code, 1);
     assert!(
-        out.contains("18 of which keep up with the rate; load-tested all 18 that keep up; none meets the target"),
+        out.contains("18 of which keep up with the rate (78 skipped: a station at or over its capacity); load-tested 1, 17 skipped: no configuration can meet the target"),
+        "{out}"
+    );
+    // A burger takes 3 s, and a latency of 3 s is not under 3 s: no lever helps.
+    assert!(
+        out.contains("a request's fastest path takes at least 3 s, at or over its 3 s objective"),
         "{out}"
     );
 }

@@ -170,7 +170,7 @@ fn merged_optimize_shards_with_no_answer_are_the_single_run_byte_for_byte() {
     // Nothing passes: every shard tests its whole part, so the merge tested what the single
     // run did, and lists the same near misses.
     let dir = tempfile::tempdir().unwrap();
-    let load = ["--target-rate", "3", "--timeout", "2"];
+    let load = ["--target-rate", "3", "--timeout", "3.5"];
     let mut args = strings(&["-q", "optimize"]);
     args.extend(strings(&load));
     args.extend(strings(&["--format", "json"]));
@@ -186,6 +186,32 @@ fn merged_optimize_shards_with_no_answer_are_the_single_run_byte_for_byte() {
         let (code, table, _) = run(&args);
         assert_eq!(code, 1);
         assert!(table.contains("No configuration in the space meets the target"));
+    }
+}
+
+/// Under 2 s nothing can pass (a burger takes 3 s): the single run tests one configuration
+/// and skips the rest; the shards test their whole parts, and the merge settles them as the
+/// single run did, byte for byte.
+#[test]
+fn merged_shards_of_a_target_out_of_reach_are_the_single_runs_skip() {
+    let dir = tempfile::tempdir().unwrap();
+    let load = ["--target-rate", "3", "--timeout", "2"];
+    let mut args = strings(&["-q", "optimize"]);
+    args.extend(strings(&load));
+    let (code, table, _) = run(&args.iter().map(String::as_str).collect::<Vec<_>>());
+    assert_eq!(code, 1);
+    assert!(table.contains("load-tested 1, 47 skipped"), "{table}");
+    args.extend(strings(&["--format", "json"]));
+    let (whole, _) = ok(&args);
+    for n in COUNTS {
+        let files = optimize_shards(dir.path(), &load, n);
+        assert_eq!(merge_json(&files), whole, "n={n}");
+        let mut args = vec!["-q".to_string(), "merge".to_string()];
+        args.extend(files);
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let (code, merged, _) = run(&args);
+        assert_eq!(code, 1);
+        assert_eq!(merged, table, "n={n}");
     }
 }
 

@@ -188,7 +188,7 @@ fn merged_optimize_shards_are_the_single_run_in_every_format() {
 #[test]
 fn merged_optimize_shards_with_no_answer_are_the_single_run() {
     let dir = tempfile::tempdir().unwrap();
-    let load = ["--target-rate", "3", "--timeout", "2"];
+    let load = ["--target-rate", "3", "--timeout", "3.5"];
     let whole = single(dir.path(), &load, &[]);
     assert_eq!(whole.code, 1);
     assert!(

@@ -295,15 +295,18 @@ fn href(page: &str, file: &str) -> String {
 /// What every configuration is tested against at `rate`: the load test the flags describe
 /// and the share of clients that must be satisfied (from `--min-satisfaction`, `--slo` or
 /// the scenario).
+/// `rate_flag` names the flag that gave `rate` (`--target-rate`), `None` when it is the
+/// scenario's.
 pub(crate) fn build_target(
     scenario: &Scenario,
     args: &LoadArgs,
     min_satisfaction: Option<Share>,
     rate: Rate,
+    rate_flag: Option<&str>,
     clients: u32,
     inputs: &mut Inputs,
 ) -> Result<Target> {
-    let mut load = build_load(scenario, args, rate.period(), clients, inputs)?;
+    let mut load = build_load(scenario, args, rate.period(), rate_flag, clients, inputs)?;
     // A share stated on the command line overrides every request class's own.
     load.share_given = min_satisfaction.is_some() || args.slo.is_some();
     Ok(Target {
@@ -315,35 +318,81 @@ pub(crate) fn build_target(
     })
 }
 
-/// The load test the flags describe, at a given period (the rate of Poisson arrivals); a
-/// file it reads (`--replay`) joins `inputs`.
+/// The load test the flags describe, at a given period (the rate of Poisson arrivals, given
+/// by `rate_flag` or the scenario's); a file it reads (`--replay`) joins `inputs`.
 pub(crate) fn build_load(
     scenario: &Scenario,
     args: &LoadArgs,
     period: Period,
+    rate_flag: Option<&str>,
     clients: u32,
     inputs: &mut Inputs,
 ) -> Result<LoadTest> {
-    build_load_shaped(scenario, args, period, clients, None, false, inputs)
+    build_load_shaped(scenario, args, period, rate_flag, clients, None, inputs)
 }
 
-/// [`build_load`] for `run`, whose `--rate` starts the `--stage`s (`start`), and whose
-/// `--rate` or `--period` (`constant`) replaces the scenario's stages by a constant rate.
-/// Elsewhere the scenario's stages are scaled to peak at the command's rate (the same
-/// stages when it is the scenario's).
+/// The flags that replace the scenario's load shape (its `[load] stages`): the flag that
+/// gave the rate (`rate_flag`: `--rate`, `--period`, `--target-rate`), `--clients`, the
+/// `--stage`s and `--replay`. Every command reads its load through this one rule, so a
+/// scenario with stages takes in `optimize`, `sweep` and `compare` the flags `run` takes.
+fn shape_flags<'a>(args: &LoadArgs, rate_flag: Option<&'a str>) -> Vec<&'a str> {
+    let shaped = if !args.stages.is_empty() {
+        Some("--stage")
+    } else if args.replay.is_some() {
+        Some("--replay")
+    } else {
+        None
+    };
+    shaped
+        .into_iter()
+        .chain(rate_flag.filter(|_| shaped.is_none()))
+        .chain(
+            args.clients
+                .map(|_| "--clients")
+                .filter(|_| shaped.is_none()),
+        )
+        .collect()
+}
+
+/// Says once on stderr that the command line replaced the scenario's stages: the scenario
+/// asked for a shape, and the run does not have it.
+fn note_replaced_stages(scenario: &Scenario, flags: &[&str]) {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    let constant = !flags.contains(&"--stage") && !flags.contains(&"--replay");
+    ONCE.call_once(|| {
+        eprintln!(
+            "note: {} {} {}'s [load] stages{}",
+            flags.join(" and "),
+            if flags.len() == 1 {
+                "replaces"
+            } else {
+                "replace"
+            },
+            printable(scenario.name()),
+            if constant { " by a constant rate" } else { "" }
+        )
+    });
+}
+
+/// [`build_load`] for `run`, whose `--rate` starts the `--stage`s (`start`). The scenario's
+/// stages are its load unless a flag of [`shape_flags`] replaces them (said on stderr).
 pub(crate) fn build_load_shaped(
     scenario: &Scenario,
     args: &LoadArgs,
     period: Period,
+    rate_flag: Option<&str>,
     clients: u32,
     start: Option<f64>,
-    constant: bool,
     inputs: &mut Inputs,
 ) -> Result<LoadTest> {
     let poisson = match args.arrivals {
         Some(a) => a == ArrivalsArg::Poisson,
         None => scenario.load_defaults().arrivals == Some(ArrivalKind::Poisson),
     };
+    let replacing = shape_flags(args, rate_flag);
+    if scenario.load_defaults().stages.is_some() && !replacing.is_empty() {
+        note_replaced_stages(scenario, &replacing);
+    }
     let shaped = if !args.stages.is_empty() {
         let profile = Profile::new(start.unwrap_or(0.0), args.stages.clone()).context("--stage")?;
         Some(Arrivals::Stages {
@@ -363,31 +412,11 @@ pub(crate) fn build_load_shaped(
             inputs,
         )?)
     } else {
-        match (&scenario.load_defaults().stages, constant) {
-            (Some(profile), false) => {
-                if args.clients.is_some() {
-                    bail!(
-                        "--clients cannot be used with {}'s [load] stages, which decide how many clients come (give --rate for a constant load)",
-                        scenario.name()
-                    );
-                }
-                let staged = LoadTest::new(
-                    1,
-                    Arrivals::Stages {
-                        profile: profile.clone(),
-                        poisson,
-                    },
-                    scenario.load_defaults().timeout,
-                );
-                Some(match period.rate() {
-                    Some(r) if r != scenario.load_defaults().rate.get() => {
-                        staged
-                            .at_rate(Rate::new(r).map_err(anyhow::Error::msg)?)
-                            .arrivals
-                    }
-                    _ => staged.arrivals,
-                })
-            }
+        match &scenario.load_defaults().stages {
+            Some(profile) if replacing.is_empty() => Some(Arrivals::Stages {
+                profile: profile.clone(),
+                poisson,
+            }),
             _ => None,
         }
     };

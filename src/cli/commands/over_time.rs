@@ -177,7 +177,7 @@ pub(crate) fn optimize_windows(
         bail!("--schedule-windows load-tests clients who wait: drop the client rules (patience, retries, users)");
     }
     let Some(span) = plan.target.load.arrivals.span() else {
-        bail!("--schedule-windows cuts a staged or replayed load into windows: give --stage or --replay (or the scenario's stages)");
+        bail!("--schedule-windows cuts a staged or replayed load into windows: give --stage or --replay (or the scenario's stages{})", replaced_words(scenario));
     };
     let windows = (span / window_s).ceil();
     if windows > MAX_WINDOWS as f64 {
@@ -203,6 +203,16 @@ pub(crate) fn optimize_windows(
         load: crate::report::format::describe_load(&plan.target.load),
     })?;
     Ok(if met { Verdict::Met } else { Verdict::Unmet })
+}
+
+/// Why the scenario's stages are not the load when it has some: a rate or a client count
+/// on the command line replaced them.
+fn replaced_words(scenario: &Scenario) -> &'static str {
+    if scenario.load_defaults().stages.is_some() {
+        ", which --target-rate and --clients replace by a constant rate"
+    } else {
+        ""
+    }
 }
 
 /// Refuses `--report` where the search over time has no page: it is written nowhere else,
@@ -259,11 +269,12 @@ pub(crate) fn compare_over_time(
         &args.load,
         args.min_satisfaction,
         rate,
+        args.target_rate.map(|_| "--target-rate"),
         clients,
         inputs,
     )?;
     let Some(span) = target.load.arrivals.span() else {
-        bail!("compare over time needs a staged or replayed load (--stage, --replay or the scenario's stages)");
+        bail!("compare over time needs a staged or replayed load (--stage, --replay or the scenario's stages{})", replaced_words(scenario));
     };
     let window = args.schedule_windows.unwrap_or(span / 24.0).max(1.0);
     if span / window > MAX_WINDOWS as f64 {

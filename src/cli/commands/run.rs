@@ -139,14 +139,13 @@ pub(super) fn load_of(
         .load
         .clients
         .unwrap_or(scenario.load_defaults().clients);
+    let rate_flag = match (args.period, args.rate) {
+        (Some(_), _) => Some("--period"),
+        (None, Some(_)) => Some("--rate"),
+        (None, None) => None,
+    };
     build_load_shaped(
-        scenario,
-        &args.load,
-        period,
-        clients,
-        args.rate,
-        args.rate.is_some() || args.period.is_some(),
-        inputs,
+        scenario, &args.load, period, rate_flag, clients, args.rate, inputs,
     )
 }
 
@@ -375,14 +374,20 @@ fn open_loop(scenario: &Scenario, args: &RunArgs, inputs: &mut Inputs) -> Result
     } else {
         None
     };
+    // Each class judged by its own objective, as every run judges classes.
+    let objective = args
+        .load
+        .share(None, scenario.load_defaults().share)
+        .map_err(anyhow::Error::msg)?;
     let open_classes = scenario
         .requests()
         .iter()
-        .zip(class_timeouts(scenario, &load))
+        .zip(crate::workload::objectives(scenario, &load, objective))
         .zip(patient.classes.iter().copied())
-        .map(|((r, timeout_s), patience_s)| OpenClass {
+        .map(|((r, (timeout, share)), patience_s)| OpenClass {
             name: r.name.clone(),
-            timeout_s,
+            timeout_s: timeout.get(),
+            share,
             patience_s,
         })
         .collect();
@@ -477,7 +482,35 @@ fn closed_loop(
     } else {
         None
     };
+    // Each class's requests judged by its own objective over every replication, as a
+    // search judges a closed loop: the one assessment, on the same draws (seed, replication).
+    let share = args
+        .load
+        .share(None, scenario.load_defaults().share)
+        .map_err(anyhow::Error::msg)?;
+    let mut judged = LoadTest {
+        timeout: args
+            .load
+            .slo
+            .map(|s| s.timeout)
+            .or(args.load.timeout)
+            .unwrap_or(load.timeout),
+        timeout_given: args.load.timeout.is_some() || args.load.slo.is_some(),
+        share_given: args.load.slo.is_some(),
+        warmup: args.load.warmup,
+        ..load.clone()
+    };
+    judged.replications = runs;
+    judged.max_replications = runs;
+    let classes = if scenario.requests().is_empty() {
+        Vec::new()
+    } else {
+        loadtest::assess(scenario, &config, &judged, share, Some(&clients))?.classes
+    };
     let report = ClosedReport::new(ClosedRun {
+        classes: &classes,
+        random: clients.is_random(scenario, &judged),
+        unit: args.unit.resolve(scenario, &judged),
         scenario,
         config: &config,
         seed: load.seed,
@@ -493,13 +526,4 @@ fn closed_loop(
     });
     outputs.emit(&report)?;
     Ok(Verdict::Met)
-}
-
-/// Each class's timeout in seconds (the command line's `--timeout` over the class's own), by
-/// class index.
-fn class_timeouts(scenario: &Scenario, load: &LoadTest) -> Vec<f64> {
-    crate::workload::objectives(scenario, load, crate::model::objective::Share::ALL)
-        .into_iter()
-        .map(|(t, _)| t.get())
-        .collect()
 }

@@ -90,6 +90,7 @@ pub(crate) fn optimize(
     );
     let budget = search::Budget {
         configs: lazy.then_some(args.search.max_configs),
+        skip_out_of_reach: lazy,
         // The walk stops at 85 % of the limit, leaving the rest to the climb and the
         // verification that follow it.
         deadline: args.max_time.map(|secs| {

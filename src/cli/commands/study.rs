@@ -108,6 +108,8 @@ pub(crate) fn plan_search(
     let load_args = LoadArgs {
         seed: args.load.seed.filter(|_| !closed_random),
         replications: args.load.replications.filter(|_| !closed_random),
+        // Checked below against the closed loop's or the jitter's own replications.
+        max_replications: args.load.max_replications.filter(|_| !closed_random),
         // A closed loop's requests are counted once it has run, not from --clients.
         warmup: if closed { 0 } else { args.load.warmup },
         ..args.load.clone()
@@ -118,6 +120,7 @@ pub(crate) fn plan_search(
         &load_args,
         args.min_satisfaction,
         rate,
+        args.target_rate.map(|_| "--target-rate"),
         clients,
         inputs,
     )?;
@@ -146,6 +149,8 @@ pub(crate) fn plan_search(
     target.load.max_replications =
         super::max_replications(&args.load, target.load.replications, random)?;
     target.clients = rules;
+    // "Holds the rate for good" is judged on the steady state, not on a run from empty.
+    target.load.steady = sustained;
     // Random arrivals or service leave a station at exactly its capacity with a queue that
     // grows without bound; a deterministic one keeps up there.
     let walk = if sustained {
@@ -200,6 +205,7 @@ pub(crate) fn compare_target(
         &args.load,
         args.min_satisfaction,
         target_rate,
+        args.target_rate.map(|_| "--target-rate"),
         clients,
         inputs,
     )?;

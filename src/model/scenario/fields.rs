@@ -51,7 +51,7 @@ pub(super) fn load_shape(load: &RawLoad) -> Result<(Rate, Option<Arc<Profile>>),
     let start = load.rate.as_ref().map_or(0.0, |r| *r.get_ref());
     let profile = Profile::new(start, stages).map_err(|e| {
         let span = match e {
-            crate::workload::stages::StageError::BadStart(_) => rate_span.clone(),
+            crate::model::stages::StageError::BadStart(_) => rate_span.clone(),
             _ => Some(raw_stages.span()),
         };
         (span, format!("load.stages: {e}"))
@@ -71,6 +71,10 @@ pub(super) fn load_shape(load: &RawLoad) -> Result<(Rate, Option<Arc<Profile>>),
 }
 
 type Located = (Option<std::ops::Range<usize>>, String);
+
+/// How a reader reports a problem at a place in the file: the span (when known) and the
+/// message become a located [`ScenarioError`].
+pub(super) type At<'a> = dyn Fn(Option<std::ops::Range<usize>>, String) -> ScenarioError + 'a;
 
 /// A `samples` path, relative to the scenario file's directory.
 pub(super) fn samples_path(scenario_file: &str, samples: &str) -> std::path::PathBuf {

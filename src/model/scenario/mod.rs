@@ -16,13 +16,13 @@ use toml::Spanned;
 
 use crate::model::duration::Duration;
 use crate::model::levers::Values;
+use crate::model::stages::{Profile, Stage};
 use crate::model::units::{Rate, Resolution, Seconds};
-use crate::workload::stages::{Profile, Stage};
 
 mod requests;
 
 pub use requests::RequestClass;
-use requests::{requests_of, At, RawRequest};
+use requests::{requests_of, RawRequest};
 
 /// The fast-food restaurant of the tutorial, built into the binary so the tool works anywhere.
 pub const DEFAULT_TEXT: &str = include_str!("../../../data/fastfood.toml");
@@ -68,7 +68,7 @@ mod scaling;
 pub use scaling::schedule_of;
 mod station;
 
-use fields::{line_column, load_shape, toml_message};
+use fields::{line_column, load_shape, toml_message, At};
 use names::printable_text;
 pub use names::{name_problem, unprintable, MAX_NAME, MAX_STATIONS};
 use station::station_of;

@@ -4,7 +4,7 @@
 
 use toml::Spanned;
 
-use super::requests::At;
+use super::fields::At;
 use super::ScenarioError;
 
 /// Would a terminal act on `c` (a control character: ESC starts a command that can set its

@@ -3,6 +3,7 @@
 
 use toml::Spanned;
 
+use super::fields::At;
 use super::{line_column, name_problem, Scenario, ScenarioError, Station, StationKind};
 use crate::model::duration::Written;
 use crate::model::flow::{Flow, StationRef, PROBABILITY_TOLERANCE};
@@ -41,8 +42,6 @@ pub(super) struct RawRequest {
     slo: Option<Spanned<String>>,
     patience: Option<Spanned<Written>>,
 }
-
-pub(super) type At<'a> = dyn Fn(Option<std::ops::Range<usize>>, String) -> ScenarioError + 'a;
 
 /// The `[[request]]` classes, checked: unique names, positive shares summing to 1, flows over
 /// known stations (errors name the flow and the column), every station visited by some class.
@@ -295,5 +294,33 @@ impl Scenario {
             }
         }
         out
+    }
+
+    /// Per plan (each request class in file order, or the one fan-out), the least latency
+    /// any of its requests can have, in steps, whatever the levers: no lever changes a
+    /// service time, only how many serve and how long requests queue.
+    ///
+    /// Proof of the bound, visit by visit: a pool with fixed service serves in exactly its
+    /// steps, and queueing only adds to that; a random service can be as short as the
+    /// smallest step, so it is bounded by 0; a batch station may hand out a portion already
+    /// cooked, in no time. [`crate::model::plan::Plan::least_steps`] composes the visits.
+    /// A class whose least latency is at or over its objective (a client is satisfied only
+    /// strictly under it) has no satisfied client in any configuration.
+    pub fn least_latency_steps(&self) -> Vec<u64> {
+        self.plans
+            .iter()
+            .map(|plan| {
+                plan.least_steps(&|station, steps| {
+                    let s = &self.stations[station as usize];
+                    match (s.kind(), s.distribution().is_fixed()) {
+                        (crate::model::station::StationKind::Pool, true) => {
+                            steps.unwrap_or(s.service_steps())
+                        }
+                        (crate::model::station::StationKind::Pool, false)
+                        | (crate::model::station::StationKind::Batch, _) => 0,
+                    }
+                })
+            })
+            .collect()
     }
 }

@@ -4,7 +4,7 @@
 use serde::Deserialize;
 use toml::Spanned;
 
-use super::requests::At;
+use super::fields::At;
 use super::{RawKind, ScenarioError};
 use crate::model::duration::Written;
 use crate::model::scaling::{

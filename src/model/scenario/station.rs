@@ -12,8 +12,8 @@ use toml::Spanned;
 
 use crate::model::units::Resolution;
 
+use super::fields::At;
 use super::fields::{samples_path, service_of};
-use super::requests::At;
 use super::{
     name_problem, printable_text, RawKind, RawRange, RawStation, ScenarioError,
     ServiceDistribution, StationKind,

@@ -4,7 +4,9 @@
 use schemars::JsonSchema;
 use serde::Serialize;
 
+use crate::model::objective::Share;
 use crate::outcome::records::ClassTally;
+use crate::outcome::verdict::Call;
 use crate::report::format::trim_float;
 
 /// One request class as the run treats it.
@@ -14,6 +16,8 @@ pub struct OpenClass {
     pub name: String,
     /// Its clients are satisfied when served within this many seconds.
     pub timeout_s: f64,
+    /// The share of its clients that must be satisfied: with `timeout_s`, its objective.
+    pub share: Share,
     /// Seconds its attempts wait before being given up; `None`: they wait for ever.
     pub patience_s: Option<f64>,
 }
@@ -24,10 +28,17 @@ pub(super) struct ClassFigures {
     attempts: u64,
     clients: usize,
     given_up: usize,
+    /// Served, but after the class's timeout: with `satisfied` and `given_up`, every client.
+    late: usize,
+    /// Whether `min_satisfaction` percent of its clients were satisfied in this run.
+    meets_objective: bool,
+    min_satisfaction: f64,
     name: String,
     /// Seconds; `None`: never gives up.
     patience: Option<f64>,
     satisfied: usize,
+    /// Seconds.
+    timeout: f64,
 }
 
 /// The classes' figures, in file order (none without classes).
@@ -39,58 +50,63 @@ pub(super) fn figures(classes: &[OpenClass], tallies: &[ClassTally]) -> Vec<Clas
             attempts: t.attempts,
             clients: t.clients,
             given_up: t.given_up,
+            late: t.late,
+            // One run is what it is: its count decides.
+            meets_objective: Call::exact(t.satisfied, t.clients, c.share) == Call::Meets,
+            min_satisfaction: c.share.percent(),
             name: c.name.clone(),
             patience: c.patience_s,
             satisfied: t.satisfied,
+            timeout: c.timeout_s,
         })
         .collect()
 }
 
-/// One table line per class (nothing without classes).
-pub(super) fn lines(figures: &[ClassFigures]) -> String {
-    let mut out = String::new();
-    for f in figures {
-        let share =
-            |k: usize| trim_float((1000.0 * k as f64 / f.clients.max(1) as f64).round() / 10.0);
-        out += &format!(
-            "  {}: {} clients, satisfied {} ({} %), given up {} ({} %), {} attempts{}\n",
-            f.name,
-            f.clients,
-            f.satisfied,
-            share(f.satisfied),
-            f.given_up,
-            share(f.given_up),
-            f.attempts,
-            f.patience
-                .map(|p| format!(", patience {} s", trim_float(p)))
-                .unwrap_or_default()
-        );
-    }
-    out
+/// "1628 (81.4 %)": a count and its share of the class's clients.
+fn counted(k: usize, clients: usize) -> String {
+    let share = trim_float((1000.0 * k as f64 / clients.max(1) as f64).round() / 10.0);
+    format!("{k} ({share} %)")
 }
 
-/// The classes' figures as a table, for the page (nothing without classes).
+/// The classes' figures as a table: every client of a class is satisfied, late or given up,
+/// and the class met its objective or not. The run's table and its page show the same one.
 pub(super) fn table(figures: &[ClassFigures]) -> crate::report::table::Table {
     use crate::report::table::{Align, Table};
     let mut t = Table::new(&[
-        ("request class", Align::Left),
+        ("class", Align::Left),
         ("clients", Align::Right),
-        ("served in time", Align::Right),
+        ("satisfied", Align::Right),
+        ("late", Align::Right),
         ("given up", Align::Right),
         ("attempts", Align::Right),
         ("patience (s)", Align::Right),
+        ("objective", Align::Left),
+        ("met", Align::Left),
     ]);
     for f in figures {
-        let share =
-            |k: usize| trim_float((1000.0 * k as f64 / f.clients.max(1) as f64).round() / 10.0);
         t.row(vec![
             f.name.clone(),
             f.clients.to_string(),
-            format!("{} ({} %)", f.satisfied, share(f.satisfied)),
-            format!("{} ({} %)", f.given_up, share(f.given_up)),
+            counted(f.satisfied, f.clients),
+            counted(f.late, f.clients),
+            counted(f.given_up, f.clients),
             f.attempts.to_string(),
             f.patience.map_or("-".into(), trim_float),
+            format!(
+                "{}% under {} s",
+                trim_float(f.min_satisfaction),
+                trim_float(f.timeout)
+            ),
+            if f.meets_objective { "yes" } else { "NO" }.into(),
         ]);
     }
     t
+}
+
+/// The table's per-class block (nothing without classes).
+pub(super) fn lines(figures: &[ClassFigures]) -> String {
+    if figures.is_empty() {
+        return String::new();
+    }
+    format!("per request class:\n{}", table(figures).render())
 }

@@ -5,16 +5,18 @@ use crate::report::{ExportError, Render};
 use schemars::JsonSchema;
 use serde::Serialize;
 
-use super::percentile;
 use crate::model::config::Config;
 use crate::model::scenario::Scenario;
 use crate::model::units::{Resolution, TimeUnit};
+use crate::outcome::clients::{self, ClosedFigures, ClosedRequest};
 use crate::outcome::profile::Profile;
 use crate::outcome::records::Request;
 use crate::outcome::stats::Interval;
+use crate::outcome::verdict::ClassVerdict;
+use crate::outcome::windows::ClosedWindows;
 use crate::report::format::trim_float;
 use crate::report::html::{parts, Doc, Page};
-use crate::report::plot::{closed_svg, ClosedPlot, ClosedRequest, PlotError};
+use crate::report::plot::{closed_svg, ClosedPlot, PlotError};
 
 /// What a closed loop was asked to do, and every request each replication made.
 pub struct ClosedRun<'a> {
@@ -42,16 +44,20 @@ pub struct ClosedRun<'a> {
     pub seed: u64,
     /// Where the time goes in the first replication, profiled when a page asks for it.
     pub profile: Option<&'a Profile>,
+    /// Per request class, its requests over every replication judged by its own objective
+    /// (empty without `[[request]]` classes).
+    pub classes: &'a [ClassVerdict],
+    /// Whether the loop draws anything: then each class carries how its verdict was decided.
+    pub random: bool,
+    /// The unit the per-class block shows latencies in.
+    pub unit: TimeUnit,
 }
 
-/// A closed loop, ready to be shown: its figures are computed once, here.
+/// A closed loop, ready to be shown: its figures are computed once, below
+/// ([`ClosedFigures`]).
 pub struct ClosedReport<'a> {
     run: ClosedRun<'a>,
-    throughput: Interval,
-    response: Interval,
-    /// Every counted response time of every replication, sorted, in seconds.
-    all: Vec<f64>,
-    waiting: f64,
+    figures: ClosedFigures,
 }
 
 /// The JSON document; its version first, then its fields in alphabetical order, as they
@@ -79,6 +85,9 @@ struct Json {
     throughput_interval: [f64; 2],
     users: u32,
     waiting_share: f64,
+    /// Per request class, keyed by name (only for a scenario with classes).
+    #[serde(skip_serializing_if = "indexmap::IndexMap::is_empty")]
+    classes: indexmap::IndexMap<String, crate::report::classes::JsonClass>,
 }
 
 /// One CSV row per counted request.
@@ -93,38 +102,17 @@ struct Row {
 }
 
 impl<'a> ClosedReport<'a> {
-    /// Computes throughput (requests completed within the duration per second), response
-    /// times past the warm-up and the users' split (Little's law) over the replications.
+    /// Throughput (requests completed within the duration per second), response times
+    /// past the warm-up and the users' split (Little's law) over the replications.
     pub fn new(run: ClosedRun<'a>) -> ClosedReport<'a> {
-        let res = run.resolution;
-        let end = res.nearest_steps(run.duration_s);
-        let (mut xs, mut rs, mut waits) = (Vec::new(), Vec::new(), Vec::new());
-        let mut all = Vec::new();
-        for reqs in &run.replications {
-            let done_in = reqs.iter().filter(|q| q.done <= end).count();
-            xs.push(done_in as f64 / run.duration_s);
-            let resp: Vec<f64> = ClosedReport::counted(&run, reqs)
-                .iter()
-                .map(|q| (q.done - q.start) as f64 * res.seconds())
-                .collect();
-            let mean = resp.iter().sum::<f64>() / resp.len().max(1) as f64;
-            rs.push(mean);
-            // Little's law on the users: the share waiting is X·R / N.
-            waits.push(done_in as f64 / run.duration_s * mean / run.users as f64);
-            all.extend(resp);
-        }
-        all.sort_by(f64::total_cmp);
-        ClosedReport {
-            throughput: Interval::of(&xs),
-            response: Interval::of(&rs),
-            waiting: Interval::of(&waits).mean.min(1.0),
-            all,
-            run,
-        }
-    }
-
-    fn counted<'r>(run: &ClosedRun<'_>, reqs: &'r [Request]) -> &'r [Request] {
-        &reqs[(run.warmup as usize).min(reqs.len())..]
+        let figures = ClosedFigures::of(
+            &run.replications,
+            run.warmup,
+            run.users,
+            run.duration_s,
+            run.resolution,
+        );
+        ClosedReport { run, figures }
     }
 
     fn runs(&self) -> usize {
@@ -169,12 +157,19 @@ impl ClosedReport<'_> {
                 )
             })
             .unwrap_or_default();
-        doc.fact(
-            "Objectives",
-            &format!(
-                "none judged: a closed loop's run measures throughput and response times{marked}"
-            ),
-        );
+        if r.classes.is_empty() {
+            doc.fact(
+                "Objectives",
+                &format!(
+                    "none judged: a closed loop's run measures throughput and response times{marked}"
+                ),
+            );
+        } else {
+            doc.fact(
+                "Objectives",
+                "each request class's own, every request judged by its class's (the verdicts below)",
+            );
+        }
         let random = (r.exponential || r.scenario.draws_service()).then_some((r.seed, runs as u32));
         parts::standard_facts(
             &mut doc,
@@ -184,7 +179,8 @@ impl ClosedReport<'_> {
             Some(r.seed),
             page,
         );
-        let (x, resp, all) = (self.throughput, self.response, &self.all);
+        let f = &self.figures;
+        let (x, resp) = (f.throughput, f.response);
         let ci = |i: Interval| {
             if runs > 1 {
                 format!(" (95 % interval {} – {})", t(i.low), t(i.high))
@@ -200,17 +196,26 @@ impl ClosedReport<'_> {
             &format!("{}, mean response {} s{}.", ci(x), t(resp.mean), ci(resp)),
         );
         doc.pairs(&[
-            ("requests", all.len().to_string()),
+            ("requests", f.requests.to_string()),
             (
                 "response time",
                 format!(
                     "p50 {} s, p95 {} s, p99 {} s",
-                    t(percentile(all, 50.0)),
-                    t(percentile(all, 95.0)),
-                    t(percentile(all, 99.0))
+                    t(nan(f.response_p50_s)),
+                    t(nan(f.response_p95_s)),
+                    t(nan(f.response_p99_s))
                 ),
             ),
         ]);
+        if !r.classes.is_empty() {
+            parts::verdicts(
+                &mut doc,
+                &format!("Verdicts per request class over {runs} replication(s), with the 95% interval of the share served in time"),
+                &parts::VerdictRow::of_classes(r.classes),
+                r.resolution,
+                r.unit,
+            );
+        }
         if let Some(profile) = r.profile {
             doc.section("time", "Where the time goes");
             parts::where_time_goes(
@@ -240,8 +245,8 @@ impl ClosedReport<'_> {
                 "closed loop",
                 format!(
                     "{} % of the users' time thinking, {} % waiting for a response",
-                    trim_float((100.0 * (1.0 - self.waiting)).round()),
-                    trim_float((100.0 * self.waiting).round())
+                    trim_float((100.0 * f.thinking_share).round()),
+                    trim_float((100.0 * f.waiting_share).round())
                 ),
             ),
         ]);
@@ -250,7 +255,7 @@ impl ClosedReport<'_> {
             "The closed loop over the test: throughput and response times by window",
             &format!(
                 "Panels over model time: requests completed per second and response times of {} requests over {runs} replication(s).",
-                all.len()
+                f.requests
             ),
             &self.svg_text()?,
         );
@@ -264,7 +269,8 @@ impl Render for ClosedReport<'_> {
     fn table(&self) -> String {
         let t = |v: f64| trim_float((v * 1000.0).round() / 1000.0);
         let runs = self.runs();
-        let (x, r, w, all) = (self.throughput, self.response, self.waiting, &self.all);
+        let f = &self.figures;
+        let (x, r) = (f.throughput, f.response);
         let ci = |i: Interval| {
             if runs > 1 {
                 format!(" (95 % CI {} – {})", t(i.low), t(i.high))
@@ -281,43 +287,50 @@ impl Render for ClosedReport<'_> {
             t(self.run.duration_s),
             if runs == 1 { "" } else { "s" }
         );
-        out += &format!("requests:      {}\n", all.len());
+        out += &format!("requests:      {}\n", f.requests);
         out += &format!("throughput:    {} requests/s{}\n", t(x.mean), ci(x));
         out += &format!("response time: mean {} s{}\n", t(r.mean), ci(r));
         out += &format!(
             "               p50 {} s, p95 {} s, p99 {} s\n",
-            t(percentile(all, 50.0)),
-            t(percentile(all, 95.0)),
-            t(percentile(all, 99.0))
+            t(nan(f.response_p50_s)),
+            t(nan(f.response_p95_s)),
+            t(nan(f.response_p99_s))
         );
         out += &format!(
             "users:         {} % thinking, {} % waiting\n",
-            trim_float((100.0 * (1.0 - w)).round()),
-            trim_float((100.0 * w).round())
+            trim_float((100.0 * f.thinking_share).round()),
+            trim_float((100.0 * f.waiting_share).round())
         );
+        out += &crate::report::classes::block(self.run.classes, self.run.resolution, self.run.unit);
         out
     }
 
     /// The JSON document, with the same figures as the table.
     fn json(&self) -> String {
-        let (x, r, w, all) = (self.throughput, self.response, self.waiting, &self.all);
+        let f = &self.figures;
+        let (x, r) = (f.throughput, f.response);
         let doc = Json {
             schema_version: SchemaVersion,
             duration: self.run.duration_s,
             replications: self.runs(),
-            requests: all.len(),
+            requests: f.requests,
             response_mean: r.mean,
             response_mean_interval: [r.low, r.high],
-            response_p50: percentile(all, 50.0),
-            response_p95: percentile(all, 95.0),
-            response_p99: percentile(all, 99.0),
+            response_p50: nan(f.response_p50_s),
+            response_p95: nan(f.response_p95_s),
+            response_p99: nan(f.response_p99_s),
             think: self.run.think_s,
             think_distribution: self.distribution(),
-            thinking_share: 1.0 - w,
+            thinking_share: f.thinking_share,
             throughput: x.mean,
             throughput_interval: [x.low, x.high],
             users: self.run.users,
-            waiting_share: w,
+            waiting_share: f.waiting_share,
+            classes: crate::report::classes::json(
+                self.run.classes,
+                self.run.resolution,
+                self.run.random,
+            ),
         };
         serde_json::to_string_pretty(&doc).expect("plain data serialises") + "\n"
     }
@@ -368,20 +381,26 @@ impl ClosedReport<'_> {
             .run
             .replications
             .iter()
-            .flat_map(|reqs| ClosedReport::counted(&self.run, reqs))
+            .flat_map(|reqs| clients::counted(reqs, self.run.warmup))
             .map(|q| ClosedRequest {
                 start_s: secs(q.start),
                 done_s: secs(q.done),
             })
-            .collect();
+            .collect::<Vec<_>>();
         let title = self.table().lines().next().unwrap_or("").to_string();
         closed_svg(&ClosedPlot {
             title: format!("{}: {title}", self.run.name),
             duration_s: self.run.duration_s,
             replications: self.runs(),
-            requests,
+            windows: ClosedWindows::of(&requests),
         })
     }
+}
+
+/// A percentile as the documents print it: NaN (`null` in JSON) when no request was
+/// counted, as such a run has no response time.
+fn nan(p: Option<f64>) -> f64 {
+    p.unwrap_or(f64::NAN)
 }
 
 /// The schema of `run --users N --format json`.

@@ -12,13 +12,3 @@ pub(crate) use closed::schema as closed_schema;
 pub use closed::{ClosedReport, ClosedRun};
 pub(crate) use open::schema as open_schema;
 pub use open::{OpenReport, OpenRun};
-
-/// Percentile `p` (0..=100) of sorted values, nearest rank; NaN (`null` in JSON) for none,
-/// as the figures of a run where no client was served have no latency.
-fn percentile(sorted: &[f64], p: f64) -> f64 {
-    if sorted.is_empty() {
-        return f64::NAN;
-    }
-    let rank = ((p / 100.0) * sorted.len() as f64).ceil().max(1.0) as usize;
-    sorted[rank.min(sorted.len()) - 1]
-}

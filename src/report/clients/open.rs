@@ -8,16 +8,17 @@ use schemars::JsonSchema;
 use serde::Serialize;
 
 use super::classes::{self, ClassFigures, OpenClass};
-use super::percentile;
 use crate::model::config::Config;
 use crate::model::scenario::Scenario;
 use crate::model::units::{Resolution, TimeUnit};
+use crate::outcome::clients::{ClientOutcome, OpenClient, OpenFigures};
 use crate::outcome::profile::Profile;
 use crate::outcome::records::{Fate, Story};
+use crate::outcome::windows::OpenWindows;
 use crate::report::format::describe_load;
 use crate::report::format::trim_float;
 use crate::report::html::{parts, Doc, Page};
-use crate::report::plot::{open_svg, ClientOutcome, OpenClient, OpenPlot, PlotError};
+use crate::report::plot::{open_svg, OpenPlot, PlotError};
 use crate::workload::LoadTest;
 
 /// What an open-loop run of clients who give up was asked to do, and what the engine recorded.
@@ -52,21 +53,14 @@ pub struct OpenRun<'a> {
     pub profile: Option<&'a Profile>,
 }
 
-/// An open-loop run, ready to be shown: its figures are computed once, here, so that the
-/// table, the JSON and the CSV cannot disagree.
+/// An open-loop run, ready to be shown: its figures are computed once, below
+/// ([`OpenFigures`]), so that the table, the JSON and the CSV cannot disagree.
 pub struct OpenReport<'a> {
     run: OpenRun<'a>,
     /// Per class index, the timeout in steps (one entry for the fan-out).
     timeouts: Vec<u64>,
-    satisfied: usize,
-    given_up: usize,
-    attempts: u64,
-    goodput: f64,
-    /// Latencies of the served clients, sorted, in seconds.
-    latencies: Vec<f64>,
-    /// `None`: every client satisfied; `Some(None)`: the last one was not; `Some(Some(t))`:
-    /// every client due from `t` seconds on was.
-    settled: Option<Option<f64>>,
+    figures: OpenFigures,
+    /// Each station's name beside the service wasted there, in seconds.
     wasted: Vec<(String, f64)>,
     classes: Vec<ClassFigures>,
 }
@@ -86,6 +80,8 @@ struct Json<'a> {
     given_up: usize,
     given_up_share: f64,
     goodput: f64,
+    /// Served after their timeout: `satisfied + late + given_up = clients`.
+    late: usize,
     /// Latencies of the served clients, in seconds; `null` when none was served.
     #[schemars(with = "Option<f64>")]
     latency_p50: f64,
@@ -111,18 +107,9 @@ struct Row {
     latency_s: Option<String>,
 }
 
-/// What became of a client, as the CSV and the picture name it: judged by its class's
-/// timeout (`timeouts` by class index).
-fn outcome(f: &Fate, timeouts: &[u64]) -> ClientOutcome {
-    match f.served {
-        None => ClientOutcome::GivenUp,
-        Some(s) if s - f.due < timeouts[f.class as usize] => ClientOutcome::Satisfied,
-        Some(_) => ClientOutcome::Late,
-    }
-}
-
 impl<'a> OpenReport<'a> {
-    /// Computes the run's figures over the clients past the warm-up.
+    /// The run, with its figures over the clients past the warm-up, each judged by its
+    /// class's timeout.
     pub fn new(run: OpenRun<'a>) -> OpenReport<'a> {
         let res = run.scenario.resolution();
         let timeouts: Vec<u64> = if run.classes.is_empty() {
@@ -133,49 +120,19 @@ impl<'a> OpenReport<'a> {
                 .map(|c| res.nearest_steps(c.timeout_s))
                 .collect()
         };
-        let fates = &run.story.fates;
-        let counted = &fates[(run.warmup as usize).min(fates.len())..];
-        let ok = |f: &Fate| outcome(f, &timeouts) == ClientOutcome::Satisfied;
-        let satisfied = counted.iter().filter(|f| ok(f)).count();
-        let given_up = counted.iter().filter(|f| f.served.is_none()).count();
-        let attempts = counted.iter().map(|f| f.attempts as u64).sum();
-        let first = counted.iter().map(|f| f.due).min().unwrap_or(0);
-        let last = counted.iter().map(|f| f.ended).max().unwrap_or(0);
-        let span = (last - first) as f64 * res.seconds();
-        let goodput = if span > 0.0 {
-            satisfied as f64 / span
-        } else {
-            f64::NAN
-        };
-        let mut latencies: Vec<f64> = counted
-            .iter()
-            .filter_map(|f| f.served.map(|s| (s - f.due) as f64 * res.seconds()))
-            .collect();
-        latencies.sort_by(f64::total_cmp);
-        // When the run recovered: the due time after the last unsatisfied client (a retry
-        // storm outlives the burst that started it).
-        let settled = counted
-            .iter()
-            .rposition(|f| !ok(f))
-            .map(|i| counted.get(i + 1).map(|f| f.due as f64 * res.seconds()));
+        let figures = OpenFigures::of(run.story, &timeouts, run.warmup, res);
         let wasted = run
             .scenario
             .stations()
             .iter()
-            .zip(&run.story.wasted)
-            .map(|(s, &w)| (s.name().to_string(), w as f64 * res.seconds()))
+            .zip(&figures.wasted_s)
+            .map(|(s, &w)| (s.name().to_string(), w))
             .collect();
-        let tallies = run.story.by_class(&timeouts, run.warmup as usize);
-        let classes = classes::figures(&run.classes, &tallies);
+        let classes = classes::figures(&run.classes, &figures.classes);
         OpenReport {
             run,
             timeouts,
-            satisfied,
-            given_up,
-            attempts,
-            goodput,
-            latencies,
-            settled,
+            figures,
             wasted,
             classes,
         }
@@ -188,14 +145,6 @@ impl<'a> OpenReport<'a> {
     fn counted(&self) -> &[Fate] {
         let fates = &self.run.story.fates;
         &fates[(self.run.warmup as usize).min(fates.len())..]
-    }
-
-    fn clients(&self) -> usize {
-        self.counted().len()
-    }
-
-    fn amplification(&self) -> f64 {
-        self.attempts as f64 / self.clients().max(1) as f64
     }
 
     /// One line per event of every client, in time order: due, gave up, retried, served or
@@ -283,22 +232,18 @@ impl OpenReport<'_> {
         );
 
         doc.section("answer", "The result");
-        let n = self.clients();
-        let class = if self.satisfied == n {
-            "meets"
-        } else {
-            "fails"
-        };
+        let (f, n) = (&self.figures, self.figures.clients);
+        let class = if f.satisfied == n { "meets" } else { "fails" };
         doc.headline(
             class,
             "Served in time:",
-            &format!("{} of {n} clients", self.satisfied),
-            &format!(", {} gave up for good.", self.given_up),
+            &format!("{} of {n} clients", f.satisfied),
+            &format!(", {} gave up for good.", f.given_up),
         );
         if !self.classes.is_empty() {
             doc.table(
                 "verdicts",
-                "Per request class: served in time, given up, attempts",
+                "Per request class: satisfied, late, given up, attempts, and whether its objective was met",
                 &classes::table(&self.classes),
                 0,
                 &[],
@@ -323,25 +268,21 @@ impl OpenReport<'_> {
         let mut facts = vec![
             (
                 "given up",
-                format!(
-                    "{} of {n} clients ({} %)",
-                    self.given_up,
-                    share(self.given_up)
-                ),
+                format!("{} of {n} clients ({} %)", f.given_up, share(f.given_up)),
             ),
             (
                 "retries",
                 format!(
                     "{} attempts, {} per client",
-                    self.attempts,
-                    t((self.amplification() * 100.0).round() / 100.0)
+                    f.attempts,
+                    t((f.amplification * 100.0).round() / 100.0)
                 ),
             ),
             (
                 "goodput",
                 format!(
                     "{} satisfied clients/s",
-                    t((self.goodput * 1000.0).round() / 1000.0)
+                    t((f.goodput * 1000.0).round() / 1000.0)
                 ),
             ),
         ];
@@ -362,19 +303,12 @@ impl OpenReport<'_> {
         }
         doc.pairs(&facts);
         let outcomes: Vec<String> = [
-            ClientOutcome::Satisfied,
-            ClientOutcome::Late,
-            ClientOutcome::GivenUp,
+            (f.satisfied, ClientOutcome::Satisfied),
+            (f.late, ClientOutcome::Late),
+            (f.given_up, ClientOutcome::GivenUp),
         ]
         .iter()
-        .map(|o| {
-            let k = self
-                .counted()
-                .iter()
-                .filter(|f| outcome(f, &self.timeouts) == *o)
-                .count();
-            format!("{k} {}", o.name().replace('_', " "))
-        })
+        .map(|(k, o)| format!("{k} {}", o.name().replace('_', " ")))
         .collect();
         doc.figure(
             "fig-clients",
@@ -392,7 +326,7 @@ impl Render for OpenReport<'_> {
     fn table(&self) -> String {
         let t = trim_float;
         let r = &self.run;
-        let n = self.clients();
+        let (f, n) = (&self.figures, self.figures.clients);
         let share = |k: usize| 100.0 * k as f64 / n.max(1) as f64;
         // With request classes each is judged by its own timeout, not the load's.
         let limit = if r.classes.is_empty() {
@@ -424,13 +358,18 @@ impl Render for OpenReport<'_> {
         );
         out += &format!(
             "satisfied:     {} ({} %)\n",
-            self.satisfied,
-            t((share(self.satisfied) * 10.0).round() / 10.0)
+            f.satisfied,
+            t((share(f.satisfied) * 10.0).round() / 10.0)
+        );
+        out += &format!(
+            "late:          {} ({} %), served after the timeout\n",
+            self.figures.late,
+            t((share(self.figures.late) * 10.0).round() / 10.0)
         );
         out += &format!(
             "given up:      {} ({} %){}\n",
-            self.given_up,
-            t((share(self.given_up) * 10.0).round() / 10.0),
+            f.given_up,
+            t((share(f.given_up) * 10.0).round() / 10.0),
             if r.cancel_all {
                 ", their units freed at once"
             } else {
@@ -439,12 +378,12 @@ impl Render for OpenReport<'_> {
         );
         out += &format!(
             "goodput:       {} satisfied clients/s\n",
-            t((self.goodput * 1000.0).round() / 1000.0)
+            t((f.goodput * 1000.0).round() / 1000.0)
         );
         out += &format!(
             "attempts:      {} ({} per client)\n",
-            self.attempts,
-            t((self.amplification() * 100.0).round() / 100.0)
+            f.attempts,
+            t((f.amplification * 100.0).round() / 100.0)
         );
         if self.wasted.iter().any(|(_, w)| *w > 0.0) {
             let list: Vec<String> = self
@@ -457,7 +396,7 @@ impl Render for OpenReport<'_> {
                 list.join(", ")
             );
         }
-        out += &match self.settled {
+        out += &match f.settled {
             None => "settled:       every client satisfied\n".to_string(),
             Some(None) => "settled:       never (the last client was not satisfied)\n".to_string(),
             Some(Some(at)) => format!(
@@ -465,11 +404,11 @@ impl Render for OpenReport<'_> {
                 t((at * 1000.0).round() / 1000.0)
             ),
         };
-        if !self.latencies.is_empty() {
+        if let (Some(p50), Some(p99)) = (f.latency_p50_s, f.latency_p99_s) {
             out += &format!(
                 "latency:       p50 {} s, p99 {} s (served clients)\n",
-                t((percentile(&self.latencies, 50.0) * 1000.0).round() / 1000.0),
-                t((percentile(&self.latencies, 99.0) * 1000.0).round() / 1000.0)
+                t((p50 * 1000.0).round() / 1000.0),
+                t((p99 * 1000.0).round() / 1000.0)
             );
         }
         out += &classes::lines(&self.classes);
@@ -478,23 +417,24 @@ impl Render for OpenReport<'_> {
 
     /// The JSON document, with the same figures as the table.
     fn json(&self) -> String {
-        let n = self.clients();
+        let (f, n) = (&self.figures, self.figures.clients);
         let doc = Json {
             schema_version: SchemaVersion,
-            amplification: self.amplification(),
-            attempts: self.attempts,
+            amplification: f.amplification,
+            attempts: f.attempts,
             cancel: if self.run.cancel_all { "all" } else { "none" },
             classes: &self.classes,
             clients: n,
-            given_up: self.given_up,
-            given_up_share: self.given_up as f64 / n.max(1) as f64,
-            goodput: self.goodput,
-            latency_p50: percentile(&self.latencies, 50.0),
-            latency_p99: percentile(&self.latencies, 99.0),
+            given_up: f.given_up,
+            given_up_share: f.given_up_share,
+            goodput: f.goodput,
+            latency_p50: f.latency_p50_s.unwrap_or(f64::NAN),
+            latency_p99: f.latency_p99_s.unwrap_or(f64::NAN),
+            late: f.late,
             patience: self.run.patience_s,
             retries: self.run.retries,
-            satisfied: self.satisfied,
-            settled_at: self.settled.flatten(),
+            satisfied: f.satisfied,
+            settled_at: f.settled.flatten(),
             wasted_seconds: self.wasted.iter().map(|(n, w)| (n.as_str(), *w)).collect(),
         };
         serde_json::to_string_pretty(&doc).expect("a JSON document of numbers and names") + "\n"
@@ -510,7 +450,7 @@ impl Render for OpenReport<'_> {
                 client: skip + i + 1,
                 due_s: res.format(f.due),
                 attempts: f.attempts,
-                outcome: outcome(f, &self.timeouts).name(),
+                outcome: ClientOutcome::of(f, &self.timeouts).name(),
                 latency_s: f.served.map(|s| res.format(s - f.due)),
             })?;
         }
@@ -535,16 +475,16 @@ impl OpenReport<'_> {
         let res = self.res();
         let secs = |steps: u64| steps as f64 * res.seconds();
         let skip = self.run.warmup;
-        let clients = self
+        let clients: Vec<OpenClient> = self
             .counted()
             .iter()
             .map(|f| OpenClient {
                 due_s: secs(f.due),
                 latency_s: f.served.map(|s| secs(s - f.due)),
-                outcome: outcome(f, &self.timeouts),
+                outcome: ClientOutcome::of(f, &self.timeouts),
             })
             .collect();
-        let attempts_s = self
+        let attempts_s: Vec<f64> = self
             .run
             .story
             .attempts
@@ -556,8 +496,7 @@ impl OpenReport<'_> {
         open_svg(&OpenPlot {
             title: format!("{}: {title}", self.run.scenario.name()),
             timeout_s: self.run.timeout_s,
-            clients,
-            attempts_s,
+            windows: OpenWindows::of(&clients, &attempts_s, self.run.timeout_s),
         })
     }
 }
@@ -567,17 +506,6 @@ fn plural(k: u32) -> &'static str {
         ""
     } else {
         "s"
-    }
-}
-
-impl ClientOutcome {
-    /// The CSV's word for it.
-    fn name(self) -> &'static str {
-        match self {
-            ClientOutcome::Satisfied => "satisfied",
-            ClientOutcome::GivenUp => "given_up",
-            ClientOutcome::Late => "late",
-        }
     }
 }
 

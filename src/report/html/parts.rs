@@ -9,6 +9,7 @@ use crate::model::units::{Resolution, Seconds, TimeUnit};
 use crate::outcome::profile::Profile;
 use crate::outcome::stats::Summary;
 use crate::outcome::verdict::ClassVerdict;
+use crate::outcome::windows::Windows;
 use crate::report::format::{duration_in, share_words, trim_float, unit_nanos};
 use crate::report::plot::{self, PlotError};
 use crate::report::table::{Align, Table};
@@ -375,22 +376,14 @@ pub fn where_time_goes(
     }
     if let Some((title, timeout_s)) = &ctx.dashboard {
         if !profile.clients.is_empty() {
-            let clients = profile
-                .clients
-                .iter()
-                .map(|c| plot::DashboardClient {
-                    due_s: c.due_s,
-                    latency_s: c.latency_s,
-                    late: c.late,
-                })
-                .collect();
+            let windows = Windows::of(&profile.clients);
+            let (clients, late) = (windows.clients, windows.late);
             let svg = plot::dashboard_svg(&plot::DashboardPlot {
                 title: title.clone(),
                 timeout_s: *timeout_s,
-                clients,
+                windows,
             })?;
-            let late = profile.clients.iter().filter(|c| c.late).count();
-            latency_over_the_test(doc, &svg, profile.clients.len(), late);
+            latency_over_the_test(doc, &svg, clients, late);
         }
     }
     Ok(())

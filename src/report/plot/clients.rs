@@ -4,34 +4,14 @@
 
 use plotters::prelude::*;
 
-use super::dashboard::{duration, percentile, sig, window_of, window_width};
+use super::dashboard::{duration, sig};
 use super::frame::{
     chart_builder, draw_mesh, legend_height, page, Chart, LegendRow, Mesh, Swatch, LABEL_SIZE,
     LATE, LATE_ROW, PASS, TEXT,
 };
 use super::{draw_err, finite, PlotError};
-
-/// What became of an open-loop client.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ClientOutcome {
-    /// Served within the timeout of its first due time.
-    Satisfied,
-    /// Served, but too late.
-    Late,
-    /// Gave up for good.
-    GivenUp,
-}
-
-/// One open-loop client, as [`open_svg`] needs it.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct OpenClient {
-    /// Its first due time, in model seconds.
-    pub due_s: f64,
-    /// From its first due time to its service; `None` when it gave up for good.
-    pub latency_s: Option<f64>,
-    /// What became of it.
-    pub outcome: ClientOutcome,
-}
+use crate::outcome::clients::ClientOutcome;
+use crate::outcome::windows::{ClosedWindows, Grid, Latencies, OpenWindows};
 
 /// Input of [`open_svg`].
 #[derive(Debug, Clone, PartialEq)]
@@ -40,19 +20,8 @@ pub struct OpenPlot {
     pub title: String,
     /// Latency timeout in seconds: a guide on the latency panel.
     pub timeout_s: f64,
-    /// Every client, in any order.
-    pub clients: Vec<OpenClient>,
-    /// When every attempt began (first ones and retries), in model seconds.
-    pub attempts_s: Vec<f64>,
-}
-
-/// One closed-loop request, as [`closed_svg`] needs it.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct ClosedRequest {
-    /// When the user sent it, in model seconds.
-    pub start_s: f64,
-    /// When its response came, in model seconds.
-    pub done_s: f64,
+    /// The clients and their attempts, in windows.
+    pub windows: OpenWindows,
 }
 
 /// Input of [`closed_svg`].
@@ -62,14 +31,12 @@ pub struct ClosedPlot {
     pub title: String,
     /// No request starts after this: a guide on both panels.
     pub duration_s: f64,
-    /// How many replications `requests` gathers: throughput is per replication.
+    /// How many replications the windows gather: throughput is per replication.
     pub replications: usize,
-    /// Every request of every replication.
-    pub requests: Vec<ClosedRequest>,
+    /// Every request of every replication, in windows.
+    pub windows: ClosedWindows,
 }
 
-/// At most this many windows, as the dashboard.
-const MAX_WINDOWS: usize = 100;
 const ARRIVALS: RGBColor = RGBColor(0x8f, 0xb3, 0xd9);
 const ATTEMPTS: RGBColor = RGBColor(0x94, 0x67, 0xbd);
 const LATE_SERVED: RGBColor = RGBColor(0xff, 0x7f, 0x0e);
@@ -77,24 +44,18 @@ const P50: RGBColor = RGBColor(0x1f, 0x77, 0xb4);
 const P99: RGBColor = RGBColor(0xff, 0x7f, 0x0e);
 const PLOT_W: i32 = 760;
 
-/// Windows of a round width over `first..=last`, for `n` values: (width, first index, count).
-fn windows(first: f64, last: f64, span: f64, n: usize) -> (f64, f64, usize) {
-    let most = (n / 2).clamp(1, MAX_WINDOWS);
-    let w = window_width(first, last, span, most);
-    let k0 = window_of(first, w);
-    (w, k0, (window_of(last, w) - k0) as usize + 1)
-}
-
-/// Per window, p50 and p99 of the values, `None` without values.
-type Percentiles = Vec<Option<(f64, f64)>>;
-
-fn percentiles(mut per: Vec<Vec<f64>>) -> Percentiles {
-    per.iter_mut()
-        .map(|v| {
-            v.sort_by(f64::total_cmp);
-            (!v.is_empty()).then(|| (percentile(v, 50.0), percentile(v, 99.0)))
-        })
-        .collect()
+/// The grid's width, first index and count, each checked finite, and every window's
+/// latencies checked too.
+fn checked(grid: &Grid, latency: &[Option<Latencies>]) -> Result<(f64, f64, usize), PlotError> {
+    let w = finite(|| "window width".into(), grid.width_s)?;
+    let k0 = finite(|| "first window".into(), grid.first)?;
+    for (i, l) in latency.iter().enumerate() {
+        if let Some(l) = l {
+            finite(|| format!("window {} p50", i + 1), l.p50_s)?;
+            finite(|| format!("window {} p99", i + 1), l.p99_s)?;
+        }
+    }
+    Ok((w, k0, grid.count))
 }
 
 /// Draws p99 and p50 as lines at the windows' middles, broken where a window is empty.
@@ -102,15 +63,15 @@ fn draw_percentiles<DB: DrawingBackend>(
     chart: &mut Chart<'_, DB>,
     x0: f64,
     w: f64,
-    per: &Percentiles,
+    per: &[Option<Latencies>],
 ) -> Result<(), PlotError> {
     for (color, p99) in [(P99, true), (P50, false)] {
         let mut runs: Vec<Vec<(f64, f64)>> = vec![Vec::new()];
         for (k, v) in per.iter().enumerate() {
             match v {
-                Some((p50, p99v)) => {
+                Some(l) => {
                     let x = x0 + k as f64 * w + w / 2.0;
-                    let y = if p99 { *p99v } else { *p50 };
+                    let y = if p99 { l.p99_s } else { l.p50_s };
                     runs.last_mut().expect("one run at least").push((x, y));
                 }
                 None if runs.last().is_some_and(|r| !r.is_empty()) => runs.push(Vec::new()),
@@ -159,56 +120,24 @@ fn guide<DB: DrawingBackend>(
 /// - latency by due time: p50 and p99 of the served clients, the timeout as a guide.
 pub fn open_svg(input: &OpenPlot) -> Result<String, PlotError> {
     let timeout = finite(|| "timeout".into(), input.timeout_s)?;
-    if input.clients.is_empty() {
+    let win = &input.windows;
+    let Some(grid) = &win.grid else {
         return Err(PlotError::Empty("no client"));
-    }
-    let (mut first, mut last) = (f64::INFINITY, f64::NEG_INFINITY);
-    for (i, c) in input.clients.iter().enumerate() {
-        let due = finite(|| format!("client {} due time", i + 1), c.due_s)?;
-        if let Some(l) = c.latency_s {
-            finite(|| format!("client {} latency", i + 1), l)?;
-        }
-        first = first.min(due);
-        last = last.max(due);
-    }
-    for (i, &a) in input.attempts_s.iter().enumerate() {
-        finite(|| format!("attempt {} start", i + 1), a)?;
-        first = first.min(a);
-        last = last.max(a);
-    }
-    let (w, k0, n) = windows(first, last, timeout.max(1.0), input.clients.len());
-    let at = |t: f64| ((window_of(t, w) - k0) as usize).min(n - 1);
-    let (mut arrivals, mut attempts) = (vec![0usize; n], vec![0usize; n]);
-    let mut outcomes = vec![[0usize; 3]; n];
-    let mut latencies = vec![Vec::new(); n];
-    for c in &input.clients {
-        let k = at(c.due_s);
-        arrivals[k] += 1;
-        outcomes[k][c.outcome as usize] += 1;
-        if let Some(l) = c.latency_s {
-            latencies[k].push(l);
-        }
-    }
-    for &a in &input.attempts_s {
-        attempts[at(a)] += 1;
-    }
-    let lat_hi = input
-        .clients
-        .iter()
-        .filter_map(|c| c.latency_s)
-        .fold(timeout, f64::max)
-        * 1.1;
-    let per = percentiles(latencies);
+    };
+    let (w, k0, n) = checked(grid, &win.latency)?;
+    let (arrivals, attempts, outcomes) = (&win.arrivals, &win.attempts, &win.outcomes);
+    let lat_hi = win.longest_s.map_or(timeout, |l| timeout.max(l)) * 1.1;
+    let per = &win.latency;
     let rate = |k: usize| k as f64 / w;
     let load_hi = arrivals
         .iter()
-        .chain(&attempts)
+        .chain(attempts.iter())
         .map(|&k| rate(k))
         .fold(0.0, f64::max)
         .max(f64::MIN_POSITIVE)
         * 1.12;
     let (x0, x1) = (k0 * w, (k0 + n as f64) * w);
-    let count = |o: ClientOutcome| input.clients.iter().filter(|c| c.outcome == o).count();
+    let count = |o: ClientOutcome| win.total(o);
     let rows = vec![
         LegendRow::heading(format!("offered load, per {} window", duration(w))),
         LegendRow::new(Swatch::Block(ARRIVALS), "arrivals (clients/s)"),
@@ -223,8 +152,7 @@ pub fn open_svg(input: &OpenPlot) -> Result<String, PlotError> {
         LegendRow::new(Swatch::dashed(LATE), format!("timeout {} s", sig(timeout))),
         LegendRow::heading(format!(
             "{} clients, {} attempts",
-            input.clients.len(),
-            input.attempts_s.len()
+            win.clients, win.attempts_total
         )),
         LegendRow::new(
             Swatch::None,
@@ -314,7 +242,7 @@ pub fn open_svg(input: &OpenPlot) -> Result<String, PlotError> {
             .map_err(draw_err)?;
         draw_mesh(&mut latency, &mesh("due time (s)", "latency (s)", 6))?;
         guide(&mut latency, (x0, x1), timeout)?;
-        draw_percentiles(&mut latency, x0, w, &per)
+        draw_percentiles(&mut latency, x0, w, per)
     })
 }
 
@@ -333,25 +261,13 @@ fn mesh<'a>(x_desc: &'a str, y_desc: &'a str, y_labels: usize) -> Mesh<'a> {
 /// response times, by the time the request was sent. The duration is a guide on both.
 pub fn closed_svg(input: &ClosedPlot) -> Result<String, PlotError> {
     let duration_s = finite(|| "duration".into(), input.duration_s)?;
-    if input.requests.is_empty() {
+    let win = &input.windows;
+    let Some(grid) = &win.grid else {
         return Err(PlotError::Empty("no request"));
-    }
-    let (mut first, mut last, mut longest) = (0.0f64, f64::NEG_INFINITY, 0.0f64);
-    for (i, q) in input.requests.iter().enumerate() {
-        let start = finite(|| format!("request {} start", i + 1), q.start_s)?;
-        let done = finite(|| format!("request {} response", i + 1), q.done_s)?;
-        first = first.min(start);
-        last = last.max(done);
-        longest = longest.max(done - start);
-    }
-    let (w, k0, n) = windows(first, last, longest.max(1.0), input.requests.len());
-    let at = |t: f64| ((window_of(t, w) - k0) as usize).min(n - 1);
-    let mut done = vec![0usize; n];
-    let mut response = vec![Vec::new(); n];
-    for q in &input.requests {
-        done[at(q.done_s)] += 1;
-        response[at(q.start_s)].push(q.done_s - q.start_s);
-    }
+    };
+    let (w, k0, n) = checked(grid, &win.response)?;
+    let longest = finite(|| "longest response".into(), win.longest_s)?;
+    let done = &win.done;
     let runs = input.replications.max(1) as f64;
     let rate = |k: usize| k as f64 / w / runs;
     let x_hi = done
@@ -361,7 +277,7 @@ pub fn closed_svg(input: &ClosedPlot) -> Result<String, PlotError> {
         .max(f64::MIN_POSITIVE)
         * 1.12;
     let r_hi = longest.max(f64::MIN_POSITIVE) * 1.1;
-    let per = percentiles(response);
+    let per = &win.response;
     let (x0, x1) = (k0 * w, (k0 + n as f64) * w);
     let rows = vec![
         LegendRow::heading(format!("per {} window", duration(w))),
@@ -375,7 +291,7 @@ pub fn closed_svg(input: &ClosedPlot) -> Result<String, PlotError> {
         ),
         LegendRow::heading(format!(
             "{} requests, {} replication{}",
-            input.requests.len(),
+            win.requests,
             input.replications,
             if input.replications == 1 { "" } else { "s" }
         )),
@@ -420,7 +336,7 @@ pub fn closed_svg(input: &ClosedPlot) -> Result<String, PlotError> {
                     .map_err(draw_err)?;
             }
         }
-        draw_percentiles(&mut resp, x0, w, &per)
+        draw_percentiles(&mut resp, x0, w, per)
     })
 }
 
@@ -428,6 +344,7 @@ pub fn closed_svg(input: &ClosedPlot) -> Result<String, PlotError> {
 mod tests {
     use super::super::svg_read::texts;
     use super::*;
+    use crate::outcome::clients::{ClosedRequest, OpenClient};
 
     #[test]
     fn open_plot_counts_attempts_and_names_its_series() {
@@ -447,8 +364,7 @@ mod tests {
         let svg = open_svg(&OpenPlot {
             title: "storm".into(),
             timeout_s: 5.0,
-            clients,
-            attempts_s,
+            windows: OpenWindows::of(&clients, &attempts_s, 5.0),
         })
         .unwrap();
         let doc = roxmltree::Document::parse(&svg).unwrap();
@@ -464,6 +380,12 @@ mod tests {
         ] {
             assert!(all.contains(&t.to_string()), "no text {t:?} in {all:?}");
         }
+        let none = OpenPlot {
+            title: "none".into(),
+            timeout_s: 5.0,
+            windows: OpenWindows::of(&[], &[], 5.0),
+        };
+        assert!(matches!(open_svg(&none), Err(PlotError::Empty(_))));
     }
 
     #[test]
@@ -478,13 +400,13 @@ mod tests {
             title: "loop".into(),
             duration_s: 50.0,
             replications: 1,
-            requests,
+            windows: ClosedWindows::of(&requests),
         };
         let svg = closed_svg(&input).unwrap();
         let all = texts(&roxmltree::Document::parse(&svg).unwrap());
         assert!(all.contains(&"Throughput".to_string()), "{all:?}");
         assert!(all.contains(&"50 requests, 1 replication".to_string()));
-        input.requests.clear();
+        input.windows = ClosedWindows::of(&[]);
         assert!(matches!(closed_svg(&input), Err(PlotError::Empty(_))));
     }
 }

@@ -1,6 +1,7 @@
 //! One load test as a load-testing dashboard draws it: the arrival rate over time above, the
-//! latency percentiles over time below. Unlike the timeline it aggregates clients into time
-//! windows first, so a million clients make a picture of the same size as a hundred.
+//! latency percentiles over time below. Unlike the timeline it draws clients aggregated into
+//! time windows ([`crate::outcome::windows`]), so a million clients make a picture of the
+//! same size as a hundred.
 
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
@@ -10,17 +11,7 @@ use super::frame::{
     LegendRow, Mesh, Swatch, LABEL_SIZE, LATE, LATE_ROW, TEXT,
 };
 use super::{draw_err, finite, PlotError};
-
-/// One client of a load test, as the dashboard needs it.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct DashboardClient {
-    /// When the client was due (its order time), in model seconds.
-    pub due_s: f64,
-    /// Its latency, from due to served, in model seconds.
-    pub latency_s: f64,
-    /// Whether it missed the timeout (counted in the red part of the arrival bars).
-    pub late: bool,
-}
+use crate::outcome::windows::{Latencies, Window, Windows};
 
 /// Input of [`dashboard_svg`].
 #[derive(Debug, Clone, PartialEq)]
@@ -29,126 +20,12 @@ pub struct DashboardPlot {
     pub title: String,
     /// Latency timeout in seconds: a horizontal guide on the latency panel.
     pub timeout_s: f64,
-    /// Every client, in any order.
-    pub clients: Vec<DashboardClient>,
+    /// The clients by due time, in windows.
+    pub windows: Windows,
 }
-
-/// A dashboard has at most this many windows: enough to show the shape of the test, few
-/// enough that each bar stays several pixels wide and the SVG small.
-const MAX_WINDOWS: usize = 100;
 
 /// Up to this many windows, each latency point also gets a dot.
 const FEW_WINDOWS: usize = 40;
-
-/// Clients due in one time window `[start_s, start_s + width)`.
-#[derive(Debug, Clone, PartialEq)]
-struct Window {
-    start_s: f64,
-    arrivals: usize,
-    late: usize,
-    /// Nearest-rank latency percentiles and the maximum, in seconds; `None` without clients.
-    p50_s: Option<f64>,
-    p99_s: Option<f64>,
-    max_s: Option<f64>,
-}
-
-/// Round window widths in seconds, smallest first: 1, 2 and 5 times a power of ten up to
-/// 10 s, then the minutes and hours a clock reads easily, then days.
-fn round_widths() -> impl Iterator<Item = f64> {
-    // Dividing by an exact power of ten gives the nearest double to 0.1, 0.5…; multiplying
-    // by an inexact one would not.
-    let small = (-9..=1).flat_map(|e: i32| {
-        [1.0, 2.0, 5.0].into_iter().map(move |m| {
-            if e < 0 {
-                m / 10f64.powi(-e)
-            } else {
-                m * 10f64.powi(e)
-            }
-        })
-    });
-    let clock = [
-        15.0, 30.0, 60.0, 120.0, 300.0, 600.0, 900.0, 1800.0, 3600.0, 7200.0, 10800.0, 21600.0,
-        43200.0,
-    ];
-    let days = (0..=9).flat_map(|e: i32| {
-        [1.0, 2.0, 5.0]
-            .into_iter()
-            .map(move |m| m * 86400.0 * 10f64.powi(e))
-    });
-    small.filter(|&w| w <= 10.0).chain(clock).chain(days)
-}
-
-/// Index of the window of width `w` that holds time `t`. The small slack keeps a time that
-/// is a whole number of windows (3 × 0.1 s, computed as 0.30000000000000004 or
-/// 0.29999999999999999) in the window it starts rather than the one before.
-pub(super) fn window_of(t: f64, w: f64) -> f64 {
-    (t / w + 1e-9).floor()
-}
-
-/// The window width for clients due from `first` to `last`: the smallest round width that
-/// covers them in at most `most` windows. `span` stands in for `last - first` when every
-/// client is due at once, so that the one window still has a width in proportion to the test.
-pub(super) fn window_width(first: f64, last: f64, span: f64, most: usize) -> f64 {
-    let count = |w: f64| window_of(last, w) - window_of(first, w) + 1.0;
-    let span = if last > first { last - first } else { span };
-    round_widths()
-        .find(|&w| w * most as f64 >= span && count(w) <= most as f64)
-        .unwrap_or_else(|| (last - first).max(span) / most as f64)
-}
-
-/// The nearest-rank `p` % percentile of `sorted` (not empty): the smallest latency that at
-/// least `p` % of the clients do not exceed, as the run's summary line computes it.
-pub(super) fn percentile(sorted: &[f64], p: f64) -> f64 {
-    let n = sorted.len();
-    let rank = ((p / 100.0) * n as f64).ceil().max(1.0) as usize;
-    sorted[rank.min(n) - 1]
-}
-
-/// The clients grouped into consecutive windows of a round width (see [`window_width`]):
-/// about 50 to [`MAX_WINDOWS`] of them over the test, fewer when there are few clients, so
-/// that a window holds two clients on average rather than zero or one.
-fn aggregate(clients: &[DashboardClient]) -> Result<(f64, Vec<Window>), PlotError> {
-    let (mut first, mut last, mut longest) = (f64::INFINITY, f64::NEG_INFINITY, 0.0f64);
-    for (i, c) in clients.iter().enumerate() {
-        let due = finite(|| format!("client {} due time", i + 1), c.due_s)?;
-        let lat = finite(|| format!("client {} latency", i + 1), c.latency_s)?;
-        first = first.min(due);
-        last = last.max(due);
-        longest = longest.max(lat);
-    }
-    if clients.is_empty() {
-        return Err(PlotError::Empty("no client"));
-    }
-    let most = (clients.len() / 2).clamp(1, MAX_WINDOWS);
-    let burst_span = if longest > 0.0 { longest } else { 1.0 };
-    let w = window_width(first, last, burst_span, most);
-    let k0 = window_of(first, w);
-    let n = (window_of(last, w) - k0) as usize + 1;
-    let mut latencies: Vec<Vec<f64>> = vec![Vec::new(); n];
-    let mut late = vec![0usize; n];
-    for c in clients {
-        let k = ((window_of(c.due_s, w) - k0) as usize).min(n - 1);
-        latencies[k].push(c.latency_s);
-        late[k] += usize::from(c.late);
-    }
-    let windows = latencies
-        .into_iter()
-        .zip(late)
-        .enumerate()
-        .map(|(i, (mut l, late))| {
-            l.sort_by(f64::total_cmp);
-            Window {
-                start_s: (k0 + i as f64) * w,
-                arrivals: l.len(),
-                late,
-                p50_s: (!l.is_empty()).then(|| percentile(&l, 50.0)),
-                p99_s: (!l.is_empty()).then(|| percentile(&l, 99.0)),
-                max_s: l.last().copied(),
-            }
-        })
-        .collect();
-    Ok((w, windows))
-}
 
 /// `v` with `decimals` decimals at most, without trailing zeros.
 fn trimmed(v: f64, decimals: usize) -> String {
@@ -215,16 +92,28 @@ const PLOT_W: i32 = 760;
 /// number of windows only, never on the number of clients.
 pub fn dashboard_svg(input: &DashboardPlot) -> Result<String, PlotError> {
     let timeout = finite(|| "timeout".into(), input.timeout_s)?;
-    let (w, windows) = aggregate(&input.clients)?;
-    let total = input.clients.len();
-    let late_total: usize = windows.iter().map(|v| v.late).sum();
+    let windows = &input.windows.windows;
+    if windows.is_empty() {
+        return Err(PlotError::Empty("no client"));
+    }
+    let w = finite(|| "window width".into(), input.windows.width_s)?;
+    for (i, v) in windows.iter().enumerate() {
+        finite(|| format!("window {} start", i + 1), v.start_s)?;
+        if let Some(l) = v.latency {
+            for (name, value) in [("p50", l.p50_s), ("p99", l.p99_s), ("max", l.max_s)] {
+                finite(|| format!("window {} latency {name}", i + 1), value)?;
+            }
+        }
+    }
+    let total = input.windows.clients;
+    let late_total = input.windows.late;
     let (x0, x1) = (windows[0].start_s, windows[windows.len() - 1].start_s + w);
     let rate = |count: usize| count as f64 / w;
     let rate_hi = windows.iter().map(|v| rate(v.arrivals)).fold(0.0, f64::max);
     let rate_hi = if rate_hi > 0.0 { rate_hi * 1.12 } else { 1.0 };
     let lat_hi = windows
         .iter()
-        .filter_map(|v| v.max_s)
+        .filter_map(|v| Some(v.latency?.max_s))
         .fold(timeout, f64::max);
     let lat_hi = if lat_hi > 0.0 { lat_hi * 1.1 } else { 1.0 };
 
@@ -326,7 +215,7 @@ pub fn dashboard_svg(input: &DashboardPlot) -> Result<String, PlotError> {
                 ))
                 .map_err(draw_err)?;
             for (color, p99) in [(P99, true), (P50, false)] {
-                let value = |v: &Window| if p99 { v.p99_s } else { v.p50_s };
+                let value = |v: &Window| v.latency.map(|l| if p99 { l.p99_s } else { l.p50_s });
                 for run in windows.split(|v| value(v).is_none()) {
                     let points: Vec<(f64, f64)> = run
                         .iter()
@@ -373,7 +262,7 @@ pub fn dashboard_svg(input: &DashboardPlot) -> Result<String, PlotError> {
             // One invisible column per window over both panels, for the tooltip and the data.
             let y_top = arrivals.backend_coord(&(x0, rate_hi)).1;
             let y_bottom = latency.backend_coord(&(x0, 0.0)).1;
-            for v in &windows {
+            for v in windows {
                 let xa = arrivals.backend_coord(&(v.start_s, 0.0)).0;
                 let xb = arrivals.backend_coord(&(v.start_s + w, 0.0)).0;
                 columns.push(column(v, w, (xa, y_top), (xb.max(xa + 1), y_bottom)));
@@ -406,7 +295,12 @@ fn column(v: &Window, w: f64, (x0, y0): (i32, i32), (x1, y1): (i32, i32)) -> Str
     if v.late > 0 {
         tip.push_str(&format!(", {} late", v.late));
     }
-    if let (Some(p50), Some(p99), Some(max)) = (v.p50_s, v.p99_s, v.max_s) {
+    if let Some(Latencies {
+        p50_s: p50,
+        p99_s: p99,
+        max_s: max,
+    }) = v.latency
+    {
         data.push_str(&format!(
             r#" data-p50-s="{}" data-p99-s="{}" data-max-s="{}""#,
             sig(p50),
@@ -431,9 +325,10 @@ fn column(v: &Window, w: f64, (x0, y0): (i32, i32), (x1, y1): (i32, i32)) -> Str
 mod tests {
     use super::super::svg_read::{attr, elements, hex, texts};
     use super::*;
+    use crate::outcome::profile::ClientLatency;
 
-    fn client(due_s: f64, latency_s: f64) -> DashboardClient {
-        DashboardClient {
+    fn client(due_s: f64, latency_s: f64) -> ClientLatency {
+        ClientLatency {
             due_s,
             latency_s,
             late: latency_s >= 5.0,
@@ -441,52 +336,14 @@ mod tests {
     }
 
     #[test]
-    fn plot_dashboard_widths_are_round_and_give_at_most_100_windows() {
-        // 2000 clients every 0.5 s: 999.5 s of arrivals, 100 windows of 10 s.
-        assert_eq!(window_width(0.0, 999.5, 1.0, 100), 10.0);
-        assert_eq!(window_width(0.0, 9.0, 1.0, 100), 0.1);
-        assert_eq!(window_width(0.0, 99.0, 1.0, 100), 1.0);
-        assert_eq!(window_width(0.0, 3.0 * 3600.0, 1.0, 100), 120.0);
-        // Ten clients every 0.5 s, five windows at most: 1 s windows, two clients each.
-        assert_eq!(window_width(0.0, 4.5, 1.0, 5), 1.0);
-        // All at once: one window, as wide as a hundredth of the longest latency.
-        assert_eq!(window_width(0.0, 0.0, 12.0, 100), 0.2);
-        // 0.3 s is the start of window 3 of 0.1 s, not the end of window 2.
-        assert_eq!(window_of(0.1 + 0.2, 0.1), 3.0);
-        let widths: Vec<f64> = round_widths().collect();
-        assert!(widths.windows(2).all(|p| p[0] < p[1]), "{widths:?}");
-        for w in [0.1, 0.5, 1.0, 5.0, 10.0, 60.0, 300.0, 3600.0] {
-            assert!(widths.contains(&w), "{w}");
-        }
-    }
-
-    #[test]
-    fn plot_dashboard_windows_count_clients_late_ones_and_percentiles() {
-        // 200 clients every 0.5 s (99.5 s): 100 windows of 1 s, two clients in each.
-        let clients: Vec<DashboardClient> = (0..200)
-            .map(|i| client(0.5 * f64::from(i), if i % 7 == 0 { 6.0 } else { 3.0 }))
-            .collect();
-        let (w, windows) = aggregate(&clients).unwrap();
-        assert_eq!(w, 1.0);
-        assert_eq!(windows.len(), 100);
-        assert!(windows.iter().all(|v| v.arrivals == 2));
-        let late: usize = windows.iter().map(|v| v.late).sum();
-        assert_eq!(late, clients.iter().filter(|c| c.late).count());
-        // Window 0 holds clients 0 (6 s) and 1 (3 s): p50 3, p99 6.
-        assert_eq!(windows[0].p50_s, Some(3.0));
-        assert_eq!(windows[0].p99_s, Some(6.0));
-        assert_eq!(windows[1].p99_s, Some(3.0));
-    }
-
-    #[test]
     fn plot_dashboard_draws_bars_lines_guide_and_data() {
-        let clients: Vec<DashboardClient> = (0..400)
+        let clients: Vec<ClientLatency> = (0..400)
             .map(|i| client(0.25 * f64::from(i), 1.0 + f64::from(i % 40) * 0.15))
             .collect();
         let input = DashboardPlot {
             title: "fastfood: 400 clients".into(),
             timeout_s: 5.0,
-            clients,
+            windows: Windows::of(&clients),
         };
         let svg = dashboard_svg(&input).unwrap();
         let doc = roxmltree::Document::parse(&svg).unwrap();
@@ -533,15 +390,12 @@ mod tests {
 
     #[test]
     fn plot_dashboard_breaks_lines_across_empty_windows_and_refuses_bad_input() {
-        let mut clients: Vec<DashboardClient> =
-            (0..100).map(|i| client(f64::from(i), 2.0)).collect();
+        let mut clients: Vec<ClientLatency> = (0..100).map(|i| client(f64::from(i), 2.0)).collect();
         clients.extend((0..100).map(|i| client(200.0 + f64::from(i), 2.0)));
-        let (_, windows) = aggregate(&clients).unwrap();
-        assert!(windows.iter().any(|v| v.arrivals == 0 && v.p50_s.is_none()));
         let svg = dashboard_svg(&DashboardPlot {
             title: "gap".into(),
             timeout_s: 5.0,
-            clients,
+            windows: Windows::of(&clients),
         })
         .unwrap();
         let doc = roxmltree::Document::parse(&svg).unwrap();
@@ -554,15 +408,15 @@ mod tests {
         let empty = DashboardPlot {
             title: "none".into(),
             timeout_s: 5.0,
-            clients: vec![],
+            windows: Windows::of(&[]),
         };
         assert!(matches!(dashboard_svg(&empty), Err(PlotError::Empty(_))));
         let nan = DashboardPlot {
-            clients: vec![client(0.0, f64::NAN)],
+            windows: Windows::of(&[client(0.0, f64::NAN)]),
             ..empty
         };
         let err = dashboard_svg(&nan).unwrap_err();
-        assert!(err.to_string().contains("client 1 latency"), "{err}");
+        assert!(err.to_string().contains("window 1 latency p50"), "{err}");
     }
 
     #[test]
@@ -584,13 +438,13 @@ mod tests {
 
     #[test]
     fn plot_dashboard_size_does_not_grow_with_clients() {
-        let big: Vec<DashboardClient> = (0..1_000_000u32)
+        let big: Vec<ClientLatency> = (0..1_000_000u32)
             .map(|i| client(f64::from(i) * 0.001, 1.0 + f64::from(i % 1000) * 0.005))
             .collect();
         let svg = dashboard_svg(&DashboardPlot {
             title: "a million".into(),
             timeout_s: 5.0,
-            clients: big,
+            windows: Windows::of(&big),
         })
         .unwrap();
         assert!(svg.len() < 200_000, "{} bytes", svg.len());

@@ -1,7 +1,8 @@
 //! SVG pictures of planner results, drawn with `plotters`' pure-Rust SVG backend.
 //!
-//! Each picture is drawn from a plain input struct so that this module depends on nothing
-//! else in the crate (callers convert their own results into these structs):
+//! Each picture is drawn from a plain input struct of figures already computed (the windows
+//! of a run over time come from [`crate::outcome::windows`]): a picture places them and
+//! computes none. Callers convert their own results into these structs:
 //!
 //! - [`compare_svg`]: satisfaction against arrival rate, one line per strategy;
 //! - [`pareto_svg`]: every configuration as a (cost, satisfaction) point, the Pareto frontier
@@ -32,11 +33,9 @@ mod stations;
 mod timeline;
 mod units;
 
-pub use clients::{
-    closed_svg, open_svg, ClientOutcome, ClosedPlot, ClosedRequest, OpenClient, OpenPlot,
-};
+pub use clients::{closed_svg, open_svg, ClosedPlot, OpenPlot};
 pub use compare::{compare_svg, ComparePlot, StrategySeries};
-pub use dashboard::{dashboard_svg, DashboardClient, DashboardPlot};
+pub use dashboard::{dashboard_svg, DashboardPlot};
 pub use latency::{latency_svg, LatencyPlot};
 pub use pareto::{pareto_frontier, pareto_svg, ParetoPlot, ParetoPoint};
 pub use stations::{stations_svg, StationBar, StationsPlot};

@@ -38,11 +38,69 @@ impl SearchContext<'_> {
         if let Some(v) = o.verified.iter().find(|v| v.index == answer) {
             out.push_str(&format!("  verified: {}\n", self.verification_words(v)));
         }
+        for e in o.estimates.iter().filter(|(i, _)| *i == answer) {
+            for station in &e.1 {
+                out.push_str(&format!("  {}\n", self.estimate_words(station)));
+            }
+        }
         out.push_str(&self.undecided_text(o));
         if !o.runners_up.is_empty() {
             out.push_str("\nNext cheapest that also meet the target:\n");
             let rows: Vec<&Evaluated> = o.runners_up.iter().map(|&i| &o.evaluated[i]).collect();
             out.push_str(&indent(&self.results_table(&rows)));
+            out.push_str(&self.contradicted_runners_up(o));
+        }
+        out
+    }
+
+    /// "queueing estimate (Kingman): payment 93.1% busy, mean wait 12 ms; 99% of book's
+    /// requests wait under 41 ms there (objective 1000 ms)": theory beside a busy station's
+    /// simulated pass, and a plain warning when it contradicts the pass.
+    fn estimate_words(&self, e: &crate::model::queueing::StationEstimate) -> String {
+        let station = self.scenario.stations()[e.station].name();
+        let time = |seconds: f64| {
+            format!(
+                "{} {}",
+                self.unit
+                    .format_seconds(seconds, self.unit.decimals(self.scenario.resolution())),
+                self.unit.symbol()
+            )
+        };
+        let whose = if e.class.is_empty() {
+            "requests".to_string()
+        } else {
+            format!("{}'s requests", e.class)
+        };
+        let share = trim_float((e.share * 1e6).round() / 1e4);
+        let verdict = if e.contradicts {
+            "; CONTRADICTS the simulated pass: this station alone would keep more of them late than the objective allows, once its queue has built up (a longer test, or --sustained, decides)"
+        } else {
+            ""
+        };
+        format!(
+            "queueing estimate ({}): {station} {}% busy, mean wait {}; {share}% of {whose} wait under {} there (objective {}){verdict}",
+            e.method.words(),
+            trim_float((e.busy * 1000.0).round() / 10.0),
+            time(e.wait.mean_s),
+            time(e.wait_at_share_s),
+            time(e.timeout_s),
+        )
+    }
+
+    /// Runners-up whose pass a queueing estimate contradicts, named below their table.
+    fn contradicted_runners_up(&self, o: &Optimization) -> String {
+        let mut out = String::new();
+        for (i, estimates) in &o.estimates {
+            if !o.runners_up.contains(i) {
+                continue;
+            }
+            for e in estimates.iter().filter(|e| e.contradicts) {
+                out.push_str(&format!(
+                    "  {}: {}\n",
+                    o.evaluated[*i].candidate.config.describe(self.scenario),
+                    self.estimate_words(e)
+                ));
+            }
         }
         out
     }
@@ -108,10 +166,20 @@ impl SearchContext<'_> {
         } else {
             format!(" ({})", classes.join(", "))
         };
+        let (left_out, simulated) = match &v.steady {
+            Some(r) => (
+                format!(
+                    "warm-up: first {} left out, by MSER-5{}",
+                    r.warmup,
+                    if r.settled { "" } else { ", never settled" }
+                ),
+                format!(" ({} s simulated)", trim_float(r.seconds.round())),
+            ),
+            None => (format!("first {} left out", v.warmup), String::new()),
+        };
         format!(
-            "{} clients on a fresh seed (first {} left out, seed {}), over {n} replications: satisfied {}%{interval}{per_class}: {}",
+            "{} clients{simulated} on a fresh seed ({left_out}, seed {}), over {n} replications: satisfied {}%{interval}{per_class}: {}",
             v.clients,
-            v.warmup,
             v.seed,
             pct(s.satisfaction),
             v.call.words()
@@ -207,14 +275,23 @@ impl SearchContext<'_> {
         let size = self.space.size();
         let candidates = if self.sustained {
             format!(
-                "{size} configurations, {} of which keep up with the rate",
-                o.total
+                "{size} configurations, {} of which keep up with the rate ({} skipped: a station at or over its capacity)",
+                o.total,
+                size.saturating_sub(o.total as u128)
             )
         } else {
             format!("{size} configurations")
         };
+        let steady = if self.target.load.steady && self.target.is_random(self.scenario) {
+            format!(
+                "steady state: each run's warm-up from empty found by MSER-5 and left out; a run still drifting at its end is run again, up to {}× longer, else too close to call\n",
+                crate::workload::STEADY_LONGEST
+            )
+        } else {
+            String::new()
+        };
         format!(
-            "{}: cheapest configuration for {}\nspace: {} = {candidates}; {}\n\n",
+            "{}: cheapest configuration for {}\nspace: {} = {candidates}; {}\n{steady}\n",
             self.scenario.name(),
             self.describe_target(),
             self.space.shape(self.scenario),
@@ -224,6 +301,24 @@ impl SearchContext<'_> {
 
     /// When nothing passed: which lever values would be needed, and the closest configurations.
     fn no_answer_text(&self, o: &Optimization) -> String {
+        if let Some(why) = &o.out_of_reach {
+            let whose = if why.class.is_empty() {
+                "a request's fastest path".to_string()
+            } else {
+                format!("class {}'s fastest path", why.class)
+            };
+            let time = |seconds: f64| crate::report::format::duration_in(seconds, self.unit);
+            let mut out = format!(
+                "No configuration in the space can meet the target: {whose} takes at least {}, at or over its {} objective, whatever the levers (they change how many serve and how long requests queue, never a service time).\nThe first configuration tested confirmed it; the other {} were skipped.\n",
+                time(why.least_s),
+                time(why.timeout_s),
+                why.skipped
+            );
+            out.push_str("\nTested:\n");
+            let rows: Vec<&Evaluated> = o.evaluated.iter().collect();
+            out.push_str(&indent(&self.results_table(&rows)));
+            return out;
+        }
         let mut out = match (&o.unfinished, o.verified.is_empty()) {
             (_, false) => format!(
                 "No configuration met the target through its verification: the {} that passed the search's test did not hold on fresh seeds (listed above). --show N verifies more of the next cheapest; --max-replications decides a tie.\n",

@@ -94,6 +94,28 @@ impl SearchContext<'_> {
                 .iter()
                 .map(|&i| self.json_result(&o.evaluated[i]))
                 .collect(),
+            queueing_estimates: o
+                .estimates
+                .iter()
+                .flat_map(|(i, estimates)| {
+                    estimates.iter().map(move |e| JsonEstimate {
+                        config: crate::report::json::levers(
+                            self.scenario,
+                            &o.evaluated[*i].candidate.config,
+                        ),
+                        station: self.scenario.stations()[e.station].name().to_string(),
+                        busy: e.busy,
+                        method: e.method.words(),
+                        waits: e.wait.waits,
+                        mean_wait_s: e.wait.mean_s,
+                        class: (!e.class.is_empty()).then(|| e.class.clone()),
+                        share: e.share,
+                        wait_at_share_s: e.wait_at_share_s,
+                        objective_s: e.timeout_s,
+                        contradicts: e.contradicts,
+                    })
+                })
+                .collect(),
             too_close_to_call: o
                 .undecided
                 .iter()
@@ -110,6 +132,11 @@ impl SearchContext<'_> {
                     simulated_clients: v.clients,
                     warmup_clients: v.warmup,
                     seed: v.seed,
+                    steady: v.steady.map(|r| JsonSteady {
+                        mser5_warmup_clients: r.warmup,
+                        settled: r.settled,
+                        simulated_seconds: r.seconds,
+                    }),
                     summary: JsonSummary::new(
                         &v.summary,
                         self.scenario.resolution(),
@@ -209,6 +236,10 @@ struct JsonOptimize<'a> {
     /// only with randomness, absent otherwise.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     verification: Vec<JsonVerification>,
+    /// Queueing theory beside the answer and runners-up: one entry per station at least
+    /// 90 % busy with random service.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    queueing_estimates: Vec<JsonEstimate>,
     /// Set when `--max-configs` or `--max-time` stopped the walk; absent otherwise.
     #[serde(skip_serializing_if = "Option::is_none")]
     unfinished: Option<JsonUnfinished>,
@@ -223,6 +254,9 @@ struct JsonVerification {
     simulated_clients: u32,
     warmup_clients: u32,
     seed: u64,
+    /// With `--sustained`: judged on the steady state.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    steady: Option<JsonSteady>,
     #[serde(flatten)]
     summary: JsonSummary,
     spread: Option<stats::Spread>,
@@ -230,6 +264,45 @@ struct JsonVerification {
     verdict: &'static str,
     #[serde(skip_serializing_if = "indexmap::IndexMap::is_empty")]
     classes: indexmap::IndexMap<String, crate::report::classes::JsonClass>,
+}
+
+/// What queueing theory expects of one busy station of a configuration the search passed.
+#[derive(Serialize, JsonSchema)]
+struct JsonEstimate {
+    /// The configuration (the answer or a runner-up).
+    config: indexmap::IndexMap<String, u32>,
+    station: String,
+    /// Utilisation at the target rate, in [0.9, 1).
+    busy: f64,
+    /// "Erlang C" (M/M/c, exact), "Kingman" (one server) or "Allen-Cunneen".
+    method: &'static str,
+    /// Probability that a request waits at all.
+    waits: f64,
+    mean_wait_s: f64,
+    /// The request class held against it (absent without classes).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    class: Option<String>,
+    /// That class's required share, in (0, 1].
+    share: f64,
+    /// The wait that share of its requests stays under at this station.
+    wait_at_share_s: f64,
+    objective_s: f64,
+    /// The station's wait alone would break the objective: the simulated pass is
+    /// contradicted.
+    contradicts: bool,
+}
+
+/// How a verification judged on the steady state ran.
+#[derive(Serialize, JsonSchema)]
+struct JsonSteady {
+    /// The longest warm-up MSER-5 cut from a replication (at least the search's clients),
+    /// equal to `warmup_clients`.
+    mser5_warmup_clients: u32,
+    /// Whether every replication settled before its end; when not, the verdict is at best
+    /// too close to call.
+    settled: bool,
+    /// Virtual seconds the longest replication ran.
+    simulated_seconds: f64,
 }
 
 /// How a walk stopped by its budget ended.

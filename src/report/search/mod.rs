@@ -370,6 +370,12 @@ impl SearchContext<'_> {
     /// runner-up, or all when fewer passed, and what `--plot-all` added for the picture.
     fn tested_words(&self, o: &Optimization, plot_all: bool) -> String {
         let tested = o.evaluated.len();
+        if let Some(why) = &o.out_of_reach {
+            return format!(
+                "load-tested {tested}, {} skipped: no configuration can meet the target",
+                why.skipped
+            );
+        }
         if let Some(u) = &o.unfinished {
             let limit = match u.limit {
                 search::Limit::Configs(n) => format!("--max-configs {n}"),

@@ -244,6 +244,20 @@ pub(super) fn merge_optimize(
     // A shard stores each configuration's summary, not its per-class verdicts: the answer's
     // are load-tested again here (deterministic in the seed), as the single run found them.
     let mut result = result;
+    // The single run skips the whole walk when one test proves that nothing can meet the
+    // target; the merge settles the shards' first configuration the same way.
+    if let (None, Some((k, why)), Some(first)) = (
+        result.answer,
+        search::out_of_reach(&scenario, &plan.target),
+        result.evaluated.first().cloned(),
+    ) {
+        let mut first = first;
+        first.classes =
+            search::evaluate_one(&scenario, &plan.target, &first.candidate.config)?.classes;
+        if let Ok(settled) = search::out_of_reach_settled(k, why, first, plan.ranking.len()) {
+            result = settled;
+        }
+    }
     if let Some(i) = result.answer {
         if !scenario.requests().is_empty() {
             let config = result.evaluated[i].candidate.config.clone();
