@@ -30,7 +30,7 @@ use crate::outcome::verdict::{Assessment, Call, ClassVerdict};
 use crate::workload::clients::{ClientRules, Clients};
 use crate::workload::random::Common;
 use crate::workload::{
-    objectives, Arrivals, Clock, LoadTest, Population, Workload, STEADY_LONGEST,
+    objectives, plan_objectives, Arrivals, Clock, LoadTest, Population, Workload, STEADY_LONGEST,
 };
 use observe::{Judge, Profiler, Tally};
 
@@ -149,11 +149,7 @@ pub fn profile(
     share: Share,
     clients: Option<&Clients>,
 ) -> Result<Profile, EngineError> {
-    let objectives = if scenario.requests().is_empty() {
-        vec![(load.timeout, share)]
-    } else {
-        objectives(scenario, load, share)
-    };
+    let objectives = plan_objectives(scenario, load, share);
     let units = config
         .engine_stations(scenario)
         .iter()
@@ -296,11 +292,7 @@ fn assess_judged<const WAITS: bool>(
     clients: Option<&Clients>,
 ) -> Result<Assessment, EngineError> {
     let res = scenario.resolution();
-    let objectives: Vec<_> = if scenario.requests().is_empty() {
-        vec![(load.timeout, share)]
-    } else {
-        objectives(scenario, load, share)
-    };
+    let objectives = plan_objectives(scenario, load, share);
     let limits: std::sync::Arc<[u128]> = objectives
         .iter()
         .map(|(t, _)| Resolution::timeout_nanos(*t))

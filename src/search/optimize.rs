@@ -250,14 +250,11 @@ pub struct OutOfReach {
 pub fn out_of_reach(scenario: &Scenario, target: &Target) -> Option<(usize, OutOfReach)> {
     let least = scenario.least_latency_steps();
     let res = scenario.resolution();
-    let objectives: Vec<crate::model::units::Seconds> = if scenario.requests().is_empty() {
-        vec![target.load.timeout]
-    } else {
-        crate::workload::objectives(scenario, &target.load, target.share)
+    let objectives: Vec<crate::model::units::Seconds> =
+        crate::workload::plan_objectives(scenario, &target.load, target.share)
             .into_iter()
             .map(|(timeout, _)| timeout)
-            .collect()
-    };
+            .collect();
     least
         .iter()
         .zip(&objectives)

@@ -366,6 +366,20 @@ pub fn objectives(scenario: &Scenario, load: &LoadTest, share: Share) -> Vec<(Se
         .collect()
 }
 
+/// One objective per plan the clients walk: each class's ([`objectives`]), or without
+/// classes the load's timeout and `share`, which the fan-out's clients are judged by.
+pub fn plan_objectives(
+    scenario: &Scenario,
+    load: &LoadTest,
+    share: Share,
+) -> Vec<(Seconds, Share)> {
+    if scenario.requests().is_empty() {
+        vec![(load.timeout, share)]
+    } else {
+        objectives(scenario, load, share)
+    }
+}
+
 /// The timeout a client of request class `class` is judged by: its class's own, unless the
 /// command line gives one for every client (`--timeout`, `--slo`); the load's without
 /// classes, or for a class that states none.
