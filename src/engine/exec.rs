@@ -243,7 +243,15 @@ impl Future for Sleep {
 /// Runs `main` and every task it spawns on this thread's executor, from virtual time 0,
 /// until no task is ready and no timer is left. Tasks still waiting then (nothing can ever
 /// wake them) are dropped.
+#[cfg(test)]
 pub fn run(main: impl Future<Output = ()> + 'static) {
+    run_until(main, || false)
+}
+
+/// [`run`], ended early when `stop` says so: asked each time the clock is about to jump,
+/// so every event of the instant it answers at has happened. Every task left is then
+/// dropped, as at the end of [`run`].
+pub fn run_until(main: impl Future<Output = ()> + 'static, stop: impl Fn() -> bool) {
     CORE.with(|core| {
         assert!(!core.running.get(), "the virtual executor does not nest");
         core.running.set(true);
@@ -290,6 +298,9 @@ pub fn run(main: impl Future<Output = ()> + 'static) {
             // Nothing ready: the clock jumps to the next timer, and every timer of that
             // instant wakes its task, in the order they were set.
             // (Waking touches only the slots and the ready queue, never the timers.)
+            if stop() {
+                break;
+            }
             let mut timers = core.timers.borrow_mut();
             let Some(first) = timers.pop() else { break };
             core.now.set(first.at);
@@ -453,5 +464,38 @@ mod tests {
             record(&l, "next run");
         });
         assert_eq!(*log.borrow(), [(1, "next run")]);
+    }
+    #[test]
+    fn a_run_told_to_stop_ends_before_the_clock_moves_and_drops_its_tasks() {
+        struct Flag(Rc<Cell<bool>>);
+        impl Drop for Flag {
+            fn drop(&mut self) {
+                self.0.set(true);
+            }
+        }
+        let log = Rc::new(RefCell::new(Vec::new()));
+        let dropped = Rc::new(Cell::new(false));
+        let (l, flag) = (log.clone(), Flag(dropped.clone()));
+        let seen = log.clone();
+        run_until(
+            async move {
+                let _flag = flag;
+                for t in 1..10 {
+                    sleep_until(t).await;
+                    record(&l, "tick");
+                }
+            },
+            // Stop once three ticks happened: the third instant's events all ran.
+            move || seen.borrow().len() >= 3,
+        );
+        assert_eq!(*log.borrow(), [(1, "tick"), (2, "tick"), (3, "tick")]);
+        assert!(dropped.get(), "the stopped task is dropped");
+        // The executor is usable again, from 0.
+        let l = log.clone();
+        run(async move {
+            sleep_until(1).await;
+            record(&l, "next run");
+        });
+        assert_eq!(log.borrow().last(), Some(&(1, "next run")));
     }
 }

@@ -43,7 +43,8 @@ use crate::workload::draws::Draws;
 use crate::workload::{Clock, Population, Workload};
 
 /// Runs one load test of `service` under `workload`, every draw from `draws`, telling
-/// `observer` what happens; returns the observer once every client is done.
+/// `observer` what happens; returns the observer once every client is done, or (in virtual
+/// time) once the observer says it has seen enough ([`Observe::stopped`]).
 pub fn simulate<D: Draws, O: Observe>(
     service: &Service,
     workload: Workload,
@@ -66,7 +67,8 @@ pub fn simulate<D: Draws, O: Observe>(
     match clock {
         Clock::Virtual => {
             let model = build(Virtual, service, parts);
-            exec::run(drive(model.clone(), closed));
+            let stop = || O::STOPS && model.observer.borrow().stopped();
+            exec::run_until(drive(model.clone(), closed), stop);
             Ok(observer_of(model))
         }
         Clock::Real {

@@ -19,6 +19,8 @@ pub trait Observe: 'static {
     const ATTEMPTS: bool = false;
     /// Whether [`Observe::units`] is wanted.
     const UNITS: bool = false;
+    /// Whether [`Observe::stopped`] may ever say yes: asked between instants only then.
+    const STOPS: bool = false;
 
     /// A client reached a station and joined its queue, at `at` (steps); told when
     /// [`Observe::VISITS`] is wanted, before the visit that follows. The visit's own
@@ -48,6 +50,13 @@ pub trait Observe: 'static {
 
     /// At the end of a run, each pool whose units changed: the unit-time it paid for.
     fn unit_time(&mut self, _time: UnitTime) {}
+
+    /// Whether the run may end now, its clients unfinished: the watcher has seen enough (a
+    /// search's judge, once the configuration can no longer pass). Asked in virtual time
+    /// only, each time the clock is about to move, when [`Observe::STOPS`] says it may.
+    fn stopped(&self) -> bool {
+        false
+    }
 }
 
 /// One visit of one client to one station. Times in steps.
