@@ -7,7 +7,11 @@
 //! it needs ([`observe`]). [`assess`] judges a configuration over its replications: every
 //! client by its class's objective, clients who gave up counted, never satisfied.
 
+mod assess;
+pub mod judge;
 pub mod observe;
+
+pub use assess::assess;
 
 use rayon::prelude::*;
 
@@ -19,20 +23,19 @@ use crate::model::cost::UnitPrice;
 use crate::model::objective::Share;
 use crate::model::plan::Kind;
 use crate::model::scaling::Scaling;
-use crate::model::scenario::{Scenario, MAX_CLIENTS};
+use crate::model::scenario::Scenario;
 use crate::model::units::{Resolution, MAX_TIMER_STEPS};
 use crate::outcome::profile::Profile;
 use crate::outcome::records::Outcome;
 use crate::outcome::stats::{ClassFigures, Summary};
-use crate::outcome::steady::SteadyRun;
 use crate::outcome::units::{Minute, OverTime, StationUnits};
-use crate::outcome::verdict::{Assessment, Call, ClassVerdict};
+use crate::outcome::verdict::{Call, ClassVerdict};
 use crate::workload::clients::{ClientRules, Clients};
 use crate::workload::random::Common;
 use crate::workload::{
-    objectives, plan_objectives, Arrivals, Clock, LoadTest, Population, Workload, STEADY_LONGEST,
+    objectives, plan_objectives, Arrivals, Clock, LoadTest, Population, Workload,
 };
-use observe::{Judge, Profiler, Tally};
+use observe::Profiler;
 
 /// Refuses a load test the engine could not run (a gap between clients longer than tokio's
 /// timer can wait), before any work starts.
@@ -68,9 +71,24 @@ pub fn simulate<O: Observe>(
     clock: Clock,
     observer: O,
 ) -> Result<O, EngineError> {
+    simulate_with(scenario, config, load, clients, replication, clock, |_| {
+        observer
+    })
+}
+
+/// [`simulate`], its observer made once the replication's clients are known (`None`: a
+/// closed loop's users): a judge that may stop the run counts each class's clients first.
+#[allow(clippy::too_many_arguments)]
+fn simulate_with<O: Observe>(
+    scenario: &Scenario,
+    config: &Config,
+    load: &LoadTest,
+    clients: Option<&Clients>,
+    replication: u32,
+    clock: Clock,
+    observer: impl FnOnce(Option<(&[u64], &[u32])>) -> O,
+) -> Result<O, EngineError> {
     let res = scenario.resolution();
-    let service = config.service(scenario);
-    let draws = Common::new(scenario, load.seed, replication);
     let (population, rules) = match clients {
         Some(Clients::Closed(users)) => (
             Population::Closed(users.closed_loop(res)),
@@ -79,7 +97,7 @@ pub fn simulate<O: Observe>(
         _ => {
             let due = load.due_times(res, replication);
             if due.is_empty() {
-                return Ok(observer);
+                return Ok(observer(Some((&[], &[]))));
             }
             let class = load
                 .classes(scenario, replication, due.len())
@@ -91,11 +109,17 @@ pub fn simulate<O: Observe>(
             (Population::Open { due, class }, rules)
         }
     };
+    let observer = observer(match &population {
+        Population::Open { due, class } => Some((due, class)),
+        Population::Closed(_) => None,
+    });
     let workload = Workload {
         population,
         rules,
         clock,
     };
+    let service = config.service(scenario);
+    let draws = Common::new(scenario, load.seed, replication);
     engine::simulate(&service, workload, draws, observer)
 }
 
@@ -249,249 +273,11 @@ pub fn summarize(scenario: &Scenario, outcome: &Outcome, load: &LoadTest, share:
 }
 
 /// Each class's part of the summary, in file order: what the sweep CSV shows of each.
-fn class_figures(classes: &[ClassVerdict]) -> Vec<ClassFigures> {
+pub(super) fn class_figures(classes: &[ClassVerdict]) -> Vec<ClassFigures> {
     classes
         .iter()
         .map(|c| ClassFigures::of(c.summary.as_ref()))
         .collect()
-}
-
-/// Load-tests a configuration in virtual time, its replications in parallel: clients who
-/// wait (no `clients`) or follow the rules `clients` states, each judged by its class's
-/// objective. The configuration meets the target when every class meets its own.
-///
-/// A deterministic test runs once and is decided exactly. A random one runs `replications`
-/// at a time: while some objective is [`Call::TooCloseToCall`], another batch joins (the
-/// replications numbered on, so every configuration sees the same clients in each), up to
-/// `max_replications`; a configuration that clearly fails stops after its first batch. A
-/// closed loop that leaves some replication with no request past the warm-up has shown
-/// nothing, and fails.
-///
-/// With [`LoadTest::late_waits`], the judging also sums where the late clients queued
-/// ([`Assessment::late_waits`]), which follows every visit.
-pub fn assess(
-    scenario: &Scenario,
-    config: &Config,
-    load: &LoadTest,
-    share: Share,
-    clients: Option<&Clients>,
-) -> Result<Assessment, EngineError> {
-    if load.late_waits {
-        assess_judged::<true>(scenario, config, load, share, clients)
-    } else {
-        assess_judged::<false>(scenario, config, load, share, clients)
-    }
-}
-
-/// [`assess`], its judges following queues or not.
-fn assess_judged<const WAITS: bool>(
-    scenario: &Scenario,
-    config: &Config,
-    load: &LoadTest,
-    share: Share,
-    clients: Option<&Clients>,
-) -> Result<Assessment, EngineError> {
-    let res = scenario.resolution();
-    let objectives = plan_objectives(scenario, load, share);
-    let limits: std::sync::Arc<[u128]> = objectives
-        .iter()
-        .map(|(t, _)| Resolution::timeout_nanos(*t))
-        .collect();
-    let closed = match clients {
-        Some(Clients::Closed(u)) => {
-            let c = u.closed_loop(res);
-            Some((c.duration, u.duration))
-        }
-        _ => None,
-    };
-    let (batch, random) = match clients {
-        Some(c) => (c.runs(scenario, load), c.is_random(scenario, load)),
-        None => (load.runs(scenario), load.is_random(scenario)),
-    };
-    let most = load.max_replications.max(batch);
-    let stations = scenario.stations().len();
-    let steady = load.steady && random && closed.is_none();
-    let runs = |load: &LoadTest, replications: std::ops::Range<u32>| {
-        replicate(replications, |replication| {
-            let room = load.clients as usize;
-            let judge = Judge::<WAITS>::new(
-                res,
-                load.warmup,
-                limits.clone(),
-                stations,
-                room,
-                closed,
-                steady,
-            );
-            simulate(
-                scenario,
-                config,
-                load,
-                clients,
-                replication,
-                Clock::Virtual,
-                judge,
-            )
-            .map(Judge::finish)
-        })
-    };
-    let mut load = std::borrow::Cow::Borrowed(load);
-    let mut judged = runs(&load, 0..batch)?;
-    if steady {
-        // A run whose warm-up MSER-5 finds in its second half has not settled: run every
-        // replication again, twice as long (common random numbers: the same clients first).
-        let longest = load.clients.saturating_mul(STEADY_LONGEST).min(MAX_CLIENTS);
-        while judged.iter().any(|j| j.cut.is_some_and(|c| !c.settled)) && load.clients < longest {
-            load.to_mut().clients = load.clients.saturating_mul(2).min(longest);
-            judged = runs(&load, 0..batch)?;
-        }
-    }
-    loop {
-        let mut assessment = judge(scenario, &load, share, &objectives, &judged, random, closed);
-        if steady {
-            let run = steady_run(&load, &judged, res);
-            if !run.settled && assessment.call == Call::Meets {
-                // Held while it ran, but never settled: not shown to hold for good.
-                assessment.call = Call::TooCloseToCall;
-                assessment.summary.meets_target = false;
-            }
-            assessment.steady = Some(run);
-        }
-        let done = judged.len() as u32;
-        if assessment.call != Call::TooCloseToCall || done >= most {
-            return Ok(assessment);
-        }
-        judged.extend(runs(&load, done..done + batch.min(most - done))?);
-    }
-}
-
-/// How a steady-state test's replications ran.
-fn steady_run<const WAITS: bool>(
-    load: &LoadTest,
-    judged: &[Judge<WAITS>],
-    res: Resolution,
-) -> SteadyRun {
-    let cuts = judged.iter().filter_map(|j| j.cut);
-    SteadyRun {
-        clients: load.clients,
-        warmup: cuts
-            .clone()
-            .map(|c| (c.warmup as u32).max(load.warmup))
-            .max()
-            .unwrap_or(load.warmup),
-        settled: cuts.clone().all(|c| c.settled),
-        seconds: judged
-            .iter()
-            .map(|j| res.to_seconds(j.last_end))
-            .fold(0.0, f64::max),
-    }
-}
-
-/// The verdict of a configuration's replications so far: per class and over every client.
-fn judge<const WAITS: bool>(
-    scenario: &Scenario,
-    load: &LoadTest,
-    share: Share,
-    objectives: &[(crate::model::units::Seconds, Share)],
-    judged: &[Judge<WAITS>],
-    random: bool,
-    closed: Option<(u64, f64)>,
-) -> Assessment {
-    let res = scenario.resolution();
-    let stations = scenario.stations().len();
-    let mut late_waits = vec![0u128; stations];
-    for j in judged {
-        for (t, n) in late_waits.iter_mut().zip(&j.late_waits.per_station) {
-            *t += n;
-        }
-    }
-    let classes: Vec<ClassVerdict> = scenario
-        .requests()
-        .iter()
-        .zip(objectives)
-        .enumerate()
-        .map(|(k, (r, &(timeout, share)))| {
-            let runs: Vec<Summary> = judged
-                .iter()
-                .filter(|j| j.classes[k].clients > 0)
-                .map(|j| summary_of(&j.classes[k], res, timeout, share))
-                .collect();
-            let summary = (!runs.is_empty()).then(|| {
-                let mut s = Summary::combine(&runs, res, share);
-                s.meets_target = Call::of(&s, share, random) == Call::Meets;
-                s
-            });
-            let call = summary
-                .as_ref()
-                .map_or(Call::Meets, |s| Call::of(s, share, random));
-            ClassVerdict {
-                name: r.name.clone(),
-                timeout,
-                share,
-                summary,
-                call,
-            }
-        })
-        .collect();
-    // Every class's clients together, each satisfied by its own class's timeout.
-    let all: Vec<Summary> = judged
-        .iter()
-        .map(|j| match &j.classes[..] {
-            [one] => summary_of(one, res, load.timeout, share),
-            classes => {
-                let mut together = Tally::default();
-                for t in classes {
-                    together.served.merge(&t.served);
-                    together.clients += t.clients;
-                    together.satisfied += t.satisfied;
-                    together.given_up += t.given_up;
-                }
-                summary_of(&together, res, load.timeout, share)
-            }
-        })
-        .collect();
-    let mut summary = Summary::combine(&all, res, share);
-    let throughputs: Vec<f64> = judged.iter().filter_map(|j| j.throughput).collect();
-    if !throughputs.is_empty() {
-        summary.throughput = Some(throughputs.iter().sum::<f64>() / throughputs.len() as f64);
-    }
-    let mut call = if classes.is_empty() {
-        Call::of(&summary, share, random)
-    } else {
-        summary.classes = class_figures(&classes);
-        Call::all(classes.iter().map(|c| c.call))
-    };
-    // A closed loop too slow to get past its warm-up has not shown that it meets anything.
-    if closed.is_some() && all.iter().any(|s| s.clients == 0) {
-        call = Call::Fails;
-    }
-    summary.meets_target = call == Call::Meets;
-    Assessment {
-        summary,
-        late_waits,
-        classes,
-        call,
-        replications: judged.len() as u32,
-        steady: None,
-    }
-}
-
-/// One replication's summary of a tally: the served clients' latencies, and every client
-/// counted (one that gave up is never satisfied).
-fn summary_of(
-    t: &Tally,
-    res: Resolution,
-    timeout: crate::model::units::Seconds,
-    share: Share,
-) -> Summary {
-    let mut s = Summary::of_histogram(&t.served, res, timeout, share);
-    if t.clients > 0 {
-        s.clients = t.clients;
-        s.satisfied = t.satisfied;
-        s.satisfaction = 100.0 * t.satisfied as f64 / t.clients as f64;
-        s.meets_target = t.satisfied >= share.required(t.clients);
-    }
-    s
 }
 
 /// Runs the replications `runs`, in parallel under rayon when there are several; results in

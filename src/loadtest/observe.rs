@@ -2,7 +2,7 @@
 //!
 //! `planner run` keeps every client's visits ([`Rows`]), the story of clients who give up
 //! ([`Teller`]) or a closed loop's requests ([`Requests`]); a search keeps nothing per client,
-//! only what judging a configuration takes ([`Judge`]): histograms of latencies per class,
+//! only what judging a configuration takes ([`Judge`](super::judge::Judge)): histograms of latencies per class,
 //! the clients who gave up, and when asked where the late clients queued ([`LateWaits`]). A
 //! report that shows where the time goes profiles one configuration ([`Profiler`]): each
 //! station's queue, service and busy time, every client's latency.
@@ -15,8 +15,7 @@ use crate::model::objective::Share;
 use crate::model::units::{Resolution, Seconds};
 use crate::outcome::profile::{ClientLatency, LatencyCurve, Profile, StationLoad};
 use crate::outcome::records::{Attempt, Fate, Outcome, Request, Story, NOT_VISITED};
-use crate::outcome::stats::{self, Histogram};
-use crate::outcome::steady::{self, Cut};
+use crate::outcome::stats;
 use crate::outcome::trace::Event;
 
 /// Every client's visits, as `planner run` lists them; with `TRACE`, every event too; when
@@ -35,7 +34,7 @@ pub struct Rows<const TRACE: bool> {
     late: Option<(LateWaits, Lateness)>,
 }
 
-/// Who is late, as [`Judge`] decides it: past the warm-up, served, and not strictly under
+/// Who is late, as [`Judge`](super::judge::Judge) decides it: past the warm-up, served, and not strictly under
 /// its class's timeout.
 pub struct Lateness {
     /// The model's step.
@@ -48,7 +47,7 @@ pub struct Lateness {
 
 impl Lateness {
     /// Whether a client of `class` who ended as `d` tells is late.
-    fn late(&self, class: u32, d: &Done) -> bool {
+    pub(super) fn late(&self, class: u32, d: &Done) -> bool {
         let k = (class as usize).min(self.limits.len().saturating_sub(1));
         d.client >= self.warmup
             && d.served
@@ -98,13 +97,13 @@ impl LateWaits {
         self.row.get_mut(at)
     }
 
-    fn arrive(&mut self, client: u32, station: u16, at: u64) {
+    pub(super) fn arrive(&mut self, client: u32, station: u16, at: u64) {
         if let Some(c) = self.cell(client, station) {
             *c = c.wrapping_sub(at);
         }
     }
 
-    fn visit(&mut self, v: &Visit) {
+    pub(super) fn visit(&mut self, v: &Visit) {
         if let Some(c) = self.cell(v.client, v.station) {
             *c = c.wrapping_add(v.start);
         }
@@ -118,12 +117,12 @@ impl LateWaits {
 
     /// An attempt given up takes its queues with it: a client is judged by the attempt
     /// that served it, as its latency is.
-    fn given_up(&mut self, client: u32) {
+    pub(super) fn given_up(&mut self, client: u32) {
         self.row_of(client).fill(0);
     }
 
     /// The client ended; its queueing counts when it was `late`.
-    fn ended(&mut self, client: u32, late: bool) {
+    pub(super) fn ended(&mut self, client: u32, late: bool) {
         if !late {
             return;
         }
@@ -300,184 +299,6 @@ impl Observe for Requests {
     }
 }
 
-/// What judging one replication takes, per request class (one class without them).
-#[derive(Debug, Clone, Default)]
-pub struct Tally {
-    /// The served clients' latencies, in steps.
-    pub served: Histogram,
-    /// Clients counted: served, late or gone.
-    pub clients: usize,
-    /// Served strictly within their class's timeout.
-    pub satisfied: usize,
-    /// Gave up for good.
-    pub given_up: usize,
-}
-
-/// A closed-loop request: (start, user, class, end).
-type Sent = (u64, u32, u32, u64);
-
-/// An open-loop client kept until the run ends, to be judged past the steady state's
-/// warm-up: (client, class, latency when served).
-type Kept = (u32, u32, Option<u64>);
-
-/// One replication judged: every client counted into its class's tally as it ends, past the
-/// warm-up; a closed loop's requests kept until the end, to be counted in the order they
-/// started.
-///
-/// With `WAITS`, it also sums per station how long the late clients queued there
-/// ([`LateWaits`]): a sweep, which names no station, leaves it off.
-pub struct Judge<const WAITS: bool = false> {
-    lateness: Lateness,
-    /// Per class.
-    pub classes: Vec<Tally>,
-    /// Where the late clients queued (all zero without `WAITS`; a closed loop's requests are
-    /// not followed).
-    pub late_waits: LateWaits,
-    /// A closed loop's requests, and its length in steps and in seconds (as the user stated
-    /// it: the throughput divides by it).
-    closed: Option<(Vec<Sent>, u64, f64)>,
-    /// A closed loop's requests completed per second of its duration.
-    pub throughput: Option<f64>,
-    /// Judged on the steady state: every client kept until the end, then MSER-5 cuts the
-    /// warm-up ([`Judge::finish`]).
-    kept: Option<Vec<Kept>>,
-    /// With a steady state to find, where MSER-5 cut this run.
-    pub cut: Option<Cut>,
-    /// When the last client ended, in steps: how long the run simulated.
-    pub last_end: u64,
-}
-
-impl<const WAITS: bool> Judge<WAITS> {
-    /// Clients from `warmup` on, judged by their class's timeout (`limits`, nanoseconds);
-    /// `closed`: the duration (steps, seconds) of a closed loop, whose requests count in
-    /// start order. With `WAITS`, room for `clients` clients' queueing; `steady`: judge an
-    /// open loop on its steady state, past the warm-up MSER-5 finds (and at least `warmup`).
-    pub fn new(
-        resolution: Resolution,
-        warmup: u32,
-        limits: Arc<[u128]>,
-        stations: usize,
-        clients: usize,
-        closed: Option<(u64, f64)>,
-        steady: bool,
-    ) -> Self {
-        Judge {
-            classes: vec![Tally::default(); limits.len()],
-            lateness: Lateness {
-                resolution,
-                warmup,
-                limits,
-            },
-            late_waits: LateWaits::new(
-                stations,
-                if WAITS && closed.is_none() {
-                    clients
-                } else {
-                    0
-                },
-            ),
-            closed: closed.map(|(steps, seconds)| (Vec::new(), steps, seconds)),
-            throughput: None,
-            kept: (steady && closed.is_none()).then(Vec::new),
-            cut: None,
-            last_end: 0,
-        }
-    }
-
-    fn count(&mut self, class: u32, latency: Option<u64>) {
-        let k = (class as usize).min(self.classes.len() - 1);
-        let tally = &mut self.classes[k];
-        tally.clients += 1;
-        match latency {
-            Some(l) => {
-                tally.served.add(l);
-                if stats::satisfied(l, self.lateness.resolution, self.lateness.limits[k]) {
-                    tally.satisfied += 1;
-                }
-            }
-            None => tally.given_up += 1,
-        }
-    }
-
-    /// Counts a closed loop's requests, in the order they started (the warm-up first), once
-    /// the run is over; its throughput counts those completed within its duration. On the
-    /// steady state, counts the clients past the warm-up MSER-5 finds in their latencies in
-    /// arrival order, each as a fraction of its class's timeout so that classes with other
-    /// objectives weigh alike (a client who gave up counts as twice its timeout).
-    pub fn finish(mut self) -> Self {
-        if let Some(mut kept) = self.kept.take() {
-            kept.sort_unstable_by_key(|k| k.0);
-            let nanos = self.lateness.resolution.nanos() as f64;
-            let limits = self.lateness.limits.clone();
-            let series: Vec<f64> = kept
-                .iter()
-                .map(|&(_, class, latency)| {
-                    let limit = limits[(class as usize).min(limits.len() - 1)] as f64;
-                    latency.map_or(2.0, |l| l as f64 * nanos / limit)
-                })
-                .collect();
-            let cut = steady::mser5(&series);
-            self.cut = Some(cut);
-            let from = cut.warmup.max(self.lateness.warmup as usize);
-            for &(_, class, latency) in kept.iter().skip(from) {
-                self.count(class, latency);
-            }
-        }
-        if let Some((mut requests, duration, seconds)) = self.closed.take() {
-            requests.sort_by_key(|&(start, user, ..)| (start, user));
-            let done_in = requests.iter().filter(|r| r.3 <= duration).count();
-            self.throughput = Some(done_in as f64 / seconds);
-            for &(start, _, class, end) in requests.iter().skip(self.lateness.warmup as usize) {
-                self.count(class, Some(end - start));
-            }
-        }
-        self
-    }
-}
-
-impl<const WAITS: bool> Observe for Judge<WAITS> {
-    const VISITS: bool = WAITS;
-    const ATTEMPTS: bool = WAITS;
-
-    fn arrive(&mut self, client: u32, station: u16, at: u64) {
-        if self.closed.is_none() {
-            self.late_waits.arrive(client, station, at);
-        }
-    }
-
-    fn visit(&mut self, v: Visit) {
-        if self.closed.is_none() {
-            self.late_waits.visit(&v);
-        }
-    }
-
-    fn attempt(&mut self, a: AttemptEnd) {
-        if !a.served {
-            self.late_waits.given_up(a.client);
-        }
-    }
-
-    fn done(&mut self, d: Done) {
-        self.last_end = self.last_end.max(d.end);
-        if let Some((requests, ..)) = &mut self.closed {
-            requests.push((d.due, d.user, d.class, d.end));
-            return;
-        }
-        if WAITS {
-            self.late_waits
-                .ended(d.client, self.lateness.late(d.class, &d));
-        }
-        if let Some(kept) = &mut self.kept {
-            kept.push((d.client, d.class, d.served.then(|| d.end - d.due)));
-            return;
-        }
-        if d.client < self.lateness.warmup {
-            return;
-        }
-        self.count(d.class, d.served.then(|| d.end - d.due));
-    }
-}
-
 /// What the scaled pools of one replication paid for, and nothing else: what a search of
 /// autoscaling policies costs a policy by.
 #[derive(Default)]
@@ -523,7 +344,7 @@ pub struct Profiler {
     longest: Vec<u64>,
     /// The last instant anything happened.
     end: u64,
-    /// A closed loop counts its requests in the order they started (as [`Judge`] does).
+    /// A closed loop counts its requests in the order they started (as [`Judge`](super::judge::Judge) does).
     closed: bool,
     ended: Vec<Ended>,
 }

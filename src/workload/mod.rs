@@ -155,6 +155,11 @@ pub struct LoadTest {
     /// run that has not settled by its end is run again up to [`STEADY_LONGEST`] times
     /// longer.
     pub steady: bool,
+    /// Stop each run of a search's first batch once its configuration is sure to fail
+    /// (`SureFailure`, in the outcome's verdicts): the call is the same, the figures then
+    /// cover only the clients that had ended, so only a search that shows no failing
+    /// configuration's figures asks for it.
+    pub stop_early: bool,
 }
 
 /// How many times its clients a steady-state test may grow to, doubling, before a run that
@@ -177,6 +182,7 @@ impl LoadTest {
             until_s: None,
             late_waits: false,
             steady: false,
+            stop_early: false,
         }
     }
 
