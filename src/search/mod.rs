@@ -12,18 +12,19 @@
 //! results are collected in rank order: output is identical whatever the thread count.
 
 pub mod compare;
+pub mod found;
 pub mod frontier;
 pub mod memory;
 pub mod optimize;
 pub mod over_time;
 pub mod policy;
 pub mod schedule;
+pub mod verify;
 
+pub use found::{Limit, Optimization, OutOfReach, Selection, Unfinished, Verification};
 pub use frontier::Frontier;
-pub use optimize::{
-    optimize, out_of_reach, out_of_reach_settled, settle, verify, Budget, Limit, Optimization,
-    OutOfReach, Selection, Unfinished, Verification, Watch, VERIFY_LONGER,
-};
+pub use optimize::{optimize, out_of_reach, out_of_reach_settled, settle, Budget, Watch};
+pub use verify::{verify, VERIFY_LONGER};
 
 use crate::engine::EngineError;
 use crate::loadtest;
@@ -227,8 +228,8 @@ pub struct Target {
     pub load: LoadTest,
     /// Percentage of clients that must beat the timeout.
     pub share: Share,
-    /// Clients that think, give up or retry, judged by [`crate::loadtest::clients::assess`] instead of
-    /// the plain test; `None`: every client waits for its order.
+    /// Clients that think, give up or retry, judged by the same [`crate::loadtest::assess`] by their
+    /// rules; `None`: every client waits for its order.
     pub clients: Option<Clients>,
 }
 
@@ -264,6 +265,10 @@ pub struct Evaluated {
     pub classes: Vec<ClassVerdict>,
     /// Whether it meets the target, and how sure that is.
     pub call: Call,
+    /// Its runs stopped once it was sure to fail (a walk with [`Budget::stop_early`]): the
+    /// call stands, the figures cover only the clients that had ended, and a report that
+    /// shows them has them completed first ([`optimize()`]).
+    pub cut_short: bool,
 }
 
 /// Load-tests one configuration (all its replications): every figure a report shows of it.

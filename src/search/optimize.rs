@@ -7,235 +7,11 @@ use rayon::prelude::*;
 
 use crate::model::config::Config;
 use crate::model::cost::Cost;
-use crate::model::queueing::{self, ClassObjective, StationEstimate};
 use crate::model::scenario::{Prices, Scenario};
-use crate::outcome::stats::Summary;
-use crate::outcome::steady::SteadyRun;
-use crate::outcome::verdict::{Call, ClassVerdict};
-use crate::workload::Arrivals;
+use crate::outcome::verdict::Call;
 
+use super::found::{Limit, Optimization, OutOfReach, Selection, Unfinished};
 use super::{evaluate_one, Candidate, Evaluated, SearchError, Space, Target};
-
-/// What `optimize` found: the canonical result of [`settle`], the same whether one process
-/// or many shards did the work.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Optimization {
-    /// Every configuration ranked up to the last runner-up, in rank order (the whole ranking
-    /// when fewer than the answer and its runners-up pass): a prefix of the ranking. When a
-    /// budget ran out ([`Optimization::unfinished`]), the prefix tested, then the
-    /// configurations the climb tested beyond it.
-    pub evaluated: Vec<Evaluated>,
-    /// Index in `evaluated` of the cheapest candidate that meets the target.
-    pub answer: Option<usize>,
-    /// Indices in `evaluated` of the next cheapest that also meet it. Exact, because the
-    /// tested candidates are a prefix of the ranking: no untested one is cheaper.
-    pub runners_up: Vec<usize>,
-    /// Indices in `evaluated` of configurations cheaper than the answer (or, with no answer,
-    /// any) whose verdict was too close to call within `--max-replications`: the report
-    /// names them beside the answer, since more replications might make one of them meet.
-    pub undecided: Vec<usize>,
-    /// The size of the whole space.
-    pub total: usize,
-    /// How the tested candidates were chosen, for the report to say.
-    pub selection: Selection,
-    /// Set when `--max-configs` or `--max-time` stopped the cheapest-first walk before it
-    /// settled.
-    pub unfinished: Option<Unfinished>,
-    /// The answer's verification, and those of any configuration it rejected first, in the
-    /// order run ([`verify`]); empty when nothing is random.
-    pub verified: Vec<Verification>,
-    /// Set when a class's fastest path is at or over its objective: no configuration can
-    /// meet the target, the first tested confirmed it, and the rest were skipped.
-    pub out_of_reach: Option<OutOfReach>,
-    /// For the answer and each runner-up (index in `evaluated`), queueing theory's estimate
-    /// of every station at least 90 % busy with random service ([`verify`]).
-    pub estimates: Vec<(usize, Vec<StationEstimate>)>,
-}
-
-/// A configuration load-tested again before it is printed as the answer: on
-/// [`VERIFY_LONGER`] times the clients, the first run's count left out as a warm-up (or more,
-/// where MSER-5 finds the steady state later), on a fresh seed.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Verification {
-    /// Index in [`Optimization::evaluated`] of the configuration verified.
-    pub index: usize,
-    /// The verification's clients, warm-up included.
-    pub clients: u32,
-    /// Clients left out of its figures.
-    pub warmup: u32,
-    /// Its seed, unrelated to the search's.
-    pub seed: u64,
-    /// Its figures, over its replications.
-    pub summary: Summary,
-    /// Per class, with classes.
-    pub classes: Vec<ClassVerdict>,
-    /// Whether it holds.
-    pub call: Call,
-    /// Judged on the steady state (`--sustained`): how long it ran, where MSER-5 cut.
-    pub steady: Option<SteadyRun>,
-}
-
-/// A seed far from `seed` and its neighbours (SplitMix64's finaliser of `seed` offset).
-fn fresh_seed(seed: u64) -> u64 {
-    let mut z = seed ^ 0x7665_7269_6679; // "verify"
-    z = z.wrapping_add(0x9e37_79b9_7f4a_7c15);
-    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-    z ^ (z >> 31)
-}
-
-/// How much longer a verification runs than the search's test.
-pub const VERIFY_LONGER: u32 = 10;
-
-/// Load-tests the answer again on a fresh seed before it is printed: a random search's answer
-/// passed its test on one set of draws, and a lucky pass would be a wrong answer. For a
-/// `sustained` objective (the rate held for good) the check also runs [`VERIFY_LONGER`] times
-/// longer, the search's clients left out as a warm-up, so that a queue a short test from
-/// empty did not have time to build shows. A plain test asks about its own number of
-/// clients, and a longer run would ask another question: it is repeated at its size.
-///
-/// When the answer fails or stays too close to call, the next passing configuration (a
-/// runner-up) is verified in its place, and so on; the rejected stay listed with their
-/// figures. Deterministic tests are exact and are not verified; nor are tests whose clients
-/// follow rules (patience, closed loops) or whose load is a ramp or a replay.
-pub fn verify(
-    scenario: &Scenario,
-    target: &Target,
-    sustained: bool,
-    o: Optimization,
-) -> Result<Optimization, SearchError> {
-    let mut o = verify_answer(scenario, target, sustained, o)?;
-    o.estimates = estimates(scenario, target, &o);
-    Ok(o)
-}
-
-/// Queueing theory's estimates beside the answer and its runners-up, for every station at
-/// least [`queueing::BUSY`] busy with random service: a short test from an empty queue can
-/// pass such a station, and the estimate of the wait it settles at says whether that pass
-/// is to be believed. Only for arrivals at a rate, and clients who wait.
-fn estimates(
-    scenario: &Scenario,
-    target: &Target,
-    o: &Optimization,
-) -> Vec<(usize, Vec<StationEstimate>)> {
-    let ca2 = match &target.load.arrivals {
-        Arrivals::Poisson(_) => 1.0,
-        Arrivals::Fixed(_) => 0.0,
-        _ => return Vec::new(),
-    };
-    let Some(rate) = target.load.rate().filter(|r| *r > 0.0) else {
-        return Vec::new();
-    };
-    if target.clients.is_some() {
-        return Vec::new();
-    }
-    let stations = scenario.stations().len();
-    let classes: Vec<ClassObjective> = if scenario.requests().is_empty() {
-        vec![ClassObjective {
-            name: String::new(),
-            visits: vec![1.0; stations],
-            timeout_s: target.load.timeout.get(),
-            share: target.share.percent() / 100.0,
-        }]
-    } else {
-        crate::workload::objectives(scenario, &target.load, target.share)
-            .into_iter()
-            .zip(scenario.requests())
-            .map(|((timeout, share), r)| ClassObjective {
-                name: r.name.clone(),
-                visits: r.flow.expected_visits(stations),
-                timeout_s: timeout.get(),
-                share: share.percent() / 100.0,
-            })
-            .collect()
-    };
-    o.answer
-        .iter()
-        .chain(&o.runners_up)
-        .map(|&i| {
-            let config = &o.evaluated[i].candidate.config;
-            (
-                i,
-                queueing::busy_stations(scenario, config, rate, ca2, &classes),
-            )
-        })
-        .filter(|(_, e)| !e.is_empty())
-        .collect()
-}
-
-/// [`verify`]'s check of the answer on a fresh seed, then of each runner-up in turn until
-/// one holds.
-fn verify_answer(
-    scenario: &Scenario,
-    target: &Target,
-    sustained: bool,
-    mut o: Optimization,
-) -> Result<Optimization, SearchError> {
-    let repeatable = matches!(
-        target.load.arrivals,
-        crate::workload::Arrivals::Fixed(_) | crate::workload::Arrivals::Poisson(_)
-    );
-    let Some(answer) = o.answer else {
-        return Ok(o);
-    };
-    if !target.is_random(scenario) || target.clients.is_some() || !repeatable {
-        return Ok(o);
-    }
-    let mut longer = target.clone();
-    let load = &mut longer.load;
-    if sustained {
-        load.warmup = load.warmup.max(load.clients);
-        load.clients = load.clients.saturating_mul(VERIFY_LONGER);
-    }
-    // A seed of its own: the draws of the search do not decide their own check.
-    load.seed = fresh_seed(load.seed);
-    let passing: Vec<usize> = std::iter::once(answer)
-        .chain(o.runners_up.iter().copied())
-        .collect();
-    let mut verified = None;
-    for (k, &i) in passing.iter().enumerate() {
-        let config = o.evaluated[i].candidate.config.clone();
-        let a = evaluate_one(scenario, &longer, &config)?;
-        o.verified.push(Verification {
-            index: i,
-            clients: a.steady.map_or(longer.load.clients, |r| r.clients),
-            warmup: a.steady.map_or(longer.load.warmup, |r| r.warmup),
-            steady: a.steady,
-            seed: longer.load.seed,
-            summary: a.summary,
-            classes: a.classes,
-            call: a.call,
-        });
-        if a.call == Call::Meets {
-            verified = Some(k);
-            break;
-        }
-    }
-    match verified {
-        Some(k) => {
-            o.answer = Some(passing[k]);
-            o.runners_up = passing[k + 1..].to_vec();
-        }
-        None => {
-            o.answer = None;
-            o.runners_up.clear();
-        }
-    }
-    Ok(o)
-}
-
-/// A class no configuration can satisfy: the skip rule of [`out_of_reach`].
-#[derive(Debug, Clone, PartialEq)]
-pub struct OutOfReach {
-    /// The class's name, empty without classes.
-    pub class: String,
-    /// The least latency any of its requests can have, in seconds.
-    pub least_s: f64,
-    /// Its objective, in seconds.
-    pub timeout_s: f64,
-    /// Configurations not load-tested because of it.
-    pub skipped: usize,
-}
 
 /// The first class (in file order) whose least possible latency is at or over its objective
 /// ([`Scenario::least_latency_steps`]), with its index: none of its clients is satisfied in
@@ -314,17 +90,6 @@ pub fn out_of_reach_settled(
     })
 }
 
-/// Which candidates `optimize` reports as load-tested.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Selection {
-    /// The cheapest, in rank order, up to the last runner-up: every one ranked before it was
-    /// tested, and only the answer and the runners-up among them passed.
-    CheapestFirst,
-    /// All of them: fewer than the answer and its runners-up passed (maybe none), so the
-    /// early stop never came.
-    Everything,
-}
-
 /// What stops a cheapest-first walk before it settles.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Budget {
@@ -336,28 +101,12 @@ pub struct Budget {
     /// ([`OutOfReach`]); off where every configuration must be reported (a shard's part of
     /// a partition, `--plot-all`).
     pub skip_out_of_reach: bool,
-}
-
-/// The limit that stopped a walk.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub enum Limit {
-    /// `--max-configs N`.
-    Configs(u64),
-    /// `--max-time`, in seconds.
-    Time(f64),
-}
-
-/// How a walk stopped by its budget ended.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Unfinished {
-    /// What stopped it.
-    pub limit: Limit,
-    /// Configurations the walk tested in rank order (a prefix of the ranking).
-    pub walked: usize,
-    /// When the answer came from the climb past the walk: how many configurations cheaper
-    /// than it were never tested (`None` when the space is too large to count them). `Some(0)`
-    /// when the walk itself found the answer (then only runners-up are missing).
-    pub untested_cheaper: Option<u128>,
+    /// Stop a configuration's runs once it is sure to fail ([`LoadTest::stop_early`]): for a
+    /// walk whose outputs show no failing configuration's figures but the closest misses,
+    /// which are completed before the result is handed back.
+    ///
+    /// [`LoadTest::stop_early`]: crate::workload::LoadTest::stop_early
+    pub stop_early: bool,
 }
 
 /// The first batch's size; batches double up to [`MAX_BATCH`]. Fixed, not tied to the thread
@@ -431,7 +180,7 @@ impl<F: Fn(u64) + Sync> Watch for F {
 /// Tests `candidates` (a ranking, or a shard's part of one, cheapest first, `total` of them)
 /// in parallel batches until the tested prefix holds the answer and `runners_up` more
 /// passing candidates (or is the whole ranking), then reports [`settle`]'s canonical prefix
-/// of it. The candidates are drawn as they are needed, so a lazy [`Frontier`] over millions
+/// of it. The candidates are drawn as they are needed, so a lazy [`Frontier`](super::Frontier) over millions
 /// of configurations costs what is tested, not the space.
 ///
 /// When `budget` runs out first, the walk stops at the end of what it tested in rank order
@@ -441,6 +190,60 @@ impl<F: Fn(u64) + Sync> Watch for F {
 /// result says so ([`Unfinished`]).
 #[allow(clippy::too_many_arguments)]
 pub fn optimize(
+    scenario: &Scenario,
+    target: &Target,
+    candidates: impl IntoIterator<Item = Candidate>,
+    total: usize,
+    runners_up: usize,
+    budget: Budget,
+    climb: Option<(&Space, &Prices)>,
+    progress: &dyn Watch,
+) -> Result<Optimization, SearchError> {
+    let mut stopping = None;
+    let full = target;
+    let target = match budget.stop_early {
+        true => &*stopping.insert(Target {
+            load: crate::workload::LoadTest {
+                stop_early: true,
+                ..target.load.clone()
+            },
+            ..target.clone()
+        }),
+        false => target,
+    };
+    let mut result = walk(
+        scenario, target, candidates, total, runners_up, budget, climb, progress,
+    )?;
+    if result.answer.is_none() {
+        complete(scenario, full, &mut result.evaluated)?;
+    }
+    Ok(result)
+}
+
+/// Load-tests again, to their end, the configurations whose runs were cut short: nothing
+/// met, and a report lists the closest misses by their figures.
+fn complete(
+    scenario: &Scenario,
+    target: &Target,
+    evaluated: &mut [Evaluated],
+) -> Result<(), SearchError> {
+    let short: Vec<usize> = (0..evaluated.len())
+        .filter(|&i| evaluated[i].cut_short)
+        .collect();
+    let whole: Vec<Candidate> = short
+        .iter()
+        .map(|&i| evaluated[i].candidate.clone())
+        .collect();
+    let done = evaluate_until(scenario, target, &whole, None, &|_| ())?;
+    for (i, e) in short.into_iter().zip(done.into_iter().flatten()) {
+        evaluated[i] = e;
+    }
+    Ok(())
+}
+
+/// [`optimize`]'s walk, its target as the budget has it.
+#[allow(clippy::too_many_arguments)]
+fn walk(
     scenario: &Scenario,
     target: &Target,
     candidates: impl IntoIterator<Item = Candidate>,
@@ -532,6 +335,7 @@ pub(super) fn evaluate_until(
                 summary: assessment.summary,
                 classes: assessment.classes,
                 call: assessment.call,
+                cut_short: assessment.cut_short,
             };
             progress.tested(&e);
             Ok(Some(e))
@@ -603,9 +407,19 @@ fn cheaper_than(
     if size > MOST_COUNTED {
         return None;
     }
+    // Rounding to the key moves a price by at most 5e-12 of itself: a price further than
+    // 1e-10 of the key from it is on the same side as its key, and only near-ties are
+    // rounded (formatting a price is most of the count's time).
+    let (low, high) = (
+        key.value() - key.value().abs() * 1e-10,
+        key.value() + key.value().abs() * 1e-10,
+    );
     let n = (0..size as u64)
         .into_par_iter()
-        .filter(|&i| Cost::of(scenario, &space.config_at(i as u128), prices).key() < key)
+        .filter(|&i| {
+            let cost = Cost::of(scenario, &space.config_at(i as u128), prices);
+            cost.price < low || (cost.price <= high && cost.key() < key)
+        })
         .count();
     Some(n as u128)
 }
@@ -649,6 +463,7 @@ fn climb_to_target(
                     summary: assessment.summary.clone(),
                     classes: assessment.classes.clone(),
                     call: assessment.call,
+                    cut_short: assessment.cut_short,
                 });
                 evaluated.len() - 1
             }

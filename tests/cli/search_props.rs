@@ -59,24 +59,47 @@ proptest! {
         )
         .unwrap();
         prop_assert_eq!(opt.answer, sweep_answer);
-        // The lazy walk (what a plain optimize runs) finds the same, testing the same.
-        let lazy = search::optimize(
-            &scenario,
-            &target,
-            search::Frontier::new(&space, &scenario, &prices),
-            ranking.len(),
-            3,
-            search::Budget { configs: Some(u64::MAX), deadline: None, skip_out_of_reach: true },
-            Some((&space, &prices)),
-            &|_| {},
-        )
-        .unwrap();
-        if lazy.out_of_reach.is_some() {
-            // One test proved that nothing can meet the target: the brute force agrees.
-            prop_assert_eq!(opt.answer, None);
-            prop_assert_eq!(&lazy.evaluated[..], &opt.evaluated[..1]);
-        } else {
-            prop_assert_eq!(&lazy, &opt);
+        // The lazy walk (what a plain optimize runs) finds the same, testing the same; with
+        // runs stopped once sure to fail, the same calls, and the same figures wherever a
+        // report shows them (every passing or closest configuration).
+        for stop_early in [false, true] {
+            let budget = search::Budget {
+                configs: Some(u64::MAX),
+                deadline: None,
+                skip_out_of_reach: true,
+                stop_early,
+            };
+            let lazy = search::optimize(
+                &scenario,
+                &target,
+                search::Frontier::new(&space, &scenario, &prices),
+                ranking.len(),
+                3,
+                budget,
+                Some((&space, &prices)),
+                &|_| {},
+            )
+            .unwrap();
+            if lazy.out_of_reach.is_some() {
+                // One test proved that nothing can meet the target: the brute force agrees.
+                prop_assert_eq!(opt.answer, None);
+                prop_assert_eq!(&lazy.evaluated[..], &opt.evaluated[..1]);
+            } else if !stop_early {
+                prop_assert_eq!(&lazy, &opt);
+            } else {
+                prop_assert_eq!(lazy.answer, opt.answer);
+                prop_assert_eq!(&lazy.runners_up, &opt.runners_up);
+                prop_assert_eq!(lazy.evaluated.len(), opt.evaluated.len());
+                for (l, o) in lazy.evaluated.iter().zip(&opt.evaluated) {
+                    prop_assert_eq!(&l.candidate, &o.candidate);
+                    prop_assert_eq!(l.call, o.call);
+                    if l.cut_short {
+                        prop_assert!(opt.answer.is_some() && !o.summary.meets_target);
+                    } else {
+                        prop_assert_eq!(l, o);
+                    }
+                }
+            }
         }
         // What optimize tested is exactly the sweep's prefix.
         prop_assert_eq!(&all[..opt.evaluated.len()], &opt.evaluated[..]);

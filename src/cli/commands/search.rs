@@ -91,6 +91,9 @@ pub(crate) fn optimize(
     let budget = search::Budget {
         configs: lazy.then_some(args.search.max_configs),
         skip_out_of_reach: lazy,
+        // A failing configuration's figures are shown only in files (the CSV, the plot, the
+        // page's cheaper misses), or as a closest miss, which the search completes.
+        stop_early: lazy && !files,
         // The walk stops at 85 % of the limit, leaving the rest to the climb and the
         // verification that follow it.
         deadline: args.max_time.map(|secs| {

@@ -73,6 +73,7 @@ pub fn results(
                         call: rules.call(&summary),
                         summary,
                         classes: Vec::new(),
+                        cut_short: false,
                     })
                     .map_err(|why| place.at(i + 3, rank, why))
             })

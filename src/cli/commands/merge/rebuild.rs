@@ -231,6 +231,7 @@ pub(super) fn merge_optimize(
             call: rules.call(&summary),
             summary,
             classes: Vec::new(),
+            cut_short: false,
         })
         .collect();
     // By the proof at `combine_optimize`, honest shards always settle.
