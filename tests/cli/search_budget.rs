@@ -210,10 +210,18 @@ fn a_sustained_search_judges_each_test_on_its_steady_state_and_says_how_long_it_
     let (_, json, _) = run(&[LUCKY, &["--format", "json"]].concat());
     let v: serde_json::Value = serde_json::from_str(&json).unwrap();
     let checks = v["verification"].as_array().unwrap();
-    assert_eq!(checks.len(), 1, "{v}");
+    // The answer, then its runner-up: every configuration listed as meeting is verified.
+    assert_eq!(checks.len(), 2, "{v}");
     assert_eq!(checks[0]["config"]["server.units"], 2);
     assert_eq!(checks[0]["verdict"], "meets");
     assert_eq!(checks[0]["simulated_clients"], 400);
+    assert_eq!(checks[1]["config"]["server.units"], 3);
+    assert_eq!(checks[1]["verdict"], "meets");
+    assert_eq!(checks[1]["simulated_clients"], 400);
+    assert!(
+        out.contains("\n  verified, server.units=3: 400 clients ("),
+        "{out}"
+    );
     let steady = &checks[0]["steady"];
     assert_eq!(steady["settled"], true, "{v}");
     let warmup = steady["mser5_warmup_clients"].as_u64().unwrap();
@@ -250,11 +258,14 @@ fn a_lucky_pass_is_rejected_by_its_verification_on_a_fresh_seed() {
     let (_, json, _) = run(&[&lucky[..], &["--format", "json"]].concat());
     let v: serde_json::Value = serde_json::from_str(&json).unwrap();
     let checks = v["verification"].as_array().unwrap();
-    assert_eq!(checks.len(), 2, "{v}");
+    // The lucky one, the answer in its place, then the runner-up left.
+    assert_eq!(checks.len(), 3, "{v}");
     assert_eq!(checks[0]["config"]["server.units"], 1);
     assert_eq!(checks[0]["verdict"], "fails");
     assert_eq!(checks[1]["verdict"], "meets");
     assert!(checks[1].get("steady").is_none(), "{v}");
+    assert_eq!(checks[2]["config"]["server.units"], 3);
+    assert_eq!(v["runners_up"][0]["config"]["server.units"], 3);
     assert_eq!(v["answer"]["config"]["server.units"], 2);
     // Nothing random, nothing to verify: the tutorial's answer stands alone.
     let (_, tutorial, _) = run(&[TUTORIAL, &["--format", "json"]].concat());
@@ -382,4 +393,91 @@ fn optimizes_progress_on_a_terminal_has_no_total_to_run_out() {
         "{seen}"
     );
     assert!(!seen.contains("ETA") && !seen.contains("/32000"), "{seen}");
+}
+
+/// The M/M/1 server of data/mm1.toml beside a fast fixed gateway that never queues: one
+/// server passes 40 clients on seed 3 (like [`LUCKY`]) whatever the gateway's size, so a
+/// runner-up with one server and two gateways passes the search's test on luck alone.
+const LUCKY_PAIR: &str = r#"name = "pair"
+resolution = 0.001
+[cost]
+cpu_price = 30.0
+ram_price = 4.0
+currency = "$/month"
+[[station]]
+name = "server"
+kind = "pool"
+service = 1.0
+distribution = "exponential"
+units = 1
+cpu_per_unit = 1.0
+ram_gib_per_unit = 1.0
+range = "1..=3"
+[[station]]
+name = "gateway"
+kind = "pool"
+service = 0.001
+units = 1
+cpu_per_unit = 1.2
+ram_gib_per_unit = 1.0
+range = "1..=2"
+"#;
+
+#[test]
+fn a_runner_up_that_passed_on_luck_is_verified_and_no_longer_listed() {
+    let (_dir, path) = scenario_file(LUCKY_PAIR);
+    let args = [
+        "--scenario",
+        &path,
+        "optimize",
+        "--arrivals",
+        "poisson",
+        "--target-rate",
+        "0.9",
+        "--clients",
+        "40",
+        "--timeout",
+        "8",
+        "--min-satisfaction",
+        "90",
+        "--replications",
+        "1",
+        "--max-replications",
+        "1",
+        "--seed",
+        "3",
+        "--show",
+        "2",
+    ];
+    let (code, out, err) = run(&args);
+    assert_eq!(code, 0, "{err}");
+    // The cheapest (one server, one gateway) is rejected before the answer; two servers
+    // and one gateway is the answer; one server with two gateways passed the search's test
+    // too, ranked after the answer, and its verification rejects it.
+    assert!(
+        out.contains("Answer: server.units=2 gateway.units=1"),
+        "{out}"
+    );
+    assert!(
+        out.contains("so not the answer:\n  server.units=1 gateway.units=1: 40 clients"),
+        "{out}"
+    );
+    assert!(
+        out.contains(
+            "so not listed as meeting the target:\n  server.units=1 gateway.units=2: 40 clients"
+        ),
+        "{out}"
+    );
+    let (_, json, _) = run(&[&args[..], &["--format", "json"]].concat());
+    let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let listed: Vec<&serde_json::Value> = v["runners_up"].as_array().unwrap().iter().collect();
+    for r in &listed {
+        assert_ne!(r["config"]["server.units"], 1, "{v}");
+    }
+    // Every configuration listed as meeting held on its verification.
+    let checks = v["verification"].as_array().unwrap();
+    for r in std::iter::once(&v["answer"]).chain(listed) {
+        let check = checks.iter().find(|c| c["config"] == r["config"]).unwrap();
+        assert_eq!(check["verdict"], "meets", "{v}");
+    }
 }

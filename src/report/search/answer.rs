@@ -48,8 +48,23 @@ impl SearchContext<'_> {
             out.push_str("\nNext cheapest that also meet the target:\n");
             let rows: Vec<&Evaluated> = o.runners_up.iter().map(|&i| &o.evaluated[i]).collect();
             out.push_str(&indent(&self.results_table(&rows)));
+            for v in o
+                .verified
+                .iter()
+                .filter(|v| o.runners_up.contains(&v.index))
+            {
+                out.push_str(&format!(
+                    "  verified, {}: {}\n",
+                    o.evaluated[v.index]
+                        .candidate
+                        .config
+                        .describe(self.scenario),
+                    self.verification_words(v)
+                ));
+            }
             out.push_str(&self.contradicted_runners_up(o));
         }
+        out.push_str(&self.rejected_runners_up(o, answer));
         out
     }
 
@@ -177,8 +192,13 @@ impl SearchContext<'_> {
             ),
             None => (format!("first {} left out", v.warmup), String::new()),
         };
+        let replications = if n == 1 {
+            "replication"
+        } else {
+            "replications"
+        };
         format!(
-            "{} clients{simulated} on a fresh seed ({left_out}, seed {}), over {n} replications: satisfied {}%{interval}{per_class}: {}",
+            "{} clients{simulated} on a fresh seed ({left_out}, seed {}), over {n} {replications}: satisfied {}%{interval}{per_class}: {}",
             v.clients,
             v.seed,
             pct(s.satisfaction),
@@ -189,10 +209,35 @@ impl SearchContext<'_> {
     /// The configurations that passed the search's test but not their verification, which
     /// the answer replaced.
     fn rejected_text(&self, o: &Optimization) -> String {
-        let rejected: Vec<String> = o
-            .verified
+        let cheaper = |i: usize| o.answer.is_none_or(|a| i < a);
+        let rejected = self.rejected_lines(o, cheaper);
+        if rejected.is_empty() {
+            return String::new();
+        }
+        format!(
+            "Passed the search's test but not its verification on fresh seeds, so not the answer:\n{}\n",
+            rejected.concat()
+        )
+    }
+
+    /// The runners-up that passed the search's test but not their verification: no longer
+    /// listed as meeting the target.
+    fn rejected_runners_up(&self, o: &Optimization, answer: usize) -> String {
+        let rejected = self.rejected_lines(o, |i| i > answer);
+        if rejected.is_empty() {
+            return String::new();
+        }
+        format!(
+            "\nPassed the search's test but not its verification on fresh seeds, so not listed as meeting the target:\n{}",
+            rejected.concat()
+        )
+    }
+
+    /// One line for each configuration `which` keeps that did not hold on its verification.
+    fn rejected_lines(&self, o: &Optimization, which: impl Fn(usize) -> bool) -> Vec<String> {
+        o.verified
             .iter()
-            .filter(|v| v.call != crate::outcome::verdict::Call::Meets)
+            .filter(|v| v.call != crate::outcome::verdict::Call::Meets && which(v.index))
             .map(|v| {
                 format!(
                     "  {}: {}\n",
@@ -203,14 +248,7 @@ impl SearchContext<'_> {
                     self.verification_words(v)
                 )
             })
-            .collect();
-        if rejected.is_empty() {
-            return String::new();
-        }
-        format!(
-            "Passed the search's test but not its verification on fresh seeds, so not the answer:\n{}\n",
-            rejected.concat()
-        )
+            .collect()
     }
 
     /// The configurations cheaper than the answer (or, with none, any) left too close to call,

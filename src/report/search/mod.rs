@@ -403,10 +403,16 @@ impl SearchContext<'_> {
             };
             return format!("load-tested all {tested}{which}; {n} meet{s} the target");
         }
-        let n = if passing == 1 {
-            String::new()
-        } else {
-            format!("{passing} ")
+        // The walk's own stopping rule: the configurations that passed its test, verified or
+        // not.
+        let walked = o
+            .evaluated
+            .iter()
+            .filter(|e| e.summary.meets_target)
+            .count();
+        let (n, s) = match walked.max(passing) {
+            1 => (String::new(), "s"),
+            k => (format!("{k} "), ""),
         };
         let how = format!("cheapest first, up to the {n}cheapest that meet{s} the target");
         if plot_all && tested < o.total {
