@@ -105,31 +105,90 @@ fn pages() -> Vec<(String, String)> {
         .collect()
 }
 
-#[test]
-fn every_documented_example_prints_what_its_page_shows() {
+/// Runs one page's examples in order, in a fresh directory of its own (an example may read
+/// what an earlier one of its page wrote), and fails with every example whose output differs
+/// from what the page shows.
+fn check_page(page: &str) {
+    let text = std::fs::read_to_string(repository().join(page)).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    std::os::unix::fs::symlink(repository().join("data"), dir.path().join("data")).unwrap();
     let mut failures = Vec::new();
-    let mut count = 0;
-    for (page, text) in pages() {
-        let all = examples(&text);
-        count += all.len();
-        let dir = tempfile::tempdir().unwrap();
-        std::os::unix::fs::symlink(repository().join("data"), dir.path().join("data")).unwrap();
-        for example in &all {
-            let stdout = run(example, dir.path());
-            let actual: Vec<&str> = stdout.lines().collect();
-            if !matches(&example.expected, &actual) {
-                failures.push(format!(
-                    "{page}:{}: `{}` printed:\n{}\n--- {page} shows:\n{}",
-                    example.line,
-                    example.command,
-                    stdout,
-                    example.expected.join("\n")
-                ));
-            }
+    for example in &examples(&text) {
+        let stdout = run(example, dir.path());
+        let actual: Vec<&str> = stdout.lines().collect();
+        if !matches(&example.expected, &actual) {
+            failures.push(format!(
+                "{page}:{}: `{}` printed:\n{}\n--- {page} shows:\n{}",
+                example.line,
+                example.command,
+                stdout,
+                example.expected.join("\n")
+            ));
         }
     }
-    assert!(count >= 40, "only {count} examples found");
     assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+}
+
+/// One test a page, so that the pages run side by side instead of one after another in a
+/// single test that outlasts the rest of the suite; `every_page_has_its_examples_test` keeps
+/// the list whole.
+mod every_example_prints_what_its_page_shows {
+    macro_rules! pages {
+        ($($test:ident: $page:literal),* $(,)?) => {
+            /// The pages with a test below.
+            pub(super) const PAGES: &[&str] = &[$($page),*];
+            $(
+                #[test]
+                fn $test() {
+                    super::check_page($page);
+                }
+            )*
+        };
+    }
+
+    pages! {
+        readme: "README.md",
+        architecture: "docs/architecture.md",
+        autoscaling: "docs/autoscaling.md",
+        benchmarks: "docs/benchmarks.md",
+        clients: "docs/clients.md",
+        errors: "docs/errors.md",
+        flows: "docs/flows.md",
+        json: "docs/json.md",
+        load: "docs/load.md",
+        model: "docs/model.md",
+        report: "docs/report.md",
+        scale_out: "docs/scale-out.md",
+        scenario: "docs/scenario.md",
+        search: "docs/search.md",
+        tutorial: "docs/tutorial.md",
+    }
+}
+
+#[test]
+fn every_page_has_its_examples_test() {
+    let listed = every_example_prints_what_its_page_shows::PAGES;
+    let all = pages();
+    let unlisted: Vec<&str> = all
+        .iter()
+        .map(|(page, _)| page.as_str())
+        .filter(|page| !listed.contains(page))
+        .collect();
+    assert!(
+        unlisted.is_empty(),
+        "no examples test for {unlisted:?}: add it to `pages!`"
+    );
+    let gone: Vec<&str> = listed
+        .iter()
+        .copied()
+        .filter(|page| !all.iter().any(|(p, _)| p == page))
+        .collect();
+    assert!(
+        gone.is_empty(),
+        "`pages!` lists pages that are gone: {gone:?}"
+    );
+    let count: usize = all.iter().map(|(_, text)| examples(text).len()).sum();
+    assert!(count >= 40, "only {count} examples found");
 }
 
 #[test]
