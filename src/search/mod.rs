@@ -16,6 +16,7 @@ pub mod frontier;
 pub mod memory;
 pub mod optimize;
 pub mod over_time;
+pub mod pareto;
 pub mod policy;
 pub mod schedule;
 

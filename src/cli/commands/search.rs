@@ -191,10 +191,12 @@ pub(crate) fn optimize(
     }
     let answer = result.answer.map(|i| &result.evaluated[i].candidate.config);
     let profile = profile_for_page(scenario, &plan.target, answer, &outputs)?;
+    let plotted = everything.as_deref().unwrap_or(&result.evaluated);
     outputs.emit(&OptimizeReport {
         profile: profile.as_ref(),
         ctx,
-        plotted: everything.as_deref().unwrap_or(&result.evaluated),
+        plotted,
+        frontier: &search::pareto::frontier(plotted),
         result: &result,
         plot_all: everything.is_some(),
     })?;
@@ -240,6 +242,7 @@ pub(crate) fn sweep(
         profile: profile.as_ref(),
         ctx,
         all: &all,
+        frontier: &search::pareto::frontier(&all),
         show: args.show,
         csv_file,
     })?;

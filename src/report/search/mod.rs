@@ -47,6 +47,8 @@ pub struct OptimizeReport<'a> {
     pub result: &'a Optimization,
     /// What the picture shows: what was load-tested, or the whole space with `--plot-all`.
     pub plotted: &'a [Evaluated],
+    /// Indices in `plotted` of its Pareto frontier ([`search::pareto::frontier`]).
+    pub frontier: &'a [usize],
     /// `--plot-all`: the text then says how many more were tested for the picture.
     pub plot_all: bool,
 }
@@ -76,7 +78,7 @@ impl Render for OptimizeReport<'_> {
             .map(|i| &self.result.evaluated[i].candidate.config);
         Ok(self
             .ctx
-            .pareto_svg(self.plotted, self.result.total, answer)?)
+            .pareto_svg(self.plotted, self.frontier, self.result.total, answer)?)
     }
 
     /// The question, the answer and its verdicts, the runners-up and the closest misses,
@@ -95,6 +97,8 @@ pub struct SweepReport<'a> {
     pub ctx: SearchContext<'a>,
     /// Every configuration of the space, load-tested, cheapest first.
     pub all: &'a [Evaluated],
+    /// Indices in `all` of its Pareto frontier ([`search::pareto::frontier`]).
+    pub frontier: &'a [usize],
     /// How many of the cheapest rows the table lists.
     pub show: usize,
     /// `--csv FILE` (not stdout): the table then says what the file holds instead.
@@ -127,7 +131,9 @@ impl Render for SweepReport<'_> {
             .iter()
             .find(|e| e.summary.meets_target)
             .map(|e| &e.candidate.config);
-        Ok(self.ctx.pareto_svg(self.all, self.all.len(), cheapest)?)
+        Ok(self
+            .ctx
+            .pareto_svg(self.all, self.frontier, self.all.len(), cheapest)?)
     }
 
     /// The question, the cheapest configuration that passes and its verdicts, where the
@@ -216,11 +222,13 @@ impl SearchContext<'_> {
         Ok(chunks.into_iter().flatten().collect())
     }
 
-    /// Cost against satisfaction, every configuration in `rows` a point, the frontier and
-    /// the answer; the title says when `rows` are only some of the `total` candidates.
+    /// Cost against satisfaction, every configuration in `rows` a point, the frontier (indices
+    /// in `rows`) and the answer; the title says when `rows` are only some of the `total`
+    /// candidates.
     pub fn pareto_svg(
         &self,
         rows: &[Evaluated],
+        frontier: &[usize],
         total: usize,
         answer: Option<&Config>,
     ) -> Result<String, super::plot::PlotError> {
@@ -258,6 +266,7 @@ impl SearchContext<'_> {
             currency: self.prices.currency.clone(),
             points,
             answer,
+            frontier: frontier.to_vec(),
         })
     }
 

@@ -67,7 +67,7 @@ pub(super) fn optimize(r: &OptimizeReport<'_>, page: &Page) -> Result<String, Pl
         space
     ));
     let answer_config = answer.map(|e| &e.candidate.config);
-    let svg = ctx.pareto_svg(r.plotted, o.total, answer_config)?;
+    let svg = ctx.pareto_svg(r.plotted, r.frontier, o.total, answer_config)?;
     ctx.pareto_figure(&mut doc, &svg, r.plotted, answer);
     ctx.rules(&mut doc, r.profile);
     parts::reproduce(&mut doc, page);
@@ -138,7 +138,8 @@ impl SweepReport<'_> {
             .iter()
             .find(|e| e.summary.meets_target)
             .map(|e| &e.candidate.config);
-        self.ctx.pareto_svg(self.all, self.all.len(), cheapest)
+        self.ctx
+            .pareto_svg(self.all, self.frontier, self.all.len(), cheapest)
     }
 }
 

@@ -163,6 +163,7 @@ pub(super) fn merge_sweep(
         profile: None,
         ctx,
         all: &all,
+        frontier: &search::pareto::frontier(&all),
         show: sweep.show,
         csv_file,
     })?;
@@ -281,6 +282,7 @@ pub(super) fn merge_optimize(
         profile: profile.as_ref(),
         ctx,
         plotted: &result.evaluated,
+        frontier: &search::pareto::frontier(&result.evaluated),
         result: &result,
         plot_all: false,
     })?;
