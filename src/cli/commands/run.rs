@@ -6,15 +6,17 @@ use std::io::Write;
 
 use anyhow::{bail, Context, Result};
 
-use super::{build_load_shaped, open_outputs, Verdict};
+use super::{build_load_shaped, open_outputs, Requested, Verdict};
 use crate::cli::args::{ClockArg, PlotKind, RunArgs};
 use crate::cli::progress::Progress;
 use crate::engine::EngineError;
 use crate::loadtest;
 use crate::loadtest::observe::{Requests, Teller};
 use crate::model::config::Config;
+use crate::model::objective::Share;
 use crate::model::scenario::Scenario;
 use crate::model::units::{number, Period, Rate};
+use crate::outcome::profile::Profile;
 use crate::report::clients::{ClosedReport, ClosedRun, OpenClass, OpenReport, OpenRun};
 use crate::report::output::Inputs;
 use crate::report::run::{RunReport, TIMELINE_MAX_AUTO};
@@ -245,12 +247,7 @@ pub(crate) fn run(
         Some(a) => a.classes.clone(),
         None => loadtest::judge_classes(scenario, &outcome, &load, share),
     };
-    // Where the time goes, for the page only: the first replication again, profiled.
-    let profile = if outputs.wants_page() {
-        Some(loadtest::profile(scenario, &config, &load, share, None)?)
-    } else {
-        None
-    };
+    let profile = page_profile(&outputs, scenario, &config, &load, share, None)?;
     spinner.finish();
     // The trace reads like the tutorial's prints, above the table; ahead of JSON, CSV or SVG
     // on stdout it would break them for whatever reads them, so it goes to stderr then.
@@ -298,6 +295,24 @@ pub(crate) fn run(
         _ => outputs.emit(&report)?,
     }
     Ok(Verdict::Met)
+}
+
+/// Where the time goes, for the page only: the first replication again, profiled. It is one
+/// more load test, so it runs only when a page is asked for.
+fn page_profile(
+    outputs: &Requested,
+    scenario: &Scenario,
+    config: &Config,
+    load: &LoadTest,
+    share: Share,
+    clients: Option<&Clients>,
+) -> Result<Option<Profile>> {
+    if !outputs.wants_page() {
+        return Ok(None);
+    }
+    Ok(Some(loadtest::profile(
+        scenario, config, load, share, clients,
+    )?))
 }
 
 fn common_checks(args: &RunArgs) -> Result<()> {
@@ -361,19 +376,14 @@ fn open_loop(scenario: &Scenario, args: &RunArgs, inputs: &mut Inputs) -> Result
         teller,
     )?
     .story();
-    // Where the time goes, for the page only: the same run again, profiled.
-    let share = crate::model::objective::Share::ALL;
-    let profile = if outputs.wants_page() {
-        Some(loadtest::profile(
-            scenario,
-            &config,
-            &load,
-            share,
-            Some(&clients),
-        )?)
-    } else {
-        None
-    };
+    let profile = page_profile(
+        &outputs,
+        scenario,
+        &config,
+        &load,
+        Share::ALL,
+        Some(&clients),
+    )?;
     // Each class judged by its own objective, as every run judges classes.
     let objective = args
         .load
@@ -469,19 +479,14 @@ fn closed_loop(
             }
         );
     }
-    // Where the time goes, for the page only: the first replication again, profiled.
-    let profile = if outputs.wants_page() {
-        let share = crate::model::objective::Share::ALL;
-        Some(loadtest::profile(
-            scenario,
-            &config,
-            &load,
-            share,
-            Some(&clients),
-        )?)
-    } else {
-        None
-    };
+    let profile = page_profile(
+        &outputs,
+        scenario,
+        &config,
+        &load,
+        Share::ALL,
+        Some(&clients),
+    )?;
     // Each class's requests judged by its own objective over every replication, as a
     // search judges a closed loop: the one assessment, on the same draws (seed, replication).
     let share = args
