@@ -326,17 +326,46 @@ impl ClosedWindows {
     }
 }
 
+/// Runs made by hand, for the tests of the windows and of the pictures drawn from them.
 #[cfg(test)]
-mod tests {
-    use super::*;
+pub(crate) mod fixtures {
+    use crate::outcome::clients::{ClientOutcome, OpenClient};
+    use crate::outcome::profile::ClientLatency;
 
-    fn client(due_s: f64, latency_s: f64) -> ClientLatency {
+    /// A client due at `due_s` and served in `latency_s`, late from 5 s.
+    pub(crate) fn client(due_s: f64, latency_s: f64) -> ClientLatency {
         ClientLatency {
             due_s,
             latency_s,
             late: latency_s >= 5.0,
         }
     }
+
+    /// A retry storm: 40 clients one a second, every fourth given up and the others
+    /// satisfied in 2 s and a hundredth per second due (2.39 s the longest); 50 attempts,
+    /// their first ones and 10 retries.
+    pub(crate) fn storm() -> (Vec<OpenClient>, Vec<f64>) {
+        let clients: Vec<OpenClient> = (0..40)
+            .map(|i| OpenClient {
+                due_s: f64::from(i),
+                latency_s: (i % 4 != 0).then_some(2.0 + f64::from(i) / 100.0),
+                outcome: if i % 4 == 0 {
+                    ClientOutcome::GivenUp
+                } else {
+                    ClientOutcome::Satisfied
+                },
+            })
+            .collect();
+        let mut attempts_s: Vec<f64> = clients.iter().map(|c| c.due_s).collect();
+        attempts_s.extend((0..10).map(|i| 4.0 * f64::from(i) + 3.0));
+        (clients, attempts_s)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::fixtures::{client, storm};
+    use super::*;
 
     #[test]
     fn widths_are_round_and_give_at_most_100_windows() {
@@ -402,19 +431,7 @@ mod tests {
 
     #[test]
     fn open_windows_count_arrivals_attempts_and_outcomes() {
-        let clients: Vec<OpenClient> = (0..40)
-            .map(|i| OpenClient {
-                due_s: f64::from(i),
-                latency_s: (i % 4 != 0).then_some(2.0 + f64::from(i) / 100.0),
-                outcome: if i % 4 == 0 {
-                    ClientOutcome::GivenUp
-                } else {
-                    ClientOutcome::Satisfied
-                },
-            })
-            .collect();
-        let mut attempts_s: Vec<f64> = clients.iter().map(|c| c.due_s).collect();
-        attempts_s.extend((0..10).map(|i| 4.0 * f64::from(i) + 3.0));
+        let (clients, attempts_s) = storm();
         let w = OpenWindows::of(&clients, &attempts_s, 5.0);
         let grid = w.grid.unwrap();
         assert_eq!(w.arrivals.len(), grid.count);

@@ -326,14 +326,7 @@ mod tests {
     use super::super::svg_read::{attr, elements, hex, texts};
     use super::*;
     use crate::outcome::profile::ClientLatency;
-
-    fn client(due_s: f64, latency_s: f64) -> ClientLatency {
-        ClientLatency {
-            due_s,
-            latency_s,
-            late: latency_s >= 5.0,
-        }
-    }
+    use crate::outcome::windows::fixtures::client;
 
     #[test]
     fn plot_dashboard_draws_bars_lines_guide_and_data() {
