@@ -224,11 +224,7 @@ pub(crate) fn run(
         ..load.clone()
     };
     let outcome = loadtest::run(scenario, &config, &listed, 0, clock, args.trace)?;
-    // `--slo "p99 < T"` asks 99 % of clients under T; otherwise every one.
-    let share = args
-        .load
-        .share(None, scenario.load_defaults().share)
-        .map_err(anyhow::Error::msg)?;
+    let share = objective_share(scenario, &args)?;
     let summary = loadtest::summarize(scenario, &outcome, &load, share);
     // Further replications, for the means and intervals (virtual time only).
     let combined = if replicated {
@@ -295,6 +291,15 @@ pub(crate) fn run(
         _ => outputs.emit(&report)?,
     }
     Ok(Verdict::Met)
+}
+
+/// The share of clients the run's objective asks, one rule for every kind of run:
+/// `--slo "p99 < T"` asks 99 % of them under T, else the scenario's objective holds unless
+/// `--timeout` states another (see [`crate::cli::args::LoadArgs::share`]).
+fn objective_share(scenario: &Scenario, args: &RunArgs) -> Result<Share> {
+    args.load
+        .share(None, scenario.load_defaults().share)
+        .map_err(anyhow::Error::msg)
 }
 
 /// Where the time goes, for the page only: the first replication again, profiled. It is one
@@ -385,10 +390,7 @@ fn open_loop(scenario: &Scenario, args: &RunArgs, inputs: &mut Inputs) -> Result
         Some(&clients),
     )?;
     // Each class judged by its own objective, as every run judges classes.
-    let objective = args
-        .load
-        .share(None, scenario.load_defaults().share)
-        .map_err(anyhow::Error::msg)?;
+    let objective = objective_share(scenario, args)?;
     let open_classes = scenario
         .requests()
         .iter()
@@ -489,10 +491,7 @@ fn closed_loop(
     )?;
     // Each class's requests judged by its own objective over every replication, as a
     // search judges a closed loop: the one assessment, on the same draws (seed, replication).
-    let share = args
-        .load
-        .share(None, scenario.load_defaults().share)
-        .map_err(anyhow::Error::msg)?;
+    let share = objective_share(scenario, args)?;
     let mut judged = LoadTest {
         timeout: args
             .load
