@@ -1,17 +1,40 @@
-//! The cost-vs-satisfaction Pareto frontier of the configurations a search load-tested: those
-//! that no other beats on both, which the searches' picture joins as a staircase. It is a
-//! figure of the search, computed here once, so that the picture only draws it.
+//! What the searches' cost-vs-satisfaction picture and counts show of the configurations
+//! load-tested, beyond each one's own figures: how many meet the target, the cheapest that
+//! does, and the Pareto frontier (those that no other beats on both), which the picture joins
+//! as a staircase. They are figures of the search, computed here once, so that every format
+//! only shows them.
 
 use super::Evaluated;
 
-/// Indices in `rows` of their Pareto frontier (see [`frontier_of`]), each row a point at its
-/// price and its satisfaction.
-pub fn frontier(rows: &[Evaluated]) -> Vec<usize> {
-    let points: Vec<(f64, f64)> = rows
-        .iter()
-        .map(|e| (e.candidate.cost.price, e.summary.satisfaction))
-        .collect();
-    frontier_of(&points)
+/// The figures of some configurations load-tested, in rank order (cheapest first).
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Figures {
+    /// How many meet the target.
+    pub passing: usize,
+    /// How many do not.
+    pub failing: usize,
+    /// The index of the first that meets the target: in rank order, the cheapest.
+    pub cheapest: Option<usize>,
+    /// Indices of their Pareto frontier, each a point at its price and its satisfaction
+    /// ([`frontier_of`]), cheapest first.
+    pub frontier: Vec<usize>,
+}
+
+impl Figures {
+    /// The figures of `rows`.
+    pub fn of(rows: &[Evaluated]) -> Figures {
+        let passing = rows.iter().filter(|e| e.summary.meets_target).count();
+        let points: Vec<(f64, f64)> = rows
+            .iter()
+            .map(|e| (e.candidate.cost.price, e.summary.satisfaction))
+            .collect();
+        Figures {
+            passing,
+            failing: rows.len() - passing,
+            cheapest: rows.iter().position(|e| e.summary.meets_target),
+            frontier: frontier_of(&points),
+        }
+    }
 }
 
 /// Indices of the Pareto frontier of `(cost, satisfaction)` points, sorted by cost: the
@@ -40,6 +63,67 @@ pub fn frontier_of(points: &[(f64, f64)]) -> Vec<usize> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::config::Config;
+    use crate::model::cost::Cost;
+    use crate::outcome::stats::Summary;
+    use crate::outcome::verdict::Call;
+    use crate::search::Candidate;
+
+    /// A configuration tested at this price with this satisfied share, meeting a 100 % target
+    /// only when every client was satisfied.
+    fn row(price: f64, satisfaction: f64) -> Evaluated {
+        let meets_target = satisfaction >= 100.0;
+        Evaluated {
+            candidate: Candidate {
+                config: Config::new(vec![price as u32]),
+                cost: Cost {
+                    cpu_cores: 1.0,
+                    ram_gib: 1.0,
+                    price,
+                },
+                changed: 0,
+            },
+            summary: Summary {
+                clients: 10,
+                satisfied: (satisfaction / 10.0) as usize,
+                satisfaction,
+                p50_steps: 1,
+                p95_steps: 1,
+                p99_steps: 1,
+                max_steps: 1,
+                mean_steps: 1.0,
+                meets_target,
+                spread: None,
+                classes: Vec::new(),
+                throughput: None,
+            },
+            classes: Vec::new(),
+            call: if meets_target {
+                Call::Meets
+            } else {
+                Call::Fails
+            },
+        }
+    }
+
+    #[test]
+    fn figures_count_what_meets_and_find_the_cheapest_that_does() {
+        // In rank order: cheapest first.
+        let rows = [
+            row(100.0, 50.0),
+            row(110.0, 40.0),
+            row(120.0, 100.0),
+            row(130.0, 90.0),
+            row(140.0, 100.0),
+        ];
+        let f = Figures::of(&rows);
+        assert_eq!((f.passing, f.failing, f.cheapest), (2, 3, Some(2)));
+        // 110 is beaten by 100, 130 and 140 by 120.
+        assert_eq!(f.frontier, vec![0, 2]);
+        let none = Figures::of(&rows[..2]);
+        assert_eq!((none.passing, none.failing, none.cheapest), (0, 2, None));
+        assert_eq!(Figures::of(&[]), Figures::default());
+    }
 
     #[test]
     fn the_frontier_keeps_only_undominated_points_cheapest_first() {

@@ -36,15 +36,19 @@ pub struct ParetoPlot {
     pub points: Vec<ParetoPoint>,
     /// Index in `points` of the chosen configuration, marked with a ring and its label.
     pub answer: Option<usize>,
+    /// How many of `points` meet the target, and how many miss it: the legend's counts.
+    pub passing: usize,
+    /// See `passing`.
+    pub failing: usize,
     /// Indices in `points` of their Pareto frontier, cheapest first, as
-    /// [`crate::search::pareto::frontier`] finds it.
+    /// [`crate::search::pareto::Figures`] holds it.
     pub frontier: Vec<usize>,
 }
 
 /// Every configuration as a dot at (cost, satisfaction %): those meeting the target in blue,
 /// the others in orange; the Pareto frontier ([`ParetoPlot::frontier`]) as a dark staircase
 /// (from each frontier point, flat until the next cheapest frontier point, then up); the
-/// answer, if any, as a large ring with its label `answer: <label>`; a legend with counts.
+/// answer, if any, as a large ring with its label `answer: <label>`; a legend with the counts.
 ///
 /// Size: markers are deduplicated by rendered pixel. Of the points that land on the same
 /// pixel with the same verdict only the first gets a `<circle>`, so a sweep of a million
@@ -59,7 +63,6 @@ pub fn pareto_svg(input: &ParetoPlot) -> Result<String, PlotError> {
     }
     let (mut c_lo, mut c_hi) = (f64::INFINITY, f64::NEG_INFINITY);
     let (mut s_lo, mut s_hi) = (f64::INFINITY, f64::NEG_INFINITY);
-    let mut passing = 0usize;
     for (i, p) in pts.iter().enumerate() {
         finite(|| format!("point {} cost", i + 1), p.cost)?;
         finite(|| format!("point {} satisfaction", i + 1), p.satisfaction)?;
@@ -67,9 +70,8 @@ pub fn pareto_svg(input: &ParetoPlot) -> Result<String, PlotError> {
         c_hi = c_hi.max(p.cost);
         s_lo = s_lo.min(p.satisfaction);
         s_hi = s_hi.max(p.satisfaction);
-        passing += usize::from(p.meets_target);
     }
-    let failing = pts.len() - passing;
+    let (passing, failing) = (input.passing, input.failing);
     if let Some(index) = input.answer {
         if index >= pts.len() {
             return Err(PlotError::AnswerOutOfRange {
@@ -207,13 +209,16 @@ mod tests {
     use super::*;
     use crate::search::pareto::frontier_of;
 
-    /// The input with its frontier, as the search hands it.
+    /// The input with its counts and frontier, as the search hands them.
     fn plot(title: &str, points: Vec<ParetoPoint>, answer: Option<usize>) -> ParetoPlot {
         let pairs: Vec<(f64, f64)> = points.iter().map(|p| (p.cost, p.satisfaction)).collect();
+        let passing = points.iter().filter(|p| p.meets_target).count();
         ParetoPlot {
             title: title.into(),
             currency: "$/month".into(),
             frontier: frontier_of(&pairs),
+            passing,
+            failing: points.len() - passing,
             points,
             answer,
         }
