@@ -448,9 +448,7 @@ impl SearchContext<'_> {
                         .map_or("all clients", |r| r.name.as_str());
                     format!(
                         "{name}: {} of {} served, {} gave up",
-                        c.served,
-                        c.clients,
-                        c.clients - c.served
+                        c.served, c.clients, c.given_up
                     )
                 })
                 .collect();
