@@ -140,6 +140,8 @@ pub struct Windows {
     pub clients: usize,
     /// Of them, those counted late.
     pub late: usize,
+    /// `late` as a share of `clients`, in percent (0 without clients).
+    pub late_percent: f64,
 }
 
 impl Windows {
@@ -152,6 +154,7 @@ impl Windows {
                 windows: Vec::new(),
                 clients: 0,
                 late: 0,
+                late_percent: 0.0,
             };
         }
         let (mut first, mut last, mut longest) = (f64::INFINITY, f64::NEG_INFINITY, 0.0f64);
@@ -180,9 +183,11 @@ impl Windows {
                 latency: Latencies::of(&mut l),
             })
             .collect();
+        let late: usize = windows.iter().map(|v| v.late).sum();
         Windows {
             width_s: grid.width_s,
-            late: windows.iter().map(|v| v.late).sum(),
+            late,
+            late_percent: 100.0 * late as f64 / clients.len() as f64,
             windows,
             clients: clients.len(),
         }
@@ -399,6 +404,8 @@ mod tests {
         assert!(w.windows.iter().all(|v| v.arrivals == 2));
         assert_eq!(w.late, clients.iter().filter(|c| c.late).count());
         assert_eq!(w.clients, 200);
+        // Clients 0, 7, …, 196 are late: 29 of 200.
+        assert_eq!((w.late, w.late_percent), (29, 14.5));
         // Window 0 holds clients 0 (6 s) and 1 (3 s): p50 3, p99 6.
         let first = w.windows[0].latency.unwrap();
         assert_eq!((first.p50_s, first.p99_s, first.max_s), (3.0, 6.0, 6.0));
