@@ -16,6 +16,7 @@ use crate::model::config::Config;
 use crate::model::objective::Share;
 use crate::model::scenario::Scenario;
 use crate::model::units::{number, Period, Rate};
+use crate::outcome::clients::OpenFigures;
 use crate::outcome::profile::Profile;
 use crate::report::clients::{ClosedReport, ClosedRun, OpenClass, OpenReport, OpenRun};
 use crate::report::output::Inputs;
@@ -391,7 +392,7 @@ fn open_loop(scenario: &Scenario, args: &RunArgs, inputs: &mut Inputs) -> Result
     )?;
     // Each class judged by its own objective, as every run judges classes.
     let objective = objective_share(scenario, args)?;
-    let open_classes = scenario
+    let open_classes: Vec<OpenClass> = scenario
         .requests()
         .iter()
         .zip(crate::workload::objectives(scenario, &load, objective))
@@ -403,6 +404,18 @@ fn open_loop(scenario: &Scenario, args: &RunArgs, inputs: &mut Inputs) -> Result
             patience_s,
         })
         .collect();
+    // Each client judged by its class's timeout (the load's for the fan-out), each class by
+    // its share: the run's figures, once.
+    let timeouts: Vec<u64> = if open_classes.is_empty() {
+        vec![res.nearest_steps(load.timeout.get())]
+    } else {
+        open_classes
+            .iter()
+            .map(|c| res.nearest_steps(c.timeout_s))
+            .collect()
+    };
+    let shares: Vec<Share> = open_classes.iter().map(|c| c.share).collect();
+    let figures = OpenFigures::of(&story, &timeouts, &shares, load.warmup, res);
     let report = OpenReport::new(OpenRun {
         scenario,
         story: &story,
@@ -417,6 +430,7 @@ fn open_loop(scenario: &Scenario, args: &RunArgs, inputs: &mut Inputs) -> Result
         config: &config,
         load: &load,
         profile: profile.as_ref(),
+        figures,
     });
     if args.trace {
         // The trace is the run's story, not its result: stderr, whatever stdout carries.
