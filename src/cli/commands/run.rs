@@ -16,7 +16,7 @@ use crate::model::config::Config;
 use crate::model::objective::Share;
 use crate::model::scenario::Scenario;
 use crate::model::units::{number, Period, Rate};
-use crate::outcome::clients::OpenFigures;
+use crate::outcome::clients::{ClosedFigures, OpenFigures};
 use crate::outcome::profile::Profile;
 use crate::report::clients::{ClosedReport, ClosedRun, OpenClass, OpenReport, OpenRun};
 use crate::report::output::Inputs;
@@ -525,6 +525,7 @@ fn closed_loop(
     } else {
         loadtest::assess(scenario, &config, &judged, share, Some(&clients))?.classes
     };
+    let figures = ClosedFigures::of(&replications, args.load.warmup, users, duration, res);
     let report = ClosedReport::new(ClosedRun {
         classes: &classes,
         random: clients.is_random(scenario, &judged),
@@ -541,6 +542,7 @@ fn closed_loop(
         duration_s: duration,
         warmup: args.load.warmup,
         replications,
+        figures,
     });
     outputs.emit(&report)?;
     Ok(Verdict::Met)
