@@ -34,6 +34,8 @@ pub struct Shortfall {
     pub growth: f64,
     /// Roughly the first client whose latency reaches the timeout.
     pub breach_after: u64,
+    /// When that client is due, in seconds after the first: `(breach_after − 1) / rate`.
+    pub breach_after_s: f64,
 }
 
 impl Capacity {
@@ -99,6 +101,7 @@ impl Capacity {
                     capacity: c,
                     growth: rate - c,
                     breach_after,
+                    breach_after_s: (breach_after - 1) as f64 / rate,
                 }
             })
             .collect()
@@ -172,6 +175,8 @@ mod tests {
         // The fryer's queue: 1/1.75 − 1/2 = 1/14 s more per client; (5 − 4) × 14 + 1 = 15,
         // and `planner run` shows client 15 at exactly 5 s.
         assert_eq!(short[1].breach_after, 15);
+        // Client 15 is due 14 clients after the first, at 2 clients/s.
+        assert_eq!(short[1].breach_after_s, 7.0);
         assert_eq!(needed_value(&s, 2, 2.0), 8);
         assert_eq!(needed_value(&s, 1, 2.0), 6);
     }

@@ -9,6 +9,7 @@
 use std::fmt;
 
 use crate::model::percentile;
+use crate::model::units::Resolution;
 
 /// The standard normal's 99th percentile: a log-normal through p50 and p99 has
 /// σ = (ln p99 − ln p50) / Z99.
@@ -139,6 +140,18 @@ impl Samples {
         percentile::of(&self.sorted, p).expect("a sample file is never empty")
     }
 
+    /// What `fit` summarises the samples by.
+    pub fn figures(&self) -> Figures {
+        Figures {
+            count: self.len(),
+            mean: self.mean(),
+            cv: self.cv(),
+            p50: self.percentile(50.0),
+            p95: self.percentile(95.0),
+            p99: self.percentile(99.0),
+        }
+    }
+
     /// The Kolmogorov–Smirnov distance sup |F_n − F| between the samples and a model.
     pub fn ks_distance(&self, model: &Model) -> f64 {
         let n = self.sorted.len() as f64;
@@ -158,6 +171,24 @@ impl Samples {
         }
         worst
     }
+}
+
+/// A sample file's summary, in seconds: computed once here so that every format of the
+/// report shows the same figures.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Figures {
+    /// How many samples were read.
+    pub count: usize,
+    /// Their mean.
+    pub mean: f64,
+    /// Their coefficient of variation (population standard deviation over the mean).
+    pub cv: f64,
+    /// Nearest-rank median.
+    pub p50: f64,
+    /// Nearest-rank 95th percentile.
+    pub p95: f64,
+    /// Nearest-rank 99th percentile.
+    pub p99: f64,
 }
 
 fn first_content_line(text: &str) -> usize {
@@ -322,6 +353,74 @@ pub fn candidates(samples: &Samples) -> Vec<Fitted> {
         .collect()
 }
 
+/// A sample file fitted: what `planner fit` shows.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Fit {
+    /// The samples' summary.
+    pub figures: Figures,
+    /// Every distribution a scenario can state, in [`candidates`]' order.
+    pub candidates: Vec<Fitted>,
+    /// The resolution, in seconds, that the candidates' stated means need when the
+    /// scenario's cannot hold them (see [`finer_resolution`]).
+    pub finer_resolution: Option<f64>,
+}
+
+/// The samples summarised and fitted, for a scenario of this resolution.
+pub fn fit(samples: &Samples, resolution: Resolution) -> Fit {
+    let candidates = candidates(samples);
+    Fit {
+        figures: samples.figures(),
+        finer_resolution: finer_resolution(&candidates, resolution),
+        candidates,
+    }
+}
+
+/// The value a scenario line states for `v` seconds: 4 significant digits, and whole
+/// nanoseconds, the finest step a scenario's resolution has. 0.005822 stays 0.005822
+/// (rounding it to a millisecond would make it 3 % slower).
+pub fn stated(v: f64) -> f64 {
+    if v <= 0.0 || !v.is_finite() {
+        return v;
+    }
+    let step = 10f64.powi(v.log10().floor() as i32 - 3).max(1e-9);
+    let steps = (v / step).round();
+    // Through the decimal text: 5822 × 1e-6 is 0.005822000000000001 in binary.
+    format!("{steps}e{}", step.log10().round())
+        .parse()
+        .unwrap_or(steps * step)
+}
+
+/// The resolution the candidates' stated means ([`stated`]) need when `resolution` cannot
+/// hold them: the coarsest power of ten (at most 1 s) on whose grid they all sit, since a
+/// stated mean must sit on the scenario's grid. Percentiles fit any resolution.
+pub fn finer_resolution(candidates: &[Fitted], resolution: Resolution) -> Option<f64> {
+    let means: Vec<f64> = candidates
+        .iter()
+        .filter_map(|c| match c.model {
+            Model::Fixed { mean } | Model::Exponential { mean } => Some(mean),
+            Model::Lognormal { mean, .. } => Some(mean),
+            Model::Percentiles { .. } | Model::Empirical => None,
+        })
+        .map(stated)
+        .collect();
+    // A whole number of steps, at least one (as the scenario's parser asks).
+    let on = |step_nanos: u64, v: f64| {
+        let steps = v * 1e9 / step_nanos as f64;
+        let whole = steps.round();
+        whole >= 1.0 && (steps - whole).abs() <= 1e-6 * whole
+    };
+    let fits = |nanos: u64| means.iter().all(|&m| on(nanos, m));
+    if fits(resolution.nanos()) {
+        return None;
+    }
+    let nanos = (0..=9)
+        .rev()
+        .map(|e| 10u64.pow(e))
+        .find(|&n| fits(n))
+        .unwrap_or(1);
+    Some(nanos as f64 / 1e9)
+}
+
 impl fmt::Display for Model {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
@@ -345,6 +444,70 @@ mod tests {
         assert!((s.mean() - 0.02).abs() < 1e-15);
         let s = Samples::parse("0.5\n1.5\n").unwrap();
         assert_eq!(s.len(), 2);
+    }
+
+    #[test]
+    fn figures_summarise_the_samples_once() {
+        // 1, 2, 3, 4 and 10: mean 4, population variance (9 + 4 + 1 + 0 + 36) / 5 = 10.
+        let f = Samples::new(vec![10.0, 1.0, 3.0, 2.0, 4.0])
+            .unwrap()
+            .figures();
+        assert_eq!(f.count, 5);
+        assert_eq!(f.mean, 4.0);
+        assert!((f.cv - 10f64.sqrt() / 4.0).abs() < 1e-15, "{}", f.cv);
+        // Nearest rank: p50 is the 3rd of 5, p95 and p99 the 5th.
+        assert_eq!((f.p50, f.p95, f.p99), (3.0, 10.0, 10.0));
+    }
+
+    #[test]
+    fn a_stated_mean_keeps_four_significant_digits_down_to_the_nanosecond() {
+        assert_eq!(stated(0.005822), 0.005822);
+        assert_eq!(stated(0.0058224), 0.005822);
+        assert_eq!(stated(1234.56), 1235.0);
+        assert_eq!(stated(1.2345e-7), 1.23e-7);
+    }
+
+    #[test]
+    fn the_finer_resolution_is_the_coarsest_that_holds_every_stated_mean() {
+        let ms = Resolution::from_seconds(0.001).unwrap();
+        let fitted = |means: &[f64]| -> Vec<Fitted> {
+            means
+                .iter()
+                .map(|&mean| Fitted {
+                    model: Model::Fixed { mean },
+                    ks: 0.0,
+                })
+                .collect()
+        };
+        // 0.25 s and 2 s sit on the millisecond grid: nothing finer needed.
+        assert_eq!(finer_resolution(&fitted(&[0.25, 2.0]), ms), None);
+        // 0.005822 s needs microseconds; 0.0123 s alone would take 0.1 ms.
+        assert_eq!(
+            finer_resolution(&fitted(&[0.25, 0.005822]), ms),
+            Some(0.000001)
+        );
+        assert_eq!(finer_resolution(&fitted(&[0.0123]), ms), Some(0.0001));
+        // Percentiles and the samples themselves state no mean.
+        let free = [
+            Fitted {
+                model: Model::Percentiles {
+                    p50: 0.0012345,
+                    p99: 0.01,
+                },
+                ks: 0.1,
+            },
+            Fitted {
+                model: Model::Empirical,
+                ks: 0.0,
+            },
+        ];
+        assert_eq!(finer_resolution(&free, ms), None);
+        // And `fit` carries it with the figures and the candidates.
+        let s = Samples::new(vec![0.005, 0.006, 0.006466]).unwrap();
+        let f = fit(&s, ms);
+        assert_eq!(f.figures, s.figures());
+        assert_eq!(f.candidates, candidates(&s));
+        assert_eq!(f.finer_resolution, Some(0.000001));
     }
 
     #[test]

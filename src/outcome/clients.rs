@@ -4,10 +4,12 @@
 //! split their time. A report's table, JSON document and page show these figures and compute
 //! none, so that they cannot disagree.
 
+use crate::model::objective::Share;
 use crate::model::percentile;
 use crate::model::units::Resolution;
-use crate::outcome::records::{ClassTally, Fate, Request, Story};
+use crate::outcome::records::{percent, ClassTally, Fate, Request, Story};
 use crate::outcome::stats::Interval;
+use crate::outcome::verdict::Call;
 
 /// What became of an open-loop client.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -74,6 +76,12 @@ pub struct OpenFigures {
     pub given_up: usize,
     /// `given_up` over `clients` (0 without clients).
     pub given_up_share: f64,
+    /// `satisfied` as a share of `clients`, in percent (0 without clients).
+    pub satisfied_percent: f64,
+    /// `late` as a share of `clients`, in percent.
+    pub late_percent: f64,
+    /// `given_up` as a share of `clients`, in percent.
+    pub given_up_percent: f64,
     /// Attempts made, retries included.
     pub attempts: u64,
     /// Attempts per client (the retry amplification; 0 without clients).
@@ -93,12 +101,25 @@ pub struct OpenFigures {
     pub wasted_s: Vec<f64>,
     /// Per class index (one entry for the fan-out), its clients' tally.
     pub classes: Vec<ClassTally>,
+    /// Per request class (none for the fan-out), whether its share of satisfied clients
+    /// meets its objective: one run is what it is, its count decides.
+    pub classes_meet: Vec<bool>,
+    /// Per class index (one entry for the fan-out), the timeout its clients were judged by,
+    /// in steps.
+    pub timeouts: Vec<u64>,
 }
 
 impl OpenFigures {
     /// The figures of `story` from client `warmup` on, each client judged by its class's
-    /// timeout (`timeouts[k]`, in steps).
-    pub fn of(story: &Story, timeouts: &[u64], warmup: u32, res: Resolution) -> OpenFigures {
+    /// timeout (`timeouts[k]`, in steps), each request class by its share (`shares[k]`; none
+    /// for the fan-out).
+    pub fn of(
+        story: &Story,
+        timeouts: &[u64],
+        shares: &[Share],
+        warmup: u32,
+        res: Resolution,
+    ) -> OpenFigures {
         let fates = &story.fates;
         let counted = &fates[(warmup as usize).min(fates.len())..];
         let outcome = |f: &Fate| ClientOutcome::of(f, timeouts);
@@ -125,12 +146,22 @@ impl OpenFigures {
             .iter()
             .rposition(|f| outcome(f) != ClientOutcome::Satisfied)
             .map(|i| counted.get(i + 1).map(|f| f.due as f64 * res.seconds()));
+        let late = count(ClientOutcome::Late);
+        let classes = story.by_class(timeouts, warmup as usize);
+        let classes_meet = classes
+            .iter()
+            .zip(shares)
+            .map(|(t, &share)| Call::exact(t.satisfied, t.clients, share) == Call::Meets)
+            .collect();
         OpenFigures {
             clients,
             satisfied,
-            late: count(ClientOutcome::Late),
+            late,
             given_up,
             given_up_share: given_up as f64 / clients.max(1) as f64,
+            satisfied_percent: percent(satisfied, clients),
+            late_percent: percent(late, clients),
+            given_up_percent: percent(given_up, clients),
             attempts,
             amplification: attempts as f64 / clients.max(1) as f64,
             goodput,
@@ -142,7 +173,9 @@ impl OpenFigures {
                 .iter()
                 .map(|&w| w as f64 * res.seconds())
                 .collect(),
-            classes: story.by_class(timeouts, warmup as usize),
+            classes,
+            classes_meet,
+            timeouts: timeouts.to_vec(),
         }
     }
 }
@@ -230,6 +263,39 @@ mod tests {
     }
 
     #[test]
+    fn each_class_is_tallied_in_percent_and_judged_by_its_own_share() {
+        let story = Story {
+            fates: vec![
+                fate(0, Some(1), 1, 0), // class 0: satisfied
+                fate(1, Some(9), 2, 0), // class 0: late (timeout 5)
+                fate(2, Some(4), 1, 0), // class 0: satisfied
+                fate(3, Some(4), 1, 1), // class 1: satisfied
+                fate(4, None, 3, 1),    // class 1: given up
+            ],
+            wasted: vec![0],
+            attempts: Vec::new(),
+        };
+        let half = Share::new(50.0).unwrap();
+        let f = OpenFigures::of(
+            &story,
+            &[5, 5],
+            &[half, Share::ALL],
+            0,
+            Resolution::MILLISECOND,
+        );
+        // Class 0: 2 of 3 satisfied meets half; class 1: 1 of 2 misses all.
+        assert_eq!(f.classes_meet, vec![true, false]);
+        let c = f.classes[1];
+        assert_eq!(
+            (c.satisfied_percent, c.late_percent, c.given_up_percent),
+            (50.0, 0.0, 50.0)
+        );
+        assert_eq!(f.classes[0].late_percent, 100.0 / 3.0);
+        assert_eq!(f.timeouts, vec![5, 5]);
+        assert_eq!((f.satisfied_percent, f.late_percent), (60.0, 20.0));
+    }
+
+    #[test]
     fn open_figures_count_each_client_once_and_say_when_the_run_settled() {
         let story = Story {
             fates: vec![
@@ -242,12 +308,18 @@ mod tests {
             wasted: vec![4, 0],
             attempts: Vec::new(),
         };
-        let f = OpenFigures::of(&story, &[5], 1, Resolution::MILLISECOND);
+        let f = OpenFigures::of(&story, &[5], &[], 1, Resolution::MILLISECOND);
         assert_eq!(
             (f.clients, f.satisfied, f.late, f.given_up, f.attempts),
             (4, 2, 1, 1, 7)
         );
         assert_eq!(f.given_up_share, 0.25);
+        assert_eq!(
+            (f.satisfied_percent, f.late_percent, f.given_up_percent),
+            (50.0, 25.0, 25.0)
+        );
+        // The fan-out has no class objective to meet.
+        assert!(f.classes_meet.is_empty());
         assert_eq!(f.amplification, 1.75);
         // Served latencies 8, 2, 2 ms: p50 2 ms, p99 8 ms.
         assert_eq!(f.latency_p50_s, Some(0.002));
@@ -262,14 +334,14 @@ mod tests {
             ..story.clone()
         };
         assert_eq!(
-            OpenFigures::of(&calm, &[5], 0, Resolution::MILLISECOND).settled,
+            OpenFigures::of(&calm, &[5], &[], 0, Resolution::MILLISECOND).settled,
             None
         );
         let gone = Story {
             fates: vec![fate(0, None, 2, 0)],
             ..story
         };
-        let g = OpenFigures::of(&gone, &[5], 0, Resolution::MILLISECOND);
+        let g = OpenFigures::of(&gone, &[5], &[], 0, Resolution::MILLISECOND);
         assert_eq!((g.settled, g.latency_p50_s), (Some(None), None));
     }
 

@@ -55,8 +55,10 @@ pub struct StationLoad {
 pub struct LatencyCurve {
     /// Clients of the class counted (after the warm-up), served or not.
     pub clients: usize,
-    /// Of them, those served (the others gave up).
+    /// Of them, those served.
     pub served: usize,
+    /// The others, who gave up for good.
+    pub given_up: usize,
     /// The class's timeout, in seconds.
     pub timeout_s: f64,
     /// The share that must be served under it, in percent.
@@ -117,6 +119,7 @@ impl LatencyCurve {
         LatencyCurve {
             clients,
             served: n,
+            given_up: clients.saturating_sub(n),
             timeout_s,
             share_percent,
             points: points
@@ -139,7 +142,7 @@ mod tests {
             vec![(0.5, 20.0), (1.0, 40.0), (1.5, 80.0)],
             "{c:?}"
         );
-        assert_eq!((c.clients, c.served), (5, 4));
+        assert_eq!((c.clients, c.served, c.given_up), (5, 4, 1));
     }
 
     #[test]

@@ -136,7 +136,7 @@ pub struct Story {
 }
 
 /// One request class's figures in a run with client rules.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
 pub struct ClassTally {
     /// Clients of the class counted (after the warm-up).
     pub clients: usize,
@@ -148,6 +148,17 @@ pub struct ClassTally {
     pub given_up: usize,
     /// Attempts made, retries included.
     pub attempts: u64,
+    /// `satisfied` as a share of `clients`, in percent (0 without clients).
+    pub satisfied_percent: f64,
+    /// `late` as a share of `clients`, in percent.
+    pub late_percent: f64,
+    /// `given_up` as a share of `clients`, in percent.
+    pub given_up_percent: f64,
+}
+
+/// `k` of `n` in percent; 0 of none is 0.
+pub fn percent(k: usize, n: usize) -> f64 {
+    100.0 * k as f64 / n.max(1) as f64
 }
 
 impl Story {
@@ -165,6 +176,11 @@ impl Story {
                 Some(_) => t.late += 1,
                 None => t.given_up += 1,
             }
+        }
+        for t in &mut out {
+            t.satisfied_percent = percent(t.satisfied, t.clients);
+            t.late_percent = percent(t.late, t.clients);
+            t.given_up_percent = percent(t.given_up, t.clients);
         }
         out
     }

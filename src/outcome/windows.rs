@@ -140,6 +140,8 @@ pub struct Windows {
     pub clients: usize,
     /// Of them, those counted late.
     pub late: usize,
+    /// `late` as a share of `clients`, in percent (0 without clients).
+    pub late_percent: f64,
 }
 
 impl Windows {
@@ -152,6 +154,7 @@ impl Windows {
                 windows: Vec::new(),
                 clients: 0,
                 late: 0,
+                late_percent: 0.0,
             };
         }
         let (mut first, mut last, mut longest) = (f64::INFINITY, f64::NEG_INFINITY, 0.0f64);
@@ -180,9 +183,11 @@ impl Windows {
                 latency: Latencies::of(&mut l),
             })
             .collect();
+        let late: usize = windows.iter().map(|v| v.late).sum();
         Windows {
             width_s: grid.width_s,
-            late: windows.iter().map(|v| v.late).sum(),
+            late,
+            late_percent: 100.0 * late as f64 / clients.len() as f64,
             windows,
             clients: clients.len(),
         }
@@ -326,17 +331,46 @@ impl ClosedWindows {
     }
 }
 
+/// Runs made by hand, for the tests of the windows and of the pictures drawn from them.
 #[cfg(test)]
-mod tests {
-    use super::*;
+pub(crate) mod fixtures {
+    use crate::outcome::clients::{ClientOutcome, OpenClient};
+    use crate::outcome::profile::ClientLatency;
 
-    fn client(due_s: f64, latency_s: f64) -> ClientLatency {
+    /// A client due at `due_s` and served in `latency_s`, late from 5 s.
+    pub(crate) fn client(due_s: f64, latency_s: f64) -> ClientLatency {
         ClientLatency {
             due_s,
             latency_s,
             late: latency_s >= 5.0,
         }
     }
+
+    /// A retry storm: 40 clients one a second, every fourth given up and the others
+    /// satisfied in 2 s and a hundredth per second due (2.39 s the longest); 50 attempts,
+    /// their first ones and 10 retries.
+    pub(crate) fn storm() -> (Vec<OpenClient>, Vec<f64>) {
+        let clients: Vec<OpenClient> = (0..40)
+            .map(|i| OpenClient {
+                due_s: f64::from(i),
+                latency_s: (i % 4 != 0).then_some(2.0 + f64::from(i) / 100.0),
+                outcome: if i % 4 == 0 {
+                    ClientOutcome::GivenUp
+                } else {
+                    ClientOutcome::Satisfied
+                },
+            })
+            .collect();
+        let mut attempts_s: Vec<f64> = clients.iter().map(|c| c.due_s).collect();
+        attempts_s.extend((0..10).map(|i| 4.0 * f64::from(i) + 3.0));
+        (clients, attempts_s)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::fixtures::{client, storm};
+    use super::*;
 
     #[test]
     fn widths_are_round_and_give_at_most_100_windows() {
@@ -370,6 +404,8 @@ mod tests {
         assert!(w.windows.iter().all(|v| v.arrivals == 2));
         assert_eq!(w.late, clients.iter().filter(|c| c.late).count());
         assert_eq!(w.clients, 200);
+        // Clients 0, 7, …, 196 are late: 29 of 200.
+        assert_eq!((w.late, w.late_percent), (29, 14.5));
         // Window 0 holds clients 0 (6 s) and 1 (3 s): p50 3, p99 6.
         let first = w.windows[0].latency.unwrap();
         assert_eq!((first.p50_s, first.p99_s, first.max_s), (3.0, 6.0, 6.0));
@@ -402,19 +438,7 @@ mod tests {
 
     #[test]
     fn open_windows_count_arrivals_attempts_and_outcomes() {
-        let clients: Vec<OpenClient> = (0..40)
-            .map(|i| OpenClient {
-                due_s: f64::from(i),
-                latency_s: (i % 4 != 0).then_some(2.0 + f64::from(i) / 100.0),
-                outcome: if i % 4 == 0 {
-                    ClientOutcome::GivenUp
-                } else {
-                    ClientOutcome::Satisfied
-                },
-            })
-            .collect();
-        let mut attempts_s: Vec<f64> = clients.iter().map(|c| c.due_s).collect();
-        attempts_s.extend((0..10).map(|i| 4.0 * f64::from(i) + 3.0));
+        let (clients, attempts_s) = storm();
         let w = OpenWindows::of(&clients, &attempts_s, 5.0);
         let grid = w.grid.unwrap();
         assert_eq!(w.arrivals.len(), grid.count);

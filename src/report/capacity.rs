@@ -79,7 +79,7 @@ pub fn warning(
             "{head}, and {limit} is breached after roughly {} {} (about {} s); a longer test fails",
             s.breach_after,
             clients(&s.breach_after.to_string()),
-            trim_float(((s.breach_after - 1) as f64 / rate * 10.0).round() / 10.0),
+            trim_float((s.breach_after_s * 10.0).round() / 10.0),
         )
     }
 }

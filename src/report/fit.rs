@@ -6,7 +6,7 @@ use crate::report::{ExportError, Render};
 use schemars::JsonSchema;
 use serde::Serialize;
 
-use crate::model::fit::{Fitted, Model, Samples};
+use crate::model::fit::{stated, Fit, Model};
 use crate::model::units::Resolution;
 use crate::report::format::trim_float;
 
@@ -14,11 +14,10 @@ use crate::report::format::trim_float;
 pub struct FitReport<'a> {
     /// The file as the user named it (the empirical line refers to it).
     pub file: &'a str,
-    /// The samples, in seconds, for the summary line.
-    pub samples: &'a Samples,
-    /// The fitted distributions, shown in this order (as [`crate::model::fit::candidates`] returns
-    /// them: fixed, exponential, lognormal when the samples vary, empirical).
-    pub candidates: &'a [Fitted],
+    /// The samples' figures, the fitted distributions (shown in
+    /// [`crate::model::fit::candidates`]' order: fixed, exponential, lognormal when the
+    /// samples vary, empirical) and the resolution their means need.
+    pub fit: &'a Fit,
     /// The scenario's: a stated service time must sit on its grid.
     pub resolution: Resolution,
 }
@@ -58,25 +57,10 @@ fn secs(v: f64) -> String {
     )
 }
 
-/// `v` rounded to 4 significant digits and to whole nanoseconds, the finest step a scenario's
-/// resolution has: 0.005822 stays 0.005822 (rounding it to a millisecond would make it 3 %
-/// slower).
-fn significant(v: f64) -> f64 {
-    if v <= 0.0 || !v.is_finite() {
-        return v;
-    }
-    let step = 10f64.powi(v.log10().floor() as i32 - 3).max(1e-9);
-    let steps = (v / step).round();
-    // Through the decimal text: 5822 × 1e-6 is 0.005822000000000001 in binary.
-    format!("{steps}e{}", step.log10().round())
-        .parse()
-        .unwrap_or(steps * step)
-}
-
 /// A duration for a scenario's string form, 4 significant digits in the unit that reads
 /// best: "22.3ms", "1.5s", "850us".
 fn duration_string(v: f64) -> String {
-    let v = significant(v);
+    let v = stated(v);
     let (scaled, unit) = if v >= 1.0 {
         (v, "s")
     } else if v >= 1e-3 {
@@ -87,7 +71,7 @@ fn duration_string(v: f64) -> String {
         (v * 1e9, "ns")
     };
     // The scaling's binary noise is far below the 4 digits kept.
-    format!("\"{}{unit}\"", trim_float(significant(scaled)))
+    format!("\"{}{unit}\"", trim_float(stated(scaled)))
 }
 
 /// One candidate as a CSV row.
@@ -100,10 +84,10 @@ struct CsvCandidate<'a> {
 
 impl FitReport<'_> {
     /// The lines of a `[[station]]` that state this model. A mean is shown to 4 significant
-    /// digits, which the scenario's resolution may not hold (see [`Self::finer_resolution`]);
+    /// digits, which the scenario's resolution may not hold (see [`Fit::finer_resolution`]);
     /// percentiles fit any resolution.
     pub fn scenario_lines(&self, model: &Model) -> Vec<String> {
-        let mean = |m: f64| trim_float_any(significant(m));
+        let mean = |m: f64| trim_float_any(stated(m));
         match *model {
             Model::Fixed { mean: m } => vec![format!("service = {}", mean(m))],
             Model::Exponential { mean: m } => vec![
@@ -126,37 +110,6 @@ impl FitReport<'_> {
             ],
         }
     }
-
-    /// The resolution the shown means need when the scenario's cannot hold them: the
-    /// coarsest power of ten (at most 1 s) on whose grid they all sit.
-    pub fn finer_resolution(&self) -> Option<f64> {
-        let means: Vec<f64> = self
-            .candidates
-            .iter()
-            .filter_map(|c| match c.model {
-                Model::Fixed { mean } | Model::Exponential { mean } => Some(mean),
-                Model::Lognormal { mean, .. } => Some(mean),
-                Model::Percentiles { .. } | Model::Empirical => None,
-            })
-            .map(significant)
-            .collect();
-        // A whole number of steps, at least one (as the scenario's parser asks).
-        let on = |step_nanos: u64, v: f64| {
-            let steps = v * 1e9 / step_nanos as f64;
-            let whole = steps.round();
-            whole >= 1.0 && (steps - whole).abs() <= 1e-6 * whole
-        };
-        let fits = |nanos: u64| means.iter().all(|&m| on(nanos, m));
-        if fits(self.resolution.nanos()) {
-            return None;
-        }
-        let nanos = (0..=9)
-            .rev()
-            .map(|e| 10u64.pow(e))
-            .find(|&n| fits(n))
-            .unwrap_or(1);
-        Some(nanos as f64 / 1e9)
-    }
 }
 
 impl Render for FitReport<'_> {
@@ -164,7 +117,7 @@ impl Render for FitReport<'_> {
     /// with `; `).
     fn csv(&self) -> Result<Vec<u8>, ExportError> {
         let mut w = csv::Writer::from_writer(Vec::new());
-        for c in self.candidates {
+        for c in &self.fit.candidates {
             let lines = self.scenario_lines(&c.model).join("; ");
             w.serialize(CsvCandidate {
                 model: c.model.to_string(),
@@ -179,21 +132,21 @@ impl Render for FitReport<'_> {
     /// The report for people: the samples' summary, then each candidate's scenario lines,
     /// ready to paste into a `[[station]]`.
     fn table(&self) -> String {
-        let s = self.samples;
+        let s = &self.fit.figures;
         let mut out = format!(
             "{}: {} samples, mean {}, cv {}, p50 {}, p95 {}, p99 {}\n\n",
             self.file,
-            s.len(),
-            secs(s.mean()),
-            trim_float((s.cv() * 1e4).round() / 1e4),
-            secs(s.percentile(50.0)),
-            secs(s.percentile(95.0)),
-            secs(s.percentile(99.0)),
+            s.count,
+            secs(s.mean),
+            trim_float((s.cv * 1e4).round() / 1e4),
+            secs(s.p50),
+            secs(s.p95),
+            secs(s.p99),
         );
         out.push_str(
             "scenario lines for a [[station]], each with its Kolmogorov–Smirnov distance to the samples (0: identical; lower fits better):\n",
         );
-        for c in self.candidates {
+        for c in &self.fit.candidates {
             out.push_str(&format!("\n# {} (KS distance {:.3})\n", c.model, c.ks));
             for line in self.scenario_lines(&c.model) {
                 out.push_str(&line);
@@ -201,10 +154,11 @@ impl Render for FitReport<'_> {
             }
         }
         let percentiles = self
+            .fit
             .candidates
             .iter()
             .any(|c| matches!(c.model, Model::Percentiles { .. }));
-        let grid = match self.finer_resolution() {
+        let grid = match self.fit.finer_resolution {
             None => String::new(),
             Some(finer) => format!(
                 "; a stated mean sits on the scenario's grid, and {} s cannot hold these: set `resolution = {}` (or finer) at the top of the scenario{}",
@@ -226,18 +180,22 @@ impl Render for FitReport<'_> {
     /// The report for programs: the same figures unrounded, in seconds, with each candidate's
     /// scenario lines.
     fn json(&self) -> String {
-        let s = self.samples;
+        let s = &self.fit.figures;
         let doc = JsonFit {
             schema_version: SchemaVersion,
             file: self.file,
-            samples: s.len(),
-            mean_s: s.mean(),
-            cv: s.cv(),
-            p50_s: s.percentile(50.0),
-            p95_s: s.percentile(95.0),
-            p99_s: s.percentile(99.0),
-            resolution_s: self.finer_resolution().unwrap_or(self.resolution.seconds()),
+            samples: s.count,
+            mean_s: s.mean,
+            cv: s.cv,
+            p50_s: s.p50,
+            p95_s: s.p95,
+            p99_s: s.p99,
+            resolution_s: self
+                .fit
+                .finer_resolution
+                .unwrap_or(self.resolution.seconds()),
             candidates: self
+                .fit
                 .candidates
                 .iter()
                 .map(|c| JsonCandidate {
@@ -282,11 +240,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn four_significant_digits_down_to_the_nanosecond() {
-        assert_eq!(significant(0.005822), 0.005822);
-        assert_eq!(significant(0.0058224), 0.005822);
-        assert_eq!(significant(1234.56), 1235.0);
-        assert_eq!(significant(1.2345e-7), 1.23e-7);
+    fn durations_read_in_the_unit_that_reads_best() {
         assert_eq!(duration_string(0.0223), "\"22.3ms\"");
         assert_eq!(duration_string(1.5), "\"1.5s\"");
         assert_eq!(duration_string(0.00085), "\"850us\"");

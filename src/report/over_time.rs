@@ -43,12 +43,6 @@ fn verdicts(c: &Contender) -> String {
         .join(", ")
 }
 
-impl OverTimeComparison<'_> {
-    fn static_cost(&self) -> Option<f64> {
-        self.contenders[0].as_ref().map(|c| c.over_time.cost)
-    }
-}
-
 impl Render for OverTimeComparison<'_> {
     fn table(&self) -> String {
         let mut out = format!(
@@ -73,8 +67,8 @@ impl Render for OverTimeComparison<'_> {
                     name.to_string(),
                     c.plan.clone(),
                     format!("{:.4}", c.over_time.cost),
-                    self.static_cost()
-                        .map(|s| format!("{:.0}%", 100.0 * c.over_time.cost / s))
+                    c.of_static
+                        .map(|share| format!("{share:.0}%"))
                         .unwrap_or_else(|| "-".into()),
                     verdicts(c),
                     c.over_time

@@ -28,11 +28,10 @@ pub struct PolicyReport<'a> {
 }
 
 impl PolicyReport<'_> {
-    /// `tried` in cost order (grid order on a tie).
-    fn by_cost(&self) -> Vec<(usize, &PolicyTried)> {
-        let mut rows: Vec<(usize, &PolicyTried)> = self.search.tried.iter().enumerate().collect();
-        rows.sort_by(|a, b| a.1.cost.total_cmp(&b.1.cost).then(a.0.cmp(&b.0)));
-        rows
+    /// `tried` in the search's cost order, each with its index.
+    fn by_cost(&self) -> impl Iterator<Item = (usize, &PolicyTried)> {
+        let tried = &self.search.tried;
+        self.search.by_cost.iter().map(move |&i| (i, &tried[i]))
     }
 
     fn policy_words(&self, t: &PolicyTried) -> String {
@@ -83,7 +82,7 @@ impl Render for PolicyReport<'_> {
             ("p99 (s)", Align::Right),
             ("verdict", Align::Left),
         ]);
-        for (_, tried) in self.by_cost().into_iter().take(TABLE_ROWS) {
+        for (_, tried) in self.by_cost().take(TABLE_ROWS) {
             let s = &tried.assessment.summary;
             t.row(vec![
                 self.policy_words(tried),
@@ -151,7 +150,7 @@ impl Render for PolicyReport<'_> {
             scenario: self.scenario.name(),
             hours_per_month: HOURS_PER_MONTH,
             answer: self.search.answer.map(|i| row(i, &self.search.tried[i])),
-            tried: self.by_cost().into_iter().map(|(i, t)| row(i, t)).collect(),
+            tried: self.by_cost().map(|(i, t)| row(i, t)).collect(),
         };
         serde_json::to_string_pretty(&doc).expect("plain data serialises") + "\n"
     }

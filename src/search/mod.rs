@@ -17,6 +17,7 @@ pub mod frontier;
 pub mod memory;
 pub mod optimize;
 pub mod over_time;
+pub mod pareto;
 pub mod policy;
 pub mod schedule;
 pub mod verify;

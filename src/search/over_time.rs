@@ -31,6 +31,8 @@ pub struct Contender {
     pub assessment: Assessment,
     /// Replication 1's units, cost and minutes.
     pub over_time: OverTime,
+    /// Its cost as a percentage of the static plan's (`None` when no static plan met).
+    pub of_static: Option<f64>,
 }
 
 /// The three plans; `None` in place of one that nothing tried could make meet its
@@ -135,7 +137,23 @@ pub fn compare(
         }
         None => None,
     });
+    let costs: Vec<Option<f64>> = contenders
+        .iter()
+        .map(|c| c.as_ref().map(|c| c.over_time.cost))
+        .collect();
+    for (c, share) in contenders.iter_mut().zip(of_static(&costs)) {
+        if let Some(c) = c {
+            c.of_static = share;
+        }
+    }
     Ok(contenders)
+}
+
+/// Each plan's cost as a percentage of the first's, the static plan's: `None` for a plan
+/// that did not meet, and for every plan when the static one did not.
+fn of_static(costs: &[Option<f64>]) -> Vec<Option<f64>> {
+    let base = costs.first().copied().flatten();
+    costs.iter().map(|c| Some(100.0 * (*c)? / base?)).collect()
 }
 
 fn contender(
@@ -154,5 +172,23 @@ fn contender(
         plan,
         assessment,
         over_time,
+        // Known once every plan is priced.
+        of_static: None,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_plan_costs_a_share_of_the_static_one() {
+        assert_eq!(
+            of_static(&[Some(8.0), Some(6.0), None]),
+            vec![Some(100.0), Some(75.0), None]
+        );
+        // Without a static plan there is nothing to compare against.
+        assert_eq!(of_static(&[None, Some(6.0), Some(2.0)]), vec![None; 3]);
+        assert!(of_static(&[]).is_empty());
+    }
 }

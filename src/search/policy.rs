@@ -71,6 +71,9 @@ pub struct PolicySearch {
     pub tried: Vec<PolicyTried>,
     /// The cheapest that meets every objective, an index into `tried`.
     pub answer: Option<usize>,
+    /// Indices into `tried`, cheapest first (grid order on a tie): the order the reports
+    /// list them in.
+    pub by_cost: Vec<usize>,
 }
 
 /// Every combination of the axes' values, skipping a max below its min.
@@ -142,17 +145,22 @@ pub fn search(
             Ok(tried)
         })
         .collect::<Result<Vec<_>, EngineError>>()?;
-    let answer = tried
-        .iter()
-        .enumerate()
-        .filter(|(_, t)| t.meets())
-        .min_by(|a, b| a.1.cost.total_cmp(&b.1.cost).then(a.0.cmp(&b.0)))
-        .map(|(i, _)| i);
+    let costs: Vec<f64> = tried.iter().map(|t| t.cost).collect();
+    let by_cost = cheapest_first(&costs);
+    let answer = by_cost.iter().copied().find(|&i| tried[i].meets());
     Ok(PolicySearch {
         axes: axes.to_vec(),
         tried,
         answer,
+        by_cost,
     })
+}
+
+/// Indices of `costs`, cheapest first, the first index first on a tie.
+fn cheapest_first(costs: &[f64]) -> Vec<usize> {
+    let mut order: Vec<usize> = (0..costs.len()).collect();
+    order.sort_by(|&a, &b| costs[a].total_cmp(&costs[b]).then(a.cmp(&b)));
+    order
 }
 
 /// One combination: its verdict (the one `assess`) and its cost over the replications
@@ -201,6 +209,12 @@ fn one(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn combinations_are_listed_cheapest_first_in_grid_order_on_a_tie() {
+        assert_eq!(cheapest_first(&[3.0, 1.5, 2.0, 1.5]), vec![1, 3, 2, 0]);
+        assert!(cheapest_first(&[]).is_empty());
+    }
 
     #[test]
     fn combinations_skip_a_max_below_its_min() {

@@ -19,11 +19,10 @@ pub(crate) fn fit(scenario: &Scenario, args: FitArgs, inputs: &mut Inputs) -> Re
         .with_context(|| format!("cannot read {file}"))?;
     let outputs = open_outputs(inputs, &args.output, None)?;
     let samples = Samples::parse(&text).with_context(|| format!("samples {file}"))?;
-    let candidates = fit::candidates(&samples);
+    let fit = fit::fit(&samples, scenario.resolution());
     let report = FitReport {
         file: &file,
-        samples: &samples,
-        candidates: &candidates,
+        fit: &fit,
         resolution: scenario.resolution(),
     };
     outputs.emit(&report)?;

@@ -6,15 +6,18 @@ use std::io::Write;
 
 use anyhow::{bail, Context, Result};
 
-use super::{build_load_shaped, open_outputs, Verdict};
+use super::{build_load_shaped, open_outputs, Requested, Verdict};
 use crate::cli::args::{ClockArg, PlotKind, RunArgs};
 use crate::cli::progress::Progress;
 use crate::engine::EngineError;
 use crate::loadtest;
 use crate::loadtest::observe::{Requests, Teller};
 use crate::model::config::Config;
+use crate::model::objective::Share;
 use crate::model::scenario::Scenario;
 use crate::model::units::{number, Period, Rate};
+use crate::outcome::clients::{ClosedFigures, OpenFigures};
+use crate::outcome::profile::Profile;
 use crate::report::clients::{ClosedReport, ClosedRun, OpenClass, OpenReport, OpenRun};
 use crate::report::output::Inputs;
 use crate::report::run::{RunReport, TIMELINE_MAX_AUTO};
@@ -222,11 +225,7 @@ pub(crate) fn run(
         ..load.clone()
     };
     let outcome = loadtest::run(scenario, &config, &listed, 0, clock, args.trace)?;
-    // `--slo "p99 < T"` asks 99 % of clients under T; otherwise every one.
-    let share = args
-        .load
-        .share(None, scenario.load_defaults().share)
-        .map_err(anyhow::Error::msg)?;
+    let share = objective_share(scenario, &args)?;
     let summary = loadtest::summarize(scenario, &outcome, &load, share);
     // Further replications, for the means and intervals (virtual time only).
     let combined = if replicated {
@@ -245,12 +244,7 @@ pub(crate) fn run(
         Some(a) => a.classes.clone(),
         None => loadtest::judge_classes(scenario, &outcome, &load, share),
     };
-    // Where the time goes, for the page only: the first replication again, profiled.
-    let profile = if outputs.wants_page() {
-        Some(loadtest::profile(scenario, &config, &load, share, None)?)
-    } else {
-        None
-    };
+    let profile = page_profile(&outputs, scenario, &config, &load, share, None)?;
     spinner.finish();
     // The trace reads like the tutorial's prints, above the table; ahead of JSON, CSV or SVG
     // on stdout it would break them for whatever reads them, so it goes to stderr then.
@@ -298,6 +292,33 @@ pub(crate) fn run(
         _ => outputs.emit(&report)?,
     }
     Ok(Verdict::Met)
+}
+
+/// The share of clients the run's objective asks, one rule for every kind of run:
+/// `--slo "p99 < T"` asks 99 % of them under T, else the scenario's objective holds unless
+/// `--timeout` states another (see [`crate::cli::args::LoadArgs::share`]).
+fn objective_share(scenario: &Scenario, args: &RunArgs) -> Result<Share> {
+    args.load
+        .share(None, scenario.load_defaults().share)
+        .map_err(anyhow::Error::msg)
+}
+
+/// Where the time goes, for the page only: the first replication again, profiled. It is one
+/// more load test, so it runs only when a page is asked for.
+fn page_profile(
+    outputs: &Requested,
+    scenario: &Scenario,
+    config: &Config,
+    load: &LoadTest,
+    share: Share,
+    clients: Option<&Clients>,
+) -> Result<Option<Profile>> {
+    if !outputs.wants_page() {
+        return Ok(None);
+    }
+    Ok(Some(loadtest::profile(
+        scenario, config, load, share, clients,
+    )?))
 }
 
 fn common_checks(args: &RunArgs) -> Result<()> {
@@ -361,25 +382,17 @@ fn open_loop(scenario: &Scenario, args: &RunArgs, inputs: &mut Inputs) -> Result
         teller,
     )?
     .story();
-    // Where the time goes, for the page only: the same run again, profiled.
-    let share = crate::model::objective::Share::ALL;
-    let profile = if outputs.wants_page() {
-        Some(loadtest::profile(
-            scenario,
-            &config,
-            &load,
-            share,
-            Some(&clients),
-        )?)
-    } else {
-        None
-    };
+    let profile = page_profile(
+        &outputs,
+        scenario,
+        &config,
+        &load,
+        Share::ALL,
+        Some(&clients),
+    )?;
     // Each class judged by its own objective, as every run judges classes.
-    let objective = args
-        .load
-        .share(None, scenario.load_defaults().share)
-        .map_err(anyhow::Error::msg)?;
-    let open_classes = scenario
+    let objective = objective_share(scenario, args)?;
+    let open_classes: Vec<OpenClass> = scenario
         .requests()
         .iter()
         .zip(crate::workload::objectives(scenario, &load, objective))
@@ -391,6 +404,18 @@ fn open_loop(scenario: &Scenario, args: &RunArgs, inputs: &mut Inputs) -> Result
             patience_s,
         })
         .collect();
+    // Each client judged by its class's timeout (the load's for the fan-out), each class by
+    // its share: the run's figures, once.
+    let timeouts: Vec<u64> = if open_classes.is_empty() {
+        vec![res.nearest_steps(load.timeout.get())]
+    } else {
+        open_classes
+            .iter()
+            .map(|c| res.nearest_steps(c.timeout_s))
+            .collect()
+    };
+    let shares: Vec<Share> = open_classes.iter().map(|c| c.share).collect();
+    let figures = OpenFigures::of(&story, &timeouts, &shares, load.warmup, res);
     let report = OpenReport::new(OpenRun {
         scenario,
         story: &story,
@@ -405,6 +430,7 @@ fn open_loop(scenario: &Scenario, args: &RunArgs, inputs: &mut Inputs) -> Result
         config: &config,
         load: &load,
         profile: profile.as_ref(),
+        figures,
     });
     if args.trace {
         // The trace is the run's story, not its result: stderr, whatever stdout carries.
@@ -469,25 +495,17 @@ fn closed_loop(
             }
         );
     }
-    // Where the time goes, for the page only: the first replication again, profiled.
-    let profile = if outputs.wants_page() {
-        let share = crate::model::objective::Share::ALL;
-        Some(loadtest::profile(
-            scenario,
-            &config,
-            &load,
-            share,
-            Some(&clients),
-        )?)
-    } else {
-        None
-    };
+    let profile = page_profile(
+        &outputs,
+        scenario,
+        &config,
+        &load,
+        Share::ALL,
+        Some(&clients),
+    )?;
     // Each class's requests judged by its own objective over every replication, as a
     // search judges a closed loop: the one assessment, on the same draws (seed, replication).
-    let share = args
-        .load
-        .share(None, scenario.load_defaults().share)
-        .map_err(anyhow::Error::msg)?;
+    let share = objective_share(scenario, args)?;
     let mut judged = LoadTest {
         timeout: args
             .load
@@ -507,6 +525,7 @@ fn closed_loop(
     } else {
         loadtest::assess(scenario, &config, &judged, share, Some(&clients))?.classes
     };
+    let figures = ClosedFigures::of(&replications, args.load.warmup, users, duration, res);
     let report = ClosedReport::new(ClosedRun {
         classes: &classes,
         random: clients.is_random(scenario, &judged),
@@ -523,6 +542,7 @@ fn closed_loop(
         duration_s: duration,
         warmup: args.load.warmup,
         replications,
+        figures,
     });
     outputs.emit(&report)?;
     Ok(Verdict::Met)

@@ -11,6 +11,7 @@ use crate::model::scenario::Scenario;
 use crate::report::output::{write_stdout, Inputs};
 use crate::report::search::{OptimizeReport, SearchContext, SweepReport, Unreachable};
 use crate::report::Format;
+use crate::search::pareto::Figures;
 use crate::search::{self, Candidate, Frontier};
 
 /// A shard's document stores plain summaries, which `merge` would judge as such: clients
@@ -194,10 +195,12 @@ pub(crate) fn optimize(
     }
     let answer = result.answer.map(|i| &result.evaluated[i].candidate.config);
     let profile = profile_for_page(scenario, &plan.target, answer, &outputs)?;
+    let plotted = everything.as_deref().unwrap_or(&result.evaluated);
     outputs.emit(&OptimizeReport {
         profile: profile.as_ref(),
         ctx,
-        plotted: everything.as_deref().unwrap_or(&result.evaluated),
+        plotted,
+        pictured: &Figures::of(plotted),
         result: &result,
         plot_all: everything.is_some(),
     })?;
@@ -234,15 +237,14 @@ pub(crate) fn sweep(
     };
     // With the table in a file (not on stdout), stdout says what the file holds instead.
     let csv_file = args.search.output.csv.as_deref().filter(|f| *f != "-");
-    let cheapest = all
-        .iter()
-        .find(|e| e.summary.meets_target)
-        .map(|e| &e.candidate.config);
+    let figures = Figures::of(&all);
+    let cheapest = figures.cheapest.map(|c| &all[c].candidate.config);
     let profile = profile_for_page(scenario, &plan.target, cheapest, &outputs)?;
     outputs.emit(&SweepReport {
         profile: profile.as_ref(),
         ctx,
         all: &all,
+        figures: &figures,
         show: args.show,
         csv_file,
     })?;

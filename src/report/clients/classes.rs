@@ -6,7 +6,6 @@ use serde::Serialize;
 
 use crate::model::objective::Share;
 use crate::outcome::records::ClassTally;
-use crate::outcome::verdict::Call;
 use crate::report::format::trim_float;
 
 /// One request class as the run treats it.
@@ -39,32 +38,41 @@ pub(super) struct ClassFigures {
     satisfied: usize,
     /// Seconds.
     timeout: f64,
+    /// `satisfied`, `late` and `given_up` as shares of `clients`, in percent: the table's.
+    #[serde(skip)]
+    percents: [f64; 3],
 }
 
-/// The classes' figures, in file order (none without classes).
-pub(super) fn figures(classes: &[OpenClass], tallies: &[ClassTally]) -> Vec<ClassFigures> {
+/// The classes' figures, in file order (none without classes): each class's tally and
+/// whether it met its objective, beside what the class is.
+pub(super) fn figures(
+    classes: &[OpenClass],
+    tallies: &[ClassTally],
+    meets: &[bool],
+) -> Vec<ClassFigures> {
     classes
         .iter()
         .zip(tallies)
-        .map(|(c, t)| ClassFigures {
+        .zip(meets)
+        .map(|((c, t), &meets)| ClassFigures {
             attempts: t.attempts,
             clients: t.clients,
             given_up: t.given_up,
             late: t.late,
-            // One run is what it is: its count decides.
-            meets_objective: Call::exact(t.satisfied, t.clients, c.share) == Call::Meets,
+            meets_objective: meets,
             min_satisfaction: c.share.percent(),
             name: c.name.clone(),
             patience: c.patience_s,
             satisfied: t.satisfied,
             timeout: c.timeout_s,
+            percents: [t.satisfied_percent, t.late_percent, t.given_up_percent],
         })
         .collect()
 }
 
-/// "1628 (81.4 %)": a count and its share of the class's clients.
-fn counted(k: usize, clients: usize) -> String {
-    let share = trim_float((1000.0 * k as f64 / clients.max(1) as f64).round() / 10.0);
+/// "1628 (81.4 %)": a count and its share of the class's clients, in percent.
+fn counted(k: usize, percent: f64) -> String {
+    let share = trim_float((percent * 10.0).round() / 10.0);
     format!("{k} ({share} %)")
 }
 
@@ -87,9 +95,9 @@ pub(super) fn table(figures: &[ClassFigures]) -> crate::report::table::Table {
         t.row(vec![
             f.name.clone(),
             f.clients.to_string(),
-            counted(f.satisfied, f.clients),
-            counted(f.late, f.clients),
-            counted(f.given_up, f.clients),
+            counted(f.satisfied, f.percents[0]),
+            counted(f.late, f.percents[1]),
+            counted(f.given_up, f.percents[2]),
             f.attempts.to_string(),
             f.patience.map_or("-".into(), trim_float),
             format!(

@@ -51,13 +51,15 @@ pub struct ClosedRun<'a> {
     pub random: bool,
     /// The unit the per-class block shows latencies in.
     pub unit: TimeUnit,
+    /// Throughput (requests completed within the duration per second), response times past
+    /// the warm-up and the users' split (Little's law) over the replications:
+    /// [`ClosedFigures::of`] the replications, computed once for every format.
+    pub figures: ClosedFigures,
 }
 
-/// A closed loop, ready to be shown: its figures are computed once, below
-/// ([`ClosedFigures`]).
+/// A closed loop, ready to be shown.
 pub struct ClosedReport<'a> {
     run: ClosedRun<'a>,
-    figures: ClosedFigures,
 }
 
 /// The JSON document; its version first, then its fields in alphabetical order, as they
@@ -102,17 +104,9 @@ struct Row {
 }
 
 impl<'a> ClosedReport<'a> {
-    /// Throughput (requests completed within the duration per second), response times
-    /// past the warm-up and the users' split (Little's law) over the replications.
+    /// The loop with its figures, ready to be shown.
     pub fn new(run: ClosedRun<'a>) -> ClosedReport<'a> {
-        let figures = ClosedFigures::of(
-            &run.replications,
-            run.warmup,
-            run.users,
-            run.duration_s,
-            run.resolution,
-        );
-        ClosedReport { run, figures }
+        ClosedReport { run }
     }
 
     fn runs(&self) -> usize {
@@ -179,7 +173,7 @@ impl ClosedReport<'_> {
             Some(r.seed),
             page,
         );
-        let f = &self.figures;
+        let f = &self.run.figures;
         let (x, resp) = (f.throughput, f.response);
         let ci = |i: Interval| {
             if runs > 1 {
@@ -269,7 +263,7 @@ impl Render for ClosedReport<'_> {
     fn table(&self) -> String {
         let t = |v: f64| trim_float((v * 1000.0).round() / 1000.0);
         let runs = self.runs();
-        let f = &self.figures;
+        let f = &self.run.figures;
         let (x, r) = (f.throughput, f.response);
         let ci = |i: Interval| {
             if runs > 1 {
@@ -307,7 +301,7 @@ impl Render for ClosedReport<'_> {
 
     /// The JSON document, with the same figures as the table.
     fn json(&self) -> String {
-        let f = &self.figures;
+        let f = &self.run.figures;
         let (x, r) = (f.throughput, f.response);
         let doc = Json {
             schema_version: SchemaVersion,

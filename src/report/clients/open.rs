@@ -51,15 +51,15 @@ pub struct OpenRun<'a> {
     pub load: &'a LoadTest,
     /// Where the time goes in the run, profiled when a page asks for it.
     pub profile: Option<&'a Profile>,
+    /// The run's figures ([`OpenFigures::of`] the story, each client judged by its class's
+    /// timeout, each class by its share), computed once so that the table, the JSON and the
+    /// CSV cannot disagree.
+    pub figures: OpenFigures,
 }
 
-/// An open-loop run, ready to be shown: its figures are computed once, below
-/// ([`OpenFigures`]), so that the table, the JSON and the CSV cannot disagree.
+/// An open-loop run, ready to be shown.
 pub struct OpenReport<'a> {
     run: OpenRun<'a>,
-    /// Per class index, the timeout in steps (one entry for the fan-out).
-    timeouts: Vec<u64>,
-    figures: OpenFigures,
     /// Each station's name beside the service wasted there, in seconds.
     wasted: Vec<(String, f64)>,
     classes: Vec<ClassFigures>,
@@ -108,34 +108,29 @@ struct Row {
 }
 
 impl<'a> OpenReport<'a> {
-    /// The run, with its figures over the clients past the warm-up, each judged by its
-    /// class's timeout.
+    /// The run, its figures named: each station's wasted work, each class's figures.
     pub fn new(run: OpenRun<'a>) -> OpenReport<'a> {
-        let res = run.scenario.resolution();
-        let timeouts: Vec<u64> = if run.classes.is_empty() {
-            vec![res.nearest_steps(run.timeout_s)]
-        } else {
-            run.classes
-                .iter()
-                .map(|c| res.nearest_steps(c.timeout_s))
-                .collect()
-        };
-        let figures = OpenFigures::of(run.story, &timeouts, run.warmup, res);
         let wasted = run
             .scenario
             .stations()
             .iter()
-            .zip(&figures.wasted_s)
+            .zip(&run.figures.wasted_s)
             .map(|(s, &w)| (s.name().to_string(), w))
             .collect();
-        let classes = classes::figures(&run.classes, &figures.classes);
+        let classes = classes::figures(
+            &run.classes,
+            &run.figures.classes,
+            &run.figures.classes_meet,
+        );
         OpenReport {
             run,
-            timeouts,
-            figures,
             wasted,
             classes,
         }
+    }
+
+    fn figures(&self) -> &OpenFigures {
+        &self.run.figures
     }
 
     fn res(&self) -> Resolution {
@@ -232,7 +227,7 @@ impl OpenReport<'_> {
         );
 
         doc.section("answer", "The result");
-        let (f, n) = (&self.figures, self.figures.clients);
+        let (f, n) = (self.figures(), self.figures().clients);
         let class = if f.satisfied == n { "meets" } else { "fails" };
         doc.headline(
             class,
@@ -264,11 +259,14 @@ impl OpenReport<'_> {
             )?;
         }
         doc.section("client-rules", "Client rules");
-        let share = |k: usize| t((1000.0 * k as f64 / n.max(1) as f64).round() / 10.0);
         let mut facts = vec![
             (
                 "given up",
-                format!("{} of {n} clients ({} %)", f.given_up, share(f.given_up)),
+                format!(
+                    "{} of {n} clients ({} %)",
+                    f.given_up,
+                    t((f.given_up_percent * 10.0).round() / 10.0)
+                ),
             ),
             (
                 "retries",
@@ -326,8 +324,7 @@ impl Render for OpenReport<'_> {
     fn table(&self) -> String {
         let t = trim_float;
         let r = &self.run;
-        let (f, n) = (&self.figures, self.figures.clients);
-        let share = |k: usize| 100.0 * k as f64 / n.max(1) as f64;
+        let (f, n) = (self.figures(), self.figures().clients);
         // With request classes each is judged by its own timeout, not the load's.
         let limit = if r.classes.is_empty() {
             format!("timeout {} s", t(r.timeout_s))
@@ -359,17 +356,17 @@ impl Render for OpenReport<'_> {
         out += &format!(
             "satisfied:     {} ({} %)\n",
             f.satisfied,
-            t((share(f.satisfied) * 10.0).round() / 10.0)
+            t((f.satisfied_percent * 10.0).round() / 10.0)
         );
         out += &format!(
             "late:          {} ({} %), served after the timeout\n",
-            self.figures.late,
-            t((share(self.figures.late) * 10.0).round() / 10.0)
+            f.late,
+            t((f.late_percent * 10.0).round() / 10.0)
         );
         out += &format!(
             "given up:      {} ({} %){}\n",
             f.given_up,
-            t((share(f.given_up) * 10.0).round() / 10.0),
+            t((f.given_up_percent * 10.0).round() / 10.0),
             if r.cancel_all {
                 ", their units freed at once"
             } else {
@@ -417,7 +414,7 @@ impl Render for OpenReport<'_> {
 
     /// The JSON document, with the same figures as the table.
     fn json(&self) -> String {
-        let (f, n) = (&self.figures, self.figures.clients);
+        let (f, n) = (self.figures(), self.figures().clients);
         let doc = Json {
             schema_version: SchemaVersion,
             amplification: f.amplification,
@@ -450,7 +447,7 @@ impl Render for OpenReport<'_> {
                 client: skip + i + 1,
                 due_s: res.format(f.due),
                 attempts: f.attempts,
-                outcome: ClientOutcome::of(f, &self.timeouts).name(),
+                outcome: ClientOutcome::of(f, &self.figures().timeouts).name(),
                 latency_s: f.served.map(|s| res.format(s - f.due)),
             })?;
         }
@@ -481,7 +478,7 @@ impl OpenReport<'_> {
             .map(|f| OpenClient {
                 due_s: secs(f.due),
                 latency_s: f.served.map(|s| secs(s - f.due)),
-                outcome: ClientOutcome::of(f, &self.timeouts),
+                outcome: ClientOutcome::of(f, &self.figures().timeouts),
             })
             .collect();
         let attempts_s: Vec<f64> = self

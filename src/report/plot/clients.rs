@@ -344,23 +344,12 @@ pub fn closed_svg(input: &ClosedPlot) -> Result<String, PlotError> {
 mod tests {
     use super::super::svg_read::texts;
     use super::*;
-    use crate::outcome::clients::{ClosedRequest, OpenClient};
+    use crate::outcome::clients::ClosedRequest;
+    use crate::outcome::windows::fixtures::storm;
 
     #[test]
     fn open_plot_counts_attempts_and_names_its_series() {
-        let clients: Vec<OpenClient> = (0..40)
-            .map(|i| OpenClient {
-                due_s: f64::from(i),
-                latency_s: (i % 4 != 0).then_some(2.0),
-                outcome: if i % 4 == 0 {
-                    ClientOutcome::GivenUp
-                } else {
-                    ClientOutcome::Satisfied
-                },
-            })
-            .collect();
-        let mut attempts_s: Vec<f64> = clients.iter().map(|c| c.due_s).collect();
-        attempts_s.extend((0..10).map(|i| 4.0 * f64::from(i) + 3.0));
+        let (clients, attempts_s) = storm();
         let svg = open_svg(&OpenPlot {
             title: "storm".into(),
             timeout_s: 5.0,

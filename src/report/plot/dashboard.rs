@@ -107,6 +107,7 @@ pub fn dashboard_svg(input: &DashboardPlot) -> Result<String, PlotError> {
     }
     let total = input.windows.clients;
     let late_total = input.windows.late;
+    let pct = input.windows.late_percent;
     let (x0, x1) = (windows[0].start_s, windows[windows.len() - 1].start_s + w);
     let rate = |count: usize| count as f64 / w;
     let rate_hi = windows.iter().map(|v| rate(v.arrivals)).fold(0.0, f64::max);
@@ -117,7 +118,6 @@ pub fn dashboard_svg(input: &DashboardPlot) -> Result<String, PlotError> {
         .fold(timeout, f64::max);
     let lat_hi = if lat_hi > 0.0 { lat_hi * 1.1 } else { 1.0 };
 
-    let pct = 100.0 * late_total as f64 / total as f64;
     let mut rows = vec![
         LegendRow::heading(format!("arrivals, per {} window", duration(w))),
         LegendRow::new(Swatch::Block(ARRIVALS), "clients/s on time"),
@@ -326,14 +326,7 @@ mod tests {
     use super::super::svg_read::{attr, elements, hex, texts};
     use super::*;
     use crate::outcome::profile::ClientLatency;
-
-    fn client(due_s: f64, latency_s: f64) -> ClientLatency {
-        ClientLatency {
-            due_s,
-            latency_s,
-            late: latency_s >= 5.0,
-        }
-    }
+    use crate::outcome::windows::fixtures::client;
 
     #[test]
     fn plot_dashboard_draws_bars_lines_guide_and_data() {

@@ -37,7 +37,7 @@ pub use clients::{closed_svg, open_svg, ClosedPlot, OpenPlot};
 pub use compare::{compare_svg, ComparePlot, StrategySeries};
 pub use dashboard::{dashboard_svg, DashboardPlot};
 pub use latency::{latency_svg, LatencyPlot};
-pub use pareto::{pareto_frontier, pareto_svg, ParetoPlot, ParetoPoint};
+pub use pareto::{pareto_svg, ParetoPlot, ParetoPoint};
 pub use stations::{stations_svg, StationBar, StationsPlot};
 pub use timeline::{timeline_svg, ClientTimeline, TimelinePlot, TIMELINE_MAX_CLIENTS};
 pub use units::{units_svg, UnitSeries, UnitsPlot};
@@ -59,6 +59,14 @@ pub enum PlotError {
     /// [`ParetoPlot::answer`] does not index [`ParetoPlot::points`].
     #[error("answer index {index} is out of range for {len} points")]
     AnswerOutOfRange {
+        /// The index given.
+        index: usize,
+        /// The number of points.
+        len: usize,
+    },
+    /// An index of [`ParetoPlot::frontier`] does not index [`ParetoPlot::points`].
+    #[error("frontier index {index} is out of range for {len} points")]
+    FrontierOutOfRange {
         /// The index given.
         index: usize,
         /// The number of points.

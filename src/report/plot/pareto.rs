@@ -36,38 +36,19 @@ pub struct ParetoPlot {
     pub points: Vec<ParetoPoint>,
     /// Index in `points` of the chosen configuration, marked with a ring and its label.
     pub answer: Option<usize>,
-}
-
-/// Indices of the Pareto frontier of `points`, sorted by cost: the points that no other point
-/// beats, where `a` beats `b` when `a.cost <= b.cost` and `a.satisfaction >= b.satisfaction`
-/// with one of the two strict. Of several identical (cost, satisfaction) points, only the
-/// first is returned. Non-finite points are ignored.
-pub fn pareto_frontier(points: &[ParetoPoint]) -> Vec<usize> {
-    let mut order: Vec<usize> = (0..points.len())
-        .filter(|&i| points[i].cost.is_finite() && points[i].satisfaction.is_finite())
-        .collect();
-    order.sort_by(|&a, &b| {
-        let (pa, pb) = (&points[a], &points[b]);
-        pa.cost
-            .total_cmp(&pb.cost)
-            .then(pb.satisfaction.total_cmp(&pa.satisfaction))
-            .then(a.cmp(&b))
-    });
-    let mut best = f64::NEG_INFINITY;
-    let mut frontier = Vec::new();
-    for i in order {
-        if points[i].satisfaction > best {
-            best = points[i].satisfaction;
-            frontier.push(i);
-        }
-    }
-    frontier
+    /// How many of `points` meet the target, and how many miss it: the legend's counts.
+    pub passing: usize,
+    /// See `passing`.
+    pub failing: usize,
+    /// Indices in `points` of their Pareto frontier, cheapest first, as
+    /// [`crate::search::pareto::Figures`] holds it.
+    pub frontier: Vec<usize>,
 }
 
 /// Every configuration as a dot at (cost, satisfaction %): those meeting the target in blue,
-/// the others in orange; the Pareto frontier ([`pareto_frontier`]) as a dark staircase
+/// the others in orange; the Pareto frontier ([`ParetoPlot::frontier`]) as a dark staircase
 /// (from each frontier point, flat until the next cheapest frontier point, then up); the
-/// answer, if any, as a large ring with its label `answer: <label>`; a legend with counts.
+/// answer, if any, as a large ring with its label `answer: <label>`; a legend with the counts.
 ///
 /// Size: markers are deduplicated by rendered pixel. Of the points that land on the same
 /// pixel with the same verdict only the first gets a `<circle>`, so a sweep of a million
@@ -82,7 +63,6 @@ pub fn pareto_svg(input: &ParetoPlot) -> Result<String, PlotError> {
     }
     let (mut c_lo, mut c_hi) = (f64::INFINITY, f64::NEG_INFINITY);
     let (mut s_lo, mut s_hi) = (f64::INFINITY, f64::NEG_INFINITY);
-    let mut passing = 0usize;
     for (i, p) in pts.iter().enumerate() {
         finite(|| format!("point {} cost", i + 1), p.cost)?;
         finite(|| format!("point {} satisfaction", i + 1), p.satisfaction)?;
@@ -90,9 +70,8 @@ pub fn pareto_svg(input: &ParetoPlot) -> Result<String, PlotError> {
         c_hi = c_hi.max(p.cost);
         s_lo = s_lo.min(p.satisfaction);
         s_hi = s_hi.max(p.satisfaction);
-        passing += usize::from(p.meets_target);
     }
-    let failing = pts.len() - passing;
+    let (passing, failing) = (input.passing, input.failing);
     if let Some(index) = input.answer {
         if index >= pts.len() {
             return Err(PlotError::AnswerOutOfRange {
@@ -108,7 +87,15 @@ pub fn pareto_svg(input: &ParetoPlot) -> Result<String, PlotError> {
         - 2.0;
     let y1 = s_hi.max(100.0) + 4.0;
 
-    let frontier = pareto_frontier(pts);
+    for &index in &input.frontier {
+        if index >= pts.len() {
+            return Err(PlotError::FrontierOutOfRange {
+                index,
+                len: pts.len(),
+            });
+        }
+    }
+    let frontier = &input.frontier;
 
     let mut rows = vec![
         LegendRow::heading(format!("{} configurations", pts.len())),
@@ -220,6 +207,22 @@ pub fn pareto_svg(input: &ParetoPlot) -> Result<String, PlotError> {
 mod tests {
     use super::super::svg_read::{attr, elements, hex, texts};
     use super::*;
+    use crate::search::pareto::frontier_of;
+
+    /// The input with its counts and frontier, as the search hands them.
+    fn plot(title: &str, points: Vec<ParetoPoint>, answer: Option<usize>) -> ParetoPlot {
+        let pairs: Vec<(f64, f64)> = points.iter().map(|p| (p.cost, p.satisfaction)).collect();
+        let passing = points.iter().filter(|p| p.meets_target).count();
+        ParetoPlot {
+            title: title.into(),
+            currency: "$/month".into(),
+            frontier: frontier_of(&pairs),
+            passing,
+            failing: points.len() - passing,
+            points,
+            answer,
+        }
+    }
 
     fn point(cost: f64, satisfaction: f64) -> ParetoPoint {
         ParetoPoint {
@@ -228,23 +231,6 @@ mod tests {
             meets_target: satisfaction >= 100.0,
             label: format!("{cost}/{satisfaction}"),
         }
-    }
-
-    #[test]
-    fn plot_pareto_frontier_keeps_only_undominated_points() {
-        let pts = vec![
-            point(200.0, 80.0),  // 0: frontier
-            point(131.0, 50.0),  // 1: frontier (cheapest)
-            point(150.0, 50.0),  // 2: dominated by 1
-            point(200.0, 70.0),  // 3: dominated by 0 (same cost)
-            point(250.0, 100.0), // 4: frontier
-            point(300.0, 100.0), // 5: dominated by 4
-            point(131.0, 50.0),  // 6: identical to 1: one of them is kept
-            point(140.0, 60.0),  // 7: frontier
-        ];
-        assert_eq!(pareto_frontier(&pts), vec![1, 7, 0, 4]);
-        assert!(pareto_frontier(&[]).is_empty());
-        assert_eq!(pareto_frontier(&[point(1.0, 1.0)]), vec![0]);
     }
 
     fn pareto_input() -> ParetoPlot {
@@ -279,12 +265,7 @@ mod tests {
             .filter(|(_, p)| p.meets_target)
             .min_by(|a, b| a.1.cost.total_cmp(&b.1.cost))
             .map(|(i, _)| i);
-        ParetoPlot {
-            title: "fastfood: 48 configurations".into(),
-            currency: "$/month".into(),
-            points,
-            answer,
-        }
+        plot("fastfood: 48 configurations", points, answer)
     }
 
     #[test]
@@ -326,7 +307,7 @@ mod tests {
             .collect();
         assert_eq!(rings.len(), 1);
         // The frontier: a staircase of 2f - 1 vertices through the f frontier points.
-        let f = pareto_frontier(&input.points).len();
+        let f = input.frontier.len();
         assert!(f >= 3);
         let frontier: Vec<_> = elements(&doc, "polyline")
             .into_iter()
@@ -338,20 +319,14 @@ mod tests {
 
     #[test]
     fn plot_pareto_copes_with_one_point_and_equal_costs() {
-        let one = ParetoPlot {
-            title: "one".into(),
-            currency: "$/month".into(),
-            points: vec![point(131.0, 50.0)],
-            answer: Some(0),
-        };
-        let equal = ParetoPlot {
-            title: "equal".into(),
-            currency: "$/month".into(),
-            points: (0..5)
+        let one = plot("one", vec![point(131.0, 50.0)], Some(0));
+        let equal = plot(
+            "equal",
+            (0..5)
                 .map(|i| point(200.0, 60.0 + 10.0 * f64::from(i)))
                 .collect(),
-            answer: None,
-        };
+            None,
+        );
         for input in [one, equal] {
             let svg = pareto_svg(&input).unwrap();
             assert!(!svg.contains("NaN") && !svg.contains("inf"), "{svg}");
@@ -375,12 +350,7 @@ mod tests {
             twin.meets_target = false;
             points.push(twin);
         }
-        let input = ParetoPlot {
-            title: "duplicates".into(),
-            currency: "$/month".into(),
-            points,
-            answer: Some(1),
-        };
+        let input = plot("duplicates", points, Some(1));
         let doc_text = pareto_svg(&input).unwrap();
         let doc = roxmltree::Document::parse(&doc_text).unwrap();
         let circles = elements(&doc, "circle");
@@ -391,15 +361,21 @@ mod tests {
     }
 
     #[test]
-    fn plot_pareto_refuses_bad_answer_and_empty_input() {
+    fn plot_pareto_refuses_bad_answer_bad_frontier_and_empty_input() {
         let mut input = pareto_input();
         input.answer = Some(48);
         assert!(matches!(
             pareto_svg(&input),
             Err(PlotError::AnswerOutOfRange { index: 48, len: 48 })
         ));
-        input.points.clear();
         input.answer = None;
+        input.frontier.push(48);
+        assert!(matches!(
+            pareto_svg(&input),
+            Err(PlotError::FrontierOutOfRange { index: 48, len: 48 })
+        ));
+        input.points.clear();
+        input.frontier.clear();
         assert!(matches!(pareto_svg(&input), Err(PlotError::Empty(_))));
     }
 
@@ -417,12 +393,7 @@ mod tests {
                 }
             })
             .collect();
-        let input = ParetoPlot {
-            title: "a million".into(),
-            currency: "$/month".into(),
-            points,
-            answer: Some(12),
-        };
+        let input = plot("a million", points, Some(12));
         let svg = pareto_svg(&input).unwrap();
         assert!(svg.len() < 5_000_000, "{} bytes", svg.len());
         let doc = roxmltree::Document::parse(&svg).unwrap();

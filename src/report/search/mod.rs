@@ -11,6 +11,7 @@ use crate::model::scenario::{Prices, Scenario};
 use crate::outcome::profile::Profile;
 use crate::report::format::{duration_in, trim_float};
 use crate::report::html::Page;
+use crate::search::pareto::Figures;
 use crate::search::{self, Evaluated, Optimization, Space, Target};
 
 /// Where it was first written; `super::unreachable` keeps this file under the size limit.
@@ -47,6 +48,8 @@ pub struct OptimizeReport<'a> {
     pub result: &'a Optimization,
     /// What the picture shows: what was load-tested, or the whole space with `--plot-all`.
     pub plotted: &'a [Evaluated],
+    /// The figures of `plotted`: how many meet the target, its Pareto frontier.
+    pub pictured: &'a Figures,
     /// `--plot-all`: the text then says how many more were tested for the picture.
     pub plot_all: bool,
 }
@@ -76,7 +79,7 @@ impl Render for OptimizeReport<'_> {
             .map(|i| &self.result.evaluated[i].candidate.config);
         Ok(self
             .ctx
-            .pareto_svg(self.plotted, self.result.total, answer)?)
+            .pareto_svg(self.plotted, self.pictured, self.result.total, answer)?)
     }
 
     /// The question, the answer and its verdicts, the runners-up and the closest misses,
@@ -95,6 +98,9 @@ pub struct SweepReport<'a> {
     pub ctx: SearchContext<'a>,
     /// Every configuration of the space, load-tested, cheapest first.
     pub all: &'a [Evaluated],
+    /// The figures of `all`: how many meet the target, the cheapest that does, its Pareto
+    /// frontier.
+    pub figures: &'a Figures,
     /// How many of the cheapest rows the table lists.
     pub show: usize,
     /// `--csv FILE` (not stdout): the table then says what the file holds instead.
@@ -105,8 +111,8 @@ impl Render for SweepReport<'_> {
     /// The `show` cheapest rows; with `--csv FILE`, a summary that points to the file.
     fn table(&self) -> String {
         match self.csv_file {
-            Some(file) => self.ctx.sweep_summary(self.all, file),
-            None => self.ctx.sweep_text(self.all, self.show),
+            Some(file) => self.ctx.sweep_summary(self.all, self.figures, file),
+            None => self.ctx.sweep_text(self.all, self.figures, self.show),
         }
     }
 
@@ -122,12 +128,7 @@ impl Render for SweepReport<'_> {
 
     /// Cost against satisfaction of the whole space, the cheapest passing one marked.
     fn svg(&self) -> Result<String, ExportError> {
-        let cheapest = self
-            .all
-            .iter()
-            .find(|e| e.summary.meets_target)
-            .map(|e| &e.candidate.config);
-        Ok(self.ctx.pareto_svg(self.all, self.all.len(), cheapest)?)
+        Ok(self.svg_of()?)
     }
 
     /// The question, the cheapest configuration that passes and its verdicts, where the
@@ -216,11 +217,13 @@ impl SearchContext<'_> {
         Ok(chunks.into_iter().flatten().collect())
     }
 
-    /// Cost against satisfaction, every configuration in `rows` a point, the frontier and
-    /// the answer; the title says when `rows` are only some of the `total` candidates.
+    /// Cost against satisfaction, every configuration in `rows` a point, with `figures` (of
+    /// `rows`): the counts and the frontier; the answer ringed. The title says when `rows` are
+    /// only some of the `total` candidates.
     pub fn pareto_svg(
         &self,
         rows: &[Evaluated],
+        figures: &Figures,
         total: usize,
         answer: Option<&Config>,
     ) -> Result<String, super::plot::PlotError> {
@@ -258,6 +261,9 @@ impl SearchContext<'_> {
             currency: self.prices.currency.clone(),
             points,
             answer,
+            passing: figures.passing,
+            failing: figures.failing,
+            frontier: figures.frontier.clone(),
         })
     }
 
@@ -441,15 +447,14 @@ impl SearchContext<'_> {
     }
 
     /// The human report of `sweep`: counts, then the cheapest rows.
-    pub fn sweep_text(&self, all: &[Evaluated], shown: usize) -> String {
-        let passing = all.iter().filter(|e| e.summary.meets_target).count();
+    pub fn sweep_text(&self, all: &[Evaluated], figures: &Figures, shown: usize) -> String {
         let mut out = format!(
             "{}: {} configurations for {}\nspace: {}\n{} meet the target\n\n",
             self.scenario.name(),
             all.len(),
             self.describe_target(),
             self.space.shape(self.scenario),
-            passing
+            figures.passing
         );
         let rows: Vec<&Evaluated> = all.iter().take(shown).collect();
         out.push_str(&self.results_table(&rows));
@@ -464,9 +469,9 @@ impl SearchContext<'_> {
 
     /// What `sweep --csv FILE` prints: the table is in the file, so three lines say what it
     /// holds instead of repeating its first rows.
-    pub fn sweep_summary(&self, all: &[Evaluated], file: &str) -> String {
-        let passing = all.iter().filter(|e| e.summary.meets_target).count();
-        let cheapest = match all.iter().find(|e| e.summary.meets_target) {
+    pub fn sweep_summary(&self, all: &[Evaluated], figures: &Figures, file: &str) -> String {
+        let passing = figures.passing;
+        let cheapest = match figures.cheapest.map(|c| &all[c]) {
             Some(e) => format!(
                 "the cheapest that meets the target: {} at {} {}",
                 e.candidate.config.describe(self.scenario),

@@ -13,6 +13,7 @@ use crate::outcome::profile::Profile;
 use crate::outcome::stats::Summary;
 use crate::report::format::describe_load;
 use crate::report::format::{share_words, trim_float};
+use crate::search::pareto::Figures;
 use crate::search::{self, Evaluated};
 use crate::workload::clients::Clients;
 
@@ -67,8 +68,8 @@ pub(super) fn optimize(r: &OptimizeReport<'_>, page: &Page) -> Result<String, Pl
         space
     ));
     let answer_config = answer.map(|e| &e.candidate.config);
-    let svg = ctx.pareto_svg(r.plotted, o.total, answer_config)?;
-    ctx.pareto_figure(&mut doc, &svg, r.plotted, answer);
+    let svg = ctx.pareto_svg(r.plotted, r.pictured, o.total, answer_config)?;
+    ctx.pareto_figure(&mut doc, &svg, r.plotted.len(), r.pictured, answer);
     ctx.rules(&mut doc, r.profile);
     parts::reproduce(&mut doc, page);
     Ok(doc.finish())
@@ -83,14 +84,14 @@ pub(super) fn sweep(r: &SweepReport<'_>, page: &Page) -> Result<String, PlotErro
         &format!("{} configurations for {}", all.len(), ctx.describe_target()),
         page,
     );
-    let passing = all.iter().filter(|e| e.summary.meets_target).count();
     let space = format!(
-        "{}; {passing} meet the target",
-        ctx.space.shape(ctx.scenario)
+        "{}; {} meet the target",
+        ctx.space.shape(ctx.scenario),
+        r.figures.passing
     );
     doc.fact("Search space", &space);
     doc.section("answer", "The answer");
-    let cheapest = all.iter().position(|e| e.summary.meets_target);
+    let cheapest = r.figures.cheapest;
     match cheapest {
         Some(c) => {
             doc.note(
@@ -112,7 +113,13 @@ pub(super) fn sweep(r: &SweepReport<'_>, page: &Page) -> Result<String, PlotErro
     ctx.time(&mut doc, cheapest.map(|c| &all[c]), r.profile)?;
     doc.section("space", "The space");
     let svg = r.svg_of()?;
-    ctx.pareto_figure(&mut doc, &svg, all, cheapest.map(|c| &all[c]));
+    ctx.pareto_figure(
+        &mut doc,
+        &svg,
+        all.len(),
+        r.figures,
+        cheapest.map(|c| &all[c]),
+    );
     let shown: Vec<&Evaluated> = all.iter().take(r.show).collect();
     let marked: Vec<usize> = cheapest.filter(|&c| c < r.show).into_iter().collect();
     doc.table(
@@ -132,13 +139,11 @@ pub(super) fn sweep(r: &SweepReport<'_>, page: &Page) -> Result<String, PlotErro
 }
 
 impl SweepReport<'_> {
-    fn svg_of(&self) -> Result<String, PlotError> {
-        let cheapest = self
-            .all
-            .iter()
-            .find(|e| e.summary.meets_target)
-            .map(|e| &e.candidate.config);
-        self.ctx.pareto_svg(self.all, self.all.len(), cheapest)
+    /// Cost against satisfaction of the whole space, the cheapest passing one marked.
+    pub(super) fn svg_of(&self) -> Result<String, PlotError> {
+        let cheapest = self.figures.cheapest.map(|c| &self.all[c].candidate.config);
+        self.ctx
+            .pareto_svg(self.all, self.figures, self.all.len(), cheapest)
     }
 }
 
@@ -390,15 +395,17 @@ impl SearchContext<'_> {
         )
     }
 
-    /// The Pareto picture of `rows`, `answer` marked, with what it shows in words.
+    /// The Pareto picture of `rows` configurations (`figures` theirs), `answer` marked, with
+    /// what it shows in words.
     fn pareto_figure(
         &self,
         doc: &mut Doc,
         svg: &str,
-        rows: &[Evaluated],
+        rows: usize,
+        figures: &Figures,
         answer: Option<&Evaluated>,
     ) {
-        let passing = rows.iter().filter(|e| e.summary.meets_target).count();
+        let passing = figures.passing;
         let marked = match answer {
             Some(e) => format!(
                 " The answer, {} at {} {}, is ringed.",
@@ -412,8 +419,7 @@ impl SearchContext<'_> {
             "fig-pareto",
             "Cost against satisfaction: every configuration tested, the Pareto frontier and the answer",
             &format!(
-                "Scatter plot of {} configurations, {passing} of them meeting the target, cost on the horizontal axis and the share of clients served in time on the vertical axis.{marked}",
-                rows.len()
+                "Scatter plot of {rows} configurations, {passing} of them meeting the target, cost on the horizontal axis and the share of clients served in time on the vertical axis.{marked}",
             ),
             svg,
         );
@@ -442,9 +448,7 @@ impl SearchContext<'_> {
                         .map_or("all clients", |r| r.name.as_str());
                     format!(
                         "{name}: {} of {} served, {} gave up",
-                        c.served,
-                        c.clients,
-                        c.clients - c.served
+                        c.served, c.clients, c.given_up
                     )
                 })
                 .collect();

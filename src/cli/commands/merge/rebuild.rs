@@ -25,6 +25,7 @@ use crate::scaleout::merge::trust::Rules;
 use crate::scaleout::merge::{self, MergeError, Part, SweepCsv};
 use crate::scaleout::shard::{CompareShardDoc, ShardDoc, ShardMeta};
 use crate::search::compare::{Comparison, Contender, Plan, Rates};
+use crate::search::pareto::Figures;
 use crate::search::{self, Evaluated, Space};
 
 fn damaged(file: &str, why: impl Into<String>) -> MergeError {
@@ -163,6 +164,7 @@ pub(super) fn merge_sweep(
         profile: None,
         ctx,
         all: &all,
+        figures: &Figures::of(&all),
         show: sweep.show,
         csv_file,
     })?;
@@ -282,6 +284,7 @@ pub(super) fn merge_optimize(
         profile: profile.as_ref(),
         ctx,
         plotted: &result.evaluated,
+        pictured: &Figures::of(&result.evaluated),
         result: &result,
         plot_all: false,
     })?;
