@@ -103,6 +103,7 @@ mod tests {
             } else {
                 Call::Fails
             },
+            cut_short: false,
         }
     }
 
