@@ -334,7 +334,7 @@ impl ClosedWindows {
 /// Runs made by hand, for the tests of the windows and of the pictures drawn from them.
 #[cfg(test)]
 pub(crate) mod fixtures {
-    use crate::outcome::clients::{ClientOutcome, OpenClient};
+    use crate::outcome::clients::{ClientOutcome, ClosedRequest, OpenClient};
     use crate::outcome::profile::ClientLatency;
 
     /// A client due at `due_s` and served in `latency_s`, late from 5 s.
@@ -365,11 +365,21 @@ pub(crate) mod fixtures {
         attempts_s.extend((0..10).map(|i| 4.0 * f64::from(i) + 3.0));
         (clients, attempts_s)
     }
+
+    /// A closed loop's 50 requests, one sent a second and answered in half a second.
+    pub(crate) fn steady_requests() -> Vec<ClosedRequest> {
+        (0..50)
+            .map(|i| ClosedRequest {
+                start_s: f64::from(i),
+                done_s: f64::from(i) + 0.5,
+            })
+            .collect()
+    }
 }
 
 #[cfg(test)]
 mod tests {
-    use super::fixtures::{client, storm};
+    use super::fixtures::{client, steady_requests, storm};
     use super::*;
 
     #[test]
@@ -457,13 +467,7 @@ mod tests {
 
     #[test]
     fn closed_windows_count_responses_by_completion() {
-        let requests: Vec<ClosedRequest> = (0..50)
-            .map(|i| ClosedRequest {
-                start_s: f64::from(i),
-                done_s: f64::from(i) + 0.5,
-            })
-            .collect();
-        let w = ClosedWindows::of(&requests);
+        let w = ClosedWindows::of(&steady_requests());
         assert_eq!(w.done.iter().sum::<usize>(), 50);
         assert_eq!((w.requests, w.longest_s), (50, 0.5));
         assert!(w.response.iter().flatten().all(|l| l.p99_s == 0.5));

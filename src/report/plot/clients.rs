@@ -344,8 +344,7 @@ pub fn closed_svg(input: &ClosedPlot) -> Result<String, PlotError> {
 mod tests {
     use super::super::svg_read::texts;
     use super::*;
-    use crate::outcome::clients::ClosedRequest;
-    use crate::outcome::windows::fixtures::storm;
+    use crate::outcome::windows::fixtures::{steady_requests, storm};
 
     #[test]
     fn open_plot_counts_attempts_and_names_its_series() {
@@ -379,17 +378,11 @@ mod tests {
 
     #[test]
     fn plot_closed_draws_throughput_and_refuses_nothing() {
-        let requests: Vec<ClosedRequest> = (0..50)
-            .map(|i| ClosedRequest {
-                start_s: f64::from(i),
-                done_s: f64::from(i) + 0.5,
-            })
-            .collect();
         let mut input = ClosedPlot {
             title: "loop".into(),
             duration_s: 50.0,
             replications: 1,
-            windows: ClosedWindows::of(&requests),
+            windows: ClosedWindows::of(&steady_requests()),
         };
         let svg = closed_svg(&input).unwrap();
         let all = texts(&roxmltree::Document::parse(&svg).unwrap());
