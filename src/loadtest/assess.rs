@@ -71,14 +71,13 @@ fn assess_judged<const WAITS: bool>(
     let stations = scenario.stations().len();
     let steady = load.steady && random && closed.is_none();
     // A search's first batch may stop each run once its configuration is sure to fail.
-    let stopping: Option<Vec<SureFailure>> = (load.stop_early && !WAITS && !steady)
-        .then(|| {
+    let stopping: Option<Vec<SureFailure>> =
+        (load.stop_early && !WAITS && !steady && closed.is_none()).then(|| {
             objectives
                 .iter()
                 .map(|&(_, share)| SureFailure::new(share, batch as usize, random))
                 .collect()
-        })
-        .filter(|_| closed.is_none());
+        });
     // `stop`: the rules a run may stop by, and the one class it watches (`None`: any).
     let one = |load: &LoadTest, replication: u32, stop: Option<(&[SureFailure], Option<usize>)>| {
         let room = load.clients as usize;
@@ -126,25 +125,34 @@ fn assess_judged<const WAITS: bool>(
     };
     if let Some(rules) = &stopping {
         if judged.iter().any(Judge::cut_short) {
+            // Runs `which` again, watching class `only` (`Some`) or to their end (`None`).
+            let rerun = |judged: &mut Vec<Judge<WAITS>>, which: Vec<u32>, only: Option<usize>| {
+                let stop = only.map(|k| (&rules[..], Some(k)));
+                let again = replicate(0..which.len() as u32, |i| {
+                    one(&load, which[i as usize], stop)
+                })?;
+                for (r, j) in which.into_iter().zip(again) {
+                    judged[r as usize] = j;
+                }
+                Ok::<_, EngineError>(())
+            };
             // Each run stopped on the first class it was sure to fail; the proof needs one
             // class that every run fails. The runs stopped on another class than the one
             // most runs fail go on, watching that class alone.
             let sure = sure_to_fail(&judged, rules, random);
-            if let Some(k) = (0..rules.len()).max_by_key(|&k| (sure[k].len(), std::cmp::Reverse(k)))
+            if let Some(k) =
+                (0..rules.len()).max_by_key(|&k| (sure[k].1.len(), std::cmp::Reverse(k)))
             {
-                let others: Vec<u32> = (0..batch).filter(|r| !sure[k].contains(r)).collect();
+                let others: Vec<u32> = (0..batch).filter(|r| !sure[k].1.contains(r)).collect();
                 if others.iter().all(|&r| judged[r as usize].cut_short()) {
-                    let watched = replicate(0..others.len() as u32, |i| {
-                        one(&load, others[i as usize], Some((rules, Some(k))))
-                    })?;
-                    for (r, j) in others.into_iter().zip(watched) {
-                        judged[r as usize] = j;
-                    }
+                    rerun(&mut judged, others, Some(k))?;
                 }
             }
             let sure = sure_to_fail(&judged, rules, random);
-            let runs_of = |k: usize| judged.iter().filter(|j| j.expected(k) > 0).count();
-            if (0..rules.len()).any(|k| runs_of(k) > 0 && sure[k].len() == runs_of(k)) {
+            if sure
+                .iter()
+                .any(|(runs, failing)| *runs > 0 && failing.len() == *runs)
+            {
                 let mut assessment =
                     judge(scenario, &load, share, &objectives, &judged, random, closed);
                 assessment.call = Call::Fails;
@@ -153,15 +161,10 @@ fn assess_judged<const WAITS: bool>(
                 return Ok(assessment);
             }
             // Not sure after all (a run went well): the stopped runs go to their end.
-            let stopped: Vec<u32> = (0..batch)
+            let stopped = (0..batch)
                 .filter(|&r| judged[r as usize].cut_short())
                 .collect();
-            let ended = replicate(0..stopped.len() as u32, |i| {
-                one(&load, stopped[i as usize], None)
-            })?;
-            for (r, j) in stopped.into_iter().zip(ended) {
-                judged[r as usize] = j;
-            }
+            rerun(&mut judged, stopped, None)?;
         }
     }
     if steady {
@@ -206,25 +209,26 @@ fn class_counts(class: &[u32], warmup: u32, classes: usize, clients: usize) -> V
     counts
 }
 
-/// Per objective, the runs sure to fail it whatever their unfinished clients would have
-/// done ([`SureFailure`], as one of as many replications as have clients of its class):
-/// when that is every run with such clients, the objective fails.
+/// Per objective, the runs that have clients of its class, and those of them sure to fail
+/// it whatever their unfinished clients would have done ([`SureFailure`], as one of that
+/// many replications): when that is every such run, the objective fails.
 fn sure_to_fail<const WAITS: bool>(
     judged: &[Judge<WAITS>],
     rules: &[SureFailure],
     random: bool,
-) -> Vec<Vec<u32>> {
+) -> Vec<(usize, Vec<u32>)> {
     let at_most: Vec<Vec<(usize, usize)>> = judged.iter().map(|j| j.at_most_satisfied()).collect();
     (0..rules.len())
         .map(|k| {
             let runs = at_most.iter().filter(|r| r[k].0 > 0).count();
             let rule = SureFailure::new(rules[k].share(), runs, random);
-            (0..judged.len() as u32)
+            let failing = (0..judged.len() as u32)
                 .filter(|&r| {
                     let (n, s) = at_most[r as usize][k];
                     n > 0 && rule.fails(s, n)
                 })
-                .collect()
+                .collect();
+            (runs, failing)
         })
         .collect()
 }

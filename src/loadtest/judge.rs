@@ -126,15 +126,6 @@ impl<const WAITS: bool> Judge<WAITS> {
         })
     }
 
-    /// The clients of class `k` this run counts (past the warm-up): known from the start
-    /// when it may stop, else those it counted.
-    pub fn expected(&self, k: usize) -> usize {
-        match &self.stop {
-            Some(s) => s.expected[k],
-            None => self.classes[k].clients,
-        }
-    }
-
     /// Per class, the clients it counts and the most of them that can be satisfied: a
     /// stopped run's late clients can only be joined by more.
     pub fn at_most_satisfied(&self) -> Vec<(usize, usize)> {
