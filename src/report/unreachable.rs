@@ -7,14 +7,15 @@ use serde::Serialize;
 
 use super::csv::csv_header;
 use super::html::{parts, Doc, Page};
-use crate::model::scenario::Scenario;
 use crate::report::format::trim_float;
+use crate::search::Study;
 
 /// `optimize --sustained` when no lever's range can keep up with the rate: nothing is
 /// load-tested, and the report says which values would be needed.
 pub struct Unreachable<'a> {
-    /// Its name heads the report.
-    pub scenario: &'a Scenario,
+    /// What was asked: the model's name heads the report, the page states its prices (a
+    /// flag's, when one changed them).
+    pub study: &'a Study<'a>,
     /// The rate no configuration sustains, in clients per second.
     pub rate: f64,
     /// "fries.batch ≥ 8 (…)", one per lever that falls short.
@@ -39,7 +40,7 @@ impl Render for Unreachable<'_> {
     fn table(&self) -> String {
         format!(
             "{}: no configuration in the space sustains {} clients/s; it would take {}\n",
-            self.scenario.name(),
+            self.study.model.name(),
             trim_float(self.rate),
             self.missing.join(", and ")
         )
@@ -49,7 +50,7 @@ impl Render for Unreachable<'_> {
     fn json(&self) -> String {
         let doc = JsonUnreachable {
             schema_version: SchemaVersion,
-            scenario: self.scenario.name(),
+            scenario: self.study.model.name(),
             sustained: true,
             found: false,
             rate: self.rate,
@@ -61,7 +62,7 @@ impl Render for Unreachable<'_> {
     /// The search CSV's header and no row: nothing was load-tested.
     fn csv(&self) -> Result<Vec<u8>, ExportError> {
         let mut w = csv::Writer::from_writer(Vec::new());
-        w.write_record(csv_header(self.scenario, self.random))?;
+        w.write_record(csv_header(self.study.model, self.random))?;
         w.into_inner()
             .map_err(|e| ExportError::Csv(e.into_error().into()))
     }
@@ -80,12 +81,18 @@ impl Render for Unreachable<'_> {
             "optimize",
             &format!(
                 "{}: the cheapest configuration that sustains {rate} clients/s",
-                self.scenario.name()
+                self.study.model.name()
             ),
         );
         doc.fact("Load", &format!("{rate} clients/s, for good (--sustained)"));
-        let prices = self.scenario.prices();
-        parts::standard_facts(&mut doc, self.scenario, prices, None, None, page);
+        parts::standard_facts(
+            &mut doc,
+            self.study.model,
+            &self.study.prices,
+            None,
+            None,
+            page,
+        );
         doc.section("answer", "The answer");
         doc.headline(
             "fails",

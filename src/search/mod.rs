@@ -20,11 +20,13 @@ pub mod over_time;
 pub mod pareto;
 pub mod policy;
 pub mod schedule;
+pub mod study;
 pub mod verify;
 
 pub use found::{Limit, Optimization, OutOfReach, Selection, Unfinished, Verification};
 pub use frontier::Frontier;
 pub use optimize::{optimize, out_of_reach, out_of_reach_settled, settle, Budget, Watch};
+pub use study::Study;
 pub use verify::{verify, VERIFY_LONGER};
 
 use crate::engine::EngineError;

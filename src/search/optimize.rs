@@ -11,7 +11,7 @@ use crate::model::scenario::{Prices, Scenario};
 use crate::outcome::verdict::Call;
 
 use super::found::{Limit, Optimization, OutOfReach, Selection, Unfinished};
-use super::{evaluate_one, Candidate, Evaluated, SearchError, Space, Target};
+use super::{evaluate_one, Candidate, Evaluated, SearchError, Space, Study, Target};
 
 /// The first class (in file order) whose least possible latency is at or over its objective
 /// ([`Scenario::least_latency_steps`]), with its index: none of its clients is satisfied in
@@ -184,21 +184,22 @@ impl<F: Fn(u64) + Sync> Watch for F {
 /// of configurations costs what is tested, not the space.
 ///
 /// When `budget` runs out first, the walk stops at the end of what it tested in rank order
-/// and, with `climb` (the walked space and its prices) and no passing configuration yet,
+/// and, with `climb` (the walked space, at the study's prices) and no passing configuration yet,
 /// climbs from the space's cheapest configuration, raising the lever of the station late
 /// clients waited on longest, until one meets: an answer, but not proven cheapest, and the
 /// result says so ([`Unfinished`]).
 #[allow(clippy::too_many_arguments)]
 pub fn optimize(
-    scenario: &Scenario,
-    target: &Target,
+    study: &Study,
     candidates: impl IntoIterator<Item = Candidate>,
     total: usize,
     runners_up: usize,
     budget: Budget,
-    climb: Option<(&Space, &Prices)>,
+    climb: Option<&Space>,
     progress: &dyn Watch,
 ) -> Result<Optimization, SearchError> {
+    let (scenario, target) = (study.model, &study.target);
+    let climb = climb.map(|space| (space, &study.prices));
     let mut stopping = None;
     let full = target;
     let target = match budget.stop_early {

@@ -8,7 +8,7 @@ use crate::outcome::verdict::Call;
 use crate::workload::Arrivals;
 
 use super::found::{Optimization, Verification};
-use super::{evaluate_one, SearchError, Target};
+use super::{evaluate_one, SearchError, Study, Target};
 
 /// A seed far from `seed` and its neighbours (SplitMix64's finaliser of `seed` offset).
 fn fresh_seed(seed: u64) -> u64 {
@@ -37,13 +37,9 @@ pub const VERIFY_LONGER: u32 = 10;
 /// listed with their figures. Deterministic tests are exact and are not verified; nor are
 /// tests whose clients follow rules (patience, closed loops) or whose load is a ramp or a
 /// replay.
-pub fn verify(
-    scenario: &Scenario,
-    target: &Target,
-    sustained: bool,
-    o: Optimization,
-) -> Result<Optimization, SearchError> {
-    let mut o = verify_answer(scenario, target, sustained, o)?;
+pub fn verify(study: &Study, o: Optimization) -> Result<Optimization, SearchError> {
+    let (scenario, target) = (study.model, &study.target);
+    let mut o = verify_answer(scenario, target, study.sustained, o)?;
     o.estimates = estimates(scenario, target, &o);
     Ok(o)
 }

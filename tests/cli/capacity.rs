@@ -72,6 +72,28 @@ fn sustained_says_which_lever_values_would_do() {
     assert!(out.contains("fries.batch ≥ 8"), "{out}");
 }
 
+/// The page of an unreachable rate states the prices the search would have ranked at: the
+/// flag's, not the scenario's.
+#[test]
+fn an_unreachable_rates_page_states_the_flags_prices() {
+    let dir = tempfile::tempdir().unwrap();
+    let page = dir.path().join("unreachable.html");
+    let (code, _, err) = run(&[
+        "optimize",
+        "--sustained",
+        "--target-rate",
+        "100",
+        "--cpu-price",
+        "99",
+        "--report",
+        page.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 1, "{err}");
+    let html = std::fs::read_to_string(&page).unwrap();
+    assert!(html.contains("99 $/month per core"), "{html}");
+    assert!(!html.contains("30 $/month per core"), "{html}");
+}
+
 #[test]
 fn sustained_finds_a_configuration_that_holds_a_hundred_clients() {
     let (code, out, _) = run(&[

@@ -47,9 +47,15 @@ proptest! {
         let ranking = search::rank(&space, &scenario, &prices);
         let all = search::evaluate(&scenario, &target, &ranking, &|_| {}).unwrap();
         let sweep_answer = all.iter().position(|e| e.summary.meets_target);
+        let study = search::Study {
+            model: &scenario,
+            prices: prices.clone(),
+            target: target.clone(),
+            space: space.clone(),
+            sustained: false,
+        };
         let opt = search::optimize(
-            &scenario,
-            &target,
+            &study,
             ranking.iter().cloned(),
             ranking.len(),
             3,
@@ -70,13 +76,12 @@ proptest! {
                 stop_early,
             };
             let lazy = search::optimize(
-                &scenario,
-                &target,
+                &study,
                 search::Frontier::new(&space, &scenario, &prices),
                 ranking.len(),
                 3,
                 budget,
-                Some((&space, &prices)),
+                Some(&space),
                 &|_| {},
             )
             .unwrap();

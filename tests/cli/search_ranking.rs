@@ -158,9 +158,15 @@ fn closest_is_a_library_order() {
         clients: None,
     };
     let ranking = search::rank(&space, &scenario, scenario.prices());
+    let study = search::Study {
+        model: &scenario,
+        prices: scenario.prices().clone(),
+        target,
+        space,
+        sustained: false,
+    };
     let o = search::optimize(
-        &scenario,
-        &target,
+        &study,
         ranking.iter().cloned(),
         ranking.len(),
         3,

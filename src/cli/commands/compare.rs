@@ -147,9 +147,15 @@ fn cheapest(
     loadtest::check(scenario, &at.load)?;
     let weakest = memory::weakest(scenario, ranking.iter().map(|c| &c.config));
     memory::check_search(scenario, &at.load, weakest, ranking.len() as u64)?;
+    let study = search::Study {
+        model: scenario,
+        prices: prices.clone(),
+        target: at,
+        space,
+        sustained: false,
+    };
     let found = search::optimize(
-        scenario,
-        &at,
+        &study,
         ranking.iter().cloned(),
         ranking.len(),
         0,

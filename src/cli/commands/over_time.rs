@@ -91,18 +91,19 @@ pub(crate) fn optimize_policies(
         );
     }
     let plan = super::study::plan_search(scenario, &args.search, false, false, inputs)?;
-    if plan.target.clients.is_some() {
+    if plan.study.target.clients.is_some() {
         bail!("optimize over autoscaling policies load-tests clients who wait: drop the client rules (patience, retries, users)");
     }
     let outputs = super::open_outputs(inputs, &args.search.output, None)?;
     let bar = Progress::new(count, "load-testing policies", quiet);
-    let found = crate::search::policy::search(scenario, &axes, &plan.target, &|n| bar.inc(n))?;
+    let found =
+        crate::search::policy::search(scenario, &axes, &plan.study.target, &|n| bar.inc(n))?;
     bar.finish();
-    let load = &plan.target.load;
+    let load = &plan.study.target.load;
     let report = PolicyReport {
         scenario,
         search: &found,
-        objective: objective_words(scenario, &plan.target, args.search.unit),
+        objective: objective_words(scenario, &plan.study.target, args.search.unit),
         load: crate::report::format::describe_load(load),
     };
     outputs.emit(&report)?;
@@ -173,10 +174,10 @@ pub(crate) fn optimize_windows(
     }
     no_page(&args.search.report, "--schedule-windows")?;
     let plan = super::study::plan_search(scenario, &args.search, false, false, inputs)?;
-    if plan.target.clients.is_some() {
+    if plan.study.target.clients.is_some() {
         bail!("--schedule-windows load-tests clients who wait: drop the client rules (patience, retries, users)");
     }
-    let Some(span) = plan.target.load.arrivals.span() else {
+    let Some(span) = plan.study.target.load.arrivals.span() else {
         bail!("--schedule-windows cuts a staged or replayed load into windows: give --stage or --replay (or the scenario's stages{})", replaced_words(scenario));
     };
     let windows = (span / window_s).ceil();
@@ -193,14 +194,19 @@ pub(crate) fn optimize_windows(
     }
     let outputs = super::open_outputs(inputs, &args.search.output, None)?;
     let bar = Progress::spinner("load-testing windows", quiet);
-    let found =
-        crate::search::schedule::search(scenario, &plan.target, &plan.ranking, window_s, &|_| {})?;
+    let found = crate::search::schedule::search(
+        scenario,
+        &plan.study.target,
+        &plan.ranking,
+        window_s,
+        &|_| {},
+    )?;
     bar.finish();
     let met = found.verified.summary.meets_target;
     outputs.emit(&crate::report::windows::WindowsReport {
         scenario,
         found: &found,
-        load: crate::report::format::describe_load(&plan.target.load),
+        load: crate::report::format::describe_load(&plan.study.target.load),
     })?;
     Ok(if met { Verdict::Met } else { Verdict::Unmet })
 }

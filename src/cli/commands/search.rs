@@ -17,7 +17,7 @@ use crate::search::{self, Candidate, Frontier};
 /// A shard's document stores plain summaries, which `merge` would judge as such: clients
 /// with rules are searched in one process, not sharded.
 fn refuse_sharding_client_rules(plan: &SearchPlan, sharded: bool) -> Result<()> {
-    if sharded && plan.target.clients.is_some() {
+    if sharded && plan.study.target.clients.is_some() {
         bail!("--shard splits a search of clients who wait; with clients who think, give up or retry (--users, --patience, --retries, or the scenario's users or patience), search in one process");
     }
     Ok(())
@@ -60,15 +60,15 @@ pub(crate) fn optimize(
     let plan = plan_search(scenario, &args.search, args.sustained, lazy, inputs)?;
     refuse_sharding_client_rules(&plan, shard.is_some())?;
     if args.sustained {
-        let rate = plan.target.load.rate().unwrap_or(f64::INFINITY);
-        let missing = capacity::unreachable(scenario, &plan.space.maxima(), rate);
+        let rate = plan.study.target.load.rate().unwrap_or(f64::INFINITY);
+        let missing = capacity::unreachable(scenario, &plan.study.space.maxima(), rate);
         if !missing.is_empty() {
             let outputs = open_outputs(inputs, &args.search.output, Some(&args.search.report))?;
             outputs.emit(&Unreachable {
-                scenario,
+                study: &plan.study,
                 rate,
                 missing,
-                random: plan.target.is_random(scenario),
+                random: plan.study.target.is_random(scenario),
             })?;
             return Ok(Verdict::Unmet);
         }
@@ -77,7 +77,7 @@ pub(crate) fn optimize(
         bail!("--max-time stops a plain optimize's walk; a --shard or --plot-all tests its whole part");
     }
     let outputs = open_outputs(inputs, &args.search.output, Some(&args.search.report))?;
-    let skipped = plan.space.size() - plan.walk.as_ref().map_or(0, |w| w.size());
+    let skipped = plan.study.space.size() - plan.walk.as_ref().map_or(0, |w| w.size());
     let meter = WalkMeter::new(
         skipped,
         quiet,
@@ -112,8 +112,7 @@ pub(crate) fn optimize(
                 .collect();
             let n = part.len();
             search::optimize(
-                scenario,
-                &plan.target,
+                &plan.study,
                 part,
                 n,
                 args.show,
@@ -123,20 +122,18 @@ pub(crate) fn optimize(
             )?
         }
         (None, Some(walk)) if lazy => search::optimize(
-            scenario,
-            &plan.target,
-            Frontier::new(walk, scenario, &plan.prices),
+            &plan.study,
+            Frontier::new(walk, scenario, &plan.study.prices),
             plan.candidates(),
             args.show,
             budget,
-            Some((walk, &plan.prices)),
+            Some(walk),
             &meter,
         )?,
         (None, _) => {
             let n = plan.ranking.len();
             search::optimize(
-                scenario,
-                &plan.target,
+                &plan.study,
                 plan.ranking.iter().cloned(),
                 n,
                 args.show,
@@ -149,7 +146,7 @@ pub(crate) fn optimize(
     meter.finish();
     // A shard's part is verified by the merge, on the whole result.
     let result = match shard {
-        None => search::verify(scenario, &plan.target, args.sustained, result)?,
+        None => search::verify(&plan.study, result)?,
         Some(_) => result,
     };
     let doc = match shard {
@@ -171,21 +168,20 @@ pub(crate) fn optimize(
             let rest = &plan.ranking[result.evaluated.len()..];
             let bar = Progress::new(rest.len() as u64, "load-testing for the plot", quiet);
             let mut all = result.evaluated.clone();
-            all.extend(search::evaluate(scenario, &plan.target, rest, &|n| {
-                bar.inc(n)
-            })?);
+            all.extend(search::evaluate(
+                scenario,
+                &plan.study.target,
+                rest,
+                &|n| bar.inc(n),
+            )?);
             bar.finish();
             Some(all)
         }
         _ => None,
     };
     let ctx = SearchContext {
-        scenario,
-        prices: &plan.prices,
-        target: &plan.target,
-        space: &plan.space,
-        sustained: args.sustained,
-        unit: args.search.unit.resolve(scenario, &plan.target.load),
+        study: &plan.study,
+        unit: args.search.unit.resolve(scenario, &plan.study.target.load),
     };
     let found = result.answer.is_some();
     if let Some(doc) = doc {
@@ -194,7 +190,7 @@ pub(crate) fn optimize(
         return Ok(Verdict::Met);
     }
     let answer = result.answer.map(|i| &result.evaluated[i].candidate.config);
-    let profile = profile_for_page(scenario, &plan.target, answer, &outputs)?;
+    let profile = profile_for_page(scenario, &plan.study.target, answer, &outputs)?;
     let plotted = everything.as_deref().unwrap_or(&result.evaluated);
     outputs.emit(&OptimizeReport {
         profile: profile.as_ref(),
@@ -225,21 +221,17 @@ pub(crate) fn sweep(
     }
     let outputs = open_outputs(inputs, &args.search.output, Some(&args.search.report))?;
     let bar = Progress::new(plan.ranking.len() as u64, "load-testing", quiet);
-    let all = search::evaluate(scenario, &plan.target, &plan.ranking, &|n| bar.inc(n))?;
+    let all = search::evaluate(scenario, &plan.study.target, &plan.ranking, &|n| bar.inc(n))?;
     bar.finish();
     let ctx = SearchContext {
-        scenario,
-        prices: &plan.prices,
-        target: &plan.target,
-        space: &plan.space,
-        sustained: false,
-        unit: args.search.unit.resolve(scenario, &plan.target.load),
+        study: &plan.study,
+        unit: args.search.unit.resolve(scenario, &plan.study.target.load),
     };
     // With the table in a file (not on stdout), stdout says what the file holds instead.
     let csv_file = args.search.output.csv.as_deref().filter(|f| *f != "-");
     let figures = Figures::of(&all);
     let cheapest = figures.cheapest.map(|c| &all[c].candidate.config);
-    let profile = profile_for_page(scenario, &plan.target, cheapest, &outputs)?;
+    let profile = profile_for_page(scenario, &plan.study.target, cheapest, &outputs)?;
     outputs.emit(&SweepReport {
         profile: profile.as_ref(),
         ctx,

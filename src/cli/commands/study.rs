@@ -15,15 +15,15 @@ use crate::report::output::Inputs;
 use crate::report::Format;
 use crate::search::compare::Strategy;
 use crate::search::memory;
-use crate::search::{self, Candidate, Space, Target};
+use crate::search::{self, Candidate, Space, Study, Target};
 use crate::workload::clients::Clients;
 use crate::workload::Arrivals;
 
-/// Everything a search needs, resolved against the scenario.
-pub(crate) struct SearchPlan {
-    pub(crate) prices: Prices,
-    pub(crate) target: Target,
-    pub(crate) space: Space,
+/// Everything a search needs, resolved against the scenario: the study the library takes,
+/// and how this process walks it.
+pub(crate) struct SearchPlan<'a> {
+    /// What is asked: the model, the target, the space and the prices.
+    pub(crate) study: Study<'a>,
     /// The part of `space` the search walks: all of it, or with `sustained` only what keeps
     /// up with the rate (`None`: nothing does).
     pub(crate) walk: Option<Space>,
@@ -32,7 +32,7 @@ pub(crate) struct SearchPlan {
     pub(crate) ranking: Vec<Candidate>,
 }
 
-impl SearchPlan {
+impl SearchPlan<'_> {
     /// Configurations the search may test: the walk's size.
     pub(crate) fn candidates(&self) -> usize {
         self.walk
@@ -45,13 +45,13 @@ impl SearchPlan {
 /// clients, and the ranking (only what keeps up with the rate when `sustained`). A `lazy`
 /// plan (a plain `optimize`) ranks nothing up front and takes a space of any size: its walk
 /// holds only what it tests, at most `--max-configs`.
-pub(crate) fn plan_search(
-    scenario: &Scenario,
+pub(crate) fn plan_search<'a>(
+    scenario: &'a Scenario,
     args: &SearchArgs,
     sustained: bool,
     lazy: bool,
     inputs: &mut Inputs,
-) -> Result<SearchPlan> {
+) -> Result<SearchPlan<'a>> {
     if args.load.replay.is_some() && args.target_rate.is_some() {
         bail!("--target-rate (--rate) cannot be used with --replay: the trace decides when each client comes (--replay-speed scales its times)");
     }
@@ -176,9 +176,13 @@ pub(crate) fn plan_search(
     };
     memory::check_search(scenario, &target.load, weakest, tests)?;
     Ok(SearchPlan {
-        prices,
-        target,
-        space,
+        study: Study {
+            model: scenario,
+            prices,
+            target,
+            space,
+            sustained,
+        },
         walk,
         ranking,
     })

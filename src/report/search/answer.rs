@@ -27,8 +27,8 @@ impl SearchContext<'_> {
         }
         out.push_str(&format!(
             "Answer: {}\n        {}\n\n",
-            c.config.describe(self.scenario),
-            c.config.delta_words(&base, self.scenario)
+            c.config.describe(self.study.model),
+            c.config.delta_words(&base, self.study.model)
         ));
         out.push_str(&self.cost_against_baseline(c, &base_cost));
         if let Some(line) = self.by_station_line(&c.config, &base) {
@@ -58,7 +58,7 @@ impl SearchContext<'_> {
                     o.evaluated[v.index]
                         .candidate
                         .config
-                        .describe(self.scenario),
+                        .describe(self.study.model),
                     self.verification_words(v)
                 ));
             }
@@ -72,12 +72,12 @@ impl SearchContext<'_> {
     /// requests wait under 41 ms there (objective 1000 ms)": theory beside a busy station's
     /// simulated pass, and a plain warning when it contradicts the pass.
     fn estimate_words(&self, e: &crate::model::queueing::StationEstimate) -> String {
-        let station = self.scenario.stations()[e.station].name();
+        let station = self.study.model.stations()[e.station].name();
         let time = |seconds: f64| {
             format!(
                 "{} {}",
                 self.unit
-                    .format_seconds(seconds, self.unit.decimals(self.scenario.resolution())),
+                    .format_seconds(seconds, self.unit.decimals(self.study.model.resolution())),
                 self.unit.symbol()
             )
         };
@@ -112,7 +112,7 @@ impl SearchContext<'_> {
             for e in estimates.iter().filter(|e| e.contradicts) {
                 out.push_str(&format!(
                     "  {}: {}\n",
-                    o.evaluated[*i].candidate.config.describe(self.scenario),
+                    o.evaluated[*i].candidate.config.describe(self.study.model),
                     self.estimate_words(e)
                 ));
             }
@@ -123,7 +123,7 @@ impl SearchContext<'_> {
     /// "  decided: the satisfied share's 95% interval [99.1, 99.8]% is above 99% after 20
     /// replications": how a random verdict was reached; `None` for an exact one.
     fn decided_line(&self, e: &Evaluated) -> Option<String> {
-        if !self.target.is_random(self.scenario) {
+        if !self.study.target.is_random(self.study.model) {
             return None;
         }
         let s = &e.summary;
@@ -141,7 +141,7 @@ impl SearchContext<'_> {
                 e.call.words(),
                 pct(low),
                 pct(high),
-                pct(self.target.share.percent())
+                pct(self.study.target.share.percent())
             )
         } else {
             format!(
@@ -244,7 +244,7 @@ impl SearchContext<'_> {
                     o.evaluated[v.index]
                         .candidate
                         .config
-                        .describe(self.scenario),
+                        .describe(self.study.model),
                     self.verification_words(v)
                 )
             })
@@ -258,7 +258,7 @@ impl SearchContext<'_> {
             return String::new();
         }
         let rows: Vec<&Evaluated> = o.undecided.iter().map(|&i| &o.evaluated[i]).collect();
-        let most = self.target.load.max_replications;
+        let most = self.study.target.load.max_replications;
         format!(
             "\nCheaper, but too close to call after {most} replications (95% interval of the satisfied share straddles the objective; not counted as meeting):\n{}",
             indent(&self.interval_table(&rows))
@@ -269,7 +269,7 @@ impl SearchContext<'_> {
     /// replications decided it: for verdicts that are not exact.
     fn interval_table(&self, rows: &[&Evaluated]) -> String {
         let (base, base_cost) = self.baseline();
-        let cur = &self.prices.currency;
+        let cur = &self.study.prices.currency;
         let price_col = format!("price ({cur})");
         let mut t = Table::new(&[
             (price_col.as_str(), Align::Right),
@@ -295,14 +295,14 @@ impl SearchContext<'_> {
             t.row(vec![
                 self.money(c.cost.price),
                 self.signed_money(c.cost.price - base_cost.price),
-                c.config.describe(self.scenario),
+                c.config.describe(self.study.model),
                 interval,
                 s.spread
                     .as_ref()
                     .map_or(1, |sp| sp.replications)
                     .to_string(),
                 e.call.words().into(),
-                c.config.delta_words(&base, self.scenario),
+                c.config.delta_words(&base, self.study.model),
             ]);
         }
         t.render()
@@ -310,8 +310,8 @@ impl SearchContext<'_> {
 
     /// The first two lines: the target, the space and what of it was load-tested.
     pub(super) fn optimize_header(&self, o: &Optimization, plot_all: bool) -> String {
-        let size = self.space.size();
-        let candidates = if self.sustained {
+        let size = self.study.space.size();
+        let candidates = if self.study.sustained {
             format!(
                 "{size} configurations, {} of which keep up with the rate ({} skipped: a station at or over its capacity)",
                 o.total,
@@ -320,7 +320,9 @@ impl SearchContext<'_> {
         } else {
             format!("{size} configurations")
         };
-        let steady = if self.target.load.steady && self.target.is_random(self.scenario) {
+        let steady = if self.study.target.load.steady
+            && self.study.target.is_random(self.study.model)
+        {
             format!(
                 "steady state: each run's warm-up from empty found by MSER-5 and left out; a run still drifting at its end is run again, up to {}× longer, else too close to call\n",
                 crate::workload::STEADY_LONGEST
@@ -330,9 +332,9 @@ impl SearchContext<'_> {
         };
         format!(
             "{}: cheapest configuration for {}\nspace: {} = {candidates}; {}\n{steady}\n",
-            self.scenario.name(),
+            self.study.model.name(),
             self.describe_target(),
-            self.space.shape(self.scenario),
+            self.study.space.shape(self.study.model),
             self.tested_words(o, plot_all)
         )
     }
@@ -380,18 +382,18 @@ impl SearchContext<'_> {
 
     /// Baseline, answer and delta in cores, GiB and money, then the prices used.
     fn cost_against_baseline(&self, c: &Candidate, base_cost: &Cost) -> String {
-        let cur = &self.prices.currency;
+        let cur = &self.study.prices.currency;
         format!(
             "{}  prices: {} {cur} per core, {} {cur} per GiB\n\n",
             indent(&self.cost_table(c, base_cost).render()),
-            trim_float(self.prices.cpu),
-            trim_float(self.prices.ram)
+            trim_float(self.study.prices.cpu),
+            trim_float(self.study.prices.ram)
         )
     }
 
     /// The cells of the cost against the baseline, which the page lays out too.
     pub(super) fn cost_table(&self, c: &Candidate, base_cost: &Cost) -> Table {
-        let cur = &self.prices.currency;
+        let cur = &self.study.prices.currency;
         let mut t = Table::new(&[
             ("", Align::Left),
             ("cores", Align::Right),
@@ -423,10 +425,11 @@ impl SearchContext<'_> {
     /// "  by station: burger +1 core +0.5 GiB": where the answer's extra resources go; `None`
     /// when no station changed.
     pub(super) fn by_station_line(&self, config: &Config, base: &Config) -> Option<String> {
-        let by_station = cost::per_station(self.scenario, config);
-        let base_station = cost::per_station(self.scenario, base);
+        let by_station = cost::per_station(self.study.model, config);
+        let base_station = cost::per_station(self.study.model, base);
         let lines: Vec<String> = self
-            .scenario
+            .study
+            .model
             .stations()
             .iter()
             .zip(by_station.iter().zip(&base_station))
@@ -458,24 +461,25 @@ impl SearchContext<'_> {
         }
         out.push_str(&indent(&super::super::classes::block(
             &e.classes,
-            self.scenario.resolution(),
+            self.study.model.resolution(),
             self.unit,
         )));
         out.push_str(&indent(&super::super::capacity::block(
-            self.scenario,
+            self.study.model,
             config,
-            &self.target.load,
+            &self.study.target.load,
             self.unit,
         )));
         let keeps_up = self
+            .study
             .target
             .load
             .rate()
-            .is_none_or(|r| Capacity::of(self.scenario, config).sustains(r));
+            .is_none_or(|r| Capacity::of(self.study.model, config).sustains(r));
         if !keeps_up {
             out.push_str(&format!(
                 "  This answer holds the {}-client test only. `planner optimize --sustained` finds one that holds the rate for good.\n",
-                self.target.load.clients
+                self.study.target.load.clients
             ));
         }
         out

@@ -14,45 +14,50 @@ use crate::search::{self, Evaluated, Optimization};
 
 impl SearchContext<'_> {
     fn json_result(&self, e: &Evaluated) -> JsonResult {
-        let base = Config::baseline(self.scenario);
+        let base = Config::baseline(self.study.model);
         JsonResult {
-            config: crate::report::json::levers(self.scenario, &e.candidate.config),
-            change: e.candidate.config.delta_words(&base, self.scenario),
+            config: crate::report::json::levers(self.study.model, &e.candidate.config),
+            change: e.candidate.config.delta_words(&base, self.study.model),
             cpu_cores: cost::tidy(e.candidate.cost.cpu_cores),
             ram_gib: cost::tidy(e.candidate.cost.ram_gib),
             cost: cost::tidy(e.candidate.cost.price),
             summary: JsonSummary::new(
                 &e.summary,
-                self.scenario.resolution(),
-                self.target.load.timeout,
+                self.study.model.resolution(),
+                self.study.target.load.timeout,
             ),
             meets_target: e.summary.meets_target,
             spread: e.summary.spread.clone(),
-            verdict: self.target.is_random(self.scenario).then_some(e.call.key()),
+            verdict: self
+                .study
+                .target
+                .is_random(self.study.model)
+                .then_some(e.call.key()),
             classes: crate::report::classes::json(
                 &e.classes,
-                self.scenario.resolution(),
-                self.target.is_random(self.scenario),
+                self.study.model.resolution(),
+                self.study.target.is_random(self.study.model),
             ),
             capacity: crate::report::capacity::json(
-                self.scenario,
+                self.study.model,
                 &e.candidate.config,
-                self.target.load.rate(),
-                &self.target.load,
+                self.study.target.load.rate(),
+                &self.study.target.load,
             ),
         }
     }
 
     fn json_target(&self) -> JsonTarget {
-        let load = &self.target.load;
-        let mut json = JsonLoad::new(self.scenario, load);
+        let load = &self.study.target.load;
+        let mut json = JsonLoad::new(self.study.model, load);
         // Clients with rules may draw what the load itself does not (think times, jitter).
-        if let Some(clients) = &self.target.clients {
-            if clients.is_random(self.scenario, load) {
-                json = json.drawn(load.seed, clients.runs(self.scenario, load));
+        if let Some(clients) = &self.study.target.clients {
+            if clients.is_random(self.study.model, load) {
+                json = json.drawn(load.seed, clients.runs(self.study.model, load));
             }
         }
-        JsonTarget::new(json, self.target.share).with_clients(self.target.clients.clone())
+        JsonTarget::new(json, self.study.target.share)
+            .with_clients(self.study.target.clients.clone())
     }
 
     /// `optimize --format json`.
@@ -66,17 +71,17 @@ impl SearchContext<'_> {
         };
         let doc = JsonOptimize {
             schema_version: SchemaVersion,
-            scenario: self.scenario.name(),
-            resolution_s: self.scenario.resolution().seconds(),
+            scenario: self.study.model.name(),
+            resolution_s: self.study.model.resolution().seconds(),
             target: self.json_target(),
-            prices: JsonPrices::new(self.prices),
-            space: self.space.shape(self.scenario),
+            prices: JsonPrices::new(&self.study.prices),
+            space: self.study.space.shape(self.study.model),
             configurations: o.total,
             evaluated: o.evaluated.len(),
-            sustained: self.sustained,
+            sustained: self.study.sustained,
             found: answer.is_some(),
             baseline: JsonBaseline {
-                config: crate::report::json::levers(self.scenario, &base),
+                config: crate::report::json::levers(self.study.model, &base),
                 cpu_cores: cost::tidy(base_cost.cpu_cores),
                 ram_gib: cost::tidy(base_cost.ram_gib),
                 cost: cost::tidy(base_cost.price),
@@ -100,10 +105,10 @@ impl SearchContext<'_> {
                 .flat_map(|(i, estimates)| {
                     estimates.iter().map(move |e| JsonEstimate {
                         config: crate::report::json::levers(
-                            self.scenario,
+                            self.study.model,
                             &o.evaluated[*i].candidate.config,
                         ),
-                        station: self.scenario.stations()[e.station].name().to_string(),
+                        station: self.study.model.stations()[e.station].name().to_string(),
                         busy: e.busy,
                         method: e.method.words(),
                         waits: e.wait.waits,
@@ -126,7 +131,7 @@ impl SearchContext<'_> {
                 .iter()
                 .map(|v| JsonVerification {
                     config: crate::report::json::levers(
-                        self.scenario,
+                        self.study.model,
                         &o.evaluated[v.index].candidate.config,
                     ),
                     simulated_clients: v.clients,
@@ -139,14 +144,14 @@ impl SearchContext<'_> {
                     }),
                     summary: JsonSummary::new(
                         &v.summary,
-                        self.scenario.resolution(),
-                        self.target.load.timeout,
+                        self.study.model.resolution(),
+                        self.study.target.load.timeout,
                     ),
                     spread: v.summary.spread.clone(),
                     verdict: v.call.key(),
                     classes: crate::report::classes::json(
                         &v.classes,
-                        self.scenario.resolution(),
+                        self.study.model.resolution(),
                         true,
                     ),
                 })
@@ -168,11 +173,11 @@ impl SearchContext<'_> {
     pub fn sweep_json(&self, all: &[Evaluated]) -> String {
         let doc = JsonSweep {
             schema_version: SchemaVersion,
-            scenario: self.scenario.name(),
-            resolution_s: self.scenario.resolution().seconds(),
+            scenario: self.study.model.name(),
+            resolution_s: self.study.model.resolution().seconds(),
             target: self.json_target(),
-            prices: JsonPrices::new(self.prices),
-            space: self.space.shape(self.scenario),
+            prices: JsonPrices::new(&self.study.prices),
+            space: self.study.space.shape(self.study.model),
             results: all.iter().map(|e| self.json_result(e)).collect(),
         };
         serde_json::to_string_pretty(&doc).expect("plain data serialises") + "\n"

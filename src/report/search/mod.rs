@@ -7,12 +7,11 @@ use super::csv::{csv_header, Row};
 use super::table::{Align, Table};
 use crate::model::config::Config;
 use crate::model::cost::{self, Cost};
-use crate::model::scenario::{Prices, Scenario};
 use crate::outcome::profile::Profile;
 use crate::report::format::{duration_in, trim_float};
 use crate::report::html::Page;
 use crate::search::pareto::Figures;
-use crate::search::{self, Evaluated, Optimization, Space, Target};
+use crate::search::{self, Evaluated, Optimization, Study};
 
 /// Where it was first written; `super::unreachable` keeps this file under the size limit.
 pub use super::unreachable::Unreachable;
@@ -24,16 +23,9 @@ mod page;
 
 /// What every search report needs to know.
 pub struct SearchContext<'a> {
-    /// Names the stations, their levers and the baseline the costs are compared against.
-    pub scenario: &'a Scenario,
-    /// The prices the costs were computed at (a flag may have changed them).
-    pub prices: &'a Prices,
-    /// The load test and the share every configuration was held to.
-    pub target: &'a Target,
-    /// The levers' values searched, for the "space:" line and the lever limits.
-    pub space: &'a Space,
-    /// `optimize --sustained`: only configurations whose every station keeps up were tested.
-    pub sustained: bool,
+    /// What was asked: the model, the target, the space and the prices (a flag may have
+    /// changed them).
+    pub study: &'a Study<'a>,
     /// The unit the table shows latencies in (`--unit`); CSV and JSON stay in seconds.
     pub unit: crate::model::units::TimeUnit,
 }
@@ -141,12 +133,15 @@ impl Render for SweepReport<'_> {
 impl SearchContext<'_> {
     fn row(&self, e: &Evaluated) -> Row {
         Row::new(
-            self.scenario,
+            self.study.model,
             &e.candidate.config,
             &e.candidate.cost,
             &e.summary,
-            (&self.target.load, self.target.share),
-            self.target.is_random(self.scenario).then_some(e.call),
+            (&self.study.target.load, self.study.target.share),
+            self.study
+                .target
+                .is_random(self.study.model)
+                .then_some(e.call),
         )
     }
 
@@ -168,8 +163,8 @@ impl SearchContext<'_> {
         };
         let mut w = writer();
         w.write_record(csv_header(
-            self.scenario,
-            self.target.is_random(self.scenario),
+            self.study.model,
+            self.study.target.is_random(self.study.model),
         ))?;
         let mut out = w.into_inner().map_err(|e| e.into_error())?;
         // A million rows format in parallel, chunk by chunk, joined in order.
@@ -191,7 +186,10 @@ impl SearchContext<'_> {
 
     /// The CSV's column names, as its header writes them.
     pub fn csv_columns(&self) -> Vec<String> {
-        csv_header(self.scenario, self.target.is_random(self.scenario))
+        csv_header(
+            self.study.model,
+            self.study.target.is_random(self.study.model),
+        )
     }
 
     /// Each of `rows` as the CSV writes it, in the order given: what the merge holds a sweep
@@ -233,11 +231,11 @@ impl SearchContext<'_> {
                 cost: e.candidate.cost.price,
                 satisfaction: e.summary.satisfaction,
                 meets_target: e.summary.meets_target,
-                label: e.candidate.config.describe(self.scenario),
+                label: e.candidate.config.describe(self.study.model),
             })
             .collect();
         let answer = answer.and_then(|a| rows.iter().position(|e| &e.candidate.config == a));
-        let rate = match self.target.load.rate() {
+        let rate = match self.study.target.load.rate() {
             Some(r) => format!("{} clients/s", trim_float(r)),
             None => "all at once".into(),
         };
@@ -249,16 +247,16 @@ impl SearchContext<'_> {
         super::plot::pareto_svg(&super::plot::ParetoPlot {
             title: format!(
                 "{}: {shown}, {} clients at {rate}, {}",
-                self.scenario.name(),
-                self.target.load.clients,
+                self.study.model.name(),
+                self.study.target.load.clients,
                 super::classes::limit_words(
-                    self.scenario,
-                    &self.target.load,
-                    self.target.share,
+                    self.study.model,
+                    &self.study.target.load,
+                    self.study.target.share,
                     crate::model::units::TimeUnit::S
                 )
             ),
-            currency: self.prices.currency.clone(),
+            currency: self.study.prices.currency.clone(),
             points,
             answer,
             passing: figures.passing,
@@ -269,20 +267,25 @@ impl SearchContext<'_> {
 
     /// "10 clients at 2 clients/s, every latency under 5 s".
     pub fn describe_target(&self) -> String {
-        let load = &self.target.load;
-        if let Some(clients) = &self.target.clients {
-            let goals = (!self.scenario.requests().is_empty()).then(|| {
-                super::classes::objectives_text(self.scenario, load, self.target.share, self.unit)
+        let load = &self.study.target.load;
+        if let Some(clients) = &self.study.target.clients {
+            let goals = (!self.study.model.requests().is_empty()).then(|| {
+                super::classes::objectives_text(
+                    self.study.model,
+                    load,
+                    self.study.target.share,
+                    self.unit,
+                )
             });
-            return clients.describe(load, self.target.share, goals.as_deref());
+            return clients.describe(load, self.study.target.share, goals.as_deref());
         }
         let arrivals = match load.rate() {
             Some(r) => format!("at {} clients/s", trim_float(r)),
             None => "all at once".into(),
         };
-        let share = self.target.share;
-        if !self.scenario.requests().is_empty() {
-            let goals = super::classes::objectives_text(self.scenario, load, share, self.unit);
+        let share = self.study.target.share;
+        if !self.study.model.requests().is_empty() {
+            let goals = super::classes::objectives_text(self.study.model, load, share, self.unit);
             return format!("{} clients {arrivals}, {goals}", load.clients);
         }
         let share = share.percent();
@@ -314,24 +317,24 @@ impl SearchContext<'_> {
     }
 
     fn baseline(&self) -> (Config, Cost) {
-        let base = Config::baseline(self.scenario);
-        let cost = Cost::of(self.scenario, &base, self.prices);
+        let base = Config::baseline(self.study.model);
+        let cost = Cost::of(self.study.model, &base, &self.study.prices);
         (base, cost)
     }
 
     /// The satisfied / percentiles line of one result.
     fn result_line(&self, e: &Evaluated) -> String {
-        let (s, res, unit) = (&e.summary, self.scenario.resolution(), self.unit);
+        let (s, res, unit) = (&e.summary, self.study.model.resolution(), self.unit);
         if s.spread.is_some() {
             let line = crate::report::format::spread_line_in(
                 s,
-                self.target.load.warmup,
+                self.study.target.load.warmup,
                 unit,
                 unit.decimals(res),
             );
             return line.unwrap_or_default().trim_end().to_string();
         }
-        let timeout = crate::workload::common_timeout(self.scenario, &self.target.load);
+        let timeout = crate::workload::common_timeout(self.study.model, &self.study.target.load);
         crate::report::format::summary_line_in(s, res, timeout, unit)
     }
 
@@ -343,7 +346,7 @@ impl SearchContext<'_> {
     /// The cells of [`SearchContext::results_table`], which the page lays out too.
     fn results_rows(&self, rows: &[&Evaluated]) -> Table {
         let (base, base_cost) = self.baseline();
-        let (cur, res) = (&self.prices.currency, self.scenario.resolution());
+        let (cur, res) = (&self.study.prices.currency, self.study.model.resolution());
         let price_col = format!("price ({cur})");
         let max_col = format!("max ({})", self.unit.symbol());
         let mut t = Table::new(&[
@@ -363,10 +366,10 @@ impl SearchContext<'_> {
                 self.signed_money(c.cost.price - base_cost.price),
                 trim_float(cost::tidy(c.cost.cpu_cores)),
                 trim_float(cost::tidy(c.cost.ram_gib)),
-                c.config.describe(self.scenario),
+                c.config.describe(self.study.model),
                 format!("{}/{}", e.summary.satisfied, e.summary.clients),
                 self.unit.format(res, e.summary.max_steps),
-                c.config.delta_words(&base, self.scenario),
+                c.config.delta_words(&base, self.study.model),
             ]);
         }
         t
@@ -398,7 +401,11 @@ impl SearchContext<'_> {
                 u.walked
             );
         }
-        let which = if self.sustained { " that keep up" } else { "" };
+        let which = if self.study.sustained {
+            " that keep up"
+        } else {
+            ""
+        };
         let passing = o.answer.map_or(0, |_| 1 + o.runners_up.len());
         let s = if passing < 2 { "s" } else { "" };
         if o.selection == search::Selection::Everything {
@@ -434,9 +441,9 @@ impl SearchContext<'_> {
     /// "none keeps up with 5 clients/s: it would take soda.units ≥ 5 (…)", when the levers'
     /// ranges cannot reach the rate: then no test long enough can pass, whatever the target.
     fn lever_limits(&self) -> Option<String> {
-        let rate = self.target.load.rate()?;
+        let rate = self.study.target.load.rate()?;
         let missing =
-            crate::model::capacity::unreachable(self.scenario, &self.space.maxima(), rate);
+            crate::model::capacity::unreachable(self.study.model, &self.study.space.maxima(), rate);
         (!missing.is_empty()).then(|| {
             format!(
                 "None keeps up with {} clients/s either: it would take {}.\n",
@@ -450,10 +457,10 @@ impl SearchContext<'_> {
     pub fn sweep_text(&self, all: &[Evaluated], figures: &Figures, shown: usize) -> String {
         let mut out = format!(
             "{}: {} configurations for {}\nspace: {}\n{} meet the target\n\n",
-            self.scenario.name(),
+            self.study.model.name(),
             all.len(),
             self.describe_target(),
-            self.space.shape(self.scenario),
+            self.study.space.shape(self.study.model),
             figures.passing
         );
         let rows: Vec<&Evaluated> = all.iter().take(shown).collect();
@@ -474,18 +481,18 @@ impl SearchContext<'_> {
         let cheapest = match figures.cheapest.map(|c| &all[c]) {
             Some(e) => format!(
                 "the cheapest that meets the target: {} at {} {}",
-                e.candidate.config.describe(self.scenario),
+                e.candidate.config.describe(self.study.model),
                 self.money(e.candidate.cost.price),
-                self.prices.currency
+                self.study.prices.currency
             ),
             None => "none meets the target".into(),
         };
         format!(
             "{}: {} configurations for {}\nspace: {}; {passing} meet the target\nwrote {} rows to {file}; {cheapest}\n",
-            self.scenario.name(),
+            self.study.model.name(),
             all.len(),
             self.describe_target(),
-            self.space.shape(self.scenario),
+            self.study.space.shape(self.study.model),
             all.len(),
         )
     }

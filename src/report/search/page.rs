@@ -86,7 +86,7 @@ pub(super) fn sweep(r: &SweepReport<'_>, page: &Page) -> Result<String, PlotErro
     );
     let space = format!(
         "{}; {} meet the target",
-        ctx.space.shape(ctx.scenario),
+        ctx.study.space.shape(ctx.study.model),
         r.figures.passing
     );
     doc.fact("Search space", &space);
@@ -150,28 +150,31 @@ impl SweepReport<'_> {
 impl SearchContext<'_> {
     /// The page's header: the question and the facts every page states.
     fn header(&self, kind: &str, question: &str, page: &Page) -> Doc {
-        let load = &self.target.load;
-        let mut doc = Doc::new(kind, &format!("{}: {question}", self.scenario.name()));
+        let load = &self.study.target.load;
+        let mut doc = Doc::new(kind, &format!("{}: {question}", self.study.model.name()));
         // A closed loop's load is its users, which the clients' line states.
-        if !matches!(self.target.clients, Some(Clients::Closed(_))) {
+        if !matches!(self.study.target.clients, Some(Clients::Closed(_))) {
             doc.fact("Load", &describe_load(load));
         }
         doc.fact("Objectives", &self.objectives_words());
-        if let Some(clients) = &self.target.clients {
-            doc.fact("Clients", &clients.describe(load, self.target.share, None));
+        if let Some(clients) = &self.study.target.clients {
+            doc.fact(
+                "Clients",
+                &clients.describe(load, self.study.target.share, None),
+            );
         }
-        let random = match &self.target.clients {
+        let random = match &self.study.target.clients {
             Some(c) => c
-                .is_random(self.scenario, load)
-                .then(|| (load.seed, c.runs(self.scenario, load))),
+                .is_random(self.study.model, load)
+                .then(|| (load.seed, c.runs(self.study.model, load))),
             None => load
-                .is_random(self.scenario)
-                .then(|| (load.seed, load.runs(self.scenario))),
+                .is_random(self.study.model)
+                .then(|| (load.seed, load.runs(self.study.model))),
         };
         parts::standard_facts(
             &mut doc,
-            self.scenario,
-            self.prices,
+            self.study.model,
+            &self.study.prices,
             random,
             Some(load.seed),
             page,
@@ -181,18 +184,18 @@ impl SearchContext<'_> {
 
     /// Each class's objective, or the one every client is held to.
     fn objectives_words(&self) -> String {
-        let load = &self.target.load;
-        if !self.scenario.requests().is_empty() {
+        let load = &self.study.target.load;
+        if !self.study.model.requests().is_empty() {
             return super::super::classes::objectives_text(
-                self.scenario,
+                self.study.model,
                 load,
-                self.target.share,
+                self.study.target.share,
                 self.unit,
             );
         }
         format!(
             "{}% of clients served in under {}",
-            trim_float(self.target.share.percent()),
+            trim_float(self.study.target.share.percent()),
             crate::report::format::duration_in(load.timeout.get(), self.unit)
         )
     }
@@ -202,11 +205,11 @@ impl SearchContext<'_> {
     fn answer(&self, doc: &mut Doc, e: &Evaluated) {
         let c = &e.candidate;
         let (base, base_cost) = self.baseline();
-        doc.headline("meets", "Answer:", &c.config.describe(self.scenario), "");
+        doc.headline("meets", "Answer:", &c.config.describe(self.study.model), "");
         doc.text(&format!(
             "Change from the baseline ({}): {}.",
-            base.describe(self.scenario),
-            c.config.delta_words(&base, self.scenario)
+            base.describe(self.study.model),
+            c.config.delta_words(&base, self.study.model)
         ));
         doc.table(
             "cost",
@@ -215,7 +218,10 @@ impl SearchContext<'_> {
             0,
             &[1],
         );
-        doc.note("note", &format!("At {}.", parts::prices_text(self.prices)));
+        doc.note(
+            "note",
+            &format!("At {}.", parts::prices_text(&self.study.prices)),
+        );
         if let Some(line) = self.by_station_line(&c.config, &base) {
             doc.text(&format!(
                 "Where the extra resources go: {}.",
@@ -224,8 +230,12 @@ impl SearchContext<'_> {
         }
         self.verdicts(doc, e);
         doc.text(&format!("Load test: {}.", self.result_line(e)));
-        let block =
-            super::super::capacity::block(self.scenario, &c.config, &self.target.load, self.unit);
+        let block = super::super::capacity::block(
+            self.study.model,
+            &c.config,
+            &self.study.target.load,
+            self.unit,
+        );
         for line in block.lines() {
             match line.strip_prefix("warning: ") {
                 Some(w) => doc.note("warning", &format!("Warning: {w}")),
@@ -233,16 +243,17 @@ impl SearchContext<'_> {
             }
         }
         let keeps_up = self
+            .study
             .target
             .load
             .rate()
-            .is_none_or(|r| Capacity::of(self.scenario, &c.config).sustains(r));
+            .is_none_or(|r| Capacity::of(self.study.model, &c.config).sustains(r));
         if !keeps_up {
             doc.note(
                 "warning",
                 &format!(
                     "This answer holds the {}-client test only: `planner optimize --sustained` finds one that holds the rate for good.",
-                    self.target.load.clients
+                    self.study.target.load.clients
                 ),
             );
         }
@@ -251,7 +262,11 @@ impl SearchContext<'_> {
     /// The verdicts of one configuration: per class, or of every client.
     fn verdicts(&self, doc: &mut Doc, e: &Evaluated) {
         let rows = if e.classes.is_empty() {
-            VerdictRow::overall(&e.summary, self.target.load.timeout, self.target.share)
+            VerdictRow::overall(
+                &e.summary,
+                self.study.target.load.timeout,
+                self.study.target.share,
+            )
         } else {
             VerdictRow::of_classes(&e.classes)
         };
@@ -259,7 +274,7 @@ impl SearchContext<'_> {
             doc,
             "Verdicts per request class, with the 95% interval of the share served in time",
             &rows,
-            self.scenario.resolution(),
+            self.study.model.resolution(),
             self.unit,
         );
     }
@@ -289,7 +304,7 @@ impl SearchContext<'_> {
             return;
         }
         let max_col = format!("max ({})", self.unit.symbol());
-        let price_col = format!("price ({})", self.prices.currency);
+        let price_col = format!("price ({})", self.study.prices.currency);
         let mut t = Table::new(&[
             ("configuration", Align::Left),
             (price_col.as_str(), Align::Right),
@@ -297,11 +312,11 @@ impl SearchContext<'_> {
             (max_col.as_str(), Align::Right),
             ("why it fails", Align::Left),
         ]);
-        let res = self.scenario.resolution();
+        let res = self.study.model.resolution();
         for &i in which {
             let e = &tested[i];
             t.row(vec![
-                e.candidate.config.describe(self.scenario),
+                e.candidate.config.describe(self.study.model),
                 self.money(e.candidate.cost.price),
                 format!("{}%", share_words(e.summary.satisfaction)),
                 self.unit.format(res, e.summary.max_steps),
@@ -331,7 +346,7 @@ impl SearchContext<'_> {
             ),
         };
         let mut reasons: Vec<String> = if e.classes.is_empty() {
-            vec![reason(&e.summary, "", self.target.share)]
+            vec![reason(&e.summary, "", self.study.target.share)]
         } else {
             e.classes
                 .iter()
@@ -345,12 +360,12 @@ impl SearchContext<'_> {
                 })
                 .collect()
         };
-        if let Some(rate) = self.target.load.rate() {
-            let cap = Capacity::of(self.scenario, &e.candidate.config);
+        if let Some(rate) = self.study.target.load.rate() {
+            let cap = Capacity::of(self.study.model, &e.candidate.config);
             if !cap.sustains(rate) {
                 reasons.push(format!(
                     "{} keeps up with only {} clients/s",
-                    self.scenario.stations()[cap.bottleneck].name(),
+                    self.study.model.stations()[cap.bottleneck].name(),
                     trim_float((cap.system() * 1000.0).round() / 1000.0)
                 ));
             }
@@ -369,27 +384,27 @@ impl SearchContext<'_> {
             return Ok(());
         };
         doc.section("time", "Where the time goes");
-        let load = &self.target.load;
-        let replications = match &self.target.clients {
-            Some(c) => c.runs(self.scenario, load),
-            None => load.runs(self.scenario),
+        let load = &self.study.target.load;
+        let replications = match &self.study.target.clients {
+            Some(c) => c.runs(self.study.model, load),
+            None => load.runs(self.study.model),
         };
         parts::where_time_goes(
             doc,
             profile,
             &TimeContext {
-                scenario: self.scenario,
+                scenario: self.study.model,
                 config: &answer.candidate.config,
                 unit: self.unit,
                 replications,
                 dashboard: Some((
                     format!(
                         "{}: {}, {}",
-                        self.scenario.name(),
-                        answer.candidate.config.describe(self.scenario),
+                        self.study.model.name(),
+                        answer.candidate.config.describe(self.study.model),
                         describe_load(load)
                     ),
-                    crate::workload::shortest_timeout(self.scenario, load).get(),
+                    crate::workload::shortest_timeout(self.study.model, load).get(),
                 )),
             },
         )
@@ -409,9 +424,9 @@ impl SearchContext<'_> {
         let marked = match answer {
             Some(e) => format!(
                 " The answer, {} at {} {}, is ringed.",
-                e.candidate.config.describe(self.scenario),
+                e.candidate.config.describe(self.study.model),
                 self.money(e.candidate.cost.price),
-                self.prices.currency
+                self.study.prices.currency
             ),
             None => " No configuration meets the target.".into(),
         };
@@ -427,13 +442,13 @@ impl SearchContext<'_> {
 
     /// The client rules the search applied, and what they did in the profiled test.
     fn rules(&self, doc: &mut Doc, profile: Option<&Profile>) {
-        let Some(clients) = &self.target.clients else {
+        let Some(clients) = &self.study.target.clients else {
             return;
         };
         doc.section("client-rules", "Client rules");
         doc.text(&format!(
             "Every configuration was load-tested with these clients: {}.",
-            clients.describe(&self.target.load, self.target.share, None)
+            clients.describe(&self.study.target.load, self.study.target.share, None)
         ));
         if let Some(p) = profile {
             let lines: Vec<String> = p
@@ -442,7 +457,8 @@ impl SearchContext<'_> {
                 .enumerate()
                 .map(|(k, c)| {
                     let name = self
-                        .scenario
+                        .study
+                        .model
                         .requests()
                         .get(k)
                         .map_or("all clients", |r| r.name.as_str());

@@ -130,7 +130,7 @@ struct Index {
 
 impl Index {
     fn of(ctx: &SearchContext<'_>, ranking: &[Candidate]) -> Index {
-        let levers = ctx.space.levers();
+        let levers = ctx.study.space.levers();
         let mut strides = vec![1usize; levers.len()];
         for i in (0..levers.len().saturating_sub(1)).rev() {
             strides[i] = strides[i + 1] * levers[i + 1].len();
@@ -185,7 +185,7 @@ struct Place<'a> {
 impl Place<'_> {
     /// The rank of the configuration `levers`, which must be one of the space.
     fn rank(&self, line: usize, levers: &[u32]) -> Result<usize, MergeError> {
-        let scenario = self.ctx.scenario;
+        let scenario = self.ctx.study.model;
         let stations = scenario.stations();
         if levers.len() != stations.len() {
             return Err(damaged(
@@ -197,7 +197,7 @@ impl Place<'_> {
                 ),
             ));
         }
-        let space = self.ctx.space.levers();
+        let space = self.ctx.study.space.levers();
         match self.index.place(space, levers) {
             Err(i) => Err(damaged(
                 self.file,
@@ -219,7 +219,7 @@ impl Place<'_> {
 
     /// A refusal about the row at `line`, holding the configuration of `rank`.
     fn at(&self, line: usize, rank: usize, why: String) -> MergeError {
-        let config = self.ranking[rank].config.describe(self.ctx.scenario);
+        let config = self.ranking[rank].config.describe(self.ctx.study.model);
         damaged(self.file, format!("line {line} ({config}): {why}"))
     }
 }
@@ -253,11 +253,12 @@ fn check_header(file: &str, header: &ByteRecord, columns: &[String]) -> Result<(
 /// Where a derived column's value comes from, for a refusal to say.
 fn source(column: &str, ctx: &SearchContext<'_>) -> &'static str {
     let station_column = ctx
-        .scenario
+        .study
+        .model
         .stations()
         .iter()
         .any(|s| column == s.lever_name() || column == format!("capacity_{}", s.name()));
-    let objective_column = ctx.scenario.requests().iter().any(|r| {
+    let objective_column = ctx.study.model.requests().iter().any(|r| {
         column == format!("timeout_{}", r.name) || column == format!("min_satisfaction_{}", r.name)
     });
     match column {
@@ -311,7 +312,8 @@ impl Columns {
             high: at("satisfaction_high"),
             mean: at("mean_s"),
             classes: ctx
-                .scenario
+                .study
+                .model
                 .requests()
                 .iter()
                 .map(|r| {
@@ -357,7 +359,7 @@ fn figures(
         text.parse()
             .map_err(|_| format!("{name} is `{text}`, not a whole number"))
     };
-    let res = ctx.scenario.resolution();
+    let res = ctx.study.model.resolution();
     let steps = |i: usize| -> Result<u64, String> {
         let v = number(i)?;
         let steps = (v * 1e9 / res.nanos() as f64).round();

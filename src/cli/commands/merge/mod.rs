@@ -72,9 +72,9 @@ pub(crate) fn shard_doc(
         "optimize",
         scenario,
         &text,
-        &plan.space,
-        &plan.prices,
-        &plan.target,
+        &plan.study.space,
+        &plan.study.prices,
+        &plan.study.target,
         sustained,
         plan.ranking.len(),
         shard,
@@ -248,22 +248,18 @@ pub(crate) fn sweep_shard(
         "sweep",
         scenario,
         &text,
-        &plan.space,
-        &plan.prices,
-        &plan.target,
+        &plan.study.space,
+        &plan.study.prices,
+        &plan.study.target,
         false,
         plan.ranking.len(),
         shard,
     );
     let ctx = SearchContext {
-        scenario,
-        prices: &plan.prices,
-        target: &plan.target,
-        space: &plan.space,
-        sustained: false,
+        study: &plan.study,
         unit: TimeUnit::auto(crate::workload::shortest_timeout(
             scenario,
-            &plan.target.load,
+            &plan.study.target.load,
         )),
     };
     let part: Vec<usize> = shard.ranks(plan.ranking.len()).collect();
@@ -337,7 +333,7 @@ pub(crate) fn sweep_shard(
     let bar = Progress::new(todo.len() as u64, "load-testing", quiet);
     let mut last = Instant::now();
     for chunk in todo.chunks(CHUNK) {
-        let tested = search::evaluate(scenario, &plan.target, chunk, &|n| bar.inc(n))?;
+        let tested = search::evaluate(scenario, &plan.study.target, chunk, &|n| bar.inc(n))?;
         let bytes = ctx
             .csv(&tested)
             .map_err(|e| anyhow::Error::new(Failure::Export(e.into())))?;

@@ -130,9 +130,9 @@ pub(super) fn merge_sweep(
         "sweep",
         &scenario,
         &head.scenario_text,
-        &plan.space,
-        &plan.prices,
-        &plan.target,
+        &plan.study.space,
+        &plan.study.prices,
+        &plan.study.target,
         false,
         plan.ranking.len(),
         head.meta.shard().expect("checked with the set"),
@@ -140,14 +140,10 @@ pub(super) fn merge_sweep(
     again.tested = head.meta.tested;
     same_study(file, &again, &head.meta)?;
     let ctx = SearchContext {
-        scenario: &scenario,
-        prices: &plan.prices,
-        target: &plan.target,
-        space: &plan.space,
-        sustained: false,
-        unit: args.unit.resolve(&scenario, &plan.target.load),
+        study: &plan.study,
+        unit: args.unit.resolve(&scenario, &plan.study.target.load),
     };
-    let rules = Rules::of(&scenario, &plan.target);
+    let rules = Rules::of(&scenario, &plan.study.target);
     let seals: Vec<_> = shards
         .iter()
         .zip(digests)
@@ -202,9 +198,9 @@ pub(super) fn merge_optimize(
         "optimize",
         &scenario,
         &first.scenario_text,
-        &plan.space,
-        &plan.prices,
-        &plan.target,
+        &plan.study.space,
+        &plan.study.prices,
+        &plan.study.target,
         opt.sustained,
         plan.ranking.len(),
         shard,
@@ -213,7 +209,7 @@ pub(super) fn merge_optimize(
     again.first_pass = first.planner_shard.first_pass;
     again.runners_up = Some(opt.show);
     same_study(file, &again, &first.planner_shard)?;
-    let rules = Rules::of(&scenario, &plan.target);
+    let rules = Rules::of(&scenario, &plan.study.target);
     let describe = |rank: usize| plan.ranking.get(rank).map(|c| c.config.describe(&scenario));
     for (file, _, doc) in &docs {
         merge::trust::check_tested(file, doc, &rules, describe)?;
@@ -251,12 +247,12 @@ pub(super) fn merge_optimize(
     // target; the merge settles the shards' first configuration the same way.
     if let (None, Some((k, why)), Some(first)) = (
         result.answer,
-        search::out_of_reach(&scenario, &plan.target),
+        search::out_of_reach(&scenario, &plan.study.target),
         result.evaluated.first().cloned(),
     ) {
         let mut first = first;
         first.classes =
-            search::evaluate_one(&scenario, &plan.target, &first.candidate.config)?.classes;
+            search::evaluate_one(&scenario, &plan.study.target, &first.candidate.config)?.classes;
         if let Ok(settled) = search::out_of_reach_settled(k, why, first, plan.ranking.len()) {
             result = settled;
         }
@@ -265,20 +261,16 @@ pub(super) fn merge_optimize(
         if !scenario.requests().is_empty() {
             let config = result.evaluated[i].candidate.config.clone();
             result.evaluated[i].classes =
-                search::evaluate_one(&scenario, &plan.target, &config)?.classes;
+                search::evaluate_one(&scenario, &plan.study.target, &config)?.classes;
         }
     }
-    let result = search::verify(&scenario, &plan.target, opt.sustained, result)?;
+    let result = search::verify(&plan.study, result)?;
     let outputs = open_outputs(inputs, &args.output, Some(&args.report))?;
     let answer = result.answer.map(|i| &result.evaluated[i].candidate.config);
-    let profile = profile_for_page(&scenario, &plan.target, answer, &outputs)?;
+    let profile = profile_for_page(&scenario, &plan.study.target, answer, &outputs)?;
     let ctx = SearchContext {
-        scenario: &scenario,
-        prices: &plan.prices,
-        target: &plan.target,
-        space: &plan.space,
-        sustained: opt.sustained,
-        unit: args.unit.resolve(&scenario, &plan.target.load),
+        study: &plan.study,
+        unit: args.unit.resolve(&scenario, &plan.study.target.load),
     };
     outputs.emit(&OptimizeReport {
         profile: profile.as_ref(),
