@@ -418,6 +418,6 @@ mod tests {
         let curve = &p.classes[0];
         assert_eq!((curve.clients, curve.served), (10, 10));
         assert_eq!(curve.points.first(), Some(&(1.0, 10.0)));
-        assert_eq!(p.clients.iter().filter(|c| c.late).count(), 6);
+        assert_eq!((p.windows.clients, p.windows.late), (10, 6));
     }
 }

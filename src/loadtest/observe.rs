@@ -13,10 +13,11 @@ use std::sync::Arc;
 use crate::engine::{AttemptEnd, Done, Observe, UnitTime, Units, Visit};
 use crate::model::objective::Share;
 use crate::model::units::{Resolution, Seconds};
-use crate::outcome::profile::{ClientLatency, LatencyCurve, Profile, StationLoad};
+use crate::outcome::profile::{LatencyCurve, Profile, StationLoad};
 use crate::outcome::records::{Attempt, Fate, Outcome, Request, Story, NOT_VISITED};
 use crate::outcome::stats;
 use crate::outcome::trace::Event;
+use crate::outcome::windows::{ClientLatency, Windows};
 
 /// Every client's visits, as `planner run` lists them; with `TRACE`, every event too; when
 /// asked ([`Rows::judging`]), where the late clients queued.
@@ -458,7 +459,7 @@ impl Profiler {
             busiest,
             bottleneck: 0,
             classes: curves,
-            clients,
+            windows: Windows::of(&clients),
         }
     }
 }

@@ -3,6 +3,8 @@
 //! spread in each request class. An HTML report shows it beside the verdicts, which say
 //! whether a configuration passes but not why it is as fast or slow as it is.
 
+use crate::outcome::windows::Windows;
+
 /// One load test's profile (one replication), as a report shows it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Profile {
@@ -21,9 +23,9 @@ pub struct Profile {
     pub bottleneck: usize,
     /// Per request class, in file order (one curve without classes).
     pub classes: Vec<LatencyCurve>,
-    /// Every client (a closed loop's requests), in due order: what "latency over the test"
-    /// draws.
-    pub clients: Vec<ClientLatency>,
+    /// Every client (a closed loop's requests) by due time, in windows: what "latency over
+    /// the test" draws.
+    pub windows: Windows,
 }
 
 /// How one station spent the test.
@@ -67,17 +69,6 @@ pub struct LatencyCurve {
     /// each distinct latency once, or at most [`CURVE_POINTS`] steps of equal width when
     /// there are more. Clients who gave up are in no point, so the curve ends below 100 %.
     pub points: Vec<(f64, f64)>,
-}
-
-/// One client as latency over the test shows it.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct ClientLatency {
-    /// Its due time (a closed loop's request: when it was sent), in seconds.
-    pub due_s: f64,
-    /// Seconds until it was served, or gave up for good.
-    pub latency_s: f64,
-    /// Counted after the warm-up and not served within its class's timeout.
-    pub late: bool,
 }
 
 /// The most steps a latency curve has: enough for a smooth line, few enough for any page.

@@ -10,8 +10,10 @@ use serde::Serialize;
 
 use crate::model::objective::Share;
 use crate::model::percentile;
+use crate::model::scenario::Scenario;
 use crate::model::units::{Resolution, Seconds};
 use crate::outcome::records::Outcome;
+use crate::workload::LoadTest;
 
 /// The summary of one load test (or of several replications: see `spread`).
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -430,6 +432,17 @@ impl Summary {
 /// Strictly below the timeout, in exact nanoseconds.
 pub fn satisfied(latency_steps: u64, resolution: Resolution, timeout_nanos: u128) -> bool {
     (latency_steps as u128) * (resolution.nanos() as u128) < timeout_nanos
+}
+
+/// Whether a run's client was served in time: strictly under its class's timeout (`--timeout`
+/// when given, else the class's own), as every verdict of the run counts it.
+pub fn in_time(outcome: &Outcome, client: usize, scenario: &Scenario, load: &LoadTest) -> bool {
+    let timeout = match &outcome.class {
+        Some(class) => crate::workload::timeout_of(scenario, load, class[client] as usize),
+        None => load.timeout,
+    };
+    let limit = Resolution::timeout_nanos(timeout);
+    satisfied(outcome.latency(client), scenario.resolution(), limit)
 }
 
 /// Timeout minus the worst latency, in seconds (negative when some client was late).

@@ -9,8 +9,22 @@
 //! window holds two clients rather than zero or one.
 
 use crate::model::percentile;
+use crate::model::scenario::Scenario;
 use crate::outcome::clients::{ClientOutcome, ClosedRequest, OpenClient};
-use crate::outcome::profile::ClientLatency;
+use crate::outcome::records::Outcome;
+use crate::outcome::stats;
+use crate::workload::LoadTest;
+
+/// One client as latency over the test shows it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ClientLatency {
+    /// Its due time (a closed loop's request: when it was sent), in seconds.
+    pub due_s: f64,
+    /// Seconds until it was served, or gave up for good.
+    pub latency_s: f64,
+    /// Counted after the warm-up and not served within its class's timeout.
+    pub late: bool,
+}
 
 /// A run has at most this many windows: enough to show its shape, few enough that each bar
 /// of a picture stays several pixels wide and the picture small.
@@ -145,6 +159,20 @@ pub struct Windows {
 }
 
 impl Windows {
+    /// A run's clients by due time. Warm-up clients arrive and are drawn, but are not
+    /// counted late: they are not judged.
+    pub fn of_run(outcome: &Outcome, scenario: &Scenario, load: &LoadTest) -> Windows {
+        let res = scenario.resolution();
+        let clients: Vec<ClientLatency> = (0..outcome.clients())
+            .map(|c| ClientLatency {
+                due_s: res.to_seconds(outcome.due[c]),
+                latency_s: res.to_seconds(outcome.latency(c)),
+                late: c >= load.warmup as usize && !stats::in_time(outcome, c, scenario, load),
+            })
+            .collect();
+        Windows::of(&clients)
+    }
+
     /// `clients` (any order) by due time. A burst (every client due at once) gets one
     /// window as wide as a hundredth of the longest latency.
     pub fn of(clients: &[ClientLatency]) -> Windows {
@@ -334,8 +362,8 @@ impl ClosedWindows {
 /// Runs made by hand, for the tests of the windows and of the pictures drawn from them.
 #[cfg(test)]
 pub(crate) mod fixtures {
+    use super::ClientLatency;
     use crate::outcome::clients::{ClientOutcome, ClosedRequest, OpenClient};
-    use crate::outcome::profile::ClientLatency;
 
     /// A client due at `due_s` and served in `latency_s`, late from 5 s.
     pub(crate) fn client(due_s: f64, latency_s: f64) -> ClientLatency {

@@ -20,6 +20,7 @@ use crate::outcome::stats::{self, Summary};
 use crate::outcome::trace::EventKind;
 use crate::outcome::units::OverTime;
 use crate::outcome::verdict::ClassVerdict;
+use crate::outcome::windows::Windows;
 use crate::workload::Clock;
 use crate::workload::LoadTest;
 
@@ -61,6 +62,9 @@ pub struct RunReport<'a> {
     /// in steps (over every replication when there are several); `None` when no client was
     /// late, or none queued.
     pub waited_most: Option<(usize, u128)>,
+    /// Replication 1's clients by due time, in windows: what the dashboard and the page
+    /// draw, counted when either is asked for.
+    pub windows: Option<&'a Windows>,
     /// Where the time goes in replication 1, profiled when a page asks for it.
     pub profile: Option<&'a Profile>,
     /// Replication 1's units, when some station's units changed (`None`: none did, and the
@@ -90,14 +94,7 @@ impl RunReport<'_> {
     }
 
     pub(super) fn satisfied(&self, client: usize) -> bool {
-        let timeout = match &self.outcome.class {
-            Some(class) => {
-                crate::workload::timeout_of(self.scenario, self.load, class[client] as usize)
-            }
-            None => self.load.timeout,
-        };
-        let limit = Resolution::timeout_nanos(timeout);
-        stats::satisfied(self.outcome.latency(client), self.res(), limit)
+        stats::in_time(self.outcome, client, self.scenario, self.load)
     }
 
     /// "burger 1.5 s": where the client queued longest, and how long; "-" when it never
@@ -180,7 +177,7 @@ impl RunReport<'_> {
 
     /// The page: the question, the verdicts, where the time goes (with the dashboard, and
     /// the timeline up to [`TIMELINE_MAX_AUTO`] clients), client by client, how to reproduce.
-    fn page(&self, page: &Page) -> Result<String, super::plot::PlotError> {
+    fn page(&self, page: &Page) -> Result<String, ExportError> {
         let (res, unit, load) = (self.res(), self.unit, self.load);
         let scenario = self.scenario;
         let mut doc = Doc::new(
@@ -305,7 +302,7 @@ impl RunReport<'_> {
                 },
             )?;
         }
-        let windows = self.windows();
+        let windows = self.windows()?;
         let (clients, late) = (windows.clients, windows.late);
         parts::latency_over_the_test(&mut doc, &self.dashboard_of(windows)?, clients, late);
         if self.outcome.clients() <= TIMELINE_MAX_AUTO {
@@ -581,7 +578,7 @@ impl Render for RunReport<'_> {
 
     /// The whole run as one page.
     fn html(&self, page: &Page) -> Result<String, ExportError> {
-        Ok(self.page(page)?)
+        self.page(page)
     }
 }
 

@@ -4,9 +4,9 @@
 use super::format::describe_load;
 use super::run::RunReport;
 use crate::model::units::{Resolution, TimeUnit};
-use crate::outcome::profile::ClientLatency;
 use crate::outcome::records::NOT_VISITED;
 use crate::outcome::windows::Windows;
+use crate::report::ExportError;
 
 impl RunReport<'_> {
     /// "fastfood: 10 clients every 0.5 s (2 clients/s), timeout 5 s": what a picture shows
@@ -63,24 +63,19 @@ impl RunReport<'_> {
         })
     }
 
-    /// The listed clients by due time, in windows. Warm-up clients arrive and are drawn,
-    /// but are not counted late: they are not judged.
-    pub(super) fn windows(&self) -> Windows {
-        let res = self.res();
-        let clients: Vec<ClientLatency> = (0..self.outcome.clients())
-            .map(|c| ClientLatency {
-                due_s: res.to_seconds(self.outcome.due[c]),
-                latency_s: res.to_seconds(self.outcome.latency(c)),
-                late: !self.is_warmup(c) && !self.satisfied(c),
-            })
-            .collect();
-        Windows::of(&clients)
+    /// The run's clients by due time, in windows, as the command computed them for a page
+    /// or a dashboard.
+    pub(super) fn windows(&self) -> Result<Windows, ExportError> {
+        self.windows.cloned().ok_or(ExportError::Nothing {
+            format: "dashboard",
+            why: "the run was not counted by time",
+        })
     }
 
     /// The dashboard picture: arrivals per second and latency percentiles over time, per
     /// time window, for any number of clients.
-    pub fn dashboard_svg(&self) -> Result<String, crate::report::plot::PlotError> {
-        self.dashboard_of(self.windows())
+    pub fn dashboard_svg(&self) -> Result<String, ExportError> {
+        Ok(self.dashboard_of(self.windows()?)?)
     }
 
     pub(super) fn dashboard_of(

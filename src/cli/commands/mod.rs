@@ -188,6 +188,11 @@ impl Requested {
         self.files.iter().any(|f| f.1 == Format::Html)
     }
 
+    /// Whether `--plot` asked for a picture.
+    pub(crate) fn wants_picture(&self) -> bool {
+        self.files.iter().any(|f| f.1 == Format::Svg)
+    }
+
     /// What the page says of the command: its command line, and the files it writes beside
     /// the page, each linked from the page's folder.
     fn page(&self) -> Page {

@@ -18,6 +18,7 @@ use crate::model::scenario::Scenario;
 use crate::model::units::{number, Period, Rate};
 use crate::outcome::clients::{ClosedFigures, OpenFigures};
 use crate::outcome::profile::Profile;
+use crate::outcome::windows::Windows;
 use crate::report::clients::{ClosedReport, ClosedRun, OpenClass, OpenReport, OpenRun};
 use crate::report::output::Inputs;
 use crate::report::run::{RunReport, TIMELINE_MAX_AUTO};
@@ -250,6 +251,16 @@ pub(crate) fn run(
     // on stdout it would break them for whatever reads them, so it goes to stderr then.
     let trace_above_table = args.trace && outputs.stdout_format() == Some(Format::Table);
     let over_time = loadtest::over_time(scenario, &config, &load, &outcome);
+    let dashboard = match args.plot_kind {
+        Some(kind) => kind == PlotKind::Dashboard,
+        // A ramp or a replay is about the rate over time, whatever its size.
+        None => {
+            outcome.clients() > TIMELINE_MAX_AUTO
+                || matches!(load.arrivals, Arrivals::Stages { .. } | Arrivals::Replay(_))
+        }
+    };
+    let windows = (outputs.wants_page() || (dashboard && outputs.wants_picture()))
+        .then(|| Windows::of_run(&outcome, scenario, &load));
     let report = RunReport {
         scenario,
         config: &config,
@@ -259,14 +270,8 @@ pub(crate) fn run(
         summary: &summary,
         combined: combined.as_ref().map(|a| &a.summary),
         trace: trace_above_table,
-        dashboard: match args.plot_kind {
-            Some(kind) => kind == PlotKind::Dashboard,
-            // A ramp or a replay is about the rate over time, whatever its size.
-            None => {
-                outcome.clients() > TIMELINE_MAX_AUTO
-                    || matches!(load.arrivals, Arrivals::Stages { .. } | Arrivals::Replay(_))
-            }
-        },
+        dashboard,
+        windows: windows.as_ref(),
         unit: args.unit.resolve(scenario, &load),
         classes: &classes,
         waited_most,

@@ -9,7 +9,6 @@ use crate::model::units::{Resolution, Seconds, TimeUnit};
 use crate::outcome::profile::Profile;
 use crate::outcome::stats::Summary;
 use crate::outcome::verdict::ClassVerdict;
-use crate::outcome::windows::Windows;
 use crate::report::format::{duration_in, share_words, trim_float, unit_nanos};
 use crate::report::plot::{self, PlotError};
 use crate::report::table::{Align, Table};
@@ -375,8 +374,8 @@ pub fn where_time_goes(
         );
     }
     if let Some((title, timeout_s)) = &ctx.dashboard {
-        if !profile.clients.is_empty() {
-            let windows = Windows::of(&profile.clients);
+        if profile.windows.clients > 0 {
+            let windows = profile.windows.clone();
             let (clients, late) = (windows.clients, windows.late);
             let svg = plot::dashboard_svg(&plot::DashboardPlot {
                 title: title.clone(),

@@ -325,8 +325,8 @@ fn column(v: &Window, w: f64, (x0, y0): (i32, i32), (x1, y1): (i32, i32)) -> Str
 mod tests {
     use super::super::svg_read::{attr, elements, hex, texts};
     use super::*;
-    use crate::outcome::profile::ClientLatency;
     use crate::outcome::windows::fixtures::client;
+    use crate::outcome::windows::ClientLatency;
 
     #[test]
     fn plot_dashboard_draws_bars_lines_guide_and_data() {
