@@ -199,3 +199,44 @@ fn client_rule_runs_have_one_picture_and_any_format_on_stdout() {
     assert_eq!(code, 0, "{err}");
     roxmltree::Document::parse(&out).expect("one SVG document on stdout");
 }
+
+/// The page of a run with client rules draws each class's curve against the objective the
+/// run is judged by: `--slo`'s share for clients who give up, `--timeout` for a closed
+/// loop's requests (not the scenario's defaults).
+#[test]
+fn a_client_rule_runs_page_draws_the_objective_it_is_judged_by() {
+    let dir = tempfile::tempdir().unwrap();
+    let page = dir.path().join("patient.html");
+    let (code, _, err) = run(&[
+        "run",
+        "--patience",
+        "10",
+        "--slo",
+        "p90 < 5s",
+        "--report",
+        page.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let html = std::fs::read_to_string(&page).unwrap();
+    assert!(html.contains("the objective, 90% under 5 s"), "{html}");
+    assert!(!html.contains("the objective, 100%"), "{html}");
+
+    let page = dir.path().join("closed.html");
+    let (code, _, err) = run(&[
+        "run",
+        "--users",
+        "3",
+        "--think",
+        "2",
+        "--duration",
+        "30",
+        "--timeout",
+        "2",
+        "--report",
+        page.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let html = std::fs::read_to_string(&page).unwrap();
+    assert!(html.contains("the objective, 100% under 2 s"), "{html}");
+    assert!(!html.contains("under 5 s"), "{html}");
+}

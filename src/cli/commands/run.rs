@@ -387,16 +387,17 @@ fn open_loop(scenario: &Scenario, args: &RunArgs, inputs: &mut Inputs) -> Result
         teller,
     )?
     .story();
+    // Each class judged by its own objective, as every run judges classes; the page's
+    // curves draw the same objectives.
+    let objective = objective_share(scenario, args)?;
     let profile = page_profile(
         &outputs,
         scenario,
         &config,
         &load,
-        Share::ALL,
+        objective,
         Some(&clients),
     )?;
-    // Each class judged by its own objective, as every run judges classes.
-    let objective = objective_share(scenario, args)?;
     let open_classes: Vec<OpenClass> = scenario
         .requests()
         .iter()
@@ -500,14 +501,6 @@ fn closed_loop(
             }
         );
     }
-    let profile = page_profile(
-        &outputs,
-        scenario,
-        &config,
-        &load,
-        Share::ALL,
-        Some(&clients),
-    )?;
     // Each class's requests judged by its own objective over every replication, as a
     // search judges a closed loop: the one assessment, on the same draws (seed, replication).
     let share = objective_share(scenario, args)?;
@@ -530,6 +523,9 @@ fn closed_loop(
     } else {
         loadtest::assess(scenario, &config, &judged, share, Some(&clients))?.classes
     };
+    // Where the time goes, judged as the requests are: the page's curves and late counts
+    // use the same timeouts and objectives.
+    let profile = page_profile(&outputs, scenario, &config, &judged, share, Some(&clients))?;
     let figures = ClosedFigures::of(&replications, args.load.warmup, users, duration, res);
     let report = ClosedReport::new(ClosedRun {
         classes: &classes,
