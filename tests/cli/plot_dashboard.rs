@@ -191,6 +191,19 @@ fn run_plot_draws_the_timeline_up_to_60_clients_and_plot_kind_chooses() {
     // Clients 6..=10 are late (see the table in docs/tutorial.md): windows 3 (one), 4 and 5 (two each).
     let late: Vec<usize> = w.iter().map(|v| v.late).collect();
     assert_eq!(late, [0, 0, 1, 2, 2]);
+
+    // `--format svg` on stdout draws the same picture as `--plot FILE`.
+    let (code, out, err) = run(&[
+        "run",
+        "--period",
+        "0.5",
+        "--clients",
+        "61",
+        "--format",
+        "svg",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(out, with("61", &[]));
 }
 
 #[test]

@@ -188,9 +188,9 @@ impl Requested {
         self.files.iter().any(|f| f.1 == Format::Html)
     }
 
-    /// Whether `--plot` asked for a picture.
+    /// Whether a picture is asked for: `--plot`, or `--format svg` on stdout.
     pub(crate) fn wants_picture(&self) -> bool {
-        self.files.iter().any(|f| f.1 == Format::Svg)
+        self.format == Format::Svg || self.files.iter().any(|f| f.1 == Format::Svg)
     }
 
     /// What the page says of the command: its command line, and the files it writes beside
