@@ -387,6 +387,7 @@ impl Render for CompareContext<'_> {
         let c = self.comparison;
         let base = self.baseline_cost();
         let res = self.scenario.resolution();
+        let timeout = crate::workload::common_timeout(self.scenario, &self.target.load);
         let strategies = c
             .contenders
             .iter()
@@ -415,7 +416,7 @@ impl Render for CompareContext<'_> {
                     .zip(&c.cells[s])
                     .map(|(r, cell)| JsonCell {
                         rate: r.get(),
-                        summary: JsonSummary::new(&cell.summary, res, self.target.load.timeout),
+                        summary: JsonSummary::new(&cell.summary, res, timeout),
                         meets_target: cell.summary.meets_target,
                         spread: cell.summary.spread.clone(),
                     })

@@ -163,16 +163,19 @@ pub struct JsonSummary {
     p95_s: f64,
     p99_s: f64,
     max_s: f64,
-    headroom_s: f64,
+    /// The timeout minus the worst latency; `null` when request classes are judged by timeouts
+    /// of their own, since no one timeout then speaks for every client.
+    headroom_s: Option<f64>,
     /// A closed loop's requests completed per second.
     #[serde(skip_serializing_if = "Option::is_none")]
     throughput: Option<f64>,
 }
 
 impl JsonSummary {
-    /// Latencies are counted in steps; `resolution` turns them into seconds and `timeout`
-    /// gives the headroom (timeout minus the worst latency).
-    pub fn new(summary: &Summary, resolution: Resolution, timeout: Seconds) -> JsonSummary {
+    /// Latencies are counted in steps; `resolution` turns them into seconds and `timeout`, the
+    /// one timeout every client is judged by ([`crate::workload::common_timeout`]), gives the
+    /// headroom (timeout minus the worst latency).
+    pub fn new(summary: &Summary, resolution: Resolution, timeout: Option<Seconds>) -> JsonSummary {
         JsonSummary {
             satisfied: summary.satisfied,
             clients: summary.clients,
@@ -181,7 +184,7 @@ impl JsonSummary {
             p95_s: resolution.to_seconds(summary.p95_steps),
             p99_s: resolution.to_seconds(summary.p99_steps),
             max_s: resolution.to_seconds(summary.max_steps),
-            headroom_s: stats::headroom(summary, resolution, timeout),
+            headroom_s: timeout.map(|t| stats::headroom(summary, resolution, t)),
             throughput: summary.throughput,
         }
     }
@@ -198,7 +201,11 @@ pub struct JsonReplicated {
 
 impl JsonReplicated {
     /// As [`JsonSummary::new`]; `spread` is `null` for a single run.
-    pub fn new(summary: &Summary, resolution: Resolution, timeout: Seconds) -> JsonReplicated {
+    pub fn new(
+        summary: &Summary,
+        resolution: Resolution,
+        timeout: Option<Seconds>,
+    ) -> JsonReplicated {
         JsonReplicated {
             summary: JsonSummary::new(summary, resolution, timeout),
             spread: summary.spread.clone(),

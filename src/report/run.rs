@@ -541,11 +541,11 @@ impl Render for RunReport<'_> {
                 self.load,
             ),
             replication: 1,
-            summary: JsonSummary::new(self.summary, res, self.load.timeout),
+            summary: JsonSummary::new(self.summary, res, self.common_timeout()),
             classes: super::classes::json(self.classes, res, self.combined.is_some()),
             replications: self
                 .combined
-                .map(|c| JsonReplicated::new(c, res, self.load.timeout)),
+                .map(|c| JsonReplicated::new(c, res, self.common_timeout())),
             units: self.over_time.map(super::units::JsonUnits::new),
             late_clients_waited_most_at: self.waited_most.map(|(s, steps)| JsonWaitedMost {
                 station: stations[s],

@@ -158,3 +158,34 @@ fn optimizes_json_answer_has_the_per_class_block_its_table_shows() {
         assert!(line.contains(&p99), "{p99} not in {line}");
     }
 }
+
+/// A headroom stands against one timeout: with classes judged by timeouts of their own (the
+/// booking service's 250 ms and 1 s) there is none, and the JSON says `null`; `--timeout`
+/// judges every class by one, and the headroom is back.
+#[test]
+fn the_headroom_is_null_when_classes_have_timeouts_of_their_own() {
+    let own = json(&[
+        "--scenario",
+        "data/booking.toml",
+        "run",
+        "--clients",
+        "200",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(own["summary"]["headroom_s"], Value::Null, "{own}");
+    let one = json(&[
+        "--scenario",
+        "data/booking.toml",
+        "run",
+        "--clients",
+        "200",
+        "--timeout",
+        "1",
+        "--format",
+        "json",
+    ]);
+    let headroom = one["summary"]["headroom_s"].as_f64().expect("a number");
+    let max = one["summary"]["max_s"].as_f64().unwrap();
+    assert!((headroom - (1.0 - max)).abs() < 1e-9, "{one}");
+}

@@ -24,7 +24,7 @@ impl SearchContext<'_> {
             summary: JsonSummary::new(
                 &e.summary,
                 self.study.model.resolution(),
-                self.study.target.load.timeout,
+                crate::workload::common_timeout(self.study.model, &self.study.target.load),
             ),
             meets_target: e.summary.meets_target,
             spread: e.summary.spread.clone(),
@@ -145,7 +145,7 @@ impl SearchContext<'_> {
                     summary: JsonSummary::new(
                         &v.summary,
                         self.study.model.resolution(),
-                        self.study.target.load.timeout,
+                        crate::workload::common_timeout(self.study.model, &self.study.target.load),
                     ),
                     spread: v.summary.spread.clone(),
                     verdict: v.call.key(),
