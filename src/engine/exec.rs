@@ -30,27 +30,27 @@ struct Slot {
 }
 
 /// A timer: wake `wake` at `at`; `order` breaks ties at one instant in the order set.
+///
+/// Three words, moved at every step of the heap's sifts: whom it wakes is one of them, the
+/// task that set it (packed as [`pack`] does), or with [`WAKER`] set the place in
+/// `Core::wakers` of one future of a wide join, which polls only the futures woken
+/// ([`timers_wake`]).
 struct Timer {
     at: u64,
     order: u64,
-    wake: Wake,
+    wake: u64,
 }
 
-/// Whom a timer wakes.
-enum Wake {
-    /// The task that set it (packed as [`pack`] does): no waker to keep.
-    Task(usize),
-    /// One future of a wide join, which polls only the futures woken ([`timers_wake`]).
-    Waker(Waker),
-}
+/// A timer's `wake` with this bit is a place in `Core::wakers`, not a task's key: a key never
+/// has it, since generations count within 31 bits ([`GENERATIONS`]).
+const WAKER: u64 = 1 << 63;
 
-impl Wake {
-    fn wake(self, core: &Core) {
-        match self {
-            Wake::Task(key) => core.wake(key),
-            Wake::Waker(waker) => waker.wake(),
-        }
-    }
+/// Generations wrap within 31 bits, which leaves a key's top bit to [`WAKER`].
+const GENERATIONS: u32 = (1 << 31) - 1;
+
+/// The next generation of a slot whose task ended.
+fn next_generation(generation: u32) -> u32 {
+    generation.wrapping_add(1) & GENERATIONS
 }
 
 impl PartialEq for Timer {
@@ -83,6 +83,10 @@ struct Core {
     current: Cell<usize>,
     /// Set while a wide join polls one of its futures: a sleep's timer wakes that future.
     branch: RefCell<Option<Waker>>,
+    /// The wakers of timers set inside a wide join, each until its timer fires.
+    wakers: RefCell<Vec<Option<Waker>>>,
+    /// Places in `wakers` free again.
+    free_wakers: RefCell<Vec<u32>>,
 }
 
 impl Core {
@@ -97,7 +101,39 @@ impl Core {
             running: Cell::new(false),
             current: Cell::new(0),
             branch: RefCell::new(None),
+            wakers: RefCell::new(Vec::new()),
+            free_wakers: RefCell::new(Vec::new()),
         }
+    }
+
+    /// Wakes whom a timer's `wake` names: a task, or a wide join's future.
+    fn fire(&self, wake: u64) {
+        if wake & WAKER == 0 {
+            return self.wake(wake as usize);
+        }
+        let place = (wake & !WAKER) as usize;
+        let waker = self.wakers.borrow_mut()[place].take();
+        self.free_wakers.borrow_mut().push(place as u32);
+        // Outside the borrow: waking touches only the slots and the ready queue.
+        if let Some(waker) = waker {
+            waker.wake();
+        }
+    }
+
+    /// A timer's `wake` for `waker`, kept until the timer fires.
+    fn keep_waker(&self, waker: Waker) -> u64 {
+        let mut wakers = self.wakers.borrow_mut();
+        let place = match self.free_wakers.borrow_mut().pop() {
+            Some(place) => {
+                wakers[place as usize] = Some(waker);
+                place as usize
+            }
+            None => {
+                wakers.push(Some(waker));
+                wakers.len() - 1
+            }
+        };
+        WAKER | place as u64
     }
 
     fn wake(&self, key: usize) {
@@ -219,8 +255,8 @@ pub fn sleep_until(at: u64) -> Sleep {
             let order = core.next_order.get();
             core.next_order.set(order + 1);
             let wake = match &*core.branch.borrow() {
-                None => Wake::Task(core.current.get()),
-                Some(waker) => Wake::Waker(waker.clone()),
+                None => core.current.get() as u64,
+                Some(waker) => core.keep_waker(waker.clone()),
             };
             core.timers.borrow_mut().push(Timer { at, order, wake });
         }
@@ -284,7 +320,7 @@ pub fn run_until(main: impl Future<Output = ()> + 'static, stop: impl Fn() -> bo
                     let stale = {
                         let mut slots = core.slots.borrow_mut();
                         let slot = &mut slots[index as usize];
-                        slot.generation = slot.generation.wrapping_add(1);
+                        slot.generation = next_generation(slot.generation);
                         slot.queued
                     };
                     if !stale {
@@ -305,9 +341,9 @@ pub fn run_until(main: impl Future<Output = ()> + 'static, stop: impl Fn() -> bo
             let Some(first) = timers.pop() else { break };
             core.now.set(first.at);
             let at = first.at;
-            first.wake.wake(core);
+            core.fire(first.wake);
             while timers.peek().is_some_and(|t| t.at == at) {
-                timers.pop().expect("peeked").wake.wake(core);
+                core.fire(timers.pop().expect("peeked").wake);
             }
         }
     })
@@ -330,11 +366,13 @@ impl Drop for Cleanup<'_> {
         drop(left);
         core.ready.borrow_mut().clear();
         core.timers.borrow_mut().clear();
+        core.wakers.borrow_mut().clear();
+        core.free_wakers.borrow_mut().clear();
         let mut slots = core.slots.borrow_mut();
         let mut vacant = core.vacant.borrow_mut();
         vacant.clear();
         for (i, slot) in slots.iter_mut().enumerate().rev() {
-            slot.generation = slot.generation.wrapping_add(1);
+            slot.generation = next_generation(slot.generation);
             slot.queued = false;
             vacant.push(i as u32);
         }
@@ -349,6 +387,13 @@ mod tests {
 
     fn record(log: &Rc<RefCell<Vec<(u64, &'static str)>>>, what: &'static str) {
         log.borrow_mut().push((now(), what));
+    }
+
+    #[test]
+    fn a_tasks_key_never_has_the_waker_bit() {
+        assert_eq!(next_generation(GENERATIONS - 1), GENERATIONS);
+        assert_eq!(next_generation(GENERATIONS), 0);
+        assert_eq!(pack(u32::MAX, GENERATIONS) as u64 & WAKER, 0);
     }
 
     #[test]
