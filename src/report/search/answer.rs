@@ -53,14 +53,7 @@ impl SearchContext<'_> {
                 .iter()
                 .filter(|v| o.runners_up.contains(&v.index))
             {
-                out.push_str(&format!(
-                    "  verified, {}: {}\n",
-                    o.evaluated[v.index]
-                        .candidate
-                        .config
-                        .describe(self.study.model),
-                    self.verification_words(v)
-                ));
+                out.push_str(&format!("  verified, {}\n", self.verified_config(o, v)));
             }
             out.push_str(&self.contradicted_runners_up(o));
         }
@@ -152,6 +145,17 @@ impl SearchContext<'_> {
         Some(format!("  decided: {text}\n"))
     }
 
+    /// "gateway.units=1 server.units=2: 40 clients on a fresh seed …": a configuration and
+    /// how its verification went.
+    fn verified_config(&self, o: &Optimization, v: &search::Verification) -> String {
+        let config = &o.evaluated[v.index].candidate.config;
+        format!(
+            "{}: {}",
+            config.describe(self.study.model),
+            self.verification_words(v)
+        )
+    }
+
     /// "10000 clients on a fresh seed (first 1000 left out, seed 123), over 20 replications:
     /// satisfied 99.2% [98.9, 99.5] → meets".
     fn verification_words(&self, v: &search::Verification) -> String {
@@ -238,16 +242,7 @@ impl SearchContext<'_> {
         o.verified
             .iter()
             .filter(|v| v.call != crate::outcome::verdict::Call::Meets && which(v.index))
-            .map(|v| {
-                format!(
-                    "  {}: {}\n",
-                    o.evaluated[v.index]
-                        .candidate
-                        .config
-                        .describe(self.study.model),
-                    self.verification_words(v)
-                )
-            })
+            .map(|v| format!("  {}\n", self.verified_config(o, v)))
             .collect()
     }
 
