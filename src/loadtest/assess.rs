@@ -139,16 +139,16 @@ fn assess_judged<const WAITS: bool>(
             // Each run stopped on the first class it was sure to fail; the proof needs one
             // class that every run fails. The runs stopped on another class than the one
             // most runs fail go on, watching that class alone.
-            let sure = sure_to_fail(&judged, rules, random);
+            let mut sure = sure_to_fail(&judged, rules, random);
             if let Some(k) =
                 (0..rules.len()).max_by_key(|&k| (sure[k].1.len(), std::cmp::Reverse(k)))
             {
                 let others: Vec<u32> = (0..batch).filter(|r| !sure[k].1.contains(r)).collect();
                 if others.iter().all(|&r| judged[r as usize].cut_short()) {
                     rerun(&mut judged, others, Some(k))?;
+                    sure = sure_to_fail(&judged, rules, random);
                 }
             }
-            let sure = sure_to_fail(&judged, rules, random);
             if sure
                 .iter()
                 .any(|(runs, failing)| *runs > 0 && failing.len() == *runs)
