@@ -83,6 +83,8 @@ struct Core {
     current: Cell<usize>,
     /// Set while a wide join polls one of its futures: a sleep's timer wakes that future.
     branch: RefCell<Option<Waker>>,
+    /// Whether `branch` is set: read by every sleep, which borrows `branch` only then.
+    in_branch: Cell<bool>,
     /// The wakers of timers set inside a wide join, each until its timer fires.
     wakers: RefCell<Vec<Option<Waker>>>,
     /// Places in `wakers` free again.
@@ -101,16 +103,25 @@ impl Core {
             running: Cell::new(false),
             current: Cell::new(0),
             branch: RefCell::new(None),
+            in_branch: Cell::new(false),
             wakers: RefCell::new(Vec::new()),
             free_wakers: RefCell::new(Vec::new()),
         }
     }
 
     /// Wakes whom a timer's `wake` names: a task, or a wide join's future.
+    #[inline]
     fn fire(&self, wake: u64) {
         if wake & WAKER == 0 {
-            return self.wake(wake as usize);
+            self.wake(wake as usize)
+        } else {
+            self.fire_waker(wake)
         }
+    }
+
+    /// Wakes the wide join's future a timer's `wake` names.
+    #[inline(never)]
+    fn fire_waker(&self, wake: u64) {
         let place = (wake & !WAKER) as usize;
         let waker = self.wakers.borrow_mut()[place].take();
         self.free_wakers.borrow_mut().push(place as u32);
@@ -136,6 +147,7 @@ impl Core {
         WAKER | place as u64
     }
 
+    #[inline]
     fn wake(&self, key: usize) {
         let (index, generation) = unpack(key);
         let mut slots = self.slots.borrow_mut();
@@ -229,10 +241,16 @@ pub fn timers_wake<T>(waker: &Waker, poll: impl FnOnce() -> T) -> T {
     impl Drop for Restore {
         fn drop(&mut self) {
             let outer = self.0.take();
-            let _ = CORE.try_with(|core| core.branch.replace(outer));
+            let _ = CORE.try_with(|core| {
+                core.in_branch.set(outer.is_some());
+                core.branch.replace(outer)
+            });
         }
     }
-    let outer = CORE.with(|core| core.branch.replace(Some(waker.clone())));
+    let outer = CORE.with(|core| {
+        core.in_branch.set(true);
+        core.branch.replace(Some(waker.clone()))
+    });
     let _restore = Restore(outer);
     poll()
 }
@@ -254,9 +272,11 @@ pub fn sleep_until(at: u64) -> Sleep {
         if at > core.now.get() {
             let order = core.next_order.get();
             core.next_order.set(order + 1);
-            let wake = match &*core.branch.borrow() {
-                None => core.current.get() as u64,
-                Some(waker) => core.keep_waker(waker.clone()),
+            let wake = if core.in_branch.get() {
+                let waker = core.branch.borrow().clone().expect("a branch's waker");
+                core.keep_waker(waker)
+            } else {
+                core.current.get() as u64
             };
             core.timers.borrow_mut().push(Timer { at, order, wake });
         }
@@ -367,6 +387,8 @@ impl Drop for Cleanup<'_> {
         core.ready.borrow_mut().clear();
         core.timers.borrow_mut().clear();
         core.wakers.borrow_mut().clear();
+        core.in_branch.set(false);
+        core.branch.replace(None);
         core.free_wakers.borrow_mut().clear();
         let mut slots = core.slots.borrow_mut();
         let mut vacant = core.vacant.borrow_mut();

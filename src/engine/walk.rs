@@ -217,11 +217,13 @@ impl<F: Future<Output = (u64, u64)>> Future for Flat<F> {
         // SAFETY: the visits stay where their box put them: each is polled in place, never
         // moved out; a visit done is never polled again (its bit is cleared).
         let visits = unsafe { this.visits.as_mut().get_unchecked_mut() };
-        for (i, visit) in visits.iter_mut().enumerate() {
-            if this.pending & (1 << i) == 0 {
-                continue;
-            }
-            let visit = unsafe { Pin::new_unchecked(visit) };
+        // The pending visits, lowest first: a visit done is passed over at no cost.
+        let mut todo = this.pending;
+        while todo != 0 {
+            let i = todo.trailing_zeros();
+            todo &= todo - 1;
+            // (`pending` has no bit at or past the number of visits.)
+            let visit = unsafe { Pin::new_unchecked(visits.get_unchecked_mut(i as usize)) };
             if let Poll::Ready((start, _)) = visit.poll(cx) {
                 this.pending &= !(1 << i);
                 let i = i as u16;
