@@ -17,7 +17,7 @@ use std::rc::Rc;
 use std::task::Poll;
 
 use super::clock::Runtime;
-use super::live::Model;
+use super::live::{site, Model};
 use super::observe::{AttemptEnd, Done, Observe};
 use super::walk::{Ended, Reached};
 use crate::outcome::trace::EventKind;
@@ -39,7 +39,9 @@ impl<R: Runtime, D: Draws, O: Observe> Model<R, D, O> {
             let (served, ended, attempts) = match patience {
                 None => {
                     let class = self.class_of(client);
-                    let reached = self.attempt(client, u64::from(client), class).await;
+                    let reached = self
+                        .attempt::<{ site::ALONE }>(client, u64::from(client), class)
+                        .await;
                     (
                         true,
                         reached.since(self.due[client as usize], self.rt.now()),
@@ -85,7 +87,7 @@ impl<R: Runtime, D: Draws, O: Observe> Model<R, D, O> {
         let mut attempts = 0u32;
         loop {
             attempts += 1;
-            let attempt = self.attempt(client, key, class);
+            let attempt = self.attempt::<{ site::RACED }>(client, key, class);
             let reached = before(attempt, start + patience, &self.yielding, &self.rt).await;
             let started = self.in_service.borrow_mut().remove(&client);
             if reached.is_none() {
@@ -159,7 +161,7 @@ impl<R: Runtime, D: Draws, O: Observe> Model<R, D, O> {
                 n += 1;
                 let class = self.draws.class(key);
                 let ended = self
-                    .attempt(number, key, class)
+                    .attempt::<{ site::RACED }>(number, key, class)
                     .await
                     .since(start, self.rt.now());
                 self.observer.borrow_mut().done(Done {

@@ -67,39 +67,51 @@ where
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<A> {
         // (`Join` itself is `Unpin`: its futures are pinned in their box.)
         let this = self.get_mut();
-        // SAFETY: the futures stay where their box put them: each is polled in place and,
-        // once done, dropped in place (`set(None)`); none is ever moved out.
-        let futures = unsafe { this.futures.as_mut().get_unchecked_mut() };
-        let width = futures.len();
-        // Polls future `i` if it is still running: `Ready(true)` if it has just ended,
-        // `Ready(false)` if it had before.
-        let mut step = |i: usize, cx: &mut Context<'_>| {
-            let mut slot = unsafe { Pin::new_unchecked(&mut futures[i]) };
-            let Some(future) = slot.as_mut().as_pin_mut() else {
-                return Poll::Ready(false);
-            };
-            let Poll::Ready(output) = future.poll(cx) else {
-                return Poll::Pending;
-            };
-            slot.set(None);
-            this.acc = (this.fold)(this.acc, i, output);
-            Poll::Ready(true)
-        };
-        let done = match &mut this.wakes {
+        let done = match this.wakes.take() {
             None => {
                 let mut running = false;
-                for i in 0..width {
-                    running |= step(i, cx).is_pending();
+                for i in 0..this.futures.len() {
+                    running |= this.step(i, cx).is_pending();
                 }
                 !running
             }
-            Some(wakes) => wakes.each_woken(cx, step),
+            Some(mut wakes) => {
+                let done = wakes.each_woken(cx, |i, cx| this.step(i, cx));
+                this.wakes = Some(wakes);
+                done
+            }
         };
         if done {
             Poll::Ready(this.acc)
         } else {
             Poll::Pending
         }
+    }
+}
+
+impl<F, A, G> Join<F, A, G>
+where
+    F: Future,
+    G: FnMut(A, usize, F::Output) -> A,
+    A: Copy,
+{
+    /// Polls future `i` if it is still running: `Ready(true)` if it has just ended,
+    /// `Ready(false)` if it had before. (Inlined: it is the join's inner loop.)
+    #[inline(always)]
+    fn step(&mut self, i: usize, cx: &mut Context<'_>) -> Poll<bool> {
+        // SAFETY: the futures stay where their box put them: each is polled in place and,
+        // once done, dropped in place (`set(None)`); none is ever moved out.
+        let futures = unsafe { self.futures.as_mut().get_unchecked_mut() };
+        let mut slot = unsafe { Pin::new_unchecked(&mut futures[i]) };
+        let Some(future) = slot.as_mut().as_pin_mut() else {
+            return Poll::Ready(false);
+        };
+        let Poll::Ready(output) = future.poll(cx) else {
+            return Poll::Pending;
+        };
+        slot.set(None);
+        self.acc = (self.fold)(self.acc, i, output);
+        Poll::Ready(true)
     }
 }
 

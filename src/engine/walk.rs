@@ -6,13 +6,14 @@
 //! without boxing its visits, since it is what sweeps of millions of configurations run.
 
 use std::future::Future;
+use std::mem::MaybeUninit;
 use std::pin::Pin;
 use std::rc::Rc;
 use std::task::{Context, Poll};
 
 use super::clock::Runtime;
 use super::join::Join;
-use super::live::{Model, FLAT_MOST};
+use super::live::{site, Model, FLAT_MOST};
 use super::observe::Observe;
 use crate::model::plan::{Node, Plan};
 use crate::workload::draws::Draws;
@@ -61,8 +62,9 @@ impl Ended {
 }
 
 impl<R: Runtime, D: Draws, O: Observe> Model<R, D, O> {
-    /// One attempt of client `client` (draws keyed by `key`) of class `class`, starting now.
-    pub(super) fn attempt<'a>(
+    /// One attempt of client `client` (draws keyed by `key`) of class `class`, starting now,
+    /// awaited at `SITE` (see [`site`]).
+    pub(super) fn attempt<'a, const SITE: u8>(
         self: &'a Rc<Self>,
         client: u32,
         key: u64,
@@ -79,7 +81,7 @@ impl<R: Runtime, D: Draws, O: Observe> Model<R, D, O> {
                         };
                         // Drawn as the attempt starts, in station order.
                         let steps = self.steps(key, class, slot, station, steps);
-                        self.visit(client, station, steps)
+                        self.visit::<SITE>(client, station, steps)
                     },
                 )))
             }
@@ -105,7 +107,7 @@ impl<R: Runtime, D: Draws, O: Observe> Model<R, D, O> {
                 } => {
                     let arrived = self.rt.now();
                     let steps = self.steps(key, class, *slot, *station, *steps);
-                    let (start, done) = self.visit(client, *station, steps).await;
+                    let (start, done) = self.visit::<{ site::FLOW }>(client, *station, steps).await;
                     Ended::visit(*station, done, start - arrived)
                 }
                 Node::Seq(steps) => {
@@ -166,9 +168,9 @@ impl<F: Future<Output = (u64, u64)>, B: Future<Output = Ended> + Unpin> Future f
     type Output = Reached;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Reached> {
-        // (Both kinds are `Unpin`: the join's visits are pinned in their box, a walk is boxed.)
-        match self.get_mut() {
-            Attempt::Flat(join) => Pin::new(join)
+        // SAFETY: a structural projection: neither kind is ever moved out of the attempt.
+        match unsafe { self.get_unchecked_mut() } {
+            Attempt::Flat(join) => unsafe { Pin::new_unchecked(join) }
                 .poll(cx)
                 .map(|latest_start| Reached::Flat { latest_start }),
             Attempt::Tree(walk) => Pin::new(walk).poll(cx).map(Reached::Tree),
@@ -185,25 +187,61 @@ pub(super) type Branch<'a> = Pin<Box<dyn Future<Output = Ended> + 'a>>;
 /// flight: which visits are pending is a bit each (so at most [`FLAT_MOST`] visits), the
 /// latest start is kept rather than a wait (the time the visits began is the caller's to
 /// know), and the end is the time the join is done.
+///
+/// Up to [`INLINE`] visits are kept in the join itself, so in the client's task: one
+/// allocation a client rather than two, which was a twentieth of the tutorial's fan-out.
 pub(super) struct Flat<F> {
-    visits: Pin<Box<[F]>>,
+    visits: Visits<F>,
     latest: u64,
     pending: u32,
     latest_of: u16,
+    /// How many visits.
+    len: u8,
+}
+
+/// The most visits a fan-out keeps in its join; a wider one boxes them.
+const INLINE: usize = 4;
+
+enum Visits<F> {
+    /// The first `len` are visits.
+    Inline([MaybeUninit<F>; INLINE]),
+    Boxed(Box<[F]>),
 }
 
 impl<F: Future<Output = (u64, u64)>> Flat<F> {
-    fn new(visits: impl Iterator<Item = F>) -> Flat<F> {
-        let visits: Box<[F]> = visits.collect();
-        debug_assert!(visits.len() <= FLAT_MOST);
+    fn new(visits: impl ExactSizeIterator<Item = F>) -> Flat<F> {
+        let len = visits.len();
+        debug_assert!(len <= FLAT_MOST);
+        let visits = if len <= INLINE {
+            let mut inline = [const { MaybeUninit::uninit() }; INLINE];
+            for (slot, visit) in inline.iter_mut().zip(visits) {
+                slot.write(visit);
+            }
+            Visits::Inline(inline)
+        } else {
+            Visits::Boxed(visits.collect())
+        };
         Flat {
-            pending: match visits.len() {
+            pending: match len {
                 FLAT_MOST => u32::MAX,
                 n => (1 << n) - 1,
             },
-            visits: Box::into_pin(visits),
+            visits,
             latest: 0,
             latest_of: u16::MAX,
+            len: len as u8,
+        }
+    }
+}
+
+impl<F> Drop for Flat<F> {
+    fn drop(&mut self) {
+        if let Visits::Inline(inline) = &mut self.visits {
+            for visit in &mut inline[..self.len as usize] {
+                // SAFETY: the first `len` were written when the join was made, and dropped
+                // only here, in place.
+                unsafe { visit.assume_init_drop() };
+            }
         }
     }
 }
@@ -212,18 +250,21 @@ impl<F: Future<Output = (u64, u64)>> Future for Flat<F> {
     type Output = (u16, u64);
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        // (`Join` itself is `Unpin`: its visits are pinned in their box.)
-        let this = self.get_mut();
-        // SAFETY: the visits stay where their box put them: each is polled in place, never
-        // moved out; a visit done is never polled again (its bit is cleared).
-        let visits = unsafe { this.visits.as_mut().get_unchecked_mut() };
+        // SAFETY: the visits stay where they were put (in the join, pinned with it, or in
+        // their box): each is polled in place, never moved out; a visit done is never polled
+        // again (its bit is cleared).
+        let this = unsafe { self.get_unchecked_mut() };
+        let visits: *mut F = match &mut this.visits {
+            Visits::Inline(inline) => inline.as_mut_ptr().cast(),
+            Visits::Boxed(boxed) => boxed.as_mut_ptr(),
+        };
         // The pending visits, lowest first: a visit done is passed over at no cost.
         let mut todo = this.pending;
         while todo != 0 {
             let i = todo.trailing_zeros();
             todo &= todo - 1;
             // (`pending` has no bit at or past the number of visits.)
-            let visit = unsafe { Pin::new_unchecked(visits.get_unchecked_mut(i as usize)) };
+            let visit = unsafe { Pin::new_unchecked(&mut *visits.add(i as usize)) };
             if let Poll::Ready((start, _)) = visit.poll(cx) {
                 this.pending &= !(1 << i);
                 let i = i as u16;

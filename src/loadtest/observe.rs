@@ -195,6 +195,7 @@ impl<const TRACE: bool> Observe for Rows<TRACE> {
     }
 
     /// A station a flow visits twice keeps the visit that ended last.
+    #[inline]
     fn visit(&mut self, v: Visit) {
         if let Some((waits, _)) = &mut self.late {
             waits.visit(&v);
