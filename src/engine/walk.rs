@@ -100,20 +100,11 @@ impl<R: Runtime, D: Draws, O: Observe> Model<R, D, O> {
     ) -> Branch<'a> {
         Box::pin(async move {
             match plan.node(node) {
-                Node::Visit {
-                    station,
-                    slot,
-                    steps,
-                } => {
-                    let arrived = self.rt.now();
-                    let steps = self.steps(key, class, *slot, *station, *steps);
-                    let (start, done) = self.visit::<{ site::FLOW }>(client, *station, steps).await;
-                    Ended::visit(*station, done, start - arrived)
-                }
+                Node::Visit { .. } => self.step(client, key, class, plan, node).await,
                 Node::Seq(steps) => {
                     let mut last = Ended::NOTHING;
                     for &step in steps.iter() {
-                        last = last.and(self.walk(client, key, class, plan, step).await);
+                        last = last.and(self.step(client, key, class, plan, step).await);
                     }
                     last
                 }
@@ -121,7 +112,7 @@ impl<R: Runtime, D: Draws, O: Observe> Model<R, D, O> {
                     Join::new(
                         branches
                             .iter()
-                            .map(|&b| self.walk(client, key, class, plan, b)),
+                            .map(|&b| self.step(client, key, class, plan, b)),
                         Ended::NOTHING,
                         |last: Ended, _, end| last.and(end),
                     )
@@ -130,10 +121,71 @@ impl<R: Runtime, D: Draws, O: Observe> Model<R, D, O> {
                 Node::Pick { slot, branches } => {
                     let chosen = self.draws.choice(key, class, *slot, branches) as usize;
                     let next = branches[chosen.min(branches.len() - 1)].1;
-                    self.walk(client, key, class, plan, next).await
+                    self.step(client, key, class, plan, next).await
                 }
             }
         })
+    }
+
+    /// One step of a flow, to be awaited now: a visit in place, any other node walked
+    /// (boxed). A visit is most of a flow's nodes, and a box each was a third of a flow's
+    /// allocations.
+    fn step<'a>(
+        self: &'a Rc<Self>,
+        client: u32,
+        key: u64,
+        class: u32,
+        plan: &'a Plan,
+        node: u32,
+    ) -> Step<impl Future<Output = (u64, u64)> + 'a, Branch<'a>> {
+        match *plan.node(node) {
+            Node::Visit {
+                station,
+                slot,
+                steps,
+            } => {
+                let arrived = self.rt.now();
+                let steps = self.steps(key, class, slot, station, steps);
+                Step::Visit {
+                    visit: self.visit::<{ site::FLOW }>(client, station, steps),
+                    arrived,
+                    station,
+                }
+            }
+            _ => Step::Node(self.walk(client, key, class, plan, node)),
+        }
+    }
+}
+
+/// A step of a flow in progress: a visit (which began at `arrived`), or a node walked.
+pub(super) enum Step<V, B> {
+    Visit {
+        visit: V,
+        arrived: u64,
+        station: u16,
+    },
+    Node(B),
+}
+
+impl<V, B> Future for Step<V, B>
+where
+    V: Future<Output = (u64, u64)>,
+    B: Future<Output = Ended> + Unpin,
+{
+    type Output = Ended;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Ended> {
+        // SAFETY: a structural projection: the visit is never moved out of the step.
+        match unsafe { self.get_unchecked_mut() } {
+            Step::Visit {
+                visit,
+                arrived,
+                station,
+            } => unsafe { Pin::new_unchecked(visit) }
+                .poll(cx)
+                .map(|(start, done)| Ended::visit(*station, done, start - *arrived)),
+            Step::Node(walk) => Pin::new(walk).poll(cx),
+        }
     }
 }
 
@@ -189,7 +241,9 @@ pub(super) type Branch<'a> = Pin<Box<dyn Future<Output = Ended> + 'a>>;
 /// know), and the end is the time the join is done.
 ///
 /// Up to [`INLINE`] visits are kept in the join itself, so in the client's task: one
-/// allocation a client rather than two, which was a twentieth of the tutorial's fan-out.
+/// allocation a client rather than two, which was a twentieth of the tutorial's fan-out's
+/// time. (The room is the tutorial's three visits: more would cost every client in flight
+/// more memory than its box did; a wider fan-out boxes its visits in that room.)
 pub(super) struct Flat<F> {
     visits: Visits<F>,
     latest: u64,
@@ -200,7 +254,7 @@ pub(super) struct Flat<F> {
 }
 
 /// The most visits a fan-out keeps in its join; a wider one boxes them.
-const INLINE: usize = 4;
+const INLINE: usize = 3;
 
 enum Visits<F> {
     /// The first `len` are visits.
