@@ -53,9 +53,18 @@ fn next_generation(generation: u32) -> u32 {
     generation.wrapping_add(1) & GENERATIONS
 }
 
+impl Timer {
+    /// When it fires, then in the order set, as one number: the heap compares it at every
+    /// step of its sifts, and one comparison of two words costs less than a tuple's.
+    #[inline(always)]
+    fn key(&self) -> u128 {
+        u128::from(self.at) << 64 | u128::from(self.order)
+    }
+}
+
 impl PartialEq for Timer {
     fn eq(&self, other: &Self) -> bool {
-        (self.at, self.order) == (other.at, other.order)
+        self.key() == other.key()
     }
 }
 impl Eq for Timer {}
@@ -63,11 +72,15 @@ impl PartialOrd for Timer {
     fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
         Some(self.cmp(other))
     }
+
+    fn le(&self, other: &Self) -> bool {
+        other.key() <= self.key()
+    }
 }
 impl Ord for Timer {
     /// Reversed: `BinaryHeap` is a max-heap and the earliest timer must come out first.
     fn cmp(&self, other: &Self) -> std::cmp::Ordering {
-        (other.at, other.order).cmp(&(self.at, self.order))
+        other.key().cmp(&self.key())
     }
 }
 
