@@ -241,20 +241,27 @@ impl Common {
     pub fn streams(&self) -> &Streams {
         &self.streams
     }
-}
 
-impl Draws for Common {
-    #[inline]
-    fn service(&self, key: u64, _class: u32, slot: u32, station: u16, steps: u64) -> u64 {
+    /// A service drawn from its station's distribution, around `steps`. (Out of line, so that
+    /// a fixed service, which most stations have, costs the visit one test.)
+    #[inline(never)]
+    fn drawn_service(&self, key: u64, slot: u32, station: u16, steps: u64) -> u64 {
         let d = &self.distributions[station as usize];
-        if d.is_fixed() {
-            return steps;
-        }
         let mean = steps as f64 * self.resolution.seconds();
         let secs = sample(d, mean, &mut self.streams.of(key, Lane::Service, slot));
         self.resolution
             .nearest_steps(secs)
             .clamp(1, MAX_TIMER_STEPS)
+    }
+}
+
+impl Draws for Common {
+    #[inline]
+    fn service(&self, key: u64, _class: u32, slot: u32, station: u16, steps: u64) -> u64 {
+        if self.distributions[station as usize].is_fixed() {
+            return steps;
+        }
+        self.drawn_service(key, slot, station, steps)
     }
 
     fn choice(&self, key: u64, _class: u32, slot: u32, branches: &[(f64, u32)]) -> u32 {
