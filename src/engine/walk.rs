@@ -3,7 +3,8 @@
 //! reach their stations in that order), `pick` walks the branch drawn for the client.
 //!
 //! The tutorial's fan-out, `all` of one visit per station, is the same walk; it is joined
-//! without boxing its visits, since it is what sweeps of millions of configurations run.
+//! flat, its visits kept in the join, since it is what sweeps of millions of configurations
+//! run. A flow boxes only the nodes that hold nodes: its visits are awaited in place.
 
 use std::future::Future;
 use std::mem::MaybeUninit;
@@ -242,7 +243,7 @@ pub(super) type Branch<'a> = Pin<Box<dyn Future<Output = Ended> + 'a>>;
 ///
 /// Up to [`INLINE`] visits are kept in the join itself, so in the client's task: one
 /// allocation a client rather than two, which was a twentieth of the tutorial's fan-out's
-/// time. (The room is the tutorial's three visits: more would cost every client in flight
+/// instructions. (The room is the tutorial's three visits: more would cost every client in flight
 /// more memory than its box did; a wider fan-out boxes its visits in that room.)
 pub(super) struct Flat<F> {
     visits: Visits<F>,
