@@ -134,8 +134,6 @@ pub fn run(
     clock: Clock,
     trace: bool,
 ) -> Result<Outcome, EngineError> {
-    let due = load.due_times(scenario.resolution(), replication);
-    let class = load.classes(scenario, replication, due.len());
     let stations = scenario.stations().len();
     // With `late_waits`, the rows also sum where the late clients queued.
     let lateness = load.late_waits.then(|| observe::Lateness {
@@ -145,20 +143,31 @@ pub fn run(
             .map(|k| Resolution::timeout_nanos(crate::workload::timeout_of(scenario, load, k)))
             .collect(),
     });
+    let classes = !scenario.requests().is_empty();
     if trace {
-        let rows = observe::Rows::<true>::new(stations, due, class);
-        let rows = match lateness {
-            Some(l) => rows.judging(l),
-            None => rows,
-        };
-        Ok(simulate(scenario, config, load, None, replication, clock, rows)?.outcome())
+        let make = |open: Option<(&[u64], &[u32])>| rows::<true>(stations, open, classes, lateness);
+        Ok(simulate_with(scenario, config, load, None, replication, clock, make)?.outcome())
     } else {
-        let rows = observe::Rows::<false>::new(stations, due, class);
-        let rows = match lateness {
-            Some(l) => rows.judging(l),
-            None => rows,
-        };
-        Ok(simulate(scenario, config, load, None, replication, clock, rows)?.outcome())
+        let make =
+            |open: Option<(&[u64], &[u32])>| rows::<false>(stations, open, classes, lateness);
+        Ok(simulate_with(scenario, config, load, None, replication, clock, make)?.outcome())
+    }
+}
+
+/// The rows of a run of `stations` stations, made from the clients the run drew (`open`: due
+/// times and classes), not from a second draw of them; `classes`: whether the scenario has
+/// request classes (else the rows keep none).
+fn rows<const TRACE: bool>(
+    stations: usize,
+    open: Option<(&[u64], &[u32])>,
+    classes: bool,
+    lateness: Option<observe::Lateness>,
+) -> observe::Rows<TRACE> {
+    let (due, class) = open.expect("`run` runs an open loop");
+    let rows = observe::Rows::<TRACE>::new(stations, due.to_vec(), classes.then(|| class.to_vec()));
+    match lateness {
+        Some(l) => rows.judging(l),
+        None => rows,
     }
 }
 
