@@ -3,6 +3,7 @@
 //! its verification and every report of it. Nothing below the edge reads a flag.
 
 use crate::model::scenario::{Prices, Scenario};
+use crate::model::units::Seconds;
 
 use super::{Space, Target};
 
@@ -21,4 +22,12 @@ pub struct Study<'a> {
     /// `optimize --sustained`: the rate held for good, judged on the steady state, rather than
     /// the target's clients from an empty service.
     pub sustained: bool,
+}
+
+impl Study<'_> {
+    /// The one timeout every client of the target is judged by, if there is one: `None` when
+    /// request classes have timeouts of their own.
+    pub fn common_timeout(&self) -> Option<Seconds> {
+        crate::workload::common_timeout(self.model, &self.target.load)
+    }
 }

@@ -24,7 +24,7 @@ impl SearchContext<'_> {
             summary: JsonSummary::new(
                 &e.summary,
                 self.study.model.resolution(),
-                crate::workload::common_timeout(self.study.model, &self.study.target.load),
+                self.study.common_timeout(),
             ),
             meets_target: e.summary.meets_target,
             spread: e.summary.spread.clone(),
@@ -145,7 +145,7 @@ impl SearchContext<'_> {
                     summary: JsonSummary::new(
                         &v.summary,
                         self.study.model.resolution(),
-                        crate::workload::common_timeout(self.study.model, &self.study.target.load),
+                        self.study.common_timeout(),
                     ),
                     spread: v.summary.spread.clone(),
                     verdict: v.call.key(),

@@ -334,7 +334,7 @@ impl SearchContext<'_> {
             );
             return line.unwrap_or_default().trim_end().to_string();
         }
-        let timeout = crate::workload::common_timeout(self.study.model, &self.study.target.load);
+        let timeout = self.study.common_timeout();
         crate::report::format::summary_line_in(s, res, timeout, unit)
     }
 
