@@ -296,7 +296,9 @@ fn check_page(args: &[&str], expect: &Expect<'_>) -> (String, serde_json::Value)
             );
             seen.dom
         }
-        None => html,
+        // Without a browser the checks read the source, where an apostrophe in text is
+        // written `&#39;`; a browser's DOM gives it back as `'`, as the checks spell it.
+        None => html.replace("&#39;", "'"),
     };
     check_accessible(&dom);
     for s in expect.sections {
