@@ -231,7 +231,7 @@ impl Classes {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Station {
     /// As the scenario names it; the engine knows a station only by its index in the slice.
-    pub name: String,
+    pub name: std::sync::Arc<str>,
     /// Service time of one request (pool) or one batch (batch), in steps.
     pub service: u64,
     /// Pool or batch, with the size a configuration chose for it (a pool whose units change:

@@ -503,7 +503,7 @@ fn case(seed: u64) -> Result<(), String> {
                 }
             };
             Station {
-                name: format!("s{i}"),
+                name: format!("s{i}").into(),
                 service: 1 + rng.below(6),
                 kind,
                 scaling: None,

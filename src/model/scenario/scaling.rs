@@ -367,8 +367,8 @@ impl super::Scenario {
     /// Refused for a station that does not exist or is a batch station.
     pub fn with_scaling(&self, name: &str, scaling: Scaling) -> Result<super::Scenario, String> {
         let mut scenario = self.clone();
-        let Some(station) = scenario.stations.iter_mut().find(|s| s.name == name) else {
-            let known: Vec<&str> = self.stations.iter().map(|s| s.name.as_str()).collect();
+        let Some(station) = scenario.stations.iter_mut().find(|s| &*s.name == name) else {
+            let known: Vec<&str> = self.stations.iter().map(|s| &*s.name).collect();
             return Err(format!(
                 "no station `{name}` (the scenario has {})",
                 known.join(", ")
@@ -397,7 +397,7 @@ impl super::Scenario {
         range: crate::model::levers::Values,
     ) -> Result<super::Scenario, String> {
         let mut scenario = self.clone();
-        let Some(station) = scenario.stations.iter_mut().find(|s| s.name == name) else {
+        let Some(station) = scenario.stations.iter_mut().find(|s| &*s.name == name) else {
             return Err(format!("no station `{name}`"));
         };
         station.baseline = range.as_slice().first().copied().unwrap_or(1);

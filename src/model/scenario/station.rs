@@ -23,7 +23,8 @@ use super::{
 #[derive(Debug, Clone, PartialEq)]
 pub struct Station {
     /// Unique within the scenario; the prefix of its lever (`soda.units`).
-    pub(super) name: String,
+    /// Shared with the engine's stations: a sweep builds them once per configuration.
+    pub(super) name: std::sync::Arc<str>,
     /// Pool or batch: which lever it has (`units` or `batch`).
     pub(super) kind: StationKind,
     /// Mean service time of one request (pool) or one batch (batch).
@@ -267,7 +268,7 @@ pub(super) fn station_of(
             .as_ref()
             .map(|d| d.get_ref().clone())
             .unwrap_or_else(|| name.clone()),
-        name,
+        name: name.into(),
         kind,
         service,
         service_steps,
