@@ -228,7 +228,7 @@ impl<R: Runtime, D: Draws, O: Observe> Model<R, D, O> {
 pub(super) async fn open_loop<R: Runtime, D: Draws, O: Observe>(model: Rc<Model<R, D, O>>) {
     for client in 0..model.due.len() {
         model.rt.sleep_until(model.due[client]).await;
-        model.rt.spawn(model.clone().client(client as u32));
+        model.rt.spawn(|| model.clone().client(client as u32));
     }
     model.all_done().await
 }
@@ -242,7 +242,7 @@ pub(super) async fn closed_loop<R: Runtime, D: Draws, O: Observe>(
     for user in 0..closed.users {
         model
             .rt
-            .spawn(model.clone().user(user, closed, made.clone()));
+            .spawn(|| model.clone().user(user, closed, made.clone()));
     }
     model.all_done().await
 }

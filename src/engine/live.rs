@@ -275,7 +275,7 @@ impl<R: Runtime, D: Draws, O: Observe> Model<R, D, O> {
     fn cook_detached(self: &Rc<Self>, lock: Permit<'_>, station: u16, ready: u64) {
         self.batch(station).detach_cook(lock);
         let me = self.clone();
-        self.rt.spawn(async move {
+        self.rt.spawn(move || async move {
             me.rt.sleep_until(ready).await;
             me.batch(station).finish_detached();
         });
@@ -305,7 +305,7 @@ impl<R: Runtime, D: Draws, O: Observe> Model<R, D, O> {
     fn release_at(self: &Rc<Self>, unit: Permit<'_>, station: u16, end: u64) {
         unit.detach();
         let me = self.clone();
-        self.rt.spawn(async move {
+        self.rt.spawn(move || async move {
             me.rt.sleep_until(end).await;
             me.pool(station).release_detached();
         });

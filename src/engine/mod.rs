@@ -115,7 +115,7 @@ async fn drive<R: Runtime, D: Draws, O: Observe>(
     closed: Option<ClosedLoop>,
 ) {
     if model.scales() {
-        model.rt.spawn(model.clone().control());
+        model.rt.spawn(|| model.clone().control());
     }
     match closed {
         None => clients::open_loop(model).await,
