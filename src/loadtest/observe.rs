@@ -27,7 +27,8 @@ pub struct Rows<const TRACE: bool> {
     class: Option<Vec<u32>>,
     start: Vec<u64>,
     done: Vec<u64>,
-    queued: Vec<(u16, u64)>,
+    queued_at: Vec<u16>,
+    queued_steps: Vec<u64>,
     events: Vec<Event>,
     units: Vec<Units>,
     unit_time: Vec<UnitTime>,
@@ -146,7 +147,8 @@ impl<const TRACE: bool> Rows<TRACE> {
             class,
             start: vec![NOT_VISITED; cells],
             done: vec![NOT_VISITED; cells],
-            queued: vec![(u16::MAX, 0); clients],
+            queued_at: vec![0; clients],
+            queued_steps: vec![0; clients],
             events: Vec::new(),
             units: Vec::new(),
             unit_time: Vec::new(),
@@ -174,7 +176,8 @@ impl<const TRACE: bool> Rows<TRACE> {
             start: self.start,
             done: self.done,
             class: self.class,
-            queued: self.queued,
+            queued_at: self.queued_at,
+            queued_steps: self.queued_steps,
             trace: TRACE.then_some(events),
             units: self.units,
             unit_time: self.unit_time,
@@ -212,7 +215,9 @@ impl<const TRACE: bool> Observe for Rows<TRACE> {
     }
 
     fn done(&mut self, d: Done) {
-        self.queued[d.client as usize] = d.waited;
+        let (at, steps) = d.waited;
+        self.queued_at[d.client as usize] = at;
+        self.queued_steps[d.client as usize] = steps;
         if let Some((waits, lateness)) = &mut self.late {
             waits.ended(d.client, lateness.late(d.class, &d));
         }

@@ -22,9 +22,12 @@ pub struct Outcome {
     pub done: Vec<u64>,
     /// Each client's request class, when the scenario has classes.
     pub class: Option<Vec<u32>>,
-    /// Each client's longest queue before a visit: the station and the steps it waited
-    /// there; `(u16::MAX, 0)` when it never queued.
-    pub queued: Vec<(u16, u64)>,
+    /// Each client's longest queue before a visit: the station where it waited (meaningful
+    /// when `queued_steps` is not 0; [`Outcome::queued_longest`] reads both).
+    pub queued_at: Vec<u16>,
+    /// The steps of that wait; 0 when the client never queued. Two columns rather than one
+    /// of pairs: 10 bytes a client, where a pair pads to 16, and both start as zeroed memory.
+    pub queued_steps: Vec<u64>,
     /// The event log in time order, when asked for.
     pub trace: Option<Vec<Event>>,
     /// The units of each pool whose units change, as the controller told them (empty when
@@ -70,7 +73,8 @@ impl Outcome {
 
     /// Where the client queued longest, and how long (steps); `None` when it never queued.
     pub fn queued_longest(&self, client: usize) -> Option<(u16, u64)> {
-        self.queued.get(client).copied().filter(|q| q.1 > 0)
+        let steps = self.queued_steps.get(client).copied().filter(|&s| s > 0)?;
+        Some((self.queued_at[client], steps))
     }
 
     /// The station that finished last for this client (the first such in scenario order).

@@ -71,7 +71,8 @@ fn peak_per_client(stations: &[Station], due: &[u64]) -> f64 {
     let peak = PEAK.with(Cell::get) - before;
     // The result rows: due, start and done per client, and where each queued longest.
     let rows = (outcome.due.capacity() + outcome.start.capacity() + outcome.done.capacity()) * 8
-        + outcome.queued.capacity() * std::mem::size_of::<(u16, u64)>();
+        + outcome.queued_at.capacity() * 2
+        + outcome.queued_steps.capacity() * 8;
     (peak - rows as isize) as f64 / due.len() as f64
 }
 
