@@ -6,6 +6,7 @@
 # Usage: benches/instructions.sh [BENCH_BINARY]
 #   BENCH_BINARY: a binary from `cargo bench --bench engine --no-run` (default: built here),
 #   run from this checkout (the web shop's benches read data/api.toml).
+#   BENCHES="sweep_config load_test/100000": count only those (default: the five below).
 #
 # Each bench runs under callgrind with `--profile-time`, collecting only inside criterion's
 # `Bencher::iter`; what it ran there is divided by the calls of the function that makes one
@@ -62,7 +63,7 @@ print(f"{inside / units:,.0f}" if units else "no call of " + unit)
 EOF
 }
 
-for bench in load_test/1000 load_test/100000 sweep_config web_shop/10000 web_shop/100000; do
+for bench in ${BENCHES:-load_test/1000 load_test/100000 sweep_config web_shop/10000 web_shop/100000}; do
     case $bench in
         sweep_config) unit=planner::loadtest::assess::assess ;;
         *) unit=planner::engine::simulate ;;
