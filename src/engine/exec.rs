@@ -14,7 +14,7 @@
 //! their capacity; rayon workers each get their own, and nothing is shared between threads.
 
 use std::cell::{Cell, RefCell};
-use std::collections::{BinaryHeap, VecDeque};
+use std::collections::VecDeque;
 use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll, RawWaker, RawWakerVTable, Waker};
@@ -35,6 +35,7 @@ struct Slot {
 /// task that set it (packed as [`pack`] does), or with [`WAKER`] set the place in
 /// `Core::wakers` of one future of a wide join, which polls only the futures woken
 /// ([`timers_wake`]).
+#[derive(Clone, Copy)]
 struct Timer {
     at: u64,
     order: u64,
@@ -55,32 +56,87 @@ fn next_generation(generation: u32) -> u32 {
 
 impl Timer {
     /// When it fires, then in the order set, as one number: the heap compares it at every
-    /// step of its sifts, and one comparison of two words costs less than a tuple's.
+    /// step of its sifts, and one comparison of two words costs less than a tuple's. No two
+    /// timers have the same key, so the order they fire in is the keys' whatever the heap.
     #[inline(always)]
     fn key(&self) -> u128 {
         u128::from(self.at) << 64 | u128::from(self.order)
     }
 }
 
-impl PartialEq for Timer {
-    fn eq(&self, other: &Self) -> bool {
-        self.key() == other.key()
-    }
-}
-impl Eq for Timer {}
-impl PartialOrd for Timer {
-    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
-        Some(self.cmp(other))
+/// The timers, earliest first: a binary min-heap by [`Timer::key`], its two operations always
+/// inlined. `BinaryHeap` (a max-heap, so `Timer` ordered in reverse) was not inlined in the
+/// run loop of a sweep's assessment: a call per timer fired, 5 % of `sweep_config`'s time,
+/// and its pop sifts the last timer to the bottom, then back up.
+struct Timers(Vec<Timer>);
+
+impl Timers {
+    #[inline(always)]
+    fn push(&mut self, timer: Timer) {
+        self.0.push(timer);
+        let at = self.0.len() - 1;
+        // SAFETY: `at` is the new last place, in the heap.
+        unsafe { self.sift_up(at, timer) };
     }
 
-    fn le(&self, other: &Self) -> bool {
-        other.key() <= self.key()
+    /// The earliest timer, taken out.
+    #[inline(always)]
+    fn pop(&mut self) -> Option<Timer> {
+        let last = self.0.pop()?;
+        let Some(&first) = self.0.first() else {
+            return Some(last);
+        };
+        // The root's place goes down to a leaf, the earlier child moving up at each level, and
+        // the last timer sifts up from there: a timer set last is mostly among the latest, so
+        // this costs one comparison a level where sifting it down costs two.
+        let (heap, len) = (self.0.as_mut_ptr(), self.0.len());
+        let mut at = 0;
+        let mut child = 1;
+        // SAFETY: every place read or written is below `len` (`child + 1 < len`, `at` a
+        // child's former place).
+        unsafe {
+            while child + 1 < len {
+                if (*heap.add(child + 1)).key() < (*heap.add(child)).key() {
+                    child += 1;
+                }
+                *heap.add(at) = *heap.add(child);
+                at = child;
+                child = 2 * at + 1;
+            }
+            if child + 1 == len {
+                *heap.add(at) = *heap.add(child);
+                at = child;
+            }
+            self.sift_up(at, last);
+        }
+        Some(first)
     }
-}
-impl Ord for Timer {
-    /// Reversed: `BinaryHeap` is a max-heap and the earliest timer must come out first.
-    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
-        other.key().cmp(&self.key())
+
+    /// Puts `timer` at place `at` or above it, where the timers above are earlier.
+    ///
+    /// # Safety
+    /// `at` is in the heap.
+    #[inline(always)]
+    unsafe fn sift_up(&mut self, mut at: usize, timer: Timer) {
+        let (heap, key) = (self.0.as_mut_ptr(), timer.key());
+        while at > 0 {
+            let parent = (at - 1) / 2;
+            if (*heap.add(parent)).key() <= key {
+                break;
+            }
+            *heap.add(at) = *heap.add(parent);
+            at = parent;
+        }
+        *heap.add(at) = timer;
+    }
+
+    /// When the earliest timer fires.
+    fn next_at(&self) -> Option<u64> {
+        self.0.first().map(|t| t.at)
+    }
+
+    fn clear(&mut self) {
+        self.0.clear()
     }
 }
 
@@ -90,7 +146,7 @@ struct Core {
     slots: RefCell<Vec<Slot>>,
     vacant: RefCell<Vec<u32>>,
     ready: RefCell<VecDeque<u32>>,
-    timers: RefCell<BinaryHeap<Timer>>,
+    timers: RefCell<Timers>,
     running: Cell<bool>,
     /// The key of the task being polled: a sleep's timer wakes the task that made it.
     current: Cell<usize>,
@@ -112,7 +168,7 @@ impl Core {
             slots: RefCell::new(Vec::new()),
             vacant: RefCell::new(Vec::new()),
             ready: RefCell::new(VecDeque::new()),
-            timers: RefCell::new(BinaryHeap::new()),
+            timers: RefCell::new(Timers(Vec::new())),
             running: Cell::new(false),
             current: Cell::new(0),
             branch: RefCell::new(None),
@@ -383,7 +439,7 @@ pub fn run_until(main: impl Future<Output = ()> + 'static, stop: impl Fn() -> bo
             core.now.set(first.at);
             let at = first.at;
             core.fire(first.wake);
-            while timers.peek().is_some_and(|t| t.at == at) {
+            while timers.next_at() == Some(at) {
                 core.fire(timers.pop().expect("peeked").wake);
             }
         }
@@ -430,6 +486,32 @@ mod tests {
 
     fn record(log: &Rc<RefCell<Vec<(u64, &'static str)>>>, what: &'static str) {
         log.borrow_mut().push((now(), what));
+    }
+
+    #[test]
+    fn timers_come_out_earliest_first_then_in_the_order_set() {
+        // A fixed pseudo-random walk of pushes and pops, against a sorted list.
+        let (mut timers, mut sorted) = (Timers(Vec::new()), Vec::new());
+        let mut x = 12345u64;
+        for order in 0..5_000u64 {
+            x = x
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            if x >> 62 == 0 {
+                let popped = timers.pop().map(|t| (t.at, t.order));
+                assert_eq!(popped, (!sorted.is_empty()).then(|| sorted.remove(0)));
+            } else {
+                let at = (x >> 33) % 50;
+                timers.push(Timer { at, order, wake: 0 });
+                let place = sorted.partition_point(|&k| k <= (at, order));
+                sorted.insert(place, (at, order));
+            }
+            assert_eq!(timers.next_at(), sorted.first().map(|k| k.0));
+        }
+        while let Some(t) = timers.pop() {
+            assert_eq!((t.at, t.order), sorted.remove(0));
+        }
+        assert!(sorted.is_empty());
     }
 
     #[test]
