@@ -66,8 +66,7 @@ impl Timer {
 
 /// The timers, earliest first: a binary min-heap by [`Timer::key`], its two operations always
 /// inlined. `BinaryHeap` (a max-heap, so `Timer` ordered in reverse) was not inlined in the
-/// run loop of a sweep's assessment: a call per timer fired, 5 % of `sweep_config`'s time,
-/// and its pop sifts the last timer to the bottom, then back up.
+/// run loop of a sweep's assessment: a call per timer fired, 5 % of `sweep_config`'s time.
 struct Timers(Vec<Timer>);
 
 impl Timers {
