@@ -51,7 +51,7 @@ checkout() { # COMMIT
 
 # Builds a checkout's engine bench (in its own target directory) and prints the binary.
 build() { # DIR
-    (cd "$1" && cargo bench --locked --bench engine --no-run --message-format=json 2>/dev/null) |
+    (cd "$1" && cargo bench --locked --bench engine --no-run --message-format=json) |
         python3 -c 'import json, sys
 for line in sys.stdin:
     m = json.loads(line)
