@@ -59,6 +59,62 @@ pub trait Observe: 'static {
     }
 }
 
+/// A boxed observer is told what it is told: a big one (a search's judge) is boxed so that
+/// the run moves a pointer where it moved the observer (the engine's model is built, put in
+/// its `Rc` and taken apart again, each a copy).
+impl<O: Observe> Observe for Box<O> {
+    const VISITS: bool = O::VISITS;
+    const EVENTS: bool = O::EVENTS;
+    const ATTEMPTS: bool = O::ATTEMPTS;
+    const UNITS: bool = O::UNITS;
+    const STOPS: bool = O::STOPS;
+
+    #[inline]
+    fn arrive(&mut self, client: u32, station: u16, at: u64) {
+        (**self).arrive(client, station, at)
+    }
+
+    #[inline]
+    fn visit(&mut self, visit: Visit) {
+        (**self).visit(visit)
+    }
+
+    #[inline]
+    fn event(&mut self, event: Event) {
+        (**self).event(event)
+    }
+
+    #[inline]
+    fn attempt(&mut self, attempt: AttemptEnd) {
+        (**self).attempt(attempt)
+    }
+
+    #[inline]
+    fn done(&mut self, done: Done) {
+        (**self).done(done)
+    }
+
+    #[inline]
+    fn wasted(&mut self, station: u16, steps: u64) {
+        (**self).wasted(station, steps)
+    }
+
+    #[inline]
+    fn units(&mut self, units: Units) {
+        (**self).units(units)
+    }
+
+    #[inline]
+    fn unit_time(&mut self, time: UnitTime) {
+        (**self).unit_time(time)
+    }
+
+    #[inline]
+    fn stopped(&self) -> bool {
+        (**self).stopped()
+    }
+}
+
 /// One visit of one client to one station. Times in steps.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Visit {

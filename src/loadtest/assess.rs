@@ -97,23 +97,26 @@ fn assess_judged<const WAITS: bool>(
             clients,
             replication,
             Clock::Virtual,
-            |open| match (stop, open) {
-                (Some((rules, only)), Some((due, class))) => {
-                    let expected = class_counts(class, load.warmup, rules.len(), due.len());
-                    let late = rules
-                        .iter()
-                        .zip(&expected)
-                        .enumerate()
-                        .map(|(k, (r, &n))| {
-                            r.late_to_stop(n).filter(|_| only.is_none_or(|o| o == k))
-                        })
-                        .collect();
-                    judge.stopping(expected, late)
-                }
-                _ => judge,
+            // Boxed: a run moves its observer several times (see `Observe for Box`).
+            |open| {
+                Box::new(match (stop, open) {
+                    (Some((rules, only)), Some((due, class))) => {
+                        let expected = class_counts(class, load.warmup, rules.len(), due.len());
+                        let late = rules
+                            .iter()
+                            .zip(&expected)
+                            .enumerate()
+                            .map(|(k, (r, &n))| {
+                                r.late_to_stop(n).filter(|_| only.is_none_or(|o| o == k))
+                            })
+                            .collect();
+                        judge.stopping(expected, late)
+                    }
+                    _ => judge,
+                })
             },
         )
-        .map(Judge::finish)
+        .map(|judge| judge.finish())
     };
     let runs = |load: &LoadTest, replications: std::ops::Range<u32>| {
         replicate(replications, |replication| one(load, replication, None))
