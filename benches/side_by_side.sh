@@ -16,8 +16,9 @@
 # machine another tenant only ever adds time, so the fastest iteration is the steadiest figure
 # of a sample (a round's samples spread by half on the development machine; its fastest by a
 # few per cent); the same reasoning as Chen and Revels, "Robust benchmarking in noisy
-# environments" (2016). Criterion's own mean is printed beside it. The verdict is "faster" or
-# "slower" only when the interval leaves out 1, else "too close to call".
+# environments" (2016). The mean of each side's per-iteration samples (criterion's mean) is
+# printed beside it. The verdict is "faster" or "slower" only when the interval leaves out 1,
+# else "too close to call"; with fewer than 5 rounds it is "too few rounds".
 set -euo pipefail
 cd "$(dirname "$0")/.."
 rounds=10
@@ -45,7 +46,11 @@ checkout() { # COMMIT
     sha=$(git rev-parse --verify --quiet "$1^{commit}") ||
         { echo "side_by_side.sh: no commit '$1'" >&2; exit 2; }
     local dir=$work/$sha
-    [ -d "$dir" ] || git worktree add --detach "$dir" "$sha" >/dev/null 2>&1
+    if [ ! -d "$dir" ]; then
+        git worktree prune
+        git worktree add --detach "$dir" "$sha" >/dev/null 2>&1 ||
+            { echo "side_by_side.sh: could not check out $1 in $dir" >&2; exit 2; }
+    fi
     echo "$dir"
 }
 
@@ -74,7 +79,11 @@ run() { # SIDE ROUND
     if [ "$1" = base ]; then dir=$base_dir bin=$base_bin; else dir=$head_dir bin=$head_bin; fi
     # Criterion writes its samples under $CARGO_TARGET_DIR/criterion: one directory a run.
     (cd "$dir" && CARGO_TARGET_DIR="$results/$1/$2" "$bin" --bench --warm-up-time 1 \
-        --measurement-time 3 ${filter:+"$filter"} >/dev/null 2>&1)
+        --measurement-time 3 ${filter:+"$filter"} >"$results/$1-$2.log" 2>&1) || {
+        echo "side_by_side.sh: the $1 bench failed in round $2; its last lines:" >&2
+        tail -n 5 "$results/$1-$2.log" >&2
+        exit 1
+    }
 }
 for r in $(seq 1 "$rounds"); do
     echo "round $r of $rounds" >&2
@@ -93,7 +102,7 @@ def samples(side, r):
             s = json.load(open(os.path.join(dirpath, "sample.json")))
             per = [t / i for t, i in zip(s["times"], s["iters"])]
             bench = os.path.relpath(os.path.dirname(dirpath), root)
-            out[bench] = (min(per) * 1e-9, sum(s["times"]) / sum(s["iters"]) * 1e-9)
+            out[bench] = (min(per) * 1e-9, sum(per) / len(per) * 1e-9)
     return out
 
 runs = {side: [samples(side, r) for r in range(1, rounds + 1)] for side in ("base", "head")}
@@ -115,7 +124,10 @@ for bench in benches:
     ratios = [h[0] / b[0] for b, h in pairs]
     boot = sorted(statistics.median(rng.choices(ratios, k=len(ratios))) for _ in range(4000))
     low, high = boot[int(0.025 * len(boot))], boot[int(0.975 * len(boot)) - 1]
-    verdict = "faster" if high < 1 else "slower" if low > 1 else "too close to call"
+    if len(ratios) < 5:
+        verdict = "too few rounds"
+    else:
+        verdict = "faster" if high < 1 else "slower" if low > 1 else "too close to call"
     base_fast = statistics.median(b[0] for b, _ in pairs)
     head_fast = statistics.median(h[0] for _, h in pairs)
     base_mean = statistics.median(b[1] for b, _ in pairs)
