@@ -18,12 +18,7 @@ cd "$(dirname "$0")/.."
 command -v valgrind >/dev/null || { echo "instructions.sh: valgrind is not installed" >&2; exit 2; }
 bin=${1:-}
 if [ -z "$bin" ]; then
-    bin=$(cargo bench --locked --bench engine --no-run --message-format=json 2>/dev/null |
-        python3 -c 'import json, sys
-for line in sys.stdin:
-    m = json.loads(line)
-    if m.get("reason") == "compiler-artifact" and m["target"]["name"] == "engine" and m.get("executable"):
-        print(m["executable"])')
+    bin=$(benches/engine_binary.sh)
 fi
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT

@@ -54,22 +54,12 @@ checkout() { # COMMIT
     echo "$dir"
 }
 
-# Builds a checkout's engine bench (in its own target directory) and prints the binary.
-build() { # DIR
-    (cd "$1" && cargo bench --locked --bench engine --no-run --message-format=json) |
-        python3 -c 'import json, sys
-for line in sys.stdin:
-    m = json.loads(line)
-    if m.get("reason") == "compiler-artifact" and m["target"]["name"] == "engine" and m.get("executable"):
-        print(m["executable"])'
-}
-
 base_dir=$(checkout "$1")
 if [ $# -eq 2 ]; then head_dir=$(checkout "$2"); else head_dir=$here; fi
 echo "building $1 in $base_dir" >&2
-base_bin=$(build "$base_dir")
+base_bin=$(benches/engine_binary.sh "$base_dir")
 echo "building ${2:-the working tree} in $head_dir" >&2
-head_bin=$(build "$head_dir")
+head_bin=$(benches/engine_binary.sh "$head_dir")
 [ -n "$base_bin" ] && [ -n "$head_bin" ] || { echo "side_by_side.sh: a build failed" >&2; exit 1; }
 
 results=$(mktemp -d)
