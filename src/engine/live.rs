@@ -87,7 +87,8 @@ pub(super) struct Model<R, D, O> {
     pub(super) remaining: Cell<usize>,
     /// The driver, waiting for the last client (then for the controller).
     pub(super) finished: Cell<Option<Waker>>,
-    /// Per station, how its units change (`None`: they never do; see `scale`).
+    /// Per station, how its units change (`None`: they never do; see `scale`); empty when
+    /// no station's do, as in every run of a sweep, which then allocates nothing for it.
     pub(super) scaling: Vec<Option<Arc<Scaling>>>,
     /// The controller of those units, waiting for its next instant or the last client.
     pub(super) scaler: Cell<Option<Waker>>,
@@ -131,7 +132,11 @@ impl<R: Runtime, D: Draws, O: Observe> Model<R, D, O> {
                     },
                 })
                 .collect(),
-            scaling: stations.iter().map(|s| s.scaling.clone()).collect(),
+            scaling: if stations.iter().any(|s| s.scaling.is_some()) {
+                stations.iter().map(|s| s.scaling.clone()).collect()
+            } else {
+                Vec::new()
+            },
             scaler: Cell::new(None),
             control_done: Cell::new(false),
             plans,

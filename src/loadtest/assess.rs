@@ -270,12 +270,15 @@ fn judge<const WAITS: bool>(
 ) -> Assessment {
     let res = scenario.resolution();
     let stations = scenario.stations().len();
-    let mut late_waits = vec![0u128; stations];
-    for j in judged {
-        for (t, n) in late_waits.iter_mut().zip(&j.late_waits.per_station) {
-            *t += n;
-        }
-    }
+    // Summed over the judges that followed queues (a judge that did not kept none).
+    let late_waits: Vec<u128> = (0..stations)
+        .map(|s| {
+            judged
+                .iter()
+                .filter_map(|j| j.late_waits.per_station.get(s))
+                .sum()
+        })
+        .collect();
     let classes: Vec<ClassVerdict> = scenario
         .requests()
         .iter()

@@ -39,8 +39,8 @@ pub struct Judge<const WAITS: bool = false> {
     lateness: Lateness,
     /// Per class.
     pub classes: Vec<Tally>,
-    /// Where the late clients queued (all zero without `WAITS`; a closed loop's requests are
-    /// not followed).
+    /// Where the late clients queued (empty without `WAITS`; all zero for a closed loop,
+    /// whose requests are not followed).
     pub late_waits: LateWaits,
     /// A closed loop's requests, and its length in steps and in seconds (as the user stated
     /// it: the throughput divides by it).
@@ -86,14 +86,12 @@ impl<const WAITS: bool> Judge<WAITS> {
                 warmup,
                 limits,
             },
-            late_waits: LateWaits::new(
-                stations,
-                if WAITS && closed.is_none() {
-                    clients
-                } else {
-                    0
-                },
-            ),
+            // Not following queues (a sweep), it keeps nothing: not even a zero per station.
+            late_waits: if WAITS {
+                LateWaits::new(stations, if closed.is_none() { clients } else { 0 })
+            } else {
+                LateWaits::default()
+            },
             closed: closed.map(|(steps, seconds)| (Vec::new(), steps, seconds)),
             throughput: None,
             kept: (steady && closed.is_none()).then(Vec::new),

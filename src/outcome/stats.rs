@@ -322,7 +322,14 @@ impl Histogram {
                     self.many.extend(self.counts.drain(..));
                     self.many.insert(latency_steps, clients);
                 }
-                Err(i) => self.counts.insert(i, (latency_steps, clients)),
+                Err(i) => {
+                    if self.counts.capacity() == 0 {
+                        // Made with room for a sweep's few latencies: an empty vector grows
+                        // through code that a sweep's assessment runs for nothing else.
+                        self.counts = Vec::with_capacity(8);
+                    }
+                    self.counts.insert(i, (latency_steps, clients))
+                }
             }
         }
         self.clients += clients;
