@@ -13,13 +13,14 @@
 //! One executor per thread (a `thread_local`), reused from run to run so that its queues keep
 //! their capacity; rayon workers each get their own, and nothing is shared between threads.
 
-use std::alloc::Layout;
 use std::cell::{Cell, RefCell};
 use std::collections::VecDeque;
 use std::future::Future;
 use std::pin::Pin;
-use std::ptr::NonNull;
 use std::task::{Context, Poll, RawWaker, RawWakerVTable, Waker};
+
+use super::spares::{self, Spares};
+use super::timers::{Timer, Timers};
 
 type Task = Pin<Box<dyn Future<Output = ()>>>;
 
@@ -29,19 +30,6 @@ struct Slot {
     generation: u32,
     queued: bool,
     task: Option<Task>,
-}
-
-/// A timer: wake `wake` at `at`; `order` breaks ties at one instant in the order set.
-///
-/// Three words, moved at every step of the heap's sifts: whom it wakes is one of them, the
-/// task that set it (packed as [`pack`] does), or with [`WAKER`] set the place in
-/// `Core::wakers` of one future of a wide join, which polls only the futures woken
-/// ([`timers_wake`]).
-#[derive(Clone, Copy)]
-struct Timer {
-    at: u64,
-    order: u64,
-    wake: u64,
 }
 
 /// A timer's `wake` with this bit is a place in `Core::wakers`, not a task's key: a key never
@@ -54,166 +42,6 @@ const GENERATIONS: u32 = (1 << 31) - 1;
 /// The next generation of a slot whose task ended.
 fn next_generation(generation: u32) -> u32 {
     generation.wrapping_add(1) & GENERATIONS
-}
-
-impl Timer {
-    /// When it fires, then in the order set, as one number: the heap compares it at every
-    /// step of its sifts, and one comparison of two words costs less than a tuple's. No two
-    /// timers have the same key, so the order they fire in is the keys' whatever the heap.
-    #[inline(always)]
-    fn key(&self) -> u128 {
-        u128::from(self.at) << 64 | u128::from(self.order)
-    }
-}
-
-/// The timers, earliest first: a binary min-heap by [`Timer::key`], its two operations always
-/// inlined. `BinaryHeap` (a max-heap, so `Timer` ordered in reverse) was not inlined in the
-/// run loop of a sweep's assessment: a call per timer fired, 5 % of `sweep_config`'s time.
-struct Timers(Vec<Timer>);
-
-impl Timers {
-    #[inline(always)]
-    fn push(&mut self, timer: Timer) {
-        self.0.push(timer);
-        let at = self.0.len() - 1;
-        // SAFETY: `at` is the new last place, in the heap.
-        unsafe { self.sift_up(at, timer) };
-    }
-
-    /// The earliest timer, taken out.
-    #[inline(always)]
-    fn pop(&mut self) -> Option<Timer> {
-        let last = self.0.pop()?;
-        let Some(&first) = self.0.first() else {
-            return Some(last);
-        };
-        // The root's place goes down to a leaf, the earlier child moving up at each level, and
-        // the last timer sifts up from there: a timer set last is mostly among the latest, so
-        // this costs one comparison a level where sifting it down costs two.
-        let (heap, len) = (self.0.as_mut_ptr(), self.0.len());
-        let mut at = 0;
-        let mut child = 1;
-        // SAFETY: every place read or written is below `len` (`child + 1 < len`, `at` a
-        // child's former place).
-        unsafe {
-            while child + 1 < len {
-                if (*heap.add(child + 1)).key() < (*heap.add(child)).key() {
-                    child += 1;
-                }
-                *heap.add(at) = *heap.add(child);
-                at = child;
-                child = 2 * at + 1;
-            }
-            if child + 1 == len {
-                *heap.add(at) = *heap.add(child);
-                at = child;
-            }
-            self.sift_up(at, last);
-        }
-        Some(first)
-    }
-
-    /// Puts `timer` at place `at` or above it, where the timers above are earlier.
-    ///
-    /// # Safety
-    /// `at` is in the heap.
-    #[inline(always)]
-    unsafe fn sift_up(&mut self, mut at: usize, timer: Timer) {
-        let (heap, key) = (self.0.as_mut_ptr(), timer.key());
-        while at > 0 {
-            let parent = (at - 1) / 2;
-            if (*heap.add(parent)).key() <= key {
-                break;
-            }
-            *heap.add(at) = *heap.add(parent);
-            at = parent;
-        }
-        *heap.add(at) = timer;
-    }
-
-    /// When the earliest timer fires.
-    fn next_at(&self) -> Option<u64> {
-        self.0.first().map(|t| t.at)
-    }
-
-    fn clear(&mut self) {
-        self.0.clear()
-    }
-}
-
-/// The boxes of tasks that ended, emptied and kept by their layout, so that the next task of
-/// that layout is written into one instead of a new allocation: every client is a task of one
-/// type, so a run of a million clients allocates as many boxes as it has clients in flight
-/// at once, and a sweep's next run reuses the last one's. (A `malloc` and a `free` a client
-/// were a tenth of a sweep's assessment.) Kept per thread with the executor; at most
-/// [`SPARES_PER_LAYOUT`] boxes of a layout and [`SPARE_LAYOUTS`] layouts, the rest freed.
-struct Spares(Vec<(Layout, Vec<NonNull<u8>>)>);
-
-/// Boxes of one layout kept at most: more than a run has in flight in any sweep we measured,
-/// few enough bytes (a client's future is under 200 bytes) to keep for a thread's life.
-const SPARES_PER_LAYOUT: usize = 1024;
-
-/// Layouts kept at most: a run spawns clients, its driver and a scaler, each of its own type.
-const SPARE_LAYOUTS: usize = 8;
-
-impl Spares {
-    /// A box of `layout` that a task ended in, if one is kept.
-    #[inline]
-    fn take(&mut self, layout: Layout) -> Option<NonNull<u8>> {
-        self.0
-            .iter_mut()
-            .find(|(l, _)| *l == layout)
-            .and_then(|(_, boxes)| boxes.pop())
-    }
-
-    /// Keeps `block`, a box of `layout` whose task was dropped, or frees it.
-    ///
-    /// # Safety
-    /// `block` was allocated by the global allocator with `layout`, holds nothing that needs
-    /// dropping, and is not used after this call but through [`Spares::take`].
-    unsafe fn keep(&mut self, layout: Layout, block: NonNull<u8>) {
-        let kept = match self.0.iter().position(|(l, _)| *l == layout) {
-            Some(i) => Some(i),
-            None if self.0.len() < SPARE_LAYOUTS => {
-                self.0.push((layout, Vec::new()));
-                Some(self.0.len() - 1)
-            }
-            None => None,
-        };
-        match kept {
-            Some(i) if self.0[i].1.len() < SPARES_PER_LAYOUT => self.0[i].1.push(block),
-            _ => std::alloc::dealloc(block.as_ptr(), layout),
-        }
-    }
-}
-
-impl Drop for Spares {
-    fn drop(&mut self) {
-        for (layout, boxes) in self.0.drain(..) {
-            for block in boxes {
-                // SAFETY: each was allocated with `layout` and is used by nothing else.
-                unsafe { std::alloc::dealloc(block.as_ptr(), layout) };
-            }
-        }
-    }
-}
-
-/// Drops a task that ended, its box kept as a spare (boxes of zero bytes were never
-/// allocated, and are not kept).
-fn retire(core: &Core, task: Task) {
-    // SAFETY: the future is dropped where it is and never moved; its box is then memory
-    // of the future's layout, allocated by the global allocator, which `keep` may hand out
-    // again for a task of that layout.
-    unsafe {
-        let raw: *mut dyn Future<Output = ()> = Box::into_raw(Pin::into_inner_unchecked(task));
-        let layout = Layout::for_value(&*raw);
-        // Outside any borrow of the spares: dropping a task may wake, or end, another.
-        std::ptr::drop_in_place(raw);
-        match NonNull::new(raw.cast::<u8>()) {
-            Some(block) if layout.size() > 0 => core.spares.borrow_mut().keep(layout, block),
-            _ => {}
-        }
-    }
 }
 
 struct Core {
@@ -246,14 +74,14 @@ impl Core {
             slots: RefCell::new(Vec::new()),
             vacant: RefCell::new(Vec::new()),
             ready: RefCell::new(VecDeque::new()),
-            timers: RefCell::new(Timers(Vec::new())),
+            timers: RefCell::new(Timers::new()),
             running: Cell::new(false),
             current: Cell::new(0),
             branch: RefCell::new(None),
             in_branch: Cell::new(false),
             wakers: RefCell::new(Vec::new()),
             free_wakers: RefCell::new(Vec::new()),
-            spares: RefCell::new(Spares(Vec::new())),
+            spares: RefCell::new(Spares::new()),
         }
     }
 
@@ -354,38 +182,12 @@ pub fn spawn(task: impl Future<Output = ()> + 'static) {
     spawn_made(|| task)
 }
 
-/// [`spawn`]s the task `make` makes, made in its box: a task made first and then boxed was
-/// copied there whole (the client's future, 184 bytes, through `memcpy`).
+/// [`spawn`]s the task `make` makes, made in its box (a spare one, if a task of its type
+/// ended: see `spares`): a task made first and then boxed was copied there whole (the
+/// client's future, 184 bytes, through `memcpy`).
 #[inline]
 pub fn spawn_made<F: Future<Output = ()> + 'static>(make: impl FnOnce() -> F) {
-    let layout = Layout::new::<F>();
-    let spare = if layout.size() > 0 {
-        CORE.with(|core| core.spares.borrow_mut().take(layout))
-    } else {
-        None
-    };
-    let made: Box<F> = match spare {
-        Some(block) => {
-            // Freed if `make` panics, so that the spare is not lost.
-            struct Free(NonNull<u8>, Layout);
-            impl Drop for Free {
-                fn drop(&mut self) {
-                    // SAFETY: allocated with this layout, and holding no value yet.
-                    unsafe { std::alloc::dealloc(self.0.as_ptr(), self.1) }
-                }
-            }
-            let guard = Free(block, layout);
-            let block = block.cast::<F>();
-            // SAFETY: a spare of `F`'s layout, allocated by the global allocator and used
-            // by nothing else (see `Spares`): a box of `F` once written.
-            unsafe {
-                block.as_ptr().write(make());
-                std::mem::forget(guard);
-                Box::from_raw(block.as_ptr())
-            }
-        }
-        None => Box::write(Box::new_uninit(), make()),
-    };
+    let made = CORE.with(|core| spares::boxed(&core.spares, make));
     let task: Task = Box::into_pin(made);
     CORE.with(|core| {
         let index = match core.vacant.borrow_mut().pop() {
@@ -529,7 +331,7 @@ pub fn run_until(main: impl Future<Output = ()> + 'static, stop: impl Fn() -> bo
                     if !stale {
                         core.vacant.borrow_mut().push(index);
                     }
-                    retire(core, task);
+                    spares::retire(&core.spares, task);
                 } else {
                     core.slots.borrow_mut()[index as usize].task = Some(task);
                 }
@@ -559,14 +361,13 @@ struct Cleanup<'a>(&'a Core);
 impl Drop for Cleanup<'_> {
     fn drop(&mut self) {
         let core = self.0;
-        // Dropped outside any borrow: dropping one may wake another.
-        let left: Vec<Task> = core
-            .slots
-            .borrow_mut()
-            .iter_mut()
-            .filter_map(|s| s.task.take())
-            .collect();
-        drop(left);
+        let tasks = core.slots.borrow().len();
+        for at in 0..tasks {
+            // Dropped outside the borrow: dropping a task may wake another (a task never
+            // spawns as it drops, so the slots stay as many).
+            let task = core.slots.borrow_mut()[at].task.take();
+            drop(task);
+        }
         core.ready.borrow_mut().clear();
         core.timers.borrow_mut().clear();
         core.wakers.borrow_mut().clear();
@@ -592,32 +393,6 @@ mod tests {
 
     fn record(log: &Rc<RefCell<Vec<(u64, &'static str)>>>, what: &'static str) {
         log.borrow_mut().push((now(), what));
-    }
-
-    #[test]
-    fn timers_come_out_earliest_first_then_in_the_order_set() {
-        // A fixed pseudo-random walk of pushes and pops, against a sorted list.
-        let (mut timers, mut sorted) = (Timers(Vec::new()), Vec::new());
-        let mut x = 12345u64;
-        for order in 0..5_000u64 {
-            x = x
-                .wrapping_mul(6364136223846793005)
-                .wrapping_add(1442695040888963407);
-            if x >> 62 == 0 {
-                let popped = timers.pop().map(|t| (t.at, t.order));
-                assert_eq!(popped, (!sorted.is_empty()).then(|| sorted.remove(0)));
-            } else {
-                let at = (x >> 33) % 50;
-                timers.push(Timer { at, order, wake: 0 });
-                let place = sorted.partition_point(|&k| k <= (at, order));
-                sorted.insert(place, (at, order));
-            }
-            assert_eq!(timers.next_at(), sorted.first().map(|k| k.0));
-        }
-        while let Some(t) = timers.pop() {
-            assert_eq!((t.at, t.order), sorted.remove(0));
-        }
-        assert!(sorted.is_empty());
     }
 
     #[test]
@@ -877,35 +652,6 @@ mod tests {
 
     /// The boxes kept for tasks of `F`'s layout.
     fn spares_of<F>() -> usize {
-        let layout = Layout::new::<F>();
-        CORE.with(|core| {
-            let spares = core.spares.borrow();
-            spares
-                .0
-                .iter()
-                .find(|(l, _)| *l == layout)
-                .map_or(0, |(_, b)| b.len())
-        })
-    }
-
-    #[test]
-    fn no_more_boxes_than_the_cap_are_kept() {
-        let at = Rc::new(RefCell::new(Vec::new()));
-        let dropped = Rc::new(Cell::new(0));
-        let tasks: Vec<Placed> = (0..SPARES_PER_LAYOUT as u64 + 10)
-            .map(|i| Placed {
-                at: at.clone(),
-                dropped: dropped.clone(),
-                wait: 1 + i % 3,
-                _pad: [0; 4],
-            })
-            .collect();
-        run(async move {
-            for t in tasks {
-                spawn(t);
-            }
-        });
-        assert_eq!(dropped.get() as usize, SPARES_PER_LAYOUT + 10);
-        assert_eq!(spares_of::<Placed>(), SPARES_PER_LAYOUT);
+        CORE.with(|core| core.spares.borrow().kept(std::alloc::Layout::new::<F>()))
     }
 }

@@ -25,8 +25,10 @@ mod live;
 mod meter;
 mod observe;
 mod scale;
+mod spares;
 mod station;
 mod sync;
+mod timers;
 mod walk;
 
 use std::rc::Rc;
