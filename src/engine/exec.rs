@@ -62,7 +62,7 @@ struct Core {
     wakers: RefCell<Vec<Option<Waker>>>,
     /// Places in `wakers` free again.
     free_wakers: RefCell<Vec<u32>>,
-    /// The boxes of tasks that ended, kept for the next tasks of their size.
+    /// The boxes of tasks that ended, kept for the next tasks of their layout.
     spares: RefCell<Spares>,
 }
 
@@ -555,7 +555,7 @@ mod tests {
         at: Rc<RefCell<Vec<usize>>>,
         dropped: Rc<Cell<u32>>,
         wait: u64,
-        /// Makes tasks of two sizes: each size reuses only boxes of its own.
+        /// Room, so that no other task of the test has its layout.
         _pad: [u64; 4],
     }
 
