@@ -19,6 +19,7 @@
 # environments" (2016). The mean of each side's per-iteration samples (criterion's mean) is
 # printed beside it. The verdict is "faster" or "slower" only when the interval leaves out 1,
 # else "too close to call"; with fewer than 5 rounds it is "too few rounds".
+# Each round's ratio goes to stderr, in round order.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 rounds=10
@@ -124,4 +125,6 @@ for bench in benches:
     head_mean = statistics.median(h[1] for _, h in pairs)
     print(f"{bench:34} {fmt(base_fast):>10} {fmt(head_fast):>10} {statistics.median(ratios):9.3f} "
           f"{f'[{low:.3f}, {high:.3f}]':>15}  {verdict:17} ({fmt(base_mean)}, {fmt(head_mean)})")
+    # Each round's ratio, to stderr: a few rounds the host slowed show there at once.
+    print(f"{bench}: rounds' ratios " + " ".join(f"{r:.3f}" for r in ratios), file=sys.stderr)
 EOF
