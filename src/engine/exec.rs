@@ -187,6 +187,8 @@ pub fn spawn(task: impl Future<Output = ()> + 'static) {
 /// client's future, 184 bytes, through `memcpy`).
 #[inline]
 pub fn spawn_made<F: Future<Output = ()> + 'static>(make: impl FnOnce() -> F) {
+    // Apart from the `CORE.with` below: one `with` for both inlined differently and put
+    // `sweep_config`'s hot code back over the instruction cache (31.6 to 32.1 KiB).
     let made = CORE.with(|core| spares::boxed(&core.spares, make));
     let task: Task = Box::into_pin(made);
     CORE.with(|core| {
